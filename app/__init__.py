@@ -1,0 +1,202 @@
+"""Gridbook: field app for community grid work."""
+
+import json
+import logging
+from pathlib import Path
+
+from flask import Flask, g, jsonify, request, session
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import load_config
+from .db import install_sqlite_hooks, set_write_intent
+from .extensions import babel, csrf, db, htmx, limiter, login, migrate
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Gridbook app; test_config overrides the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(instance))
+    if test_config:
+        app.config.update(test_config)
+
+    if app.config["PROXY_COUNT"]:
+        # Trust exactly as many proxies as we are told sit in front of us.
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login.init_app(app)
+
+    from .i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+
+    with app.app_context():
+        install_sqlite_hooks(db.engine)
+
+    _register_login(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_errors(app)
+    _register_templates(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _register_login(app: Flask) -> None:
+    from .accounts.services import load_session_user
+
+    login.login_view = "accounts.login"
+    login.session_protection = None  # the server-side session table does this job
+
+    @login.user_loader
+    def _load(token: str):
+        return load_session_user(token)
+
+    @login.unauthorized_handler
+    def _unauthorized():
+        from flask import url_for
+
+        from .htmx import redirect_client
+
+        target = url_for("accounts.login", next=request.full_path if request.method == "GET"
+                         and not request.htmx else None)
+        return redirect_client(target)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts import bp as accounts_bp
+    from .admin import bp as admin_bp
+    from .main import bp as main_bp
+    from .today import bp as today_bp
+
+    for bp in (main_bp, accounts_bp, admin_bp, today_bp):
+        app.register_blueprint(bp)
+    for name in ("residents", "projects", "visits", "screening", "photos", "review",
+                 "hazards", "requests", "tallies"):
+        try:
+            module = __import__(f"app.{name}", fromlist=["bp"])
+        except ImportError:
+            continue
+        if hasattr(module, "bp"):
+            app.register_blueprint(module.bp)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from .audit.services import flush_pending
+
+    @app.before_request
+    def _declare_write_intent():
+        set_write_intent(request.method not in SAFE_METHODS or "lang" in request.args)
+
+    @app.before_request
+    def _keep_language_choice():
+        from .i18n import remember_lang
+
+        remember_lang()
+
+    app.teardown_request(flush_pending)
+
+    @app.after_request
+    def _security_headers(resp):
+        h = resp.headers
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
+        if app.config["HTTPS"]:
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+            # Personal data: never kept by the browser or a proxy.
+            h["Cache-Control"] = "no-store"
+        elif request.endpoint != "static":
+            h.setdefault("Cache-Control", "no-cache")
+        return resp
+
+
+def _register_errors(app: Flask) -> None:
+    from .htmx import render
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(err):
+        # A form left open past its token's life: run the view again so that it redisplays
+        # the form with what was typed, the reason, and a fresh token. The form's own CSRF
+        # check fails the same way, so nothing is saved.
+        view = app.view_functions.get(request.endpoint or "")
+        if view is not None and getattr(view, "keeps_input_on_csrf_error", False):
+            g.csrf_error = err.description
+            return view(**(request.view_args or {}))
+        return render("errors/error.html", status=400, code=400, reason="csrf")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err):
+        view = app.view_functions.get(request.endpoint or "")
+        if err.code == 429 and getattr(view, "keeps_input_on_csrf_error", False):
+            g.throttled = True
+            return view(**(request.view_args or {}))
+        if request.path.startswith("/healthz"):
+            return jsonify(error=err.name), err.code
+        resp = render("errors/error.html", "errors/_error.html", status=err.code or 500,
+                      code=err.code, reason=None)
+        if err.code == 429:
+            resp.headers["Retry-After"] = "60"
+        return resp
+
+    @app.errorhandler(Exception)
+    def _unexpected(err):
+        app.logger.exception("unhandled error")
+        db.session.rollback()
+        from .db import is_storage_failure
+
+        reason = "storage" if is_storage_failure(err) else None
+        return render("errors/error.html", "errors/_error.html", status=500 if not reason else 503,
+                      code=500 if not reason else 503, reason=reason)
+
+
+def _register_templates(app: Flask) -> None:
+    from .htmx import HTMX_CONFIG
+    from .i18n import current_lang_code, is_english, localized
+    from .templating import register_filters
+
+    register_filters(app)
+
+    @app.context_processor
+    def _globals():
+        return {
+            "htmx_config": json.dumps(HTMX_CONFIG),
+            "csrf_header": json.dumps({"X-CSRFToken": generate_csrf()}),
+            "lang": current_lang_code(),
+            "is_english": is_english,
+            "localized": localized,
+            "demo_loaded": _demo_loaded,
+            "session_lang": session.get("lang"),
+        }
+
+    def _demo_loaded() -> bool:
+        if "demo_loaded" not in g:
+            from .demo.data import demo_is_loaded
+
+            g.demo_loaded = demo_is_loaded()
+        return g.demo_loaded

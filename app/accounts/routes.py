@@ -1,0 +1,118 @@
+"""Login, logout and the user's own password."""
+
+import sqlalchemy as sa
+from flask import g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..audit.services import record, record_later
+from ..db import commit
+from ..extensions import db, limiter
+from ..forms import keeps_input_on_csrf_error
+from ..htmx import redirect_client, render
+from ..models import User
+from . import bp
+from .forms import LoginForm, LogoutForm, PasswordForm
+from .passwords import check_password, hash_password, needs_rehash
+from .services import end_session, set_password, start_session
+
+
+def _account_key() -> str:
+    return "login-account:" + (request.form.get("username") or "").strip().lower()[:64]
+
+
+def _failed(resp) -> bool:
+    # Only failed attempts count, so the real user is never locked out by their own logins.
+    return resp.status_code != 303
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=_failed)
+@limiter.limit("8 per 10 minutes", methods=["POST"], key_func=_account_key, deduct_when=_failed)
+@keeps_input_on_csrf_error
+def login():
+    """Sign in; one message for an unknown user and a wrong password."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    error = None
+    status = 200
+    if g.get("throttled"):
+        error = _("Too many failed attempts. Wait a few minutes, then try again.")
+        status = 429
+    elif form.validate_on_submit():
+        username = form.username.data.strip()
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if check_password(user.password_hash if user else None, form.password.data) and user:
+            if not user.active:
+                error = _("This account is switched off. Ask your administrator.")
+                record_later("login_refused", "user", user.id, user=user)
+            else:
+                return _complete_login(user, form.password.data)
+        else:
+            error = _("Wrong username or password.")
+            record_later("login_failed", "user", user.id if user else None,
+                         {"username": username[:64]} if user else None, user=user)
+        status = 200
+    # The password is never sent back; the username is.
+    form.password.data = ""
+    return render("accounts/login.html", status=status, form=form, error=error)
+
+
+def _complete_login(user: User, password: str):
+    next_url = _safe_next(request.args.get("next"))
+    lang = session.get("lang")
+    session.clear()  # a fresh session at every login
+    if lang and not user.locale:
+        user.locale = lang
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    start_session(user)
+    login_user(user, remember=False)
+    session.permanent = True
+    record("login", "user", user.id, user=user)
+    commit()
+    return redirect(next_url or url_for("main.home"), code=303)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@keeps_input_on_csrf_error
+def logout():
+    """Sign out on this device; the browser is told to forget what it kept."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    form = LogoutForm()
+    if request.method == "POST" and form.validate_on_submit():
+        record("logout", "user", current_user.id)
+        end_session(current_user.current_session_token)
+        commit()
+        logout_user()
+        session.clear()
+        resp = redirect_client(url_for("accounts.login"))
+        resp.headers["Clear-Site-Data"] = '"cache", "storage"'
+        return resp
+    return render("accounts/logout.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@keeps_input_on_csrf_error
+def password():
+    """Change one's own password; every session, this one included, then ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not check_password(current_user.password_hash, form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            set_password(current_user, form.new.data, actor=current_user)
+            commit()
+            logout_user()
+            session.clear()
+            return redirect(url_for("accounts.login", changed=1), code=303)
+    return render("accounts/password.html", form=form)

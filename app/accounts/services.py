@@ -1,0 +1,139 @@
+"""Logins, server-side sessions, and user administration."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..audit.services import record
+from ..extensions import db
+from ..models import Grid, User, UserSession
+from ..timeutil import utcnow
+from .passwords import hash_password
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """Open a server-side session for the user and return its secret token."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        UserSession(
+            token_hash=_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + current_app.config["PERMANENT_SESSION_LIFETIME"],
+        )
+    )
+    db.session.flush()
+    user.current_session_token = token
+    return token
+
+
+def load_session_user(token: str) -> User | None:
+    """The active user owning this live session token, or None."""
+    if not token or len(token) > 100:
+        return None
+    stmt = (
+        sa.select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.token_hash == _digest(token),
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > utcnow(),
+            User.active.is_(True),
+        )
+    )
+    user = db.session.scalar(stmt)
+    if user is not None:
+        user.current_session_token = token
+    return user
+
+
+def end_session(token: str | None) -> None:
+    """Revoke one session (logout on this device)."""
+    if token:
+        db.session.execute(
+            sa.update(UserSession)
+            .where(UserSession.token_hash == _digest(token), UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
+def end_all_sessions(user: User) -> None:
+    """Revoke every session of the user (deactivation, password change)."""
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def prune_sessions() -> int:
+    """Delete sessions that ended more than a day ago."""
+    cutoff = utcnow() - timedelta(days=1)
+    result = db.session.execute(
+        sa.delete(UserSession).where(
+            sa.or_(UserSession.expires_at < cutoff, UserSession.revoked_at < cutoff)
+        )
+    )
+    return result.rowcount or 0
+
+
+def create_user(
+    username: str, password: str, role: str, display_name: str = "",
+    township_id: int | None = None, community_id: int | None = None,
+    grid_ids: list[int] | None = None, is_demo: bool = False, actor: User | None = None,
+) -> User:
+    """Create a user with a role and a scope; the caller has validated the scope."""
+    user = User(
+        username=username.strip(),
+        display_name=display_name.strip() or username.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        is_demo=is_demo,
+    )
+    db.session.add(user)
+    set_scope(user, role, township_id, community_id, grid_ids or [])
+    db.session.flush()
+    record("user_created", "user", user.id, {"role": role}, user=actor)
+    return user
+
+
+def set_scope(user: User, role: str, township_id, community_id, grid_ids: list[int]) -> None:
+    """Give the user one role and the matching scope, deriving the parents of a grid."""
+    user.role = role
+    grids = list(db.session.scalars(sa.select(Grid).where(Grid.id.in_(grid_ids)))) if grid_ids else []
+    if role == "worker":
+        user.grids = grids
+        user.community_id = grids[0].community_id if grids else community_id
+    else:
+        user.grids = []
+        user.community_id = community_id if role == "secretary" else None
+    if role in ("worker", "secretary") and user.community_id is not None:
+        from ..models import Community
+
+        user.township_id = db.session.get(Community, user.community_id).township_id
+    else:
+        user.township_id = township_id if role == "township" else None
+
+
+def set_password(user: User, password: str, actor: User | None = None) -> None:
+    """Change the password and end every session of the user."""
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user)
+    record("password_changed", "user", user.id, user=actor)
+
+
+def set_active(user: User, active: bool, actor: User | None = None) -> None:
+    """Activate or deactivate; deactivation ends every session of the user."""
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+    record("user_activated" if active else "user_deactivated", "user", user.id, user=actor)

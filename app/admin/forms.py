@@ -1,0 +1,67 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField, DateField, PasswordField, SelectField, SelectMultipleField, StringField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..enums import ROLES
+from ..forms import BaseForm
+from ..labels import choices
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserForm(BaseForm):
+    username = StringField(_l("Username"), validators=[
+        DataRequired(), Length(min=3, max=64),
+        Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash and underscore only.")),
+    ])
+    display_name = StringField(_l("Name shown"), validators=[DataRequired(), Length(max=100)])
+    role = SelectField(_l("Role"))
+    township_id = SelectField(_l("Township"), coerce=int, validators=[Optional()])
+    community_id = SelectField(_l("Community"), coerce=int, validators=[Optional()])
+    grid_ids = MultiCheckboxField(_l("Grids"), coerce=int)
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=10, max=256)],
+                             render_kw={"autocomplete": "new-password"})
+    active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, townships=(), communities=(), grids=(), creating=False, **kw):
+        super().__init__(*args, **kw)
+        self.role.choices = choices("role", ROLES)
+        self.township_id.choices = [(0, "—")] + [(t.id, t.name) for t in townships]
+        self.community_id.choices = [(0, "—")] + [(c.id, c.name) for c in communities]
+        self.grid_ids.choices = [(g.id, f"{g.community.name} · {g.name}") for g in grids]
+        self.creating = creating
+        if creating:
+            self.password.validators = [DataRequired(), Length(min=10, max=256)]
+            self.password.flags.required = True
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        role = self.role.data
+        if role == "worker" and not self.grid_ids.data:
+            self.grid_ids.errors.append(_l("A grid worker needs at least one grid."))
+            ok = False
+        if role == "secretary" and not self.community_id.data:
+            self.community_id.errors.append(_l("A secretary needs a community."))
+            ok = False
+        if role == "township" and not self.township_id.data:
+            self.township_id.errors.append(_l("Township staff need a township."))
+            ok = False
+        return ok
+
+
+class AuditFilterForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=40)])
+    username = StringField(_l("User"), validators=[Optional(), Length(max=64)])
+    object_type = StringField(_l("Record type"), validators=[Optional(), Length(max=40)])
+    object_id = StringField(_l("Record id"), validators=[Optional(), Length(max=40)])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])

@@ -1,0 +1,136 @@
+"""Users, their roles and scopes, and the audit log: the administrator's pages."""
+
+from datetime import timedelta
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.services import create_user, set_active, set_password, set_scope
+from ..audit.services import record
+from ..db import commit
+from ..extensions import db
+from ..forms import keeps_input_on_csrf_error
+from ..htmx import render, toast
+from ..models import AuditEvent, Community, Grid, Township, User
+from ..pagination import paginate
+from ..scope import get_or_404, select_for
+from ..timeutil import day_start_utc
+from . import bp
+from .forms import AuditFilterForm, UserForm
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if current_user.role != "admin":
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _place_choices() -> dict:
+    return {
+        "townships": list(db.session.scalars(sa.select(Township).order_by(Township.name))),
+        "communities": list(db.session.scalars(sa.select(Community).order_by(Community.name))),
+        "grids": list(db.session.scalars(
+            sa.select(Grid).join(Community).order_by(Community.name, Grid.name)
+        )),
+    }
+
+
+@bp.route("/")
+@admin_required
+def index():
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users")
+@admin_required
+def users():
+    """Everyone who can log in, with role and scope."""
+    stmt = select_for(User).order_by(User.role, User.username)
+    page = paginate(stmt, per_page=50)
+    return render("admin/users.html", page=page)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+@keeps_input_on_csrf_error
+def user_new():
+    """Create a user with a role and a scope."""
+    form = UserForm(creating=True, **_place_choices())
+    if form.validate_on_submit():
+        taken = db.session.scalar(sa.select(User.id).where(User.username == form.username.data))
+        if taken:
+            form.username.errors.append(_("This username is taken."))
+        else:
+            user = create_user(
+                form.username.data, form.password.data, form.role.data, form.display_name.data,
+                township_id=form.township_id.data or None,
+                community_id=form.community_id.data or None,
+                grid_ids=form.grid_ids.data, actor=current_user,
+            )
+            commit()
+            return toast(redirect(url_for("admin.user_edit", user_id=user.id), code=303),
+                         _("User created."))
+    return render("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+@keeps_input_on_csrf_error
+def user_edit(user_id: int):
+    """Change a user's name, role, scope, password or active state."""
+    user = get_or_404(User, user_id)
+    form = UserForm(obj=user, **_place_choices())
+    if not form.is_submitted():
+        form.grid_ids.data = user.grid_ids
+        form.township_id.data = user.township_id or 0
+        form.community_id.data = user.community_id or 0
+    if form.validate_on_submit():
+        if user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
+            form.role.errors.append(_("You cannot remove your own administrator access."))
+        else:
+            user.display_name = form.display_name.data.strip()
+            before = (user.role, user.community_id, tuple(user.grid_ids), user.township_id)
+            set_scope(user, form.role.data, form.township_id.data or None,
+                      form.community_id.data or None, form.grid_ids.data)
+            after = (user.role, user.community_id, tuple(user.grid_ids), user.township_id)
+            if before != after:
+                record("user_scope_changed", "user", user.id, {"role": user.role})
+            if form.password.data:
+                set_password(user, form.password.data, actor=current_user)
+            if bool(form.active.data) != user.active:
+                set_active(user, bool(form.active.data), actor=current_user)
+            commit()
+            return redirect(url_for("admin.users"), code=303)
+    return render("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/audit")
+@admin_required
+def audit():
+    """The audit log, newest first, filterable by action, user, record and dates."""
+    form = AuditFilterForm(formdata=request.args)
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+    if form.validate():
+        if form.action.data:
+            stmt = stmt.where(AuditEvent.action == form.action.data.strip())
+        if form.username.data:
+            stmt = stmt.where(AuditEvent.username == form.username.data.strip())
+        if form.object_type.data:
+            stmt = stmt.where(AuditEvent.object_type == form.object_type.data.strip())
+        if form.object_id.data:
+            stmt = stmt.where(AuditEvent.object_id == form.object_id.data.strip())
+        if form.since.data:
+            stmt = stmt.where(AuditEvent.at >= day_start_utc(form.since.data))
+        if form.until.data:
+            stmt = stmt.where(AuditEvent.at < day_start_utc(form.until.data + timedelta(days=1)))
+    actions = list(db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    page = paginate(stmt, per_page=50)
+    return render("admin/audit.html", "admin/_audit_rows.html", form=form, page=page, actions=actions)

@@ -1,0 +1,61 @@
+"""Writing the audit trail: who did what to which record, when, from where."""
+
+import json
+
+from flask import current_app, g, has_request_context, request
+from flask_login import current_user
+
+from ..db import write_intent
+from ..extensions import db
+from .models import AuditEvent
+
+
+def _event(action: str, object_type: str, object_id, detail: dict | None, user) -> AuditEvent:
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
+    return AuditEvent(
+        user_id=getattr(user, "id", None),
+        username=getattr(user, "username", "") or "",
+        action=action,
+        object_type=object_type,
+        object_id="" if object_id is None else str(object_id),
+        ip=(request.remote_addr or "") if has_request_context() else "cli",
+        # Only ids, codes and statuses go in detail: never a password, token or free text.
+        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else "",
+    )
+
+
+def record(action: str, object_type: str = "", object_id=None, detail=None, user=None) -> None:
+    """Add an audit row to the current unit of work; it commits with the change it records."""
+    db.session.add(_event(action, object_type, object_id, detail, user))
+    db.session.flush()
+
+
+def record_later(action: str, object_type: str = "", object_id=None, detail=None, user=None):
+    """Audit something that stands whether or not the request's change commits.
+
+    Reads, refusals and failed logins: written in their own transaction once the request's
+    own transaction is over, so they never wait on (or deadlock with) its write lock.
+    """
+    g.setdefault("pending_audit", []).append(_event(action, object_type, object_id, detail, user))
+
+
+def record_refusal(object_type: str, object_id) -> None:
+    """An out-of-scope or missing record was asked for."""
+    if has_request_context() and current_user.is_authenticated:
+        record_later("access_denied", object_type, object_id, {"path": request.path[:200]})
+
+
+def flush_pending(_exc=None) -> None:
+    """Write the audit rows kept by record_later (teardown_request hook)."""
+    rows = g.pop("pending_audit", None)
+    if not rows:
+        return
+    try:
+        db.session.rollback()
+        with write_intent():
+            db.session.add_all(rows)
+            db.session.commit()
+    except Exception:  # the response is already on its way; log, never break it
+        db.session.rollback()
+        current_app.logger.exception("could not write %d audit rows", len(rows))

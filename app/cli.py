@@ -1,0 +1,61 @@
+"""Command-line tasks: `flask users ...`, `flask seed`, `flask demo ...`."""
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from .db import write_intent
+from .enums import ROLES
+from .extensions import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+demo_cli = AppGroup("demo", help="Load or remove the demo data.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--name", "display_name", default="")
+@click.option("--township", "township_id", type=int)
+@click.option("--community", "community_id", type=int)
+@click.option("--grid", "grid_ids", type=int, multiple=True)
+@click.password_option()
+def users_create(username, role, display_name, township_id, community_id, grid_ids, password):
+    """Create a user with a role and scope (grids for a worker, a community, a township)."""
+    from .accounts.services import create_user
+    from .models import User
+
+    if len(password) < 10:
+        raise click.UsageError("The password needs at least 10 characters.")
+    if role == "worker" and not grid_ids:
+        raise click.UsageError("A worker needs at least one --grid.")
+    if role == "secretary" and not community_id:
+        raise click.UsageError("A secretary needs --community.")
+    if role == "township" and not township_id:
+        raise click.UsageError("Township staff need --township.")
+    with write_intent():
+        if db.session.scalar(sa.select(User.id).where(User.username == username)):
+            raise click.UsageError(f"User {username} exists already.")
+        user = create_user(username, password, role, display_name, township_id=township_id,
+                           community_id=community_id, grid_ids=list(grid_ids))
+        db.session.commit()
+    click.echo(f"Created {role} {user.username} (id {user.id}).")
+
+
+@click.command("seed")
+def seed_command():
+    """Load or refresh the reference data (checklists, categories, care reasons, risk factors)."""
+    from .seed import load_reference_data
+
+    with write_intent():
+        load_reference_data()
+        db.session.commit()
+    click.echo("Reference data loaded.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(seed_command)
+    from .demo import commands  # noqa: F401  (adds `flask demo load` and `clear`)

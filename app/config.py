@@ -1,0 +1,55 @@
+"""Configuration read from the environment, with safe defaults for a single machine."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two workers starting together must not each write their own key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_config(instance_path: Path) -> dict:
+    """Build the config dict for an app whose instance folder is instance_path."""
+    db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'gridbook.db'}"
+    https = os.environ.get("GRIDBOOK_HTTPS", "0") == "1"
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PHOTO_STORE": os.environ.get("PHOTO_STORE", str(instance_path / "photos")),
+        "BABEL_DEFAULT_LOCALE": "zh_Hans",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ["zh_Hans", "en"],
+        "TIMEZONE": "Asia/Shanghai",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_NAME": "__Host-gridbook" if https else "gridbook",
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "HTTPS": https,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "WTF_CSRF_SSL_STRICT": True,
+        "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "PROXY_COUNT": int(os.environ.get("GRIDBOOK_PROXY_COUNT", "0")),
+        "PAGE_SIZE": 20,
+        "RETENTION_DAYS": int(os.environ.get("GRIDBOOK_RETENTION_DAYS", str(3 * 365))),
+    }

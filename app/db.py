@@ -1,0 +1,73 @@
+"""Database connection behaviour: SQLite pragmas, write transactions and the one commit."""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+# SQLite: a deferred BEGIN that reads and later writes fails at once with "database is
+# locked" when another writer got in between, whatever the busy timeout. Requests that
+# may write therefore open their transaction with BEGIN IMMEDIATE; reads stay deferred
+# so that they never wait for a writer under WAL.
+_write_intent: ContextVar[bool] = ContextVar("gridbook_write_intent", default=True)
+
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+def set_write_intent(value: bool) -> None:
+    """Declare whether the current request or command may write to the database."""
+    _write_intent.set(value)
+
+
+@contextmanager
+def write_intent():
+    """Within the block, new SQLite transactions start with BEGIN IMMEDIATE."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def install_sqlite_hooks(engine: Engine) -> None:
+    """Give every SQLite connection WAL, foreign keys, a busy timeout and explicit BEGIN."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy emit BEGIN itself (pysqlite's own BEGIN is always deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if conn.get_execution_options().get("sqlite_foreign_keys_off"):
+            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def commit() -> None:
+    """Commit the request's unit of work: the one place a route ends a transaction."""
+    db.session.commit()
+
+
+def is_storage_failure(err: BaseException) -> bool:
+    """True when the database or disk refused a write (full, read-only, locked too long)."""
+    from sqlalchemy.exc import OperationalError
+
+    text = str(err).lower()
+    if isinstance(err, OSError) and err.errno in (28, 30):  # ENOSPC, EROFS
+        return True
+    return isinstance(err, OperationalError) and any(
+        s in text for s in ("readonly", "read-only", "disk", "full", "locked", "i/o")
+    )

@@ -1,0 +1,42 @@
+"""Form pieces shared by every area."""
+
+from flask import g
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+
+class BaseForm(FlaskForm):
+    """A Flask-WTF form whose CSRF failure reads as a message, not a bare 400."""
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if getattr(g, "csrf_error", None):
+            self.form_errors.append(_csrf_message())
+            return False
+        return ok
+
+    @property
+    def all_form_errors(self) -> list[str]:
+        errors = list(self.form_errors)
+        if "csrf_token" in self.errors:
+            errors.append(_csrf_message())
+        return list(dict.fromkeys(errors))
+
+
+class IdempotentForm(BaseForm):
+    """A create form: the client's UUID makes a double tap or a retry create one record."""
+
+    client_uuid = HiddenField()
+
+
+def _csrf_message() -> str:
+    from flask_babel import gettext as _
+
+    return _("This form was open too long and its security token expired. "
+             "Nothing was saved; check your entries and send again.")
+
+
+def keeps_input_on_csrf_error(view):
+    """Mark a form view: on a CSRF failure it is re-run to redisplay what was typed."""
+    view.keeps_input_on_csrf_error = True
+    return view

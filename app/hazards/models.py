@@ -1,0 +1,57 @@
+"""Hazards found on screenings, chased from open to rectified to verified."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..enums import HAZARD_STATUSES, SEVERITIES, enum_type
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class Hazard(db.Model):
+    __tablename__ = "hazards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("answers.id", ondelete="SET NULL"), unique=True
+    )
+    visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id"), index=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_items.id"))
+    template_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_templates.id"))
+    grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"))
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    severity: Mapped[str] = mapped_column(enum_type(SEVERITIES, "severity"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    found_on: Mapped[date]
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(enum_type(HAZARD_STATUSES, "hazard_status"), default="open")
+    rectified_at: Mapped[datetime | None]
+    rectified_on: Mapped[date | None]
+    rectified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    rectified_note: Mapped[str] = mapped_column(sa.Text, default="")
+    verified_at: Mapped[datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    returned_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    answer = relationship("Answer", back_populates="hazard")
+    item = relationship("ChecklistItem")
+    template = relationship("ChecklistTemplate")
+    resident = relationship("Resident")
+    project = relationship("Project")
+    visit = relationship("Visit")
+    grid = relationship("Grid")
+
+    __table_args__ = (
+        sa.Index("ix_hazards_grid_status_due", "grid_id", "status", "due_on"),
+        sa.Index("ix_hazards_found_on", "found_on"),
+    )
+
+    def is_overdue(self, today: date) -> bool:
+        """Overdue: past its due date and not yet rectified."""
+        return self.status == "open" and self.due_on < today
+
+    def __repr__(self) -> str:
+        return f"<Hazard {self.id} {self.severity} {self.status}>"

@@ -1,0 +1,53 @@
+"""Which language a page is in: ?lang=, then the user's choice, then Accept-Language."""
+
+from flask import g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+LANG_PARAM = {"zh": "zh_Hans", "zh_Hans": "zh_Hans", "en": "en"}
+
+
+def requested_lang() -> str | None:
+    """The locale asked for with ?lang= on this request, if it is one we speak."""
+    return LANG_PARAM.get(request.args.get("lang", ""))
+
+
+def select_locale() -> str:
+    if lang := requested_lang():
+        return lang
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    if session.get("lang") in ("zh_Hans", "en"):
+        return session["lang"]
+    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
+    return "en" if best == "en" else "zh_Hans"
+
+
+def is_english() -> bool:
+    return str(get_locale()).startswith("en")
+
+
+def current_lang_code() -> str:
+    """'zh' or 'en', for the <html lang> attribute and ?lang= links."""
+    return "en" if is_english() else "zh"
+
+
+def localized(obj, zh_attr: str = "name_zh", en_attr: str = "name_en") -> str:
+    """Pick the English or Chinese text of a reference-data row."""
+    if obj is None:
+        return ""
+    return getattr(obj, en_attr) if is_english() else getattr(obj, zh_attr)
+
+
+def remember_lang() -> None:
+    """Keep a ?lang= choice: on the user's record when logged in, else in the session."""
+    lang = requested_lang()
+    if not lang:
+        return
+    g.lang_changed = True
+    session["lang"] = lang
+    if current_user.is_authenticated and current_user.locale != lang:
+        from .extensions import db
+
+        current_user.locale = lang
+        db.session.commit()

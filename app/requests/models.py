@@ -1,0 +1,96 @@
+"""Residents' requests (群众诉求) and the events on their way to an answer."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..enums import (
+    REDIRECT_CHANNELS, REQUEST_CHANNELS, REQUEST_STATUSES, REQUEST_TRACKS, SATISFACTION,
+    enum_type,
+)
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class RequestCategory(db.Model):
+    __tablename__ = "request_categories"
+    code: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100))
+    usual_body: Mapped[str] = mapped_column(sa.Text, default="")
+    legal_channel: Mapped[str] = mapped_column(sa.Text, default="")
+    # Complaints about officials: visible to the secretary only (Art. 30).
+    restricted: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") else self.name_zh
+
+    def __repr__(self) -> str:
+        return f"<RequestCategory {self.code}>"
+
+
+class Request(db.Model):
+    __tablename__ = "requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"))
+    visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id"))
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(enum_type(REQUEST_CHANNELS, "channel"))
+    category_code: Mapped[str] = mapped_column(sa.ForeignKey("request_categories.code"))
+    summary: Mapped[str] = mapped_column(sa.Text)
+    received_on: Mapped[date]
+    track: Mapped[str] = mapped_column(enum_type(REQUEST_TRACKS, "track"), default="community")
+    formal_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(
+        enum_type(REQUEST_STATUSES, "request_status"), default="received"
+    )
+    accepted_on: Mapped[date | None]
+    decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    redirect_channel: Mapped[str | None] = mapped_column(
+        enum_type(REDIRECT_CHANNELS, "redirect_channel")
+    )
+    extension_days: Mapped[int | None]
+    extension_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    replied_on: Mapped[date | None]
+    reply_text: Mapped[str] = mapped_column(sa.Text, default="")
+    followed_up_on: Mapped[date | None]
+    satisfaction: Mapped[str | None] = mapped_column(enum_type(SATISFACTION, "satisfaction"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    resident = relationship("Resident")
+    category: Mapped[RequestCategory] = relationship()
+    grid = relationship("Grid")
+    events: Mapped[list["RequestEvent"]] = relationship(
+        back_populates="request", order_by="RequestEvent.id"
+    )
+    __table_args__ = (
+        sa.CheckConstraint("extension_days IS NULL OR extension_days BETWEEN 1 AND 30",
+                           name="extension"),
+        sa.Index("ix_requests_grid_status", "grid_id", "status"),
+        sa.Index("ix_requests_received_on", "received_on"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Request {self.id} {self.status}>"
+
+
+class RequestEvent(db.Model):
+    __tablename__ = "request_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    on_date: Mapped[date]
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[Request] = relationship(back_populates="events")
+    actor = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<RequestEvent {self.id} {self.kind}>"

@@ -1,0 +1,37 @@
+"""A worker's day of field records and its review by the secretary."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..enums import DAYLOG_STATUSES, enum_type
+from ..extensions import db
+
+
+class DailyLog(db.Model):
+    __tablename__ = "daily_logs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    day: Mapped[date]
+    status: Mapped[str] = mapped_column(enum_type(DAYLOG_STATUSES, "daylog_status"), default="open")
+    submitted_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+
+    worker = relationship("User", foreign_keys=[worker_id])
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+    __table_args__ = (
+        sa.UniqueConstraint("worker_id", "day"),
+        sa.Index("ix_daily_logs_community_status_day", "community_id", "status", "day"),
+    )
+
+    @property
+    def locked(self) -> bool:
+        """Approved days are read-only until the secretary reopens them."""
+        return self.status == "approved"
+
+    def __repr__(self) -> str:
+        return f"<DailyLog {self.worker_id} {self.day} {self.status}>"

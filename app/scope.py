@@ -1,0 +1,155 @@
+"""The one place that turns a user into scoped queries.
+
+Every read of a record goes through `select_for` or `get_or_404`. A record outside the
+caller's scope is indistinguishable from one that does not exist: 404.
+
+Who sees what (DESIGN.md):
+- worker: residents, visits, hazards, photos, requests of their own grids; the projects
+  of the communities their grids belong to; their own daily logs.
+- secretary: everything in their community; the only role that sees restricted
+  request categories (complaints about officials, R15).
+- township: projects of the township (no personal data); everything else only as
+  aggregates, through `tally_grid_ids`.
+- admin: configuration and the audit log; no residents' records.
+"""
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from .extensions import db
+from .models import (
+    Answer, Community, DailyLog, Grid, Hazard, Photo, Project, Request, RequestCategory,
+    Resident, RiskFactor, Screening, User, Visit, user_grids,
+)
+
+NOTHING = sa.false()
+
+
+def _user(user: User | None) -> User:
+    return user if user is not None else current_user  # type: ignore[return-value]
+
+
+def personal_grid_ids(user: User) -> sa.Select:
+    """Grids whose residents' personal records the user may read."""
+    if user.role == "worker":
+        return sa.select(user_grids.c.grid_id).where(user_grids.c.user_id == user.id)
+    if user.role == "secretary":
+        return sa.select(Grid.id).where(Grid.community_id == user.community_id)
+    return sa.select(Grid.id).where(NOTHING)
+
+
+def community_ids(user: User) -> sa.Select:
+    """Communities the user works in (for projects and aggregates)."""
+    if user.role == "worker":
+        return (
+            sa.select(Grid.community_id)
+            .join(user_grids, user_grids.c.grid_id == Grid.id)
+            .where(user_grids.c.user_id == user.id)
+        )
+    if user.role == "secretary":
+        return sa.select(Community.id).where(Community.id == user.community_id)
+    if user.role == "township":
+        return sa.select(Community.id).where(Community.township_id == user.township_id)
+    return sa.select(Community.id).where(NOTHING)
+
+
+def tally_grid_ids(user: User) -> sa.Select:
+    """Grids whose records the user may count: township for township staff, else as read."""
+    if user.role == "township":
+        return (
+            sa.select(Grid.id)
+            .join(Community, Grid.community_id == Community.id)
+            .where(Community.township_id == user.township_id)
+        )
+    return personal_grid_ids(user)
+
+
+def _in_grids(column) -> Callable[[User], sa.ColumnElement]:
+    return lambda user: column.in_(personal_grid_ids(user))
+
+
+def _request_rule(user: User) -> sa.ColumnElement:
+    visible = Request.grid_id.in_(personal_grid_ids(user))
+    if user.role != "secretary":
+        restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
+        visible = sa.and_(visible, Request.category_code.not_in(restricted))
+    return visible
+
+
+def _daily_log_rule(user: User) -> sa.ColumnElement:
+    if user.role == "worker":
+        return DailyLog.worker_id == user.id
+    if user.role == "secretary":
+        return DailyLog.community_id == user.community_id
+    return NOTHING
+
+
+def _visit_ids(user: User) -> sa.Select:
+    return sa.select(Visit.id).where(Visit.grid_id.in_(personal_grid_ids(user)))
+
+
+def _user_rule(user: User) -> sa.ColumnElement:
+    """Colleagues: a secretary sees the workers of the community; admin sees everyone."""
+    if user.role == "admin":
+        return sa.true()
+    if user.role == "secretary":
+        worker_ids = (
+            sa.select(user_grids.c.user_id)
+            .join(Grid, Grid.id == user_grids.c.grid_id)
+            .where(Grid.community_id == user.community_id)
+        )
+        return sa.or_(User.id == user.id, User.id.in_(worker_ids))
+    return User.id == user.id
+
+
+RULES: dict[type, Callable[[User], sa.ColumnElement]] = {
+    Resident: _in_grids(Resident.grid_id),
+    Visit: _in_grids(Visit.grid_id),
+    Hazard: _in_grids(Hazard.grid_id),
+    Photo: _in_grids(Photo.grid_id),
+    Request: _request_rule,
+    DailyLog: _daily_log_rule,
+    Screening: lambda user: Screening.visit_id.in_(_visit_ids(user)),
+    Answer: lambda user: Answer.screening_id.in_(
+        sa.select(Screening.id).where(Screening.visit_id.in_(_visit_ids(user)))
+    ),
+    Project: lambda user: Project.community_id.in_(community_ids(user)),
+    RiskFactor: lambda user: RiskFactor.project_id.in_(
+        sa.select(Project.id).where(Project.community_id.in_(community_ids(user)))
+    ),
+    Grid: lambda user: Grid.id.in_(personal_grid_ids(user)),
+    User: _user_rule,
+}
+
+
+def rule(model: type, user: User | None = None) -> sa.ColumnElement:
+    """The WHERE clause that limits `model` to what the user may see."""
+    user = _user(user)
+    if not getattr(user, "is_authenticated", False):
+        return NOTHING
+    return RULES[model](user)
+
+
+def select_for(model: type, user: User | None = None) -> sa.Select:
+    """SELECT of `model` limited to the user's scope."""
+    return sa.select(model).where(rule(model, user))
+
+
+def get_or_404(model: type, ident, user: User | None = None):
+    """The record with this id if the user may see it, else 404 (and the refusal audited)."""
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        abort(404)
+    if ident <= 0 or ident > 2**62:
+        abort(404)
+    obj = db.session.scalar(select_for(model, user).where(model.id == ident))
+    if obj is None:
+        from .audit.services import record_refusal
+
+        record_refusal(model.__name__.lower(), ident)
+        abort(404)
+    return obj

@@ -1,0 +1,87 @@
+"""Hazard-screening checklists and their runs on visits."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..enums import ANSWER_VALUES, SEVERITIES, enum_type
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class ChecklistTemplate(db.Model):
+    __tablename__ = "checklist_templates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100))
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    items: Mapped[list["ChecklistItem"]] = relationship(
+        back_populates="template", order_by="ChecklistItem.position"
+    )
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") else self.name_zh
+
+    def __repr__(self) -> str:
+        return f"<ChecklistTemplate {self.code}>"
+
+
+class ChecklistItem(db.Model):
+    __tablename__ = "checklist_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_templates.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text_zh: Mapped[str] = mapped_column(sa.Text)
+    text_en: Mapped[str] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.Text, default="")
+    default_severity: Mapped[str] = mapped_column(enum_type(SEVERITIES, "item_severity"))
+    default_days: Mapped[int] = mapped_column(default=7)
+    template: Mapped[ChecklistTemplate] = relationship(back_populates="items")
+
+    def text(self, locale: str) -> str:
+        return self.text_en if locale.startswith("en") else self.text_zh
+
+    def __repr__(self) -> str:
+        return f"<ChecklistItem {self.code}>"
+
+
+class Screening(db.Model):
+    __tablename__ = "screenings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    visit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True
+    )
+    template_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_templates.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+    visit = relationship("Visit", back_populates="screenings")
+    template: Mapped[ChecklistTemplate] = relationship()
+    answers: Mapped[list["Answer"]] = relationship(back_populates="screening")
+
+    def __repr__(self) -> str:
+        return f"<Screening {self.id} visit={self.visit_id}>"
+
+
+class Answer(db.Model):
+    __tablename__ = "answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("screenings.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_items.id"))
+    value: Mapped[str] = mapped_column(enum_type(ANSWER_VALUES, "answer_value"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    screening: Mapped[Screening] = relationship(back_populates="answers")
+    item: Mapped[ChecklistItem] = relationship()
+    hazard = relationship("Hazard", back_populates="answer", uselist=False)
+    __table_args__ = (sa.UniqueConstraint("screening_id", "item_id"),)
+
+    def __repr__(self) -> str:
+        return f"<Answer {self.id} {self.value}>"

@@ -1,0 +1,77 @@
+"""Reference data every deployment needs: checklists, categories, care reasons, risk factors.
+
+The CSV files beside this module are the project's own copies of the shared tables.
+"""
+
+import csv
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import (
+    CareReason, ChecklistItem, ChecklistTemplate, RequestCategory, RiskFactorType,
+)
+
+HERE = Path(__file__).parent
+RESTRICTED_CATEGORIES = {"R15"}  # complaints about officials (Art. 30)
+
+
+def _rows(name: str) -> list[dict]:
+    with open(HERE / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _upsert(model, values: dict) -> None:
+    obj = db.session.get(model, values["code"])
+    if obj is None:
+        db.session.add(model(**values))
+    else:
+        for k, v in values.items():
+            setattr(obj, k, v)
+
+
+def load_reference_data() -> None:
+    """Insert or refresh the reference tables; safe to run on every start."""
+    for row in _rows("care_reasons.csv"):
+        _upsert(CareReason, dict(row))
+    for row in _rows("request_categories.csv"):
+        _upsert(RequestCategory, {
+            "code": row["code"], "name_zh": row["name_zh"], "name_en": row["name_en"],
+            "usual_body": row["usual_body"], "legal_channel": row["legal_channel"],
+            "restricted": row["code"] in RESTRICTED_CATEGORIES,
+        })
+    for row in _rows("project_risk_factors.csv"):
+        _upsert(RiskFactorType, {
+            "code": row["code"], "name_zh": row["factor_zh"], "name_en": row["factor_en"],
+            "mitigations": row["typical_mitigations"],
+        })
+    _load_checklists()
+    db.session.flush()
+
+
+def _load_checklists() -> None:
+    templates = {t.code: t for t in db.session.scalars(sa.select(ChecklistTemplate))}
+    items = {i.code: i for i in db.session.scalars(sa.select(ChecklistItem))}
+    positions: dict[str, int] = {}
+    for row in _rows("checklists.csv"):
+        code = row["template"]
+        tpl = templates.get(code)
+        if tpl is None:
+            tpl = ChecklistTemplate(code=code, name_zh=row["template_zh"], name_en=row["template_en"])
+            db.session.add(tpl)
+            templates[code] = tpl
+        else:
+            tpl.name_zh, tpl.name_en = row["template_zh"], row["template_en"]
+        positions[code] = positions.get(code, 0) + 1
+        values = {
+            "code": row["code"], "text_zh": row["text_zh"], "text_en": row["text_en"],
+            "default_severity": row["severity"], "default_days": int(row["days_to_rectify"]),
+            "action": row["typical_action"], "position": positions[code],
+        }
+        item = items.get(row["code"])
+        if item is None:
+            db.session.add(ChecklistItem(template=tpl, **values))
+        else:
+            for k, v in values.items():
+                setattr(item, k, v)

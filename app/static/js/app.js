@@ -1,0 +1,59 @@
+// Gridbook's own script: toasts, upload progress and small conveniences.
+// Loaded with defer; no inline scripts anywhere (the CSP forbids them).
+(function () {
+  "use strict";
+
+  function showToast(message, level) {
+    var box = document.getElementById("toasts");
+    if (!box || !message) return;
+    var el = document.createElement("div");
+    el.className = "toast" + (level === "error" ? " toast-error" : "");
+    el.textContent = message;
+    box.appendChild(el);
+    setTimeout(function () { el.remove(); }, 4000);
+  }
+
+  document.body.addEventListener("toast", function (evt) {
+    var d = evt.detail || {};
+    showToast(d.message, d.level);
+  });
+
+  // A failed request (network gone, server error) must say so; the form keeps its content.
+  document.body.addEventListener("htmx:sendError", function () {
+    showToast(document.body.dataset.msgOffline || "Not sent: no connection. Try again.", "error");
+  });
+  document.body.addEventListener("htmx:responseError", function (evt) {
+    var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
+    var msg = status === 404 ? document.body.dataset.msgNotFound : document.body.dataset.msgFailed;
+    showToast(msg || "Not saved. Try again.", "error");
+  });
+
+  // Upload progress for photo forms.
+  document.body.addEventListener("htmx:xhr:progress", function (evt) {
+    var form = evt.target.closest ? evt.target.closest("form") : null;
+    var bar = form ? form.querySelector("progress.upload") : null;
+    if (!bar || !evt.detail.lengthComputable) return;
+    bar.classList.add("active");
+    bar.max = evt.detail.total;
+    bar.value = evt.detail.loaded;
+  });
+  document.body.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.target.closest ? evt.target.closest("form") : null;
+    var bar = form ? form.querySelector("progress.upload") : null;
+    if (bar) bar.classList.remove("active");
+  });
+
+  // Confirmation prompts without inline handlers: <form data-confirm="...">.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.getAttribute || form.hasAttribute("hx-post")) return;  // htmx:confirm asks instead
+    var msg = form.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) { evt.preventDefault(); evt.stopImmediatePropagation(); }
+  }, true);
+  document.body.addEventListener("htmx:confirm", function (evt) {
+    var form = evt.target.closest ? evt.target.closest("form[data-confirm]") : null;
+    if (!form) return;
+    evt.preventDefault();
+    if (window.confirm(form.getAttribute("data-confirm"))) evt.detail.issueRequest(true);
+  });
+})();

@@ -1,0 +1,44 @@
+"""Reads for the Today page, all through the scope layer."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+
+from ..extensions import db
+from ..models import Hazard, Visit
+from ..scope import select_for
+from ..timeutil import local_today
+
+
+def today_context(user) -> dict:
+    """Everything the Today page shows for this worker."""
+    today = local_today()
+    visits = db.session.scalars(
+        select_for(Visit, user)
+        .where(Visit.worker_id == user.id, Visit.visited_on == today)
+        .options(selectinload(Visit.resident), selectinload(Visit.project))
+        .order_by(Visit.visited_at.desc())
+    ).all()
+    # A follow-up is done once a later visit to the same resident (or site) exists.
+    later = aliased(Visit)
+    same_subject = sa.or_(
+        sa.and_(Visit.resident_id.is_not(None), later.resident_id == Visit.resident_id),
+        sa.and_(Visit.resident_id.is_(None), later.project_id == Visit.project_id),
+    )
+    follow_ups = db.session.scalars(
+        select_for(Visit, user)
+        .where(Visit.follow_up_on.is_not(None), Visit.follow_up_on <= today)
+        .where(~sa.exists().where(same_subject, later.visited_on > Visit.visited_on))
+        .options(selectinload(Visit.resident), selectinload(Visit.project))
+        .order_by(Visit.follow_up_on)
+        .limit(30)
+    ).all()
+    hazards = db.session.scalars(
+        select_for(Hazard, user)
+        .where(Hazard.status == "open", Hazard.due_on <= today + timedelta(days=3))
+        .options(selectinload(Hazard.resident), selectinload(Hazard.item))
+        .order_by(Hazard.due_on, Hazard.severity)
+        .limit(30)
+    ).all()
+    return {"today": today, "visits": visits, "follow_ups": follow_ups, "hazards": hazards}

@@ -1,0 +1,49 @@
+"""Door-to-door and site visits."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..enums import VISIT_OUTCOMES, VISIT_PURPOSES, enum_type
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class Visit(db.Model):
+    __tablename__ = "visits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"))
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"))
+    project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("projects.id"))
+    daily_log_id: Mapped[int] = mapped_column(sa.ForeignKey("daily_logs.id"), index=True)
+    visited_on: Mapped[date]
+    visited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    purpose: Mapped[str] = mapped_column(enum_type(VISIT_PURPOSES, "purpose"))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    outcome: Mapped[str] = mapped_column(enum_type(VISIT_OUTCOMES, "outcome"))
+    follow_up_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    worker = relationship("User")
+    grid = relationship("Grid")
+    resident = relationship("Resident")
+    project = relationship("Project")
+    daily_log = relationship("DailyLog")
+    screenings = relationship("Screening", back_populates="visit", order_by="Screening.id")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "resident_id IS NOT NULL OR project_id IS NOT NULL", name="subject"
+        ),
+        sa.Index("ix_visits_grid_visited_on", "grid_id", "visited_on"),
+        sa.Index("ix_visits_resident_visited_at", "resident_id", "visited_at"),
+        sa.Index("ix_visits_project_visited_at", "project_id", "visited_at"),
+        sa.Index("ix_visits_follow_up", "grid_id", "follow_up_on"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Visit {self.id} {self.visited_on}>"
