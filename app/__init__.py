@@ -12,7 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
 from .db import install_sqlite_hooks, set_write_intent
-from .extensions import babel, csrf, db, htmx, limiter, login, migrate
+from .extensions import babel, csrf, db, limiter, login, migrate
+from .extensions import htmx as htmx_ext  # the name `htmx` is the app.htmx module
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -35,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    htmx.init_app(app)
+    htmx_ext.init_app(app)
     limiter.init_app(app)
     login.init_app(app)
 
@@ -81,22 +82,20 @@ def _register_login(app: Flask) -> None:
         return redirect_client(target)
 
 
-def _register_blueprints(app: Flask) -> None:
-    from .accounts import bp as accounts_bp
-    from .admin import bp as admin_bp
-    from .main import bp as main_bp
-    from .today import bp as today_bp
+AREAS = ("main", "accounts", "admin", "today", "residents", "projects", "visits", "screening",
+         "photos", "review", "hazards", "requests", "tallies")
 
-    for bp in (main_bp, accounts_bp, admin_bp, today_bp):
-        app.register_blueprint(bp)
-    for name in ("residents", "projects", "visits", "screening", "photos", "review",
-                 "hazards", "requests", "tallies"):
-        try:
-            module = __import__(f"app.{name}", fromlist=["bp"])
-        except ImportError:
-            continue
-        if hasattr(module, "bp"):
-            app.register_blueprint(module.bp)
+
+def _register_blueprints(app: Flask) -> None:
+    """Each area's package holds `bp`; its routes module attaches the views."""
+    import importlib
+
+    for name in AREAS:
+        package = importlib.import_module(f"app.{name}")
+        if not hasattr(package, "bp"):
+            continue  # an area whose pages are not built yet
+        importlib.import_module(f"app.{name}.routes")
+        app.register_blueprint(package.bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -1,0 +1,133 @@
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent, UserSession
+from tests.conftest import PASSWORD
+
+
+def _login(client, username, password=PASSWORD, **kw):
+    return client.post("/login", data={"username": username, "password": password}, **kw)
+
+
+def test_login_page_is_chinese_by_default(client):
+    r = client.get("/login")
+    assert r.status_code == 200
+    assert 'lang="zh-Hans"' in r.text
+    assert "登录" in r.text
+
+
+def test_login_page_follows_accept_language(client):
+    r = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert 'lang="en"' in r.text
+    assert "Log in" in r.text
+
+
+def test_worker_logs_in_and_lands_on_today(client, world):
+    r = _login(client, "worker_a")
+    assert r.status_code == 303
+    assert r.headers["Location"].endswith("/")
+    r = client.get("/", follow_redirects=False)
+    assert r.headers["Location"].endswith("/today")
+    r = client.get("/today")
+    assert r.status_code == 200
+    assert "Worker_A" in r.text
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "login")) == 1
+
+
+def test_wrong_password_and_unknown_user_get_one_message_and_keep_username(client, world):
+    wrong = _login(client, "worker_a", "nope-nope-nope")
+    unknown = _login(client, "nobody_here", "nope-nope-nope")
+    for r, name in ((wrong, "worker_a"), (unknown, "nobody_here")):
+        assert r.status_code == 200
+        assert "用户名或密码错误" in r.text or "Wrong username or password" in r.text
+        assert f'value="{name}"' in r.text
+        assert "nope-nope-nope" not in r.text
+    assert client.get("/today").status_code in (302, 303)
+    failed = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "login_failed"))
+    assert failed == 2
+
+
+def test_empty_fields_show_field_errors(client, world):
+    r = _login(client, "", "")
+    assert r.status_code == 200
+    assert r.text.count('class="error"') >= 2
+
+
+def test_deactivated_user_cannot_log_in(client, world):
+    world.worker_a.active = False
+    db.session.commit()
+    r = _login(client, "worker_a")
+    assert r.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 0
+
+
+def test_missing_csrf_token_rerenders_login_with_username(client, world):
+    client.csrf = False
+    r = client.post("/login", data={"username": "worker_a", "password": PASSWORD})
+    assert r.status_code == 200
+    assert 'value="worker_a"' in r.text
+    assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 0
+
+
+def test_logout_ends_the_server_side_session(client, world):
+    _login(client, "worker_a")
+    with client.session_transaction() as sess:
+        copied = dict(sess)
+    r = client.post("/logout")
+    assert r.status_code == 303
+    assert "cache" in r.headers["Clear-Site-Data"]
+    # A cookie copied before logout no longer works.
+    with client.session_transaction() as sess:
+        sess.update(copied)
+    r = client.get("/today")
+    assert r.status_code in (302, 303)
+    r = client.get("/today", htmx=True)
+    assert r.headers.get("HX-Redirect", "").startswith("/login")
+
+
+def test_get_logout_does_not_log_out(client, world):
+    _login(client, "worker_a")
+    assert client.get("/logout").status_code == 200
+    assert client.get("/today").status_code == 200
+
+
+def test_session_is_renewed_at_login(client, world):
+    client.get("/login?lang=en")
+    with client.session_transaction() as sess:
+        sess["planted"] = "attacker"
+    _login(client, "worker_a")
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+
+
+def test_tampered_cookie_is_not_a_session(client, world):
+    client.set_cookie("gridbook", "eyJfdXNlcl9pZCI6IjEifQ.bad.signature")
+    r = client.get("/today")
+    assert r.status_code in (302, 303)
+
+
+def test_open_redirect_is_refused(client, world):
+    r = client.post("/login?next=//evil.example/x",
+                    data={"username": "worker_a", "password": PASSWORD})
+    assert r.headers["Location"] == "/"
+
+
+def test_password_change_ends_every_session(app, client, world):
+    other = app.test_client()
+    _login(client, "worker_a")
+    _login(other, "worker_a")
+    r = client.post("/account/password", data={
+        "current": PASSWORD, "new": "a brand new secret", "confirm": "a brand new secret"})
+    assert r.status_code == 303
+    assert other.get("/today").status_code in (302, 303)
+    assert _login(client, "worker_a", "a brand new secret").status_code == 303
+
+
+def test_each_role_lands_on_its_home(client, world):
+    for user in (world.worker_a, world.secretary_a, world.township_user, world.admin):
+        client.post("/logout")
+        _login(client, user.username)
+        r = client.get("/", follow_redirects=True)
+        assert r.status_code == 200, user.role

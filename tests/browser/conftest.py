@@ -1,0 +1,109 @@
+"""A live Gridbook on 127.0.0.1 and Debian's Chromium driven by Playwright, phone-sized.
+
+Browser tests skip with a plain message when /usr/bin/chromium is missing, except in CI
+(CI=true), where a missing browser is a failure.
+"""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+
+
+def _require_browser():
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests must run in CI, but {CHROMIUM} is missing")
+    pytest.skip(f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def live_server(app, schema_template, tmp_path):
+    """Serve the test app (its database is this test's database) on a free local port."""
+    # The server thread needs its own app context; share the configured app object.
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    pg.base_url = live_server.url
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.js_errors = errors
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def shoot(request):
+    """Save a screenshot under test-artifacts/screenshots/<test>-<name>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def _shoot(pg, name: str) -> Path:
+        path = ARTIFACTS / f"{request.node.name}-{name}.png"
+        pg.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shoot
+
+
+@pytest.fixture(autouse=True)
+def _browser_app_config(app):
+    # The live server runs in another thread: give it the rate limiter off and real CSRF on.
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    db.session.remove()
+
+
+def login(pg, username: str, password: str) -> None:
+    pg.goto(pg.base_url + "/login")
+    pg.fill("input[name=username]", username)
+    pg.fill("input[name=password]", password)
+    pg.click("form button[type=submit]")
+    pg.wait_for_load_state("networkidle")
+
+
+_ = shutil  # keep shutil import for helpers that copy fixtures

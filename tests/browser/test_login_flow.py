@@ -1,0 +1,28 @@
+from tests.browser.conftest import login
+from tests.conftest import PASSWORD
+
+
+def test_worker_logs_in_sees_chinese_home_and_switches_to_english(page, world, shoot):
+    login(page, "worker_a", PASSWORD)
+    assert page.url.endswith("/today")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert page.locator("h1").first.inner_text().startswith("今日")
+    shoot(page, "today-zh")
+    page.click("text=English")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Today" in page.locator("h1").first.inner_text()
+    shoot(page, "today-en")
+    # The choice sticks on the next page load.
+    page.goto(page.base_url + "/today")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.js_errors == []
+
+
+def test_wrong_password_shows_message_and_keeps_username(page, world, shoot):
+    login(page, "worker_a", "not the password")
+    assert "/login" in page.url
+    assert page.locator("#login-error").is_visible()
+    assert page.input_value("input[name=username]") == "worker_a"
+    assert page.input_value("input[name=password]") == ""
+    shoot(page, "wrong-password")

@@ -1,0 +1,315 @@
+"""Shared fixtures: a fresh database per test, clients, login_as, factories, query counts.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+"""
+
+import os
+import re
+import shutil
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+
+from app import create_app
+from app.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+REFERENCE_TABLES = {
+    "care_reasons", "request_categories", "risk_factor_types", "checklist_templates",
+    "checklist_items", "alembic_version",
+}
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    from app.accounts.passwords import hash_password
+
+    return hash_password(PASSWORD)
+
+
+def _base_config(tmp: Path, url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "PHOTO_STORE": str(tmp / "photos"),
+        "RATELIMIT_ENABLED": False,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory):
+    """Migrate and seed once per run; each test then starts from a copy (or a truncation)."""
+    from flask_migrate import upgrade
+
+    from app.seed import load_reference_data
+
+    tmp = tmp_path_factory.mktemp("schema")
+    url = PG_URL or f"sqlite:///{tmp / 'template.db'}"
+    app = create_app(_base_config(tmp, url))
+    with app.app_context():
+        if PG_URL:
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+                conn.exec_driver_sql("CREATE SCHEMA public")
+        upgrade()
+        load_reference_data()
+        db.session.commit()
+        db.engine.dispose()
+    return tmp / "template.db"
+
+
+def _truncate_pg() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+
+
+@pytest.fixture
+def app(schema_template, tmp_path):
+    if PG_URL:
+        url = PG_URL
+    else:
+        target = tmp_path / "test.db"
+        shutil.copy(schema_template, target)
+        url = f"sqlite:///{target}"
+    app = create_app(_base_config(tmp_path, url))
+    with app.app_context():
+        if PG_URL:
+            _truncate_pg()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+class GridbookClient(FlaskClient):
+    """A test client that sends a valid CSRF token and, on request, the htmx headers."""
+
+    csrf = True
+
+    def open(self, *args, htmx: bool = False, **kwargs):
+        headers = dict(kwargs.pop("headers", None) or {})
+        if htmx:
+            headers.setdefault("HX-Request", "true")
+            headers.setdefault("HX-Current-URL", "http://localhost/")
+        method = (kwargs.get("method") or "GET").upper()
+        if self.csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            token = self.csrf_token()
+            data = kwargs.get("data")
+            if isinstance(data, dict) and "csrf_token" not in data:
+                kwargs["data"] = {**data, "csrf_token": token}
+            elif data is None and "json" not in kwargs:
+                kwargs["data"] = {"csrf_token": token}
+            headers.setdefault("X-CSRFToken", token)
+        kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        """A signed CSRF token matching this client's session, as Flask-WTF makes them."""
+        with self.session_transaction() as sess:
+            raw = sess.get("csrf_token")
+            if not raw:
+                raw = uuid.uuid4().hex
+                sess["csrf_token"] = raw
+        s = URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token")
+        return s.dumps(raw)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = GridbookClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count SQL statements run inside a `with count_queries() as n:` block (n.count)."""
+    from contextlib import contextmanager
+
+    class Counter:
+        count = 0
+        statements: list[str] = []
+
+    @contextmanager
+    def counting():
+        counter = Counter()
+        counter.statements = []
+
+        def before(_conn, _cursor, statement, *_args):
+            if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT",
+                                                          "RELEASE", "COMMIT", "ROLLBACK")):
+                counter.count += 1
+                counter.statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
+
+
+# ---- the small world every test can use -------------------------------------------
+
+@pytest.fixture
+def world(app, password_hash):
+    """One township, communities A and B, two grids each, and a user of every role."""
+    from app.models import Community, Grid, Township, User
+
+    t = Township(name="Test Township")
+    ca = Community(township=t, name="Community A")
+    cb = Community(township=t, name="Community B")
+    a1, a2 = Grid(community=ca, name="A1"), Grid(community=ca, name="A2")
+    b1, b2 = Grid(community=cb, name="B1"), Grid(community=cb, name="B2")
+    db.session.add_all([t, ca, cb, a1, a2, b1, b2])
+    db.session.flush()
+
+    def user(username, role, **kw):
+        u = User(username=username, display_name=username.title(), password_hash=password_hash,
+                 role=role, **kw)
+        db.session.add(u)
+        return u
+
+    w = type("World", (), {})()
+    w.township, w.ca, w.cb = t, ca, cb
+    w.a1, w.a2, w.b1, w.b2 = a1, a2, b1, b2
+    w.worker_a = user("worker_a", "worker", community_id=ca.id, township_id=t.id)
+    w.worker_a.grids = [a1]
+    w.worker_a2 = user("worker_a2", "worker", community_id=ca.id, township_id=t.id)
+    w.worker_a2.grids = [a2]
+    w.worker_b = user("worker_b", "worker", community_id=cb.id, township_id=t.id)
+    w.worker_b.grids = [b1]
+    w.secretary_a = user("secretary_a", "secretary", community_id=ca.id, township_id=t.id)
+    w.secretary_b = user("secretary_b", "secretary", community_id=cb.id, township_id=t.id)
+    w.township_user = user("township_1", "township", township_id=t.id)
+    w.admin = user("admin_1", "admin")
+    db.session.commit()
+    return w
+
+
+@pytest.fixture
+def login_as(client):
+    """Log the test client in as a user (a real server-side session, no password round trip)."""
+    from app.accounts.services import start_session
+
+    def _login(user):
+        token = start_session(user)
+        db.session.commit()
+        with client.session_transaction() as sess:
+            sess.clear()
+            sess["_user_id"] = token
+            sess["_fresh"] = True
+            sess.permanent = True
+        return client
+
+    return _login
+
+
+# ---- factories ---------------------------------------------------------------------
+
+@pytest.fixture
+def make_resident(world):
+    from app.models import CareReason, Resident
+
+    def _make(grid=None, name="张三", care=("elderly_alone",), **kw):
+        r = Resident(grid_id=(grid or world.a1).id, name=name, building=kw.pop("building", "3"),
+                     unit=kw.pop("unit", "2"), room=kw.pop("room", "301"), **kw)
+        r.care_reasons = [db.session.get(CareReason, c) for c in care]
+        db.session.add(r)
+        db.session.commit()
+        return r
+
+    return _make
+
+
+@pytest.fixture
+def make_daily_log(world):
+    from app.models import DailyLog
+
+    def _make(worker=None, day=None, status="open"):
+        worker = worker or world.worker_a
+        log = DailyLog(worker_id=worker.id, community_id=worker.community_id,
+                       day=day or date.today(), status=status)
+        db.session.add(log)
+        db.session.commit()
+        return log
+
+    return _make
+
+
+@pytest.fixture
+def make_visit(world):
+    from app.models import DailyLog, Visit
+
+    def _make(resident=None, project=None, worker=None, day=None, **kw):
+        worker = worker or world.worker_a
+        day = day or date.today()
+        log = db.session.scalar(sa.select(DailyLog).where(
+            DailyLog.worker_id == worker.id, DailyLog.day == day))
+        if log is None:
+            log = DailyLog(worker_id=worker.id, community_id=worker.community_id, day=day)
+            db.session.add(log)
+            db.session.flush()
+        grid_id = resident.grid_id if resident else worker.grids[0].id
+        v = Visit(uuid=str(uuid.uuid4()), worker_id=worker.id, grid_id=grid_id,
+                  resident_id=resident.id if resident else None,
+                  project_id=project.id if project else None, daily_log_id=log.id,
+                  visited_on=day, purpose=kw.pop("purpose", "routine"),
+                  outcome=kw.pop("outcome", "done"), summary=kw.pop("summary", "All well."), **kw)
+        db.session.add(v)
+        db.session.commit()
+        return v
+
+    return _make
+
+
+@pytest.fixture
+def make_project(world):
+    from app.models import Project
+
+    def _make(community=None, name="Road resurfacing", **kw):
+        p = Project(uuid=str(uuid.uuid4()), community_id=(community or world.ca).id, name=name,
+                    kind=kw.pop("kind", "road_works"), **kw)
+        db.session.add(p)
+        db.session.commit()
+        return p
+
+    return _make
+
+
+@pytest.fixture
+def make_hazard(world, make_visit):
+    from app.models import ChecklistItem, Hazard
+
+    def _make(resident=None, visit=None, severity="S2", due_on=None, status="open", **kw):
+        item = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == "F1"))
+        visit = visit or make_visit(resident=resident)
+        h = Hazard(visit_id=visit.id, item_id=item.id, template_id=item.template_id,
+                   grid_id=visit.grid_id, resident_id=visit.resident_id,
+                   project_id=visit.project_id, severity=severity, found_on=visit.visited_on,
+                   due_on=due_on or visit.visited_on + timedelta(days=3), status=status, **kw)
+        db.session.add(h)
+        db.session.commit()
+        return h
+
+    return _make
+
+
+def fragment_root_ids(html: str) -> list[str]:
+    """Ids of the top-level elements of an htmx fragment."""
+    return re.findall(r'^\s*<[a-z]+[^>]*\bid="([^"]+)"', html, flags=re.M)

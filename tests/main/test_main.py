@@ -1,0 +1,45 @@
+def test_healthz_reports_database(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json == {"status": "ok", "database": "ok"}
+
+
+def test_lang_switch_sticks_for_the_user(client, world, login_as):
+    login_as(world.worker_a)
+    r = client.get("/today?lang=en")
+    assert 'lang="en"' in r.text
+    assert world.worker_a.locale == "en"
+    r = client.get("/today")
+    assert 'lang="en"' in r.text
+    r = client.get("/today?lang=zh")
+    assert 'lang="zh-Hans"' in r.text
+
+
+def test_security_headers_on_pages(client, world, login_as):
+    login_as(world.worker_a)
+    r = client.get("/today")
+    csp = r.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_htmx_config_is_locked_down(client):
+    import html
+    import json
+    import re
+
+    page = client.get("/login").text
+    raw = re.search(r'<meta name="htmx-config" content="([^"]+)"', page).group(1)
+    config = json.loads(html.unescape(raw))
+    assert config["allowEval"] is False
+    assert config["allowScriptTags"] is False
+    assert config["historyCacheSize"] == 0
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    r = client.get("/no/such/page")
+    assert r.status_code == 404
+    assert "<html" in r.text
