@@ -89,10 +89,11 @@ AREAS = ("main", "accounts", "admin", "today", "residents", "projects", "visits"
 def _register_blueprints(app: Flask) -> None:
     """Each area's package holds `bp`; its routes module attaches the views."""
     import importlib
+    import importlib.util
 
     for name in AREAS:
         package = importlib.import_module(f"app.{name}")
-        if not hasattr(package, "bp"):
+        if not hasattr(package, "bp") or importlib.util.find_spec(f"app.{name}.routes") is None:
             continue  # an area whose pages are not built yet
         importlib.import_module(f"app.{name}.routes")
         app.register_blueprint(package.bp)
@@ -128,8 +129,10 @@ def _register_request_hooks(app: Flask) -> None:
         if app.config["HTTPS"]:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint != "static" and current_user and current_user.is_authenticated:
-            # Personal data: never kept by the browser or a proxy.
-            h["Cache-Control"] = "no-store"
+            # Personal data: never kept by the browser or a proxy. A view may opt in to the
+            # browser's private cache for bytes that never change under their URL (photos).
+            if not resp.cache_control.private:
+                h["Cache-Control"] = "no-store"
         elif request.endpoint != "static":
             h.setdefault("Cache-Control", "no-cache")
         return resp

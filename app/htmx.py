@@ -40,6 +40,13 @@ def render(page_template: str, fragment_template: str | None = None, /, *, statu
     return resp
 
 
+def fragments(*parts: str, status: int = 200) -> Response:
+    """A response made of already rendered fragments (a main one plus out-of-band swaps)."""
+    resp = make_response("".join(parts), status)
+    resp.vary.add("HX-Request")
+    return resp
+
+
 def trigger(resp: Response, events: dict) -> Response:
     """Add server-sent events (HX-Trigger) to a response, merging any already there."""
     existing = resp.headers.get("HX-Trigger")

@@ -1,5 +1,6 @@
 """Jinja filters and globals for dates, labels and the small pieces every page uses."""
 
+import uuid
 from datetime import date, datetime
 
 from flask import Flask, current_app
@@ -26,6 +27,7 @@ def register_filters(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         has_endpoint=lambda ep: ep in current_app.view_functions,
+        new_uuid=lambda: str(uuid.uuid4()),
         today=local_today,
         label=labels.label,
         severity_label=lambda code: labels.label("severity", code),

@@ -1,6 +1,6 @@
 """Clock helpers: the database keeps naive UTC, people live in the township's time zone."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -33,3 +33,10 @@ def day_start_utc(day: date) -> datetime:
     """The stored (naive UTC) instant at which a local day begins."""
     start = datetime.combine(day, datetime.min.time(), tzinfo=local_tz())
     return start.astimezone(UTC).replace(tzinfo=None)
+
+
+def moment_on(day: date) -> datetime:
+    """Now if `day` is today, else midday of that local day (for a record dated after the fact)."""
+    if day == local_today():
+        return utcnow()
+    return day_start_utc(day) + timedelta(hours=12)

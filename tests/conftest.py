@@ -3,6 +3,7 @@
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 """
 
+import contextvars
 import os
 import re
 import shutil
@@ -12,11 +13,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 from app import create_app
 from app.extensions import db
+from app.timeutil import local_today
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 REFERENCE_TABLES = {
@@ -111,7 +114,16 @@ class GridbookClient(FlaskClient):
                 kwargs["data"] = {"csrf_token": token}
             headers.setdefault("X-CSRFToken", token)
         kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
+        # Each request gets its own app context (and so its own db session and `g`), as in
+        # production: run it in an empty contextvars context. The test's own session first
+        # ends its transaction so that it neither holds a snapshot nor hides the request's
+        # writes; its objects reload on next access.
+        if not has_app_context():  # a redirect followed inside the request's own context
+            return super().open(*args, **kwargs)
+        db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
 
     def csrf_token(self) -> str:
         """A signed CSRF token matching this client's session, as Flask-WTF makes them."""
@@ -244,7 +256,7 @@ def make_daily_log(world):
     def _make(worker=None, day=None, status="open"):
         worker = worker or world.worker_a
         log = DailyLog(worker_id=worker.id, community_id=worker.community_id,
-                       day=day or date.today(), status=status)
+                       day=day or local_today(), status=status)
         db.session.add(log)
         db.session.commit()
         return log
@@ -255,10 +267,11 @@ def make_daily_log(world):
 @pytest.fixture
 def make_visit(world):
     from app.models import DailyLog, Visit
+    from app.timeutil import moment_on
 
     def _make(resident=None, project=None, worker=None, day=None, **kw):
         worker = worker or world.worker_a
-        day = day or date.today()
+        day = day or local_today()
         log = db.session.scalar(sa.select(DailyLog).where(
             DailyLog.worker_id == worker.id, DailyLog.day == day))
         if log is None:
@@ -269,7 +282,7 @@ def make_visit(world):
         v = Visit(uuid=str(uuid.uuid4()), worker_id=worker.id, grid_id=grid_id,
                   resident_id=resident.id if resident else None,
                   project_id=project.id if project else None, daily_log_id=log.id,
-                  visited_on=day, purpose=kw.pop("purpose", "routine"),
+                  visited_on=day, visited_at=moment_on(day), purpose=kw.pop("purpose", "routine"),
                   outcome=kw.pop("outcome", "done"), summary=kw.pop("summary", "All well."), **kw)
         db.session.add(v)
         db.session.commit()

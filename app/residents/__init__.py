@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("residents", __name__, url_prefix="/residents")

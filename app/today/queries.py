@@ -41,4 +41,14 @@ def today_context(user) -> dict:
         .order_by(Hazard.due_on, Hazard.severity)
         .limit(30)
     ).all()
-    return {"today": today, "visits": visits, "follow_ups": follow_ups, "hazards": hazards}
+    return {"today": today, "visits": visits, "follow_ups": follow_ups, "hazards": hazards,
+            "requests_due": _requests_due(user)}
+
+
+def _requests_due(user) -> list:
+    """Requests whose clock ends within five days or has run out (requests area's rule)."""
+    try:
+        from ..requests.queries import due_soon
+    except ImportError:  # the requests area is optional for this page
+        return []
+    return due_soon(user, days=5, limit=30)

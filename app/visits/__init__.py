@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("visits", __name__, url_prefix="/visits")

@@ -1,0 +1,149 @@
+"""Find, read, add, edit and archive residents."""
+
+import uuid
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..audit.services import record_later
+from ..db import commit
+from ..forms import keeps_input_on_csrf_error
+from ..htmx import render
+from ..i18n import localized
+from ..models import Resident
+from ..pagination import paginate
+from ..scope import get_or_404
+from . import bp, queries
+from .forms import ArchiveForm, ResidentForm, SearchForm
+from .services import (
+    archive_resident, create_resident, existing_by_uuid, update_resident, valid_uuid,
+)
+
+
+def _field_roles():
+    if current_user.role not in ("worker", "secretary"):
+        abort(404)
+
+
+def _search_form() -> SearchForm:
+    form = SearchForm(formdata=request.args)
+    form.care.choices = [("", _("All care reasons"))] + [
+        (c.code, localized(c)) for c in queries.care_reasons()
+    ]
+    return form
+
+
+@bp.route("")
+@login_required
+def index():
+    """Search the caseload by name or address; htmx gets only the result rows."""
+    _field_roles()
+    form = _search_form()
+    form.validate()
+    q = (form.q.data or "")[:50]
+    care = form.care.data if form.care.data in dict(form.care.choices) else ""
+    page = paginate(queries.search(current_user, q, care), per_page=20)
+    return render("residents/index.html", "residents/_rows.html", form=form, page=page, q=q)
+
+
+def _resident_form(obj=None) -> ResidentForm:
+    form = ResidentForm(obj=obj)
+    form.grid_id.choices = [(g.id, g.name) for g in queries.grids_for(current_user)]
+    form.care_reasons.choices = [(c.code, localized(c)) for c in queries.care_reasons()]
+    if obj is not None and not form.is_submitted():
+        form.care_reasons.data = [c.code for c in obj.care_reasons]
+    if not form.client_uuid.data:
+        form.client_uuid.data = str(uuid.uuid4())
+    return form
+
+
+def _form_data(form: ResidentForm) -> dict:
+    return {
+        "name": form.name.data, "grid_id": form.grid_id.data, "building": form.building.data,
+        "unit": form.unit.data, "room": form.room.data, "phone": form.phone.data,
+        "household_size": form.household_size.data, "notes": form.notes.data,
+        "care_reasons": form.care_reasons.data,
+    }
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@keeps_input_on_csrf_error
+def new():
+    """Add a resident to the caseload (a double tap adds one)."""
+    _field_roles()
+    form = _resident_form()
+    if form.validate_on_submit():
+        client_uuid = valid_uuid(form.client_uuid.data)
+        resident = existing_by_uuid(Resident, client_uuid)
+        if resident is None:
+            resident = create_resident(_form_data(form), client_uuid)
+            commit()
+        get_or_404(Resident, resident.id)
+        flash(_("Resident added."), "success")
+        return redirect(url_for("residents.show", resident_id=resident.id), code=303)
+    return render("residents/form.html", form=form, resident=None)
+
+
+@bp.route("/<int:resident_id>")
+@login_required
+def show(resident_id: int):
+    """A resident's details and one timeline of everything done with them."""
+    resident = get_or_404(Resident, resident_id)
+    # Every read of a resident's record is audited (PIPL: sensitive personal information).
+    record_later("resident_viewed", "resident", resident.id)
+    return render("residents/show.html", **_show_context(resident))
+
+
+def _show_context(resident: Resident) -> dict:
+    from ..screening.queries import active_templates
+
+    return {
+        "resident": resident,
+        "timeline": queries.timeline(current_user, resident),
+        "templates": active_templates(),
+    }
+
+
+@bp.route("/<int:resident_id>/timeline")
+@login_required
+def timeline(resident_id: int):
+    """More of the timeline (the 'More' link), as a page or as rows for htmx."""
+    resident = get_or_404(Resident, resident_id)
+    return render("residents/show.html", "residents/_timeline.html", **_show_context(resident))
+
+
+@bp.route("/<int:resident_id>/edit", methods=["GET", "POST"])
+@login_required
+@keeps_input_on_csrf_error
+def edit(resident_id: int):
+    """Correct a resident's details."""
+    _field_roles()
+    resident = get_or_404(Resident, resident_id)
+    if resident.archived_at is not None:
+        abort(404)
+    form = _resident_form(obj=resident)
+    if form.validate_on_submit():
+        update_resident(resident, _form_data(form))
+        commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("residents.show", resident_id=resident.id), code=303)
+    return render("residents/form.html", form=form, resident=resident)
+
+
+@bp.route("/<int:resident_id>/archive", methods=["POST"])
+@login_required
+@keeps_input_on_csrf_error
+def archive(resident_id: int):
+    """Take a resident off the active caseload."""
+    _field_roles()
+    resident = get_or_404(Resident, resident_id)
+    form = ArchiveForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("residents.edit", resident_id=resident.id), code=303)
+    archive_resident(resident)
+    commit()
+    flash(_("Resident archived."), "success")
+    return redirect(url_for("residents.index"), code=303)
+

@@ -1,0 +1,67 @@
+"""Writes to residents: add, edit, archive. Flush and audit; the route commits."""
+
+import uuid as uuidlib
+
+import sqlalchemy as sa
+
+from ..audit.services import record
+from ..extensions import db
+from ..models import CareReason, Resident
+from ..timeutil import utcnow
+
+FIELDS = ("name", "grid_id", "building", "unit", "room", "phone", "household_size", "notes")
+
+
+def existing_by_uuid(model, client_uuid: str | None):
+    """The record a previous POST with this client UUID created, if any."""
+    if not client_uuid:
+        return None
+    return db.session.scalar(sa.select(model).where(model.uuid == client_uuid))
+
+
+def valid_uuid(value: str | None) -> str:
+    """The client's UUID if well-formed, else a new one (then retries cannot be matched)."""
+    try:
+        return str(uuidlib.UUID(value or ""))
+    except ValueError:
+        return str(uuidlib.uuid4())
+
+
+def _apply(resident: Resident, data: dict) -> None:
+    for name in FIELDS:
+        if name in data:
+            setattr(resident, name, data[name] if data[name] is not None else "")
+    resident.phone = data.get("phone") or None
+    codes = data.get("care_reasons") or []
+    resident.care_reasons = list(
+        db.session.scalars(sa.select(CareReason).where(CareReason.code.in_(codes)))
+    )
+
+
+def create_resident(data: dict, client_uuid: str) -> Resident:
+    """Add a resident to a grid's caseload, with the stated reasons."""
+    resident = Resident(uuid=client_uuid)
+    _apply(resident, data)
+    db.session.add(resident)
+    db.session.flush()
+    record("resident_created", "resident", resident.id, {"grid": resident.grid_id})
+    return resident
+
+
+def update_resident(resident: Resident, data: dict) -> None:
+    """Change a resident's details; the audit lists which fields changed, not their values."""
+    before = {f: getattr(resident, f) for f in FIELDS}
+    before_reasons = {c.code for c in resident.care_reasons}
+    _apply(resident, data)
+    changed = sorted(f for f in FIELDS if getattr(resident, f) != before[f])
+    if {c.code for c in resident.care_reasons} != before_reasons:
+        changed.append("care_reasons")
+    db.session.flush()
+    record("resident_updated", "resident", resident.id, {"fields": changed})
+
+
+def archive_resident(resident: Resident) -> None:
+    """Take a resident off the active caseload (personal fields are erased after retention)."""
+    if resident.archived_at is None:
+        resident.archived_at = utcnow()
+        record("resident_archived", "resident", resident.id)

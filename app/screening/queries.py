@@ -1,0 +1,51 @@
+"""Reads for screenings: templates to choose from, a screening with its answers."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Answer, ChecklistTemplate, Hazard, Photo, Screening
+from ..scope import select_for
+
+
+def active_templates() -> list[ChecklistTemplate]:
+    return list(db.session.scalars(
+        sa.select(ChecklistTemplate).where(ChecklistTemplate.active.is_(True))
+        .order_by(ChecklistTemplate.id)
+    ))
+
+
+def answers_by_item(screening: Screening) -> dict[int, Answer]:
+    """The screening's answers keyed by checklist item, hazards loaded with them."""
+    answers = db.session.scalars(
+        sa.select(Answer).where(Answer.screening_id == screening.id)
+        .options(selectinload(Answer.hazard))
+    )
+    return {a.item_id: a for a in answers}
+
+
+def photos_by_hazard(hazard_ids: list[int]) -> dict[int, list[Photo]]:
+    if not hazard_ids:
+        return {}
+    result: dict[int, list[Photo]] = {}
+    for p in db.session.scalars(
+        select_for(Photo).where(Photo.hazard_id.in_(hazard_ids)).order_by(Photo.id)
+    ):
+        result.setdefault(p.hazard_id, []).append(p)
+    return result
+
+
+def counts(screening: Screening) -> dict[str, int]:
+    """How many items are ok, hazards, not applicable, and still unanswered."""
+    rows = db.session.execute(
+        sa.select(Answer.value, sa.func.count()).where(Answer.screening_id == screening.id)
+        .group_by(Answer.value)
+    ).all()
+    result = {"ok": 0, "hazard": 0, "na": 0}
+    result.update({value: n for value, n in rows})
+    result["unanswered"] = len(screening.template.items) - sum(result.values())
+    return result
+
+
+def hazard_for(answer: Answer | None) -> Hazard | None:
+    return answer.hazard if answer is not None else None

@@ -1,0 +1,66 @@
+"""Screening runs: start one on a visit, save each answer as it is tapped."""
+
+import sqlalchemy as sa
+
+from ..audit.services import record
+from ..extensions import db
+from ..hazards import services as hazards
+from ..idempotency import create_once
+from ..models import Answer, ChecklistItem, ChecklistTemplate, Screening, Visit
+from ..review.locks import ensure_editable
+from ..timeutil import utcnow
+
+
+def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screening:
+    """Begin a checklist on a visit (once per client UUID)."""
+    ensure_editable(visit.daily_log)
+
+    def create() -> Screening:
+        s = Screening(uuid=client_uuid, visit_id=visit.id, template_id=template.id)
+        db.session.add(s)
+        db.session.flush()
+        record("screening_started", "screening", s.id, {"template": template.code})
+        return s
+
+    screening, _created = create_once(
+        Screening, client_uuid, create,
+        lambda s: s.visit_id == visit.id and s.template_id == template.id,
+    )
+    return screening
+
+
+def answer(screening: Screening, item: ChecklistItem, value: str) -> Answer:
+    """Save one answer; a 'hazard' opens a hazard, changing it back withdraws an untouched one."""
+    visit = screening.visit
+    ensure_editable(visit.daily_log)
+    ans = db.session.scalar(sa.select(Answer).where(
+        Answer.screening_id == screening.id, Answer.item_id == item.id))
+    if ans is None:
+        ans = Answer(screening_id=screening.id, item_id=item.id, value=value)
+        db.session.add(ans)
+        db.session.flush()
+        record("answer_saved", "answer", ans.id, {"value": value})
+    elif ans.value != value:
+        ans.value = value
+        ans.answered_at = utcnow()
+        record("answer_changed", "answer", ans.id, {"value": value})
+    hazard = ans.hazard
+    if value == "hazard" and hazard is None:
+        hazards.open_from_answer(ans, visit)
+    elif value != "hazard" and hazard is not None:
+        if hazard.status == "open":
+            hazards.withdraw(hazard)
+        else:
+            # A hazard already rectified stays on record; the answer keeps saying so.
+            ans.value = "hazard"
+    db.session.flush()
+    db.session.refresh(ans)
+    return ans
+
+
+def finish(screening: Screening) -> None:
+    """Mark the checklist done (answers can still be corrected until the day is approved)."""
+    ensure_editable(screening.visit.daily_log)
+    if screening.completed_at is None:
+        screening.completed_at = utcnow()
+        record("screening_finished", "screening", screening.id)

@@ -1,0 +1,54 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..enums import VISIT_OUTCOMES, VISIT_PURPOSES
+from ..forms import IdempotentForm
+from ..labels import choices
+from ..timeutil import local_today
+from ..validators import DateWithin, stripped
+
+
+class VisitForm(IdempotentForm):
+    resident_id = HiddenField()
+    project_id = HiddenField()
+    purpose = RadioField(_l("Purpose"), validators=[DataRequired(message=_l("Choose a purpose."))])
+    summary = TextAreaField(_l("What happened"), filters=[stripped],
+                            validators=[Length(max=5000, message=_l(
+                                "Keep the summary under %(max)d characters.", max=5000))],
+                            render_kw={"rows": 3})
+    outcome = RadioField(_l("Outcome"), validators=[DataRequired(message=_l("Choose an outcome."))])
+    visited_on = DateField(_l("Date of visit"), default=local_today,
+                           validators=[DataRequired(message=_l("Enter a valid date.")),
+                                       DateWithin(past=30, future=0)])
+    follow_up_on = DateField(_l("Next follow-up (optional)"),
+                             validators=[Optional(), DateWithin(past=0, future=366)])
+    concern_summary = TextAreaField(
+        _l("Residents' concern about the project (optional)"), filters=[stripped],
+        validators=[Length(max=1000)], render_kw={"rows": 2,
+                                                  "placeholder": _l("e.g. night-time noise after 22:00")})
+    concern_factor_id = SelectField(_l("Risk factor it concerns"), coerce=int,
+                                    validators=[Optional()])
+
+    def __init__(self, *args, factors=(), **kw):
+        super().__init__(*args, **kw)
+        self.purpose.choices = choices("purpose", VISIT_PURPOSES)
+        self.outcome.choices = choices("outcome", VISIT_OUTCOMES)
+        self.concern_factor_id.choices = [(0, _l("— none —"))] + [
+            (f.id, f"{f.factor_code} {f.factor_type.name_zh if not _english() else f.factor_type.name_en}")
+            for f in factors
+        ]
+
+    def validate_follow_up_on(self, field):
+        if field.data and self.visited_on.data and field.data < self.visited_on.data:
+            raise ValidationError(_l("The follow-up cannot be before the visit."))
+
+    def validate_concern_factor_id(self, field):
+        if field.data and not self.concern_summary.data:
+            raise ValidationError(_l("Describe the concern, or leave the factor empty."))
+
+
+def _english() -> bool:
+    from ..i18n import is_english
+
+    return is_english()

@@ -1,0 +1,87 @@
+"""Writes to visits and the worker's daily logs."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import record
+from ..extensions import db
+from ..idempotency import create_once
+from ..models import DailyLog, Project, Resident, User, Visit
+from ..review.locks import ensure_editable
+from ..timeutil import moment_on
+
+FIELDS = ("purpose", "summary", "outcome", "visited_on", "follow_up_on")
+
+
+def daily_log_for(worker: User, day: date) -> DailyLog:
+    """The worker's log for that day, created on first use; refused if approved."""
+    stmt = sa.select(DailyLog).where(DailyLog.worker_id == worker.id, DailyLog.day == day)
+    log = db.session.scalar(stmt)
+    if log is None:
+        try:
+            with db.session.begin_nested():
+                log = DailyLog(worker_id=worker.id, community_id=worker.community_id, day=day)
+                db.session.add(log)
+        except IntegrityError:
+            log = db.session.scalar(stmt)
+    ensure_editable(log)
+    return log
+
+
+def create_visit(worker: User, data: dict, client_uuid: str,
+                 resident: Resident | None, project: Project | None):
+    """Log a visit once per client UUID; returns (visit, created)."""
+    def create() -> Visit:
+        log = daily_log_for(worker, data["visited_on"])
+        visit = Visit(
+            uuid=client_uuid, worker_id=worker.id, daily_log_id=log.id,
+            grid_id=resident.grid_id if resident else _project_grid(worker, project),
+            resident_id=resident.id if resident else None,
+            project_id=project.id if project else None,
+            **{f: data.get(f) for f in FIELDS},
+        )
+        visit.summary = visit.summary or ""
+        visit.visited_at = moment_on(visit.visited_on)
+        db.session.add(visit)
+        db.session.flush()
+        if project is not None and data.get("concern_summary"):
+            from ..projects.services import record_concern
+
+            record_concern(visit, data.get("concern_factor_id") or None, data["concern_summary"])
+        record("visit_created", "visit", visit.id,
+               {"resident": visit.resident_id, "project": visit.project_id})
+        return visit
+
+    def same(existing: Visit) -> bool:
+        return (existing.worker_id == worker.id
+                and existing.resident_id == (resident.id if resident else None)
+                and existing.project_id == (project.id if project else None)
+                and (existing.summary or "") == (data.get("summary") or "")
+                and existing.purpose == data.get("purpose"))
+
+    return create_once(Visit, client_uuid, create, same)
+
+
+def _project_grid(worker: User, project: Project) -> int:
+    """A site visit counts in the worker's grid within the project's community."""
+    for grid in worker.grids:
+        if grid.community_id == project.community_id:
+            return grid.id
+    return worker.grids[0].id
+
+
+def update_visit(visit: Visit, data: dict) -> None:
+    """Correct a visit of a day that is not approved."""
+    ensure_editable(visit.daily_log)
+    changed = [f for f in FIELDS if f in data and getattr(visit, f) != data[f]]
+    if "visited_on" in changed:
+        new_log = daily_log_for(visit.worker, data["visited_on"])
+        visit.daily_log_id = new_log.id
+    for f in changed:
+        setattr(visit, f, data[f] if data[f] is not None or f == "follow_up_on" else "")
+    if "visited_on" in changed:
+        visit.visited_at = moment_on(visit.visited_on)
+    db.session.flush()
+    record("visit_updated", "visit", visit.id, {"fields": changed})

@@ -1,0 +1,145 @@
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent, Resident
+
+
+def test_search_is_scoped_and_htmx_gets_only_rows(client, world, login_as, make_resident):
+    make_resident(name="王秀英", grid=world.a1)
+    make_resident(name="王建国", grid=world.b1)  # another community
+    login_as(world.worker_a)
+    page = client.get("/residents?q=王")
+    assert page.status_code == 200
+    assert "<html" in page.text and "王秀英" in page.text and "王建国" not in page.text
+    assert "HX-Request" in page.headers["Vary"]
+    frag = client.get("/residents?q=秀", htmx=True)
+    assert "<html" not in frag.text
+    assert frag.text.lstrip().startswith('<div id="resident-rows"')
+    assert "王秀英" in frag.text
+    none = client.get("/residents?q=zzz", htmx=True)
+    assert "王秀英" not in none.text
+
+
+def test_search_by_address_and_care_reason(client, world, login_as, make_resident):
+    make_resident(name="李明", building="12", unit="1", room="502", care=("disability",))
+    make_resident(name="赵丽", building="3", unit="2", room="101", care=("elderly_alone",))
+    login_as(world.worker_a)
+    assert "李明" in client.get("/residents?q=12-1-502").text
+    r = client.get("/residents?care=disability")
+    assert "李明" in r.text and "赵丽" not in r.text
+
+
+def test_like_wildcards_are_literal(client, world, login_as, make_resident):
+    make_resident(name="周杰")
+    login_as(world.worker_a)
+    assert "周杰" not in client.get("/residents?q=%25").text
+
+
+def test_resident_page_is_audited_and_scoped(client, world, login_as, make_resident):
+    mine = make_resident(grid=world.a1)
+    theirs = make_resident(grid=world.b1, name="外人")
+    login_as(world.worker_a)
+    assert client.get(f"/residents/{mine.id}").status_code == 200
+    assert client.get(f"/residents/{theirs.id}").status_code == 404
+    actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert "resident_viewed" in actions and "access_denied" in actions
+
+
+def test_township_and_admin_see_no_resident(client, world, login_as, make_resident):
+    r = make_resident()
+    for user in (world.township_user, world.admin):
+        login_as(user)
+        assert client.get(f"/residents/{r.id}").status_code == 404
+
+
+def test_secretary_sees_whole_community(client, world, login_as, make_resident):
+    r = make_resident(grid=world.a2)
+    login_as(world.secretary_a)
+    assert client.get(f"/residents/{r.id}").status_code == 200
+    login_as(world.secretary_b)
+    assert client.get(f"/residents/{r.id}").status_code == 404
+
+
+def _new_resident(client, world, **over):
+    data = {"name": "孙红", "grid_id": world.a1.id, "building": "5", "unit": "1", "room": "201",
+            "phone": "13812345678", "household_size": "2", "care_reasons": ["elderly_alone"],
+            "notes": "", "client_uuid": "6a3c1f7e-1111-4222-8333-444455556666"}
+    data.update(over)
+    return client.post("/residents/new", data=data)
+
+
+def test_add_resident_once_per_client_uuid(client, world, login_as):
+    login_as(world.worker_a)
+    first = _new_resident(client, world)
+    second = _new_resident(client, world)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.session.scalar(sa.select(sa.func.count(Resident.id))) == 1
+
+
+def test_worker_cannot_add_resident_to_another_grid(client, world, login_as):
+    login_as(world.worker_a)
+    r = _new_resident(client, world, grid_id=world.b1.id)
+    assert r.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(Resident.id))) == 0
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("name", "", "name"),
+    ("name", "x" * 51, "name"),
+    ("phone", "call me", "phone"),
+    ("household_size", "0", "household_size"),
+    ("household_size", "abc", "household_size"),
+    ("care_reasons", [], "care_reasons"),
+])
+def test_bad_resident_input_is_refused_and_typed_values_kept(
+        client, world, login_as, field, value, message):
+    login_as(world.worker_a)
+    r = _new_resident(client, world, **{field: value, "notes": "keep this note"})
+    assert r.status_code == 200
+    assert "keep this note" in r.text
+    assert 'aria-invalid="true"' in r.text or 'class="error"' in r.text
+    assert db.session.scalar(sa.select(sa.func.count(Resident.id))) == 0
+
+
+def test_edit_and_archive(client, world, login_as, make_resident):
+    r = make_resident()
+    login_as(world.worker_a)
+    resp = client.post(f"/residents/{r.id}/edit", data={
+        "name": "新名字", "grid_id": world.a1.id, "building": "1", "unit": "1", "room": "1",
+        "household_size": "3", "care_reasons": ["disability"], "notes": "", "phone": ""})
+    assert resp.status_code == 303
+    db.session.refresh(r)
+    assert r.name == "新名字" and [c.code for c in r.care_reasons] == ["disability"]
+    assert client.post(f"/residents/{r.id}/archive").status_code == 303
+    db.session.refresh(r)
+    assert r.archived_at is not None
+    assert "新名字" not in client.get("/residents").text
+
+
+def test_timeline_shows_visits_newest_first_and_pages(client, world, login_as, make_resident,
+                                                      make_visit, count_queries):
+    from datetime import timedelta
+
+    from app.timeutil import local_today
+
+    r = make_resident()
+    for i in range(20):
+        make_visit(resident=r, day=local_today() - timedelta(days=i), summary=f"visit number {i}")
+    login_as(world.worker_a)
+    with count_queries() as few:
+        page = client.get(f"/residents/{r.id}")
+    assert page.text.index("visit number 0") < page.text.index("visit number 1")
+    assert "visit number 19" not in page.text
+    more = client.get(f"/residents/{r.id}/timeline?page=2", htmx=True)
+    assert "visit number 19" in more.text and "<html" not in more.text
+    assert more.text.lstrip().startswith('<div id="timeline-page-2"')
+    # The number of statements does not grow with the number of entries shown.
+    for i in range(20, 30):
+        make_visit(resident=r, day=local_today() - timedelta(days=i))
+    with count_queries() as more_rows:
+        client.get(f"/residents/{r.id}")
+    assert more_rows.count == few.count

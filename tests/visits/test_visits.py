@@ -1,0 +1,177 @@
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import DailyLog, Visit
+from app.timeutil import local_today
+
+
+def _visit_data(resident, **over):
+    data = {"resident_id": resident.id, "purpose": "elderly_care", "summary": "量了血压，一切正常",
+            "outcome": "done", "visited_on": local_today().isoformat(), "follow_up_on": "",
+            "client_uuid": str(uuid.uuid4())}
+    data.update(over)
+    return data
+
+
+def _count(model=Visit):
+    return db.session.scalar(sa.select(sa.func.count(model.id)))
+
+
+def test_form_is_a_page_or_a_fragment(client, world, login_as, make_resident):
+    r = make_resident()
+    login_as(world.worker_a)
+    page = client.get(f"/visits/new?resident={r.id}")
+    assert page.status_code == 200 and "<html" in page.text
+    frag = client.get(f"/visits/new?resident={r.id}", htmx=True)
+    assert "<html" not in frag.text
+    assert frag.text.lstrip().startswith('<div id="visit-form-slot"')
+    assert 'name="client_uuid"' in frag.text
+
+
+def test_htmx_save_returns_entry_and_toast(client, world, login_as, make_resident):
+    r = make_resident()
+    login_as(world.worker_a)
+    resp = client.post("/visits", data=_visit_data(r), htmx=True)
+    assert resp.status_code == 200
+    assert resp.headers["HX-Retarget"] == "#timeline-new"
+    assert resp.headers["HX-Reswap"] == "afterbegin"
+    assert "visit-saved" in resp.headers["HX-Trigger"] and "toast" in resp.headers["HX-Trigger"]
+    visit = db.session.scalar(sa.select(Visit))
+    assert f'id="visit-{visit.id}"' in resp.text
+    assert 'hx-swap-oob="true"' in resp.text
+    assert visit.summary == "量了血压，一切正常"
+    log = db.session.get(DailyLog, visit.daily_log_id)
+    assert log.worker_id == world.worker_a.id and log.day == local_today()
+
+
+def test_plain_save_redirects_to_the_visit(client, world, login_as, make_resident):
+    r = make_resident()
+    login_as(world.worker_a)
+    resp = client.post("/visits", data=_visit_data(r))
+    assert resp.status_code == 303
+    assert resp.headers["Location"].startswith("/visits/")
+
+
+def test_double_tap_saves_one_visit(client, world, login_as, make_resident):
+    r = make_resident()
+    login_as(world.worker_a)
+    data = _visit_data(r)
+    a = client.post("/visits", data=data)
+    b = client.post("/visits", data=data)
+    assert a.headers["Location"] == b.headers["Location"]
+    assert _count() == 1
+
+
+def test_same_uuid_with_other_content_is_refused(client, world, login_as, make_resident):
+    r = make_resident()
+    login_as(world.worker_a)
+    data = _visit_data(r)
+    client.post("/visits", data=data)
+    resp = client.post("/visits", data={**data, "summary": "something else"})
+    assert resp.status_code == 200
+    assert "something else" in resp.text
+    assert _count() == 1
+
+
+@pytest.mark.parametrize(("over", "field"), [
+    ({"summary": "x" * 100_000}, "summary"),
+    ({"visited_on": "1900-01-01"}, "visited_on"),
+    ({"visited_on": (local_today() + timedelta(days=1)).isoformat()}, "visited_on"),
+    ({"visited_on": "not a date"}, "visited_on"),
+    ({"follow_up_on": (local_today() - timedelta(days=1)).isoformat()}, "follow_up_on"),
+    ({"purpose": ""}, "purpose"),
+    ({"outcome": "exploded"}, "outcome"),
+])
+def test_bad_visit_input_keeps_what_was_typed(client, world, login_as, make_resident, over, field):
+    r = make_resident()
+    login_as(world.worker_a)
+    data = _visit_data(r, **over)
+    resp = client.post("/visits", data=data, htmx=True)
+    assert resp.status_code == 200
+    assert 'class="error"' in resp.text
+    if field != "summary":
+        assert "量了血压，一切正常" in resp.text
+    assert _count() == 0
+    assert "HX-Retarget" not in resp.headers
+
+
+def test_visit_to_resident_of_another_grid_is_404(client, world, login_as, make_resident):
+    r = make_resident(grid=world.b1)
+    login_as(world.worker_a)
+    assert client.get(f"/visits/new?resident={r.id}").status_code == 404
+    assert client.post("/visits", data=_visit_data(r)).status_code == 404
+    assert _count() == 0
+
+
+def test_visit_page_scope(client, world, login_as, make_resident, make_visit):
+    v = make_visit(resident=make_resident())
+    login_as(world.worker_a)
+    assert client.get(f"/visits/{v.id}").status_code == 200
+    for other in (world.worker_b, world.secretary_b, world.township_user):
+        login_as(other)
+        assert client.get(f"/visits/{v.id}").status_code == 404
+    login_as(world.secretary_a)
+    assert client.get(f"/visits/{v.id}").status_code == 200
+
+
+def test_edit_visit_and_lock_after_approval(client, world, login_as, make_resident, make_visit):
+    v = make_visit(resident=make_resident())
+    login_as(world.worker_a)
+    data = {"purpose": "routine", "summary": "changed", "outcome": "done",
+            "visited_on": v.visited_on.isoformat(), "follow_up_on": ""}
+    assert client.post(f"/visits/{v.id}/edit", data=data).status_code == 303
+    assert db.session.get(Visit, v.id).summary == "changed"
+    db.session.get(DailyLog, v.daily_log_id).status = "approved"
+    db.session.commit()
+    resp = client.post(f"/visits/{v.id}/edit", data={**data, "summary": "after approval"})
+    assert resp.status_code == 303
+    assert db.session.get(Visit, v.id).summary == "changed"
+
+
+def test_new_visit_on_an_approved_day_is_refused(client, world, login_as, make_resident,
+                                                 make_daily_log):
+    make_daily_log(status="approved")
+    r = make_resident()
+    login_as(world.worker_a)
+    assert client.post("/visits", data=_visit_data(r)).status_code == 409
+    assert _count() == 0
+
+
+def test_other_roles_cannot_log_visits(client, world, login_as, make_resident):
+    r = make_resident()
+    login_as(world.secretary_a)
+    assert client.get(f"/visits/new?resident={r.id}").status_code == 404
+    assert client.post("/visits", data=_visit_data(r)).status_code == 404
+
+
+def test_today_lists_visits_follow_ups_and_hazards(client, world, login_as, make_resident,
+                                                   make_visit, make_hazard):
+    r = make_resident(name="钱奶奶")
+    make_visit(resident=r, day=local_today() - timedelta(days=3),
+               follow_up_on=local_today() - timedelta(days=1))
+    other = make_resident(name="孙爷爷")
+    make_visit(resident=other, summary="today")
+    make_hazard(resident=other, due_on=local_today() - timedelta(days=2))
+    login_as(world.worker_a)
+    page = client.get("/today").text
+    follow = page[page.index('id="today-follow-ups"'):page.index('id="today-hazards"')]
+    assert "钱奶奶" in follow and "孙爷爷" not in follow
+    hazards = page[page.index('id="today-hazards"'):page.index('id="today-requests"')]
+    assert "孙爷爷" in hazards
+    visits = page[page.index('id="today-visits"'):]
+    assert "孙爷爷" in visits
+
+
+def test_follow_up_disappears_after_a_later_visit(client, world, login_as, make_resident,
+                                                  make_visit):
+    r = make_resident(name="钱奶奶")
+    make_visit(resident=r, day=local_today() - timedelta(days=3), follow_up_on=local_today())
+    make_visit(resident=r)
+    login_as(world.worker_a)
+    page = client.get("/today").text
+    follow = page[page.index('id="today-follow-ups"'):page.index('id="today-hazards"')]
+    assert "钱奶奶" not in follow
