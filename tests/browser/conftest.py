@@ -5,7 +5,6 @@ Browser tests skip with a plain message when /usr/bin/chromium is missing, excep
 """
 
 import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.db import set_write_intent
 from app.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -92,10 +92,18 @@ def shoot(request):
 
 @pytest.fixture(autouse=True)
 def _browser_app_config(app):
-    # The live server runs in another thread: give it the rate limiter off and real CSRF on.
-    app.config["WTF_CSRF_ENABLED"] = True
+    # The test thread only reads while the server thread writes: a deferred BEGIN keeps the
+    # test's reads from taking SQLite's write lock (which would stall the server).
+    set_write_intent(False)
     yield
     db.session.remove()
+    set_write_intent(True)
+
+
+def fresh_scalar(stmt):
+    """Read the database as it is now (a new snapshot), from the test thread."""
+    db.session.rollback()
+    return db.session.scalar(stmt)
 
 
 def login(pg, username: str, password: str) -> None:
@@ -105,5 +113,3 @@ def login(pg, username: str, password: str) -> None:
     pg.click("form button[type=submit]")
     pg.wait_for_load_state("networkidle")
 
-
-_ = shutil  # keep shutil import for helpers that copy fixtures

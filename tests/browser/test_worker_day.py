@@ -1,0 +1,89 @@
+"""A worker at a door: find the resident, log a visit, screen for fire hazards, add a photo."""
+
+import io
+
+import sqlalchemy as sa
+from PIL import Image
+
+from app.models import Hazard, Photo, Visit
+from tests.browser.conftest import fresh_scalar, login
+from tests.conftest import PASSWORD
+
+
+def _jpeg(tmp_path):
+    path = tmp_path / "hazard.jpg"
+    buf = io.BytesIO()
+    Image.new("RGB", (1200, 900), (200, 60, 40)).save(buf, "JPEG")
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def test_worker_logs_visit_with_fire_screening_hazard_and_photo(
+        page, world, make_resident, shoot, tmp_path):
+    make_resident(name="王秀英", care=("elderly_alone",))
+    make_resident(name="刘强", care=("disability",))
+    login(page, "worker_a", PASSWORD)
+
+    page.click("#bottom-nav a[href='/residents']")
+    page.fill("#q", "秀")
+    page.wait_for_selector("#resident-rows >> text=刘强", state="detached")
+    assert page.locator("#resident-rows >> text=王秀英").count() == 1
+    assert "q=" in page.url
+    shoot(page, "1-search")
+    page.click("#resident-rows >> text=王秀英")
+    page.wait_for_selector("h1 >> text=王秀英")
+
+    # Three taps to start: Log a visit, purpose, outcome (summary typed), then save.
+    page.click("#visit-form-slot a")
+    page.wait_for_selector("#visit-form")
+    page.check("input[name=purpose][value=elderly_care]")
+    page.fill("textarea[name=summary]", "老人在家，量了血压，提醒不要在屋里给电动车充电")
+    page.check("input[name=outcome][value=needs_follow_up]")
+    shoot(page, "2-visit-form")
+    page.click("#visit-form button[type=submit]")
+    page.wait_for_selector("#timeline-new li.entry-visit")
+    page.wait_for_selector(".toast")
+    shoot(page, "3-visit-saved")
+    visit = fresh_scalar(sa.select(Visit))
+    assert visit is not None and visit.purpose == "elderly_care"
+
+    page.click("#timeline-new li.entry-visit a[role=button]")
+    page.wait_for_selector("#start-screening")
+    page.click("#start-screening >> text=消防安全")
+    page.wait_for_selector("#screening-summary")
+    items = page.locator("li.checklist-item")
+    first, second = items.nth(0), items.nth(1)
+    second.locator("button.ans-ok").click()
+    page.wait_for_selector(f"#{second.get_attribute('id')} button.ans-ok[aria-pressed=true]")
+    first.locator("button.ans-hazard").click()
+    page.wait_for_selector("li.checklist-item .hazard-form")
+    page.fill(".hazard-form textarea[name=note]", "电动车在客厅充电")
+    page.click(".hazard-form button[type=submit]")
+    page.wait_for_selector(".toast")
+    hazard = fresh_scalar(sa.select(Hazard))
+    assert hazard is not None and hazard.note == "电动车在客厅充电"
+
+    box = page.locator(f"#hazard-{hazard.id}")
+    box.locator("input[type=file]").set_input_files(str(_jpeg(tmp_path)))
+    box.locator("form.photo-upload button[type=submit]").click()
+    page.wait_for_selector(f"#photos-hazard-{hazard.id} img")
+    shoot(page, "4-screening-hazard-photo")
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 1
+    summary = page.locator("#screening-summary").inner_text()
+    assert "1" in summary
+
+    page.click("#finish-screening button")
+    page.wait_for_selector("#visit-screenings")
+
+    page.goto(page.base_url + f"/residents/{visit.resident_id}")
+    timeline = page.locator("#timeline")
+    assert timeline.locator(f"#visit-{visit.id}").count() == 1
+    assert timeline.locator(f"#timeline-hazard-{hazard.id} img").count() == 1
+    shoot(page, "5-timeline")
+
+    page.click("#bottom-nav a[href='/today']")
+    page.wait_for_selector("#today-visits")
+    assert "王秀英" in page.locator("#today-visits").inner_text()
+    assert "王秀英" in page.locator("#today-hazards").inner_text()
+    shoot(page, "6-today")
+    assert page.js_errors == []
