@@ -1,5 +1,6 @@
 """Gridbook: field app for community grid work."""
 
+import inspect
 import json
 import logging
 from pathlib import Path
@@ -156,8 +157,9 @@ def _register_errors(app: Flask) -> None:
     def _http_error(err):
         view = app.view_functions.get(request.endpoint or "")
         if err.code == 429 and getattr(view, "keeps_input_on_csrf_error", False):
+            # Redisplay the form with the reason; unwrap so the limit is not checked again.
             g.throttled = True
-            return view(**(request.view_args or {}))
+            return inspect.unwrap(view)(**(request.view_args or {}))
         if request.path.startswith("/healthz"):
             return jsonify(error=err.name), err.code
         resp = render("errors/error.html", "errors/_error.html", status=err.code or 500,

@@ -78,14 +78,17 @@ def _truncate_pg() -> None:
 
 
 @pytest.fixture
-def app(schema_template, tmp_path):
+def app(schema_template, tmp_path, request):
     if PG_URL:
         url = PG_URL
     else:
         target = tmp_path / "test.db"
         shutil.copy(schema_template, target)
         url = f"sqlite:///{target}"
-    app = create_app(_base_config(tmp_path, url))
+    config = _base_config(tmp_path, url)
+    # Login throttling is off unless a test asks for it with @pytest.mark.ratelimit.
+    config["RATELIMIT_ENABLED"] = request.node.get_closest_marker("ratelimit") is not None
+    app = create_app(config)
     with app.app_context():
         if PG_URL:
             _truncate_pg()
