@@ -4,7 +4,7 @@ from datetime import timedelta
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,7 +13,7 @@ from ..audit.services import record
 from ..db import commit
 from ..extensions import db
 from ..forms import keeps_input_on_csrf_error
-from ..htmx import render, toast
+from ..htmx import render
 from ..models import AuditEvent, Community, Grid, Township, User
 from ..pagination import paginate
 from ..scope import get_or_404, select_for
@@ -76,8 +76,8 @@ def user_new():
                 grid_ids=form.grid_ids.data, actor=current_user,
             )
             commit()
-            return toast(redirect(url_for("admin.user_edit", user_id=user.id), code=303),
-                         _("User created."))
+            flash(_("User created."), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
     return render("admin/user_form.html", form=form, user=None)
 
 
