@@ -46,6 +46,10 @@ LABELS = {
     },
     "level": {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")},
     "risk_status": {"open": _l("Open"), "mitigated": _l("Mitigated"), "closed": _l("Closed")},
+    "finding": {
+        "met": _l("Met"), "partly_met": _l("Partly met"), "not_met": _l("Not met"),
+        "": _l("Not assessed"),
+    },
     "channel": {
         "visit": _l("Visit"), "phone": _l("Phone"), "letter": _l("Letter"),
         "walk_in": _l("Walk-in"), "online": _l("Online"),
@@ -62,6 +66,17 @@ LABELS = {
     "satisfaction": {
         "satisfied": _l("Satisfied"), "partly": _l("Partly satisfied"),
         "not_satisfied": _l("Not satisfied"),
+    },
+    "request_clock": {
+        "acknowledge": _l("Acknowledge"), "resolve": _l("Resolve"),
+        "acceptance": _l("Notice of acceptance"), "reply": _l("Written reply"),
+    },
+    "request_event": {
+        "registered": _l("Registered"), "moved_to_formal": _l("Moved to the formal track"),
+        "acknowledged": _l("Acknowledged"), "accepted": _l("Accepted"),
+        "not_accepted": _l("Not accepted"), "redirected": _l("Redirected to a legal channel"),
+        "extended": _l("Reply period extended"), "replied": _l("Reply given"),
+        "followed_up": _l("Follow-up visit"),
     },
 }
 

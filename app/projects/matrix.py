@@ -13,3 +13,18 @@ def risk_level(likelihood: int, impact: int) -> str:
     if product <= 4:
         return "medium"
     return "high"
+
+
+def heat_map(factors) -> list[dict]:
+    """Rows of the likelihood-by-impact grid, high impact on top, with factors in their cell."""
+    rows = []
+    for impact in (3, 2, 1):
+        cells = [
+            {"likelihood": likelihood, "impact": impact,
+             "level": risk_level(likelihood, impact),
+             "factors": [f for f in factors
+                         if f.likelihood == likelihood and f.impact == impact]}
+            for likelihood in (1, 2, 3)
+        ]
+        rows.append({"impact": impact, "cells": cells})
+    return rows

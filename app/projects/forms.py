@@ -1,0 +1,116 @@
+"""Forms for projects, their risk register, assessment and decision."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
+
+from ..enums import (
+    ASSESSMENT_DIMENSIONS,
+    PROJECT_DECISIONS,
+    PROJECT_KINDS,
+    PROJECT_STATUSES,
+    RISK_STATUSES,
+)
+from ..forms import BaseForm, IdempotentForm
+from ..labels import choices
+
+FINDINGS = ("met", "partly_met", "not_met")
+SCALE = (1, 2, 3)
+SCALE_MESSAGE = _l("Choose 1 (low), 2 (medium) or 3 (high).")
+NOTE_MAX = 4000
+
+
+class ScaleField(SelectField):
+    """Likelihood or impact, 1 to 3; anything else reads as one clear message."""
+
+    def __init__(self, label, **kw):
+        super().__init__(label, coerce=int, validators=[InputRequired(SCALE_MESSAGE)], **kw)
+        self.choices = [(0, "—"), (1, _l("1 · Low")), (2, _l("2 · Medium")), (3, _l("3 · High"))]
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            try:
+                self.data = int(valuelist[0])
+            except ValueError:
+                self.data = None
+
+    def pre_validate(self, form):
+        if self.data not in SCALE:
+            raise StopValidation(SCALE_MESSAGE)
+
+
+class ProjectForm(BaseForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind of works"))
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
+    contractor = StringField(_l("Contractor"), validators=[Optional(), Length(max=200)])
+    starts_on = DateField(_l("Starts"), validators=[Optional()])
+    ends_on = DateField(_l("Ends"), validators=[Optional()])
+    status = SelectField(_l("Status"))
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.kind.choices = choices("project_kind", PROJECT_KINDS)
+        self.status.choices = choices("project_status", PROJECT_STATUSES)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        start, end = self.starts_on.data, self.ends_on.data
+        if start and end and end < start:
+            self.ends_on.errors.append(_l("The end date is before the start date."))
+            ok = False
+        return ok
+
+
+class NewProjectForm(IdempotentForm, ProjectForm):
+    """Creating a project: a retried send returns the project already made."""
+
+
+class RiskFactorForm(IdempotentForm):
+    factor_code = SelectField(_l("Risk factor"), validators=[DataRequired()])
+    description = TextAreaField(_l("What could happen here"),
+                                validators=[Optional(), Length(max=NOTE_MAX)])
+    likelihood = ScaleField(_l("Likelihood"))
+    impact = ScaleField(_l("Impact"))
+    mitigation = TextAreaField(_l("Mitigation"), validators=[Optional(), Length(max=NOTE_MAX)])
+    owner = StringField(_l("Owner"), validators=[Optional(), Length(max=100)])
+    review_on = DateField(_l("Review by"), validators=[Optional()])
+    status = SelectField(_l("Status"))
+
+    def __init__(self, *args, factor_types=(), locale: str = "zh", **kw):
+        super().__init__(*args, **kw)
+        self.factor_code.choices = [(t.code, f"{t.code} {t.name(locale)}") for t in factor_types]
+        self.status.choices = choices("risk_status", RISK_STATUSES)
+
+
+class DecisionForm(BaseForm):
+    decision = SelectField(_l("Decision"))
+    decided_on = DateField(_l("Decided on"), validators=[Optional()])
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.decision.choices = [("", _l("Not decided yet"))] + choices(
+            "decision", PROJECT_DECISIONS)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.decision.data and not self.decided_on.data:
+            self.decided_on.errors.append(_l("Give the date of the decision."))
+            ok = False
+        return ok
+
+
+class AssessmentForm(BaseForm):
+    """One finding and one note per dimension of the assessment (fields added below)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        finding_choices = [("", _l("Not assessed"))] + choices("finding", FINDINGS)
+        for dim in ASSESSMENT_DIMENSIONS:
+            self[f"{dim}_finding"].choices = finding_choices
+
+
+for _dim in ASSESSMENT_DIMENSIONS:
+    setattr(AssessmentForm, f"{_dim}_finding", SelectField(_l("Finding"), default=""))
+    setattr(AssessmentForm, f"{_dim}_note",
+            TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)]))

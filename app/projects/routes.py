@@ -1,0 +1,282 @@
+"""Project pages: list, details, risk register with heat map, assessment, decision."""
+
+from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..db import commit
+from ..enums import ASSESSMENT_DIMENSIONS
+from ..forms import keeps_input_on_csrf_error
+from ..htmx import render, toast, trigger, wants_fragment
+from ..i18n import current_lang_code
+from ..models import Project, RiskFactor
+from ..pagination import Page
+from ..scope import get_or_404
+from . import bp
+from .forms import AssessmentForm, DecisionForm, NewProjectForm, ProjectForm, RiskFactorForm
+from .matrix import heat_map
+from .queries import (
+    NO_CONCERNS,
+    can_edit,
+    concern_stats,
+    factor_types,
+    load_project,
+    open_hazard_count,
+    open_hazards,
+    project_page,
+    sees_people,
+    timeline_page,
+)
+from .services import (
+    FactorInRegister,
+    add_factor,
+    create_project,
+    new_client_uuid,
+    record_decision,
+    save_assessment,
+    update_factor,
+    update_project,
+)
+
+PAGE = "projects/show.html"
+
+
+def _editable(project_id: int) -> Project:
+    """The project, if the user may change it; 404 for everyone else (no edit routes exist)."""
+    if current_user.role != "secretary":
+        abort(404)
+    project = get_or_404(Project, project_id)
+    if not can_edit(current_user, project):
+        abort(404)
+    return project
+
+
+def _factor_of(project: Project, factor_id: int) -> RiskFactor:
+    factor = get_or_404(RiskFactor, factor_id)
+    if factor.project_id != project.id:
+        abort(404)
+    return factor
+
+
+def _factor_form(**kw) -> RiskFactorForm:
+    return RiskFactorForm(factor_types=factor_types(), locale=current_lang_code(), **kw)
+
+
+def _assessment_form(project: Project) -> AssessmentForm:
+    data = {}
+    for row in project.assessments:
+        data[f"{row.dimension}_finding"] = row.finding
+        data[f"{row.dimension}_note"] = row.note
+    return AssessmentForm(formdata=None, data=data)
+
+
+def show_context(project: Project, *, factor_form=None, factor_form_for=None, factor=None,
+                 assessment_form=None, decision_form=None) -> dict:
+    """Everything the project page shows; forms passed in are the ones being corrected."""
+    project = load_project(project)
+    user = current_user
+    people = sees_people(user)
+    editable = can_edit(user, project)
+    if editable and assessment_form is None:
+        assessment_form = _assessment_form(project)
+    if editable and decision_form is None:
+        decision_form = DecisionForm(formdata=None, obj=project)
+    return {
+        "project": project,
+        "editable": editable,
+        "people": people,
+        "stats": concern_stats(project),
+        "no_concerns": NO_CONCERNS,
+        "open_factors": [f for f in project.risk_factors if f.status == "open"],
+        "heat": heat_map([f for f in project.risk_factors if f.status == "open"]),
+        "timeline": timeline_page(project, user) if people else Page([], 1, False),
+        "hazards": open_hazards(project, user) if people else [],
+        "hazard_count": open_hazard_count(project, user),
+        "dimensions": ASSESSMENT_DIMENSIONS,
+        "factor_form": factor_form,
+        "factor_form_for": factor_form_for,
+        "factor": factor,
+        "assessment_form": assessment_form,
+        "decision_form": decision_form,
+    }
+
+
+def _saved(project: Project, fragment: str, message: str, event: str, anchor: str):
+    """After a valid save: the fresh fragment for htmx, a 303 back to the page otherwise."""
+    if not wants_fragment():
+        flash(message)
+        return redirect(url_for("projects.show", project_id=project.id, _anchor=anchor),
+                        code=303)
+    resp = render(PAGE, fragment, **show_context(project))
+    return toast(trigger(resp, {event: {"project_id": project.id}}), message)
+
+
+def _register_saved(project: Project, message: str, anchor: str):
+    resp = _saved(project, "projects/_register.html", message, "factors-changed", anchor)
+    if resp.status_code == 200:
+        # The form sat in one row; the level, heat map and counts all move with it.
+        resp.headers["HX-Retarget"] = "#register"
+        resp.headers["HX-Reswap"] = "outerHTML"
+    return resp
+
+
+@bp.route("")
+@login_required
+def index():
+    """Projects in the user's area, each with its overall level and open factors."""
+    if current_user.role == "admin":
+        abort(404)
+    return render("projects/index.html", page=project_page(current_user),
+                  can_create=current_user.role == "secretary")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@keeps_input_on_csrf_error
+def new():
+    """Create a project in the secretary's community."""
+    if current_user.role != "secretary" or current_user.community_id is None:
+        abort(404)
+    form = NewProjectForm()
+    if not form.is_submitted():
+        form.client_uuid.data = new_client_uuid()
+    if form.validate_on_submit():
+        project = create_project(current_user.community_id, form.data, form.client_uuid.data)
+        commit()
+        flash(_("Project saved."))
+        return redirect(url_for("projects.show", project_id=project.id), code=303)
+    return render("projects/form.html", form=form, project=None)
+
+
+@bp.route("/<int:project_id>")
+@login_required
+def show(project_id: int):
+    """A project: details, decision, register and heat map, assessment, visits."""
+    project = get_or_404(Project, project_id)
+    return render(PAGE, "projects/_timeline.html", **show_context(project))
+
+
+@bp.route("/<int:project_id>/register")
+@login_required
+def register(project_id: int):
+    """The risk register with its heat map and concern counts, as they are now."""
+    project = get_or_404(Project, project_id)
+    return render(PAGE, "projects/_register.html", **show_context(project))
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@login_required
+@keeps_input_on_csrf_error
+def edit(project_id: int):
+    """Change a project's details."""
+    project = _editable(project_id)
+    form = ProjectForm(obj=project)
+    if form.validate_on_submit():
+        update_project(project, form.data)
+        commit()
+        flash(_("Project saved."))
+        return redirect(url_for("projects.show", project_id=project.id), code=303)
+    return render("projects/form.html", form=form, project=project)
+
+
+@bp.route("/<int:project_id>/factors/new")
+@login_required
+def factor_new(project_id: int):
+    """The form to add a factor to the register, opened in the register."""
+    project = _editable(project_id)
+    form = _factor_form(formdata=None, data={"status": "open"})
+    form.client_uuid.data = new_client_uuid()
+    return render(PAGE, "projects/_factor_form.html",
+                  **show_context(project, factor_form=form, factor_form_for="new"))
+
+
+@bp.route("/<int:project_id>/factors", methods=["POST"])
+@login_required
+@keeps_input_on_csrf_error
+def factor_create(project_id: int):
+    """Add a factor to the register."""
+    project = _editable(project_id)
+    form = _factor_form()
+    if form.validate_on_submit():
+        try:
+            factor = add_factor(project, form.data)
+        except FactorInRegister as exc:
+            form.factor_code.errors.append(
+                _("%(code)s is already in the register: change its row instead.",
+                  code=exc.factor.factor_code))
+        else:
+            commit()
+            return _register_saved(project, _("Risk factor saved."), f"factor-{factor.id}")
+    return render(PAGE, "projects/_factor_form.html",
+                  **show_context(project, factor_form=form, factor_form_for="new"))
+
+
+@bp.route("/<int:project_id>/factors/<int:factor_id>")
+@login_required
+def factor(project_id: int, factor_id: int):
+    """One row of the register (what an inline edit returns to when cancelled)."""
+    project = get_or_404(Project, project_id)
+    row = _factor_of(project, factor_id)
+    return render(PAGE, "projects/_factor.html", **show_context(project, factor=row))
+
+
+@bp.route("/<int:project_id>/factors/<int:factor_id>/edit")
+@login_required
+def factor_edit(project_id: int, factor_id: int):
+    """The form to change a factor, opened in place of its row."""
+    project = _editable(project_id)
+    row = _factor_of(project, factor_id)
+    form = _factor_form(formdata=None, obj=row)
+    return render(PAGE, "projects/_factor_form.html",
+                  **show_context(project, factor_form=form, factor_form_for=row.id, factor=row))
+
+
+@bp.route("/<int:project_id>/factors/<int:factor_id>", methods=["POST"])
+@login_required
+@keeps_input_on_csrf_error
+def factor_update(project_id: int, factor_id: int):
+    """Save a factor's likelihood, impact, mitigation, owner, review date and status."""
+    project = _editable(project_id)
+    row = _factor_of(project, factor_id)
+    form = _factor_form()
+    form.factor_code.data = row.factor_code  # not editable: the row's identity
+    if form.validate_on_submit():
+        update_factor(row, form.data)
+        commit()
+        return _register_saved(project, _("Risk factor saved."), f"factor-{row.id}")
+    return render(PAGE, "projects/_factor_form.html",
+                  **show_context(project, factor_form=form, factor_form_for=row.id, factor=row))
+
+
+@bp.route("/<int:project_id>/assessment", methods=["POST"])
+@login_required
+@keeps_input_on_csrf_error
+def assessment(project_id: int):
+    """Save the finding and note on each dimension of the assessment."""
+    project = _editable(project_id)
+    form = AssessmentForm()
+    if form.validate_on_submit():
+        save_assessment(project, {
+            dim: (form[f"{dim}_finding"].data, form[f"{dim}_note"].data)
+            for dim in ASSESSMENT_DIMENSIONS
+        })
+        commit()
+        return _saved(project, "projects/_assessment.html", _("Assessment saved."),
+                      "assessment-saved", "assessment")
+    return render(PAGE, "projects/_assessment.html",
+                  **show_context(project, assessment_form=form))
+
+
+@bp.route("/<int:project_id>/decision", methods=["POST"])
+@login_required
+@keeps_input_on_csrf_error
+def decision(project_id: int):
+    """Record the decision on the project and its date."""
+    project = _editable(project_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        record_decision(project, form.decision.data, form.decided_on.data)
+        commit()
+        return _saved(project, "projects/_decision.html", _("Decision saved."),
+                      "decision-saved", "decision")
+    return render(PAGE, "projects/_decision.html", **show_context(project, decision_form=form))
