@@ -327,5 +327,27 @@ def make_hazard(world, make_visit):
 
 
 def fragment_root_ids(html: str) -> list[str]:
-    """Ids of the top-level elements of an htmx fragment."""
-    return re.findall(r'^\s*<[a-z]+[^>]*\bid="([^"]+)"', html, flags=re.M)
+    """Ids of the top-level elements of an htmx fragment (nested elements are not roots)."""
+    from html.parser import HTMLParser
+
+    void = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+            "source", "track", "wbr"}
+
+    class Roots(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.depth, self.ids = 0, []
+
+        def handle_starttag(self, tag, attrs):
+            if self.depth == 0:
+                self.ids.append(dict(attrs).get("id"))
+            if tag not in void:
+                self.depth += 1
+
+        def handle_endtag(self, tag):
+            if tag not in void:
+                self.depth -= 1
+
+    parser = Roots()
+    parser.feed(html)
+    return parser.ids

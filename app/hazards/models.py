@@ -53,5 +53,20 @@ class Hazard(db.Model):
         """Overdue: past its due date and not yet rectified."""
         return self.status == "open" and self.due_on < today
 
+    def days_open(self, today: date) -> int:
+        """Days from the finding to the fix (or to today while it is still open)."""
+        end = self.rectified_on if self.status != "open" and self.rectified_on else today
+        return max((end - self.found_on).days, 0)
+
+    def days_overdue(self, today: date) -> int:
+        """Days past the due date of an open hazard (0 when not overdue)."""
+        return max((today - self.due_on).days, 0) if self.status == "open" else 0
+
+    def days_late(self) -> int:
+        """Days a rectified hazard was fixed after its due date (0 when on time)."""
+        if self.status == "open" or self.rectified_on is None:
+            return 0
+        return max((self.rectified_on - self.due_on).days, 0)
+
     def __repr__(self) -> str:
         return f"<Hazard {self.id} {self.severity} {self.status}>"

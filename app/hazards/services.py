@@ -2,10 +2,14 @@
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
 from ..audit.services import record
 from ..enums import SEVERITY_DAYS
 from ..extensions import db
-from ..models import Answer, Hazard, Visit
+from ..models import Answer, Hazard, Photo, User, Visit
+from ..timeutil import local_today, utcnow
 
 
 def default_due(found_on: date, severity: str, item_severity: str, item_days: int) -> date:
@@ -48,3 +52,79 @@ def update_details(hazard: Hazard, note: str, severity: str, due_on: date | None
         hazard.due_on = due_on
     db.session.flush()
     record("hazard_updated", "hazard", hazard.id, {"severity": severity})
+
+
+class HazardRefused(Exception):
+    """A step the hazard's state (or the user's role) does not allow; message says why."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+STATE_MESSAGES = {
+    "open": _l("This hazard is open: it has not been marked rectified."),
+    "rectified": _l("This hazard is already marked rectified and waits for verification."),
+    "verified": _l("This hazard is already verified and closed."),
+}
+
+
+def _move(hazard: Hazard, from_status: str, values: dict) -> None:
+    """Change the hazard only if it is still in from_status (one winner of a race)."""
+    result = db.session.execute(
+        sa.update(Hazard).where(Hazard.id == hazard.id, Hazard.status == from_status)
+        .values(**values).execution_options(synchronize_session=False)
+    )
+    db.session.refresh(hazard)
+    if result.rowcount != 1:
+        raise HazardRefused(STATE_MESSAGES[hazard.status])
+
+
+def has_fix_photo(hazard: Hazard) -> bool:
+    """True when at least one photo of the fix is attached."""
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        Photo.hazard_id == hazard.id, Photo.is_rectification.is_(True)))))
+
+
+def rectify(hazard: Hazard, user: User, note: str) -> None:
+    """Mark an open hazard rectified, with a note and at least one photo of the fix."""
+    note = (note or "").strip()[:2000]
+    if hazard.status != "open":
+        raise HazardRefused(STATE_MESSAGES[hazard.status])
+    if not note:
+        raise HazardRefused(_l("Say what was done to fix it."))
+    if not has_fix_photo(hazard):
+        raise HazardRefused(_l("Add at least one photo of the fix first."))
+    today = local_today()
+    _move(hazard, "open", {"status": "rectified", "rectified_at": utcnow(), "rectified_on": today,
+                           "rectified_by_id": user.id, "rectified_note": note})
+    record("hazard_rectified", "hazard", hazard.id, {"late": today > hazard.due_on}, user=user)
+
+
+def _secretary(hazard: Hazard, user: User) -> None:
+    if user.role != "secretary" or user.community_id != hazard.grid.community_id:
+        raise HazardRefused(_l("Only the community's secretary verifies a fix."))
+
+
+def verify(hazard: Hazard, user: User) -> None:
+    """The secretary confirms the fix: the hazard is closed."""
+    _secretary(hazard, user)
+    if hazard.status != "rectified":
+        raise HazardRefused(STATE_MESSAGES[hazard.status])
+    _move(hazard, "rectified", {"status": "verified", "verified_at": utcnow(),
+                                "verified_by_id": user.id, "returned_comment": ""})
+    record("hazard_verified", "hazard", hazard.id, user=user)
+
+
+def send_back(hazard: Hazard, user: User, comment: str) -> None:
+    """The secretary finds the fix insufficient: the hazard is open again, with why."""
+    _secretary(hazard, user)
+    comment = (comment or "").strip()[:2000]
+    if not comment:
+        raise HazardRefused(_l("Say what is still wrong."))
+    if hazard.status != "rectified":
+        raise HazardRefused(STATE_MESSAGES[hazard.status])
+    _move(hazard, "rectified", {"status": "open", "returned_comment": comment,
+                                "rectified_at": None, "rectified_on": None,
+                                "rectified_by_id": None})
+    record("hazard_sent_back", "hazard", hazard.id, user=user)

@@ -1,0 +1,44 @@
+"""Reads for the hazard board: the user's hazards by severity and due date, filtered."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import ChecklistTemplate, Grid, Hazard
+from ..scope import personal_grid_ids, select_for
+from ..timeutil import local_today
+
+# "" is the board's default: everything not yet closed (open and rectified).
+BOARD_STATUSES = ("open", "overdue", "rectified", "verified")
+PER_PAGE = 25
+
+
+def board(user, grid_id: int | None = None, template_id: int | None = None,
+          status: str = "") -> sa.Select:
+    """The user's hazards, most severe first, then by due date."""
+    stmt = select_for(Hazard, user).options(
+        selectinload(Hazard.item), selectinload(Hazard.resident), selectinload(Hazard.project),
+        selectinload(Hazard.grid),
+    )
+    if grid_id:
+        stmt = stmt.where(Hazard.grid_id == grid_id)
+    if template_id:
+        stmt = stmt.where(Hazard.template_id == template_id)
+    if status == "overdue":
+        stmt = stmt.where(Hazard.status == "open", Hazard.due_on < local_today())
+    elif status in BOARD_STATUSES:
+        stmt = stmt.where(Hazard.status == status)
+    else:
+        stmt = stmt.where(Hazard.status.in_(("open", "rectified")))
+    return stmt.order_by(Hazard.severity, Hazard.due_on, Hazard.id)
+
+
+def grids_for(user) -> list[Grid]:
+    return list(db.session.scalars(
+        sa.select(Grid).where(Grid.id.in_(personal_grid_ids(user))).order_by(Grid.name)
+    ))
+
+
+def categories() -> list[ChecklistTemplate]:
+    """Checklist templates: the hazard's category."""
+    return list(db.session.scalars(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id)))

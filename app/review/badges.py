@@ -1,0 +1,64 @@
+"""Counts on the bottom navigation: what is waiting for the person looking at the page."""
+
+import sqlalchemy as sa
+from flask import current_app, g
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+from ..models import DailyLog, Hazard
+from ..scope import select_for
+from ..timeutil import local_today
+
+
+def _count(stmt: sa.Select) -> sa.ScalarSelect:
+    return sa.select(sa.func.count()).select_from(stmt.subquery()).scalar_subquery()
+
+
+def badge_counts(user) -> dict[str, int]:
+    """Nav counts in one query: a worker's returned days and hazards due; a secretary's
+    submitted days waiting and overdue hazards."""
+    today = local_today()
+    if user.role == "worker":
+        days = select_for(DailyLog, user).where(DailyLog.status == "returned")
+        hazards = select_for(Hazard, user).where(Hazard.status == "open", Hazard.due_on <= today)
+        keys = ("today", "hazards")
+    elif user.role == "secretary":
+        days = select_for(DailyLog, user).where(DailyLog.status == "submitted")
+        hazards = select_for(Hazard, user).where(Hazard.status == "open", Hazard.due_on < today)
+        keys = ("review", "hazards")
+    else:
+        return {}
+    row = db.session.execute(sa.select(_count(days), _count(hazards))).one()
+    return dict(zip(keys, row, strict=True))
+
+
+class LazyBadges:
+    """The nav's `badges`: counted on first use, once per request; fragments never ask."""
+
+    def _load(self) -> dict[str, int]:
+        if "nav_badges" not in g:
+            counts: dict[str, int] = {}
+            if current_user and current_user.is_authenticated:
+                try:
+                    with db.session.no_autoflush:
+                        counts = badge_counts(current_user)
+                except SQLAlchemyError:  # an error page must still render
+                    current_app.logger.warning("nav badges not counted", exc_info=True)
+            g.nav_badges = counts
+        return g.nav_badges
+
+    def get(self, area: str, default=None):
+        return self._load().get(area, default)
+
+    def __getitem__(self, area: str) -> int:
+        return self._load()[area]
+
+
+def nav_oob() -> str:
+    """The bottom nav again, swapped out of band, so its counts follow an in-place change."""
+    from flask import render_template
+
+    html = render_template("_nav.html")
+    # _nav.html is shared by every page; the out-of-band marker is added only here.
+    return html.replace('id="bottom-nav"', 'id="bottom-nav" hx-swap-oob="true"', 1)

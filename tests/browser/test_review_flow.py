@@ -1,0 +1,87 @@
+"""A worker's day through review on phones: submit, returned, fixed, resubmitted, approved."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import PHONE, login
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def secretary_page(browser, live_server):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    pg.base_url = live_server.url
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.js_errors = errors
+    yield pg
+    context.close()
+
+
+def test_submit_return_fix_resubmit_approve_lock(page, secretary_page, world, make_resident,
+                                                 make_visit, shoot):
+    visit = make_visit(resident=make_resident(name="李奶奶"), summary="量了血压")
+    log_id = visit.daily_log_id
+    worker, sec = page, secretary_page
+
+    # The worker submits today's log from Today; the status swaps in place.
+    login(worker, "worker_a", PASSWORD)
+    worker.click("#submit-today button")
+    worker.wait_for_selector("#daylog-status .status-submitted")
+    assert worker.locator("#submit-today").count() == 0
+    shoot(worker, "1-worker-submitted")
+
+    # The secretary returns it with a comment; the row changes in place, a toast confirms.
+    login(sec, "secretary_a", PASSWORD)
+    row = sec.locator(f"#log-{log_id}")
+    assert "1" in sec.locator("#review-count").inner_text()
+    row.locator("details.return summary").click()
+    row.locator("textarea[name=comment]").fill("请补充血压数值")
+    row.locator("details.return button[type=submit]").click()
+    sec.wait_for_selector(f"#log-{log_id}.log-returned")
+    sec.wait_for_selector(".toast")
+    assert "0" in sec.locator("#review-count").inner_text()
+    shoot(sec, "2-secretary-returned")
+
+    # The worker sees the comment on Today, opens the day, fixes the visit, resubmits.
+    worker.goto(worker.base_url + "/today")
+    assert "请补充血压数值" in worker.locator("#daylog-status").inner_text()
+    shoot(worker, "3-worker-sees-comment")
+    worker.click("#daylog-status .review-comment a")
+    worker.wait_for_load_state("networkidle")
+    assert re.search(r"/review/\d+/\d{4}-\d{2}-\d{2}$", worker.url)
+    worker.click(f"#day-visit-{visit.id} h3 a")
+    worker.click(f"a[href='/visits/{visit.id}/edit']")
+    worker.fill("textarea[name=summary]", "量了血压 135/85")
+    worker.click("#visit-edit-form button[type=submit]")
+    worker.wait_for_load_state("networkidle")
+    assert "135/85" in worker.locator(f"#visit-{visit.id}").inner_text()
+    worker.goto(worker.base_url + "/today")
+    worker.click("#submit-today button")
+    worker.wait_for_selector("#daylog-status .status-submitted")
+
+    # The secretary sees it again and approves it.
+    sec.goto(sec.base_url + "/review")
+    row = sec.locator(f"#log-{log_id}")
+    assert row.locator(".status-submitted").count() == 1
+    row.locator("button.approve").click()
+    sec.wait_for_selector(f"#log-{log_id}.log-approved")
+    assert "0" in sec.locator("#review-count").inner_text()
+    shoot(sec, "4-secretary-approved")
+
+    # The worker can no longer edit: no edit link, and the edit page refuses.
+    worker.goto(worker.base_url + f"/visits/{visit.id}")
+    assert worker.locator(f"a[href='/visits/{visit.id}/edit']").count() == 0
+    worker.goto(worker.base_url + f"/visits/{visit.id}/edit")
+    assert worker.url.endswith(f"/visits/{visit.id}")
+    assert worker.locator(".flash-error").count() == 1
+    shoot(worker, "5-worker-locked")
+    assert worker.js_errors == []
+    assert sec.js_errors == []

@@ -1,0 +1,467 @@
+"""The daily log through the app: submit, the queue, one day, approve, return, reopen."""
+
+import json
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Answer, AuditEvent, DailyLog, Photo, Visit
+from app.timeutil import local_today
+from tests.review.conftest import root_ids
+
+EN = {"Accept-Language": "en"}
+
+
+def audits(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def status_of(log) -> str:
+    return db.session.scalar(sa.select(DailyLog.status).where(DailyLog.id == log.id))
+
+
+def set_status(log, status: str, comment: str = "") -> None:
+    db.session.execute(sa.update(DailyLog).where(DailyLog.id == log.id)
+                       .values(status=status, comment=comment))
+    db.session.commit()
+
+
+def day_path(log) -> str:
+    return f"/review/{log.worker_id}/{log.day.isoformat()}"
+
+
+@pytest.fixture
+def visit(make_resident, make_visit):
+    return make_visit(resident=make_resident())
+
+
+@pytest.fixture
+def submitted(visit):
+    set_status(visit.daily_log, "submitted")
+    return visit.daily_log
+
+
+# ---- the worker submits ------------------------------------------------------------
+
+def test_today_shows_the_log_status_and_the_submit_form(client, world, login_as, visit):
+    login_as(world.worker_a)
+    page = client.get("/today", headers=EN)
+    assert 'id="daylog-status"' in page.text
+    assert "Submit today&#39;s log" in page.text or "Submit today's log" in page.text
+    assert "Not submitted" in page.text
+
+
+def test_worker_submits_todays_log_with_htmx(client, world, login_as, visit):
+    login_as(world.worker_a)
+    resp = client.post("/review/submit", data={"day": local_today().isoformat()}, htmx=True,
+                       headers=EN)
+    assert resp.status_code == 200
+    assert "<html" not in resp.text
+    assert root_ids(resp.text) == ["daylog-status"]
+    assert "HX-Request" in resp.headers["Vary"]
+    trig = json.loads(resp.headers["HX-Trigger"])
+    assert trig["toast"]["level"] == "success"
+    assert "log-submitted" in trig
+    assert "Submitted" in resp.text
+    assert 'id="submit-today"' not in resp.text
+    assert status_of(visit.daily_log) == "submitted"
+    (event,) = audits("daylog_submitted")
+    assert json.loads(event.detail)["visits"] == 1
+
+
+def test_plain_submit_redirects_to_today(client, world, login_as, visit):
+    login_as(world.worker_a)
+    resp = client.post("/review/submit", data={})
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == "/today"
+    assert status_of(visit.daily_log) == "submitted"
+
+
+def test_a_day_without_visits_cannot_be_submitted(client, world, login_as, make_daily_log):
+    login_as(world.worker_a)
+    resp = client.post("/review/submit", data={}, htmx=True, headers=EN)
+    assert "Log at least one visit" in resp.headers["HX-Trigger"]
+    log = make_daily_log()  # a day whose visits were all moved away
+    resp = client.post(f"/review/{log.id}/submit", data={}, htmx=True, headers=EN)
+    assert "Log at least one visit" in resp.headers["HX-Trigger"]
+    assert status_of(log) == "open"
+    assert audits("daylog_submitted") == []
+
+
+def test_submitting_twice_is_refused(client, world, login_as, visit):
+    login_as(world.worker_a)
+    client.post("/review/submit", data={})
+    resp = client.post(f"/review/{visit.daily_log_id}/submit", data={}, headers=EN)
+    assert resp.status_code == 409
+    assert "already submitted" in resp.text
+    assert len(audits("daylog_submitted")) == 1
+
+
+def test_only_the_worker_submits_their_own_day(client, world, login_as, visit):
+    login_as(world.worker_a2)
+    assert client.post(f"/review/{visit.daily_log_id}/submit", data={}).status_code == 404
+    login_as(world.secretary_a)
+    assert client.post(f"/review/{visit.daily_log_id}/submit", data={}).status_code == 404
+    assert client.post("/review/submit", data={}).status_code == 404
+    assert status_of(visit.daily_log) == "open"
+
+
+def test_a_visit_added_to_a_submitted_day_keeps_it_submitted(client, world, login_as,
+                                                             make_resident, submitted):
+    login_as(world.worker_a)
+    r = make_resident(name="赵六")
+    resp = client.post("/visits", data={
+        "resident_id": r.id, "purpose": "routine", "summary": "late entry", "outcome": "done",
+        "visited_on": local_today().isoformat(), "follow_up_on": "",
+        "client_uuid": str(uuid.uuid4())})
+    assert resp.status_code == 303
+    assert status_of(submitted) == "submitted"
+    login_as(world.secretary_a)
+    page = client.get("/review", headers=EN)
+    assert "2 visits" in page.text
+
+
+# ---- the queue ---------------------------------------------------------------------
+
+def test_queue_lists_the_community_days_with_counts(client, world, login_as, full_day,
+                                                    make_visit, make_resident):
+    other = make_visit(resident=make_resident(grid=world.b1), worker=world.worker_b)
+    set_status(full_day.log, "submitted")
+    login_as(world.secretary_a)
+    page = client.get("/review", headers=EN)
+    assert page.status_code == 200
+    assert "<html" in page.text
+    row = re.search(rf'<article id="log-{full_day.log.id}".*?</article>', page.text, re.S)
+    assert row is not None
+    text = " ".join(row.group(0).split())
+    assert "2 visits · 1 screening · 1 hazard · 3 photos" in text
+    assert "Submitted" in text
+    assert f'id="log-{other.daily_log_id}"' not in page.text
+    assert 'id="review-count"' in page.text
+    assert "1 day waiting" in page.text
+
+
+def test_queue_is_newest_first_and_filters_by_grid_and_status(client, world, login_as,
+                                                              make_visit, make_resident):
+    today = local_today()
+    old = make_visit(resident=make_resident(), day=today - timedelta(days=2))
+    new = make_visit(resident=make_resident(grid=world.a2), worker=world.worker_a2, day=today)
+    set_status(old.daily_log, "submitted")
+    login_as(world.secretary_a)
+    page = client.get("/review").text
+    assert page.index(f'id="log-{new.daily_log_id}"') < page.index(f'id="log-{old.daily_log_id}"')
+    by_grid = client.get(f"/review?grid={world.a2.id}").text
+    assert f'id="log-{new.daily_log_id}"' in by_grid
+    assert f'id="log-{old.daily_log_id}"' not in by_grid
+    by_status = client.get("/review?status=submitted").text
+    assert f'id="log-{old.daily_log_id}"' in by_status
+    assert f'id="log-{new.daily_log_id}"' not in by_status
+    # A grid of another community is ignored, never used to read it.
+    assert f'id="log-{new.daily_log_id}"' in client.get(f"/review?grid={world.b1.id}").text
+
+
+def test_queue_rows_as_fragment_for_htmx(client, world, login_as, visit):
+    login_as(world.secretary_a)
+    resp = client.get("/review?status=open", htmx=True)
+    assert "<html" not in resp.text
+    assert root_ids(resp.text) == ["log-rows"]
+    assert "HX-Request" in resp.headers["Vary"]
+
+
+def test_queue_runs_the_same_queries_for_3_or_12_days(client, world, login_as, make_visit,
+                                                      make_resident, count_queries):
+    r = make_resident()
+    for n in range(3):
+        make_visit(resident=r, day=local_today() - timedelta(days=n))
+    login_as(world.secretary_a)
+    client.get("/review")
+    with count_queries() as few:
+        client.get("/review")
+    for n in range(3, 12):
+        make_visit(resident=r, day=local_today() - timedelta(days=n))
+    with count_queries() as many:
+        client.get("/review")
+    assert many.count == few.count
+
+
+def test_queue_is_for_secretaries_only(client, world, login_as):
+    for user in (world.worker_a, world.township_user, world.admin):
+        login_as(user)
+        assert client.get("/review").status_code == 404
+
+
+def test_queue_pages(client, world, login_as, make_visit, make_resident):
+    r = make_resident()
+    for n in range(22):
+        make_visit(resident=r, day=local_today() - timedelta(days=n))
+    login_as(world.secretary_a)
+    first = client.get("/review").text
+    assert first.count('<article id="log-') == 20
+    assert "page=2" in first
+    second = client.get("/review?page=2", htmx=True).text
+    assert second.count('<article id="log-') == 2
+    assert root_ids(second) == ["log-rows-page-2"]
+
+
+# ---- one day -----------------------------------------------------------------------
+
+def test_day_page_shows_everything_in_the_day(client, world, login_as, full_day):
+    login_as(world.secretary_a)
+    page = client.get(day_path(full_day.log), headers=EN)
+    assert page.status_code == 200
+    for text in ("李奶奶", "王大爷", "量了血压，一切正常", "楼道堆放纸箱", "Needs follow-up",
+                 "F1", "Hazard"):
+        assert text in page.text
+    photos = db.session.scalars(sa.select(Photo).order_by(Photo.id)).all()
+    for p in photos[:3]:
+        assert f"/photos/{p.id}/thumb" in page.text
+        assert f'href="/photos/{p.id}?v=' in page.text
+    assert f"/photos/{photos[3].id}/thumb" not in page.text  # the fix belongs to the hazard
+    assert f'href="/hazards/{full_day.hazard.id}"' in page.text
+
+
+def test_day_page_scope_and_bad_dates(client, world, login_as, visit):
+    log = visit.daily_log
+    login_as(world.worker_a)
+    assert client.get(day_path(log)).status_code == 200
+    for user in (world.secretary_b, world.worker_a2, world.worker_b, world.township_user):
+        login_as(user)
+        assert client.get(day_path(log)).status_code == 404
+    login_as(world.secretary_a)
+    for bad in ("2024-13-01", "yesterday", "20240101", "2024-1-1", "2024-02-30"):
+        assert client.get(f"/review/{log.worker_id}/{bad}").status_code == 404
+    assert client.get(f"/review/{log.worker_id}/2001-01-01").status_code == 404
+
+
+def test_worker_reads_own_day_and_may_resubmit_it(client, world, login_as, visit):
+    set_status(visit.daily_log, "returned", "请补充照片")
+    login_as(world.worker_a)
+    page = client.get(day_path(visit.daily_log), headers=EN)
+    assert "请补充照片" in page.text
+    assert "Resubmit the day" in page.text
+    assert "Approve" not in page.text
+    resp = client.post(f"/review/{visit.daily_log_id}/submit", data={}, htmx=True)
+    assert root_ids(resp.text)[0] == f"log-{visit.daily_log_id}"
+    assert status_of(visit.daily_log) == "submitted"
+    (event,) = audits("daylog_submitted")
+    assert json.loads(event.detail)["from"] == "returned"
+
+
+# ---- approve -----------------------------------------------------------------------
+
+def test_htmx_approve_updates_row_count_and_toasts(client, world, login_as, submitted):
+    login_as(world.secretary_a)
+    resp = client.post(f"/review/{submitted.id}/approve", data={"next": "/review"}, htmx=True,
+                       headers=EN)
+    assert resp.status_code == 200
+    assert root_ids(resp.text) == [f"log-{submitted.id}", "review-count", "bottom-nav"]
+    assert '<nav class="bottom-nav" id="bottom-nav" hx-swap-oob="true"' in resp.text
+    assert '<span id="review-count" class="count" hx-swap-oob="true">0 days waiting' in resp.text
+    trig = json.loads(resp.headers["HX-Trigger"])
+    assert trig["log-reviewed"] == {"id": submitted.id, "status": "approved"}
+    assert trig["toast"]["level"] == "success"
+    assert "Approved" in resp.text
+    log = db.session.get(DailyLog, submitted.id)
+    assert log.status == "approved"
+    assert log.reviewed_by_id == world.secretary_a.id
+    assert log.reviewed_at is not None
+    (event,) = audits("daylog_approved")
+    assert event.user_id == world.secretary_a.id
+    assert event.object_id == str(log.id)
+
+
+def test_plain_approve_redirects_to_next(client, world, login_as, submitted):
+    login_as(world.secretary_a)
+    resp = client.post(f"/review/{submitted.id}/approve", data={"next": "/review?status=submitted"})
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == "/review?status=submitted"
+    set_status(submitted, "submitted")
+    resp = client.post(f"/review/{submitted.id}/approve", data={"next": "https://evil.example/"})
+    assert resp.headers["Location"] == day_path(submitted)
+
+
+def test_approving_twice_is_refused(client, world, login_as, submitted):
+    login_as(world.secretary_a)
+    assert client.post(f"/review/{submitted.id}/approve", data={}).status_code == 303
+    again = client.post(f"/review/{submitted.id}/approve", data={}, headers=EN)
+    assert again.status_code == 409
+    assert "already approved" in again.text
+    htmx = client.post(f"/review/{submitted.id}/approve", data={}, htmx=True, headers=EN)
+    trig = json.loads(htmx.headers["HX-Trigger"])
+    assert trig["toast"]["level"] == "error"
+    assert "log-reviewed" not in trig
+    assert len(audits("daylog_approved")) == 1
+
+
+@pytest.mark.parametrize("status", ["open", "returned", "approved"])
+def test_nobody_skips_a_state(client, world, login_as, visit, status):
+    set_status(visit.daily_log, status, "x")
+    login_as(world.secretary_a)
+    assert client.post(f"/review/{visit.daily_log_id}/approve", data={}).status_code == 409
+    assert client.post(f"/review/{visit.daily_log_id}/return",
+                       data={"comment": "fix"}).status_code == 409
+    assert status_of(visit.daily_log) == status
+    assert audits("daylog_approved") == []
+    assert audits("daylog_returned") == []
+
+
+def test_reopen_needs_an_approved_day(client, world, login_as, submitted):
+    login_as(world.secretary_a)
+    resp = client.post(f"/review/{submitted.id}/reopen", data={"reason": "why"})
+    assert resp.status_code == 409
+    assert status_of(submitted) == "submitted"
+
+
+def test_secretary_cannot_approve_a_day_with_own_visits(client, world, login_as, make_resident,
+                                                        make_visit):
+    v = make_visit(resident=make_resident(), worker=world.secretary_a)
+    set_status(v.daily_log, "submitted")
+    login_as(world.secretary_a)
+    resp = client.post(f"/review/{v.daily_log_id}/approve", data={}, headers=EN)
+    assert resp.status_code == 409
+    assert "your own visits" in resp.text
+    assert status_of(v.daily_log) == "submitted"
+
+
+def test_workers_and_other_communities_cannot_review(client, world, login_as, submitted):
+    login_as(world.worker_a)
+    assert client.post(f"/review/{submitted.id}/approve", data={}).status_code == 404
+    login_as(world.secretary_b)
+    for action, data in (("approve", {}), ("return", {"comment": "no"}),
+                         ("reopen", {"reason": "no"})):
+        assert client.post(f"/review/{submitted.id}/{action}", data=data).status_code == 404
+    set_status(submitted, "approved")
+    assert client.post(f"/review/{submitted.id}/reopen", data={"reason": "x"}).status_code == 404
+    assert status_of(submitted) == "approved"
+    assert audits("daylog_reopened") == []
+    refused = audits("access_denied")
+    assert refused
+    assert all(e.object_type == "daily_log" for e in refused)
+
+
+# ---- return ------------------------------------------------------------------------
+
+def test_return_without_comment_keeps_the_day_submitted(client, world, login_as, submitted):
+    login_as(world.secretary_a)
+    resp = client.post(f"/review/{submitted.id}/return", data={"comment": "   "}, htmx=True,
+                       headers=EN)
+    assert resp.status_code == 200
+    assert root_ids(resp.text)[0] == f"log-{submitted.id}"
+    assert "Write what the worker should fix." in resp.text
+    assert 'aria-invalid="true"' in resp.text
+    assert "<details class=\"return\" open" in resp.text
+    plain = client.post(f"/review/{submitted.id}/return", data={"comment": ""}, headers=EN)
+    assert plain.status_code == 200
+    assert "<html" in plain.text
+    assert "Write what the worker should fix." in plain.text
+    assert status_of(submitted) == "submitted"
+
+
+def test_return_with_comment_shows_on_the_workers_today(client, world, login_as, make_visit,
+                                                        make_resident):
+    v = make_visit(resident=make_resident(), day=local_today() - timedelta(days=1))
+    set_status(v.daily_log, "submitted")
+    login_as(world.secretary_a)
+    resp = client.post(f"/review/{v.daily_log_id}/return",
+                       data={"comment": "缺少入户照片"}, htmx=True)
+    assert "缺少入户照片" in resp.text
+    log = db.session.get(DailyLog, v.daily_log_id)
+    assert log.status == "returned"
+    assert log.comment == "缺少入户照片"
+    (event,) = audits("daylog_returned")
+    assert "缺少入户照片" not in event.detail
+    login_as(world.worker_a)
+    today = client.get("/today").text
+    assert "缺少入户照片" in today
+    assert f'href="{day_path(log)}"' in today
+
+
+# ---- reopen and the lock -----------------------------------------------------------
+
+def test_approval_locks_visits_answers_and_photos(client, world, login_as, full_day,
+                                                  make_resident):
+    log = full_day.log
+    set_status(log, "approved")
+    v1, v2 = full_day.visits
+    login_as(world.worker_a)
+    data = {"purpose": "routine", "summary": "changed", "outcome": "done",
+            "visited_on": v1.visited_on.isoformat(), "follow_up_on": ""}
+    client.post(f"/visits/{v1.id}/edit", data=data)
+    assert db.session.get(Visit, v1.id).summary == "量了血压，一切正常"
+    item_id = full_day.answer.item_id
+    resp = client.post(f"/screening/{full_day.screening.id}/items/{item_id}",
+                       data={"value": "ok"}, headers=EN)
+    assert resp.status_code == 409
+    assert "Ask your secretary to reopen it." in resp.text
+    assert db.session.get(Answer, full_day.answer.id).value == "hazard"
+    photo = db.session.scalar(sa.select(Photo).where(Photo.visit_id == v1.id))
+    assert client.post(f"/photos/{photo.id}/delete", data={}).status_code == 409
+    assert db.session.get(Photo, photo.id) is not None
+    resp = client.post("/visits", data={
+        "resident_id": make_resident().id, "purpose": "routine", "summary": "x",
+        "outcome": "done", "visited_on": log.day.isoformat(), "follow_up_on": "",
+        "client_uuid": str(uuid.uuid4())})
+    assert resp.status_code == 409
+    page = client.get(day_path(log), headers=EN)
+    assert "Submit the day" not in page.text
+    assert "Resubmit" not in page.text
+
+
+def test_reopen_needs_a_reason_then_unlocks_the_day(client, world, login_as, submitted):
+    set_status(submitted, "approved")
+    login_as(world.secretary_a)
+    resp = client.post(f"/review/{submitted.id}/reopen", data={"reason": ""}, headers=EN)
+    assert resp.status_code == 200
+    assert "Give the reason for reopening the day." in resp.text
+    assert status_of(submitted) == "approved"
+    resp = client.post(f"/review/{submitted.id}/reopen", data={"reason": "走访记录日期有误"},
+                       htmx=True)
+    assert resp.status_code == 200
+    log = db.session.get(DailyLog, submitted.id)
+    assert log.status == "returned"
+    assert log.comment == "走访记录日期有误"
+    assert not log.locked
+    (event,) = audits("daylog_reopened")
+    assert "走访记录日期有误" not in event.detail
+    login_as(world.worker_a)
+    visit = db.session.scalar(sa.select(Visit).where(Visit.daily_log_id == log.id))
+    data = {"purpose": "routine", "summary": "corrected", "outcome": "done",
+            "visited_on": visit.visited_on.isoformat(), "follow_up_on": ""}
+    client.post(f"/visits/{visit.id}/edit", data=data)
+    assert db.session.get(Visit, visit.id).summary == "corrected"
+
+
+# ---- approving several -------------------------------------------------------------
+
+def test_approve_several_with_confirmation(client, world, login_as, make_visit, make_resident):
+    r = make_resident()
+    logs = [make_visit(resident=r, day=local_today() - timedelta(days=n)).daily_log
+            for n in range(3)]
+    for log in logs[:2]:
+        set_status(log, "submitted")
+    foreign = make_visit(resident=make_resident(grid=world.b1), worker=world.worker_b).daily_log
+    set_status(foreign, "submitted")
+    login_as(world.secretary_a)
+    page = client.get("/review").text
+    assert re.search(r'<form[^>]*id="approve-many"[^>]*data-confirm="', page)
+    assert f'name="log_ids" value="{logs[0].id}" form="approve-many"' in page
+    ids = [log.id for log in logs] + [foreign.id]
+    resp = client.post("/review/approve-many", data={"log_ids": ids}, headers=EN)
+    assert resp.status_code == 303
+    assert [status_of(log) for log in logs] == ["approved", "approved", "open"]
+    assert status_of(foreign) == "submitted"
+    assert len(audits("daylog_approved")) == 2
+    page = client.get(resp.headers["Location"], headers=EN).text
+    assert "2 days approved." in page
+    assert "not been submitted" in page
+    assert "1 day was not found." in page
+
+
+def test_approve_several_needs_a_tick(client, world, login_as):
+    login_as(world.secretary_a)
+    resp = client.post("/review/approve-many", data={})
+    assert resp.status_code == 303
