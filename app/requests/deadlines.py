@@ -1,0 +1,216 @@
+"""The one place for the clocks on a resident's request (DOMAIN.md, "two tracks").
+
+Formal track (信访工作条例, 2022): the notice of acceptance is due 15 days after the
+letters-and-visits office has the matter (Art. 22, 23); the reply 60 days after acceptance,
+plus one extension of at most 30 days (Art. 34); the requester may ask for a review within
+30 days of receiving the written reply (Art. 35). Community track: the same shape with local
+targets, acknowledge in 3 days and resolve in 15, both counted from receipt and configurable
+with the REQUEST_COMMUNITY_TARGETS config key ({"acknowledge": 3, "resolve": 15}).
+
+Counting: calendar days, and the day the clock starts is not counted (Civil Code Art. 201),
+so a request received on 1 March has its 15-day notice due on 16 March. A request moved
+from the community track to the formal track starts its acceptance clock on the day it
+became a formal matter (`formal_on`): that is when the letters-and-visits office received
+it. A reply is taken as handed to the resident on the day it is recorded.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..timeutil import local_today
+from .models import Request
+
+OPEN_STATUSES = ("received", "accepted", "replied")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Lengths of every clock, in days; statutory ones from the 2022 Regulations."""
+
+    acceptance_days: int = 15
+    reply_days: int = 60
+    max_extension_days: int = 30
+    review_days: int = 30
+    acknowledge_days: int = 3
+    resolve_days: int = 15
+    amber_days: int = 5
+
+    def add(self, start: date, days: int) -> date:
+        """The last day of a period of `days` starting the day after `start`."""
+        return start + timedelta(days=days)
+
+
+STATUTORY = Rules()
+
+
+def rules() -> Rules:
+    """The rules in force: the statutory clocks plus this deployment's community targets."""
+    targets = current_app.config.get("REQUEST_COMMUNITY_TARGETS") if has_app_context() else None
+    if not targets:
+        return STATUTORY
+    return replace(
+        STATUTORY,
+        acknowledge_days=int(targets.get("acknowledge", STATUTORY.acknowledge_days)),
+        resolve_days=int(targets.get("resolve", STATUTORY.resolve_days)),
+    )
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A running clock: what is due, by when, and how it should look."""
+
+    name: str  # acknowledge | resolve | acceptance | reply
+    starts_on: date
+    due_on: date
+    days_left: int
+    amber_days: int = 5
+
+    @property
+    def colour(self) -> str:
+        if self.days_left < 0:
+            return "red"
+        return "amber" if self.days_left <= self.amber_days else "green"
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+def formal_start(req: Request) -> date:
+    """The day the formal acceptance clock starts: when the request became a formal matter."""
+    return req.formal_on or req.received_on
+
+
+def _clock_span(req: Request, r: Rules) -> tuple[str, date, int] | None:
+    if req.track == "community":
+        if req.status == "received":
+            return "acknowledge", req.received_on, r.acknowledge_days
+        if req.status == "accepted":
+            return "resolve", req.received_on, r.resolve_days
+        return None
+    if req.status == "received":
+        return "acceptance", formal_start(req), r.acceptance_days
+    if req.status == "accepted" and req.accepted_on is not None:
+        return "reply", req.accepted_on, r.reply_days + (req.extension_days or 0)
+    return None
+
+
+def current_clock(req: Request, today: date | None = None, r: Rules | None = None
+                  ) -> Clock | None:
+    """The clock running on this request now, or None when the office owes nothing."""
+    r = r or rules()
+    span = _clock_span(req, r)
+    if span is None:
+        return None
+    name, start, days = span
+    due_on = r.add(start, days)
+    today = today or local_today()
+    return Clock(name, start, due_on, (due_on - today).days, r.amber_days)
+
+
+def reply_due_on(req: Request, r: Rules | None = None) -> date | None:
+    """When the formal reply is (or was) due, counting any extension."""
+    r = r or rules()
+    if req.track != "formal" or req.accepted_on is None:
+        return None
+    return r.add(req.accepted_on, r.reply_days + (req.extension_days or 0))
+
+
+def acceptance_due_on(req: Request, r: Rules | None = None) -> date:
+    """When the notice of acceptance is (or was) due on the formal track."""
+    r = r or rules()
+    return r.add(formal_start(req), r.acceptance_days)
+
+
+def decided_late_by(req: Request, r: Rules | None = None) -> int:
+    """Days by which a formal acceptance decision missed its 15 days (0 when on time)."""
+    decided = req.accepted_on
+    if req.track != "formal" or decided is None:
+        return 0
+    return max(0, (decided - acceptance_due_on(req, r)).days)
+
+
+@dataclass(frozen=True)
+class ReviewRight:
+    """The requester's window to ask for a review (复查) of the written reply."""
+
+    from_date: date
+    until: date
+    days_left: int
+    answer_days: int
+
+
+def review_right(req: Request, today: date | None = None, r: Rules | None = None
+                 ) -> ReviewRight | None:
+    """The review window on a formal matter's written reply; None before the reply."""
+    r = r or rules()
+    if req.track != "formal" or req.replied_on is None:
+        return None
+    until = r.add(req.replied_on, r.review_days)
+    today = today or local_today()
+    return ReviewRight(req.replied_on, until, (until - today).days, r.review_days)
+
+
+# The legal channels a matter is redirected to keep their own time limits (Art. 28, 31).
+# Shown as information: they run from when the person learned of the act, which the app
+# does not know.
+REDIRECT_LIMITS = {
+    "admin_reconsideration": _l(
+        "Administrative reconsideration: apply within 60 days of learning of the "
+        "administrative act."),
+    "court": _l(
+        "Administrative litigation: file within 6 months of learning of the administrative "
+        "act. Civil cases follow the general limitation period."),
+    "arbitration": _l(
+        "Labour arbitration: apply within 1 year of learning that your rights were infringed."),
+}
+
+
+class add_days(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
+    """SQL: a date plus a number of days, on SQLite and PostgreSQL alike."""
+
+    type = sa.Date()
+    name = "add_days"
+    inherit_cache = True
+
+
+@compiles(add_days)
+def _add_days_default(element, compiler, **kw):
+    start, days = list(element.clauses)
+    return f"({compiler.process(start, **kw)} + {compiler.process(days, **kw)})"
+
+
+@compiles(add_days, "sqlite")
+def _add_days_sqlite(element, compiler, **kw):
+    start, days = list(element.clauses)
+    return f"date({compiler.process(start, **kw)}, '+' || ({compiler.process(days, **kw)}) " \
+           f"|| ' days')"
+
+
+def _days(n: int) -> sa.ColumnElement:
+    # Rendered inline: a small trusted integer, which keeps PostgreSQL's date + int typing.
+    return sa.literal_column(str(int(n)), sa.Integer)
+
+
+def due_on_sql(r: Rules | None = None) -> sa.ColumnElement:
+    """SQL for the due date of the running clock (NULL when none runs): same rules as above."""
+    r = r or rules()
+    community = Request.track == "community"
+    formal = Request.track == "formal"
+    received = Request.status == "received"
+    accepted = Request.status == "accepted"
+    extension = sa.func.coalesce(Request.extension_days, _days(0))
+    return sa.case(
+        (sa.and_(community, received), add_days(Request.received_on, _days(r.acknowledge_days))),
+        (sa.and_(community, accepted), add_days(Request.received_on, _days(r.resolve_days))),
+        (sa.and_(formal, received), add_days(
+            sa.func.coalesce(Request.formal_on, Request.received_on), _days(r.acceptance_days))),
+        (sa.and_(formal, accepted), add_days(Request.accepted_on, extension + _days(r.reply_days))),
+        else_=sa.null(),
+    )

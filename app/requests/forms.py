@@ -1,0 +1,101 @@
+"""Forms for registering a request and for each step on its way to an answer."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..enums import REDIRECT_CHANNELS, REQUEST_CHANNELS, REQUEST_STATUSES, SATISFACTION
+from ..forms import BaseForm, IdempotentForm
+from ..labels import choices
+from ..timeutil import local_today
+from ..validators import stripped
+
+TEXT = [DataRequired(), Length(max=4000)]
+
+
+class RequestForm(IdempotentForm):
+    resident = HiddenField()
+    visit = HiddenField()
+    channel = SelectField(_l("How it came in"), validators=[InputRequired()])
+    category = SelectField(_l("Category"), validators=[InputRequired()])
+    summary = TextAreaField(_l("What the resident asks for"), filters=[stripped],
+                            validators=TEXT)
+    received_on = DateField(_l("Date received"), default=local_today,
+                            validators=[InputRequired()])
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.channel.choices = choices("channel", REQUEST_CHANNELS)
+
+
+class StepForm(BaseForm):
+    """A step on the request: always dated; the rules check the date against the record."""
+
+    on = DateField(_l("Date"), default=local_today, validators=[InputRequired()])
+
+
+class AcceptForm(StepForm):
+    pass
+
+
+class MoveToFormalForm(StepForm):
+    pass
+
+
+class NotAcceptForm(StepForm):
+    reason = TextAreaField(_l("Reason the resident will be told"), filters=[stripped],
+                           validators=TEXT)
+
+
+class RedirectForm(StepForm):
+    channel = RadioField(_l("Legal channel"), validators=[InputRequired()])
+    reason = TextAreaField(_l("Why it belongs there"), filters=[stripped], validators=TEXT)
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.channel.choices = choices("redirect_channel", REDIRECT_CHANNELS)
+
+
+class ExtendForm(StepForm):
+    # The 1-30 limit is the state machine's rule; the form only reads a whole number.
+    days = IntegerField(_l("Extra days (at most 30)"), validators=[InputRequired()],
+                        render_kw={"inputmode": "numeric", "min": 1, "max": 30})
+    reason = TextAreaField(_l("Reason the resident will be told"), filters=[stripped],
+                           validators=TEXT)
+
+
+class ReplyForm(StepForm):
+    text = TextAreaField(_l("Reply given to the resident"), filters=[stripped], validators=TEXT)
+
+
+class FollowUpForm(StepForm):
+    satisfaction = RadioField(_l("Is the resident satisfied?"), validators=[InputRequired()])
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.satisfaction.choices = choices("satisfaction", SATISFACTION)
+
+
+STEP_FORMS: dict[str, type[StepForm]] = {
+    "accept": AcceptForm, "formal": MoveToFormalForm, "not_accept": NotAcceptForm,
+    "redirect": RedirectForm, "extend": ExtendForm, "reply": ReplyForm,
+    "follow_up": FollowUpForm,
+}
+
+STATUS_FILTERS = ("open", *REQUEST_STATUSES)
+
+
+class FilterForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), validators=[Optional()])
+    due = SelectField(_l("Due"), validators=[Optional()])
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.due.choices = [
+            ("", _l("Any time")), ("soon", _l("Due within 5 days")), ("overdue", _l("Overdue")),
+        ]
+        self.status.choices = [("", _l("All")), ("open", _l("Open"))] + choices(
+            "request_status", REQUEST_STATUSES)

@@ -1,0 +1,155 @@
+"""Reads of residents' requests, all through the scope layer (or as counts for the township)."""
+
+from datetime import date, timedelta
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Community, Grid, RequestCategory, User
+from ..scope import rule, select_for, tally_grid_ids
+from ..timeutil import local_today
+from .deadlines import OPEN_STATUSES, Clock, current_clock, due_on_sql, rules
+from .models import Request
+
+DUE_FILTERS = ("soon", "overdue")
+SMALL_CELL = 3  # grid-level counts below this are shown as "<3"
+
+
+def categories() -> list[RequestCategory]:
+    """The 18 request categories, in code order."""
+    return list(db.session.scalars(sa.select(RequestCategory).order_by(RequestCategory.code)))
+
+
+def is_visible(user: User, request_id: int) -> bool:
+    """Whether the user may open this request (a restricted category may hide it)."""
+    stmt = sa.select(Request.id).where(Request.id == request_id, rule(Request, user))
+    return db.session.scalar(stmt) is not None
+
+
+class DueRequest(NamedTuple):
+    request: Request
+    clock: Clock | None
+
+
+def _due_window(stmt: sa.Select, due: str | None, today: date, days: int) -> sa.Select:
+    due_on = due_on_sql()
+    if due == "soon":
+        return stmt.where(due_on >= today, due_on <= today + timedelta(days=days))
+    if due == "overdue":
+        return stmt.where(due_on < today)
+    if due == "soon_or_overdue":
+        return stmt.where(due_on <= today + timedelta(days=days))
+    return stmt
+
+
+def list_requests(user: User, status: str | None = None, due: str | None = None,
+                  today: date | None = None) -> sa.Select:
+    """The requests this user may see, filtered, most urgent clock first."""
+    today = today or local_today()
+    stmt = select_for(Request, user).options(
+        selectinload(Request.resident), selectinload(Request.category),
+        selectinload(Request.grid),
+    )
+    if status == "open":
+        stmt = stmt.where(Request.status.in_(OPEN_STATUSES))
+    elif status:
+        stmt = stmt.where(Request.status == status)
+    stmt = _due_window(stmt, due, today, rules().amber_days)
+    due_on = due_on_sql()
+    return stmt.order_by(due_on.is_(None), due_on, Request.received_on.desc(), Request.id.desc())
+
+
+def with_clocks(requests, today: date | None = None) -> list[DueRequest]:
+    """Pair each request with its running clock, for lists."""
+    today = today or local_today()
+    return [DueRequest(r, current_clock(r, today)) for r in requests]
+
+
+def due_soon(user: User, days: int = 5, limit: int = 30) -> list[DueRequest]:
+    """Requests whose clock ends within `days` or has run out, with their clock (Today page)."""
+    today = local_today()
+    stmt = _due_window(list_requests(user, today=today), "soon_or_overdue", today, days)
+    return with_clocks(db.session.scalars(stmt.limit(limit)), today)
+
+
+def _count_columns(today: date, days: int) -> list:
+    due_on = due_on_sql()
+    is_open = Request.status.in_(OPEN_STATUSES)
+    return [
+        sa.func.sum(sa.case((is_open, 1), else_=0)).label("open"),
+        sa.func.sum(sa.case(
+            (sa.and_(due_on >= today, due_on <= today + timedelta(days=days)), 1), else_=0,
+        )).label("due_soon"),
+        sa.func.sum(sa.case((due_on < today, 1), else_=0)).label("overdue"),
+    ]
+
+
+def open_counts(user: User) -> dict[str, int]:
+    """How many of the user's requests are open, due within 5 days, and overdue."""
+    today = local_today()
+    visible = select_for(Request, user).subquery()
+    # Re-select over the scoped ids so that the counting expressions see Request's columns.
+    stmt = sa.select(*_count_columns(today, rules().amber_days)).where(
+        Request.id.in_(sa.select(visible.c.id)))
+    row = db.session.execute(stmt).one()
+    return {"open": row.open or 0, "due_soon": row.due_soon or 0, "overdue": row.overdue or 0}
+
+
+def _township_requests(user: User) -> sa.ColumnElement:
+    # Complaints about officials are counted nowhere outside the secretary's scope (Art. 30).
+    restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
+    return sa.and_(Request.grid_id.in_(tally_grid_ids(user)),
+                   Request.category_code.not_in(restricted))
+
+
+def small_cell(n: int) -> str:
+    """A grid-level count as shown to the township: 1 and 2 become "<3"."""
+    return f"<{SMALL_CELL}" if 0 < n < SMALL_CELL else str(n)
+
+
+def township_counts(user: User) -> dict:
+    """Counts only, no names: by category and status, and per grid with small cells hidden."""
+    today = local_today()
+    where = _township_requests(user)
+    by_category: dict[str, dict[str, int]] = {}
+    for code, status, n in db.session.execute(
+        sa.select(Request.category_code, Request.status, sa.func.count())
+        .where(where).group_by(Request.category_code, Request.status)
+    ):
+        by_category.setdefault(code, {})[status] = n
+    categories = list(db.session.scalars(
+        sa.select(RequestCategory).where(RequestCategory.code.in_(list(by_category)))
+        .order_by(RequestCategory.code)
+    ))
+    per_grid = {
+        row.grid_id: row for row in db.session.execute(
+            sa.select(Request.grid_id, *_count_columns(today, rules().amber_days))
+            .where(where).group_by(Request.grid_id)
+        )
+    }
+    grids = db.session.execute(
+        sa.select(Grid.id, Grid.name, Community.name.label("community"))
+        .join(Community, Grid.community_id == Community.id)
+        .where(Grid.id.in_(tally_grid_ids(user)))
+        .order_by(Community.name, Grid.name)
+    ).all()
+    grid_rows = []
+    for g in grids:
+        row = per_grid.get(g.id)
+        grid_rows.append({
+            "community": g.community, "grid": g.name,
+            "open": small_cell(row.open or 0) if row else "0",
+            "due_soon": small_cell(row.due_soon or 0) if row else "0",
+            "overdue": small_cell(row.overdue or 0) if row else "0",
+        })
+    totals = {"open": 0, "due_soon": 0, "overdue": 0}
+    for row in per_grid.values():
+        for key in totals:
+            totals[key] += getattr(row, key) or 0
+    return {
+        "by_category": [(c, by_category[c.code]) for c in categories],
+        "by_grid": grid_rows,
+        "totals": totals,
+    }

@@ -1,0 +1,240 @@
+"""Residents' requests: register one, take it step by step to an answer, list what is due."""
+
+import uuid
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..db import commit
+from ..extensions import db
+from ..forms import keeps_input_on_csrf_error
+from ..htmx import redirect_client, render, toast, trigger, wants_fragment
+from ..i18n import localized
+from ..models import Resident, Visit
+from ..pagination import paginate
+from ..scope import get_or_404
+from . import bp, services
+from .deadlines import (
+    REDIRECT_LIMITS,
+    current_clock,
+    decided_late_by,
+    reply_due_on,
+    review_right,
+    rules,
+)
+from .forms import STEP_FORMS, FilterForm, RequestForm
+from .models import Request
+from .notices import notices
+from .queries import categories, is_visible, list_requests, township_counts, with_clocks
+from .services import TransitionRefused, allowed_actions
+
+SLUGS = {
+    "accept": "accept", "formal": "formal", "not-accept": "not_accept", "redirect": "redirect",
+    "extend": "extend", "reply": "reply", "follow-up": "follow_up",
+}
+DONE = {
+    "accept": _l("Decision recorded."), "formal": _l("Moved to the formal track."),
+    "not_accept": _l("Decision recorded."), "redirect": _l("Decision recorded."),
+    "extend": _l("Reply period extended."), "reply": _l("Reply recorded."),
+    "follow_up": _l("Follow-up recorded. The request is closed."),
+}
+
+
+def _field_roles() -> None:
+    if current_user.role not in services.FIELD_ROLES:
+        abort(404)
+
+
+@bp.route("")
+@login_required
+def index():
+    """The user's requests by status and clock; the township gets counts only."""
+    if current_user.role == "township":
+        return render("requests/counts.html", counts=township_counts(current_user))
+    _field_roles()
+    form = FilterForm(formdata=request.args)
+    if "status" not in request.args:
+        form.status.data = "open"
+    # An unknown filter value (an old bookmark, a typo) shows everything rather than failing.
+    status = form.status.data if form.status.data in dict(form.status.choices) else ""
+    due = form.due.data if form.due.data in dict(form.due.choices) else ""
+    page = paginate(list_requests(current_user, status or None, due or None))
+    return render("requests/index.html", "requests/_rows.html", form=form, page=page,
+                  rows=with_clocks(page.items))
+
+
+def _subject(resident_id, visit_id) -> tuple[Resident, Visit | None]:
+    """The resident (and the visit) a new request is about, both within the user's scope."""
+    visit = None
+    if visit_id:
+        visit = get_or_404(Visit, visit_id)
+        if visit.resident_id is None:
+            abort(404)
+        resident_id = visit.resident_id
+    if not resident_id:
+        abort(404)
+    resident = get_or_404(Resident, resident_id)
+    if resident.archived_at is not None:
+        abort(404)
+    return resident, visit
+
+
+def _request_form() -> RequestForm:
+    form = RequestForm()
+    form.category.choices = [("", _("Choose…"))] + [
+        (c.code, f"{c.code} {localized(c)}") for c in categories()]
+    return form
+
+
+def _new_page(form: RequestForm, resident: Resident, visit: Visit | None):
+    return render("requests/new.html", "requests/_form.html", form=form, resident=resident,
+                  visit=visit)
+
+
+@bp.route("/new")
+@login_required
+def new():
+    """The form to record a resident's request, from their page or from a visit."""
+    _field_roles()
+    resident, visit = _subject(request.args.get("resident"), request.args.get("visit"))
+    form = _request_form()
+    form.resident.data = str(resident.id)
+    form.visit.data = str(visit.id) if visit else ""
+    form.client_uuid.data = str(uuid.uuid4())
+    if visit is not None:
+        form.channel.data = "visit"
+        form.received_on.data = visit.visited_on
+    return _new_page(form, resident, visit)
+
+
+@bp.route("", methods=["POST"])
+@login_required
+@keeps_input_on_csrf_error
+def create():
+    """Record the request once (a retried form returns the first) and open its page."""
+    _field_roles()
+    form = _request_form()
+    resident, visit = _subject(form.resident.data, form.visit.data)
+    if visit is not None:
+        form.channel.data = "visit"
+    if form.validate_on_submit():
+        try:
+            req, created = services.register(
+                resident=resident, actor=current_user._get_current_object(),
+                channel=form.channel.data, category_code=form.category.data,
+                summary=form.summary.data, received_on=form.received_on.data,
+                client_uuid=services.new_client_uuid(form.client_uuid.data), visit=visit,
+            )
+        except TransitionRefused as err:
+            db.session.rollback()
+            _show_refusal(form, err)
+        else:
+            commit()
+            if not is_visible(current_user, req.id):
+                # Complaints about officials go to the secretary alone (Art. 30).
+                flash(_("Request recorded. Only the community secretary can see requests in "
+                        "this category."), "success")
+                return redirect_client(url_for("requests.index"))
+            if created:
+                flash(_("Request recorded."), "success")
+            return redirect_client(url_for("requests.show", request_id=req.id))
+    return _new_page(form, resident, visit)
+
+
+def _show_refusal(form, err: TransitionRefused) -> str | None:
+    """Put the refusal next to the field it is about; return it when it concerns the whole."""
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(err)]
+        return None
+    form.form_errors.append(str(err))
+    return str(err)
+
+
+def _card_context(req: Request, submitted: tuple[str, object] | None = None,
+                  refusal: str | None = None) -> dict:
+    """Everything the request page and its card fragment show."""
+    actions = allowed_actions(req, current_user)
+    forms = {a: STEP_FORMS[a](prefix=a, formdata=None) for a in actions}
+    open_action = None
+    if submitted is not None:
+        action, form = submitted
+        if action in forms:
+            open_action, forms[action] = action, form
+        else:
+            # The step is not (or no longer) open to this user: say why, offer no form for it.
+            refusal = refusal or str(services.problem(req, current_user, action))
+    return {
+        "req": req,
+        "clock": current_clock(req),
+        "rules": rules(),
+        "review": review_right(req),
+        "notices": notices(req),
+        "reply_due": reply_due_on(req),
+        "late_by": decided_late_by(req),
+        "redirect_limit": REDIRECT_LIMITS.get(req.redirect_channel or ""),
+        "actions": actions,
+        "forms": forms,
+        "open_action": open_action,
+        "refusal": refusal,
+        "slugs": {v: k for k, v in SLUGS.items()},
+    }
+
+
+@bp.route("/<int:request_id>")
+@login_required
+def show(request_id: int):
+    """One request: its track, the running clock, notices, next steps and timeline."""
+    req = get_or_404(Request, request_id)
+    return render("requests/show.html", "requests/_card.html", **_card_context(req))
+
+
+def _apply(action: str, req: Request, form) -> None:
+    user = current_user._get_current_object()
+    on = form.on.data
+    match action:
+        case "accept":
+            services.accept(req, user, on)
+        case "formal":
+            services.move_to_formal(req, user, on)
+        case "not_accept":
+            services.not_accept(req, user, on, form.reason.data)
+        case "redirect":
+            services.redirect(req, user, on, form.channel.data, form.reason.data)
+        case "extend":
+            services.extend(req, user, on, form.days.data, form.reason.data)
+        case "reply":
+            services.reply(req, user, on, form.text.data)
+        case "follow_up":
+            services.follow_up(req, user, on, form.satisfaction.data)
+
+
+@bp.route("/<int:request_id>/<slug>", methods=["POST"])
+@login_required
+@keeps_input_on_csrf_error
+def step(request_id: int, slug: str):
+    """Take one step (accept, reply, ...); a refused step comes back with the reason."""
+    req = get_or_404(Request, request_id)
+    action = SLUGS.get(slug)
+    if action is None:
+        abort(404)
+    form = STEP_FORMS[action](prefix=action)
+    refusal = None
+    if form.validate_on_submit():
+        try:
+            _apply(action, req, form)
+        except TransitionRefused as err:
+            db.session.rollback()
+            refusal = _show_refusal(form, err)
+        else:
+            commit()
+            if not wants_fragment():
+                flash(str(DONE[action]), "success")
+                return redirect_client(url_for("requests.show", request_id=req.id))
+            resp = render("requests/show.html", "requests/_card.html", **_card_context(req))
+            trigger(resp, {"request-changed": {"id": req.id, "status": req.status}})
+            return toast(resp, DONE[action])
+    return render("requests/show.html", "requests/_card.html",
+                  **_card_context(req, (action, form), refusal))

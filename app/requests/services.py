@@ -1,0 +1,309 @@
+"""The request state machine: every step checked, recorded on the timeline and audited.
+
+Who may do what (community track = the community's own handling, formal track = a
+letters-and-visits matter under the 2022 Regulations):
+- workers and secretaries in scope register requests, record replies and follow-up visits;
+- on the community track either of them acknowledges a request (stored as `accepted_on`);
+- formal decisions are the secretary's: moving a request to the formal track, accepting,
+  not accepting, redirecting to a legal channel, extending the reply period.
+Refusals raise TransitionRefused with a message for the user; nothing is written then.
+"""
+
+import uuid as uuidlib
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from ..audit.services import record
+from ..enums import REDIRECT_CHANNELS, REQUEST_CHANNELS, SATISFACTION
+from ..extensions import db
+from ..idempotency import PayloadMismatch, create_once
+from ..models import RequestCategory, RequestEvent, Resident, User, Visit
+from ..timeutil import local_today
+from .deadlines import reply_due_on, rules
+from .models import Request
+
+ACTIONS = ("accept", "not_accept", "redirect", "reply", "follow_up", "formal", "extend")
+FIELD_ROLES = ("worker", "secretary")
+MAX_TEXT = 4000
+
+
+class TransitionRefused(Exception):
+    """A step the rules do not allow; `message` tells the user why, `field` where."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+SECRETARY_ONLY = _l("Only the community secretary can take this decision.")
+ALREADY_DECIDED = _l("A decision on this request has already been recorded.")
+
+
+def problem(req: Request, user: User, action: str):
+    """Why `user` may not take `action` on this request now; None when they may."""
+    if user.role not in FIELD_ROLES:
+        return _l("Only grid workers and secretaries handle requests.")
+    formal = req.track == "formal"
+    status = req.status
+    if action == "formal":
+        if formal:
+            return _l("This request is already on the formal track.")
+        if status not in ("received", "accepted"):
+            return _l("Only a request that has not been answered can move to the formal track.")
+        return SECRETARY_ONLY if user.role != "secretary" else None
+    if action == "accept":
+        if status != "received":
+            return ALREADY_DECIDED
+        return SECRETARY_ONLY if formal and user.role != "secretary" else None
+    if action in ("not_accept", "redirect"):
+        if not formal:
+            return _l("Only a formal letters-and-visits matter can be declined or redirected. "
+                      "Move it to the formal track first.")
+        if status != "received":
+            return ALREADY_DECIDED
+        return SECRETARY_ONLY if user.role != "secretary" else None
+    if action == "extend":
+        if not formal:
+            return _l("Only the reply period of a formal matter can be extended.")
+        if req.extension_days:
+            return _l("The reply period has already been extended once; only one extension "
+                      "is allowed.")
+        if status != "accepted":
+            return _l("The reply period can be extended only after acceptance and before the "
+                      "reply.")
+        return SECRETARY_ONLY if user.role != "secretary" else None
+    if action == "reply":
+        if status == "received":
+            return _l("A reply can be recorded only after the request has been accepted.")
+        if status in ("not_accepted", "redirected"):
+            return _l("This request was not accepted or was redirected; no reply is due.")
+        if status != "accepted":
+            return _l("A reply has already been recorded.")
+        return None
+    if action == "follow_up":
+        if status == "closed":
+            return _l("The follow-up visit is already recorded and the request is closed.")
+        if status != "replied":
+            return _l("A request can be closed only after a reply has been recorded.")
+        return None
+    return _l("This step does not exist.")
+
+
+def allowed_actions(req: Request, user: User) -> list[str]:
+    """The next steps this user may take on the request, in the order the page offers them."""
+    return [a for a in ACTIONS if problem(req, user, a) is None]
+
+
+def _require(req: Request, user: User, action: str) -> None:
+    message = problem(req, user, action)
+    if message is not None:
+        raise TransitionRefused(message)
+
+
+def _check_date(on: date | None, earliest: date, earliest_message) -> date:
+    if on is None:
+        raise TransitionRefused(_l("Enter a date."), "on")
+    if on > local_today():
+        raise TransitionRefused(_l("The date cannot be in the future."), "on")
+    if on < earliest:
+        raise TransitionRefused(earliest_message, "on")
+    return on
+
+
+def _text(value: str | None, field: str, message) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise TransitionRefused(message, field)
+    if len(text) > MAX_TEXT:
+        raise TransitionRefused(_l("Keep this under %(n)s characters.", n=MAX_TEXT), field)
+    return text
+
+
+def _before_receipt(req: Request):
+    return _l("The date cannot be before the request was received (%(date)s).",
+              date=req.received_on.isoformat())
+
+
+def _is_repeat(req: Request, kind: str, on: date | None, note: str) -> bool:
+    """A double tap or a retried POST of the step just recorded: nothing more to do."""
+    last = req.events[-1] if req.events else None
+    return bool(last and last.kind == kind and last.on_date == on and last.note == note)
+
+
+def _event(req: Request, actor: User, kind: str, on: date, note: str = "",
+           detail: dict | None = None) -> RequestEvent:
+    ev = RequestEvent(request=req, kind=kind, on_date=on, actor_id=actor.id, note=note)
+    db.session.add(ev)
+    db.session.flush()
+    # Audit holds codes and statuses only: the summary, reasons and replies stay on the record.
+    record(f"request_{kind}", "request", req.id,
+           {"status": req.status, "track": req.track, **(detail or {})}, user=actor)
+    return ev
+
+
+def new_client_uuid(value: str | None) -> str:
+    """The client's UUID if it is a well-formed one, else a fresh one."""
+    try:
+        return str(uuidlib.UUID(str(value)))
+    except ValueError:
+        return str(uuidlib.uuid4())
+
+
+def register(*, resident: Resident, actor: User, channel: str, category_code: str,
+             summary: str, received_on: date | None, client_uuid: str,
+             visit: Visit | None = None) -> tuple[Request, bool]:
+    """Record a resident's request on the community track; a repeated UUID returns the first."""
+    if actor.role not in FIELD_ROLES:
+        raise TransitionRefused(_l("Only grid workers and secretaries handle requests."))
+    if visit is not None:
+        channel = "visit"
+    if channel not in REQUEST_CHANNELS:
+        raise TransitionRefused(_l("Choose how the request came in."), "channel")
+    category = db.session.get(RequestCategory, category_code or "")
+    if category is None:
+        raise TransitionRefused(_l("Choose a category."), "category")
+    summary = _text(summary, "summary", _l("Write what the resident asks for."))
+    if received_on is None:
+        raise TransitionRefused(_l("Enter a date."), "received_on")
+    if received_on > local_today():
+        raise TransitionRefused(_l("The date cannot be in the future."), "received_on")
+
+    def create() -> Request:
+        req = Request(
+            uuid=client_uuid, resident_id=resident.id, grid_id=resident.grid_id,
+            visit_id=visit.id if visit else None, recorded_by_id=actor.id, channel=channel,
+            category_code=category.code, summary=summary, received_on=received_on,
+            track="community", status="received",
+        )
+        db.session.add(req)
+        db.session.flush()
+        _event(req, actor, "registered", received_on, detail={"channel": channel})
+        return req
+
+    try:
+        return create_once(Request, client_uuid, create,
+                           same=lambda r: r.resident_id == resident.id and r.summary == summary)
+    except PayloadMismatch:
+        raise TransitionRefused(_l("This form was already used for another request. "
+                                   "Open a new form and send again.")) from None
+
+
+def move_to_formal(req: Request, actor: User, on: date | None) -> Request:
+    """Make the request a formal letters-and-visits matter; its acceptance clock starts."""
+    if _is_repeat(req, "moved_to_formal", on, ""):
+        return req
+    _require(req, actor, "formal")
+    req.formal_on = _check_date(on, req.received_on, _before_receipt(req))
+    req.track = "formal"
+    # An acknowledgement on the community track is not a formal acceptance: the matter
+    # waits for the secretary's decision under the statutory clock.
+    req.status = "received"
+    req.accepted_on = None
+    _event(req, actor, "moved_to_formal", req.formal_on)
+    return req
+
+
+def accept(req: Request, actor: User, on: date | None) -> Request:
+    """Accept a formal matter, or acknowledge a community-track request."""
+    kind = "accepted" if req.track == "formal" else "acknowledged"
+    if _is_repeat(req, kind, on, ""):
+        return req
+    _require(req, actor, "accept")
+    start = req.formal_on if req.track == "formal" and req.formal_on else req.received_on
+    req.accepted_on = _check_date(on, start, _l(
+        "The date cannot be before the request reached this track (%(date)s).",
+        date=start.isoformat()))
+    req.status = "accepted"
+    _event(req, actor, kind, req.accepted_on)
+    return req
+
+
+def not_accept(req: Request, actor: User, on: date | None, reason: str) -> Request:
+    """Decline a formal matter with the reason the resident will be told."""
+    reason = (reason or "").strip()
+    if _is_repeat(req, "not_accepted", on, reason):
+        return req
+    _require(req, actor, "not_accept")
+    on = _check_date(on, req.formal_on or req.received_on, _before_receipt(req))
+    req.decision_reason = _text(reason, "reason", _l("Give the reason the resident will be told."))
+    req.status = "not_accepted"
+    _event(req, actor, "not_accepted", on, req.decision_reason)
+    return req
+
+
+def redirect(req: Request, actor: User, on: date | None, channel: str, reason: str) -> Request:
+    """Send a formal matter to the court, arbitration or reconsideration, saying why."""
+    reason = (reason or "").strip()
+    if _is_repeat(req, "redirected", on, reason) and req.redirect_channel == channel:
+        return req
+    _require(req, actor, "redirect")
+    if channel not in REDIRECT_CHANNELS:
+        raise TransitionRefused(_l("Choose the legal channel the matter belongs to."), "channel")
+    on = _check_date(on, req.formal_on or req.received_on, _before_receipt(req))
+    req.decision_reason = _text(reason, "reason",
+                                _l("Say why the matter belongs to this channel."))
+    req.redirect_channel = channel
+    req.status = "redirected"
+    _event(req, actor, "redirected", on, req.decision_reason, {"channel": channel})
+    return req
+
+
+def extend(req: Request, actor: User, on: date | None, days: int | None, reason: str
+           ) -> Request:
+    """Extend a formal reply period once, by at most 30 days, with the reason told."""
+    reason = (reason or "").strip()
+    if _is_repeat(req, "extended", on, reason) and req.extension_days == days:
+        return req
+    _require(req, actor, "extend")
+    limit = rules().max_extension_days
+    if days is None or days < 1 or days > limit:
+        raise TransitionRefused(
+            _l("An extension is between 1 and %(n)s days.", n=limit), "days")
+    on = _check_date(on, req.accepted_on, _l(
+        "The date cannot be before the acceptance (%(date)s).", date=req.accepted_on.isoformat()))
+    due = reply_due_on(req)
+    if on > due:
+        raise TransitionRefused(_l(
+            "An extension must be decided before the reply is due (%(date)s).",
+            date=due.isoformat()), "on")
+    reason = _text(reason, "reason", _l("Give the reason the resident will be told."))
+    req.extension_days = days
+    req.extension_reason = reason
+    _event(req, actor, "extended", on, reason, {"days": days})
+    return req
+
+
+def reply(req: Request, actor: User, on: date | None, text: str) -> Request:
+    """Record the reply given to the resident."""
+    text = (text or "").strip()
+    if _is_repeat(req, "replied", on, text):
+        return req
+    _require(req, actor, "reply")
+    on = _check_date(on, req.accepted_on, _l(
+        "The date cannot be before the acceptance (%(date)s).", date=req.accepted_on.isoformat()))
+    req.reply_text = _text(text, "text", _l("Write the reply given to the resident."))
+    req.replied_on = on
+    req.status = "replied"
+    _event(req, actor, "replied", on, req.reply_text)
+    return req
+
+
+def follow_up(req: Request, actor: User, on: date | None, satisfaction: str) -> Request:
+    """Record the follow-up visit and the resident's satisfaction; the request closes."""
+    if _is_repeat(req, "followed_up", on, "") and req.satisfaction == satisfaction:
+        return req
+    _require(req, actor, "follow_up")
+    if satisfaction not in SATISFACTION:
+        raise TransitionRefused(_l("Choose how satisfied the resident is."), "satisfaction")
+    on = _check_date(on, req.replied_on, _l(
+        "The date cannot be before the reply (%(date)s).", date=req.replied_on.isoformat()))
+    req.followed_up_on = on
+    req.satisfaction = satisfaction
+    req.status = "closed"
+    _event(req, actor, "followed_up", on, detail={"satisfaction": satisfaction})
+    return req

@@ -1,0 +1,407 @@
+"""The request pages as a user meets them: register, step through, refusals, lists."""
+
+import json
+import re
+import uuid
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Request, RequestEvent
+from app.timeutil import local_today
+
+TODAY = local_today()
+VOID = {"input", "br", "img", "meta", "link", "hr", "source", "wbr", "area", "col"}
+
+
+class _Roots(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.depth, self.roots = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth == 0:
+            self.roots.append(dict(attrs).get("id"))
+        if tag not in VOID:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag not in VOID:
+            self.depth -= 1
+
+
+def fragment_root_ids(html: str) -> list:
+    """Ids of the top-level elements of an htmx fragment (one expected)."""
+    parser = _Roots()
+    parser.feed(html)
+    return parser.roots
+
+
+def iso(days_ago: int) -> str:
+    return (TODAY - timedelta(days=days_ago)).isoformat()
+
+
+def _count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def _new_form_data(resident, **kw):
+    return {"client_uuid": str(uuid.uuid4()), "resident": resident.id, "visit": "",
+            "channel": "phone", "category": "R04", "summary": "The lift is broken.",
+            "received_on": iso(2), **kw}
+
+
+# ---- registering -------------------------------------------------------------------
+
+def test_new_form_page_and_fragment(client, world, login_as, make_resident):
+    resident = make_resident()
+    login_as(world.worker_a)
+    page = client.get(f"/requests/new?resident={resident.id}")
+    assert page.status_code == 200
+    assert "<html" in page.text
+    assert 'id="request-form"' in page.text
+    assert resident.name in page.text
+    assert 'name="client_uuid"' in page.text
+    assert "HX-Request" in page.headers["Vary"]
+    frag = client.get(f"/requests/new?resident={resident.id}", htmx=True)
+    assert "<html" not in frag.text
+    assert fragment_root_ids(frag.text) == ["request-form"]
+
+
+def test_new_from_a_visit_takes_resident_channel_and_date(client, world, login_as,
+                                                          make_resident, make_visit):
+    resident = make_resident()
+    visit = make_visit(resident=resident, day=TODAY - timedelta(days=1))
+    login_as(world.worker_a)
+    page = client.get(f"/requests/new?visit={visit.id}&lang=en").text
+    assert 'name="channel" value="visit"' in page
+    assert f'value="{iso(1)}"' in page
+    r = client.post("/requests", data={**_new_form_data(resident, channel="phone"),
+                                       "visit": visit.id})
+    req = db.session.scalar(sa.select(Request))
+    assert r.status_code == 303
+    assert (req.channel, req.visit_id, req.resident_id) == ("visit", visit.id, resident.id)
+
+
+@pytest.mark.parametrize("query", ["", "?resident=abc", "?resident=999", "?visit=999"])
+def test_new_without_a_resident_in_scope_is_404(client, world, login_as, query):
+    login_as(world.worker_a)
+    assert client.get(f"/requests/new{query}").status_code == 404
+
+
+def test_new_for_another_grid_is_404(client, world, login_as, make_resident, make_visit):
+    resident = make_resident(grid=world.b1)
+    visit = make_visit(resident=resident, worker=world.worker_b)
+    login_as(world.worker_a)
+    assert client.get(f"/requests/new?resident={resident.id}").status_code == 404
+    assert client.get(f"/requests/new?visit={visit.id}").status_code == 404
+    r = client.post("/requests", data=_new_form_data(resident))
+    assert r.status_code == 404
+    assert _count(Request) == 0
+
+
+@pytest.mark.parametrize("user", ["township_user", "admin"])
+def test_new_is_for_field_staff_only(client, world, login_as, make_resident, user):
+    resident = make_resident()
+    login_as(getattr(world, user))
+    assert client.get(f"/requests/new?resident={resident.id}").status_code == 404
+
+
+def test_create_plain_redirects_to_the_request(client, world, login_as, make_resident):
+    resident = make_resident()
+    login_as(world.worker_a)
+    r = client.post("/requests", data=_new_form_data(resident))
+    req = db.session.scalar(sa.select(Request))
+    assert r.status_code == 303
+    assert r.headers["Location"] == f"/requests/{req.id}"
+    assert (req.track, req.status, req.grid_id, req.recorded_by_id) == (
+        "community", "received", world.a1.id, world.worker_a.id)
+    assert "Request recorded." in client.get(r.headers["Location"]).text
+
+
+def test_create_htmx_sends_the_browser_to_the_request(client, world, login_as, make_resident):
+    resident = make_resident()
+    login_as(world.worker_a)
+    r = client.post("/requests", data=_new_form_data(resident), htmx=True)
+    req = db.session.scalar(sa.select(Request))
+    assert r.status_code == 204
+    assert r.headers["HX-Redirect"] == f"/requests/{req.id}"
+
+
+def test_create_twice_with_one_uuid_records_once(client, world, login_as, make_resident):
+    resident = make_resident()
+    login_as(world.worker_a)
+    data = _new_form_data(resident)
+    first = client.post("/requests", data=data)
+    second = client.post("/requests", data=data)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert _count(Request) == 1
+    assert _count(RequestEvent) == 1
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_create_invalid_keeps_what_was_typed(client, world, login_as, make_resident, htmx):
+    resident = make_resident()
+    login_as(world.worker_a)
+    data = _new_form_data(resident, summary="Water leaks from the flat above.",
+                          received_on=(TODAY + timedelta(days=3)).isoformat(), category="R06")
+    r = client.post("/requests?lang=en", data=data, htmx=htmx)
+    assert r.status_code == 200
+    assert ("<html" in r.text) is not htmx
+    assert "The date cannot be in the future." in r.text
+    assert "Water leaks from the flat above." in r.text
+    assert '<option selected value="R06">' in r.text
+    assert data["client_uuid"] in r.text
+    assert _count(Request) == 0
+
+
+def test_create_without_summary_says_so(client, world, login_as, make_resident):
+    resident = make_resident()
+    login_as(world.worker_a)
+    r = client.post("/requests?lang=en", data=_new_form_data(resident, summary=""), htmx=True)
+    assert r.status_code == 200
+    assert fragment_root_ids(r.text) == ["request-form"]
+    assert 'aria-invalid="true"' in r.text
+    assert _count(Request) == 0
+
+
+def test_expired_csrf_token_keeps_the_typed_summary(client, world, login_as, make_resident):
+    resident = make_resident()
+    login_as(world.worker_a)
+    client.csrf = False
+    r = client.post("/requests?lang=en", data={**_new_form_data(resident, summary="Gate broken"),
+                                               "csrf_token": "stale"})
+    assert r.status_code == 200
+    assert "security token expired" in r.text
+    assert "Gate broken" in r.text
+    assert _count(Request) == 0
+
+
+# ---- the request page and its steps ------------------------------------------------
+
+def test_show_page_and_fragment(client, world, login_as, make_request):
+    req = make_request()
+    login_as(world.worker_a)
+    page = client.get(f"/requests/{req.id}?lang=en")
+    assert page.status_code == 200
+    assert "<html" in page.text
+    assert "Community track" in page.text
+    assert "Acknowledge" in page.text
+    assert "HX-Request" in page.headers["Vary"]
+    frag = client.get(f"/requests/{req.id}", htmx=True)
+    assert fragment_root_ids(frag.text) == [f"request-{req.id}"]
+    assert "<html" not in frag.text
+
+
+@pytest.mark.parametrize("user", ["worker_b", "worker_a2", "secretary_b", "township_user",
+                                  "admin"])
+def test_show_out_of_scope_is_404(client, world, login_as, make_request, user):
+    req = make_request()
+    login_as(getattr(world, user))
+    assert client.get(f"/requests/{req.id}").status_code == 404
+    r = client.post(f"/requests/{req.id}/accept", data={"accept-on": iso(0)})
+    assert r.status_code == 404
+    db.session.refresh(req)
+    assert req.status == "received"
+
+
+def test_step_plain_redirects_htmx_returns_the_card(client, world, login_as, make_request):
+    req = make_request(received_on=TODAY - timedelta(days=3))
+    login_as(world.worker_a)
+    r = client.post(f"/requests/{req.id}/accept", data={"accept-on": iso(1)})
+    assert r.status_code == 303
+    assert r.headers["Location"] == f"/requests/{req.id}"
+    db.session.refresh(req)
+    assert (req.status, req.accepted_on.isoformat()) == ("accepted", iso(1))
+    r = client.post(f"/requests/{req.id}/reply?lang=en",
+                    data={"reply-on": iso(0), "reply-text": "Lift repaired."}, htmx=True)
+    assert r.status_code == 200
+    assert fragment_root_ids(r.text) == [f"request-{req.id}"]
+    events = json.loads(r.headers["HX-Trigger"])
+    assert events["toast"]["message"] == "Reply recorded."
+    assert events["request-changed"] == {"id": req.id, "status": "replied"}
+    assert "Lift repaired." in r.text
+    assert "HX-Request" in r.headers["Vary"]
+
+
+def test_refused_extension_keeps_input_and_changes_nothing(client, world, login_as,
+                                                           make_request):
+    req = make_request(track="formal", status="accepted", received_on=TODAY - timedelta(days=20),
+                       formal_on=TODAY - timedelta(days=20), accepted_on=TODAY - timedelta(days=10))
+    login_as(world.secretary_a)
+    r = client.post(f"/requests/{req.id}/extend?lang=en",
+                    data={"extend-on": iso(0), "extend-days": "31",
+                          "extend-reason": "Waiting for the engineer."}, htmx=True)
+    assert r.status_code == 200
+    assert fragment_root_ids(r.text) == [f"request-{req.id}"]
+    assert "An extension is between 1 and 30 days." in r.text
+    assert "Waiting for the engineer." in r.text
+    assert 'value="31"' in r.text
+    assert "HX-Trigger" not in r.headers
+    db.session.refresh(req)
+    assert req.extension_days is None
+    assert _count(RequestEvent) == 0
+
+
+def test_second_extension_is_refused_on_the_page(client, world, login_as, make_request):
+    req = make_request(track="formal", status="accepted", received_on=TODAY - timedelta(days=20),
+                       formal_on=TODAY - timedelta(days=20), accepted_on=TODAY - timedelta(days=10),
+                       extension_days=10, extension_reason="Survey.")
+    login_as(world.secretary_a)
+    r = client.post(f"/requests/{req.id}/extend?lang=en",
+                    data={"extend-on": iso(0), "extend-days": "5", "extend-reason": "More."})
+    assert r.status_code == 200
+    assert "<html" in r.text
+    assert "only one extension is allowed" in r.text
+    db.session.refresh(req)
+    assert req.extension_days == 10
+
+
+@pytest.mark.parametrize(("slug", "data", "message"), [
+    ("reply", {"reply-on": iso(0), "reply-text": "Done."},
+     "A reply can be recorded only after the request has been accepted."),
+    ("follow-up", {"follow_up-on": iso(0), "follow_up-satisfaction": "satisfied"},
+     "A request can be closed only after a reply has been recorded."),
+    ("formal", {"formal-on": iso(0)}, "Only the community secretary can take this decision."),
+])
+def test_refusals_read_as_messages(client, world, login_as, make_request, slug, data, message):
+    req = make_request()
+    login_as(world.worker_a)
+    r = client.post(f"/requests/{req.id}/{slug}?lang=en", data=data, htmx=True)
+    assert r.status_code == 200
+    assert re.search(r'id="request-refusal">([^<]*)<', r.text).group(1) == message
+    assert f'id="step-{slug}"' not in r.text  # no form for a step that is not open
+    db.session.refresh(req)
+    assert (req.status, req.track) == ("received", "community")
+
+
+def test_unknown_step_is_404(client, world, login_as, make_request):
+    req = make_request()
+    login_as(world.secretary_a)
+    assert client.post(f"/requests/{req.id}/approve", data={}).status_code == 404
+
+
+def test_repeated_post_of_a_step_records_it_once(client, world, login_as, make_request):
+    req = make_request(received_on=TODAY - timedelta(days=3))
+    login_as(world.worker_a)
+    for _ in range(2):
+        r = client.post(f"/requests/{req.id}/accept", data={"accept-on": iso(1)}, htmx=True)
+        assert r.status_code == 200
+    assert _count(RequestEvent) == 1
+
+
+def test_formal_notices_and_review_right_are_shown(client, world, login_as, make_request):
+    req = make_request(track="formal", status="accepted", received_on=TODAY - timedelta(days=30),
+                       formal_on=TODAY - timedelta(days=30), accepted_on=TODAY - timedelta(days=20))
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert 'id="notice-acceptance"' in page
+    due = (TODAY - timedelta(days=20) + timedelta(days=60)).isoformat()
+    assert f"You will receive a written reply by {due}." in page
+    assert "Your right to ask for a review" not in page
+    client.post(f"/requests/{req.id}/reply", data={"reply-on": iso(0), "reply-text": "Done."})
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert 'id="notice-review"' in page
+    assert 'id="notice-acceptance"' not in page  # the promise of a reply is kept
+    assert f"by {(TODAY + timedelta(days=30)).isoformat()}" in page
+
+
+def test_redirect_notice_names_the_channel_and_its_time_limit(client, world, login_as,
+                                                              make_request):
+    req = make_request(track="formal", received_on=TODAY - timedelta(days=5),
+                       formal_on=TODAY - timedelta(days=5), category="R01")
+    login_as(world.secretary_a)
+    r = client.post(f"/requests/{req.id}/redirect?lang=en", htmx=True, data={
+        "redirect-on": iso(0), "redirect-channel": "arbitration",
+        "redirect-reason": "Unpaid wages from an employer."})
+    assert 'id="notice-redirected"' in r.text
+    assert "Labour arbitration: apply within 1 year" in r.text
+    assert "Unpaid wages from an employer." in r.text
+    db.session.refresh(req)
+    assert (req.status, req.redirect_channel) == ("redirected", "arbitration")
+
+
+def test_worker_sees_no_formal_decision_forms(client, world, login_as, make_request):
+    req = make_request(track="formal", formal_on=TODAY - timedelta(days=1))
+    login_as(world.worker_a)
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert 'id="request-steps"' not in page
+    assert "The community secretary decides whether to accept this matter." in page
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}").text
+    for slug in ("accept", "not-accept", "redirect"):
+        assert f'id="step-{slug}"' in page
+    assert 'id="step-reply"' not in page
+
+
+# ---- lists -------------------------------------------------------------------------
+
+def test_list_page_and_rows_fragment(client, world, login_as, make_request):
+    req = make_request()
+    login_as(world.worker_a)
+    page = client.get("/requests")
+    assert "<html" in page.text
+    assert f'id="request-row-{req.id}"' in page.text
+    assert "HX-Request" in page.headers["Vary"]
+    frag = client.get("/requests?status=open&due=", htmx=True)
+    assert fragment_root_ids(frag.text) == ["request-rows"]
+    assert f'id="request-row-{req.id}"' in frag.text
+
+
+def test_list_filters_by_status_and_due(client, world, login_as, make_request):
+    soon = make_request(received_on=TODAY - timedelta(days=1))          # acknowledge in 2 days
+    overdue = make_request(received_on=TODAY - timedelta(days=10))      # acknowledge 7 days late
+    later = make_request(status="accepted", received_on=TODAY,
+                         accepted_on=TODAY)                             # resolve in 15 days
+    closed = make_request(status="closed", received_on=TODAY - timedelta(days=40))
+    login_as(world.worker_a)
+
+    def ids(query):
+        text = client.get(f"/requests{query}", htmx=True).text
+        return {int(i) for i in re.findall(r'id="request-row-(\d+)"', text)}
+
+    assert ids("") == {soon.id, overdue.id, later.id}  # open by default
+    assert ids("?status=") == {soon.id, overdue.id, later.id, closed.id}
+    assert ids("?status=closed") == {closed.id}
+    assert ids("?status=open&due=soon") == {soon.id}
+    assert ids("?status=open&due=overdue") == {overdue.id}
+    assert ids("?status=bogus&due=whenever") == {soon.id, overdue.id, later.id, closed.id}
+    text = client.get("/requests", htmx=True).text
+    # Most urgent first.
+    assert text.index(f"request-row-{overdue.id}") < text.index(f"request-row-{soon.id}") \
+        < text.index(f"request-row-{later.id}")
+
+
+def test_list_more_link(client, world, login_as, make_request, make_resident):
+    resident = make_resident()
+    for _ in range(21):
+        make_request(resident=resident)
+    login_as(world.worker_a)
+    page = client.get("/requests").text
+    assert page.count('id="request-row-') == 20
+    more = re.search(r'class="more" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    frag = client.get(more, htmx=True)
+    assert fragment_root_ids(frag.text) == ["request-rows-page-2"]
+    assert frag.text.count('id="request-row-') == 1
+
+
+def test_lists_are_scoped_to_own_grids(client, world, login_as, make_request, make_resident):
+    mine = make_request()
+    theirs = make_request(resident=make_resident(grid=world.b1, name="李四"),
+                          recorded_by=world.worker_b)
+    login_as(world.worker_b)
+    text = client.get("/requests").text
+    assert f"request-row-{theirs.id}" in text
+    assert f"request-row-{mine.id}" not in text
+    login_as(world.secretary_a)
+    text = client.get("/requests").text
+    assert f"request-row-{mine.id}" in text
+    assert f"request-row-{theirs.id}" not in text
+
+
+def test_admin_has_no_request_list(client, world, login_as):
+    login_as(world.admin)
+    assert client.get("/requests").status_code == 404

@@ -1,0 +1,243 @@
+"""The state machine: legal steps, refused steps with their messages, events and audit."""
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent, Request, RequestEvent
+from app.requests import services
+from app.requests.services import TransitionRefused
+from app.timeutil import local_today
+
+TODAY = local_today()
+
+
+def days_ago(n: int):
+    return TODAY - timedelta(days=n)
+
+
+@pytest.fixture
+def register(world, make_resident, in_request):
+    def _register(actor=None, category="R04", received_on=None, **kw):
+        req, _created = services.register(
+            resident=kw.pop("resident", None) or make_resident(), actor=actor or world.worker_a,
+            channel=kw.pop("channel", "phone"), category_code=category,
+            summary=kw.pop("summary", "No hot water since Monday."),
+            received_on=received_on or days_ago(20), client_uuid=str(uuid.uuid4()), **kw)
+        return req
+
+    return _register
+
+
+def _formal_accepted(register, world, accepted=10):
+    req = register()
+    services.move_to_formal(req, world.secretary_a, days_ago(19))
+    services.accept(req, world.secretary_a, days_ago(accepted))
+    return req
+
+
+def _audit(req):
+    rows = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.object_type == "request", AuditEvent.object_id == str(req.id))
+        .order_by(AuditEvent.id))
+    return [(a.action, json.loads(a.detail)) for a in rows]
+
+
+def test_formal_walk_from_registration_to_closing_writes_events_and_audit(register, world):
+    req = register()
+    assert (req.track, req.status) == ("community", "received")
+    services.move_to_formal(req, world.secretary_a, days_ago(19))
+    services.accept(req, world.secretary_a, days_ago(18))
+    services.extend(req, world.secretary_a, days_ago(5), 30, "Needs a site survey.")
+    services.reply(req, world.worker_a, days_ago(2), "The boiler is replaced on Friday.")
+    services.follow_up(req, world.worker_a, TODAY, "satisfied")
+    db.session.commit()
+    assert (req.track, req.status, req.satisfaction) == ("formal", "closed", "satisfied")
+    assert [e.kind for e in req.events] == [
+        "registered", "moved_to_formal", "accepted", "extended", "replied", "followed_up"]
+    assert req.events[3].note == "Needs a site survey."
+    audit = _audit(req)
+    assert [a for a, _ in audit] == [
+        "request_registered", "request_moved_to_formal", "request_accepted",
+        "request_extended", "request_replied", "request_followed_up"]
+    assert audit[3][1] == {"days": 30, "status": "accepted", "track": "formal"}
+    # Audit rows carry codes only: no summary, reason or reply text.
+    assert not any("boiler" in json.dumps(d) or "survey" in json.dumps(d) for _, d in audit)
+
+
+def test_community_walk_acknowledge_reply_follow_up(register, world):
+    req = register()
+    services.accept(req, world.worker_a, days_ago(19))
+    services.reply(req, world.worker_a, days_ago(3), "Plumber came.")
+    services.follow_up(req, world.worker_a, TODAY, "partly")
+    assert [e.kind for e in req.events] == ["registered", "acknowledged", "replied",
+                                            "followed_up"]
+    assert req.status == "closed"
+
+
+@pytest.mark.parametrize(("setup", "step", "message"), [
+    ("new", lambda r, w: services.reply(r, w.worker_a, TODAY, "Done."),
+     "A reply can be recorded only after the request has been accepted."),
+    ("new", lambda r, w: services.follow_up(r, w.worker_a, TODAY, "satisfied"),
+     "A request can be closed only after a reply has been recorded."),
+    ("formal_accepted", lambda r, w: services.follow_up(r, w.worker_a, TODAY, "satisfied"),
+     "A request can be closed only after a reply has been recorded."),
+    ("formal_accepted", lambda r, w: services.extend(r, w.secretary_a, TODAY, 31, "Slow."),
+     "An extension is between 1 and 30 days."),
+    ("formal_accepted", lambda r, w: services.extend(r, w.secretary_a, TODAY, 0, "Slow."),
+     "An extension is between 1 and 30 days."),
+    ("formal_extended", lambda r, w: services.extend(r, w.secretary_a, TODAY, 5, "Again."),
+     "The reply period has already been extended once; only one extension is allowed."),
+    ("new", lambda r, w: services.extend(r, w.secretary_a, TODAY, 5, "Slow."),
+     "Only the reply period of a formal matter can be extended."),
+    ("new", lambda r, w: services.not_accept(r, w.secretary_a, TODAY, "No."),
+     "Only a formal letters-and-visits matter can be declined or redirected. "
+     "Move it to the formal track first."),
+    ("formal_accepted", lambda r, w: services.accept(r, w.secretary_a, TODAY),
+     "A decision on this request has already been recorded."),
+    ("formal_new", lambda r, w: services.accept(r, w.worker_a, TODAY),
+     "Only the community secretary can take this decision."),
+    ("new", lambda r, w: services.move_to_formal(r, w.worker_a, TODAY),
+     "Only the community secretary can take this decision."),
+    ("formal_accepted", lambda r, w: services.extend(r, w.worker_a, TODAY, 10, "Slow."),
+     "Only the community secretary can take this decision."),
+    ("new", lambda r, w: services.accept(r, w.worker_a, TODAY + timedelta(days=1)),
+     "The date cannot be in the future."),
+    ("new", lambda r, w: services.accept(r, w.worker_a, days_ago(21)),
+     "The date cannot be before the request reached this track"),
+    ("formal_new", lambda r, w: services.redirect(r, w.secretary_a, TODAY, "court", "  "),
+     "Say why the matter belongs to this channel."),
+    ("formal_accepted", lambda r, w: services.reply(r, w.worker_a, days_ago(11), "Early."),
+     "The date cannot be before the acceptance"),
+])
+def test_illegal_steps_are_refused_with_a_clear_message(register, world, setup, step, message):
+    req = register()
+    if setup != "new":
+        services.move_to_formal(req, world.secretary_a, days_ago(19))
+    if setup in ("formal_accepted", "formal_extended"):
+        services.accept(req, world.secretary_a, days_ago(10))
+    if setup == "formal_extended":
+        services.extend(req, world.secretary_a, days_ago(9), 20, "Survey.")
+    db.session.commit()
+    before = (req.status, req.track, req.extension_days, len(req.events))
+    with pytest.raises(TransitionRefused) as err:
+        step(req, world)
+    assert str(err.value).startswith(message)
+    assert (req.status, req.track, req.extension_days, len(req.events)) == before
+
+
+def test_extension_must_come_before_the_reply_is_due(register, world):
+    req = register(received_on=days_ago(90))
+    services.move_to_formal(req, world.secretary_a, days_ago(90))
+    services.accept(req, world.secretary_a, days_ago(80))  # reply was due 20 days ago
+    with pytest.raises(TransitionRefused, match="before the reply is due") as err:
+        services.extend(req, world.secretary_a, TODAY, 10, "Late.")
+    assert err.value.field == "on"
+
+
+def test_extension_after_the_reply_is_refused(register, world):
+    req = _formal_accepted(register, world)
+    services.reply(req, world.worker_a, days_ago(1), "Answered.")
+    with pytest.raises(TransitionRefused, match="only after acceptance and before the reply"):
+        services.extend(req, world.secretary_a, TODAY, 10, "Too late.")
+
+
+def test_not_accepted_and_redirected_are_final(register, world):
+    req = register()
+    services.move_to_formal(req, world.secretary_a, days_ago(19))
+    services.redirect(req, world.secretary_a, days_ago(5), "arbitration", "A labour dispute.")
+    assert (req.status, req.redirect_channel) == ("redirected", "arbitration")
+    assert services.allowed_actions(req, world.secretary_a) == []
+    with pytest.raises(TransitionRefused, match="no reply is due"):
+        services.reply(req, world.worker_a, TODAY, "x")
+    other = register()
+    services.move_to_formal(other, world.secretary_a, days_ago(19))
+    services.not_accept(other, world.secretary_a, days_ago(4), "Already decided by a court.")
+    assert other.status == "not_accepted"
+    assert other.decision_reason.startswith("Already")
+
+
+def test_moving_to_formal_restarts_at_the_acceptance_decision(register, world):
+    req = register()
+    services.accept(req, world.worker_a, days_ago(19))
+    services.move_to_formal(req, world.secretary_a, days_ago(2))
+    assert (req.track, req.status, req.accepted_on, req.formal_on) == (
+        "formal", "received", None, days_ago(2))
+    assert services.allowed_actions(req, world.worker_a) == []
+    assert services.allowed_actions(req, world.secretary_a) == ["accept", "not_accept",
+                                                                "redirect"]
+
+
+@pytest.mark.parametrize(("role", "state", "expected"), [
+    ("worker_a", "new", ["accept"]),
+    ("secretary_a", "new", ["accept", "formal"]),
+    ("worker_a", "formal_accepted", ["reply"]),
+    ("secretary_a", "formal_accepted", ["reply", "extend"]),
+    ("worker_a", "replied", ["follow_up"]),
+])
+def test_allowed_actions_by_role_and_state(register, world, role, state, expected):
+    req = register()
+    if state != "new":
+        services.move_to_formal(req, world.secretary_a, days_ago(19))
+        services.accept(req, world.secretary_a, days_ago(10))
+    if state == "replied":
+        services.reply(req, world.worker_a, days_ago(1), "Done.")
+    assert services.allowed_actions(req, getattr(world, role)) == expected
+
+
+def test_a_repeated_step_is_recorded_once(register, world):
+    req = _formal_accepted(register, world)
+    services.reply(req, world.worker_a, days_ago(1), "Answered.")
+    services.reply(req, world.worker_a, days_ago(1), "Answered.")  # double tap
+    assert [e.kind for e in req.events].count("replied") == 1
+
+
+def test_registration_is_idempotent_by_client_uuid(world, make_resident, in_request):
+    resident = make_resident()
+    key = str(uuid.uuid4())
+    args = dict(resident=resident, actor=world.worker_a, channel="phone", category_code="R09",
+                summary="Street light out.", received_on=TODAY, client_uuid=key)
+    first, created = services.register(**args)
+    again, created_again = services.register(**args)
+    assert (created, created_again) == (True, False)
+    assert first.id == again.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Request)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RequestEvent)) == 1
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"received_on": TODAY + timedelta(days=1)}, "received_on",
+     "The date cannot be in the future."),
+    ({"category_code": "R99"}, "category", "Choose a category."),
+    ({"channel": "pigeon"}, "channel", "Choose how the request came in."),
+    ({"summary": "   "}, "summary", "Write what the resident asks for."),
+])
+def test_registration_refuses_bad_input(world, make_resident, in_request, changes, field,
+                                        message):
+    args = dict(resident=make_resident(), actor=world.worker_a, channel="phone",
+                category_code="R09", summary="Street light out.", received_on=TODAY,
+                client_uuid=str(uuid.uuid4()))
+    with pytest.raises(TransitionRefused) as err:
+        services.register(**{**args, **changes})
+    assert (err.value.field, str(err.value)) == (field, message)
+
+
+def test_registration_from_a_visit_takes_the_visit_channel(world, make_resident, make_visit,
+                                                           in_request):
+    resident = make_resident()
+    visit = make_visit(resident=resident)
+    req, _ = services.register(resident=resident, actor=world.worker_a, channel="phone",
+                               category_code="R06", summary="Noise upstairs.",
+                               received_on=TODAY, client_uuid=str(uuid.uuid4()), visit=visit)
+    assert (req.channel, req.visit_id) == ("visit", visit.id)
+
+
+def test_township_and_admin_cannot_register(world, make_resident, in_request):
+    with pytest.raises(TransitionRefused):
+        services.register(resident=make_resident(), actor=world.township_user, channel="phone",
+                          category_code="R09", summary="x", received_on=TODAY,
+                          client_uuid=str(uuid.uuid4()))
