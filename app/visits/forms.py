@@ -3,7 +3,7 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaFie
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..enums import VISIT_OUTCOMES, VISIT_PURPOSES
-from ..forms import IdempotentForm
+from ..forms import BaseForm, IdempotentForm
 from ..labels import choices
 from ..timeutil import local_today
 from ..validators import DateWithin, stripped
@@ -52,3 +52,7 @@ def _english() -> bool:
     from ..i18n import is_english
 
     return is_english()
+
+
+class DeleteForm(BaseForm):
+    pass

@@ -16,8 +16,8 @@ from ..models import Photo, Project, Resident, RiskFactor, Visit
 from ..residents.services import valid_uuid
 from ..scope import get_or_404, select_for
 from . import bp
-from .forms import VisitForm
-from .services import create_visit, update_visit
+from .forms import DeleteForm, VisitForm
+from .services import VisitInUse, create_visit, delete_visit, update_visit
 
 
 def _subject_from(source) -> tuple[Resident | None, Project | None]:
@@ -143,3 +143,26 @@ def edit(visit_id: int):
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
     return render("visits/edit.html", form=form, visit=visit)
 
+
+
+@bp.route("/<int:visit_id>/delete", methods=["POST"])
+@login_required
+def delete(visit_id: int):
+    """Delete one's own visit logged by mistake, while its day is not approved."""
+    visit = get_or_404(Visit, visit_id)
+    if visit.worker_id != current_user.id:
+        abort(404)
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    back = (url_for("residents.show", resident_id=visit.resident_id) if visit.resident_id
+            else url_for("projects.show", project_id=visit.project_id))
+    try:
+        delete_visit(visit)
+    except VisitInUse:
+        flash(_("This visit has a request or a hazard being fixed; it cannot be deleted."),
+              "error")
+        return redirect(url_for("visits.show", visit_id=visit.id), code=303)
+    commit()
+    flash(_("Visit deleted."), "success")
+    return redirect(back, code=303)

@@ -85,3 +85,24 @@ def update_visit(visit: Visit, data: dict) -> None:
         visit.visited_at = moment_on(visit.visited_on)
     db.session.flush()
     record("visit_updated", "visit", visit.id, {"fields": changed})
+
+
+class VisitInUse(Exception):
+    """The visit carries records that must stay (a request, a hazard being fixed)."""
+
+
+def delete_visit(visit: Visit) -> None:
+    """Delete a visit logged by mistake, with its screenings, open hazards and photos."""
+    from ..models import Hazard, Request
+
+    ensure_editable(visit.daily_log)
+    if db.session.scalar(sa.select(Request.id).where(Request.visit_id == visit.id).limit(1)):
+        raise VisitInUse("request")
+    hazards = list(db.session.scalars(sa.select(Hazard).where(Hazard.visit_id == visit.id)))
+    if any(h.status != "open" for h in hazards):
+        raise VisitInUse("hazard")
+    for h in hazards:
+        db.session.delete(h)
+    record("visit_deleted", "visit", visit.id)
+    db.session.delete(visit)
+    db.session.flush()

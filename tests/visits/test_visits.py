@@ -175,3 +175,22 @@ def test_follow_up_disappears_after_a_later_visit(client, world, login_as, make_
     page = client.get("/today").text
     follow = page[page.index('id="today-follow-ups"'):page.index('id="today-hazards"')]
     assert "钱奶奶" not in follow
+
+
+def test_delete_visit_until_the_day_is_approved(client, world, login_as, make_resident,
+                                                make_visit, make_hazard):
+    r = make_resident()
+    v = make_visit(resident=r)
+    make_hazard(visit=v)
+    login_as(world.worker_a)
+    assert client.post(f"/visits/{v.id}/delete").status_code == 303
+    assert _count() == 0
+    db.session.expunge_all()  # the deleted visit's id may be reused by the next insert
+    r = db.session.merge(r)
+    v2 = make_visit(resident=r)
+    db.session.get(DailyLog, v2.daily_log_id).status = "approved"
+    db.session.commit()
+    assert client.post(f"/visits/{v2.id}/delete").status_code == 409
+    assert _count() == 1
+    login_as(world.worker_b)
+    assert client.post(f"/visits/{v2.id}/delete").status_code == 404
