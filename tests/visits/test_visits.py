@@ -185,8 +185,7 @@ def test_delete_visit_until_the_day_is_approved(client, world, login_as, make_re
     login_as(world.worker_a)
     assert client.post(f"/visits/{v.id}/delete").status_code == 303
     assert _count() == 0
-    db.session.expunge_all()  # the deleted visit's id may be reused by the next insert
-    r = db.session.merge(r)
+    db.session.expunge(v)  # the deleted visit's id may be reused by the next insert
     v2 = make_visit(resident=r)
     db.session.get(DailyLog, v2.daily_log_id).status = "approved"
     db.session.commit()
