@@ -175,6 +175,19 @@ def _register_errors(app: Flask) -> None:
         from .db import is_storage_failure
 
         reason = "storage" if is_storage_failure(err) else None
+        view = app.view_functions.get(request.endpoint or "")
+        if (reason and request.method == "POST" and not g.get("storage_error")
+                and getattr(view, "keeps_input_on_csrf_error", False)):
+            # A full disk or a read-only database: run the form view again, as for an
+            # expired token, so the form comes back with what was typed and "not saved".
+            # Its validation now fails, so it only reads (and reads need no write lock).
+            g.storage_error = True
+            set_write_intent(False)
+            try:
+                return view(**(request.view_args or {}))
+            except Exception:  # the store fails reads too: show the plain page
+                app.logger.exception("form could not be shown again after a storage failure")
+                db.session.rollback()
         return render("errors/error.html", "errors/_error.html", status=500 if not reason else 503,
                       code=500 if not reason else 503, reason=reason)
 

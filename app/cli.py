@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask users ...`, `flask seed`, `flask demo ...`."""
+"""Command-line tasks: `flask users ...`, `flask seed`, `flask demo ...`, `flask backup`."""
 
 import click
 import sqlalchemy as sa
@@ -59,3 +59,11 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(seed_command)
     from .demo import commands  # noqa: F401  (adds `flask demo load` and `clear`)
+    from .photos.commands import photos_cli
+
+    app.cli.add_command(photos_cli)
+    from .ops.commands import backup_command, restore_command, retention_cli
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(retention_cli)

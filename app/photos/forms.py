@@ -1,0 +1,32 @@
+"""The photo upload and delete forms."""
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, HiddenField
+from wtforms.validators import ValidationError
+
+from ..forms import BaseForm, IdempotentForm
+
+
+class PhotoUploadForm(IdempotentForm):
+    """One or more photos for a visit, a checklist answer or a hazard."""
+
+    owner_type = HiddenField()
+    owner_id = HiddenField()
+    is_rectification = BooleanField()
+    photos = MultipleFileField(_l("Photos"), render_kw={
+        "accept": "image/*", "capture": "environment", "multiple": True,
+    })
+
+    def validate_client_uuid(self, field):
+        try:
+            uuid.UUID(field.data or "")
+        except ValueError as err:
+            # Only a tampered or broken page gets here: say so plainly and let it reload.
+            raise ValidationError(_l("The page was incomplete. Reload it and try again.")) from err
+
+
+class PhotoDeleteForm(BaseForm):
+    """Remove one photo (CSRF only)."""

@@ -1,0 +1,201 @@
+"""Turn an uploaded picture into a clean JPEG and a thumbnail, or refuse it with a reason.
+
+The order matters: size cap before decoding, an explicit list of formats, our own pixel
+limit from the header before the pixels are decoded, then a full load (which is what
+catches a truncated file; Image.verify() lets one through). The output is a new image
+built from pixel data only, so no EXIF, GPS, comment, XMP or ICC data can survive.
+"""
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import IO
+
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from ..timeutil import local_tz, utcnow
+
+MAX_BYTES = 15 * 1024 * 1024
+# An iPhone's 48 MP HEIC must pass; Pillow on its own only warns up to ~179 MP.
+MAX_PIXELS = 50_000_000
+FULL_SIDE = 1600
+THUMB_SIDE = 320
+FULL_QUALITY = 82
+THUMB_QUALITY = 75
+# Pillow's names; never EPS (it runs Ghostscript), never anything not listed here.
+FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+
+EXIF_IFD = 0x8769
+DATETIME_ORIGINAL = 0x9003
+OFFSET_TIME_ORIGINAL = 0x9011
+_OFFSET_RE = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+
+
+class PhotoRejected(ValueError):
+    """A file that is not stored; `message` says why in the user's language."""
+
+    def __init__(self, reason: str, message):
+        super().__init__(reason)
+        self.reason = reason
+        self.message = message
+
+
+def _rejections() -> dict:
+    return {
+        "empty": _l("The file is empty."),
+        "too_large": _l("The file is larger than %(mb)d MB.", mb=MAX_BYTES // (1024 * 1024)),
+        "not_image": _l("This is not a photo we can read. Send a JPEG, PNG, WebP or HEIC "
+                        "picture."),
+        "damaged": _l("The picture is damaged or incomplete (perhaps the upload was cut "
+                      "off). Take or choose it again."),
+        "too_many_pixels": _l("The picture has too many pixels (more than %(mp)d megapixels).",
+                              mp=MAX_PIXELS // 1_000_000),
+    }
+
+
+def reject(reason: str) -> PhotoRejected:
+    """The exception for a refused file, with its message."""
+    return PhotoRejected(reason, _rejections()[reason])
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto:
+    """A photo ready to store: the bytes of the full JPEG and of the thumbnail."""
+
+    full_jpeg: bytes
+    thumb_jpeg: bytes
+    width: int
+    height: int
+    captured_at: datetime | None
+
+
+@cache
+def register_heif() -> None:
+    """Let Pillow open iPhone HEIC files, with libheif's security limits on."""
+    import pillow_heif
+
+    pillow_heif.options.DISABLE_SECURITY_LIMITS = False
+    # Depth maps, auxiliary images and embedded thumbnails are not needed: skip decoding them.
+    pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
+
+def read_capped(source: bytes | IO[bytes]) -> bytes:
+    """The upload's bytes, refusing an empty or oversized file without reading it all."""
+    if isinstance(source, bytes | bytearray):
+        data = bytes(source)
+    else:
+        stream = getattr(source, "stream", source)  # werkzeug FileStorage or a file
+        data = stream.read(MAX_BYTES + 1)
+    if not data:
+        raise reject("empty")
+    if len(data) > MAX_BYTES:
+        raise reject("too_large")
+    return data
+
+
+def process_photo(source: bytes | IO[bytes]) -> ProcessedPhoto:
+    """Check, decode, orient and re-encode one upload; PhotoRejected if it is not a photo."""
+    data = read_capped(source)
+    register_heif()
+    try:
+        im = Image.open(io.BytesIO(data), formats=FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise reject("too_many_pixels") from err
+    except UnidentifiedImageError as err:
+        raise reject("not_image") from err
+    except (OSError, SyntaxError, ValueError, EOFError) as err:
+        raise reject("damaged") from err
+    with im:
+        width, height = im.size
+        if width < 1 or height < 1:
+            raise reject("damaged")
+        if width * height > MAX_PIXELS:
+            raise reject("too_many_pixels")
+        if im.format == "JPEG":
+            # Decode at a reduced scale where the output is smaller anyway: less memory.
+            im.draft("RGB", (FULL_SIDE, FULL_SIDE))
+        try:
+            im.load()
+            exif = im.getexif()
+            oriented = ImageOps.exif_transpose(im)
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as err:
+            raise reject("damaged") from err
+        captured_at = _captured_at(exif)
+        rgb = _to_srgb(oriented)
+    rgb.thumbnail((FULL_SIDE, FULL_SIDE), Image.Resampling.LANCZOS)
+    # Only pixel data crosses into the image we save: no info dict, no metadata at all.
+    clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
+    thumb = clean.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    return ProcessedPhoto(
+        full_jpeg=_jpeg(clean, FULL_QUALITY),
+        thumb_jpeg=_jpeg(thumb, THUMB_QUALITY),
+        width=clean.width,
+        height=clean.height,
+        captured_at=captured_at,
+    )
+
+
+def _jpeg(im: Image.Image, quality: int) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality, optimize=True, progressive=True)
+    return buf.getvalue()
+
+
+@cache
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def _to_srgb(im: Image.Image) -> Image.Image:
+    """RGB pixels as they should look, alpha flattened on white, colour profile applied."""
+    icc = im.info.get("icc_profile")
+    if icc and im.mode in ("RGB", "RGBA", "CMYK"):
+        # iPhones shoot in Display P3: convert to sRGB before the profile is dropped, or
+        # the colours go dull.
+        try:
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            mode = "RGBA" if im.mode == "RGBA" else "RGB"
+            im = ImageCms.profileToProfile(im, src, _srgb_profile(), outputMode=mode)
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass  # a broken profile: keep the pixels as they are
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    if im.mode.startswith("I;16") or im.mode in ("I", "F"):
+        # 16-bit greyscale (some PNGs): keep the top 8 bits.
+        im = im.convert("I").point(lambda v: v / 256).convert("L")
+    return im.convert("RGB")
+
+
+def _captured_at(exif: Image.Exif) -> datetime | None:
+    """When the picture was taken (EXIF DateTimeOriginal) as naive UTC; never where."""
+    try:
+        ifd = exif.get_ifd(EXIF_IFD)
+        raw = ifd.get(DATETIME_ORIGINAL)
+        offset = ifd.get(OFFSET_TIME_ORIGINAL)
+    except (KeyError, ValueError, TypeError, OSError):
+        return None
+    if not isinstance(raw, str):
+        return None
+    try:
+        taken = datetime.strptime(raw.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    match = _OFFSET_RE.match(offset.strip("\x00 ")) if isinstance(offset, str) else None
+    if match:
+        sign = 1 if match[1] == "+" else -1
+        delta = timedelta(hours=int(match[2]), minutes=int(match[3]))
+        utc = taken - sign * delta
+    else:
+        # No offset recorded: the camera's clock is taken to be on the township's time.
+        utc = taken.replace(tzinfo=local_tz()).astimezone(UTC).replace(tzinfo=None)
+    # A camera with an unset clock says 1970 or 2080: better no time than a wrong one.
+    if utc < datetime(2000, 1, 1) or utc > utcnow() + timedelta(days=1):
+        return None
+    return utc

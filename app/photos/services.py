@@ -1,0 +1,225 @@
+"""Writes for photos: add a batch, delete one, and clear orphan files from the store.
+
+Files and rows must never disagree in a way a user notices. Processed bytes are staged in
+the store's temporary area; they are promoted under their key only once the database
+transaction that adds their rows has committed, and discarded when it ends any other way.
+A crash in between leaves at worst a staged file or an unreferenced blob, which
+`gc_orphans` removes; never a row without its file.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from ..audit.services import record
+from ..extensions import db
+from ..models import Answer, Hazard, Photo, Visit
+from ..review.locks import ensure_editable
+from .pipeline import PhotoRejected, ProcessedPhoto, process_photo
+from .queries import owner_type_of, photo_owner, photos_by_uuid, referenced_keys
+from .storage import StagedFile, age_seconds, get_store
+
+MAX_FILES = 20
+PENDING = "gridbook_photo_files"
+GC_GRACE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """Why one file of a batch was refused."""
+
+    filename: str
+    message: object  # a lazy translated string
+
+
+class PhotosRejected(ValueError):
+    """A batch with at least one bad file: nothing of it is saved."""
+
+    def __init__(self, problems: list[FileProblem]):
+        super().__init__(f"{len(problems)} file(s) refused")
+        self.problems = problems
+
+
+def batch_uuids(client_uuid: str, count: int) -> list[str]:
+    """One stable UUID per file of a batch, derived from the form's client UUID."""
+    base = uuid.UUID(str(client_uuid))
+    return [str(uuid.uuid5(base, str(i))) for i in range(count)]
+
+
+def daily_log_of(owner, is_rectification: bool = False):
+    """The day whose approval locks changes to this owner's photos (None: no lock)."""
+    if isinstance(owner, Visit):
+        return owner.daily_log
+    if isinstance(owner, Answer):
+        return owner.screening.visit.daily_log
+    if isinstance(owner, Hazard):
+        # Rectification comes after the day of the finding, often long after its approval.
+        if is_rectification or owner.visit is None:
+            return None
+        return owner.visit.daily_log
+    raise TypeError(f"photos cannot belong to {owner!r}")
+
+
+def can_add_photos(owner, is_rectification: bool = False) -> bool:
+    """True while photos may still be added to (or removed from) this owner."""
+    log = daily_log_of(owner, is_rectification)
+    return log is None or not log.locked
+
+
+def grid_id_of(owner) -> int:
+    """The grid a photo of this owner is counted in (and scoped by)."""
+    if isinstance(owner, Answer):
+        return owner.screening.visit.grid_id
+    return owner.grid_id
+
+
+def chosen_files(files) -> list:
+    """The uploaded files, without the empty part a browser sends when none was chosen."""
+    return [f for f in files or () if f is not None and getattr(f, "filename", "x")]
+
+
+def process_batch(files) -> list[ProcessedPhoto]:
+    """Process every file; PhotosRejected (listing each bad file) if any is refused."""
+    results: list[ProcessedPhoto] = []
+    problems: list[FileProblem] = []
+    for f in files:
+        name = (getattr(f, "filename", None) or "")[:100]
+        try:
+            results.append(process_photo(f))
+        except PhotoRejected as err:
+            problems.append(FileProblem(name, err.message))
+    if problems:
+        raise PhotosRejected(problems)
+    return results
+
+
+def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = False
+               ) -> list[Photo]:
+    """Store a batch of photos on a visit, answer or hazard; a retried batch adds nothing.
+
+    The caller has scope-checked the owner. Raises PhotosRejected (nothing saved) when any
+    file is not a usable photo, and 409 when the owner's day is approved.
+    """
+    owner_type = owner_type_of(owner)
+    is_rectification = bool(is_rectification) and owner_type == "hazard"
+    files = chosen_files(files)
+    if not files:
+        raise PhotosRejected([FileProblem("", _l("Choose or take at least one photo."))])
+    if len(files) > MAX_FILES:
+        raise PhotosRejected([FileProblem("", _l("Send at most %(n)d photos at a time.",
+                                                 n=MAX_FILES))])
+    uuids = batch_uuids(client_uuid, len(files))
+    if existing := photos_by_uuid(uuids, user):
+        return existing
+    ensure_editable(daily_log_of(owner, is_rectification))
+    processed = process_batch(files)
+
+    store = get_store()
+    pending = _pending(db.session())
+    photos = []
+    for photo_uuid, done in zip(uuids, processed, strict=True):
+        full = store.stage(done.full_jpeg)
+        pending["promote"].append(full)
+        thumb = store.stage(done.thumb_jpeg)
+        pending["promote"].append(thumb)
+        photo = Photo(
+            uuid=photo_uuid, sha256=full.key, thumb_sha256=thumb.key, width=done.width,
+            height=done.height, size_bytes=len(done.full_jpeg), captured_at=done.captured_at,
+            uploaded_by_id=user.id, grid_id=grid_id_of(owner),
+            is_rectification=is_rectification, **{f"{owner_type}_id": owner.id},
+        )
+        db.session.add(photo)
+        db.session.flush()
+        record("photo_added", "photo", photo.id,
+               {"owner": owner_type, "owner_id": owner.id, "rectification": is_rectification},
+               user=user)
+        photos.append(photo)
+    return photos
+
+
+def delete_photo(photo: Photo, user) -> None:
+    """Remove a photo (not on an approved day); its files go once nothing else uses them."""
+    owner = photo_owner(photo)
+    ensure_editable(daily_log_of(owner, photo.is_rectification))
+    keys = {photo.sha256, photo.thumb_sha256}
+    record("photo_deleted", "photo", photo.id,
+           {"owner": owner_type_of(owner), "owner_id": owner.id}, user=user)
+    db.session.delete(photo)
+    db.session.flush()
+    # The same picture may hang on another record too (same bytes, same key).
+    unused = keys - referenced_keys(sorted(keys))
+    _pending(db.session())["delete"].extend(sorted(unused))
+
+
+def gc_orphans(grace: timedelta = GC_GRACE) -> int:
+    """Delete stored files no photo points to and staged files left by a crash; the count.
+
+    Files younger than `grace` are left alone: they may belong to an upload whose
+    transaction is still running or has just committed.
+    """
+    store = get_store()
+    removed = 0
+    limit = grace.total_seconds()
+    for staged, mtime in list(store.iter_staged()):
+        if age_seconds(mtime) >= limit:
+            store.discard(staged)
+            removed += 1
+    old = [key for key, mtime in store.iter_keys() if age_seconds(mtime) >= limit]
+    used = referenced_keys(old)
+    for key in old:
+        if key not in used:
+            store.delete(key)
+            removed += 1
+    return removed
+
+
+def _pending(session: Session) -> dict:
+    """Files to promote or delete when this session's transaction commits."""
+    _install_hooks()
+    return session.info.setdefault(PENDING, {"promote": [], "delete": []})
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    store = get_store()
+    for staged in pending["promote"]:
+        try:
+            store.promote(staged)
+        except OSError:
+            # The rows are committed; a missing file shows as a 404 image, and the staged
+            # copy stays for an administrator to find.
+            current_app.logger.exception("photo %s committed but not stored", staged.key)
+    for key in pending["delete"]:
+        store.delete(key)
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint or inner transaction: the outer one decides
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    store = get_store()
+    for staged in pending["promote"]:
+        _discard_quietly(store, staged)
+
+
+def _discard_quietly(store, staged: StagedFile) -> None:
+    try:
+        store.discard(staged)
+    except OSError:
+        current_app.logger.warning("staged photo %s left for gc", staged.path)
+
+
+def _install_hooks() -> None:
+    """Listen to session commits and transaction ends (once per process)."""
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_transaction_end", _after_transaction_end)

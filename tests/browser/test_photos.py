@@ -1,0 +1,60 @@
+"""A worker adds photos to a visit from the phone, opens one, and deletes one."""
+
+import io
+
+import sqlalchemy as sa
+from PIL import Image
+
+from app.models import Photo
+from tests.browser.conftest import fresh_scalar, login
+from tests.conftest import PASSWORD
+
+
+def _jpeg(tmp_path, name, colour):
+    path = tmp_path / name
+    buf = io.BytesIO()
+    Image.new("RGB", (1600, 1200), colour).save(buf, "JPEG")
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def test_worker_adds_opens_and_deletes_visit_photos(page, world, make_resident, make_visit,
+                                                    shoot, tmp_path):
+    visit = make_visit(resident=make_resident())
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/{visit.id}")
+    gallery = page.locator(f"#photos-visit-{visit.id}")
+    gallery.locator("input[type=file]").set_input_files(
+        [str(_jpeg(tmp_path, "a.jpg", (200, 60, 40))), str(_jpeg(tmp_path, "b.jpg", (40, 90, 200)))]
+    )
+    gallery.locator("form.photo-upload button").click()
+    page.wait_for_selector(f"#photos-visit-{visit.id} .thumbs img >> nth=1")
+    page.wait_for_selector(".toast")
+    # The thumbnails really load (scope, CSP and headers all let them through).
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.thumbs img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    shoot(page, "1-uploaded")
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 2
+
+    page.on("dialog", lambda d: d.accept())
+    page.locator(f"#photos-visit-{visit.id} .photo-delete").first.click()
+    page.wait_for_function("() => document.querySelectorAll('.thumbs img').length === 1")
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 1
+    shoot(page, "2-deleted")
+
+    # Bad file: the message appears where the photos are, nothing is saved.
+    bad = tmp_path / "scan.jpg"
+    bad.write_bytes(b"%PDF-1.4 not a photo")
+    page.locator(f"#photos-visit-{visit.id} input[type=file]").set_input_files(str(bad))
+    page.locator(f"#photos-visit-{visit.id} form.photo-upload button").click()
+    page.wait_for_selector(f"#photos-visit-{visit.id} .photo-errors")
+    assert "scan.jpg" in page.locator(".photo-errors").inner_text()
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 1
+    shoot(page, "3-refused")
+
+    photo = fresh_scalar(sa.select(Photo))
+    resp = page.goto(page.base_url + f"/photos/{photo.id}")
+    assert resp.headers["content-type"] == "image/jpeg"
+    assert page.js_errors == []
