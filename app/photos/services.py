@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
+from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -67,8 +67,17 @@ def daily_log_of(owner, is_rectification: bool = False):
 
 def can_add_photos(owner, is_rectification: bool = False) -> bool:
     """True while photos may still be added to (or removed from) this owner."""
+    if isinstance(owner, Hazard) and owner.status == "verified":
+        return False  # a verified fix is closed, its evidence with it
     log = daily_log_of(owner, is_rectification)
     return log is None or not log.locked
+
+
+def ensure_photos_editable(owner, is_rectification: bool = False) -> None:
+    """Refuse (409) a photo change on an approved day or a verified hazard."""
+    if isinstance(owner, Hazard) and owner.status == "verified":
+        abort(409, description="hazard verified")
+    ensure_editable(daily_log_of(owner, is_rectification))
 
 
 def grid_id_of(owner) -> int:
@@ -116,7 +125,7 @@ def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = Fa
     uuids = batch_uuids(client_uuid, len(files))
     if existing := photos_by_uuid(uuids, user):
         return existing
-    ensure_editable(daily_log_of(owner, is_rectification))
+    ensure_photos_editable(owner, is_rectification)
     processed = process_batch(files)
 
     store = get_store()
@@ -145,7 +154,7 @@ def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = Fa
 def delete_photo(photo: Photo, user) -> None:
     """Remove a photo (not on an approved day); its files go once nothing else uses them."""
     owner = photo_owner(photo)
-    ensure_editable(daily_log_of(owner, photo.is_rectification))
+    ensure_photos_editable(owner, photo.is_rectification)
     keys = {photo.sha256, photo.thumb_sha256}
     record("photo_deleted", "photo", photo.id,
            {"owner": owner_type_of(owner), "owner_id": owner.id}, user=user)

@@ -397,3 +397,23 @@ def test_same_batch_sent_twice_at_once_stores_it_once(app, client, login_as, wor
     assert fragment_root_ids(resp.get_data(as_text=True)) == [f"photos-visit-{visit.id}"]
     assert photo_count() == 1
     assert store_files(app) == files_before
+
+
+def test_fix_photos_are_locked_once_the_hazard_is_verified(client, world, login_as, make_hazard):
+    import io
+
+    from PIL import Image
+
+    from app.models import Photo
+
+    hz = make_hazard(status="verified")
+    login_as(world.worker_a)
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (10, 200, 10)).save(buf, "JPEG")
+    buf.seek(0)
+    resp = client.post("/photos", data={
+        "owner_type": "hazard", "owner_id": hz.id, "is_rectification": "y",
+        "client_uuid": "0b3a2f7e-5d1c-4a9e-8f00-1234567890ab",
+        "photos": (buf, "fix.jpg")}, content_type="multipart/form-data")
+    assert resp.status_code == 409
+    assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
