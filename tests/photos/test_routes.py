@@ -399,14 +399,15 @@ def test_same_batch_sent_twice_at_once_stores_it_once(app, client, login_as, wor
     assert store_files(app) == files_before
 
 
-def test_fix_photos_are_locked_once_the_hazard_is_verified(client, world, login_as, make_hazard):
+def test_fix_photos_are_locked_once_the_hazard_is_verified(client, world, login_as, make_hazard,
+                                                           make_resident):
     import io
 
     from PIL import Image
 
     from app.models import Photo
 
-    hz = make_hazard(status="verified")
+    hz = make_hazard(resident=make_resident(), status="verified")
     login_as(world.worker_a)
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), (10, 200, 10)).save(buf, "JPEG")
