@@ -52,4 +52,9 @@ def load_config(instance_path: Path) -> dict:
         "PROXY_COUNT": int(os.environ.get("GRIDBOOK_PROXY_COUNT", "0")),
         "PAGE_SIZE": 20,
         "RETENTION_DAYS": int(os.environ.get("GRIDBOOK_RETENTION_DAYS", str(3 * 365))),
+        # Community-track targets for residents' requests (DOMAIN.md: 3 and 15 days).
+        "REQUEST_COMMUNITY_TARGETS": {
+            "acknowledge": int(os.environ.get("GRIDBOOK_REQUEST_ACK_DAYS", "3")),
+            "resolve": int(os.environ.get("GRIDBOOK_REQUEST_RESOLVE_DAYS", "15")),
+        },
     }
