@@ -36,7 +36,7 @@ translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d app/translations -f
 
 extract-messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot app
 	$(VENV)/bin/pybabel update -i messages.pot -d app/translations --no-fuzzy-matching
 
 db: setup
