@@ -7,9 +7,10 @@ from ..models import User
 
 
 def demo_is_loaded() -> bool:
-    """True when demo users exist (the login page then says so)."""
+    """True when active demo users exist (the login page then says so)."""
     try:
-        return db.session.scalar(sa.select(User.id).where(User.is_demo.is_(True)).limit(1)) is not None
+        demo_user = sa.select(User.id).where(User.is_demo.is_(True), User.active.is_(True))
+        return db.session.scalar(demo_user.limit(1)) is not None
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         return False

@@ -1,16 +1,795 @@
-"""Placeholder until the demo loader lands."""
+"""Load and clear the demo data: one township of two communities, six grids and their records.
+
+Everything comes from one seeded random generator and lists walked in a fixed order, and
+dates are counted back from today, so every load gives the same (and current-looking) data.
+Demo rows are found again through the demo users (`is_demo`) and the township they belong to.
+"""
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import click
 import sqlalchemy as sa
+
+from ..audit.services import record
+from ..db import write_intent
 from ..extensions import db
-from ..models import User
+from ..models import (
+    Answer,
+    Assessment,
+    AuditEvent,
+    CareReason,
+    ChecklistItem,
+    ChecklistTemplate,
+    Community,
+    Concern,
+    DailyLog,
+    Grid,
+    Hazard,
+    Photo,
+    Project,
+    Request,
+    RequestEvent,
+    Resident,
+    RiskFactor,
+    Screening,
+    Township,
+    User,
+    UserSession,
+    Visit,
+    resident_care_reasons,
+    user_grids,
+)
+from ..timeutil import day_start_utc, local_today, utcnow
+from . import texts
+
+SEED = 20261122
+DEMO_PASSWORD = "gridbook-demo"  # noqa: S105  (published demo login, demo data only)
+DEMO_DAYS = 28
+RESIDENTS_PER_GRID = 34  # about 200 in six grids
+RETIRED_PREFIX = "retired-demo-"
+UNUSABLE_HASH = "!"  # noqa: S105  (not an Argon2 hash: no password ever matches it)
+DEMO_USERNAMES = (
+    *(f"worker{i}" for i in range(1, 7)), "secretary1", "secretary2", "township1", "admin1",
+)
 
 
 def database_has_users() -> bool:
-    return db.session.scalar(sa.select(User.id).limit(1)) is not None
+    """True when someone (other than removed demo users) can log in: not a first run."""
+    retired_demo = sa.and_(User.is_demo.is_(True), User.active.is_(False))
+    return db.session.scalar(sa.select(User.id).where(sa.not_(retired_demo)).limit(1)) is not None
 
 
-def load_demo(large=False, echo=print):
-    raise NotImplementedError
+def new_uuid(rng: random.Random) -> str:
+    """A version-4 UUID drawn from the demo generator, so that reloads give the same ones."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def clear_demo(echo=print):
-    raise NotImplementedError
+def at_local(day: date, hours: float) -> datetime:
+    """The stored (naive UTC) instant of a local time of day."""
+    return day_start_utc(day) + timedelta(hours=hours)
+
+
+def load_demo(large: bool = False, echo=print, *, residents: int = 100_000,
+              visits: int = 1_000_000) -> None:
+    """Load the demo township (once) and, with large, the benchmark township."""
+    from ..seed import load_reference_data
+
+    with write_intent():
+        load_reference_data()
+        db.session.commit()
+        _one_loader_at_a_time()
+        township = demo_township()
+        if township is not None:
+            echo(f"Demo data already loaded ({texts.TOWNSHIP}); nothing changed.")
+        else:
+            _refuse_taken_names()
+            DemoBuilder(random.Random(SEED), echo).build()
+            db.session.commit()
+    if large:
+        from .large import load_large
+
+        load_large(echo=echo, residents=residents, visits=visits)
+
+
+def _one_loader_at_a_time() -> None:
+    """Serialize concurrent loads (several hosts running `demo load --if-empty` at once)."""
+    # SQLite's BEGIN IMMEDIATE does this already; PostgreSQL needs a transaction lock.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(SEED)))
+
+
+def demo_township() -> Township | None:
+    """The demo township, if the demo data is loaded."""
+    return db.session.scalar(
+        sa.select(Township).join(User, User.township_id == Township.id)
+        .where(User.username == "township1", User.is_demo.is_(True))
+    )
+
+
+def _refuse_taken_names() -> None:
+    taken = db.session.scalars(
+        sa.select(User.username).where(User.username.in_(DEMO_USERNAMES)).order_by(User.username)
+    ).all()
+    if taken:
+        raise click.ClickException("Usernames taken, demo data not loaded: " + ", ".join(taken))
+    if db.session.scalar(sa.select(Township.id).where(Township.name == texts.TOWNSHIP)):
+        raise click.ClickException(
+            f"A township named {texts.TOWNSHIP} exists and is not demo data; not loaded."
+        )
+
+
+@dataclass
+class WorkerPlan:
+    """One demo worker with the grid, community and secretary they work under."""
+
+    user: User
+    grid: Grid
+    community: Community
+    secretary: User
+    residents: list[Resident]
+    project: Project | None = None
+    logs: dict[date, DailyLog] = field(default_factory=dict)
+
+
+class DemoBuilder:
+    """Builds the demo township's records in one unit of work."""
+
+    def __init__(self, rng: random.Random, echo):
+        self.rng = rng
+        self.echo = echo
+        self.today = local_today()
+        self.now = utcnow()
+        self.reasons = {
+            r.code: r for r in db.session.scalars(sa.select(CareReason).order_by(CareReason.code))
+        }
+        self.templates = {
+            t.code: t
+            for t in db.session.scalars(
+                sa.select(ChecklistTemplate).order_by(ChecklistTemplate.code)
+            )
+        }
+        self.items: dict[str, list[ChecklistItem]] = {
+            code: list(db.session.scalars(
+                sa.select(ChecklistItem).where(ChecklistItem.template_id == t.id)
+                .order_by(ChecklistItem.position, ChecklistItem.code)
+            ))
+            for code, t in self.templates.items()
+        }
+        self.used_names: set[str] = set()
+        self.hazards: list[Hazard] = []
+        self.visits: list[Visit] = []
+
+    def build(self) -> None:
+        """Make every demo record and flush them."""
+        from ..accounts.passwords import hash_password
+
+        self.password_hash = hash_password(DEMO_PASSWORD)
+        self._places_and_users()
+        self._residents()
+        self._projects()
+        self._requests_plan()
+        self._visits()
+        self._requests()
+        self._concerns()
+        self._tag_open_needs()
+        db.session.flush()
+        self._photos()
+        record("demo_loaded", "township", self.township.id,
+               {"residents": sum(len(w.residents) for w in self.workers),
+                "visits": len(self.visits), "photos": self.photo_count})
+        self.echo(
+            f"Demo data loaded: {texts.TOWNSHIP}, {len(self.workers)} grids, "
+            f"{sum(len(w.residents) for w in self.workers)} residents, "
+            f"{len(self.visits)} visits, {len(self.hazards)} hazards, "
+            f"{len(self.requests)} requests, {self.photo_count} photos. "
+            f"Password: {DEMO_PASSWORD}"
+        )
+
+    # ---- places and people ------------------------------------------------------------
+
+    def _user(self, username: str, role: str, display_name: str, **scope) -> User:
+        user = User(username=username, display_name=display_name, role=role, is_demo=True,
+                    password_hash=self.password_hash, created_at=self.now, **scope)
+        db.session.add(user)
+        return user
+
+    def _places_and_users(self) -> None:
+        self.township = Township(name=texts.TOWNSHIP)
+        db.session.add(self.township)
+        worker_names = ("王芳", "李静", "张伟", "刘洋", "陈敏", "杨磊")
+        secretary_names = ("赵建华", "周丽萍")
+        self.communities: list[Community] = []
+        self.secretaries: list[User] = []
+        self.workers: list[WorkerPlan] = []
+        grid_names = iter(texts.GRID_NAMES)
+        worker_no = 0
+        for c_no, c_name in enumerate(texts.COMMUNITIES):
+            community = Community(township=self.township, name=c_name)
+            db.session.add(community)
+            db.session.flush()
+            self.communities.append(community)
+            secretary = self._user(f"secretary{c_no + 1}", "secretary", secretary_names[c_no],
+                                   township_id=self.township.id, community_id=community.id)
+            self.secretaries.append(secretary)
+            for _ in range(3):
+                grid = Grid(community=community, name=next(grid_names))
+                db.session.add(grid)
+                worker_no += 1
+                worker = self._user(f"worker{worker_no}", "worker", worker_names[worker_no - 1],
+                                    township_id=self.township.id, community_id=community.id)
+                worker.grids = [grid]
+                self.workers.append(WorkerPlan(worker, grid, community, secretary, []))
+        self._user("township1", "township", "孙志强", township_id=self.township.id)
+        self._user("admin1", "admin", "吴昊")
+        db.session.flush()
+
+    def _name(self, older: bool) -> str:
+        # Unique names keep the demo readable (and the determinism test meaningful).
+        while True:
+            name = texts.person_name(self.rng, older)
+            if name not in self.used_names:
+                self.used_names.add(name)
+                return name
+
+    def _residents(self) -> None:
+        codes, weights = zip(*texts.CARE_REASON_WEIGHTS, strict=True)
+        for w_no, plan in enumerate(self.workers):
+            buildings = [str(b) for b in range(w_no * 6 + 1, w_no * 6 + 7)]
+            for _ in range(RESIDENTS_PER_GRID):
+                first = self.rng.choices(codes, weights=weights)[0]
+                care = {first}
+                if self.rng.random() < 0.3:
+                    care.add(self.rng.choices(codes, weights=weights)[0])
+                if {"elderly_alone", "empty_nest"} <= care:
+                    care.discard("empty_nest")
+                older = bool(care & texts.ELDERLY_REASONS) or self.rng.random() < 0.5
+                if "elderly_alone" in care:
+                    household = 1
+                elif "empty_nest" in care:
+                    household = 2
+                else:
+                    household = self.rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5, 6))
+                floor = self.rng.randint(1, 6)
+                resident = Resident(
+                    grid_id=plan.grid.id, name=self._name(older),
+                    building=self.rng.choice(buildings), unit=str(self.rng.randint(1, 3)),
+                    room=f"{floor}0{self.rng.randint(1, 4)}",
+                    phone=texts.phone_number(self.rng) if self.rng.random() < 0.7 else None,
+                    household_size=household,
+                    notes=self.rng.choice(texts.RESIDENT_NOTES) if self.rng.random() < 0.35 else "",
+                    created_at=self.now - timedelta(days=90), updated_at=self.now,
+                )
+                resident.care_reasons = [self.reasons[c] for c in sorted(care)]
+                db.session.add(resident)
+                plan.residents.append(resident)
+        db.session.flush()
+
+    # ---- projects ---------------------------------------------------------------------
+
+    def _projects(self) -> None:
+        t = self.today
+        road = Project(
+            uuid=new_uuid(self.rng), community_id=self.communities[0].id,
+            name="解放路路面改造工程", kind="road_works",
+            location="解放路（建设街至人民路段）", contractor="市政建设集团第三工程公司",
+            starts_on=t - timedelta(days=21), ends_on=t + timedelta(days=60),
+            status="in_progress", decision="proceed_with_mitigations",
+            decided_on=t - timedelta(days=40),
+        )
+        housing = Project(
+            uuid=new_uuid(self.rng), community_id=self.communities[1].id,
+            name="和平里老旧小区综合改造", kind="renovation",
+            location="和平里小区1–12栋", contractor="城建住宅修缮有限公司",
+            starts_on=t - timedelta(days=14), ends_on=t + timedelta(days=120),
+            status="in_progress", decision="proceed", decided_on=t - timedelta(days=60),
+        )
+        db.session.add_all([road, housing])
+        factors = {
+            road: (
+                ("P3", "路面破碎、切割作业噪声；为减少白天交通影响，部分工序拟夜间施工", 3, 2,
+                 "22:00至次日6:00禁止高噪声作业；确需夜间施工的提前三天公示并办理许可",
+                 "施工单位项目经理 刘建军", "open"),
+                ("P6", "半幅封闭施工，沿线小区出入口和公交站临时调整", 2, 2,
+                 "分段半幅施工，设置临时便道和交通引导员，出入口改造前征求居民意见",
+                 "交警大队城南中队", "open"),
+                ("P7", "开挖和渣土运输扬尘", 2, 2,
+                 "全封闭围挡，雾炮洒水降尘，渣土车密闭运输、出场冲洗", "施工单位", "mitigated"),
+                ("P9", "分包队伍农民工工资按时足额发放", 1, 3,
+                 "农民工工资专用账户，按月足额发放，公示维权电话", "街道劳动保障所", "open"),
+                ("P8", "沿街施工安全防护", 1, 2, "警示标志、夜间警示灯，专职安全员巡查",
+                 "监理单位", "closed"),
+            ),
+            housing: (
+                ("P2", "燃气、供水管线切改，期间短时停气停水", 2, 3,
+                 "提前三天公告停水停气时间，独居老人逐户告知，安排临时供水",
+                 "燃气公司和平营业所", "open"),
+                ("P5", "外墙和屋面施工振动，老楼墙体可能出现裂缝", 1, 3,
+                 "施工前对住户房屋拍照存档，设置沉降观测点，发现裂缝及时鉴定",
+                 "监理单位", "open"),
+                ("P3", "拆除旧窗、凿除外墙空鼓噪声", 2, 1, "只在8:00–12:00、14:00–18:00作业",
+                 "施工单位", "open"),
+                ("P12", "加装电梯费用分摊说法不一", 1, 2,
+                 "每周在小区公告栏公示进度和费用方案，设立意见箱", "和平社区居委会", "mitigated"),
+            ),
+        }
+        self.factors: dict[tuple[Project, str], RiskFactor] = {}
+        for project, rows in factors.items():
+            for code, description, likelihood, impact, mitigation, owner, status in rows:
+                factor = RiskFactor(
+                    project=project, factor_code=code, description=description,
+                    likelihood=likelihood, impact=impact, mitigation=mitigation, owner=owner,
+                    status=status, review_on=self.today + timedelta(days=self.rng.randint(3, 20)),
+                    created_at=self.now - timedelta(days=40),
+                )
+                db.session.add(factor)
+                self.factors[(project, code)] = factor
+        findings = {
+            road: (("legality", "met", "规划许可、施工许可手续齐全"),
+                   ("reasonableness", "met", "居民多次反映路面破损，改造呼声高"),
+                   ("feasibility", "met", "资金已落实，工期安排合理"),
+                   ("controllability", "partly_met", "夜间施工噪声可能引发投诉，需提前沟通"),
+                   ("safety_environment", "partly_met", "扬尘和交通组织需重点管控")),
+            housing: (("legality", "met", "列入市老旧小区改造计划"),
+                      ("reasonableness", "met", "九成以上住户签字同意"),
+                      ("feasibility", "partly_met", "部分住户对加装电梯费用分摊有不同意见"),
+                      ("controllability", "met", "设立现场议事点，问题能及时化解"),
+                      ("safety_environment", "partly_met", "管线切改期间的燃气安全")),
+        }
+        for project, rows in findings.items():
+            for dimension, finding, note in rows:
+                db.session.add(Assessment(project=project, dimension=dimension,
+                                          finding=finding, note=note))
+        self.projects = (road, housing)
+        for plan in self.workers:
+            plan.project = road if plan.community is self.communities[0] else housing
+        db.session.flush()
+
+    # ---- visits, day logs, screenings, hazards -----------------------------------------
+
+    def _work_days(self) -> list[date]:
+        start = self.today - timedelta(days=DEMO_DAYS - 1)
+        days = [start + timedelta(days=n) for n in range(DEMO_DAYS - 1)]
+        return [d for d in days if d.weekday() < 5] + [self.today]
+
+    def _requests_plan(self) -> None:
+        """Choose who asks what and when, so that visits can carry the requests made on them."""
+        work_days = self._work_days()
+        self.request_plan = []
+        self.request_visits: dict[tuple[int, date], list[Resident]] = {}
+        for spec in REQUESTS:
+            plan = self.workers[spec.grid]
+            received = self.today - timedelta(days=spec.days_ago)
+            if spec.channel == "visit":
+                received = max(d for d in work_days if d <= received)
+            resident = self.rng.choice(plan.residents)
+            self.request_plan.append((spec, plan, resident, received))
+            if spec.channel == "visit":
+                self.request_visits.setdefault((spec.grid, received), []).append(resident)
+
+    def _visits(self) -> None:
+        work_days = self._work_days()
+        for w_no, plan in enumerate(self.workers):
+            overdue_r, due_today_r = self.rng.sample(plan.residents, 2)
+            pool = [r for r in plan.residents if r not in (overdue_r, due_today_r)]
+            past = [d for d in work_days if d < self.today]
+            statuses = self._day_statuses(w_no, past)
+            for d_no, day in enumerate(work_days):
+                log = DailyLog(worker_id=plan.user.id, community_id=plan.community.id, day=day,
+                               status=statuses.get(day, "open"))
+                self._review(log, plan)
+                db.session.add(log)
+                plan.logs[day] = log
+                subjects: list[tuple[str, Resident | None]] = []
+                count = self.rng.randint(2, 3) if day == self.today else self.rng.randint(3, 6)
+                if d_no % 5 == w_no % 5 and plan.project.starts_on <= day:
+                    subjects.append(("project", None))
+                subjects += [("request", r) for r in self.request_visits.get((w_no, day), [])]
+                while len(subjects) < count:
+                    subjects.append(("", self.rng.choice(pool)))
+                if day == past[-10]:
+                    subjects.append(("overdue", overdue_r))
+                if day == past[-5]:
+                    subjects.append(("due_today", due_today_r))
+                hour = 8.5 + self.rng.random()
+                for kind, resident in subjects:
+                    self._visit(plan, log, day, hour, kind, resident)
+                    hour += 0.6 + self.rng.random()
+        db.session.flush()
+
+    def _day_statuses(self, w_no: int, past: list[date]) -> dict[date, str]:
+        statuses = {d: "approved" for d in past}
+        statuses[past[-1]] = "submitted"
+        if w_no % 2:
+            statuses[past[-2]] = "submitted"
+        if w_no in (1, 4):
+            statuses[past[-4 if w_no == 1 else -6]] = "returned"
+        return statuses
+
+    def _review(self, log: DailyLog, plan: WorkerPlan) -> None:
+        if log.status == "open":
+            return
+        log.submitted_at = at_local(log.day, 17.5 + self.rng.random())
+        if log.status in ("approved", "returned"):
+            log.reviewed_by_id = plan.secretary.id
+            log.reviewed_at = min(at_local(log.day + timedelta(days=1), 9 + self.rng.random()),
+                                  self.now)
+        if log.status == "returned":
+            log.comment = texts.DAY_RETURN_COMMENTS[0 if plan.grid.name == "第二网格" else 1]
+
+    def _visit(self, plan: WorkerPlan, log: DailyLog, day: date, hour: float, kind: str,
+               resident: Resident | None) -> None:
+        rng = self.rng
+        elderly = resident is not None and any(
+            r.code in texts.ELDERLY_REASONS for r in resident.care_reasons
+        )
+        project = None
+        follow_up = None
+        outcome = rng.choices(("done", "needs_follow_up", "not_home", "referred"),
+                              weights=(75, 10, 10, 5))[0]
+        if kind == "project":
+            purpose, project, outcome = "project", plan.project, "done"
+        elif kind == "request":
+            purpose, outcome = "request", "done"
+        elif kind in ("overdue", "due_today"):
+            purpose = "elderly_care" if elderly else "follow_up"
+            outcome = "needs_follow_up"
+            follow_up = self.today - timedelta(days=3) if kind == "overdue" else self.today
+        else:
+            purpose = rng.choices(
+                ("routine", "elderly_care" if elderly else "routine", "screening", "follow_up"),
+                weights=(30, 30, 25, 10),
+            )[0]
+        if purpose in ("screening", "project", "request") and outcome == "not_home":
+            outcome = "done"
+        if outcome == "needs_follow_up" and follow_up is None:
+            follow_up = day + timedelta(days=rng.choice((3, 7, 14)))
+        if outcome == "not_home":
+            summary = rng.choice(texts.VISIT_SUMMARIES["not_home"])
+        elif purpose == "screening":
+            summary = ""  # filled in below, once the checklist is chosen
+        else:
+            summary = rng.choice(texts.VISIT_SUMMARIES[purpose])
+        visited_at = at_local(day, hour)
+        if day == self.today:
+            visited_at = min(visited_at, self.now - timedelta(minutes=5))
+        visit = Visit(
+            uuid=new_uuid(rng), worker_id=plan.user.id, grid_id=plan.grid.id,
+            resident_id=resident.id if resident else None,
+            project_id=project.id if project else None, daily_log=log, visited_on=day,
+            visited_at=visited_at, purpose=purpose, summary=summary, outcome=outcome,
+            follow_up_on=follow_up, created_at=visited_at, updated_at=visited_at,
+        )
+        visit.resident = resident
+        db.session.add(visit)
+        self.visits.append(visit)
+        template = None
+        if purpose == "screening":
+            if elderly and rng.random() < 0.5:
+                template = "elderly"
+            else:
+                template = rng.choices(("fire", "gas", "electrical", "building", "flood"),
+                                       weights=(30, 30, 20, 12, 8))[0]
+            visit.summary = f"{self.templates[template].name_zh}排查，已向住户讲解注意事项。"
+        elif purpose == "project" and rng.random() < 0.5:
+            template = "construction"
+        if template:
+            self._screening(visit, plan, template, visited_at)
+
+    def _screening(self, visit: Visit, plan: WorkerPlan, code: str, started: datetime) -> None:
+        rng = self.rng
+        screening = Screening(uuid=new_uuid(rng), visit=visit, template=self.templates[code],
+                              started_at=started,
+                              completed_at=started + timedelta(minutes=rng.randint(8, 25)))
+        db.session.add(screening)
+        hazard_rate = 0.06 if code == "construction" else 0.03
+        for item in self.items[code]:
+            draw = rng.random()
+            value = "hazard" if draw < hazard_rate else "na" if draw < 0.12 else "ok"
+            note = ""
+            if value == "hazard":
+                note = rng.choice(texts.HAZARD_NOTES[item.default_severity])
+            answer = Answer(screening=screening, item=item, value=value, note=note,
+                            answered_at=started)
+            db.session.add(answer)
+            if value == "hazard":
+                self._hazard(visit, plan, item, answer, note)
+
+    def _hazard(self, visit: Visit, plan: WorkerPlan, item: ChecklistItem, answer: Answer,
+                note: str) -> None:
+        rng = self.rng
+        found = visit.visited_on
+        hazard = Hazard(
+            answer=answer, visit=visit, item_id=item.id, template_id=item.template_id,
+            grid_id=plan.grid.id, resident_id=visit.resident_id, project_id=visit.project_id,
+            severity=item.default_severity, note=note, found_on=found,
+            due_on=found + timedelta(days=item.default_days), status="open",
+            created_at=visit.visited_at,
+        )
+        age = (self.today - found).days
+        if age > 0 and rng.random() < min(0.9, 0.35 + 0.06 * age):
+            fixed_on = found + timedelta(days=rng.randint(0, min(age, max(item.default_days, 1))))
+            hazard.status = "rectified"
+            hazard.rectified_on = fixed_on
+            hazard.rectified_at = min(at_local(fixed_on, 15 + rng.random()), self.now)
+            hazard.rectified_by_id = plan.user.id
+            hazard.rectified_note = rng.choice(texts.RECTIFIED_NOTES)
+            if (self.today - fixed_on).days >= 2 and rng.random() < 0.6:
+                hazard.status = "verified"
+                hazard.verified_at = at_local(fixed_on + timedelta(days=rng.randint(1, 2)), 10)
+                hazard.verified_by_id = plan.secretary.id
+        db.session.add(hazard)
+        self.hazards.append(hazard)
+
+    # ---- requests, concerns, care tags --------------------------------------------------
+
+    def _requests(self) -> None:
+        by_key = {}
+        for visit in self.visits:
+            if visit.purpose == "request":
+                by_key[(visit.worker_id, visit.visited_on, visit.resident_id)] = visit
+        self.requests: list[Request] = []
+        for spec, plan, resident, received in self.request_plan:
+            visit = by_key.get((plan.user.id, received, resident.id))
+            if visit is not None:
+                visit.summary = f"住户反映：{spec.summary}。已登记并告知办理时限。"
+            req = Request(
+                uuid=new_uuid(self.rng), resident_id=resident.id, grid_id=plan.grid.id,
+                visit_id=visit.id if visit else None, recorded_by_id=plan.user.id,
+                channel=spec.channel, category_code=spec.code, summary=spec.summary,
+                received_on=received, track=spec.track,
+                formal_on=received if spec.track == "formal" else None, status=spec.status,
+                created_at=at_local(received, 11),
+            )
+            # The event kinds and actors of app/requests/services.py.
+            events = [("registered", received, plan.user, "")]
+            if spec.track == "formal":
+                events.append(("moved_to_formal", received, plan.secretary, ""))
+            step = self.rng.randint(1, 3) if spec.track == "community" else self.rng.randint(3, 10)
+            decided = min(received + timedelta(days=step), self.today)
+            if spec.status in ("not_accepted", "redirected"):
+                req.decision_reason = spec.reason
+                req.redirect_channel = spec.redirect
+                events.append((spec.status, decided, plan.secretary, spec.reason))
+            elif spec.status in ("accepted", "replied", "closed"):
+                req.accepted_on = decided
+                if spec.track == "formal":
+                    events.append(("accepted", decided, plan.secretary, ""))
+                else:
+                    events.append(("acknowledged", decided, plan.user, ""))
+                if spec.extension:
+                    req.extension_days = 30
+                    req.extension_reason = spec.extension
+                    events.append(("extended", decided + timedelta(days=55), plan.secretary,
+                                   spec.extension))
+            if spec.status in ("replied", "closed"):
+                span = max((self.today - decided).days - 1, 0)
+                req.replied_on = decided + timedelta(days=self.rng.randint(0, min(span, 12)))
+                req.reply_text = spec.reply
+                events.append(("replied", req.replied_on, plan.secretary, spec.reply))
+            if spec.status == "closed":
+                req.followed_up_on = min(req.replied_on + timedelta(days=2), self.today)
+                req.satisfaction = spec.satisfaction or "satisfied"
+                events.append(("followed_up", req.followed_up_on, plan.user, ""))
+            db.session.add(req)
+            for kind, on_date, actor, note in events:
+                db.session.add(RequestEvent(request=req, kind=kind, on_date=on_date,
+                                            actor_id=actor.id, note=note,
+                                            created_at=at_local(on_date, 16)))
+            self.requests.append(req)
+
+    def _concerns(self) -> None:
+        wanted = {
+            self.projects[0]: (("P3", "夜间22点后仍有切割作业，影响休息"),
+                               ("P6", "施工车辆占用小区出入口，老人出行不便"),
+                               ("P7", "路面开挖后扬尘大，晾晒衣物受影响")),
+            self.projects[1]: (("P2", "担心燃气管线切改期间停气时间过长，老人做饭不便"),
+                               ("P5", "外墙施工后卧室墙面出现细小裂缝，希望派人查看"),
+                               (None, "对加装电梯费用分摊方案有疑问，希望开会说明")),
+        }
+        for project, rows in wanted.items():
+            site_visits = [v for v in self.visits if v.project_id == project.id]
+            chosen = self.rng.sample(site_visits, min(len(rows), len(site_visits)))
+            for (code, summary), visit in zip(rows, chosen, strict=False):
+                factor = self.factors.get((project, code)) if code else None
+                db.session.add(Concern(
+                    project_id=project.id, risk_factor_id=factor.id if factor else None,
+                    visit_id=visit.id, summary=summary, raised_on=visit.visited_on,
+                    created_at=visit.visited_at,
+                ))
+
+    def _tag_open_needs(self) -> None:
+        """State the reason on the record of residents with an open hazard or request."""
+        for hazard in self.hazards:
+            if hazard.status == "open" and hazard.resident_id:
+                self._tag(hazard.visit.resident, "home_hazard")
+        for req in self.requests:
+            if req.status in ("received", "accepted"):
+                self._tag(db.session.get(Resident, req.resident_id), "open_request")
+
+    def _tag(self, resident: Resident, code: str) -> None:
+        if all(r.code != code for r in resident.care_reasons):
+            resident.care_reasons.append(self.reasons[code])
+
+    # ---- photos -----------------------------------------------------------------------
+
+    def _photos(self) -> None:
+        from .images import attach_demo_photos
+
+        self.photo_count = attach_demo_photos(self.rng, self.visits, self.hazards, self.workers)
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """One demo request: which grid, how it came in, and where it stands."""
+
+    grid: int
+    code: str
+    channel: str
+    track: str
+    status: str
+    days_ago: int
+    summary: str
+    reply: str = ""
+    reason: str = ""
+    redirect: str | None = None
+    extension: str = ""
+    satisfaction: str | None = None
+
+
+REQUESTS = (
+    RequestSpec(0, "R04", "visit", "community", "accepted", 6,
+                "小区3号楼电梯频繁故障，物业维修不及时"),
+    RequestSpec(0, "R05", "visit", "community", "replied", 12, "顶楼屋面漏水，雨天卧室渗水",
+                "已协调物业用维修基金修缮屋面防水，施工已完成。"),
+    RequestSpec(0, "R08", "phone", "community", "accepted", 3, "解放路工地夜间施工噪声扰民"),
+    RequestSpec(1, "R06", "visit", "community", "closed", 20, "楼上住户装修，周末早上7点开工",
+                "已上门调解，双方约定装修时间为8:00–12:00、14:00–18:00。",
+                satisfaction="satisfied"),
+    RequestSpec(1, "R09", "walk_in", "community", "closed", 16, "小区门口路灯损坏三盏",
+                "已报城管部门维修，路灯已恢复。", satisfaction="satisfied"),
+    RequestSpec(1, "R15", "walk_in", "formal", "accepted", 5,
+                "反映某工作人员办理证明时推诿、态度恶劣"),
+    RequestSpec(2, "R10", "visit", "formal", "accepted", 9, "家人住院医疗费负担重，申请临时救助"),
+    RequestSpec(2, "R18", "visit", "community", "closed", 8, "咨询高龄津贴申领条件",
+                "已告知申领条件和所需材料，并协助提交申请。", satisfaction="satisfied"),
+    RequestSpec(2, "R01", "phone", "formal", "redirected", 14, "在装修公司打工被拖欠两个月工资",
+                reason="属劳动争议，已告知可向劳动人事争议仲裁委员会申请仲裁，并联系劳动监察。",
+                redirect="arbitration"),
+    RequestSpec(3, "R17", "visit", "community", "replied", 10, "建议在小区增设电动车集中充电桩",
+                "已纳入老旧小区改造方案，计划在4号楼旁建设充电车棚。"),
+    RequestSpec(3, "R05", "letter", "formal", "received", 19, "楼道外墙空鼓脱落，担心砸伤行人"),
+    RequestSpec(3, "R16", "letter", "formal", "not_accepted", 25, "房屋买卖纠纷，对法院判决不服",
+                reason="该事项已经人民法院依法处理，依照《信访工作条例》第三十一条不予受理，"
+                       "已告知通过上诉或申请再审解决。"),
+    RequestSpec(4, "R07", "visit", "community", "replied", 11, "子女不履行赡养义务，老人生活困难",
+                "社区与人民调解委员会组织家庭调解，子女同意每月支付赡养费。"),
+    RequestSpec(4, "R03", "letter", "formal", "accepted", 70,
+                "对老旧小区改造中拆除违建的补偿有异议",
+                extension="需会同区住建局核实原始产权档案，经批准延长办理期限30日。"),
+    RequestSpec(4, "R11", "phone", "community", "received", 2, "社区卫生服务站配药种类太少"),
+    RequestSpec(5, "R12", "visit", "formal", "redirected", 13, "房东拒不退还租房押金",
+                reason="属民事合同纠纷，已告知可向人民法院起诉或申请人民调解。",
+                redirect="court"),
+    RequestSpec(5, "R14", "letter", "formal", "replied", 45, "原厂职工反映企业改制后工龄认定问题",
+                "经区人社局核实，已按政策补认工龄，书面答复已送达。"),
+    RequestSpec(5, "R02", "visit", "community", "accepted", 4, "单位未足额缴纳社会保险"),
+)
+
+
+# ---- clearing -------------------------------------------------------------------------
+
+def clear_demo(echo=print) -> None:
+    """Delete every demo record, user and photo; audit events stay (they are append-only)."""
+    with write_intent():
+        township_ids = sorted(set(db.session.scalars(
+            sa.select(User.township_id).where(User.is_demo.is_(True), User.township_id.is_not(None))
+        )))
+        removed, retired, photo_keys = clear_townships(
+            township_ids, sa.select(User.id).where(User.is_demo.is_(True))
+        )
+        if township_ids or removed or retired:
+            record("demo_cleared", "township", ",".join(map(str, township_ids)),
+                   {"users_removed": removed, "users_retired": retired})
+        db.session.commit()
+        db.session.expunge_all()  # the bulk deletes left the old rows in the identity map
+    deleted_files = _delete_photo_files(photo_keys)
+    echo(f"Demo data removed: {len(township_ids)} township(s), {removed} users"
+         + (f", {retired} users kept switched off (audit events refer to them)" if retired else "")
+         + f", {deleted_files} photo files.")
+
+
+def clear_townships(township_ids: list[int], demo_users) -> tuple[int, int, list[str]]:
+    """Delete the townships' places and records and the given demo users (not committed)."""
+    community_ids = sa.select(Community.id).where(Community.township_id.in_(township_ids))
+    grid_ids = sa.select(Grid.id).where(Grid.community_id.in_(community_ids))
+    _refuse_mixed_townships(township_ids, community_ids, grid_ids)
+    photo_keys = _delete_records(community_ids, grid_ids, demo_users)
+    removed, retired = _delete_users(demo_users)
+    db.session.execute(sa.delete(Grid).where(Grid.community_id.in_(community_ids)))
+    db.session.execute(sa.delete(Community).where(Community.township_id.in_(township_ids)))
+    db.session.execute(sa.delete(Township).where(Township.id.in_(township_ids)))
+    return removed, retired, photo_keys
+
+
+def _refuse_mixed_townships(township_ids, community_ids, grid_ids) -> None:
+    """Never delete a township in which real (non-demo) users work."""
+    in_scope = sa.or_(
+        User.township_id.in_(township_ids), User.community_id.in_(community_ids),
+        User.id.in_(sa.select(user_grids.c.user_id).where(user_grids.c.grid_id.in_(grid_ids))),
+    )
+    real = db.session.scalars(
+        sa.select(User.username).where(in_scope, User.is_demo.is_(False)).order_by(User.username)
+    ).all()
+    if real:
+        raise click.ClickException(
+            "Demo township has non-demo users; nothing removed: " + ", ".join(real)
+        )
+
+
+def _delete_records(community_ids, grid_ids, demo_users) -> list[str]:
+    """Delete the field records of the demo places, children first; return photo file keys."""
+    s = db.session
+    visit_ids = sa.select(Visit.id).where(
+        sa.or_(Visit.grid_id.in_(grid_ids), Visit.worker_id.in_(demo_users))
+    )
+    project_ids = sa.select(Project.id).where(Project.community_id.in_(community_ids))
+    request_ids = sa.select(Request.id).where(Request.grid_id.in_(grid_ids))
+    photos = sa.or_(Photo.grid_id.in_(grid_ids), Photo.uploaded_by_id.in_(demo_users))
+    keys = sorted({k for row in s.execute(sa.select(Photo.sha256, Photo.thumb_sha256)
+                                          .where(photos)) for k in row})
+    s.execute(sa.delete(Photo).where(photos))
+    s.execute(sa.delete(Hazard).where(Hazard.grid_id.in_(grid_ids)))
+    s.execute(sa.delete(RequestEvent).where(RequestEvent.request_id.in_(request_ids)))
+    s.execute(sa.delete(Request).where(Request.grid_id.in_(grid_ids)))
+    s.execute(sa.delete(Concern).where(Concern.project_id.in_(project_ids)))
+    screening_ids = sa.select(Screening.id).where(Screening.visit_id.in_(visit_ids))
+    s.execute(sa.delete(Answer).where(Answer.screening_id.in_(screening_ids)))
+    s.execute(sa.delete(Screening).where(Screening.visit_id.in_(visit_ids)))
+    s.execute(sa.delete(Visit).where(Visit.id.in_(visit_ids)))
+    s.execute(sa.delete(Assessment).where(Assessment.project_id.in_(project_ids)))
+    s.execute(sa.delete(RiskFactor).where(RiskFactor.project_id.in_(project_ids)))
+    s.execute(sa.delete(Project).where(Project.id.in_(project_ids)))
+    resident_ids = sa.select(Resident.id).where(Resident.grid_id.in_(grid_ids))
+    s.execute(sa.delete(resident_care_reasons)
+              .where(resident_care_reasons.c.resident_id.in_(resident_ids)))
+    s.execute(sa.delete(Resident).where(Resident.grid_id.in_(grid_ids)))
+    s.execute(sa.delete(DailyLog).where(sa.or_(DailyLog.community_id.in_(community_ids),
+                                               DailyLog.worker_id.in_(demo_users))))
+    return keys
+
+
+def _delete_users(demo_users) -> tuple[int, int]:
+    """Delete the demo users; switch off those the audit trail refers to.
+
+    The append-only trigger on audit_events also refuses the ON DELETE SET NULL that deleting
+    a user would cause, so a demo user who logged in (and so is named in the audit trail)
+    cannot be deleted: they are renamed, switched off and left without a usable password.
+    """
+    s = db.session
+    s.execute(sa.delete(UserSession).where(UserSession.user_id.in_(demo_users)))
+    s.execute(sa.delete(user_grids).where(user_grids.c.user_id.in_(demo_users)))
+    audited = sa.select(AuditEvent.user_id).where(AuditEvent.user_id.is_not(None))
+    retired = s.execute(
+        sa.update(User)
+        .where(User.id.in_(demo_users), User.id.in_(audited),
+               User.username.not_like(f"{RETIRED_PREFIX}%"))
+        .values(username=sa.literal(RETIRED_PREFIX) + sa.cast(User.id, sa.String),
+                active=False, password_hash=UNUSABLE_HASH, township_id=None, community_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    removed = s.execute(
+        sa.delete(User).where(User.id.in_(demo_users), User.id.not_in(audited))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    s.expire_all()
+    return removed, retired
+
+
+def _delete_photo_files(keys: list[str]) -> int:
+    """Remove the image files no remaining photo points to."""
+    from .images import delete_unreferenced_files
+
+    return delete_unreferenced_files(keys)
