@@ -23,30 +23,43 @@ PER_PAGE = 20
 
 
 def _counts():
-    """Correlated counts per day (visits, screenings, hazards found, photos), as columns."""
-    visit_ids = sa.select(Visit.id).where(Visit.daily_log_id == DailyLog.id)
-    visits = sa.select(sa.func.count(Visit.id)).where(Visit.daily_log_id == DailyLog.id)
+    """Correlated counts per day (visits, screenings, hazards found, photos), as columns.
+
+    Each count joins back to its visit so that it correlates with the day's log at one
+    level; a nested IN (SELECT ... WHERE daily_log_id = daily_logs.id) would not.
+    """
+    of_day = Visit.daily_log_id == DailyLog.id
+    visits = sa.select(sa.func.count(Visit.id)).where(of_day)
     screenings = (
         sa.select(sa.func.count(Screening.id))
-        .where(Screening.visit_id.in_(visit_ids))
+        .join(Visit, Visit.id == Screening.visit_id).where(of_day)
     )
-    hazards = sa.select(sa.func.count(Hazard.id)).where(Hazard.visit_id.in_(visit_ids))
-    answer_ids = (
-        sa.select(Answer.id).join(Screening, Screening.id == Answer.screening_id)
-        .where(Screening.visit_id.in_(visit_ids))
+    hazards = (
+        sa.select(sa.func.count(Hazard.id)).join(Visit, Visit.id == Hazard.visit_id).where(of_day)
     )
-    hazard_ids = sa.select(Hazard.id).where(Hazard.visit_id.in_(visit_ids))
     # Rectification photos come later than the day and belong to the hazard's follow-up.
-    photos = sa.select(sa.func.count(Photo.id)).where(sa.or_(
-        Photo.visit_id.in_(visit_ids),
-        Photo.answer_id.in_(answer_ids),
-        sa.and_(Photo.hazard_id.in_(hazard_ids), Photo.is_rectification.is_(False)),
-    ))
+    visit_photos = (
+        sa.select(sa.func.count(Photo.id)).join(Visit, Visit.id == Photo.visit_id).where(of_day)
+    )
+    answer_photos = (
+        sa.select(sa.func.count(Photo.id))
+        .join(Answer, Answer.id == Photo.answer_id)
+        .join(Screening, Screening.id == Answer.screening_id)
+        .join(Visit, Visit.id == Screening.visit_id).where(of_day)
+    )
+    hazard_photos = (
+        sa.select(sa.func.count(Photo.id))
+        .join(Hazard, Hazard.id == Photo.hazard_id)
+        .join(Visit, Visit.id == Hazard.visit_id)
+        .where(of_day, Photo.is_rectification.is_(False))
+    )
+    photos = (visit_photos.scalar_subquery() + answer_photos.scalar_subquery()
+              + hazard_photos.scalar_subquery())
     return (
         visits.scalar_subquery().label("visits"),
         screenings.scalar_subquery().label("screenings"),
         hazards.scalar_subquery().label("hazards"),
-        photos.scalar_subquery().label("photos"),
+        photos.label("photos"),
     )
 
 

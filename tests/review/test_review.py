@@ -465,3 +465,17 @@ def test_approve_several_needs_a_tick(client, world, login_as):
     login_as(world.secretary_a)
     resp = client.post("/review/approve-many", data={})
     assert resp.status_code == 303
+
+
+def test_queue_counts_belong_to_each_day(client, world, login_as, full_day, make_visit,
+                                         make_resident):
+    quiet = make_visit(resident=make_resident(grid=world.a2), worker=world.worker_a2)
+    login_as(world.secretary_a)
+    page = client.get("/review", headers=EN).text
+    rows = {m.group(1): " ".join(m.group(2).split())
+            for m in re.finditer(r'<article id="log-(\d+)"(.*?)</article>', page, re.S)}
+    assert "2 visits · 1 screening · 1 hazard · 3 photos" in rows[str(full_day.log.id)]
+    quiet_row = rows[str(quiet.daily_log_id)]
+    assert "1 visit" in quiet_row
+    assert "screening" not in quiet_row or "0 screenings" in quiet_row
+    assert "hazard" not in quiet_row or "0 hazards" in quiet_row
