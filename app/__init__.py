@@ -140,6 +140,7 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
+    from .audit.services import record_route_refusal
     from .htmx import render
 
     @app.errorhandler(CSRFError)
@@ -160,6 +161,8 @@ def _register_errors(app: Flask) -> None:
             # Redisplay the form with the reason; unwrap so the limit is not checked again.
             g.throttled = True
             return inspect.unwrap(view)(**(request.view_args or {}))
+        if err.code == 404:
+            record_route_refusal()
         if request.path.startswith("/healthz"):
             return jsonify(error=err.name), err.code
         resp = render("errors/error.html", "errors/_error.html", status=err.code or 500,

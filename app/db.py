@@ -1,5 +1,6 @@
 """Database connection behaviour: SQLite pragmas, write transactions and the one commit."""
 
+import errno
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -61,12 +62,21 @@ def commit() -> None:
     db.session.commit()
 
 
+# PostgreSQL: read-only transaction or standby, disk full, out of memory or connections,
+# too many connections, connection lost, server shutting down.
+PG_STORAGE_STATES = ("25006", "53", "08", "57P01", "57P02", "57P03")
+
+
 def is_storage_failure(err: BaseException) -> bool:
     """True when the database or disk refused a write (full, read-only, locked too long)."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
     text = str(err).lower()
-    if isinstance(err, OSError) and err.errno in (28, 30):  # ENOSPC, EROFS
+    if isinstance(err, OSError) and err.errno in (
+            errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO):
+        return True
+    state = getattr(getattr(err, "orig", None), "sqlstate", None)
+    if isinstance(err, DBAPIError) and state and state.startswith(PG_STORAGE_STATES):
         return True
     return isinstance(err, OperationalError) and any(
         s in text for s in ("readonly", "read-only", "disk", "full", "locked", "i/o")

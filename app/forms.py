@@ -2,16 +2,24 @@
 
 from flask import g
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, StringField
 
 
 class BaseForm(FlaskForm):
     """A Flask-WTF form whose CSRF failure reads as a message, not a bare 400."""
 
     def validate(self, extra_validators=None) -> bool:
+        for field in self:
+            # A browser always sends its text fields, if only empty; a request that leaves
+            # one out must not store NULL in a NOT NULL text column (a 500 otherwise).
+            if isinstance(field, StringField) and field.data is None:
+                field.data = ""
         ok = super().validate(extra_validators)
         if getattr(g, "csrf_error", None):
             self.form_errors.append(_csrf_message())
+            return False
+        if getattr(g, "storage_error", False):
+            self.form_errors.append(storage_message())
             return False
         return ok
 
@@ -36,7 +44,15 @@ def _csrf_message() -> str:
              "Nothing was saved; check your entries and send again.")
 
 
+def storage_message() -> str:
+    """What a user reads when the disk or database refused to store their form."""
+    from flask_babel import gettext as _
+
+    return _("Not saved: the server could not store it. Try again in a moment; "
+             "your entries are still in the form.")
+
+
 def keeps_input_on_csrf_error(view):
-    """Mark a form view: on a CSRF failure it is re-run to redisplay what was typed."""
+    """Mark a form view: on a CSRF or storage failure it is re-run to redisplay what was typed."""
     view.keeps_input_on_csrf_error = True
     return view

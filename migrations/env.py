@@ -98,6 +98,10 @@ def run_migrations_online():
             # would silently cascade-delete child rows. The app's begin hook turns them off
             # before BEGIN (the pragma is a no-op inside a transaction).
             connection = connection.execution_options(sqlite_foreign_keys_off=True)
+        if sqlite:
+            # SQLite runs DDL inside transactions, but Alembic assumes it cannot and would
+            # commit each revision on its own, before _check_integrity could refuse it.
+            conf_args = {"transactional_ddl": True, **conf_args}
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -43,7 +43,21 @@ def record_later(action: str, object_type: str = "", object_id=None, detail=None
 def record_refusal(object_type: str, object_id) -> None:
     """An out-of-scope or missing record was asked for."""
     if has_request_context() and current_user.is_authenticated:
+        g.refusal_recorded = True
         record_later("access_denied", object_type, object_id, {"path": request.path[:200]})
+
+
+def record_route_refusal() -> None:
+    """A 404 from a route that names a record: logged like any other refusal, once.
+
+    Role checks refuse before the scoped read, so the 404 handler records those refusals.
+    """
+    if g.get("refusal_recorded") or request.url_rule is None:
+        return
+    named = [(k, v) for k, v in (request.view_args or {}).items() if k.endswith("_id")]
+    if named:
+        name, ident = named[-1]
+        record_refusal(name.removesuffix("_id"), ident)
 
 
 def flush_pending(_exc=None) -> None:

@@ -1,0 +1,247 @@
+"""Backup and restore of a SQLite deployment: the database and the photo store in one file.
+
+The database is copied with SQLite's online backup API, which takes a consistent snapshot
+while the app keeps writing. The photo store is archived after that snapshot, so every photo
+row in the copy has its files (photo files are written before their row commits); files of
+photos added later come along unused, and `flask photos gc` removes them after a restore.
+PostgreSQL deployments use pg_dump (see README).
+"""
+
+import hashlib
+import io
+import json
+import os
+import sqlite3
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from ..db import SQLITE_BUSY_TIMEOUT_MS
+from ..extensions import db
+from ..photos.storage import KEY_RE
+from ..timeutil import utcnow
+
+FORMAT = 1
+DB_MEMBER = "gridbook.db"
+MANIFEST_MEMBER = "manifest.json"
+PHOTOS_PREFIX = "photos/"
+PG_MESSAGE = (
+    "This deployment uses PostgreSQL: back it up with pg_dump "
+    "(pg_dump -Fc -f gridbook.dump DATABASE) and copy the photo store ({store}) alongside; "
+    "restore with pg_restore and copy the photos back. See README, 'Backups'."
+)
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go ahead, with the reason for the operator."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a backup file holds, written into it as manifest.json."""
+
+    created_at: str
+    revision: str
+    db_sha256: str
+    counts: dict
+    photo_files: int
+    format: int = FORMAT
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> "Manifest":
+        data = json.loads(raw)
+        if data.get("format") != FORMAT:
+            raise BackupError(f"Unknown backup format {data.get('format')!r}.")
+        return cls(**{k: data[k] for k in ("created_at", "revision", "db_sha256", "counts",
+                                            "photo_files", "format")})
+
+
+def sqlite_path() -> Path:
+    """The SQLite database file of this deployment (BackupError on PostgreSQL)."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise BackupError(PG_MESSAGE.format(store=current_app.config["PHOTO_STORE"]))
+    if not url.database or url.database == ":memory:":
+        raise BackupError("An in-memory database cannot be backed up.")
+    return Path(url.database).resolve()
+
+
+def code_revision() -> str:
+    """The schema revision this version of the code expects (the migrations' head)."""
+    from alembic.script import ScriptDirectory
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return ",".join(sorted(ScriptDirectory.from_config(config).get_heads()))
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _describe(conn: sqlite3.Connection) -> tuple[str, dict]:
+    revision = ",".join(sorted(r[0] for r in conn.execute("SELECT version_num FROM "
+                                                          "alembic_version")))
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name")]
+    # Table names come from sqlite_master, not from a user.
+    counts = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # noqa: S608
+              for t in tables}
+    return revision, counts
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _snapshot(source: Path, target: Path) -> None:
+    """A consistent copy of the live database, as one self-contained file."""
+    src = _connect(source)
+    dst = sqlite3.connect(target, isolation_level=None)
+    try:
+        # All pages in one step: SQLite holds a read snapshot for the whole copy, so writers
+        # (under WAL) go on and the copy is of one moment.
+        src.backup(dst, pages=-1)
+        dst.execute("PRAGMA journal_mode = DELETE")
+        problems = dst.execute("PRAGMA integrity_check").fetchall()
+        if problems != [("ok",)]:
+            raise BackupError(f"The copy failed its integrity check: {problems[:5]}")
+    finally:
+        dst.close()
+        src.close()
+
+
+def _photo_files(store_root: Path):
+    """(archive name, path) of every stored photo file; staged uploads are left out."""
+    if not store_root.is_dir():
+        return
+    for path in sorted(store_root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
+        if KEY_RE.match(path.name) and path.is_file():
+            yield f"{PHOTOS_PREFIX}{path.relative_to(store_root).as_posix()}", path
+
+
+def default_output() -> Path:
+    """instance/backups/gridbook-<UTC time>.tar.gz"""
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    return Path(current_app.instance_path) / "backups" / f"gridbook-{stamp}.tar.gz"
+
+
+def make_backup(output: Path | None = None) -> tuple[Path, Manifest]:
+    """Write the database snapshot, the photo store and a manifest into one .tar.gz."""
+    source = sqlite_path()
+    output = Path(output or default_output()).resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    store_root = Path(current_app.config["PHOTO_STORE"])
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".backup-") as tmp:
+        snapshot = Path(tmp) / DB_MEMBER
+        _snapshot(source, snapshot)
+        conn = sqlite3.connect(snapshot)
+        try:
+            revision, counts = _describe(conn)
+        finally:
+            conn.close()
+        photos = list(_photo_files(store_root))
+        manifest = Manifest(created_at=utcnow().isoformat(timespec="seconds") + "Z",
+                            revision=revision, db_sha256=_sha256(snapshot), counts=counts,
+                            photo_files=len(photos))
+        partial = Path(tmp) / "backup.tar.gz"
+        with tarfile.open(partial, "w:gz") as tar:
+            raw = json.dumps(manifest.__dict__, indent=2, sort_keys=True).encode()
+            info = tarfile.TarInfo(MANIFEST_MEMBER)
+            info.size = len(raw)
+            info.mtime = int(utcnow().timestamp())
+            tar.addfile(info, io.BytesIO(raw))
+            tar.add(snapshot, DB_MEMBER)
+            for name, path in photos:
+                try:
+                    tar.add(path, name)
+                except FileNotFoundError:  # deleted meanwhile: its row is gone too
+                    continue
+        # Only a complete backup file ever appears under its name.
+        os.replace(partial, output)
+    return output, manifest
+
+
+def read_manifest(archive: Path) -> Manifest:
+    """The manifest of a backup file (BackupError if it is not one of ours)."""
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            member = tar.extractfile(MANIFEST_MEMBER)
+            if member is None:
+                raise KeyError(MANIFEST_MEMBER)
+            return Manifest.from_json(member.read())
+    except (OSError, KeyError, tarfile.TarError, ValueError, TypeError) as err:
+        raise BackupError(f"{archive} is not a Gridbook backup ({err}).") from err
+
+
+def restore_backup(archive: Path, force: bool = False) -> Manifest:
+    """Put the backup's database and photos in place of the current ones."""
+    target = sqlite_path()
+    manifest = read_manifest(archive)
+    expected = code_revision()
+    if manifest.revision != expected and not force:
+        raise BackupError(f"The backup has schema revision {manifest.revision}, this code "
+                          f"expects {expected}. Use the matching version of Gridbook, or "
+                          "--force and then `flask db upgrade`.")
+    store_root = Path(current_app.config["PHOTO_STORE"])
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".restore-") as tmp:
+        copy = Path(tmp) / DB_MEMBER
+        with tarfile.open(archive, "r:gz") as tar:
+            member = tar.extractfile(DB_MEMBER)
+            if member is None:
+                raise BackupError(f"{archive} holds no database.")
+            with copy.open("wb") as fh:
+                fh.write(member.read())
+            if _sha256(copy) != manifest.db_sha256:
+                raise BackupError(f"{archive} is damaged: the database checksum differs.")
+            restored = _restore_photos(tar, store_root)
+        db.session.remove()
+        db.engine.dispose()
+        # The backup API writes the copy into the live file in one transaction, under
+        # SQLite's own locks: running app processes see the old or the new database, never
+        # half of each, and their WAL stays consistent (a file swap would break it).
+        src = sqlite3.connect(copy, isolation_level=None)
+        dst = _connect(target)
+        try:
+            src.backup(dst, pages=-1)
+            problems = dst.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise BackupError(f"Foreign key check failed after restore: {problems[:5]}")
+        finally:
+            dst.close()
+            src.close()
+    current_app.logger.info("restored %s (%d photo files)", archive, restored)
+    return manifest
+
+
+def _restore_photos(tar: tarfile.TarFile, store_root: Path) -> int:
+    """Write the archived photo files into the store, each atomically; the count."""
+    count = 0
+    for member in tar:
+        if not member.name.startswith(PHOTOS_PREFIX) or not member.isfile():
+            continue
+        parts = member.name[len(PHOTOS_PREFIX):].split("/")
+        # Only names the store itself would use: nothing can land outside it.
+        if (len(parts) != 3 or not KEY_RE.match(parts[2])
+                or parts[0] != parts[2][:2] or parts[1] != parts[2][2:4]):
+            continue
+        target = store_root.joinpath(*parts)
+        source = tar.extractfile(member)
+        if source is None:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".restore")
+        with partial.open("wb") as fh:
+            fh.write(source.read())
+        os.replace(partial, target)
+        count += 1
+    return count
