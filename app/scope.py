@@ -13,6 +13,7 @@ Who sees what (DESIGN.md):
 - admin: configuration and the audit log; no residents' records.
 """
 
+import re
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -150,6 +151,7 @@ def get_or_404(model: type, ident, user: User | None = None):
     if obj is None:
         from .audit.services import record_refusal
 
-        record_refusal(model.__name__.lower(), ident)
+        # Same names as the route arguments (resident, daily_log, risk_factor...).
+        record_refusal(re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower(), ident)
         abort(404)
     return obj
