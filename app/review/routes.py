@@ -163,13 +163,13 @@ def _done(log: DailyLog, form, message: str):
     return _row_response(log, message, next=form.next_url(day_url(log)))
 
 
-@bp.route("/<int:log_id>/approve", methods=["POST"])
+@bp.route("/<int:daily_log_id>/approve", methods=["POST"])
 @login_required
 @keeps_input_on_csrf_error
-def approve(log_id: int):
+def approve(daily_log_id: int):
     """Approve a submitted day; it is locked from now on."""
     _secretary_only()
-    log = _log_or_404(log_id)
+    log = _log_or_404(daily_log_id)
     form = ApproveForm()
     if not form.validate_on_submit():
         return _invalid(log, form.next_url(day_url(log)))
@@ -180,13 +180,13 @@ def approve(log_id: int):
     return _done(log, form, _("Day approved."))
 
 
-@bp.route("/<int:log_id>/return", methods=["POST"])
+@bp.route("/<int:daily_log_id>/return", methods=["POST"])
 @login_required
 @keeps_input_on_csrf_error
-def return_day(log_id: int):
+def return_day(daily_log_id: int):
     """Send a submitted day back to the worker with a comment."""
     _secretary_only()
-    log = _log_or_404(log_id)
+    log = _log_or_404(daily_log_id)
     form = ReturnForm()
     if not form.validate_on_submit():
         return _invalid(log, form.next_url(day_url(log)), return_form=form)
@@ -197,13 +197,13 @@ def return_day(log_id: int):
     return _done(log, form, _("Day returned to the worker."))
 
 
-@bp.route("/<int:log_id>/reopen", methods=["POST"])
+@bp.route("/<int:daily_log_id>/reopen", methods=["POST"])
 @login_required
 @keeps_input_on_csrf_error
-def reopen(log_id: int):
+def reopen(daily_log_id: int):
     """Unlock an approved day, giving the reason; the worker sees it as returned."""
     _secretary_only()
-    log = _log_or_404(log_id)
+    log = _log_or_404(daily_log_id)
     form = ReopenForm()
     if not form.validate_on_submit():
         return _invalid(log, form.next_url(day_url(log)), reopen_form=form)
@@ -214,13 +214,13 @@ def reopen(log_id: int):
     return _done(log, form, _("Day reopened; the worker can correct it."))
 
 
-@bp.route("/<int:log_id>/submit", methods=["POST"])
+@bp.route("/<int:daily_log_id>/submit", methods=["POST"])
 @login_required
 @keeps_input_on_csrf_error
-def submit_day(log_id: int):
+def submit_day(daily_log_id: int):
     """The worker submits (or resubmits) one of their days from its page."""
     _worker_only()
-    log = _log_or_404(log_id)
+    log = _log_or_404(daily_log_id)
     form = SubmitForm()
     if not form.validate_on_submit():
         return _invalid(log, form.next_url(day_url(log)))
