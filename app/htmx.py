@@ -15,6 +15,9 @@ HTMX_CONFIG = {
     "selfRequestsOnly": True,
     "includeIndicatorStyles": False,
     "defaultSwapStyle": "outerHTML",
+    # Settling copies an element's old style attribute onto its swapped-in twin, which the
+    # CSP (style-src 'self') refuses with a console error: settle classes and sizes only.
+    "attributesToSettle": ["class", "width", "height"],
     "responseHandling": [
         {"code": "204", "swap": False},
         {"code": "[23]..", "swap": True},

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("tallies", __name__, url_prefix="/tallies")

@@ -1,0 +1,54 @@
+// Tallies page: draws the charts with Chart.js from each canvas's data-chart attribute.
+// The numbers are also in the table beside each chart; without JavaScript only the tables show.
+(function () {
+  "use strict";
+
+  function config(spec) {
+    var stacked = !!spec.stacked;
+    return {
+      type: spec.type || "bar",
+      data: {
+        labels: spec.labels,
+        datasets: spec.datasets.map(function (d) {
+          var ds = { label: d.label, data: d.data };
+          if (d.color) { ds.backgroundColor = d.color; ds.borderColor = d.color; }
+          return ds;
+        })
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: { legend: { position: "bottom" } },
+        scales: {
+          x: { stacked: stacked },
+          y: { stacked: stacked, beginAtZero: true, ticks: { precision: 0 } }
+        }
+      }
+    };
+  }
+
+  function draw(root) {
+    if (typeof window.Chart === "undefined" || !root || !root.querySelectorAll) return;
+    root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      if (window.Chart.getChart(canvas)) return;
+      try {
+        new window.Chart(canvas, config(JSON.parse(canvas.getAttribute("data-chart"))));
+      } catch (err) {
+        canvas.hidden = true;  // the table beside it still has every number
+      }
+    });
+  }
+
+  // Charts of a fragment about to be replaced are destroyed, so that none leaks.
+  document.body.addEventListener("htmx:beforeSwap", function (evt) {
+    var target = evt.detail.target;
+    if (!target || !target.querySelectorAll || typeof window.Chart === "undefined") return;
+    target.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var chart = window.Chart.getChart(canvas);
+      if (chart) chart.destroy();
+    });
+  });
+  document.body.addEventListener("htmx:afterSettle", function () { draw(document); });
+  draw(document);
+})();

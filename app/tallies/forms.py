@@ -1,0 +1,99 @@
+"""The tallies filter: a period (preset or from/to) and optionally a community or grid."""
+
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import AnyOf, Optional
+
+from ..forms import BaseForm
+
+PRESETS = ("week", "month", "last_month")
+EARLIEST = date(2000, 1, 1)
+MAX_DAYS = 3 * 366  # three years: enough for any report, small enough to stay quick
+
+
+def preset_dates(preset: str, today: date) -> tuple[date, date]:
+    """First and last day of this week, this month or last month."""
+    if preset == "week":
+        monday = today - timedelta(days=today.weekday())
+        return monday, monday + timedelta(days=6)
+    first = today.replace(day=1)
+    if preset == "last_month":
+        last = first - timedelta(days=1)
+        return last.replace(day=1), last
+    next_month = (first + timedelta(days=32)).replace(day=1)
+    return first, next_month - timedelta(days=1)
+
+
+def _optional_id(value) -> int | None:
+    if value in (None, "", "0"):
+        return None
+    return int(value)
+
+
+class TallyFilterForm(BaseForm):
+    """GET filters: read from the query string, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    # Set by the preset buttons ("This week" ...); a plain "Show" keeps from/to as typed.
+    period = StringField(validators=[
+        Optional(), AnyOf((*PRESETS, "custom"), message=_l("Pick one of the periods offered.")),
+    ])
+    start = DateField(_l("From"), name="from", validators=[Optional()])
+    end = DateField(_l("To"), name="to", validators=[Optional()])
+    community = SelectField(_l("Community"), coerce=_optional_id, validate_choice=False)
+    grid = SelectField(_l("Grid"), coerce=_optional_id, validate_choice=False)
+
+    def __init__(self, *args, scope, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.today = today
+        self.community.choices = [(None, _l("All communities"))] + [
+            (cid, name) for cid, name in scope.communities.items()
+        ]
+        self.grid.choices = [(None, _l("All grids"))] + [
+            (p.grid_id, p.grid_name) for p in scope.places
+        ]
+
+    def resolve_period(self) -> None:
+        """Fill from/to from a preset, or this month when nothing was asked for."""
+        if self.period.data in PRESETS:
+            self._set_dates(*preset_dates(self.period.data, self.today))
+        elif not self.start.raw_data and not self.end.raw_data:
+            self._set_dates(*preset_dates("month", self.today))
+
+    def _set_dates(self, start: date, end: date) -> None:
+        for f, value in ((self.start, start), (self.end, end)):
+            f.data, f.raw_data, f.errors = value, [value.isoformat()], []
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        self.resolve_period()
+        start, end = self.start.data, self.end.data
+        latest = date(self.today.year + 1, 12, 31)
+        for f in (self.start, self.end):
+            if f.data is None and not f.errors:
+                f.errors.append(_l("Enter a date as YYYY-MM-DD."))
+                ok = False
+            elif f.data is not None and not EARLIEST <= f.data <= latest:
+                f.errors.append(_l("Pick a date between %(a)s and %(b)s.",
+                                   a=EARLIEST.isoformat(), b=latest.isoformat()))
+                ok = False
+        if not ok:
+            return False
+        if end < start:
+            self.end.errors.append(_l("The end date is before the start date."))
+            return False
+        if (end - start).days >= MAX_DAYS:
+            self.end.errors.append(_l("Pick a period of at most three years."))
+            return False
+        grid = self.grid.data
+        if grid and self.community.data:
+            place = next(p for p in self.scope.places if p.grid_id == grid)
+            if place.community_id != self.community.data:
+                # The community was changed after a grid was picked: the new community wins.
+                self.grid.data = None
+        return True

@@ -1,0 +1,260 @@
+"""Reads for the tallies: GROUP BY aggregates over the grids the user may count.
+
+Every function takes a `Filters` (period and the grids inside the user's scope) and returns
+plain counts keyed by codes and grid ids; `tables.py` turns them into labelled tables.
+Grouping is always by grid in SQL (a township has few grids), so rolling up to communities
+and suppressing small grid-level cells happen in one place, in Python.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..extensions import db
+from ..models import (
+    ChecklistTemplate,
+    Community,
+    Grid,
+    Hazard,
+    Request,
+    RequestCategory,
+    Screening,
+    Township,
+    User,
+    Visit,
+)
+from ..requests.deadlines import due_on_sql
+from ..scope import tally_grid_ids
+
+TALLY_ROLES = ("township", "secretary")
+
+# Requests decided against are not counted as accepted, whatever dates they carry.
+DECIDED_AGAINST = ("not_accepted", "redirected")
+
+
+@dataclass
+class Place:
+    """A grid the user may count, with its community (names only: no personal data)."""
+
+    grid_id: int
+    grid_name: str
+    community_id: int
+    community_name: str
+
+
+@dataclass
+class Scope:
+    """The places a user may count, and the township they belong to."""
+
+    township_name: str
+    places: list[Place]
+
+    @property
+    def communities(self) -> dict[int, str]:
+        return {p.community_id: p.community_name for p in self.places}
+
+    def grids_of(self, community_id: int | None) -> list[Place]:
+        return [p for p in self.places if community_id in (None, p.community_id)]
+
+
+@dataclass
+class Filters:
+    """A validated period and the grids it covers."""
+
+    start: date
+    end: date
+    places: list[Place]
+    by_grid: bool  # rows per grid (one community in view) rather than per community
+    suppress: bool  # township views hide small grid-level request counts
+    community_id: int | None = None
+    grid_id: int | None = None
+    grid_ids: list[int] = field(init=False)
+
+    def __post_init__(self):
+        self.grid_ids = [p.grid_id for p in self.places]
+
+
+class days_between(FunctionElement):  # noqa: N801 (an SQL function reads best in lower case)
+    """Whole days from the second date to the first, on SQLite and PostgreSQL."""
+
+    type = sa.Integer()
+    name = "days_between"
+    inherit_cache = True
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element, compiler, **kw):
+    end, start = list(element.clauses)
+    return (f"CAST(julianday({compiler.process(end, **kw)}) - "
+            f"julianday({compiler.process(start, **kw)}) AS INTEGER)")
+
+
+@compiles(days_between)
+def _days_between_default(element, compiler, **kw):
+    end, start = list(element.clauses)
+    # PostgreSQL: date - date is an integer number of days.
+    return f"({compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
+
+
+def may_tally(user: User) -> bool:
+    """Township staff and secretaries have tallies; workers and admins do not."""
+    return user.role in TALLY_ROLES
+
+
+def user_scope(user: User) -> Scope:
+    """The grids (with communities) the user may count, in display order."""
+    rows = db.session.execute(
+        sa.select(Grid.id, Grid.name, Community.id, Community.name)
+        .join(Community, Grid.community_id == Community.id)
+        .where(Grid.id.in_(tally_grid_ids(user)))
+        .order_by(Community.name, Grid.name)
+    ).all()
+    township_id = user.township_id
+    if township_id is None and user.community_id is not None:
+        township_id = db.session.scalar(
+            sa.select(Community.township_id).where(Community.id == user.community_id))
+    name = db.session.scalar(sa.select(Township.name).where(Township.id == township_id)) or ""
+    return Scope(name, [Place(*r) for r in rows])
+
+
+def filters_for(user: User, scope: Scope, start: date, end: date,
+                community_id: int | None = None, grid_id: int | None = None) -> Filters:
+    """Filters for a period and a community or grid already checked to be in the scope."""
+    places = [p for p in scope.grids_of(community_id) if grid_id in (None, p.grid_id)]
+    return Filters(
+        start=start, end=end, places=places,
+        by_grid=bool(community_id or grid_id) or user.role == "secretary",
+        suppress=user.role == "township",
+        community_id=community_id, grid_id=grid_id,
+    )
+
+
+def request_overdue(today: date) -> sa.ColumnElement[bool]:
+    """True for a request whose running clock (requests/deadlines.py) ran out before today."""
+    return due_on_sql() < today
+
+
+def request_accepted() -> sa.ColumnElement[bool]:
+    """True for a request that was accepted (whatever happened after)."""
+    return sa.and_(Request.accepted_on.is_not(None), Request.status.not_in(DECIDED_AGAINST))
+
+
+def _count_if(condition) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def visits_by_purpose(f: Filters) -> Counter:
+    """Visits made in the period, by purpose."""
+    rows = db.session.execute(
+        sa.select(Visit.purpose, sa.func.count())
+        .where(Visit.grid_id.in_(f.grid_ids), Visit.visited_on.between(f.start, f.end))
+        .group_by(Visit.purpose)
+    ).all()
+    return Counter(dict(rows))
+
+
+def screenings_by_checklist(f: Filters) -> Counter:
+    """Screenings run on visits in the period, by checklist template id."""
+    rows = db.session.execute(
+        sa.select(Screening.template_id, sa.func.count())
+        .join(Visit, Screening.visit_id == Visit.id)
+        .where(Visit.grid_id.in_(f.grid_ids), Visit.visited_on.between(f.start, f.end))
+        .group_by(Screening.template_id)
+    ).all()
+    return Counter(dict(rows))
+
+
+def _hazards_found(f: Filters):
+    return sa.and_(Hazard.grid_id.in_(f.grid_ids), Hazard.found_on.between(f.start, f.end))
+
+
+def hazards_found(f: Filters) -> Counter:
+    """Hazards found in the period, by (day found, template id, severity).
+
+    One query feeds both the category-by-severity table and the weekly series.
+    """
+    rows = db.session.execute(
+        sa.select(Hazard.found_on, Hazard.template_id, Hazard.severity, sa.func.count())
+        .where(_hazards_found(f))
+        .group_by(Hazard.found_on, Hazard.template_id, Hazard.severity)
+    ).all()
+    return Counter({(d, t, s): n for d, t, s, n in rows})
+
+
+HAZARD_STATES = ("found", "rectified", "verified", "open", "overdue")
+RECTIFIED = ("rectified", "verified")
+
+
+@dataclass
+class HazardStanding:
+    """Hazards of one grid found in the period: where they stand, and days taken to fix."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(HAZARD_STATES, 0))
+    days: Counter = field(default_factory=Counter)
+
+
+def hazard_standing_by_grid(f: Filters, today: date) -> dict[int, HazardStanding]:
+    """Hazards found in the period and where they stand today, by grid, in one query."""
+    overdue = sa.and_(Hazard.status == "open", Hazard.due_on < today)
+    days = sa.case((sa.and_(Hazard.status.in_(RECTIFIED), Hazard.rectified_on.is_not(None)),
+                    days_between(Hazard.rectified_on, Hazard.found_on)), else_=sa.null())
+    overdue_flag = sa.case((overdue, 1), else_=0)
+    rows = db.session.execute(
+        sa.select(Hazard.grid_id, Hazard.status, overdue_flag, days, sa.func.count())
+        .where(_hazards_found(f))
+        .group_by(Hazard.grid_id, Hazard.status, overdue_flag, days)
+    ).all()
+    out: dict[int, HazardStanding] = {}
+    for grid_id, status, is_overdue, d, n in rows:
+        h = out.setdefault(grid_id, HazardStanding())
+        h.counts["found"] += n
+        h.counts["rectified"] += n if status in RECTIFIED else 0
+        h.counts["verified"] += n if status == "verified" else 0
+        h.counts["open"] += n if status == "open" else 0
+        h.counts["overdue"] += n if is_overdue else 0
+        if d is not None:
+            h.days[int(d)] += n
+    return out
+
+
+REQUEST_STATES = ("received", "accepted", "replied", "overdue")
+
+
+def request_states_by_grid(f: Filters, today: date) -> dict[int, dict[str, int]]:
+    """Requests received in the period and where they stand today, by grid."""
+    rows = db.session.execute(
+        sa.select(
+            Request.grid_id,
+            sa.func.count(),
+            _count_if(request_accepted()),
+            _count_if(Request.replied_on.is_not(None)),
+            _count_if(request_overdue(today)),
+        )
+        .where(Request.grid_id.in_(f.grid_ids), Request.received_on.between(f.start, f.end))
+        .group_by(Request.grid_id)
+    ).all()
+    return {r[0]: dict(zip(REQUEST_STATES, (int(n) for n in r[1:]), strict=True)) for r in rows}
+
+
+def requests_by_category(f: Filters) -> Counter:
+    """Requests received in the period, by (category code, grid id)."""
+    rows = db.session.execute(
+        sa.select(Request.category_code, Request.grid_id, sa.func.count())
+        .where(Request.grid_id.in_(f.grid_ids), Request.received_on.between(f.start, f.end))
+        .group_by(Request.category_code, Request.grid_id)
+    ).all()
+    return Counter({(c, g): n for c, g, n in rows})
+
+
+def checklist_templates() -> list[ChecklistTemplate]:
+    """Checklist templates (the hazard categories), in a stable order."""
+    return list(db.session.scalars(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id)))
+
+
+def request_categories() -> list[RequestCategory]:
+    """Request categories in code order."""
+    return list(db.session.scalars(sa.select(RequestCategory).order_by(RequestCategory.code)))

@@ -1,0 +1,141 @@
+"""The township's and secretaries' tallies: dashboard, XLSX and CSV export."""
+
+import io
+import re
+
+from flask import abort, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..audit.services import record_refusal
+from ..db import commit, write_intent
+from ..extensions import db
+from ..htmx import render
+from ..timeutil import local_today, local_tz, to_local, utcnow
+from . import bp
+from .export import to_csv, to_xlsx
+from .forms import TallyFilterForm
+from .queries import Filters, Scope, filters_for, may_tally, user_scope
+from .services import record_export
+from .tables import build_tables, charts
+
+FILENAME_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def _filter_form() -> tuple[TallyFilterForm, Filters | None, Scope]:
+    """The filter form from the query string, the filters when they are valid, the scope.
+
+    A community or grid outside the user's scope is a 404, as if it did not exist.
+    """
+    if not may_tally(current_user):
+        abort(404)
+    scope = user_scope(current_user)
+    form = TallyFilterForm(formdata=request.args, scope=scope, today=local_today())
+    community_id, grid_id = form.community.data, form.grid.data
+    if community_id is not None and community_id not in scope.communities:
+        record_refusal("community", community_id)
+        abort(404)
+    if grid_id is not None and grid_id not in {p.grid_id for p in scope.places}:
+        record_refusal("grid", grid_id)
+        abort(404)
+    if not form.validate():
+        return form, None, scope
+    filters = filters_for(current_user, scope, form.start.data, form.end.data,
+                          community_id, form.grid.data)
+    return form, filters, scope
+
+
+def _filter_args(f: Filters) -> dict:
+    args = {"from": f.start.isoformat(), "to": f.end.isoformat()}
+    if f.community_id:
+        args["community"] = f.community_id
+    if f.grid_id:
+        args["grid"] = f.grid_id
+    return args
+
+
+def dashboard_context() -> dict:
+    """Everything the tallies page shows: the filter form, the tables and the chart data."""
+    form, f, _scope = _filter_form()
+    tables = build_tables(f, local_today()) if f else None
+    return {
+        "form": form, "filters": f, "tables": tables,
+        "by_key": {t.key: t for t in tables} if tables else {},
+        "charts": charts(tables) if tables else None,
+        "export_args": _filter_args(f) if f else None,
+    }
+
+
+@bp.route("")
+@login_required
+def dashboard():
+    """Counts for a period: visits, screenings, hazards and requests, with two charts."""
+    return render("tallies/dashboard.html", "tallies/_tallies.html", **dashboard_context())
+
+
+def _one_place(f: Filters) -> tuple[str | None, str | None]:
+    """The community and grid the export covers, when it covers only one."""
+    communities = {p.community_name for p in f.places}
+    community = communities.pop() if len(communities) == 1 else None
+    grid = f.places[0].grid_name if f.grid_id and len(f.places) == 1 else None
+    return community, grid
+
+
+def _cover(f: Filters, township: str) -> list[tuple[str, str]]:
+    community, grid = _one_place(f)
+    cover = [
+        (_("Township"), township),
+        (_("Community"), community or _("All communities")),
+        (_("Grid"), grid or _("All grids")),
+        (_("From"), f.start.isoformat()),
+        (_("To"), f.end.isoformat()),
+        (_("Exported at"), f"{to_local(utcnow()):%Y-%m-%d %H:%M} ({local_tz().key})"),
+        (_("Counts"), _("Aggregates only: no names, addresses or phone numbers.")),
+    ]
+    if f.suppress:
+        cover.append((_("Small counts"), _(
+            "Requests by category at grid level: counts of 1 or 2 are shown as \u201c<3\u201d.")))
+    return cover
+
+
+def _file_name(f: Filters, township: str, ext: str) -> str:
+    parts = [township or "Gridbook", _("tallies"), *filter(None, _one_place(f)),
+             f"{f.start.isoformat()}_{f.end.isoformat()}"]
+    return FILENAME_BAD.sub("_", " ".join(parts)) + "." + ext
+
+
+def _export(fmt: str):
+    _form, f, scope = _filter_form()
+    if f is None:
+        return render("tallies/dashboard.html", status=400, **dashboard_context())
+    township = scope.township_name
+    tables = build_tables(f, local_today())
+    cover = _cover(f, township)
+    if fmt == "xlsx":
+        data = to_xlsx(tables, cover)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data = to_csv(tables, cover)
+        mimetype = "text/csv; charset=utf-8"
+    # End the read snapshot first: on SQLite a write inside an older read transaction
+    # fails at once if another writer committed meanwhile.
+    db.session.rollback()
+    with write_intent():
+        record_export(fmt, f)
+        commit()
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=_file_name(f, township, fmt), max_age=0)
+
+
+@bp.route("/export.xlsx")
+@login_required
+def export_xlsx():
+    """The same tallies as an Excel workbook."""
+    return _export("xlsx")
+
+
+@bp.route("/export.csv")
+@login_required
+def export_csv():
+    """The same tallies as one CSV file that Excel opens with Chinese text intact."""
+    return _export("csv")

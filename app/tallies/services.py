@@ -1,0 +1,12 @@
+"""Writes of the tallies area: only the audit row of an export."""
+
+from ..audit.services import record
+from .queries import Filters
+
+
+def record_export(fmt: str, f: Filters) -> None:
+    """Note in the audit log who exported which tallies (filters only, never figures)."""
+    record("export", "tallies", None, {
+        "format": fmt, "from": f.start.isoformat(), "to": f.end.isoformat(),
+        "community": f.community_id, "grid": f.grid_id,
+    })

@@ -1,0 +1,163 @@
+"""Time the tallies dashboard and both exports on a big database.
+
+    DATABASE_URL=... flask demo load --large      # once: 100,000 residents, 1,000,000 visits
+    DATABASE_URL=... .venv/bin/python bench/bench_tallies.py [--runs 10] [--user bench-township]
+        [--extras 100000]
+
+Drives the app through Flask's test client (no network, no browser), logged in as a township
+user, and prints the median and 95th percentile of each request. `--extras N` first adds N
+hazards (with screenings) and N/5 requests to the user's township if it has none, since the
+large demo data holds visits only. No timing is asserted anywhere: the figures go in the note.
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import (  # noqa: E402
+    ChecklistItem,
+    Community,
+    Grid,
+    Hazard,
+    Request,
+    Resident,
+    Screening,
+    User,
+    Visit,
+)
+from app.timeutil import local_today  # noqa: E402
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20, method="inclusive")[18] if len(values) > 1 \
+        else values[0]
+
+
+def add_extras(user: User, n: int) -> None:
+    """Hazards, screenings and requests spread over the township's last year, once."""
+    grids = sa.select(Grid.id).join(Community).where(Community.township_id == user.township_id)
+    if db.session.scalar(sa.select(Hazard.id).where(Hazard.grid_id.in_(grids)).limit(1)):
+        return
+    rng = random.Random(5)
+    today = local_today()
+    items = db.session.execute(sa.select(ChecklistItem.id, ChecklistItem.template_id)).all()
+    visits = db.session.execute(
+        sa.select(Visit.id, Visit.grid_id, Visit.resident_id, Visit.visited_on)
+        .where(Visit.grid_id.in_(grids), Visit.resident_id.is_not(None))
+        .order_by(sa.func.random()).limit(n)
+    ).all()
+    worker = db.session.scalar(sa.select(User.id).where(User.role == "worker").limit(1))
+    hazards, screenings, requests = [], [], []
+    for i, (vid, gid, rid, day) in enumerate(visits):
+        item, template = rng.choice(items)
+        screenings.append({"uuid": str(uuid.uuid4()), "visit_id": vid, "template_id": template})
+        status = rng.choice(("open", "rectified", "verified", "verified"))
+        fixed = day + timedelta(days=rng.randint(0, 20)) if status != "open" else None
+        hazards.append({
+            "visit_id": vid, "item_id": item, "template_id": template, "grid_id": gid,
+            "resident_id": rid, "severity": rng.choice(("S1", "S2", "S3", "S4")), "note": "",
+            "found_on": day, "due_on": day + timedelta(days=rng.choice((0, 3, 7, 30))),
+            "status": status, "rectified_on": fixed, "rectified_note": "",
+            "returned_comment": "",
+        })
+        if i % 5 == 0:
+            st = rng.choice(("received", "accepted", "replied", "closed"))
+            acc = day + timedelta(days=rng.randint(0, 10)) if st != "received" else None
+            requests.append({
+                "uuid": str(uuid.uuid4()), "resident_id": rid, "grid_id": gid,
+                "recorded_by_id": worker, "channel": "visit",
+                "category_code": f"R{rng.randint(1, 18):02d}", "summary": "bench",
+                "received_on": day, "track": rng.choice(("community", "formal")),
+                "status": st, "accepted_on": acc, "decision_reason": "",
+                "extension_reason": "", "reply_text": "",
+                "replied_on": acc + timedelta(days=5) if st in ("replied", "closed") else None,
+            })
+    for table, rows in ((Screening.__table__, screenings), (Hazard.__table__, hazards),
+                        (Request.__table__, requests)):
+        for start in range(0, len(rows), 10_000):
+            db.session.execute(table.insert(), rows[start:start + 10_000])
+    db.session.commit()
+    print(f"added {len(hazards):,} hazards and screenings, {len(requests):,} requests "
+          f"(today {today})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--user", default=None,
+                        help="township user (default: bench-township, else township1)")
+    parser.add_argument("--extras", type=int, default=0)
+    args = parser.parse_args()
+
+    app = create_app({"RATELIMIT_ENABLED": False})
+    with app.app_context():
+        names = [args.user] if args.user else ["bench-township", "township1"]
+        user = None
+        for name in names:
+            user = db.session.scalar(sa.select(User).where(User.username == name))
+            if user is not None:
+                break
+        if user is None:
+            sys.exit(f"no user {names}; run `flask demo load --large` first")
+        if args.extras:
+            add_extras(user, args.extras)
+        grids = sa.select(Grid.id).join(Community).where(Community.township_id == user.township_id)
+        sizes = {
+            model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model)
+                                              .where(model.grid_id.in_(grids)))
+            for model in (Resident, Visit, Hazard, Request)
+        }
+        from app.accounts.services import start_session
+
+        token = start_session(user)
+        db.session.commit()
+        community = db.session.scalar(sa.select(Community.id).where(
+            Community.township_id == user.township_id).order_by(Community.id).limit(1))
+        db.session.remove()
+
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = token
+        sess["_fresh"] = True
+    today = local_today()
+    year = f"from={today - timedelta(days=364)}&to={today}"
+    cases = [
+        ("dashboard, this month", "/tallies?period=month"),
+        ("dashboard, last 12 months", f"/tallies?{year}"),
+        ("dashboard, 12 months, one community", f"/tallies?{year}&community={community}"),
+        ("dashboard fragment (htmx), 12 months", f"/tallies?{year}"),
+        ("export.xlsx, 12 months", f"/tallies/export.xlsx?{year}"),
+        ("export.csv, 12 months", f"/tallies/export.csv?{year}"),
+    ]
+    engine = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
+    print(f"database: {engine}; user {user.username}; "
+          + ", ".join(f"{k.lower()}s {v:,}" for k, v in sizes.items()))
+    print(f"{'request':40} {'median ms':>10} {'p95 ms':>10} {'bytes':>10}")
+    for label, url in cases:
+        headers = {"HX-Request": "true"} if "htmx" in label else {}
+        timings, size = [], 0
+        for i in range(args.runs + 1):
+            started = time.perf_counter()
+            resp = client.get(url, headers=headers)
+            elapsed = (time.perf_counter() - started) * 1000
+            if resp.status_code != 200:
+                sys.exit(f"{url}: HTTP {resp.status_code}")
+            size = len(resp.data)
+            if i:  # the first run warms the caches
+                timings.append(elapsed)
+        print(f"{label:40} {statistics.median(timings):10.0f} {p95(timings):10.0f} {size:10,}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""The township office reads the tallies on a phone: charts drawn, presets swap the results."""
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import ChecklistItem, Hazard
+from app.timeutil import local_today
+from tests.browser.conftest import login
+from tests.conftest import PASSWORD
+
+CHARTS_DRAWN = """() => [...document.querySelectorAll('canvas[data-chart]')]
+    .filter(c => window.Chart && window.Chart.getChart(c)).length"""
+
+
+def _wait_for_charts(page, n=2):
+    # wait_for_function evaluates a string in the page, which our CSP forbids: poll instead.
+    for _ in range(100):
+        if page.evaluate(CHARTS_DRAWN) == n:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{n} charts were not drawn")
+
+
+def _hazards(world):
+    item = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == "F3"))
+    today = local_today()
+    for grid, days_ago, status in ((world.a1, 2, "open"), (world.b1, 20, "open"),
+                                   (world.b2, 40, "verified")):
+        found = today - timedelta(days=days_ago)
+        db.session.add(Hazard(item_id=item.id, template_id=item.template_id, grid_id=grid.id,
+                              severity="S1", found_on=found, due_on=found, status=status,
+                              rectified_on=found if status != "open" else None))
+    db.session.commit()
+
+
+def test_township_sees_charts_and_switches_period(page, world, shoot):
+    _hazards(world)
+    login(page, "township_1", PASSWORD)
+    assert "/tallies" in page.url
+    _wait_for_charts(page)
+    # Wide tables scroll in their own box; the page itself fits the phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(page, "tallies-this-month")
+    page.click("button[value=last_month]")
+    page.wait_for_url("**period=last_month**")
+    _wait_for_charts(page)
+    assert page.locator("button[value=last_month]").get_attribute("aria-pressed") == "true"
+    # Choosing a community redraws the page for its grids.
+    page.select_option("#community", label="Community B")
+    page.wait_for_url(re.compile(r"community=\d"))
+    _wait_for_charts(page)
+    assert "B1" in page.locator("#table-hazard_status").inner_text()
+    shoot(page, "tallies-community-b")
+    with page.expect_download() as info:
+        page.click("text=CSV")
+    assert info.value.suggested_filename.endswith(".csv")
+    assert page.js_errors == []

@@ -1,0 +1,241 @@
+"""Every tally equals a brute-force count over the raw rows (hypothesis, SQLite and PostgreSQL).
+
+Random visits, screenings, hazards and requests go in; the CSV export (which carries every
+tally the page shows) comes out and is compared cell by cell with counts made here in plain
+Python from the rows read back one by one.
+"""
+
+import statistics
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.enums import HAZARD_STATUSES, REQUEST_STATUSES, REQUEST_TRACKS, SEVERITIES, VISIT_PURPOSES
+from app.extensions import db
+from app.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    DailyLog,
+    Hazard,
+    Request,
+    RequestCategory,
+    Resident,
+    Screening,
+    Visit,
+)
+from app.requests.deadlines import current_clock
+from app.timeutil import local_today
+from tests.tallies.files import read_csv
+
+TODAY = local_today()
+CATEGORIES = ["R01", "R04", "R06", "R15"]
+DAY = st.integers(min_value=-70, max_value=5)
+
+visits = st.lists(st.tuples(st.integers(0, 3), DAY, st.sampled_from(VISIT_PURPOSES),
+                            st.lists(st.integers(0, 6), max_size=2, unique=True)), max_size=25)
+hazards = st.lists(st.tuples(
+    st.integers(0, 3), DAY, st.integers(-10, 20), st.sampled_from(HAZARD_STATUSES),
+    st.one_of(st.none(), st.integers(0, 30)), st.integers(0, 6), st.sampled_from(SEVERITIES),
+), max_size=25)
+requests = st.lists(st.tuples(
+    st.integers(0, 3), DAY, st.sampled_from(REQUEST_TRACKS), st.sampled_from(REQUEST_STATUSES),
+    st.one_of(st.none(), st.integers(0, 20)), st.one_of(st.none(), st.integers(0, 80)),
+    st.one_of(st.none(), st.integers(1, 30)), st.sampled_from(CATEGORIES),
+    st.one_of(st.none(), st.integers(0, 10)),
+), max_size=25)
+views = st.sampled_from([
+    ("township_user", None, None), ("township_user", "ca", None), ("township_user", None, "b2"),
+    ("secretary_a", None, None), ("secretary_b", None, "b1"),
+])
+periods = st.tuples(st.integers(-75, 5), st.integers(0, 80))
+
+
+@pytest.fixture
+def setting(world):
+    """A resident and a daily log per grid, kept across hypothesis examples."""
+    grids = [world.a1, world.a2, world.b1, world.b2]
+    residents = []
+    for g in grids:
+        r = Resident(grid_id=g.id, name="测试")
+        db.session.add(r)
+        residents.append(r)
+    log = DailyLog(worker_id=world.worker_a.id, community_id=world.ca.id, day=TODAY)
+    db.session.add(log)
+    db.session.commit()
+    templates = list(db.session.scalars(
+        sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id)))
+    items = {t.id: db.session.scalar(sa.select(ChecklistItem.id).where(
+        ChecklistItem.template_id == t.id).limit(1)) for t in templates}
+    return grids, residents, log, templates, items
+
+
+def _clear():
+    for model in (Hazard, Screening, Request, Visit):
+        db.session.execute(sa.delete(model))
+    db.session.commit()
+
+
+def _load(world, setting, vs, hs, rs):
+    grids, residents, log, templates, items = setting
+    for g, day, purpose, tpl_idx in vs:
+        v = Visit(uuid=str(uuid.uuid4()), worker_id=world.worker_a.id, grid_id=grids[g].id,
+                  resident_id=residents[g].id, daily_log_id=log.id,
+                  visited_on=TODAY + timedelta(days=day), purpose=purpose, outcome="done")
+        db.session.add(v)
+        db.session.flush()
+        for i in tpl_idx:
+            db.session.add(Screening(uuid=str(uuid.uuid4()), visit_id=v.id,
+                                     template_id=templates[i].id))
+    for g, day, due, status, rectified, tpl, sev in hs:
+        found = TODAY + timedelta(days=day)
+        t = templates[tpl]
+        db.session.add(Hazard(
+            item_id=items[t.id], template_id=t.id, grid_id=grids[g].id, severity=sev,
+            found_on=found, due_on=found + timedelta(days=due), status=status,
+            rectified_on=None if rectified is None else found + timedelta(days=rectified)))
+    for g, day, track, status, accept, reply, ext, cat, formal in rs:
+        received = TODAY + timedelta(days=day)
+        accepted = None if accept is None else received + timedelta(days=accept)
+        db.session.add(Request(
+            uuid=str(uuid.uuid4()), resident_id=residents[g].id, grid_id=grids[g].id,
+            recorded_by_id=world.worker_a.id, channel="visit", category_code=cat,
+            summary="x", received_on=received, track=track, status=status,
+            accepted_on=accepted, extension_days=ext,
+            formal_on=None if formal is None else received + timedelta(days=formal),
+            replied_on=None if reply is None or accepted is None
+            else accepted + timedelta(days=reply)))
+    db.session.commit()
+
+
+# ---- brute force: plain Python over every row, no SQL aggregates ------------------------
+
+def _median(values):
+    return "" if not values else str(float(statistics.median(values)))
+
+
+def _overdue(r) -> bool:
+    # The requests area's own Python rule, row by row; the tally counts the same in SQL.
+    clock = current_clock(r, TODAY)
+    return clock is not None and clock.overdue
+
+
+def _expected(world, view, start, end):
+    who, community, grid = view
+    user = getattr(world, who)
+    role = user.role
+    all_grids = [world.a1, world.a2, world.b1, world.b2]
+    if role == "secretary":
+        all_grids = [g for g in all_grids if g.community_id == user.community_id]
+    if community:
+        all_grids = [g for g in all_grids if g.community_id == getattr(world, community).id]
+    if grid:
+        all_grids = [getattr(world, grid)]
+    by_grid = bool(community or grid) or role == "secretary"
+    if by_grid:
+        places = [(g.name, {g.id}) for g in all_grids]
+    else:
+        places = [(c.name, {g.id for g in all_grids if g.community_id == c.id})
+                  for c in (world.ca, world.cb)]
+    ids = {g.id for g in all_grids}
+
+    def within(d):
+        return start <= d <= end
+
+    vs = [v for v in db.session.scalars(sa.select(Visit)) if v.grid_id in ids
+          and within(v.visited_on)]
+    visit_ids = {v.id for v in vs}
+    ss = [s for s in db.session.scalars(sa.select(Screening)) if s.visit_id in visit_ids]
+    hs = [h for h in db.session.scalars(sa.select(Hazard)) if h.grid_id in ids
+          and within(h.found_on)]
+    rs = [r for r in db.session.scalars(sa.select(Request)) if r.grid_id in ids
+          and within(r.received_on)]
+    templates = list(db.session.scalars(
+        sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id)))
+    codes = list(db.session.scalars(sa.select(RequestCategory.code).order_by(RequestCategory.code)))
+
+    exp = {}
+    purposes = Counter(v.purpose for v in vs)
+    exp["visits"] = [[str(purposes[p])] for p in VISIT_PURPOSES] + [[str(len(vs))]]
+    per_tpl = Counter(s.template_id for s in ss)
+    exp["screenings"] = [[str(per_tpl[t.id])] for t in templates] + [[str(len(ss))]]
+    found = []
+    for t in templates:
+        row = [sum(1 for h in hs if h.template_id == t.id and h.severity == s) for s in SEVERITIES]
+        found.append([*map(str, row), str(sum(row))])
+    sev_totals = [sum(1 for h in hs if h.severity == s) for s in SEVERITIES]
+    exp["hazards_found"] = found + [[*map(str, sev_totals), str(len(hs))]]
+
+    def hazard_row(group):
+        rect = [h for h in group if h.status in ("rectified", "verified")]
+        return [str(len(group)), str(len(rect)),
+                str(sum(h.status == "verified" for h in group)),
+                str(sum(h.status == "open" for h in group)),
+                str(sum(h.status == "open" and h.due_on < TODAY for h in group)),
+                _median([(h.rectified_on - h.found_on).days for h in rect if h.rectified_on])]
+
+    exp["hazard_status"] = [hazard_row([h for h in hs if h.grid_id in g]) for _n, g in places]
+    exp["hazard_status"].append(hazard_row(hs))
+    weeks, week = [], start - timedelta(days=start.weekday())
+    while week <= end:
+        in_week = [h for h in hs if week <= h.found_on < week + timedelta(days=7)]
+        row = [sum(1 for h in in_week if h.template_id == t.id) for t in templates]
+        weeks.append([*map(str, row), str(len(in_week))])
+        week += timedelta(days=7)
+    exp["hazards_weekly"] = weeks
+
+    def request_row(group):
+        return [str(len(group)),
+                str(sum(r.accepted_on is not None
+                        and r.status not in ("not_accepted", "redirected") for r in group)),
+                str(sum(r.replied_on is not None for r in group)),
+                str(sum(_overdue(r) for r in group))]
+
+    exp["requests"] = [request_row([r for r in rs if r.grid_id in g]) for _n, g in places]
+    exp["requests"].append(request_row(rs))
+    suppress = role == "township" and by_grid
+    cats = []
+    for code in codes:
+        cells = [sum(1 for r in rs if r.category_code == code and r.grid_id in g)
+                 for _n, g in places]
+        if suppress:
+            cats.append(["<3" if 0 < n < 3 else str(n) for n in cells])
+        else:
+            cats.append([*map(str, cells), str(sum(cells))])
+    exp["request_categories"] = cats
+    return exp, [name for name, _g in places]
+
+
+ORDER = ["visits", "screenings", "hazards_found", "hazard_status", "hazards_weekly",
+         "requests", "request_categories"]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(vs=visits, hs=hazards, rs=requests, view=views, period=periods)
+def test_every_tally_equals_a_brute_force_count(client, world, login_as, setting, vs, hs, rs,
+                                                view, period):
+    _clear()
+    _load(world, setting, vs, hs, rs)
+    start = TODAY + timedelta(days=period[0])
+    end = start + timedelta(days=period[1])
+    role, community, grid = view
+    login_as(getattr(world, role))
+    query = f"from={start}&to={end}"
+    if community:
+        query += f"&community={getattr(world, community).id}"
+    if grid:
+        query += f"&grid={getattr(world, grid).id}"
+    resp = client.get(f"/tallies/export.csv?{query}")
+    assert resp.status_code == 200
+    _cover, sections = read_csv(resp.data)
+    expected, place_names = _expected(world, view, start, end)
+    for key, section in zip(ORDER, sections, strict=True):
+        got = [row[1:] for row in section.rows]
+        assert got == expected[key], key
+    assert [r[0] for r in sections[3].rows[:-1]] == place_names
+    assert [r[0] for r in sections[5].rows[:-1]] == place_names
