@@ -248,6 +248,7 @@ def test_no_file_chosen_says_so(client, login_as, world, visit):
 
 
 def test_broken_client_uuid_is_refused(client, login_as, world, visit):
+    world.worker_a.locale = "en"
     login_as(world.worker_a)
     resp = upload(client, "visit", visit.id, _files((encoded("JPEG"), "a.jpg")),
                   client_uuid="not-a-uuid")

@@ -13,6 +13,16 @@ from app.requests import services
 from app.requests.services import TransitionRefused
 from app.timeutil import local_today
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(app):
+    """Service refusals are compared with their English wording (the source text)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
 TODAY = local_today()
 
 
