@@ -1,6 +1,7 @@
 """Words for the coded values people see: one table, translated through the catalogue."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 LABELS = {
     "role": {
@@ -12,7 +13,8 @@ LABELS = {
     },
     "answer": {"ok": _l("OK"), "hazard": _l("Hazard"), "na": _l("N/A")},
     "hazard_status": {
-        "open": _l("Open"), "rectified": _l("Rectified"), "verified": _l("Verified"),
+        "open": lazy_pgettext("hazard", "Open"), "rectified": _l("Rectified"),
+        "verified": _l("Verified"),
     },
     "daylog_status": {
         "open": _l("Not submitted"), "submitted": _l("Submitted"), "approved": _l("Approved"),
@@ -45,7 +47,10 @@ LABELS = {
         "safety_environment": _l("Safety and environment"),
     },
     "level": {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")},
-    "risk_status": {"open": _l("Open"), "mitigated": _l("Mitigated"), "closed": _l("Closed")},
+    "risk_status": {
+        "open": lazy_pgettext("risk factor", "Open"), "mitigated": _l("Mitigated"),
+        "closed": lazy_pgettext("risk factor", "Closed"),
+    },
     "finding": {
         "met": _l("Met"), "partly_met": _l("Partly met"), "not_met": _l("Not met"),
         "": _l("Not assessed"),
@@ -57,7 +62,8 @@ LABELS = {
     "track": {"community": _l("Community track"), "formal": _l("Formal letters-and-visits track")},
     "request_status": {
         "received": _l("Received"), "accepted": _l("Accepted"), "not_accepted": _l("Not accepted"),
-        "redirected": _l("Redirected"), "replied": _l("Replied"), "closed": _l("Closed"),
+        "redirected": _l("Redirected"), "replied": _l("Replied"),
+        "closed": lazy_pgettext("request", "Closed"),
     },
     "redirect_channel": {
         "court": _l("Court"), "arbitration": _l("Arbitration"),
@@ -77,6 +83,46 @@ LABELS = {
         "not_accepted": _l("Not accepted"), "redirected": _l("Redirected to a legal channel"),
         "extended": _l("Reply period extended"), "replied": _l("Reply given"),
         "followed_up": _l("Follow-up visit"),
+    },
+    # Every action code app code passes to audit record()/record_later(); request steps are
+    # request_<event kind>.
+    "audit_action": {
+        "login": _l("Signed in"), "logout": _l("Signed out"), "login_failed": _l("Sign-in failed"),
+        "login_refused": _l("Sign-in refused (account switched off)"),
+        "access_denied": _l("Access refused (out of scope)"), "user_created": _l("User created"),
+        "user_activated": _l("User activated"), "user_deactivated": _l("User deactivated"),
+        "user_scope_changed": _l("User role or area changed"),
+        "password_changed": _l("Password changed"), "resident_created": _l("Resident added"),
+        "resident_updated": _l("Resident edited"), "resident_archived": _l("Resident archived"),
+        "resident_viewed": _l("Resident record viewed"),
+        "resident_erased": _l("Resident's personal data erased"),
+        "visit_created": _l("Visit logged"), "visit_updated": _l("Visit edited"),
+        "visit_deleted": _l("Visit deleted"), "screening_started": _l("Screening started"),
+        "screening_finished": _l("Screening finished"),
+        "answer_saved": _l("Checklist answer saved"),
+        "answer_changed": _l("Checklist answer changed"), "hazard_opened": _l("Hazard recorded"),
+        "hazard_updated": _l("Hazard edited"), "hazard_withdrawn": _l("Hazard withdrawn"),
+        "hazard_rectified": _l("Hazard marked rectified"),
+        "hazard_verified": _l("Hazard rectification verified"),
+        "hazard_sent_back": _l("Hazard rectification sent back"), "photo_added": _l("Photo added"),
+        "photo_deleted": _l("Photo deleted"), "daylog_submitted": _l("Work log submitted"),
+        "daylog_approved": _l("Work log approved"), "daylog_returned": _l("Work log returned"),
+        "daylog_reopened": _l("Work log reopened"), "project_created": _l("Project added"),
+        "project_updated": _l("Project edited"), "risk_factor_added": _l("Risk factor added"),
+        "risk_factor_updated": _l("Risk factor edited"),
+        "assessment_saved": _l("Risk assessment saved"),
+        "decision_recorded": _l("Decision recorded"),
+        "concern_recorded": _l("Residents' concern recorded"),
+        "request_registered": _l("Request registered"),
+        "request_moved_to_formal": _l("Request moved to the formal track"),
+        "request_acknowledged": _l("Request acknowledged"),
+        "request_accepted": _l("Request accepted"),
+        "request_not_accepted": _l("Request not accepted"),
+        "request_redirected": _l("Request redirected to a legal channel"),
+        "request_extended": _l("Request reply period extended"),
+        "request_replied": _l("Request replied to"),
+        "request_followed_up": _l("Request follow-up visit"), "export": _l("Tallies exported"),
+        "demo_loaded": _l("Demo data loaded"), "demo_cleared": _l("Demo data cleared"),
     },
 }
 

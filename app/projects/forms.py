@@ -1,6 +1,7 @@
 """Forms for projects, their risk register, assessment and decision."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
@@ -40,7 +41,8 @@ class ScaleField(SelectField):
 
 
 class ProjectForm(BaseForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(lazy_pgettext("project", "Name"),
+                       validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind of works"))
     location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
     contractor = StringField(_l("Contractor"), validators=[Optional(), Length(max=200)])

@@ -1,6 +1,7 @@
 """Forms for registering a request and for each step on its way to an answer."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -97,5 +98,6 @@ class FilterForm(BaseForm):
         self.due.choices = [
             ("", _l("Any time")), ("soon", _l("Due within 5 days")), ("overdue", _l("Overdue")),
         ]
-        self.status.choices = [("", _l("All")), ("open", _l("Open"))] + choices(
-            "request_status", REQUEST_STATUSES)
+        self.status.choices = [
+            ("", _l("All")), ("open", lazy_pgettext("request", "Open")),
+        ] + choices("request_status", REQUEST_STATUSES)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from ..i18n import localized
@@ -25,7 +26,7 @@ def _event_date(req: Request, kind: str):
 
 
 def _about(req: Request) -> dict:
-    return {"received": req.received_on.isoformat(), "category": localized(req.category)}
+    return {"received": _long(req.received_on), "category": localized(req.category)}
 
 
 def notices(req: Request) -> list[Notice]:
@@ -36,8 +37,8 @@ def notices(req: Request) -> list[Notice]:
     if req.status == "not_accepted":
         out.append(Notice("not_accepted", _("Notice: request not accepted"), [
             _("Your request received on %(received)s (%(category)s) was not accepted as a "
-              "letters-and-visits matter on %(date)s.", date=_iso(_event_date(req, "not_accepted")),
-              **_about(req)),
+              "letters-and-visits matter on %(date)s.",
+              date=_long(_event_date(req, "not_accepted")), **_about(req)),
             _("Reason: %(reason)s", reason=req.decision_reason),
         ]))
     elif req.status == "redirected":
@@ -45,7 +46,7 @@ def notices(req: Request) -> list[Notice]:
             _("Your request received on %(received)s (%(category)s) concerns a matter that is "
               "decided through %(channel)s, not through letters and visits (decided on "
               "%(date)s).", channel=label("redirect_channel", req.redirect_channel),
-              date=_iso(_event_date(req, "redirected")), **_about(req)),
+              date=_long(_event_date(req, "redirected")), **_about(req)),
             _("Reason: %(reason)s", reason=req.decision_reason),
             str(REDIRECT_LIMITS.get(req.redirect_channel, "")),
             _("That time limit runs on its own; apply there in time."),
@@ -53,15 +54,15 @@ def notices(req: Request) -> list[Notice]:
     elif req.status == "accepted":
         out.append(Notice("acceptance", _("Notice of acceptance"), [
             _("Your request received on %(received)s (%(category)s) was accepted as a "
-              "letters-and-visits matter on %(date)s.", date=req.accepted_on.isoformat(),
+              "letters-and-visits matter on %(date)s.", date=_long(req.accepted_on),
               **_about(req)),
             _("You will receive a written reply by %(due)s.",
-              due=_iso(reply_due_on(req))),
+              due=_long(reply_due_on(req))),
         ]))
         if req.extension_days:
             out.append(Notice("extension", _("Notice of extension"), [
                 _("The time for replying was extended by %(days)s days, to %(due)s.",
-                  days=req.extension_days, due=_iso(reply_due_on(req))),
+                  days=req.extension_days, due=_long(reply_due_on(req))),
                 _("Reason: %(reason)s", reason=req.extension_reason),
             ]))
     right = review_right(req)
@@ -70,13 +71,14 @@ def notices(req: Request) -> list[Notice]:
             _("If you are not satisfied with the written reply of %(date)s, you may ask the "
               "body one level above for a review within %(days)s days of receiving it, that is "
               "by %(until)s. The review is answered within %(days)s days.",
-              date=right.from_date.isoformat(), days=right.answer_days,
-              until=right.until.isoformat()),
+              date=_long(right.from_date), days=right.answer_days,
+              until=_long(right.until)),
             _("If you are not satisfied with the review, you may ask for a re-review within "
               "30 days of receiving its answer."),
         ]))
     return out
 
 
-def _iso(value) -> str:
-    return value.isoformat() if value else ""
+def _long(value) -> str:
+    """A date as the resident reads it in a letter: 2026年11月17日 / November 17, 2026."""
+    return format_date(value, "long") if value else ""

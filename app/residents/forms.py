@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -13,7 +14,7 @@ class CheckboxListField(SelectMultipleField):
 
 
 class ResidentForm(IdempotentForm):
-    name = StringField(_l("Name"), filters=[stripped],
+    name = StringField(lazy_pgettext("resident", "Name"), filters=[stripped],
                        validators=[DataRequired(), Length(max=50)])
     grid_id = SelectField(_l("Grid"), coerce=int, validators=[DataRequired()])
     building = StringField(_l("Building"), filters=[stripped], validators=[Length(max=20)])

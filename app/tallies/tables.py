@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from ..enums import SEVERITIES, VISIT_PURPOSES
 from ..i18n import localized
@@ -116,7 +117,7 @@ def hazard_status_table(f: Filters, today: date) -> Table:
               _("Hazards found in the period and where they stand today"),
               [Column(_("Community") if not f.by_grid else _("Grid"), "text"),
                Column(_("Found")), Column(_("Rectified")), Column(_("Verified")),
-               Column(_("Open")), Column(_("Overdue")),
+               Column(pgettext("hazard", "Open")), Column(_("Overdue")),
                Column(_("Median days to rectify"), "decimal")],
               note=_("Rectified includes verified. Overdue: open and past its due date today."))
     all_days: Counter = Counter()

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from app.extensions import db
 from app.models import Request, RequestEvent
@@ -301,14 +302,19 @@ def test_formal_notices_and_review_right_are_shown(client, world, login_as, make
     login_as(world.secretary_a)
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert 'id="notice-acceptance"' in page
-    due = (TODAY - timedelta(days=20) + timedelta(days=60)).isoformat()
-    assert f"You will receive a written reply by {due}." in page
+    due = TODAY - timedelta(days=20) + timedelta(days=60)
+    # Notices spell dates out in the page's language, like the rest of the page.
+    assert f"You will receive a written reply by {format_date(due, 'long', locale='en')}." in page
+    assert due.isoformat() not in page.split('id="notice-acceptance"')[1]
+    zh = client.get(f"/requests/{req.id}?lang=zh").text
+    assert f"{due.year}年{due.month}月{due.day}日" in zh.split('id="notice-acceptance"')[1]
+    page = client.get(f"/requests/{req.id}?lang=en").text
     assert "Your right to ask for a review" not in page
     client.post(f"/requests/{req.id}/reply", data={"reply-on": iso(0), "reply-text": "Done."})
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert 'id="notice-review"' in page
     assert 'id="notice-acceptance"' not in page  # the promise of a reply is kept
-    assert f"by {(TODAY + timedelta(days=30)).isoformat()}" in page
+    assert f"by {format_date(TODAY + timedelta(days=30), 'long', locale='en')}" in page
 
 
 def test_redirect_notice_names_the_channel_and_its_time_limit(client, world, login_as,
