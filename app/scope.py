@@ -68,6 +68,16 @@ def tally_grid_ids(user: User) -> sa.Select:
     return personal_grid_ids(user)
 
 
+def countable_requests(user: User) -> sa.ColumnElement:
+    """Requests a user may count: those of their tally grids; complaints about officials
+    (restricted categories) only by the secretary, who alone may see them (Art. 30)."""
+    rule = Request.grid_id.in_(tally_grid_ids(user))
+    if user.role != "secretary":
+        restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
+        rule = sa.and_(rule, Request.category_code.not_in(restricted))
+    return rule
+
+
 def _in_grids(column) -> Callable[[User], sa.ColumnElement]:
     return lambda user: column.in_(personal_grid_ids(user))
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Community, Grid, RequestCategory, User
-from ..scope import rule, select_for, tally_grid_ids
+from ..scope import countable_requests, rule, select_for, tally_grid_ids
 from ..timeutil import local_today
 from .deadlines import OPEN_STATUSES, Clock, current_clock, due_on_sql, rules
 from .models import Request
@@ -98,10 +98,7 @@ def open_counts(user: User) -> dict[str, int]:
 
 
 def _township_requests(user: User) -> sa.ColumnElement:
-    # Complaints about officials are counted nowhere outside the secretary's scope (Art. 30).
-    restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
-    return sa.and_(Request.grid_id.in_(tally_grid_ids(user)),
-                   Request.category_code.not_in(restricted))
+    return countable_requests(user)
 
 
 def small_cell(n: int) -> str:

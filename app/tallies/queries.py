@@ -28,7 +28,7 @@ from ..models import (
     Visit,
 )
 from ..requests.deadlines import due_on_sql
-from ..scope import tally_grid_ids
+from ..scope import countable_requests, tally_grid_ids
 
 TALLY_ROLES = ("township", "secretary")
 
@@ -72,6 +72,9 @@ class Filters:
     suppress: bool  # township views hide small grid-level request counts
     community_id: int | None = None
     grid_id: int | None = None
+    # Which requests count (scope.countable_requests): never complaints about officials
+    # outside the secretary's view.
+    request_rule: sa.ColumnElement = sa.true()
     grid_ids: list[int] = field(init=False)
 
     def __post_init__(self):
@@ -130,6 +133,7 @@ def filters_for(user: User, scope: Scope, start: date, end: date,
         by_grid=bool(community_id or grid_id) or user.role == "secretary",
         suppress=user.role == "township",
         community_id=community_id, grid_id=grid_id,
+        request_rule=countable_requests(user),
     )
 
 
@@ -234,7 +238,8 @@ def request_states_by_grid(f: Filters, today: date) -> dict[int, dict[str, int]]
             _count_if(Request.replied_on.is_not(None)),
             _count_if(request_overdue(today)),
         )
-        .where(Request.grid_id.in_(f.grid_ids), Request.received_on.between(f.start, f.end))
+        .where(Request.grid_id.in_(f.grid_ids), Request.received_on.between(f.start, f.end),
+               f.request_rule)
         .group_by(Request.grid_id)
     ).all()
     return {r[0]: dict(zip(REQUEST_STATES, (int(n) for n in r[1:]), strict=True)) for r in rows}
@@ -244,7 +249,8 @@ def requests_by_category(f: Filters) -> Counter:
     """Requests received in the period, by (category code, grid id)."""
     rows = db.session.execute(
         sa.select(Request.category_code, Request.grid_id, sa.func.count())
-        .where(Request.grid_id.in_(f.grid_ids), Request.received_on.between(f.start, f.end))
+        .where(Request.grid_id.in_(f.grid_ids), Request.received_on.between(f.start, f.end),
+               f.request_rule)
         .group_by(Request.category_code, Request.grid_id)
     ).all()
     return Counter({(c, g): n for c, g, n in rows})

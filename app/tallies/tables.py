@@ -171,7 +171,8 @@ def request_status_table(f: Filters, today: date) -> Table:
                 cells[k] += v
         for k in q.REQUEST_STATES:
             sums[k] += cells[k]
-        t.rows.append([name, *cells.values()])
+        shown = [suppress(v) for v in cells.values()] if f.suppress and f.by_grid else cells.values()
+        t.rows.append([name, *shown])
     t.total = [_("Total"), *sums.values()]
     return t
 

@@ -195,9 +195,15 @@ def _expected(world, view, start, end):
                 str(sum(r.replied_on is not None for r in group)),
                 str(sum(_overdue(r) for r in group))]
 
-    exp["requests"] = [request_row([r for r in rs if r.grid_id in g]) for _n, g in places]
-    exp["requests"].append(request_row(rs))
+    # Complaints about officials (R15) are counted only by the secretary.
+    rs = [r for r in rs if role == "secretary" or r.category_code != "R15"]
     suppress = role == "township" and by_grid
+
+    def small(row):
+        return ["<3" if suppress and cell in ("1", "2") else cell for cell in row]
+
+    exp["requests"] = [small(request_row([r for r in rs if r.grid_id in g])) for _n, g in places]
+    exp["requests"].append(request_row(rs))
     cats = []
     for code in codes:
         cells = [sum(1 for r in rs if r.category_code == code and r.grid_id in g)
