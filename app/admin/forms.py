@@ -35,6 +35,7 @@ class UserForm(BaseForm):
         self.township_id.choices = [(0, "—")] + [(t.id, t.name) for t in townships]
         self.community_id.choices = [(0, "—")] + [(c.id, c.name) for c in communities]
         self.grid_ids.choices = [(g.id, f"{g.community.name} · {g.name}") for g in grids]
+        self._community_of = {g.id: g.community_id for g in grids}
         self.creating = creating
         if creating:
             self.password.validators = [DataRequired(), Length(min=10, max=256)]
@@ -45,6 +46,10 @@ class UserForm(BaseForm):
         role = self.role.data
         if role == "worker" and not self.grid_ids.data:
             self.grid_ids.errors.append(_l("A grid worker needs at least one grid."))
+            ok = False
+        elif role == "worker" and len({self._community_of.get(g) for g in self.grid_ids.data}) > 1:
+            # A worker's day is reviewed by one community's secretary.
+            self.grid_ids.errors.append(_l("A grid worker's grids must be in one community."))
             ok = False
         if role == "secretary" and not self.community_id.data:
             self.community_id.errors.append(_l("A secretary needs a community."))

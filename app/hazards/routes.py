@@ -136,7 +136,8 @@ def verify(hazard_id: int):
     hazard = get_or_404(Hazard, hazard_id)
     form = VerifyForm()
     if not form.validate_on_submit():
-        return _respond(hazard, "")
+        # The form is one button: its only failure is an expired token, said on the card.
+        return _respond(hazard, "", refusal=" ".join(form.all_form_errors) or None)
     try:
         services.verify(hazard, current_user)
     except HazardRefused as exc:

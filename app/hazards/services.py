@@ -3,12 +3,14 @@
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import abort
 from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..enums import SEVERITY_DAYS
 from ..extensions import db
 from ..models import Answer, Hazard, Photo, User, Visit
+from ..review.locks import ensure_editable
 from ..timeutil import local_today, utcnow
 
 
@@ -42,7 +44,15 @@ def withdraw(hazard: Hazard) -> None:
 
 
 def update_details(hazard: Hazard, note: str, severity: str, due_on: date | None) -> None:
-    """Record what the worker saw: the note, the severity and the deadline."""
+    """Record what the worker saw: the note, the severity and the deadline.
+
+    Only while the hazard is open and its day not approved: a rectified or verified
+    hazard's severity and deadline are what it was judged by.
+    """
+    if hazard.visit is not None:
+        ensure_editable(hazard.visit.daily_log)
+    if hazard.status != "open":
+        abort(409, description="hazard no longer open")
     item = hazard.item
     hazard.note = note
     if severity != hazard.severity and due_on is None:

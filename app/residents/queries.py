@@ -75,7 +75,7 @@ def timeline(user, resident: Resident) -> Page:
     ).all()
     has_next = len(rows) > TIMELINE_PAGE
     rows = rows[:TIMELINE_PAGE]
-    objects = _load_entries(rows)
+    objects = _load_entries(user, rows)
     items = [(kind, objects[(kind, ident)]) for kind, ident, _at in rows
              if (kind, ident) in objects]
     from flask import url_for
@@ -85,7 +85,7 @@ def timeline(user, resident: Resident) -> Page:
     return Page(items=items, number=number, has_next=has_next, next_url=next_url)
 
 
-def _load_entries(rows) -> dict:
+def _load_entries(user, rows) -> dict:
     """Fetch the timeline's records by kind, a query per kind (never per row)."""
     ids: dict[str, list[int]] = {}
     for kind, ident, _at in rows:
@@ -102,21 +102,22 @@ def _load_entries(rows) -> dict:
     for kind, (model, options) in loaders.items():
         if ids.get(kind):
             for obj in db.session.scalars(
-                sa.select(model).where(model.id.in_(ids[kind])).options(*options)
+                select_for(model, user).where(model.id.in_(ids[kind])).options(*options)
             ):
                 found[(kind, obj.id)] = obj
-    photos = photos_by_owner(visit_ids=ids.get("visit", []), hazard_ids=ids.get("hazard", []))
+    photos = photos_by_owner(user, visit_ids=ids.get("visit", []),
+                             hazard_ids=ids.get("hazard", []))
     for key, obj in found.items():
         obj.timeline_photos = photos.get(key, [])
     return found
 
 
-def photos_by_owner(visit_ids=(), hazard_ids=()) -> dict:
+def photos_by_owner(user, visit_ids=(), hazard_ids=()) -> dict:
     """Photos of the given visits and hazards, keyed by ('visit'|'hazard', id)."""
     result: dict = {}
     if not visit_ids and not hazard_ids:
         return result
-    stmt = sa.select(Photo).where(sa.or_(
+    stmt = select_for(Photo, user).where(sa.or_(
         Photo.visit_id.in_(list(visit_ids)), Photo.hazard_id.in_(list(hazard_ids))
     )).order_by(Photo.id)
     for p in db.session.scalars(stmt):

@@ -11,14 +11,13 @@ from ..db import commit
 from ..forms import keeps_input_on_csrf_error
 from ..htmx import render
 from ..i18n import localized
+from ..idempotency import PayloadMismatch
 from ..models import Resident
 from ..pagination import paginate
 from ..scope import get_or_404
 from . import bp, queries
 from .forms import ArchiveForm, ResidentForm, SearchForm
-from .services import (
-    archive_resident, create_resident, existing_by_uuid, update_resident, valid_uuid,
-)
+from .services import archive_resident, create_resident, update_resident, valid_uuid
 
 
 def _field_roles():
@@ -75,11 +74,14 @@ def new():
     _field_roles()
     form = _resident_form()
     if form.validate_on_submit():
-        client_uuid = valid_uuid(form.client_uuid.data)
-        resident = existing_by_uuid(Resident, client_uuid)
-        if resident is None:
-            resident = create_resident(_form_data(form), client_uuid)
-            commit()
+        try:
+            resident, _created = create_resident(_form_data(form),
+                                                 valid_uuid(form.client_uuid.data))
+        except PayloadMismatch:
+            form.form_errors.append(_("This form was already sent with other content. "
+                                      "Reload the page to add another resident."))
+            return render("residents/form.html", form=form, resident=None)
+        commit()
         get_or_404(Resident, resident.id)
         flash(_("Resident added."), "success")
         return redirect(url_for("residents.show", resident_id=resident.id), code=303)
@@ -111,6 +113,7 @@ def _show_context(resident: Resident) -> dict:
 def timeline(resident_id: int):
     """More of the timeline (the 'More' link), as a page or as rows for htmx."""
     resident = get_or_404(Resident, resident_id)
+    record_later("resident_viewed", "resident", resident.id)
     return render("residents/show.html", "residents/_timeline.html", **_show_context(resident))
 
 

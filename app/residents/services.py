@@ -6,17 +6,11 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..extensions import db
+from ..idempotency import create_once
 from ..models import CareReason, Resident
 from ..timeutil import utcnow
 
 FIELDS = ("name", "grid_id", "building", "unit", "room", "phone", "household_size", "notes")
-
-
-def existing_by_uuid(model, client_uuid: str | None):
-    """The record a previous POST with this client UUID created, if any."""
-    if not client_uuid:
-        return None
-    return db.session.scalar(sa.select(model).where(model.uuid == client_uuid))
 
 
 def valid_uuid(value: str | None) -> str:
@@ -38,14 +32,19 @@ def _apply(resident: Resident, data: dict) -> None:
     )
 
 
-def create_resident(data: dict, client_uuid: str) -> Resident:
-    """Add a resident to a grid's caseload, with the stated reasons."""
-    resident = Resident(uuid=client_uuid)
-    _apply(resident, data)
-    db.session.add(resident)
-    db.session.flush()
-    record("resident_created", "resident", resident.id, {"grid": resident.grid_id})
-    return resident
+def create_resident(data: dict, client_uuid: str) -> tuple[Resident, bool]:
+    """Add a resident to a grid's caseload, with the stated reasons, once per client UUID."""
+    def create() -> Resident:
+        resident = Resident(uuid=client_uuid)
+        _apply(resident, data)
+        db.session.add(resident)
+        db.session.flush()
+        record("resident_created", "resident", resident.id, {"grid": resident.grid_id})
+        return resident
+
+    # A retried form is the same resident whatever was retyped; the grid must match.
+    return create_once(Resident, client_uuid, create,
+                       lambda existing: existing.grid_id == data.get("grid_id"))
 
 
 def update_resident(resident: Resident, data: dict) -> None:

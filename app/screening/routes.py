@@ -104,6 +104,9 @@ def answer(screening_id: int, item_id: int):
     item = _item(screening, item_id)
     form = AnswerForm()
     if not form.validate_on_submit():
+        if not wants_fragment():
+            flash(_("Not saved: tap the answer again."), "error")
+            return redirect(url_for("screening.show", screening_id=screening.id), code=303)
         resp = _item_response(screening, item)
         return toast(resp, _("Not saved: tap the answer again."), "error")
     services.answer(screening, item, form.value.data)
@@ -129,10 +132,11 @@ def hazard(screening_id: int, item_id: int):
     hz = answer.hazard
     form = HazardForm(found_on=hz.found_on)
     if not form.validate_on_submit():
+        if not wants_fragment():
+            ctx = _page_context(screening)
+            ctx["hazard_forms"][item.id] = form
+            return render("screening/show.html", **ctx)
         return _item_response(screening, item, hazard_form=form)
-    from ..review.locks import ensure_editable
-
-    ensure_editable(screening.visit.daily_log)
     hazards.update_details(hz, form.note.data, form.severity.data, form.due_on.data)
     commit()
     if not wants_fragment():

@@ -37,7 +37,8 @@ def today_context(user) -> dict:
     hazards = db.session.scalars(
         select_for(Hazard, user)
         .where(Hazard.status == "open", Hazard.due_on <= today + timedelta(days=3))
-        .options(selectinload(Hazard.resident), selectinload(Hazard.item))
+        .options(selectinload(Hazard.resident), selectinload(Hazard.item),
+                 selectinload(Hazard.project))
         .order_by(Hazard.due_on, Hazard.severity)
         .limit(30)
     ).all()

@@ -33,7 +33,10 @@ class Visit(db.Model):
     resident = relationship("Resident")
     project = relationship("Project")
     daily_log = relationship("DailyLog")
-    screenings = relationship("Screening", back_populates="visit", order_by="Screening.id")
+    # Deleting a visit deletes its screenings, answers and photos in the database
+    # (ON DELETE CASCADE); the ORM must not try to orphan them first (NOT NULL visit_id).
+    screenings = relationship("Screening", back_populates="visit", order_by="Screening.id",
+                              passive_deletes="all")
 
     __table_args__ = (
         sa.CheckConstraint(

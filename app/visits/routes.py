@@ -54,7 +54,7 @@ def _form(resident, project, **kw) -> VisitForm:
 
 
 def _worker_only():
-    if current_user.role != "worker":
+    if current_user.role != "worker" or not current_user.grids:
         abort(404)
 
 

@@ -84,3 +84,13 @@ def test_cli_creates_a_user(runner, world):
     bad = runner.invoke(args=["users", "create", "cli.w", "--role", "worker"],
                         input="a long cli password\na long cli password\n")
     assert bad.exit_code != 0
+
+
+def test_a_workers_grids_must_be_in_one_community(client, world, login_as):
+    login_as(world.admin)
+    r = client.post("/admin/users/new", data={
+        "username": "two.places", "display_name": "x", "role": "worker", "township_id": 0,
+        "community_id": 0, "grid_ids": [world.a1.id, world.b1.id],
+        "password": "long enough password", "active": "y"})
+    assert r.status_code == 200
+    assert db.session.scalar(sa.select(User.id).where(User.username == "two.places")) is None

@@ -133,3 +133,16 @@ def test_project_screening_puts_hazard_on_the_project(client, world, login_as, m
     item = s.template.items[0]
     client.post(f"/screening/{s.id}/items/{item.id}", data={"value": "hazard"})
     assert db.session.scalar(sa.select(Hazard.project_id)) == project.id
+
+
+def test_a_rectified_hazard_keeps_its_severity_and_deadline(client, screening):
+    item = _item("F1")
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    hz = db.session.scalar(sa.select(Hazard))
+    hz.status = "rectified"
+    db.session.commit()
+    resp = client.post(f"/screening/{screening.id}/items/{item.id}/hazard",
+                       data={"note": "changed later", "severity": "S4", "due_on": ""})
+    assert resp.status_code == 409
+    db.session.refresh(hz)
+    assert hz.severity == "S2" and hz.note != "changed later"
