@@ -108,6 +108,18 @@ def _register_request_hooks(app: Flask) -> None:
         set_write_intent(request.method not in SAFE_METHODS or "lang" in request.args)
 
     @app.before_request
+    def _refuse_nul_bytes():
+        # No keyboard types U+0000, and PostgreSQL cannot store it in text: a 400 here
+        # instead of a 500 from the database on a search, a form or an audit row.
+        values = [request.path, *(v for _k, vs in request.args.lists() for v in vs)]
+        if request.method not in SAFE_METHODS:
+            values.extend(v for _k, vs in request.form.lists() for v in vs)
+        if any("\x00" in v for v in values):
+            from flask import abort
+
+            abort(400)
+
+    @app.before_request
     def _keep_language_choice():
         from .i18n import remember_lang
 

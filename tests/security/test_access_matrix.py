@@ -1,0 +1,193 @@
+"""Every route that takes a record id, for every role: out of scope is a logged 404.
+
+The routes come from app.url_map, so a new route is covered the day it is added (and the
+test fails until its id argument is known here). Who may see what is written out below
+from DESIGN.md, independently of app/scope.py, so that a wrong scope rule fails too.
+"""
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent
+from tests.security.conftest import ROLE_USERS, RecordSet, url_args
+
+# The record a route is about, by the first of its arguments found here.
+SUBJECT_ARGS = ("factor_id", "project_id", "item_id", "screening_id", "photo_id", "hazard_id",
+                "request_id", "log_id", "daily_log_id", "worker_id", "visit_id", "resident_id", "user_id")
+SUBJECT = {
+    "resident_id": "personal", "visit_id": "personal", "hazard_id": "personal",
+    "photo_id": "personal", "request_id": "personal", "screening_id": "personal",
+    "item_id": "personal", "log_id": "log", "daily_log_id": "log", "worker_id": "log", "project_id": "project",
+    "factor_id": "project", "user_id": "user",
+}
+# Routes only some of those who may read the record may use, and who they are.
+OWN_WORKER = {"visits.edit", "visits.delete", "screening.answer", "screening.hazard",
+              "screening.finish", "review.submit_day"}
+SECRETARY = {"projects.edit", "projects.factor_new", "projects.factor_edit",
+             "projects.factor_create", "projects.factor_update", "projects.assessment",
+             "projects.decision", "review.approve", "review.return_day", "review.reopen",
+             "hazards.verify", "hazards.send_back"}
+FIELD = {"residents.edit", "residents.archive", "hazards.rectify", "requests.step"}
+ADMIN = {"admin.user_edit"}
+
+
+def may_read(user, kind: str, records: RecordSet) -> bool:
+    """DESIGN.md's table: who may see a record of this kind in this set's grid."""
+    same_community = user.community_id == records.community.id
+    match kind:
+        case "personal":
+            if user.role == "worker":
+                return records.grid.id in {g.id for g in user.grids}
+            return user.role == "secretary" and same_community
+        case "log":
+            if user.role == "worker":
+                return user.id == records.worker.id
+            return user.role == "secretary" and same_community
+        case "project":
+            if user.role in ("worker", "secretary"):
+                return same_community
+            return user.role == "township"
+        case "user":
+            return user.role == "admin"
+    raise AssertionError(kind)
+
+
+def may_use(user, endpoint: str, kind: str, records: RecordSet) -> bool:
+    """May read the record, and the route is one for this user's role."""
+    if not may_read(user, kind, records):
+        return False
+    if endpoint in OWN_WORKER:
+        return user.id == records.worker.id
+    if endpoint in SECRETARY:
+        return user.role == "secretary"
+    if endpoint in FIELD:
+        return user.role in ("worker", "secretary")
+    if endpoint in ADMIN:
+        return user.role == "admin"
+    return True
+
+
+def id_rules(app, methods: set[str]):
+    return sorted(
+        (r for r in app.url_map.iter_rules()
+         if r.endpoint != "static" and any(a.endswith("_id") for a in r.arguments)
+         and methods & r.methods),
+        key=lambda r: (r.rule, r.endpoint))
+
+
+def _subject(rule) -> str:
+    return SUBJECT[next(a for a in SUBJECT_ARGS if a in rule.arguments)]
+
+
+def _denials() -> int:
+    db.session.rollback()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "access_denied"))
+
+
+def _users(world):
+    return [getattr(world, name) for name in ROLE_USERS]
+
+
+def test_every_id_argument_is_known(app):
+    """A new kind of id in a URL must be added to this matrix."""
+    for rule in id_rules(app, {"GET", "POST"}):
+        assert set(rule.arguments) <= set(SUBJECT) | {"day", "slug"}, rule.rule
+
+
+def test_get_routes_with_ids_answer_404_out_of_scope_and_open_in_scope(
+        app, client, world, login_as, two_sets):
+    rules = id_rules(app, {"GET"})
+    assert len(rules) >= 15  # the matrix really is built from the app's routes
+    checked = {"allowed": 0, "refused": 0}
+    for user in _users(world):
+        login_as(user)
+        for rule in rules:
+            kind = _subject(rule)
+            for records in two_sets.values():
+                url = rule.build(url_args(rule, records))[1]
+                allowed = may_use(user, rule.endpoint, kind, records)
+                for htmx in (False, True):
+                    before = _denials()
+                    resp = client.get(url, htmx=htmx)
+                    where = f"{user.username} GET {url} htmx={htmx}"
+                    if allowed:
+                        assert resp.status_code in (200, 302, 303, 304), where
+                        checked["allowed"] += 1
+                    else:
+                        assert resp.status_code == 404, where
+                        assert _denials() == before + 1, f"refusal not logged: {where}"
+                        checked["refused"] += 1
+    assert checked["allowed"] > 50
+    assert checked["refused"] > 200
+
+
+POST_RULES = [pytest.param(ep, id=ep) for ep in (
+    "residents.edit", "residents.archive", "visits.edit", "visits.delete", "hazards.rectify",
+    "hazards.verify", "hazards.send_back", "photos.delete", "projects.edit",
+    "projects.factor_create", "projects.factor_update", "projects.assessment",
+    "projects.decision", "requests.step", "review.approve", "review.return_day",
+    "review.reopen", "review.submit_day", "screening.answer", "screening.hazard",
+    "screening.finish", "admin.user_edit")]
+
+
+def test_post_list_is_every_post_route_with_an_id(app):
+    found = {r.endpoint for r in id_rules(app, {"POST"})}
+    assert found == {p.values[0] for p in POST_RULES}
+
+
+@pytest.mark.parametrize("endpoint", POST_RULES)
+def test_post_routes_with_ids_answer_404_out_of_scope(app, client, world, login_as, two_sets,
+                                                      endpoint):
+    from tests.security.conftest import table_snapshot
+
+    rule = next(r for r in app.url_map.iter_rules()
+                if r.endpoint == endpoint and "POST" in r.methods)
+    kind = _subject(rule)
+    for user in _users(world):
+        login_as(user)
+        for records in two_sets.values():
+            if may_use(user, endpoint, kind, records):
+                continue  # what an allowed user's POST does is each area's own test
+            url = rule.build(url_args(rule, records))[1]
+            for htmx in (False, True):
+                before, snap = _denials(), table_snapshot()
+                resp = client.post(url, data={"summary": "x", "name": "x"}, htmx=htmx)
+                where = f"{user.username} POST {url} htmx={htmx}"
+                assert resp.status_code == 404, where
+                assert _denials() == before + 1, f"refusal not logged: {where}"
+                assert table_snapshot() == snap, f"changed something: {where}"
+
+
+@pytest.mark.parametrize(("method", "path", "data"), [
+    ("GET", "/visits/new?resident={resident}", None),
+    ("GET", "/visits/new?project={project}", None),
+    ("GET", "/requests/new?resident={resident}", None),
+    ("GET", "/requests/new?visit={visit}", None),
+    ("POST", "/visits", {"resident_id": "{resident}", "purpose": "routine", "outcome": "done",
+                         "summary": "x"}),
+    ("POST", "/requests", {"resident": "{resident}", "channel": "visit", "category": "R04",
+                           "summary": "x"}),
+    ("POST", "/screening", {"visit_id": "{visit}", "template_id": "1"}),
+    ("POST", "/photos", {"owner_type": "visit", "owner_id": "{visit}"}),
+    ("POST", "/photos", {"owner_type": "hazard", "owner_id": "{hazard}"}),
+])
+def test_ids_in_query_or_form_are_scoped_too(client, world, login_as, two_sets, method, path,
+                                             data):
+    """Community B's worker names community A's records in a query string or a form."""
+    from tests.security.conftest import table_snapshot
+
+    a = two_sets["a"]
+    ids = {"resident": a.resident.id, "project": a.project.id, "visit": a.visit.id,
+           "hazard": a.hazard.id}
+    login_as(world.worker_b)
+    before, snap = _denials(), table_snapshot()
+    url = path.format(**ids)
+    if method == "GET":
+        resp = client.get(url)
+    else:
+        resp = client.post(url, data={k: v.format(**ids) for k, v in data.items()})
+    assert resp.status_code == 404
+    assert _denials() == before + 1
+    assert table_snapshot() == snap
