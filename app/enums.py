@@ -8,7 +8,9 @@ SEVERITY_DAYS = {"S1": 0, "S2": 3, "S3": 7, "S4": 30}
 ANSWER_VALUES = ("ok", "hazard", "na")
 HAZARD_STATUSES = ("open", "rectified", "verified")
 DAYLOG_STATUSES = ("open", "submitted", "approved", "returned")
-VISIT_PURPOSES = ("routine", "elderly_care", "screening", "follow_up", "request", "project", "other")
+VISIT_PURPOSES = (
+    "routine", "elderly_care", "screening", "follow_up", "request", "project", "other",
+)
 VISIT_OUTCOMES = ("done", "needs_follow_up", "not_home", "referred")
 PROJECT_KINDS = ("road_works", "demolition", "renovation", "utility_works", "other")
 PROJECT_STATUSES = ("planned", "in_progress", "suspended", "completed")

@@ -22,8 +22,21 @@ from flask_login import current_user
 
 from .extensions import db
 from .models import (
-    Answer, Community, DailyLog, Grid, Hazard, Photo, Project, Request, RequestCategory,
-    Resident, RiskFactor, Screening, User, Visit, user_grids,
+    Answer,
+    Community,
+    DailyLog,
+    Grid,
+    Hazard,
+    Photo,
+    Project,
+    Request,
+    RequestCategory,
+    Resident,
+    RiskFactor,
+    Screening,
+    User,
+    Visit,
+    user_grids,
 )
 
 NOTHING = sa.false()

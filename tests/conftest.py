@@ -5,10 +5,9 @@ The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is 
 
 import contextvars
 import os
-import re
 import shutil
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest

@@ -18,7 +18,8 @@ class PasswordForm(BaseForm):
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=256)],
                         render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat new password"),
-                            validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))],
+                            validators=[DataRequired(),
+                                        EqualTo("new", _l("The passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
 
 

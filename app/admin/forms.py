@@ -1,6 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField, DateField, PasswordField, SelectField, SelectMultipleField, StringField,
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget

@@ -131,6 +131,8 @@ def audit():
             stmt = stmt.where(AuditEvent.at >= day_start_utc(form.since.data))
         if form.until.data:
             stmt = stmt.where(AuditEvent.at < day_start_utc(form.until.data + timedelta(days=1)))
-    actions = list(db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    actions = list(db.session.scalars(
+        sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
     page = paginate(stmt, per_page=50)
-    return render("admin/audit.html", "admin/_audit_rows.html", form=form, page=page, actions=actions)
+    return render("admin/audit.html", "admin/_audit_rows.html", form=form, page=page,
+                  actions=actions)

@@ -6,7 +6,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import (
-    ASSESSMENT_DIMENSIONS, PROJECT_DECISIONS, PROJECT_KINDS, PROJECT_STATUSES, RISK_STATUSES,
+    ASSESSMENT_DIMENSIONS,
+    PROJECT_DECISIONS,
+    PROJECT_KINDS,
+    PROJECT_STATUSES,
+    RISK_STATUSES,
     enum_type,
 )
 from ..extensions import db

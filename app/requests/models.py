@@ -6,7 +6,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import (
-    REDIRECT_CHANNELS, REQUEST_CHANNELS, REQUEST_STATUSES, REQUEST_TRACKS, SATISFACTION,
+    REDIRECT_CHANNELS,
+    REQUEST_CHANNELS,
+    REQUEST_STATUSES,
+    REQUEST_TRACKS,
+    SATISFACTION,
     enum_type,
 )
 from ..extensions import db

@@ -5,7 +5,15 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
-    CareReason, Grid, Hazard, Photo, Request, Resident, Screening, Visit, resident_care_reasons,
+    CareReason,
+    Grid,
+    Hazard,
+    Photo,
+    Request,
+    Resident,
+    Screening,
+    Visit,
+    resident_care_reasons,
 )
 from ..pagination import Page, page_number
 from ..scope import personal_grid_ids, rule, select_for

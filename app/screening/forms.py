@@ -26,7 +26,8 @@ class HazardForm(BaseForm):
 
     def __init__(self, *args, found_on=None, **kw):
         super().__init__(*args, **kw)
-        self.severity.choices = [(c, f"{c} {label}") for c, label in choices("severity", SEVERITIES)]
+        self.severity.choices = [(c, f"{c} {label}")
+                                 for c, label in choices("severity", SEVERITIES)]
         self.found_on = found_on
 
     def validate_due_on(self, field):

@@ -10,7 +10,11 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import (
-    CareReason, ChecklistItem, ChecklistTemplate, RequestCategory, RiskFactorType,
+    CareReason,
+    ChecklistItem,
+    ChecklistTemplate,
+    RequestCategory,
+    RiskFactorType,
 )
 
 HERE = Path(__file__).parent
@@ -58,7 +62,8 @@ def _load_checklists() -> None:
         code = row["template"]
         tpl = templates.get(code)
         if tpl is None:
-            tpl = ChecklistTemplate(code=code, name_zh=row["template_zh"], name_en=row["template_en"])
+            tpl = ChecklistTemplate(code=code, name_zh=row["template_zh"],
+                                    name_en=row["template_en"])
             db.session.add(tpl)
             templates[code] = tpl
         else:

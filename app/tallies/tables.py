@@ -171,7 +171,8 @@ def request_status_table(f: Filters, today: date) -> Table:
                 cells[k] += v
         for k in q.REQUEST_STATES:
             sums[k] += cells[k]
-        shown = [suppress(v) for v in cells.values()] if f.suppress and f.by_grid else cells.values()
+        hide = f.suppress and f.by_grid
+        shown = [suppress(v) for v in cells.values()] if hide else list(cells.values())
         t.rows.append([name, *shown])
     t.total = [_("Total"), *sums.values()]
     return t

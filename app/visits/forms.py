@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..enums import VISIT_OUTCOMES, VISIT_PURPOSES
 from ..forms import BaseForm, IdempotentForm
+from ..i18n import localized
 from ..labels import choices
 from ..timeutil import local_today
 from ..validators import DateWithin, stripped
@@ -25,8 +26,8 @@ class VisitForm(IdempotentForm):
                              validators=[Optional(), DateWithin(past=0, future=366)])
     concern_summary = TextAreaField(
         _l("Residents' concern about the project (optional)"), filters=[stripped],
-        validators=[Length(max=1000)], render_kw={"rows": 2,
-                                                  "placeholder": _l("e.g. night-time noise after 22:00")})
+        validators=[Length(max=1000)],
+        render_kw={"rows": 2, "placeholder": _l("e.g. night-time noise after 22:00")})
     concern_factor_id = SelectField(_l("Risk factor it concerns"), coerce=int,
                                     validators=[Optional()])
 
@@ -35,8 +36,7 @@ class VisitForm(IdempotentForm):
         self.purpose.choices = choices("purpose", VISIT_PURPOSES)
         self.outcome.choices = choices("outcome", VISIT_OUTCOMES)
         self.concern_factor_id.choices = [(0, _l("— none —"))] + [
-            (f.id, f"{f.factor_code} {f.factor_type.name_zh if not _english() else f.factor_type.name_en}")
-            for f in factors
+            (f.id, f"{f.factor_code} {localized(f.factor_type)}") for f in factors
         ]
 
     def validate_follow_up_on(self, field):
@@ -47,11 +47,6 @@ class VisitForm(IdempotentForm):
         if field.data and not self.concern_summary.data:
             raise ValidationError(_l("Describe the concern, or leave the factor empty."))
 
-
-def _english() -> bool:
-    from ..i18n import is_english
-
-    return is_english()
 
 
 class DeleteForm(BaseForm):

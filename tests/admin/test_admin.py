@@ -22,7 +22,8 @@ def test_admin_creates_a_worker_with_grids(client, world, login_as):
         "password": "long enough password", "active": "y"})
     assert r.status_code == 303
     u = db.session.scalar(sa.select(User).where(User.username == "new.worker"))
-    assert u.role == "worker" and sorted(u.grid_ids) == sorted([world.a1.id, world.a2.id])
+    assert u.role == "worker"
+    assert sorted(u.grid_ids) == sorted([world.a1.id, world.a2.id])
     assert u.community_id == world.ca.id
     assert db.session.scalar(sa.select(AuditEvent.action).where(
         AuditEvent.object_id == str(u.id))) == "user_created"
@@ -67,7 +68,8 @@ def test_audit_log_is_newest_first_and_filterable(client, world, login_as):
     client.post("/login", data={"username": "worker_a", "password": "wrong wrong wrong"})
     login_as(world.admin)
     page = client.get("/admin/audit")
-    assert page.status_code == 200 and "login_failed" in page.text
+    assert page.status_code == 200
+    assert "login_failed" in page.text
     frag = client.get("/admin/audit?action=login_failed", htmx=True)
     assert frag.text.lstrip().startswith('<div id="audit-rows"')
     assert "login_failed" in frag.text

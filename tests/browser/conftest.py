@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from app import create_app
 from app.db import set_write_intent
 from app.extensions import db
 

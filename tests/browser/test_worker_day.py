@@ -45,7 +45,8 @@ def test_worker_logs_visit_with_fire_screening_hazard_and_photo(
     page.wait_for_selector(".toast")
     shoot(page, "3-visit-saved")
     visit = fresh_scalar(sa.select(Visit))
-    assert visit is not None and visit.purpose == "elderly_care"
+    assert visit is not None
+    assert visit.purpose == "elderly_care"
 
     page.click("#timeline-new li.entry-visit a[role=button]")
     page.wait_for_selector("#start-screening")
@@ -61,7 +62,8 @@ def test_worker_logs_visit_with_fire_screening_hazard_and_photo(
     page.click(".hazard-form button[type=submit]")
     page.wait_for_selector(".toast")
     hazard = fresh_scalar(sa.select(Hazard))
-    assert hazard is not None and hazard.note == "电动车在客厅充电"
+    assert hazard is not None
+    assert hazard.note == "电动车在客厅充电"
 
     box = page.locator(f"#hazard-{hazard.id}")
     box.locator("input[type=file]").set_input_files(str(_jpeg(tmp_path)))

@@ -10,7 +10,9 @@ def test_search_is_scoped_and_htmx_gets_only_rows(client, world, login_as, make_
     login_as(world.worker_a)
     page = client.get("/residents?q=王")
     assert page.status_code == 200
-    assert "<html" in page.text and "王秀英" in page.text and "王建国" not in page.text
+    assert "<html" in page.text
+    assert "王秀英" in page.text
+    assert "王建国" not in page.text
     assert "HX-Request" in page.headers["Vary"]
     frag = client.get("/residents?q=秀", htmx=True)
     assert "<html" not in frag.text
@@ -26,7 +28,8 @@ def test_search_by_address_and_care_reason(client, world, login_as, make_residen
     login_as(world.worker_a)
     assert "李明" in client.get("/residents?q=12-1-502").text
     r = client.get("/residents?care=disability")
-    assert "李明" in r.text and "赵丽" not in r.text
+    assert "李明" in r.text
+    assert "赵丽" not in r.text
 
 
 def test_like_wildcards_are_literal(client, world, login_as, make_resident):
@@ -42,7 +45,8 @@ def test_resident_page_is_audited_and_scoped(client, world, login_as, make_resid
     assert client.get(f"/residents/{mine.id}").status_code == 200
     assert client.get(f"/residents/{theirs.id}").status_code == 404
     actions = db.session.scalars(sa.select(AuditEvent.action)).all()
-    assert "resident_viewed" in actions and "access_denied" in actions
+    assert "resident_viewed" in actions
+    assert "access_denied" in actions
 
 
 def test_township_and_admin_see_no_resident(client, world, login_as, make_resident):
@@ -113,7 +117,8 @@ def test_edit_and_archive(client, world, login_as, make_resident):
         "household_size": "3", "care_reasons": ["disability"], "notes": "", "phone": ""})
     assert resp.status_code == 303
     db.session.refresh(r)
-    assert r.name == "新名字" and [c.code for c in r.care_reasons] == ["disability"]
+    assert r.name == "新名字"
+    assert [c.code for c in r.care_reasons] == ["disability"]
     assert client.post(f"/residents/{r.id}/archive").status_code == 303
     db.session.refresh(r)
     assert r.archived_at is not None
@@ -135,7 +140,8 @@ def test_timeline_shows_visits_newest_first_and_pages(client, world, login_as, m
     assert page.text.index("visit number 0") < page.text.index("visit number 1")
     assert "visit number 19" not in page.text
     more = client.get(f"/residents/{r.id}/timeline?page=2", htmx=True)
-    assert "visit number 19" in more.text and "<html" not in more.text
+    assert "visit number 19" in more.text
+    assert "<html" not in more.text
     assert more.text.lstrip().startswith('<div id="timeline-page-2"')
     # The number of statements does not grow with the number of entries shown.
     for i in range(20, 30):

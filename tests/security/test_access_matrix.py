@@ -14,11 +14,13 @@ from tests.security.conftest import ROLE_USERS, RecordSet, url_args
 
 # The record a route is about, by the first of its arguments found here.
 SUBJECT_ARGS = ("factor_id", "project_id", "item_id", "screening_id", "photo_id", "hazard_id",
-                "request_id", "log_id", "daily_log_id", "worker_id", "visit_id", "resident_id", "user_id")
+                "request_id", "log_id", "daily_log_id", "worker_id", "visit_id", "resident_id",
+                "user_id")
 SUBJECT = {
     "resident_id": "personal", "visit_id": "personal", "hazard_id": "personal",
     "photo_id": "personal", "request_id": "personal", "screening_id": "personal",
-    "item_id": "personal", "log_id": "log", "daily_log_id": "log", "worker_id": "log", "project_id": "project",
+    "item_id": "personal", "log_id": "log", "daily_log_id": "log", "worker_id": "log",
+    "project_id": "project",
     "factor_id": "project", "user_id": "user",
 }
 # Routes only some of those who may read the record may use, and who they are.

@@ -25,7 +25,8 @@ def test_form_is_a_page_or_a_fragment(client, world, login_as, make_resident):
     r = make_resident()
     login_as(world.worker_a)
     page = client.get(f"/visits/new?resident={r.id}")
-    assert page.status_code == 200 and "<html" in page.text
+    assert page.status_code == 200
+    assert "<html" in page.text
     frag = client.get(f"/visits/new?resident={r.id}", htmx=True)
     assert "<html" not in frag.text
     assert frag.text.lstrip().startswith('<div id="visit-form-slot"')
@@ -39,13 +40,15 @@ def test_htmx_save_returns_entry_and_toast(client, world, login_as, make_residen
     assert resp.status_code == 200
     assert resp.headers["HX-Retarget"] == "#timeline-new"
     assert resp.headers["HX-Reswap"] == "afterbegin"
-    assert "visit-saved" in resp.headers["HX-Trigger"] and "toast" in resp.headers["HX-Trigger"]
+    assert "visit-saved" in resp.headers["HX-Trigger"]
+    assert "toast" in resp.headers["HX-Trigger"]
     visit = db.session.scalar(sa.select(Visit))
     assert f'id="visit-{visit.id}"' in resp.text
     assert 'hx-swap-oob="true"' in resp.text
     assert visit.summary == "量了血压，一切正常"
     log = db.session.get(DailyLog, visit.daily_log_id)
-    assert log.worker_id == world.worker_a.id and log.day == local_today()
+    assert log.worker_id == world.worker_a.id
+    assert log.day == local_today()
 
 
 def test_plain_save_redirects_to_the_visit(client, world, login_as, make_resident):
@@ -159,7 +162,8 @@ def test_today_lists_visits_follow_ups_and_hazards(client, world, login_as, make
     login_as(world.worker_a)
     page = client.get("/today").text
     follow = page[page.index('id="today-follow-ups"'):page.index('id="today-hazards"')]
-    assert "钱奶奶" in follow and "孙爷爷" not in follow
+    assert "钱奶奶" in follow
+    assert "孙爷爷" not in follow
     hazards = page[page.index('id="today-hazards"'):page.index('id="today-requests"')]
     assert "孙爷爷" in hazards
     visits = page[page.index('id="today-visits"'):]
