@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask
 PORT ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: run test setup assets translations db demo bench lint clean extract-messages
+.PHONY: run test setup assets translations db demo bench load lint clean extract-messages
 
 run: setup db
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -36,7 +36,7 @@ translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d app/translations -f
 
 extract-messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot app
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o messages.pot app
 	$(VENV)/bin/pybabel update -i messages.pot -d app/translations --no-fuzzy-matching
 
 db: setup
@@ -46,6 +46,10 @@ db: setup
 
 bench: setup
 	$(PY) bench/run.py
+
+# 50 simulated workers against gunicorn on 127.0.0.1 for at most 60 s (bench/load.py).
+load: setup
+	$(PY) bench/load.py
 
 lint: setup
 	$(VENV)/bin/ruff check app tests bench

@@ -1,0 +1,295 @@
+"""`make bench`: server time, bytes and SQL statements of the main pages on the large demo data.
+
+    .venv/bin/python bench/run.py [--runs 20] [--db instance/bench.db]
+
+Builds the benchmark database (100,000 residents, 1,000,000 visits: `flask demo load --large`)
+into instance/bench.db when it is missing, and keeps it for the next run. Drives the app with
+Flask's test client as the large township's own worker, secretary and township user, and
+prints one table: median and 95th percentile server time, gzip bytes of the page and of its
+htmx fragment, and SQL statements per request for two subjects of different size (the counts
+must be equal: no statement count may grow with the rows shown). Then the photo pipeline on
+a 12-megapixel photo, and the framework ceiling: a bare Flask route rendering the same rows.
+Budgets are in bench/README.md. Never run by the test suite.
+"""
+
+import argparse
+import gzip
+import io
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import DailyLog, Resident, Screening, User, Visit  # noqa: E402
+from app.timeutil import local_today  # noqa: E402
+
+NOT_COUNTED = ("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20, method="inclusive")[18] if len(values) > 1 \
+        else values[0]
+
+
+def ensure_database(url: str) -> None:
+    """Create and fill the benchmark database once (tens of minutes on SQLite)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        insp = sa.inspect(db.engine)
+        if insp.has_table("users") and db.session.scalar(
+                sa.select(User.id).where(User.username == "bench-township")):
+            db.session.remove()
+            return
+        from flask_migrate import upgrade
+
+        from app.demo.load import load_demo
+        from app.seed import load_reference_data
+
+        print(f"building the benchmark database at {url} (once; this takes a while)")
+        upgrade(directory=str(ROOT / "migrations"))
+        load_reference_data()
+        db.session.commit()
+        load_demo(large=True, echo=print)
+        db.session.remove()
+
+
+class Counter:
+    """Counts SQL statements sent while `on` is set."""
+
+    def __init__(self, engine):
+        self.count, self.on = 0, False
+        sa.event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn, _cursor, statement, *_args):
+        if self.on and not statement.lstrip().upper().startswith(NOT_COUNTED):
+            self.count += 1
+
+
+@dataclass
+class Case:
+    name: str
+    user: str
+    url: str
+    other_url: str | None = None  # the same page for a subject with far fewer rows
+    fragment: bool = True  # the page has an htmx fragment of its own
+    gzip_page: bool = True
+
+
+def login(app, username: str):
+    from app.accounts.services import start_session
+
+    client = app.test_client()
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            sys.exit(f"no user {username}: the benchmark database is incomplete")
+        token = start_session(user)
+        db.session.commit()
+        db.session.remove()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = token
+        sess["_fresh"] = True
+    return client
+
+
+def subjects(app) -> dict:
+    """Ids of big and small subjects in the large township, picked from the data."""
+    with app.app_context():
+        worker = db.session.scalar(sa.select(User).where(User.username == "bench-w0001"))
+        grid_id = worker.grid_ids[0]
+        per_resident = (sa.select(Visit.resident_id, sa.func.count().label("n"))
+                        .where(Visit.grid_id == grid_id, Visit.resident_id.is_not(None))
+                        .group_by(Visit.resident_id).subquery())
+        busy = db.session.execute(sa.select(per_resident.c.resident_id, per_resident.c.n)
+                                  .order_by(per_resident.c.n.desc()).limit(1)).one()
+        # The small subject has the same kinds of records (a checklist among its visits), so
+        # the same eager loads run and only the number of rows differs.
+        screened = (sa.select(Visit.resident_id).join(Screening, Screening.visit_id == Visit.id)
+                    .where(Visit.grid_id == grid_id))
+        quiet = db.session.execute(sa.select(per_resident.c.resident_id, per_resident.c.n)
+                                   .where(per_resident.c.resident_id.in_(screened))
+                                   .order_by(per_resident.c.n).limit(1)).one()
+        name = db.session.scalar(sa.select(Resident.name).where(Resident.id == busy[0]))
+        per_log = (sa.select(Visit.daily_log_id, sa.func.count().label("n"))
+                   .where(Visit.worker_id == worker.id).group_by(Visit.daily_log_id).subquery())
+        big_log = db.session.execute(sa.select(per_log.c.daily_log_id, per_log.c.n)
+                                     .order_by(per_log.c.n.desc()).limit(1)).one()
+        small_log = db.session.execute(sa.select(per_log.c.daily_log_id, per_log.c.n)
+                                       .order_by(per_log.c.n).limit(1)).one()
+        big_day = db.session.get(DailyLog, big_log[0]).day
+        small_day = db.session.get(DailyLog, small_log[0]).day
+        out = {
+            "worker_id": worker.id, "busy": busy, "quiet": quiet, "surname": name[0],
+            "full_name": name,
+            "big_day": big_day, "small_day": small_day, "big_n": big_log[1],
+            "small_n": small_log[1],
+            "residents": db.session.scalar(sa.select(sa.func.count(Resident.id))),
+            "visits": db.session.scalar(sa.select(sa.func.count(Visit.id))),
+        }
+        db.session.remove()
+    return out
+
+
+def measure(app, counter, client, url: str, runs: int, htmx: bool = False):
+    """Server times (s), the last response, and SQL statements of one request."""
+    headers = {"HX-Request": "true"} if htmx else {}
+    client.get(url, headers=headers)  # warm the caches (templates, SQLite pages)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        resp = client.get(url, headers=headers)
+        times.append(time.perf_counter() - start)
+        if resp.status_code != 200:
+            sys.exit(f"{url}: {resp.status_code}")
+    counter.count, counter.on = 0, True
+    resp = client.get(url, headers=headers)
+    counter.on = False
+    return times, resp, counter.count
+
+
+def statements(counter, client, url: str) -> int:
+    counter.count, counter.on = 0, True
+    resp = client.get(url)
+    counter.on = False
+    if resp.status_code != 200:
+        sys.exit(f"{url}: {resp.status_code}")
+    return counter.count
+
+
+def photo_seconds(runs: int) -> float:
+    """Median seconds for one 12-megapixel phone photo through the upload pipeline."""
+    from PIL import Image
+
+    from app.photos.pipeline import process_photo
+
+    im = Image.frombytes("RGB", (4000, 3000), os.urandom(4000 * 3000 * 3))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90)
+    data = buf.getvalue()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        process_photo(io.BytesIO(data))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), len(data)
+
+
+CEILING_TEMPLATE = """<!doctype html><html lang="zh-Hans"><head><title>居民</title>
+<link rel="stylesheet" href="/static/app.css"></head><body><main><h1>居民</h1>
+<table id="resident-rows">{% for r in rows %}<tr id="resident-{{ r.id }}">
+<td><a href="/residents/{{ r.id }}">{{ r.name }}</a></td>
+<td>{{ r.building }}-{{ r.unit }}-{{ r.room }}</td><td>{{ r.grid }}</td>
+<td>{% for c in r.care %}<span class="tag">{{ c }}</span>{% endfor %}</td></tr>
+{% endfor %}</table><a href="?page=2">更多</a></main></body></html>"""
+
+
+def ceiling(runs: int, rows: list[dict]) -> list[float]:
+    """A bare Flask route rendering the same 20 rows from a prepared list."""
+    from flask import Flask, render_template_string
+
+    bare = Flask("ceiling")
+
+    @bare.route("/residents")
+    def residents():
+        return render_template_string(CEILING_TEMPLATE, rows=rows)
+
+    client = bare.test_client()
+    client.get("/residents")
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        client.get("/residents")
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def sample_rows(app) -> list[dict]:
+    with app.app_context():
+        residents = db.session.scalars(sa.select(Resident).limit(20)).all()
+        rows = [{"id": r.id, "name": r.name, "building": r.building, "unit": r.unit,
+                 "room": r.room, "grid": "第1网格", "care": [c.code for c in r.care_reasons]}
+                for r in residents]
+        db.session.remove()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--db", default=str(ROOT / "instance" / "bench.db"))
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(args.db).resolve()}"
+    ensure_database(url)
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        counter = Counter(db.engine)
+        from bench.bench_tallies import add_extras
+
+        township = db.session.scalar(sa.select(User).where(User.username == "bench-township"))
+        add_extras(township, 100_000)  # hazards and requests for the tallies, once
+        db.session.remove()
+    s = subjects(app)
+    today = local_today()
+    year = f"from={today - timedelta(days=364)}&to={today}"
+    wid = s["worker_id"]
+    cases = [
+        Case("Today", "bench-w0001", "/today", fragment=False),
+        Case("resident search (fragment)", "bench-w0001", f"/residents?q={s['surname']}",
+             f"/residents?q={s['full_name']}"),
+        Case(f"resident page ({s['busy'][1]} vs {s['quiet'][1]} visits)", "bench-w0001",
+             f"/residents/{s['busy'][0]}", f"/residents/{s['quiet'][0]}", fragment=False),
+        Case(f"review day ({s['big_n']} vs {s['small_n']} visits)", "bench-s001",
+             f"/review/{wid}/{s['big_day']}", f"/review/{wid}/{s['small_day']}",
+             fragment=False),
+        Case("review queue", "bench-s001", "/review", "/review?status=approved"),
+        Case("dashboard, 12 months", "bench-township", f"/tallies?{year}",
+             f"/tallies?from={today}&to={today}"),
+        Case("export.xlsx, 12 months", "bench-township", f"/tallies/export.xlsx?{year}",
+             f"/tallies/export.xlsx?from={today}&to={today}", fragment=False,
+             gzip_page=False),
+        Case("export.csv, 12 months", "bench-township", f"/tallies/export.csv?{year}",
+             f"/tallies/export.csv?from={today}&to={today}", fragment=False,
+             gzip_page=False),
+    ]
+    clients = {}
+    print(f"\nGridbook benchmark: {s['residents']:,} residents, {s['visits']:,} visits, "
+          f"{args.runs} runs each, {url.split(':')[0]}\n")
+    head = (f"{'request':44} {'median ms':>9} {'p95 ms':>8} {'gzip page':>10} "
+            f"{'gzip frag':>10} {'SQL':>4} {'SQL few':>7}")
+    print(head)
+    print("-" * len(head))
+    for case in cases:
+        client = clients.get(case.user) or clients.setdefault(case.user, login(app, case.user))
+        times, resp, sql = measure(app, counter, client, case.url, args.runs)
+        page_gz = len(gzip.compress(resp.data)) if case.gzip_page else len(resp.data)
+        frag_gz = "-"
+        if case.fragment:
+            _t, frag, _n = measure(app, counter, client, case.url, 1, htmx=True)
+            frag_gz = f"{len(gzip.compress(frag.data)):,}"
+        other = statements(counter, client, case.other_url) if case.other_url else "-"
+        # More rows may not mean more statements (eager loads of a kind of record the small
+        # subject lacks may make it one or two fewer, never the other way round).
+        flag = " GROWS" if isinstance(other, int) and sql > other else ""
+        size = f"{page_gz:,}" + ("" if case.gzip_page else " raw")
+        print(f"{case.name:44} {statistics.median(times) * 1000:9.1f} "
+              f"{p95(times) * 1000:8.1f} {size:>10} {frag_gz:>10} {sql:>4} {other!s:>7}{flag}")
+    ceiling_times = ceiling(args.runs * 5, sample_rows(app))
+    print(f"{'framework ceiling: bare Flask, 20 rows':44} "
+          f"{statistics.median(ceiling_times) * 1000:9.2f} {p95(ceiling_times) * 1000:8.2f}")
+    secs, size = photo_seconds(max(3, args.runs // 4))
+    print(f"\nphoto pipeline: {secs:.2f} s per 12-megapixel photo ({size / 1e6:.1f} MB JPEG in)")
+
+
+if __name__ == "__main__":
+    main()
