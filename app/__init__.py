@@ -161,7 +161,7 @@ def _register_errors(app: Flask) -> None:
         # the form with what was typed, the reason, and a fresh token. The form's own CSRF
         # check fails the same way, so nothing is saved.
         view = app.view_functions.get(request.endpoint or "")
-        if view is not None and getattr(view, "keeps_input_on_csrf_error", False):
+        if view is not None and getattr(view, "redisplays_form_on_error", False):
             g.csrf_error = err.description
             return view(**(request.view_args or {}))
         return render("errors/error.html", status=400, code=400, reason="csrf")
@@ -169,7 +169,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err):
         view = app.view_functions.get(request.endpoint or "")
-        if err.code == 429 and getattr(view, "keeps_input_on_csrf_error", False):
+        if err.code == 429 and getattr(view, "redisplays_form_on_error", False):
             # Redisplay the form with the reason; unwrap so the limit is not checked again.
             g.throttled = True
             return inspect.unwrap(view)(**(request.view_args or {}))
@@ -192,7 +192,7 @@ def _register_errors(app: Flask) -> None:
         reason = "storage" if is_storage_failure(err) else None
         view = app.view_functions.get(request.endpoint or "")
         if (reason and request.method == "POST" and not g.get("storage_error")
-                and getattr(view, "keeps_input_on_csrf_error", False)):
+                and getattr(view, "redisplays_form_on_error", False)):
             # A full disk or a read-only database: run the form view again, as for an
             # expired token, so the form comes back with what was typed and "not saved".
             # Its validation now fails, so it only reads (and reads need no write lock).

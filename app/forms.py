@@ -52,7 +52,7 @@ def storage_message() -> str:
              "your entries are still in the form.")
 
 
-def keeps_input_on_csrf_error(view):
+def redisplays_form_on_error(view):
     """Mark a form view: on a CSRF or storage failure it is re-run to redisplay what was typed."""
-    view.keeps_input_on_csrf_error = True
+    view.redisplays_form_on_error = True
     return view

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..audit.services import record, record_later
 from ..db import commit
 from ..extensions import db, limiter
-from ..forms import keeps_input_on_csrf_error
+from ..forms import redisplays_form_on_error
 from ..htmx import redirect_client, render
 from ..models import User
 from . import bp
@@ -35,7 +35,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=_failed)
 @limiter.limit("8 per 10 minutes", methods=["POST"], key_func=_account_key, deduct_when=_failed)
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def login():
     """Sign in; one message for an unknown user and a wrong password."""
     if current_user.is_authenticated and request.method == "GET":
@@ -82,7 +82,7 @@ def _complete_login(user: User, password: str):
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def logout():
     """Sign out on this device; the browser is told to forget what it kept."""
     if not current_user.is_authenticated:
@@ -102,7 +102,7 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def password():
     """Change one's own password; every session, this one included, then ends."""
     form = PasswordForm()

@@ -12,7 +12,7 @@ from ..accounts.services import create_user, set_active, set_password, set_scope
 from ..audit.services import record
 from ..db import commit
 from ..extensions import db
-from ..forms import keeps_input_on_csrf_error
+from ..forms import redisplays_form_on_error
 from ..htmx import render
 from ..models import AuditEvent, Community, Grid, Township, User
 from ..pagination import paginate
@@ -60,7 +60,7 @@ def users():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def user_new():
     """Create a user with a role and a scope."""
     form = UserForm(creating=True, **_place_choices())
@@ -83,7 +83,7 @@ def user_new():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def user_edit(user_id: int):
     """Change a user's name, role, scope, password or active state."""
     user = get_or_404(User, user_id)

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..db import commit
 from ..extensions import db
-from ..forms import keeps_input_on_csrf_error
+from ..forms import redisplays_form_on_error
 from ..htmx import render, toast, trigger, wants_fragment
 from ..labels import label
 from ..models import Hazard
@@ -107,7 +107,7 @@ def _done(hazard: Hazard, message: str):
 
 @bp.route("/<int:hazard_id>/rectify", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def rectify(hazard_id: int):
     """Mark the hazard rectified: a note and at least one photo of the fix."""
     _field_roles()
@@ -128,7 +128,7 @@ def rectify(hazard_id: int):
 
 @bp.route("/<int:hazard_id>/verify", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def verify(hazard_id: int):
     """The secretary confirms the fix and closes the hazard."""
     if current_user.role != "secretary":
@@ -147,7 +147,7 @@ def verify(hazard_id: int):
 
 @bp.route("/<int:hazard_id>/send-back", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def send_back(hazard_id: int):
     """The secretary sends the fix back with a comment; the hazard is open again."""
     if current_user.role != "secretary":

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db import commit
 from ..extensions import db
-from ..forms import keeps_input_on_csrf_error
+from ..forms import redisplays_form_on_error
 from ..htmx import render, toast, trigger, wants_fragment
 from ..models import Answer, Hazard, Photo, Visit
 from ..scope import get_or_404
@@ -133,7 +133,7 @@ def _form_problems(form) -> list[FileProblem]:
 
 @bp.route("", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def upload():
     """Add photos to a visit, an answer or a hazard; a bad file stops the whole batch."""
     form = PhotoUploadForm()
@@ -165,7 +165,7 @@ def upload():
 
 @bp.route("/<int:photo_id>/delete", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def delete(photo_id: int):
     """Remove a photo from its visit, answer or hazard."""
     photo = get_or_404(Photo, photo_id)

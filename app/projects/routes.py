@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..db import commit
 from ..enums import ASSESSMENT_DIMENSIONS
-from ..forms import keeps_input_on_csrf_error
+from ..forms import redisplays_form_on_error
 from ..htmx import render, toast, trigger, wants_fragment
 from ..i18n import current_lang_code
 from ..models import Project, RiskFactor
@@ -132,7 +132,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def new():
     """Create a project in the secretary's community."""
     if current_user.role != "secretary" or current_user.community_id is None:
@@ -166,7 +166,7 @@ def register(project_id: int):
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def edit(project_id: int):
     """Change a project's details."""
     project = _editable(project_id)
@@ -192,7 +192,7 @@ def factor_new(project_id: int):
 
 @bp.route("/<int:project_id>/factors", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def factor_create(project_id: int):
     """Add a factor to the register."""
     project = _editable(project_id)
@@ -233,7 +233,7 @@ def factor_edit(project_id: int, factor_id: int):
 
 @bp.route("/<int:project_id>/factors/<int:factor_id>", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def factor_update(project_id: int, factor_id: int):
     """Save a factor's likelihood, impact, mitigation, owner, review date and status."""
     project = _editable(project_id)
@@ -250,7 +250,7 @@ def factor_update(project_id: int, factor_id: int):
 
 @bp.route("/<int:project_id>/assessment", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def assessment(project_id: int):
     """Save the finding and note on each dimension of the assessment."""
     project = _editable(project_id)
@@ -269,7 +269,7 @@ def assessment(project_id: int):
 
 @bp.route("/<int:project_id>/decision", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def decision(project_id: int):
     """Record the decision on the project and its date."""
     project = _editable(project_id)

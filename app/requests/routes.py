@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from ..db import commit
 from ..extensions import db
-from ..forms import keeps_input_on_csrf_error
+from ..forms import redisplays_form_on_error
 from ..htmx import redirect_client, render, toast, trigger, wants_fragment
 from ..i18n import localized
 from ..models import Resident, Visit
@@ -111,7 +111,7 @@ def new():
 
 @bp.route("", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def create():
     """Record the request once (a retried form returns the first) and open its page."""
     _field_roles()
@@ -213,7 +213,7 @@ def _apply(action: str, req: Request, form) -> None:
 
 @bp.route("/<int:request_id>/<slug>", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def step(request_id: int, slug: str):
     """Take one step (accept, reply, ...); a refused step comes back with the reason."""
     req = get_or_404(Request, request_id)

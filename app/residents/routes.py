@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from ..audit.services import record_later
 from ..db import commit
-from ..forms import keeps_input_on_csrf_error
+from ..forms import redisplays_form_on_error
 from ..htmx import render
 from ..i18n import localized
 from ..idempotency import PayloadMismatch
@@ -68,7 +68,7 @@ def _form_data(form: ResidentForm) -> dict:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def new():
     """Add a resident to the caseload (a double tap adds one)."""
     _field_roles()
@@ -119,7 +119,7 @@ def timeline(resident_id: int):
 
 @bp.route("/<int:resident_id>/edit", methods=["GET", "POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def edit(resident_id: int):
     """Correct a resident's details."""
     _field_roles()
@@ -137,7 +137,7 @@ def edit(resident_id: int):
 
 @bp.route("/<int:resident_id>/archive", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def archive(resident_id: int):
     """Take a resident off the active caseload."""
     _field_roles()

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..audit.services import record_refusal
 from ..db import commit
 from ..extensions import db
-from ..forms import keeps_input_on_csrf_error
+from ..forms import redisplays_form_on_error
 from ..htmx import fragments, render, toast, trigger, wants_fragment
 from ..labels import label
 from ..models import DailyLog
@@ -165,7 +165,7 @@ def _done(log: DailyLog, form, message: str):
 
 @bp.route("/<int:daily_log_id>/approve", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def approve(daily_log_id: int):
     """Approve a submitted day; it is locked from now on."""
     _secretary_only()
@@ -182,7 +182,7 @@ def approve(daily_log_id: int):
 
 @bp.route("/<int:daily_log_id>/return", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def return_day(daily_log_id: int):
     """Send a submitted day back to the worker with a comment."""
     _secretary_only()
@@ -199,7 +199,7 @@ def return_day(daily_log_id: int):
 
 @bp.route("/<int:daily_log_id>/reopen", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def reopen(daily_log_id: int):
     """Unlock an approved day, giving the reason; the worker sees it as returned."""
     _secretary_only()
@@ -216,7 +216,7 @@ def reopen(daily_log_id: int):
 
 @bp.route("/<int:daily_log_id>/submit", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def submit_day(daily_log_id: int):
     """The worker submits (or resubmits) one of their days from its page."""
     _worker_only()
@@ -249,7 +249,7 @@ def _today_page_context() -> dict:
 
 @bp.route("/submit", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def submit():
     """Submit today's log from the Today page."""
     _worker_only()
@@ -276,7 +276,7 @@ def submit():
 
 @bp.route("/approve-many", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def approve_many():
     """Approve several submitted days at once (the page asked for confirmation)."""
     _secretary_only()

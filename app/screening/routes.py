@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..db import commit
 from ..extensions import db
-from ..forms import keeps_input_on_csrf_error
+from ..forms import redisplays_form_on_error
 from ..hazards import services as hazards
 from ..htmx import fragments, redirect_client, render, toast, trigger, wants_fragment
 from ..idempotency import PayloadMismatch
@@ -120,7 +120,7 @@ def answer(screening_id: int, item_id: int):
 
 @bp.route("/<int:screening_id>/items/<int:item_id>/hazard", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def hazard(screening_id: int, item_id: int):
     """Describe the hazard found on an item: note, severity and deadline."""
     screening = get_or_404(Screening, screening_id)

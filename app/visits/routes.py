@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..db import commit
 from ..extensions import db
-from ..forms import keeps_input_on_csrf_error
+from ..forms import redisplays_form_on_error
 from ..htmx import fragments, render, toast, trigger, wants_fragment
 from ..idempotency import PayloadMismatch
 from ..models import Photo, Project, Resident, RiskFactor, Visit
@@ -71,7 +71,7 @@ def new():
 
 @bp.route("", methods=["POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def create():
     """Save a new visit; a double tap or a retry saves it once."""
     _worker_only()
@@ -125,7 +125,7 @@ def show(visit_id: int):
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
 @login_required
-@keeps_input_on_csrf_error
+@redisplays_form_on_error
 def edit(visit_id: int):
     """Correct a visit while its day is not approved."""
     visit = get_or_404(Visit, visit_id)
