@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..extensions import db
+from ..idempotency import PayloadMismatch, create_once
 from ..models import Assessment, Concern, Project, RiskFactor, Visit
 from .queries import FactorConcerns, concern_stats
 
@@ -42,18 +43,21 @@ def _clean(value):
 
 def create_project(community_id: int, values: dict, client_uuid: str | None) -> Project:
     """Create a project in the community; a retried send returns the one already made."""
-    client_uuid = _valid_uuid(client_uuid)
-    if client_uuid:
-        existing = db.session.scalar(sa.select(Project).where(Project.uuid == client_uuid))
-        if existing is not None and existing.community_id == community_id:
-            return existing
-        if existing is not None:
-            client_uuid = None  # someone else's uuid: never hand out their project
-    project = Project(uuid=client_uuid or None, community_id=community_id,
-                      **{k: _clean(values[k]) for k in PROJECT_FIELDS})
-    db.session.add(project)
-    db.session.flush()
-    record("project_created", "project", project.id, {"kind": project.kind})
+    def create() -> Project:
+        project = Project(uuid=key, community_id=community_id,
+                          **{k: _clean(values[k]) for k in PROJECT_FIELDS})
+        db.session.add(project)
+        db.session.flush()
+        record("project_created", "project", project.id, {"kind": project.kind})
+        return project
+
+    key = _valid_uuid(client_uuid) or new_client_uuid()
+    try:
+        project, _created = create_once(Project, key, create,
+                                        lambda p: p.community_id == community_id)
+    except PayloadMismatch:
+        key = new_client_uuid()  # someone else's uuid: never hand out their project
+        project = create()
     return project
 
 
