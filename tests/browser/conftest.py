@@ -6,6 +6,7 @@ Browser tests skip with a plain message when /usr/bin/chromium is missing, excep
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,19 +62,28 @@ def live_server(app, schema_template, tmp_path):
     thread.join(timeout=5)
 
 
-@pytest.fixture
-def page(browser, live_server, request):
+@contextmanager
+def phone_page(browser, base_url: str):
+    """A fresh phone-sized browser (its own cookies) whose page collects JS errors."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
                                   has_touch=True, locale="zh-CN")
     context.set_default_timeout(10_000)
     pg = context.new_page()
-    pg.base_url = live_server.url
+    pg.base_url = base_url
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     pg.js_errors = errors
-    yield pg
-    context.close()
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with phone_page(browser, live_server.url) as pg:
+        yield pg
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import PHONE, login
+from tests.browser.conftest import login, phone_page
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -12,17 +12,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def secretary_page(browser, live_server):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="zh-CN")
-    context.set_default_timeout(10_000)
-    pg = context.new_page()
-    pg.base_url = live_server.url
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    pg.js_errors = errors
-    yield pg
-    context.close()
+    with phone_page(browser, live_server.url) as pg:
+        yield pg
 
 
 def test_submit_return_fix_resubmit_approve_lock(page, secretary_page, world, make_resident,
