@@ -1,11 +1,25 @@
 """Create-once semantics for client-generated UUIDs: double taps and retried POSTs."""
 
+import uuid
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
+
+
+def new_key() -> str:
+    """A fresh client UUID, rendered into a create form when it is first shown."""
+    return str(uuid.uuid4())
+
+
+def client_key(value: str | None) -> str:
+    """The client's UUID if well-formed, else a fresh one (a retry then cannot be matched)."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return new_key()
 
 
 class PayloadMismatch(Exception):

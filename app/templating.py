@@ -1,6 +1,5 @@
 """Jinja filters and globals for dates, labels and the small pieces every page uses."""
 
-import uuid
 from datetime import date, datetime
 
 from flask import Flask, current_app
@@ -8,6 +7,7 @@ from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 
 from . import labels
+from .idempotency import new_key
 from .timeutil import local_today
 
 
@@ -27,7 +27,7 @@ def register_filters(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         has_endpoint=lambda ep: ep in current_app.view_functions,
-        new_uuid=lambda: str(uuid.uuid4()),
+        new_uuid=new_key,
         today=local_today,
         label=labels.label,
         severity_label=lambda code: labels.label("severity", code),

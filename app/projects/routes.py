@@ -9,6 +9,7 @@ from ..enums import ASSESSMENT_DIMENSIONS
 from ..forms import redisplays_form_on_error
 from ..htmx import render, toast, trigger, wants_fragment
 from ..i18n import current_lang_code
+from ..idempotency import new_key
 from ..models import Project, RiskFactor
 from ..pagination import Page
 from ..scope import get_or_404
@@ -31,7 +32,6 @@ from .services import (
     FactorInRegister,
     add_factor,
     create_project,
-    new_client_uuid,
     record_decision,
     save_assessment,
     update_factor,
@@ -139,7 +139,7 @@ def new():
         abort(404)
     form = NewProjectForm()
     if not form.is_submitted():
-        form.client_uuid.data = new_client_uuid()
+        form.client_uuid.data = new_key()
     if form.validate_on_submit():
         project = create_project(current_user.community_id, form.data, form.client_uuid.data)
         commit()
@@ -185,7 +185,7 @@ def factor_new(project_id: int):
     """The form to add a factor to the register, opened in the register."""
     project = _editable(project_id)
     form = _factor_form(formdata=None, data={"status": "open"})
-    form.client_uuid.data = new_client_uuid()
+    form.client_uuid.data = new_key()
     return render(PAGE, "projects/_factor_form.html",
                   **show_context(project, factor_form=form, factor_form_for="new"))
 

@@ -4,37 +4,24 @@ Services flush and audit; the route commits. Audit details hold ids, codes and s
 never free text.
 """
 
-import uuid
 
 import sqlalchemy as sa
 
 from ..audit.services import record
 from ..extensions import db
-from ..idempotency import PayloadMismatch, create_once
+from ..idempotency import PayloadMismatch, client_key, create_once, new_key
 from ..models import Assessment, Concern, Project, RiskFactor, Visit
 from .queries import FactorConcerns, concern_stats
 
 __all__ = [
     "FactorConcerns", "FactorInRegister", "add_factor", "concern_stats", "create_project",
-    "new_client_uuid", "record_concern", "record_decision", "save_assessment", "update_factor",
+    "record_concern", "record_decision", "save_assessment", "update_factor",
     "update_project",
 ]
 
 PROJECT_FIELDS = ("name", "kind", "location", "contractor", "starts_on", "ends_on", "status")
 FACTOR_FIELDS = ("factor_code", "description", "likelihood", "impact", "mitigation", "owner",
                  "review_on", "status")
-
-
-def new_client_uuid() -> str:
-    """The idempotency key a create form carries from the moment it is shown."""
-    return str(uuid.uuid4())
-
-
-def _valid_uuid(value: str | None) -> str | None:
-    try:
-        return str(uuid.UUID(value)) if value else None
-    except ValueError:
-        return None
 
 
 def _clean(value):
@@ -51,12 +38,12 @@ def create_project(community_id: int, values: dict, client_uuid: str | None) -> 
         record("project_created", "project", project.id, {"kind": project.kind})
         return project
 
-    key = _valid_uuid(client_uuid) or new_client_uuid()
+    key = client_key(client_uuid)
     try:
         project, _created = create_once(Project, key, create,
                                         lambda p: p.community_id == community_id)
     except PayloadMismatch:
-        key = new_client_uuid()  # someone else's uuid: never hand out their project
+        key = new_key()  # someone else's uuid: never hand out their project
         project = create()
     return project
 

@@ -1,6 +1,5 @@
 """Residents' requests: register one, take it step by step to an answer, list what is due."""
 
-import uuid
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +11,7 @@ from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import redirect_client, render, toast, trigger, wants_fragment
 from ..i18n import localized
+from ..idempotency import client_key, new_key
 from ..models import Resident, Visit
 from ..pagination import paginate
 from ..scope import get_or_404
@@ -102,7 +102,7 @@ def new():
     form = _request_form()
     form.resident.data = str(resident.id)
     form.visit.data = str(visit.id) if visit else ""
-    form.client_uuid.data = str(uuid.uuid4())
+    form.client_uuid.data = new_key()
     if visit is not None:
         form.channel.data = "visit"
         form.received_on.data = visit.visited_on
@@ -125,7 +125,7 @@ def create():
                 resident=resident, actor=current_user._get_current_object(),
                 channel=form.channel.data, category_code=form.category.data,
                 summary=form.summary.data, received_on=form.received_on.data,
-                client_uuid=services.new_client_uuid(form.client_uuid.data), visit=visit,
+                client_uuid=client_key(form.client_uuid.data), visit=visit,
             )
         except TransitionRefused as err:
             db.session.rollback()

@@ -9,7 +9,6 @@ letters-and-visits matter under the 2022 Regulations):
 Refusals raise TransitionRefused with a message for the user; nothing is written then.
 """
 
-import uuid as uuidlib
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -144,14 +143,6 @@ def _event(req: Request, actor: User, kind: str, on: date, note: str = "",
     record(f"request_{kind}", "request", req.id,
            {"status": req.status, "track": req.track, **(detail or {})}, user=actor)
     return ev
-
-
-def new_client_uuid(value: str | None) -> str:
-    """The client's UUID if it is a well-formed one, else a fresh one."""
-    try:
-        return str(uuidlib.UUID(str(value)))
-    except ValueError:
-        return str(uuidlib.uuid4())
 
 
 def register(*, resident: Resident, actor: User, channel: str, category_code: str,

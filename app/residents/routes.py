@@ -1,6 +1,5 @@
 """Find, read, add, edit and archive residents."""
 
-import uuid
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -11,13 +10,13 @@ from ..db import commit
 from ..forms import redisplays_form_on_error
 from ..htmx import render
 from ..i18n import localized
-from ..idempotency import PayloadMismatch
+from ..idempotency import PayloadMismatch, client_key, new_key
 from ..models import Resident
 from ..pagination import paginate
 from ..scope import get_or_404
 from . import bp, queries
 from .forms import ArchiveForm, ResidentForm, SearchForm
-from .services import archive_resident, create_resident, update_resident, valid_uuid
+from .services import archive_resident, create_resident, update_resident
 
 
 def _field_roles():
@@ -53,7 +52,7 @@ def _resident_form(obj=None) -> ResidentForm:
     if obj is not None and not form.is_submitted():
         form.care_reasons.data = [c.code for c in obj.care_reasons]
     if not form.client_uuid.data:
-        form.client_uuid.data = str(uuid.uuid4())
+        form.client_uuid.data = new_key()
     return form
 
 
@@ -76,7 +75,7 @@ def new():
     if form.validate_on_submit():
         try:
             resident, _created = create_resident(_form_data(form),
-                                                 valid_uuid(form.client_uuid.data))
+                                                 client_key(form.client_uuid.data))
         except PayloadMismatch:
             form.form_errors.append(_("This form was already sent with other content. "
                                       "Reload the page to add another resident."))

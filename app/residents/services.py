@@ -1,7 +1,5 @@
 """Writes to residents: add, edit, archive. Flush and audit; the route commits."""
 
-import uuid as uuidlib
-
 import sqlalchemy as sa
 
 from ..audit.services import record
@@ -11,14 +9,6 @@ from ..models import CareReason, Resident
 from ..timeutil import utcnow
 
 FIELDS = ("name", "grid_id", "building", "unit", "room", "phone", "household_size", "notes")
-
-
-def valid_uuid(value: str | None) -> str:
-    """The client's UUID if well-formed, else a new one (then retries cannot be matched)."""
-    try:
-        return str(uuidlib.UUID(value or ""))
-    except ValueError:
-        return str(uuidlib.uuid4())
 
 
 def _apply(resident: Resident, data: dict) -> None:

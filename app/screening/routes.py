@@ -9,9 +9,8 @@ from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..hazards import services as hazards
 from ..htmx import fragments, redirect_client, render, toast, trigger, wants_fragment
-from ..idempotency import PayloadMismatch
+from ..idempotency import PayloadMismatch, client_key
 from ..models import ChecklistItem, ChecklistTemplate, Screening, Visit
-from ..residents.services import valid_uuid
 from ..scope import get_or_404
 from . import bp, queries, services
 from .forms import AnswerForm, FinishForm, HazardForm, StartForm
@@ -48,7 +47,7 @@ def start():
         flash(_("This day is approved; its records can no longer be changed."), "error")
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
     try:
-        screening = services.start(visit, template, valid_uuid(form.client_uuid.data))
+        screening = services.start(visit, template, client_key(form.client_uuid.data))
     except PayloadMismatch as exc:
         screening = exc.existing
         if screening.visit_id != visit.id:

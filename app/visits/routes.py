@@ -1,6 +1,5 @@
 """Log and correct visits; a visit's page with its screenings and photos."""
 
-import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,9 +10,8 @@ from ..db import commit
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import fragments, render, toast, trigger, wants_fragment
-from ..idempotency import PayloadMismatch
+from ..idempotency import PayloadMismatch, client_key, new_key
 from ..models import Photo, Project, Resident, RiskFactor, Visit
-from ..residents.services import valid_uuid
 from ..scope import get_or_404, select_for
 from . import bp
 from .forms import DeleteForm, VisitForm
@@ -45,7 +43,7 @@ def _factors(project: Project | None) -> list[RiskFactor]:
 def _form(resident, project, **kw) -> VisitForm:
     form = VisitForm(factors=_factors(project), **kw)
     if not form.is_submitted():
-        form.client_uuid.data = str(uuid.uuid4())
+        form.client_uuid.data = new_key()
         form.resident_id.data = resident.id if resident else ""
         form.project_id.data = project.id if project else ""
         if project is not None and resident is None:
@@ -84,7 +82,7 @@ def create():
         "purpose", "summary", "outcome", "visited_on", "follow_up_on",
         "concern_summary", "concern_factor_id")}
     try:
-        visit, _created = create_visit(current_user, data, valid_uuid(form.client_uuid.data),
+        visit, _created = create_visit(current_user, data, client_key(form.client_uuid.data),
                                        resident, project)
     except PayloadMismatch as exc:
         form.form_errors.append(_("This form was already sent with other content. "
