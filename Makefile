@@ -53,6 +53,7 @@ load: setup
 
 lint: setup
 	$(VENV)/bin/ruff check app tests bench
+	$(VENV)/bin/ruff format --check app tests bench
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor

@@ -34,8 +34,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).parent.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
     csrf.init_app(app)
     htmx_ext.init_app(app)
     limiter.init_app(app)
@@ -78,13 +83,28 @@ def _register_login(app: Flask) -> None:
 
         from .htmx import redirect_client
 
-        target = url_for("accounts.login", next=request.full_path if request.method == "GET"
-                         and not request.htmx else None)
+        target = url_for(
+            "accounts.login",
+            next=request.full_path if request.method == "GET" and not request.htmx else None,
+        )
         return redirect_client(target)
 
 
-AREAS = ("main", "accounts", "admin", "today", "residents", "projects", "visits", "screening",
-         "photos", "review", "hazards", "requests", "tallies")
+AREAS = (
+    "main",
+    "accounts",
+    "admin",
+    "today",
+    "residents",
+    "projects",
+    "visits",
+    "screening",
+    "photos",
+    "review",
+    "hazards",
+    "requests",
+    "tallies",
+)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -177,8 +197,13 @@ def _register_errors(app: Flask) -> None:
             record_route_refusal()
         if request.path.startswith("/healthz"):
             return jsonify(error=err.name), err.code
-        resp = render("errors/error.html", "errors/_error.html", status=err.code or 500,
-                      code=err.code, reason=None)
+        resp = render(
+            "errors/error.html",
+            "errors/_error.html",
+            status=err.code or 500,
+            code=err.code,
+            reason=None,
+        )
         if err.code == 429:
             resp.headers["Retry-After"] = "60"
         return resp
@@ -191,8 +216,12 @@ def _register_errors(app: Flask) -> None:
 
         reason = "storage" if is_storage_failure(err) else None
         view = app.view_functions.get(request.endpoint or "")
-        if (reason and request.method == "POST" and not g.get("storage_error")
-                and getattr(view, "redisplays_form_on_error", False)):
+        if (
+            reason
+            and request.method == "POST"
+            and not g.get("storage_error")
+            and getattr(view, "redisplays_form_on_error", False)
+        ):
             # A full disk or a read-only database: run the form view again, as for an
             # expired token, so the form comes back with what was typed and "not saved".
             # Its validation now fails, so it only reads (and reads need no write lock).
@@ -203,8 +232,13 @@ def _register_errors(app: Flask) -> None:
             except Exception:  # the store fails reads too: show the plain page
                 app.logger.exception("form could not be shown again after a storage failure")
                 db.session.rollback()
-        return render("errors/error.html", "errors/_error.html", status=500 if not reason else 503,
-                      code=500 if not reason else 503, reason=reason)
+        return render(
+            "errors/error.html",
+            "errors/_error.html",
+            status=500 if not reason else 503,
+            code=500 if not reason else 503,
+            reason=reason,
+        )
 
 
 def _register_templates(app: Flask) -> None:

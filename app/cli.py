@@ -37,8 +37,15 @@ def users_create(username, role, display_name, township_id, community_id, grid_i
     with write_intent():
         if db.session.scalar(sa.select(User.id).where(User.username == username)):
             raise click.UsageError(f"User {username} exists already.")
-        user = create_user(username, password, role, display_name, township_id=township_id,
-                           community_id=community_id, grid_ids=list(grid_ids))
+        user = create_user(
+            username,
+            password,
+            role,
+            display_name,
+            township_id=township_id,
+            community_id=community_id,
+            grid_ids=list(grid_ids),
+        )
         db.session.commit()
     click.echo(f"Created {role} {user.username} (id {user.id}).")
 

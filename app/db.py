@@ -73,7 +73,11 @@ def is_storage_failure(err: BaseException) -> bool:
 
     text = str(err).lower()
     if isinstance(err, OSError) and err.errno in (
-            errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO):
+        errno.ENOSPC,
+        errno.EROFS,
+        errno.EDQUOT,
+        errno.EIO,
+    ):
         return True
     state = getattr(getattr(err, "orig", None), "sqlstate", None)
     if isinstance(err, DBAPIError) and state and state.startswith(PG_STORAGE_STATES):

@@ -9,20 +9,35 @@ ANSWER_VALUES = ("ok", "hazard", "na")
 HAZARD_STATUSES = ("open", "rectified", "verified")
 DAYLOG_STATUSES = ("open", "submitted", "approved", "returned")
 VISIT_PURPOSES = (
-    "routine", "elderly_care", "screening", "follow_up", "request", "project", "other",
+    "routine",
+    "elderly_care",
+    "screening",
+    "follow_up",
+    "request",
+    "project",
+    "other",
 )
 VISIT_OUTCOMES = ("done", "needs_follow_up", "not_home", "referred")
 PROJECT_KINDS = ("road_works", "demolition", "renovation", "utility_works", "other")
 PROJECT_STATUSES = ("planned", "in_progress", "suspended", "completed")
 PROJECT_DECISIONS = ("proceed", "proceed_with_mitigations", "postpone")
 ASSESSMENT_DIMENSIONS = (
-    "legality", "reasonableness", "feasibility", "controllability", "safety_environment",
+    "legality",
+    "reasonableness",
+    "feasibility",
+    "controllability",
+    "safety_environment",
 )
 RISK_STATUSES = ("open", "mitigated", "closed")
 REQUEST_CHANNELS = ("visit", "phone", "letter", "walk_in", "online")
 REQUEST_TRACKS = ("community", "formal")
 REQUEST_STATUSES = (
-    "received", "accepted", "not_accepted", "redirected", "replied", "closed",
+    "received",
+    "accepted",
+    "not_accepted",
+    "redirected",
+    "replied",
+    "closed",
 )
 REDIRECT_CHANNELS = ("court", "arbitration", "admin_reconsideration")
 SATISFACTION = ("satisfied", "partly", "not_satisfied")
@@ -31,6 +46,10 @@ SATISFACTION = ("satisfied", "partly", "not_satisfied")
 def enum_type(values: tuple[str, ...], name: str) -> sa.Enum:
     """A portable string enum with a named CHECK constraint."""
     return sa.Enum(
-        *values, name=name, native_enum=False, create_constraint=True,
-        length=max(len(v) for v in values) + 4, validate_strings=True,
+        *values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(v) for v in values) + 4,
+        validate_strings=True,
     )

@@ -40,16 +40,20 @@ class IdempotentForm(BaseForm):
 def _csrf_message() -> str:
     from flask_babel import gettext as _
 
-    return _("This form was open too long and its security token expired. "
-             "Nothing was saved; check your entries and send again.")
+    return _(
+        "This form was open too long and its security token expired. "
+        "Nothing was saved; check your entries and send again."
+    )
 
 
 def storage_message() -> str:
     """What a user reads when the disk or database refused to store their form."""
     from flask_babel import gettext as _
 
-    return _("Not saved: the server could not store it. Try again in a moment; "
-             "your entries are still in the form.")
+    return _(
+        "Not saved: the server could not store it. Try again in a moment; "
+        "your entries are still in the form."
+    )
 
 
 def redisplays_form_on_error(view):

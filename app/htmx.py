@@ -33,8 +33,9 @@ def wants_fragment() -> bool:
     return bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
-def render(page_template: str, fragment_template: str | None = None, /, *, status: int = 200,
-           **context) -> Response:
+def render(
+    page_template: str, fragment_template: str | None = None, /, *, status: int = 200, **context
+) -> Response:
     """Render the page, or only its fragment when htmx asked for a part of the page."""
     use_fragment = fragment_template and wants_fragment()
     template = fragment_template if use_fragment else page_template

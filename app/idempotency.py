@@ -30,8 +30,9 @@ class PayloadMismatch(Exception):
         self.existing = existing
 
 
-def create_once(model, client_uuid: str, create: Callable[[], object],
-                same: Callable[[object], bool]):
+def create_once(
+    model, client_uuid: str, create: Callable[[], object], same: Callable[[object], bool]
+):
     """Return (record, created): the record made for this UUID, creating it at most once.
 
     Concurrent requests with one UUID race on the unique index; the losers roll back to a

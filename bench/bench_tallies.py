@@ -23,9 +23,9 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.models import (  # noqa: E402
+from app import create_app
+from app.extensions import db
+from app.models import (
     ChecklistItem,
     Community,
     Grid,
@@ -36,12 +36,13 @@ from app.models import (  # noqa: E402
     User,
     Visit,
 )
-from app.timeutil import local_today  # noqa: E402
+from app.timeutil import local_today
 
 
 def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20, method="inclusive")[18] if len(values) > 1 \
-        else values[0]
+    return (
+        statistics.quantiles(values, n=20, method="inclusive")[18] if len(values) > 1 else values[0]
+    )
 
 
 def add_extras(user: User, n: int) -> None:
@@ -55,7 +56,8 @@ def add_extras(user: User, n: int) -> None:
     visits = db.session.execute(
         sa.select(Visit.id, Visit.grid_id, Visit.resident_id, Visit.visited_on)
         .where(Visit.grid_id.in_(grids), Visit.resident_id.is_not(None))
-        .order_by(sa.func.random()).limit(n)
+        .order_by(sa.func.random())
+        .limit(n)
     ).all()
     worker = db.session.scalar(sa.select(User.id).where(User.role == "worker").limit(1))
     hazards, screenings, requests = [], [], []
@@ -64,39 +66,64 @@ def add_extras(user: User, n: int) -> None:
         screenings.append({"uuid": str(uuid.uuid4()), "visit_id": vid, "template_id": template})
         status = rng.choice(("open", "rectified", "verified", "verified"))
         fixed = day + timedelta(days=rng.randint(0, 20)) if status != "open" else None
-        hazards.append({
-            "visit_id": vid, "item_id": item, "template_id": template, "grid_id": gid,
-            "resident_id": rid, "severity": rng.choice(("S1", "S2", "S3", "S4")), "note": "",
-            "found_on": day, "due_on": day + timedelta(days=rng.choice((0, 3, 7, 30))),
-            "status": status, "rectified_on": fixed, "rectified_note": "",
-            "returned_comment": "",
-        })
+        hazards.append(
+            {
+                "visit_id": vid,
+                "item_id": item,
+                "template_id": template,
+                "grid_id": gid,
+                "resident_id": rid,
+                "severity": rng.choice(("S1", "S2", "S3", "S4")),
+                "note": "",
+                "found_on": day,
+                "due_on": day + timedelta(days=rng.choice((0, 3, 7, 30))),
+                "status": status,
+                "rectified_on": fixed,
+                "rectified_note": "",
+                "returned_comment": "",
+            }
+        )
         if i % 5 == 0:
             st = rng.choice(("received", "accepted", "replied", "closed"))
             acc = day + timedelta(days=rng.randint(0, 10)) if st != "received" else None
-            requests.append({
-                "uuid": str(uuid.uuid4()), "resident_id": rid, "grid_id": gid,
-                "recorded_by_id": worker, "channel": "visit",
-                "category_code": f"R{rng.randint(1, 18):02d}", "summary": "bench",
-                "received_on": day, "track": rng.choice(("community", "formal")),
-                "status": st, "accepted_on": acc, "decision_reason": "",
-                "extension_reason": "", "reply_text": "",
-                "replied_on": acc + timedelta(days=5) if st in ("replied", "closed") else None,
-            })
-    for table, rows in ((Screening.__table__, screenings), (Hazard.__table__, hazards),
-                        (Request.__table__, requests)):
+            requests.append(
+                {
+                    "uuid": str(uuid.uuid4()),
+                    "resident_id": rid,
+                    "grid_id": gid,
+                    "recorded_by_id": worker,
+                    "channel": "visit",
+                    "category_code": f"R{rng.randint(1, 18):02d}",
+                    "summary": "bench",
+                    "received_on": day,
+                    "track": rng.choice(("community", "formal")),
+                    "status": st,
+                    "accepted_on": acc,
+                    "decision_reason": "",
+                    "extension_reason": "",
+                    "reply_text": "",
+                    "replied_on": acc + timedelta(days=5) if st in ("replied", "closed") else None,
+                }
+            )
+    for table, rows in (
+        (Screening.__table__, screenings),
+        (Hazard.__table__, hazards),
+        (Request.__table__, requests),
+    ):
         for start in range(0, len(rows), 10_000):
-            db.session.execute(table.insert(), rows[start:start + 10_000])
+            db.session.execute(table.insert(), rows[start : start + 10_000])
     db.session.commit()
-    print(f"added {len(hazards):,} hazards and screenings, {len(requests):,} requests "
-          f"(today {today})")
+    print(
+        f"added {len(hazards):,} hazards and screenings, {len(requests):,} requests (today {today})"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--user", default=None,
-                        help="township user (default: bench-township, else township1)")
+    parser.add_argument(
+        "--user", default=None, help="township user (default: bench-township, else township1)"
+    )
     parser.add_argument("--extras", type=int, default=0)
     args = parser.parse_args()
 
@@ -114,16 +141,21 @@ def main() -> None:
             add_extras(user, args.extras)
         grids = sa.select(Grid.id).join(Community).where(Community.township_id == user.township_id)
         sizes = {
-            model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model)
-                                              .where(model.grid_id.in_(grids)))
+            model.__name__: db.session.scalar(
+                sa.select(sa.func.count()).select_from(model).where(model.grid_id.in_(grids))
+            )
             for model in (Resident, Visit, Hazard, Request)
         }
         from app.accounts.services import start_session
 
         token = start_session(user)
         db.session.commit()
-        community = db.session.scalar(sa.select(Community.id).where(
-            Community.township_id == user.township_id).order_by(Community.id).limit(1))
+        community = db.session.scalar(
+            sa.select(Community.id)
+            .where(Community.township_id == user.township_id)
+            .order_by(Community.id)
+            .limit(1)
+        )
         db.session.remove()
 
     client = app.test_client()
@@ -141,8 +173,10 @@ def main() -> None:
         ("export.csv, 12 months", f"/tallies/export.csv?{year}"),
     ]
     engine = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
-    print(f"database: {engine}; user {user.username}; "
-          + ", ".join(f"{k.lower()}s {v:,}" for k, v in sizes.items()))
+    print(
+        f"database: {engine}; user {user.username}; "
+        + ", ".join(f"{k.lower()}s {v:,}" for k, v in sizes.items())
+    )
     print(f"{'request':40} {'median ms':>10} {'p95 ms':>10} {'bytes':>10}")
     for label, url in cases:
         headers = {"HX-Request": "true"} if "htmx" in label else {}

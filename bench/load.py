@@ -49,9 +49,11 @@ def prepare(env: dict) -> dict:
         "        ids = db.session.scalars(sa.select(Resident.id).where("
         "Resident.grid_id.in_(u.grid_ids), Resident.archived_at.is_(None))).all()\n"
         "        if ids: out[u.username] = list(ids)\n"
-        "    print(json.dumps(out))\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True)
+        "    print(json.dumps(out))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -59,7 +61,7 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:  # noqa: S310
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
                 if resp.status == 200:
                     return
         except OSError:
@@ -77,9 +79,11 @@ def check_database(env: dict, confirmed: list[dict], before: int) -> dict:
         "with app.app_context():\n"
         "    rows = db.session.execute(sa.select(Visit.id, Visit.uuid)).all()\n"
         "    photos = db.session.execute(sa.select(Photo.visit_id)).scalars().all()\n"
-        "    print(json.dumps({'visits': [list(r) for r in rows], 'photo_visits': photos}))\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True)
+        "    print(json.dumps({'visits': [list(r) for r in rows], 'photo_visits': photos}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     data = json.loads(done.stdout.strip().splitlines()[-1])
     by_uuid: dict[str, list[int]] = {}
     for vid, vuuid in data["visits"]:
@@ -91,19 +95,27 @@ def check_database(env: dict, confirmed: list[dict], before: int) -> dict:
     new = len(data["visits"]) - before
     photo_visits = set(data["photo_visits"])
     photos_lost = [c for c in confirmed if c.get("photo") and c["visit_id"] not in photo_visits]
-    return {"confirmed": len(sent), "created": new, "lost": len(lost) + len(wrong_id),
-            "duplicated": len(duplicated), "unconfirmed_extra": new - len(sent),
-            "photos_confirmed": sum(1 for c in confirmed if c.get("photo")),
-            "photos_lost": len(photos_lost)}
+    return {
+        "confirmed": len(sent),
+        "created": new,
+        "lost": len(lost) + len(wrong_id),
+        "duplicated": len(duplicated),
+        "unconfirmed_extra": new - len(sent),
+        "photos_confirmed": sum(1 for c in confirmed if c.get("photo")),
+        "photos_lost": len(photos_lost),
+    }
 
 
 def count_visits(env: dict) -> int:
-    code = ("import sqlalchemy as sa\nfrom app import create_app\n"
-            "from app.extensions import db\nfrom app.models import Visit\n"
-            "app = create_app()\nwith app.app_context():\n"
-            "    print(db.session.scalar(sa.select(sa.func.count(Visit.id))))\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True).stdout
+    code = (
+        "import sqlalchemy as sa\nfrom app import create_app\n"
+        "from app.extensions import db\nfrom app.models import Visit\n"
+        "app = create_app()\nwith app.app_context():\n"
+        "    print(db.session.scalar(sa.select(sa.func.count(Visit.id))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
     return int(out.strip().splitlines()[-1])
 
 
@@ -117,53 +129,104 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="gridbook-load-") as tmp:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/load.db",
-               "PHOTO_STORE": f"{tmp}/photos", "GUNICORN_BIND": f"127.0.0.1:{port}",
-               "FLASK_APP": "wsgi:app"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp}/load.db",
+            "PHOTO_STORE": f"{tmp}/photos",
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "FLASK_APP": "wsgi:app",
+        }
         env.pop("GRIDBOOK_HTTPS", None)
         residents = prepare(env)
         before = count_visits(env)
         error_log = open(f"{tmp}/error.log", "w")  # noqa: SIM115 (gunicorn writes it until stopped)
         server = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile",
-             f"{tmp}/access.log", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=error_log)
+            [
+                str(VENV_BIN / "gunicorn"),
+                "-c",
+                "gunicorn.conf.py",
+                "--access-logfile",
+                f"{tmp}/access.log",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=error_log,
+        )
         try:
             wait_until_up(url)
             confirmed_path = f"{tmp}/confirmed.json"
-            locust_env = {**env, "LOAD_RESIDENTS": json.dumps(residents),
-                          "LOAD_CONFIRMED": confirmed_path}
+            locust_env = {
+                **env,
+                "LOAD_RESIDENTS": json.dumps(residents),
+                "LOAD_CONFIRMED": confirmed_path,
+            }
             subprocess.run(
-                [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
-                 "--headless", "-u", str(args.users), "-r", str(args.users), "-t",
-                 f"{seconds}s", "--host", url, "--csv", f"{tmp}/stats", "--only-summary",
-                 "--stop-timeout", "10", "--loglevel", "WARNING"],
-                cwd=ROOT, env=locust_env, timeout=seconds + 60, check=False)
+                [
+                    str(VENV_BIN / "locust"),
+                    "-f",
+                    str(ROOT / "bench" / "locustfile.py"),
+                    "--headless",
+                    "-u",
+                    str(args.users),
+                    "-r",
+                    str(args.users),
+                    "-t",
+                    f"{seconds}s",
+                    "--host",
+                    url,
+                    "--csv",
+                    f"{tmp}/stats",
+                    "--only-summary",
+                    "--stop-timeout",
+                    "10",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                cwd=ROOT,
+                env=locust_env,
+                timeout=seconds + 60,
+                check=False,
+            )
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=40)
             error_log.close()
         with open(f"{tmp}/stats_stats.csv") as fh:
             rows = {r["Name"]: r for r in csv.DictReader(fh)}
-        confirmed = (json.loads(Path(confirmed_path).read_text())
-                     if os.path.exists(confirmed_path) else [])
+        confirmed = (
+            json.loads(Path(confirmed_path).read_text()) if os.path.exists(confirmed_path) else []
+        )
         result = check_database(env, confirmed, before)
         errors_log = Path(f"{tmp}/error.log").read_text()
         tracebacks = errors_log.count("Traceback")
 
     total = rows["Aggregated"]
-    print(f"\nLoad test: {args.users} workers, {seconds} s, gunicorn (gunicorn.conf.py) on "
-          "127.0.0.1, SQLite")
+    print(
+        f"\nLoad test: {args.users} workers, {seconds} s, gunicorn (gunicorn.conf.py) on "
+        "127.0.0.1, SQLite"
+    )
     print(f"{'request':16} {'count':>7} {'errors':>7} {'rps':>7} {'median ms':>10} {'p95 ms':>8}")
     for name, r in rows.items():
-        print(f"{name:16} {r['Request Count']:>7} {r['Failure Count']:>7} "
-              f"{float(r['Requests/s']):7.1f} {r['50%']:>10} {r['95%']:>8}")
-    print(f"\nvisits confirmed {result['confirmed']}, created {result['created']}, lost "
-          f"{result['lost']}, duplicated {result['duplicated']}, created without confirmation "
-          f"{result['unconfirmed_extra']}; photos confirmed {result['photos_confirmed']}, "
-          f"lost {result['photos_lost']}; server tracebacks {tracebacks}")
-    bad = (int(total["Failure Count"]) or result["lost"] or result["duplicated"]
-           or result["unconfirmed_extra"] or result["photos_lost"] or tracebacks)
+        print(
+            f"{name:16} {r['Request Count']:>7} {r['Failure Count']:>7} "
+            f"{float(r['Requests/s']):7.1f} {r['50%']:>10} {r['95%']:>8}"
+        )
+    print(
+        f"\nvisits confirmed {result['confirmed']}, created {result['created']}, lost "
+        f"{result['lost']}, duplicated {result['duplicated']}, created without confirmation "
+        f"{result['unconfirmed_extra']}; photos confirmed {result['photos_confirmed']}, "
+        f"lost {result['photos_lost']}; server tracebacks {tracebacks}"
+    )
+    bad = (
+        int(total["Failure Count"])
+        or result["lost"]
+        or result["duplicated"]
+        or result["unconfirmed_extra"]
+        or result["photos_lost"]
+        or tracebacks
+    )
     sys.exit(1 if bad else 0)
 
 

@@ -15,19 +15,20 @@ import uuid
 
 from locust import HttpUser, between, events, task
 
-PASSWORD = "gridbook-demo"  # noqa: S105 (the published demo password)
+PASSWORD = "gridbook-demo"
 RESIDENTS = json.loads(os.environ.get("LOAD_RESIDENTS", "{}"))  # username -> resident ids
 CONFIRMED: list[dict] = []
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                  r'name="csrf_token" value="([^"]+)"')
+CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
 
 
 def _photo() -> bytes:
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.frombytes("RGB", (1200, 900), os.urandom(1200 * 900 * 3)).save(buf, "JPEG",
-                                                                          quality=80)
+    Image.frombytes("RGB", (1200, 900), os.urandom(1200 * 900 * 3)).save(buf, "JPEG", quality=80)
     return buf.getvalue()
 
 
@@ -47,8 +48,12 @@ class Worker(HttpUser):
     def on_start(self):
         self.username = random.choice(sorted(RESIDENTS))
         page = self.client.get("/login", name="/login")
-        resp = self.client.post("/login", name="/login", allow_redirects=False, data={
-            "username": self.username, "password": PASSWORD, "csrf_token": _token(page.text)})
+        resp = self.client.post(
+            "/login",
+            name="/login",
+            allow_redirects=False,
+            data={"username": self.username, "password": PASSWORD, "csrf_token": _token(page.text)},
+        )
         if resp.status_code != 303:
             raise RuntimeError(f"login failed: {resp.status_code}")
 
@@ -57,12 +62,20 @@ class Worker(HttpUser):
         resident = random.choice(RESIDENTS[self.username])
         form = self.client.get(f"/visits/new?resident={resident}", name="/visits/new")
         client_uuid = str(uuid.uuid4())
-        with self.client.post("/visits", name="/visits", allow_redirects=False,
-                              catch_response=True, data={
-                                  "csrf_token": _token(form.text), "resident_id": resident,
-                                  "purpose": "routine", "outcome": "done",
-                                  "summary": "负载测试走访", "client_uuid": client_uuid,
-                              }) as resp:
+        with self.client.post(
+            "/visits",
+            name="/visits",
+            allow_redirects=False,
+            catch_response=True,
+            data={
+                "csrf_token": _token(form.text),
+                "resident_id": resident,
+                "purpose": "routine",
+                "outcome": "done",
+                "summary": "负载测试走访",
+                "client_uuid": client_uuid,
+            },
+        ) as resp:
             if resp.status_code != 303:
                 resp.failure(f"visit not saved: {resp.status_code}")
                 return
@@ -71,11 +84,19 @@ class Worker(HttpUser):
             CONFIRMED.append(confirmed)
         page = self.client.get(f"/visits/{visit_id}", name="/visits/<id>")
         photo_uuid = str(uuid.uuid4())
-        with self.client.post("/photos", name="/photos", allow_redirects=False,
-                              catch_response=True, data={
-                                  "csrf_token": _token(page.text), "owner_type": "visit",
-                                  "owner_id": visit_id, "client_uuid": photo_uuid},
-                              files={"photos": ("photo.jpg", PHOTO, "image/jpeg")}) as resp:
+        with self.client.post(
+            "/photos",
+            name="/photos",
+            allow_redirects=False,
+            catch_response=True,
+            data={
+                "csrf_token": _token(page.text),
+                "owner_type": "visit",
+                "owner_id": visit_id,
+                "client_uuid": photo_uuid,
+            },
+            files={"photos": ("photo.jpg", PHOTO, "image/jpeg")},
+        ) as resp:
             if resp.status_code != 303:
                 resp.failure(f"photo not saved: {resp.status_code}")
                 return

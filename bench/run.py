@@ -37,8 +37,9 @@ NOT_COUNTED = ("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")
 
 
 def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20, method="inclusive")[18] if len(values) > 1 \
-        else values[0]
+    return (
+        statistics.quantiles(values, n=20, method="inclusive")[18] if len(values) > 1 else values[0]
+    )
 
 
 def ensure_database(url: str) -> None:
@@ -47,7 +48,8 @@ def ensure_database(url: str) -> None:
     with app.app_context():
         insp = sa.inspect(db.engine)
         if insp.has_table("users") and db.session.scalar(
-                sa.select(User.id).where(User.username == "bench-township")):
+            sa.select(User.id).where(User.username == "bench-township")
+        ):
             db.session.remove()
             return
         from flask_migrate import upgrade
@@ -107,31 +109,54 @@ def subjects(app) -> dict:
     with app.app_context():
         worker = db.session.scalar(sa.select(User).where(User.username == "bench-w0001"))
         grid_id = worker.grid_ids[0]
-        per_resident = (sa.select(Visit.resident_id, sa.func.count().label("n"))
-                        .where(Visit.grid_id == grid_id, Visit.resident_id.is_not(None))
-                        .group_by(Visit.resident_id).subquery())
-        busy = db.session.execute(sa.select(per_resident.c.resident_id, per_resident.c.n)
-                                  .order_by(per_resident.c.n.desc()).limit(1)).one()
+        per_resident = (
+            sa.select(Visit.resident_id, sa.func.count().label("n"))
+            .where(Visit.grid_id == grid_id, Visit.resident_id.is_not(None))
+            .group_by(Visit.resident_id)
+            .subquery()
+        )
+        busy = db.session.execute(
+            sa.select(per_resident.c.resident_id, per_resident.c.n)
+            .order_by(per_resident.c.n.desc())
+            .limit(1)
+        ).one()
         # The small subject has the same kinds of records (a checklist among its visits), so
         # the same eager loads run and only the number of rows differs.
-        screened = (sa.select(Visit.resident_id).join(Screening, Screening.visit_id == Visit.id)
-                    .where(Visit.grid_id == grid_id))
-        quiet = db.session.execute(sa.select(per_resident.c.resident_id, per_resident.c.n)
-                                   .where(per_resident.c.resident_id.in_(screened))
-                                   .order_by(per_resident.c.n).limit(1)).one()
+        screened = (
+            sa.select(Visit.resident_id)
+            .join(Screening, Screening.visit_id == Visit.id)
+            .where(Visit.grid_id == grid_id)
+        )
+        quiet = db.session.execute(
+            sa.select(per_resident.c.resident_id, per_resident.c.n)
+            .where(per_resident.c.resident_id.in_(screened))
+            .order_by(per_resident.c.n)
+            .limit(1)
+        ).one()
         name = db.session.scalar(sa.select(Resident.name).where(Resident.id == busy[0]))
-        per_log = (sa.select(Visit.daily_log_id, sa.func.count().label("n"))
-                   .where(Visit.worker_id == worker.id).group_by(Visit.daily_log_id).subquery())
-        big_log = db.session.execute(sa.select(per_log.c.daily_log_id, per_log.c.n)
-                                     .order_by(per_log.c.n.desc()).limit(1)).one()
-        small_log = db.session.execute(sa.select(per_log.c.daily_log_id, per_log.c.n)
-                                       .order_by(per_log.c.n).limit(1)).one()
+        per_log = (
+            sa.select(Visit.daily_log_id, sa.func.count().label("n"))
+            .where(Visit.worker_id == worker.id)
+            .group_by(Visit.daily_log_id)
+            .subquery()
+        )
+        big_log = db.session.execute(
+            sa.select(per_log.c.daily_log_id, per_log.c.n).order_by(per_log.c.n.desc()).limit(1)
+        ).one()
+        small_log = db.session.execute(
+            sa.select(per_log.c.daily_log_id, per_log.c.n).order_by(per_log.c.n).limit(1)
+        ).one()
         big_day = db.session.get(DailyLog, big_log[0]).day
         small_day = db.session.get(DailyLog, small_log[0]).day
         out = {
-            "worker_id": worker.id, "busy": busy, "quiet": quiet, "surname": name[0],
+            "worker_id": worker.id,
+            "busy": busy,
+            "quiet": quiet,
+            "surname": name[0],
             "full_name": name,
-            "big_day": big_day, "small_day": small_day, "big_n": big_log[1],
+            "big_day": big_day,
+            "small_day": small_day,
+            "big_n": big_log[1],
             "small_n": small_log[1],
             "residents": db.session.scalar(sa.select(sa.func.count(Resident.id))),
             "visits": db.session.scalar(sa.select(sa.func.count(Visit.id))),
@@ -216,9 +241,18 @@ def ceiling(runs: int, rows: list[dict]) -> list[float]:
 def sample_rows(app) -> list[dict]:
     with app.app_context():
         residents = db.session.scalars(sa.select(Resident).limit(20)).all()
-        rows = [{"id": r.id, "name": r.name, "building": r.building, "unit": r.unit,
-                 "room": r.room, "grid": "第1网格", "care": [c.code for c in r.care_reasons]}
-                for r in residents]
+        rows = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "building": r.building,
+                "unit": r.unit,
+                "room": r.room,
+                "grid": "第1网格",
+                "care": [c.code for c in r.care_reasons],
+            }
+            for r in residents
+        ]
         db.session.remove()
     return rows
 
@@ -245,28 +279,59 @@ def main() -> None:
     wid = s["worker_id"]
     cases = [
         Case("Today", "bench-w0001", "/today", fragment=False),
-        Case("resident search (fragment)", "bench-w0001", f"/residents?q={s['surname']}",
-             f"/residents?q={s['full_name']}"),
-        Case(f"resident page ({s['busy'][1]} vs {s['quiet'][1]} visits)", "bench-w0001",
-             f"/residents/{s['busy'][0]}", f"/residents/{s['quiet'][0]}", fragment=False),
-        Case(f"review day ({s['big_n']} vs {s['small_n']} visits)", "bench-s001",
-             f"/review/{wid}/{s['big_day']}", f"/review/{wid}/{s['small_day']}",
-             fragment=False),
+        Case(
+            "resident search (fragment)",
+            "bench-w0001",
+            f"/residents?q={s['surname']}",
+            f"/residents?q={s['full_name']}",
+        ),
+        Case(
+            f"resident page ({s['busy'][1]} vs {s['quiet'][1]} visits)",
+            "bench-w0001",
+            f"/residents/{s['busy'][0]}",
+            f"/residents/{s['quiet'][0]}",
+            fragment=False,
+        ),
+        Case(
+            f"review day ({s['big_n']} vs {s['small_n']} visits)",
+            "bench-s001",
+            f"/review/{wid}/{s['big_day']}",
+            f"/review/{wid}/{s['small_day']}",
+            fragment=False,
+        ),
         Case("review queue", "bench-s001", "/review", "/review?status=approved"),
-        Case("dashboard, 12 months", "bench-township", f"/tallies?{year}",
-             f"/tallies?from={today}&to={today}"),
-        Case("export.xlsx, 12 months", "bench-township", f"/tallies/export.xlsx?{year}",
-             f"/tallies/export.xlsx?from={today}&to={today}", fragment=False,
-             gzip_page=False),
-        Case("export.csv, 12 months", "bench-township", f"/tallies/export.csv?{year}",
-             f"/tallies/export.csv?from={today}&to={today}", fragment=False,
-             gzip_page=False),
+        Case(
+            "dashboard, 12 months",
+            "bench-township",
+            f"/tallies?{year}",
+            f"/tallies?from={today}&to={today}",
+        ),
+        Case(
+            "export.xlsx, 12 months",
+            "bench-township",
+            f"/tallies/export.xlsx?{year}",
+            f"/tallies/export.xlsx?from={today}&to={today}",
+            fragment=False,
+            gzip_page=False,
+        ),
+        Case(
+            "export.csv, 12 months",
+            "bench-township",
+            f"/tallies/export.csv?{year}",
+            f"/tallies/export.csv?from={today}&to={today}",
+            fragment=False,
+            gzip_page=False,
+        ),
     ]
     clients = {}
-    print(f"\nGridbook benchmark: {s['residents']:,} residents, {s['visits']:,} visits, "
-          f"{args.runs} runs each, {url.split(':')[0]}\n")
-    head = (f"{'request':44} {'median ms':>9} {'p95 ms':>8} {'gzip page':>10} "
-            f"{'gzip frag':>10} {'SQL':>4} {'SQL few':>7}")
+    print(
+        f"\nGridbook benchmark: {s['residents']:,} residents, {s['visits']:,} visits, "
+        f"{args.runs} runs each, {url.split(':')[0]}\n"
+    )
+    head = (
+        f"{'request':44} {'median ms':>9} {'p95 ms':>8} {'gzip page':>10} "
+        f"{'gzip frag':>10} {'SQL':>4} {'SQL few':>7}"
+    )
     print(head)
     print("-" * len(head))
     for case in cases:
@@ -282,11 +347,15 @@ def main() -> None:
         # subject lacks may make it one or two fewer, never the other way round).
         flag = " GROWS" if isinstance(other, int) and sql > other else ""
         size = f"{page_gz:,}" + ("" if case.gzip_page else " raw")
-        print(f"{case.name:44} {statistics.median(times) * 1000:9.1f} "
-              f"{p95(times) * 1000:8.1f} {size:>10} {frag_gz:>10} {sql:>4} {other!s:>7}{flag}")
+        print(
+            f"{case.name:44} {statistics.median(times) * 1000:9.1f} "
+            f"{p95(times) * 1000:8.1f} {size:>10} {frag_gz:>10} {sql:>4} {other!s:>7}{flag}"
+        )
     ceiling_times = ceiling(args.runs * 5, sample_rows(app))
-    print(f"{'framework ceiling: bare Flask, 20 rows':44} "
-          f"{statistics.median(ceiling_times) * 1000:9.2f} {p95(ceiling_times) * 1000:8.2f}")
+    print(
+        f"{'framework ceiling: bare Flask, 20 rows':44} "
+        f"{statistics.median(ceiling_times) * 1000:9.2f} {p95(ceiling_times) * 1000:8.2f}"
+    )
     secs, size = photo_seconds(max(3, args.runs // 4))
     print(f"\nphoto pipeline: {secs:.2f} s per 12-megapixel photo ({size / 1e6:.1f} MB JPEG in)")
 

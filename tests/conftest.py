@@ -22,8 +22,12 @@ from app.timeutil import local_today
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 REFERENCE_TABLES = {
-    "care_reasons", "request_categories", "risk_factor_types", "checklist_templates",
-    "checklist_items", "alembic_version",
+    "care_reasons",
+    "request_categories",
+    "risk_factor_types",
+    "checklist_templates",
+    "checklist_items",
+    "alembic_version",
 }
 PASSWORD = "correct horse battery"
 
@@ -164,8 +168,11 @@ def count_queries(app):
         counter.statements = []
 
         def before(_conn, _cursor, statement, *_args):
-            if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT",
-                                                          "RELEASE", "COMMIT", "ROLLBACK")):
+            if (
+                not statement.lstrip()
+                .upper()
+                .startswith(("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK"))
+            ):
                 counter.count += 1
                 counter.statements.append(statement)
 
@@ -179,6 +186,7 @@ def count_queries(app):
 
 
 # ---- the small world every test can use -------------------------------------------
+
 
 @pytest.fixture
 def world(app, password_hash):
@@ -194,8 +202,13 @@ def world(app, password_hash):
     db.session.flush()
 
     def user(username, role, **kw):
-        u = User(username=username, display_name=username.title(), password_hash=password_hash,
-                 role=role, **kw)
+        u = User(
+            username=username,
+            display_name=username.title(),
+            password_hash=password_hash,
+            role=role,
+            **kw,
+        )
         db.session.add(u)
         return u
 
@@ -236,13 +249,20 @@ def login_as(client):
 
 # ---- factories ---------------------------------------------------------------------
 
+
 @pytest.fixture
 def make_resident(world):
     from app.models import CareReason, Resident
 
     def _make(grid=None, name="张三", care=("elderly_alone",), **kw):
-        r = Resident(grid_id=(grid or world.a1).id, name=name, building=kw.pop("building", "3"),
-                     unit=kw.pop("unit", "2"), room=kw.pop("room", "301"), **kw)
+        r = Resident(
+            grid_id=(grid or world.a1).id,
+            name=name,
+            building=kw.pop("building", "3"),
+            unit=kw.pop("unit", "2"),
+            room=kw.pop("room", "301"),
+            **kw,
+        )
         r.care_reasons = [db.session.get(CareReason, c) for c in care]
         db.session.add(r)
         db.session.commit()
@@ -257,8 +277,12 @@ def make_daily_log(world):
 
     def _make(worker=None, day=None, status="open"):
         worker = worker or world.worker_a
-        log = DailyLog(worker_id=worker.id, community_id=worker.community_id,
-                       day=day or local_today(), status=status)
+        log = DailyLog(
+            worker_id=worker.id,
+            community_id=worker.community_id,
+            day=day or local_today(),
+            status=status,
+        )
         db.session.add(log)
         db.session.commit()
         return log
@@ -274,18 +298,28 @@ def make_visit(world):
     def _make(resident=None, project=None, worker=None, day=None, **kw):
         worker = worker or world.worker_a
         day = day or local_today()
-        log = db.session.scalar(sa.select(DailyLog).where(
-            DailyLog.worker_id == worker.id, DailyLog.day == day))
+        log = db.session.scalar(
+            sa.select(DailyLog).where(DailyLog.worker_id == worker.id, DailyLog.day == day)
+        )
         if log is None:
             log = DailyLog(worker_id=worker.id, community_id=worker.community_id, day=day)
             db.session.add(log)
             db.session.flush()
         grid_id = resident.grid_id if resident else worker.grids[0].id
-        v = Visit(uuid=str(uuid.uuid4()), worker_id=worker.id, grid_id=grid_id,
-                  resident_id=resident.id if resident else None,
-                  project_id=project.id if project else None, daily_log_id=log.id,
-                  visited_on=day, visited_at=moment_on(day), purpose=kw.pop("purpose", "routine"),
-                  outcome=kw.pop("outcome", "done"), summary=kw.pop("summary", "All well."), **kw)
+        v = Visit(
+            uuid=str(uuid.uuid4()),
+            worker_id=worker.id,
+            grid_id=grid_id,
+            resident_id=resident.id if resident else None,
+            project_id=project.id if project else None,
+            daily_log_id=log.id,
+            visited_on=day,
+            visited_at=moment_on(day),
+            purpose=kw.pop("purpose", "routine"),
+            outcome=kw.pop("outcome", "done"),
+            summary=kw.pop("summary", "All well."),
+            **kw,
+        )
         db.session.add(v)
         db.session.commit()
         return v
@@ -298,8 +332,13 @@ def make_project(world):
     from app.models import Project
 
     def _make(community=None, name="Road resurfacing", **kw):
-        p = Project(uuid=str(uuid.uuid4()), community_id=(community or world.ca).id, name=name,
-                    kind=kw.pop("kind", "road_works"), **kw)
+        p = Project(
+            uuid=str(uuid.uuid4()),
+            community_id=(community or world.ca).id,
+            name=name,
+            kind=kw.pop("kind", "road_works"),
+            **kw,
+        )
         db.session.add(p)
         db.session.commit()
         return p
@@ -314,10 +353,19 @@ def make_hazard(world, make_visit):
     def _make(resident=None, visit=None, severity="S2", due_on=None, status="open", **kw):
         item = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == "F1"))
         visit = visit or make_visit(resident=resident)
-        h = Hazard(visit_id=visit.id, item_id=item.id, template_id=item.template_id,
-                   grid_id=visit.grid_id, resident_id=visit.resident_id,
-                   project_id=visit.project_id, severity=severity, found_on=visit.visited_on,
-                   due_on=due_on or visit.visited_on + timedelta(days=3), status=status, **kw)
+        h = Hazard(
+            visit_id=visit.id,
+            item_id=item.id,
+            template_id=item.template_id,
+            grid_id=visit.grid_id,
+            resident_id=visit.resident_id,
+            project_id=visit.project_id,
+            severity=severity,
+            found_on=visit.visited_on,
+            due_on=due_on or visit.visited_on + timedelta(days=3),
+            status=status,
+            **kw,
+        )
         db.session.add(h)
         db.session.commit()
         return h
@@ -329,8 +377,21 @@ def fragment_root_ids(html: str) -> list[str]:
     """Ids of the top-level elements of an htmx fragment (nested elements are not roots)."""
     from html.parser import HTMLParser
 
-    void = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-            "source", "track", "wbr"}
+    void = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
 
     class Roots(HTMLParser):
         def __init__(self):

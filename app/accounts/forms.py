@@ -6,21 +6,34 @@ from ..forms import BaseForm
 
 
 class LoginForm(BaseForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
-                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
-                             render_kw={"autocomplete": "current-password"})
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class PasswordForm(BaseForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()],
-                            render_kw={"autocomplete": "current-password"})
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=256)],
-                        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat new password"),
-                            validators=[DataRequired(),
-                                        EqualTo("new", _l("The passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=10, max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class LogoutForm(BaseForm):

@@ -57,8 +57,13 @@ def login():
                 return _complete_login(user, form.password.data)
         else:
             error = _("Wrong username or password.")
-            record_later("login_failed", "user", user.id if user else None,
-                         {"username": username[:64]} if user else None, user=user)
+            record_later(
+                "login_failed",
+                "user",
+                user.id if user else None,
+                {"username": username[:64]} if user else None,
+                user=user,
+            )
         status = 200
     # The password is never sent back; the username is.
     form.password.data = ""

@@ -86,9 +86,15 @@ def prune_sessions() -> int:
 
 
 def create_user(
-    username: str, password: str, role: str, display_name: str = "",
-    township_id: int | None = None, community_id: int | None = None,
-    grid_ids: list[int] | None = None, is_demo: bool = False, actor: User | None = None,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    township_id: int | None = None,
+    community_id: int | None = None,
+    grid_ids: list[int] | None = None,
+    is_demo: bool = False,
+    actor: User | None = None,
 ) -> User:
     """Create a user with a role and a scope; the caller has validated the scope."""
     user = User(
@@ -108,8 +114,9 @@ def create_user(
 def set_scope(user: User, role: str, township_id, community_id, grid_ids: list[int]) -> None:
     """Give the user one role and the matching scope, deriving the parents of a grid."""
     user.role = role
-    grids = (list(db.session.scalars(sa.select(Grid).where(Grid.id.in_(grid_ids))))
-             if grid_ids else [])
+    grids = (
+        list(db.session.scalars(sa.select(Grid).where(Grid.id.in_(grid_ids)))) if grid_ids else []
+    )
     if role == "worker":
         user.grids = grids
         user.community_id = grids[0].community_id if grids else community_id

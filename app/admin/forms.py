@@ -21,17 +21,26 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class UserForm(BaseForm):
-    username = StringField(_l("Username"), validators=[
-        DataRequired(), Length(min=3, max=64),
-        Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash and underscore only.")),
-    ])
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(),
+            Length(min=3, max=64),
+            Regexp(
+                r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash and underscore only.")
+            ),
+        ],
+    )
     display_name = StringField(_l("Name shown"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("Role"))
     township_id = SelectField(_l("Township"), coerce=int, validators=[Optional()])
     community_id = SelectField(_l("Community"), coerce=int, validators=[Optional()])
     grid_ids = MultiCheckboxField(_l("Grids"), coerce=int)
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=10, max=256)],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(min=10, max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
     active = BooleanField(_l("Active"), default=True)
 
     def __init__(self, *args, townships=(), communities=(), grids=(), creating=False, **kw):

@@ -37,9 +37,9 @@ def _place_choices() -> dict:
     return {
         "townships": list(db.session.scalars(sa.select(Township).order_by(Township.name))),
         "communities": list(db.session.scalars(sa.select(Community).order_by(Community.name))),
-        "grids": list(db.session.scalars(
-            sa.select(Grid).join(Community).order_by(Community.name, Grid.name)
-        )),
+        "grids": list(
+            db.session.scalars(sa.select(Grid).join(Community).order_by(Community.name, Grid.name))
+        ),
     }
 
 
@@ -70,10 +70,14 @@ def user_new():
             form.username.errors.append(_("This username is taken."))
         else:
             user = create_user(
-                form.username.data, form.password.data, form.role.data, form.display_name.data,
+                form.username.data,
+                form.password.data,
+                form.role.data,
+                form.display_name.data,
                 township_id=form.township_id.data or None,
                 community_id=form.community_id.data or None,
-                grid_ids=form.grid_ids.data, actor=current_user,
+                grid_ids=form.grid_ids.data,
+                actor=current_user,
             )
             commit()
             flash(_("User created."), "success")
@@ -98,8 +102,13 @@ def user_edit(user_id: int):
         else:
             user.display_name = form.display_name.data.strip()
             before = (user.role, user.community_id, tuple(user.grid_ids), user.township_id)
-            set_scope(user, form.role.data, form.township_id.data or None,
-                      form.community_id.data or None, form.grid_ids.data)
+            set_scope(
+                user,
+                form.role.data,
+                form.township_id.data or None,
+                form.community_id.data or None,
+                form.grid_ids.data,
+            )
             after = (user.role, user.community_id, tuple(user.grid_ids), user.township_id)
             if before != after:
                 record("user_scope_changed", "user", user.id, {"role": user.role})
@@ -131,8 +140,10 @@ def audit():
             stmt = stmt.where(AuditEvent.at >= day_start_utc(form.since.data))
         if form.until.data:
             stmt = stmt.where(AuditEvent.at < day_start_utc(form.until.data + timedelta(days=1)))
-    actions = list(db.session.scalars(
-        sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    actions = list(
+        db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )
     page = paginate(stmt, per_page=50)
-    return render("admin/audit.html", "admin/_audit_rows.html", form=form, page=page,
-                  actions=actions)
+    return render(
+        "admin/audit.html", "admin/_audit_rows.html", form=form, page=page, actions=actions
+    )

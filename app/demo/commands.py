@@ -6,8 +6,9 @@ from ..cli import demo_cli
 
 
 @demo_cli.command("load")
-@click.option("--large", is_flag=True,
-              help="100,000 residents and 1,000,000 visits, for benchmarks.")
+@click.option(
+    "--large", is_flag=True, help="100,000 residents and 1,000,000 visits, for benchmarks."
+)
 @click.option("--if-empty", is_flag=True, help="Only on a database with no users (first run).")
 def load(large: bool, if_empty: bool):
     """Load the demo data (idempotent: a second run changes nothing)."""

@@ -22,8 +22,12 @@ VISIT_PHOTOS = 12
 CAPTION_FONT = "wqy-microhei.ttc"  # Debian's fonts-wqy-microhei; plain Latin without it
 
 SCENE_COLOURS = {
-    "fire": (200, 40, 40), "gas": (230, 180, 30), "electrical": (60, 60, 60),
-    "building": (140, 110, 90), "elderly": (90, 140, 200), "flood": (40, 110, 190),
+    "fire": (200, 40, 40),
+    "gas": (230, 180, 30),
+    "electrical": (60, 60, 60),
+    "building": (140, 110, 90),
+    "elderly": (90, 140, 200),
+    "flood": (40, 110, 190),
     "construction": (240, 130, 20),
 }
 
@@ -56,8 +60,7 @@ def draw_scene(rng: random.Random, scene: str, caption: str, fixed: bool = False
     elif scene == "electrical":  # a crowded power strip
         d.rectangle([x, 380, x + 300, 420], fill=(240, 240, 240), outline=(40, 40, 40))
         for n in range(6):
-            d.line([(x + 25 + n * 50, 380), (x + rng.randint(-80, 380), 120)],
-                   fill=colour, width=5)
+            d.line([(x + 25 + n * 50, 380), (x + rng.randint(-80, 380), 120)], fill=colour, width=5)
     elif scene in ("building", "flood"):  # a crack, or standing water
         if scene == "building":
             points = [(x, 80)]
@@ -86,8 +89,9 @@ def draw_scene(rng: random.Random, scene: str, caption: str, fixed: bool = False
     return out.getvalue()
 
 
-def attach_demo_photos(rng: random.Random, visits: list[Visit], hazards: list[Hazard],
-                       workers) -> int:
+def attach_demo_photos(
+    rng: random.Random, visits: list[Visit], hazards: list[Hazard], workers
+) -> int:
     """Attach a few dozen drawn photos to hazards (found and fixed) and visits; the count."""
     from ..photos.pipeline import process_photo
     from ..photos.storage import get_store
@@ -101,32 +105,56 @@ def attach_demo_photos(rng: random.Random, visits: list[Visit], hazards: list[Ha
         done = process_photo(jpeg)
         full = store.promote(store.stage(done.full_jpeg))
         thumb = store.promote(store.stage(done.thumb_jpeg))
-        db.session.add(Photo(
-            uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)), sha256=full,
-            thumb_sha256=thumb, width=done.width, height=done.height,
-            size_bytes=len(done.full_jpeg), captured_at=captured_at,
-            uploaded_by_id=uploaded_by_id, grid_id=grid_id, created_at=captured_at, **owner,
-        ))
+        db.session.add(
+            Photo(
+                uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                sha256=full,
+                thumb_sha256=thumb,
+                width=done.width,
+                height=done.height,
+                size_bytes=len(done.full_jpeg),
+                captured_at=captured_at,
+                uploaded_by_id=uploaded_by_id,
+                grid_id=grid_id,
+                created_at=captured_at,
+                **owner,
+            )
+        )
         count += 1
 
     for hazard in hazards[:HAZARD_PHOTOS]:
         item = hazard.item
         caption = f"{item.code} {item.text_zh[:14]} · {grid_names[hazard.grid_id]}"
-        add(draw_scene(rng, item.template.code, caption), uploaded_by_id=hazard.visit.worker_id,
-            grid_id=hazard.grid_id, captured_at=hazard.created_at, hazard_id=hazard.id)
+        add(
+            draw_scene(rng, item.template.code, caption),
+            uploaded_by_id=hazard.visit.worker_id,
+            grid_id=hazard.grid_id,
+            captured_at=hazard.created_at,
+            hazard_id=hazard.id,
+        )
     fixed = [h for h in hazards if h.status != "open"][:RECTIFICATION_PHOTOS]
     for hazard in fixed:
         caption = f"{hazard.item.code} 整改后 {hazard.rectified_on:%m-%d}"
-        add(draw_scene(rng, hazard.item.template.code, caption, fixed=True),
-            uploaded_by_id=hazard.rectified_by_id, grid_id=hazard.grid_id,
-            captured_at=hazard.rectified_at, hazard_id=hazard.id, is_rectification=True)
+        add(
+            draw_scene(rng, hazard.item.template.code, caption, fixed=True),
+            uploaded_by_id=hazard.rectified_by_id,
+            grid_id=hazard.grid_id,
+            captured_at=hazard.rectified_at,
+            hazard_id=hazard.id,
+            is_rectification=True,
+        )
     site = [v for v in visits if v.project_id][: VISIT_PHOTOS // 2]
     homes = [v for v in visits if v.purpose == "elderly_care" and v.outcome == "done"]
     for visit in site + homes[: VISIT_PHOTOS - len(site)]:
         scene = "construction" if visit.project_id else "door"
         caption = f"{visit.visited_on:%m-%d} {grid_names[visit.grid_id]} 走访"
-        add(draw_scene(rng, scene, caption), uploaded_by_id=visit.worker_id,
-            grid_id=visit.grid_id, captured_at=visit.visited_at, visit_id=visit.id)
+        add(
+            draw_scene(rng, scene, caption),
+            uploaded_by_id=visit.worker_id,
+            grid_id=visit.grid_id,
+            captured_at=visit.visited_at,
+            visit_id=visit.id,
+        )
     db.session.flush()
     return count
 

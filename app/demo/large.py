@@ -40,8 +40,26 @@ GRIDS_PER_COMMUNITY = 10
 DAYS = 365
 BATCH = 10_000
 COMMUNITY_NAMES = (
-    "光明", "团结", "友谊", "新华", "东风", "胜利", "建设", "文化", "长青", "花园", "春晖", "滨河",
-    "锦绣", "阳光", "振兴", "康乐", "向阳", "安居", "金桥", "翠湖",
+    "光明",
+    "团结",
+    "友谊",
+    "新华",
+    "东风",
+    "胜利",
+    "建设",
+    "文化",
+    "长青",
+    "花园",
+    "春晖",
+    "滨河",
+    "锦绣",
+    "阳光",
+    "振兴",
+    "康乐",
+    "向阳",
+    "安居",
+    "金桥",
+    "翠湖",
 )
 PURPOSES = ("routine", "elderly_care", "follow_up")
 OUTCOMES = ("done", "needs_follow_up", "not_home", "referred")
@@ -67,14 +85,14 @@ def large_users():
 def large_township() -> Township | None:
     """The benchmark township, if loaded."""
     return db.session.scalar(
-        sa.select(Township).join(User, User.township_id == Township.id)
+        sa.select(Township)
+        .join(User, User.township_id == Township.id)
         .where(User.username == f"{LARGE_USER_PREFIX}township", User.is_demo.is_(True))
     )
 
 
 def _counts(township: Township) -> tuple[int, int]:
-    grid_ids = (sa.select(Grid.id).join(Community)
-                .where(Community.township_id == township.id))
+    grid_ids = sa.select(Grid.id).join(Community).where(Community.township_id == township.id)
     residents = db.session.scalar(
         sa.select(sa.func.count()).select_from(Resident).where(Resident.grid_id.in_(grid_ids))
     )
@@ -98,8 +116,10 @@ def load_large(echo=print, residents: int = 100_000, visits: int = 1_000_000) ->
             db.session.commit()
             db.session.expunge_all()  # the bulk deletes left the old rows in the identity map
         LargeBuilder(random.Random(SEED + 1), residents, visits).build()
-    echo(f"Large demo data loaded: {residents:,} residents, {visits:,} visits "
-         f"in {time.perf_counter() - started:.0f} s.")
+    echo(
+        f"Large demo data loaded: {residents:,} residents, {visits:,} visits "
+        f"in {time.perf_counter() - started:.0f} s."
+    )
 
 
 class LargeBuilder:
@@ -138,9 +158,15 @@ class LargeBuilder:
         db.session.add(township)
 
         def user(username, role, **scope):
-            u = User(username=f"{LARGE_USER_PREFIX}{username}", role=role, is_demo=True,
-                     display_name=texts.person_name(self.rng, older=False),
-                     password_hash=password_hash, created_at=self.now, **scope)
+            u = User(
+                username=f"{LARGE_USER_PREFIX}{username}",
+                role=role,
+                is_demo=True,
+                display_name=texts.person_name(self.rng, older=False),
+                password_hash=password_hash,
+                created_at=self.now,
+                **scope,
+            )
             db.session.add(u)
             return u
 
@@ -150,12 +176,14 @@ class LargeBuilder:
             base = COMMUNITY_NAMES[c_no % len(COMMUNITY_NAMES)]
             suffix = "" if c_no < len(COMMUNITY_NAMES) else str(c_no // len(COMMUNITY_NAMES) + 1)
             community = Community(township=township, name=f"{base}{suffix}社区")
-            secretary = user(f"s{c_no + 1:03d}", "secretary", township=township,
-                             community=community)
+            secretary = user(
+                f"s{c_no + 1:03d}", "secretary", township=township, community=community
+            )
             for g_no in range(min(GRIDS_PER_COMMUNITY, n_grids - c_no * GRIDS_PER_COMMUNITY)):
                 grid = Grid(community=community, name=f"第{g_no + 1}网格")
-                worker = user(f"w{len(staff) + 1:04d}", "worker", township=township,
-                              community=community)
+                worker = user(
+                    f"w{len(staff) + 1:04d}", "worker", township=township, community=community
+                )
                 worker.grids = [grid]
                 staff.append((worker, grid, secretary))
         db.session.commit()
@@ -170,15 +198,20 @@ class LargeBuilder:
         with click.progressbar(length=self.n_residents, label="Residents") as bar:
             for staff, count in zip(self.workers, per_grid, strict=True):
                 for _ in range(count):
-                    rows.append({
-                        "grid_id": staff.grid_id,
-                        "name": texts.person_name(rng, rng.random() < 0.7),
-                        "building": str(rng.randint(1, 40)), "unit": str(rng.randint(1, 4)),
-                        "room": f"{rng.randint(1, 18)}0{rng.randint(1, 4)}",
-                        "phone": texts.phone_number(rng) if rng.random() < 0.7 else None,
-                        "household_size": rng.randint(1, 5), "notes": "",
-                        "created_at": self.now, "updated_at": self.now,
-                    })
+                    rows.append(
+                        {
+                            "grid_id": staff.grid_id,
+                            "name": texts.person_name(rng, rng.random() < 0.7),
+                            "building": str(rng.randint(1, 40)),
+                            "unit": str(rng.randint(1, 4)),
+                            "room": f"{rng.randint(1, 18)}0{rng.randint(1, 4)}",
+                            "phone": texts.phone_number(rng) if rng.random() < 0.7 else None,
+                            "household_size": rng.randint(1, 5),
+                            "notes": "",
+                            "created_at": self.now,
+                            "updated_at": self.now,
+                        }
+                    )
                     if len(rows) == BATCH:
                         self._insert(Resident.__table__, rows)
                         bar.update(len(rows))
@@ -190,7 +223,8 @@ class LargeBuilder:
         self.residents: dict[int, list[int]] = {gid: [] for gid in grid_ids}
         for rid, gid in db.session.execute(
             sa.select(Resident.id, Resident.grid_id)
-            .where(Resident.grid_id.in_(grid_ids)).order_by(Resident.id)
+            .where(Resident.grid_id.in_(grid_ids))
+            .order_by(Resident.id)
         ):
             self.residents[gid].append(rid)
         tags = []
@@ -199,7 +233,7 @@ class LargeBuilder:
                 for code in sorted(set(rng.choices(codes, weights=weights, k=rng.randint(1, 2)))):
                     tags.append({"resident_id": rid, "reason_code": code})
         for start in range(0, len(tags), BATCH):
-            self._insert(resident_care_reasons, tags[start:start + BATCH])
+            self._insert(resident_care_reasons, tags[start : start + BATCH])
 
     def _daily_logs(self) -> None:
         rows = []
@@ -207,20 +241,29 @@ class LargeBuilder:
             for day in self.days:
                 age = (self.today - day).days
                 status = "open" if age == 0 else "submitted" if age <= 2 else "approved"
-                rows.append({
-                    "worker_id": staff.worker_id, "community_id": staff.community_id, "day": day,
-                    "status": status, "comment": "",
-                    "submitted_at": day_start_utc(day) + timedelta(hours=18) if age else None,
-                    "reviewed_at": day_start_utc(day) + timedelta(hours=33) if age > 2 else None,
-                    "reviewed_by_id": staff.secretary_id if age > 2 else None,
-                })
+                rows.append(
+                    {
+                        "worker_id": staff.worker_id,
+                        "community_id": staff.community_id,
+                        "day": day,
+                        "status": status,
+                        "comment": "",
+                        "submitted_at": day_start_utc(day) + timedelta(hours=18) if age else None,
+                        "reviewed_at": day_start_utc(day) + timedelta(hours=33)
+                        if age > 2
+                        else None,
+                        "reviewed_by_id": staff.secretary_id if age > 2 else None,
+                    }
+                )
         for start in range(0, len(rows), BATCH):
-            self._insert(DailyLog.__table__, rows[start:start + BATCH])
+            self._insert(DailyLog.__table__, rows[start : start + BATCH])
         worker_ids = [staff.worker_id for staff in self.workers]
         self.logs = {
-            (wid, day): lid for lid, wid, day in db.session.execute(
-                sa.select(DailyLog.id, DailyLog.worker_id, DailyLog.day)
-                .where(DailyLog.worker_id.in_(worker_ids))
+            (wid, day): lid
+            for lid, wid, day in db.session.execute(
+                sa.select(DailyLog.id, DailyLog.worker_id, DailyLog.day).where(
+                    DailyLog.worker_id.in_(worker_ids)
+                )
             )
         }
 
@@ -238,17 +281,26 @@ class LargeBuilder:
                         at = start + timedelta(minutes=510 + 25 * k + rng.randrange(20))
                         purpose = rng.choices(PURPOSES, cum_weights=(50, 85, 100))[0]
                         outcome = rng.choices(OUTCOMES, cum_weights=(75, 85, 95, 100))[0]
-                        rows.append({
-                            "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                            "worker_id": staff.worker_id, "grid_id": staff.grid_id,
-                            "resident_id": rng.choice(residents), "project_id": None,
-                            "daily_log_id": log_id, "visited_on": day, "visited_at": at,
-                            "purpose": purpose, "outcome": outcome,
-                            "summary": rng.choice(SUMMARIES[purpose]),
-                            "follow_up_on": day + timedelta(days=7)
-                            if outcome == "needs_follow_up" else None,
-                            "created_at": at, "updated_at": at,
-                        })
+                        rows.append(
+                            {
+                                "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                                "worker_id": staff.worker_id,
+                                "grid_id": staff.grid_id,
+                                "resident_id": rng.choice(residents),
+                                "project_id": None,
+                                "daily_log_id": log_id,
+                                "visited_on": day,
+                                "visited_at": at,
+                                "purpose": purpose,
+                                "outcome": outcome,
+                                "summary": rng.choice(SUMMARIES[purpose]),
+                                "follow_up_on": day + timedelta(days=7)
+                                if outcome == "needs_follow_up"
+                                else None,
+                                "created_at": at,
+                                "updated_at": at,
+                            }
+                        )
                         if len(rows) == BATCH:
                             self._insert(Visit.__table__, rows)
                             bar.update(len(rows))
@@ -262,8 +314,10 @@ def _copy(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
     """PostgreSQL: COPY the rows in, several times faster than a multi-row INSERT."""
     columns = list(rows[0])
     names = ", ".join(table.c[name].name for name in columns)
-    with (conn.connection.dbapi_connection.cursor() as cur,
-          cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy):
+    with (
+        conn.connection.dbapi_connection.cursor() as cur,
+        cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row([row[name] for name in columns])
 

@@ -50,9 +50,13 @@ DEMO_PASSWORD = "gridbook-demo"  # noqa: S105  (published demo login, demo data 
 DEMO_DAYS = 28
 RESIDENTS_PER_GRID = 34  # about 200 in six grids
 RETIRED_PREFIX = "retired-demo-"
-UNUSABLE_HASH = "!"  # noqa: S105  (not an Argon2 hash: no password ever matches it)
+UNUSABLE_HASH = "!"
 DEMO_USERNAMES = (
-    *(f"worker{i}" for i in range(1, 7)), "secretary1", "secretary2", "township1", "admin1",
+    *(f"worker{i}" for i in range(1, 7)),
+    "secretary1",
+    "secretary2",
+    "township1",
+    "admin1",
 )
 
 
@@ -72,8 +76,9 @@ def at_local(day: date, hours: float) -> datetime:
     return day_start_utc(day) + timedelta(hours=hours)
 
 
-def load_demo(large: bool = False, echo=print, *, residents: int = 100_000,
-              visits: int = 1_000_000) -> None:
+def load_demo(
+    large: bool = False, echo=print, *, residents: int = 100_000, visits: int = 1_000_000
+) -> None:
     """Load the demo township (once) and, with large, the benchmark township."""
     from ..seed import load_reference_data
 
@@ -104,7 +109,8 @@ def _one_loader_at_a_time() -> None:
 def demo_township() -> Township | None:
     """The demo township, if the demo data is loaded."""
     return db.session.scalar(
-        sa.select(Township).join(User, User.township_id == Township.id)
+        sa.select(Township)
+        .join(User, User.township_id == Township.id)
         .where(User.username == "township1", User.is_demo.is_(True))
     )
 
@@ -152,10 +158,13 @@ class DemoBuilder:
             )
         }
         self.items: dict[str, list[ChecklistItem]] = {
-            code: list(db.session.scalars(
-                sa.select(ChecklistItem).where(ChecklistItem.template_id == t.id)
-                .order_by(ChecklistItem.position, ChecklistItem.code)
-            ))
+            code: list(
+                db.session.scalars(
+                    sa.select(ChecklistItem)
+                    .where(ChecklistItem.template_id == t.id)
+                    .order_by(ChecklistItem.position, ChecklistItem.code)
+                )
+            )
             for code, t in self.templates.items()
         }
         self.used_names: set[str] = set()
@@ -177,9 +186,16 @@ class DemoBuilder:
         self._tag_open_needs()
         db.session.flush()
         self._photos()
-        record("demo_loaded", "township", self.township.id,
-               {"residents": sum(len(w.residents) for w in self.workers),
-                "visits": len(self.visits), "photos": self.photo_count})
+        record(
+            "demo_loaded",
+            "township",
+            self.township.id,
+            {
+                "residents": sum(len(w.residents) for w in self.workers),
+                "visits": len(self.visits),
+                "photos": self.photo_count,
+            },
+        )
         self.echo(
             f"Demo data loaded: {texts.TOWNSHIP}, {len(self.workers)} grids, "
             f"{sum(len(w.residents) for w in self.workers)} residents, "
@@ -191,8 +207,15 @@ class DemoBuilder:
     # ---- places and people ------------------------------------------------------------
 
     def _user(self, username: str, role: str, display_name: str, **scope) -> User:
-        user = User(username=username, display_name=display_name, role=role, is_demo=True,
-                    password_hash=self.password_hash, created_at=self.now, **scope)
+        user = User(
+            username=username,
+            display_name=display_name,
+            role=role,
+            is_demo=True,
+            password_hash=self.password_hash,
+            created_at=self.now,
+            **scope,
+        )
         db.session.add(user)
         return user
 
@@ -211,15 +234,25 @@ class DemoBuilder:
             db.session.add(community)
             db.session.flush()
             self.communities.append(community)
-            secretary = self._user(f"secretary{c_no + 1}", "secretary", secretary_names[c_no],
-                                   township_id=self.township.id, community_id=community.id)
+            secretary = self._user(
+                f"secretary{c_no + 1}",
+                "secretary",
+                secretary_names[c_no],
+                township_id=self.township.id,
+                community_id=community.id,
+            )
             self.secretaries.append(secretary)
             for _ in range(3):
                 grid = Grid(community=community, name=next(grid_names))
                 db.session.add(grid)
                 worker_no += 1
-                worker = self._user(f"worker{worker_no}", "worker", worker_names[worker_no - 1],
-                                    township_id=self.township.id, community_id=community.id)
+                worker = self._user(
+                    f"worker{worker_no}",
+                    "worker",
+                    worker_names[worker_no - 1],
+                    township_id=self.township.id,
+                    community_id=community.id,
+                )
                 worker.grids = [grid]
                 self.workers.append(WorkerPlan(worker, grid, community, secretary, []))
         self._user("township1", "township", "孙志强", township_id=self.township.id)
@@ -254,13 +287,16 @@ class DemoBuilder:
                     household = self.rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5, 6))
                 floor = self.rng.randint(1, 6)
                 resident = Resident(
-                    grid_id=plan.grid.id, name=self._name(older),
-                    building=self.rng.choice(buildings), unit=str(self.rng.randint(1, 3)),
+                    grid_id=plan.grid.id,
+                    name=self._name(older),
+                    building=self.rng.choice(buildings),
+                    unit=str(self.rng.randint(1, 3)),
                     room=f"{floor}0{self.rng.randint(1, 4)}",
                     phone=texts.phone_number(self.rng) if self.rng.random() < 0.7 else None,
                     household_size=household,
                     notes=self.rng.choice(texts.RESIDENT_NOTES) if self.rng.random() < 0.35 else "",
-                    created_at=self.now - timedelta(days=90), updated_at=self.now,
+                    created_at=self.now - timedelta(days=90),
+                    updated_at=self.now,
                 )
                 resident.care_reasons = [self.reasons[c] for c in sorted(care)]
                 db.session.add(resident)
@@ -272,76 +308,157 @@ class DemoBuilder:
     def _projects(self) -> None:
         t = self.today
         road = Project(
-            uuid=new_uuid(self.rng), community_id=self.communities[0].id,
-            name="解放路路面改造工程", kind="road_works",
-            location="解放路（建设街至人民路段）", contractor="市政建设集团第三工程公司",
-            starts_on=t - timedelta(days=21), ends_on=t + timedelta(days=60),
-            status="in_progress", decision="proceed_with_mitigations",
+            uuid=new_uuid(self.rng),
+            community_id=self.communities[0].id,
+            name="解放路路面改造工程",
+            kind="road_works",
+            location="解放路（建设街至人民路段）",
+            contractor="市政建设集团第三工程公司",
+            starts_on=t - timedelta(days=21),
+            ends_on=t + timedelta(days=60),
+            status="in_progress",
+            decision="proceed_with_mitigations",
             decided_on=t - timedelta(days=40),
         )
         housing = Project(
-            uuid=new_uuid(self.rng), community_id=self.communities[1].id,
-            name="和平里老旧小区综合改造", kind="renovation",
-            location="和平里小区1–12栋", contractor="城建住宅修缮有限公司",
-            starts_on=t - timedelta(days=14), ends_on=t + timedelta(days=120),
-            status="in_progress", decision="proceed", decided_on=t - timedelta(days=60),
+            uuid=new_uuid(self.rng),
+            community_id=self.communities[1].id,
+            name="和平里老旧小区综合改造",
+            kind="renovation",
+            location="和平里小区1–12栋",
+            contractor="城建住宅修缮有限公司",
+            starts_on=t - timedelta(days=14),
+            ends_on=t + timedelta(days=120),
+            status="in_progress",
+            decision="proceed",
+            decided_on=t - timedelta(days=60),
         )
         db.session.add_all([road, housing])
         factors = {
             road: (
-                ("P3", "路面破碎、切割作业噪声；为减少白天交通影响，部分工序拟夜间施工", 3, 2,
-                 "22:00至次日6:00禁止高噪声作业；确需夜间施工的提前三天公示并办理许可",
-                 "施工单位项目经理 刘建军", "open"),
-                ("P6", "半幅封闭施工，沿线小区出入口和公交站临时调整", 2, 2,
-                 "分段半幅施工，设置临时便道和交通引导员，出入口改造前征求居民意见",
-                 "交警大队城南中队", "open"),
-                ("P7", "开挖和渣土运输扬尘", 2, 2,
-                 "全封闭围挡，雾炮洒水降尘，渣土车密闭运输、出场冲洗", "施工单位", "mitigated"),
-                ("P9", "分包队伍农民工工资按时足额发放", 1, 3,
-                 "农民工工资专用账户，按月足额发放，公示维权电话", "街道劳动保障所", "open"),
-                ("P8", "沿街施工安全防护", 1, 2, "警示标志、夜间警示灯，专职安全员巡查",
-                 "监理单位", "closed"),
+                (
+                    "P3",
+                    "路面破碎、切割作业噪声；为减少白天交通影响，部分工序拟夜间施工",
+                    3,
+                    2,
+                    "22:00至次日6:00禁止高噪声作业；确需夜间施工的提前三天公示并办理许可",
+                    "施工单位项目经理 刘建军",
+                    "open",
+                ),
+                (
+                    "P6",
+                    "半幅封闭施工，沿线小区出入口和公交站临时调整",
+                    2,
+                    2,
+                    "分段半幅施工，设置临时便道和交通引导员，出入口改造前征求居民意见",
+                    "交警大队城南中队",
+                    "open",
+                ),
+                (
+                    "P7",
+                    "开挖和渣土运输扬尘",
+                    2,
+                    2,
+                    "全封闭围挡，雾炮洒水降尘，渣土车密闭运输、出场冲洗",
+                    "施工单位",
+                    "mitigated",
+                ),
+                (
+                    "P9",
+                    "分包队伍农民工工资按时足额发放",
+                    1,
+                    3,
+                    "农民工工资专用账户，按月足额发放，公示维权电话",
+                    "街道劳动保障所",
+                    "open",
+                ),
+                (
+                    "P8",
+                    "沿街施工安全防护",
+                    1,
+                    2,
+                    "警示标志、夜间警示灯，专职安全员巡查",
+                    "监理单位",
+                    "closed",
+                ),
             ),
             housing: (
-                ("P2", "燃气、供水管线切改，期间短时停气停水", 2, 3,
-                 "提前三天公告停水停气时间，独居老人逐户告知，安排临时供水",
-                 "燃气公司和平营业所", "open"),
-                ("P5", "外墙和屋面施工振动，老楼墙体可能出现裂缝", 1, 3,
-                 "施工前对住户房屋拍照存档，设置沉降观测点，发现裂缝及时鉴定",
-                 "监理单位", "open"),
-                ("P3", "拆除旧窗、凿除外墙空鼓噪声", 2, 1, "只在8:00–12:00、14:00–18:00作业",
-                 "施工单位", "open"),
-                ("P12", "加装电梯费用分摊说法不一", 1, 2,
-                 "每周在小区公告栏公示进度和费用方案，设立意见箱", "和平社区居委会", "mitigated"),
+                (
+                    "P2",
+                    "燃气、供水管线切改，期间短时停气停水",
+                    2,
+                    3,
+                    "提前三天公告停水停气时间，独居老人逐户告知，安排临时供水",
+                    "燃气公司和平营业所",
+                    "open",
+                ),
+                (
+                    "P5",
+                    "外墙和屋面施工振动，老楼墙体可能出现裂缝",
+                    1,
+                    3,
+                    "施工前对住户房屋拍照存档，设置沉降观测点，发现裂缝及时鉴定",
+                    "监理单位",
+                    "open",
+                ),
+                (
+                    "P3",
+                    "拆除旧窗、凿除外墙空鼓噪声",
+                    2,
+                    1,
+                    "只在8:00–12:00、14:00–18:00作业",
+                    "施工单位",
+                    "open",
+                ),
+                (
+                    "P12",
+                    "加装电梯费用分摊说法不一",
+                    1,
+                    2,
+                    "每周在小区公告栏公示进度和费用方案，设立意见箱",
+                    "和平社区居委会",
+                    "mitigated",
+                ),
             ),
         }
         self.factors: dict[tuple[Project, str], RiskFactor] = {}
         for project, rows in factors.items():
             for code, description, likelihood, impact, mitigation, owner, status in rows:
                 factor = RiskFactor(
-                    project=project, factor_code=code, description=description,
-                    likelihood=likelihood, impact=impact, mitigation=mitigation, owner=owner,
-                    status=status, review_on=self.today + timedelta(days=self.rng.randint(3, 20)),
+                    project=project,
+                    factor_code=code,
+                    description=description,
+                    likelihood=likelihood,
+                    impact=impact,
+                    mitigation=mitigation,
+                    owner=owner,
+                    status=status,
+                    review_on=self.today + timedelta(days=self.rng.randint(3, 20)),
                     created_at=self.now - timedelta(days=40),
                 )
                 db.session.add(factor)
                 self.factors[(project, code)] = factor
         findings = {
-            road: (("legality", "met", "规划许可、施工许可手续齐全"),
-                   ("reasonableness", "met", "居民多次反映路面破损，改造呼声高"),
-                   ("feasibility", "met", "资金已落实，工期安排合理"),
-                   ("controllability", "partly_met", "夜间施工噪声可能引发投诉，需提前沟通"),
-                   ("safety_environment", "partly_met", "扬尘和交通组织需重点管控")),
-            housing: (("legality", "met", "列入市老旧小区改造计划"),
-                      ("reasonableness", "met", "九成以上住户签字同意"),
-                      ("feasibility", "partly_met", "部分住户对加装电梯费用分摊有不同意见"),
-                      ("controllability", "met", "设立现场议事点，问题能及时化解"),
-                      ("safety_environment", "partly_met", "管线切改期间的燃气安全")),
+            road: (
+                ("legality", "met", "规划许可、施工许可手续齐全"),
+                ("reasonableness", "met", "居民多次反映路面破损，改造呼声高"),
+                ("feasibility", "met", "资金已落实，工期安排合理"),
+                ("controllability", "partly_met", "夜间施工噪声可能引发投诉，需提前沟通"),
+                ("safety_environment", "partly_met", "扬尘和交通组织需重点管控"),
+            ),
+            housing: (
+                ("legality", "met", "列入市老旧小区改造计划"),
+                ("reasonableness", "met", "九成以上住户签字同意"),
+                ("feasibility", "partly_met", "部分住户对加装电梯费用分摊有不同意见"),
+                ("controllability", "met", "设立现场议事点，问题能及时化解"),
+                ("safety_environment", "partly_met", "管线切改期间的燃气安全"),
+            ),
         }
         for project, rows in findings.items():
             for dimension, finding, note in rows:
-                db.session.add(Assessment(project=project, dimension=dimension,
-                                          finding=finding, note=note))
+                db.session.add(
+                    Assessment(project=project, dimension=dimension, finding=finding, note=note)
+                )
         self.projects = (road, housing)
         for plan in self.workers:
             plan.project = road if plan.community is self.communities[0] else housing
@@ -377,8 +494,12 @@ class DemoBuilder:
             past = [d for d in work_days if d < self.today]
             statuses = self._day_statuses(w_no, past)
             for d_no, day in enumerate(work_days):
-                log = DailyLog(worker_id=plan.user.id, community_id=plan.community.id, day=day,
-                               status=statuses.get(day, "open"))
+                log = DailyLog(
+                    worker_id=plan.user.id,
+                    community_id=plan.community.id,
+                    day=day,
+                    status=statuses.get(day, "open"),
+                )
                 self._review(log, plan)
                 db.session.add(log)
                 plan.logs[day] = log
@@ -414,21 +535,30 @@ class DemoBuilder:
         log.submitted_at = at_local(log.day, 17.5 + self.rng.random())
         if log.status in ("approved", "returned"):
             log.reviewed_by_id = plan.secretary.id
-            log.reviewed_at = min(at_local(log.day + timedelta(days=1), 9 + self.rng.random()),
-                                  self.now)
+            log.reviewed_at = min(
+                at_local(log.day + timedelta(days=1), 9 + self.rng.random()), self.now
+            )
         if log.status == "returned":
             log.comment = texts.DAY_RETURN_COMMENTS[0 if plan.grid.name == "第二网格" else 1]
 
-    def _visit(self, plan: WorkerPlan, log: DailyLog, day: date, hour: float, kind: str,
-               resident: Resident | None) -> None:
+    def _visit(
+        self,
+        plan: WorkerPlan,
+        log: DailyLog,
+        day: date,
+        hour: float,
+        kind: str,
+        resident: Resident | None,
+    ) -> None:
         rng = self.rng
         elderly = resident is not None and any(
             r.code in texts.ELDERLY_REASONS for r in resident.care_reasons
         )
         project = None
         follow_up = None
-        outcome = rng.choices(("done", "needs_follow_up", "not_home", "referred"),
-                              weights=(75, 10, 10, 5))[0]
+        outcome = rng.choices(
+            ("done", "needs_follow_up", "not_home", "referred"), weights=(75, 10, 10, 5)
+        )[0]
         if kind == "project":
             purpose, project, outcome = "project", plan.project, "done"
         elif kind == "request":
@@ -456,11 +586,20 @@ class DemoBuilder:
         if day == self.today:
             visited_at = min(visited_at, self.now - timedelta(minutes=5))
         visit = Visit(
-            uuid=new_uuid(rng), worker_id=plan.user.id, grid_id=plan.grid.id,
+            uuid=new_uuid(rng),
+            worker_id=plan.user.id,
+            grid_id=plan.grid.id,
             resident_id=resident.id if resident else None,
-            project_id=project.id if project else None, daily_log=log, visited_on=day,
-            visited_at=visited_at, purpose=purpose, summary=summary, outcome=outcome,
-            follow_up_on=follow_up, created_at=visited_at, updated_at=visited_at,
+            project_id=project.id if project else None,
+            daily_log=log,
+            visited_on=day,
+            visited_at=visited_at,
+            purpose=purpose,
+            summary=summary,
+            outcome=outcome,
+            follow_up_on=follow_up,
+            created_at=visited_at,
+            updated_at=visited_at,
         )
         visit.resident = resident
         db.session.add(visit)
@@ -470,8 +609,9 @@ class DemoBuilder:
             if elderly and rng.random() < 0.5:
                 template = "elderly"
             else:
-                template = rng.choices(("fire", "gas", "electrical", "building", "flood"),
-                                       weights=(30, 30, 20, 12, 8))[0]
+                template = rng.choices(
+                    ("fire", "gas", "electrical", "building", "flood"), weights=(30, 30, 20, 12, 8)
+                )[0]
             visit.summary = f"{self.templates[template].name_zh}排查，已向住户讲解注意事项。"
         elif purpose == "project" and rng.random() < 0.5:
             template = "construction"
@@ -480,9 +620,13 @@ class DemoBuilder:
 
     def _screening(self, visit: Visit, plan: WorkerPlan, code: str, started: datetime) -> None:
         rng = self.rng
-        screening = Screening(uuid=new_uuid(rng), visit=visit, template=self.templates[code],
-                              started_at=started,
-                              completed_at=started + timedelta(minutes=rng.randint(8, 25)))
+        screening = Screening(
+            uuid=new_uuid(rng),
+            visit=visit,
+            template=self.templates[code],
+            started_at=started,
+            completed_at=started + timedelta(minutes=rng.randint(8, 25)),
+        )
         db.session.add(screening)
         hazard_rate = 0.06 if code == "construction" else 0.03
         for item in self.items[code]:
@@ -491,21 +635,31 @@ class DemoBuilder:
             note = ""
             if value == "hazard":
                 note = rng.choice(texts.HAZARD_NOTES[item.default_severity])
-            answer = Answer(screening=screening, item=item, value=value, note=note,
-                            answered_at=started)
+            answer = Answer(
+                screening=screening, item=item, value=value, note=note, answered_at=started
+            )
             db.session.add(answer)
             if value == "hazard":
                 self._hazard(visit, plan, item, answer, note)
 
-    def _hazard(self, visit: Visit, plan: WorkerPlan, item: ChecklistItem, answer: Answer,
-                note: str) -> None:
+    def _hazard(
+        self, visit: Visit, plan: WorkerPlan, item: ChecklistItem, answer: Answer, note: str
+    ) -> None:
         rng = self.rng
         found = visit.visited_on
         hazard = Hazard(
-            answer=answer, visit=visit, item_id=item.id, template_id=item.template_id,
-            grid_id=plan.grid.id, resident_id=visit.resident_id, project_id=visit.project_id,
-            severity=item.default_severity, note=note, found_on=found,
-            due_on=found + timedelta(days=item.default_days), status="open",
+            answer=answer,
+            visit=visit,
+            item_id=item.id,
+            template_id=item.template_id,
+            grid_id=plan.grid.id,
+            resident_id=visit.resident_id,
+            project_id=visit.project_id,
+            severity=item.default_severity,
+            note=note,
+            found_on=found,
+            due_on=found + timedelta(days=item.default_days),
+            status="open",
             created_at=visit.visited_at,
         )
         age = (self.today - found).days
@@ -536,11 +690,18 @@ class DemoBuilder:
             if visit is not None:
                 visit.summary = f"住户反映：{spec.summary}。已登记并告知办理时限。"
             req = Request(
-                uuid=new_uuid(self.rng), resident_id=resident.id, grid_id=plan.grid.id,
-                visit_id=visit.id if visit else None, recorded_by_id=plan.user.id,
-                channel=spec.channel, category_code=spec.code, summary=spec.summary,
-                received_on=received, track=spec.track,
-                formal_on=received if spec.track == "formal" else None, status=spec.status,
+                uuid=new_uuid(self.rng),
+                resident_id=resident.id,
+                grid_id=plan.grid.id,
+                visit_id=visit.id if visit else None,
+                recorded_by_id=plan.user.id,
+                channel=spec.channel,
+                category_code=spec.code,
+                summary=spec.summary,
+                received_on=received,
+                track=spec.track,
+                formal_on=received if spec.track == "formal" else None,
+                status=spec.status,
                 created_at=at_local(received, 11),
             )
             # The event kinds and actors of app/requests/services.py.
@@ -562,8 +723,9 @@ class DemoBuilder:
                 if spec.extension:
                     req.extension_days = 30
                     req.extension_reason = spec.extension
-                    events.append(("extended", decided + timedelta(days=55), plan.secretary,
-                                   spec.extension))
+                    events.append(
+                        ("extended", decided + timedelta(days=55), plan.secretary, spec.extension)
+                    )
             if spec.status in ("replied", "closed"):
                 span = max((self.today - decided).days - 1, 0)
                 req.replied_on = decided + timedelta(days=self.rng.randint(0, min(span, 12)))
@@ -575,30 +737,46 @@ class DemoBuilder:
                 events.append(("followed_up", req.followed_up_on, plan.user, ""))
             db.session.add(req)
             for kind, on_date, actor, note in events:
-                db.session.add(RequestEvent(request=req, kind=kind, on_date=on_date,
-                                            actor_id=actor.id, note=note,
-                                            created_at=at_local(on_date, 16)))
+                db.session.add(
+                    RequestEvent(
+                        request=req,
+                        kind=kind,
+                        on_date=on_date,
+                        actor_id=actor.id,
+                        note=note,
+                        created_at=at_local(on_date, 16),
+                    )
+                )
             self.requests.append(req)
 
     def _concerns(self) -> None:
         wanted = {
-            self.projects[0]: (("P3", "夜间22点后仍有切割作业，影响休息"),
-                               ("P6", "施工车辆占用小区出入口，老人出行不便"),
-                               ("P7", "路面开挖后扬尘大，晾晒衣物受影响")),
-            self.projects[1]: (("P2", "担心燃气管线切改期间停气时间过长，老人做饭不便"),
-                               ("P5", "外墙施工后卧室墙面出现细小裂缝，希望派人查看"),
-                               (None, "对加装电梯费用分摊方案有疑问，希望开会说明")),
+            self.projects[0]: (
+                ("P3", "夜间22点后仍有切割作业，影响休息"),
+                ("P6", "施工车辆占用小区出入口，老人出行不便"),
+                ("P7", "路面开挖后扬尘大，晾晒衣物受影响"),
+            ),
+            self.projects[1]: (
+                ("P2", "担心燃气管线切改期间停气时间过长，老人做饭不便"),
+                ("P5", "外墙施工后卧室墙面出现细小裂缝，希望派人查看"),
+                (None, "对加装电梯费用分摊方案有疑问，希望开会说明"),
+            ),
         }
         for project, rows in wanted.items():
             site_visits = [v for v in self.visits if v.project_id == project.id]
             chosen = self.rng.sample(site_visits, min(len(rows), len(site_visits)))
             for (code, summary), visit in zip(rows, chosen, strict=False):
                 factor = self.factors.get((project, code)) if code else None
-                db.session.add(Concern(
-                    project_id=project.id, risk_factor_id=factor.id if factor else None,
-                    visit_id=visit.id, summary=summary, raised_on=visit.visited_on,
-                    created_at=visit.visited_at,
-                ))
+                db.session.add(
+                    Concern(
+                        project_id=project.id,
+                        risk_factor_id=factor.id if factor else None,
+                        visit_id=visit.id,
+                        summary=summary,
+                        raised_on=visit.visited_on,
+                        created_at=visit.visited_at,
+                    )
+                )
 
     def _tag_open_needs(self) -> None:
         """State the reason on the record of residents with an open hazard or request."""
@@ -640,65 +818,169 @@ class RequestSpec:
 
 
 REQUESTS = (
-    RequestSpec(0, "R04", "visit", "community", "accepted", 6,
-                "小区3号楼电梯频繁故障，物业维修不及时"),
-    RequestSpec(0, "R05", "visit", "community", "replied", 12, "顶楼屋面漏水，雨天卧室渗水",
-                "已协调物业用维修基金修缮屋面防水，施工已完成。"),
+    RequestSpec(
+        0, "R04", "visit", "community", "accepted", 6, "小区3号楼电梯频繁故障，物业维修不及时"
+    ),
+    RequestSpec(
+        0,
+        "R05",
+        "visit",
+        "community",
+        "replied",
+        12,
+        "顶楼屋面漏水，雨天卧室渗水",
+        "已协调物业用维修基金修缮屋面防水，施工已完成。",
+    ),
     RequestSpec(0, "R08", "phone", "community", "accepted", 3, "解放路工地夜间施工噪声扰民"),
-    RequestSpec(1, "R06", "visit", "community", "closed", 20, "楼上住户装修，周末早上7点开工",
-                "已上门调解，双方约定装修时间为8:00–12:00、14:00–18:00。",
-                satisfaction="satisfied"),
-    RequestSpec(1, "R09", "walk_in", "community", "closed", 16, "小区门口路灯损坏三盏",
-                "已报城管部门维修，路灯已恢复。", satisfaction="satisfied"),
-    RequestSpec(1, "R15", "walk_in", "formal", "accepted", 5,
-                "反映某工作人员办理证明时推诿、态度恶劣"),
+    RequestSpec(
+        1,
+        "R06",
+        "visit",
+        "community",
+        "closed",
+        20,
+        "楼上住户装修，周末早上7点开工",
+        "已上门调解，双方约定装修时间为8:00–12:00、14:00–18:00。",
+        satisfaction="satisfied",
+    ),
+    RequestSpec(
+        1,
+        "R09",
+        "walk_in",
+        "community",
+        "closed",
+        16,
+        "小区门口路灯损坏三盏",
+        "已报城管部门维修，路灯已恢复。",
+        satisfaction="satisfied",
+    ),
+    RequestSpec(
+        1, "R15", "walk_in", "formal", "accepted", 5, "反映某工作人员办理证明时推诿、态度恶劣"
+    ),
     RequestSpec(2, "R10", "visit", "formal", "accepted", 9, "家人住院医疗费负担重，申请临时救助"),
-    RequestSpec(2, "R18", "visit", "community", "closed", 8, "咨询高龄津贴申领条件",
-                "已告知申领条件和所需材料，并协助提交申请。", satisfaction="satisfied"),
-    RequestSpec(2, "R01", "phone", "formal", "redirected", 14, "在装修公司打工被拖欠两个月工资",
-                reason="属劳动争议，已告知可向劳动人事争议仲裁委员会申请仲裁，并联系劳动监察。",
-                redirect="arbitration"),
-    RequestSpec(3, "R17", "visit", "community", "replied", 10, "建议在小区增设电动车集中充电桩",
-                "已纳入老旧小区改造方案，计划在4号楼旁建设充电车棚。"),
+    RequestSpec(
+        2,
+        "R18",
+        "visit",
+        "community",
+        "closed",
+        8,
+        "咨询高龄津贴申领条件",
+        "已告知申领条件和所需材料，并协助提交申请。",
+        satisfaction="satisfied",
+    ),
+    RequestSpec(
+        2,
+        "R01",
+        "phone",
+        "formal",
+        "redirected",
+        14,
+        "在装修公司打工被拖欠两个月工资",
+        reason="属劳动争议，已告知可向劳动人事争议仲裁委员会申请仲裁，并联系劳动监察。",
+        redirect="arbitration",
+    ),
+    RequestSpec(
+        3,
+        "R17",
+        "visit",
+        "community",
+        "replied",
+        10,
+        "建议在小区增设电动车集中充电桩",
+        "已纳入老旧小区改造方案，计划在4号楼旁建设充电车棚。",
+    ),
     RequestSpec(3, "R05", "letter", "formal", "received", 19, "楼道外墙空鼓脱落，担心砸伤行人"),
-    RequestSpec(3, "R16", "letter", "formal", "not_accepted", 25, "房屋买卖纠纷，对法院判决不服",
-                reason="该事项已经人民法院依法处理，依照《信访工作条例》第三十一条不予受理，"
-                       "已告知通过上诉或申请再审解决。"),
-    RequestSpec(4, "R07", "visit", "community", "replied", 11, "子女不履行赡养义务，老人生活困难",
-                "社区与人民调解委员会组织家庭调解，子女同意每月支付赡养费。"),
-    RequestSpec(4, "R03", "letter", "formal", "accepted", 70,
-                "对老旧小区改造中拆除违建的补偿有异议",
-                extension="需会同区住建局核实原始产权档案，经批准延长办理期限30日。"),
+    RequestSpec(
+        3,
+        "R16",
+        "letter",
+        "formal",
+        "not_accepted",
+        25,
+        "房屋买卖纠纷，对法院判决不服",
+        reason="该事项已经人民法院依法处理，依照《信访工作条例》第三十一条不予受理，"
+        "已告知通过上诉或申请再审解决。",
+    ),
+    RequestSpec(
+        4,
+        "R07",
+        "visit",
+        "community",
+        "replied",
+        11,
+        "子女不履行赡养义务，老人生活困难",
+        "社区与人民调解委员会组织家庭调解，子女同意每月支付赡养费。",
+    ),
+    RequestSpec(
+        4,
+        "R03",
+        "letter",
+        "formal",
+        "accepted",
+        70,
+        "对老旧小区改造中拆除违建的补偿有异议",
+        extension="需会同区住建局核实原始产权档案，经批准延长办理期限30日。",
+    ),
     RequestSpec(4, "R11", "phone", "community", "received", 2, "社区卫生服务站配药种类太少"),
-    RequestSpec(5, "R12", "visit", "formal", "redirected", 13, "房东拒不退还租房押金",
-                reason="属民事合同纠纷，已告知可向人民法院起诉或申请人民调解。",
-                redirect="court"),
-    RequestSpec(5, "R14", "letter", "formal", "replied", 45, "原厂职工反映企业改制后工龄认定问题",
-                "经区人社局核实，已按政策补认工龄，书面答复已送达。"),
+    RequestSpec(
+        5,
+        "R12",
+        "visit",
+        "formal",
+        "redirected",
+        13,
+        "房东拒不退还租房押金",
+        reason="属民事合同纠纷，已告知可向人民法院起诉或申请人民调解。",
+        redirect="court",
+    ),
+    RequestSpec(
+        5,
+        "R14",
+        "letter",
+        "formal",
+        "replied",
+        45,
+        "原厂职工反映企业改制后工龄认定问题",
+        "经区人社局核实，已按政策补认工龄，书面答复已送达。",
+    ),
     RequestSpec(5, "R02", "visit", "community", "accepted", 4, "单位未足额缴纳社会保险"),
 )
 
 
 # ---- clearing -------------------------------------------------------------------------
 
+
 def clear_demo(echo=print) -> None:
     """Delete every demo record, user and photo; audit events stay (they are append-only)."""
     with write_intent():
-        township_ids = sorted(set(db.session.scalars(
-            sa.select(User.township_id).where(User.is_demo.is_(True), User.township_id.is_not(None))
-        )))
+        township_ids = sorted(
+            set(
+                db.session.scalars(
+                    sa.select(User.township_id).where(
+                        User.is_demo.is_(True), User.township_id.is_not(None)
+                    )
+                )
+            )
+        )
         removed, retired, photo_keys = clear_townships(
             township_ids, sa.select(User.id).where(User.is_demo.is_(True))
         )
         if township_ids or removed or retired:
-            record("demo_cleared", "township", ",".join(map(str, township_ids)),
-                   {"users_removed": removed, "users_retired": retired})
+            record(
+                "demo_cleared",
+                "township",
+                ",".join(map(str, township_ids)),
+                {"users_removed": removed, "users_retired": retired},
+            )
         db.session.commit()
         db.session.expunge_all()  # the bulk deletes left the old rows in the identity map
     deleted_files = _delete_photo_files(photo_keys)
-    echo(f"Demo data removed: {len(township_ids)} township(s), {removed} users"
-         + (f", {retired} users kept switched off (audit events refer to them)" if retired else "")
-         + f", {deleted_files} photo files.")
+    echo(
+        f"Demo data removed: {len(township_ids)} township(s), {removed} users"
+        + (f", {retired} users kept switched off (audit events refer to them)" if retired else "")
+        + f", {deleted_files} photo files."
+    )
 
 
 def clear_townships(township_ids: list[int], demo_users) -> tuple[int, int, list[str]]:
@@ -717,7 +999,8 @@ def clear_townships(township_ids: list[int], demo_users) -> tuple[int, int, list
 def _refuse_mixed_townships(township_ids, community_ids, grid_ids) -> None:
     """Never delete a township in which real (non-demo) users work."""
     in_scope = sa.or_(
-        User.township_id.in_(township_ids), User.community_id.in_(community_ids),
+        User.township_id.in_(township_ids),
+        User.community_id.in_(community_ids),
         User.id.in_(sa.select(user_grids.c.user_id).where(user_grids.c.grid_id.in_(grid_ids))),
     )
     real = db.session.scalars(
@@ -738,8 +1021,13 @@ def _delete_records(community_ids, grid_ids, demo_users) -> list[str]:
     project_ids = sa.select(Project.id).where(Project.community_id.in_(community_ids))
     request_ids = sa.select(Request.id).where(Request.grid_id.in_(grid_ids))
     photos = sa.or_(Photo.grid_id.in_(grid_ids), Photo.uploaded_by_id.in_(demo_users))
-    keys = sorted({k for row in s.execute(sa.select(Photo.sha256, Photo.thumb_sha256)
-                                          .where(photos)) for k in row})
+    keys = sorted(
+        {
+            k
+            for row in s.execute(sa.select(Photo.sha256, Photo.thumb_sha256).where(photos))
+            for k in row
+        }
+    )
     s.execute(sa.delete(Photo).where(photos))
     s.execute(sa.delete(Hazard).where(Hazard.grid_id.in_(grid_ids)))
     s.execute(sa.delete(RequestEvent).where(RequestEvent.request_id.in_(request_ids)))
@@ -753,11 +1041,17 @@ def _delete_records(community_ids, grid_ids, demo_users) -> list[str]:
     s.execute(sa.delete(RiskFactor).where(RiskFactor.project_id.in_(project_ids)))
     s.execute(sa.delete(Project).where(Project.id.in_(project_ids)))
     resident_ids = sa.select(Resident.id).where(Resident.grid_id.in_(grid_ids))
-    s.execute(sa.delete(resident_care_reasons)
-              .where(resident_care_reasons.c.resident_id.in_(resident_ids)))
+    s.execute(
+        sa.delete(resident_care_reasons).where(
+            resident_care_reasons.c.resident_id.in_(resident_ids)
+        )
+    )
     s.execute(sa.delete(Resident).where(Resident.grid_id.in_(grid_ids)))
-    s.execute(sa.delete(DailyLog).where(sa.or_(DailyLog.community_id.in_(community_ids),
-                                               DailyLog.worker_id.in_(demo_users))))
+    s.execute(
+        sa.delete(DailyLog).where(
+            sa.or_(DailyLog.community_id.in_(community_ids), DailyLog.worker_id.in_(demo_users))
+        )
+    )
     return keys
 
 
@@ -774,14 +1068,23 @@ def _delete_users(demo_users) -> tuple[int, int]:
     audited = sa.select(AuditEvent.user_id).where(AuditEvent.user_id.is_not(None))
     retired = s.execute(
         sa.update(User)
-        .where(User.id.in_(demo_users), User.id.in_(audited),
-               User.username.not_like(f"{RETIRED_PREFIX}%"))
-        .values(username=sa.literal(RETIRED_PREFIX) + sa.cast(User.id, sa.String),
-                active=False, password_hash=UNUSABLE_HASH, township_id=None, community_id=None)
+        .where(
+            User.id.in_(demo_users),
+            User.id.in_(audited),
+            User.username.not_like(f"{RETIRED_PREFIX}%"),
+        )
+        .values(
+            username=sa.literal(RETIRED_PREFIX) + sa.cast(User.id, sa.String),
+            active=False,
+            password_hash=UNUSABLE_HASH,
+            township_id=None,
+            community_id=None,
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     removed = s.execute(
-        sa.delete(User).where(User.id.in_(demo_users), User.id.not_in(audited))
+        sa.delete(User)
+        .where(User.id.in_(demo_users), User.id.not_in(audited))
         .execution_options(synchronize_session=False)
     ).rowcount
     s.expire_all()

@@ -18,9 +18,12 @@ class BoardFilterForm(BaseForm):
 
 
 class RectifyForm(BaseForm):
-    note = TextAreaField(_l("What was done"), filters=[stripped],
-                         validators=[DataRequired(message=_l("Say what was done to fix it.")),
-                                     Length(max=2000)], render_kw={"rows": 2})
+    note = TextAreaField(
+        _l("What was done"),
+        filters=[stripped],
+        validators=[DataRequired(message=_l("Say what was done to fix it.")), Length(max=2000)],
+        render_kw={"rows": 2},
+    )
 
 
 class VerifyForm(BaseForm):
@@ -28,6 +31,9 @@ class VerifyForm(BaseForm):
 
 
 class SendBackForm(BaseForm):
-    comment = TextAreaField(_l("What is still wrong"), filters=[stripped],
-                            validators=[DataRequired(message=_l("Say what is still wrong.")),
-                                        Length(max=2000)], render_kw={"rows": 2})
+    comment = TextAreaField(
+        _l("What is still wrong"),
+        filters=[stripped],
+        validators=[DataRequired(message=_l("Say what is still wrong.")), Length(max=2000)],
+        render_kw={"rows": 2},
+    )

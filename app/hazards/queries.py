@@ -13,11 +13,14 @@ BOARD_STATUSES = ("open", "overdue", "rectified", "verified")
 PER_PAGE = 25
 
 
-def board(user, grid_id: int | None = None, template_id: int | None = None,
-          status: str = "") -> sa.Select:
+def board(
+    user, grid_id: int | None = None, template_id: int | None = None, status: str = ""
+) -> sa.Select:
     """The user's hazards, most severe first, then by due date."""
     stmt = select_for(Hazard, user).options(
-        selectinload(Hazard.item), selectinload(Hazard.resident), selectinload(Hazard.project),
+        selectinload(Hazard.item),
+        selectinload(Hazard.resident),
+        selectinload(Hazard.project),
         selectinload(Hazard.grid),
     )
     if grid_id:
@@ -34,9 +37,11 @@ def board(user, grid_id: int | None = None, template_id: int | None = None,
 
 
 def grids_for(user) -> list[Grid]:
-    return list(db.session.scalars(
-        sa.select(Grid).where(Grid.id.in_(personal_grid_ids(user))).order_by(Grid.name)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Grid).where(Grid.id.in_(personal_grid_ids(user))).order_by(Grid.name)
+        )
+    )
 
 
 def categories() -> list[ChecklistTemplate]:

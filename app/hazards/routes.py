@@ -30,16 +30,18 @@ def _board_context() -> dict:
     grids = queries.grids_for(current_user)
     cats = queries.categories()
     form.grid.choices = [("", _("All grids"))] + [(str(g.id), g.name) for g in grids]
-    form.category.choices = [("", _("All categories"))] + [(str(c.id), c.name(
-        "en" if _english() else "zh")) for c in cats]
-    form.status.choices = [("", _("Not closed"))] + [
-        ("overdue", _("Overdue"))] + [(s, label("hazard_status", s))
-                                      for s in ("open", "rectified", "verified")]
+    form.category.choices = [("", _("All categories"))] + [
+        (str(c.id), c.name("en" if _english() else "zh")) for c in cats
+    ]
+    form.status.choices = (
+        [("", _("Not closed"))]
+        + [("overdue", _("Overdue"))]
+        + [(s, label("hazard_status", s)) for s in ("open", "rectified", "verified")]
+    )
     grid_id = int(form.grid.data) if form.grid.data in {str(g.id) for g in grids} else None
     cat_id = int(form.category.data) if form.category.data in {str(c.id) for c in cats} else None
     status = form.status.data if form.status.data in queries.BOARD_STATUSES else ""
-    page = paginate(queries.board(current_user, grid_id, cat_id, status),
-                    per_page=queries.PER_PAGE)
+    page = paginate(queries.board(current_user, grid_id, cat_id, status), per_page=queries.PER_PAGE)
     return {"form": form, "page": page, "today": local_today()}
 
 
@@ -80,8 +82,9 @@ def show(hazard_id: int):
 
 
 def _respond(hazard: Hazard, message: str, status: int = 200, level: str = "success", **ctx):
-    resp = render("hazards/show.html", "hazards/_card.html", status=status,
-                  **_card_context(hazard, **ctx))
+    resp = render(
+        "hazards/show.html", "hazards/_card.html", status=status, **_card_context(hazard, **ctx)
+    )
     if level == "success":
         if wants_fragment():
             resp.set_data(resp.get_data(as_text=True) + nav_oob())
@@ -93,8 +96,14 @@ def _refused(hazard: Hazard, exc: HazardRefused, **forms):
     db.session.rollback()
     hazard = db.session.get(Hazard, hazard.id)
     # htmx gets the card as it now stands (someone may have acted first); a plain POST a 409.
-    return _respond(hazard, str(exc.message), status=200 if wants_fragment() else 409,
-                    level="error", refusal=exc.message, **forms)
+    return _respond(
+        hazard,
+        str(exc.message),
+        status=200 if wants_fragment() else 409,
+        level="error",
+        refusal=exc.message,
+        **forms,
+    )
 
 
 def _done(hazard: Hazard, message: str):

@@ -24,11 +24,18 @@ def open_from_answer(answer: Answer, visit: Visit) -> Hazard:
     """A 'hazard' answer opens a hazard with the item's default severity and deadline."""
     item = answer.item
     hazard = Hazard(
-        answer_id=answer.id, visit_id=visit.id, item_id=item.id, template_id=item.template_id,
-        grid_id=visit.grid_id, resident_id=visit.resident_id, project_id=visit.project_id,
-        severity=item.default_severity, found_on=visit.visited_on,
-        due_on=default_due(visit.visited_on, item.default_severity, item.default_severity,
-                           item.default_days),
+        answer_id=answer.id,
+        visit_id=visit.id,
+        item_id=item.id,
+        template_id=item.template_id,
+        grid_id=visit.grid_id,
+        resident_id=visit.resident_id,
+        project_id=visit.project_id,
+        severity=item.default_severity,
+        found_on=visit.visited_on,
+        due_on=default_due(
+            visit.visited_on, item.default_severity, item.default_severity, item.default_days
+        ),
     )
     db.session.add(hazard)
     db.session.flush()
@@ -82,8 +89,10 @@ STATE_MESSAGES = {
 def _move(hazard: Hazard, from_status: str, values: dict) -> None:
     """Change the hazard only if it is still in from_status (one winner of a race)."""
     result = db.session.execute(
-        sa.update(Hazard).where(Hazard.id == hazard.id, Hazard.status == from_status)
-        .values(**values).execution_options(synchronize_session=False)
+        sa.update(Hazard)
+        .where(Hazard.id == hazard.id, Hazard.status == from_status)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     db.session.refresh(hazard)
     if result.rowcount != 1:
@@ -92,8 +101,13 @@ def _move(hazard: Hazard, from_status: str, values: dict) -> None:
 
 def has_fix_photo(hazard: Hazard) -> bool:
     """True when at least one photo of the fix is attached."""
-    return bool(db.session.scalar(sa.select(sa.exists().where(
-        Photo.hazard_id == hazard.id, Photo.is_rectification.is_(True)))))
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(Photo.hazard_id == hazard.id, Photo.is_rectification.is_(True))
+            )
+        )
+    )
 
 
 def rectify(hazard: Hazard, user: User, note: str) -> None:
@@ -106,8 +120,17 @@ def rectify(hazard: Hazard, user: User, note: str) -> None:
     if not has_fix_photo(hazard):
         raise HazardRefused(_l("Add at least one photo of the fix first."))
     today = local_today()
-    _move(hazard, "open", {"status": "rectified", "rectified_at": utcnow(), "rectified_on": today,
-                           "rectified_by_id": user.id, "rectified_note": note})
+    _move(
+        hazard,
+        "open",
+        {
+            "status": "rectified",
+            "rectified_at": utcnow(),
+            "rectified_on": today,
+            "rectified_by_id": user.id,
+            "rectified_note": note,
+        },
+    )
     record("hazard_rectified", "hazard", hazard.id, {"late": today > hazard.due_on}, user=user)
 
 
@@ -121,8 +144,16 @@ def verify(hazard: Hazard, user: User) -> None:
     _secretary(hazard, user)
     if hazard.status != "rectified":
         raise HazardRefused(STATE_MESSAGES[hazard.status])
-    _move(hazard, "rectified", {"status": "verified", "verified_at": utcnow(),
-                                "verified_by_id": user.id, "returned_comment": ""})
+    _move(
+        hazard,
+        "rectified",
+        {
+            "status": "verified",
+            "verified_at": utcnow(),
+            "verified_by_id": user.id,
+            "returned_comment": "",
+        },
+    )
     record("hazard_verified", "hazard", hazard.id, user=user)
 
 
@@ -134,7 +165,15 @@ def send_back(hazard: Hazard, user: User, comment: str) -> None:
         raise HazardRefused(_l("Say what is still wrong."))
     if hazard.status != "rectified":
         raise HazardRefused(STATE_MESSAGES[hazard.status])
-    _move(hazard, "rectified", {"status": "open", "returned_comment": comment,
-                                "rectified_at": None, "rectified_on": None,
-                                "rectified_by_id": None})
+    _move(
+        hazard,
+        "rectified",
+        {
+            "status": "open",
+            "returned_comment": comment,
+            "rectified_at": None,
+            "rectified_on": None,
+            "rectified_by_id": None,
+        },
+    )
     record("hazard_sent_back", "hazard", hazard.id, user=user)

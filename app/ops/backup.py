@@ -55,8 +55,12 @@ class Manifest:
         data = json.loads(raw)
         if data.get("format") != FORMAT:
             raise BackupError(f"Unknown backup format {data.get('format')!r}.")
-        return cls(**{k: data[k] for k in ("created_at", "revision", "db_sha256", "counts",
-                                            "photo_files", "format")})
+        return cls(
+            **{
+                k: data[k]
+                for k in ("created_at", "revision", "db_sha256", "counts", "photo_files", "format")
+            }
+        )
 
 
 def sqlite_path() -> Path:
@@ -84,14 +88,21 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _describe(conn: sqlite3.Connection) -> tuple[str, dict]:
-    revision = ",".join(sorted(r[0] for r in conn.execute("SELECT version_num FROM "
-                                                          "alembic_version")))
-    tables = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name")]
+    revision = ",".join(
+        sorted(r[0] for r in conn.execute("SELECT version_num FROM alembic_version"))
+    )
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+    ]
     # Table names come from sqlite_master, not from a user.
-    counts = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # noqa: S608
-              for t in tables}
+    counts = {
+        t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # noqa: S608
+        for t in tables
+    }
     return revision, counts
 
 
@@ -150,9 +161,13 @@ def make_backup(output: Path | None = None) -> tuple[Path, Manifest]:
         finally:
             conn.close()
         photos = list(_photo_files(store_root))
-        manifest = Manifest(created_at=utcnow().isoformat(timespec="seconds") + "Z",
-                            revision=revision, db_sha256=_sha256(snapshot), counts=counts,
-                            photo_files=len(photos))
+        manifest = Manifest(
+            created_at=utcnow().isoformat(timespec="seconds") + "Z",
+            revision=revision,
+            db_sha256=_sha256(snapshot),
+            counts=counts,
+            photo_files=len(photos),
+        )
         partial = Path(tmp) / "backup.tar.gz"
         with tarfile.open(partial, "w:gz") as tar:
             raw = json.dumps(manifest.__dict__, indent=2, sort_keys=True).encode()
@@ -189,9 +204,11 @@ def restore_backup(archive: Path, force: bool = False) -> Manifest:
     manifest = read_manifest(archive)
     expected = code_revision()
     if manifest.revision != expected and not force:
-        raise BackupError(f"The backup has schema revision {manifest.revision}, this code "
-                          f"expects {expected}. Use the matching version of Gridbook, or "
-                          "--force and then `flask db upgrade`.")
+        raise BackupError(
+            f"The backup has schema revision {manifest.revision}, this code "
+            f"expects {expected}. Use the matching version of Gridbook, or "
+            "--force and then `flask db upgrade`."
+        )
     store_root = Path(current_app.config["PHOTO_STORE"])
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".restore-") as tmp:
         copy = Path(tmp) / DB_MEMBER
@@ -229,10 +246,14 @@ def _restore_photos(tar: tarfile.TarFile, store_root: Path) -> int:
     for member in tar:
         if not member.name.startswith(PHOTOS_PREFIX) or not member.isfile():
             continue
-        parts = member.name[len(PHOTOS_PREFIX):].split("/")
+        parts = member.name[len(PHOTOS_PREFIX) :].split("/")
         # Only names the store itself would use: nothing can land outside it.
-        if (len(parts) != 3 or not KEY_RE.match(parts[2])
-                or parts[0] != parts[2][:2] or parts[1] != parts[2][2:4]):
+        if (
+            len(parts) != 3
+            or not KEY_RE.match(parts[2])
+            or parts[0] != parts[2][:2]
+            or parts[1] != parts[2][2:4]
+        ):
             continue
         target = store_root.joinpath(*parts)
         source = tar.extractfile(member)

@@ -13,8 +13,12 @@ retention_cli = AppGroup("retention", help="Erase personal data past its retenti
 
 
 @click.command("backup")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="The backup file to write (default: instance/backups/gridbook-<time>.tar.gz).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The backup file to write (default: instance/backups/gridbook-<time>.tar.gz).",
+)
 def backup_command(output: Path | None):
     """Back up the SQLite database and the photo store into one file, while the app runs."""
     from .backup import BackupError, make_backup
@@ -23,8 +27,10 @@ def backup_command(output: Path | None):
         path, manifest = make_backup(output)
     except BackupError as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"Backup written to {path} (schema {manifest.revision}, "
-               f"{manifest.photo_files} photo files).")
+    click.echo(
+        f"Backup written to {path} (schema {manifest.revision}, "
+        f"{manifest.photo_files} photo files)."
+    )
 
 
 @click.command("restore")
@@ -40,12 +46,15 @@ def restore_command(archive: Path, yes: bool, force: bool):
         if not yes:
             raise click.ClickException(
                 f"This replaces every record with the backup of {manifest.created_at}. "
-                "Make a backup of the current data first, then run again with --yes.")
+                "Make a backup of the current data first, then run again with --yes."
+            )
         restore_backup(archive, force=force)
     except BackupError as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"Restored the backup of {manifest.created_at} (schema {manifest.revision}). "
-               "Run `flask photos gc` to remove photo files no record uses.")
+    click.echo(
+        f"Restored the backup of {manifest.created_at} (schema {manifest.revision}). "
+        "Run `flask photos gc` to remove photo files no record uses."
+    )
 
 
 @retention_cli.command("run")
@@ -59,10 +68,14 @@ def retention_run(dry_run: bool):
         report = run_retention(days, dry_run=dry_run)
         if dry_run:
             db.session.rollback()
-            click.echo(f"{len(report.resident_ids)} archived resident(s) are due for erasure "
-                       f"(archived over {days} days ago). Nothing changed.")
+            click.echo(
+                f"{len(report.resident_ids)} archived resident(s) are due for erasure "
+                f"(archived over {days} days ago). Nothing changed."
+            )
             return
         db.session.commit()
         files = delete_unused_files(report.photo_keys)
-    click.echo(f"Erased the personal data of {len(report.resident_ids)} resident(s) archived "
-               f"over {days} days ago; removed {report.photos} photo(s), {files} file(s).")
+    click.echo(
+        f"Erased the personal data of {len(report.resident_ids)} resident(s) archived "
+        f"over {days} days ago; removed {report.photos} photo(s), {files} file(s)."
+    )

@@ -41,10 +41,17 @@ class ErasureReport:
 def due_for_erasure(retention_days: int, now: datetime | None = None) -> list[int]:
     """Ids of residents archived longer than the retention period and not yet erased."""
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
-    return list(db.session.scalars(
-        sa.select(Resident.id).where(Resident.archived_at.is_not(None),
-                                     Resident.archived_at <= cutoff,
-                                     Resident.erased_at.is_(None)).order_by(Resident.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Resident.id)
+            .where(
+                Resident.archived_at.is_not(None),
+                Resident.archived_at <= cutoff,
+                Resident.erased_at.is_(None),
+            )
+            .order_by(Resident.id)
+        )
+    )
 
 
 def erase_resident(resident: Resident, report: ErasureReport) -> None:
@@ -58,30 +65,50 @@ def erase_resident(resident: Resident, report: ErasureReport) -> None:
     resident.erased_at = utcnow()
 
     visit_ids = sa.select(Visit.id).where(Visit.resident_id == rid)
-    answer_ids = sa.select(Answer.id).join(Screening, Answer.screening_id == Screening.id).where(
-        Screening.visit_id.in_(visit_ids))
+    answer_ids = (
+        sa.select(Answer.id)
+        .join(Screening, Answer.screening_id == Screening.id)
+        .where(Screening.visit_id.in_(visit_ids))
+    )
     hazard_ids = sa.select(Hazard.id).where(Hazard.resident_id == rid)
     request_ids = sa.select(Request.id).where(Request.resident_id == rid)
     blank = {"synchronize_session": False}
-    db.session.execute(sa.update(Visit).where(Visit.resident_id == rid).values(summary=""),
-                       execution_options=blank)
-    db.session.execute(sa.update(Answer).where(Answer.id.in_(answer_ids)).values(note=""),
-                       execution_options=blank)
-    db.session.execute(sa.update(Concern).where(Concern.visit_id.in_(visit_ids))
-                       .values(summary=""), execution_options=blank)
-    db.session.execute(sa.update(Hazard).where(Hazard.resident_id == rid).values(
-        note="", rectified_note="", returned_comment=""), execution_options=blank)
-    db.session.execute(sa.update(Request).where(Request.resident_id == rid).values(
-        summary="", decision_reason="", extension_reason="", reply_text=""),
-        execution_options=blank)
-    db.session.execute(sa.update(RequestEvent).where(RequestEvent.request_id.in_(request_ids))
-                       .values(note=""), execution_options=blank)
+    db.session.execute(
+        sa.update(Visit).where(Visit.resident_id == rid).values(summary=""), execution_options=blank
+    )
+    db.session.execute(
+        sa.update(Answer).where(Answer.id.in_(answer_ids)).values(note=""), execution_options=blank
+    )
+    db.session.execute(
+        sa.update(Concern).where(Concern.visit_id.in_(visit_ids)).values(summary=""),
+        execution_options=blank,
+    )
+    db.session.execute(
+        sa.update(Hazard)
+        .where(Hazard.resident_id == rid)
+        .values(note="", rectified_note="", returned_comment=""),
+        execution_options=blank,
+    )
+    db.session.execute(
+        sa.update(Request)
+        .where(Request.resident_id == rid)
+        .values(summary="", decision_reason="", extension_reason="", reply_text=""),
+        execution_options=blank,
+    )
+    db.session.execute(
+        sa.update(RequestEvent).where(RequestEvent.request_id.in_(request_ids)).values(note=""),
+        execution_options=blank,
+    )
 
     # Photos of their home and of them: the rows go now, the files once nothing uses them.
-    photo_filter = sa.or_(Photo.visit_id.in_(visit_ids), Photo.answer_id.in_(answer_ids),
-                          Photo.hazard_id.in_(hazard_ids))
-    for full, thumb in db.session.execute(sa.select(Photo.sha256, Photo.thumb_sha256)
-                                          .where(photo_filter)):
+    photo_filter = sa.or_(
+        Photo.visit_id.in_(visit_ids),
+        Photo.answer_id.in_(answer_ids),
+        Photo.hazard_id.in_(hazard_ids),
+    )
+    for full, thumb in db.session.execute(
+        sa.select(Photo.sha256, Photo.thumb_sha256).where(photo_filter)
+    ):
         report.photo_keys.update((full, thumb))
         report.photos += 1
     db.session.execute(sa.delete(Photo).where(photo_filter), execution_options=blank)
@@ -90,8 +117,9 @@ def erase_resident(resident: Resident, report: ErasureReport) -> None:
     report.resident_ids.append(rid)
 
 
-def run_retention(retention_days: int, dry_run: bool = False,
-                  now: datetime | None = None) -> ErasureReport:
+def run_retention(
+    retention_days: int, dry_run: bool = False, now: datetime | None = None
+) -> ErasureReport:
     """Erase every resident due; the caller commits (or, for a dry run, rolls back)."""
     report = ErasureReport()
     for rid in due_for_erasure(retention_days, now):

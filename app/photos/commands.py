@@ -9,8 +9,13 @@ photos_cli = AppGroup("photos", help="Housekeeping of the photo store.")
 
 
 @photos_cli.command("gc")
-@click.option("--grace-minutes", default=60, show_default=True, type=click.IntRange(min=0),
-              help="Leave files younger than this alone (uploads in flight).")
+@click.option(
+    "--grace-minutes",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Leave files younger than this alone (uploads in flight).",
+)
 def gc_command(grace_minutes: int):
     """Delete orphan photo files and temporary files left by interrupted uploads."""
     from .services import gc_orphans

@@ -16,9 +16,14 @@ class PhotoUploadForm(IdempotentForm):
     owner_type = HiddenField()
     owner_id = HiddenField()
     is_rectification = BooleanField()
-    photos = MultipleFileField(_l("Photos"), render_kw={
-        "accept": "image/*", "capture": "environment", "multiple": True,
-    })
+    photos = MultipleFileField(
+        _l("Photos"),
+        render_kw={
+            "accept": "image/*",
+            "capture": "environment",
+            "multiple": True,
+        },
+    )
 
     def validate_client_uuid(self, field):
         try:

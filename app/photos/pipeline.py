@@ -47,12 +47,15 @@ def _rejections() -> dict:
     return {
         "empty": _l("The file is empty."),
         "too_large": _l("The file is larger than %(mb)d MB.", mb=MAX_BYTES // (1024 * 1024)),
-        "not_image": _l("This is not a photo we can read. Send a JPEG, PNG, WebP or HEIC "
-                        "picture."),
-        "damaged": _l("The picture is damaged or incomplete (perhaps the upload was cut "
-                      "off). Take or choose it again."),
-        "too_many_pixels": _l("The picture has too many pixels (more than %(mp)d megapixels).",
-                              mp=MAX_PIXELS // 1_000_000),
+        "not_image": _l("This is not a photo we can read. Send a JPEG, PNG, WebP or HEIC picture."),
+        "damaged": _l(
+            "The picture is damaged or incomplete (perhaps the upload was cut "
+            "off). Take or choose it again."
+        ),
+        "too_many_pixels": _l(
+            "The picture has too many pixels (more than %(mp)d megapixels).",
+            mp=MAX_PIXELS // 1_000_000,
+        ),
     }
 
 

@@ -64,9 +64,9 @@ def referenced_keys(keys: list[str]) -> set[str]:
     """
     found: set[str] = set()
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
+        chunk = keys[start : start + 500]
         found.update(db.session.scalars(sa.select(Photo.sha256).where(Photo.sha256.in_(chunk))))
-        found.update(db.session.scalars(
-            sa.select(Photo.thumb_sha256).where(Photo.thumb_sha256.in_(chunk))
-        ))
+        found.update(
+            db.session.scalars(sa.select(Photo.thumb_sha256).where(Photo.thumb_sha256.in_(chunk)))
+        )
     return found

@@ -40,8 +40,7 @@ VERSION_LENGTH = 12
 def photo_url(photo: Photo, thumb: bool = False) -> str:
     """The cache-friendly URL of a photo or of its thumbnail."""
     if thumb:
-        return url_for("photos.thumb", photo_id=photo.id,
-                       v=photo.thumb_sha256[:VERSION_LENGTH])
+        return url_for("photos.thumb", photo_id=photo.id, v=photo.thumb_sha256[:VERSION_LENGTH])
     return url_for("photos.full", photo_id=photo.id, v=photo.sha256[:VERSION_LENGTH])
 
 
@@ -89,9 +88,15 @@ def _gallery(owner, rectification: bool, errors=(), status: int = 200) -> Respon
     rectification = rectification and owner_type == "hazard"
     photos = photos_for(owner, rectification if owner_type == "hazard" else None)
     return render(
-        "photos/upload.html", "photos/_gallery.html", status=status,
-        owner_type=owner_type, owner_id=owner.id, photos=photos, errors=list(errors),
-        rectification=rectification, editable=can_add_photos(owner, rectification),
+        "photos/upload.html",
+        "photos/_gallery.html",
+        status=status,
+        owner_type=owner_type,
+        owner_id=owner.id,
+        photos=photos,
+        errors=list(errors),
+        rectification=rectification,
+        editable=can_add_photos(owner, rectification),
         back_url=_owner_url(owner),
     )
 
@@ -142,8 +147,13 @@ def upload():
     if not form.validate_on_submit():
         return _gallery(owner, rectification, _form_problems(form))
     try:
-        photos = add_photos(form.photos.data, owner, current_user, form.client_uuid.data,
-                            is_rectification=rectification)
+        photos = add_photos(
+            form.photos.data,
+            owner,
+            current_user,
+            form.client_uuid.data,
+            is_rectification=rectification,
+        )
         commit()
     except PhotosRejected as err:
         db.session.rollback()

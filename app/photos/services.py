@@ -107,8 +107,7 @@ def process_batch(files) -> list[ProcessedPhoto]:
     return results
 
 
-def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = False
-               ) -> list[Photo]:
+def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = False) -> list[Photo]:
     """Store a batch of photos on a visit, answer or hazard; a retried batch adds nothing.
 
     The caller has scope-checked the owner. Raises PhotosRejected (nothing saved) when any
@@ -120,8 +119,9 @@ def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = Fa
     if not files:
         raise PhotosRejected([FileProblem("", _l("Choose or take at least one photo."))])
     if len(files) > MAX_FILES:
-        raise PhotosRejected([FileProblem("", _l("Send at most %(n)d photos at a time.",
-                                                 n=MAX_FILES))])
+        raise PhotosRejected(
+            [FileProblem("", _l("Send at most %(n)d photos at a time.", n=MAX_FILES))]
+        )
     uuids = batch_uuids(client_uuid, len(files))
     if existing := photos_by_uuid(uuids, user):
         return existing
@@ -137,16 +137,27 @@ def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = Fa
         thumb = store.stage(done.thumb_jpeg)
         pending["promote"].append(thumb)
         photo = Photo(
-            uuid=photo_uuid, sha256=full.key, thumb_sha256=thumb.key, width=done.width,
-            height=done.height, size_bytes=len(done.full_jpeg), captured_at=done.captured_at,
-            uploaded_by_id=user.id, grid_id=grid_id_of(owner),
-            is_rectification=is_rectification, **{f"{owner_type}_id": owner.id},
+            uuid=photo_uuid,
+            sha256=full.key,
+            thumb_sha256=thumb.key,
+            width=done.width,
+            height=done.height,
+            size_bytes=len(done.full_jpeg),
+            captured_at=done.captured_at,
+            uploaded_by_id=user.id,
+            grid_id=grid_id_of(owner),
+            is_rectification=is_rectification,
+            **{f"{owner_type}_id": owner.id},
         )
         db.session.add(photo)
         db.session.flush()
-        record("photo_added", "photo", photo.id,
-               {"owner": owner_type, "owner_id": owner.id, "rectification": is_rectification},
-               user=user)
+        record(
+            "photo_added",
+            "photo",
+            photo.id,
+            {"owner": owner_type, "owner_id": owner.id, "rectification": is_rectification},
+            user=user,
+        )
         photos.append(photo)
     return photos
 
@@ -156,8 +167,13 @@ def delete_photo(photo: Photo, user) -> None:
     owner = photo_owner(photo)
     ensure_photos_editable(owner, photo.is_rectification)
     keys = {photo.sha256, photo.thumb_sha256}
-    record("photo_deleted", "photo", photo.id,
-           {"owner": owner_type_of(owner), "owner_id": owner.id}, user=user)
+    record(
+        "photo_deleted",
+        "photo",
+        photo.id,
+        {"owner": owner_type_of(owner), "owner_id": owner.id},
+        user=user,
+    )
     db.session.delete(photo)
     db.session.flush()
     # The same picture may hang on another record too (same bytes, same key).

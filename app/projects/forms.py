@@ -41,8 +41,9 @@ class ScaleField(SelectField):
 
 
 class ProjectForm(BaseForm):
-    name = StringField(lazy_pgettext("project", "Name"),
-                       validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        lazy_pgettext("project", "Name"), validators=[DataRequired(), Length(max=200)]
+    )
     kind = SelectField(_l("Kind of works"))
     location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
     contractor = StringField(_l("Contractor"), validators=[Optional(), Length(max=200)])
@@ -70,8 +71,9 @@ class NewProjectForm(IdempotentForm, ProjectForm):
 
 class RiskFactorForm(IdempotentForm):
     factor_code = SelectField(_l("Risk factor"), validators=[DataRequired()])
-    description = TextAreaField(_l("What could happen here"),
-                                validators=[Optional(), Length(max=NOTE_MAX)])
+    description = TextAreaField(
+        _l("What could happen here"), validators=[Optional(), Length(max=NOTE_MAX)]
+    )
     likelihood = ScaleField(_l("Likelihood"))
     impact = ScaleField(_l("Impact"))
     mitigation = TextAreaField(_l("Mitigation"), validators=[Optional(), Length(max=NOTE_MAX)])
@@ -92,7 +94,8 @@ class DecisionForm(BaseForm):
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         self.decision.choices = [("", _l("Not decided yet"))] + choices(
-            "decision", PROJECT_DECISIONS)
+            "decision", PROJECT_DECISIONS
+        )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -114,5 +117,8 @@ class AssessmentForm(BaseForm):
 
 for _dim in ASSESSMENT_DIMENSIONS:
     setattr(AssessmentForm, f"{_dim}_finding", SelectField(_l("Finding"), default=""))
-    setattr(AssessmentForm, f"{_dim}_note",
-            TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)]))
+    setattr(
+        AssessmentForm,
+        f"{_dim}_note",
+        TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)]),
+    )

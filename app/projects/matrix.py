@@ -20,10 +20,14 @@ def heat_map(factors) -> list[dict]:
     rows = []
     for impact in (3, 2, 1):
         cells = [
-            {"likelihood": likelihood, "impact": impact,
-             "level": risk_level(likelihood, impact),
-             "factors": [f for f in factors
-                         if f.likelihood == likelihood and f.impact == impact]}
+            {
+                "likelihood": likelihood,
+                "impact": impact,
+                "level": risk_level(likelihood, impact),
+                "factors": [
+                    f for f in factors if f.likelihood == likelihood and f.impact == impact
+                ],
+            }
             for likelihood in (1, 2, 3)
         ]
         rows.append({"impact": impact, "cells": cells})

@@ -51,8 +51,9 @@ def project_page(user: User) -> Page:
     stmt = (
         select_for(Project, user)
         .options(selectinload(Project.risk_factors), selectinload(Project.community))
-        .order_by(Project.status == "completed", Project.starts_on.desc().nulls_last(),
-                  Project.id.desc())
+        .order_by(
+            Project.status == "completed", Project.starts_on.desc().nulls_last(), Project.id.desc()
+        )
     )
     page = paginate(stmt, per_page=20)
     page.extra["concerns_30d"] = concerns_30d_by_project([p.id for p in page.items])
@@ -66,8 +67,11 @@ def concerns_30d_by_project(project_ids: list[int], today: date | None = None) -
     today = today or local_today()
     rows = db.session.execute(
         sa.select(Concern.project_id, sa.func.count())
-        .where(Concern.project_id.in_(project_ids),
-               Concern.raised_on >= rules.count_since(today), Concern.raised_on <= today)
+        .where(
+            Concern.project_id.in_(project_ids),
+            Concern.raised_on >= rules.count_since(today),
+            Concern.raised_on <= today,
+        )
         .group_by(Concern.project_id)
     )
     return dict(rows.tuples().all())
@@ -83,24 +87,30 @@ def concern_stats(project: Project, today: date | None = None) -> dict[int | Non
         inside = sa.and_(Concern.raised_on >= start, Concern.raised_on <= end)
         return sa.func.coalesce(sa.func.sum(sa.case((inside, 1), else_=0)), 0)
 
-    counts = db.session.execute(
-        sa.select(
-            Concern.risk_factor_id,
-            sa.func.count(),
-            count_between(recent_since, today),
-            count_between(previous_since, recent_since - timedelta(days=1)),
+    counts = (
+        db.session.execute(
+            sa.select(
+                Concern.risk_factor_id,
+                sa.func.count(),
+                count_between(recent_since, today),
+                count_between(previous_since, recent_since - timedelta(days=1)),
+            )
+            .where(Concern.project_id == project.id, in_window)
+            .group_by(Concern.risk_factor_id)
         )
-        .where(Concern.project_id == project.id, in_window)
-        .group_by(Concern.risk_factor_id)
-    ).tuples().all()
-
-    rank = sa.func.row_number().over(
-        partition_by=Concern.risk_factor_id,
-        order_by=(Concern.raised_on.desc(), Concern.id.desc()),
-    ).label("rank")
-    ranked = (
-        sa.select(Concern.id, rank).where(Concern.project_id == project.id).subquery()
+        .tuples()
+        .all()
     )
+
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=Concern.risk_factor_id,
+            order_by=(Concern.raised_on.desc(), Concern.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = sa.select(Concern.id, rank).where(Concern.project_id == project.id).subquery()
     latest_rows = db.session.scalars(
         sa.select(Concern)
         .join(ranked, ranked.c.id == Concern.id)
@@ -120,12 +130,15 @@ def concern_stats(project: Project, today: date | None = None) -> dict[int | Non
     return stats
 
 
-
 def factor_types() -> list[RiskFactorType]:
     """The reference list P1–P12, in code order."""
-    return list(db.session.scalars(
-        sa.select(RiskFactorType).order_by(sa.func.length(RiskFactorType.code), RiskFactorType.code)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(RiskFactorType).order_by(
+                sa.func.length(RiskFactorType.code), RiskFactorType.code
+            )
+        )
+    )
 
 
 def concern_factor_choices(project: Project) -> list[tuple[int, str]]:
@@ -133,29 +146,38 @@ def concern_factor_choices(project: Project) -> list[tuple[int, str]]:
     from ..i18n import localized
 
     factors = db.session.scalars(
-        sa.select(RiskFactor).where(RiskFactor.project_id == project.id)
-        .options(selectinload(RiskFactor.factor_type)).order_by(RiskFactor.id)
+        sa.select(RiskFactor)
+        .where(RiskFactor.project_id == project.id)
+        .options(selectinload(RiskFactor.factor_type))
+        .order_by(RiskFactor.id)
     )
     return [(f.id, f"{f.factor_code} {localized(f.factor_type)}") for f in factors]
 
 
 def open_hazards(project: Project, user: User) -> list[Hazard]:
     """Open hazards found on the project's site, as far as the user may read them."""
-    return list(db.session.scalars(
-        select_for(Hazard, user)
-        .where(Hazard.project_id == project.id, Hazard.status == "open")
-        .options(selectinload(Hazard.item))
-        .order_by(Hazard.due_on, Hazard.severity)
-    ))
+    return list(
+        db.session.scalars(
+            select_for(Hazard, user)
+            .where(Hazard.project_id == project.id, Hazard.status == "open")
+            .options(selectinload(Hazard.item))
+            .order_by(Hazard.due_on, Hazard.severity)
+        )
+    )
 
 
 def open_hazard_count(project: Project, user: User) -> int:
     """How many hazards are open on the project's site, counted within the user's area."""
-    return db.session.scalar(
-        sa.select(sa.func.count(Hazard.id))
-        .where(Hazard.project_id == project.id, Hazard.status == "open",
-               Hazard.grid_id.in_(tally_grid_ids(user)))
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Hazard.id)).where(
+                Hazard.project_id == project.id,
+                Hazard.status == "open",
+                Hazard.grid_id.in_(tally_grid_ids(user)),
+            )
+        )
+        or 0
+    )
 
 
 def timeline_page(project: Project, user: User) -> Page:
@@ -165,7 +187,8 @@ def timeline_page(project: Project, user: User) -> Page:
         .where(Visit.project_id == project.id)
         .options(
             selectinload(Visit.screenings).selectinload(Screening.template),
-            selectinload(Visit.worker), selectinload(Visit.resident),
+            selectinload(Visit.worker),
+            selectinload(Visit.resident),
         )
         .order_by(Visit.visited_on.desc(), Visit.visited_at.desc(), Visit.id.desc())
     )
@@ -175,10 +198,12 @@ def timeline_page(project: Project, user: User) -> Page:
 def load_project(project: Project) -> Project:
     """Load the register (with factor names) and the assessment of a project in scope."""
     return db.session.scalars(
-        sa.select(Project).where(Project.id == project.id)
+        sa.select(Project)
+        .where(Project.id == project.id)
         .options(
             selectinload(Project.risk_factors).selectinload(RiskFactor.factor_type),
-            selectinload(Project.assessments), selectinload(Project.community),
+            selectinload(Project.assessments),
+            selectinload(Project.community),
         )
         .execution_options(populate_existing=True)
     ).one()

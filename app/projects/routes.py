@@ -70,8 +70,15 @@ def _assessment_form(project: Project) -> AssessmentForm:
     return AssessmentForm(formdata=None, data=data)
 
 
-def show_context(project: Project, *, factor_form=None, factor_form_for=None, factor=None,
-                 assessment_form=None, decision_form=None) -> dict:
+def show_context(
+    project: Project,
+    *,
+    factor_form=None,
+    factor_form_for=None,
+    factor=None,
+    assessment_form=None,
+    decision_form=None,
+) -> dict:
     """Everything the project page shows; forms passed in are the ones being corrected."""
     project = load_project(project)
     user = current_user
@@ -105,8 +112,7 @@ def _saved(project: Project, fragment: str, message: str, event: str, anchor: st
     """After a valid save: the fresh fragment for htmx, a 303 back to the page otherwise."""
     if not wants_fragment():
         flash(message)
-        return redirect(url_for("projects.show", project_id=project.id, _anchor=anchor),
-                        code=303)
+        return redirect(url_for("projects.show", project_id=project.id, _anchor=anchor), code=303)
     resp = render(PAGE, fragment, **show_context(project))
     return toast(trigger(resp, {event: {"project_id": project.id}}), message)
 
@@ -126,8 +132,11 @@ def index():
     """Projects in the user's area, each with its overall level and open factors."""
     if current_user.role == "admin":
         abort(404)
-    return render("projects/index.html", page=project_page(current_user),
-                  can_create=current_user.role == "secretary")
+    return render(
+        "projects/index.html",
+        page=project_page(current_user),
+        can_create=current_user.role == "secretary",
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -186,8 +195,11 @@ def factor_new(project_id: int):
     project = _editable(project_id)
     form = _factor_form(formdata=None, data={"status": "open"})
     form.client_uuid.data = new_key()
-    return render(PAGE, "projects/_factor_form.html",
-                  **show_context(project, factor_form=form, factor_form_for="new"))
+    return render(
+        PAGE,
+        "projects/_factor_form.html",
+        **show_context(project, factor_form=form, factor_form_for="new"),
+    )
 
 
 @bp.route("/<int:project_id>/factors", methods=["POST"])
@@ -202,13 +214,19 @@ def factor_create(project_id: int):
             factor = add_factor(project, form.data)
         except FactorInRegister as exc:
             form.factor_code.errors.append(
-                _("%(code)s is already in the register: change its row instead.",
-                  code=exc.factor.factor_code))
+                _(
+                    "%(code)s is already in the register: change its row instead.",
+                    code=exc.factor.factor_code,
+                )
+            )
         else:
             commit()
             return _register_saved(project, _("Risk factor saved."), f"factor-{factor.id}")
-    return render(PAGE, "projects/_factor_form.html",
-                  **show_context(project, factor_form=form, factor_form_for="new"))
+    return render(
+        PAGE,
+        "projects/_factor_form.html",
+        **show_context(project, factor_form=form, factor_form_for="new"),
+    )
 
 
 @bp.route("/<int:project_id>/factors/<int:factor_id>")
@@ -227,8 +245,11 @@ def factor_edit(project_id: int, factor_id: int):
     project = _editable(project_id)
     row = _factor_of(project, factor_id)
     form = _factor_form(formdata=None, obj=row)
-    return render(PAGE, "projects/_factor_form.html",
-                  **show_context(project, factor_form=form, factor_form_for=row.id, factor=row))
+    return render(
+        PAGE,
+        "projects/_factor_form.html",
+        **show_context(project, factor_form=form, factor_form_for=row.id, factor=row),
+    )
 
 
 @bp.route("/<int:project_id>/factors/<int:factor_id>", methods=["POST"])
@@ -244,8 +265,11 @@ def factor_update(project_id: int, factor_id: int):
         update_factor(row, form.data)
         commit()
         return _register_saved(project, _("Risk factor saved."), f"factor-{row.id}")
-    return render(PAGE, "projects/_factor_form.html",
-                  **show_context(project, factor_form=form, factor_form_for=row.id, factor=row))
+    return render(
+        PAGE,
+        "projects/_factor_form.html",
+        **show_context(project, factor_form=form, factor_form_for=row.id, factor=row),
+    )
 
 
 @bp.route("/<int:project_id>/assessment", methods=["POST"])
@@ -256,15 +280,22 @@ def assessment(project_id: int):
     project = _editable(project_id)
     form = AssessmentForm()
     if form.validate_on_submit():
-        save_assessment(project, {
-            dim: (form[f"{dim}_finding"].data, form[f"{dim}_note"].data)
-            for dim in ASSESSMENT_DIMENSIONS
-        })
+        save_assessment(
+            project,
+            {
+                dim: (form[f"{dim}_finding"].data, form[f"{dim}_note"].data)
+                for dim in ASSESSMENT_DIMENSIONS
+            },
+        )
         commit()
-        return _saved(project, "projects/_assessment.html", _("Assessment saved."),
-                      "assessment-saved", "assessment")
-    return render(PAGE, "projects/_assessment.html",
-                  **show_context(project, assessment_form=form))
+        return _saved(
+            project,
+            "projects/_assessment.html",
+            _("Assessment saved."),
+            "assessment-saved",
+            "assessment",
+        )
+    return render(PAGE, "projects/_assessment.html", **show_context(project, assessment_form=form))
 
 
 @bp.route("/<int:project_id>/decision", methods=["POST"])
@@ -277,6 +308,7 @@ def decision(project_id: int):
     if form.validate_on_submit():
         record_decision(project, form.decision.data, form.decided_on.data)
         commit()
-        return _saved(project, "projects/_decision.html", _("Decision saved."),
-                      "decision-saved", "decision")
+        return _saved(
+            project, "projects/_decision.html", _("Decision saved."), "decision-saved", "decision"
+        )
     return render(PAGE, "projects/_decision.html", **show_context(project, decision_form=form))

@@ -4,7 +4,6 @@ Services flush and audit; the route commits. Audit details hold ids, codes and s
 never free text.
 """
 
-
 import sqlalchemy as sa
 
 from ..audit.services import record
@@ -14,14 +13,29 @@ from ..models import Assessment, Concern, Project, RiskFactor, Visit
 from .queries import FactorConcerns, concern_stats
 
 __all__ = [
-    "FactorConcerns", "FactorInRegister", "add_factor", "concern_stats", "create_project",
-    "record_concern", "record_decision", "save_assessment", "update_factor",
+    "FactorConcerns",
+    "FactorInRegister",
+    "add_factor",
+    "concern_stats",
+    "create_project",
+    "record_concern",
+    "record_decision",
+    "save_assessment",
+    "update_factor",
     "update_project",
 ]
 
 PROJECT_FIELDS = ("name", "kind", "location", "contractor", "starts_on", "ends_on", "status")
-FACTOR_FIELDS = ("factor_code", "description", "likelihood", "impact", "mitigation", "owner",
-                 "review_on", "status")
+FACTOR_FIELDS = (
+    "factor_code",
+    "description",
+    "likelihood",
+    "impact",
+    "mitigation",
+    "owner",
+    "review_on",
+    "status",
+)
 
 
 def _clean(value):
@@ -30,9 +44,11 @@ def _clean(value):
 
 def create_project(community_id: int, values: dict, client_uuid: str | None) -> Project:
     """Create a project in the community; a retried send returns the one already made."""
+
     def create() -> Project:
-        project = Project(uuid=key, community_id=community_id,
-                          **{k: _clean(values[k]) for k in PROJECT_FIELDS})
+        project = Project(
+            uuid=key, community_id=community_id, **{k: _clean(values[k]) for k in PROJECT_FIELDS}
+        )
         db.session.add(project)
         db.session.flush()
         record("project_created", "project", project.id, {"kind": project.kind})
@@ -40,8 +56,9 @@ def create_project(community_id: int, values: dict, client_uuid: str | None) -> 
 
     key = client_key(client_uuid)
     try:
-        project, _created = create_once(Project, key, create,
-                                        lambda p: p.community_id == community_id)
+        project, _created = create_once(
+            Project, key, create, lambda p: p.community_id == community_id
+        )
     except PayloadMismatch:
         key = new_key()  # someone else's uuid: never hand out their project
         project = create()
@@ -73,8 +90,9 @@ def add_factor(project: Project, values: dict) -> RiskFactor:
     """
     values = {k: _clean(values[k]) for k in FACTOR_FIELDS}
     existing = db.session.scalar(
-        sa.select(RiskFactor).where(RiskFactor.project_id == project.id,
-                                    RiskFactor.factor_code == values["factor_code"])
+        sa.select(RiskFactor).where(
+            RiskFactor.project_id == project.id, RiskFactor.factor_code == values["factor_code"]
+        )
     )
     if existing is not None:
         if all(getattr(existing, k) == v for k, v in values.items()):
@@ -83,8 +101,12 @@ def add_factor(project: Project, values: dict) -> RiskFactor:
     factor = RiskFactor(project_id=project.id, **values)
     db.session.add(factor)
     db.session.flush()
-    record("risk_factor_added", "risk_factor", factor.id,
-           {"project_id": project.id, "factor_code": factor.factor_code, "level": factor.level})
+    record(
+        "risk_factor_added",
+        "risk_factor",
+        factor.id,
+        {"project_id": project.id, "factor_code": factor.factor_code, "level": factor.level},
+    )
     return factor
 
 
@@ -94,8 +116,12 @@ def update_factor(factor: RiskFactor, values: dict) -> None:
         if key != "factor_code":  # the factor type is the row's identity in the register
             setattr(factor, key, _clean(values[key]))
     db.session.flush()
-    record("risk_factor_updated", "risk_factor", factor.id,
-           {"project_id": factor.project_id, "level": factor.level, "status": factor.status})
+    record(
+        "risk_factor_updated",
+        "risk_factor",
+        factor.id,
+        {"project_id": factor.project_id, "level": factor.level, "status": factor.status},
+    )
 
 
 def save_assessment(project: Project, findings: dict[str, tuple[str, str]]) -> None:
@@ -108,8 +134,12 @@ def save_assessment(project: Project, findings: dict[str, tuple[str, str]]) -> N
             project.assessments.append(row)
         row.finding, row.note = finding or "", (note or "").strip()
     db.session.flush()
-    record("assessment_saved", "project", project.id,
-           {d: f for d, (f, _note) in sorted(findings.items())})
+    record(
+        "assessment_saved",
+        "project",
+        project.id,
+        {d: f for d, (f, _note) in sorted(findings.items())},
+    )
 
 
 def record_decision(project: Project, decision: str | None, decided_on) -> None:
@@ -137,10 +167,19 @@ def record_concern(visit: Visit, factor_id: int | None, summary: str) -> Concern
         )
         if factor_project != visit.project_id:
             raise ValueError("the risk factor does not belong to the visit's project")
-    concern = Concern(project_id=visit.project_id, risk_factor_id=factor_id, visit_id=visit.id,
-                      summary=summary, raised_on=visit.visited_on)
+    concern = Concern(
+        project_id=visit.project_id,
+        risk_factor_id=factor_id,
+        visit_id=visit.id,
+        summary=summary,
+        raised_on=visit.visited_on,
+    )
     db.session.add(concern)
     db.session.flush()
-    record("concern_recorded", "concern", concern.id,
-           {"project_id": visit.project_id, "risk_factor_id": factor_id, "visit_id": visit.id})
+    record(
+        "concern_recorded",
+        "concern",
+        concern.id,
+        {"project_id": visit.project_id, "risk_factor_id": factor_id, "visit_id": visit.id},
+    )
     return concern

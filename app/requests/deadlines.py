@@ -101,8 +101,7 @@ def _clock_span(req: Request, r: Rules) -> tuple[str, date, int] | None:
     return None
 
 
-def current_clock(req: Request, today: date | None = None, r: Rules | None = None
-                  ) -> Clock | None:
+def current_clock(req: Request, today: date | None = None, r: Rules | None = None) -> Clock | None:
     """The clock running on this request now, or None when the office owes nothing."""
     r = r or rules()
     span = _clock_span(req, r)
@@ -146,8 +145,9 @@ class ReviewRight:
     answer_days: int
 
 
-def review_right(req: Request, today: date | None = None, r: Rules | None = None
-                 ) -> ReviewRight | None:
+def review_right(
+    req: Request, today: date | None = None, r: Rules | None = None
+) -> ReviewRight | None:
     """The review window on a formal matter's written reply; None before the reply."""
     r = r or rules()
     if req.track != "formal" or req.replied_on is None:
@@ -163,16 +163,19 @@ def review_right(req: Request, today: date | None = None, r: Rules | None = None
 REDIRECT_LIMITS = {
     "admin_reconsideration": _l(
         "Administrative reconsideration: apply within 60 days of learning of the "
-        "administrative act."),
+        "administrative act."
+    ),
     "court": _l(
         "Administrative litigation: file within 6 months of learning of the administrative "
-        "act. Civil cases follow the general limitation period."),
+        "act. Civil cases follow the general limitation period."
+    ),
     "arbitration": _l(
-        "Labour arbitration: apply within 1 year of learning that your rights were infringed."),
+        "Labour arbitration: apply within 1 year of learning that your rights were infringed."
+    ),
 }
 
 
-class add_days(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
+class add_days(FunctionElement):
     """SQL: a date plus a number of days, on SQLite and PostgreSQL alike."""
 
     type = sa.Date()
@@ -189,8 +192,9 @@ def _add_days_default(element, compiler, **kw):
 @compiles(add_days, "sqlite")
 def _add_days_sqlite(element, compiler, **kw):
     start, days = list(element.clauses)
-    return f"date({compiler.process(start, **kw)}, '+' || ({compiler.process(days, **kw)}) " \
-           f"|| ' days')"
+    return (
+        f"date({compiler.process(start, **kw)}, '+' || ({compiler.process(days, **kw)}) || ' days')"
+    )
 
 
 def _days(n: int) -> sa.ColumnElement:
@@ -209,8 +213,12 @@ def due_on_sql(r: Rules | None = None) -> sa.ColumnElement:
     return sa.case(
         (sa.and_(community, received), add_days(Request.received_on, _days(r.acknowledge_days))),
         (sa.and_(community, accepted), add_days(Request.received_on, _days(r.resolve_days))),
-        (sa.and_(formal, received), add_days(
-            sa.func.coalesce(Request.formal_on, Request.received_on), _days(r.acceptance_days))),
+        (
+            sa.and_(formal, received),
+            add_days(
+                sa.func.coalesce(Request.formal_on, Request.received_on), _days(r.acceptance_days)
+            ),
+        ),
         (sa.and_(formal, accepted), add_days(Request.accepted_on, extension + _days(r.reply_days))),
         else_=sa.null(),
     )

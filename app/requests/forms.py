@@ -19,10 +19,8 @@ class RequestForm(IdempotentForm):
     visit = HiddenField()
     channel = SelectField(_l("How it came in"), validators=[InputRequired()])
     category = SelectField(_l("Category"), validators=[InputRequired()])
-    summary = TextAreaField(_l("What the resident asks for"), filters=[stripped],
-                            validators=TEXT)
-    received_on = DateField(_l("Date received"), default=local_today,
-                            validators=[InputRequired()])
+    summary = TextAreaField(_l("What the resident asks for"), filters=[stripped], validators=TEXT)
+    received_on = DateField(_l("Date received"), default=local_today, validators=[InputRequired()])
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
@@ -44,8 +42,9 @@ class MoveToFormalForm(StepForm):
 
 
 class NotAcceptForm(StepForm):
-    reason = TextAreaField(_l("Reason the resident will be told"), filters=[stripped],
-                           validators=TEXT)
+    reason = TextAreaField(
+        _l("Reason the resident will be told"), filters=[stripped], validators=TEXT
+    )
 
 
 class RedirectForm(StepForm):
@@ -59,10 +58,14 @@ class RedirectForm(StepForm):
 
 class ExtendForm(StepForm):
     # The 1-30 limit is the state machine's rule; the form only reads a whole number.
-    days = IntegerField(_l("Extra days (at most 30)"), validators=[InputRequired()],
-                        render_kw={"inputmode": "numeric", "min": 1, "max": 30})
-    reason = TextAreaField(_l("Reason the resident will be told"), filters=[stripped],
-                           validators=TEXT)
+    days = IntegerField(
+        _l("Extra days (at most 30)"),
+        validators=[InputRequired()],
+        render_kw={"inputmode": "numeric", "min": 1, "max": 30},
+    )
+    reason = TextAreaField(
+        _l("Reason the resident will be told"), filters=[stripped], validators=TEXT
+    )
 
 
 class ReplyForm(StepForm):
@@ -78,8 +81,12 @@ class FollowUpForm(StepForm):
 
 
 STEP_FORMS: dict[str, type[StepForm]] = {
-    "accept": AcceptForm, "formal": MoveToFormalForm, "not_accept": NotAcceptForm,
-    "redirect": RedirectForm, "extend": ExtendForm, "reply": ReplyForm,
+    "accept": AcceptForm,
+    "formal": MoveToFormalForm,
+    "not_accept": NotAcceptForm,
+    "redirect": RedirectForm,
+    "extend": ExtendForm,
+    "reply": ReplyForm,
     "follow_up": FollowUpForm,
 }
 
@@ -96,8 +103,11 @@ class FilterForm(BaseForm):
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         self.due.choices = [
-            ("", _l("Any time")), ("soon", _l("Due within 5 days")), ("overdue", _l("Overdue")),
+            ("", _l("Any time")),
+            ("soon", _l("Due within 5 days")),
+            ("overdue", _l("Overdue")),
         ]
         self.status.choices = [
-            ("", _l("All")), ("open", lazy_pgettext("request", "Open")),
+            ("", _l("All")),
+            ("open", lazy_pgettext("request", "Open")),
         ] + choices("request_status", REQUEST_STATUSES)

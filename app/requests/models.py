@@ -71,8 +71,9 @@ class Request(db.Model):
         back_populates="request", order_by="RequestEvent.id"
     )
     __table_args__ = (
-        sa.CheckConstraint("extension_days IS NULL OR extension_days BETWEEN 1 AND 30",
-                           name="extension"),
+        sa.CheckConstraint(
+            "extension_days IS NULL OR extension_days BETWEEN 1 AND 30", name="extension"
+        ),
         sa.Index("ix_requests_grid_status", "grid_id", "status"),
         sa.Index("ix_requests_received_on", "received_on"),
     )

@@ -35,47 +35,94 @@ def notices(req: Request) -> list[Notice]:
         return []
     out: list[Notice] = []
     if req.status == "not_accepted":
-        out.append(Notice("not_accepted", _("Notice: request not accepted"), [
-            _("Your request received on %(received)s (%(category)s) was not accepted as a "
-              "letters-and-visits matter on %(date)s.",
-              date=_long(_event_date(req, "not_accepted")), **_about(req)),
-            _("Reason: %(reason)s", reason=req.decision_reason),
-        ]))
+        out.append(
+            Notice(
+                "not_accepted",
+                _("Notice: request not accepted"),
+                [
+                    _(
+                        "Your request received on %(received)s (%(category)s) was not accepted "
+                        "as a letters-and-visits matter on %(date)s.",
+                        date=_long(_event_date(req, "not_accepted")),
+                        **_about(req),
+                    ),
+                    _("Reason: %(reason)s", reason=req.decision_reason),
+                ],
+            )
+        )
     elif req.status == "redirected":
-        out.append(Notice("redirected", _("Notice: matter for a legal channel"), [
-            _("Your request received on %(received)s (%(category)s) concerns a matter that is "
-              "decided through %(channel)s, not through letters and visits (decided on "
-              "%(date)s).", channel=label("redirect_channel", req.redirect_channel),
-              date=_long(_event_date(req, "redirected")), **_about(req)),
-            _("Reason: %(reason)s", reason=req.decision_reason),
-            str(REDIRECT_LIMITS.get(req.redirect_channel, "")),
-            _("That time limit runs on its own; apply there in time."),
-        ]))
+        out.append(
+            Notice(
+                "redirected",
+                _("Notice: matter for a legal channel"),
+                [
+                    _(
+                        "Your request received on %(received)s (%(category)s) concerns a matter "
+                        "that is decided through %(channel)s, not through letters and visits "
+                        "(decided on %(date)s).",
+                        channel=label("redirect_channel", req.redirect_channel),
+                        date=_long(_event_date(req, "redirected")),
+                        **_about(req),
+                    ),
+                    _("Reason: %(reason)s", reason=req.decision_reason),
+                    str(REDIRECT_LIMITS.get(req.redirect_channel, "")),
+                    _("That time limit runs on its own; apply there in time."),
+                ],
+            )
+        )
     elif req.status == "accepted":
-        out.append(Notice("acceptance", _("Notice of acceptance"), [
-            _("Your request received on %(received)s (%(category)s) was accepted as a "
-              "letters-and-visits matter on %(date)s.", date=_long(req.accepted_on),
-              **_about(req)),
-            _("You will receive a written reply by %(due)s.",
-              due=_long(reply_due_on(req))),
-        ]))
+        out.append(
+            Notice(
+                "acceptance",
+                _("Notice of acceptance"),
+                [
+                    _(
+                        "Your request received on %(received)s (%(category)s) was accepted as a "
+                        "letters-and-visits matter on %(date)s.",
+                        date=_long(req.accepted_on),
+                        **_about(req),
+                    ),
+                    _("You will receive a written reply by %(due)s.", due=_long(reply_due_on(req))),
+                ],
+            )
+        )
         if req.extension_days:
-            out.append(Notice("extension", _("Notice of extension"), [
-                _("The time for replying was extended by %(days)s days, to %(due)s.",
-                  days=req.extension_days, due=_long(reply_due_on(req))),
-                _("Reason: %(reason)s", reason=req.extension_reason),
-            ]))
+            out.append(
+                Notice(
+                    "extension",
+                    _("Notice of extension"),
+                    [
+                        _(
+                            "The time for replying was extended by %(days)s days, to %(due)s.",
+                            days=req.extension_days,
+                            due=_long(reply_due_on(req)),
+                        ),
+                        _("Reason: %(reason)s", reason=req.extension_reason),
+                    ],
+                )
+            )
     right = review_right(req)
     if right is not None:
-        out.append(Notice("review", _("Your right to ask for a review"), [
-            _("If you are not satisfied with the written reply of %(date)s, you may ask the "
-              "body one level above for a review within %(days)s days of receiving it, that is "
-              "by %(until)s. The review is answered within %(days)s days.",
-              date=_long(right.from_date), days=right.answer_days,
-              until=_long(right.until)),
-            _("If you are not satisfied with the review, you may ask for a re-review within "
-              "30 days of receiving its answer."),
-        ]))
+        out.append(
+            Notice(
+                "review",
+                _("Your right to ask for a review"),
+                [
+                    _(
+                        "If you are not satisfied with the written reply of %(date)s, you may ask "
+                        "the body one level above for a review within %(days)s days of receiving "
+                        "it, that is by %(until)s. The review is answered within %(days)s days.",
+                        date=_long(right.from_date),
+                        days=right.answer_days,
+                        until=_long(right.until),
+                    ),
+                    _(
+                        "If you are not satisfied with the review, you may ask for a re-review "
+                        "within 30 days of receiving its answer."
+                    ),
+                ],
+            )
+        )
     return out
 
 

@@ -44,12 +44,14 @@ def _due_window(stmt: sa.Select, due: str | None, today: date, days: int) -> sa.
     return stmt
 
 
-def list_requests(user: User, status: str | None = None, due: str | None = None,
-                  today: date | None = None) -> sa.Select:
+def list_requests(
+    user: User, status: str | None = None, due: str | None = None, today: date | None = None
+) -> sa.Select:
     """The requests this user may see, filtered, most urgent clock first."""
     today = today or local_today()
     stmt = select_for(Request, user).options(
-        selectinload(Request.resident), selectinload(Request.category),
+        selectinload(Request.resident),
+        selectinload(Request.category),
         selectinload(Request.grid),
     )
     if status == "open":
@@ -79,9 +81,12 @@ def _count_columns(today: date, days: int) -> list:
     is_open = Request.status.in_(OPEN_STATUSES)
     return [
         sa.func.sum(sa.case((is_open, 1), else_=0)).label("open"),
-        sa.func.sum(sa.case(
-            (sa.and_(due_on >= today, due_on <= today + timedelta(days=days)), 1), else_=0,
-        )).label("due_soon"),
+        sa.func.sum(
+            sa.case(
+                (sa.and_(due_on >= today, due_on <= today + timedelta(days=days)), 1),
+                else_=0,
+            )
+        ).label("due_soon"),
         sa.func.sum(sa.case((due_on < today, 1), else_=0)).label("overdue"),
     ]
 
@@ -92,7 +97,8 @@ def open_counts(user: User) -> dict[str, int]:
     visible = select_for(Request, user).subquery()
     # Re-select over the scoped ids so that the counting expressions see Request's columns.
     stmt = sa.select(*_count_columns(today, rules().amber_days)).where(
-        Request.id.in_(sa.select(visible.c.id)))
+        Request.id.in_(sa.select(visible.c.id))
+    )
     row = db.session.execute(stmt).one()
     return {"open": row.open or 0, "due_soon": row.due_soon or 0, "overdue": row.overdue or 0}
 
@@ -113,17 +119,23 @@ def township_counts(user: User) -> dict:
     by_category: dict[str, dict[str, int]] = {}
     for code, status, n in db.session.execute(
         sa.select(Request.category_code, Request.status, sa.func.count())
-        .where(where).group_by(Request.category_code, Request.status)
+        .where(where)
+        .group_by(Request.category_code, Request.status)
     ):
         by_category.setdefault(code, {})[status] = n
-    categories = list(db.session.scalars(
-        sa.select(RequestCategory).where(RequestCategory.code.in_(list(by_category)))
-        .order_by(RequestCategory.code)
-    ))
+    categories = list(
+        db.session.scalars(
+            sa.select(RequestCategory)
+            .where(RequestCategory.code.in_(list(by_category)))
+            .order_by(RequestCategory.code)
+        )
+    )
     per_grid = {
-        row.grid_id: row for row in db.session.execute(
+        row.grid_id: row
+        for row in db.session.execute(
             sa.select(Request.grid_id, *_count_columns(today, rules().amber_days))
-            .where(where).group_by(Request.grid_id)
+            .where(where)
+            .group_by(Request.grid_id)
         )
     }
     grids = db.session.execute(
@@ -135,12 +147,15 @@ def township_counts(user: User) -> dict:
     grid_rows = []
     for g in grids:
         row = per_grid.get(g.id)
-        grid_rows.append({
-            "community": g.community, "grid": g.name,
-            "open": small_cell(row.open or 0) if row else "0",
-            "due_soon": small_cell(row.due_soon or 0) if row else "0",
-            "overdue": small_cell(row.overdue or 0) if row else "0",
-        })
+        grid_rows.append(
+            {
+                "community": g.community,
+                "grid": g.name,
+                "open": small_cell(row.open or 0) if row else "0",
+                "due_soon": small_cell(row.due_soon or 0) if row else "0",
+                "overdue": small_cell(row.overdue or 0) if row else "0",
+            }
+        )
     totals = {"open": 0, "due_soon": 0, "overdue": 0}
     for row in per_grid.values():
         for key in totals:

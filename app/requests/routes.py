@@ -1,6 +1,5 @@
 """Residents' requests: register one, take it step by step to an answer, list what is due."""
 
-
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -31,13 +30,21 @@ from .queries import categories, is_visible, list_requests, township_counts, wit
 from .services import TransitionRefused, allowed_actions
 
 SLUGS = {
-    "accept": "accept", "formal": "formal", "not-accept": "not_accept", "redirect": "redirect",
-    "extend": "extend", "reply": "reply", "follow-up": "follow_up",
+    "accept": "accept",
+    "formal": "formal",
+    "not-accept": "not_accept",
+    "redirect": "redirect",
+    "extend": "extend",
+    "reply": "reply",
+    "follow-up": "follow_up",
 }
 DONE = {
-    "accept": _l("Decision recorded."), "formal": _l("Moved to the formal track."),
-    "not_accept": _l("Decision recorded."), "redirect": _l("Decision recorded."),
-    "extend": _l("Reply period extended."), "reply": _l("Reply recorded."),
+    "accept": _l("Decision recorded."),
+    "formal": _l("Moved to the formal track."),
+    "not_accept": _l("Decision recorded."),
+    "redirect": _l("Decision recorded."),
+    "extend": _l("Reply period extended."),
+    "reply": _l("Reply recorded."),
     "follow_up": _l("Follow-up recorded. The request is closed."),
 }
 
@@ -61,8 +68,13 @@ def index():
     status = form.status.data if form.status.data in dict(form.status.choices) else ""
     due = form.due.data if form.due.data in dict(form.due.choices) else ""
     page = paginate(list_requests(current_user, status or None, due or None))
-    return render("requests/index.html", "requests/_rows.html", form=form, page=page,
-                  rows=with_clocks(page.items))
+    return render(
+        "requests/index.html",
+        "requests/_rows.html",
+        form=form,
+        page=page,
+        rows=with_clocks(page.items),
+    )
 
 
 def _subject(resident_id, visit_id) -> tuple[Resident, Visit | None]:
@@ -84,13 +96,15 @@ def _subject(resident_id, visit_id) -> tuple[Resident, Visit | None]:
 def _request_form() -> RequestForm:
     form = RequestForm()
     form.category.choices = [("", _("Choose…"))] + [
-        (c.code, f"{c.code} {localized(c)}") for c in categories()]
+        (c.code, f"{c.code} {localized(c)}") for c in categories()
+    ]
     return form
 
 
 def _new_page(form: RequestForm, resident: Resident, visit: Visit | None):
-    return render("requests/new.html", "requests/_form.html", form=form, resident=resident,
-                  visit=visit)
+    return render(
+        "requests/new.html", "requests/_form.html", form=form, resident=resident, visit=visit
+    )
 
 
 @bp.route("/new")
@@ -122,10 +136,14 @@ def create():
     if form.validate_on_submit():
         try:
             req, created = services.register(
-                resident=resident, actor=current_user._get_current_object(),
-                channel=form.channel.data, category_code=form.category.data,
-                summary=form.summary.data, received_on=form.received_on.data,
-                client_uuid=client_key(form.client_uuid.data), visit=visit,
+                resident=resident,
+                actor=current_user._get_current_object(),
+                channel=form.channel.data,
+                category_code=form.category.data,
+                summary=form.summary.data,
+                received_on=form.received_on.data,
+                client_uuid=client_key(form.client_uuid.data),
+                visit=visit,
             )
         except TransitionRefused as err:
             db.session.rollback()
@@ -134,8 +152,13 @@ def create():
             commit()
             if not is_visible(current_user, req.id):
                 # Complaints about officials go to the secretary alone (Art. 30).
-                flash(_("Request recorded. Only the community secretary can see requests in "
-                        "this category."), "success")
+                flash(
+                    _(
+                        "Request recorded. Only the community secretary can see requests in "
+                        "this category."
+                    ),
+                    "success",
+                )
                 return redirect_client(url_for("requests.index"))
             if created:
                 flash(_("Request recorded."), "success")
@@ -153,8 +176,9 @@ def _show_refusal(form, err: TransitionRefused) -> str | None:
     return str(err)
 
 
-def _card_context(req: Request, submitted: tuple[str, object] | None = None,
-                  refusal: str | None = None) -> dict:
+def _card_context(
+    req: Request, submitted: tuple[str, object] | None = None, refusal: str | None = None
+) -> dict:
     """Everything the request page and its card fragment show."""
     actions = allowed_actions(req, current_user)
     forms = {a: STEP_FORMS[a](prefix=a, formdata=None) for a in actions}
@@ -236,5 +260,6 @@ def step(request_id: int, slug: str):
             resp = render("requests/show.html", "requests/_card.html", **_card_context(req))
             trigger(resp, {"request-changed": {"id": req.id, "status": req.status}})
             return toast(resp, DONE[action])
-    return render("requests/show.html", "requests/_card.html",
-                  **_card_context(req, (action, form), refusal))
+    return render(
+        "requests/show.html", "requests/_card.html", **_card_context(req, (action, form), refusal)
+    )

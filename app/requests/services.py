@@ -61,8 +61,10 @@ def problem(req: Request, user: User, action: str):
         return SECRETARY_ONLY if formal and user.role != "secretary" else None
     if action in ("not_accept", "redirect"):
         if not formal:
-            return _l("Only a formal letters-and-visits matter can be declined or redirected. "
-                      "Move it to the formal track first.")
+            return _l(
+                "Only a formal letters-and-visits matter can be declined or redirected. "
+                "Move it to the formal track first."
+            )
         if status != "received":
             return ALREADY_DECIDED
         return SECRETARY_ONLY if user.role != "secretary" else None
@@ -70,11 +72,13 @@ def problem(req: Request, user: User, action: str):
         if not formal:
             return _l("Only the reply period of a formal matter can be extended.")
         if req.extension_days:
-            return _l("The reply period has already been extended once; only one extension "
-                      "is allowed.")
+            return _l(
+                "The reply period has already been extended once; only one extension is allowed."
+            )
         if status != "accepted":
-            return _l("The reply period can be extended only after acceptance and before the "
-                      "reply.")
+            return _l(
+                "The reply period can be extended only after acceptance and before the reply."
+            )
         return SECRETARY_ONLY if user.role != "secretary" else None
     if action == "reply":
         if status == "received":
@@ -124,8 +128,10 @@ def _text(value: str | None, field: str, message) -> str:
 
 
 def _before_receipt(req: Request):
-    return _l("The date cannot be before the request was received (%(date)s).",
-              date=req.received_on.isoformat())
+    return _l(
+        "The date cannot be before the request was received (%(date)s).",
+        date=req.received_on.isoformat(),
+    )
 
 
 def _is_repeat(req: Request, kind: str, on: date | None, note: str) -> bool:
@@ -134,20 +140,34 @@ def _is_repeat(req: Request, kind: str, on: date | None, note: str) -> bool:
     return bool(last and last.kind == kind and last.on_date == on and last.note == note)
 
 
-def _event(req: Request, actor: User, kind: str, on: date, note: str = "",
-           detail: dict | None = None) -> RequestEvent:
+def _event(
+    req: Request, actor: User, kind: str, on: date, note: str = "", detail: dict | None = None
+) -> RequestEvent:
     ev = RequestEvent(request=req, kind=kind, on_date=on, actor_id=actor.id, note=note)
     db.session.add(ev)
     db.session.flush()
     # Audit holds codes and statuses only: the summary, reasons and replies stay on the record.
-    record(f"request_{kind}", "request", req.id,
-           {"status": req.status, "track": req.track, **(detail or {})}, user=actor)
+    record(
+        f"request_{kind}",
+        "request",
+        req.id,
+        {"status": req.status, "track": req.track, **(detail or {})},
+        user=actor,
+    )
     return ev
 
 
-def register(*, resident: Resident, actor: User, channel: str, category_code: str,
-             summary: str, received_on: date | None, client_uuid: str,
-             visit: Visit | None = None) -> tuple[Request, bool]:
+def register(
+    *,
+    resident: Resident,
+    actor: User,
+    channel: str,
+    category_code: str,
+    summary: str,
+    received_on: date | None,
+    client_uuid: str,
+    visit: Visit | None = None,
+) -> tuple[Request, bool]:
     """Record a resident's request on the community track; a repeated UUID returns the first."""
     if actor.role not in FIELD_ROLES:
         raise TransitionRefused(_l("Only grid workers and secretaries handle requests."))
@@ -166,10 +186,17 @@ def register(*, resident: Resident, actor: User, channel: str, category_code: st
 
     def create() -> Request:
         req = Request(
-            uuid=client_uuid, resident_id=resident.id, grid_id=resident.grid_id,
-            visit_id=visit.id if visit else None, recorded_by_id=actor.id, channel=channel,
-            category_code=category.code, summary=summary, received_on=received_on,
-            track="community", status="received",
+            uuid=client_uuid,
+            resident_id=resident.id,
+            grid_id=resident.grid_id,
+            visit_id=visit.id if visit else None,
+            recorded_by_id=actor.id,
+            channel=channel,
+            category_code=category.code,
+            summary=summary,
+            received_on=received_on,
+            track="community",
+            status="received",
         )
         db.session.add(req)
         db.session.flush()
@@ -177,11 +204,16 @@ def register(*, resident: Resident, actor: User, channel: str, category_code: st
         return req
 
     try:
-        return create_once(Request, client_uuid, create,
-                           same=lambda r: r.resident_id == resident.id and r.summary == summary)
+        return create_once(
+            Request,
+            client_uuid,
+            create,
+            same=lambda r: r.resident_id == resident.id and r.summary == summary,
+        )
     except PayloadMismatch:
-        raise TransitionRefused(_l("This form was already used for another request. "
-                                   "Open a new form and send again.")) from None
+        raise TransitionRefused(
+            _l("This form was already used for another request. Open a new form and send again.")
+        ) from None
 
 
 def move_to_formal(req: Request, actor: User, on: date | None) -> Request:
@@ -206,9 +238,14 @@ def accept(req: Request, actor: User, on: date | None) -> Request:
         return req
     _require(req, actor, "accept")
     start = req.formal_on if req.track == "formal" and req.formal_on else req.received_on
-    req.accepted_on = _check_date(on, start, _l(
-        "The date cannot be before the request reached this track (%(date)s).",
-        date=start.isoformat()))
+    req.accepted_on = _check_date(
+        on,
+        start,
+        _l(
+            "The date cannot be before the request reached this track (%(date)s).",
+            date=start.isoformat(),
+        ),
+    )
     req.status = "accepted"
     _event(req, actor, kind, req.accepted_on)
     return req
@@ -236,16 +273,14 @@ def redirect(req: Request, actor: User, on: date | None, channel: str, reason: s
     if channel not in REDIRECT_CHANNELS:
         raise TransitionRefused(_l("Choose the legal channel the matter belongs to."), "channel")
     on = _check_date(on, req.formal_on or req.received_on, _before_receipt(req))
-    req.decision_reason = _text(reason, "reason",
-                                _l("Say why the matter belongs to this channel."))
+    req.decision_reason = _text(reason, "reason", _l("Say why the matter belongs to this channel."))
     req.redirect_channel = channel
     req.status = "redirected"
     _event(req, actor, "redirected", on, req.decision_reason, {"channel": channel})
     return req
 
 
-def extend(req: Request, actor: User, on: date | None, days: int | None, reason: str
-           ) -> Request:
+def extend(req: Request, actor: User, on: date | None, days: int | None, reason: str) -> Request:
     """Extend a formal reply period once, by at most 30 days, with the reason told."""
     reason = (reason or "").strip()
     if _is_repeat(req, "extended", on, reason) and req.extension_days == days:
@@ -253,15 +288,23 @@ def extend(req: Request, actor: User, on: date | None, days: int | None, reason:
     _require(req, actor, "extend")
     limit = rules().max_extension_days
     if days is None or days < 1 or days > limit:
-        raise TransitionRefused(
-            _l("An extension is between 1 and %(n)s days.", n=limit), "days")
-    on = _check_date(on, req.accepted_on, _l(
-        "The date cannot be before the acceptance (%(date)s).", date=req.accepted_on.isoformat()))
+        raise TransitionRefused(_l("An extension is between 1 and %(n)s days.", n=limit), "days")
+    on = _check_date(
+        on,
+        req.accepted_on,
+        _l(
+            "The date cannot be before the acceptance (%(date)s).", date=req.accepted_on.isoformat()
+        ),
+    )
     due = reply_due_on(req)
     if on > due:
-        raise TransitionRefused(_l(
-            "An extension must be decided before the reply is due (%(date)s).",
-            date=due.isoformat()), "on")
+        raise TransitionRefused(
+            _l(
+                "An extension must be decided before the reply is due (%(date)s).",
+                date=due.isoformat(),
+            ),
+            "on",
+        )
     reason = _text(reason, "reason", _l("Give the reason the resident will be told."))
     req.extension_days = days
     req.extension_reason = reason
@@ -275,8 +318,13 @@ def reply(req: Request, actor: User, on: date | None, text: str) -> Request:
     if _is_repeat(req, "replied", on, text):
         return req
     _require(req, actor, "reply")
-    on = _check_date(on, req.accepted_on, _l(
-        "The date cannot be before the acceptance (%(date)s).", date=req.accepted_on.isoformat()))
+    on = _check_date(
+        on,
+        req.accepted_on,
+        _l(
+            "The date cannot be before the acceptance (%(date)s).", date=req.accepted_on.isoformat()
+        ),
+    )
     req.reply_text = _text(text, "text", _l("Write the reply given to the resident."))
     req.replied_on = on
     req.status = "replied"
@@ -291,8 +339,11 @@ def follow_up(req: Request, actor: User, on: date | None, satisfaction: str) -> 
     _require(req, actor, "follow_up")
     if satisfaction not in SATISFACTION:
         raise TransitionRefused(_l("Choose how satisfied the resident is."), "satisfaction")
-    on = _check_date(on, req.replied_on, _l(
-        "The date cannot be before the reply (%(date)s).", date=req.replied_on.isoformat()))
+    on = _check_date(
+        on,
+        req.replied_on,
+        _l("The date cannot be before the reply (%(date)s).", date=req.replied_on.isoformat()),
+    )
     req.followed_up_on = on
     req.satisfaction = satisfaction
     req.status = "closed"

@@ -14,24 +14,34 @@ class CheckboxListField(SelectMultipleField):
 
 
 class ResidentForm(IdempotentForm):
-    name = StringField(lazy_pgettext("resident", "Name"), filters=[stripped],
-                       validators=[DataRequired(), Length(max=50)])
+    name = StringField(
+        lazy_pgettext("resident", "Name"),
+        filters=[stripped],
+        validators=[DataRequired(), Length(max=50)],
+    )
     grid_id = SelectField(_l("Grid"), coerce=int, validators=[DataRequired()])
     building = StringField(_l("Building"), filters=[stripped], validators=[Length(max=20)])
     unit = StringField(_l("Unit"), filters=[stripped], validators=[Length(max=20)])
     room = StringField(_l("Room"), filters=[stripped], validators=[Length(max=20)])
-    phone = StringField(_l("Phone (optional)"), filters=[stripped],
-                        validators=[Optional(), Length(max=20), phone_number],
-                        render_kw={"inputmode": "tel", "autocomplete": "off"})
-    household_size = IntegerField(_l("Household size"), default=1,
-                                  validators=[DataRequired(), NumberRange(min=1, max=50)],
-                                  render_kw={"inputmode": "numeric"})
+    phone = StringField(
+        _l("Phone (optional)"),
+        filters=[stripped],
+        validators=[Optional(), Length(max=20), phone_number],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+    household_size = IntegerField(
+        _l("Household size"),
+        default=1,
+        validators=[DataRequired(), NumberRange(min=1, max=50)],
+        render_kw={"inputmode": "numeric"},
+    )
     care_reasons = CheckboxListField(
         _l("Why this resident is on the caseload"),
         validators=[DataRequired(message=_l("Choose at least one reason."))],
     )
-    notes = TextAreaField(_l("Notes"), filters=[stripped], validators=[Length(max=2000)],
-                          render_kw={"rows": 3})
+    notes = TextAreaField(
+        _l("Notes"), filters=[stripped], validators=[Length(max=2000)], render_kw={"rows": 3}
+    )
 
 
 class SearchForm(BaseForm):

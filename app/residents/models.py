@@ -11,9 +11,7 @@ from ..timeutil import utcnow
 resident_care_reasons = sa.Table(
     "resident_care_reasons",
     db.metadata,
-    sa.Column(
-        "resident_id", sa.ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("resident_id", sa.ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("reason_code", sa.ForeignKey("care_reasons.code"), primary_key=True),
 )
 

@@ -29,16 +29,21 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
     if q:
         like = f"%{_escape_like(q)}%"
         address = Resident.building + "-" + Resident.unit + "-" + Resident.room
-        stmt = stmt.where(sa.or_(
-            Resident.name.like(like, escape="\\"),
-            address.like(like, escape="\\"),
-            (Resident.building + Resident.unit + Resident.room).like(like, escape="\\"),
-        ))
+        stmt = stmt.where(
+            sa.or_(
+                Resident.name.like(like, escape="\\"),
+                address.like(like, escape="\\"),
+                (Resident.building + Resident.unit + Resident.room).like(like, escape="\\"),
+            )
+        )
     if care:
-        stmt = stmt.where(Resident.id.in_(
-            sa.select(resident_care_reasons.c.resident_id)
-            .where(resident_care_reasons.c.reason_code == care)
-        ))
+        stmt = stmt.where(
+            Resident.id.in_(
+                sa.select(resident_care_reasons.c.resident_id).where(
+                    resident_care_reasons.c.reason_code == care
+                )
+            )
+        )
     return stmt.order_by(Resident.name, Resident.id)
 
 
@@ -52,9 +57,11 @@ def care_reasons() -> list[CareReason]:
 
 def grids_for(user) -> list[Grid]:
     """Grids a user may put a resident in."""
-    return list(db.session.scalars(
-        sa.select(Grid).where(Grid.id.in_(personal_grid_ids(user))).order_by(Grid.name)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Grid).where(Grid.id.in_(personal_grid_ids(user))).order_by(Grid.name)
+        )
+    )
 
 
 TIMELINE_PAGE = 15
@@ -63,33 +70,40 @@ TIMELINE_PAGE = 15
 def timeline(user, resident: Resident) -> Page:
     """Visits, screenings, hazards and requests about a resident, newest first, one page."""
     kinds = [
-        sa.select(sa.literal("visit").label("kind"), Visit.id.label("id"),
-                  Visit.visited_at.label("at"))
-        .where(Visit.resident_id == resident.id, rule(Visit, user)),
+        sa.select(
+            sa.literal("visit").label("kind"), Visit.id.label("id"), Visit.visited_at.label("at")
+        ).where(Visit.resident_id == resident.id, rule(Visit, user)),
         sa.select(sa.literal("screening"), Screening.id, Screening.started_at)
         .join(Visit, Visit.id == Screening.visit_id)
         .where(Visit.resident_id == resident.id, rule(Screening, user)),
-        sa.select(sa.literal("hazard"), Hazard.id, Hazard.created_at)
-        .where(Hazard.resident_id == resident.id, rule(Hazard, user)),
-        sa.select(sa.literal("request"), Request.id, Request.created_at)
-        .where(Request.resident_id == resident.id, rule(Request, user)),
+        sa.select(sa.literal("hazard"), Hazard.id, Hazard.created_at).where(
+            Hazard.resident_id == resident.id, rule(Hazard, user)
+        ),
+        sa.select(sa.literal("request"), Request.id, Request.created_at).where(
+            Request.resident_id == resident.id, rule(Request, user)
+        ),
     ]
     union = sa.union_all(*kinds).subquery()
     number = page_number()
     rows = db.session.execute(
         sa.select(union.c.kind, union.c.id, union.c.at)
         .order_by(union.c.at.desc(), union.c.kind, union.c.id.desc())
-        .limit(TIMELINE_PAGE + 1).offset((number - 1) * TIMELINE_PAGE)
+        .limit(TIMELINE_PAGE + 1)
+        .offset((number - 1) * TIMELINE_PAGE)
     ).all()
     has_next = len(rows) > TIMELINE_PAGE
     rows = rows[:TIMELINE_PAGE]
     objects = _load_entries(user, rows)
-    items = [(kind, objects[(kind, ident)]) for kind, ident, _at in rows
-             if (kind, ident) in objects]
+    items = [
+        (kind, objects[(kind, ident)]) for kind, ident, _at in rows if (kind, ident) in objects
+    ]
     from flask import url_for
 
-    next_url = (url_for("residents.timeline", resident_id=resident.id, page=number + 1)
-                if has_next else None)
+    next_url = (
+        url_for("residents.timeline", resident_id=resident.id, page=number + 1)
+        if has_next
+        else None
+    )
     return Page(items=items, number=number, has_next=has_next, next_url=next_url)
 
 
@@ -100,10 +114,17 @@ def _load_entries(user, rows) -> dict:
         ids.setdefault(kind, []).append(ident)
     found: dict = {}
     loaders = {
-        "visit": (Visit, [selectinload(Visit.worker), selectinload(Visit.screenings)
-                          .selectinload(Screening.template)]),
-        "screening": (Screening, [selectinload(Screening.template),
-                                  selectinload(Screening.answers)]),
+        "visit": (
+            Visit,
+            [
+                selectinload(Visit.worker),
+                selectinload(Visit.screenings).selectinload(Screening.template),
+            ],
+        ),
+        "screening": (
+            Screening,
+            [selectinload(Screening.template), selectinload(Screening.answers)],
+        ),
         "hazard": (Hazard, [selectinload(Hazard.item)]),
         "request": (Request, [selectinload(Request.category)]),
     }
@@ -113,8 +134,7 @@ def _load_entries(user, rows) -> dict:
                 select_for(model, user).where(model.id.in_(ids[kind])).options(*options)
             ):
                 found[(kind, obj.id)] = obj
-    photos = photos_by_owner(user, visit_ids=ids.get("visit", []),
-                             hazard_ids=ids.get("hazard", []))
+    photos = photos_by_owner(user, visit_ids=ids.get("visit", []), hazard_ids=ids.get("hazard", []))
     for key, obj in found.items():
         obj.timeline_photos = photos.get(key, [])
     return found
@@ -125,9 +145,11 @@ def photos_by_owner(user, visit_ids=(), hazard_ids=()) -> dict:
     result: dict = {}
     if not visit_ids and not hazard_ids:
         return result
-    stmt = select_for(Photo, user).where(sa.or_(
-        Photo.visit_id.in_(list(visit_ids)), Photo.hazard_id.in_(list(hazard_ids))
-    )).order_by(Photo.id)
+    stmt = (
+        select_for(Photo, user)
+        .where(sa.or_(Photo.visit_id.in_(list(visit_ids)), Photo.hazard_id.in_(list(hazard_ids))))
+        .order_by(Photo.id)
+    )
     for p in db.session.scalars(stmt):
         key = ("visit", p.visit_id) if p.visit_id else ("hazard", p.hazard_id)
         result.setdefault(key, []).append(p)

@@ -1,6 +1,5 @@
 """Find, read, add, edit and archive residents."""
 
-
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -58,9 +57,14 @@ def _resident_form(obj=None) -> ResidentForm:
 
 def _form_data(form: ResidentForm) -> dict:
     return {
-        "name": form.name.data, "grid_id": form.grid_id.data, "building": form.building.data,
-        "unit": form.unit.data, "room": form.room.data, "phone": form.phone.data,
-        "household_size": form.household_size.data, "notes": form.notes.data,
+        "name": form.name.data,
+        "grid_id": form.grid_id.data,
+        "building": form.building.data,
+        "unit": form.unit.data,
+        "room": form.room.data,
+        "phone": form.phone.data,
+        "household_size": form.household_size.data,
+        "notes": form.notes.data,
         "care_reasons": form.care_reasons.data,
     }
 
@@ -74,11 +78,16 @@ def new():
     form = _resident_form()
     if form.validate_on_submit():
         try:
-            resident, _created = create_resident(_form_data(form),
-                                                 client_key(form.client_uuid.data))
+            resident, _created = create_resident(
+                _form_data(form), client_key(form.client_uuid.data)
+            )
         except PayloadMismatch:
-            form.form_errors.append(_("This form was already sent with other content. "
-                                      "Reload the page to add another resident."))
+            form.form_errors.append(
+                _(
+                    "This form was already sent with other content. "
+                    "Reload the page to add another resident."
+                )
+            )
             return render("residents/form.html", form=form, resident=None)
         commit()
         get_or_404(Resident, resident.id)
@@ -148,4 +157,3 @@ def archive(resident_id: int):
     commit()
     flash(_("Resident archived."), "success")
     return redirect(url_for("residents.index"), code=303)
-

@@ -24,6 +24,7 @@ def _apply(resident: Resident, data: dict) -> None:
 
 def create_resident(data: dict, client_uuid: str) -> tuple[Resident, bool]:
     """Add a resident to a grid's caseload, with the stated reasons, once per client UUID."""
+
     def create() -> Resident:
         resident = Resident(uuid=client_uuid)
         _apply(resident, data)
@@ -33,8 +34,9 @@ def create_resident(data: dict, client_uuid: str) -> tuple[Resident, bool]:
         return resident
 
     # A retried form is the same resident whatever was retyped; the grid must match.
-    return create_once(Resident, client_uuid, create,
-                       lambda existing: existing.grid_id == data.get("grid_id"))
+    return create_once(
+        Resident, client_uuid, create, lambda existing: existing.grid_id == data.get("grid_id")
+    )
 
 
 def update_resident(resident: Resident, data: dict) -> None:

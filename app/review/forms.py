@@ -35,24 +35,34 @@ class ApproveForm(NextMixin, BaseForm):
 
 class ReturnForm(NextMixin, BaseForm):
     comment = TextAreaField(
-        _l("What should be fixed"), filters=[stripped],
-        validators=[DataRequired(message=_l("Write what the worker should fix.")),
-                    Length(max=COMMENT_MAX)],
-        render_kw={"rows": 2})
+        _l("What should be fixed"),
+        filters=[stripped],
+        validators=[
+            DataRequired(message=_l("Write what the worker should fix.")),
+            Length(max=COMMENT_MAX),
+        ],
+        render_kw={"rows": 2},
+    )
 
 
 class ReopenForm(NextMixin, BaseForm):
     reason = TextAreaField(
-        _l("Reason for reopening"), filters=[stripped],
-        validators=[DataRequired(message=_l("Give the reason for reopening the day.")),
-                    Length(max=COMMENT_MAX)],
-        render_kw={"rows": 2})
+        _l("Reason for reopening"),
+        filters=[stripped],
+        validators=[
+            DataRequired(message=_l("Give the reason for reopening the day.")),
+            Length(max=COMMENT_MAX),
+        ],
+        render_kw={"rows": 2},
+    )
 
 
 class ApproveManyForm(BaseForm):
     log_ids = SelectMultipleField(
-        coerce=int, validate_choice=False,
-        validators=[DataRequired(message=_l("Tick the days to approve."))])
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Tick the days to approve."))],
+    )
 
 
 class QueueFilterForm(BaseForm):

@@ -32,7 +32,8 @@ def _counts():
     visits = sa.select(sa.func.count(Visit.id)).where(of_day)
     screenings = (
         sa.select(sa.func.count(Screening.id))
-        .join(Visit, Visit.id == Screening.visit_id).where(of_day)
+        .join(Visit, Visit.id == Screening.visit_id)
+        .where(of_day)
     )
     hazards = (
         sa.select(sa.func.count(Hazard.id)).join(Visit, Visit.id == Hazard.visit_id).where(of_day)
@@ -45,7 +46,8 @@ def _counts():
         sa.select(sa.func.count(Photo.id))
         .join(Answer, Answer.id == Photo.answer_id)
         .join(Screening, Screening.id == Answer.screening_id)
-        .join(Visit, Visit.id == Screening.visit_id).where(of_day)
+        .join(Visit, Visit.id == Screening.visit_id)
+        .where(of_day)
     )
     hazard_photos = (
         sa.select(sa.func.count(Photo.id))
@@ -53,8 +55,11 @@ def _counts():
         .join(Visit, Visit.id == Hazard.visit_id)
         .where(of_day, Photo.is_rectification.is_(False))
     )
-    photos = (visit_photos.scalar_subquery() + answer_photos.scalar_subquery()
-              + hazard_photos.scalar_subquery())
+    photos = (
+        visit_photos.scalar_subquery()
+        + answer_photos.scalar_subquery()
+        + hazard_photos.scalar_subquery()
+    )
     return (
         visits.scalar_subquery().label("visits"),
         screenings.scalar_subquery().label("screenings"),
@@ -63,8 +68,9 @@ def _counts():
     )
 
 
-def queue(user, grid_id: int | None = None, status: str = "", active_only: bool = True
-          ) -> sa.Select:
+def queue(
+    user, grid_id: int | None = None, status: str = "", active_only: bool = True
+) -> sa.Select:
     """Every day with activity in the user's scope with its counts, newest first.
 
     One statement: rows are (DailyLog, worker name, visits, screenings, hazards, photos).
@@ -76,11 +82,13 @@ def queue(user, grid_id: int | None = None, status: str = "", active_only: bool 
         .join(User, User.id == DailyLog.worker_id)
     )
     if active_only:
-        stmt = stmt.where(sa.or_(DailyLog.status != "open", sa.exists().where(
-            Visit.daily_log_id == DailyLog.id)))
+        stmt = stmt.where(
+            sa.or_(DailyLog.status != "open", sa.exists().where(Visit.daily_log_id == DailyLog.id))
+        )
     if grid_id:
-        stmt = stmt.where(sa.exists().where(Visit.daily_log_id == DailyLog.id,
-                                            Visit.grid_id == grid_id))
+        stmt = stmt.where(
+            sa.exists().where(Visit.daily_log_id == DailyLog.id, Visit.grid_id == grid_id)
+        )
     if status in QUEUE_STATUSES:
         stmt = stmt.where(DailyLog.status == status)
     return stmt.order_by(DailyLog.day.desc(), User.display_name, DailyLog.id)
@@ -88,29 +96,35 @@ def queue(user, grid_id: int | None = None, status: str = "", active_only: bool 
 
 def queue_row(user, log_id: int):
     """One row of the queue (for refreshing it in place), or None out of scope."""
-    return db.session.execute(
-        queue(user, active_only=False).where(DailyLog.id == log_id)).first()
+    return db.session.execute(queue(user, active_only=False).where(DailyLog.id == log_id)).first()
 
 
 def waiting_count(user) -> int:
     """Submitted days waiting for the user's review."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(
-            select_for(DailyLog, user).where(DailyLog.status == "submitted").subquery())
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                select_for(DailyLog, user).where(DailyLog.status == "submitted").subquery()
+            )
+        )
+        or 0
+    )
 
 
 def grids_for(user) -> list[Grid]:
     """Grids the user may filter by."""
-    return list(db.session.scalars(
-        sa.select(Grid).where(Grid.id.in_(personal_grid_ids(user))).order_by(Grid.name)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Grid).where(Grid.id.in_(personal_grid_ids(user))).order_by(Grid.name)
+        )
+    )
 
 
 def log_for_day(user, worker_id: int, day: date) -> DailyLog | None:
     """The worker's log of that day, if the user may see it."""
     return db.session.scalar(
-        select_for(DailyLog, user).where(DailyLog.worker_id == worker_id, DailyLog.day == day)
+        select_for(DailyLog, user)
+        .where(DailyLog.worker_id == worker_id, DailyLog.day == day)
         .options(selectinload(DailyLog.worker))
     )
 
@@ -122,29 +136,38 @@ def log_by_id(user, log_id: int) -> DailyLog | None:
 def logs_by_ids(user, ids: list[int]) -> list[DailyLog]:
     if not ids:
         return []
-    return list(db.session.scalars(
-        select_for(DailyLog, user).where(DailyLog.id.in_(ids)).order_by(DailyLog.day)
-    ))
+    return list(
+        db.session.scalars(
+            select_for(DailyLog, user).where(DailyLog.id.in_(ids)).order_by(DailyLog.day)
+        )
+    )
 
 
 def day_detail(user, log: DailyLog) -> dict:
     """Everything in the day: visits with screenings, answers, hazards and their photos."""
-    visits = list(db.session.scalars(
-        select_for(Visit, user).where(Visit.daily_log_id == log.id)
-        .options(
-            selectinload(Visit.resident), selectinload(Visit.project),
-            selectinload(Visit.screenings).selectinload(Screening.template),
-            selectinload(Visit.screenings).selectinload(Screening.answers)
-            .selectinload(Answer.item),
-            selectinload(Visit.screenings).selectinload(Screening.answers)
-            .selectinload(Answer.hazard),
+    visits = list(
+        db.session.scalars(
+            select_for(Visit, user)
+            .where(Visit.daily_log_id == log.id)
+            .options(
+                selectinload(Visit.resident),
+                selectinload(Visit.project),
+                selectinload(Visit.screenings).selectinload(Screening.template),
+                selectinload(Visit.screenings)
+                .selectinload(Screening.answers)
+                .selectinload(Answer.item),
+                selectinload(Visit.screenings)
+                .selectinload(Screening.answers)
+                .selectinload(Answer.hazard),
+            )
+            .order_by(Visit.visited_at, Visit.id)
         )
-        .order_by(Visit.visited_at, Visit.id)
-    ))
+    )
     visit_ids = [v.id for v in visits]
     answer_ids = [a.id for v in visits for s in v.screenings for a in s.answers]
-    hazard_ids = [a.hazard.id for v in visits for s in v.screenings for a in s.answers
-                  if a.hazard is not None]
+    hazard_ids = [
+        a.hazard.id for v in visits for s in v.screenings for a in s.answers if a.hazard is not None
+    ]
     photos = {"visit": {}, "answer": {}, "hazard": {}}
     conditions = []
     if visit_ids:
@@ -152,11 +175,13 @@ def day_detail(user, log: DailyLog) -> dict:
     if answer_ids:
         conditions.append(Photo.answer_id.in_(answer_ids))
     if hazard_ids:
-        conditions.append(sa.and_(Photo.hazard_id.in_(hazard_ids),
-                                  Photo.is_rectification.is_(False)))
+        conditions.append(
+            sa.and_(Photo.hazard_id.in_(hazard_ids), Photo.is_rectification.is_(False))
+        )
     if conditions:
-        for p in db.session.scalars(select_for(Photo, user).where(sa.or_(*conditions))
-                                    .order_by(Photo.id)):
+        for p in db.session.scalars(
+            select_for(Photo, user).where(sa.or_(*conditions)).order_by(Photo.id)
+        ):
             if p.visit_id:
                 photos["visit"].setdefault(p.visit_id, []).append(p)
             elif p.answer_id:
@@ -168,8 +193,11 @@ def day_detail(user, log: DailyLog) -> dict:
 
 def recent_returned(user, limit: int = 10) -> list[DailyLog]:
     """The worker's days sent back for fixing, newest first."""
-    return list(db.session.scalars(
-        select_for(DailyLog, user).where(DailyLog.worker_id == user.id,
-                                         DailyLog.status == "returned")
-        .order_by(DailyLog.day.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select_for(DailyLog, user)
+            .where(DailyLog.worker_id == user.id, DailyLog.status == "returned")
+            .order_by(DailyLog.day.desc())
+            .limit(limit)
+        )
+    )

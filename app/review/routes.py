@@ -78,13 +78,19 @@ def _queue_context() -> dict:
     grids = queries.grids_for(current_user)
     form.grid.choices = [("", _("All grids"))] + [(str(g.id), g.name) for g in grids]
     form.status.choices = [("", _("All statuses"))] + [
-        (s, label("daylog_status", s)) for s in queries.QUEUE_STATUSES]
+        (s, label("daylog_status", s)) for s in queries.QUEUE_STATUSES
+    ]
     grid_id = int(form.grid.data) if form.grid.data in {str(g.id) for g in grids} else None
     status = form.status.data if form.status.data in queries.QUEUE_STATUSES else ""
-    page = paginate(queries.queue(current_user, grid_id, status), per_page=queries.PER_PAGE,
-                    scalars=False)
-    return {"form": form, "page": page, "waiting": queries.waiting_count(current_user),
-            "next": request.full_path.rstrip("?")}
+    page = paginate(
+        queries.queue(current_user, grid_id, status), per_page=queries.PER_PAGE, scalars=False
+    )
+    return {
+        "form": form,
+        "page": page,
+        "waiting": queries.waiting_count(current_user),
+        "next": request.full_path.rstrip("?"),
+    }
 
 
 @bp.route("")
@@ -101,7 +107,8 @@ def _day_context(log: DailyLog, **extra) -> dict:
         "row": queries.queue_row(current_user, log.id),
         "detail": queries.day_detail(current_user, log),
         "waiting": queries.waiting_count(current_user)
-        if current_user.role == "secretary" else None,
+        if current_user.role == "secretary"
+        else None,
         "next": day_url(log),
     }
     ctx.update(extra)
@@ -128,8 +135,11 @@ def _row_response(log: DailyLog, message: str, level: str = "success", **forms):
     row = queries.queue_row(current_user, log.id)
     parts = [render_template("review/_row.html", row=row, next=forms.pop("next", ""), **forms)]
     if current_user.role == "secretary":
-        parts.append(render_template("review/_count.html", oob=True,
-                                     waiting=queries.waiting_count(current_user)))
+        parts.append(
+            render_template(
+                "review/_count.html", oob=True, waiting=queries.waiting_count(current_user)
+            )
+        )
     if level == "success":
         parts.append(nav_oob())
     resp = fragments(*parts)
@@ -150,8 +160,9 @@ def _refused(log: DailyLog, exc: TransitionRefused, next_url: str):
 def _invalid(log: DailyLog, next_url: str, **forms):
     """A form with errors: the row with what was typed, or the day page with it."""
     if wants_fragment():
-        return _row_response(log, _("Not saved: see the message in the form."), "error",
-                             next=next_url, **forms)
+        return _row_response(
+            log, _("Not saved: see the message in the form."), "error", next=next_url, **forms
+        )
     return render("review/day.html", **_day_context(log, **forms))
 
 
@@ -232,8 +243,13 @@ def submit_day(daily_log_id: int):
 
 
 def _today_response(message: str, level: str = "success", status: int = 200, form=None):
-    resp = render("today/index.html", "review/_today_status.html", status=status,
-                  submit_form=form, **_today_page_context())
+    resp = render(
+        "today/index.html",
+        "review/_today_status.html",
+        status=status,
+        submit_form=form,
+        **_today_page_context(),
+    )
     if level == "success":
         # No nav refresh here: rendered under this POST's endpoint it would lose its
         # "Today" highlight; the count follows on the next page.
@@ -293,6 +309,7 @@ def approve_many():
         flash(f"{log.worker.display_name} {log.day.isoformat()}: {message}", "error")
     missing = len(set(form.log_ids.data)) - len(logs)
     if missing > 0:
-        flash(ngettext("%(num)d day was not found.", "%(num)d days were not found.", missing),
-              "error")
+        flash(
+            ngettext("%(num)d day was not found.", "%(num)d days were not found.", missing), "error"
+        )
     return redirect(url_for("review.queue", status="submitted"), code=303)

@@ -59,9 +59,10 @@ def _move(log: DailyLog, from_statuses: tuple[str, ...], values: dict) -> bool:
 
 def visit_count(log: DailyLog) -> int:
     """How many visits the day holds."""
-    return db.session.scalar(
-        sa.select(sa.func.count(Visit.id)).where(Visit.daily_log_id == log.id)
-    ) or 0
+    return (
+        db.session.scalar(sa.select(sa.func.count(Visit.id)).where(Visit.daily_log_id == log.id))
+        or 0
+    )
 
 
 def submit(log: DailyLog, worker: User) -> None:
@@ -76,8 +77,13 @@ def submit(log: DailyLog, worker: User) -> None:
     previous = log.status
     if not _move(log, ("open", "returned"), {"status": "submitted", "submitted_at": utcnow()}):
         raise TransitionRefused(_refusal(log))
-    record("daylog_submitted", "daily_log", log.id,
-           {"from": previous, "visits": visits, "day": log.day.isoformat()}, user=worker)
+    record(
+        "daylog_submitted",
+        "daily_log",
+        log.id,
+        {"from": previous, "visits": visits, "day": log.day.isoformat()},
+        user=worker,
+    )
 
 
 def _check_reviewer(log: DailyLog, reviewer: User) -> None:
@@ -88,8 +94,13 @@ def _check_reviewer(log: DailyLog, reviewer: User) -> None:
 def _own_visits(log: DailyLog, reviewer: User) -> bool:
     if log.worker_id == reviewer.id:
         return True
-    return bool(db.session.scalar(sa.select(sa.exists().where(
-        Visit.daily_log_id == log.id, Visit.worker_id == reviewer.id))))
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(Visit.daily_log_id == log.id, Visit.worker_id == reviewer.id)
+            )
+        )
+    )
 
 
 def approve(log: DailyLog, reviewer: User) -> None:
@@ -99,11 +110,19 @@ def approve(log: DailyLog, reviewer: User) -> None:
         raise TransitionRefused(_l("You cannot approve a day with your own visits."))
     if log.status != "submitted":
         raise TransitionRefused(_refusal(log))
-    if not _move(log, ("submitted",), {"status": "approved", "reviewed_at": utcnow(),
-                                       "reviewed_by_id": reviewer.id}):
+    if not _move(
+        log,
+        ("submitted",),
+        {"status": "approved", "reviewed_at": utcnow(), "reviewed_by_id": reviewer.id},
+    ):
         raise TransitionRefused(_refusal(log))
-    record("daylog_approved", "daily_log", log.id, {"day": log.day.isoformat(),
-                                                    "worker": log.worker_id}, user=reviewer)
+    record(
+        "daylog_approved",
+        "daily_log",
+        log.id,
+        {"day": log.day.isoformat(), "worker": log.worker_id},
+        user=reviewer,
+    )
 
 
 def clean_text(text: str | None) -> str:
@@ -118,12 +137,25 @@ def return_day(log: DailyLog, reviewer: User, comment: str) -> None:
         raise TransitionRefused(_l("Write what the worker should fix."))
     if log.status != "submitted":
         raise TransitionRefused(_refusal(log))
-    if not _move(log, ("submitted",), {"status": "returned", "comment": comment,
-                                       "reviewed_at": utcnow(), "reviewed_by_id": reviewer.id}):
+    if not _move(
+        log,
+        ("submitted",),
+        {
+            "status": "returned",
+            "comment": comment,
+            "reviewed_at": utcnow(),
+            "reviewed_by_id": reviewer.id,
+        },
+    ):
         raise TransitionRefused(_refusal(log))
     # The comment itself stays on the day, not in the audit trail (no free text there).
-    record("daylog_returned", "daily_log", log.id, {"day": log.day.isoformat(),
-                                                    "worker": log.worker_id}, user=reviewer)
+    record(
+        "daylog_returned",
+        "daily_log",
+        log.id,
+        {"day": log.day.isoformat(), "worker": log.worker_id},
+        user=reviewer,
+    )
 
 
 def reopen(log: DailyLog, reviewer: User, reason: str) -> None:
@@ -134,11 +166,24 @@ def reopen(log: DailyLog, reviewer: User, reason: str) -> None:
         raise TransitionRefused(_l("Give the reason for reopening the day."))
     if log.status != "approved":
         raise TransitionRefused(_l("Only an approved day can be reopened."))
-    if not _move(log, ("approved",), {"status": "returned", "comment": reason,
-                                      "reviewed_at": utcnow(), "reviewed_by_id": reviewer.id}):
+    if not _move(
+        log,
+        ("approved",),
+        {
+            "status": "returned",
+            "comment": reason,
+            "reviewed_at": utcnow(),
+            "reviewed_by_id": reviewer.id,
+        },
+    ):
         raise TransitionRefused(_l("Only an approved day can be reopened."))
-    record("daylog_reopened", "daily_log", log.id, {"day": log.day.isoformat(),
-                                                    "worker": log.worker_id}, user=reviewer)
+    record(
+        "daylog_reopened",
+        "daily_log",
+        log.id,
+        {"day": log.day.isoformat(), "worker": log.worker_id},
+        user=reviewer,
+    )
 
 
 def approve_many(logs: list[DailyLog], reviewer: User) -> tuple[list[DailyLog], list]:

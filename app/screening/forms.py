@@ -18,16 +18,20 @@ class AnswerForm(BaseForm):
 
 
 class HazardForm(BaseForm):
-    note = TextAreaField(_l("What is wrong, and what was advised"), filters=[stripped],
-                         validators=[DataRequired(message=_l("Describe the hazard.")),
-                                     Length(max=2000)], render_kw={"rows": 2})
+    note = TextAreaField(
+        _l("What is wrong, and what was advised"),
+        filters=[stripped],
+        validators=[DataRequired(message=_l("Describe the hazard.")), Length(max=2000)],
+        render_kw={"rows": 2},
+    )
     severity = SelectField(_l("Severity"), validators=[DataRequired()])
     due_on = DateField(_l("Fix by"), validators=[Optional(), DateWithin(past=0, future=366)])
 
     def __init__(self, *args, found_on=None, **kw):
         super().__init__(*args, **kw)
-        self.severity.choices = [(c, f"{c} {label}")
-                                 for c, label in choices("severity", SEVERITIES)]
+        self.severity.choices = [
+            (c, f"{c} {label}") for c, label in choices("severity", SEVERITIES)
+        ]
         self.found_on = found_on
 
     def validate_due_on(self, field):

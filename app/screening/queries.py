@@ -9,16 +9,20 @@ from ..scope import select_for
 
 
 def active_templates() -> list[ChecklistTemplate]:
-    return list(db.session.scalars(
-        sa.select(ChecklistTemplate).where(ChecklistTemplate.active.is_(True))
-        .order_by(ChecklistTemplate.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ChecklistTemplate)
+            .where(ChecklistTemplate.active.is_(True))
+            .order_by(ChecklistTemplate.id)
+        )
+    )
 
 
 def answers_by_item(screening: Screening) -> dict[int, Answer]:
     """The screening's answers keyed by checklist item, hazards loaded with them."""
     answers = db.session.scalars(
-        sa.select(Answer).where(Answer.screening_id == screening.id)
+        sa.select(Answer)
+        .where(Answer.screening_id == screening.id)
         .options(selectinload(Answer.hazard))
     )
     return {a.item_id: a for a in answers}
@@ -38,7 +42,8 @@ def photos_by_hazard(hazard_ids: list[int]) -> dict[int, list[Photo]]:
 def counts(screening: Screening) -> dict[str, int]:
     """How many items are ok, hazards, not applicable, and still unanswered."""
     rows = db.session.execute(
-        sa.select(Answer.value, sa.func.count()).where(Answer.screening_id == screening.id)
+        sa.select(Answer.value, sa.func.count())
+        .where(Answer.screening_id == screening.id)
         .group_by(Answer.value)
     ).all()
     result = {"ok": 0, "hazard": 0, "na": 0}

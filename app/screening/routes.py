@@ -39,8 +39,11 @@ def start():
     visit = get_or_404(Visit, form.visit_id.data)
     if visit.worker_id != current_user.id:
         abort(404)
-    template = db.session.get(ChecklistTemplate, int(form.template_id.data)) \
-        if form.template_id.data.isdigit() else None
+    template = (
+        db.session.get(ChecklistTemplate, int(form.template_id.data))
+        if form.template_id.data.isdigit()
+        else None
+    )
     if template is None or not template.active:
         abort(404)
     if visit.daily_log.locked:
@@ -65,7 +68,8 @@ def _page_context(screening: Screening) -> dict:
         "answers": answers,
         "hazard_forms": {
             item_id: HazardForm(formdata=None, obj=a.hazard, found_on=a.hazard.found_on)
-            for item_id, a in answers.items() if a.hazard is not None
+            for item_id, a in answers.items()
+            if a.hazard is not None
         },
         "hazard_photos": queries.photos_by_hazard(hazard_ids),
         "counts": queries.counts(screening),
@@ -88,8 +92,9 @@ def _item_response(screening: Screening, item: ChecklistItem, hazard_form=None):
     if hazard_form is None:
         hazard_form = ctx["hazard_forms"].get(item.id)
     return fragments(
-        render_template("screening/_item.html", item=item, answer=answer,
-                        hazard_form=hazard_form, **ctx),
+        render_template(
+            "screening/_item.html", item=item, answer=answer, hazard_form=hazard_form, **ctx
+        ),
         render_template("screening/_summary.html", oob=True, **ctx),
     )
 
@@ -112,8 +117,9 @@ def answer(screening_id: int, item_id: int):
     commit()
     resp = _item_response(screening, item)
     if not wants_fragment():
-        return redirect(url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}",
-                        code=303)
+        return redirect(
+            url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
+        )
     return trigger(resp, {"hazards-changed": True} if form.value.data == "hazard" else {})
 
 
@@ -139,10 +145,12 @@ def hazard(screening_id: int, item_id: int):
     hazards.update_details(hz, form.note.data, form.severity.data, form.due_on.data)
     commit()
     if not wants_fragment():
-        return redirect(url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}",
-                        code=303)
-    return toast(trigger(_item_response(screening, item), {"hazards-changed": True}),
-                 _("Hazard saved."))
+        return redirect(
+            url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
+        )
+    return toast(
+        trigger(_item_response(screening, item), {"hazards-changed": True}), _("Hazard saved.")
+    )
 
 
 @bp.route("/<int:screening_id>/finish", methods=["POST"])

@@ -23,7 +23,9 @@ def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screen
         return s
 
     screening, _created = create_once(
-        Screening, client_uuid, create,
+        Screening,
+        client_uuid,
+        create,
         lambda s: s.visit_id == visit.id and s.template_id == template.id,
     )
     return screening
@@ -33,8 +35,9 @@ def answer(screening: Screening, item: ChecklistItem, value: str) -> Answer:
     """Save one answer; a 'hazard' opens a hazard, changing it back withdraws an untouched one."""
     visit = screening.visit
     ensure_editable(visit.daily_log)
-    ans = db.session.scalar(sa.select(Answer).where(
-        Answer.screening_id == screening.id, Answer.item_id == item.id))
+    ans = db.session.scalar(
+        sa.select(Answer).where(Answer.screening_id == screening.id, Answer.item_id == item.id)
+    )
     if ans is None:
         ans = Answer(screening_id=screening.id, item_id=item.id, value=value)
         db.session.add(ans)

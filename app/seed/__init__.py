@@ -40,16 +40,27 @@ def load_reference_data() -> None:
     for row in _rows("care_reasons.csv"):
         _upsert(CareReason, dict(row))
     for row in _rows("request_categories.csv"):
-        _upsert(RequestCategory, {
-            "code": row["code"], "name_zh": row["name_zh"], "name_en": row["name_en"],
-            "usual_body": row["usual_body"], "legal_channel": row["legal_channel"],
-            "restricted": row["code"] in RESTRICTED_CATEGORIES,
-        })
+        _upsert(
+            RequestCategory,
+            {
+                "code": row["code"],
+                "name_zh": row["name_zh"],
+                "name_en": row["name_en"],
+                "usual_body": row["usual_body"],
+                "legal_channel": row["legal_channel"],
+                "restricted": row["code"] in RESTRICTED_CATEGORIES,
+            },
+        )
     for row in _rows("project_risk_factors.csv"):
-        _upsert(RiskFactorType, {
-            "code": row["code"], "name_zh": row["factor_zh"], "name_en": row["factor_en"],
-            "mitigations": row["typical_mitigations"],
-        })
+        _upsert(
+            RiskFactorType,
+            {
+                "code": row["code"],
+                "name_zh": row["factor_zh"],
+                "name_en": row["factor_en"],
+                "mitigations": row["typical_mitigations"],
+            },
+        )
     _load_checklists()
     db.session.flush()
 
@@ -62,17 +73,22 @@ def _load_checklists() -> None:
         code = row["template"]
         tpl = templates.get(code)
         if tpl is None:
-            tpl = ChecklistTemplate(code=code, name_zh=row["template_zh"],
-                                    name_en=row["template_en"])
+            tpl = ChecklistTemplate(
+                code=code, name_zh=row["template_zh"], name_en=row["template_en"]
+            )
             db.session.add(tpl)
             templates[code] = tpl
         else:
             tpl.name_zh, tpl.name_en = row["template_zh"], row["template_en"]
         positions[code] = positions.get(code, 0) + 1
         values = {
-            "code": row["code"], "text_zh": row["text_zh"], "text_en": row["text_en"],
-            "default_severity": row["severity"], "default_days": int(row["days_to_rectify"]),
-            "action": row["typical_action"], "position": positions[code],
+            "code": row["code"],
+            "text_zh": row["text_zh"],
+            "text_en": row["text_en"],
+            "default_severity": row["severity"],
+            "default_days": int(row["days_to_rectify"]),
+            "action": row["typical_action"],
+            "position": positions[code],
         }
         item = items.get(row["code"])
         if item is None:

@@ -53,14 +53,24 @@ def _sheet_names(tables: list[Table]) -> list[str]:
 def to_xlsx(tables: list[Table], cover: list[tuple[str, str]]) -> bytes:
     """A workbook: the cover with the filters and the time of export, then one sheet per tally."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     bold = wb.add_format({"bold": True})
-    header = wb.add_format({"bold": True, "bg_color": "#E8EEF6", "bottom": 1, "text_wrap": True,
-                            "valign": "top"})
+    header = wb.add_format(
+        {"bold": True, "bg_color": "#E8EEF6", "bottom": 1, "text_wrap": True, "valign": "top"}
+    )
     formats = {kind: wb.add_format({"num_format": fmt}) for kind, fmt in NUMBER_FORMATS.items()}
-    total_formats = {kind: wb.add_format({"num_format": fmt, "bold": True, "top": 1})
-                     for kind, fmt in NUMBER_FORMATS.items()}
+    total_formats = {
+        kind: wb.add_format({"num_format": fmt, "bold": True, "top": 1})
+        for kind, fmt in NUMBER_FORMATS.items()
+    }
     total_text = wb.add_format({"bold": True, "top": 1})
     text_right = wb.add_format({"align": "right"})
 
@@ -91,8 +101,9 @@ def to_xlsx(tables: list[Table], cover: list[tuple[str, str]]) -> bytes:
                     ws.write_number(r, c, value, fmt)
                 else:
                     # A suppressed count ("<3") stays right-aligned among the numbers.
-                    cell_fmt = total_text if is_total else (
-                        text_right if col.kind != "text" else None)
+                    cell_fmt = (
+                        total_text if is_total else (text_right if col.kind != "text" else None)
+                    )
                     ws.write_string(r, c, str(value), cell_fmt)
         for c, w in enumerate(widths):
             ws.set_column(c, c, min(max(w + 2, 8), 50))

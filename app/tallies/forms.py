@@ -39,9 +39,12 @@ class TallyFilterForm(BaseForm):
         csrf = False
 
     # Set by the preset buttons ("This week" ...); a plain "Show" keeps from/to as typed.
-    period = StringField(validators=[
-        Optional(), AnyOf((*PRESETS, "custom"), message=_l("Pick one of the periods offered.")),
-    ])
+    period = StringField(
+        validators=[
+            Optional(),
+            AnyOf((*PRESETS, "custom"), message=_l("Pick one of the periods offered.")),
+        ]
+    )
     start = DateField(_l("From"), name="from", validators=[Optional()])
     end = DateField(_l("To"), name="to", validators=[Optional()])
     community = SelectField(_l("Community"), coerce=_optional_id, validate_choice=False)
@@ -79,8 +82,13 @@ class TallyFilterForm(BaseForm):
                 f.errors.append(_l("Enter a date as YYYY-MM-DD."))
                 ok = False
             elif f.data is not None and not EARLIEST <= f.data <= latest:
-                f.errors.append(_l("Pick a date between %(a)s and %(b)s.",
-                                   a=EARLIEST.isoformat(), b=latest.isoformat()))
+                f.errors.append(
+                    _l(
+                        "Pick a date between %(a)s and %(b)s.",
+                        a=EARLIEST.isoformat(),
+                        b=latest.isoformat(),
+                    )
+                )
                 ok = False
         if not ok:
             return False

@@ -81,7 +81,7 @@ class Filters:
         self.grid_ids = [p.grid_id for p in self.places]
 
 
-class days_between(FunctionElement):  # noqa: N801 (an SQL function reads best in lower case)
+class days_between(FunctionElement):
     """Whole days from the second date to the first, on SQLite and PostgreSQL."""
 
     type = sa.Integer()
@@ -92,8 +92,10 @@ class days_between(FunctionElement):  # noqa: N801 (an SQL function reads best i
 @compiles(days_between, "sqlite")
 def _days_between_sqlite(element, compiler, **kw):
     end, start = list(element.clauses)
-    return (f"CAST(julianday({compiler.process(end, **kw)}) - "
-            f"julianday({compiler.process(start, **kw)}) AS INTEGER)")
+    return (
+        f"CAST(julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)}) AS INTEGER)"
+    )
 
 
 @compiles(days_between)
@@ -119,20 +121,30 @@ def user_scope(user: User) -> Scope:
     township_id = user.township_id
     if township_id is None and user.community_id is not None:
         township_id = db.session.scalar(
-            sa.select(Community.township_id).where(Community.id == user.community_id))
+            sa.select(Community.township_id).where(Community.id == user.community_id)
+        )
     name = db.session.scalar(sa.select(Township.name).where(Township.id == township_id)) or ""
     return Scope(name, [Place(*r) for r in rows])
 
 
-def filters_for(user: User, scope: Scope, start: date, end: date,
-                community_id: int | None = None, grid_id: int | None = None) -> Filters:
+def filters_for(
+    user: User,
+    scope: Scope,
+    start: date,
+    end: date,
+    community_id: int | None = None,
+    grid_id: int | None = None,
+) -> Filters:
     """Filters for a period and a community or grid already checked to be in the scope."""
     places = [p for p in scope.grids_of(community_id) if grid_id in (None, p.grid_id)]
     return Filters(
-        start=start, end=end, places=places,
+        start=start,
+        end=end,
+        places=places,
         by_grid=bool(community_id or grid_id) or user.role == "secretary",
         suppress=user.role == "township",
-        community_id=community_id, grid_id=grid_id,
+        community_id=community_id,
+        grid_id=grid_id,
         request_rule=countable_requests(user),
     )
 
@@ -204,8 +216,13 @@ class HazardStanding:
 def hazard_standing_by_grid(f: Filters, today: date) -> dict[int, HazardStanding]:
     """Hazards found in the period and where they stand today, by grid, in one query."""
     overdue = sa.and_(Hazard.status == "open", Hazard.due_on < today)
-    days = sa.case((sa.and_(Hazard.status.in_(RECTIFIED), Hazard.rectified_on.is_not(None)),
-                    days_between(Hazard.rectified_on, Hazard.found_on)), else_=sa.null())
+    days = sa.case(
+        (
+            sa.and_(Hazard.status.in_(RECTIFIED), Hazard.rectified_on.is_not(None)),
+            days_between(Hazard.rectified_on, Hazard.found_on),
+        ),
+        else_=sa.null(),
+    )
     overdue_flag = sa.case((overdue, 1), else_=0)
     rows = db.session.execute(
         sa.select(Hazard.grid_id, Hazard.status, overdue_flag, days, sa.func.count())
@@ -238,8 +255,11 @@ def request_states_by_grid(f: Filters, today: date) -> dict[int, dict[str, int]]
             _count_if(Request.replied_on.is_not(None)),
             _count_if(request_overdue(today)),
         )
-        .where(Request.grid_id.in_(f.grid_ids), Request.received_on.between(f.start, f.end),
-               f.request_rule)
+        .where(
+            Request.grid_id.in_(f.grid_ids),
+            Request.received_on.between(f.start, f.end),
+            f.request_rule,
+        )
         .group_by(Request.grid_id)
     ).all()
     return {r[0]: dict(zip(REQUEST_STATES, (int(n) for n in r[1:]), strict=True)) for r in rows}
@@ -249,8 +269,11 @@ def requests_by_category(f: Filters) -> Counter:
     """Requests received in the period, by (category code, grid id)."""
     rows = db.session.execute(
         sa.select(Request.category_code, Request.grid_id, sa.func.count())
-        .where(Request.grid_id.in_(f.grid_ids), Request.received_on.between(f.start, f.end),
-               f.request_rule)
+        .where(
+            Request.grid_id.in_(f.grid_ids),
+            Request.received_on.between(f.start, f.end),
+            f.request_rule,
+        )
         .group_by(Request.category_code, Request.grid_id)
     ).all()
     return Counter({(c, g): n for c, g, n in rows})

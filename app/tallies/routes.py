@@ -40,8 +40,9 @@ def _filter_form() -> tuple[TallyFilterForm, Filters | None, Scope]:
         abort(404)
     if not form.validate():
         return form, None, scope
-    filters = filters_for(current_user, scope, form.start.data, form.end.data,
-                          community_id, form.grid.data)
+    filters = filters_for(
+        current_user, scope, form.start.data, form.end.data, community_id, form.grid.data
+    )
     return form, filters, scope
 
 
@@ -59,7 +60,9 @@ def dashboard_context() -> dict:
     form, f, _scope = _filter_form()
     tables = build_tables(f, local_today()) if f else None
     return {
-        "form": form, "filters": f, "tables": tables,
+        "form": form,
+        "filters": f,
+        "tables": tables,
         "by_key": {t.key: t for t in tables} if tables else {},
         "charts": charts(tables) if tables else None,
         "export_args": _filter_args(f) if f else None,
@@ -93,14 +96,25 @@ def _cover(f: Filters, township: str) -> list[tuple[str, str]]:
         (_("Counts"), _("Aggregates only: no names, addresses or phone numbers.")),
     ]
     if f.suppress:
-        cover.append((_("Small counts"), _(
-            "Requests by category at grid level: counts of 1 or 2 are shown as \u201c<3\u201d.")))
+        cover.append(
+            (
+                _("Small counts"),
+                _(
+                    "Requests by category at grid level: counts of 1 or 2 are shown as "
+                    "\u201c<3\u201d."
+                ),
+            )
+        )
     return cover
 
 
 def _file_name(f: Filters, township: str, ext: str) -> str:
-    parts = [township or "Gridbook", _("tallies"), *filter(None, _one_place(f)),
-             f"{f.start.isoformat()}_{f.end.isoformat()}"]
+    parts = [
+        township or "Gridbook",
+        _("tallies"),
+        *filter(None, _one_place(f)),
+        f"{f.start.isoformat()}_{f.end.isoformat()}",
+    ]
     return FILENAME_BAD.sub("_", " ".join(parts)) + "." + ext
 
 
@@ -123,8 +137,13 @@ def _export(fmt: str):
     with write_intent():
         record_export(fmt, f)
         commit()
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                     download_name=_file_name(f, township, fmt), max_age=0)
+    return send_file(
+        io.BytesIO(data),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=_file_name(f, township, fmt),
+        max_age=0,
+    )
 
 
 @bp.route("/export.xlsx")

@@ -6,7 +6,15 @@ from .queries import Filters
 
 def record_export(fmt: str, f: Filters) -> None:
     """Note in the audit log who exported which tallies (filters only, never figures)."""
-    record("export", "tallies", None, {
-        "format": fmt, "from": f.start.isoformat(), "to": f.end.isoformat(),
-        "community": f.community_id, "grid": f.grid_id,
-    })
+    record(
+        "export",
+        "tallies",
+        None,
+        {
+            "format": fmt,
+            "from": f.start.isoformat(),
+            "to": f.end.isoformat(),
+            "community": f.community_id,
+            "grid": f.grid_id,
+        },
+    )

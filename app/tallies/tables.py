@@ -78,8 +78,12 @@ def _place_groups(f: Filters) -> list[tuple[str, list[int]]]:
 
 def visits_table(f: Filters) -> Table:
     counts = q.visits_by_purpose(f)
-    t = Table("visits", _("Visits"), _("Visits by purpose"),
-              [Column(_("Purpose"), "text"), Column(_("Visits"))])
+    t = Table(
+        "visits",
+        _("Visits"),
+        _("Visits by purpose"),
+        [Column(_("Purpose"), "text"), Column(_("Visits"))],
+    )
     t.rows = [[label("purpose", p), counts.get(p, 0)] for p in VISIT_PURPOSES]
     t.total = [_("Total"), sum(counts.values())]
     return t
@@ -87,8 +91,12 @@ def visits_table(f: Filters) -> Table:
 
 def screenings_table(f: Filters, templates) -> Table:
     counts = q.screenings_by_checklist(f)
-    t = Table("screenings", _("Screenings"), _("Screenings by checklist"),
-              [Column(_("Checklist"), "text"), Column(_("Screenings"))])
+    t = Table(
+        "screenings",
+        _("Screenings"),
+        _("Screenings by checklist"),
+        [Column(_("Checklist"), "text"), Column(_("Screenings"))],
+    )
     t.rows = [[localized(tpl), counts.get(tpl.id, 0)] for tpl in templates]
     t.total = [_("Total"), sum(counts.values())]
     return t
@@ -98,11 +106,14 @@ def hazards_found_table(found: Counter, templates) -> Table:
     counts: Counter = Counter()
     for (_day, template_id, severity), n in found.items():
         counts[(template_id, severity)] += n
-    t = Table("hazards_found", _("Hazards found"),
-              _("Hazards found by category and severity"),
-              [Column(_("Category"), "text")]
-              + [Column(f"{s} {label('severity', s)}") for s in SEVERITIES]
-              + [Column(_("Total"))])
+    t = Table(
+        "hazards_found",
+        _("Hazards found"),
+        _("Hazards found by category and severity"),
+        [Column(_("Category"), "text")]
+        + [Column(f"{s} {label('severity', s)}") for s in SEVERITIES]
+        + [Column(_("Total"))],
+    )
     for tpl in templates:
         cells = [counts.get((tpl.id, s), 0) for s in SEVERITIES]
         t.rows.append([localized(tpl), *cells, sum(cells)])
@@ -113,13 +124,21 @@ def hazards_found_table(found: Counter, templates) -> Table:
 
 def hazard_status_table(f: Filters, today: date) -> Table:
     standing = q.hazard_standing_by_grid(f, today)
-    t = Table("hazard_status", _("Hazard status"),
-              _("Hazards found in the period and where they stand today"),
-              [Column(_("Community") if not f.by_grid else _("Grid"), "text"),
-               Column(_("Found")), Column(_("Rectified")), Column(_("Verified")),
-               Column(pgettext("hazard", "Open")), Column(_("Overdue")),
-               Column(_("Median days to rectify"), "decimal")],
-              note=_("Rectified includes verified. Overdue: open and past its due date today."))
+    t = Table(
+        "hazard_status",
+        _("Hazard status"),
+        _("Hazards found in the period and where they stand today"),
+        [
+            Column(_("Community") if not f.by_grid else _("Grid"), "text"),
+            Column(_("Found")),
+            Column(_("Rectified")),
+            Column(_("Verified")),
+            Column(pgettext("hazard", "Open")),
+            Column(_("Overdue")),
+            Column(_("Median days to rectify"), "decimal"),
+        ],
+        note=_("Rectified includes verified. Overdue: open and past its due date today."),
+    )
     all_days: Counter = Counter()
     sums = dict.fromkeys(q.HAZARD_STATES, 0)
     for name, grid_ids in _place_groups(f):
@@ -139,10 +158,14 @@ def hazard_status_table(f: Filters, today: date) -> Table:
 
 
 def hazards_weekly_table(f: Filters, found: Counter, templates) -> Table:
-    t = Table("hazards_weekly", _("Hazards by week"),
-              _("Hazards found by category, week by week"),
-              [Column(_("Week starting"), "date")]
-              + [Column(localized(tpl)) for tpl in templates] + [Column(_("Total"))])
+    t = Table(
+        "hazards_weekly",
+        _("Hazards by week"),
+        _("Hazards found by category, week by week"),
+        [Column(_("Week starting"), "date")]
+        + [Column(localized(tpl)) for tpl in templates]
+        + [Column(_("Total"))],
+    )
     weekly: Counter = Counter()
     for (day, template_id, _severity), n in found.items():
         weekly[(week_start(day), template_id)] += n
@@ -156,13 +179,22 @@ def hazards_weekly_table(f: Filters, found: Counter, templates) -> Table:
 
 def request_status_table(f: Filters, today: date) -> Table:
     states = q.request_states_by_grid(f, today)
-    t = Table("requests", _("Requests"),
-              _("Requests received in the period and where they stand today"),
-              [Column(_("Community") if not f.by_grid else _("Grid"), "text"),
-               Column(_("Received")), Column(_("Accepted")), Column(_("Replied")),
-               Column(_("Overdue"))],
-              note=_("Accepted includes community-track acknowledgements. Overdue: the "
-                     "acknowledgement, acceptance notice or reply is past its due date."))
+    t = Table(
+        "requests",
+        _("Requests"),
+        _("Requests received in the period and where they stand today"),
+        [
+            Column(_("Community") if not f.by_grid else _("Grid"), "text"),
+            Column(_("Received")),
+            Column(_("Accepted")),
+            Column(_("Replied")),
+            Column(_("Overdue")),
+        ],
+        note=_(
+            "Accepted includes community-track acknowledgements. Overdue: the "
+            "acknowledgement, acceptance notice or reply is past its due date."
+        ),
+    )
     sums = dict.fromkeys(q.REQUEST_STATES, 0)
     for name, grid_ids in _place_groups(f):
         cells = dict.fromkeys(q.REQUEST_STATES, 0)
@@ -182,12 +214,17 @@ def request_category_table(f: Filters, categories) -> Table:
     counts = q.requests_by_category(f)
     groups = _place_groups(f)
     hide_small = f.suppress and f.by_grid
-    t = Table("request_categories", _("Requests by category"),
-              _("Requests received by category"),
-              [Column(_("Category"), "text")] + [Column(name) for name, _g in groups])
+    t = Table(
+        "request_categories",
+        _("Requests by category"),
+        _("Requests received by category"),
+        [Column(_("Category"), "text")] + [Column(name) for name, _g in groups],
+    )
     if hide_small:
-        t.note = _("At grid level, counts of 1 or 2 are shown as \u201c<3\u201d so that no "
-                   "count points at a household.")
+        t.note = _(
+            "At grid level, counts of 1 or 2 are shown as \u201c<3\u201d so that no "
+            "count points at a household."
+        )
     else:
         t.columns.append(Column(_("Total")))
     for cat in categories:
@@ -234,10 +271,16 @@ def charts(tables: list[Table]) -> dict:
             "stacked": False,
             "labels": [row[0] for row in status.rows],
             "datasets": [
-                {"label": status.columns[4].label, "data": [row[4] for row in status.rows],
-                 "color": "#1565c0"},
-                {"label": status.columns[5].label, "data": [row[5] for row in status.rows],
-                 "color": "#c62828"},
+                {
+                    "label": status.columns[4].label,
+                    "data": [row[4] for row in status.rows],
+                    "color": "#1565c0",
+                },
+                {
+                    "label": status.columns[5].label,
+                    "data": [row[5] for row in status.rows],
+                    "color": "#c62828",
+                },
             ],
         },
     }

@@ -37,13 +37,19 @@ def today_context(user) -> dict:
     hazards = db.session.scalars(
         select_for(Hazard, user)
         .where(Hazard.status == "open", Hazard.due_on <= today + timedelta(days=3))
-        .options(selectinload(Hazard.resident), selectinload(Hazard.item),
-                 selectinload(Hazard.project))
+        .options(
+            selectinload(Hazard.resident), selectinload(Hazard.item), selectinload(Hazard.project)
+        )
         .order_by(Hazard.due_on, Hazard.severity)
         .limit(30)
     ).all()
-    return {"today": today, "visits": visits, "follow_ups": follow_ups, "hazards": hazards,
-            "requests_due": _requests_due(user)}
+    return {
+        "today": today,
+        "visits": visits,
+        "follow_ups": follow_ups,
+        "hazards": hazards,
+        "requests_due": _requests_due(user),
+    }
 
 
 def _requests_due(user) -> list:

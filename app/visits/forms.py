@@ -14,22 +14,32 @@ class VisitForm(IdempotentForm):
     resident_id = HiddenField()
     project_id = HiddenField()
     purpose = RadioField(_l("Purpose"), validators=[DataRequired(message=_l("Choose a purpose."))])
-    summary = TextAreaField(_l("What happened"), filters=[stripped],
-                            validators=[Length(max=5000, message=_l(
-                                "Keep the summary under %(max)d characters.", max=5000))],
-                            render_kw={"rows": 3})
+    summary = TextAreaField(
+        _l("What happened"),
+        filters=[stripped],
+        validators=[
+            Length(max=5000, message=_l("Keep the summary under %(max)d characters.", max=5000))
+        ],
+        render_kw={"rows": 3},
+    )
     outcome = RadioField(_l("Outcome"), validators=[DataRequired(message=_l("Choose an outcome."))])
-    visited_on = DateField(_l("Date of visit"), default=local_today,
-                           validators=[DataRequired(message=_l("Enter a valid date.")),
-                                       DateWithin(past=30, future=0)])
-    follow_up_on = DateField(_l("Next follow-up (optional)"),
-                             validators=[Optional(), DateWithin(past=0, future=366)])
+    visited_on = DateField(
+        _l("Date of visit"),
+        default=local_today,
+        validators=[DataRequired(message=_l("Enter a valid date.")), DateWithin(past=30, future=0)],
+    )
+    follow_up_on = DateField(
+        _l("Next follow-up (optional)"), validators=[Optional(), DateWithin(past=0, future=366)]
+    )
     concern_summary = TextAreaField(
-        _l("Residents' concern about the project (optional)"), filters=[stripped],
+        _l("Residents' concern about the project (optional)"),
+        filters=[stripped],
         validators=[Length(max=1000)],
-        render_kw={"rows": 2, "placeholder": _l("e.g. night-time noise after 22:00")})
-    concern_factor_id = SelectField(_l("Risk factor it concerns"), coerce=int,
-                                    validators=[Optional()])
+        render_kw={"rows": 2, "placeholder": _l("e.g. night-time noise after 22:00")},
+    )
+    concern_factor_id = SelectField(
+        _l("Risk factor it concerns"), coerce=int, validators=[Optional()]
+    )
 
     def __init__(self, *args, factors=(), **kw):
         super().__init__(*args, **kw)
@@ -46,7 +56,6 @@ class VisitForm(IdempotentForm):
     def validate_concern_factor_id(self, field):
         if field.data and not self.concern_summary.data:
             raise ValidationError(_l("Describe the concern, or leave the factor empty."))
-
 
 
 class DeleteForm(BaseForm):

@@ -35,13 +35,12 @@ class Visit(db.Model):
     daily_log = relationship("DailyLog")
     # Deleting a visit deletes its screenings, answers and photos in the database
     # (ON DELETE CASCADE); the ORM must not try to orphan them first (NOT NULL visit_id).
-    screenings = relationship("Screening", back_populates="visit", order_by="Screening.id",
-                              passive_deletes="all")
+    screenings = relationship(
+        "Screening", back_populates="visit", order_by="Screening.id", passive_deletes="all"
+    )
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "resident_id IS NOT NULL OR project_id IS NOT NULL", name="subject"
-        ),
+        sa.CheckConstraint("resident_id IS NOT NULL OR project_id IS NOT NULL", name="subject"),
         sa.Index("ix_visits_grid_visited_on", "grid_id", "visited_on"),
         sa.Index("ix_visits_resident_visited_at", "resident_id", "visited_at"),
         sa.Index("ix_visits_project_visited_at", "project_id", "visited_at"),

@@ -1,6 +1,5 @@
 """Log and correct visits; a visit's page with its screenings and photos."""
 
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -34,10 +33,14 @@ def _subject_from(source) -> tuple[Resident | None, Project | None]:
 def _factors(project: Project | None) -> list[RiskFactor]:
     if project is None:
         return []
-    return list(db.session.scalars(
-        select_for(RiskFactor).where(RiskFactor.project_id == project.id)
-        .options(selectinload(RiskFactor.factor_type)).order_by(RiskFactor.factor_code)
-    ))
+    return list(
+        db.session.scalars(
+            select_for(RiskFactor)
+            .where(RiskFactor.project_id == project.id)
+            .options(selectinload(RiskFactor.factor_type))
+            .order_by(RiskFactor.factor_code)
+        )
+    )
 
 
 def _form(resident, project, **kw) -> VisitForm:
@@ -63,8 +66,9 @@ def new():
     _worker_only()
     resident, project = _subject_from(request.args)
     form = _form(resident, project)
-    return render("visits/new.html", "visits/_form.html", form=form, resident=resident,
-                  project=project)
+    return render(
+        "visits/new.html", "visits/_form.html", form=form, resident=resident, project=project
+    )
 
 
 @bp.route("", methods=["POST"])
@@ -76,23 +80,42 @@ def create():
     resident, project = _subject_from(request.form)
     form = _form(resident, project)
     if not form.validate_on_submit():
-        return render("visits/new.html", "visits/_form.html", form=form, resident=resident,
-                      project=project)
-    data = {f: getattr(form, f).data for f in (
-        "purpose", "summary", "outcome", "visited_on", "follow_up_on",
-        "concern_summary", "concern_factor_id")}
+        return render(
+            "visits/new.html", "visits/_form.html", form=form, resident=resident, project=project
+        )
+    data = {
+        f: getattr(form, f).data
+        for f in (
+            "purpose",
+            "summary",
+            "outcome",
+            "visited_on",
+            "follow_up_on",
+            "concern_summary",
+            "concern_factor_id",
+        )
+    }
     try:
-        visit, _created = create_visit(current_user, data, client_key(form.client_uuid.data),
-                                       resident, project)
+        visit, _created = create_visit(
+            current_user, data, client_key(form.client_uuid.data), resident, project
+        )
     except PayloadMismatch as exc:
-        form.form_errors.append(_("This form was already sent with other content. "
-                                  "Open the saved visit to change it."))
-        return render("visits/new.html", "visits/_form.html", form=form, resident=resident,
-                      project=project, existing=exc.existing)
+        form.form_errors.append(
+            _("This form was already sent with other content. Open the saved visit to change it.")
+        )
+        return render(
+            "visits/new.html",
+            "visits/_form.html",
+            form=form,
+            resident=resident,
+            project=project,
+            existing=exc.existing,
+        )
     except ValueError as exc:  # a concern's factor that is not this project's
         form.concern_factor_id.errors.append(str(exc))
-        return render("visits/new.html", "visits/_form.html", form=form, resident=resident,
-                      project=project)
+        return render(
+            "visits/new.html", "visits/_form.html", form=form, resident=resident, project=project
+        )
     commit()
     if not wants_fragment():
         flash(_("Visit saved."), "success")
@@ -134,13 +157,17 @@ def edit(visit_id: int):
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
     form = VisitForm(obj=visit, factors=())
     if form.validate_on_submit():
-        update_visit(visit, {f: getattr(form, f).data for f in (
-            "purpose", "summary", "outcome", "visited_on", "follow_up_on")})
+        update_visit(
+            visit,
+            {
+                f: getattr(form, f).data
+                for f in ("purpose", "summary", "outcome", "visited_on", "follow_up_on")
+            },
+        )
         commit()
         flash(_("Saved."), "success")
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
     return render("visits/edit.html", form=form, visit=visit)
-
 
 
 @bp.route("/<int:visit_id>/delete", methods=["POST"])
@@ -153,13 +180,15 @@ def delete(visit_id: int):
     form = DeleteForm()
     if not form.validate_on_submit():
         abort(400)
-    back = (url_for("residents.show", resident_id=visit.resident_id) if visit.resident_id
-            else url_for("projects.show", project_id=visit.project_id))
+    back = (
+        url_for("residents.show", resident_id=visit.resident_id)
+        if visit.resident_id
+        else url_for("projects.show", project_id=visit.project_id)
+    )
     try:
         delete_visit(visit)
     except VisitInUse:
-        flash(_("This visit has a request or a hazard being fixed; it cannot be deleted."),
-              "error")
+        flash(_("This visit has a request or a hazard being fixed; it cannot be deleted."), "error")
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
     commit()
     flash(_("Visit deleted."), "success")

@@ -30,13 +30,17 @@ def daily_log_for(worker: User, day: date) -> DailyLog:
     return log
 
 
-def create_visit(worker: User, data: dict, client_uuid: str,
-                 resident: Resident | None, project: Project | None):
+def create_visit(
+    worker: User, data: dict, client_uuid: str, resident: Resident | None, project: Project | None
+):
     """Log a visit once per client UUID; returns (visit, created)."""
+
     def create() -> Visit:
         log = daily_log_for(worker, data["visited_on"])
         visit = Visit(
-            uuid=client_uuid, worker_id=worker.id, daily_log_id=log.id,
+            uuid=client_uuid,
+            worker_id=worker.id,
+            daily_log_id=log.id,
             grid_id=resident.grid_id if resident else _project_grid(worker, project),
             resident_id=resident.id if resident else None,
             project_id=project.id if project else None,
@@ -50,16 +54,22 @@ def create_visit(worker: User, data: dict, client_uuid: str,
             from ..projects.services import record_concern
 
             record_concern(visit, data.get("concern_factor_id") or None, data["concern_summary"])
-        record("visit_created", "visit", visit.id,
-               {"resident": visit.resident_id, "project": visit.project_id})
+        record(
+            "visit_created",
+            "visit",
+            visit.id,
+            {"resident": visit.resident_id, "project": visit.project_id},
+        )
         return visit
 
     def same(existing: Visit) -> bool:
-        return (existing.worker_id == worker.id
-                and existing.resident_id == (resident.id if resident else None)
-                and existing.project_id == (project.id if project else None)
-                and (existing.summary or "") == (data.get("summary") or "")
-                and existing.purpose == data.get("purpose"))
+        return (
+            existing.worker_id == worker.id
+            and existing.resident_id == (resident.id if resident else None)
+            and existing.project_id == (project.id if project else None)
+            and (existing.summary or "") == (data.get("summary") or "")
+            and existing.purpose == data.get("purpose")
+        )
 
     return create_once(Visit, client_uuid, create, same)
 

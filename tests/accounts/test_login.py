@@ -31,8 +31,12 @@ def test_worker_logs_in_and_lands_on_today(client, world):
     r = client.get("/today")
     assert r.status_code == 200
     assert "Worker_A" in r.text
-    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "login")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "login")
+        )
+        == 1
+    )
 
 
 def test_wrong_password_and_unknown_user_get_one_message_and_keep_username(client, world):
@@ -44,8 +48,9 @@ def test_wrong_password_and_unknown_user_get_one_message_and_keep_username(clien
         assert f'value="{name}"' in r.text
         assert "nope-nope-nope" not in r.text
     assert client.get("/today").status_code in (302, 303)
-    failed = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "login_failed"))
+    failed = db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "login_failed")
+    )
     assert failed == 2
 
 
@@ -109,8 +114,9 @@ def test_tampered_cookie_is_not_a_session(client, world):
 
 
 def test_open_redirect_is_refused(client, world):
-    r = client.post("/login?next=//evil.example/x",
-                    data={"username": "worker_a", "password": PASSWORD})
+    r = client.post(
+        "/login?next=//evil.example/x", data={"username": "worker_a", "password": PASSWORD}
+    )
     assert r.headers["Location"] == "/"
 
 
@@ -118,8 +124,10 @@ def test_password_change_ends_every_session(app, client, world):
     other = app.test_client()
     _login(client, "worker_a")
     _login(other, "worker_a")
-    r = client.post("/account/password", data={
-        "current": PASSWORD, "new": "a brand new secret", "confirm": "a brand new secret"})
+    r = client.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "a brand new secret", "confirm": "a brand new secret"},
+    )
     assert r.status_code == 303
     assert other.get("/today").status_code in (302, 303)
     assert _login(client, "worker_a", "a brand new secret").status_code == 303

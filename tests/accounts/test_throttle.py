@@ -15,13 +15,17 @@ def limited(app):
 
 
 def _post(client, username, password, ip="10.0.0.1"):
-    return client.post("/login", data={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        "/login",
+        data={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+    )
 
 
 def test_failed_logins_on_one_account_are_slowed_with_a_clear_message(client, world, limited):
-    statuses = [_post(client, "worker_a", "wrong password", ip=f"10.0.0.{i}").status_code
-                for i in range(10)]
+    statuses = [
+        _post(client, "worker_a", "wrong password", ip=f"10.0.0.{i}").status_code for i in range(10)
+    ]
     assert statuses[:8] == [200] * 8
     blocked = _post(client, "worker_a", PASSWORD, ip="10.0.0.99")
     assert blocked.status_code == 429

@@ -16,24 +16,43 @@ def test_only_admin_sees_admin_pages(client, world, login_as):
 
 def test_admin_creates_a_worker_with_grids(client, world, login_as):
     login_as(world.admin)
-    r = client.post("/admin/users/new", data={
-        "username": "new.worker", "display_name": "新网格员", "role": "worker",
-        "township_id": 0, "community_id": 0, "grid_ids": [world.a1.id, world.a2.id],
-        "password": "long enough password", "active": "y"})
+    r = client.post(
+        "/admin/users/new",
+        data={
+            "username": "new.worker",
+            "display_name": "新网格员",
+            "role": "worker",
+            "township_id": 0,
+            "community_id": 0,
+            "grid_ids": [world.a1.id, world.a2.id],
+            "password": "long enough password",
+            "active": "y",
+        },
+    )
     assert r.status_code == 303
     u = db.session.scalar(sa.select(User).where(User.username == "new.worker"))
     assert u.role == "worker"
     assert sorted(u.grid_ids) == sorted([world.a1.id, world.a2.id])
     assert u.community_id == world.ca.id
-    assert db.session.scalar(sa.select(AuditEvent.action).where(
-        AuditEvent.object_id == str(u.id))) == "user_created"
+    assert (
+        db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.object_id == str(u.id)))
+        == "user_created"
+    )
 
 
 def test_worker_without_grid_and_duplicate_username_are_refused(client, world, login_as):
     login_as(world.admin)
-    r = client.post("/admin/users/new", data={
-        "username": "worker_a", "display_name": "x", "role": "worker", "township_id": 0,
-        "community_id": 0, "password": "long enough password"})
+    r = client.post(
+        "/admin/users/new",
+        data={
+            "username": "worker_a",
+            "display_name": "x",
+            "role": "worker",
+            "township_id": 0,
+            "community_id": 0,
+            "password": "long enough password",
+        },
+    )
     assert r.status_code == 200
     assert r.text.count('class="error"') >= 1
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 7
@@ -44,22 +63,42 @@ def test_deactivation_ends_every_session(app, client, world, login_as):
     other.post("/login", data={"username": "worker_a", "password": PASSWORD})
     assert other.get("/today").status_code == 200
     login_as(world.admin)
-    r = client.post(f"/admin/users/{world.worker_a.id}", data={
-        "display_name": "Worker_A", "role": "worker", "township_id": 0, "community_id": 0,
-        "grid_ids": [world.a1.id], "password": ""})
+    r = client.post(
+        f"/admin/users/{world.worker_a.id}",
+        data={
+            "display_name": "Worker_A",
+            "role": "worker",
+            "township_id": 0,
+            "community_id": 0,
+            "grid_ids": [world.a1.id],
+            "password": "",
+        },
+    )
     assert r.status_code == 303
     assert db.session.get(User, world.worker_a.id).active is False
     assert other.get("/today").status_code in (302, 303)
-    live = db.session.scalar(sa.select(sa.func.count(UserSession.id)).where(
-        UserSession.user_id == world.worker_a.id, UserSession.revoked_at.is_(None)))
+    live = db.session.scalar(
+        sa.select(sa.func.count(UserSession.id)).where(
+            UserSession.user_id == world.worker_a.id, UserSession.revoked_at.is_(None)
+        )
+    )
     assert live == 0
 
 
 def test_admin_cannot_lock_themselves_out(client, world, login_as):
     login_as(world.admin)
-    r = client.post(f"/admin/users/{world.admin.id}", data={
-        "display_name": "Admin", "role": "worker", "township_id": 0, "community_id": 0,
-        "grid_ids": [world.a1.id], "password": "", "active": "y"})
+    r = client.post(
+        f"/admin/users/{world.admin.id}",
+        data={
+            "display_name": "Admin",
+            "role": "worker",
+            "township_id": 0,
+            "community_id": 0,
+            "grid_ids": [world.a1.id],
+            "password": "",
+            "active": "y",
+        },
+    )
     assert r.status_code == 200
     assert db.session.get(User, world.admin.id).role == "admin"
 
@@ -78,21 +117,33 @@ def test_audit_log_is_newest_first_and_filterable(client, world, login_as):
 
 
 def test_cli_creates_a_user(runner, world):
-    result = runner.invoke(args=["users", "create", "cli.sec", "--role", "secretary",
-                                 "--community", str(world.ca.id)],
-                           input="a long cli password\na long cli password\n")
+    result = runner.invoke(
+        args=["users", "create", "cli.sec", "--role", "secretary", "--community", str(world.ca.id)],
+        input="a long cli password\na long cli password\n",
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(User.role).where(User.username == "cli.sec")) == "secretary"
-    bad = runner.invoke(args=["users", "create", "cli.w", "--role", "worker"],
-                        input="a long cli password\na long cli password\n")
+    bad = runner.invoke(
+        args=["users", "create", "cli.w", "--role", "worker"],
+        input="a long cli password\na long cli password\n",
+    )
     assert bad.exit_code != 0
 
 
 def test_a_workers_grids_must_be_in_one_community(client, world, login_as):
     login_as(world.admin)
-    r = client.post("/admin/users/new", data={
-        "username": "two.places", "display_name": "x", "role": "worker", "township_id": 0,
-        "community_id": 0, "grid_ids": [world.a1.id, world.b1.id],
-        "password": "long enough password", "active": "y"})
+    r = client.post(
+        "/admin/users/new",
+        data={
+            "username": "two.places",
+            "display_name": "x",
+            "role": "worker",
+            "township_id": 0,
+            "community_id": 0,
+            "grid_ids": [world.a1.id, world.b1.id],
+            "password": "long enough password",
+            "active": "y",
+        },
+    )
     assert r.status_code == 200
     assert db.session.scalar(sa.select(User.id).where(User.username == "two.places")) is None

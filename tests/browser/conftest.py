@@ -42,8 +42,15 @@ def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(
         executable_path=CHROMIUM,
         headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
     )
     yield browser
     browser.close()
@@ -65,8 +72,9 @@ def live_server(app, schema_template, tmp_path):
 @contextmanager
 def phone_page(browser, base_url: str):
     """A fresh phone-sized browser (its own cookies) whose page collects JS errors."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="zh-CN")
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
     context.set_default_timeout(10_000)
     pg = context.new_page()
     pg.base_url = base_url
@@ -121,4 +129,3 @@ def login(pg, username: str, password: str) -> None:
     pg.fill("input[name=password]", password)
     pg.click("form button[type=submit]")
     pg.wait_for_load_state("networkidle")
-

@@ -18,8 +18,9 @@ def _jpeg(tmp_path, name, colour):
     return path
 
 
-def test_worker_adds_opens_and_deletes_visit_photos(page, world, make_resident, make_visit,
-                                                    shoot, tmp_path):
+def test_worker_adds_opens_and_deletes_visit_photos(
+    page, world, make_resident, make_visit, shoot, tmp_path
+):
     visit = make_visit(resident=make_resident())
     login(page, "worker_a", PASSWORD)
     page.goto(page.base_url + f"/visits/{visit.id}")

@@ -9,10 +9,16 @@ from tests.conftest import PASSWORD
 
 
 def test_worker_records_noise_concern_and_secretary_sees_count_rise(
-        page, browser, live_server, world, make_project, shoot):
+    page, browser, live_server, world, make_project, shoot
+):
     project = make_project(name="Lane 3 road resurfacing", status="in_progress")
-    noise = RiskFactor(project_id=project.id, factor_code="P3", likelihood=2, impact=2,
-                       mitigation="No work after 22:00")
+    noise = RiskFactor(
+        project_id=project.id,
+        factor_code="P3",
+        likelihood=2,
+        impact=2,
+        mitigation="No work after 22:00",
+    )
     db.session.add(noise)
     db.session.commit()
     count = f"#factor-{noise.id}-concerns"
@@ -42,7 +48,8 @@ def test_worker_records_noise_concern_and_secretary_sees_count_rise(
     page.wait_for_selector("#timeline-new li.entry-visit")
     # The register on the worker's page follows the new visit.
     page.wait_for_function(
-        "sel => document.querySelector(sel)?.textContent.trim() === '1'", arg=count)
+        "sel => document.querySelector(sel)?.textContent.trim() === '1'", arg=count
+    )
     shoot(page, "3-visit-saved")
     concern = fresh_scalar(sa.select(Concern))
     assert concern.risk_factor_id == noise.id
@@ -69,7 +76,8 @@ def test_secretary_adds_and_changes_a_factor_inline(page, world, make_project, s
     page.click("#factor-new button[type=submit]")
     page.wait_for_selector("#factor-new [aria-invalid=true]")
     assert page.input_value("#factor-new textarea[name=mitigation]") == (
-        "Publish the compensation standard")
+        "Publish the compensation standard"
+    )
     page.select_option("#factor-new select[name=likelihood]", "3")
     page.select_option("#factor-new select[name=impact]", "3")
     page.click("#factor-new button[type=submit]")

@@ -22,8 +22,7 @@ def _step(page, slug: str, fields: dict | None = None) -> None:
     expect(page.locator(".htmx-settling")).to_have_count(0)
 
 
-def test_request_from_registration_to_satisfied_follow_up(page, app, world, make_resident,
-                                                         shoot):
+def test_request_from_registration_to_satisfied_follow_up(page, app, world, make_resident, shoot):
     resident = make_resident(name="陈阿姨")
     login(page, "worker_a", PASSWORD)
     if "residents.show" in app.view_functions:

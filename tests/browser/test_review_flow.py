@@ -16,8 +16,9 @@ def secretary_page(browser, live_server):
         yield pg
 
 
-def test_submit_return_fix_resubmit_approve_lock(page, secretary_page, world, make_resident,
-                                                 make_visit, shoot):
+def test_submit_return_fix_resubmit_approve_lock(
+    page, secretary_page, world, make_resident, make_visit, shoot
+):
     visit = make_visit(resident=make_resident(name="李奶奶"), summary="量了血压")
     log_id = visit.daily_log_id
     worker, sec = page, secretary_page

@@ -27,12 +27,24 @@ def _wait_for_charts(page, n=2):
 def _hazards(world):
     item = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == "F3"))
     today = local_today()
-    for grid, days_ago, status in ((world.a1, 2, "open"), (world.b1, 20, "open"),
-                                   (world.b2, 40, "verified")):
+    for grid, days_ago, status in (
+        (world.a1, 2, "open"),
+        (world.b1, 20, "open"),
+        (world.b2, 40, "verified"),
+    ):
         found = today - timedelta(days=days_ago)
-        db.session.add(Hazard(item_id=item.id, template_id=item.template_id, grid_id=grid.id,
-                              severity="S1", found_on=found, due_on=found, status=status,
-                              rectified_on=found if status != "open" else None))
+        db.session.add(
+            Hazard(
+                item_id=item.id,
+                template_id=item.template_id,
+                grid_id=grid.id,
+                severity="S1",
+                found_on=found,
+                due_on=found,
+                status=status,
+                rectified_on=found if status != "open" else None,
+            )
+        )
     db.session.commit()
 
 

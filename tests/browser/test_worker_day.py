@@ -19,7 +19,8 @@ def _jpeg(tmp_path):
 
 
 def test_worker_logs_visit_with_fire_screening_hazard_and_photo(
-        page, world, make_resident, shoot, tmp_path):
+    page, world, make_resident, shoot, tmp_path
+):
     make_resident(name="王秀英", care=("elderly_alone",))
     make_resident(name="刘强", care=("disability",))
     login(page, "worker_a", PASSWORD)

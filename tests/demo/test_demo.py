@@ -32,8 +32,22 @@ from app.models import (
 from app.timeutil import local_today
 
 FIELD_TABLES = (
-    Township, Community, Grid, User, Resident, Project, RiskFactor, Concern, DailyLog, Visit,
-    Screening, Answer, Hazard, Request, RequestEvent, Photo,
+    Township,
+    Community,
+    Grid,
+    User,
+    Resident,
+    Project,
+    RiskFactor,
+    Concern,
+    DailyLog,
+    Visit,
+    Screening,
+    Answer,
+    Hazard,
+    Request,
+    RequestEvent,
+    Photo,
 )
 
 
@@ -134,11 +148,19 @@ def test_visits_and_day_logs_cover_recent_weeks(demo):
     assert max(days) == today
     assert count(Visit) > 400
     # Every visit belongs to its worker's log of that day.
-    assert count(Visit, Visit.daily_log_id == DailyLog.id,
-                 sa.or_(DailyLog.worker_id != Visit.worker_id, DailyLog.day != Visit.visited_on)
-                 ) == 0
-    statuses = dict(db.session.execute(
-        sa.select(DailyLog.status, sa.func.count()).group_by(DailyLog.status)).all())
+    assert (
+        count(
+            Visit,
+            Visit.daily_log_id == DailyLog.id,
+            sa.or_(DailyLog.worker_id != Visit.worker_id, DailyLog.day != Visit.visited_on),
+        )
+        == 0
+    )
+    statuses = dict(
+        db.session.execute(
+            sa.select(DailyLog.status, sa.func.count()).group_by(DailyLog.status)
+        ).all()
+    )
     assert statuses["approved"] > statuses["submitted"] > statuses["returned"] >= 1
     assert count(DailyLog, DailyLog.day == today, DailyLog.status == "open") == 6
     returned = db.session.scalars(sa.select(DailyLog).where(DailyLog.status == "returned")).all()
@@ -154,8 +176,9 @@ def test_screenings_answer_every_item_and_hazards_follow_the_item_defaults(demo)
     for screening in screenings:
         items = count(ChecklistItem, ChecklistItem.template_id == screening.template_id)
         assert len(screening.answers) == items
-    values = dict(db.session.execute(
-        sa.select(Answer.value, sa.func.count()).group_by(Answer.value)).all())
+    values = dict(
+        db.session.execute(sa.select(Answer.value, sa.func.count()).group_by(Answer.value)).all()
+    )
     assert values["ok"] > values["na"] > values["hazard"] > 10
     hazards = db.session.scalars(sa.select(Hazard)).all()
     assert len(hazards) == values["hazard"]
@@ -175,18 +198,22 @@ def test_requests_on_both_tracks_with_a_restricted_and_an_overdue_one(demo):
     assert len(requests) >= 15
     assert {r.track for r in requests} == {"community", "formal"}
     assert {"received", "accepted", "replied", "closed", "redirected", "not_accepted"} <= {
-        r.status for r in requests}
+        r.status for r in requests
+    }
     assert any(r.category.restricted for r in requests)
-    assert any(r.track == "formal" and r.status == "received"
-               and r.received_on < today - timedelta(days=15) for r in requests)
+    assert any(
+        r.track == "formal"
+        and r.status == "received"
+        and r.received_on < today - timedelta(days=15)
+        for r in requests
+    )
     assert all(r.events and r.events[0].kind == "registered" for r in requests)
     assert all(r.reply_text and r.replied_on for r in requests if r.status in ("replied", "closed"))
     assert all(r.decision_reason for r in requests if r.status in ("redirected", "not_accepted"))
     assert all(r.redirect_channel for r in requests if r.status == "redirected")
     on_visits = [r for r in requests if r.visit_id]
     assert on_visits
-    assert all(db.session.get(Visit, r.visit_id).resident_id == r.resident_id
-                             for r in on_visits)
+    assert all(db.session.get(Visit, r.visit_id).resident_id == r.resident_id for r in on_visits)
     # Open requests are a stated reason on the resident's record.
     for r in requests:
         if r.status in ("received", "accepted"):
@@ -263,8 +290,15 @@ def test_clear_removes_everything_and_keeps_the_audit_trail(runner, client, app)
 def test_clear_refuses_a_township_with_real_users(runner, password_hash):
     load(runner)
     township = db.session.scalar(sa.select(Township))
-    db.session.add(User(username="real", display_name="Real", password_hash=password_hash,
-                        role="township", township_id=township.id))
+    db.session.add(
+        User(
+            username="real",
+            display_name="Real",
+            password_hash=password_hash,
+            role="township",
+            township_id=township.id,
+        )
+    )
     db.session.commit()
     result = runner.invoke(args=["demo", "clear"])
     assert result.exit_code != 0
@@ -291,16 +325,30 @@ def test_large_bulk_path_at_small_scale(app, runner):
     assert count(Visit, Visit.grid_id.in_(grids)) == 6000
     workers = count(User, User.role == "worker", User.township_id == township.id)
     assert workers == 3
-    assert count(DailyLog, DailyLog.community_id.in_(
-        sa.select(Community.id).where(Community.township_id == township.id))) == 3 * 365
+    assert (
+        count(
+            DailyLog,
+            DailyLog.community_id.in_(
+                sa.select(Community.id).where(Community.township_id == township.id)
+            ),
+        )
+        == 3 * 365
+    )
     untagged = sa.select(Resident.id).where(
         Resident.grid_id.in_(grids),
-        ~Resident.id.in_(sa.select(resident_care_reasons.c.resident_id)))
+        ~Resident.id.in_(sa.select(resident_care_reasons.c.resident_id)),
+    )
     assert db.session.execute(untagged).first() is None
     # Every visit is on its worker's log of that day.
-    assert count(Visit, Visit.grid_id.in_(grids), Visit.daily_log_id == DailyLog.id,
-                 sa.or_(DailyLog.worker_id != Visit.worker_id,
-                        DailyLog.day != Visit.visited_on)) == 0
+    assert (
+        count(
+            Visit,
+            Visit.grid_id.in_(grids),
+            Visit.daily_log_id == DailyLog.id,
+            sa.or_(DailyLog.worker_id != Visit.worker_id, DailyLog.day != Visit.visited_on),
+        )
+        == 0
+    )
     before = counts()
     load_demo(large=True, echo=lambda _msg: None, residents=1200, visits=6000)
     assert counts() == before

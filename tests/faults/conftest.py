@@ -10,8 +10,10 @@ from werkzeug.serving import make_server
 from app.db import set_write_intent
 from tests.conftest import PASSWORD
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                     r'value="([^"]+)"[^>]*name="csrf_token"')
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'value="([^"]+)"[^>]*name="csrf_token"'
+)
 
 HEADER_RE = re.compile(r'X-CSRFToken&#34;: &#34;([^&]+)&#34;|"X-CSRFToken": "([^"]+)"')
 
@@ -52,8 +54,12 @@ def http_login(live_server):
     def _login(username: str) -> requests.Session:
         s = requests.Session()
         page = s.get(f"{live_server.url}/login", timeout=30)
-        resp = s.post(f"{live_server.url}/login", timeout=30, allow_redirects=False, data={
-            "csrf_token": csrf_from(page.text), "username": username, "password": PASSWORD})
+        resp = s.post(
+            f"{live_server.url}/login",
+            timeout=30,
+            allow_redirects=False,
+            data={"csrf_token": csrf_from(page.text), "username": username, "password": PASSWORD},
+        )
         assert resp.status_code == 303, resp.text[:500]
         home = s.get(f"{live_server.url}/", timeout=30)
         m = HEADER_RE.search(home.text)

@@ -13,9 +13,15 @@ from app.timeutil import local_today
 
 
 def _visit_data(resident_id, client_uuid, **over):
-    data = {"resident_id": resident_id, "purpose": "elderly_care", "summary": "量了血压，一切正常",
-            "outcome": "done", "visited_on": local_today().isoformat(), "follow_up_on": "",
-            "client_uuid": client_uuid}
+    data = {
+        "resident_id": resident_id,
+        "purpose": "elderly_care",
+        "summary": "量了血压，一切正常",
+        "outcome": "done",
+        "visited_on": local_today().isoformat(),
+        "follow_up_on": "",
+        "client_uuid": client_uuid,
+    }
     data.update(over)
     return data
 
@@ -69,13 +75,21 @@ def test_same_uuid_with_other_content_is_refused(world, make_resident, http_logi
     resident = make_resident().id
     s = http_login("worker_a")
     client_uuid = str(uuid.uuid4())
-    first = s.post(f"{s.base}/visits", data=_visit_data(resident, client_uuid),
-                   allow_redirects=False, timeout=60)
+    first = s.post(
+        f"{s.base}/visits",
+        data=_visit_data(resident, client_uuid),
+        allow_redirects=False,
+        timeout=60,
+    )
     assert first.status_code == 303
 
     def post_other(i):
-        return s.post(f"{s.base}/visits", timeout=60, allow_redirects=False,
-                      data=_visit_data(resident, client_uuid, summary=f"另一次 {i}"))
+        return s.post(
+            f"{s.base}/visits",
+            timeout=60,
+            allow_redirects=False,
+            data=_visit_data(resident, client_uuid, summary=f"另一次 {i}"),
+        )
 
     responses = _all_at_once(5, post_other)
     for resp in responses:
@@ -97,14 +111,30 @@ def test_twenty_writers_at_once_all_land(world, make_resident, http_login):
         results = []
         for k in range(3):
             if (i + k) % 2:
-                r = s.post(f"{s.base}/visits", allow_redirects=False, timeout=120,
-                           data=_visit_data(resident, str(uuid.uuid4()), summary=f"t{i}-{k}"))
+                r = s.post(
+                    f"{s.base}/visits",
+                    allow_redirects=False,
+                    timeout=120,
+                    data=_visit_data(resident, str(uuid.uuid4()), summary=f"t{i}-{k}"),
+                )
             else:
-                r = s.post(f"{s.base}/residents/new", allow_redirects=False, timeout=120, data={
-                    "client_uuid": str(uuid.uuid4()), "name": f"居民{i}-{k}",
-                    "grid_id": grid_id, "building": "1", "unit": "1", "room": "101",
-                    "phone": "", "household_size": "1", "notes": "",
-                    "care_reasons": ["elderly_alone"]})
+                r = s.post(
+                    f"{s.base}/residents/new",
+                    allow_redirects=False,
+                    timeout=120,
+                    data={
+                        "client_uuid": str(uuid.uuid4()),
+                        "name": f"居民{i}-{k}",
+                        "grid_id": grid_id,
+                        "building": "1",
+                        "unit": "1",
+                        "room": "101",
+                        "phone": "",
+                        "household_size": "1",
+                        "notes": "",
+                        "care_reasons": ["elderly_alone"],
+                    },
+                )
             results.append(r)
         return results
 

@@ -51,10 +51,15 @@ def read_only_database():
 
 
 def _visit_data(resident_id, **over):
-    data = {"resident_id": resident_id, "purpose": "elderly_care",
-            "summary": "Left the window open — WRITE-ME-BACK", "outcome": "done",
-            "visited_on": local_today().isoformat(), "follow_up_on": "",
-            "client_uuid": str(uuid.uuid4())}
+    data = {
+        "resident_id": resident_id,
+        "purpose": "elderly_care",
+        "summary": "Left the window open — WRITE-ME-BACK",
+        "outcome": "done",
+        "visited_on": local_today().isoformat(),
+        "follow_up_on": "",
+        "client_uuid": str(uuid.uuid4()),
+    }
     data.update(over)
     return data
 
@@ -91,11 +96,21 @@ def test_read_only_database_keeps_a_new_resident(client, world, login_as):
     login_as(world.worker_a)
     _in_english(client)
     with read_only_database():
-        resp = client.post("/residents/new", data={
-            "name": "Zhou Distinctive", "grid_id": world.a1.id, "building": "7", "unit": "1",
-            "room": "702", "phone": "13900001111", "household_size": "2",
-            "care_reasons": ["elderly_alone"], "notes": "Hard of hearing",
-            "client_uuid": str(uuid.uuid4())})
+        resp = client.post(
+            "/residents/new",
+            data={
+                "name": "Zhou Distinctive",
+                "grid_id": world.a1.id,
+                "building": "7",
+                "unit": "1",
+                "room": "702",
+                "phone": "13900001111",
+                "household_size": "2",
+                "care_reasons": ["elderly_alone"],
+                "notes": "Hard of hearing",
+                "client_uuid": str(uuid.uuid4()),
+            },
+        )
     assert resp.status_code == 200
     assert NOT_SAVED in resp.text
     for typed in ("Zhou Distinctive", "13900001111", "Hard of hearing", 'value="702"'):
@@ -104,8 +119,9 @@ def test_read_only_database_keeps_a_new_resident(client, world, login_as):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Resident)) == 0
 
 
-def test_a_write_refused_at_commit_keeps_the_form(client, world, login_as, make_resident,
-                                                   monkeypatch):
+def test_a_write_refused_at_commit_keeps_the_form(
+    client, world, login_as, make_resident, monkeypatch
+):
     """The read-only error can also come only at COMMIT (a file made read-only meanwhile)."""
     from sqlalchemy.exc import OperationalError
 
@@ -124,8 +140,14 @@ def test_a_write_refused_at_commit_keeps_the_form(client, world, login_as, make_
     assert "WRITE-ME-BACK" in resp.text
     _assert_no_trace(resp.text)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "visit_created")) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "visit_created")
+        )
+        == 0
+    )
 
 
 def test_storage_failure_outside_a_form_is_a_clear_page(app, client, world, login_as):
@@ -151,9 +173,18 @@ def _photo_files():
 
 
 def _upload(client, visit_id, **kw):
-    return client.post("/photos", content_type="multipart/form-data", htmx=True, data={
-        "owner_type": "visit", "owner_id": str(visit_id), "client_uuid": str(uuid.uuid4()),
-        "photos": _photo_files(), **kw})
+    return client.post(
+        "/photos",
+        content_type="multipart/form-data",
+        htmx=True,
+        data={
+            "owner_type": "visit",
+            "owner_id": str(visit_id),
+            "client_uuid": str(uuid.uuid4()),
+            "photos": _photo_files(),
+            **kw,
+        },
+    )
 
 
 def _store_files(app) -> list[str]:
@@ -161,8 +192,9 @@ def _store_files(app) -> list[str]:
     return sorted(os.path.join(d, f) for d, _s, names in os.walk(root) for f in names)
 
 
-def test_full_disk_on_photo_upload(client, app, world, login_as, make_resident, make_visit,
-                                   monkeypatch):
+def test_full_disk_on_photo_upload(
+    client, app, world, login_as, make_resident, make_visit, monkeypatch
+):
     visit = make_visit(resident=make_resident())
     login_as(world.worker_a)
     _in_english(client)
@@ -180,8 +212,9 @@ def test_full_disk_on_photo_upload(client, app, world, login_as, make_resident, 
     assert _store_files(app) == []
 
 
-def test_failure_between_storing_photos_and_commit(client, app, runner, world, login_as,
-                                                   make_resident, make_visit, monkeypatch):
+def test_failure_between_storing_photos_and_commit(
+    client, app, runner, world, login_as, make_resident, make_visit, monkeypatch
+):
     """The files are staged and the rows flushed, then the commit fails: nothing remains."""
     import app.photos.routes as routes
 
@@ -211,8 +244,9 @@ def test_failure_between_storing_photos_and_commit(client, app, runner, world, l
     assert _store_files(app) == []
 
 
-def test_crash_before_cleanup_leaves_nothing_after_gc(app, runner, world, make_resident,
-                                                      monkeypatch):
+def test_crash_before_cleanup_leaves_nothing_after_gc(
+    app, runner, world, make_resident, monkeypatch
+):
     """A process killed after staging (no rollback hook ran): gc clears the staged files."""
     from flask_login import login_user
 
@@ -223,14 +257,28 @@ def test_crash_before_cleanup_leaves_nothing_after_gc(app, runner, world, make_r
     monkeypatch.setattr(services, "_discard_quietly", lambda store, staged: None)
     with app.test_request_context("/photos", method="POST"):
         login_user(world.worker_a)
-        create_visit(world.worker_a, {"purpose": "routine", "summary": "", "outcome": "done",
-                                      "visited_on": local_today(), "follow_up_on": None},
-                     str(uuid.uuid4()), resident, None)
+        create_visit(
+            world.worker_a,
+            {
+                "purpose": "routine",
+                "summary": "",
+                "outcome": "done",
+                "visited_on": local_today(),
+                "follow_up_on": None,
+            },
+            str(uuid.uuid4()),
+            resident,
+            None,
+        )
         visit = db.session.scalar(sa.select(Visit))
         from werkzeug.datastructures import FileStorage
 
-        services.add_photos([FileStorage(io.BytesIO(encoded("JPEG")), "a.jpg")], visit,
-                            world.worker_a, str(uuid.uuid4()))
+        services.add_photos(
+            [FileStorage(io.BytesIO(encoded("JPEG")), "a.jpg")],
+            visit,
+            world.worker_a,
+            str(uuid.uuid4()),
+        )
         assert _store_files(app)  # staged, uncommitted
         db.session.rollback()  # the transaction dies with the process
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
@@ -241,8 +289,7 @@ def test_crash_before_cleanup_leaves_nothing_after_gc(app, runner, world, make_r
     assert _store_files(app) == []
 
 
-def test_gc_keeps_committed_photos(client, app, runner, world, login_as, make_resident,
-                                   make_visit):
+def test_gc_keeps_committed_photos(client, app, runner, world, login_as, make_resident, make_visit):
     visit = make_visit(resident=make_resident())
     login_as(world.worker_a)
     assert _upload(client, visit.id).status_code == 200

@@ -40,8 +40,10 @@ def _rows(html: str) -> list[int]:
 
 # ---- the board ---------------------------------------------------------------------
 
-def test_board_orders_by_severity_then_due_and_marks_overdue(client, world, login_as,
-                                                             make_hazard, make_visit, resident):
+
+def test_board_orders_by_severity_then_due_and_marks_overdue(
+    client, world, login_as, make_hazard, make_visit, resident
+):
     today = local_today()
     found = make_visit(resident=resident, day=today - timedelta(days=6))
     s3 = make_hazard(visit=found, severity="S3", due_on=today - timedelta(days=4))
@@ -84,11 +86,15 @@ def test_board_filters(client, world, login_as, make_hazard, make_resident, make
     rectified = make_hazard(resident=r1, status="rectified", rectified_on=today)
     verified = make_hazard(resident=r1, status="verified", rectified_on=today)
     gas = db.session.scalar(sa.select(ChecklistTemplate).where(ChecklistTemplate.code == "gas"))
-    gas_item = db.session.scalar(sa.select(ChecklistItem).where(
-        ChecklistItem.template_id == gas.id))
+    gas_item = db.session.scalar(
+        sa.select(ChecklistItem).where(ChecklistItem.template_id == gas.id)
+    )
     gas_hazard = make_hazard(resident=r1)
-    db.session.execute(sa.update(Hazard).where(Hazard.id == gas_hazard.id)
-                       .values(item_id=gas_item.id, template_id=gas.id))
+    db.session.execute(
+        sa.update(Hazard)
+        .where(Hazard.id == gas_hazard.id)
+        .values(item_id=gas_item.id, template_id=gas.id)
+    )
     db.session.commit()
     login_as(world.secretary_a)
     assert set(_rows(client.get(f"/hazards?grid={world.a2.id}").text)) == {in_a2.id}
@@ -110,8 +116,12 @@ def test_board_rows_as_fragment_for_htmx(client, world, login_as, hazard):
 
 def test_rectified_late_is_visible(client, world, login_as, make_hazard, resident):
     today = local_today()
-    late = make_hazard(resident=resident, due_on=today - timedelta(days=5), status="rectified",
-                       rectified_on=today - timedelta(days=2))
+    late = make_hazard(
+        resident=resident,
+        due_on=today - timedelta(days=5),
+        status="rectified",
+        rectified_on=today - timedelta(days=2),
+    )
     login_as(world.secretary_a)
     page = client.get("/hazards?status=rectified", headers=EN).text
     assert "rectified 3 days late" in page
@@ -119,6 +129,7 @@ def test_rectified_late_is_visible(client, world, login_as, make_hazard, residen
 
 
 # ---- one hazard --------------------------------------------------------------------
+
 
 def test_hazard_page_and_card(client, world, login_as, hazard):
     login_as(world.worker_a)
@@ -136,8 +147,9 @@ def test_hazard_page_and_card(client, world, login_as, hazard):
 
 def test_rectify_needs_a_note_and_a_photo(client, world, login_as, hazard, make_photo):
     login_as(world.worker_a)
-    resp = client.post(f"/hazards/{hazard.id}/rectify", data={"note": "清理了楼道"}, htmx=True,
-                       headers=EN)
+    resp = client.post(
+        f"/hazards/{hazard.id}/rectify", data={"note": "清理了楼道"}, htmx=True, headers=EN
+    )
     assert resp.status_code == 200
     assert "Add at least one photo of the fix first." in resp.text
     assert "清理了楼道" in resp.text
@@ -174,8 +186,9 @@ def test_worker_rectifies_with_note_and_photo(client, world, login_as, hazard, m
     assert len(audits("hazard_rectified")) == 1
 
 
-def test_secretary_may_rectify_too_plain_post_redirects(client, world, login_as, hazard,
-                                                        make_photo):
+def test_secretary_may_rectify_too_plain_post_redirects(
+    client, world, login_as, hazard, make_photo
+):
     make_photo(hazard=hazard, rectification=True, by=world.secretary_a)
     login_as(world.secretary_a)
     resp = client.post(f"/hazards/{hazard.id}/rectify", data={"note": "已处理"})
@@ -209,11 +222,11 @@ def test_secretary_sends_a_fix_back_with_a_comment(client, world, login_as, haza
     hazard.status, hazard.rectified_on = "rectified", local_today()
     db.session.commit()
     login_as(world.worker_a)
-    assert client.post(f"/hazards/{hazard.id}/send-back",
-                       data={"comment": "x"}).status_code == 404
+    assert client.post(f"/hazards/{hazard.id}/send-back", data={"comment": "x"}).status_code == 404
     login_as(world.secretary_a)
-    resp = client.post(f"/hazards/{hazard.id}/send-back", data={"comment": ""}, htmx=True,
-                       headers=EN)
+    resp = client.post(
+        f"/hazards/{hazard.id}/send-back", data={"comment": ""}, htmx=True, headers=EN
+    )
     assert resp.status_code == 200
     assert "Say what is still wrong." in resp.text
     assert hz(hazard).status == "rectified"

@@ -30,8 +30,10 @@ def test_posts_begin_immediate_and_gets_stay_deferred(client, world, login_as, m
         client.get("/residents?q=x")  # a read that writes no audit row
         reads = list(seen)
         seen.clear()
-        client.post("/visits", data={"resident_id": rid, "purpose": "routine",
-                                     "outcome": "done", "summary": "x"})
+        client.post(
+            "/visits",
+            data={"resident_id": rid, "purpose": "routine", "outcome": "done", "summary": "x"},
+        )
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", spy)
     assert reads

@@ -12,13 +12,16 @@ from app.labels import LABELS, label
 APP = Path(__file__).resolve().parents[2] / "app"
 
 
-@pytest.mark.parametrize(("group", "value", "zh", "en"), [
-    ("hazard_status", "open", "待整改", "Open"),
-    ("risk_status", "open", "未缓解", "Open"),
-    ("risk_status", "closed", "已关闭", "Closed"),
-    ("request_status", "closed", "已办结", "Closed"),
-    ("audit_action", "resident_viewed", "查看居民档案", "Resident record viewed"),
-])
+@pytest.mark.parametrize(
+    ("group", "value", "zh", "en"),
+    [
+        ("hazard_status", "open", "待整改", "Open"),
+        ("risk_status", "open", "未缓解", "Open"),
+        ("risk_status", "closed", "已关闭", "Closed"),
+        ("request_status", "closed", "已办结", "Closed"),
+        ("audit_action", "resident_viewed", "查看居民档案", "Resident record viewed"),
+    ],
+)
 def test_one_english_word_gets_the_chinese_its_context_needs(app, group, value, zh, en):
     with app.test_request_context(), force_locale("zh_Hans"):
         assert label(group, value) == zh
@@ -31,16 +34,22 @@ def _audit_codes() -> set[str]:
     codes: set[str] = set()
     for path in APP.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not (isinstance(node, ast.Call) and node.args
-                    and getattr(node.func, "id", None) in ("record", "record_later")):
+            if not (
+                isinstance(node, ast.Call)
+                and node.args
+                and getattr(node.func, "id", None) in ("record", "record_later")
+            ):
                 continue
             arg = node.args[0]
             if isinstance(arg, ast.JoinedStr):  # f"request_{kind}": one per request event
                 prefix = arg.values[0].value
                 codes |= {f"{prefix}{kind}" for kind in LABELS["request_event"]}
             else:
-                codes |= {n.value for n in ast.walk(arg)
-                          if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+                codes |= {
+                    n.value
+                    for n in ast.walk(arg)
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                }
     return codes
 
 
@@ -60,8 +69,9 @@ def test_no_english_colon_after_a_translated_label_in_templates():
     assert bad == []
 
 
-def test_typical_action_only_on_english_pages_and_as_the_departments(client, world, login_as,
-                                                                      make_hazard, make_resident):
+def test_typical_action_only_on_english_pages_and_as_the_departments(
+    client, world, login_as, make_hazard, make_resident
+):
     hazard = make_hazard(resident=make_resident(), returned_comment="照片看不清")
     login_as(world.worker_a)
     en = client.get(f"/hazards/{hazard.id}?lang=en").text

@@ -98,8 +98,10 @@ def _tables() -> set[str]:
 
 def _counts() -> dict[str, int]:
     with db.engine.connect() as conn:
-        return {t: conn.exec_driver_sql(f'SELECT count(*) FROM "{t}"').scalar()  # noqa: S608
-                for t in sorted(_tables())}
+        return {
+            t: conn.exec_driver_sql(f'SELECT count(*) FROM "{t}"').scalar()  # noqa: S608
+            for t in sorted(_tables())
+        }
 
 
 def _fk_problems() -> list:
@@ -150,11 +152,9 @@ def demo_data(migrate_app):
     return counts
 
 
-def test_upgrade_on_a_copy_of_data_keeps_rows_and_foreign_keys(migrate_app, demo_data,
-                                                              tmp_path):
+def test_upgrade_on_a_copy_of_data_keeps_rows_and_foreign_keys(migrate_app, demo_data, tmp_path):
     head = _head()
-    directory = _migrations_with(tmp_path, "29991231_ffff00000001_test_rebuild.py", REBUILD,
-                                 head)
+    directory = _migrations_with(tmp_path, "29991231_ffff00000001_test_rebuild.py", REBUILD, head)
     upgrade(directory=directory)
     assert _head() == "ffff00000001"
     assert "test_extra" in {c["name"] for c in sa.inspect(db.engine).get_columns("residents")}
@@ -168,11 +168,13 @@ def test_upgrade_on_a_copy_of_data_keeps_rows_and_foreign_keys(migrate_app, demo
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="env.py's row-count guard is for SQLite's rebuilds")
-def test_a_migration_that_loses_rows_is_refused_and_rolled_back(migrate_app, demo_data,
-                                                                tmp_path, capfd):
+def test_a_migration_that_loses_rows_is_refused_and_rolled_back(
+    migrate_app, demo_data, tmp_path, capfd
+):
     head = _head()
-    directory = _migrations_with(tmp_path, "29991231_ffff00000002_test_lose_rows.py",
-                                 LOSE_ROWS, head)
+    directory = _migrations_with(
+        tmp_path, "29991231_ffff00000002_test_lose_rows.py", LOSE_ROWS, head
+    )
     assert demo_data["request_events"] > 0
     with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
         upgrade(directory=directory)

@@ -41,11 +41,20 @@ class VisitWriter(threading.Thread):
         try:
             with self.app.app_context():
                 while not self.stop.is_set():
-                    db.session.add(Visit(
-                        uuid=str(uuid.uuid4()), worker_id=worker_id, grid_id=grid_id,
-                        resident_id=resident_id, daily_log_id=log_id, visited_on=day,
-                        visited_at=moment_on(day), purpose="routine", outcome="done",
-                        summary=f"writer {self.written}"))
+                    db.session.add(
+                        Visit(
+                            uuid=str(uuid.uuid4()),
+                            worker_id=worker_id,
+                            grid_id=grid_id,
+                            resident_id=resident_id,
+                            daily_log_id=log_id,
+                            visited_on=day,
+                            visited_at=moment_on(day),
+                            purpose="routine",
+                            outcome="done",
+                            summary=f"writer {self.written}",
+                        )
+                    )
                     db.session.commit()
                     self.written += 1
                 db.session.remove()
@@ -57,19 +66,29 @@ class VisitWriter(threading.Thread):
 def photo_visit(client, world, login_as, make_resident, make_visit):
     visit = make_visit(resident=make_resident())
     login_as(world.worker_a)
-    resp = client.post("/photos", content_type="multipart/form-data", htmx=True, data={
-        "owner_type": "visit", "owner_id": str(visit.id), "client_uuid": str(uuid.uuid4()),
-        "photos": [(io.BytesIO(encoded("JPEG")), "a.jpg")]})
+    resp = client.post(
+        "/photos",
+        content_type="multipart/form-data",
+        htmx=True,
+        data={
+            "owner_type": "visit",
+            "owner_id": str(visit.id),
+            "client_uuid": str(uuid.uuid4()),
+            "photos": [(io.BytesIO(encoded("JPEG")), "a.jpg")],
+        },
+    )
     assert resp.status_code == 200
     return visit
 
 
 @sqlite_only
-def test_backup_and_restore_round_trip_while_writing(app, client, runner, world, photo_visit,
-                                                     tmp_path):
+def test_backup_and_restore_round_trip_while_writing(
+    app, client, runner, world, photo_visit, tmp_path
+):
     log = db.session.scalar(sa.select(DailyLog))
-    writer = VisitWriter(app, photo_visit.resident_id, world.worker_a.id, photo_visit.grid_id,
-                         log.id)
+    writer = VisitWriter(
+        app, photo_visit.resident_id, world.worker_a.id, photo_visit.grid_id, log.id
+    )
     photo = db.session.scalar(sa.select(Photo))
     photo_id, photo_key = photo.id, photo.sha256
     db.session.rollback()
@@ -137,19 +156,18 @@ def test_restore_refuses_another_schema_revision_and_a_damaged_file(runner, worl
         manifest = {**json.loads(members["manifest.json"]), **changes}
         path = tmp_path / name
         with tarfile.open(path, "w:gz") as tar:
-            for member, data in {**members,
-                                 "manifest.json": json.dumps(manifest).encode()}.items():
+            for member, data in {**members, "manifest.json": json.dumps(manifest).encode()}.items():
                 info = tarfile.TarInfo(member)
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
         return path
 
-    other = runner.invoke(args=["restore", str(repack("old.tar.gz", revision="0000old")),
-                                "--yes"])
+    other = runner.invoke(args=["restore", str(repack("old.tar.gz", revision="0000old")), "--yes"])
     assert other.exit_code != 0
     assert "schema revision 0000old" in other.output
-    damaged = runner.invoke(args=["restore", str(repack("bad.tar.gz", db_sha256="0" * 64)),
-                                  "--yes"])
+    damaged = runner.invoke(
+        args=["restore", str(repack("bad.tar.gz", db_sha256="0" * 64)), "--yes"]
+    )
     assert damaged.exit_code != 0
     assert "damaged" in damaged.output
     junk = tmp_path / "junk.tar.gz"

@@ -31,30 +31,55 @@ SECRET = "XYZZY-identifying-detail"
 def archived(app, world, make_resident, make_visit, make_hazard, client, login_as):
     """A resident with a visit, screening, hazard, request and photo, archived long ago."""
     days = app.config["RETENTION_DAYS"]
-    r = make_resident(name="王秘密", phone="13700001111", notes=f"notes {SECRET}",
-                      building="9", unit="8", room="707", care=("elderly_alone", "disability"))
+    r = make_resident(
+        name="王秘密",
+        phone="13700001111",
+        notes=f"notes {SECRET}",
+        building="9",
+        unit="8",
+        room="707",
+        care=("elderly_alone", "disability"),
+    )
     visit = make_visit(resident=r, summary=f"summary {SECRET}")
     item = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == "F1"))
-    screening = Screening(uuid=str(uuid.uuid4()), visit_id=visit.id,
-                          template_id=item.template_id)
+    screening = Screening(uuid=str(uuid.uuid4()), visit_id=visit.id, template_id=item.template_id)
     db.session.add(screening)
     db.session.flush()
-    db.session.add(Answer(screening_id=screening.id, item_id=item.id, value="hazard",
-                          note=f"answer {SECRET}"))
+    db.session.add(
+        Answer(screening_id=screening.id, item_id=item.id, value="hazard", note=f"answer {SECRET}")
+    )
     make_hazard(visit=visit, note=f"hazard {SECRET}", rectified_note=f"fixed {SECRET}")
-    req = Request(uuid=str(uuid.uuid4()), resident_id=r.id, grid_id=r.grid_id,
-                  recorded_by_id=world.worker_a.id, channel="visit", category_code=_category(),
-                  summary=f"request {SECRET}", received_on=local_today(),
-                  reply_text=f"reply {SECRET}")
+    req = Request(
+        uuid=str(uuid.uuid4()),
+        resident_id=r.id,
+        grid_id=r.grid_id,
+        recorded_by_id=world.worker_a.id,
+        channel="visit",
+        category_code=_category(),
+        summary=f"request {SECRET}",
+        received_on=local_today(),
+        reply_text=f"reply {SECRET}",
+    )
     db.session.add(req)
     db.session.flush()
-    db.session.add(RequestEvent(request_id=req.id, kind="received", on_date=local_today(),
-                                note=f"event {SECRET}"))
+    db.session.add(
+        RequestEvent(
+            request_id=req.id, kind="received", on_date=local_today(), note=f"event {SECRET}"
+        )
+    )
     db.session.commit()
     login_as(world.worker_a)
-    resp = client.post("/photos", content_type="multipart/form-data", htmx=True, data={
-        "owner_type": "visit", "owner_id": str(visit.id), "client_uuid": str(uuid.uuid4()),
-        "photos": [(io.BytesIO(encoded("JPEG")), "a.jpg")]})
+    resp = client.post(
+        "/photos",
+        content_type="multipart/form-data",
+        htmx=True,
+        data={
+            "owner_type": "visit",
+            "owner_id": str(visit.id),
+            "client_uuid": str(uuid.uuid4()),
+            "photos": [(io.BytesIO(encoded("JPEG")), "a.jpg")],
+        },
+    )
     assert resp.status_code == 200
     r.archived_at = utcnow() - timedelta(days=days + 1)
     db.session.commit()
@@ -73,8 +98,9 @@ def _texts_about(resident_id: int) -> list[str]:
     texts = []
     visits = sa.select(Visit.id).where(Visit.resident_id == resident_id)
     texts += db.session.scalars(sa.select(Visit.summary).where(Visit.id.in_(visits))).all()
-    texts += db.session.scalars(sa.select(Answer.note).join(Screening).where(
-        Screening.visit_id.in_(visits))).all()
+    texts += db.session.scalars(
+        sa.select(Answer.note).join(Screening).where(Screening.visit_id.in_(visits))
+    ).all()
     from app.models import Hazard
 
     for h in db.session.scalars(sa.select(Hazard).where(Hazard.resident_id == resident_id)):
@@ -118,8 +144,9 @@ def test_retention_run_erases_personal_data_and_keeps_a_stub(app, runner, archiv
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Photo)) == 0
     assert not any(get_store().exists(k) for k in keys)
 
-    stub = db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action == "resident_erased")).all()
+    stub = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "resident_erased")
+    ).all()
     assert [(e.object_type, e.object_id, e.detail) for e in stub] == [("resident", str(rid), "")]
     # Earlier audit rows about the resident stay, and never held personal text.
     for e in db.session.scalars(sa.select(AuditEvent)):

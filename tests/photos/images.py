@@ -26,11 +26,14 @@ def jpeg_with_metadata(orientation: int = 6, size=(400, 200)) -> bytes:
     gps = exif.get_ifd(GPS_IFD)
     gps.update({1: "N", 2: (31.0, 14.0, 5.5), 3: "E", 4: (121.0, 28.0, 1.25)})
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
-           b'02/22-rdf-syntax-ns#"><rdf:Description secret="home"/></rdf:RDF></x:xmpmeta>')
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+        b'02/22-rdf-syntax-ns#"><rdf:Description secret="home"/></rdf:RDF></x:xmpmeta>'
+    )
     buf = io.BytesIO()
-    two_tone(size).save(buf, "JPEG", exif=exif, icc_profile=icc, comment=b"Room 301",
-                        xmp=xmp, quality=95)
+    two_tone(size).save(
+        buf, "JPEG", exif=exif, icc_profile=icc, comment=b"Room 301", xmp=xmp, quality=95
+    )
     return buf.getvalue()
 
 
@@ -57,8 +60,10 @@ def huge_png(size=(20000, 20000)) -> bytes:
     return buf.getvalue()
 
 
-EPS = (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n"
-       b"newpath 0 0 moveto 10 10 lineto stroke\nshowpage\n%%EOF\n")
+EPS = (
+    b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n"
+    b"newpath 0 0 moveto 10 10 lineto stroke\nshowpage\n%%EOF\n"
+)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -72,6 +77,6 @@ def jpeg_segments(data: bytes) -> list[int]:
         markers.append(marker)
         if marker == 0xDA:  # start of scan: no more header segments
             break
-        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
         pos += 2 + length
     return markers

@@ -55,16 +55,19 @@ def test_metadata_is_stripped_and_orientation_applied():
     assert out.captured_at == datetime(2024, 5, 5, 23, 8, 9)
 
 
-@pytest.mark.parametrize(("fmt", "mode", "params"), [
-    ("JPEG", "RGB", {}),
-    ("JPEG", "CMYK", {}),
-    ("PNG", "RGB", {}),
-    ("PNG", "RGBA", {}),
-    ("PNG", "P", {}),
-    ("PNG", "L", {}),
-    ("WEBP", "RGB", {"quality": 80}),
-    ("WEBP", "RGBA", {"lossless": True}),
-])
+@pytest.mark.parametrize(
+    ("fmt", "mode", "params"),
+    [
+        ("JPEG", "RGB", {}),
+        ("JPEG", "CMYK", {}),
+        ("PNG", "RGB", {}),
+        ("PNG", "RGBA", {}),
+        ("PNG", "P", {}),
+        ("PNG", "L", {}),
+        ("WEBP", "RGB", {"quality": 80}),
+        ("WEBP", "RGBA", {"lossless": True}),
+    ],
+)
 def test_formats_we_take_are_resized_to_limits(fmt, mode, params):
     out = process_photo(encoded(fmt, size=(4000, 3000), mode=mode, **params))
     full, thumb = _open(out.full_jpeg), _open(out.thumb_jpeg)
@@ -108,21 +111,24 @@ def test_iphone_heic_is_taken():
     assert out.captured_at == datetime(2024, 5, 5, 23, 8, 9)  # no offset: Shanghai time
 
 
-@pytest.mark.parametrize(("data", "reason"), [
-    pytest.param(b"", "empty", id="zero-bytes"),
-    pytest.param(PDF, "not_image", id="pdf-renamed-jpg"),
-    pytest.param(b"just some text\n" * 10, "not_image", id="text"),
-    pytest.param(EPS, "not_image", id="eps"),
-    pytest.param(encoded("GIF"), "not_image", id="gif-not-listed"),
-    pytest.param(encoded("TIFF"), "not_image", id="tiff-not-listed"),
-    pytest.param(noisy_jpeg()[:30_000], "damaged", id="truncated-jpeg"),
-    pytest.param(noisy_jpeg()[:700], "damaged", id="jpeg-header-only"),
-    pytest.param(encoded("PNG", size=(800, 600))[:-200], "damaged", id="truncated-png"),
-    pytest.param(huge_png((20000, 20000)), "too_many_pixels", id="png-20000x20000"),
-    pytest.param(huge_png((10000, 10000)), "too_many_pixels", id="png-100-megapixels"),
-    pytest.param(huge_png((8000, 7000)), "too_many_pixels", id="png-56-megapixels"),
-    pytest.param(b"\xff\xd8\xff\xe0" + b"\0" * MAX_BYTES, "too_large", id="over-15-mb"),
-])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        pytest.param(b"", "empty", id="zero-bytes"),
+        pytest.param(PDF, "not_image", id="pdf-renamed-jpg"),
+        pytest.param(b"just some text\n" * 10, "not_image", id="text"),
+        pytest.param(EPS, "not_image", id="eps"),
+        pytest.param(encoded("GIF"), "not_image", id="gif-not-listed"),
+        pytest.param(encoded("TIFF"), "not_image", id="tiff-not-listed"),
+        pytest.param(noisy_jpeg()[:30_000], "damaged", id="truncated-jpeg"),
+        pytest.param(noisy_jpeg()[:700], "damaged", id="jpeg-header-only"),
+        pytest.param(encoded("PNG", size=(800, 600))[:-200], "damaged", id="truncated-png"),
+        pytest.param(huge_png((20000, 20000)), "too_many_pixels", id="png-20000x20000"),
+        pytest.param(huge_png((10000, 10000)), "too_many_pixels", id="png-100-megapixels"),
+        pytest.param(huge_png((8000, 7000)), "too_many_pixels", id="png-56-megapixels"),
+        pytest.param(b"\xff\xd8\xff\xe0" + b"\0" * MAX_BYTES, "too_large", id="over-15-mb"),
+    ],
+)
 def test_bad_input_is_refused_with_a_reason(data, reason):
     with pytest.raises(PhotoRejected) as exc:
         process_photo(io.BytesIO(data))

@@ -20,10 +20,20 @@ def _files(*blobs: tuple[bytes, str]) -> list:
 
 
 def upload(client, owner_type, owner_id, files, client_uuid=None, htmx=True, **extra):
-    data = {"owner_type": owner_type, "owner_id": str(owner_id),
-            "client_uuid": client_uuid or str(uuid.uuid4()), "photos": files, **extra}
-    return client.post("/photos", data=data, content_type="multipart/form-data", htmx=htmx,
-                       headers={"Referer": "http://localhost/visits/1"})
+    data = {
+        "owner_type": owner_type,
+        "owner_id": str(owner_id),
+        "client_uuid": client_uuid or str(uuid.uuid4()),
+        "photos": files,
+        **extra,
+    }
+    return client.post(
+        "/photos",
+        data=data,
+        content_type="multipart/form-data",
+        htmx=htmx,
+        headers={"Referer": "http://localhost/visits/1"},
+    )
 
 
 def photo_count() -> int:
@@ -49,9 +59,16 @@ def photo(client, login_as, world, visit):
 
 def test_worker_uploads_several_photos_to_a_visit(app, client, login_as, world, visit):
     login_as(world.worker_a)
-    resp = upload(client, "visit", visit.id, _files((jpeg_with_metadata(), "IMG_1.jpg"),
-                                                    (encoded("PNG"), "IMG_2.png"),
-                                                    (encoded("WEBP"), "IMG_3.webp")))
+    resp = upload(
+        client,
+        "visit",
+        visit.id,
+        _files(
+            (jpeg_with_metadata(), "IMG_1.jpg"),
+            (encoded("PNG"), "IMG_2.png"),
+            (encoded("WEBP"), "IMG_3.webp"),
+        ),
+    )
 
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
@@ -63,8 +80,11 @@ def test_worker_uploads_several_photos_to_a_visit(app, client, login_as, world, 
     photos = db.session.scalars(sa.select(Photo).order_by(Photo.id)).all()
     assert len(photos) == 3
     for p in photos:
-        assert (p.visit_id, p.grid_id, p.uploaded_by_id) == (visit.id, world.a1.id,
-                                                             world.worker_a.id)
+        assert (p.visit_id, p.grid_id, p.uploaded_by_id) == (
+            visit.id,
+            world.a1.id,
+            world.worker_a.id,
+        )
         assert p.answer_id is None
         assert p.hazard_id is None
         assert not p.is_rectification
@@ -94,10 +114,17 @@ def test_plain_upload_redirects_back_to_the_page_it_came_from(client, login_as, 
 
 def test_plain_upload_never_redirects_off_site(client, login_as, world, visit):
     login_as(world.worker_a)
-    resp = client.post("/photos", data={
-        "owner_type": "visit", "owner_id": str(visit.id), "client_uuid": str(uuid.uuid4()),
-        "photos": _files((encoded("JPEG"), "a.jpg")),
-    }, content_type="multipart/form-data", headers={"Referer": "https://evil.example/x"})
+    resp = client.post(
+        "/photos",
+        data={
+            "owner_type": "visit",
+            "owner_id": str(visit.id),
+            "client_uuid": str(uuid.uuid4()),
+            "photos": _files((encoded("JPEG"), "a.jpg")),
+        },
+        content_type="multipart/form-data",
+        headers={"Referer": "https://evil.example/x"},
+    )
     assert resp.status_code == 303
     assert "evil" not in resp.headers["Location"]
     assert resp.headers["Location"].startswith("/")
@@ -136,8 +163,7 @@ def test_other_pages_stay_uncached(client, photo):
     assert resp.headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.parametrize("who", ["worker_b", "worker_a2", "secretary_b", "township_user",
-                                 "admin"])
+@pytest.mark.parametrize("who", ["worker_b", "worker_a2", "secretary_b", "township_user", "admin"])
 def test_photo_out_of_scope_is_404(client, login_as, world, photo, who):
     login_as(getattr(world, who))
     assert client.get(f"/photos/{photo.id}").status_code == 404
@@ -168,13 +194,16 @@ def test_upload_to_a_visit_out_of_scope_is_404(client, login_as, world, visit, w
     assert photo_count() == 0
 
 
-@pytest.mark.parametrize(("owner_type", "owner_id"), [("resident", 1), ("visit", "x"),
-                                                      ("", 1), ("visit", 0)])
-def test_upload_to_something_that_cannot_have_photos_is_404(client, login_as, world, visit,
-                                                            owner_type, owner_id):
+@pytest.mark.parametrize(
+    ("owner_type", "owner_id"), [("resident", 1), ("visit", "x"), ("", 1), ("visit", 0)]
+)
+def test_upload_to_something_that_cannot_have_photos_is_404(
+    client, login_as, world, visit, owner_type, owner_id
+):
     login_as(world.worker_a)
-    assert upload(client, owner_type, owner_id, _files((encoded("JPEG"), "a.jpg"))
-                  ).status_code == 404
+    assert (
+        upload(client, owner_type, owner_id, _files((encoded("JPEG"), "a.jpg"))).status_code == 404
+    )
 
 
 def test_retried_upload_creates_nothing_new(app, client, login_as, world, visit):
@@ -193,22 +222,33 @@ def test_retried_upload_creates_nothing_new(app, client, login_as, world, visit)
     assert photo_count() == 4
 
 
-@pytest.mark.parametrize(("blob", "name", "message"), [
-    (PDF, "scan.jpg", "not a photo we can read"),
-    (b"", "empty.jpg", "empty"),
-    (noisy_jpeg()[:30_000], "cut.jpg", "damaged or incomplete"),
-    (None, "huge.png", "too many pixels"),
-])
-def test_a_bad_file_stops_the_batch_with_a_clear_message(app, client, login_as, world, visit,
-                                                         blob, name, message):
+@pytest.mark.parametrize(
+    ("blob", "name", "message"),
+    [
+        (PDF, "scan.jpg", "not a photo we can read"),
+        (b"", "empty.jpg", "empty"),
+        (noisy_jpeg()[:30_000], "cut.jpg", "damaged or incomplete"),
+        (None, "huge.png", "too many pixels"),
+    ],
+)
+def test_a_bad_file_stops_the_batch_with_a_clear_message(
+    app, client, login_as, world, visit, blob, name, message
+):
     from tests.photos.images import huge_png
 
     blob = huge_png() if blob is None else blob
     login_as(world.worker_a)
-    resp = client.post("/photos?lang=en", data={
-        "owner_type": "visit", "owner_id": str(visit.id), "client_uuid": str(uuid.uuid4()),
-        "photos": _files((encoded("JPEG"), "good.jpg"), (blob, name)),
-    }, content_type="multipart/form-data", htmx=True)
+    resp = client.post(
+        "/photos?lang=en",
+        data={
+            "owner_type": "visit",
+            "owner_id": str(visit.id),
+            "client_uuid": str(uuid.uuid4()),
+            "photos": _files((encoded("JPEG"), "good.jpg"), (blob, name)),
+        },
+        content_type="multipart/form-data",
+        htmx=True,
+    )
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert fragment_root_ids(html) == [f"photos-visit-{visit.id}"]
@@ -220,13 +260,18 @@ def test_a_bad_file_stops_the_batch_with_a_clear_message(app, client, login_as, 
     assert "HX-Trigger" not in resp.headers
 
 
-def test_a_bad_file_on_a_plain_post_shows_a_page_with_the_message(client, login_as, world,
-                                                                  visit):
+def test_a_bad_file_on_a_plain_post_shows_a_page_with_the_message(client, login_as, world, visit):
     login_as(world.worker_a)
-    resp = client.post("/photos?lang=en", data={
-        "owner_type": "visit", "owner_id": str(visit.id), "client_uuid": str(uuid.uuid4()),
-        "photos": _files((PDF, "scan.jpg")),
-    }, content_type="multipart/form-data")
+    resp = client.post(
+        "/photos?lang=en",
+        data={
+            "owner_type": "visit",
+            "owner_id": str(visit.id),
+            "client_uuid": str(uuid.uuid4()),
+            "photos": _files((PDF, "scan.jpg")),
+        },
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert "<html" in html
@@ -238,10 +283,17 @@ def test_a_bad_file_on_a_plain_post_shows_a_page_with_the_message(client, login_
 
 def test_no_file_chosen_says_so(client, login_as, world, visit):
     login_as(world.worker_a)
-    resp = client.post("/photos?lang=en", data={
-        "owner_type": "visit", "owner_id": str(visit.id), "client_uuid": str(uuid.uuid4()),
-        "photos": [(io.BytesIO(b""), "")],
-    }, content_type="multipart/form-data", htmx=True)
+    resp = client.post(
+        "/photos?lang=en",
+        data={
+            "owner_type": "visit",
+            "owner_id": str(visit.id),
+            "client_uuid": str(uuid.uuid4()),
+            "photos": [(io.BytesIO(b""), "")],
+        },
+        content_type="multipart/form-data",
+        htmx=True,
+    )
     assert resp.status_code == 200
     assert "Choose or take at least one photo" in resp.get_data(as_text=True)
     assert photo_count() == 0
@@ -250,15 +302,15 @@ def test_no_file_chosen_says_so(client, login_as, world, visit):
 def test_broken_client_uuid_is_refused(client, login_as, world, visit):
     world.worker_a.locale = "en"
     login_as(world.worker_a)
-    resp = upload(client, "visit", visit.id, _files((encoded("JPEG"), "a.jpg")),
-                  client_uuid="not-a-uuid")
+    resp = upload(
+        client, "visit", visit.id, _files((encoded("JPEG"), "a.jpg")), client_uuid="not-a-uuid"
+    )
     assert resp.status_code == 200
     assert "Reload it and try again" in resp.get_data(as_text=True)
     assert photo_count() == 0
 
 
-def test_failed_commit_leaves_no_row_and_no_file(app, client, login_as, world, visit,
-                                                 monkeypatch):
+def test_failed_commit_leaves_no_row_and_no_file(app, client, login_as, world, visit, monkeypatch):
     import app.photos.routes as routes
 
     def broken_commit():
@@ -308,16 +360,18 @@ def test_approved_day_refuses_new_photos(client, login_as, world, visit):
     assert photo_count() == 0
 
 
-def test_rectification_photo_on_a_hazard_of_an_approved_day(client, login_as, world,
-                                                           make_hazard, make_resident):
+def test_rectification_photo_on_a_hazard_of_an_approved_day(
+    client, login_as, world, make_hazard, make_resident
+):
     hazard = make_hazard(resident=make_resident())
     hazard.visit.daily_log.status = "approved"
     db.session.commit()
     login_as(world.worker_a)
     refused = upload(client, "hazard", hazard.id, _files((encoded("JPEG"), "a.jpg")))
     assert refused.status_code == 409
-    resp = upload(client, "hazard", hazard.id, _files((encoded("JPEG"), "fix.jpg")),
-                  is_rectification="y")
+    resp = upload(
+        client, "hazard", hazard.id, _files((encoded("JPEG"), "fix.jpg")), is_rectification="y"
+    )
     assert resp.status_code == 200
     assert fragment_root_ids(resp.get_data(as_text=True)) == [f"photos-hazard-{hazard.id}-fix"]
     p = db.session.scalar(sa.select(Photo))
@@ -326,8 +380,7 @@ def test_rectification_photo_on_a_hazard_of_an_approved_day(client, login_as, wo
 
 def test_photo_of_a_checklist_answer(client, login_as, world, visit):
     item = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == "F1"))
-    screening = Screening(uuid=str(uuid.uuid4()), visit_id=visit.id,
-                          template_id=item.template_id)
+    screening = Screening(uuid=str(uuid.uuid4()), visit_id=visit.id, template_id=item.template_id)
     db.session.add(screening)
     db.session.flush()
     answer = Answer(screening_id=screening.id, item_id=item.id, value="hazard")
@@ -340,8 +393,9 @@ def test_photo_of_a_checklist_answer(client, login_as, world, visit):
     p = db.session.scalar(sa.select(Photo))
     assert (p.answer_id, p.visit_id, p.grid_id) == (answer.id, None, world.a1.id)
     login_as(world.worker_b)
-    assert upload(client, "answer", answer.id, _files((encoded("JPEG"), "b.jpg"))
-                  ).status_code == 404
+    assert (
+        upload(client, "answer", answer.id, _files((encoded("JPEG"), "b.jpg"))).status_code == 404
+    )
 
 
 def test_delete_photo_both_ways(app, client, login_as, world, visit, photo):
@@ -382,8 +436,9 @@ def test_delete_on_an_approved_day_is_refused(client, login_as, world, visit, ph
     assert photo_count() == 1
 
 
-def test_same_batch_sent_twice_at_once_stores_it_once(app, client, login_as, world, visit,
-                                                       monkeypatch):
+def test_same_batch_sent_twice_at_once_stores_it_once(
+    app, client, login_as, world, visit, monkeypatch
+):
     """Both requests pass the 'already stored?' check; the unique UUID decides."""
     import app.photos.services as services
 
@@ -392,16 +447,16 @@ def test_same_batch_sent_twice_at_once_stores_it_once(app, client, login_as, wor
     upload(client, "visit", visit.id, _files((encoded("JPEG"), "a.jpg")), client_uuid=batch)
     files_before = store_files(app)
     monkeypatch.setattr(services, "photos_by_uuid", lambda *_a: [])
-    resp = upload(client, "visit", visit.id, _files((encoded("PNG"), "a.png")),
-                  client_uuid=batch)
+    resp = upload(client, "visit", visit.id, _files((encoded("PNG"), "a.png")), client_uuid=batch)
     assert resp.status_code == 200
     assert fragment_root_ids(resp.get_data(as_text=True)) == [f"photos-visit-{visit.id}"]
     assert photo_count() == 1
     assert store_files(app) == files_before
 
 
-def test_fix_photos_are_locked_once_the_hazard_is_verified(client, world, login_as, make_hazard,
-                                                           make_resident):
+def test_fix_photos_are_locked_once_the_hazard_is_verified(
+    client, world, login_as, make_hazard, make_resident
+):
     import io
 
     from PIL import Image
@@ -413,9 +468,16 @@ def test_fix_photos_are_locked_once_the_hazard_is_verified(client, world, login_
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), (10, 200, 10)).save(buf, "JPEG")
     buf.seek(0)
-    resp = client.post("/photos", data={
-        "owner_type": "hazard", "owner_id": hz.id, "is_rectification": "y",
-        "client_uuid": "0b3a2f7e-5d1c-4a9e-8f00-1234567890ab",
-        "photos": (buf, "fix.jpg")}, content_type="multipart/form-data")
+    resp = client.post(
+        "/photos",
+        data={
+            "owner_type": "hazard",
+            "owner_id": hz.id,
+            "is_rectification": "y",
+            "client_uuid": "0b3a2f7e-5d1c-4a9e-8f00-1234567890ab",
+            "photos": (buf, "fix.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 409
     assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0

@@ -12,21 +12,25 @@ from app.projects.services import concern_stats, record_concern
 from app.timeutil import local_today
 
 
-@pytest.mark.parametrize(("recent", "previous", "flagged"), [
-    (0, 0, False),
-    (1, 0, False),  # one concern is not yet a trend
-    (2, 0, True),
-    (2, 1, True),
-    (2, 2, False),  # steady, not rising
-    (3, 5, False),  # falling
-    (6, 5, True),
-])
+@pytest.mark.parametrize(
+    ("recent", "previous", "flagged"),
+    [
+        (0, 0, False),
+        (1, 0, False),  # one concern is not yet a trend
+        (2, 0, True),
+        (2, 1, True),
+        (2, 2, False),  # steady, not rising
+        (3, 5, False),  # falling
+        (6, 5, True),
+    ],
+)
 def test_rising_rule(recent, previous, flagged):
     assert is_rising(recent, previous) is flagged
 
 
 def test_stats_count_the_last_30_days_and_show_the_latest_three(
-        make_project, make_factor, make_concern):
+    make_project, make_factor, make_concern
+):
     today = local_today()
     project = make_project()
     noise = make_factor(project, "P3")
@@ -74,7 +78,8 @@ def test_stats_do_not_mix_projects(make_project, make_factor, make_concern, worl
 
 
 def test_stats_take_two_queries_however_many_factors(
-        make_project, make_factor, make_concern, count_queries):
+    make_project, make_factor, make_concern, count_queries
+):
     project = make_project()
     for code in ("P1", "P2", "P3", "P5", "P6", "P7"):
         factor = make_factor(project, code)
@@ -88,7 +93,8 @@ def test_stats_take_two_queries_however_many_factors(
 
 
 def test_record_concern_links_to_a_factor_of_the_visited_project(
-        make_project, make_factor, make_visit):
+    make_project, make_factor, make_visit
+):
     project = make_project()
     noise = make_factor(project, "P3")
     visit = make_visit(project=project, purpose="project")
@@ -115,7 +121,8 @@ def test_record_concern_without_a_factor(make_project, make_visit):
 
 
 def test_record_concern_refuses_a_factor_of_another_project(
-        make_project, make_factor, make_visit, world):
+    make_project, make_factor, make_visit, world
+):
     project = make_project()
     other_factor = make_factor(make_project(name="Elsewhere"), "P3")
     visit = make_visit(project=project, purpose="project")
@@ -144,6 +151,4 @@ def test_factor_choices_for_the_visit_form(app, make_project, make_factor):
     noise = make_factor(project, "P3")
     make_factor(make_project(name="Elsewhere"), "P7")
     with app.test_request_context("/?lang=en"):
-        assert concern_factor_choices(project) == [
-            (noise.id, "P3 Construction noise; night work")
-        ]
+        assert concern_factor_choices(project) == [(noise.id, "P3 Construction noise; night work")]

@@ -4,11 +4,20 @@ from app.extensions import db
 from app.projects.matrix import heat_map, risk_level
 
 
-@pytest.mark.parametrize(("likelihood", "impact", "level"), [
-    (1, 1, "low"), (1, 2, "low"), (2, 1, "low"),
-    (1, 3, "medium"), (3, 1, "medium"), (2, 2, "medium"),
-    (2, 3, "high"), (3, 2, "high"), (3, 3, "high"),
-])
+@pytest.mark.parametrize(
+    ("likelihood", "impact", "level"),
+    [
+        (1, 1, "low"),
+        (1, 2, "low"),
+        (2, 1, "low"),
+        (1, 3, "medium"),
+        (3, 1, "medium"),
+        (2, 2, "medium"),
+        (2, 3, "high"),
+        (3, 2, "high"),
+        (3, 3, "high"),
+    ],
+)
 def test_every_cell_of_the_matrix(likelihood, impact, level):
     assert risk_level(likelihood, impact) == level
 

@@ -8,14 +8,23 @@ from app.models import Assessment, AuditEvent, Project, RiskFactor
 from tests.projects.helpers import root_ids
 
 PROJECT = {
-    "name": "Lane 3 road resurfacing", "kind": "road_works", "location": "Lane 3, north end",
-    "contractor": "Build Co", "starts_on": "2026-03-01", "ends_on": "2026-06-30",
+    "name": "Lane 3 road resurfacing",
+    "kind": "road_works",
+    "location": "Lane 3, north end",
+    "contractor": "Build Co",
+    "starts_on": "2026-03-01",
+    "ends_on": "2026-06-30",
     "status": "planned",
 }
 FACTOR = {
-    "factor_code": "P3", "description": "Night work near block 5", "likelihood": "3",
-    "impact": "2", "mitigation": "No work after 22:00", "owner": "Site manager Li",
-    "review_on": "2026-04-01", "status": "open",
+    "factor_code": "P3",
+    "description": "Night work near block 5",
+    "likelihood": "3",
+    "impact": "2",
+    "mitigation": "No work after 22:00",
+    "owner": "Site manager Li",
+    "review_on": "2026-04-01",
+    "status": "open",
 }
 
 
@@ -25,8 +34,10 @@ def _audit(action):
 
 # ---- list and page ------------------------------------------------------------------
 
+
 def test_list_shows_level_status_open_factors_and_concerns(
-        client, world, login_as, make_project, make_factor, make_concern):
+    client, world, login_as, make_project, make_factor, make_concern
+):
     project = make_project(status="in_progress")
     noise = make_factor(project, "P3", 3, 3)
     make_factor(project, "P7", 1, 1, status="closed")
@@ -61,7 +72,8 @@ def test_login_is_required(client, world, make_project):
 
 
 def test_project_page_shows_register_heat_map_and_timeline(
-        client, world, login_as, make_project, make_factor, make_visit, make_hazard):
+    client, world, login_as, make_project, make_factor, make_visit, make_hazard
+):
     project = make_project()
     noise = make_factor(project, "P3", 3, 2, mitigation="Enclosures")
     visit = make_visit(project=project, purpose="project", summary="Spoke to the site manager")
@@ -84,8 +96,12 @@ def test_project_page_shows_register_heat_map_and_timeline(
 def test_timeline_is_paged_newest_first(client, world, login_as, make_project, make_visit):
     project = make_project()
     today = date.today()
-    visits = [make_visit(project=project, purpose="project", day=today - timedelta(days=i),
-                         summary=f"visit {i}") for i in range(12)]
+    visits = [
+        make_visit(
+            project=project, purpose="project", day=today - timedelta(days=i), summary=f"visit {i}"
+        )
+        for i in range(12)
+    ]
     login_as(world.secretary_a)
     r = client.get(f"/projects/{project.id}")
     assert r.text.index("visit 0") < r.text.index("visit 9")
@@ -113,6 +129,7 @@ def test_log_a_visit_only_for_workers(client, world, login_as, make_project):
 
 # ---- scope ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("who", ["worker_b", "secretary_b"])
 def test_other_community_gets_404(client, world, login_as, make_project, make_factor, who):
     project = make_project()
@@ -123,8 +140,9 @@ def test_other_community_gets_404(client, world, login_as, make_project, make_fa
     assert project.name not in client.get("/projects").text
 
 
-def test_secretary_b_cannot_write_to_community_a(client, world, login_as, make_project,
-                                                 make_factor):
+def test_secretary_b_cannot_write_to_community_a(
+    client, world, login_as, make_project, make_factor
+):
     project = make_project()
     factor = make_factor(project)
     login_as(world.secretary_b)
@@ -133,8 +151,12 @@ def test_secretary_b_cannot_write_to_community_a(client, world, login_as, make_p
     assert client.post(f"/projects/{pid}/edit", data=PROJECT).status_code == 404
     assert client.post(f"/projects/{pid}/factors", data=FACTOR).status_code == 404
     assert client.post(f"/projects/{pid}/factors/{fid}", data=FACTOR).status_code == 404
-    assert client.post(f"/projects/{pid}/decision",
-                       data={"decision": "postpone", "decided_on": "2026-01-01"}).status_code == 404
+    assert (
+        client.post(
+            f"/projects/{pid}/decision", data={"decision": "postpone", "decided_on": "2026-01-01"}
+        ).status_code
+        == 404
+    )
     db.session.expire_all()
     assert db.session.get(Project, pid).name == "Road resurfacing"
     assert db.session.get(Project, pid).decision is None
@@ -154,12 +176,22 @@ def test_readers_have_no_edit_routes(client, world, login_as, make_project, make
     assert client.get(f"/projects/{pid}/factors/new").status_code == 404
     assert client.post(f"/projects/{pid}/factors", data=FACTOR).status_code == 404
     assert client.get(f"/projects/{pid}/factors/{fid}/edit").status_code == 404
-    assert client.post(f"/projects/{pid}/factors/{fid}",
-                       data={**FACTOR, "likelihood": "3", "impact": "3"}).status_code == 404
-    assert client.post(f"/projects/{pid}/assessment",
-                       data={"legality_finding": "met"}).status_code == 404
-    assert client.post(f"/projects/{pid}/decision",
-                       data={"decision": "proceed", "decided_on": "2026-01-01"}).status_code == 404
+    assert (
+        client.post(
+            f"/projects/{pid}/factors/{fid}", data={**FACTOR, "likelihood": "3", "impact": "3"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(f"/projects/{pid}/assessment", data={"legality_finding": "met"}).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/projects/{pid}/decision", data={"decision": "proceed", "decided_on": "2026-01-01"}
+        ).status_code
+        == 404
+    )
     db.session.expire_all()
     assert db.session.get(RiskFactor, fid).level == "low"
     assert db.session.scalar(sa.select(sa.func.count(Project.id))) == 1
@@ -171,19 +203,24 @@ def test_factor_of_another_project_is_404(client, world, login_as, make_project,
     factor = make_factor(other)
     login_as(world.secretary_a)
     assert client.get(f"/projects/{project.id}/factors/{factor.id}/edit").status_code == 404
-    assert client.post(f"/projects/{project.id}/factors/{factor.id}",
-                       data=FACTOR).status_code == 404
+    assert (
+        client.post(f"/projects/{project.id}/factors/{factor.id}", data=FACTOR).status_code == 404
+    )
 
 
 def test_township_sees_figures_but_no_names_or_visit_notes(
-        client, world, login_as, make_project, make_factor, make_concern, make_visit,
-        make_resident):
+    client, world, login_as, make_project, make_factor, make_concern, make_visit, make_resident
+):
     project = make_project()
     cb_project = make_project(world.cb, name="Community B works")
     noise = make_factor(project, "P3", 3, 3)
     resident = make_resident(name="王秀英")
-    make_visit(resident=resident, project=project, purpose="project",
-               summary="王秀英 says the drilling starts at 6")
+    make_visit(
+        resident=resident,
+        project=project,
+        purpose="project",
+        summary="王秀英 says the drilling starts at 6",
+    )
     make_concern(project, noise, summary="王秀英: drilling at 6 in the morning")
     make_concern(project, noise, summary="noise again")
     login_as(world.township_user)
@@ -206,6 +243,7 @@ def test_township_sees_figures_but_no_names_or_visit_notes(
 
 
 # ---- create and edit --------------------------------------------------------------------
+
 
 def test_secretary_creates_a_project(client, world, login_as):
     login_as(world.secretary_a)
@@ -242,15 +280,19 @@ def test_secretary_edits_a_project(client, world, login_as, make_project):
     assert len(_audit("project_updated")) == 1
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("name", "", "This field is required."),
-    ("name", "x" * 10_000, "Field cannot be longer than 200 characters."),
-    ("ends_on", "2026-02-01", "The end date is before the start date."),
-    ("starts_on", "2026-13-45", "Not a valid date value."),
-    ("kind", "airport", "Not a valid choice."),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "This field is required."),
+        ("name", "x" * 10_000, "Field cannot be longer than 200 characters."),
+        ("ends_on", "2026-02-01", "The end date is before the start date."),
+        ("starts_on", "2026-13-45", "Not a valid date value."),
+        ("kind", "airport", "Not a valid choice."),
+    ],
+)
 def test_bad_project_input_gets_a_message_and_keeps_what_was_typed(
-        client, world, login_as, field, value, message):
+    client, world, login_as, field, value, message
+):
     login_as(world.secretary_a)
     r = client.post("/projects/new?lang=en", data={**PROJECT, field: value})
     assert r.status_code == 200
@@ -262,6 +304,7 @@ def test_bad_project_input_gets_a_message_and_keeps_what_was_typed(
 
 
 # ---- risk register ----------------------------------------------------------------------
+
 
 def test_add_factor_form_as_fragment_and_as_page(client, world, login_as, make_project):
     project = make_project()
@@ -310,8 +353,9 @@ def test_add_factor_plain_post_redirects(client, world, login_as, make_project):
     assert r.headers["Location"].endswith(f"/projects/{project.id}#factor-{factor.id}")
 
 
-def test_a_listed_factor_type_is_changed_in_its_row(client, world, login_as, make_project,
-                                                   make_factor):
+def test_a_listed_factor_type_is_changed_in_its_row(
+    client, world, login_as, make_project, make_factor
+):
     project = make_project()
     make_factor(project, "P3", 1, 1)
     login_as(world.secretary_a)
@@ -322,17 +366,21 @@ def test_a_listed_factor_type_is_changed_in_its_row(client, world, login_as, mak
     assert db.session.scalar(sa.select(sa.func.count(RiskFactor.id))) == 1
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("likelihood", "0", "Choose 1 (low), 2 (medium) or 3 (high)."),
-    ("likelihood", "4", "Choose 1 (low), 2 (medium) or 3 (high)."),
-    ("impact", "", "Choose 1 (low), 2 (medium) or 3 (high)."),
-    ("impact", "high", "Choose 1 (low), 2 (medium) or 3 (high)."),
-    ("factor_code", "P99", "Not a valid choice."),
-    ("owner", "x" * 10_000, "Field cannot be longer than 100 characters."),
-    ("review_on", "someday", "Not a valid date value."),
-])
-def test_bad_factor_input_keeps_what_was_typed(client, world, login_as, make_project,
-                                              field, value, message):
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("likelihood", "0", "Choose 1 (low), 2 (medium) or 3 (high)."),
+        ("likelihood", "4", "Choose 1 (low), 2 (medium) or 3 (high)."),
+        ("impact", "", "Choose 1 (low), 2 (medium) or 3 (high)."),
+        ("impact", "high", "Choose 1 (low), 2 (medium) or 3 (high)."),
+        ("factor_code", "P99", "Not a valid choice."),
+        ("owner", "x" * 10_000, "Field cannot be longer than 100 characters."),
+        ("review_on", "someday", "Not a valid date value."),
+    ],
+)
+def test_bad_factor_input_keeps_what_was_typed(
+    client, world, login_as, make_project, field, value, message
+):
     project = make_project()
     login_as(world.secretary_a)
     data = {**FACTOR, field: value}
@@ -365,8 +413,17 @@ def test_edit_factor_inline(client, world, login_as, make_project, make_factor):
     r = client.get(url, htmx=True)  # cancel
     assert root_ids(r.text) == [f"factor-{factor.id}"]
     assert "<form" not in r.text
-    r = client.post(url, data={**FACTOR, "factor_code": "P7", "likelihood": "3", "impact": "3",
-                               "status": "mitigated"}, htmx=True)
+    r = client.post(
+        url,
+        data={
+            **FACTOR,
+            "factor_code": "P7",
+            "likelihood": "3",
+            "impact": "3",
+            "status": "mitigated",
+        },
+        htmx=True,
+    )
     assert root_ids(r.text) == ["register"]
     db.session.expire_all()
     assert (factor.factor_code, factor.level, factor.status) == ("P3", "high", "mitigated")
@@ -379,14 +436,17 @@ def test_edit_factor_inline(client, world, login_as, make_project, make_factor):
 
 
 def test_closing_the_only_high_factor_lowers_the_overall_level(
-        client, world, login_as, make_project, make_factor):
+    client, world, login_as, make_project, make_factor
+):
     project = make_project()
     high = make_factor(project, "P3", 3, 3)
     make_factor(project, "P7", 1, 2)
     login_as(world.secretary_a)
-    r = client.post(f"/projects/{project.id}/factors/{high.id}",
-                    data={**FACTOR, "likelihood": "3", "impact": "3", "status": "closed"},
-                    htmx=True)
+    r = client.post(
+        f"/projects/{project.id}/factors/{high.id}",
+        data={**FACTOR, "likelihood": "3", "impact": "3", "status": "closed"},
+        htmx=True,
+    )
     overall = r.text.split('class="overall"')[1].split("</p>")[0]
     assert "level-low" in overall
     db.session.expire_all()
@@ -395,8 +455,10 @@ def test_closing_the_only_high_factor_lowers_the_overall_level(
 
 # ---- concerns on the page ------------------------------------------------------------------
 
+
 def test_factor_shows_concern_count_latest_and_flag(
-        client, world, login_as, make_project, make_factor, make_concern):
+    client, world, login_as, make_project, make_factor, make_concern
+):
     from app.timeutil import local_today
 
     project = make_project()
@@ -419,7 +481,8 @@ def test_factor_shows_concern_count_latest_and_flag(
 
 
 def test_register_fragment_follows_new_visits(
-        client, world, login_as, make_project, make_factor, make_concern):
+    client, world, login_as, make_project, make_factor, make_concern
+):
     project = make_project()
     noise = make_factor(project, "P3")
     login_as(world.worker_a)
@@ -438,11 +501,16 @@ def test_register_fragment_follows_new_visits(
 
 # ---- assessment and decision ---------------------------------------------------------------
 
+
 def test_assessment_saved_both_ways(client, world, login_as, make_project):
     project = make_project()
     login_as(world.secretary_a)
-    data = {"legality_finding": "met", "legality_note": "Permit 2026-17",
-            "safety_environment_finding": "partly_met", "safety_environment_note": "Dust"}
+    data = {
+        "legality_finding": "met",
+        "legality_note": "Permit 2026-17",
+        "safety_environment_finding": "partly_met",
+        "safety_environment_note": "Dust",
+    }
     r = client.post(f"/projects/{project.id}/assessment", data=data, htmx=True)
     assert r.status_code == 200
     assert root_ids(r.text) == ["assessment"]
@@ -478,27 +546,41 @@ def test_bad_assessment_keeps_notes(client, world, login_as, make_project):
 def test_decision_recorded_with_date(client, world, login_as, make_project):
     project = make_project()
     login_as(world.secretary_a)
-    r = client.post(f"/projects/{project.id}/decision?lang=en",
-                    data={"decision": "proceed_with_mitigations"}, htmx=True)
+    r = client.post(
+        f"/projects/{project.id}/decision?lang=en",
+        data={"decision": "proceed_with_mitigations"},
+        htmx=True,
+    )
     assert root_ids(r.text) == ["decision"]
     assert "Give the date of the decision." in r.text
-    r = client.post(f"/projects/{project.id}/decision?lang=en",
-                    data={"decision": "proceed_with_mitigations", "decided_on": "2026-02-20"},
-                    htmx=True)
+    r = client.post(
+        f"/projects/{project.id}/decision?lang=en",
+        data={"decision": "proceed_with_mitigations", "decided_on": "2026-02-20"},
+        htmx=True,
+    )
     assert root_ids(r.text) == ["decision"]
     assert "Proceed with mitigations" in r.text
     db.session.expire_all()
-    assert (project.decision, project.decided_on) == ("proceed_with_mitigations",
-                                                      date(2026, 2, 20))
+    assert (project.decision, project.decided_on) == ("proceed_with_mitigations", date(2026, 2, 20))
     assert len(_audit("decision_recorded")) == 1
-    r = client.post(f"/projects/{project.id}/decision",
-                    data={"decision": "postpone", "decided_on": "2026-02-21"})
+    r = client.post(
+        f"/projects/{project.id}/decision",
+        data={"decision": "postpone", "decided_on": "2026-02-21"},
+    )
     assert r.status_code == 303
 
 
 def test_project_page_queries_do_not_grow_with_rows(
-        client, world, login_as, make_project, make_factor, make_concern, make_visit,
-        make_hazard, count_queries):
+    client,
+    world,
+    login_as,
+    make_project,
+    make_factor,
+    make_concern,
+    make_visit,
+    make_hazard,
+    count_queries,
+):
     def page_queries(project):
         with count_queries() as n:
             assert client.get(f"/projects/{project.id}").status_code == 200

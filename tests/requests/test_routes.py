@@ -50,12 +50,20 @@ def _count(model) -> int:
 
 
 def _new_form_data(resident, **kw):
-    return {"client_uuid": str(uuid.uuid4()), "resident": resident.id, "visit": "",
-            "channel": "phone", "category": "R04", "summary": "The lift is broken.",
-            "received_on": iso(2), **kw}
+    return {
+        "client_uuid": str(uuid.uuid4()),
+        "resident": resident.id,
+        "visit": "",
+        "channel": "phone",
+        "category": "R04",
+        "summary": "The lift is broken.",
+        "received_on": iso(2),
+        **kw,
+    }
 
 
 # ---- registering -------------------------------------------------------------------
+
 
 def test_new_form_page_and_fragment(client, world, login_as, make_resident):
     resident = make_resident()
@@ -72,16 +80,18 @@ def test_new_form_page_and_fragment(client, world, login_as, make_resident):
     assert fragment_root_ids(frag.text) == ["request-form"]
 
 
-def test_new_from_a_visit_takes_resident_channel_and_date(client, world, login_as,
-                                                          make_resident, make_visit):
+def test_new_from_a_visit_takes_resident_channel_and_date(
+    client, world, login_as, make_resident, make_visit
+):
     resident = make_resident()
     visit = make_visit(resident=resident, day=TODAY - timedelta(days=1))
     login_as(world.worker_a)
     page = client.get(f"/requests/new?visit={visit.id}&lang=en").text
     assert 'name="channel" value="visit"' in page
     assert f'value="{iso(1)}"' in page
-    r = client.post("/requests", data={**_new_form_data(resident, channel="phone"),
-                                       "visit": visit.id})
+    r = client.post(
+        "/requests", data={**_new_form_data(resident, channel="phone"), "visit": visit.id}
+    )
     req = db.session.scalar(sa.select(Request))
     assert r.status_code == 303
     assert (req.channel, req.visit_id, req.resident_id) == ("visit", visit.id, resident.id)
@@ -114,13 +124,16 @@ def test_new_is_for_field_staff_only(client, world, login_as, make_resident, use
 def test_create_plain_redirects_to_the_request(client, world, login_as, make_resident):
     resident = make_resident()
     login_as(world.worker_a)
-    r = client.post("/requests", data=_new_form_data(resident),
-                    headers={"Accept-Language": "en"})
+    r = client.post("/requests", data=_new_form_data(resident), headers={"Accept-Language": "en"})
     req = db.session.scalar(sa.select(Request))
     assert r.status_code == 303
     assert r.headers["Location"] == f"/requests/{req.id}"
     assert (req.track, req.status, req.grid_id, req.recorded_by_id) == (
-        "community", "received", world.a1.id, world.worker_a.id)
+        "community",
+        "received",
+        world.a1.id,
+        world.worker_a.id,
+    )
     page = client.get(r.headers["Location"], headers={"Accept-Language": "en"}).text
     assert "Request recorded." in page
 
@@ -149,8 +162,12 @@ def test_create_twice_with_one_uuid_records_once(client, world, login_as, make_r
 def test_create_invalid_keeps_what_was_typed(client, world, login_as, make_resident, htmx):
     resident = make_resident()
     login_as(world.worker_a)
-    data = _new_form_data(resident, summary="Water leaks from the flat above.",
-                          received_on=(TODAY + timedelta(days=3)).isoformat(), category="R06")
+    data = _new_form_data(
+        resident,
+        summary="Water leaks from the flat above.",
+        received_on=(TODAY + timedelta(days=3)).isoformat(),
+        category="R06",
+    )
     r = client.post("/requests?lang=en", data=data, htmx=htmx)
     assert r.status_code == 200
     assert ("<html" in r.text) is not htmx
@@ -175,8 +192,10 @@ def test_expired_csrf_token_keeps_the_typed_summary(client, world, login_as, mak
     resident = make_resident()
     login_as(world.worker_a)
     client.csrf = False
-    r = client.post("/requests?lang=en", data={**_new_form_data(resident, summary="Gate broken"),
-                                               "csrf_token": "stale"})
+    r = client.post(
+        "/requests?lang=en",
+        data={**_new_form_data(resident, summary="Gate broken"), "csrf_token": "stale"},
+    )
     assert r.status_code == 200
     assert "security token expired" in r.text
     assert "Gate broken" in r.text
@@ -184,6 +203,7 @@ def test_expired_csrf_token_keeps_the_typed_summary(client, world, login_as, mak
 
 
 # ---- the request page and its steps ------------------------------------------------
+
 
 def test_show_page_and_fragment(client, world, login_as, make_request):
     req = make_request()
@@ -199,8 +219,7 @@ def test_show_page_and_fragment(client, world, login_as, make_request):
     assert "<html" not in frag.text
 
 
-@pytest.mark.parametrize("user", ["worker_b", "worker_a2", "secretary_b", "township_user",
-                                  "admin"])
+@pytest.mark.parametrize("user", ["worker_b", "worker_a2", "secretary_b", "township_user", "admin"])
 def test_show_out_of_scope_is_404(client, world, login_as, make_request, user):
     req = make_request()
     login_as(getattr(world, user))
@@ -219,8 +238,11 @@ def test_step_plain_redirects_htmx_returns_the_card(client, world, login_as, mak
     assert r.headers["Location"] == f"/requests/{req.id}"
     db.session.refresh(req)
     assert (req.status, req.accepted_on.isoformat()) == ("accepted", iso(1))
-    r = client.post(f"/requests/{req.id}/reply?lang=en",
-                    data={"reply-on": iso(0), "reply-text": "Lift repaired."}, htmx=True)
+    r = client.post(
+        f"/requests/{req.id}/reply?lang=en",
+        data={"reply-on": iso(0), "reply-text": "Lift repaired."},
+        htmx=True,
+    )
     assert r.status_code == 200
     assert fragment_root_ids(r.text) == [f"request-{req.id}"]
     events = json.loads(r.headers["HX-Trigger"])
@@ -230,14 +252,24 @@ def test_step_plain_redirects_htmx_returns_the_card(client, world, login_as, mak
     assert "HX-Request" in r.headers["Vary"]
 
 
-def test_refused_extension_keeps_input_and_changes_nothing(client, world, login_as,
-                                                           make_request):
-    req = make_request(track="formal", status="accepted", received_on=TODAY - timedelta(days=20),
-                       formal_on=TODAY - timedelta(days=20), accepted_on=TODAY - timedelta(days=10))
+def test_refused_extension_keeps_input_and_changes_nothing(client, world, login_as, make_request):
+    req = make_request(
+        track="formal",
+        status="accepted",
+        received_on=TODAY - timedelta(days=20),
+        formal_on=TODAY - timedelta(days=20),
+        accepted_on=TODAY - timedelta(days=10),
+    )
     login_as(world.secretary_a)
-    r = client.post(f"/requests/{req.id}/extend?lang=en",
-                    data={"extend-on": iso(0), "extend-days": "31",
-                          "extend-reason": "Waiting for the engineer."}, htmx=True)
+    r = client.post(
+        f"/requests/{req.id}/extend?lang=en",
+        data={
+            "extend-on": iso(0),
+            "extend-days": "31",
+            "extend-reason": "Waiting for the engineer.",
+        },
+        htmx=True,
+    )
     assert r.status_code == 200
     assert fragment_root_ids(r.text) == [f"request-{req.id}"]
     assert "An extension is between 1 and 30 days." in r.text
@@ -250,12 +282,20 @@ def test_refused_extension_keeps_input_and_changes_nothing(client, world, login_
 
 
 def test_second_extension_is_refused_on_the_page(client, world, login_as, make_request):
-    req = make_request(track="formal", status="accepted", received_on=TODAY - timedelta(days=20),
-                       formal_on=TODAY - timedelta(days=20), accepted_on=TODAY - timedelta(days=10),
-                       extension_days=10, extension_reason="Survey.")
+    req = make_request(
+        track="formal",
+        status="accepted",
+        received_on=TODAY - timedelta(days=20),
+        formal_on=TODAY - timedelta(days=20),
+        accepted_on=TODAY - timedelta(days=10),
+        extension_days=10,
+        extension_reason="Survey.",
+    )
     login_as(world.secretary_a)
-    r = client.post(f"/requests/{req.id}/extend?lang=en",
-                    data={"extend-on": iso(0), "extend-days": "5", "extend-reason": "More."})
+    r = client.post(
+        f"/requests/{req.id}/extend?lang=en",
+        data={"extend-on": iso(0), "extend-days": "5", "extend-reason": "More."},
+    )
     assert r.status_code == 200
     assert "<html" in r.text
     assert "only one extension is allowed" in r.text
@@ -263,13 +303,22 @@ def test_second_extension_is_refused_on_the_page(client, world, login_as, make_r
     assert req.extension_days == 10
 
 
-@pytest.mark.parametrize(("slug", "data", "message"), [
-    ("reply", {"reply-on": iso(0), "reply-text": "Done."},
-     "A reply can be recorded only after the request has been accepted."),
-    ("follow-up", {"follow_up-on": iso(0), "follow_up-satisfaction": "satisfied"},
-     "A request can be closed only after a reply has been recorded."),
-    ("formal", {"formal-on": iso(0)}, "Only the community secretary can take this decision."),
-])
+@pytest.mark.parametrize(
+    ("slug", "data", "message"),
+    [
+        (
+            "reply",
+            {"reply-on": iso(0), "reply-text": "Done."},
+            "A reply can be recorded only after the request has been accepted.",
+        ),
+        (
+            "follow-up",
+            {"follow_up-on": iso(0), "follow_up-satisfaction": "satisfied"},
+            "A request can be closed only after a reply has been recorded.",
+        ),
+        ("formal", {"formal-on": iso(0)}, "Only the community secretary can take this decision."),
+    ],
+)
 def test_refusals_read_as_messages(client, world, login_as, make_request, slug, data, message):
     req = make_request()
     login_as(world.worker_a)
@@ -297,8 +346,13 @@ def test_repeated_post_of_a_step_records_it_once(client, world, login_as, make_r
 
 
 def test_formal_notices_and_review_right_are_shown(client, world, login_as, make_request):
-    req = make_request(track="formal", status="accepted", received_on=TODAY - timedelta(days=30),
-                       formal_on=TODAY - timedelta(days=30), accepted_on=TODAY - timedelta(days=20))
+    req = make_request(
+        track="formal",
+        status="accepted",
+        received_on=TODAY - timedelta(days=30),
+        formal_on=TODAY - timedelta(days=30),
+        accepted_on=TODAY - timedelta(days=20),
+    )
     login_as(world.secretary_a)
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert 'id="notice-acceptance"' in page
@@ -317,14 +371,25 @@ def test_formal_notices_and_review_right_are_shown(client, world, login_as, make
     assert f"by {format_date(TODAY + timedelta(days=30), 'long', locale='en')}" in page
 
 
-def test_redirect_notice_names_the_channel_and_its_time_limit(client, world, login_as,
-                                                              make_request):
-    req = make_request(track="formal", received_on=TODAY - timedelta(days=5),
-                       formal_on=TODAY - timedelta(days=5), category="R01")
+def test_redirect_notice_names_the_channel_and_its_time_limit(
+    client, world, login_as, make_request
+):
+    req = make_request(
+        track="formal",
+        received_on=TODAY - timedelta(days=5),
+        formal_on=TODAY - timedelta(days=5),
+        category="R01",
+    )
     login_as(world.secretary_a)
-    r = client.post(f"/requests/{req.id}/redirect?lang=en", htmx=True, data={
-        "redirect-on": iso(0), "redirect-channel": "arbitration",
-        "redirect-reason": "Unpaid wages from an employer."})
+    r = client.post(
+        f"/requests/{req.id}/redirect?lang=en",
+        htmx=True,
+        data={
+            "redirect-on": iso(0),
+            "redirect-channel": "arbitration",
+            "redirect-reason": "Unpaid wages from an employer.",
+        },
+    )
     assert 'id="notice-redirected"' in r.text
     assert "Labour arbitration: apply within 1 year" in r.text
     assert "Unpaid wages from an employer." in r.text
@@ -347,6 +412,7 @@ def test_worker_sees_no_formal_decision_forms(client, world, login_as, make_requ
 
 # ---- lists -------------------------------------------------------------------------
 
+
 def test_list_page_and_rows_fragment(client, world, login_as, make_request):
     req = make_request()
     login_as(world.worker_a)
@@ -360,10 +426,11 @@ def test_list_page_and_rows_fragment(client, world, login_as, make_request):
 
 
 def test_list_filters_by_status_and_due(client, world, login_as, make_request):
-    soon = make_request(received_on=TODAY - timedelta(days=1))          # acknowledge in 2 days
-    overdue = make_request(received_on=TODAY - timedelta(days=10))      # acknowledge 7 days late
-    later = make_request(status="accepted", received_on=TODAY,
-                         accepted_on=TODAY)                             # resolve in 15 days
+    soon = make_request(received_on=TODAY - timedelta(days=1))  # acknowledge in 2 days
+    overdue = make_request(received_on=TODAY - timedelta(days=10))  # acknowledge 7 days late
+    later = make_request(
+        status="accepted", received_on=TODAY, accepted_on=TODAY
+    )  # resolve in 15 days
     closed = make_request(status="closed", received_on=TODAY - timedelta(days=40))
     login_as(world.worker_a)
 
@@ -379,8 +446,11 @@ def test_list_filters_by_status_and_due(client, world, login_as, make_request):
     assert ids("?status=bogus&due=whenever") == {soon.id, overdue.id, later.id, closed.id}
     text = client.get("/requests", htmx=True).text
     # Most urgent first.
-    assert text.index(f"request-row-{overdue.id}") < text.index(f"request-row-{soon.id}") \
+    assert (
+        text.index(f"request-row-{overdue.id}")
+        < text.index(f"request-row-{soon.id}")
         < text.index(f"request-row-{later.id}")
+    )
 
 
 def test_list_more_link(client, world, login_as, make_request, make_resident):
@@ -398,8 +468,9 @@ def test_list_more_link(client, world, login_as, make_request, make_resident):
 
 def test_lists_are_scoped_to_own_grids(client, world, login_as, make_request, make_resident):
     mine = make_request()
-    theirs = make_request(resident=make_resident(grid=world.b1, name="李四"),
-                          recorded_by=world.worker_b)
+    theirs = make_request(
+        resident=make_resident(grid=world.b1, name="李四"), recorded_by=world.worker_b
+    )
     login_as(world.worker_b)
     text = client.get("/requests").text
     assert f"request-row-{theirs.id}" in text

@@ -34,10 +34,15 @@ def days_ago(n: int):
 def register(world, make_resident, in_request):
     def _register(actor=None, category="R04", received_on=None, **kw):
         req, _created = services.register(
-            resident=kw.pop("resident", None) or make_resident(), actor=actor or world.worker_a,
-            channel=kw.pop("channel", "phone"), category_code=category,
+            resident=kw.pop("resident", None) or make_resident(),
+            actor=actor or world.worker_a,
+            channel=kw.pop("channel", "phone"),
+            category_code=category,
             summary=kw.pop("summary", "No hot water since Monday."),
-            received_on=received_on or days_ago(20), client_uuid=str(uuid.uuid4()), **kw)
+            received_on=received_on or days_ago(20),
+            client_uuid=str(uuid.uuid4()),
+            **kw,
+        )
         return req
 
     return _register
@@ -51,9 +56,11 @@ def _formal_accepted(register, world, accepted=10):
 
 
 def _audit(req):
-    rows = db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.object_type == "request", AuditEvent.object_id == str(req.id))
-        .order_by(AuditEvent.id))
+    rows = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == "request", AuditEvent.object_id == str(req.id))
+        .order_by(AuditEvent.id)
+    )
     return [(a.action, json.loads(a.detail)) for a in rows]
 
 
@@ -68,12 +75,23 @@ def test_formal_walk_from_registration_to_closing_writes_events_and_audit(regist
     db.session.commit()
     assert (req.track, req.status, req.satisfaction) == ("formal", "closed", "satisfied")
     assert [e.kind for e in req.events] == [
-        "registered", "moved_to_formal", "accepted", "extended", "replied", "followed_up"]
+        "registered",
+        "moved_to_formal",
+        "accepted",
+        "extended",
+        "replied",
+        "followed_up",
+    ]
     assert req.events[3].note == "Needs a site survey."
     audit = _audit(req)
     assert [a for a, _ in audit] == [
-        "request_registered", "request_moved_to_formal", "request_accepted",
-        "request_extended", "request_replied", "request_followed_up"]
+        "request_registered",
+        "request_moved_to_formal",
+        "request_accepted",
+        "request_extended",
+        "request_replied",
+        "request_followed_up",
+    ]
     assert audit[3][1] == {"days": 30, "status": "accepted", "track": "formal"}
     # Audit rows carry codes only: no summary, reason or reply text.
     assert not any("boiler" in json.dumps(d) or "survey" in json.dumps(d) for _, d in audit)
@@ -84,46 +102,96 @@ def test_community_walk_acknowledge_reply_follow_up(register, world):
     services.accept(req, world.worker_a, days_ago(19))
     services.reply(req, world.worker_a, days_ago(3), "Plumber came.")
     services.follow_up(req, world.worker_a, TODAY, "partly")
-    assert [e.kind for e in req.events] == ["registered", "acknowledged", "replied",
-                                            "followed_up"]
+    assert [e.kind for e in req.events] == ["registered", "acknowledged", "replied", "followed_up"]
     assert req.status == "closed"
 
 
-@pytest.mark.parametrize(("setup", "step", "message"), [
-    ("new", lambda r, w: services.reply(r, w.worker_a, TODAY, "Done."),
-     "A reply can be recorded only after the request has been accepted."),
-    ("new", lambda r, w: services.follow_up(r, w.worker_a, TODAY, "satisfied"),
-     "A request can be closed only after a reply has been recorded."),
-    ("formal_accepted", lambda r, w: services.follow_up(r, w.worker_a, TODAY, "satisfied"),
-     "A request can be closed only after a reply has been recorded."),
-    ("formal_accepted", lambda r, w: services.extend(r, w.secretary_a, TODAY, 31, "Slow."),
-     "An extension is between 1 and 30 days."),
-    ("formal_accepted", lambda r, w: services.extend(r, w.secretary_a, TODAY, 0, "Slow."),
-     "An extension is between 1 and 30 days."),
-    ("formal_extended", lambda r, w: services.extend(r, w.secretary_a, TODAY, 5, "Again."),
-     "The reply period has already been extended once; only one extension is allowed."),
-    ("new", lambda r, w: services.extend(r, w.secretary_a, TODAY, 5, "Slow."),
-     "Only the reply period of a formal matter can be extended."),
-    ("new", lambda r, w: services.not_accept(r, w.secretary_a, TODAY, "No."),
-     "Only a formal letters-and-visits matter can be declined or redirected. "
-     "Move it to the formal track first."),
-    ("formal_accepted", lambda r, w: services.accept(r, w.secretary_a, TODAY),
-     "A decision on this request has already been recorded."),
-    ("formal_new", lambda r, w: services.accept(r, w.worker_a, TODAY),
-     "Only the community secretary can take this decision."),
-    ("new", lambda r, w: services.move_to_formal(r, w.worker_a, TODAY),
-     "Only the community secretary can take this decision."),
-    ("formal_accepted", lambda r, w: services.extend(r, w.worker_a, TODAY, 10, "Slow."),
-     "Only the community secretary can take this decision."),
-    ("new", lambda r, w: services.accept(r, w.worker_a, TODAY + timedelta(days=1)),
-     "The date cannot be in the future."),
-    ("new", lambda r, w: services.accept(r, w.worker_a, days_ago(21)),
-     "The date cannot be before the request reached this track"),
-    ("formal_new", lambda r, w: services.redirect(r, w.secretary_a, TODAY, "court", "  "),
-     "Say why the matter belongs to this channel."),
-    ("formal_accepted", lambda r, w: services.reply(r, w.worker_a, days_ago(11), "Early."),
-     "The date cannot be before the acceptance"),
-])
+@pytest.mark.parametrize(
+    ("setup", "step", "message"),
+    [
+        (
+            "new",
+            lambda r, w: services.reply(r, w.worker_a, TODAY, "Done."),
+            "A reply can be recorded only after the request has been accepted.",
+        ),
+        (
+            "new",
+            lambda r, w: services.follow_up(r, w.worker_a, TODAY, "satisfied"),
+            "A request can be closed only after a reply has been recorded.",
+        ),
+        (
+            "formal_accepted",
+            lambda r, w: services.follow_up(r, w.worker_a, TODAY, "satisfied"),
+            "A request can be closed only after a reply has been recorded.",
+        ),
+        (
+            "formal_accepted",
+            lambda r, w: services.extend(r, w.secretary_a, TODAY, 31, "Slow."),
+            "An extension is between 1 and 30 days.",
+        ),
+        (
+            "formal_accepted",
+            lambda r, w: services.extend(r, w.secretary_a, TODAY, 0, "Slow."),
+            "An extension is between 1 and 30 days.",
+        ),
+        (
+            "formal_extended",
+            lambda r, w: services.extend(r, w.secretary_a, TODAY, 5, "Again."),
+            "The reply period has already been extended once; only one extension is allowed.",
+        ),
+        (
+            "new",
+            lambda r, w: services.extend(r, w.secretary_a, TODAY, 5, "Slow."),
+            "Only the reply period of a formal matter can be extended.",
+        ),
+        (
+            "new",
+            lambda r, w: services.not_accept(r, w.secretary_a, TODAY, "No."),
+            "Only a formal letters-and-visits matter can be declined or redirected. "
+            "Move it to the formal track first.",
+        ),
+        (
+            "formal_accepted",
+            lambda r, w: services.accept(r, w.secretary_a, TODAY),
+            "A decision on this request has already been recorded.",
+        ),
+        (
+            "formal_new",
+            lambda r, w: services.accept(r, w.worker_a, TODAY),
+            "Only the community secretary can take this decision.",
+        ),
+        (
+            "new",
+            lambda r, w: services.move_to_formal(r, w.worker_a, TODAY),
+            "Only the community secretary can take this decision.",
+        ),
+        (
+            "formal_accepted",
+            lambda r, w: services.extend(r, w.worker_a, TODAY, 10, "Slow."),
+            "Only the community secretary can take this decision.",
+        ),
+        (
+            "new",
+            lambda r, w: services.accept(r, w.worker_a, TODAY + timedelta(days=1)),
+            "The date cannot be in the future.",
+        ),
+        (
+            "new",
+            lambda r, w: services.accept(r, w.worker_a, days_ago(21)),
+            "The date cannot be before the request reached this track",
+        ),
+        (
+            "formal_new",
+            lambda r, w: services.redirect(r, w.secretary_a, TODAY, "court", "  "),
+            "Say why the matter belongs to this channel.",
+        ),
+        (
+            "formal_accepted",
+            lambda r, w: services.reply(r, w.worker_a, days_ago(11), "Early."),
+            "The date cannot be before the acceptance",
+        ),
+    ],
+)
 def test_illegal_steps_are_refused_with_a_clear_message(register, world, setup, step, message):
     req = register()
     if setup != "new":
@@ -176,19 +244,25 @@ def test_moving_to_formal_restarts_at_the_acceptance_decision(register, world):
     services.accept(req, world.worker_a, days_ago(19))
     services.move_to_formal(req, world.secretary_a, days_ago(2))
     assert (req.track, req.status, req.accepted_on, req.formal_on) == (
-        "formal", "received", None, days_ago(2))
+        "formal",
+        "received",
+        None,
+        days_ago(2),
+    )
     assert services.allowed_actions(req, world.worker_a) == []
-    assert services.allowed_actions(req, world.secretary_a) == ["accept", "not_accept",
-                                                                "redirect"]
+    assert services.allowed_actions(req, world.secretary_a) == ["accept", "not_accept", "redirect"]
 
 
-@pytest.mark.parametrize(("role", "state", "expected"), [
-    ("worker_a", "new", ["accept"]),
-    ("secretary_a", "new", ["accept", "formal"]),
-    ("worker_a", "formal_accepted", ["reply"]),
-    ("secretary_a", "formal_accepted", ["reply", "extend"]),
-    ("worker_a", "replied", ["follow_up"]),
-])
+@pytest.mark.parametrize(
+    ("role", "state", "expected"),
+    [
+        ("worker_a", "new", ["accept"]),
+        ("secretary_a", "new", ["accept", "formal"]),
+        ("worker_a", "formal_accepted", ["reply"]),
+        ("secretary_a", "formal_accepted", ["reply", "extend"]),
+        ("worker_a", "replied", ["follow_up"]),
+    ],
+)
 def test_allowed_actions_by_role_and_state(register, world, role, state, expected):
     req = register()
     if state != "new":
@@ -209,8 +283,15 @@ def test_a_repeated_step_is_recorded_once(register, world):
 def test_registration_is_idempotent_by_client_uuid(world, make_resident, in_request):
     resident = make_resident()
     key = str(uuid.uuid4())
-    args = dict(resident=resident, actor=world.worker_a, channel="phone", category_code="R09",
-                summary="Street light out.", received_on=TODAY, client_uuid=key)
+    args = dict(
+        resident=resident,
+        actor=world.worker_a,
+        channel="phone",
+        category_code="R09",
+        summary="Street light out.",
+        received_on=TODAY,
+        client_uuid=key,
+    )
     first, created = services.register(**args)
     again, created_again = services.register(**args)
     assert (created, created_again) == (True, False)
@@ -219,35 +300,60 @@ def test_registration_is_idempotent_by_client_uuid(world, make_resident, in_requ
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RequestEvent)) == 1
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"received_on": TODAY + timedelta(days=1)}, "received_on",
-     "The date cannot be in the future."),
-    ({"category_code": "R99"}, "category", "Choose a category."),
-    ({"channel": "pigeon"}, "channel", "Choose how the request came in."),
-    ({"summary": "   "}, "summary", "Write what the resident asks for."),
-])
-def test_registration_refuses_bad_input(world, make_resident, in_request, changes, field,
-                                        message):
-    args = dict(resident=make_resident(), actor=world.worker_a, channel="phone",
-                category_code="R09", summary="Street light out.", received_on=TODAY,
-                client_uuid=str(uuid.uuid4()))
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"received_on": TODAY + timedelta(days=1)},
+            "received_on",
+            "The date cannot be in the future.",
+        ),
+        ({"category_code": "R99"}, "category", "Choose a category."),
+        ({"channel": "pigeon"}, "channel", "Choose how the request came in."),
+        ({"summary": "   "}, "summary", "Write what the resident asks for."),
+    ],
+)
+def test_registration_refuses_bad_input(world, make_resident, in_request, changes, field, message):
+    args = dict(
+        resident=make_resident(),
+        actor=world.worker_a,
+        channel="phone",
+        category_code="R09",
+        summary="Street light out.",
+        received_on=TODAY,
+        client_uuid=str(uuid.uuid4()),
+    )
     with pytest.raises(TransitionRefused) as err:
         services.register(**{**args, **changes})
     assert (err.value.field, str(err.value)) == (field, message)
 
 
-def test_registration_from_a_visit_takes_the_visit_channel(world, make_resident, make_visit,
-                                                           in_request):
+def test_registration_from_a_visit_takes_the_visit_channel(
+    world, make_resident, make_visit, in_request
+):
     resident = make_resident()
     visit = make_visit(resident=resident)
-    req, _ = services.register(resident=resident, actor=world.worker_a, channel="phone",
-                               category_code="R06", summary="Noise upstairs.",
-                               received_on=TODAY, client_uuid=str(uuid.uuid4()), visit=visit)
+    req, _ = services.register(
+        resident=resident,
+        actor=world.worker_a,
+        channel="phone",
+        category_code="R06",
+        summary="Noise upstairs.",
+        received_on=TODAY,
+        client_uuid=str(uuid.uuid4()),
+        visit=visit,
+    )
     assert (req.channel, req.visit_id) == ("visit", visit.id)
 
 
 def test_township_and_admin_cannot_register(world, make_resident, in_request):
     with pytest.raises(TransitionRefused):
-        services.register(resident=make_resident(), actor=world.township_user, channel="phone",
-                          category_code="R09", summary="x", received_on=TODAY,
-                          client_uuid=str(uuid.uuid4()))
+        services.register(
+            resident=make_resident(),
+            actor=world.township_user,
+            channel="phone",
+            category_code="R09",
+            summary="x",
+            received_on=TODAY,
+            client_uuid=str(uuid.uuid4()),
+        )

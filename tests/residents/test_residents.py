@@ -65,9 +65,18 @@ def test_secretary_sees_whole_community(client, world, login_as, make_resident):
 
 
 def _new_resident(client, world, **over):
-    data = {"name": "孙红", "grid_id": world.a1.id, "building": "5", "unit": "1", "room": "201",
-            "phone": "13812345678", "household_size": "2", "care_reasons": ["elderly_alone"],
-            "notes": "", "client_uuid": "6a3c1f7e-1111-4222-8333-444455556666"}
+    data = {
+        "name": "孙红",
+        "grid_id": world.a1.id,
+        "building": "5",
+        "unit": "1",
+        "room": "201",
+        "phone": "13812345678",
+        "household_size": "2",
+        "care_reasons": ["elderly_alone"],
+        "notes": "",
+        "client_uuid": "6a3c1f7e-1111-4222-8333-444455556666",
+    }
     data.update(over)
     return client.post("/residents/new", data=data)
 
@@ -91,16 +100,20 @@ def test_worker_cannot_add_resident_to_another_grid(client, world, login_as):
 import pytest  # noqa: E402
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("name", "", "name"),
-    ("name", "x" * 51, "name"),
-    ("phone", "call me", "phone"),
-    ("household_size", "0", "household_size"),
-    ("household_size", "abc", "household_size"),
-    ("care_reasons", [], "care_reasons"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "name"),
+        ("name", "x" * 51, "name"),
+        ("phone", "call me", "phone"),
+        ("household_size", "0", "household_size"),
+        ("household_size", "abc", "household_size"),
+        ("care_reasons", [], "care_reasons"),
+    ],
+)
 def test_bad_resident_input_is_refused_and_typed_values_kept(
-        client, world, login_as, field, value, message):
+    client, world, login_as, field, value, message
+):
     login_as(world.worker_a)
     r = _new_resident(client, world, **{field: value, "notes": "keep this note"})
     assert r.status_code == 200
@@ -112,9 +125,20 @@ def test_bad_resident_input_is_refused_and_typed_values_kept(
 def test_edit_and_archive(client, world, login_as, make_resident):
     r = make_resident()
     login_as(world.worker_a)
-    resp = client.post(f"/residents/{r.id}/edit", data={
-        "name": "新名字", "grid_id": world.a1.id, "building": "1", "unit": "1", "room": "1",
-        "household_size": "3", "care_reasons": ["disability"], "notes": "", "phone": ""})
+    resp = client.post(
+        f"/residents/{r.id}/edit",
+        data={
+            "name": "新名字",
+            "grid_id": world.a1.id,
+            "building": "1",
+            "unit": "1",
+            "room": "1",
+            "household_size": "3",
+            "care_reasons": ["disability"],
+            "notes": "",
+            "phone": "",
+        },
+    )
     assert resp.status_code == 303
     db.session.refresh(r)
     assert r.name == "新名字"
@@ -125,8 +149,9 @@ def test_edit_and_archive(client, world, login_as, make_resident):
     assert "新名字" not in client.get("/residents").text
 
 
-def test_timeline_shows_visits_newest_first_and_pages(client, world, login_as, make_resident,
-                                                      make_visit, count_queries):
+def test_timeline_shows_visits_newest_first_and_pages(
+    client, world, login_as, make_resident, make_visit, count_queries
+):
     from datetime import timedelta
 
     from app.timeutil import local_today

@@ -13,8 +13,13 @@ from app.timeutil import local_today
 
 def nav_badges(html: str) -> dict[str, str]:
     nav = re.search(r'<nav class="bottom-nav".*?</nav>', html, re.S).group(0)
-    return dict(re.findall(r'href="/(\w+)[^"]*"[^>]*>\s*<span class="nav-label">[^<]*</span>\s*'
-                           r'<span class="badge">(\d+)</span>', nav))
+    return dict(
+        re.findall(
+            r'href="/(\w+)[^"]*"[^>]*>\s*<span class="nav-label">[^<]*</span>\s*'
+            r'<span class="badge">(\d+)</span>',
+            nav,
+        )
+    )
 
 
 def _status(log, status):
@@ -22,25 +27,30 @@ def _status(log, status):
     db.session.commit()
 
 
-def test_worker_sees_returned_days_and_hazards_due(client, world, login_as, make_visit,
-                                                   make_resident, make_hazard):
+def test_worker_sees_returned_days_and_hazards_due(
+    client, world, login_as, make_visit, make_resident, make_hazard
+):
     r = make_resident()
     today = local_today()
     returned = make_visit(resident=r, day=today - timedelta(days=1)).daily_log
     _status(returned, "returned")
-    make_hazard(resident=r, due_on=today - timedelta(days=2))   # overdue
-    make_hazard(resident=r, due_on=today)                       # due today
-    make_hazard(resident=r, due_on=today + timedelta(days=5))   # not yet
+    make_hazard(resident=r, due_on=today - timedelta(days=2))  # overdue
+    make_hazard(resident=r, due_on=today)  # due today
+    make_hazard(resident=r, due_on=today + timedelta(days=5))  # not yet
     make_hazard(resident=r, due_on=today - timedelta(days=1), status="rectified")
     other = make_resident(grid=world.a2)
-    make_hazard(resident=other, visit=make_visit(resident=other, worker=world.worker_a2),
-                due_on=today - timedelta(days=3))                # not hers
+    make_hazard(
+        resident=other,
+        visit=make_visit(resident=other, worker=world.worker_a2),
+        due_on=today - timedelta(days=3),
+    )  # not hers
     login_as(world.worker_a)
     assert nav_badges(client.get("/today").text) == {"today": "1", "hazards": "2"}
 
 
-def test_secretary_sees_days_waiting_and_overdue_hazards(client, world, login_as, make_visit,
-                                                         make_resident, make_hazard):
+def test_secretary_sees_days_waiting_and_overdue_hazards(
+    client, world, login_as, make_visit, make_resident, make_hazard
+):
     today = local_today()
     r = make_resident()
     for n in range(2):
@@ -53,8 +63,9 @@ def test_secretary_sees_days_waiting_and_overdue_hazards(client, world, login_as
     assert nav_badges(client.get("/review").text) == {"review": "2", "hazards": "1"}
 
 
-def test_badges_cost_one_query_and_none_on_fragments(app, client, world, login_as, make_visit,
-                                                     make_resident, count_queries):
+def test_badges_cost_one_query_and_none_on_fragments(
+    app, client, world, login_as, make_visit, make_resident, count_queries
+):
     make_visit(resident=make_resident())
     worker = world.worker_a
     assert worker.role == "worker"  # loaded before counting

@@ -14,8 +14,9 @@ from tests.conftest import GridbookClient
 
 
 def _approvals() -> int:
-    return db.session.scalar(sa.select(sa.func.count(AuditEvent.id))
-                             .where(AuditEvent.action == "daylog_approved"))
+    return db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "daylog_approved")
+    )
 
 
 @pytest.fixture

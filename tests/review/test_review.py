@@ -25,8 +25,9 @@ def status_of(log) -> str:
 
 
 def set_status(log, status: str, comment: str = "") -> None:
-    db.session.execute(sa.update(DailyLog).where(DailyLog.id == log.id)
-                       .values(status=status, comment=comment))
+    db.session.execute(
+        sa.update(DailyLog).where(DailyLog.id == log.id).values(status=status, comment=comment)
+    )
     db.session.commit()
 
 
@@ -47,6 +48,7 @@ def submitted(visit):
 
 # ---- the worker submits ------------------------------------------------------------
 
+
 def test_today_shows_the_log_status_and_the_submit_form(client, world, login_as, visit):
     login_as(world.worker_a)
     page = client.get("/today", headers=EN)
@@ -57,8 +59,9 @@ def test_today_shows_the_log_status_and_the_submit_form(client, world, login_as,
 
 def test_worker_submits_todays_log_with_htmx(client, world, login_as, visit):
     login_as(world.worker_a)
-    resp = client.post("/review/submit", data={"day": local_today().isoformat()}, htmx=True,
-                       headers=EN)
+    resp = client.post(
+        "/review/submit", data={"day": local_today().isoformat()}, htmx=True, headers=EN
+    )
     assert resp.status_code == 200
     assert "<html" not in resp.text
     assert root_ids(resp.text) == ["daylog-status"]
@@ -110,14 +113,23 @@ def test_only_the_worker_submits_their_own_day(client, world, login_as, visit):
     assert status_of(visit.daily_log) == "open"
 
 
-def test_a_visit_added_to_a_submitted_day_keeps_it_submitted(client, world, login_as,
-                                                             make_resident, submitted):
+def test_a_visit_added_to_a_submitted_day_keeps_it_submitted(
+    client, world, login_as, make_resident, submitted
+):
     login_as(world.worker_a)
     r = make_resident(name="赵六")
-    resp = client.post("/visits", data={
-        "resident_id": r.id, "purpose": "routine", "summary": "late entry", "outcome": "done",
-        "visited_on": local_today().isoformat(), "follow_up_on": "",
-        "client_uuid": str(uuid.uuid4())})
+    resp = client.post(
+        "/visits",
+        data={
+            "resident_id": r.id,
+            "purpose": "routine",
+            "summary": "late entry",
+            "outcome": "done",
+            "visited_on": local_today().isoformat(),
+            "follow_up_on": "",
+            "client_uuid": str(uuid.uuid4()),
+        },
+    )
     assert resp.status_code == 303
     assert status_of(submitted) == "submitted"
     login_as(world.secretary_a)
@@ -127,8 +139,10 @@ def test_a_visit_added_to_a_submitted_day_keeps_it_submitted(client, world, logi
 
 # ---- the queue ---------------------------------------------------------------------
 
-def test_queue_lists_the_community_days_with_counts(client, world, login_as, full_day,
-                                                    make_visit, make_resident):
+
+def test_queue_lists_the_community_days_with_counts(
+    client, world, login_as, full_day, make_visit, make_resident
+):
     other = make_visit(resident=make_resident(grid=world.b1), worker=world.worker_b)
     set_status(full_day.log, "submitted")
     login_as(world.secretary_a)
@@ -145,8 +159,9 @@ def test_queue_lists_the_community_days_with_counts(client, world, login_as, ful
     assert "1 day waiting" in page.text
 
 
-def test_queue_is_newest_first_and_filters_by_grid_and_status(client, world, login_as,
-                                                              make_visit, make_resident):
+def test_queue_is_newest_first_and_filters_by_grid_and_status(
+    client, world, login_as, make_visit, make_resident
+):
     today = local_today()
     old = make_visit(resident=make_resident(), day=today - timedelta(days=2))
     new = make_visit(resident=make_resident(grid=world.a2), worker=world.worker_a2, day=today)
@@ -172,8 +187,9 @@ def test_queue_rows_as_fragment_for_htmx(client, world, login_as, visit):
     assert "HX-Request" in resp.headers["Vary"]
 
 
-def test_queue_runs_the_same_queries_for_3_or_12_days(client, world, login_as, make_visit,
-                                                      make_resident, count_queries):
+def test_queue_runs_the_same_queries_for_3_or_12_days(
+    client, world, login_as, make_visit, make_resident, count_queries
+):
     r = make_resident()
     for n in range(3):
         make_visit(resident=r, day=local_today() - timedelta(days=n))
@@ -209,12 +225,20 @@ def test_queue_pages(client, world, login_as, make_visit, make_resident):
 
 # ---- one day -----------------------------------------------------------------------
 
+
 def test_day_page_shows_everything_in_the_day(client, world, login_as, full_day):
     login_as(world.secretary_a)
     page = client.get(day_path(full_day.log), headers=EN)
     assert page.status_code == 200
-    for text in ("李奶奶", "王大爷", "量了血压，一切正常", "楼道堆放纸箱", "Needs follow-up",
-                 "F1", "Hazard"):
+    for text in (
+        "李奶奶",
+        "王大爷",
+        "量了血压，一切正常",
+        "楼道堆放纸箱",
+        "Needs follow-up",
+        "F1",
+        "Hazard",
+    ):
         assert text in page.text
     photos = db.session.scalars(sa.select(Photo).order_by(Photo.id)).all()
     for p in photos[:3]:
@@ -253,10 +277,12 @@ def test_worker_reads_own_day_and_may_resubmit_it(client, world, login_as, visit
 
 # ---- approve -----------------------------------------------------------------------
 
+
 def test_htmx_approve_updates_row_count_and_toasts(client, world, login_as, submitted):
     login_as(world.secretary_a)
-    resp = client.post(f"/review/{submitted.id}/approve", data={"next": "/review"}, htmx=True,
-                       headers=EN)
+    resp = client.post(
+        f"/review/{submitted.id}/approve", data={"next": "/review"}, htmx=True, headers=EN
+    )
     assert resp.status_code == 200
     assert root_ids(resp.text) == [f"log-{submitted.id}", "review-count", "bottom-nav"]
     assert '<nav class="bottom-nav" id="bottom-nav" hx-swap-oob="true"' in resp.text
@@ -302,8 +328,10 @@ def test_nobody_skips_a_state(client, world, login_as, visit, status):
     set_status(visit.daily_log, status, "x")
     login_as(world.secretary_a)
     assert client.post(f"/review/{visit.daily_log_id}/approve", data={}).status_code == 409
-    assert client.post(f"/review/{visit.daily_log_id}/return",
-                       data={"comment": "fix"}).status_code == 409
+    assert (
+        client.post(f"/review/{visit.daily_log_id}/return", data={"comment": "fix"}).status_code
+        == 409
+    )
     assert status_of(visit.daily_log) == status
     assert audits("daylog_approved") == []
     assert audits("daylog_returned") == []
@@ -316,8 +344,9 @@ def test_reopen_needs_an_approved_day(client, world, login_as, submitted):
     assert status_of(submitted) == "submitted"
 
 
-def test_secretary_cannot_approve_a_day_with_own_visits(client, world, login_as, make_resident,
-                                                        make_visit):
+def test_secretary_cannot_approve_a_day_with_own_visits(
+    client, world, login_as, make_resident, make_visit
+):
     v = make_visit(resident=make_resident(), worker=world.secretary_a)
     set_status(v.daily_log, "submitted")
     login_as(world.secretary_a)
@@ -331,8 +360,11 @@ def test_workers_and_other_communities_cannot_review(client, world, login_as, su
     login_as(world.worker_a)
     assert client.post(f"/review/{submitted.id}/approve", data={}).status_code == 404
     login_as(world.secretary_b)
-    for action, data in (("approve", {}), ("return", {"comment": "no"}),
-                         ("reopen", {"reason": "no"})):
+    for action, data in (
+        ("approve", {}),
+        ("return", {"comment": "no"}),
+        ("reopen", {"reason": "no"}),
+    ):
         assert client.post(f"/review/{submitted.id}/{action}", data=data).status_code == 404
     set_status(submitted, "approved")
     assert client.post(f"/review/{submitted.id}/reopen", data={"reason": "x"}).status_code == 404
@@ -345,15 +377,17 @@ def test_workers_and_other_communities_cannot_review(client, world, login_as, su
 
 # ---- return ------------------------------------------------------------------------
 
+
 def test_return_without_comment_keeps_the_day_submitted(client, world, login_as, submitted):
     login_as(world.secretary_a)
-    resp = client.post(f"/review/{submitted.id}/return", data={"comment": "   "}, htmx=True,
-                       headers=EN)
+    resp = client.post(
+        f"/review/{submitted.id}/return", data={"comment": "   "}, htmx=True, headers=EN
+    )
     assert resp.status_code == 200
     assert root_ids(resp.text)[0] == f"log-{submitted.id}"
     assert "Write what the worker should fix." in resp.text
     assert 'aria-invalid="true"' in resp.text
-    assert "<details class=\"return\" open" in resp.text
+    assert '<details class="return" open' in resp.text
     plain = client.post(f"/review/{submitted.id}/return", data={"comment": ""}, headers=EN)
     assert plain.status_code == 200
     assert "<html" in plain.text
@@ -361,13 +395,15 @@ def test_return_without_comment_keeps_the_day_submitted(client, world, login_as,
     assert status_of(submitted) == "submitted"
 
 
-def test_return_with_comment_shows_on_the_workers_today(client, world, login_as, make_visit,
-                                                        make_resident):
+def test_return_with_comment_shows_on_the_workers_today(
+    client, world, login_as, make_visit, make_resident
+):
     v = make_visit(resident=make_resident(), day=local_today() - timedelta(days=1))
     set_status(v.daily_log, "submitted")
     login_as(world.secretary_a)
-    resp = client.post(f"/review/{v.daily_log_id}/return",
-                       data={"comment": "缺少入户照片"}, htmx=True)
+    resp = client.post(
+        f"/review/{v.daily_log_id}/return", data={"comment": "缺少入户照片"}, htmx=True
+    )
     assert "缺少入户照片" in resp.text
     log = db.session.get(DailyLog, v.daily_log_id)
     assert log.status == "returned"
@@ -382,29 +418,43 @@ def test_return_with_comment_shows_on_the_workers_today(client, world, login_as,
 
 # ---- reopen and the lock -----------------------------------------------------------
 
-def test_approval_locks_visits_answers_and_photos(client, world, login_as, full_day,
-                                                  make_resident):
+
+def test_approval_locks_visits_answers_and_photos(client, world, login_as, full_day, make_resident):
     log = full_day.log
     set_status(log, "approved")
     v1, v2 = full_day.visits
     login_as(world.worker_a)
-    data = {"purpose": "routine", "summary": "changed", "outcome": "done",
-            "visited_on": v1.visited_on.isoformat(), "follow_up_on": ""}
+    data = {
+        "purpose": "routine",
+        "summary": "changed",
+        "outcome": "done",
+        "visited_on": v1.visited_on.isoformat(),
+        "follow_up_on": "",
+    }
     client.post(f"/visits/{v1.id}/edit", data=data)
     assert db.session.get(Visit, v1.id).summary == "量了血压，一切正常"
     item_id = full_day.answer.item_id
-    resp = client.post(f"/screening/{full_day.screening.id}/items/{item_id}",
-                       data={"value": "ok"}, headers=EN)
+    resp = client.post(
+        f"/screening/{full_day.screening.id}/items/{item_id}", data={"value": "ok"}, headers=EN
+    )
     assert resp.status_code == 409
     assert "Ask your secretary to reopen it." in resp.text
     assert db.session.get(Answer, full_day.answer.id).value == "hazard"
     photo = db.session.scalar(sa.select(Photo).where(Photo.visit_id == v1.id))
     assert client.post(f"/photos/{photo.id}/delete", data={}).status_code == 409
     assert db.session.get(Photo, photo.id) is not None
-    resp = client.post("/visits", data={
-        "resident_id": make_resident().id, "purpose": "routine", "summary": "x",
-        "outcome": "done", "visited_on": log.day.isoformat(), "follow_up_on": "",
-        "client_uuid": str(uuid.uuid4())})
+    resp = client.post(
+        "/visits",
+        data={
+            "resident_id": make_resident().id,
+            "purpose": "routine",
+            "summary": "x",
+            "outcome": "done",
+            "visited_on": log.day.isoformat(),
+            "follow_up_on": "",
+            "client_uuid": str(uuid.uuid4()),
+        },
+    )
     assert resp.status_code == 409
     page = client.get(day_path(log), headers=EN)
     assert "Submit the day" not in page.text
@@ -418,8 +468,9 @@ def test_reopen_needs_a_reason_then_unlocks_the_day(client, world, login_as, sub
     assert resp.status_code == 200
     assert "Give the reason for reopening the day." in resp.text
     assert status_of(submitted) == "approved"
-    resp = client.post(f"/review/{submitted.id}/reopen", data={"reason": "走访记录日期有误"},
-                       htmx=True)
+    resp = client.post(
+        f"/review/{submitted.id}/reopen", data={"reason": "走访记录日期有误"}, htmx=True
+    )
     assert resp.status_code == 200
     log = db.session.get(DailyLog, submitted.id)
     assert log.status == "returned"
@@ -429,18 +480,25 @@ def test_reopen_needs_a_reason_then_unlocks_the_day(client, world, login_as, sub
     assert "走访记录日期有误" not in event.detail
     login_as(world.worker_a)
     visit = db.session.scalar(sa.select(Visit).where(Visit.daily_log_id == log.id))
-    data = {"purpose": "routine", "summary": "corrected", "outcome": "done",
-            "visited_on": visit.visited_on.isoformat(), "follow_up_on": ""}
+    data = {
+        "purpose": "routine",
+        "summary": "corrected",
+        "outcome": "done",
+        "visited_on": visit.visited_on.isoformat(),
+        "follow_up_on": "",
+    }
     client.post(f"/visits/{visit.id}/edit", data=data)
     assert db.session.get(Visit, visit.id).summary == "corrected"
 
 
 # ---- approving several -------------------------------------------------------------
 
+
 def test_approve_several_with_confirmation(client, world, login_as, make_visit, make_resident):
     r = make_resident()
-    logs = [make_visit(resident=r, day=local_today() - timedelta(days=n)).daily_log
-            for n in range(3)]
+    logs = [
+        make_visit(resident=r, day=local_today() - timedelta(days=n)).daily_log for n in range(3)
+    ]
     for log in logs[:2]:
         set_status(log, "submitted")
     foreign = make_visit(resident=make_resident(grid=world.b1), worker=world.worker_b).daily_log
@@ -467,13 +525,16 @@ def test_approve_several_needs_a_tick(client, world, login_as):
     assert resp.status_code == 303
 
 
-def test_queue_counts_belong_to_each_day(client, world, login_as, full_day, make_visit,
-                                         make_resident):
+def test_queue_counts_belong_to_each_day(
+    client, world, login_as, full_day, make_visit, make_resident
+):
     quiet = make_visit(resident=make_resident(grid=world.a2), worker=world.worker_a2)
     login_as(world.secretary_a)
     page = client.get("/review", headers=EN).text
-    rows = {m.group(1): " ".join(m.group(2).split())
-            for m in re.finditer(r'<article id="log-(\d+)"(.*?)</article>', page, re.S)}
+    rows = {
+        m.group(1): " ".join(m.group(2).split())
+        for m in re.finditer(r'<article id="log-(\d+)"(.*?)</article>', page, re.S)
+    }
     assert "2 visits · 1 screening · 1 hazard · 3 photos" in rows[str(full_day.log.id)]
     quiet_row = rows[str(quiet.daily_log_id)]
     assert "1 visit" in quiet_row

@@ -9,8 +9,10 @@ from app.models import Answer, ChecklistItem, ChecklistTemplate, DailyLog, Hazar
 
 def _start(client, visit, code="fire"):
     tpl = db.session.scalar(sa.select(ChecklistTemplate).where(ChecklistTemplate.code == code))
-    return client.post("/screening", data={"visit_id": visit.id, "template_id": tpl.id,
-                                           "client_uuid": str(uuid.uuid4())}), tpl
+    return client.post(
+        "/screening",
+        data={"visit_id": visit.id, "template_id": tpl.id, "client_uuid": str(uuid.uuid4())},
+    ), tpl
 
 
 @pytest.fixture
@@ -37,31 +39,36 @@ def test_checklist_page_lists_every_item(client, screening):
 
 def test_each_tap_is_saved_and_returns_the_item(client, screening):
     item = _item("F3")
-    resp = client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "ok"},
-                       htmx=True)
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}", data={"value": "ok"}, htmx=True
+    )
     assert resp.status_code == 200
     assert resp.text.lstrip().startswith(f'<li id="item-{item.id}"')
     assert 'id="screening-summary" class="screening-summary" hx-swap-oob="true"' in resp.text
     assert db.session.scalar(sa.select(Answer.value)) == "ok"
-    resp = client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "na"},
-                       htmx=True)
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}", data={"value": "na"}, htmx=True
+    )
     assert db.session.scalar(sa.select(sa.func.count(Answer.id))) == 1
     assert db.session.scalar(sa.select(Answer.value)) == "na"
 
 
 def test_hazard_answer_opens_hazard_with_template_defaults(client, screening):
     item = _item("F1")  # S2, 3 days
-    resp = client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"},
-                       htmx=True)
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"}, htmx=True
+    )
     assert "hazards-changed" in resp.headers["HX-Trigger"]
     hz = db.session.scalar(sa.select(Hazard))
     assert hz.severity == "S2"
     assert (hz.due_on - hz.found_on).days == 3
     assert hz.resident_id == screening.visit.resident_id
     assert 'name="note"' in resp.text
-    resp = client.post(f"/screening/{screening.id}/items/{item.id}/hazard",
-                       data={"note": "电动车在楼道充电", "severity": "S1", "due_on": ""},
-                       htmx=True)
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}/hazard",
+        data={"note": "电动车在楼道充电", "severity": "S1", "due_on": ""},
+        htmx=True,
+    )
     assert resp.status_code == 200
     db.session.refresh(hz)
     assert hz.note == "电动车在楼道充电"
@@ -72,8 +79,11 @@ def test_hazard_answer_opens_hazard_with_template_defaults(client, screening):
 def test_hazard_without_note_is_refused_and_kept(client, screening):
     item = _item("F1")
     client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
-    resp = client.post(f"/screening/{screening.id}/items/{item.id}/hazard",
-                       data={"note": "", "severity": "S3", "due_on": "1900-01-01"}, htmx=True)
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}/hazard",
+        data={"note": "", "severity": "S3", "due_on": "1900-01-01"},
+        htmx=True,
+    )
     assert resp.status_code == 200
     assert resp.text.count('class="error"') >= 2
     assert db.session.scalar(sa.select(Hazard.severity)) == "S2"
@@ -91,16 +101,23 @@ def test_summary_counts(client, screening):
         client.post(f"/screening/{screening.id}/items/{_item(code).id}", data={"value": value})
     page = client.get(f"/screening/{screening.id}").text
     n = len(screening.template.items)
-    summary = page[page.index('id="screening-summary"'):page.index("</div>",
-                                                                   page.index('id="screening-summary"'))]
+    summary = page[
+        page.index('id="screening-summary"') : page.index(
+            "</div>", page.index('id="screening-summary"')
+        )
+    ]
     assert "2" in summary
     assert f"{n - 4}" in summary
 
 
 def test_item_of_another_template_is_404(client, screening):
     gas_item = _item("G1")
-    assert client.post(f"/screening/{screening.id}/items/{gas_item.id}",
-                       data={"value": "ok"}).status_code == 404
+    assert (
+        client.post(
+            f"/screening/{screening.id}/items/{gas_item.id}", data={"value": "ok"}
+        ).status_code
+        == 404
+    )
 
 
 def test_answers_are_locked_after_approval(client, screening):
@@ -115,19 +132,25 @@ def test_answers_are_locked_after_approval(client, screening):
 def test_other_grid_worker_gets_404(client, world, login_as, screening):
     login_as(world.worker_b)
     assert client.get(f"/screening/{screening.id}").status_code == 404
-    assert client.post(f"/screening/{screening.id}/items/{_item('F1').id}",
-                       data={"value": "ok"}).status_code == 404
+    assert (
+        client.post(
+            f"/screening/{screening.id}/items/{_item('F1').id}", data={"value": "ok"}
+        ).status_code
+        == 404
+    )
 
 
 def test_invalid_value_changes_nothing(client, screening):
-    resp = client.post(f"/screening/{screening.id}/items/{_item('F1').id}",
-                       data={"value": "maybe"}, htmx=True)
+    resp = client.post(
+        f"/screening/{screening.id}/items/{_item('F1').id}", data={"value": "maybe"}, htmx=True
+    )
     assert resp.status_code == 200
     assert db.session.scalar(sa.select(sa.func.count(Answer.id))) == 0
 
 
-def test_project_screening_puts_hazard_on_the_project(client, world, login_as, make_project,
-                                                      make_visit):
+def test_project_screening_puts_hazard_on_the_project(
+    client, world, login_as, make_project, make_visit
+):
     project = make_project()
     visit = make_visit(project=project)
     login_as(world.worker_a)
@@ -144,8 +167,10 @@ def test_a_rectified_hazard_keeps_its_severity_and_deadline(client, screening):
     hz = db.session.scalar(sa.select(Hazard))
     hz.status = "rectified"
     db.session.commit()
-    resp = client.post(f"/screening/{screening.id}/items/{item.id}/hazard",
-                       data={"note": "changed later", "severity": "S4", "due_on": ""})
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}/hazard",
+        data={"note": "changed later", "severity": "S4", "due_on": ""},
+    )
     assert resp.status_code == 409
     db.session.refresh(hz)
     assert hz.severity == "S2"

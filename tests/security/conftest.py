@@ -11,8 +11,15 @@ from PIL import Image
 from app.extensions import db
 from app.timeutil import local_today
 
-ROLE_USERS = ("worker_a", "worker_a2", "worker_b", "secretary_a", "secretary_b",
-              "township_user", "admin")
+ROLE_USERS = (
+    "worker_a",
+    "worker_a2",
+    "worker_b",
+    "secretary_a",
+    "secretary_b",
+    "township_user",
+    "admin",
+)
 
 
 @dataclass
@@ -47,9 +54,17 @@ def store_photo(grid_id: int, by_id: int, visit_id: int):
     store = get_store()
     full = store.promote(store.stage(out.full_jpeg))
     thumb = store.promote(store.stage(out.thumb_jpeg))
-    photo = Photo(uuid=str(uuid.uuid4()), sha256=full, thumb_sha256=thumb, width=out.width,
-                  height=out.height, size_bytes=len(out.full_jpeg), uploaded_by_id=by_id,
-                  grid_id=grid_id, visit_id=visit_id)
+    photo = Photo(
+        uuid=str(uuid.uuid4()),
+        sha256=full,
+        thumb_sha256=thumb,
+        width=out.width,
+        height=out.height,
+        size_bytes=len(out.full_jpeg),
+        uploaded_by_id=by_id,
+        grid_id=grid_id,
+        visit_id=visit_id,
+    )
     db.session.add(photo)
     db.session.commit()
     return photo
@@ -73,7 +88,8 @@ def make_records(world, make_resident, make_visit, make_project):
         project = make_project(community=community, name=f"Project of {community.name}")
         visit = make_visit(resident=resident, worker=worker)
         tpl = db.session.scalar(
-            sa.select(ChecklistTemplate).where(ChecklistTemplate.code == "fire"))
+            sa.select(ChecklistTemplate).where(ChecklistTemplate.code == "fire")
+        )
         item = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == "F1"))
         screening = Screening(uuid=str(uuid.uuid4()), visit_id=visit.id, template_id=tpl.id)
         db.session.add(screening)
@@ -81,21 +97,48 @@ def make_records(world, make_resident, make_visit, make_project):
         answer = Answer(screening_id=screening.id, item_id=item.id, value="hazard")
         db.session.add(answer)
         db.session.flush()
-        hazard = Hazard(answer_id=answer.id, visit_id=visit.id, item_id=item.id,
-                        template_id=tpl.id, grid_id=grid.id, resident_id=resident.id,
-                        severity="S2", note="楼道堆放纸箱", found_on=visit.visited_on,
-                        due_on=visit.visited_on)
+        hazard = Hazard(
+            answer_id=answer.id,
+            visit_id=visit.id,
+            item_id=item.id,
+            template_id=tpl.id,
+            grid_id=grid.id,
+            resident_id=resident.id,
+            severity="S2",
+            note="楼道堆放纸箱",
+            found_on=visit.visited_on,
+            due_on=visit.visited_on,
+        )
         factor = RiskFactor(project_id=project.id, factor_code="P3", likelihood=2, impact=2)
-        req = Request(uuid=str(uuid.uuid4()), resident_id=resident.id, grid_id=grid.id,
-                      recorded_by_id=worker.id, channel="visit", category_code="R04",
-                      summary="The lift is broken.", received_on=local_today())
+        req = Request(
+            uuid=str(uuid.uuid4()),
+            resident_id=resident.id,
+            grid_id=grid.id,
+            recorded_by_id=worker.id,
+            channel="visit",
+            category_code="R04",
+            summary="The lift is broken.",
+            received_on=local_today(),
+        )
         db.session.add_all([hazard, factor, req])
         db.session.commit()
         photo = store_photo(grid.id, worker.id, visit.id)
-        return RecordSet(community=community, grid=grid, worker=worker, resident=resident,
-                         visit=visit, screening=screening, answer=answer, item=item,
-                         hazard=hazard, photo=photo, project=project, factor=factor,
-                         request=req, log=visit.daily_log)
+        return RecordSet(
+            community=community,
+            grid=grid,
+            worker=worker,
+            resident=resident,
+            visit=visit,
+            screening=screening,
+            answer=answer,
+            item=item,
+            hazard=hazard,
+            photo=photo,
+            project=project,
+            factor=factor,
+            request=req,
+            log=visit.daily_log,
+        )
 
     return _make
 
@@ -112,14 +155,21 @@ def two_sets(world, make_records):
 def url_args(rule, records: RecordSet) -> dict | None:
     """Values for the rule's arguments that point at the records of one set (None: unknown)."""
     values = {
-        "resident_id": records.resident.id, "visit_id": records.visit.id,
-        "hazard_id": records.hazard.id, "photo_id": records.photo.id,
-        "project_id": records.project.id, "factor_id": records.factor.id,
-        "request_id": records.request.id, "log_id": records.log.id,
+        "resident_id": records.resident.id,
+        "visit_id": records.visit.id,
+        "hazard_id": records.hazard.id,
+        "photo_id": records.photo.id,
+        "project_id": records.project.id,
+        "factor_id": records.factor.id,
+        "request_id": records.request.id,
+        "log_id": records.log.id,
         "daily_log_id": records.log.id,
-        "worker_id": records.worker.id, "day": records.log.day.isoformat(),
-        "screening_id": records.screening.id, "item_id": records.item.id,
-        "user_id": records.worker.id, "slug": "accept",
+        "worker_id": records.worker.id,
+        "day": records.log.day.isoformat(),
+        "screening_id": records.screening.id,
+        "item_id": records.item.id,
+        "user_id": records.worker.id,
+        "slug": "accept",
     }
     if not set(rule.arguments) <= set(values):
         return None

@@ -13,23 +13,59 @@ from app.models import AuditEvent
 from tests.security.conftest import ROLE_USERS, RecordSet, url_args
 
 # The record a route is about, by the first of its arguments found here.
-SUBJECT_ARGS = ("factor_id", "project_id", "item_id", "screening_id", "photo_id", "hazard_id",
-                "request_id", "log_id", "daily_log_id", "worker_id", "visit_id", "resident_id",
-                "user_id")
+SUBJECT_ARGS = (
+    "factor_id",
+    "project_id",
+    "item_id",
+    "screening_id",
+    "photo_id",
+    "hazard_id",
+    "request_id",
+    "log_id",
+    "daily_log_id",
+    "worker_id",
+    "visit_id",
+    "resident_id",
+    "user_id",
+)
 SUBJECT = {
-    "resident_id": "personal", "visit_id": "personal", "hazard_id": "personal",
-    "photo_id": "personal", "request_id": "personal", "screening_id": "personal",
-    "item_id": "personal", "log_id": "log", "daily_log_id": "log", "worker_id": "log",
+    "resident_id": "personal",
+    "visit_id": "personal",
+    "hazard_id": "personal",
+    "photo_id": "personal",
+    "request_id": "personal",
+    "screening_id": "personal",
+    "item_id": "personal",
+    "log_id": "log",
+    "daily_log_id": "log",
+    "worker_id": "log",
     "project_id": "project",
-    "factor_id": "project", "user_id": "user",
+    "factor_id": "project",
+    "user_id": "user",
 }
 # Routes only some of those who may read the record may use, and who they are.
-OWN_WORKER = {"visits.edit", "visits.delete", "screening.answer", "screening.hazard",
-              "screening.finish", "review.submit_day"}
-SECRETARY = {"projects.edit", "projects.factor_new", "projects.factor_edit",
-             "projects.factor_create", "projects.factor_update", "projects.assessment",
-             "projects.decision", "review.approve", "review.return_day", "review.reopen",
-             "hazards.verify", "hazards.send_back"}
+OWN_WORKER = {
+    "visits.edit",
+    "visits.delete",
+    "screening.answer",
+    "screening.hazard",
+    "screening.finish",
+    "review.submit_day",
+}
+SECRETARY = {
+    "projects.edit",
+    "projects.factor_new",
+    "projects.factor_edit",
+    "projects.factor_create",
+    "projects.factor_update",
+    "projects.assessment",
+    "projects.decision",
+    "review.approve",
+    "review.return_day",
+    "review.reopen",
+    "hazards.verify",
+    "hazards.send_back",
+}
 FIELD = {"residents.edit", "residents.archive", "hazards.rectify", "requests.step"}
 ADMIN = {"admin.user_edit"}
 
@@ -72,10 +108,15 @@ def may_use(user, endpoint: str, kind: str, records: RecordSet) -> bool:
 
 def id_rules(app, methods: set[str]):
     return sorted(
-        (r for r in app.url_map.iter_rules()
-         if r.endpoint != "static" and any(a.endswith("_id") for a in r.arguments)
-         and methods & r.methods),
-        key=lambda r: (r.rule, r.endpoint))
+        (
+            r
+            for r in app.url_map.iter_rules()
+            if r.endpoint != "static"
+            and any(a.endswith("_id") for a in r.arguments)
+            and methods & r.methods
+        ),
+        key=lambda r: (r.rule, r.endpoint),
+    )
 
 
 def _subject(rule) -> str:
@@ -84,8 +125,11 @@ def _subject(rule) -> str:
 
 def _denials() -> int:
     db.session.rollback()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "access_denied"))
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "access_denied")
+    )
 
 
 def _users(world):
@@ -99,7 +143,8 @@ def test_every_id_argument_is_known(app):
 
 
 def test_get_routes_with_ids_answer_404_out_of_scope_and_open_in_scope(
-        app, client, world, login_as, two_sets):
+    app, client, world, login_as, two_sets
+):
     rules = id_rules(app, {"GET"})
     assert len(rules) >= 15  # the matrix really is built from the app's routes
     checked = {"allowed": 0, "refused": 0}
@@ -125,13 +170,33 @@ def test_get_routes_with_ids_answer_404_out_of_scope_and_open_in_scope(
     assert checked["refused"] > 200
 
 
-POST_RULES = [pytest.param(ep, id=ep) for ep in (
-    "residents.edit", "residents.archive", "visits.edit", "visits.delete", "hazards.rectify",
-    "hazards.verify", "hazards.send_back", "photos.delete", "projects.edit",
-    "projects.factor_create", "projects.factor_update", "projects.assessment",
-    "projects.decision", "requests.step", "review.approve", "review.return_day",
-    "review.reopen", "review.submit_day", "screening.answer", "screening.hazard",
-    "screening.finish", "admin.user_edit")]
+POST_RULES = [
+    pytest.param(ep, id=ep)
+    for ep in (
+        "residents.edit",
+        "residents.archive",
+        "visits.edit",
+        "visits.delete",
+        "hazards.rectify",
+        "hazards.verify",
+        "hazards.send_back",
+        "photos.delete",
+        "projects.edit",
+        "projects.factor_create",
+        "projects.factor_update",
+        "projects.assessment",
+        "projects.decision",
+        "requests.step",
+        "review.approve",
+        "review.return_day",
+        "review.reopen",
+        "review.submit_day",
+        "screening.answer",
+        "screening.hazard",
+        "screening.finish",
+        "admin.user_edit",
+    )
+]
 
 
 def test_post_list_is_every_post_route_with_an_id(app):
@@ -140,12 +205,14 @@ def test_post_list_is_every_post_route_with_an_id(app):
 
 
 @pytest.mark.parametrize("endpoint", POST_RULES)
-def test_post_routes_with_ids_answer_404_out_of_scope(app, client, world, login_as, two_sets,
-                                                      endpoint):
+def test_post_routes_with_ids_answer_404_out_of_scope(
+    app, client, world, login_as, two_sets, endpoint
+):
     from tests.security.conftest import table_snapshot
 
-    rule = next(r for r in app.url_map.iter_rules()
-                if r.endpoint == endpoint and "POST" in r.methods)
+    rule = next(
+        r for r in app.url_map.iter_rules() if r.endpoint == endpoint and "POST" in r.methods
+    )
     kind = _subject(rule)
     for user in _users(world):
         login_as(user)
@@ -162,27 +229,39 @@ def test_post_routes_with_ids_answer_404_out_of_scope(app, client, world, login_
                 assert table_snapshot() == snap, f"changed something: {where}"
 
 
-@pytest.mark.parametrize(("method", "path", "data"), [
-    ("GET", "/visits/new?resident={resident}", None),
-    ("GET", "/visits/new?project={project}", None),
-    ("GET", "/requests/new?resident={resident}", None),
-    ("GET", "/requests/new?visit={visit}", None),
-    ("POST", "/visits", {"resident_id": "{resident}", "purpose": "routine", "outcome": "done",
-                         "summary": "x"}),
-    ("POST", "/requests", {"resident": "{resident}", "channel": "visit", "category": "R04",
-                           "summary": "x"}),
-    ("POST", "/screening", {"visit_id": "{visit}", "template_id": "1"}),
-    ("POST", "/photos", {"owner_type": "visit", "owner_id": "{visit}"}),
-    ("POST", "/photos", {"owner_type": "hazard", "owner_id": "{hazard}"}),
-])
-def test_ids_in_query_or_form_are_scoped_too(client, world, login_as, two_sets, method, path,
-                                             data):
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("GET", "/visits/new?resident={resident}", None),
+        ("GET", "/visits/new?project={project}", None),
+        ("GET", "/requests/new?resident={resident}", None),
+        ("GET", "/requests/new?visit={visit}", None),
+        (
+            "POST",
+            "/visits",
+            {"resident_id": "{resident}", "purpose": "routine", "outcome": "done", "summary": "x"},
+        ),
+        (
+            "POST",
+            "/requests",
+            {"resident": "{resident}", "channel": "visit", "category": "R04", "summary": "x"},
+        ),
+        ("POST", "/screening", {"visit_id": "{visit}", "template_id": "1"}),
+        ("POST", "/photos", {"owner_type": "visit", "owner_id": "{visit}"}),
+        ("POST", "/photos", {"owner_type": "hazard", "owner_id": "{hazard}"}),
+    ],
+)
+def test_ids_in_query_or_form_are_scoped_too(client, world, login_as, two_sets, method, path, data):
     """Community B's worker names community A's records in a query string or a form."""
     from tests.security.conftest import table_snapshot
 
     a = two_sets["a"]
-    ids = {"resident": a.resident.id, "project": a.project.id, "visit": a.visit.id,
-           "hazard": a.hazard.id}
+    ids = {
+        "resident": a.resident.id,
+        "project": a.project.id,
+        "visit": a.visit.id,
+        "hazard": a.hazard.id,
+    }
     login_as(world.worker_b)
     before, snap = _denials(), table_snapshot()
     url = path.format(**ids)

@@ -33,8 +33,11 @@ class Audit:
 
     def __exit__(self, *exc):
         db.session.expire_all()
-        self.rows = list(db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.id > self.start).order_by(AuditEvent.id)))
+        self.rows = list(
+            db.session.scalars(
+                sa.select(AuditEvent).where(AuditEvent.id > self.start).order_by(AuditEvent.id)
+            )
+        )
 
     def only(self, action: str, user, object_type: str, object_id) -> AuditEvent:
         """The single row written, checked against the action, actor and object."""
@@ -92,9 +95,15 @@ def test_failed_login_is_audited_without_the_password(client, world):
 
 
 def _visit_data(resident_id, **over):
-    data = {"resident_id": resident_id, "purpose": "elderly_care", "summary": FREE_TEXT,
-            "outcome": "done", "visited_on": local_today().isoformat(), "follow_up_on": "",
-            "client_uuid": str(uuid.uuid4())}
+    data = {
+        "resident_id": resident_id,
+        "purpose": "elderly_care",
+        "summary": FREE_TEXT,
+        "outcome": "done",
+        "visited_on": local_today().isoformat(),
+        "follow_up_on": "",
+        "client_uuid": str(uuid.uuid4()),
+    }
     data.update(over)
     return data
 
@@ -108,18 +117,27 @@ def test_visit_create_and_edit_are_audited(client, world, login_as, make_residen
     a.only("visit_created", world.worker_a, "visit", visit.id)
 
     with Audit() as a:
-        resp = client.post(f"/visits/{visit.id}/edit",
-                           data=_visit_data(resident_id, summary=FREE_TEXT + " edited"))
+        resp = client.post(
+            f"/visits/{visit.id}/edit", data=_visit_data(resident_id, summary=FREE_TEXT + " edited")
+        )
     assert resp.status_code == 303
     a.only("visit_updated", world.worker_a, "visit", visit.id)
     _no_secrets(FREE_TEXT)
 
 
 def _resident_form(world, **over):
-    data = {"name": f"N{FREE_TEXT}"[:50], "grid_id": world.a1.id, "building": "5", "unit": "1",
-            "room": "201", "phone": "13812345678", "household_size": "2",
-            "care_reasons": ["elderly_alone"], "notes": FREE_TEXT,
-            "client_uuid": str(uuid.uuid4())}
+    data = {
+        "name": f"N{FREE_TEXT}"[:50],
+        "grid_id": world.a1.id,
+        "building": "5",
+        "unit": "1",
+        "room": "201",
+        "phone": "13812345678",
+        "household_size": "2",
+        "care_reasons": ["elderly_alone"],
+        "notes": FREE_TEXT,
+        "client_uuid": str(uuid.uuid4()),
+    }
     data.update(over)
     return data
 
@@ -132,8 +150,9 @@ def test_resident_create_edit_archive_read_and_refusal(client, world, login_as):
     a.only("resident_created", world.worker_a, "resident", resident.id)
 
     with Audit() as a:
-        resp = client.post(f"/residents/{resident.id}/edit",
-                           data=_resident_form(world, notes=FREE_TEXT + "!"))
+        resp = client.post(
+            f"/residents/{resident.id}/edit", data=_resident_form(world, notes=FREE_TEXT + "!")
+        )
     assert resp.status_code == 303
     a.only("resident_updated", world.worker_a, "resident", resident.id)
 
@@ -161,9 +180,16 @@ def test_photo_add_and_delete_are_audited(client, world, login_as, make_resident
     visit = make_visit(resident=make_resident())
     login_as(world.worker_a)
     with Audit() as a:
-        resp = client.post("/photos", content_type="multipart/form-data", data={
-            "owner_type": "visit", "owner_id": str(visit.id), "client_uuid": str(uuid.uuid4()),
-            "photos": [(io.BytesIO(encoded("JPEG")), f"{FREE_TEXT}.jpg")]})
+        resp = client.post(
+            "/photos",
+            content_type="multipart/form-data",
+            data={
+                "owner_type": "visit",
+                "owner_id": str(visit.id),
+                "client_uuid": str(uuid.uuid4()),
+                "photos": [(io.BytesIO(encoded("JPEG")), f"{FREE_TEXT}.jpg")],
+            },
+        )
     assert resp.status_code == 303
     photo_id = db.session.scalar(sa.select(Photo.id))
     a.only("photo_added", world.worker_a, "photo", photo_id)
@@ -201,8 +227,11 @@ def test_export_is_audited(client, world, login_as, fmt):
 
 def test_audit_rows_record_where_from(client, world):
     with Audit() as a:
-        client.post("/login", data={"username": "worker_a", "password": PASSWORD},
-                    environ_base={"REMOTE_ADDR": "10.1.2.3"})
+        client.post(
+            "/login",
+            data={"username": "worker_a", "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": "10.1.2.3"},
+        )
     assert a.rows[0].ip == "10.1.2.3"
 
 
@@ -225,8 +254,11 @@ def test_the_app_cannot_change_or_delete_audit_rows(client, world, login_as):
 
     # In the database itself, bypassing the ORM.
     for sql in ("UPDATE audit_events SET action = 'tampered'", "DELETE FROM audit_events"):
-        with (pytest.raises(DBAPIError, match=re.compile("append-only", re.I)),
-              db.engine.begin() as conn):
+        with (
+            pytest.raises(DBAPIError, match=re.compile("append-only", re.I)),
+            db.engine.begin() as conn,
+        ):
             conn.exec_driver_sql(sql)
     assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.id == row.id)) == (
-        "test_event")
+        "test_event"
+    )

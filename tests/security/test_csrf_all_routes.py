@@ -45,97 +45,215 @@ def _jpeg() -> io.BytesIO:
 
 # endpoint -> (user name, url, form data); built from the world and community A's records.
 CASES: dict[str, Callable] = {
-    "accounts.login": lambda w, a: (None, "/login",
-                                    {"username": "worker_a", "password": PASSWORD}),
+    "accounts.login": lambda w, a: (None, "/login", {"username": "worker_a", "password": PASSWORD}),
     "accounts.logout": lambda w, a: ("worker_a", "/logout", {}),
-    "accounts.password": lambda w, a: ("worker_a", "/account/password", {
-        "current": PASSWORD, "new": "another long secret", "confirm": "another long secret"}),
-    "admin.user_new": lambda w, a: ("admin", "/admin/users/new", {
-        "username": "new_township", "display_name": "New", "role": "township",
-        "township_id": w.township.id, "community_id": 0, "password": "a long password 1"}),
-    "admin.user_edit": lambda w, a: ("admin", f"/admin/users/{w.worker_a.id}", {
-        "username": "worker_a", "display_name": "Renamed", "role": "worker",
-        "township_id": 0, "community_id": w.ca.id, "grid_ids": [w.a1.id], "active": "y"}),
-    "residents.new": lambda w, a: ("worker_a", "/residents/new", {
-        "name": "新居民", "grid_id": w.a1.id, "household_size": "1", "client_uuid": _uuid(),
-        "care_reasons": ["elderly_alone"]}),
-    "residents.edit": lambda w, a: ("worker_a", f"/residents/{a.resident.id}/edit", {
-        "name": "改名", "grid_id": w.a1.id, "household_size": "2",
-        "care_reasons": ["elderly_alone"]}),
+    "accounts.password": lambda w, a: (
+        "worker_a",
+        "/account/password",
+        {"current": PASSWORD, "new": "another long secret", "confirm": "another long secret"},
+    ),
+    "admin.user_new": lambda w, a: (
+        "admin",
+        "/admin/users/new",
+        {
+            "username": "new_township",
+            "display_name": "New",
+            "role": "township",
+            "township_id": w.township.id,
+            "community_id": 0,
+            "password": "a long password 1",
+        },
+    ),
+    "admin.user_edit": lambda w, a: (
+        "admin",
+        f"/admin/users/{w.worker_a.id}",
+        {
+            "username": "worker_a",
+            "display_name": "Renamed",
+            "role": "worker",
+            "township_id": 0,
+            "community_id": w.ca.id,
+            "grid_ids": [w.a1.id],
+            "active": "y",
+        },
+    ),
+    "residents.new": lambda w, a: (
+        "worker_a",
+        "/residents/new",
+        {
+            "name": "新居民",
+            "grid_id": w.a1.id,
+            "household_size": "1",
+            "client_uuid": _uuid(),
+            "care_reasons": ["elderly_alone"],
+        },
+    ),
+    "residents.edit": lambda w, a: (
+        "worker_a",
+        f"/residents/{a.resident.id}/edit",
+        {
+            "name": "改名",
+            "grid_id": w.a1.id,
+            "household_size": "2",
+            "care_reasons": ["elderly_alone"],
+        },
+    ),
     "residents.archive": lambda w, a: ("worker_a", f"/residents/{a.resident.id}/archive", {}),
-    "visits.create": lambda w, a: ("worker_a", "/visits", {
-        "resident_id": a.resident.id, "purpose": "routine", "outcome": "done",
-        "summary": "ok", "visited_on": _today(), "client_uuid": _uuid()}),
-    "visits.edit": lambda w, a: ("worker_a", f"/visits/{a.visit.id}/edit", {
-        "purpose": "routine", "outcome": "done", "summary": "edited",
-        "visited_on": a.visit.visited_on.isoformat()}),
+    "visits.create": lambda w, a: (
+        "worker_a",
+        "/visits",
+        {
+            "resident_id": a.resident.id,
+            "purpose": "routine",
+            "outcome": "done",
+            "summary": "ok",
+            "visited_on": _today(),
+            "client_uuid": _uuid(),
+        },
+    ),
+    "visits.edit": lambda w, a: (
+        "worker_a",
+        f"/visits/{a.visit.id}/edit",
+        {
+            "purpose": "routine",
+            "outcome": "done",
+            "summary": "edited",
+            "visited_on": a.visit.visited_on.isoformat(),
+        },
+    ),
     "visits.delete": lambda w, a: ("worker_a", f"/visits/{a.visit.id}/delete", {}),
-    "screening.start": lambda w, a: ("worker_a", "/screening", {
-        "visit_id": a.visit.id, "client_uuid": _uuid(),
-        "template_id": db.session.scalar(sa.select(ChecklistTemplate.id)
-                                         .where(ChecklistTemplate.code == "gas"))}),
+    "screening.start": lambda w, a: (
+        "worker_a",
+        "/screening",
+        {
+            "visit_id": a.visit.id,
+            "client_uuid": _uuid(),
+            "template_id": db.session.scalar(
+                sa.select(ChecklistTemplate.id).where(ChecklistTemplate.code == "gas")
+            ),
+        },
+    ),
     "screening.answer": lambda w, a: (
-        "worker_a", f"/screening/{a.screening.id}/items/{a.item.id}", {"value": "ok"}),
+        "worker_a",
+        f"/screening/{a.screening.id}/items/{a.item.id}",
+        {"value": "ok"},
+    ),
     "screening.hazard": lambda w, a: (
-        "worker_a", f"/screening/{a.screening.id}/items/{a.item.id}/hazard",
-        {"note": "新的说明", "severity": "S3", "due_on": _today()}),
+        "worker_a",
+        f"/screening/{a.screening.id}/items/{a.item.id}/hazard",
+        {"note": "新的说明", "severity": "S3", "due_on": _today()},
+    ),
     "screening.finish": lambda w, a: ("worker_a", f"/screening/{a.screening.id}/finish", {}),
-    "photos.upload": lambda w, a: ("worker_a", "/photos", {
-        "owner_type": "visit", "owner_id": a.visit.id, "client_uuid": _uuid(),
-        "photos": [(_jpeg(), "a.jpg")]}),
+    "photos.upload": lambda w, a: (
+        "worker_a",
+        "/photos",
+        {
+            "owner_type": "visit",
+            "owner_id": a.visit.id,
+            "client_uuid": _uuid(),
+            "photos": [(_jpeg(), "a.jpg")],
+        },
+    ),
     "photos.delete": lambda w, a: ("worker_a", f"/photos/{a.photo.id}/delete", {}),
-    "hazards.rectify": lambda w, a: ("worker_a", f"/hazards/{a.hazard.id}/rectify",
-                                     {"note": "修好了"}),
+    "hazards.rectify": lambda w, a: (
+        "worker_a",
+        f"/hazards/{a.hazard.id}/rectify",
+        {"note": "修好了"},
+    ),
     "hazards.verify": lambda w, a: (
         _status(Hazard, a.hazard.id, "rectified") or "secretary_a",
-        f"/hazards/{a.hazard.id}/verify", {}),
+        f"/hazards/{a.hazard.id}/verify",
+        {},
+    ),
     "hazards.send_back": lambda w, a: (
         _status(Hazard, a.hazard.id, "rectified") or "secretary_a",
-        f"/hazards/{a.hazard.id}/send-back", {"comment": "还没修好"}),
-    "projects.new": lambda w, a: ("secretary_a", "/projects/new", {
-        "name": "新项目", "kind": "road_works", "status": "planned", "client_uuid": _uuid()}),
-    "projects.edit": lambda w, a: ("secretary_a", f"/projects/{a.project.id}/edit", {
-        "name": "改名项目", "kind": "road_works", "status": "in_progress"}),
+        f"/hazards/{a.hazard.id}/send-back",
+        {"comment": "还没修好"},
+    ),
+    "projects.new": lambda w, a: (
+        "secretary_a",
+        "/projects/new",
+        {"name": "新项目", "kind": "road_works", "status": "planned", "client_uuid": _uuid()},
+    ),
+    "projects.edit": lambda w, a: (
+        "secretary_a",
+        f"/projects/{a.project.id}/edit",
+        {"name": "改名项目", "kind": "road_works", "status": "in_progress"},
+    ),
     "projects.factor_create": lambda w, a: (
-        "secretary_a", f"/projects/{a.project.id}/factors", {
-            "factor_code": "P1", "likelihood": "2", "impact": "3", "status": "open",
-            "client_uuid": _uuid()}),
+        "secretary_a",
+        f"/projects/{a.project.id}/factors",
+        {
+            "factor_code": "P1",
+            "likelihood": "2",
+            "impact": "3",
+            "status": "open",
+            "client_uuid": _uuid(),
+        },
+    ),
     "projects.factor_update": lambda w, a: (
-        "secretary_a", f"/projects/{a.project.id}/factors/{a.factor.id}", {
-            "likelihood": "3", "impact": "3", "status": "open", "mitigation": "围挡"}),
+        "secretary_a",
+        f"/projects/{a.project.id}/factors/{a.factor.id}",
+        {"likelihood": "3", "impact": "3", "status": "open", "mitigation": "围挡"},
+    ),
     "projects.assessment": lambda w, a: (
-        "secretary_a", f"/projects/{a.project.id}/assessment",
-        {"legality_finding": "met", "legality_note": "依法"}),
+        "secretary_a",
+        f"/projects/{a.project.id}/assessment",
+        {"legality_finding": "met", "legality_note": "依法"},
+    ),
     "projects.decision": lambda w, a: (
-        "secretary_a", f"/projects/{a.project.id}/decision",
-        {"decision": "proceed", "decided_on": _today()}),
-    "requests.create": lambda w, a: ("worker_a", "/requests", {
-        "resident": a.resident.id, "channel": "phone", "category": "R04", "summary": "路灯坏了",
-        "received_on": _today(), "client_uuid": _uuid()}),
-    "requests.step": lambda w, a: ("secretary_a", f"/requests/{a.request.id}/accept",
-                                   {"accept-on": _today()}),
+        "secretary_a",
+        f"/projects/{a.project.id}/decision",
+        {"decision": "proceed", "decided_on": _today()},
+    ),
+    "requests.create": lambda w, a: (
+        "worker_a",
+        "/requests",
+        {
+            "resident": a.resident.id,
+            "channel": "phone",
+            "category": "R04",
+            "summary": "路灯坏了",
+            "received_on": _today(),
+            "client_uuid": _uuid(),
+        },
+    ),
+    "requests.step": lambda w, a: (
+        "secretary_a",
+        f"/requests/{a.request.id}/accept",
+        {"accept-on": _today()},
+    ),
     "review.submit": lambda w, a: ("worker_a", "/review/submit", {"day": _today()}),
     "review.submit_day": lambda w, a: ("worker_a", f"/review/{a.log.id}/submit", {}),
     "review.approve": lambda w, a: (
         _status(DailyLog, a.log.id, "submitted") or "secretary_a",
-        f"/review/{a.log.id}/approve", {}),
+        f"/review/{a.log.id}/approve",
+        {},
+    ),
     "review.return_day": lambda w, a: (
         _status(DailyLog, a.log.id, "submitted") or "secretary_a",
-        f"/review/{a.log.id}/return", {"comment": "请补充照片"}),
+        f"/review/{a.log.id}/return",
+        {"comment": "请补充照片"},
+    ),
     "review.reopen": lambda w, a: (
         _status(DailyLog, a.log.id, "approved") or "secretary_a",
-        f"/review/{a.log.id}/reopen", {"reason": "记录有误"}),
+        f"/review/{a.log.id}/reopen",
+        {"reason": "记录有误"},
+    ),
     "review.approve_many": lambda w, a: (
         _status(DailyLog, a.log.id, "submitted") or "secretary_a",
-        "/review/approve-many", {"log_ids": [a.log.id]}),
+        "/review/approve-many",
+        {"log_ids": [a.log.id]},
+    ),
 }
 # A valid request that changes nothing in the database: the fix needs a photo first.
 NO_CHANGE_EVEN_WITH_TOKEN = {"hazards.rectify"}
 
 
 def test_every_state_changing_route_has_a_case(app):
-    unsafe = {r.endpoint for r in app.url_map.iter_rules()
-              if r.methods - {"GET", "HEAD", "OPTIONS"}}
+    unsafe = {
+        r.endpoint for r in app.url_map.iter_rules() if r.methods - {"GET", "HEAD", "OPTIONS"}
+    }
     assert unsafe == set(CASES)
 
 
@@ -158,8 +276,9 @@ def _send(client, url, data, token=None, header=None, htmx=False):
 
 def _refused(resp) -> bool:
     """400, the form shown again, or a redirect back: never a success."""
-    return (resp.status_code in (200, 303, 400)
-            and '"success"' not in resp.headers.get("HX-Trigger", ""))
+    return resp.status_code in (200, 303, 400) and '"success"' not in resp.headers.get(
+        "HX-Trigger", ""
+    )
 
 
 def _bad_tokens(app) -> dict[str, tuple[str | None, str | None]]:
@@ -168,14 +287,17 @@ def _bad_tokens(app) -> dict[str, tuple[str | None, str | None]]:
     with other.session_transaction() as sess:
         sess["csrf_token"] = "someone-else"
     foreign = GridbookClient.csrf_token(other)  # a real token, made for another session
-    return {"missing": (None, None), "wrong-field": ("forged", None),
-            "wrong-header": (None, "forged"), "both-wrong": ("forged", "forged"),
-            "other-session": (foreign, foreign)}
+    return {
+        "missing": (None, None),
+        "wrong-field": ("forged", None),
+        "wrong-header": (None, "forged"),
+        "both-wrong": ("forged", "forged"),
+        "other-session": (foreign, foreign),
+    }
 
 
 @pytest.mark.parametrize("endpoint", sorted(CASES))
-def test_bad_token_is_refused_and_saves_nothing(app, client, world, login_as, two_sets,
-                                               endpoint):
+def test_bad_token_is_refused_and_saves_nothing(app, client, world, login_as, two_sets, endpoint):
     url, data = _prepare(endpoint, world, two_sets, login_as, client)
     before = table_snapshot(skip=("audit_events",))
     for how, (token, header) in _bad_tokens(app).items():
@@ -187,13 +309,20 @@ def test_bad_token_is_refused_and_saves_nothing(app, client, world, login_as, tw
 
 @pytest.mark.parametrize("endpoint", sorted(CASES))
 @pytest.mark.parametrize("where", ["form", "header"])
-def test_good_token_from_form_or_header_gets_through(app, client, world, login_as, two_sets,
-                                                     endpoint, where):
+def test_good_token_from_form_or_header_gets_through(
+    app, client, world, login_as, two_sets, endpoint, where
+):
     url, data = _prepare(endpoint, world, two_sets, login_as, client)
     token = client.csrf_token()
     before = table_snapshot(skip=("audit_events",))
-    resp = _send(client, url, data, token=token if where == "form" else None,
-                 header=token if where == "header" else None, htmx=where == "header")
+    resp = _send(
+        client,
+        url,
+        data,
+        token=token if where == "form" else None,
+        header=token if where == "header" else None,
+        htmx=where == "header",
+    )
     assert resp.status_code < 400, (endpoint, resp.status_code)
     changed = table_snapshot(skip=("audit_events",)) != before
     assert changed is (endpoint not in NO_CHANGE_EVEN_WITH_TOKEN), (endpoint, resp.status_code)
@@ -203,9 +332,17 @@ def test_cross_site_form_post_is_refused(client, world, login_as, two_sets):
     """A page elsewhere can make the browser post a form with its cookie, not with a token."""
     login_as(world.worker_a)
     before = table_snapshot()
-    resp = _send(client, "/visits", {
-        "resident_id": two_sets["a"].resident.id, "purpose": "routine", "outcome": "done",
-        "summary": "forged", "visited_on": (local_today() - timedelta(days=0)).isoformat(),
-        "client_uuid": _uuid()})
+    resp = _send(
+        client,
+        "/visits",
+        {
+            "resident_id": two_sets["a"].resident.id,
+            "purpose": "routine",
+            "outcome": "done",
+            "summary": "forged",
+            "visited_on": (local_today() - timedelta(days=0)).isoformat(),
+            "client_uuid": _uuid(),
+        },
+    )
     assert _refused(resp)
     assert table_snapshot() == before

@@ -7,10 +7,20 @@ from app.models import Resident, Visit
 def test_expired_token_redisplays_the_form_with_what_was_typed(client, world, login_as):
     login_as(world.worker_a)
     client.csrf = False
-    r = client.post("/residents/new", data={
-        "csrf_token": "expired-or-forged", "name": "周大妈", "grid_id": world.a1.id,
-        "building": "7", "unit": "1", "room": "101", "household_size": "1",
-        "care_reasons": ["elderly_alone"], "notes": "每天下午在家"})
+    r = client.post(
+        "/residents/new",
+        data={
+            "csrf_token": "expired-or-forged",
+            "name": "周大妈",
+            "grid_id": world.a1.id,
+            "building": "7",
+            "unit": "1",
+            "room": "101",
+            "household_size": "1",
+            "care_reasons": ["elderly_alone"],
+            "notes": "每天下午在家",
+        },
+    )
     assert r.status_code == 200
     assert "周大妈" in r.text
     assert "每天下午在家" in r.text
@@ -22,8 +32,11 @@ def test_htmx_post_without_token_saves_nothing(client, world, login_as, make_res
     r = make_resident()
     login_as(world.worker_a)
     client.csrf = False
-    resp = client.post("/visits", data={"resident_id": r.id, "purpose": "routine",
-                                        "outcome": "done", "summary": "no token"}, htmx=True)
+    resp = client.post(
+        "/visits",
+        data={"resident_id": r.id, "purpose": "routine", "outcome": "done", "summary": "no token"},
+        htmx=True,
+    )
     assert resp.status_code == 200
     assert "no token" in resp.text
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
@@ -34,10 +47,18 @@ def test_token_in_header_alone_is_accepted(client, world, login_as, make_residen
     login_as(world.worker_a)
     token = client.csrf_token()
     client.csrf = False
-    resp = client.post("/visits", data={"resident_id": r.id, "purpose": "routine",
-                                        "outcome": "done", "summary": "header token",
-                                        "visited_on": "2099-01-01"},
-                       headers={"X-CSRFToken": token}, htmx=True)
+    resp = client.post(
+        "/visits",
+        data={
+            "resident_id": r.id,
+            "purpose": "routine",
+            "outcome": "done",
+            "summary": "header token",
+            "visited_on": "2099-01-01",
+        },
+        headers={"X-CSRFToken": token},
+        htmx=True,
+    )
     # Reaches validation (the date is refused), so the header token passed the CSRF check.
     assert resp.status_code == 200
     assert 'class="error"' in resp.text

@@ -39,17 +39,23 @@ def get_urls(app, sets) -> list[str]:
             for query in QUERIES.get(rule.endpoint, []):
                 if records is None and "{" in query:
                     for each in sets:
-                        urls.append(base + query.format(
-                            resident=each.resident.id, project=each.project.id,
-                            visit=each.visit.id))
+                        urls.append(
+                            base
+                            + query.format(
+                                resident=each.resident.id,
+                                project=each.project.id,
+                                visit=each.visit.id,
+                            )
+                        )
                 elif "{" not in query:
                     urls.append(base + query)
     return list(dict.fromkeys(urls))
 
 
 @pytest.mark.parametrize("user_name", [*ROLE_USERS, None])
-def test_crawling_every_get_route_changes_nothing(app, client, world, login_as, two_sets,
-                                                  user_name):
+def test_crawling_every_get_route_changes_nothing(
+    app, client, world, login_as, two_sets, user_name
+):
     sets = list(two_sets.values())
     urls = get_urls(app, sets)
     assert len(urls) > 40

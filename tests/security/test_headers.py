@@ -31,8 +31,18 @@ def responses(client, world, login_as, make_resident, make_visit):
     return out
 
 
-KINDS = ["page", "fragment", "photo", "thumb", "error-404", "error-404-fragment", "error-400",
-         "export-xlsx", "export-csv", "login"]
+KINDS = [
+    "page",
+    "fragment",
+    "photo",
+    "thumb",
+    "error-404",
+    "error-404-fragment",
+    "error-400",
+    "export-xlsx",
+    "export-csv",
+    "login",
+]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -40,7 +50,9 @@ def test_csp_forbids_inline_script_eval_plugins_and_framing(responses, kind):
     resp = responses[kind]
     csp = dict(
         (part.split()[0], part.split()[1:])
-        for part in resp.headers["Content-Security-Policy"].split(";") if part.strip())
+        for part in resp.headers["Content-Security-Policy"].split(";")
+        if part.strip()
+    )
     scripts = csp.get("script-src", csp.get("default-src"))
     assert "'unsafe-inline'" not in scripts
     assert "'unsafe-eval'" not in scripts
@@ -53,8 +65,18 @@ def test_csp_forbids_inline_script_eval_plugins_and_framing(responses, kind):
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize("kind", ["page", "fragment", "error-404", "error-404-fragment",
-                                  "error-400", "export-xlsx", "export-csv"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "page",
+        "fragment",
+        "error-404",
+        "error-404-fragment",
+        "error-400",
+        "export-xlsx",
+        "export-csv",
+    ],
+)
 def test_personal_responses_are_never_stored(responses, kind):
     assert "no-store" in responses[kind].headers["Cache-Control"]
 
@@ -77,7 +99,8 @@ def test_hsts_when_served_over_https(app, schema_template, tmp_path):
         resp = c.get("/login", base_url="https://localhost")
         assert "max-age=" in resp.headers["Strict-Transport-Security"]
         assert c.get("/no/such/page", base_url="https://localhost").headers[
-            "Strict-Transport-Security"]
+            "Strict-Transport-Security"
+        ]
 
 
 def test_every_response_varies_on_hx_request(responses):

@@ -46,58 +46,116 @@ def typed(client, world, login_as, make_project, payload):
 
     short = payload[:20]
     login_as(world.worker_a)
-    client.post("/residents/new", data={
-        "name": payload[:50], "grid_id": world.a1.id, "building": short, "unit": short,
-        "room": short, "household_size": "1", "care_reasons": ["elderly_alone"],
-        "notes": payload, "client_uuid": _uuid()})
+    client.post(
+        "/residents/new",
+        data={
+            "name": payload[:50],
+            "grid_id": world.a1.id,
+            "building": short,
+            "unit": short,
+            "room": short,
+            "household_size": "1",
+            "care_reasons": ["elderly_alone"],
+            "notes": payload,
+            "client_uuid": _uuid(),
+        },
+    )
     resident = db.session.scalar(sa.select(Resident))
     assert resident is not None
     assert resident.notes == payload
 
     login_as(world.secretary_a)
-    client.post("/projects/new", data={
-        "name": payload, "kind": "road_works", "status": "planned", "location": payload,
-        "contractor": payload, "client_uuid": _uuid()})
+    client.post(
+        "/projects/new",
+        data={
+            "name": payload,
+            "kind": "road_works",
+            "status": "planned",
+            "location": payload,
+            "contractor": payload,
+            "client_uuid": _uuid(),
+        },
+    )
     project = db.session.scalar(sa.select(Project))
     assert project is not None
     assert project.name == payload
-    factor = RiskFactor(project_id=project.id, factor_code="P3", likelihood=2, impact=2,
-                        mitigation=payload, owner=payload[:100], description=payload)
+    factor = RiskFactor(
+        project_id=project.id,
+        factor_code="P3",
+        likelihood=2,
+        impact=2,
+        mitigation=payload,
+        owner=payload[:100],
+        description=payload,
+    )
     db.session.add(factor)
     db.session.commit()
 
     login_as(world.worker_a)
-    resp = client.post("/visits", htmx=True, data={
-        "resident_id": resident.id, "purpose": "routine", "outcome": "done",
-        "summary": payload, "visited_on": local_today().isoformat(), "client_uuid": _uuid()})
+    resp = client.post(
+        "/visits",
+        htmx=True,
+        data={
+            "resident_id": resident.id,
+            "purpose": "routine",
+            "outcome": "done",
+            "summary": payload,
+            "visited_on": local_today().isoformat(),
+            "client_uuid": _uuid(),
+        },
+    )
     assert resp.status_code == 200
     assert_escaped(resp.text, payload, "visit entry fragment after saving")
-    client.post("/visits", data={
-        "project_id": project.id, "purpose": "project", "outcome": "done", "summary": payload,
-        "visited_on": local_today().isoformat(), "client_uuid": _uuid(),
-        "concern_summary": payload, "concern_factor_id": factor.id})
+    client.post(
+        "/visits",
+        data={
+            "project_id": project.id,
+            "purpose": "project",
+            "outcome": "done",
+            "summary": payload,
+            "visited_on": local_today().isoformat(),
+            "client_uuid": _uuid(),
+            "concern_summary": payload,
+            "concern_factor_id": factor.id,
+        },
+    )
     assert db.session.scalar(sa.select(Concern.summary)) == payload
     visit = db.session.scalar(sa.select(Visit).where(Visit.resident_id == resident.id))
 
     tpl = 1
-    client.post("/screening", data={"visit_id": visit.id, "template_id": tpl,
-                                    "client_uuid": _uuid()})
+    client.post(
+        "/screening", data={"visit_id": visit.id, "template_id": tpl, "client_uuid": _uuid()}
+    )
     from app.models import Answer, ChecklistItem, Screening
 
     screening = db.session.scalar(sa.select(Screening))
-    item = db.session.scalar(sa.select(ChecklistItem).where(
-        ChecklistItem.template_id == screening.template_id).order_by(ChecklistItem.position))
+    item = db.session.scalar(
+        sa.select(ChecklistItem)
+        .where(ChecklistItem.template_id == screening.template_id)
+        .order_by(ChecklistItem.position)
+    )
     client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
-    resp = client.post(f"/screening/{screening.id}/items/{item.id}/hazard", htmx=True, data={
-        "note": payload, "severity": "S2", "due_on": local_today().isoformat()})
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}/hazard",
+        htmx=True,
+        data={"note": payload, "severity": "S2", "due_on": local_today().isoformat()},
+    )
     assert_escaped(resp.text, payload, "hazard item fragment after saving")
     hazard = db.session.scalar(sa.select(Hazard))
     assert hazard.note == payload
     assert db.session.scalar(sa.select(Answer.id))
 
-    client.post("/requests", data={
-        "resident": resident.id, "channel": "phone", "category": "R04", "summary": payload,
-        "received_on": local_today().isoformat(), "client_uuid": _uuid()})
+    client.post(
+        "/requests",
+        data={
+            "resident": resident.id,
+            "channel": "phone",
+            "category": "R04",
+            "summary": payload,
+            "received_on": local_today().isoformat(),
+            "client_uuid": _uuid(),
+        },
+    )
     req = db.session.scalar(sa.select(Request))
     assert req.summary == payload
 
@@ -109,42 +167,80 @@ def typed(client, world, login_as, make_project, payload):
     client.post(f"/review/{log.id}/return", data={"comment": payload})
     db.session.refresh(log)
     assert log.comment == payload
-    return type("Typed", (), dict(resident=resident, project=project, visit=visit,
-                                  hazard=hazard, request=req, log=log, screening=screening))
+    return type(
+        "Typed",
+        (),
+        dict(
+            resident=resident,
+            project=project,
+            visit=visit,
+            hazard=hazard,
+            request=req,
+            log=log,
+            screening=screening,
+        ),
+    )
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_typed_markup_comes_back_escaped_in_pages_and_fragments(client, world, login_as,
-                                                                typed, payload):
+def test_typed_markup_comes_back_escaped_in_pages_and_fragments(
+    client, world, login_as, typed, payload
+):
     t = typed
     day = t.log.day.isoformat()
     for who, urls in (
-        (world.worker_a, [
-            (f"/residents/{t.resident.id}", False), (f"/residents/{t.resident.id}", True),
-            (f"/residents/{t.resident.id}/timeline", True),
-            (f"/residents?q={t.resident.name[:10]}", True), ("/residents", False),
-            (f"/visits/{t.visit.id}", False), (f"/hazards/{t.hazard.id}", False),
-            (f"/hazards/{t.hazard.id}", True), ("/hazards", True), ("/hazards", False),
-            (f"/requests/{t.request.id}", False), (f"/requests/{t.request.id}", True),
-            ("/requests", True), (f"/screening/{t.screening.id}", False),
-            (f"/projects/{t.project.id}", False), (f"/projects/{t.project.id}", True),
-            ("/projects", False), ("/today", False)]),
-        (world.secretary_a, [
-            (f"/review/{t.log.worker_id}/{day}", False), ("/review", True),
-            (f"/projects/{t.project.id}/register", True),
-            (f"/projects/{t.project.id}/edit", False),
-            (f"/residents/{t.resident.id}/edit", False)]),
+        (
+            world.worker_a,
+            [
+                (f"/residents/{t.resident.id}", False),
+                (f"/residents/{t.resident.id}", True),
+                (f"/residents/{t.resident.id}/timeline", True),
+                (f"/residents?q={t.resident.name[:10]}", True),
+                ("/residents", False),
+                (f"/visits/{t.visit.id}", False),
+                (f"/hazards/{t.hazard.id}", False),
+                (f"/hazards/{t.hazard.id}", True),
+                ("/hazards", True),
+                ("/hazards", False),
+                (f"/requests/{t.request.id}", False),
+                (f"/requests/{t.request.id}", True),
+                ("/requests", True),
+                (f"/screening/{t.screening.id}", False),
+                (f"/projects/{t.project.id}", False),
+                (f"/projects/{t.project.id}", True),
+                ("/projects", False),
+                ("/today", False),
+            ],
+        ),
+        (
+            world.secretary_a,
+            [
+                (f"/review/{t.log.worker_id}/{day}", False),
+                ("/review", True),
+                (f"/projects/{t.project.id}/register", True),
+                (f"/projects/{t.project.id}/edit", False),
+                (f"/residents/{t.resident.id}/edit", False),
+            ],
+        ),
         (world.township_user, [(f"/projects/{t.project.id}", False)]),
     ):
         login_as(who)
         for url, htmx in urls:
             resp = client.get(url, htmx=htmx)
             assert resp.status_code == 200, (who.username, url)
-            must_show = url not in ("/residents", "/hazards", "/projects", "/review",
-                                    "/today") and not url.startswith("/residents?")
-            assert_escaped(resp.text, payload if "edit" in url or "resident" not in url
-                           else payload[:50], f"{who.username} {url} htmx={htmx}",
-                           must_show=must_show and "register" not in url)
+            must_show = url not in (
+                "/residents",
+                "/hazards",
+                "/projects",
+                "/review",
+                "/today",
+            ) and not url.startswith("/residents?")
+            assert_escaped(
+                resp.text,
+                payload if "edit" in url or "resident" not in url else payload[:50],
+                f"{who.username} {url} htmx={htmx}",
+                must_show=must_show and "register" not in url,
+            )
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -158,14 +254,32 @@ def test_search_terms_are_reflected_escaped(client, world, login_as, payload):
                 assert bit not in resp.text, (bit, htmx)
 
 
-@pytest.mark.parametrize("url", [
-    "/residents/1%20OR%201=1", "/residents/1 OR 1=1", "/residents/-1", "/residents/0x10",
-    "/residents/0", "/residents/99999999999999999999999", "/residents/1.5", "/residents/%00",
-    "/residents/1;DROP TABLE residents", "/visits/1'", "/photos/-1", "/photos/0x10/thumb",
-    "/hazards/1e3", "/requests/١", "/review/1/2024-13-45", "/review/1/0x10",
-    "/review/-1/2024-01-01", "/review/1/%27%20OR%201=1", "/projects/1/factors/-1",
-    "/screening/0x10", "/admin/users/-1",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/residents/1%20OR%201=1",
+        "/residents/1 OR 1=1",
+        "/residents/-1",
+        "/residents/0x10",
+        "/residents/0",
+        "/residents/99999999999999999999999",
+        "/residents/1.5",
+        "/residents/%00",
+        "/residents/1;DROP TABLE residents",
+        "/visits/1'",
+        "/photos/-1",
+        "/photos/0x10/thumb",
+        "/hazards/1e3",
+        "/requests/١",
+        "/review/1/2024-13-45",
+        "/review/1/0x10",
+        "/review/-1/2024-01-01",
+        "/review/1/%27%20OR%201=1",
+        "/projects/1/factors/-1",
+        "/screening/0x10",
+        "/admin/users/-1",
+    ],
+)
 @pytest.mark.parametrize("role", ["worker_a", "secretary_a", "admin"])
 def test_odd_ids_are_404_never_500(client, world, login_as, make_resident, url, role):
     make_resident()
@@ -175,24 +289,53 @@ def test_odd_ids_are_404_never_500(client, world, login_as, make_resident, url, 
         assert client.post(url, htmx=htmx).status_code in (400, 404, 405), url
 
 
-@pytest.mark.parametrize("query", [
-    "?page=abc", "?page=abc&page=2", "?page=-1", "?page=0", "?page=99999999999999999999",
-    "?page=1e9", "?q=" + "长" * 10_000, "?q=%00", "?q=a&q=b", "?care=nope&care=",
-    "?status=%27", "?grid=0x10", "?grid=-1&grid=1", "?category=1%20OR%201=1",
-])
-@pytest.mark.parametrize("path", ["/residents", "/hazards", "/requests", "/review",
-                                  "/projects", "/tallies", "/admin/audit", "/today"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?page=abc",
+        "?page=abc&page=2",
+        "?page=-1",
+        "?page=0",
+        "?page=99999999999999999999",
+        "?page=1e9",
+        "?q=" + "长" * 10_000,
+        "?q=%00",
+        "?q=a&q=b",
+        "?care=nope&care=",
+        "?status=%27",
+        "?grid=0x10",
+        "?grid=-1&grid=1",
+        "?category=1%20OR%201=1",
+    ],
+)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/residents",
+        "/hazards",
+        "/requests",
+        "/review",
+        "/projects",
+        "/tallies",
+        "/admin/audit",
+        "/today",
+    ],
+)
 def test_odd_query_strings_never_500(client, world, login_as, path, query):
-    who = {"/review": world.secretary_a, "/tallies": world.township_user,
-           "/admin/audit": world.admin}.get(path, world.worker_a)
+    who = {
+        "/review": world.secretary_a,
+        "/tallies": world.township_user,
+        "/admin/audit": world.admin,
+    }.get(path, world.worker_a)
     login_as(who)
     for htmx in (False, True):
         resp = client.get(path + query, htmx=htmx)
         assert resp.status_code in (200, 400, 404), (path + query, resp.status_code)
 
 
-def test_export_cells_starting_with_formula_characters_are_text(client, world, login_as,
-                                                                make_resident, make_visit):
+def test_export_cells_starting_with_formula_characters_are_text(
+    client, world, login_as, make_resident, make_visit
+):
     """Place names typed by an administrator reach the township's export as text."""
     import csv
     import io
@@ -226,16 +369,26 @@ def test_export_cells_starting_with_formula_characters_are_text(client, world, l
 
 
 @pytest.mark.parametrize("path", ["/residents/new", "/visits", "/requests"])
-def test_nul_bytes_in_a_form_are_refused_not_stored(client, world, login_as, make_resident,
-                                                    path):
+def test_nul_bytes_in_a_form_are_refused_not_stored(client, world, login_as, make_resident, path):
     """PostgreSQL cannot store U+0000 in text; the request is refused before it gets there."""
     r = make_resident()
     login_as(world.worker_a)
-    resp = client.post(path, data={
-        "name": "a\x00b", "grid_id": world.a1.id, "household_size": "1",
-        "resident_id": r.id, "resident": r.id, "purpose": "routine", "outcome": "done",
-        "summary": "a\x00b", "channel": "phone", "category": "R04",
-        "client_uuid": str(uuid.uuid4())})
+    resp = client.post(
+        path,
+        data={
+            "name": "a\x00b",
+            "grid_id": world.a1.id,
+            "household_size": "1",
+            "resident_id": r.id,
+            "resident": r.id,
+            "purpose": "routine",
+            "outcome": "done",
+            "summary": "a\x00b",
+            "channel": "phone",
+            "category": "R04",
+            "client_uuid": str(uuid.uuid4()),
+        },
+    )
     assert resp.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(Request.id))) == 0

@@ -37,12 +37,23 @@ def test_deactivation_ends_sessions_on_every_device(app, client, world, login_as
     phone.post("/login", data={"username": "worker_a", "password": PASSWORD})
     assert phone.get("/today").status_code == 200
     login_as(world.admin)
-    resp = client.post(f"/admin/users/{world.worker_a.id}", data={
-        "username": "worker_a", "display_name": "Worker A", "role": "worker",
-        "township_id": 0, "community_id": world.ca.id, "grid_ids": [world.a1.id]})
+    resp = client.post(
+        f"/admin/users/{world.worker_a.id}",
+        data={
+            "username": "worker_a",
+            "display_name": "Worker A",
+            "role": "worker",
+            "township_id": 0,
+            "community_id": world.ca.id,
+            "grid_ids": [world.a1.id],
+        },
+    )
     assert resp.status_code == 303
-    live = db.session.scalar(sa.select(sa.func.count(UserSession.id)).where(
-        UserSession.user_id == world.worker_a.id, UserSession.revoked_at.is_(None)))
+    live = db.session.scalar(
+        sa.select(sa.func.count(UserSession.id)).where(
+            UserSession.user_id == world.worker_a.id, UserSession.revoked_at.is_(None)
+        )
+    )
     assert live == 0
     _expect_login(phone)
 
@@ -51,8 +62,10 @@ def test_cookie_copied_before_password_change_is_dead(client, world):
     client.post("/login", data={"username": "worker_a", "password": PASSWORD})
     with client.session_transaction() as sess:
         copied = dict(sess)
-    resp = client.post("/account/password", data={
-        "current": PASSWORD, "new": "a brand new secret", "confirm": "a brand new secret"})
+    resp = client.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "a brand new secret", "confirm": "a brand new secret"},
+    )
     assert resp.status_code == 303
     with client.session_transaction() as sess:
         sess.update(copied)

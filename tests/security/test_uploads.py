@@ -17,8 +17,7 @@ from app.models import Photo
 from tests.photos.images import huge_png, noisy_jpeg
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
-SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
-       b"<script>alert(2)</script></svg>")
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
 
 
 def _jpeg_with_comment(comment: bytes) -> bytes:
@@ -28,10 +27,17 @@ def _jpeg_with_comment(comment: bytes) -> bytes:
 
 
 def _upload(client, visit, data: bytes, name: str, mimetype: str = "image/jpeg"):
-    return client.post("/photos", data={
-        "owner_type": "visit", "owner_id": str(visit.id), "client_uuid": str(uuid.uuid4()),
-        "photos": [(io.BytesIO(data), name, mimetype)]},
-        content_type="multipart/form-data", htmx=True)
+    return client.post(
+        "/photos",
+        data={
+            "owner_type": "visit",
+            "owner_id": str(visit.id),
+            "client_uuid": str(uuid.uuid4()),
+            "photos": [(io.BytesIO(data), name, mimetype)],
+        },
+        content_type="multipart/form-data",
+        htmx=True,
+    )
 
 
 def _stored(app) -> list[str]:
@@ -46,17 +52,21 @@ def visit(client, world, login_as, make_resident, make_visit):
     return v
 
 
-@pytest.mark.parametrize(("data", "name", "mimetype"), [
-    pytest.param(HTML, "photo.jpg", "image/jpeg", id="html-named-jpg"),
-    pytest.param(HTML, "photo.html", "text/html", id="html"),
-    pytest.param(SVG, "photo.svg", "image/svg+xml", id="svg-with-script"),
-    pytest.param(SVG, "photo.png", "image/png", id="svg-named-png"),
-    pytest.param(b"GIF89a" + HTML, "photo.gif", "image/gif", id="gif-html-polyglot"),
-    pytest.param(noisy_jpeg()[:20_000], "cut.jpg", "image/jpeg", id="truncated"),
-    pytest.param(huge_png((20000, 20000)), "bomb.png", "image/png", id="decompression-bomb"),
-])
-def test_what_is_not_a_photo_is_refused_and_nothing_is_kept(app, client, visit, data, name,
-                                                           mimetype):
+@pytest.mark.parametrize(
+    ("data", "name", "mimetype"),
+    [
+        pytest.param(HTML, "photo.jpg", "image/jpeg", id="html-named-jpg"),
+        pytest.param(HTML, "photo.html", "text/html", id="html"),
+        pytest.param(SVG, "photo.svg", "image/svg+xml", id="svg-with-script"),
+        pytest.param(SVG, "photo.png", "image/png", id="svg-named-png"),
+        pytest.param(b"GIF89a" + HTML, "photo.gif", "image/gif", id="gif-html-polyglot"),
+        pytest.param(noisy_jpeg()[:20_000], "cut.jpg", "image/jpeg", id="truncated"),
+        pytest.param(huge_png((20000, 20000)), "bomb.png", "image/png", id="decompression-bomb"),
+    ],
+)
+def test_what_is_not_a_photo_is_refused_and_nothing_is_kept(
+    app, client, visit, data, name, mimetype
+):
     resp = _upload(client, visit, data, name, mimetype)
     assert resp.status_code == 200
     assert 'class="error' in resp.text or 'role="alert"' in resp.text
@@ -86,8 +96,11 @@ def test_oversized_upload_is_refused_before_it_is_read_whole(app, client, visit)
     limit = app.config.get("MAX_CONTENT_LENGTH")
     assert limit, "a request size cap stops a huge body before it is read"
     # The declared length alone is refused: the body is never read or spooled to disk.
-    resp = client.post("/photos", data=b"--x--",
-                       environ_overrides={"CONTENT_LENGTH": str(limit + 1)},
-                       content_type="multipart/form-data; boundary=x")
+    resp = client.post(
+        "/photos",
+        data=b"--x--",
+        environ_overrides={"CONTENT_LENGTH": str(limit + 1)},
+        content_type="multipart/form-data; boundary=x",
+    )
     assert resp.status_code == 413
     assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0

@@ -13,15 +13,23 @@ from app.tallies.export import csv_safe
 from app.timeutil import local_today
 from tests.tallies.files import read_csv, read_xlsx, xlsx_number_format, xlsx_text
 
-SHEETS_EN = ["Cover", "Visits", "Screenings", "Hazards found", "Hazard status",
-             "Hazards by week", "Requests", "Requests by category"]
+SHEETS_EN = [
+    "Cover",
+    "Visits",
+    "Screenings",
+    "Hazards found",
+    "Hazard status",
+    "Hazards by week",
+    "Requests",
+    "Requests by category",
+]
 EN = {"Accept-Language": "en"}
 
 
 def _body(sheet) -> list[list]:
     """The header and data rows of a tally sheet (the note below them left out)."""
     rows = sheet.rows
-    return rows[:rows.index([])] if [] in rows else rows
+    return rows[: rows.index([])] if [] in rows else rows
 
 
 def _period() -> str:
@@ -29,8 +37,7 @@ def _period() -> str:
     return f"from={today - timedelta(days=20)}&to={today}"
 
 
-def test_xlsx_has_cover_and_one_sheet_per_tally(client, world, login_as, visit_in,
-                                                 make_request):
+def test_xlsx_has_cover_and_one_sheet_per_tally(client, world, login_as, visit_in, make_request):
     visit_in(purpose="elderly_care")
     visit_in(world.b1, purpose="elderly_care")
     make_request(world.a1)
@@ -38,8 +45,10 @@ def test_xlsx_has_cover_and_one_sheet_per_tally(client, world, login_as, visit_i
     resp = client.get(f"/tallies/export.xlsx?{_period()}", headers=EN)
     assert resp.status_code == 200
     assert resp.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert resp.headers["Cache-Control"].startswith("no-store") or "no-store" in resp.headers[
-        "Cache-Control"]
+    assert (
+        resp.headers["Cache-Control"].startswith("no-store")
+        or "no-store" in resp.headers["Cache-Control"]
+    )
     sheets = read_xlsx(resp.data)
     assert list(sheets) == SHEETS_EN
     cover = {row[0]: row[1] for row in sheets["Cover"].rows if row and row[0] and len(row) > 1}
@@ -58,8 +67,10 @@ def test_xlsx_has_cover_and_one_sheet_per_tally(client, world, login_as, visit_i
     assert [r[0] for r in _body(status)[1:]] == ["Community A", "Community B", "Total"]
     for sheet in list(sheets.values())[1:]:
         # Frozen header row, column widths, no formulas anywhere.
-        assert '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' \
+        assert (
+            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
             in sheet.xml
+        )
         assert "<cols>" in sheet.xml
         assert sheet.formulas == 0
     # Counts formatted as whole numbers, weeks as dates, medians with one decimal.
@@ -98,7 +109,9 @@ def test_csv_is_utf8_with_bom_and_all_tallies(client, world, login_as, visit_in)
     cover, sections = read_csv(resp.data)
     assert ["Township", "Test Township"] in cover
     assert [s.title for s in sections] == [
-        "Visits by purpose", "Screenings by checklist", "Hazards found by category and severity",
+        "Visits by purpose",
+        "Screenings by checklist",
+        "Hazards found by category and severity",
         "Hazards found in the period and where they stand today",
         "Hazards found by category, week by week",
         "Requests received in the period and where they stand today",
@@ -127,8 +140,10 @@ def test_file_name_has_township_and_period(client, world, login_as, fmt):
 def test_secretary_export_names_the_community(client, world, login_as):
     login_as(world.secretary_a)
     resp = client.get("/tallies/export.csv?from=2024-02-01&to=2024-02-29", headers=EN)
-    assert "Test Township tallies Community A 2024-02-01_2024-02-29.csv" in resp.headers[
-        "Content-Disposition"]
+    assert (
+        "Test Township tallies Community A 2024-02-01_2024-02-29.csv"
+        in resp.headers["Content-Disposition"]
+    )
     cover, sections = read_csv(resp.data)
     assert ["Community", "Community A"] in cover
     assert [r[0] for r in sections[3].rows] == ["A1", "A2", "Total"]
@@ -138,23 +153,34 @@ def test_secretary_export_names_the_community(client, world, login_as):
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_every_export_is_audited(client, world, login_as, fmt):
     login_as(world.township_user)
-    resp = client.get(f"/tallies/export.{fmt}?from=2024-02-01&to=2024-02-29&community="
-                      f"{world.ca.id}")
+    resp = client.get(
+        f"/tallies/export.{fmt}?from=2024-02-01&to=2024-02-29&community={world.ca.id}"
+    )
     assert resp.status_code == 200
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")).all()
     assert len(events) == 1
     e = events[0]
     assert (e.user_id, e.object_type) == (world.township_user.id, "tallies")
-    assert json.loads(e.detail) == {"format": fmt, "from": "2024-02-01", "to": "2024-02-29",
-                                    "community": world.ca.id, "grid": None}
+    assert json.loads(e.detail) == {
+        "format": fmt,
+        "from": "2024-02-01",
+        "to": "2024-02-29",
+        "community": world.ca.id,
+        "grid": None,
+    }
     # Viewing the dashboard is not an export.
     client.get("/tallies")
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "export")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "export")
+        )
+        == 1
+    )
 
 
-@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-3", "@SUM(A1)",
-                                   "\tTAB", "\rCR"])
+@pytest.mark.parametrize(
+    "value", ['=HYPERLINK("http://x","y")', "+1+2", "-3", "@SUM(A1)", "\tTAB", "\rCR"]
+)
 def test_csv_safe_quotes_formula_text(value):
     assert csv_safe(value) == "'" + value
     assert csv_safe(3) == 3
@@ -164,11 +190,16 @@ def test_csv_safe_quotes_formula_text(value):
 
 def test_formula_like_names_are_text_in_both_files(client, world, login_as):
     world.township.name = "=cmd|' /C calc'!A0"
-    evil = Community(township=world.township, name="=HYPERLINK(\"http://evil\",\"x\")")
+    evil = Community(township=world.township, name='=HYPERLINK("http://evil","x")')
     db.session.add(evil)
     db.session.flush()
-    db.session.add_all([Grid(community=evil, name="+SUM(1,2)"), Grid(community=evil, name="-2"),
-                        Grid(community=evil, name="@A1")])
+    db.session.add_all(
+        [
+            Grid(community=evil, name="+SUM(1,2)"),
+            Grid(community=evil, name="-2"),
+            Grid(community=evil, name="@A1"),
+        ]
+    )
     db.session.commit()
     login_as(world.township_user)
     xlsx = client.get(f"/tallies/export.xlsx?{_period()}&community={evil.id}", headers=EN).data
@@ -178,12 +209,13 @@ def test_formula_like_names_are_text_in_both_files(client, world, login_as):
     assert "<f>" not in text
     assert "+SUM(1,2)" in [r[0] for r in _body(sheets["Hazard status"])]
     cover = {r[0]: r[1] for r in sheets["Cover"].rows if r and len(r) > 1}
-    assert cover["Community"] == "=HYPERLINK(\"http://evil\",\"x\")"
-    csv_text = client.get(f"/tallies/export.csv?{_period()}&community={evil.id}",
-                          headers=EN).data.decode("utf-8-sig")
+    assert cover["Community"] == '=HYPERLINK("http://evil","x")'
+    csv_text = client.get(
+        f"/tallies/export.csv?{_period()}&community={evil.id}", headers=EN
+    ).data.decode("utf-8-sig")
     cover_rows, sections = read_csv(csv_text.encode("utf-8-sig"))
     assert ["Township", "'=cmd|' /C calc'!A0"] in cover_rows
-    assert ["Community", "'=HYPERLINK(\"http://evil\",\"x\")"] in cover_rows
+    assert ["Community", '\'=HYPERLINK("http://evil","x")'] in cover_rows
     places = [r[0] for r in sections[3].rows]
     assert places == ["'+SUM(1,2)", "'-2", "'@A1", "Total"]
     assert sections[6].header[1:] == ["'+SUM(1,2)", "'-2", "'@A1"]
@@ -193,8 +225,9 @@ def _category_row(rows, name="Property management"):
     return next(r for r in rows if r[0] == name)
 
 
-def test_small_request_counts_are_hidden_at_grid_level_for_township(client, world, login_as,
-                                                                    make_request):
+def test_small_request_counts_are_hidden_at_grid_level_for_township(
+    client, world, login_as, make_request
+):
     for _ in range(2):
         make_request(world.a1, category="R04")
     for _ in range(3):
@@ -210,17 +243,21 @@ def test_small_request_counts_are_hidden_at_grid_level_for_township(client, worl
     _c, sections = read_csv(client.get(f"/tallies/export.csv?{query}", headers=EN).data)
     assert sections[6].header == ["Category", "A1", "A2"]
     assert _category_row(sections[6].rows) == ["Property management", "<3", "3"]
-    assert _category_row(sections[6].rows, "Neighbour disputes") == ["Neighbour disputes", "0",
-                                                                      "<3"]
+    assert _category_row(sections[6].rows, "Neighbour disputes") == [
+        "Neighbour disputes",
+        "0",
+        "<3",
+    ]
     sheets = read_xlsx(client.get(f"/tallies/export.xlsx?{query}", headers=EN).data)
     assert _category_row(sheets["Requests by category"].rows) == ["Property management", "<3", 3]
     html = client.get(f"/tallies?{query}", headers=EN).get_data(as_text=True)
-    table = html[html.index('id="table-request_categories"'):]
-    table = table[:table.index("</table>")]
+    table = html[html.index('id="table-request_categories"') :]
+    table = table[: table.index("</table>")]
     assert 'Property management</th><td class="num">&lt;3</td><td class="num">3</td>' in table
     # A single grid is grid level too.
-    _c, sections = read_csv(client.get(f"/tallies/export.csv?{period}&grid={world.a2.id}",
-                                       headers=EN).data)
+    _c, sections = read_csv(
+        client.get(f"/tallies/export.csv?{period}&grid={world.a2.id}", headers=EN).data
+    )
     assert _category_row(sections[6].rows, "Neighbour disputes") == ["Neighbour disputes", "<3"]
 
 

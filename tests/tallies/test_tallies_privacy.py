@@ -28,8 +28,14 @@ def _secrets() -> set[str]:
         if phone:
             secrets.add(phone)
     # Free text long enough not to match a place or category name by chance.
-    for column in (Visit.summary, Hazard.note, Hazard.rectified_note, Request.summary,
-                   Request.reply_text, Resident.notes):
+    for column in (
+        Visit.summary,
+        Hazard.note,
+        Hazard.rectified_note,
+        Request.summary,
+        Request.reply_text,
+        Resident.notes,
+    ):
         secrets.update(t for t in db.session.scalars(sa.select(column)) if t and len(t) >= 8)
     return secrets
 
@@ -38,13 +44,25 @@ def test_no_personal_data_in_any_township_tally(client, login_as, demo):
     secrets = _secrets()
     assert len(secrets) > 100  # the demo data really is loaded
     today = local_today()
-    periods = ["period=week", "period=month", "period=last_month",
-               f"from={today - timedelta(days=365)}&to={today}"]
+    periods = [
+        "period=week",
+        "period=month",
+        "period=last_month",
+        f"from={today - timedelta(days=365)}&to={today}",
+    ]
     places = [""]
-    places += [f"&community={c}" for c in db.session.scalars(
-        sa.select(Community.id).where(Community.township_id == demo.township_id))]
-    places += [f"&grid={g}" for g in db.session.scalars(
-        sa.select(Grid.id).join(Community).where(Community.township_id == demo.township_id))]
+    places += [
+        f"&community={c}"
+        for c in db.session.scalars(
+            sa.select(Community.id).where(Community.township_id == demo.township_id)
+        )
+    ]
+    places += [
+        f"&grid={g}"
+        for g in db.session.scalars(
+            sa.select(Grid.id).join(Community).where(Community.township_id == demo.township_id)
+        )
+    ]
     login_as(demo)
     files = 0
     for period in periods:
@@ -66,8 +84,10 @@ def test_no_personal_data_in_any_township_tally(client, login_as, demo):
                 files += 2
     assert files == len(periods) * len(places) * 2 * 2
     # The files searched are not empty: the demo's year is counted in them.
-    year = client.get(f"/tallies/export.csv?from={today - timedelta(days=365)}&to={today}",
-                      headers={"Accept-Language": "en"})
+    year = client.get(
+        f"/tallies/export.csv?from={today - timedelta(days=365)}&to={today}",
+        headers={"Accept-Language": "en"},
+    )
     _cover, sections = read_csv(year.data)
     totals = {s.title: s.rows[-1] for s in sections}
     assert int(totals["Visits by purpose"][1]) > 0

@@ -36,22 +36,50 @@ TODAY = local_today()
 CATEGORIES = ["R01", "R04", "R06", "R15"]
 DAY = st.integers(min_value=-70, max_value=5)
 
-visits = st.lists(st.tuples(st.integers(0, 3), DAY, st.sampled_from(VISIT_PURPOSES),
-                            st.lists(st.integers(0, 6), max_size=2, unique=True)), max_size=25)
-hazards = st.lists(st.tuples(
-    st.integers(0, 3), DAY, st.integers(-10, 20), st.sampled_from(HAZARD_STATUSES),
-    st.one_of(st.none(), st.integers(0, 30)), st.integers(0, 6), st.sampled_from(SEVERITIES),
-), max_size=25)
-requests = st.lists(st.tuples(
-    st.integers(0, 3), DAY, st.sampled_from(REQUEST_TRACKS), st.sampled_from(REQUEST_STATUSES),
-    st.one_of(st.none(), st.integers(0, 20)), st.one_of(st.none(), st.integers(0, 80)),
-    st.one_of(st.none(), st.integers(1, 30)), st.sampled_from(CATEGORIES),
-    st.one_of(st.none(), st.integers(0, 10)),
-), max_size=25)
-views = st.sampled_from([
-    ("township_user", None, None), ("township_user", "ca", None), ("township_user", None, "b2"),
-    ("secretary_a", None, None), ("secretary_b", None, "b1"),
-])
+visits = st.lists(
+    st.tuples(
+        st.integers(0, 3),
+        DAY,
+        st.sampled_from(VISIT_PURPOSES),
+        st.lists(st.integers(0, 6), max_size=2, unique=True),
+    ),
+    max_size=25,
+)
+hazards = st.lists(
+    st.tuples(
+        st.integers(0, 3),
+        DAY,
+        st.integers(-10, 20),
+        st.sampled_from(HAZARD_STATUSES),
+        st.one_of(st.none(), st.integers(0, 30)),
+        st.integers(0, 6),
+        st.sampled_from(SEVERITIES),
+    ),
+    max_size=25,
+)
+requests = st.lists(
+    st.tuples(
+        st.integers(0, 3),
+        DAY,
+        st.sampled_from(REQUEST_TRACKS),
+        st.sampled_from(REQUEST_STATUSES),
+        st.one_of(st.none(), st.integers(0, 20)),
+        st.one_of(st.none(), st.integers(0, 80)),
+        st.one_of(st.none(), st.integers(1, 30)),
+        st.sampled_from(CATEGORIES),
+        st.one_of(st.none(), st.integers(0, 10)),
+    ),
+    max_size=25,
+)
+views = st.sampled_from(
+    [
+        ("township_user", None, None),
+        ("township_user", "ca", None),
+        ("township_user", None, "b2"),
+        ("secretary_a", None, None),
+        ("secretary_b", None, "b1"),
+    ]
+)
 periods = st.tuples(st.integers(-75, 5), st.integers(0, 80))
 
 
@@ -67,10 +95,15 @@ def setting(world):
     log = DailyLog(worker_id=world.worker_a.id, community_id=world.ca.id, day=TODAY)
     db.session.add(log)
     db.session.commit()
-    templates = list(db.session.scalars(
-        sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id)))
-    items = {t.id: db.session.scalar(sa.select(ChecklistItem.id).where(
-        ChecklistItem.template_id == t.id).limit(1)) for t in templates}
+    templates = list(
+        db.session.scalars(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id))
+    )
+    items = {
+        t.id: db.session.scalar(
+            sa.select(ChecklistItem.id).where(ChecklistItem.template_id == t.id).limit(1)
+        )
+        for t in templates
+    }
     return grids, residents, log, templates, items
 
 
@@ -83,36 +116,65 @@ def _clear():
 def _load(world, setting, vs, hs, rs):
     grids, residents, log, templates, items = setting
     for g, day, purpose, tpl_idx in vs:
-        v = Visit(uuid=str(uuid.uuid4()), worker_id=world.worker_a.id, grid_id=grids[g].id,
-                  resident_id=residents[g].id, daily_log_id=log.id,
-                  visited_on=TODAY + timedelta(days=day), purpose=purpose, outcome="done")
+        v = Visit(
+            uuid=str(uuid.uuid4()),
+            worker_id=world.worker_a.id,
+            grid_id=grids[g].id,
+            resident_id=residents[g].id,
+            daily_log_id=log.id,
+            visited_on=TODAY + timedelta(days=day),
+            purpose=purpose,
+            outcome="done",
+        )
         db.session.add(v)
         db.session.flush()
         for i in tpl_idx:
-            db.session.add(Screening(uuid=str(uuid.uuid4()), visit_id=v.id,
-                                     template_id=templates[i].id))
+            db.session.add(
+                Screening(uuid=str(uuid.uuid4()), visit_id=v.id, template_id=templates[i].id)
+            )
     for g, day, due, status, rectified, tpl, sev in hs:
         found = TODAY + timedelta(days=day)
         t = templates[tpl]
-        db.session.add(Hazard(
-            item_id=items[t.id], template_id=t.id, grid_id=grids[g].id, severity=sev,
-            found_on=found, due_on=found + timedelta(days=due), status=status,
-            rectified_on=None if rectified is None else found + timedelta(days=rectified)))
+        db.session.add(
+            Hazard(
+                item_id=items[t.id],
+                template_id=t.id,
+                grid_id=grids[g].id,
+                severity=sev,
+                found_on=found,
+                due_on=found + timedelta(days=due),
+                status=status,
+                rectified_on=None if rectified is None else found + timedelta(days=rectified),
+            )
+        )
     for g, day, track, status, accept, reply, ext, cat, formal in rs:
         received = TODAY + timedelta(days=day)
         accepted = None if accept is None else received + timedelta(days=accept)
-        db.session.add(Request(
-            uuid=str(uuid.uuid4()), resident_id=residents[g].id, grid_id=grids[g].id,
-            recorded_by_id=world.worker_a.id, channel="visit", category_code=cat,
-            summary="x", received_on=received, track=track, status=status,
-            accepted_on=accepted, extension_days=ext,
-            formal_on=None if formal is None else received + timedelta(days=formal),
-            replied_on=None if reply is None or accepted is None
-            else accepted + timedelta(days=reply)))
+        db.session.add(
+            Request(
+                uuid=str(uuid.uuid4()),
+                resident_id=residents[g].id,
+                grid_id=grids[g].id,
+                recorded_by_id=world.worker_a.id,
+                channel="visit",
+                category_code=cat,
+                summary="x",
+                received_on=received,
+                track=track,
+                status=status,
+                accepted_on=accepted,
+                extension_days=ext,
+                formal_on=None if formal is None else received + timedelta(days=formal),
+                replied_on=None
+                if reply is None or accepted is None
+                else accepted + timedelta(days=reply),
+            )
+        )
     db.session.commit()
 
 
 # ---- brute force: plain Python over every row, no SQL aggregates ------------------------
+
 
 def _median(values):
     return "" if not values else str(float(statistics.median(values)))
@@ -139,23 +201,31 @@ def _expected(world, view, start, end):
     if by_grid:
         places = [(g.name, {g.id}) for g in all_grids]
     else:
-        places = [(c.name, {g.id for g in all_grids if g.community_id == c.id})
-                  for c in (world.ca, world.cb)]
+        places = [
+            (c.name, {g.id for g in all_grids if g.community_id == c.id})
+            for c in (world.ca, world.cb)
+        ]
     ids = {g.id for g in all_grids}
 
     def within(d):
         return start <= d <= end
 
-    vs = [v for v in db.session.scalars(sa.select(Visit)) if v.grid_id in ids
-          and within(v.visited_on)]
+    vs = [
+        v for v in db.session.scalars(sa.select(Visit)) if v.grid_id in ids and within(v.visited_on)
+    ]
     visit_ids = {v.id for v in vs}
     ss = [s for s in db.session.scalars(sa.select(Screening)) if s.visit_id in visit_ids]
-    hs = [h for h in db.session.scalars(sa.select(Hazard)) if h.grid_id in ids
-          and within(h.found_on)]
-    rs = [r for r in db.session.scalars(sa.select(Request)) if r.grid_id in ids
-          and within(r.received_on)]
-    templates = list(db.session.scalars(
-        sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id)))
+    hs = [
+        h for h in db.session.scalars(sa.select(Hazard)) if h.grid_id in ids and within(h.found_on)
+    ]
+    rs = [
+        r
+        for r in db.session.scalars(sa.select(Request))
+        if r.grid_id in ids and within(r.received_on)
+    ]
+    templates = list(
+        db.session.scalars(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id))
+    )
     codes = list(db.session.scalars(sa.select(RequestCategory.code).order_by(RequestCategory.code)))
 
     exp = {}
@@ -172,11 +242,14 @@ def _expected(world, view, start, end):
 
     def hazard_row(group):
         rect = [h for h in group if h.status in ("rectified", "verified")]
-        return [str(len(group)), str(len(rect)),
-                str(sum(h.status == "verified" for h in group)),
-                str(sum(h.status == "open" for h in group)),
-                str(sum(h.status == "open" and h.due_on < TODAY for h in group)),
-                _median([(h.rectified_on - h.found_on).days for h in rect if h.rectified_on])]
+        return [
+            str(len(group)),
+            str(len(rect)),
+            str(sum(h.status == "verified" for h in group)),
+            str(sum(h.status == "open" for h in group)),
+            str(sum(h.status == "open" and h.due_on < TODAY for h in group)),
+            _median([(h.rectified_on - h.found_on).days for h in rect if h.rectified_on]),
+        ]
 
     exp["hazard_status"] = [hazard_row([h for h in hs if h.grid_id in g]) for _n, g in places]
     exp["hazard_status"].append(hazard_row(hs))
@@ -189,11 +262,17 @@ def _expected(world, view, start, end):
     exp["hazards_weekly"] = weeks
 
     def request_row(group):
-        return [str(len(group)),
-                str(sum(r.accepted_on is not None
-                        and r.status not in ("not_accepted", "redirected") for r in group)),
-                str(sum(r.replied_on is not None for r in group)),
-                str(sum(_overdue(r) for r in group))]
+        return [
+            str(len(group)),
+            str(
+                sum(
+                    r.accepted_on is not None and r.status not in ("not_accepted", "redirected")
+                    for r in group
+                )
+            ),
+            str(sum(r.replied_on is not None for r in group)),
+            str(sum(_overdue(r) for r in group)),
+        ]
 
     # Complaints about officials (R15) are counted only by the secretary.
     rs = [r for r in rs if role == "secretary" or r.category_code != "R15"]
@@ -206,8 +285,9 @@ def _expected(world, view, start, end):
     exp["requests"].append(request_row(rs))
     cats = []
     for code in codes:
-        cells = [sum(1 for r in rs if r.category_code == code and r.grid_id in g)
-                 for _n, g in places]
+        cells = [
+            sum(1 for r in rs if r.category_code == code and r.grid_id in g) for _n, g in places
+        ]
         if suppress:
             cats.append(["<3" if 0 < n < 3 else str(n) for n in cells])
         else:
@@ -216,15 +296,26 @@ def _expected(world, view, start, end):
     return exp, [name for name, _g in places]
 
 
-ORDER = ["visits", "screenings", "hazards_found", "hazard_status", "hazards_weekly",
-         "requests", "request_categories"]
+ORDER = [
+    "visits",
+    "screenings",
+    "hazards_found",
+    "hazard_status",
+    "hazards_weekly",
+    "requests",
+    "request_categories",
+]
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(vs=visits, hs=hazards, rs=requests, view=views, period=periods)
-def test_every_tally_equals_a_brute_force_count(client, world, login_as, setting, vs, hs, rs,
-                                                view, period):
+def test_every_tally_equals_a_brute_force_count(
+    client, world, login_as, setting, vs, hs, rs, view, period
+):
     _clear()
     _load(world, setting, vs, hs, rs)
     start = TODAY + timedelta(days=period[0])

@@ -15,7 +15,7 @@ from tests.conftest import fragment_root_ids
 
 def _table(html: str, key: str) -> str:
     start = html.index(f'id="table-{key}"')
-    return html[start:html.index("</table>", start)]
+    return html[start : html.index("</table>", start)]
 
 
 def test_township_sees_dashboard_with_charts_and_tables(client, world, login_as, visit_in):
@@ -33,15 +33,22 @@ def test_township_sees_dashboard_with_charts_and_tables(client, world, login_as,
     assert "<script>" not in html
     assert 'data-chart-key="hazards_weekly"' in html
     assert 'data-chart-key="hazard_status"' in html
-    for key in ("visits", "screenings", "hazards_found", "hazard_status", "hazards_weekly",
-                "requests", "request_categories"):
+    for key in (
+        "visits",
+        "screenings",
+        "hazards_found",
+        "hazard_status",
+        "hazards_weekly",
+        "requests",
+        "request_categories",
+    ):
         assert f'id="table-{key}"' in html
     # Rows per community for the township; the visit counted under its purpose.
     status = _table(html, "hazard_status")
     assert "Community A" in status
     assert "Community B" in status
     visits = _table(html, "visits")
-    assert "Hazard screening</th><td class=\"num\">1</td>" in visits
+    assert 'Hazard screening</th><td class="num">1</td>' in visits
 
 
 def test_htmx_request_gets_only_the_fragment(client, world, login_as):
@@ -92,17 +99,26 @@ def test_secretary_sees_own_community_by_grid(client, world, login_as, visit_in)
     assert 'class="num">2</td>' not in _table(html, "visits")
 
 
-@pytest.mark.parametrize("url", [
-    "/tallies?community={cb}", "/tallies?grid={b1}", "/tallies/export.csv?community={cb}",
-    "/tallies/export.xlsx?grid={b2}", "/tallies?grid=999999", "/tallies?community=999999",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/tallies?community={cb}",
+        "/tallies?grid={b1}",
+        "/tallies/export.csv?community={cb}",
+        "/tallies/export.xlsx?grid={b2}",
+        "/tallies?grid=999999",
+        "/tallies?community=999999",
+    ],
+)
 def test_secretary_places_outside_scope_are_404(client, world, login_as, url):
     login_as(world.secretary_a)
     resp = client.get(url.format(cb=world.cb.id, b1=world.b1.id, b2=world.b2.id))
     assert resp.status_code == 404
     refusals = db.session.scalar(
-        sa.select(sa.func.count()).select_from(AuditEvent)
-        .where(AuditEvent.action == "access_denied"))
+        sa.select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "access_denied")
+    )
     assert refusals == 1
 
 
@@ -133,24 +149,27 @@ def test_grid_filter_limits_the_counts(client, world, login_as, visit_in):
     visit_in(world.a1, purpose="elderly_care")
     visit_in(world.a2, purpose="elderly_care")
     login_as(world.township_user)
-    html = client.get(f"/tallies?grid={world.a2.id}", headers={"Accept-Language": "en"}
-                      ).get_data(as_text=True)
+    html = client.get(f"/tallies?grid={world.a2.id}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert 'Elderly care visit</th><td class="num">1</td>' in _table(html, "visits")
     # A grid of another community with a community chosen: the community wins.
-    html = client.get(f"/tallies?community={world.cb.id}&grid={world.a2.id}"
-                      ).get_data(as_text=True)
+    html = client.get(f"/tallies?community={world.cb.id}&grid={world.a2.id}").get_data(as_text=True)
     assert ">B1<" in _table(html, "hazard_status")
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("from=2024-03-10&to=2024-03-01&period=custom", "before the start date"),
-    ("from=1900-01-01&to=1900-02-01&period=custom", "Pick a date between"),
-    ("from=garbage&to=2024-03-01&period=custom", "Not a valid date"),
-    ("from=2024-02-30&to=2024-03-01", "Not a valid date"),
-    ("from=2020-01-01&to=2024-12-31", "at most three years"),
-    ("from=2024-01-01", "Enter a date"),
-    ("period=yesterday", "Pick one of the periods offered"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=2024-03-10&to=2024-03-01&period=custom", "before the start date"),
+        ("from=1900-01-01&to=1900-02-01&period=custom", "Pick a date between"),
+        ("from=garbage&to=2024-03-01&period=custom", "Not a valid date"),
+        ("from=2024-02-30&to=2024-03-01", "Not a valid date"),
+        ("from=2020-01-01&to=2024-12-31", "at most three years"),
+        ("from=2024-01-01", "Enter a date"),
+        ("period=yesterday", "Pick one of the periods offered"),
+    ],
+)
 def test_bad_dates_give_a_message_not_a_500(client, world, login_as, query, message):
     login_as(world.township_user)
     resp = client.get(f"/tallies?{query}", headers={"Accept-Language": "en"})
@@ -162,25 +181,29 @@ def test_bad_dates_give_a_message_not_a_500(client, world, login_as, query, mess
     resp = client.get(f"/tallies/export.xlsx?{query}", headers={"Accept-Language": "en"})
     assert resp.status_code == 400
     assert message in resp.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "export")) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "export")
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("preset", ["week", "month", "last_month"])
 def test_presets_set_the_period(client, world, login_as, preset):
     login_as(world.township_user)
-    html = client.get(f"/tallies?period={preset}&from=2001-01-01&to=2001-01-02"
-                      ).get_data(as_text=True)
+    html = client.get(f"/tallies?period={preset}&from=2001-01-01&to=2001-01-02").get_data(
+        as_text=True
+    )
     start, end = preset_dates(preset, local_today())
     assert f'name="from" type="date" value="{start.isoformat()}"' in html
-    assert f'export.csv?from={start.isoformat()}&amp;to={end.isoformat()}' in html
+    assert f"export.csv?from={start.isoformat()}&amp;to={end.isoformat()}" in html
     assert 'aria-pressed="true"' in html
 
 
 def test_custom_period_and_default_month(client, world, login_as):
     login_as(world.township_user)
-    html = client.get("/tallies?from=2024-02-01&to=2024-02-29&period=custom"
-                      ).get_data(as_text=True)
+    html = client.get("/tallies?from=2024-02-01&to=2024-02-29&period=custom").get_data(as_text=True)
     assert "export.xlsx?from=2024-02-01&amp;to=2024-02-29" in html
     # Five Mondays from the week of 29 January to the week of 26 February.
     assert _table(html, "hazards_weekly").count("<tr>") == 1 + 5
@@ -194,8 +217,7 @@ def test_preset_dates():
     assert preset_dates("week", today) == (date(2024, 3, 11), date(2024, 3, 17))
     assert preset_dates("month", today) == (date(2024, 3, 1), date(2024, 3, 31))
     assert preset_dates("last_month", today) == (date(2024, 2, 1), date(2024, 2, 29))
-    assert preset_dates("last_month", date(2024, 1, 5)) == (date(2023, 12, 1),
-                                                             date(2023, 12, 31))
+    assert preset_dates("last_month", date(2024, 1, 5)) == (date(2023, 12, 1), date(2023, 12, 31))
     assert preset_dates("month", date(2024, 12, 31)) == (date(2024, 12, 1), date(2024, 12, 31))
 
 
@@ -207,57 +229,79 @@ def test_hazard_states_and_median_on_the_page(client, world, login_as):
     item = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == "G1"))
 
     def hazard(grid, status, due, rectified_after=None, severity="S1"):
-        db.session.add(Hazard(item_id=item.id, template_id=item.template_id, grid_id=grid.id,
-                              severity=severity, found_on=found, due_on=due, status=status,
-                              rectified_on=found + timedelta(days=rectified_after)
-                              if rectified_after is not None else None))
+        db.session.add(
+            Hazard(
+                item_id=item.id,
+                template_id=item.template_id,
+                grid_id=grid.id,
+                severity=severity,
+                found_on=found,
+                due_on=due,
+                status=status,
+                rectified_on=found + timedelta(days=rectified_after)
+                if rectified_after is not None
+                else None,
+            )
+        )
 
-    hazard(world.a1, "open", today - timedelta(days=1))         # overdue
-    hazard(world.a1, "open", today + timedelta(days=1))         # open, in time
+    hazard(world.a1, "open", today - timedelta(days=1))  # overdue
+    hazard(world.a1, "open", today + timedelta(days=1))  # open, in time
     hazard(world.a1, "rectified", today, rectified_after=2)
     hazard(world.a2, "verified", today, rectified_after=5)
     hazard(world.b1, "verified", today, rectified_after=4, severity="S3")
     db.session.commit()
     login_as(world.township_user)
-    html = client.get(f"/tallies?from={found - timedelta(days=3)}&to={today}"
-                      ).get_data(as_text=True)
+    html = client.get(f"/tallies?from={found - timedelta(days=3)}&to={today}").get_data(
+        as_text=True
+    )
     status = _table(html, "hazard_status")
     # Community A: found 4, rectified 2, verified 1, open 2, overdue 1, median of 2 and 5.
-    assert ('Community A</th><td class="num">4</td><td class="num">2</td>'
-            '<td class="num">1</td><td class="num">2</td><td class="num">1</td>'
-            '<td class="num">3.5</td>') in status
+    assert (
+        'Community A</th><td class="num">4</td><td class="num">2</td>'
+        '<td class="num">1</td><td class="num">2</td><td class="num">1</td>'
+        '<td class="num">3.5</td>'
+    ) in status
     # Total: median of 2, 4, 5.
     assert '<td class="num">4.0</td></tr></tfoot>' in status
 
 
-@pytest.mark.parametrize(("track", "status", "received", "accepted", "ext", "formal", "overdue"), [
-    ("community", "received", 3, None, None, None, False),   # acknowledge due today
-    ("community", "received", 4, None, None, None, True),
-    ("community", "accepted", 15, 1, None, None, False),     # resolve in 15 from receipt
-    ("community", "accepted", 16, 1, None, None, True),
-    ("formal", "received", 15, None, None, None, False),     # notice due on day 15
-    ("formal", "received", 16, None, None, None, True),
-    ("formal", "received", 40, None, None, 15, False),       # clock from becoming formal
-    ("formal", "accepted", 80, 60, None, None, False),       # reply due 60 days on
-    ("formal", "accepted", 80, 61, None, None, True),
-    ("formal", "accepted", 100, 70, 10, None, False),        # extended by 10 days
-    ("formal", "accepted", 100, 71, 10, None, True),
-    ("formal", "replied", 100, 90, None, None, False),
-    ("formal", "not_accepted", 100, None, None, None, False),
-])
-def test_request_overdue_boundaries(client, world, login_as, make_request, track, status,
-                                    received, accepted, ext, formal, overdue):
+@pytest.mark.parametrize(
+    ("track", "status", "received", "accepted", "ext", "formal", "overdue"),
+    [
+        ("community", "received", 3, None, None, None, False),  # acknowledge due today
+        ("community", "received", 4, None, None, None, True),
+        ("community", "accepted", 15, 1, None, None, False),  # resolve in 15 from receipt
+        ("community", "accepted", 16, 1, None, None, True),
+        ("formal", "received", 15, None, None, None, False),  # notice due on day 15
+        ("formal", "received", 16, None, None, None, True),
+        ("formal", "received", 40, None, None, 15, False),  # clock from becoming formal
+        ("formal", "accepted", 80, 60, None, None, False),  # reply due 60 days on
+        ("formal", "accepted", 80, 61, None, None, True),
+        ("formal", "accepted", 100, 70, 10, None, False),  # extended by 10 days
+        ("formal", "accepted", 100, 71, 10, None, True),
+        ("formal", "replied", 100, 90, None, None, False),
+        ("formal", "not_accepted", 100, None, None, None, False),
+    ],
+)
+def test_request_overdue_boundaries(
+    client, world, login_as, make_request, track, status, received, accepted, ext, formal, overdue
+):
     """Days before today: a request is overdue the day after its due date."""
     today = local_today()
-    make_request(world.a1, track=track, status=status,
-                 received_on=today - timedelta(days=received),
-                 accepted_on=None if accepted is None else today - timedelta(days=accepted),
-                 replied_on=today if status == "replied" else None,
-                 formal_on=None if formal is None else today - timedelta(days=formal),
-                 extension_days=ext)
+    make_request(
+        world.a1,
+        track=track,
+        status=status,
+        received_on=today - timedelta(days=received),
+        accepted_on=None if accepted is None else today - timedelta(days=accepted),
+        replied_on=today if status == "replied" else None,
+        formal_on=None if formal is None else today - timedelta(days=formal),
+        extension_days=ext,
+    )
     login_as(world.secretary_a)
-    html = client.get(f"/tallies?from={today - timedelta(days=365)}&to={today}"
-                      ).get_data(as_text=True)
+    html = client.get(f"/tallies?from={today - timedelta(days=365)}&to={today}").get_data(
+        as_text=True
+    )
     footer = _table(html, "requests").split("<tfoot>")[1]
     cells = re.findall(r'class="num">(\d+)<', footer)
     assert cells[0] == "1"

@@ -10,9 +10,15 @@ from app.timeutil import local_today
 
 
 def _visit_data(resident, **over):
-    data = {"resident_id": resident.id, "purpose": "elderly_care", "summary": "量了血压，一切正常",
-            "outcome": "done", "visited_on": local_today().isoformat(), "follow_up_on": "",
-            "client_uuid": str(uuid.uuid4())}
+    data = {
+        "resident_id": resident.id,
+        "purpose": "elderly_care",
+        "summary": "量了血压，一切正常",
+        "outcome": "done",
+        "visited_on": local_today().isoformat(),
+        "follow_up_on": "",
+        "client_uuid": str(uuid.uuid4()),
+    }
     data.update(over)
     return data
 
@@ -80,15 +86,18 @@ def test_same_uuid_with_other_content_is_refused(client, world, login_as, make_r
     assert _count() == 1
 
 
-@pytest.mark.parametrize(("over", "field"), [
-    ({"summary": "x" * 100_000}, "summary"),
-    ({"visited_on": "1900-01-01"}, "visited_on"),
-    ({"visited_on": (local_today() + timedelta(days=1)).isoformat()}, "visited_on"),
-    ({"visited_on": "not a date"}, "visited_on"),
-    ({"follow_up_on": (local_today() - timedelta(days=1)).isoformat()}, "follow_up_on"),
-    ({"purpose": ""}, "purpose"),
-    ({"outcome": "exploded"}, "outcome"),
-])
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"summary": "x" * 100_000}, "summary"),
+        ({"visited_on": "1900-01-01"}, "visited_on"),
+        ({"visited_on": (local_today() + timedelta(days=1)).isoformat()}, "visited_on"),
+        ({"visited_on": "not a date"}, "visited_on"),
+        ({"follow_up_on": (local_today() - timedelta(days=1)).isoformat()}, "follow_up_on"),
+        ({"purpose": ""}, "purpose"),
+        ({"outcome": "exploded"}, "outcome"),
+    ],
+)
 def test_bad_visit_input_keeps_what_was_typed(client, world, login_as, make_resident, over, field):
     r = make_resident()
     login_as(world.worker_a)
@@ -124,8 +133,13 @@ def test_visit_page_scope(client, world, login_as, make_resident, make_visit):
 def test_edit_visit_and_lock_after_approval(client, world, login_as, make_resident, make_visit):
     v = make_visit(resident=make_resident())
     login_as(world.worker_a)
-    data = {"purpose": "routine", "summary": "changed", "outcome": "done",
-            "visited_on": v.visited_on.isoformat(), "follow_up_on": ""}
+    data = {
+        "purpose": "routine",
+        "summary": "changed",
+        "outcome": "done",
+        "visited_on": v.visited_on.isoformat(),
+        "follow_up_on": "",
+    }
     assert client.post(f"/visits/{v.id}/edit", data=data).status_code == 303
     assert db.session.get(Visit, v.id).summary == "changed"
     db.session.get(DailyLog, v.daily_log_id).status = "approved"
@@ -135,8 +149,9 @@ def test_edit_visit_and_lock_after_approval(client, world, login_as, make_reside
     assert db.session.get(Visit, v.id).summary == "changed"
 
 
-def test_new_visit_on_an_approved_day_is_refused(client, world, login_as, make_resident,
-                                                 make_daily_log):
+def test_new_visit_on_an_approved_day_is_refused(
+    client, world, login_as, make_resident, make_daily_log
+):
     make_daily_log(status="approved")
     r = make_resident()
     login_as(world.worker_a)
@@ -151,38 +166,44 @@ def test_other_roles_cannot_log_visits(client, world, login_as, make_resident):
     assert client.post("/visits", data=_visit_data(r)).status_code == 404
 
 
-def test_today_lists_visits_follow_ups_and_hazards(client, world, login_as, make_resident,
-                                                   make_visit, make_hazard):
+def test_today_lists_visits_follow_ups_and_hazards(
+    client, world, login_as, make_resident, make_visit, make_hazard
+):
     r = make_resident(name="钱奶奶")
-    make_visit(resident=r, day=local_today() - timedelta(days=3),
-               follow_up_on=local_today() - timedelta(days=1))
+    make_visit(
+        resident=r,
+        day=local_today() - timedelta(days=3),
+        follow_up_on=local_today() - timedelta(days=1),
+    )
     other = make_resident(name="孙爷爷")
     make_visit(resident=other, summary="today")
     make_hazard(resident=other, due_on=local_today() - timedelta(days=2))
     login_as(world.worker_a)
     page = client.get("/today").text
-    follow = page[page.index('id="today-follow-ups"'):page.index('id="today-hazards"')]
+    follow = page[page.index('id="today-follow-ups"') : page.index('id="today-hazards"')]
     assert "钱奶奶" in follow
     assert "孙爷爷" not in follow
-    hazards = page[page.index('id="today-hazards"'):page.index('id="today-requests"')]
+    hazards = page[page.index('id="today-hazards"') : page.index('id="today-requests"')]
     assert "孙爷爷" in hazards
-    visits = page[page.index('id="today-visits"'):]
+    visits = page[page.index('id="today-visits"') :]
     assert "孙爷爷" in visits
 
 
-def test_follow_up_disappears_after_a_later_visit(client, world, login_as, make_resident,
-                                                  make_visit):
+def test_follow_up_disappears_after_a_later_visit(
+    client, world, login_as, make_resident, make_visit
+):
     r = make_resident(name="钱奶奶")
     make_visit(resident=r, day=local_today() - timedelta(days=3), follow_up_on=local_today())
     make_visit(resident=r)
     login_as(world.worker_a)
     page = client.get("/today").text
-    follow = page[page.index('id="today-follow-ups"'):page.index('id="today-hazards"')]
+    follow = page[page.index('id="today-follow-ups"') : page.index('id="today-hazards"')]
     assert "钱奶奶" not in follow
 
 
-def test_delete_visit_until_the_day_is_approved(client, world, login_as, make_resident,
-                                                make_visit, make_hazard):
+def test_delete_visit_until_the_day_is_approved(
+    client, world, login_as, make_resident, make_visit, make_hazard
+):
     r = make_resident()
     v = make_visit(resident=r)
     make_hazard(visit=v)
