@@ -6,10 +6,14 @@ FLASK := $(VENV)/bin/flask
 PORT ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: run test setup assets translations db demo bench load lint clean extract-messages
+.PHONY: run dev test setup assets translations db demo bench load lint clean pot extract-messages
 
+# gunicorn, as in production (gunicorn.conf.py); `make dev` serves with Flask's reloader.
 run: setup db
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	GUNICORN_BIND=127.0.0.1:$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+dev: setup db
+	$(FLASK) --debug run --host 127.0.0.1 --port $(PORT)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -22,22 +26,28 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-assets: app/static/vendor/.installed
+assets: static/vendor/.installed
 
-app/static/vendor/.installed: package.json package-lock.json
+static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p app/static/vendor
-	cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx.min.js
-	cp node_modules/@picocss/pico/css/pico.min.css app/static/vendor/pico.min.css
-	cp node_modules/chart.js/dist/chart.umd.min.js app/static/vendor/chart.umd.min.js
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
 	touch $@
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d app/translations -f
 
-extract-messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o messages.pot app
-	$(VENV)/bin/pybabel update -i messages.pot -d app/translations --no-fuzzy-matching
+# Babel skips folders whose names start with "_" (templates/_macros): name them here.
+MESSAGE_SOURCES := app templates templates/_macros
+POT ?= messages.pot
+
+pot: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o $(POT) $(MESSAGE_SOURCES)
+
+extract-messages: pot
+	$(VENV)/bin/pybabel update -i $(POT) -d app/translations --no-fuzzy-matching
 
 db: setup
 	$(FLASK) db upgrade
@@ -56,4 +66,4 @@ lint: setup
 	$(VENV)/bin/ruff format --check app tests bench
 
 clean:
-	rm -rf $(VENV) node_modules app/static/vendor
+	rm -rf $(VENV) node_modules static/vendor

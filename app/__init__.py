@@ -1,27 +1,42 @@
 """Gridbook: field app for community grid work."""
 
-import inspect
 import json
 import logging
 from pathlib import Path
 
-from flask import Flask, g, jsonify, request, session
+from flask import Flask, before_render_template, g, request, session
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, generate_csrf
-from werkzeug.exceptions import HTTPException
+from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
-from .db import install_sqlite_hooks, set_write_intent
+from .db import finish_unit_of_work, install_sqlite_hooks, set_write_intent
+from .errors import register_errors
 from .extensions import babel, csrf, db, limiter, login, migrate
 from .extensions import htmx as htmx_ext  # the name `htmx` is the app.htmx module
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# templates/, static/ and migrations/ sit beside the app package (STYLE.md).
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Gridbook(Flask):
+    """Flask, with the request's unit of work committed when its view returns."""
+
+    def dispatch_request(self):
+        rv = super().dispatch_request()
+        finish_unit_of_work()
+        return rv
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Gridbook app; test_config overrides the environment."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Gridbook(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(instance))
@@ -37,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(
         app,
         db,
-        directory=str(Path(__file__).parent.parent / "migrations"),
+        directory=str(ROOT / "migrations"),
         render_as_batch=True,
         compare_type=True,
     )
@@ -52,11 +67,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     with app.app_context():
         install_sqlite_hooks(db.engine)
+    before_render_template.connect(finish_unit_of_work, app)
 
     _register_login(app)
     _register_blueprints(app)
     _register_request_hooks(app)
-    _register_errors(app)
+    register_errors(app)
     _register_templates(app)
 
     from .cli import register_cli
@@ -169,76 +185,6 @@ def _register_request_hooks(app: Flask) -> None:
         elif request.endpoint != "static":
             h.setdefault("Cache-Control", "no-cache")
         return resp
-
-
-def _register_errors(app: Flask) -> None:
-    from .audit.services import record_route_refusal
-    from .htmx import render
-
-    @app.errorhandler(CSRFError)
-    def _csrf_error(err):
-        # A form left open past its token's life: run the view again so that it redisplays
-        # the form with what was typed, the reason, and a fresh token. The form's own CSRF
-        # check fails the same way, so nothing is saved.
-        view = app.view_functions.get(request.endpoint or "")
-        if view is not None and getattr(view, "redisplays_form_on_error", False):
-            g.csrf_error = err.description
-            return view(**(request.view_args or {}))
-        return render("errors/error.html", status=400, code=400, reason="csrf")
-
-    @app.errorhandler(HTTPException)
-    def _http_error(err):
-        view = app.view_functions.get(request.endpoint or "")
-        if err.code == 429 and getattr(view, "redisplays_form_on_error", False):
-            # Redisplay the form with the reason; unwrap so the limit is not checked again.
-            g.throttled = True
-            return inspect.unwrap(view)(**(request.view_args or {}))
-        if err.code == 404:
-            record_route_refusal()
-        if request.path.startswith("/healthz"):
-            return jsonify(error=err.name), err.code
-        resp = render(
-            "errors/error.html",
-            "errors/_error.html",
-            status=err.code or 500,
-            code=err.code,
-            reason=None,
-        )
-        if err.code == 429:
-            resp.headers["Retry-After"] = "60"
-        return resp
-
-    @app.errorhandler(Exception)
-    def _unexpected(err):
-        app.logger.exception("unhandled error")
-        db.session.rollback()
-        from .db import is_storage_failure
-
-        reason = "storage" if is_storage_failure(err) else None
-        view = app.view_functions.get(request.endpoint or "")
-        if (
-            reason
-            and request.method == "POST"
-            and not g.get("storage_error")
-            and getattr(view, "redisplays_form_on_error", False)
-        ):
-            # A full disk or a read-only database: run the form view again, as for an
-            # expired token, so the form comes back with what was typed and "not saved".
-            # Its validation now fails, so it only reads (and reads need no write lock).
-            g.storage_error = True
-            set_write_intent(False)
-            try:
-                return view(**(request.view_args or {}))
-            except Exception:  # the store fails reads too: show the plain page
-                app.logger.exception("form could not be shown again after a storage failure")
-                db.session.rollback()
-        return render(
-            "errors/error.html",
-            "errors/_error.html",
-            status=500 if not reason else 503,
-            code=500 if not reason else 503,
-            reason=reason,
-        )
 
 
 def _register_templates(app: Flask) -> None:

@@ -57,9 +57,25 @@ def install_sqlite_hooks(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
-def commit() -> None:
-    """Commit the request's unit of work: the one place a route ends a transaction."""
+def may_write() -> bool:
+    """True while the current request or command may write (and so will commit)."""
+    return _write_intent.get()
+
+
+def finish_unit_of_work(*_args, **_kwargs) -> None:
+    """Commit the request's writes, once: before its first template renders, or when the
+    view returns without one (a redirect). A refusal or error rolls back instead.
+
+    Connected to Flask's `before_render_template` signal and called when the view returns
+    (app.Gridbook.dispatch_request); routes and services never commit.
+    """
+    from flask import has_request_context
+
+    if not has_request_context() or not _write_intent.get():
+        return
     db.session.commit()
+    # Done: reads while the page renders need no write lock, and nothing commits twice.
+    _write_intent.set(False)
 
 
 # PostgreSQL: read-only transaction or standby, disk full, out of memory or connections,

@@ -21,6 +21,14 @@ class BaseForm(FlaskForm):
         if getattr(g, "storage_error", False):
             self.form_errors.append(storage_message())
             return False
+        refusal = g.get("refusal")
+        if refusal is not None:
+            field = getattr(self, refusal.field, None) if refusal.field else None
+            if field is not None:
+                field.errors = [*field.errors, str(refusal.message)]
+            else:
+                self.form_errors.append(str(refusal.message))
+            return False
         return ok
 
     @property
@@ -57,6 +65,7 @@ def storage_message() -> str:
 
 
 def redisplays_form_on_error(view):
-    """Mark a form view: on a CSRF or storage failure it is re-run to redisplay what was typed."""
+    """Mark a form view: on a refusal, an expired token, throttling or a storage failure it
+    is run again to redisplay what was typed with the reason (app/errors.py)."""
     view.redisplays_form_on_error = True
     return view

@@ -47,7 +47,5 @@ def remember_lang() -> None:
     g.lang_changed = True
     session["lang"] = lang
     if current_user.is_authenticated and current_user.locale != lang:
-        from .extensions import db
-
+        # ?lang= makes the request a writing one: it commits with the unit of work.
         current_user.locale = lang
-        db.session.commit()

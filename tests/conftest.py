@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import has_app_context
+from flask import has_app_context, has_request_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy.orm import Session
 
 from app import create_app
 from app.extensions import db
@@ -151,6 +152,28 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def refuse_next_commit():
+    """Make the next commit made while serving a request fail with `exc` (a full disk, a
+    read-only file): injected at the session, whichever code path commits."""
+    listeners = []
+
+    def _arm(exc: BaseException) -> None:
+        armed = [True]
+
+        def before_commit(_session):
+            if armed[0] and has_request_context():
+                armed[0] = False
+                raise exc
+
+        sa.event.listen(Session, "before_commit", before_commit)
+        listeners.append(before_commit)
+
+    yield _arm
+    for listener in listeners:
+        sa.event.remove(Session, "before_commit", listener)
 
 
 @pytest.fixture

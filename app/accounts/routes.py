@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..audit.services import record, record_later
-from ..db import commit
 from ..extensions import db, limiter
 from ..forms import redisplays_form_on_error
 from ..htmx import redirect_client, render
@@ -82,7 +81,6 @@ def _complete_login(user: User, password: str):
     login_user(user, remember=False)
     session.permanent = True
     record("login", "user", user.id, user=user)
-    commit()
     return redirect(next_url or url_for("main.home"), code=303)
 
 
@@ -96,7 +94,6 @@ def logout():
     if request.method == "POST" and form.validate_on_submit():
         record("logout", "user", current_user.id)
         end_session(current_user.current_session_token)
-        commit()
         logout_user()
         session.clear()
         resp = redirect_client(url_for("accounts.login"))
@@ -116,7 +113,6 @@ def password():
             form.current.errors.append(_("The current password is wrong."))
         else:
             set_password(current_user, form.new.data, actor=current_user)
-            commit()
             logout_user()
             session.clear()
             return redirect(url_for("accounts.login", changed=1), code=303)

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 
 from ..accounts.services import create_user, set_active, set_password, set_scope
 from ..audit.services import record
-from ..db import commit
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import render
@@ -79,7 +78,6 @@ def user_new():
                 grid_ids=form.grid_ids.data,
                 actor=current_user,
             )
-            commit()
             flash(_("User created."), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
     return render("admin/user_form.html", form=form, user=None)
@@ -116,7 +114,6 @@ def user_edit(user_id: int):
                 set_password(user, form.password.data, actor=current_user)
             if bool(form.active.data) != user.active:
                 set_active(user, bool(form.active.data), actor=current_user)
-            commit()
             return redirect(url_for("admin.users"), code=303)
     return render("admin/user_form.html", form=form, user=user)
 

@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..db import commit
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import render, toast, trigger, wants_fragment
@@ -107,7 +106,6 @@ def _refused(hazard: Hazard, exc: HazardRefused, **forms):
 
 
 def _done(hazard: Hazard, message: str):
-    commit()
     if not wants_fragment():
         flash(message, "success")
         return redirect(url_for("hazards.show", hazard_id=hazard.id), code=303)

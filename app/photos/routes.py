@@ -8,7 +8,6 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from ..db import commit
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import render, toast, trigger, wants_fragment
@@ -154,7 +153,6 @@ def upload():
             form.client_uuid.data,
             is_rectification=rectification,
         )
-        commit()
     except PhotosRejected as err:
         db.session.rollback()
         return _gallery(owner, rectification, err.problems)
@@ -185,7 +183,6 @@ def delete(photo_id: int):
     if not form.validate_on_submit():
         return _gallery(owner, rectification, _form_problems(form))
     delete_photo(photo, current_user)
-    commit()
     if not wants_fragment():
         return _back(owner)
     resp = _gallery(owner, rectification)

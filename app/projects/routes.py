@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..db import commit
 from ..enums import ASSESSMENT_DIMENSIONS
 from ..forms import redisplays_form_on_error
 from ..htmx import render, toast, trigger, wants_fragment
@@ -151,7 +150,6 @@ def new():
         form.client_uuid.data = new_key()
     if form.validate_on_submit():
         project = create_project(current_user.community_id, form.data, form.client_uuid.data)
-        commit()
         flash(_("Project saved."))
         return redirect(url_for("projects.show", project_id=project.id), code=303)
     return render("projects/form.html", form=form, project=None)
@@ -182,7 +180,6 @@ def edit(project_id: int):
     form = ProjectForm(obj=project)
     if form.validate_on_submit():
         update_project(project, form.data)
-        commit()
         flash(_("Project saved."))
         return redirect(url_for("projects.show", project_id=project.id), code=303)
     return render("projects/form.html", form=form, project=project)
@@ -220,7 +217,6 @@ def factor_create(project_id: int):
                 )
             )
         else:
-            commit()
             return _register_saved(project, _("Risk factor saved."), f"factor-{factor.id}")
     return render(
         PAGE,
@@ -263,7 +259,6 @@ def factor_update(project_id: int, factor_id: int):
     form.factor_code.data = row.factor_code  # not editable: the row's identity
     if form.validate_on_submit():
         update_factor(row, form.data)
-        commit()
         return _register_saved(project, _("Risk factor saved."), f"factor-{row.id}")
     return render(
         PAGE,
@@ -287,7 +282,6 @@ def assessment(project_id: int):
                 for dim in ASSESSMENT_DIMENSIONS
             },
         )
-        commit()
         return _saved(
             project,
             "projects/_assessment.html",
@@ -307,7 +301,6 @@ def decision(project_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
         record_decision(project, form.decision.data, form.decided_on.data)
-        commit()
         return _saved(
             project, "projects/_decision.html", _("Decision saved."), "decision-saved", "decision"
         )

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..db import commit
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import redirect_client, render, toast, trigger, wants_fragment
@@ -149,7 +148,6 @@ def create():
             db.session.rollback()
             _show_refusal(form, err)
         else:
-            commit()
             if not is_visible(current_user, req.id):
                 # Complaints about officials go to the secretary alone (Art. 30).
                 flash(
@@ -253,7 +251,6 @@ def step(request_id: int, slug: str):
             db.session.rollback()
             refusal = _show_refusal(form, err)
         else:
-            commit()
             if not wants_fragment():
                 flash(str(DONE[action]), "success")
                 return redirect_client(url_for("requests.show", request_id=req.id))

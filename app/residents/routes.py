@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit.services import record_later
-from ..db import commit
 from ..forms import redisplays_form_on_error
 from ..htmx import render
 from ..i18n import localized
@@ -89,7 +88,6 @@ def new():
                 )
             )
             return render("residents/form.html", form=form, resident=None)
-        commit()
         get_or_404(Resident, resident.id)
         flash(_("Resident added."), "success")
         return redirect(url_for("residents.show", resident_id=resident.id), code=303)
@@ -137,7 +135,6 @@ def edit(resident_id: int):
     form = _resident_form(obj=resident)
     if form.validate_on_submit():
         update_resident(resident, _form_data(form))
-        commit()
         flash(_("Saved."), "success")
         return redirect(url_for("residents.show", resident_id=resident.id), code=303)
     return render("residents/form.html", form=form, resident=resident)
@@ -154,6 +151,5 @@ def archive(resident_id: int):
     if not form.validate_on_submit():
         return redirect(url_for("residents.edit", resident_id=resident.id), code=303)
     archive_resident(resident)
-    commit()
     flash(_("Resident archived."), "success")
     return redirect(url_for("residents.index"), code=303)

@@ -9,7 +9,6 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..audit.services import record_refusal
-from ..db import commit
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import fragments, render, toast, trigger, wants_fragment
@@ -167,7 +166,6 @@ def _invalid(log: DailyLog, next_url: str, **forms):
 
 
 def _done(log: DailyLog, form, message: str):
-    commit()
     if not wants_fragment():
         flash(message, "success")
         return redirect(form.next_url(day_url(log)), code=303)
@@ -283,7 +281,6 @@ def submit():
             flash(str(exc.message), "error")
             return redirect(url_for("today.index"), code=303)
         return _today_response(str(exc.message), "error")
-    commit()
     if not wants_fragment():
         flash(_("Today's log submitted for review."), "success")
         return redirect(url_for("today.index"), code=303)
@@ -302,7 +299,6 @@ def approve_many():
         return redirect(url_for("review.queue"), code=303)
     logs = queries.logs_by_ids(current_user, list(dict.fromkeys(form.log_ids.data))[:100])
     done, refused = services.approve_many(logs, current_user)
-    commit()
     if done:
         flash(ngettext("%(num)d day approved.", "%(num)d days approved.", len(done)), "success")
     for log, message in refused:

@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..db import commit
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..hazards import services as hazards
@@ -55,7 +54,6 @@ def start():
         screening = exc.existing
         if screening.visit_id != visit.id:
             abort(409)
-    commit()
     return redirect_client(url_for("screening.show", screening_id=screening.id))
 
 
@@ -114,7 +112,6 @@ def answer(screening_id: int, item_id: int):
         resp = _item_response(screening, item)
         return toast(resp, _("Not saved: tap the answer again."), "error")
     services.answer(screening, item, form.value.data)
-    commit()
     resp = _item_response(screening, item)
     if not wants_fragment():
         return redirect(
@@ -143,7 +140,6 @@ def hazard(screening_id: int, item_id: int):
             return render("screening/show.html", **ctx)
         return _item_response(screening, item, hazard_form=form)
     hazards.update_details(hz, form.note.data, form.severity.data, form.due_on.data)
-    commit()
     if not wants_fragment():
         return redirect(
             url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
@@ -162,6 +158,5 @@ def finish(screening_id: int):
     form = FinishForm()
     if form.validate_on_submit():
         services.finish(screening)
-        commit()
         flash(_("Screening saved."), "success")
     return redirect_client(url_for("visits.show", visit_id=screening.visit_id))

@@ -8,8 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit.services import record_refusal
-from ..db import commit, write_intent
-from ..extensions import db
 from ..htmx import render
 from ..timeutil import local_today, local_tz, to_local, utcnow
 from . import bp
@@ -131,12 +129,7 @@ def _export(fmt: str):
     else:
         data = to_csv(tables, cover)
         mimetype = "text/csv; charset=utf-8"
-    # End the read snapshot first: on SQLite a write inside an older read transaction
-    # fails at once if another writer committed meanwhile.
-    db.session.rollback()
-    with write_intent():
-        record_export(fmt, f)
-        commit()
+    record_export(fmt, f)
     return send_file(
         io.BytesIO(data),
         mimetype=mimetype,

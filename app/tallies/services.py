@@ -1,12 +1,15 @@
 """Writes of the tallies area: only the audit row of an export."""
 
-from ..audit.services import record
+from ..audit.services import record_later
 from .queries import Filters
 
 
 def record_export(fmt: str, f: Filters) -> None:
-    """Note in the audit log who exported which tallies (filters only, never figures)."""
-    record(
+    """Note in the audit log who exported which tallies (filters only, never figures).
+
+    An export is a read: its audit row is written after the request, like other reads.
+    """
+    record_later(
         "export",
         "tallies",
         None,

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from ..db import commit
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import fragments, render, toast, trigger, wants_fragment
@@ -116,7 +115,6 @@ def create():
         return render(
             "visits/new.html", "visits/_form.html", form=form, resident=resident, project=project
         )
-    commit()
     if not wants_fragment():
         flash(_("Visit saved."), "success")
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
@@ -164,7 +162,6 @@ def edit(visit_id: int):
                 for f in ("purpose", "summary", "outcome", "visited_on", "follow_up_on")
             },
         )
-        commit()
         flash(_("Saved."), "success")
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
     return render("visits/edit.html", form=form, visit=visit)
@@ -190,6 +187,5 @@ def delete(visit_id: int):
     except VisitInUse:
         flash(_("This visit has a request or a hazard being fixed; it cannot be deleted."), "error")
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
-    commit()
     flash(_("Visit deleted."), "success")
     return redirect(back, code=303)

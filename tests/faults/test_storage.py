@@ -120,20 +120,17 @@ def test_read_only_database_keeps_a_new_resident(client, world, login_as):
 
 
 def test_a_write_refused_at_commit_keeps_the_form(
-    client, world, login_as, make_resident, monkeypatch
+    client, world, login_as, make_resident, refuse_next_commit
 ):
     """The read-only error can also come only at COMMIT (a file made read-only meanwhile)."""
     from sqlalchemy.exc import OperationalError
 
-    import app.visits.routes as routes
-
-    def refuse():
-        raise OperationalError("COMMIT", {}, Exception("attempt to write a readonly database"))
-
     resident_id = make_resident().id
     login_as(world.worker_a)
     _in_english(client)
-    monkeypatch.setattr(routes, "commit", refuse)
+    refuse_next_commit(
+        OperationalError("COMMIT", {}, Exception("attempt to write a readonly database"))
+    )
     resp = client.post("/visits", data=_visit_data(resident_id))
     assert resp.status_code == 200
     assert NOT_SAVED in resp.text
@@ -213,11 +210,9 @@ def test_full_disk_on_photo_upload(
 
 
 def test_failure_between_storing_photos_and_commit(
-    client, app, runner, world, login_as, make_resident, make_visit, monkeypatch
+    client, app, runner, world, login_as, make_resident, make_visit, monkeypatch, refuse_next_commit
 ):
     """The files are staged and the rows flushed, then the commit fails: nothing remains."""
-    import app.photos.routes as routes
-
     visit = make_visit(resident=make_resident())
     login_as(world.worker_a)
     _in_english(client)
@@ -228,11 +223,8 @@ def test_failure_between_storing_photos_and_commit(
         staged.append(real_stage(self, data))
         return staged[-1]
 
-    def crash():
-        raise OSError(errno.EIO, "Input/output error")
-
     monkeypatch.setattr(LocalPhotoStore, "stage", stage)
-    monkeypatch.setattr(routes, "commit", crash)
+    refuse_next_commit(OSError(errno.EIO, "Input/output error"))
     resp = _upload(client, visit.id)
     assert staged, "the failure must come after the files were written"
     assert resp.status_code == 200

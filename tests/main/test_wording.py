@@ -9,7 +9,8 @@ from flask_babel import force_locale
 
 from app.labels import LABELS, label
 
-APP = Path(__file__).resolve().parents[2] / "app"
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app"
 
 
 @pytest.mark.parametrize(
@@ -62,10 +63,10 @@ def test_every_audit_action_has_a_label():
 def test_no_english_colon_after_a_translated_label_in_templates():
     """The colon belongs inside the translated string, so Chinese pages get "："."""
     bad = []
-    for path in (APP / "templates").rglob("*.html"):
+    for path in (ROOT / "templates").rglob("*.html"):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if re.search(r"\}\}\s*:|</strong>\s*:", line):
-                bad.append(f"{path.relative_to(APP)}:{n}")
+                bad.append(f"{path.relative_to(ROOT)}:{n}")
     assert bad == []
 
 

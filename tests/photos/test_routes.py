@@ -310,14 +310,10 @@ def test_broken_client_uuid_is_refused(client, login_as, world, visit):
     assert photo_count() == 0
 
 
-def test_failed_commit_leaves_no_row_and_no_file(app, client, login_as, world, visit, monkeypatch):
-    import app.photos.routes as routes
-
-    def broken_commit():
-        db.session.flush()
-        raise RuntimeError("database went away")
-
-    monkeypatch.setattr(routes, "commit", broken_commit)
+def test_failed_commit_leaves_no_row_and_no_file(
+    app, client, login_as, world, visit, refuse_next_commit
+):
+    refuse_next_commit(RuntimeError("database went away"))
     login_as(world.worker_a)
     resp = upload(client, "visit", visit.id, _files((encoded("JPEG"), "a.jpg")))
     assert resp.status_code == 500

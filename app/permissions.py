@@ -1,0 +1,194 @@
+"""Who may do what: role groups, one table of actions, each role's home and navigation.
+
+Seeing a record is app/scope.py's job (out of scope is a 404). Doing something to it is
+this table's: a route says `@requires("action")` for the role part and calls
+`authorize("action", obj)` once it holds the record; templates ask `can("action", obj)`.
+A newcomer adding a role-restricted page adds one line to ACTIONS.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, NamedTuple
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .refusals import Locked, NotAllowed
+
+WORKER = frozenset({"worker"})
+SECRETARY = frozenset({"secretary"})
+TOWNSHIP = frozenset({"township"})
+ADMIN = frozenset({"admin"})
+# Those who work with residents' own records: the grid worker and the community secretary.
+FIELD = WORKER | SECRETARY
+# Those who read projects (the township without residents' names) and count records.
+PROJECT_READERS = FIELD | TOWNSHIP
+TALLY = SECRETARY | TOWNSHIP
+
+LOCKED_MESSAGE = _l("This day is approved; its records can no longer be changed.")
+
+
+def _has_grids(user, _obj) -> None:
+    if not user.grids:
+        raise NotAllowed(_l("You have no grid to work in."))
+
+
+def _has_community(user, _obj) -> None:
+    if user.community_id is None:
+        raise NotAllowed(_l("You have no community to work in."))
+
+
+def _own_open_record(user, record) -> None:
+    """The worker's own visit (or a record of it), while its day is not approved."""
+    if record is None:
+        return _has_grids(user, None)
+    visit = getattr(record, "visit", record)
+    if visit.worker_id != user.id:
+        raise NotAllowed(_l("Only the worker who made the visit changes it."))
+    if visit.daily_log is not None and visit.daily_log.locked:
+        raise Locked(LOCKED_MESSAGE)
+    return None
+
+
+def _own_day(user, log) -> None:
+    if log is not None and log.worker_id != user.id:
+        raise NotAllowed(_l("Only the worker submits their own day."))
+
+
+def _community_secretary(user, record) -> None:
+    """The secretary of the community the record belongs to."""
+    _has_community(user, None)
+    if record is not None and _community_of(record) != user.community_id:
+        raise NotAllowed(_l("Only the community's secretary does this."))
+
+
+def _community_of(record) -> int | None:
+    if hasattr(record, "community_id"):
+        return record.community_id
+    return record.grid.community_id
+
+
+def _resident_on_file(_user, resident) -> None:
+    if resident is not None and resident.archived_at is not None:
+        raise NotAllowed(_l("This resident is archived."))
+
+
+@dataclass(frozen=True)
+class Action:
+    """Who may take a step: the roles, and a check of the user and record beyond the role.
+
+    The check raises a Refusal: NotAllowed (answered as 404, as if the record were not
+    there), Locked or Conflict (409 with the reason).
+    """
+
+    roles: frozenset[str]
+    check: Callable[[Any, Any], None] | None = None
+
+
+ACTIONS: dict[str, Action] = {
+    "today.view": Action(WORKER),
+    "residents.read": Action(FIELD),
+    "residents.manage": Action(FIELD, _resident_on_file),
+    "visits.log": Action(WORKER, _has_grids),
+    "visits.change": Action(WORKER, _own_open_record),
+    "screening.run": Action(WORKER, _own_open_record),
+    "review.queue": Action(SECRETARY),
+    "review.decide": Action(SECRETARY, _community_secretary),
+    "review.submit": Action(WORKER, _own_day),
+    "hazards.board": Action(FIELD),
+    "hazards.rectify": Action(FIELD),
+    "hazards.verify": Action(SECRETARY, _community_secretary),
+    "requests.list": Action(FIELD),
+    "requests.counts": Action(TOWNSHIP),
+    "requests.record": Action(FIELD, _resident_on_file),
+    "requests.step": Action(FIELD),
+    "projects.read": Action(PROJECT_READERS),
+    "projects.manage": Action(SECRETARY, _community_secretary),
+    "tallies.view": Action(TALLY),
+    "admin.manage": Action(ADMIN),
+}
+
+
+def _actor(user):
+    return user if user is not None else current_user
+
+
+def authorize(action: str, obj: Any = None, user=None) -> None:
+    """Raise a Refusal unless the user may take this step (on this record, when given)."""
+    user = _actor(user)
+    rule = ACTIONS[action]
+    if not getattr(user, "is_authenticated", False) or user.role not in rule.roles:
+        raise NotAllowed(_l("Not found, or not in your area."))
+    if rule.check is not None:
+        rule.check(user, obj)
+
+
+def can(action: str, obj: Any = None, user=None) -> bool:
+    """True when the user may take this step; templates ask it before offering a button."""
+    from .refusals import Refusal
+
+    try:
+        authorize(action, obj, user)
+    except Refusal:
+        return False
+    return True
+
+
+def requires(action: str):
+    """Route decorator: the role part of an action; a user of another role gets a 404."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            authorize(action)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+class NavItem(NamedTuple):
+    endpoint: str
+    label: Any
+    area: str
+
+
+# Each role's bottom bar; the first entry is the role's home page.
+NAVIGATION: dict[str, tuple[NavItem, ...]] = {
+    "worker": (
+        NavItem("today.index", _l("Today"), "today"),
+        NavItem("residents.index", _l("Residents"), "residents"),
+        NavItem("hazards.board", _l("Hazards"), "hazards"),
+        NavItem("requests.index", _l("Requests"), "requests"),
+        NavItem("projects.index", _l("Projects"), "projects"),
+    ),
+    "secretary": (
+        NavItem("review.queue", _l("Review"), "review"),
+        NavItem("hazards.board", _l("Hazards"), "hazards"),
+        NavItem("requests.index", _l("Requests"), "requests"),
+        NavItem("residents.index", _l("Residents"), "residents"),
+        NavItem("projects.index", _l("Projects"), "projects"),
+        NavItem("tallies.dashboard", _l("Tallies"), "tallies"),
+    ),
+    "township": (
+        NavItem("tallies.dashboard", _l("Tallies"), "tallies"),
+        NavItem("requests.index", _l("Requests"), "requests"),
+        NavItem("projects.index", _l("Projects"), "projects"),
+    ),
+    "admin": (
+        NavItem("admin.users", _l("Users"), "admin"),
+        NavItem("admin.audit", _l("Audit log"), "admin"),
+    ),
+}
+
+
+def navigation(user=None) -> tuple[NavItem, ...]:
+    """The bottom bar of the user's role."""
+    return NAVIGATION[_actor(user).role]
+
+
+def home_endpoint(user=None) -> str:
+    """The page the user's role starts its day on."""
+    return navigation(user)[0].endpoint
