@@ -24,20 +24,26 @@ def _form_view():
     return view if getattr(view, "redisplays_form_on_error", False) else None
 
 
-def _run_again(view, unwrap: bool = False):
-    """Run the view once more; the forms it builds now fail with the reason kept in `g`.
-
-    `unwrap` skips its decorators (login, role, rate limit): only for a failure raised
-    from inside the view, which those decorators have already let through.
-    """
-    target = inspect.unwrap(view) if unwrap else view
-    return make_response(target(**(request.view_args or {})))
-
-
 def register_errors(app: Flask) -> None:
     """Install the handlers for refusals, expired tokens, HTTP errors and the unexpected."""
     from .audit.services import record_route_refusal
     from .htmx import render, toast, wants_fragment
+
+    def run_again(view, unwrap: bool = False):
+        """Run the view once more; the forms it builds now fail with the reason kept in `g`.
+
+        `unwrap` skips its decorators (login, role, rate limit): only for a failure raised
+        from inside the view, which those decorators have already let through. A refusal or
+        404 the second run meets (the record is gone, or not the user's) is answered as
+        such: an exception escaping an error handler would be a 500.
+        """
+        target = inspect.unwrap(view) if unwrap else view
+        try:
+            return make_response(target(**(request.view_args or {})))
+        except Refusal as exc:
+            return _refused(exc)
+        except HTTPException as exc:
+            return _http_error(exc)
 
     def error_page(code: int, reason: str | None = None, refusal: Refusal | None = None):
         return render(
@@ -61,7 +67,7 @@ def register_errors(app: Flask) -> None:
         if view is not None and "refusal" not in g and not isinstance(exc, Locked):
             g.refusal = exc
             set_write_intent(False)
-            resp = _run_again(view)
+            resp = run_again(view)
             if wants_fragment():
                 # htmx swaps only 2xx answers: the form comes back with the reason in it.
                 return toast(resp, exc.message, "error")
@@ -79,7 +85,7 @@ def register_errors(app: Flask) -> None:
         view = _form_view()
         if view is not None:
             g.csrf_error = err.description
-            return _run_again(view)
+            return run_again(view)
         return error_page(400, "csrf")
 
     @app.errorhandler(HTTPException)
@@ -87,7 +93,7 @@ def register_errors(app: Flask) -> None:
         view = _form_view()
         if err.code == 429 and view is not None:
             g.throttled = True
-            return _run_again(view, unwrap=True)
+            return run_again(view, unwrap=True)
         if err.code == 404:
             record_route_refusal()
         if request.path.startswith("/healthz"):
@@ -110,7 +116,7 @@ def register_errors(app: Flask) -> None:
             g.storage_error = True
             set_write_intent(False)
             try:
-                return _run_again(view)
+                return run_again(view)
             except Exception:  # the store fails reads too: show the plain page
                 app.logger.exception("form could not be shown again after a storage failure")
                 db.session.rollback()
