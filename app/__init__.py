@@ -8,6 +8,7 @@ from flask import Flask, before_render_template, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .config import load_config
 from .db import finish_unit_of_work, install_sqlite_hooks, set_write_intent
@@ -18,6 +19,16 @@ from .extensions import htmx as htmx_ext  # the name `htmx` is the app.htmx modu
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # templates/, static/ and migrations/ sit beside the app package (STYLE.md).
 ROOT = Path(__file__).resolve().parent.parent
+# The largest id a URL may name; 64-bit columns overflow past 2**63 - 1.
+MAX_ID = 2**62
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number past the database's ids does not match (a 404),
+    instead of overflowing a 64-bit column in the query."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 class Gridbook(Flask):
@@ -37,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.url_map.converters["int"] = IdConverter
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(instance))
