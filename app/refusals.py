@@ -12,7 +12,9 @@ class Refusal(Exception):
     kind = "refused"
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        # The message stays lazy until shown: it is read in the language of whoever sees it,
+        # and a refusal raised outside a request (CLI, demo loader) needs no locale to exist.
+        super().__init__(message)
         self.message = message
         self.field = field
 
