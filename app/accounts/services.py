@@ -2,7 +2,6 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -74,17 +73,6 @@ def end_all_sessions(user: User) -> None:
         .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-
-
-def prune_sessions() -> int:
-    """Delete sessions that ended more than a day ago."""
-    cutoff = utcnow() - timedelta(days=1)
-    result = db.session.execute(
-        sa.delete(UserSession).where(
-            sa.or_(UserSession.expires_at < cutoff, UserSession.revoked_at < cutoff)
-        )
-    )
-    return result.rowcount or 0
 
 
 def create_user(
