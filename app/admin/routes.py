@@ -14,7 +14,7 @@ from ..forms import redisplays_form_on_error
 from ..htmx import render
 from ..models import AuditEvent, Community, Grid, Township, User
 from ..pagination import page_number, paginate
-from ..permissions import requires
+from ..permissions import ADMIN, requires
 from ..scope import get_or_404, select_for
 from ..timeutil import day_start_utc
 from . import bp
@@ -84,7 +84,7 @@ def user_edit(user_id: int):
         form.township_id.data = user.township_id or 0
         form.community_id.data = user.community_id or 0
     if form.validate_on_submit():
-        if user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
+        if user.id == current_user.id and (form.role.data not in ADMIN or not form.active.data):
             form.role.errors.append(_("You cannot remove your own administrator access."))
         else:
             user.display_name = form.display_name.data.strip()
