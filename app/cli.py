@@ -1,7 +1,6 @@
 """Command-line tasks: `flask users ...`, `flask seed`, `flask demo ...`, `flask backup`."""
 
 import click
-import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -23,29 +22,29 @@ demo_cli = AppGroup("demo", help="Load or remove the demo data.")
 @click.password_option()
 def users_create(username, role, display_name, township_id, community_id, grid_ids, password):
     """Create a user with a role and scope (grids for a worker, a community, a township)."""
+    from flask_babel import force_locale
+
     from .accounts.services import create_user
-    from .models import User
+    from .refusals import Refusal
 
     if len(password) < 10:
         raise click.UsageError("The password needs at least 10 characters.")
-    if role == "worker" and not grid_ids:
-        raise click.UsageError("A worker needs at least one --grid.")
-    if role == "secretary" and not community_id:
-        raise click.UsageError("A secretary needs --community.")
-    if role == "township" and not township_id:
-        raise click.UsageError("Township staff need --township.")
-    with write_intent():
-        if db.session.scalar(sa.select(User.id).where(User.username == username)):
-            raise click.UsageError(f"User {username} exists already.")
-        user = create_user(
-            username,
-            password,
-            role,
-            display_name,
-            township_id=township_id,
-            community_id=community_id,
-            grid_ids=list(grid_ids),
-        )
+    # English for the refusals: there is no request here to choose a language from.
+    with write_intent(), force_locale("en"):
+        try:
+            # The same rules as the admin form: the scope, the one community, a free name.
+            user = create_user(
+                username,
+                password,
+                role,
+                display_name,
+                township_id=township_id,
+                community_id=community_id,
+                grid_ids=list(grid_ids),
+            )
+        except Refusal as refused:
+            db.session.rollback()
+            raise click.UsageError(str(refused.message)) from None
         db.session.commit()
     click.echo(f"Created {role} {user.username} (id {user.id}).")
 

@@ -2,14 +2,15 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..extensions import db
-from ..models import Grid, User, UserSession
+from ..models import Community, Grid, Township, User, UserSession
+from ..refusals import Conflict, Invalid
 from ..timeutil import utcnow
 from .passwords import hash_password
 
@@ -74,17 +75,6 @@ def end_all_sessions(user: User) -> None:
     )
 
 
-def prune_sessions() -> int:
-    """Delete sessions that ended more than a day ago."""
-    cutoff = utcnow() - timedelta(days=1)
-    result = db.session.execute(
-        sa.delete(UserSession).where(
-            sa.or_(UserSession.expires_at < cutoff, UserSession.revoked_at < cutoff)
-        )
-    )
-    return result.rowcount or 0
-
-
 def create_user(
     username: str,
     password: str,
@@ -96,7 +86,9 @@ def create_user(
     is_demo: bool = False,
     actor: User | None = None,
 ) -> User:
-    """Create a user with a role and a scope; the caller has validated the scope."""
+    """Create a user with a role and a scope; refuses a taken username or a wrong scope."""
+    if db.session.scalar(sa.select(User.id).where(User.username == username.strip())):
+        raise Conflict(_l("This username is taken."), field="username")
     user = User(
         username=username.strip(),
         display_name=display_name.strip() or username.strip(),
@@ -111,12 +103,38 @@ def create_user(
     return user
 
 
+def scope_refusal(role: str, township_id, community_id, grid_communities) -> Invalid | None:
+    """What is wrong with a role's scope, or None; `grid_communities` are the grids' communities.
+
+    The one statement of the rule, for the admin form and for `flask users create`.
+    """
+    if role == "worker" and not grid_communities:
+        return Invalid(_l("A grid worker needs at least one grid."), field="grid_ids")
+    if role == "worker" and len(set(grid_communities)) > 1:
+        # A worker's day is reviewed by one community's secretary.
+        return Invalid(_l("A grid worker's grids must be in one community."), field="grid_ids")
+    if role == "secretary" and not community_id:
+        return Invalid(_l("A secretary needs a community."), field="community_id")
+    if role == "township" and not township_id:
+        return Invalid(_l("Township staff need a township."), field="township_id")
+    return None
+
+
 def set_scope(user: User, role: str, township_id, community_id, grid_ids: list[int]) -> None:
     """Give the user one role and the matching scope, deriving the parents of a grid."""
-    user.role = role
     grids = (
         list(db.session.scalars(sa.select(Grid).where(Grid.id.in_(grid_ids)))) if grid_ids else []
     )
+    if (
+        len(grids) != len(set(grid_ids))
+        or (community_id and db.session.get(Community, community_id) is None)
+        or (township_id and db.session.get(Township, township_id) is None)
+    ):
+        raise Invalid(_l("There is no such place."))
+    refusal = scope_refusal(role, township_id, community_id, [g.community_id for g in grids])
+    if refusal is not None:
+        raise refusal
+    user.role = role
     if role == "worker":
         user.grids = grids
         user.community_id = grids[0].community_id if grids else community_id
@@ -124,8 +142,6 @@ def set_scope(user: User, role: str, township_id, community_id, grid_ids: list[i
         user.grids = []
         user.community_id = community_id if role == "secretary" else None
     if role in ("worker", "secretary") and user.community_id is not None:
-        from ..models import Community
-
         user.township_id = db.session.get(Community, user.community_id).township_id
     else:
         user.township_id = township_id if role == "township" else None

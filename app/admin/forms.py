@@ -10,6 +10,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..accounts.services import scope_refusal
 from ..enums import ROLES
 from ..forms import BaseForm
 from ..labels import choices
@@ -57,19 +58,14 @@ class UserForm(BaseForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        role = self.role.data
-        if role == "worker" and not self.grid_ids.data:
-            self.grid_ids.errors.append(_l("A grid worker needs at least one grid."))
-            ok = False
-        elif role == "worker" and len({self._community_of.get(g) for g in self.grid_ids.data}) > 1:
-            # A worker's day is reviewed by one community's secretary.
-            self.grid_ids.errors.append(_l("A grid worker's grids must be in one community."))
-            ok = False
-        if role == "secretary" and not self.community_id.data:
-            self.community_id.errors.append(_l("A secretary needs a community."))
-            ok = False
-        if role == "township" and not self.township_id.data:
-            self.township_id.errors.append(_l("Township staff need a township."))
+        refusal = scope_refusal(
+            self.role.data,
+            self.township_id.data,
+            self.community_id.data,
+            [self._community_of.get(g) for g in self.grid_ids.data or []],
+        )
+        if refusal is not None:
+            self[refusal.field].errors.append(refusal.message)
             ok = False
         return ok
 

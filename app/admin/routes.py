@@ -1,10 +1,9 @@
 """Users, their roles and scopes, and the audit log: the administrator's pages."""
 
 from datetime import timedelta
-from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,22 +13,12 @@ from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import render
 from ..models import AuditEvent, Community, Grid, Township, User
-from ..pagination import paginate
+from ..pagination import page_number, paginate
+from ..permissions import ADMIN, requires
 from ..scope import get_or_404, select_for
 from ..timeutil import day_start_utc
 from . import bp
 from .forms import AuditFilterForm, UserForm
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if current_user.role != "admin":
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def _place_choices() -> dict:
@@ -43,48 +32,48 @@ def _place_choices() -> dict:
 
 
 @bp.route("/")
-@admin_required
+@login_required
+@requires("admin.manage")
 def index():
     return redirect(url_for("admin.users"))
 
 
 @bp.route("/users")
-@admin_required
+@login_required
+@requires("admin.manage")
 def users():
     """Everyone who can log in, with role and scope."""
     stmt = select_for(User).order_by(User.role, User.username)
-    page = paginate(stmt, per_page=50)
+    page = paginate(stmt, "admin.users", {}, number=page_number(request.args), per_page=50)
     return render("admin/users.html", page=page)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@admin_required
+@login_required
+@requires("admin.manage")
 @redisplays_form_on_error
 def user_new():
     """Create a user with a role and a scope."""
     form = UserForm(creating=True, **_place_choices())
     if form.validate_on_submit():
-        taken = db.session.scalar(sa.select(User.id).where(User.username == form.username.data))
-        if taken:
-            form.username.errors.append(_("This username is taken."))
-        else:
-            user = create_user(
-                form.username.data,
-                form.password.data,
-                form.role.data,
-                form.display_name.data,
-                township_id=form.township_id.data or None,
-                community_id=form.community_id.data or None,
-                grid_ids=form.grid_ids.data,
-                actor=current_user,
-            )
-            flash(_("User created."), "success")
-            return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+        user = create_user(
+            form.username.data,
+            form.password.data,
+            form.role.data,
+            form.display_name.data,
+            township_id=form.township_id.data or None,
+            community_id=form.community_id.data or None,
+            grid_ids=form.grid_ids.data,
+            actor=current_user,
+        )
+        flash(_("User created."), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
     return render("admin/user_form.html", form=form, user=None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@admin_required
+@login_required
+@requires("admin.manage")
 @redisplays_form_on_error
 def user_edit(user_id: int):
     """Change a user's name, role, scope, password or active state."""
@@ -95,7 +84,7 @@ def user_edit(user_id: int):
         form.township_id.data = user.township_id or 0
         form.community_id.data = user.community_id or 0
     if form.validate_on_submit():
-        if user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
+        if user.id == current_user.id and (form.role.data not in ADMIN or not form.active.data):
             form.role.errors.append(_("You cannot remove your own administrator access."))
         else:
             user.display_name = form.display_name.data.strip()
@@ -119,28 +108,33 @@ def user_edit(user_id: int):
 
 
 @bp.route("/audit")
-@admin_required
+@login_required
+@requires("admin.manage")
 def audit():
     """The audit log, newest first, filterable by action, user, record and dates."""
     form = AuditFilterForm(formdata=request.args)
     stmt = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+    filters = {}
     if form.validate():
-        if form.action.data:
-            stmt = stmt.where(AuditEvent.action == form.action.data.strip())
-        if form.username.data:
-            stmt = stmt.where(AuditEvent.username == form.username.data.strip())
-        if form.object_type.data:
-            stmt = stmt.where(AuditEvent.object_type == form.object_type.data.strip())
-        if form.object_id.data:
-            stmt = stmt.where(AuditEvent.object_id == form.object_id.data.strip())
+        for name, column in (
+            ("action", AuditEvent.action),
+            ("username", AuditEvent.username),
+            ("object_type", AuditEvent.object_type),
+            ("object_id", AuditEvent.object_id),
+        ):
+            if value := (form[name].data or "").strip():
+                stmt = stmt.where(column == value)
+                filters[name] = value
         if form.since.data:
             stmt = stmt.where(AuditEvent.at >= day_start_utc(form.since.data))
+            filters["since"] = form.since.data.isoformat()
         if form.until.data:
             stmt = stmt.where(AuditEvent.at < day_start_utc(form.until.data + timedelta(days=1)))
+            filters["until"] = form.until.data.isoformat()
     actions = list(
         db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     )
-    page = paginate(stmt, per_page=50)
+    page = paginate(stmt, "admin.audit", filters, number=page_number(request.args), per_page=50)
     return render(
         "admin/audit.html", "admin/_audit_rows.html", form=form, page=page, actions=actions
     )

@@ -9,7 +9,7 @@ from ..forms import redisplays_form_on_error
 from ..htmx import render, toast, trigger, wants_fragment
 from ..labels import label
 from ..models import Hazard
-from ..pagination import paginate
+from ..pagination import page_number, paginate
 from ..photos.queries import photos_for
 from ..review.badges import nav_oob
 from ..scope import get_or_404
@@ -40,7 +40,13 @@ def _board_context() -> dict:
     grid_id = int(form.grid.data) if form.grid.data in {str(g.id) for g in grids} else None
     cat_id = int(form.category.data) if form.category.data in {str(c.id) for c in cats} else None
     status = form.status.data if form.status.data in queries.BOARD_STATUSES else ""
-    page = paginate(queries.board(current_user, grid_id, cat_id, status), per_page=queries.PER_PAGE)
+    page = paginate(
+        queries.board(current_user, grid_id, cat_id, status),
+        "hazards.board",
+        {"grid": grid_id, "category": cat_id, "status": status or None},
+        number=page_number(request.args),
+        per_page=queries.PER_PAGE,
+    )
     return {"form": form, "page": page, "today": local_today()}
 
 

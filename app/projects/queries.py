@@ -18,6 +18,7 @@ from ..models import (
     Visit,
 )
 from ..pagination import Page, paginate
+from ..permissions import can
 from ..scope import select_for, tally_grid_ids
 from ..timeutil import local_today
 from . import concerns as rules
@@ -36,17 +37,12 @@ class FactorConcerns(NamedTuple):
 NO_CONCERNS = FactorConcerns(0, [], False)
 
 
-def can_edit(user: User, project: Project) -> bool:
-    """Only the secretary of the project's community edits it; everyone else reads."""
-    return user.role == "secretary" and project.community_id == user.community_id
-
-
 def sees_people(user: User) -> bool:
     """Township staff see the project's figures only: no visits, notes or concern texts."""
-    return user.role in ("worker", "secretary")
+    return can("residents.read", user=user)
 
 
-def project_page(user: User) -> Page:
+def project_page(user: User, number: int = 1) -> Page:
     """A page of the projects the user may see, with what each card shows."""
     stmt = (
         select_for(Project, user)
@@ -55,7 +51,7 @@ def project_page(user: User) -> Page:
             Project.status == "completed", Project.starts_on.desc().nulls_last(), Project.id.desc()
         )
     )
-    page = paginate(stmt, per_page=20)
+    page = paginate(stmt, "projects.index", {}, number=number, per_page=20)
     page.extra["concerns_30d"] = concerns_30d_by_project([p.id for p in page.items])
     return page
 
@@ -180,7 +176,7 @@ def open_hazard_count(project: Project, user: User) -> int:
     )
 
 
-def timeline_page(project: Project, user: User) -> Page:
+def timeline_page(project: Project, user: User, number: int = 1) -> Page:
     """Visits to the project with their screenings, newest first, one page at a time."""
     stmt = (
         select_for(Visit, user)
@@ -192,7 +188,13 @@ def timeline_page(project: Project, user: User) -> Page:
         )
         .order_by(Visit.visited_on.desc(), Visit.visited_at.desc(), Visit.id.desc())
     )
-    return paginate(stmt, per_page=TIMELINE_PER_PAGE)
+    return paginate(
+        stmt,
+        "projects.timeline",
+        {"project_id": project.id},
+        number=number,
+        per_page=TIMELINE_PER_PAGE,
+    )
 
 
 def load_project(project: Project) -> Project:

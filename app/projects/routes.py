@@ -1,6 +1,6 @@
 """Project pages: list, details, risk register with heat map, assessment, decision."""
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,14 +10,14 @@ from ..htmx import render, toast, trigger, wants_fragment
 from ..i18n import current_lang_code
 from ..idempotency import new_key
 from ..models import Project, RiskFactor
-from ..pagination import Page
+from ..pagination import Page, page_number
+from ..permissions import authorize, can, requires
 from ..scope import get_or_404
 from . import bp
 from .forms import AssessmentForm, DecisionForm, NewProjectForm, ProjectForm, RiskFactorForm
 from .matrix import heat_map
 from .queries import (
     NO_CONCERNS,
-    can_edit,
     concern_stats,
     factor_types,
     load_project,
@@ -28,7 +28,6 @@ from .queries import (
     timeline_page,
 )
 from .services import (
-    FactorInRegister,
     add_factor,
     create_project,
     record_decision,
@@ -42,11 +41,8 @@ PAGE = "projects/show.html"
 
 def _editable(project_id: int) -> Project:
     """The project, if the user may change it; 404 for everyone else (no edit routes exist)."""
-    if current_user.role != "secretary":
-        abort(404)
     project = get_or_404(Project, project_id)
-    if not can_edit(current_user, project):
-        abort(404)
+    authorize("projects.manage", project)
     return project
 
 
@@ -72,6 +68,7 @@ def _assessment_form(project: Project) -> AssessmentForm:
 def show_context(
     project: Project,
     *,
+    timeline_page_number: int = 1,
     factor_form=None,
     factor_form_for=None,
     factor=None,
@@ -82,20 +79,21 @@ def show_context(
     project = load_project(project)
     user = current_user
     people = sees_people(user)
-    editable = can_edit(user, project)
-    if editable and assessment_form is None:
-        assessment_form = _assessment_form(project)
-    if editable and decision_form is None:
-        decision_form = DecisionForm(formdata=None, obj=project)
+    if can("projects.manage", project):
+        if assessment_form is None:
+            assessment_form = _assessment_form(project)
+        if decision_form is None:
+            decision_form = DecisionForm(formdata=None, obj=project)
     return {
         "project": project,
-        "editable": editable,
         "people": people,
         "stats": concern_stats(project),
         "no_concerns": NO_CONCERNS,
         "open_factors": [f for f in project.risk_factors if f.status == "open"],
         "heat": heat_map([f for f in project.risk_factors if f.status == "open"]),
-        "timeline": timeline_page(project, user) if people else Page([], 1, False),
+        "timeline": timeline_page(project, user, timeline_page_number)
+        if people
+        else Page([], 1, False),
         "hazards": open_hazards(project, user) if people else [],
         "hazard_count": open_hazard_count(project, user),
         "dimensions": ASSESSMENT_DIMENSIONS,
@@ -127,15 +125,10 @@ def _register_saved(project: Project, message: str, anchor: str):
 
 @bp.route("")
 @login_required
+@requires("projects.read")
 def index():
     """Projects in the user's area, each with its overall level and open factors."""
-    if current_user.role == "admin":
-        abort(404)
-    return render(
-        "projects/index.html",
-        page=project_page(current_user),
-        can_create=current_user.role == "secretary",
-    )
+    return render("projects/index.html", page=project_page(current_user, page_number(request.args)))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -143,8 +136,7 @@ def index():
 @redisplays_form_on_error
 def new():
     """Create a project in the secretary's community."""
-    if current_user.role != "secretary" or current_user.community_id is None:
-        abort(404)
+    authorize("projects.manage")
     form = NewProjectForm()
     if not form.is_submitted():
         form.client_uuid.data = new_key()
@@ -160,7 +152,18 @@ def new():
 def show(project_id: int):
     """A project: details, decision, register and heat map, assessment, visits."""
     project = get_or_404(Project, project_id)
-    return render(PAGE, "projects/_timeline.html", **show_context(project))
+    return render(PAGE, **show_context(project))
+
+
+@bp.route("/<int:project_id>/timeline")
+@login_required
+def timeline(project_id: int):
+    """More of the visits (the 'More' link), as a page or as the next rows for htmx."""
+    project = get_or_404(Project, project_id)
+    number = page_number(request.args)
+    return render(
+        PAGE, "projects/_timeline.html", **show_context(project, timeline_page_number=number)
+    )
 
 
 @bp.route("/<int:project_id>/register")
@@ -207,17 +210,8 @@ def factor_create(project_id: int):
     project = _editable(project_id)
     form = _factor_form()
     if form.validate_on_submit():
-        try:
-            factor = add_factor(project, form.data)
-        except FactorInRegister as exc:
-            form.factor_code.errors.append(
-                _(
-                    "%(code)s is already in the register: change its row instead.",
-                    code=exc.factor.factor_code,
-                )
-            )
-        else:
-            return _register_saved(project, _("Risk factor saved."), f"factor-{factor.id}")
+        factor = add_factor(project, form.data)
+        return _register_saved(project, _("Risk factor saved."), f"factor-{factor.id}")
     return render(
         PAGE,
         "projects/_factor_form.html",

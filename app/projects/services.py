@@ -1,20 +1,21 @@
 """Writes for projects: the project, its register, assessment and decision, and concerns.
 
-Services flush and audit; the route commits. Audit details hold ids, codes and statuses,
-never free text.
+Services flush and audit; the request commits once (app/db.py). Audit details hold ids,
+codes and statuses, never free text.
 """
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..extensions import db
 from ..idempotency import PayloadMismatch, client_key, create_once, new_key
 from ..models import Assessment, Concern, Project, RiskFactor, Visit
+from ..refusals import Conflict, Invalid
 from .queries import FactorConcerns, concern_stats
 
 __all__ = [
     "FactorConcerns",
-    "FactorInRegister",
     "add_factor",
     "concern_stats",
     "create_project",
@@ -73,20 +74,12 @@ def update_project(project: Project, values: dict) -> None:
     record("project_updated", "project", project.id, {"status": project.status})
 
 
-class FactorInRegister(ValueError):
-    """The factor type is already in the project's register with other details."""
-
-    def __init__(self, factor: RiskFactor):
-        super().__init__(f"{factor.factor_code} is already in the register")
-        self.factor = factor
-
-
 def add_factor(project: Project, values: dict) -> RiskFactor:
     """Add a factor to the project's register.
 
     The register lists each factor type once. The same entry sent again (a double tap, a
-    retry) returns the row already made; a different entry for a listed type raises
-    FactorInRegister, so the secretary edits that row instead.
+    retry) returns the row already made; a different entry for a listed type is refused,
+    so the secretary edits that row instead.
     """
     values = {k: _clean(values[k]) for k in FACTOR_FIELDS}
     existing = db.session.scalar(
@@ -97,7 +90,13 @@ def add_factor(project: Project, values: dict) -> RiskFactor:
     if existing is not None:
         if all(getattr(existing, k) == v for k, v in values.items()):
             return existing
-        raise FactorInRegister(existing)
+        raise Conflict(
+            _l(
+                "%(code)s is already in the register: change its row instead.",
+                code=existing.factor_code,
+            ),
+            field="factor_code",
+        )
     factor = RiskFactor(project_id=project.id, **values)
     db.session.add(factor)
     db.session.flush()
@@ -153,20 +152,22 @@ def record_decision(project: Project, decision: str | None, decided_on) -> None:
 def record_concern(visit: Visit, factor_id: int | None, summary: str) -> Concern:
     """Record a residents' concern about the visited project, optionally on one of its factors.
 
-    Raises ValueError when the visit is not about a project, the summary is empty, or the
+    Refused (Invalid) when the visit is not about a project, the summary is empty, or the
     factor belongs to another project.
     """
     if visit.project_id is None:
-        raise ValueError("a concern is recorded on a project visit")
+        raise Invalid(_l("A concern is recorded on a visit to a project."))
     summary = (summary or "").strip()
     if not summary:
-        raise ValueError("a concern needs a summary")
+        raise Invalid(_l("Describe the concern."), field="concern_summary")
     if factor_id is not None:
         factor_project = db.session.scalar(
             sa.select(RiskFactor.project_id).where(RiskFactor.id == factor_id)
         )
         if factor_project != visit.project_id:
-            raise ValueError("the risk factor does not belong to the visit's project")
+            raise Invalid(
+                _l("This risk factor belongs to another project."), field="concern_factor_id"
+            )
     concern = Concern(
         project_id=visit.project_id,
         risk_factor_id=factor_id,

@@ -11,7 +11,7 @@ from ..htmx import redirect_client, render, toast, trigger, wants_fragment
 from ..i18n import localized
 from ..idempotency import client_key, new_key
 from ..models import Resident, Visit
-from ..pagination import paginate
+from ..pagination import page_number, paginate
 from ..scope import get_or_404
 from . import bp, services
 from .deadlines import (
@@ -66,7 +66,13 @@ def index():
     # An unknown filter value (an old bookmark, a typo) shows everything rather than failing.
     status = form.status.data if form.status.data in dict(form.status.choices) else ""
     due = form.due.data if form.due.data in dict(form.due.choices) else ""
-    page = paginate(list_requests(current_user, status or None, due or None))
+    # An empty status is a choice (all requests): only a missing one means the default.
+    page = paginate(
+        list_requests(current_user, status or None, due or None),
+        "requests.index",
+        {"status": status, "due": due or None},
+        number=page_number(request.args),
+    )
     return render(
         "requests/index.html",
         "requests/_rows.html",

@@ -15,7 +15,7 @@ from ..models import (
     Visit,
     resident_care_reasons,
 )
-from ..pagination import Page, page_number
+from ..pagination import Page, page_of
 from ..scope import personal_grid_ids, rule, select_for
 
 
@@ -67,7 +67,7 @@ def grids_for(user) -> list[Grid]:
 TIMELINE_PAGE = 15
 
 
-def timeline(user, resident: Resident) -> Page:
+def timeline(user, resident: Resident, number: int = 1) -> Page:
     """Visits, screenings, hazards and requests about a resident, newest first, one page."""
     kinds = [
         sa.select(
@@ -84,27 +84,20 @@ def timeline(user, resident: Resident) -> Page:
         ),
     ]
     union = sa.union_all(*kinds).subquery()
-    number = page_number()
     rows = db.session.execute(
         sa.select(union.c.kind, union.c.id, union.c.at)
         .order_by(union.c.at.desc(), union.c.kind, union.c.id.desc())
         .limit(TIMELINE_PAGE + 1)
         .offset((number - 1) * TIMELINE_PAGE)
     ).all()
-    has_next = len(rows) > TIMELINE_PAGE
-    rows = rows[:TIMELINE_PAGE]
-    objects = _load_entries(user, rows)
-    items = [
-        (kind, objects[(kind, ident)]) for kind, ident, _at in rows if (kind, ident) in objects
+    page = page_of(rows, number, TIMELINE_PAGE, "residents.timeline", {"resident_id": resident.id})
+    objects = _load_entries(user, page.items)
+    page.items = [
+        (kind, objects[(kind, ident)])
+        for kind, ident, _at in page.items
+        if (kind, ident) in objects
     ]
-    from flask import url_for
-
-    next_url = (
-        url_for("residents.timeline", resident_id=resident.id, page=number + 1)
-        if has_next
-        else None
-    )
-    return Page(items=items, number=number, has_next=has_next, next_url=next_url)
+    return page
 
 
 def _load_entries(user, rows) -> dict:

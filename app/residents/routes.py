@@ -10,7 +10,7 @@ from ..htmx import render
 from ..i18n import localized
 from ..idempotency import PayloadMismatch, client_key, new_key
 from ..models import Resident
-from ..pagination import paginate
+from ..pagination import page_number, paginate
 from ..scope import get_or_404
 from . import bp, queries
 from .forms import ArchiveForm, ResidentForm, SearchForm
@@ -39,7 +39,12 @@ def index():
     form.validate()
     q = (form.q.data or "")[:50]
     care = form.care.data if form.care.data in dict(form.care.choices) else ""
-    page = paginate(queries.search(current_user, q, care), per_page=20)
+    page = paginate(
+        queries.search(current_user, q, care),
+        "residents.index",
+        {"q": q or None, "care": care or None},
+        number=page_number(request.args),
+    )
     return render("residents/index.html", "residents/_rows.html", form=form, page=page, q=q)
 
 
@@ -109,7 +114,7 @@ def _show_context(resident: Resident) -> dict:
 
     return {
         "resident": resident,
-        "timeline": queries.timeline(current_user, resident),
+        "timeline": queries.timeline(current_user, resident, page_number(request.args)),
         "templates": active_templates(),
     }
 

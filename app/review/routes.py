@@ -14,7 +14,7 @@ from ..forms import redisplays_form_on_error
 from ..htmx import fragments, render, toast, trigger, wants_fragment
 from ..labels import label
 from ..models import DailyLog
-from ..pagination import paginate
+from ..pagination import page_number, paginate
 from ..timeutil import local_today
 from . import bp, queries, services
 from .badges import LazyBadges, nav_oob
@@ -82,7 +82,12 @@ def _queue_context() -> dict:
     grid_id = int(form.grid.data) if form.grid.data in {str(g.id) for g in grids} else None
     status = form.status.data if form.status.data in queries.QUEUE_STATUSES else ""
     page = paginate(
-        queries.queue(current_user, grid_id, status), per_page=queries.PER_PAGE, scalars=False
+        queries.queue(current_user, grid_id, status),
+        "review.queue",
+        {"grid": grid_id, "status": status or None},
+        number=page_number(request.args),
+        per_page=queries.PER_PAGE,
+        scalars=False,
     )
     return {
         "form": form,

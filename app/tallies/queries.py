@@ -27,10 +27,9 @@ from ..models import (
     User,
     Visit,
 )
+from ..permissions import SECRETARY, TOWNSHIP
 from ..requests.deadlines import due_on_sql
 from ..scope import countable_requests, tally_grid_ids
-
-TALLY_ROLES = ("township", "secretary")
 
 # Requests decided against are not counted as accepted, whatever dates they carry.
 DECIDED_AGAINST = ("not_accepted", "redirected")
@@ -105,11 +104,6 @@ def _days_between_default(element, compiler, **kw):
     return f"({compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
 
 
-def may_tally(user: User) -> bool:
-    """Township staff and secretaries have tallies; workers and admins do not."""
-    return user.role in TALLY_ROLES
-
-
 def user_scope(user: User) -> Scope:
     """The grids (with communities) the user may count, in display order."""
     rows = db.session.execute(
@@ -141,8 +135,8 @@ def filters_for(
         start=start,
         end=end,
         places=places,
-        by_grid=bool(community_id or grid_id) or user.role == "secretary",
-        suppress=user.role == "township",
+        by_grid=bool(community_id or grid_id) or user.role in SECRETARY,
+        suppress=user.role in TOWNSHIP,
         community_id=community_id,
         grid_id=grid_id,
         request_rule=countable_requests(user),

@@ -9,11 +9,12 @@ from flask_login import current_user, login_required
 
 from ..audit.services import record_refusal
 from ..htmx import render
+from ..permissions import requires
 from ..timeutil import local_today, local_tz, to_local, utcnow
 from . import bp
 from .export import to_csv, to_xlsx
 from .forms import TallyFilterForm
-from .queries import Filters, Scope, filters_for, may_tally, user_scope
+from .queries import Filters, Scope, filters_for, user_scope
 from .services import record_export
 from .tables import build_tables, charts
 
@@ -25,8 +26,6 @@ def _filter_form() -> tuple[TallyFilterForm, Filters | None, Scope]:
 
     A community or grid outside the user's scope is a 404, as if it did not exist.
     """
-    if not may_tally(current_user):
-        abort(404)
     scope = user_scope(current_user)
     form = TallyFilterForm(formdata=request.args, scope=scope, today=local_today())
     community_id, grid_id = form.community.data, form.grid.data
@@ -69,6 +68,7 @@ def dashboard_context() -> dict:
 
 @bp.route("")
 @login_required
+@requires("tallies.view")
 def dashboard():
     """Counts for a period: visits, screenings, hazards and requests, with two charts."""
     return render("tallies/dashboard.html", "tallies/_tallies.html", **dashboard_context())
@@ -141,6 +141,7 @@ def _export(fmt: str):
 
 @bp.route("/export.xlsx")
 @login_required
+@requires("tallies.view")
 def export_xlsx():
     """The same tallies as an Excel workbook."""
     return _export("xlsx")
@@ -148,6 +149,7 @@ def export_xlsx():
 
 @bp.route("/export.csv")
 @login_required
+@requires("tallies.view")
 def export_csv():
     """The same tallies as one CSV file that Excel opens with Chinese text intact."""
     return _export("csv")

@@ -147,3 +147,37 @@ def test_a_workers_grids_must_be_in_one_community(client, world, login_as):
     )
     assert r.status_code == 200
     assert db.session.scalar(sa.select(User.id).where(User.username == "two.places")) is None
+
+
+def test_cli_refuses_a_worker_with_grids_in_two_communities(runner, world):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "cli.two",
+            "--role",
+            "worker",
+            "--grid",
+            str(world.a1.id),
+            "--grid",
+            str(world.b1.id),
+        ],
+        input="a long cli password\na long cli password\n",
+    )
+    assert result.exit_code != 0
+    assert "must be in one community" in result.output
+    assert db.session.scalar(sa.select(User.id).where(User.username == "cli.two")) is None
+
+
+def test_cli_refuses_a_taken_username_and_an_unknown_grid(runner, world):
+    for args in (
+        ["worker_a", "--role", "worker", "--grid", str(world.a1.id)],
+        ["cli.nowhere", "--role", "worker", "--grid", "999999"],
+    ):
+        result = runner.invoke(
+            args=["users", "create", *args],
+            input="a long cli password\na long cli password\n",
+        )
+        assert result.exit_code != 0, args
+        assert "Traceback" not in result.output
+    assert db.session.scalar(sa.select(User.id).where(User.username == "cli.nowhere")) is None

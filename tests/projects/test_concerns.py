@@ -3,12 +3,14 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.models import AuditEvent, Concern
 from app.projects.concerns import is_rising
 from app.projects.queries import concern_factor_choices, concerns_30d_by_project
 from app.projects.services import concern_stats, record_concern
+from app.refusals import Invalid
 from app.timeutil import local_today
 
 
@@ -126,23 +128,26 @@ def test_record_concern_refuses_a_factor_of_another_project(
     project = make_project()
     other_factor = make_factor(make_project(name="Elsewhere"), "P3")
     visit = make_visit(project=project, purpose="project")
-    with pytest.raises(ValueError, match="does not belong"):
+    with force_locale("en"), pytest.raises(Invalid) as refused:
         record_concern(visit, other_factor.id, "noise")
-    with pytest.raises(ValueError, match="does not belong"):
+    assert refused.value.field == "concern_factor_id"
+    with force_locale("en"), pytest.raises(Invalid) as refused:
         record_concern(visit, 999_999, "noise")
+    assert refused.value.field == "concern_factor_id"
     assert db.session.scalar(sa.select(sa.func.count(Concern.id))) == 0
 
 
 @pytest.mark.parametrize("summary", ["", "   "])
 def test_record_concern_needs_a_summary(make_project, make_visit, summary):
     visit = make_visit(project=make_project(), purpose="project")
-    with pytest.raises(ValueError, match="summary"):
+    with force_locale("en"), pytest.raises(Invalid) as refused:
         record_concern(visit, None, summary)
+    assert refused.value.field == "concern_summary"
 
 
 def test_record_concern_needs_a_project_visit(make_resident, make_visit):
     visit = make_visit(resident=make_resident())
-    with pytest.raises(ValueError, match="project visit"):
+    with force_locale("en"), pytest.raises(Invalid):
         record_concern(visit, None, "noise")
 
 

@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -107,11 +108,56 @@ def test_timeline_is_paged_newest_first(client, world, login_as, make_project, m
     assert r.text.index("visit 0") < r.text.index("visit 9")
     assert "visit 11" not in r.text
     assert f'id="visit-{visits[0].id}"' in r.text
-    r = client.get(f"/projects/{project.id}?page=2", htmx=True)
+    r = client.get(f"/projects/{project.id}/timeline?page=2", htmx=True)
     assert root_ids(r.text) == ["timeline-page-2"]
     assert "<html" not in r.text
     assert f'id="visit-{visits[11].id}"' in r.text
     assert f'id="visit-{visits[0].id}"' not in r.text
+
+
+def _more_link(text: str) -> str:
+    link = re.search(r'<a class="more" href="([^"]+)" hx-get="([^"]+)"', text)
+    assert link is not None, "no More link"
+    assert link.group(1) == link.group(2)
+    return link.group(1).replace("&amp;", "&")
+
+
+def _twelve_visits(make_project, make_visit):
+    project = make_project()
+    today = date.today()
+    for i in range(12):
+        make_visit(
+            project=project, purpose="project", day=today - timedelta(days=i), summary=f"visit {i}"
+        )
+    return project
+
+
+def test_stray_query_arguments_do_not_break_the_more_link(
+    client, world, login_as, make_project, make_visit
+):
+    project = _twelve_visits(make_project, make_visit)
+    login_as(world.secretary_a)
+    # ?project_id= beside the path's own project_id was a 500 (the same keyword twice).
+    r = client.get(f"/projects/{project.id}?project_id=1&page=1")
+    assert r.status_code == 200
+    more = _more_link(r.text)
+    assert more == f"/projects/{project.id}/timeline?page=2"
+    frag = client.get(more, htmx=True)
+    assert root_ids(frag.text) == ["timeline-page-2"]
+    assert "visit 11" in frag.text
+    assert "<html" in client.get(more).text  # the plain link still shows the page
+
+
+def test_a_page_rendered_by_a_post_links_to_the_timeline(
+    client, world, login_as, make_project, make_visit
+):
+    project = _twelve_visits(make_project, make_visit)
+    login_as(world.secretary_a)
+    # A refused decision redisplays the whole page under the POST-only endpoint.
+    r = client.post(f"/projects/{project.id}/decision", data={"decision": "proceed"})
+    assert r.status_code == 200
+    assert "<html" in r.text
+    assert _more_link(r.text) == f"/projects/{project.id}/timeline?page=2"
 
 
 def test_log_a_visit_only_for_workers(client, world, login_as, make_project):
@@ -236,7 +282,11 @@ def test_township_sees_figures_but_no_names_or_visit_notes(
     assert "level-high" in r.text
     assert f'id="factor-{noise.id}-concerns">2<' in r.text
     assert client.get(f"/projects/{cb_project.id}").status_code == 200
-    for url in (f"/projects/{project.id}?page=1", f"/projects/{project.id}/register"):
+    for url in (
+        f"/projects/{project.id}?page=1",
+        f"/projects/{project.id}/timeline",
+        f"/projects/{project.id}/register",
+    ):
         r = client.get(url, htmx=True)
         assert "王秀英" not in r.text
         assert "drilling" not in r.text
