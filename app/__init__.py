@@ -190,6 +190,7 @@ def _register_request_hooks(app: Flask) -> None:
 def _register_templates(app: Flask) -> None:
     from .htmx import HTMX_CONFIG
     from .i18n import current_lang_code, is_english, localized
+    from .permissions import can
     from .templating import register_filters
 
     register_filters(app)
@@ -202,6 +203,7 @@ def _register_templates(app: Flask) -> None:
             "lang": current_lang_code(),
             "is_english": is_english,
             "localized": localized,
+            "can": can,
             "demo_loaded": _demo_loaded,
             "session_lang": session.get("lang"),
         }
