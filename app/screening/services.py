@@ -12,7 +12,10 @@ from ..timeutil import utcnow
 
 
 def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screening:
-    """Begin a checklist on a visit (once per client UUID)."""
+    """Begin a checklist on a visit (once per client UUID).
+
+    A retried start opens the checklist it began, even if another was tapped the second time.
+    """
     ensure_editable(visit.daily_log)
 
     def create() -> Screening:
@@ -26,7 +29,7 @@ def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screen
         Screening,
         client_uuid,
         create,
-        lambda s: s.visit_id == visit.id and s.template_id == template.id,
+        lambda s: s.visit_id == visit.id,
     )
     return screening
 
