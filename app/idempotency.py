@@ -41,8 +41,7 @@ def create_once(
 ):
     """Return (record, created): the record made for this UUID, creating it at most once.
 
-    A UUID used before for other content raises PayloadMismatch, saying `mismatch`.
-
+    A UUID used before for other content raises PayloadMismatch with the `mismatch` message.
     Concurrent requests with one UUID race on the unique index; the losers roll back to a
     savepoint and return the winner's record.
     """

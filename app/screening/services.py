@@ -12,10 +12,7 @@ from ..timeutil import utcnow
 
 
 def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screening:
-    """Begin a checklist on a visit (once per client UUID).
-
-    A retried start opens the checklist it began, even if another was tapped the second time.
-    """
+    """Begin a checklist on a visit (once per client UUID)."""
     ensure_editable(visit.daily_log)
 
     def create() -> Screening:
@@ -29,6 +26,7 @@ def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screen
         Screening,
         client_uuid,
         create,
+        # A retried start opens the checklist it began, even if another one was tapped.
         lambda s: s.visit_id == visit.id,
     )
     return screening

@@ -38,10 +38,7 @@ def daily_log_for(worker: User, day: date) -> DailyLog:
 def create_visit(
     worker: User, data: dict, client_uuid: str, resident: Resident | None, project: Project | None
 ):
-    """Log a visit once per client UUID; returns (visit, created).
-
-    A UUID already used for other content raises PayloadMismatch, carrying the saved visit.
-    """
+    """Log a visit once per client UUID; returns (visit, created)."""
 
     def create() -> Visit:
         log = daily_log_for(worker, data["visited_on"])
