@@ -4,9 +4,11 @@ import uuid
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
+from .refusals import Conflict
 
 
 def new_key() -> str:
@@ -22,19 +24,24 @@ def client_key(value: str | None) -> str:
         return new_key()
 
 
-class PayloadMismatch(Exception):
-    """The UUID was used before for a record with different content."""
+class PayloadMismatch(Conflict):
+    """The UUID was used before for a record with different content; `existing` is that record."""
 
-    def __init__(self, existing):
-        super().__init__("client UUID reused with a different payload")
+    def __init__(self, existing, message=None):
+        super().__init__(message or _l("This form was already sent with other content."))
         self.existing = existing
 
 
 def create_once(
-    model, client_uuid: str, create: Callable[[], object], same: Callable[[object], bool]
+    model,
+    client_uuid: str,
+    create: Callable[[], object],
+    same: Callable[[object], bool],
+    mismatch=None,
 ):
     """Return (record, created): the record made for this UUID, creating it at most once.
 
+    A UUID used before for other content raises PayloadMismatch with the `mismatch` message.
     Concurrent requests with one UUID race on the unique index; the losers roll back to a
     savepoint and return the winner's record.
     """
@@ -48,5 +55,5 @@ def create_once(
             if existing is None:
                 raise
     if not same(existing):
-        raise PayloadMismatch(existing)
+        raise PayloadMismatch(existing, mismatch)
     return existing, False

@@ -6,25 +6,15 @@ from flask import Response, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
 from ..forms import redisplays_form_on_error
-from ..htmx import render, toast, trigger, wants_fragment
-from ..models import Answer, Hazard, Photo, Visit
+from ..htmx import render, toast, wants_fragment
+from ..models import Answer, Photo, Visit
 from ..scope import get_or_404
 from . import bp
 from .forms import PhotoDeleteForm, PhotoUploadForm
 from .queries import get_owner_or_404, owner_type_of, photo_owner, photos_for
-from .services import (
-    FileProblem,
-    PhotosRejected,
-    add_photos,
-    batch_uuids,
-    can_add_photos,
-    chosen_files,
-    delete_photo,
-)
+from .services import FileProblem, PhotosRejected, add_photos, can_add_photos, delete_photo
 from .storage import get_store
 
 # A URL with ?v=<hash prefix> (photo_url) names these exact bytes: the browser may keep it,
@@ -101,18 +91,12 @@ def _gallery(owner, rectification: bool, errors=(), status: int = 200) -> Respon
 
 
 def _owner_url(owner) -> str:
-    """The page that shows the owner's photos (falls back to the home page)."""
-    endpoints = current_app.view_functions
-    if isinstance(owner, Visit) and "visits.show" in endpoints:
+    """The page that shows the owner's photos."""
+    if isinstance(owner, Visit):
         return url_for("visits.show", visit_id=owner.id)
-    if isinstance(owner, Answer) and "screening.show" in endpoints:
+    if isinstance(owner, Answer):
         return url_for("screening.show", screening_id=owner.screening_id)
-    if isinstance(owner, Hazard):
-        if "hazards.show" in endpoints:
-            return url_for("hazards.show", hazard_id=owner.id)
-        if owner.visit_id and "visits.show" in endpoints:
-            return url_for("visits.show", visit_id=owner.visit_id)
-    return url_for("main.home")
+    return url_for("hazards.show", hazard_id=owner.id)
 
 
 def _back(owner) -> Response:
@@ -154,21 +138,15 @@ def upload():
             is_rectification=rectification,
         )
     except PhotosRejected as err:
-        db.session.rollback()
+        # Not the handler's form-redisplay: the gallery itself lists each refused file, as
+        # its normal answer (nothing was written: the files are checked before any row).
         return _gallery(owner, rectification, err.problems)
-    except IntegrityError:
-        # The same batch sent twice at once: the other request stored it.
-        db.session.rollback()
-        count = len(chosen_files(form.photos.data))
-        uuids = set(batch_uuids(form.client_uuid.data, count))
-        photos = [p for p in photos_for(owner) if p.uuid in uuids]
-        if not photos:
-            raise
     if not wants_fragment():
         return _back(owner)
-    resp = _gallery(owner, rectification)
-    trigger(resp, {"photos-changed": {"owner": owner_type_of(owner), "id": owner.id}})
-    return toast(resp, ngettext("%(num)d photo saved.", "%(num)d photos saved.", len(photos)))
+    return toast(
+        _gallery(owner, rectification),
+        ngettext("%(num)d photo saved.", "%(num)d photos saved.", len(photos)),
+    )
 
 
 @bp.route("/<int:photo_id>/delete", methods=["POST"])
@@ -185,6 +163,4 @@ def delete(photo_id: int):
     delete_photo(photo, current_user)
     if not wants_fragment():
         return _back(owner)
-    resp = _gallery(owner, rectification)
-    trigger(resp, {"photos-changed": {"owner": owner_type_of(owner), "id": owner.id}})
-    return toast(resp, _("Photo deleted."))
+    return toast(_gallery(owner, rectification), _("Photo deleted."))

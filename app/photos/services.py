@@ -7,26 +7,31 @@ A crash in between leaves at worst a staged file or an unreferenced blob, which
 `gc_orphans` removes; never a row without its file.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import abort, current_app
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from ..audit.services import record
 from ..extensions import db
 from ..models import Answer, Hazard, Photo, Visit
+from ..refusals import Conflict, Invalid
 from ..review.locks import ensure_editable
 from .pipeline import PhotoRejected, ProcessedPhoto, process_photo
-from .queries import owner_type_of, photo_owner, photos_by_uuid, referenced_keys
+from .queries import OWNER_COLUMNS, owner_type_of, photo_owner, photos_by_uuid, referenced_keys
 from .storage import StagedFile, age_seconds, get_store
 
 MAX_FILES = 20
 PENDING = "gridbook_photo_files"
 GC_GRACE = timedelta(hours=1)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,11 +42,11 @@ class FileProblem:
     message: object  # a lazy translated string
 
 
-class PhotosRejected(ValueError):
-    """A batch with at least one bad file: nothing of it is saved."""
+class PhotosRejected(Invalid):
+    """A batch with at least one bad file: nothing of it is saved; `problems` lists each."""
 
     def __init__(self, problems: list[FileProblem]):
-        super().__init__(f"{len(problems)} file(s) refused")
+        super().__init__(problems[0].message)
         self.problems = problems
 
 
@@ -74,9 +79,9 @@ def can_add_photos(owner, is_rectification: bool = False) -> bool:
 
 
 def ensure_photos_editable(owner, is_rectification: bool = False) -> None:
-    """Refuse (409) a photo change on an approved day or a verified hazard."""
+    """Refuse a photo change on an approved day (Locked) or a verified hazard (Conflict)."""
     if isinstance(owner, Hazard) and owner.status == "verified":
-        abort(409, description="hazard verified")
+        raise Conflict(_l("This hazard is already verified and closed."))
     ensure_editable(daily_log_of(owner, is_rectification))
 
 
@@ -111,7 +116,7 @@ def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = Fa
     """Store a batch of photos on a visit, answer or hazard; a retried batch adds nothing.
 
     The caller has scope-checked the owner. Raises PhotosRejected (nothing saved) when any
-    file is not a usable photo, and 409 when the owner's day is approved.
+    file is not a usable photo, Locked or Conflict when the owner's photos are closed.
     """
     owner_type = owner_type_of(owner)
     is_rectification = bool(is_rectification) and owner_type == "hazard"
@@ -130,11 +135,39 @@ def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = Fa
 
     store = get_store()
     pending = _pending(db.session())
+    staged: list[StagedFile] = []
+    try:
+        with db.session.begin_nested():
+            return _store_batch(uuids, processed, owner, user, is_rectification, staged)
+    except IntegrityError:
+        # The same batch sent twice at once: the other request stored it first.
+        for file in staged:
+            pending["promote"].remove(file)
+            _discard_quietly(store, file)
+        stored = list(
+            db.session.scalars(
+                sa.select(Photo)
+                .where(Photo.uuid.in_(uuids), OWNER_COLUMNS[owner_type] == owner.id)
+                .order_by(Photo.id)
+            )
+        )
+        if not stored:
+            raise
+        return stored
+
+
+def _store_batch(uuids, processed, owner, user, is_rectification, staged) -> list[Photo]:
+    """Stage the files (promoted on commit) and add their rows; `staged` lists the files."""
+    owner_type = owner_type_of(owner)
+    store = get_store()
+    pending = _pending(db.session())
     photos = []
     for photo_uuid, done in zip(uuids, processed, strict=True):
         full = store.stage(done.full_jpeg)
+        staged.append(full)
         pending["promote"].append(full)
         thumb = store.stage(done.thumb_jpeg)
+        staged.append(thumb)
         pending["promote"].append(thumb)
         photo = Photo(
             uuid=photo_uuid,
@@ -220,7 +253,7 @@ def _after_commit(session: Session) -> None:
         except OSError:
             # The rows are committed; a missing file shows as a 404 image, and the staged
             # copy stays for an administrator to find.
-            current_app.logger.exception("photo %s committed but not stored", staged.key)
+            log.exception("photo %s committed but not stored", staged.key)
     for key in pending["delete"]:
         store.delete(key)
 
@@ -240,7 +273,7 @@ def _discard_quietly(store, staged: StagedFile) -> None:
     try:
         store.discard(staged)
     except OSError:
-        current_app.logger.warning("staged photo %s left for gc", staged.path)
+        log.warning("staged photo %s left for gc", staged.path)
 
 
 def _install_hooks() -> None:

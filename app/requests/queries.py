@@ -103,10 +103,6 @@ def open_counts(user: User) -> dict[str, int]:
     return {"open": row.open or 0, "due_soon": row.due_soon or 0, "overdue": row.overdue or 0}
 
 
-def _township_requests(user: User) -> sa.ColumnElement:
-    return countable_requests(user)
-
-
 def small_cell(n: int) -> str:
     """A grid-level count as shown to the township: 1 and 2 become "<3"."""
     return f"<{SMALL_CELL}" if 0 < n < SMALL_CELL else str(n)
@@ -115,7 +111,7 @@ def small_cell(n: int) -> str:
 def township_counts(user: User) -> dict:
     """Counts only, no names: by category and status, and per grid with small cells hidden."""
     today = local_today()
-    where = _township_requests(user)
+    where = countable_requests(user)
     by_category: dict[str, dict[str, int]] = {}
     for code, status, n in db.session.execute(
         sa.select(Request.category_code, Request.status, sa.func.count())

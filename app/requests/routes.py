@@ -1,17 +1,17 @@
 """Residents' requests: register one, take it step by step to an answer, list what is due."""
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..extensions import db
 from ..forms import redisplays_form_on_error
-from ..htmx import redirect_client, render, toast, trigger, wants_fragment
+from ..htmx import redirect_client, render, toast, wants_fragment
 from ..i18n import localized
 from ..idempotency import client_key, new_key
 from ..models import Resident, Visit
 from ..pagination import page_number, paginate
+from ..permissions import authorize, can, requires
 from ..scope import get_or_404
 from . import bp, services
 from .deadlines import (
@@ -23,10 +23,12 @@ from .deadlines import (
     rules,
 )
 from .forms import STEP_FORMS, FilterForm, RequestForm
-from .models import Request
+
+# The model is named apart from Flask's `request` (the HTTP request) used here too.
+from .models import Request as ResidentRequest
 from .notices import notices
 from .queries import categories, is_visible, list_requests, township_counts, with_clocks
-from .services import TransitionRefused, allowed_actions
+from .services import allowed_actions
 
 SLUGS = {
     "accept": "accept",
@@ -48,18 +50,13 @@ DONE = {
 }
 
 
-def _field_roles() -> None:
-    if current_user.role not in services.FIELD_ROLES:
-        abort(404)
-
-
 @bp.route("")
 @login_required
 def index():
     """The user's requests by status and clock; the township gets counts only."""
-    if current_user.role == "township":
+    if can("requests.counts"):
         return render("requests/counts.html", counts=township_counts(current_user))
-    _field_roles()
+    authorize("requests.list")
     form = FilterForm(formdata=request.args)
     if "status" not in request.args:
         form.status.data = "open"
@@ -93,8 +90,7 @@ def _subject(resident_id, visit_id) -> tuple[Resident, Visit | None]:
     if not resident_id:
         abort(404)
     resident = get_or_404(Resident, resident_id)
-    if resident.archived_at is not None:
-        abort(404)
+    authorize("requests.record", resident)
     return resident, visit
 
 
@@ -114,9 +110,9 @@ def _new_page(form: RequestForm, resident: Resident, visit: Visit | None):
 
 @bp.route("/new")
 @login_required
+@requires("requests.record")
 def new():
     """The form to record a resident's request, from their page or from a visit."""
-    _field_roles()
     resident, visit = _subject(request.args.get("resident"), request.args.get("visit"))
     form = _request_form()
     form.resident.data = str(resident.id)
@@ -130,58 +126,40 @@ def new():
 
 @bp.route("", methods=["POST"])
 @login_required
+@requires("requests.record")
 @redisplays_form_on_error
 def create():
     """Record the request once (a retried form returns the first) and open its page."""
-    _field_roles()
     form = _request_form()
     resident, visit = _subject(form.resident.data, form.visit.data)
     if visit is not None:
         form.channel.data = "visit"
-    if form.validate_on_submit():
-        try:
-            req, created = services.register(
-                resident=resident,
-                actor=current_user._get_current_object(),
-                channel=form.channel.data,
-                category_code=form.category.data,
-                summary=form.summary.data,
-                received_on=form.received_on.data,
-                client_uuid=client_key(form.client_uuid.data),
-                visit=visit,
-            )
-        except TransitionRefused as err:
-            db.session.rollback()
-            _show_refusal(form, err)
-        else:
-            if not is_visible(current_user, req.id):
-                # Complaints about officials go to the secretary alone (Art. 30).
-                flash(
-                    _(
-                        "Request recorded. Only the community secretary can see requests in "
-                        "this category."
-                    ),
-                    "success",
-                )
-                return redirect_client(url_for("requests.index"))
-            if created:
-                flash(_("Request recorded."), "success")
-            return redirect_client(url_for("requests.show", request_id=req.id))
-    return _new_page(form, resident, visit)
-
-
-def _show_refusal(form, err: TransitionRefused) -> str | None:
-    """Put the refusal next to the field it is about; return it when it concerns the whole."""
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(err)]
-        return None
-    form.form_errors.append(str(err))
-    return str(err)
+    if not form.validate_on_submit():
+        return _new_page(form, resident, visit)
+    req, created = services.register(
+        resident=resident,
+        actor=current_user._get_current_object(),
+        channel=form.channel.data,
+        category_code=form.category.data,
+        summary=form.summary.data,
+        received_on=form.received_on.data,
+        client_uuid=client_key(form.client_uuid.data),
+        visit=visit,
+    )
+    if not is_visible(current_user, req.id):
+        # Complaints about officials go to the secretary alone (Art. 30).
+        flash(
+            _("Request recorded. Only the community secretary can see requests in this category."),
+            "success",
+        )
+        return redirect_client(url_for("requests.index"))
+    if created:
+        flash(_("Request recorded."), "success")
+    return redirect_client(url_for("requests.show", request_id=req.id))
 
 
 def _card_context(
-    req: Request, submitted: tuple[str, object] | None = None, refusal: str | None = None
+    req: ResidentRequest, submitted: tuple[str, object] | None = None, refusal: str | None = None
 ) -> dict:
     """Everything the request page and its card fragment show."""
     actions = allowed_actions(req, current_user)
@@ -215,11 +193,11 @@ def _card_context(
 @login_required
 def show(request_id: int):
     """One request: its track, the running clock, notices, next steps and timeline."""
-    req = get_or_404(Request, request_id)
+    req = get_or_404(ResidentRequest, request_id)
     return render("requests/show.html", "requests/_card.html", **_card_context(req))
 
 
-def _apply(action: str, req: Request, form) -> None:
+def _apply(action: str, req: ResidentRequest, form) -> None:
     user = current_user._get_current_object()
     on = form.on.data
     match action:
@@ -241,28 +219,27 @@ def _apply(action: str, req: Request, form) -> None:
 
 @bp.route("/<int:request_id>/<slug>", methods=["POST"])
 @login_required
+@requires("requests.step")
 @redisplays_form_on_error
 def step(request_id: int, slug: str):
     """Take one step (accept, reply, ...); a refused step comes back with the reason."""
-    req = get_or_404(Request, request_id)
+    req = get_or_404(ResidentRequest, request_id)
     action = SLUGS.get(slug)
     if action is None:
         abort(404)
     form = STEP_FORMS[action](prefix=action)
-    refusal = None
-    if form.validate_on_submit():
-        try:
-            _apply(action, req, form)
-        except TransitionRefused as err:
-            db.session.rollback()
-            refusal = _show_refusal(form, err)
-        else:
-            if not wants_fragment():
-                flash(str(DONE[action]), "success")
-                return redirect_client(url_for("requests.show", request_id=req.id))
-            resp = render("requests/show.html", "requests/_card.html", **_card_context(req))
-            trigger(resp, {"request-changed": {"id": req.id, "status": req.status}})
-            return toast(resp, DONE[action])
-    return render(
-        "requests/show.html", "requests/_card.html", **_card_context(req, (action, form), refusal)
-    )
+    if not form.validate_on_submit():
+        # Shown again after a refusal: one about the whole step heads the card.
+        refused = g.get("refusal")
+        refusal = str(refused) if refused is not None and not refused.field else None
+        return render(
+            "requests/show.html",
+            "requests/_card.html",
+            **_card_context(req, (action, form), refusal),
+        )
+    _apply(action, req, form)
+    if not wants_fragment():
+        flash(str(DONE[action]), "success")
+        return redirect_client(url_for("requests.show", request_id=req.id))
+    resp = render("requests/show.html", "requests/_card.html", **_card_context(req))
+    return toast(resp, DONE[action])

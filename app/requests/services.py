@@ -6,7 +6,8 @@ letters-and-visits matter under the 2022 Regulations):
 - on the community track either of them acknowledges a request (stored as `accepted_on`);
 - formal decisions are the secretary's: moving a request to the formal track, accepting,
   not accepting, redirecting to a legal channel, extending the reply period.
-Refusals raise TransitionRefused with a message for the user; nothing is written then.
+A step the rules do not allow raises Conflict, an input they do not accept Invalid (naming
+its field), each with a message for the user; the request then writes nothing.
 """
 
 from datetime import date
@@ -16,37 +17,26 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..enums import REDIRECT_CHANNELS, REQUEST_CHANNELS, SATISFACTION
 from ..extensions import db
-from ..idempotency import PayloadMismatch, create_once
+from ..idempotency import create_once
 from ..models import RequestCategory, RequestEvent, Resident, User, Visit
+from ..permissions import FIELD, SECRETARY
+from ..refusals import Conflict, Invalid, NotAllowed
 from ..timeutil import local_today
 from .deadlines import reply_due_on, rules
 from .models import Request
 
 ACTIONS = ("accept", "not_accept", "redirect", "reply", "follow_up", "formal", "extend")
-FIELD_ROLES = ("worker", "secretary")
 MAX_TEXT = 4000
 
-
-class TransitionRefused(Exception):
-    """A step the rules do not allow; `message` tells the user why, `field` where."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
-
-
+FIELD_ONLY = _l("Only grid workers and secretaries handle requests.")
 SECRETARY_ONLY = _l("Only the community secretary can take this decision.")
 ALREADY_DECIDED = _l("A decision on this request has already been recorded.")
 
 
 def problem(req: Request, user: User, action: str):
     """Why `user` may not take `action` on this request now; None when they may."""
-    if user.role not in FIELD_ROLES:
-        return _l("Only grid workers and secretaries handle requests.")
+    if user.role not in FIELD:
+        return FIELD_ONLY
     formal = req.track == "formal"
     status = req.status
     if action == "formal":
@@ -54,11 +44,11 @@ def problem(req: Request, user: User, action: str):
             return _l("This request is already on the formal track.")
         if status not in ("received", "accepted"):
             return _l("Only a request that has not been answered can move to the formal track.")
-        return SECRETARY_ONLY if user.role != "secretary" else None
+        return SECRETARY_ONLY if user.role not in SECRETARY else None
     if action == "accept":
         if status != "received":
             return ALREADY_DECIDED
-        return SECRETARY_ONLY if formal and user.role != "secretary" else None
+        return SECRETARY_ONLY if formal and user.role not in SECRETARY else None
     if action in ("not_accept", "redirect"):
         if not formal:
             return _l(
@@ -67,7 +57,7 @@ def problem(req: Request, user: User, action: str):
             )
         if status != "received":
             return ALREADY_DECIDED
-        return SECRETARY_ONLY if user.role != "secretary" else None
+        return SECRETARY_ONLY if user.role not in SECRETARY else None
     if action == "extend":
         if not formal:
             return _l("Only the reply period of a formal matter can be extended.")
@@ -79,7 +69,7 @@ def problem(req: Request, user: User, action: str):
             return _l(
                 "The reply period can be extended only after acceptance and before the reply."
             )
-        return SECRETARY_ONLY if user.role != "secretary" else None
+        return SECRETARY_ONLY if user.role not in SECRETARY else None
     if action == "reply":
         if status == "received":
             return _l("A reply can be recorded only after the request has been accepted.")
@@ -105,25 +95,25 @@ def allowed_actions(req: Request, user: User) -> list[str]:
 def _require(req: Request, user: User, action: str) -> None:
     message = problem(req, user, action)
     if message is not None:
-        raise TransitionRefused(message)
+        raise Conflict(message)
 
 
 def _check_date(on: date | None, earliest: date, earliest_message) -> date:
     if on is None:
-        raise TransitionRefused(_l("Enter a date."), "on")
+        raise Invalid(_l("Enter a date."), "on")
     if on > local_today():
-        raise TransitionRefused(_l("The date cannot be in the future."), "on")
+        raise Invalid(_l("The date cannot be in the future."), "on")
     if on < earliest:
-        raise TransitionRefused(earliest_message, "on")
+        raise Invalid(earliest_message, "on")
     return on
 
 
 def _text(value: str | None, field: str, message) -> str:
     text = (value or "").strip()
     if not text:
-        raise TransitionRefused(message, field)
+        raise Invalid(message, field)
     if len(text) > MAX_TEXT:
-        raise TransitionRefused(_l("Keep this under %(n)s characters.", n=MAX_TEXT), field)
+        raise Invalid(_l("Keep this under %(n)s characters.", n=MAX_TEXT), field)
     return text
 
 
@@ -169,20 +159,20 @@ def register(
     visit: Visit | None = None,
 ) -> tuple[Request, bool]:
     """Record a resident's request on the community track; a repeated UUID returns the first."""
-    if actor.role not in FIELD_ROLES:
-        raise TransitionRefused(_l("Only grid workers and secretaries handle requests."))
+    if actor.role not in FIELD:
+        raise NotAllowed(FIELD_ONLY)
     if visit is not None:
         channel = "visit"
     if channel not in REQUEST_CHANNELS:
-        raise TransitionRefused(_l("Choose how the request came in."), "channel")
+        raise Invalid(_l("Choose how the request came in."), "channel")
     category = db.session.get(RequestCategory, category_code or "")
     if category is None:
-        raise TransitionRefused(_l("Choose a category."), "category")
+        raise Invalid(_l("Choose a category."), "category")
     summary = _text(summary, "summary", _l("Write what the resident asks for."))
     if received_on is None:
-        raise TransitionRefused(_l("Enter a date."), "received_on")
+        raise Invalid(_l("Enter a date."), "received_on")
     if received_on > local_today():
-        raise TransitionRefused(_l("The date cannot be in the future."), "received_on")
+        raise Invalid(_l("The date cannot be in the future."), "received_on")
 
     def create() -> Request:
         req = Request(
@@ -203,17 +193,15 @@ def register(
         _event(req, actor, "registered", received_on, detail={"channel": channel})
         return req
 
-    try:
-        return create_once(
-            Request,
-            client_uuid,
-            create,
-            same=lambda r: r.resident_id == resident.id and r.summary == summary,
-        )
-    except PayloadMismatch:
-        raise TransitionRefused(
-            _l("This form was already used for another request. Open a new form and send again.")
-        ) from None
+    return create_once(
+        Request,
+        client_uuid,
+        create,
+        same=lambda r: r.resident_id == resident.id and r.summary == summary,
+        mismatch=_l(
+            "This form was already used for another request. Open a new form and send again."
+        ),
+    )
 
 
 def move_to_formal(req: Request, actor: User, on: date | None) -> Request:
@@ -271,7 +259,7 @@ def redirect(req: Request, actor: User, on: date | None, channel: str, reason: s
         return req
     _require(req, actor, "redirect")
     if channel not in REDIRECT_CHANNELS:
-        raise TransitionRefused(_l("Choose the legal channel the matter belongs to."), "channel")
+        raise Invalid(_l("Choose the legal channel the matter belongs to."), "channel")
     on = _check_date(on, req.formal_on or req.received_on, _before_receipt(req))
     req.decision_reason = _text(reason, "reason", _l("Say why the matter belongs to this channel."))
     req.redirect_channel = channel
@@ -288,7 +276,7 @@ def extend(req: Request, actor: User, on: date | None, days: int | None, reason:
     _require(req, actor, "extend")
     limit = rules().max_extension_days
     if days is None or days < 1 or days > limit:
-        raise TransitionRefused(_l("An extension is between 1 and %(n)s days.", n=limit), "days")
+        raise Invalid(_l("An extension is between 1 and %(n)s days.", n=limit), "days")
     on = _check_date(
         on,
         req.accepted_on,
@@ -298,7 +286,7 @@ def extend(req: Request, actor: User, on: date | None, days: int | None, reason:
     )
     due = reply_due_on(req)
     if on > due:
-        raise TransitionRefused(
+        raise Invalid(
             _l(
                 "An extension must be decided before the reply is due (%(date)s).",
                 date=due.isoformat(),
@@ -338,7 +326,7 @@ def follow_up(req: Request, actor: User, on: date | None, satisfaction: str) -> 
         return req
     _require(req, actor, "follow_up")
     if satisfaction not in SATISFACTION:
-        raise TransitionRefused(_l("Choose how satisfied the resident is."), "satisfaction")
+        raise Invalid(_l("Choose how satisfied the resident is."), "satisfaction")
     on = _check_date(
         on,
         req.replied_on,

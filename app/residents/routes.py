@@ -1,6 +1,6 @@
 """Find, read, add, edit and archive residents."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -8,18 +8,14 @@ from ..audit.services import record_later
 from ..forms import redisplays_form_on_error
 from ..htmx import render
 from ..i18n import localized
-from ..idempotency import PayloadMismatch, client_key, new_key
+from ..idempotency import client_key, new_key
 from ..models import Resident
 from ..pagination import page_number, paginate
+from ..permissions import authorize, requires
 from ..scope import get_or_404
 from . import bp, queries
 from .forms import ArchiveForm, ResidentForm, SearchForm
 from .services import archive_resident, create_resident, update_resident
-
-
-def _field_roles():
-    if current_user.role not in ("worker", "secretary"):
-        abort(404)
 
 
 def _search_form() -> SearchForm:
@@ -32,9 +28,9 @@ def _search_form() -> SearchForm:
 
 @bp.route("")
 @login_required
+@requires("residents.read")
 def index():
     """Search the caseload by name or address; htmx gets only the result rows."""
-    _field_roles()
     form = _search_form()
     form.validate()
     q = (form.q.data or "")[:50]
@@ -75,24 +71,13 @@ def _form_data(form: ResidentForm) -> dict:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@requires("residents.manage")
 @redisplays_form_on_error
 def new():
     """Add a resident to the caseload (a double tap adds one)."""
-    _field_roles()
     form = _resident_form()
     if form.validate_on_submit():
-        try:
-            resident, _created = create_resident(
-                _form_data(form), client_key(form.client_uuid.data)
-            )
-        except PayloadMismatch:
-            form.form_errors.append(
-                _(
-                    "This form was already sent with other content. "
-                    "Reload the page to add another resident."
-                )
-            )
-            return render("residents/form.html", form=form, resident=None)
+        resident, _created = create_resident(_form_data(form), client_key(form.client_uuid.data))
         get_or_404(Resident, resident.id)
         flash(_("Resident added."), "success")
         return redirect(url_for("residents.show", resident_id=resident.id), code=303)
@@ -130,13 +115,12 @@ def timeline(resident_id: int):
 
 @bp.route("/<int:resident_id>/edit", methods=["GET", "POST"])
 @login_required
+@requires("residents.manage")
 @redisplays_form_on_error
 def edit(resident_id: int):
     """Correct a resident's details."""
-    _field_roles()
     resident = get_or_404(Resident, resident_id)
-    if resident.archived_at is not None:
-        abort(404)
+    authorize("residents.manage", resident)
     form = _resident_form(obj=resident)
     if form.validate_on_submit():
         update_resident(resident, _form_data(form))
@@ -147,10 +131,10 @@ def edit(resident_id: int):
 
 @bp.route("/<int:resident_id>/archive", methods=["POST"])
 @login_required
+@requires("residents.manage")
 @redisplays_form_on_error
 def archive(resident_id: int):
     """Take a resident off the active caseload."""
-    _field_roles()
     resident = get_or_404(Resident, resident_id)
     form = ArchiveForm()
     if not form.validate_on_submit():

@@ -1,6 +1,7 @@
-"""Writes to residents: add, edit, archive. Flush and audit; the route commits."""
+"""Writes to residents: add, edit, archive. Flush and audit; the request commits once."""
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..extensions import db
@@ -35,7 +36,14 @@ def create_resident(data: dict, client_uuid: str) -> tuple[Resident, bool]:
 
     # A retried form is the same resident whatever was retyped; the grid must match.
     return create_once(
-        Resident, client_uuid, create, lambda existing: existing.grid_id == data.get("grid_id")
+        Resident,
+        client_uuid,
+        create,
+        lambda existing: existing.grid_id == data.get("grid_id"),
+        _l(
+            "This form was already sent with other content. "
+            "Reload the page to add another resident."
+        ),
     )
 
 

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Answer, ChecklistTemplate, Hazard, Photo, Screening
+from ..models import Answer, ChecklistTemplate, Photo, Screening
 from ..scope import select_for
 
 
@@ -50,7 +50,3 @@ def counts(screening: Screening) -> dict[str, int]:
     result.update({value: n for value, n in rows})
     result["unanswered"] = len(screening.template.items) - sum(result.values())
     return result
-
-
-def hazard_for(answer: Answer | None) -> Hazard | None:
-    return answer.hazard if answer is not None else None

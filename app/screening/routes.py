@@ -2,23 +2,19 @@
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..hazards import services as hazards
-from ..htmx import fragments, redirect_client, render, toast, trigger, wants_fragment
-from ..idempotency import PayloadMismatch, client_key
+from ..htmx import fragments, redirect_client, render, toast, wants_fragment
+from ..idempotency import client_key
 from ..models import ChecklistItem, ChecklistTemplate, Screening, Visit
+from ..permissions import authorize, can, requires
+from ..refusals import Locked
 from ..scope import get_or_404
 from . import bp, queries, services
 from .forms import AnswerForm, FinishForm, HazardForm, StartForm
-
-
-def _own(screening: Screening) -> None:
-    """Only the worker who made the visit answers its checklist."""
-    if screening.visit.worker_id != current_user.id:
-        abort(404)
 
 
 def _item(screening: Screening, item_id: int) -> ChecklistItem:
@@ -30,14 +26,19 @@ def _item(screening: Screening, item_id: int) -> ChecklistItem:
 
 @bp.route("", methods=["POST"])
 @login_required
+@requires("screening.run")
 def start():
     """Start a checklist on a visit and open it."""
     form = StartForm()
     if not form.validate_on_submit():
         abort(400)
     visit = get_or_404(Visit, form.visit_id.data)
-    if visit.worker_id != current_user.id:
-        abort(404)
+    try:
+        authorize("screening.run", visit)
+    except Locked as locked:
+        # The visit page was open while the day was approved: back to it, saying why.
+        flash(str(locked), "error")
+        return redirect(url_for("visits.show", visit_id=visit.id), code=303)
     template = (
         db.session.get(ChecklistTemplate, int(form.template_id.data))
         if form.template_id.data.isdigit()
@@ -45,15 +46,7 @@ def start():
     )
     if template is None or not template.active:
         abort(404)
-    if visit.daily_log.locked:
-        flash(_("This day is approved; its records can no longer be changed."), "error")
-        return redirect(url_for("visits.show", visit_id=visit.id), code=303)
-    try:
-        screening = services.start(visit, template, client_key(form.client_uuid.data))
-    except PayloadMismatch as exc:
-        screening = exc.existing
-        if screening.visit_id != visit.id:
-            abort(409)
+    screening = services.start(visit, template, client_key(form.client_uuid.data))
     return redirect_client(url_for("screening.show", screening_id=screening.id))
 
 
@@ -71,8 +64,7 @@ def _page_context(screening: Screening) -> dict:
         },
         "hazard_photos": queries.photos_by_hazard(hazard_ids),
         "counts": queries.counts(screening),
-        "editable": screening.visit.worker_id == current_user.id
-        and not screening.visit.daily_log.locked,
+        "editable": can("screening.run", screening),
     }
 
 
@@ -99,10 +91,11 @@ def _item_response(screening: Screening, item: ChecklistItem, hazard_form=None):
 
 @bp.route("/<int:screening_id>/items/<int:item_id>", methods=["POST"])
 @login_required
+@requires("screening.run")
 def answer(screening_id: int, item_id: int):
     """Save the tapped answer for one item at once."""
     screening = get_or_404(Screening, screening_id)
-    _own(screening)
+    authorize("screening.run", screening)
     item = _item(screening, item_id)
     form = AnswerForm()
     if not form.validate_on_submit():
@@ -112,21 +105,21 @@ def answer(screening_id: int, item_id: int):
         resp = _item_response(screening, item)
         return toast(resp, _("Not saved: tap the answer again."), "error")
     services.answer(screening, item, form.value.data)
-    resp = _item_response(screening, item)
     if not wants_fragment():
         return redirect(
             url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
         )
-    return trigger(resp, {"hazards-changed": True} if form.value.data == "hazard" else {})
+    return _item_response(screening, item)
 
 
 @bp.route("/<int:screening_id>/items/<int:item_id>/hazard", methods=["POST"])
 @login_required
+@requires("screening.run")
 @redisplays_form_on_error
 def hazard(screening_id: int, item_id: int):
     """Describe the hazard found on an item: note, severity and deadline."""
     screening = get_or_404(Screening, screening_id)
-    _own(screening)
+    authorize("screening.run", screening)
     item = _item(screening, item_id)
     answer = queries.answers_by_item(screening).get(item.id)
     if answer is None or answer.hazard is None:
@@ -144,17 +137,16 @@ def hazard(screening_id: int, item_id: int):
         return redirect(
             url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
         )
-    return toast(
-        trigger(_item_response(screening, item), {"hazards-changed": True}), _("Hazard saved.")
-    )
+    return toast(_item_response(screening, item), _("Hazard saved."))
 
 
 @bp.route("/<int:screening_id>/finish", methods=["POST"])
 @login_required
+@requires("screening.run")
 def finish(screening_id: int):
     """Close the checklist and go back to the visit."""
     screening = get_or_404(Screening, screening_id)
-    _own(screening)
+    authorize("screening.run", screening)
     form = FinishForm()
     if form.validate_on_submit():
         services.finish(screening)

@@ -26,7 +26,8 @@ def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screen
         Screening,
         client_uuid,
         create,
-        lambda s: s.visit_id == visit.id and s.template_id == template.id,
+        # A retried start opens the checklist it began, even if another one was tapped.
+        lambda s: s.visit_id == visit.id,
     )
     return screening
 

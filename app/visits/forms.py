@@ -8,6 +8,7 @@ from ..i18n import localized
 from ..labels import choices
 from ..timeutil import local_today
 from ..validators import DateWithin, stripped
+from .services import CONCERN_FIELDS, FIELDS
 
 
 class VisitForm(IdempotentForm):
@@ -48,6 +49,10 @@ class VisitForm(IdempotentForm):
         self.concern_factor_id.choices = [(0, _l("— none —"))] + [
             (f.id, f"{f.factor_code} {localized(f.factor_type)}") for f in factors
         ]
+
+    def values(self) -> dict:
+        """What the visit services take from this form: the editable fields and the concern."""
+        return {name: self[name].data for name in (*FIELDS, *CONCERN_FIELDS)}
 
     def validate_follow_up_on(self, field):
         if field.data and self.visited_on.data and field.data < self.visited_on.data:

@@ -1,6 +1,6 @@
 """Log and correct visits; a visit's page with its screenings and photos."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -8,12 +8,14 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import fragments, render, toast, trigger, wants_fragment
-from ..idempotency import PayloadMismatch, client_key, new_key
+from ..idempotency import client_key, new_key
 from ..models import Photo, Project, Resident, RiskFactor, Visit
+from ..permissions import authorize, requires
+from ..refusals import Locked
 from ..scope import get_or_404, select_for
 from . import bp
 from .forms import DeleteForm, VisitForm
-from .services import VisitInUse, create_visit, delete_visit, update_visit
+from .services import create_visit, delete_visit, update_visit
 
 
 def _subject_from(source) -> tuple[Resident | None, Project | None]:
@@ -53,16 +55,11 @@ def _form(resident, project, **kw) -> VisitForm:
     return form
 
 
-def _worker_only():
-    if current_user.role != "worker" or not current_user.grids:
-        abort(404)
-
-
 @bp.route("/new")
 @login_required
+@requires("visits.log")
 def new():
     """The visit form, on its own page or dropped into a resident's or project's page."""
-    _worker_only()
     resident, project = _subject_from(request.args)
     form = _form(resident, project)
     return render(
@@ -72,49 +69,25 @@ def new():
 
 @bp.route("", methods=["POST"])
 @login_required
+@requires("visits.log")
 @redisplays_form_on_error
 def create():
     """Save a new visit; a double tap or a retry saves it once."""
-    _worker_only()
     resident, project = _subject_from(request.form)
     form = _form(resident, project)
     if not form.validate_on_submit():
-        return render(
-            "visits/new.html", "visits/_form.html", form=form, resident=resident, project=project
-        )
-    data = {
-        f: getattr(form, f).data
-        for f in (
-            "purpose",
-            "summary",
-            "outcome",
-            "visited_on",
-            "follow_up_on",
-            "concern_summary",
-            "concern_factor_id",
-        )
-    }
-    try:
-        visit, _created = create_visit(
-            current_user, data, client_key(form.client_uuid.data), resident, project
-        )
-    except PayloadMismatch as exc:
-        form.form_errors.append(
-            _("This form was already sent with other content. Open the saved visit to change it.")
-        )
         return render(
             "visits/new.html",
             "visits/_form.html",
             form=form,
             resident=resident,
             project=project,
-            existing=exc.existing,
+            # A form sent again with other content: offer the visit it saved the first time.
+            existing=getattr(g.get("refusal"), "existing", None),
         )
-    except ValueError as exc:  # a concern's factor that is not this project's
-        form.concern_factor_id.errors.append(str(exc))
-        return render(
-            "visits/new.html", "visits/_form.html", form=form, resident=resident, project=project
-        )
+    visit, _created = create_visit(
+        current_user, form.values(), client_key(form.client_uuid.data), resident, project
+    )
     if not wants_fragment():
         flash(_("Visit saved."), "success")
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
@@ -125,6 +98,7 @@ def create():
     )
     resp.headers["HX-Retarget"] = "#timeline-new"
     resp.headers["HX-Reswap"] = "afterbegin"
+    # The project's register of concerns reloads on it.
     trigger(resp, {"visit-saved": {"id": visit.id}})
     return toast(resp, _("Visit saved."))
 
@@ -144,24 +118,20 @@ def show(visit_id: int):
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
 @login_required
+@requires("visits.change")
 @redisplays_form_on_error
 def edit(visit_id: int):
     """Correct a visit while its day is not approved."""
     visit = get_or_404(Visit, visit_id)
-    if visit.worker_id != current_user.id:
-        abort(404)
-    if visit.daily_log.locked:
-        flash(_("This day is approved; its records can no longer be changed."), "error")
+    try:
+        authorize("visits.change", visit)
+    except Locked as locked:
+        # An edit page opened before the day was approved: back to the visit, saying why.
+        flash(str(locked), "error")
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
     form = VisitForm(obj=visit, factors=())
     if form.validate_on_submit():
-        update_visit(
-            visit,
-            {
-                f: getattr(form, f).data
-                for f in ("purpose", "summary", "outcome", "visited_on", "follow_up_on")
-            },
-        )
+        update_visit(visit, form.values())
         flash(_("Saved."), "success")
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
     return render("visits/edit.html", form=form, visit=visit)
@@ -169,11 +139,11 @@ def edit(visit_id: int):
 
 @bp.route("/<int:visit_id>/delete", methods=["POST"])
 @login_required
+@requires("visits.change")
 def delete(visit_id: int):
     """Delete one's own visit logged by mistake, while its day is not approved."""
     visit = get_or_404(Visit, visit_id)
-    if visit.worker_id != current_user.id:
-        abort(404)
+    authorize("visits.change", visit)
     form = DeleteForm()
     if not form.validate_on_submit():
         abort(400)
@@ -182,10 +152,6 @@ def delete(visit_id: int):
         if visit.resident_id
         else url_for("projects.show", project_id=visit.project_id)
     )
-    try:
-        delete_visit(visit)
-    except VisitInUse:
-        flash(_("This visit has a request or a hazard being fixed; it cannot be deleted."), "error")
-        return redirect(url_for("visits.show", visit_id=visit.id), code=303)
+    delete_visit(visit)
     flash(_("Visit deleted."), "success")
     return redirect(back, code=303)

@@ -3,16 +3,21 @@
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..extensions import db
 from ..idempotency import create_once
 from ..models import DailyLog, Project, Resident, User, Visit
+from ..refusals import Conflict
 from ..review.locks import ensure_editable
 from ..timeutil import moment_on
 
+# What a worker enters and may correct until the day is approved (the form's fields too).
 FIELDS = ("purpose", "summary", "outcome", "visited_on", "follow_up_on")
+# A site visit may also record the residents' concern about the project (create only).
+CONCERN_FIELDS = ("concern_summary", "concern_factor_id")
 
 
 def daily_log_for(worker: User, day: date) -> DailyLog:
@@ -71,7 +76,13 @@ def create_visit(
             and existing.purpose == data.get("purpose")
         )
 
-    return create_once(Visit, client_uuid, create, same)
+    return create_once(
+        Visit,
+        client_uuid,
+        create,
+        same,
+        _l("This form was already sent with other content. Open the saved visit to change it."),
+    )
 
 
 def _project_grid(worker: User, project: Project) -> int:
@@ -97,8 +108,7 @@ def update_visit(visit: Visit, data: dict) -> None:
     record("visit_updated", "visit", visit.id, {"fields": changed})
 
 
-class VisitInUse(Exception):
-    """The visit carries records that must stay (a request, a hazard being fixed)."""
+IN_USE = _l("This visit has a request or a hazard being fixed; it cannot be deleted.")
 
 
 def delete_visit(visit: Visit) -> None:
@@ -107,10 +117,10 @@ def delete_visit(visit: Visit) -> None:
 
     ensure_editable(visit.daily_log)
     if db.session.scalar(sa.select(Request.id).where(Request.visit_id == visit.id).limit(1)):
-        raise VisitInUse("request")
+        raise Conflict(IN_USE)
     hazards = list(db.session.scalars(sa.select(Hazard).where(Hazard.visit_id == visit.id)))
     if any(h.status != "open" for h in hazards):
-        raise VisitInUse("hazard")
+        raise Conflict(IN_USE)
     for h in hazards:
         db.session.delete(h)
     record("visit_deleted", "visit", visit.id)

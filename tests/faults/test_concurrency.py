@@ -93,7 +93,7 @@ def test_same_uuid_with_other_content_is_refused(world, make_resident, http_logi
 
     responses = _all_at_once(5, post_other)
     for resp in responses:
-        assert resp.status_code == 200
+        assert resp.status_code == 409  # issue 11: a refused plain POST answers with its status
         assert "already sent with other content" in resp.text or "已" in resp.text
         assert "另一次" in resp.text  # what was typed is kept
     assert _count(Visit) == 1

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, Request, RequestEvent
+from app.refusals import Refusal
 from app.requests import services
-from app.requests.services import TransitionRefused
 from app.timeutil import local_today
 
 
@@ -202,7 +202,7 @@ def test_illegal_steps_are_refused_with_a_clear_message(register, world, setup, 
         services.extend(req, world.secretary_a, days_ago(9), 20, "Survey.")
     db.session.commit()
     before = (req.status, req.track, req.extension_days, len(req.events))
-    with pytest.raises(TransitionRefused) as err:
+    with pytest.raises(Refusal) as err:
         step(req, world)
     assert str(err.value).startswith(message)
     assert (req.status, req.track, req.extension_days, len(req.events)) == before
@@ -212,7 +212,7 @@ def test_extension_must_come_before_the_reply_is_due(register, world):
     req = register(received_on=days_ago(90))
     services.move_to_formal(req, world.secretary_a, days_ago(90))
     services.accept(req, world.secretary_a, days_ago(80))  # reply was due 20 days ago
-    with pytest.raises(TransitionRefused, match="before the reply is due") as err:
+    with pytest.raises(Refusal, match="before the reply is due") as err:
         services.extend(req, world.secretary_a, TODAY, 10, "Late.")
     assert err.value.field == "on"
 
@@ -220,7 +220,7 @@ def test_extension_must_come_before_the_reply_is_due(register, world):
 def test_extension_after_the_reply_is_refused(register, world):
     req = _formal_accepted(register, world)
     services.reply(req, world.worker_a, days_ago(1), "Answered.")
-    with pytest.raises(TransitionRefused, match="only after acceptance and before the reply"):
+    with pytest.raises(Refusal, match="only after acceptance and before the reply"):
         services.extend(req, world.secretary_a, TODAY, 10, "Too late.")
 
 
@@ -230,7 +230,7 @@ def test_not_accepted_and_redirected_are_final(register, world):
     services.redirect(req, world.secretary_a, days_ago(5), "arbitration", "A labour dispute.")
     assert (req.status, req.redirect_channel) == ("redirected", "arbitration")
     assert services.allowed_actions(req, world.secretary_a) == []
-    with pytest.raises(TransitionRefused, match="no reply is due"):
+    with pytest.raises(Refusal, match="no reply is due"):
         services.reply(req, world.worker_a, TODAY, "x")
     other = register()
     services.move_to_formal(other, world.secretary_a, days_ago(19))
@@ -323,7 +323,7 @@ def test_registration_refuses_bad_input(world, make_resident, in_request, change
         received_on=TODAY,
         client_uuid=str(uuid.uuid4()),
     )
-    with pytest.raises(TransitionRefused) as err:
+    with pytest.raises(Refusal) as err:
         services.register(**{**args, **changes})
     assert (err.value.field, str(err.value)) == (field, message)
 
@@ -347,7 +347,7 @@ def test_registration_from_a_visit_takes_the_visit_channel(
 
 
 def test_township_and_admin_cannot_register(world, make_resident, in_request):
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refusal):
         services.register(
             resident=make_resident(),
             actor=world.township_user,

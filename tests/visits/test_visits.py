@@ -81,8 +81,10 @@ def test_same_uuid_with_other_content_is_refused(client, world, login_as, make_r
     data = _visit_data(r)
     client.post("/visits", data=data)
     resp = client.post("/visits", data={**data, "summary": "something else"})
-    assert resp.status_code == 200
+    # Issue 11: a refusal answers a plain POST with its status, the form kept.
+    assert resp.status_code == 409
     assert "something else" in resp.text
+    assert "Open the saved visit" in resp.text or "打开已保存的走访" in resp.text
     assert _count() == 1
 
 
