@@ -35,7 +35,6 @@ def load_config(instance_path: Path) -> dict:
         "PHOTO_STORE": os.environ.get("PHOTO_STORE", str(instance_path / "photos")),
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
-        "LANGUAGES": ["zh_Hans", "en"],
         "TIMEZONE": "Asia/Shanghai",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -50,7 +49,6 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "PROXY_COUNT": int(os.environ.get("GRIDBOOK_PROXY_COUNT", "0")),
-        "PAGE_SIZE": 20,
         "RETENTION_DAYS": int(os.environ.get("GRIDBOOK_RETENTION_DAYS", str(3 * 365))),
         # Community-track targets for residents' requests (DOMAIN.md: 3 and 15 days).
         "REQUEST_COMMUNITY_TARGETS": {
