@@ -49,14 +49,6 @@ def submitted(visit):
 # ---- the worker submits ------------------------------------------------------------
 
 
-def test_today_shows_the_log_status_and_the_submit_form(client, world, login_as, visit):
-    login_as(world.worker_a)
-    page = client.get("/today", headers=EN)
-    assert 'id="daylog-status"' in page.text
-    assert "Submit today&#39;s log" in page.text or "Submit today's log" in page.text
-    assert "Not submitted" in page.text
-
-
 def test_worker_submits_todays_log_with_htmx(client, world, login_as, visit):
     login_as(world.worker_a)
     resp = client.post(
