@@ -156,4 +156,4 @@ def step(hazard_id: int, step: str):
     # A form the card does not offer now (someone acted first) says its errors at the top.
     shown = todo.form_name and hazard.status == todo.offered_in
     refusal = None if shown else " ".join(form.all_form_errors) or None
-    return _respond(hazard, refusal=refusal, **forms)
+    return _respond(hazard, level="error", refusal=refusal, **forms)
