@@ -14,6 +14,13 @@ from ..refusals import Conflict, Invalid, NotAllowed
 from ..review.locks import ensure_editable
 from ..timeutil import local_today, utcnow
 
+NO_FIX_PHOTO = _l("Add at least one photo of the fix first.")
+STATE_MESSAGES = {
+    "open": _l("This hazard is open: it has not been marked rectified."),
+    "rectified": _l("This hazard is already marked rectified and waits for verification."),
+    "verified": _l("This hazard is already verified and closed."),
+}
+
 
 def default_due(found_on: date, severity: str, item_severity: str, item_days: int) -> date:
     """Due date from the checklist item's default, or the severity scale if it was changed."""
@@ -70,14 +77,6 @@ def update_details(hazard: Hazard, note: str, severity: str, due_on: date | None
         hazard.due_on = due_on
     db.session.flush()
     record("hazard_updated", "hazard", hazard.id, {"severity": severity})
-
-
-NO_FIX_PHOTO = _l("Add at least one photo of the fix first.")
-STATE_MESSAGES = {
-    "open": _l("This hazard is open: it has not been marked rectified."),
-    "rectified": _l("This hazard is already marked rectified and waits for verification."),
-    "verified": _l("This hazard is already verified and closed."),
-}
 
 
 def _move(hazard: Hazard, from_status: str, values: dict) -> None:
