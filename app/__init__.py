@@ -138,12 +138,9 @@ AREAS = (
 def _register_blueprints(app: Flask) -> None:
     """Each area's package holds `bp`; its routes module attaches the views."""
     import importlib
-    import importlib.util
 
     for name in AREAS:
         package = importlib.import_module(f"app.{name}")
-        if not hasattr(package, "bp") or importlib.util.find_spec(f"app.{name}.routes") is None:
-            continue  # an area whose pages are not built yet
         importlib.import_module(f"app.{name}.routes")
         app.register_blueprint(package.bp)
 
@@ -202,10 +199,11 @@ def _register_request_hooks(app: Flask) -> None:
 def _register_templates(app: Flask) -> None:
     from .htmx import HTMX_CONFIG
     from .i18n import current_lang_code, is_english, localized
-    from .permissions import can
+    from .permissions import can, navigation
     from .templating import register_filters
 
     register_filters(app)
+    app.jinja_env.globals.update(can=can, navigation=navigation)
 
     @app.context_processor
     def _globals():

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 
@@ -26,7 +26,6 @@ def register_filters(app: Flask) -> None:
         return (value - local_today()).days if value else None
 
     app.jinja_env.globals.update(
-        has_endpoint=lambda ep: ep in current_app.view_functions,
         new_uuid=new_key,
         today=local_today,
         label=labels.label,

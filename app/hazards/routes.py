@@ -1,27 +1,25 @@
 """The hazard board and the loop of one hazard: rectified, verified or sent back."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..extensions import db
-from ..forms import redisplays_form_on_error
-from ..htmx import render, toast, trigger, wants_fragment
+from ..forms import BaseForm, redisplays_form_on_error
+from ..htmx import render, toast, wants_fragment
 from ..labels import label
 from ..models import Hazard
 from ..pagination import page_number, paginate
+from ..permissions import authorize, requires
 from ..photos.queries import photos_for
 from ..review.badges import nav_oob
 from ..scope import get_or_404
 from ..timeutil import local_today
 from . import bp, queries, services
 from .forms import BoardFilterForm, RectifyForm, SendBackForm, VerifyForm
-from .services import HazardRefused
-
-
-def _field_roles() -> None:
-    if current_user.role not in ("worker", "secretary"):
-        abort(404)
 
 
 def _board_context() -> dict:
@@ -58,9 +56,9 @@ def _english() -> bool:
 
 @bp.route("")
 @login_required
+@requires("hazards.board")
 def board():
     """Hazards by severity and due date, overdue ones marked; filter by grid, category, status."""
-    _field_roles()
     return render("hazards/board.html", "hazards/_rows.html", **_board_context())
 
 
@@ -86,91 +84,82 @@ def show(hazard_id: int):
     return render("hazards/show.html", "hazards/_card.html", **_card_context(hazard))
 
 
-def _respond(hazard: Hazard, message: str, status: int = 200, level: str = "success", **ctx):
-    resp = render(
-        "hazards/show.html", "hazards/_card.html", status=status, **_card_context(hazard, **ctx)
-    )
-    if level == "success":
-        if wants_fragment():
-            resp.set_data(resp.get_data(as_text=True) + nav_oob())
-        trigger(resp, {"hazards-changed": {"id": hazard.id, "status": hazard.status}})
+def _respond(hazard: Hazard, message: str = "", level: str = "success", **ctx):
+    resp = render("hazards/show.html", "hazards/_card.html", **_card_context(hazard, **ctx))
+    if level == "success" and wants_fragment():
+        resp.set_data(resp.get_data(as_text=True) + nav_oob())
     return toast(resp, message, level) if message else resp
 
 
-def _refused(hazard: Hazard, exc: HazardRefused, **forms):
-    db.session.rollback()
-    hazard = db.session.get(Hazard, hazard.id)
-    # htmx gets the card as it now stands (someone may have acted first); a plain POST a 409.
-    return _respond(
-        hazard,
-        str(exc.message),
-        status=200 if wants_fragment() else 409,
-        level="error",
-        refusal=exc.message,
-        **forms,
-    )
+def _fix_photo_attached(hazard: Hazard, form: BaseForm) -> bool:
+    """Not a state conflict: the worker only needs to add a photo, keeping the note."""
+    if hazard.status != "open" or services.has_fix_photo(hazard):
+        return True
+    form.form_errors.append(str(services.NO_FIX_PHOTO))
+    return False
 
 
-def _done(hazard: Hazard, message: str):
-    if not wants_fragment():
-        flash(message, "success")
-        return redirect(url_for("hazards.show", hazard_id=hazard.id), code=303)
-    return _respond(hazard, message)
+@dataclass(frozen=True)
+class Step:
+    """One step of a hazard's loop: its form, who may take it, the service, what to say."""
+
+    form: type[BaseForm]
+    action: str
+    take: Callable[[Hazard, object, BaseForm], None]
+    done: str
+    # The card offers this step's form (with its errors) while the hazard is in this status.
+    form_name: str | None = None
+    offered_in: str | None = None
+    ready: Callable[[Hazard, BaseForm], bool] = lambda _hazard, _form: True
 
 
-@bp.route("/<int:hazard_id>/rectify", methods=["POST"])
+STEPS = {
+    "rectify": Step(
+        RectifyForm,
+        "hazards.rectify",
+        lambda hazard, user, form: services.rectify(hazard, user, form.note.data),
+        _l("Marked rectified; the secretary will check it."),
+        "rectify_form",
+        "open",
+        _fix_photo_attached,
+    ),
+    "verify": Step(
+        VerifyForm,
+        "hazards.verify",
+        lambda hazard, user, _form: services.verify(hazard, user),
+        _l("Fix verified; the hazard is closed."),
+    ),
+    "send-back": Step(
+        SendBackForm,
+        "hazards.verify",
+        lambda hazard, user, form: services.send_back(hazard, user, form.comment.data),
+        _l("Sent back; the hazard is open again."),
+        "send_back_form",
+        "rectified",
+    ),
+}
+
+
+@bp.route("/<int:hazard_id>/<step>", methods=["POST"])
 @login_required
 @redisplays_form_on_error
-def rectify(hazard_id: int):
-    """Mark the hazard rectified: a note and at least one photo of the fix."""
-    _field_roles()
-    hazard = get_or_404(Hazard, hazard_id)
-    form = RectifyForm()
-    if not form.validate_on_submit():
-        return _respond(hazard, "", rectify_form=form)
-    if hazard.status == "open" and not services.has_fix_photo(hazard):
-        # Not a state conflict: the worker only needs to add a photo, keeping the note.
-        form.form_errors.append(_("Add at least one photo of the fix first."))
-        return _respond(hazard, "", rectify_form=form)
-    try:
-        services.rectify(hazard, current_user, form.note.data)
-    except HazardRefused as exc:
-        return _refused(hazard, exc, rectify_form=form)
-    return _done(hazard, _("Marked rectified; the secretary will check it."))
-
-
-@bp.route("/<int:hazard_id>/verify", methods=["POST"])
-@login_required
-@redisplays_form_on_error
-def verify(hazard_id: int):
-    """The secretary confirms the fix and closes the hazard."""
-    if current_user.role != "secretary":
+def step(hazard_id: int, step: str):
+    """Take one step on a hazard (rectify, verify, send back); a refusal says why."""
+    todo = STEPS.get(step)
+    if todo is None:
         abort(404)
+    authorize(todo.action)
     hazard = get_or_404(Hazard, hazard_id)
-    form = VerifyForm()
-    if not form.validate_on_submit():
-        # The form is one button: its only failure is an expired token, said on the card.
-        return _respond(hazard, "", refusal=" ".join(form.all_form_errors) or None)
-    try:
-        services.verify(hazard, current_user)
-    except HazardRefused as exc:
-        return _refused(hazard, exc)
-    return _done(hazard, _("Fix verified; the hazard is closed."))
-
-
-@bp.route("/<int:hazard_id>/send-back", methods=["POST"])
-@login_required
-@redisplays_form_on_error
-def send_back(hazard_id: int):
-    """The secretary sends the fix back with a comment; the hazard is open again."""
-    if current_user.role != "secretary":
-        abort(404)
-    hazard = get_or_404(Hazard, hazard_id)
-    form = SendBackForm()
-    if not form.validate_on_submit():
-        return _respond(hazard, "", send_back_form=form)
-    try:
-        services.send_back(hazard, current_user, form.comment.data)
-    except HazardRefused as exc:
-        return _refused(hazard, exc, send_back_form=form)
-    return _done(hazard, _("Sent back; the hazard is open again."))
+    authorize(todo.action, hazard)
+    form = todo.form()
+    if form.validate_on_submit() and todo.ready(hazard, form):
+        todo.take(hazard, current_user._get_current_object(), form)
+        if not wants_fragment():
+            flash(str(todo.done), "success")
+            return redirect(url_for("hazards.show", hazard_id=hazard.id), code=303)
+        return _respond(hazard, str(todo.done))
+    forms = {todo.form_name: form} if todo.form_name else {}
+    # A form the card does not offer now (someone acted first) says its errors at the top.
+    shown = todo.form_name and hazard.status == todo.offered_in
+    refusal = None if shown else " ".join(form.all_form_errors) or None
+    return _respond(hazard, level="error", refusal=refusal, **forms)

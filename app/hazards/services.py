@@ -3,15 +3,23 @@
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..enums import SEVERITY_DAYS
 from ..extensions import db
 from ..models import Answer, Hazard, Photo, User, Visit
+from ..permissions import SECRETARY
+from ..refusals import Conflict, Invalid, NotAllowed
 from ..review.locks import ensure_editable
 from ..timeutil import local_today, utcnow
+
+NO_FIX_PHOTO = _l("Add at least one photo of the fix first.")
+STATE_MESSAGES = {
+    "open": _l("This hazard is open: it has not been marked rectified."),
+    "rectified": _l("This hazard is already marked rectified and waits for verification."),
+    "verified": _l("This hazard is already verified and closed."),
+}
 
 
 def default_due(found_on: date, severity: str, item_severity: str, item_days: int) -> date:
@@ -59,7 +67,7 @@ def update_details(hazard: Hazard, note: str, severity: str, due_on: date | None
     if hazard.visit is not None:
         ensure_editable(hazard.visit.daily_log)
     if hazard.status != "open":
-        abort(409, description="hazard no longer open")
+        raise Conflict(STATE_MESSAGES[hazard.status])
     item = hazard.item
     hazard.note = note
     if severity != hazard.severity and due_on is None:
@@ -69,21 +77,6 @@ def update_details(hazard: Hazard, note: str, severity: str, due_on: date | None
         hazard.due_on = due_on
     db.session.flush()
     record("hazard_updated", "hazard", hazard.id, {"severity": severity})
-
-
-class HazardRefused(Exception):
-    """A step the hazard's state (or the user's role) does not allow; message says why."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
-STATE_MESSAGES = {
-    "open": _l("This hazard is open: it has not been marked rectified."),
-    "rectified": _l("This hazard is already marked rectified and waits for verification."),
-    "verified": _l("This hazard is already verified and closed."),
-}
 
 
 def _move(hazard: Hazard, from_status: str, values: dict) -> None:
@@ -96,7 +89,7 @@ def _move(hazard: Hazard, from_status: str, values: dict) -> None:
     )
     db.session.refresh(hazard)
     if result.rowcount != 1:
-        raise HazardRefused(STATE_MESSAGES[hazard.status])
+        raise Conflict(STATE_MESSAGES[hazard.status])
 
 
 def has_fix_photo(hazard: Hazard) -> bool:
@@ -114,11 +107,11 @@ def rectify(hazard: Hazard, user: User, note: str) -> None:
     """Mark an open hazard rectified, with a note and at least one photo of the fix."""
     note = (note or "").strip()[:2000]
     if hazard.status != "open":
-        raise HazardRefused(STATE_MESSAGES[hazard.status])
+        raise Conflict(STATE_MESSAGES[hazard.status])
     if not note:
-        raise HazardRefused(_l("Say what was done to fix it."))
+        raise Invalid(_l("Say what was done to fix it."), field="note")
     if not has_fix_photo(hazard):
-        raise HazardRefused(_l("Add at least one photo of the fix first."))
+        raise Invalid(NO_FIX_PHOTO)
     today = local_today()
     _move(
         hazard,
@@ -135,15 +128,15 @@ def rectify(hazard: Hazard, user: User, note: str) -> None:
 
 
 def _secretary(hazard: Hazard, user: User) -> None:
-    if user.role != "secretary" or user.community_id != hazard.grid.community_id:
-        raise HazardRefused(_l("Only the community's secretary verifies a fix."))
+    if user.role not in SECRETARY or user.community_id != hazard.grid.community_id:
+        raise NotAllowed(_l("Only the community's secretary verifies a fix."))
 
 
 def verify(hazard: Hazard, user: User) -> None:
     """The secretary confirms the fix: the hazard is closed."""
     _secretary(hazard, user)
     if hazard.status != "rectified":
-        raise HazardRefused(STATE_MESSAGES[hazard.status])
+        raise Conflict(STATE_MESSAGES[hazard.status])
     _move(
         hazard,
         "rectified",
@@ -162,9 +155,9 @@ def send_back(hazard: Hazard, user: User, comment: str) -> None:
     _secretary(hazard, user)
     comment = (comment or "").strip()[:2000]
     if not comment:
-        raise HazardRefused(_l("Say what is still wrong."))
+        raise Invalid(_l("Say what is still wrong."), field="comment")
     if hazard.status != "rectified":
-        raise HazardRefused(STATE_MESSAGES[hazard.status])
+        raise Conflict(STATE_MESSAGES[hazard.status])
     _move(
         hazard,
         "rectified",

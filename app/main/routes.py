@@ -2,38 +2,18 @@
 
 import sqlalchemy as sa
 from flask import jsonify, redirect, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from ..extensions import db
+from ..permissions import home_endpoint
 from . import bp
-
-HOMES = {
-    "worker": "today.index",
-    "secretary": "review.queue",
-    "township": "tallies.dashboard",
-    "admin": "admin.users",
-}
 
 
 @bp.route("/")
 @login_required
 def home():
     """Send each role to the page it starts its day on."""
-    from flask import current_app
-
-    endpoint = HOMES.get(current_user.role, "today.index")
-    if endpoint not in current_app.view_functions:
-        endpoint = "main.overview"
-    return redirect(url_for(endpoint))
-
-
-@bp.route("/overview")
-@login_required
-def overview():
-    """A plain landing page for roles whose own home is not built yet."""
-    from ..htmx import render
-
-    return render("main/overview.html")
+    return redirect(url_for(home_endpoint()))
 
 
 @bp.route("/healthz")

@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import DailyLog, Hazard
+from ..permissions import SECRETARY, WORKER
 from ..scope import select_for
 from ..timeutil import local_today
 
@@ -19,11 +20,11 @@ def badge_counts(user) -> dict[str, int]:
     """Nav counts in one query: a worker's returned days and hazards due; a secretary's
     submitted days waiting and overdue hazards."""
     today = local_today()
-    if user.role == "worker":
+    if user.role in WORKER:
         days = select_for(DailyLog, user).where(DailyLog.status == "returned")
         hazards = select_for(Hazard, user).where(Hazard.status == "open", Hazard.due_on <= today)
         keys = ("today", "hazards")
-    elif user.role == "secretary":
+    elif user.role in SECRETARY:
         days = select_for(DailyLog, user).where(DailyLog.status == "submitted")
         hazards = select_for(Hazard, user).where(Hazard.status == "open", Hazard.due_on < today)
         keys = ("review", "hazards")

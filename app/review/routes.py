@@ -1,20 +1,23 @@
 """Daily logs: the worker submits the day, the secretary approves or returns it."""
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..audit.services import record_refusal
-from ..extensions import db
-from ..forms import redisplays_form_on_error
-from ..htmx import fragments, render, toast, trigger, wants_fragment
+from ..forms import BaseForm, redisplays_form_on_error
+from ..htmx import fragments, render, toast, wants_fragment
 from ..labels import label
 from ..models import DailyLog
 from ..pagination import page_number, paginate
+from ..permissions import authorize, can, requires
 from ..timeutil import local_today
 from . import bp, queries, services
 from .badges import LazyBadges, nav_oob
@@ -27,7 +30,6 @@ from .forms import (
     SubmitForm,
     SubmitTodayForm,
 )
-from .services import TransitionRefused
 
 DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -48,16 +50,6 @@ def today_status(user=None) -> dict:
 @bp.app_context_processor
 def _review_globals():
     return {"badges": LazyBadges(), "daylog_status": today_status}
-
-
-def _secretary_only() -> None:
-    if current_user.role != "secretary":
-        abort(404)
-
-
-def _worker_only() -> None:
-    if current_user.role != "worker":
-        abort(404)
 
 
 def _log_or_404(log_id: int) -> DailyLog:
@@ -99,9 +91,9 @@ def _queue_context() -> dict:
 
 @bp.route("")
 @login_required
+@requires("review.queue")
 def queue():
     """Every worker's days with their counts and status, newest first; filter by grid, status."""
-    _secretary_only()
     return render("review/queue.html", "review/_rows.html", **_queue_context())
 
 
@@ -110,9 +102,7 @@ def _day_context(log: DailyLog, **extra) -> dict:
         "log": log,
         "row": queries.queue_row(current_user, log.id),
         "detail": queries.day_detail(current_user, log),
-        "waiting": queries.waiting_count(current_user)
-        if current_user.role == "secretary"
-        else None,
+        "waiting": queries.waiting_count(current_user) if can("review.queue") else None,
         "next": day_url(log),
     }
     ctx.update(extra)
@@ -134,11 +124,18 @@ def day(worker_id: int, day: str):
     return render("review/day.html", **_day_context(log))
 
 
+@bp.route("/days/<int:daily_log_id>")
+@login_required
+def show(daily_log_id: int):
+    """The same day's page, found by the daily log's id."""
+    return render("review/day.html", **_day_context(_log_or_404(daily_log_id)))
+
+
 def _row_response(log: DailyLog, message: str, level: str = "success", **forms):
     """The day's row as it now stands, with the queue count swapped out of band."""
     row = queries.queue_row(current_user, log.id)
     parts = [render_template("review/_row.html", row=row, next=forms.pop("next", ""), **forms)]
-    if current_user.role == "secretary":
+    if can("review.queue"):
         parts.append(
             render_template(
                 "review/_count.html", oob=True, waiting=queries.waiting_count(current_user)
@@ -146,158 +143,126 @@ def _row_response(log: DailyLog, message: str, level: str = "success", **forms):
         )
     if level == "success":
         parts.append(nav_oob())
-    resp = fragments(*parts)
-    if level == "success":
-        trigger(resp, {"log-reviewed": {"id": log.id, "status": log.status}})
-    return toast(resp, message, level)
+    return toast(fragments(*parts), message, level)
 
 
-def _refused(log: DailyLog, exc: TransitionRefused, next_url: str):
-    """A step the day's state does not allow: the row as it is, or the day page with 409."""
-    db.session.rollback()
-    log = db.session.get(DailyLog, log.id)
-    if wants_fragment():
-        return _row_response(log, str(exc.message), "error", next=next_url)
-    return render("review/day.html", status=409, **_day_context(log, refusal=exc.message))
+@dataclass(frozen=True)
+class Step:
+    """One step of a day's review: its form, who may take it, the service, what to say."""
+
+    form: type[BaseForm]
+    action: str
+    take: Callable[[DailyLog, object, BaseForm], None]
+    done: str
+    # The row offers this step's form (with its errors) while the day is in this status.
+    form_name: str | None = None
+    offered_in: str | None = None
 
 
-def _invalid(log: DailyLog, next_url: str, **forms):
-    """A form with errors: the row with what was typed, or the day page with it."""
+STEPS = {
+    "approve": Step(
+        ApproveForm,
+        "review.decide",
+        lambda log, user, _form: services.approve(log, user),
+        _l("Day approved."),
+    ),
+    "return": Step(
+        ReturnForm,
+        "review.decide",
+        lambda log, user, form: services.return_day(log, user, form.comment.data),
+        _l("Day returned to the worker."),
+        "return_form",
+        "submitted",
+    ),
+    "reopen": Step(
+        ReopenForm,
+        "review.decide",
+        lambda log, user, form: services.reopen(log, user, form.reason.data),
+        _l("Day reopened; the worker can correct it."),
+        "reopen_form",
+        "approved",
+    ),
+    "submit": Step(
+        SubmitForm,
+        "review.submit",
+        lambda log, user, _form: services.submit(log, user),
+        _l("Day submitted for review."),
+    ),
+}
+
+
+@bp.route("/days/<int:daily_log_id>/<step>", methods=["POST"])
+@login_required
+@redisplays_form_on_error
+def step(daily_log_id: int, step: str):
+    """Take one step on a day (approve, return, reopen, submit); a refusal says why."""
+    todo = STEPS.get(step)
+    if todo is None:
+        abort(404)
+    authorize(todo.action)
+    log = _log_or_404(daily_log_id)
+    authorize(todo.action, log)
+    form = todo.form()
+    next_url = form.next_url(day_url(log))
+    if form.validate_on_submit():
+        todo.take(log, current_user._get_current_object(), form)
+        if not wants_fragment():
+            flash(str(todo.done), "success")
+            return redirect(next_url, code=303)
+        return _row_response(log, str(todo.done), next=next_url)
+    forms = {todo.form_name: form} if todo.form_name else {}
     if wants_fragment():
         return _row_response(
             log, _("Not saved: see the message in the form."), "error", next=next_url, **forms
         )
-    return render("review/day.html", **_day_context(log, **forms))
+    # A form the row does not offer now (the day moved on) says its errors above the row.
+    shown = todo.form_name and log.status == todo.offered_in
+    refusal = None if shown else " ".join(form.all_form_errors) or None
+    return render("review/day.html", **_day_context(log, refusal=refusal, **forms))
 
 
-def _done(log: DailyLog, form, message: str):
-    if not wants_fragment():
-        flash(message, "success")
-        return redirect(form.next_url(day_url(log)), code=303)
-    return _row_response(log, message, next=form.next_url(day_url(log)))
+def _today_response(message: str, level: str = "success", form=None):
+    from ..today.queries import today_context
 
-
-@bp.route("/<int:daily_log_id>/approve", methods=["POST"])
-@login_required
-@redisplays_form_on_error
-def approve(daily_log_id: int):
-    """Approve a submitted day; it is locked from now on."""
-    _secretary_only()
-    log = _log_or_404(daily_log_id)
-    form = ApproveForm()
-    if not form.validate_on_submit():
-        return _invalid(log, form.next_url(day_url(log)))
-    try:
-        services.approve(log, current_user)
-    except TransitionRefused as exc:
-        return _refused(log, exc, form.next_url(day_url(log)))
-    return _done(log, form, _("Day approved."))
-
-
-@bp.route("/<int:daily_log_id>/return", methods=["POST"])
-@login_required
-@redisplays_form_on_error
-def return_day(daily_log_id: int):
-    """Send a submitted day back to the worker with a comment."""
-    _secretary_only()
-    log = _log_or_404(daily_log_id)
-    form = ReturnForm()
-    if not form.validate_on_submit():
-        return _invalid(log, form.next_url(day_url(log)), return_form=form)
-    try:
-        services.return_day(log, current_user, form.comment.data)
-    except TransitionRefused as exc:
-        return _refused(log, exc, form.next_url(day_url(log)))
-    return _done(log, form, _("Day returned to the worker."))
-
-
-@bp.route("/<int:daily_log_id>/reopen", methods=["POST"])
-@login_required
-@redisplays_form_on_error
-def reopen(daily_log_id: int):
-    """Unlock an approved day, giving the reason; the worker sees it as returned."""
-    _secretary_only()
-    log = _log_or_404(daily_log_id)
-    form = ReopenForm()
-    if not form.validate_on_submit():
-        return _invalid(log, form.next_url(day_url(log)), reopen_form=form)
-    try:
-        services.reopen(log, current_user, form.reason.data)
-    except TransitionRefused as exc:
-        return _refused(log, exc, form.next_url(day_url(log)))
-    return _done(log, form, _("Day reopened; the worker can correct it."))
-
-
-@bp.route("/<int:daily_log_id>/submit", methods=["POST"])
-@login_required
-@redisplays_form_on_error
-def submit_day(daily_log_id: int):
-    """The worker submits (or resubmits) one of their days from its page."""
-    _worker_only()
-    log = _log_or_404(daily_log_id)
-    form = SubmitForm()
-    if not form.validate_on_submit():
-        return _invalid(log, form.next_url(day_url(log)))
-    try:
-        services.submit(log, current_user)
-    except TransitionRefused as exc:
-        return _refused(log, exc, form.next_url(day_url(log)))
-    return _done(log, form, _("Day submitted for review."))
-
-
-def _today_response(message: str, level: str = "success", status: int = 200, form=None):
     resp = render(
         "today/index.html",
         "review/_today_status.html",
-        status=status,
         submit_form=form,
-        **_today_page_context(),
+        **today_context(current_user),
     )
-    if level == "success":
-        # No nav refresh here: rendered under this POST's endpoint it would lose its
-        # "Today" highlight; the count follows on the next page.
-        trigger(resp, {"log-submitted": True})
+    # No nav refresh here: rendered under this POST's endpoint it would lose its "Today"
+    # highlight; the count follows on the next page.
     return toast(resp, message, level)
-
-
-def _today_page_context() -> dict:
-    from ..today.queries import today_context
-
-    return today_context(current_user)
 
 
 @bp.route("/submit", methods=["POST"])
 @login_required
+@requires("review.submit")
 @redisplays_form_on_error
 def submit():
     """Submit today's log from the Today page."""
-    _worker_only()
     form = SubmitTodayForm()
-    if not form.validate_on_submit():
-        return _today_response(_("Not sent: try again."), "error", form=form)
-    log = queries.log_for_day(current_user, current_user.id, form.day.data or local_today())
-    try:
-        if log is None:
-            raise TransitionRefused(_("Log at least one visit before submitting the day."))
-        services.submit(log, current_user)
-    except TransitionRefused as exc:
-        db.session.rollback()
+    if form.validate_on_submit():
+        log = queries.log_for_day(current_user, current_user.id, form.day.data or local_today())
+        services.submit(log, current_user._get_current_object())
+        message = _("Today's log submitted for review.")
         if not wants_fragment():
-            flash(str(exc.message), "error")
+            flash(message, "success")
             return redirect(url_for("today.index"), code=303)
-        return _today_response(str(exc.message), "error")
+        return _today_response(message)
     if not wants_fragment():
-        flash(_("Today's log submitted for review."), "success")
+        for error in form.all_form_errors:
+            flash(error, "error")
         return redirect(url_for("today.index"), code=303)
-    return _today_response(_("Today's log submitted for review."))
+    return _today_response(_("Not sent: try again."), "error", form=form)
 
 
 @bp.route("/approve-many", methods=["POST"])
 @login_required
+@requires("review.decide")
 @redisplays_form_on_error
 def approve_many():
     """Approve several submitted days at once (the page asked for confirmation)."""
-    _secretary_only()
     form = ApproveManyForm()
     if not form.validate_on_submit():
         flash(_("Tick the days to approve."), "error")

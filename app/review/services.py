@@ -19,28 +19,23 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..extensions import db
 from ..models import DailyLog, User, Visit
+from ..permissions import SECRETARY
+from ..refusals import Conflict, Invalid, NotAllowed, Refusal
 from ..timeutil import utcnow
 
 COMMENT_MAX = 2000
 
 
-class TransitionRefused(Exception):
-    """A review step the day's state (or the reviewer) does not allow; message says why."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
-def _refusal(log: DailyLog):
-    """The message for a day that is not in the state the step needs (read afresh)."""
+def _refusal(log: DailyLog) -> Conflict:
+    """The refusal of a day that is not in the state the step needs (read afresh)."""
     db.session.refresh(log)
-    return {
+    message = {
         "open": _l("This day has not been submitted yet."),
         "submitted": _l("This day is already submitted and waiting for review."),
         "approved": _l("This day is already approved."),
         "returned": _l("This day was returned to the worker; it must be resubmitted first."),
     }[log.status]
+    return Conflict(message)
 
 
 def _move(log: DailyLog, from_statuses: tuple[str, ...], values: dict) -> bool:
@@ -65,18 +60,23 @@ def visit_count(log: DailyLog) -> int:
     )
 
 
-def submit(log: DailyLog, worker: User) -> None:
+NO_VISITS = _l("Log at least one visit before submitting the day.")
+
+
+def submit(log: DailyLog | None, worker: User) -> None:
     """The worker hands in the day (first time, or again after a return)."""
+    if log is None:  # a day without a visit has no log yet
+        raise Conflict(NO_VISITS)
     if log.worker_id != worker.id:
-        raise TransitionRefused(_l("Only the worker whose day it is can submit it."))
+        raise NotAllowed(_l("Only the worker whose day it is can submit it."))
     if log.status not in ("open", "returned"):
-        raise TransitionRefused(_refusal(log))
+        raise _refusal(log)
     visits = visit_count(log)
     if visits == 0:
-        raise TransitionRefused(_l("Log at least one visit before submitting the day."))
+        raise Conflict(NO_VISITS)
     previous = log.status
     if not _move(log, ("open", "returned"), {"status": "submitted", "submitted_at": utcnow()}):
-        raise TransitionRefused(_refusal(log))
+        raise _refusal(log)
     record(
         "daylog_submitted",
         "daily_log",
@@ -87,8 +87,8 @@ def submit(log: DailyLog, worker: User) -> None:
 
 
 def _check_reviewer(log: DailyLog, reviewer: User) -> None:
-    if reviewer.role != "secretary" or reviewer.community_id != log.community_id:
-        raise TransitionRefused(_l("Only the community's secretary reviews this day."))
+    if reviewer.role not in SECRETARY or reviewer.community_id != log.community_id:
+        raise NotAllowed(_l("Only the community's secretary reviews this day."))
 
 
 def _own_visits(log: DailyLog, reviewer: User) -> bool:
@@ -107,15 +107,15 @@ def approve(log: DailyLog, reviewer: User) -> None:
     """Approve a submitted day; its records are locked from now on."""
     _check_reviewer(log, reviewer)
     if _own_visits(log, reviewer):
-        raise TransitionRefused(_l("You cannot approve a day with your own visits."))
+        raise Refusal(_l("You cannot approve a day with your own visits."))
     if log.status != "submitted":
-        raise TransitionRefused(_refusal(log))
+        raise _refusal(log)
     if not _move(
         log,
         ("submitted",),
         {"status": "approved", "reviewed_at": utcnow(), "reviewed_by_id": reviewer.id},
     ):
-        raise TransitionRefused(_refusal(log))
+        raise _refusal(log)
     record(
         "daylog_approved",
         "daily_log",
@@ -134,9 +134,9 @@ def return_day(log: DailyLog, reviewer: User, comment: str) -> None:
     _check_reviewer(log, reviewer)
     comment = clean_text(comment)
     if not comment:
-        raise TransitionRefused(_l("Write what the worker should fix."))
+        raise Invalid(_l("Write what the worker should fix."), field="comment")
     if log.status != "submitted":
-        raise TransitionRefused(_refusal(log))
+        raise _refusal(log)
     if not _move(
         log,
         ("submitted",),
@@ -147,7 +147,7 @@ def return_day(log: DailyLog, reviewer: User, comment: str) -> None:
             "reviewed_by_id": reviewer.id,
         },
     ):
-        raise TransitionRefused(_refusal(log))
+        raise _refusal(log)
     # The comment itself stays on the day, not in the audit trail (no free text there).
     record(
         "daylog_returned",
@@ -163,9 +163,9 @@ def reopen(log: DailyLog, reviewer: User, reason: str) -> None:
     _check_reviewer(log, reviewer)
     reason = clean_text(reason)
     if not reason:
-        raise TransitionRefused(_l("Give the reason for reopening the day."))
+        raise Invalid(_l("Give the reason for reopening the day."), field="reason")
     if log.status != "approved":
-        raise TransitionRefused(_l("Only an approved day can be reopened."))
+        raise Conflict(_l("Only an approved day can be reopened."))
     if not _move(
         log,
         ("approved",),
@@ -176,7 +176,7 @@ def reopen(log: DailyLog, reviewer: User, reason: str) -> None:
             "reviewed_by_id": reviewer.id,
         },
     ):
-        raise TransitionRefused(_l("Only an approved day can be reopened."))
+        raise Conflict(_l("Only an approved day can be reopened."))
     record(
         "daylog_reopened",
         "daily_log",
@@ -194,6 +194,6 @@ def approve_many(logs: list[DailyLog], reviewer: User) -> tuple[list[DailyLog], 
             with db.session.begin_nested():
                 approve(log, reviewer)
             done.append(log)
-        except TransitionRefused as exc:
+        except Refusal as exc:
             refused.append((log, exc.message))
     return done, refused

@@ -7,6 +7,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
 from ..models import Hazard, Visit
+from ..requests.queries import due_soon
 from ..scope import select_for
 from ..timeutil import local_today
 
@@ -48,14 +49,6 @@ def today_context(user) -> dict:
         "visits": visits,
         "follow_ups": follow_ups,
         "hazards": hazards,
-        "requests_due": _requests_due(user),
+        # Requests whose clock ends within five days or has run out.
+        "requests_due": due_soon(user, days=5, limit=30),
     }
-
-
-def _requests_due(user) -> list:
-    """Requests whose clock ends within five days or has run out (requests area's rule)."""
-    try:
-        from ..requests.queries import due_soon
-    except ImportError:  # the requests area is optional for this page
-        return []
-    return due_soon(user, days=5, limit=30)

@@ -23,7 +23,11 @@
     showToast(document.body.dataset.msgOffline || "Not sent: no connection. Try again.", "error");
   });
   document.body.addEventListener("htmx:responseError", function (evt) {
-    var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
+    var xhr = evt.detail.xhr;
+    // A refusal names its reason in its own toast (HX-Trigger): one message, not two.
+    var trig = xhr ? xhr.getResponseHeader("HX-Trigger") : null;
+    if (trig && trig.indexOf('"toast"') !== -1) return;
+    var status = xhr ? xhr.status : 0;
     var msg = status === 404 ? document.body.dataset.msgNotFound : document.body.dataset.msgFailed;
     showToast(msg || "Not saved. Try again.", "error");
   });

@@ -171,7 +171,6 @@ def test_worker_rectifies_with_note_and_photo(client, world, login_as, hazard, m
     resp = client.post(f"/hazards/{hazard.id}/rectify", data={"note": "清理了楼道"}, htmx=True)
     assert root_ids(resp.text) == [f"hazard-card-{hazard.id}", "bottom-nav"]
     trig = json.loads(resp.headers["HX-Trigger"])
-    assert trig["hazards-changed"]["status"] == "rectified"
     assert trig["toast"]["level"] == "success"
     h = hz(hazard)
     assert h.status == "rectified"
@@ -250,3 +249,16 @@ def test_rectification_photos_stay_allowed_on_an_approved_day(client, world, log
     page = client.get(f"/hazards/{hazard.id}").text
     assert f'id="photos-hazard-{hazard.id}-fix"' in page
     assert 'id="rectify-form"' in page
+
+
+def test_a_refused_step_under_htmx_shows_the_card_as_it_stands(client, world, login_as, hazard):
+    login_as(world.secretary_a)
+    resp = client.post(f"/hazards/{hazard.id}/verify", data={}, htmx=True, headers=EN)
+    assert resp.status_code == 200
+    assert root_ids(resp.text) == [f"hazard-card-{hazard.id}"]
+    assert "has not been marked rectified" in resp.text
+    trig = json.loads(resp.headers["HX-Trigger"])
+    assert trig["toast"]["level"] == "error"
+    assert "has not been marked rectified" in trig["toast"]["message"]
+    assert client.post(f"/hazards/{hazard.id}/no-such-step", data={}).status_code == 404
+    assert hz(hazard).status == "open"

@@ -1,3 +1,6 @@
+import pytest
+
+
 def test_healthz_reports_database(client):
     r = client.get("/healthz")
     assert r.status_code == 200
@@ -45,3 +48,29 @@ def test_unknown_page_is_a_friendly_404(client):
     r = client.get("/no/such/page")
     assert r.status_code == 404
     assert "<html" in r.text
+
+
+@pytest.mark.parametrize(
+    ("user", "home"),
+    [
+        ("worker_a", "/today"),
+        ("secretary_a", "/review"),
+        ("township_user", "/tallies"),
+        ("admin", "/admin/users"),
+    ],
+)
+def test_home_sends_each_role_to_its_own_page(client, world, login_as, user, home):
+    login_as(getattr(world, user))
+    resp = client.get("/")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == home
+    assert client.get(home).status_code == 200
+
+
+def test_nav_lists_the_roles_pages(client, world, login_as):
+    login_as(world.township_user)
+    nav = client.get("/tallies").text.split('id="bottom-nav"')[1].split("</nav>")[0]
+    assert 'href="/tallies"' in nav
+    assert 'href="/requests"' in nav
+    assert 'href="/today"' not in nav
+    assert 'href="/review"' not in nav

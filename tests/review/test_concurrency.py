@@ -9,6 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.accounts.services import start_session
 from app.extensions import db
 from app.models import AuditEvent, DailyLog
+from app.refusals import Conflict
 from app.review import services
 from tests.conftest import GridbookClient
 
@@ -36,7 +37,7 @@ def test_a_stale_read_cannot_approve_again(app, world, submitted):
         # The other request's copy of the row, read before that commit.
         stale = db.session.get(DailyLog, submitted.id)
         set_committed_value(stale, "status", "submitted")
-        with pytest.raises(services.TransitionRefused):
+        with pytest.raises(Conflict):
             services.approve(stale, world.secretary_a)
         db.session.rollback()
     assert _approvals() == 1
@@ -56,7 +57,7 @@ def _client(app, user) -> GridbookClient:
 
 def test_two_concurrent_approvals(app, world, submitted):
     clients = [_client(app, world.secretary_a) for _ in range(2)]
-    url = f"/review/{submitted.id}/approve"
+    url = f"/review/days/{submitted.id}/approve"
     db.session.commit()
     barrier = threading.Barrier(2)
     codes: list[int] = []

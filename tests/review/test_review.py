@@ -49,14 +49,6 @@ def submitted(visit):
 # ---- the worker submits ------------------------------------------------------------
 
 
-def test_today_shows_the_log_status_and_the_submit_form(client, world, login_as, visit):
-    login_as(world.worker_a)
-    page = client.get("/today", headers=EN)
-    assert 'id="daylog-status"' in page.text
-    assert "Submit today&#39;s log" in page.text or "Submit today's log" in page.text
-    assert "Not submitted" in page.text
-
-
 def test_worker_submits_todays_log_with_htmx(client, world, login_as, visit):
     login_as(world.worker_a)
     resp = client.post(
@@ -68,7 +60,6 @@ def test_worker_submits_todays_log_with_htmx(client, world, login_as, visit):
     assert "HX-Request" in resp.headers["Vary"]
     trig = json.loads(resp.headers["HX-Trigger"])
     assert trig["toast"]["level"] == "success"
-    assert "log-submitted" in trig
     assert "Submitted" in resp.text
     assert 'id="submit-today"' not in resp.text
     assert status_of(visit.daily_log) == "submitted"
@@ -89,7 +80,7 @@ def test_a_day_without_visits_cannot_be_submitted(client, world, login_as, make_
     resp = client.post("/review/submit", data={}, htmx=True, headers=EN)
     assert "Log at least one visit" in resp.headers["HX-Trigger"]
     log = make_daily_log()  # a day whose visits were all moved away
-    resp = client.post(f"/review/{log.id}/submit", data={}, htmx=True, headers=EN)
+    resp = client.post(f"/review/days/{log.id}/submit", data={}, htmx=True, headers=EN)
     assert "Log at least one visit" in resp.headers["HX-Trigger"]
     assert status_of(log) == "open"
     assert audits("daylog_submitted") == []
@@ -98,7 +89,7 @@ def test_a_day_without_visits_cannot_be_submitted(client, world, login_as, make_
 def test_submitting_twice_is_refused(client, world, login_as, visit):
     login_as(world.worker_a)
     client.post("/review/submit", data={})
-    resp = client.post(f"/review/{visit.daily_log_id}/submit", data={}, headers=EN)
+    resp = client.post(f"/review/days/{visit.daily_log_id}/submit", data={}, headers=EN)
     assert resp.status_code == 409
     assert "already submitted" in resp.text
     assert len(audits("daylog_submitted")) == 1
@@ -106,9 +97,9 @@ def test_submitting_twice_is_refused(client, world, login_as, visit):
 
 def test_only_the_worker_submits_their_own_day(client, world, login_as, visit):
     login_as(world.worker_a2)
-    assert client.post(f"/review/{visit.daily_log_id}/submit", data={}).status_code == 404
+    assert client.post(f"/review/days/{visit.daily_log_id}/submit", data={}).status_code == 404
     login_as(world.secretary_a)
-    assert client.post(f"/review/{visit.daily_log_id}/submit", data={}).status_code == 404
+    assert client.post(f"/review/days/{visit.daily_log_id}/submit", data={}).status_code == 404
     assert client.post("/review/submit", data={}).status_code == 404
     assert status_of(visit.daily_log) == "open"
 
@@ -261,6 +252,18 @@ def test_day_page_scope_and_bad_dates(client, world, login_as, visit):
     assert client.get(f"/review/{log.worker_id}/2001-01-01").status_code == 404
 
 
+def test_day_page_by_its_log_id(client, world, login_as, visit):
+    log = visit.daily_log
+    login_as(world.worker_a)
+    page = client.get(f"/review/days/{log.id}")
+    assert page.status_code == 200
+    assert f'id="log-{log.id}"' in page.text
+    assert client.post(f"/review/days/{log.id}/no-such-step", data={}).status_code == 404
+    for user in (world.worker_a2, world.secretary_b, world.township_user):
+        login_as(user)
+        assert client.get(f"/review/days/{log.id}").status_code == 404
+
+
 def test_worker_reads_own_day_and_may_resubmit_it(client, world, login_as, visit):
     set_status(visit.daily_log, "returned", "请补充照片")
     login_as(world.worker_a)
@@ -268,7 +271,7 @@ def test_worker_reads_own_day_and_may_resubmit_it(client, world, login_as, visit
     assert "请补充照片" in page.text
     assert "Resubmit the day" in page.text
     assert "Approve" not in page.text
-    resp = client.post(f"/review/{visit.daily_log_id}/submit", data={}, htmx=True)
+    resp = client.post(f"/review/days/{visit.daily_log_id}/submit", data={}, htmx=True)
     assert root_ids(resp.text)[0] == f"log-{visit.daily_log_id}"
     assert status_of(visit.daily_log) == "submitted"
     (event,) = audits("daylog_submitted")
@@ -281,14 +284,13 @@ def test_worker_reads_own_day_and_may_resubmit_it(client, world, login_as, visit
 def test_htmx_approve_updates_row_count_and_toasts(client, world, login_as, submitted):
     login_as(world.secretary_a)
     resp = client.post(
-        f"/review/{submitted.id}/approve", data={"next": "/review"}, htmx=True, headers=EN
+        f"/review/days/{submitted.id}/approve", data={"next": "/review"}, htmx=True, headers=EN
     )
     assert resp.status_code == 200
     assert root_ids(resp.text) == [f"log-{submitted.id}", "review-count", "bottom-nav"]
     assert '<nav class="bottom-nav" id="bottom-nav" hx-swap-oob="true"' in resp.text
     assert '<span id="review-count" class="count" hx-swap-oob="true">0 days waiting' in resp.text
     trig = json.loads(resp.headers["HX-Trigger"])
-    assert trig["log-reviewed"] == {"id": submitted.id, "status": "approved"}
     assert trig["toast"]["level"] == "success"
     assert "Approved" in resp.text
     log = db.session.get(DailyLog, submitted.id)
@@ -302,24 +304,28 @@ def test_htmx_approve_updates_row_count_and_toasts(client, world, login_as, subm
 
 def test_plain_approve_redirects_to_next(client, world, login_as, submitted):
     login_as(world.secretary_a)
-    resp = client.post(f"/review/{submitted.id}/approve", data={"next": "/review?status=submitted"})
+    resp = client.post(
+        f"/review/days/{submitted.id}/approve", data={"next": "/review?status=submitted"}
+    )
     assert resp.status_code == 303
     assert resp.headers["Location"] == "/review?status=submitted"
     set_status(submitted, "submitted")
-    resp = client.post(f"/review/{submitted.id}/approve", data={"next": "https://evil.example/"})
+    resp = client.post(
+        f"/review/days/{submitted.id}/approve", data={"next": "https://evil.example/"}
+    )
     assert resp.headers["Location"] == day_path(submitted)
 
 
 def test_approving_twice_is_refused(client, world, login_as, submitted):
     login_as(world.secretary_a)
-    assert client.post(f"/review/{submitted.id}/approve", data={}).status_code == 303
-    again = client.post(f"/review/{submitted.id}/approve", data={}, headers=EN)
+    assert client.post(f"/review/days/{submitted.id}/approve", data={}).status_code == 303
+    again = client.post(f"/review/days/{submitted.id}/approve", data={}, headers=EN)
     assert again.status_code == 409
     assert "already approved" in again.text
-    htmx = client.post(f"/review/{submitted.id}/approve", data={}, htmx=True, headers=EN)
+    htmx = client.post(f"/review/days/{submitted.id}/approve", data={}, htmx=True, headers=EN)
     trig = json.loads(htmx.headers["HX-Trigger"])
     assert trig["toast"]["level"] == "error"
-    assert "log-reviewed" not in trig
+    assert "already approved" in trig["toast"]["message"]
     assert len(audits("daylog_approved")) == 1
 
 
@@ -327,9 +333,11 @@ def test_approving_twice_is_refused(client, world, login_as, submitted):
 def test_nobody_skips_a_state(client, world, login_as, visit, status):
     set_status(visit.daily_log, status, "x")
     login_as(world.secretary_a)
-    assert client.post(f"/review/{visit.daily_log_id}/approve", data={}).status_code == 409
+    assert client.post(f"/review/days/{visit.daily_log_id}/approve", data={}).status_code == 409
     assert (
-        client.post(f"/review/{visit.daily_log_id}/return", data={"comment": "fix"}).status_code
+        client.post(
+            f"/review/days/{visit.daily_log_id}/return", data={"comment": "fix"}
+        ).status_code
         == 409
     )
     assert status_of(visit.daily_log) == status
@@ -339,7 +347,7 @@ def test_nobody_skips_a_state(client, world, login_as, visit, status):
 
 def test_reopen_needs_an_approved_day(client, world, login_as, submitted):
     login_as(world.secretary_a)
-    resp = client.post(f"/review/{submitted.id}/reopen", data={"reason": "why"})
+    resp = client.post(f"/review/days/{submitted.id}/reopen", data={"reason": "why"})
     assert resp.status_code == 409
     assert status_of(submitted) == "submitted"
 
@@ -350,7 +358,7 @@ def test_secretary_cannot_approve_a_day_with_own_visits(
     v = make_visit(resident=make_resident(), worker=world.secretary_a)
     set_status(v.daily_log, "submitted")
     login_as(world.secretary_a)
-    resp = client.post(f"/review/{v.daily_log_id}/approve", data={}, headers=EN)
+    resp = client.post(f"/review/days/{v.daily_log_id}/approve", data={}, headers=EN)
     assert resp.status_code == 409
     assert "your own visits" in resp.text
     assert status_of(v.daily_log) == "submitted"
@@ -358,16 +366,18 @@ def test_secretary_cannot_approve_a_day_with_own_visits(
 
 def test_workers_and_other_communities_cannot_review(client, world, login_as, submitted):
     login_as(world.worker_a)
-    assert client.post(f"/review/{submitted.id}/approve", data={}).status_code == 404
+    assert client.post(f"/review/days/{submitted.id}/approve", data={}).status_code == 404
     login_as(world.secretary_b)
     for action, data in (
         ("approve", {}),
         ("return", {"comment": "no"}),
         ("reopen", {"reason": "no"}),
     ):
-        assert client.post(f"/review/{submitted.id}/{action}", data=data).status_code == 404
+        assert client.post(f"/review/days/{submitted.id}/{action}", data=data).status_code == 404
     set_status(submitted, "approved")
-    assert client.post(f"/review/{submitted.id}/reopen", data={"reason": "x"}).status_code == 404
+    assert (
+        client.post(f"/review/days/{submitted.id}/reopen", data={"reason": "x"}).status_code == 404
+    )
     assert status_of(submitted) == "approved"
     assert audits("daylog_reopened") == []
     refused = audits("access_denied")
@@ -381,14 +391,14 @@ def test_workers_and_other_communities_cannot_review(client, world, login_as, su
 def test_return_without_comment_keeps_the_day_submitted(client, world, login_as, submitted):
     login_as(world.secretary_a)
     resp = client.post(
-        f"/review/{submitted.id}/return", data={"comment": "   "}, htmx=True, headers=EN
+        f"/review/days/{submitted.id}/return", data={"comment": "   "}, htmx=True, headers=EN
     )
     assert resp.status_code == 200
     assert root_ids(resp.text)[0] == f"log-{submitted.id}"
     assert "Write what the worker should fix." in resp.text
     assert 'aria-invalid="true"' in resp.text
     assert '<details class="return" open' in resp.text
-    plain = client.post(f"/review/{submitted.id}/return", data={"comment": ""}, headers=EN)
+    plain = client.post(f"/review/days/{submitted.id}/return", data={"comment": ""}, headers=EN)
     assert plain.status_code == 200
     assert "<html" in plain.text
     assert "Write what the worker should fix." in plain.text
@@ -402,7 +412,7 @@ def test_return_with_comment_shows_on_the_workers_today(
     set_status(v.daily_log, "submitted")
     login_as(world.secretary_a)
     resp = client.post(
-        f"/review/{v.daily_log_id}/return", data={"comment": "缺少入户照片"}, htmx=True
+        f"/review/days/{v.daily_log_id}/return", data={"comment": "缺少入户照片"}, htmx=True
     )
     assert "缺少入户照片" in resp.text
     log = db.session.get(DailyLog, v.daily_log_id)
@@ -464,12 +474,12 @@ def test_approval_locks_visits_answers_and_photos(client, world, login_as, full_
 def test_reopen_needs_a_reason_then_unlocks_the_day(client, world, login_as, submitted):
     set_status(submitted, "approved")
     login_as(world.secretary_a)
-    resp = client.post(f"/review/{submitted.id}/reopen", data={"reason": ""}, headers=EN)
+    resp = client.post(f"/review/days/{submitted.id}/reopen", data={"reason": ""}, headers=EN)
     assert resp.status_code == 200
     assert "Give the reason for reopening the day." in resp.text
     assert status_of(submitted) == "approved"
     resp = client.post(
-        f"/review/{submitted.id}/reopen", data={"reason": "走访记录日期有误"}, htmx=True
+        f"/review/days/{submitted.id}/reopen", data={"reason": "走访记录日期有误"}, htmx=True
     )
     assert resp.status_code == 200
     log = db.session.get(DailyLog, submitted.id)

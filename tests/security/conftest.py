@@ -152,8 +152,10 @@ def two_sets(world, make_records):
     }
 
 
-def url_args(rule, records: RecordSet) -> dict | None:
-    """Values for the rule's arguments that point at the records of one set (None: unknown)."""
+def url_args(rule, records: RecordSet, step: str = "") -> dict | None:
+    """Values for the rule's arguments that point at the records of one set (None: unknown).
+
+    `step` names the step of a route that takes several (review.step, hazards.step)."""
     values = {
         "resident_id": records.resident.id,
         "visit_id": records.visit.id,
@@ -170,6 +172,7 @@ def url_args(rule, records: RecordSet) -> dict | None:
         "item_id": records.item.id,
         "user_id": records.worker.id,
         "slug": "accept",
+        "step": step,
     }
     if not set(rule.arguments) <= set(values):
         return None

@@ -43,14 +43,15 @@ SUBJECT = {
     "factor_id": "project",
     "user_id": "user",
 }
-# Routes only some of those who may read the record may use, and who they are.
+# Routes only some of those who may read the record may use, and who they are; a route that
+# takes several steps is named endpoint/step.
 OWN_WORKER = {
     "visits.edit",
     "visits.delete",
     "screening.answer",
     "screening.hazard",
     "screening.finish",
-    "review.submit_day",
+    "review.step/submit",
 }
 SECRETARY = {
     "projects.edit",
@@ -60,13 +61,13 @@ SECRETARY = {
     "projects.factor_update",
     "projects.assessment",
     "projects.decision",
-    "review.approve",
-    "review.return_day",
-    "review.reopen",
-    "hazards.verify",
-    "hazards.send_back",
+    "review.step/approve",
+    "review.step/return",
+    "review.step/reopen",
+    "hazards.step/verify",
+    "hazards.step/send-back",
 }
-FIELD = {"residents.edit", "residents.archive", "hazards.rectify", "requests.step"}
+FIELD = {"residents.edit", "residents.archive", "hazards.step/rectify", "requests.step"}
 ADMIN = {"admin.user_edit"}
 
 
@@ -139,7 +140,7 @@ def _users(world):
 def test_every_id_argument_is_known(app):
     """A new kind of id in a URL must be added to this matrix."""
     for rule in id_rules(app, {"GET", "POST"}):
-        assert set(rule.arguments) <= set(SUBJECT) | {"day", "slug"}, rule.rule
+        assert set(rule.arguments) <= set(SUBJECT) | {"day", "slug", "step"}, rule.rule
 
 
 def test_get_routes_with_ids_answer_404_out_of_scope_and_open_in_scope(
@@ -177,9 +178,9 @@ POST_RULES = [
         "residents.archive",
         "visits.edit",
         "visits.delete",
-        "hazards.rectify",
-        "hazards.verify",
-        "hazards.send_back",
+        "hazards.step/rectify",
+        "hazards.step/verify",
+        "hazards.step/send-back",
         "photos.delete",
         "projects.edit",
         "projects.factor_create",
@@ -187,10 +188,10 @@ POST_RULES = [
         "projects.assessment",
         "projects.decision",
         "requests.step",
-        "review.approve",
-        "review.return_day",
-        "review.reopen",
-        "review.submit_day",
+        "review.step/approve",
+        "review.step/return",
+        "review.step/reopen",
+        "review.step/submit",
         "screening.answer",
         "screening.hazard",
         "screening.finish",
@@ -200,8 +201,14 @@ POST_RULES = [
 
 
 def test_post_list_is_every_post_route_with_an_id(app):
+    from app.hazards.routes import STEPS as HAZARD_STEPS
+    from app.review.routes import STEPS as REVIEW_STEPS
+
+    listed = {p.values[0] for p in POST_RULES}
     found = {r.endpoint for r in id_rules(app, {"POST"})}
-    assert found == {p.values[0] for p in POST_RULES}
+    assert found == {name.partition("/")[0] for name in listed}
+    for endpoint, steps in (("review.step", REVIEW_STEPS), ("hazards.step", HAZARD_STEPS)):
+        assert {f"{endpoint}/{s}" for s in steps} <= listed, endpoint
 
 
 @pytest.mark.parametrize("endpoint", POST_RULES)
@@ -210,16 +217,15 @@ def test_post_routes_with_ids_answer_404_out_of_scope(
 ):
     from tests.security.conftest import table_snapshot
 
-    rule = next(
-        r for r in app.url_map.iter_rules() if r.endpoint == endpoint and "POST" in r.methods
-    )
+    route, _, step = endpoint.partition("/")
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == route and "POST" in r.methods)
     kind = _subject(rule)
     for user in _users(world):
         login_as(user)
         for records in two_sets.values():
             if may_use(user, endpoint, kind, records):
                 continue  # what an allowed user's POST does is each area's own test
-            url = rule.build(url_args(rule, records))[1]
+            url = rule.build(url_args(rule, records, step=step))[1]
             for htmx in (False, True):
                 before, snap = _denials(), table_snapshot()
                 resp = client.post(url, data={"summary": "x", "name": "x"}, htmx=htmx)

@@ -206,10 +206,10 @@ def test_approve_and_reopen_are_audited(client, world, login_as, make_resident, 
     db.session.commit()
     login_as(world.secretary_a)
     with Audit() as a:
-        assert client.post(f"/review/{log.id}/approve").status_code == 303
+        assert client.post(f"/review/days/{log.id}/approve").status_code == 303
     a.only("daylog_approved", world.secretary_a, "daily_log", log.id)
     with Audit() as a:
-        resp = client.post(f"/review/{log.id}/reopen", data={"reason": FREE_TEXT})
+        resp = client.post(f"/review/days/{log.id}/reopen", data={"reason": FREE_TEXT})
     assert resp.status_code == 303
     a.only("daylog_reopened", world.secretary_a, "daily_log", log.id)
     _no_secrets(FREE_TEXT)

@@ -164,7 +164,7 @@ def typed(client, world, login_as, make_project, payload):
     log.status = "submitted"
     db.session.commit()
     login_as(world.secretary_a)
-    client.post(f"/review/{log.id}/return", data={"comment": payload})
+    client.post(f"/review/days/{log.id}/return", data={"comment": payload})
     db.session.refresh(log)
     assert log.comment == payload
     return type(

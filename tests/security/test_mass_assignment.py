@@ -204,7 +204,7 @@ def test_rectify_cannot_jump_to_verified(client, world, login_as, make_hazard, m
 def test_submit_cannot_approve_the_day(client, world, login_as, make_resident, make_visit):
     v = make_visit(resident=make_resident())
     login_as(world.worker_a)
-    resp = client.post(f"/review/{v.daily_log_id}/submit", data=forged(world))
+    resp = client.post(f"/review/days/{v.daily_log_id}/submit", data=forged(world))
     assert resp.status_code == 303
     log = db.session.get(DailyLog, v.daily_log_id)
     assert (log.status, log.reviewed_by_id, log.reviewed_at) == ("submitted", None, None)
@@ -215,7 +215,7 @@ def test_approve_records_the_real_reviewer(client, world, login_as, make_residen
     db.session.get(DailyLog, v.daily_log_id).status = "submitted"
     db.session.commit()
     login_as(world.secretary_a)
-    resp = client.post(f"/review/{v.daily_log_id}/approve", data=forged(world, status="open"))
+    resp = client.post(f"/review/days/{v.daily_log_id}/approve", data=forged(world, status="open"))
     assert resp.status_code == 303
     log = db.session.get(DailyLog, v.daily_log_id)
     assert (log.status, log.reviewed_by_id) == ("approved", world.secretary_a.id)

@@ -67,7 +67,7 @@ def test_htmx_request_gets_only_the_fragment(client, world, login_as):
 
 def test_other_pages_do_not_load_chart_js(client, world, login_as):
     login_as(world.township_user)
-    html = client.get("/overview").get_data(as_text=True)
+    html = client.get("/requests").get_data(as_text=True)
     assert "chart.umd.min.js" not in html
 
 

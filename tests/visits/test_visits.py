@@ -168,41 +168,6 @@ def test_other_roles_cannot_log_visits(client, world, login_as, make_resident):
     assert client.post("/visits", data=_visit_data(r)).status_code == 404
 
 
-def test_today_lists_visits_follow_ups_and_hazards(
-    client, world, login_as, make_resident, make_visit, make_hazard
-):
-    r = make_resident(name="钱奶奶")
-    make_visit(
-        resident=r,
-        day=local_today() - timedelta(days=3),
-        follow_up_on=local_today() - timedelta(days=1),
-    )
-    other = make_resident(name="孙爷爷")
-    make_visit(resident=other, summary="today")
-    make_hazard(resident=other, due_on=local_today() - timedelta(days=2))
-    login_as(world.worker_a)
-    page = client.get("/today").text
-    follow = page[page.index('id="today-follow-ups"') : page.index('id="today-hazards"')]
-    assert "钱奶奶" in follow
-    assert "孙爷爷" not in follow
-    hazards = page[page.index('id="today-hazards"') : page.index('id="today-requests"')]
-    assert "孙爷爷" in hazards
-    visits = page[page.index('id="today-visits"') :]
-    assert "孙爷爷" in visits
-
-
-def test_follow_up_disappears_after_a_later_visit(
-    client, world, login_as, make_resident, make_visit
-):
-    r = make_resident(name="钱奶奶")
-    make_visit(resident=r, day=local_today() - timedelta(days=3), follow_up_on=local_today())
-    make_visit(resident=r)
-    login_as(world.worker_a)
-    page = client.get("/today").text
-    follow = page[page.index('id="today-follow-ups"') : page.index('id="today-hazards"')]
-    assert "钱奶奶" not in follow
-
-
 def test_delete_visit_until_the_day_is_approved(
     client, world, login_as, make_resident, make_visit, make_hazard
 ):
