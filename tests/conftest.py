@@ -161,8 +161,9 @@ def runner(app):
 
 @pytest.fixture
 def reads_do_not_lock(app):
-    """The test's own reads open deferred transactions, so they never hold SQLite's write lock
-    while another thread (a live server, a writer) writes; the default is a write transaction."""
+    """Keep the test's own reads off SQLite's write lock while other threads write."""
+    # The default is a write transaction (BEGIN IMMEDIATE): a test reading that way would
+    # stall the live server's or a writer thread's commits.
     set_write_intent(False)
     yield
     db.session.remove()
