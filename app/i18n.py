@@ -39,6 +39,14 @@ def localized(obj, zh_attr: str = "name_zh", en_attr: str = "name_en") -> str:
     return getattr(obj, en_attr) if is_english() else getattr(obj, zh_attr)
 
 
+class Bilingual:
+    """Mixin for reference rows named in Chinese and English (name_zh, name_en columns)."""
+
+    def name(self, locale: str) -> str:
+        """The name in `locale`: English for any English locale, otherwise Chinese."""
+        return self.name_en if str(locale).startswith("en") else self.name_zh
+
+
 def remember_lang() -> None:
     """Keep a ?lang= choice: on the user's record when logged in, else in the session."""
     lang = requested_lang()

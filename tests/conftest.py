@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh database per test, clients, login_as, factories, query counts.
+"""Shared fixtures: a fresh database per test, clients, login_as, factories, query counts,
+a live server, and the one parser of htmx fragments.
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 """
@@ -6,8 +7,10 @@ The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is 
 import contextvars
 import os
 import shutil
+import threading
 import uuid
 from datetime import timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -16,8 +19,10 @@ from flask import has_app_context, has_request_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from app import create_app
+from app.db import set_write_intent
 from app.extensions import db
 from app.timeutil import local_today
 
@@ -152,6 +157,29 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def reads_do_not_lock(app):
+    """Keep the test's own reads off SQLite's write lock while other threads write."""
+    # The default is a write transaction (BEGIN IMMEDIATE): a test reading that way would
+    # stall the live server's or a writer thread's commits.
+    set_write_intent(False)
+    yield
+    db.session.remove()
+    set_write_intent(True)
+
+
+@pytest.fixture
+def live_server(app, reads_do_not_lock):
+    """Serve the test app (its database is this test's database) with a thread per request."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -396,41 +424,80 @@ def make_hazard(world, make_visit):
     return _make
 
 
-def fragment_root_ids(html: str) -> list[str]:
-    """Ids of the top-level elements of an htmx fragment (nested elements are not roots)."""
-    from html.parser import HTMLParser
+@pytest.fixture
+def make_request(world, make_resident):
+    """A request as it stands after some steps (no events); a new resident on `grid` if none."""
+    from app.models import Request
 
-    void = {
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "source",
-        "track",
-        "wbr",
-    }
+    def _make(
+        grid=None,
+        *,
+        resident=None,
+        category="R04",
+        status="received",
+        track="community",
+        received_on=None,
+        **kw,
+    ):
+        resident = resident or make_resident(grid=grid)
+        req = Request(
+            uuid=str(uuid.uuid4()),
+            resident_id=resident.id,
+            grid_id=resident.grid_id,
+            recorded_by_id=kw.pop("recorded_by", world.worker_a).id,
+            channel=kw.pop("channel", "visit"),
+            category_code=category,
+            summary=kw.pop("summary", "The lift has been broken for two weeks."),
+            received_on=received_on or local_today() - timedelta(days=1),
+            track=track,
+            status=status,
+            **kw,
+        )
+        db.session.add(req)
+        db.session.commit()
+        return req
 
-    class Roots(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.depth, self.ids = 0, []
+    return _make
 
-        def handle_starttag(self, tag, attrs):
-            if self.depth == 0:
-                self.ids.append(dict(attrs).get("id"))
-            if tag not in void:
-                self.depth += 1
 
-        def handle_endtag(self, tag):
-            if tag not in void:
-                self.depth -= 1
+# ---- reading htmx fragments --------------------------------------------------------
 
-    parser = Roots()
+VOID_ELEMENTS = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
+
+
+class _FragmentRoots(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.ids: list[str | None] = []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth == 0:
+            self.ids.append(dict(attrs).get("id"))
+        if tag not in VOID_ELEMENTS:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag not in VOID_ELEMENTS:
+            self.depth -= 1
+
+
+def fragment_root_ids(html: str) -> list[str | None]:
+    """Ids of an htmx response's top-level elements, out-of-band ones too (None: no id)."""
+    parser = _FragmentRoots()
     parser.feed(html)
     return parser.ids

@@ -1,6 +1,7 @@
 """Hazards found on screenings, chased from open to rectified to verified."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,6 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..enums import HAZARD_STATUSES, SEVERITIES, enum_type
 from ..extensions import db
 from ..timeutil import utcnow
+
+if TYPE_CHECKING:
+    from ..accounts.models import Grid
+    from ..projects.models import Project
+    from ..residents.models import Resident
+    from ..screening.models import Answer, ChecklistItem, ChecklistTemplate
+    from ..visits.models import Visit
 
 
 class Hazard(db.Model):
@@ -36,13 +44,13 @@ class Hazard(db.Model):
     returned_comment: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    answer = relationship("Answer", back_populates="hazard")
-    item = relationship("ChecklistItem")
-    template = relationship("ChecklistTemplate")
-    resident = relationship("Resident")
-    project = relationship("Project")
-    visit = relationship("Visit")
-    grid = relationship("Grid")
+    answer: Mapped["Answer | None"] = relationship(back_populates="hazard")
+    item: Mapped["ChecklistItem"] = relationship()
+    template: Mapped["ChecklistTemplate"] = relationship()
+    resident: Mapped["Resident | None"] = relationship()
+    project: Mapped["Project | None"] = relationship()
+    visit: Mapped["Visit | None"] = relationship()
+    grid: Mapped["Grid"] = relationship()
 
     __table_args__ = (
         sa.Index("ix_hazards_grid_status_due", "grid_id", "status", "due_on"),

@@ -1,12 +1,16 @@
 """Photos taken in the field; the image bytes live in the photo store."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
 
 
 class Photo(db.Model):
@@ -36,7 +40,7 @@ class Photo(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    uploaded_by = relationship("User")
+    uploaded_by: Mapped["User"] = relationship()
     __table_args__ = (
         sa.CheckConstraint(
             "visit_id IS NOT NULL OR answer_id IS NOT NULL OR hazard_id IS NOT NULL",

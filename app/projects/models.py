@@ -1,6 +1,7 @@
 """Local works projects, their social-impact assessment and risk register."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,11 +15,15 @@ from ..enums import (
     enum_type,
 )
 from ..extensions import db
+from ..i18n import Bilingual
 from ..timeutil import utcnow
 from .matrix import risk_level
 
+if TYPE_CHECKING:
+    from ..accounts.models import Community
 
-class RiskFactorType(db.Model):
+
+class RiskFactorType(Bilingual, db.Model):
     """Reference list P1–P12 of what typically goes wrong around works projects."""
 
     __tablename__ = "risk_factor_types"
@@ -26,9 +31,6 @@ class RiskFactorType(db.Model):
     name_zh: Mapped[str] = mapped_column(sa.String(200))
     name_en: Mapped[str] = mapped_column(sa.String(200))
     mitigations: Mapped[str] = mapped_column(sa.Text, default="")
-
-    def name(self, locale: str) -> str:
-        return self.name_en if locale.startswith("en") else self.name_zh
 
     def __repr__(self) -> str:
         return f"<RiskFactorType {self.code}>"
@@ -53,7 +55,7 @@ class Project(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    community = relationship("Community")
+    community: Mapped["Community"] = relationship()
     risk_factors: Mapped[list["RiskFactor"]] = relationship(
         back_populates="project", order_by="RiskFactor.id"
     )

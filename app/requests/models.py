@@ -1,6 +1,7 @@
 """Residents' requests (群众诉求) and the events on their way to an answer."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,10 +15,15 @@ from ..enums import (
     enum_type,
 )
 from ..extensions import db
+from ..i18n import Bilingual
 from ..timeutil import utcnow
 
+if TYPE_CHECKING:
+    from ..accounts.models import Grid, User
+    from ..residents.models import Resident
 
-class RequestCategory(db.Model):
+
+class RequestCategory(Bilingual, db.Model):
     __tablename__ = "request_categories"
     code: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
     name_zh: Mapped[str] = mapped_column(sa.String(100))
@@ -26,9 +32,6 @@ class RequestCategory(db.Model):
     legal_channel: Mapped[str] = mapped_column(sa.Text, default="")
     # Complaints about officials: visible to the secretary only (Art. 30).
     restricted: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
-
-    def name(self, locale: str) -> str:
-        return self.name_en if locale.startswith("en") else self.name_zh
 
     def __repr__(self) -> str:
         return f"<RequestCategory {self.code}>"
@@ -64,9 +67,9 @@ class Request(db.Model):
     satisfaction: Mapped[str | None] = mapped_column(enum_type(SATISFACTION, "satisfaction"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    resident = relationship("Resident")
+    resident: Mapped["Resident"] = relationship()
     category: Mapped[RequestCategory] = relationship()
-    grid = relationship("Grid")
+    grid: Mapped["Grid"] = relationship()
     events: Mapped[list["RequestEvent"]] = relationship(
         back_populates="request", order_by="RequestEvent.id"
     )
@@ -95,7 +98,7 @@ class RequestEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[Request] = relationship(back_populates="events")
-    actor = relationship("User")
+    actor: Mapped["User | None"] = relationship()
 
     def __repr__(self) -> str:
         return f"<RequestEvent {self.id} {self.kind}>"

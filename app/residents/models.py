@@ -1,12 +1,17 @@
 """Residents on a caseload, and the stated reasons they are on it."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import Bilingual
 from ..timeutil import utcnow
+
+if TYPE_CHECKING:
+    from ..accounts.models import Grid
 
 resident_care_reasons = sa.Table(
     "resident_care_reasons",
@@ -16,14 +21,11 @@ resident_care_reasons = sa.Table(
 )
 
 
-class CareReason(db.Model):
+class CareReason(Bilingual, db.Model):
     __tablename__ = "care_reasons"
     code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     name_zh: Mapped[str] = mapped_column(sa.String(100))
     name_en: Mapped[str] = mapped_column(sa.String(100))
-
-    def name(self, locale: str) -> str:
-        return self.name_en if locale.startswith("en") else self.name_zh
 
     def __repr__(self) -> str:
         return f"<CareReason {self.code}>"
@@ -46,7 +48,7 @@ class Resident(db.Model):
     archived_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
 
-    grid = relationship("Grid")
+    grid: Mapped["Grid"] = relationship()
     care_reasons: Mapped[list[CareReason]] = relationship(
         secondary=resident_care_reasons, order_by="CareReason.code"
     )

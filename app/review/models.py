@@ -1,12 +1,16 @@
 """A worker's day of field records and its review by the secretary."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import DAYLOG_STATUSES, enum_type
 from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
 
 
 class DailyLog(db.Model):
@@ -21,8 +25,8 @@ class DailyLog(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
 
-    worker = relationship("User", foreign_keys=[worker_id])
-    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+    worker: Mapped["User"] = relationship(foreign_keys=[worker_id])
+    reviewed_by: Mapped["User | None"] = relationship(foreign_keys=[reviewed_by_id])
     __table_args__ = (
         sa.UniqueConstraint("worker_id", "day"),
         sa.Index("ix_daily_logs_community_status_day", "community_id", "status", "day"),

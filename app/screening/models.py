@@ -1,16 +1,22 @@
 """Hazard-screening checklists and their runs on visits."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import ANSWER_VALUES, SEVERITIES, enum_type
 from ..extensions import db
+from ..i18n import Bilingual
 from ..timeutil import utcnow
 
+if TYPE_CHECKING:
+    from ..hazards.models import Hazard
+    from ..visits.models import Visit
 
-class ChecklistTemplate(db.Model):
+
+class ChecklistTemplate(Bilingual, db.Model):
     __tablename__ = "checklist_templates"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
@@ -20,9 +26,6 @@ class ChecklistTemplate(db.Model):
     items: Mapped[list["ChecklistItem"]] = relationship(
         back_populates="template", order_by="ChecklistItem.position"
     )
-
-    def name(self, locale: str) -> str:
-        return self.name_en if locale.startswith("en") else self.name_zh
 
     def __repr__(self) -> str:
         return f"<ChecklistTemplate {self.code}>"
@@ -59,7 +62,7 @@ class Screening(db.Model):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
 
-    visit = relationship("Visit", back_populates="screenings")
+    visit: Mapped["Visit"] = relationship(back_populates="screenings")
     template: Mapped[ChecklistTemplate] = relationship()
     answers: Mapped[list["Answer"]] = relationship(back_populates="screening")
 
@@ -80,7 +83,7 @@ class Answer(db.Model):
 
     screening: Mapped[Screening] = relationship(back_populates="answers")
     item: Mapped[ChecklistItem] = relationship()
-    hazard = relationship("Hazard", back_populates="answer", uselist=False)
+    hazard: Mapped["Hazard | None"] = relationship(back_populates="answer")
     __table_args__ = (sa.UniqueConstraint("screening_id", "item_id"),)
 
     def __repr__(self) -> str:

@@ -1,6 +1,7 @@
 """Door-to-door and site visits."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,6 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..enums import VISIT_OUTCOMES, VISIT_PURPOSES, enum_type
 from ..extensions import db
 from ..timeutil import utcnow
+
+if TYPE_CHECKING:
+    from ..accounts.models import Grid, User
+    from ..projects.models import Project
+    from ..residents.models import Resident
+    from ..review.models import DailyLog
+    from ..screening.models import Screening
 
 
 class Visit(db.Model):
@@ -28,15 +36,15 @@ class Visit(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    worker = relationship("User")
-    grid = relationship("Grid")
-    resident = relationship("Resident")
-    project = relationship("Project")
-    daily_log = relationship("DailyLog")
+    worker: Mapped["User"] = relationship()
+    grid: Mapped["Grid"] = relationship()
+    resident: Mapped["Resident | None"] = relationship()
+    project: Mapped["Project | None"] = relationship()
+    daily_log: Mapped["DailyLog"] = relationship()
     # Deleting a visit deletes its screenings, answers and photos in the database
     # (ON DELETE CASCADE); the ORM must not try to orphan them first (NOT NULL visit_id).
-    screenings = relationship(
-        "Screening", back_populates="visit", order_by="Screening.id", passive_deletes="all"
+    screenings: Mapped[list["Screening"]] = relationship(
+        back_populates="visit", order_by="Screening.id", passive_deletes="all"
     )
 
     __table_args__ = (

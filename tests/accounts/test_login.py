@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -134,8 +136,16 @@ def test_password_change_ends_every_session(app, client, world):
 
 
 def test_each_role_lands_on_its_home(client, world):
-    for user in (world.worker_a, world.secretary_a, world.township_user, world.admin):
+    homes = {
+        world.worker_a: "/today",
+        world.secretary_a: "/review",
+        world.township_user: "/tallies",
+        world.admin: "/admin/users",
+    }
+    for user, home in homes.items():
         client.post("/logout")
         _login(client, user.username)
-        r = client.get("/", follow_redirects=True)
-        assert r.status_code == 200, user.role
+        r = client.get("/")
+        assert r.status_code in (302, 303), user.role
+        assert urlsplit(r.headers["Location"]).path == home, user.role
+        assert client.get(home).status_code == 200, user.role

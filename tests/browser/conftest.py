@@ -1,23 +1,32 @@
-"""A live Gridbook on 127.0.0.1 and Debian's Chromium driven by Playwright, phone-sized.
+"""Debian's Chromium driven by Playwright, phone-sized, on the live server (tests/conftest.py).
 
 Browser tests skip with a plain message when /usr/bin/chromium is missing, except in CI
 (CI=true), where a missing browser is a failure.
 """
 
 import os
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from app.db import set_write_intent
 from app.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
+
+
+def pytest_collection_modifyitems(items):
+    """Every test here carries the browser marker, so that `-m "not browser"` leaves none."""
+    here = Path(__file__).parent
+    unmarked = [
+        item.nodeid
+        for item in items
+        if item.path.is_relative_to(here) and not item.get_closest_marker("browser")
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"browser tests without the browser marker: {unmarked}")
 
 
 def _require_browser():
@@ -56,19 +65,6 @@ def browser(playwright_instance):
     browser.close()
 
 
-@pytest.fixture
-def live_server(app, schema_template, tmp_path):
-    """Serve the test app (its database is this test's database) on a free local port."""
-    # The server thread needs its own app context; share the configured app object.
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_port}"
-    yield server
-    server.shutdown()
-    thread.join(timeout=5)
-
-
 @contextmanager
 def phone_page(browser, base_url: str):
     """A fresh phone-sized browser (its own cookies) whose page collects JS errors."""
@@ -105,16 +101,6 @@ def shoot(request):
         return path
 
     return _shoot
-
-
-@pytest.fixture(autouse=True)
-def _browser_app_config(app):
-    # The test thread only reads while the server thread writes: a deferred BEGIN keeps the
-    # test's reads from taking SQLite's write lock (which would stall the server).
-    set_write_intent(False)
-    yield
-    db.session.remove()
-    set_write_intent(True)
 
 
 def fresh_scalar(stmt):

@@ -1,5 +1,9 @@
+import pytest
+
 from tests.browser.conftest import login
 from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
 
 
 def test_worker_logs_in_sees_chinese_home_and_switches_to_english(page, world, shoot):

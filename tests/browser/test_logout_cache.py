@@ -1,7 +1,11 @@
 """After logout the browser keeps no resident page: not by Back, not by the URL."""
 
+import pytest
+
 from tests.browser.conftest import login
 from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
 
 SECRET_NOTE = "独居，钥匙放在邻居502家"
 

@@ -2,12 +2,15 @@
 
 import io
 
+import pytest
 import sqlalchemy as sa
 from PIL import Image
 
 from app.models import Photo
 from tests.browser.conftest import fresh_scalar, login
 from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
 
 
 def _jpeg(tmp_path, name, colour):

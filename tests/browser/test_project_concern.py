@@ -1,11 +1,14 @@
 """A worker records residents' noise concern on a project visit; the secretary sees it count."""
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Concern, RiskFactor
 from tests.browser.conftest import PHONE, fresh_scalar, login
 from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
 
 
 def test_worker_records_noise_concern_and_secretary_sees_count_rise(

@@ -3,10 +3,13 @@ answered, and closed after a satisfied follow-up visit."""
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
 
 
 def _step(page, slug: str, fields: dict | None = None) -> None:

@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -10,6 +11,8 @@ from app.models import ChecklistItem, Hazard
 from app.timeutil import local_today
 from tests.browser.conftest import login
 from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
 
 CHARTS_DRAWN = """() => [...document.querySelectorAll('canvas[data-chart]')]
     .filter(c => window.Chart && window.Chart.getChart(c)).length"""

@@ -1,13 +1,10 @@
-"""A live Gridbook on a free local port and logged-in HTTP sessions for fault tests."""
+"""Logged-in HTTP sessions on the live server (tests/conftest.py) for fault tests."""
 
 import re
-import threading
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
-from app.db import set_write_intent
 from tests.conftest import PASSWORD
 
 CSRF_RE = re.compile(
@@ -23,27 +20,6 @@ def csrf_from(html: str) -> str:
     m = CSRF_RE.search(html)
     assert m, "no csrf_token in page"
     return m.group(1) or m.group(2)
-
-
-@pytest.fixture(autouse=True)
-def _test_reads_do_not_lock():
-    """The test's own reads open deferred transactions, so they never hold SQLite's write lock
-    while the server's threads write (the contextvar default is a write transaction)."""
-    set_write_intent(False)
-    yield
-    set_write_intent(True)
-
-
-@pytest.fixture
-def live_server(app):
-    """Serve the test app (its database is this test's database) with a thread per request."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_port}"
-    yield server
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture

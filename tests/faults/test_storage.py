@@ -16,6 +16,9 @@ from app.photos.storage import LocalPhotoStore
 from app.timeutil import local_today
 from tests.photos.images import encoded
 
+# The test's own reads must not ask for a write lock (BEGIN IMMEDIATE) on a read-only database.
+pytestmark = pytest.mark.usefixtures("reads_do_not_lock")
+
 NOT_SAVED = "Not saved: the server could not store it"
 
 

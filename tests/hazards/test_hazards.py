@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent, ChecklistItem, ChecklistTemplate, Hazard
 from app.timeutil import local_today
-from tests.review.conftest import root_ids
+from tests.conftest import fragment_root_ids as root_ids
 
 EN = {"Accept-Language": "en"}
 

@@ -17,6 +17,9 @@ from app.timeutil import local_today, moment_on
 from tests.conftest import PG_URL
 from tests.photos.images import encoded
 
+# The test's own reads must never hold the write lock the writer thread needs.
+pytestmark = pytest.mark.usefixtures("reads_do_not_lock")
+
 sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="SQLite backup; PostgreSQL uses pg_dump")
 
 

@@ -28,7 +28,7 @@ SECRET = "XYZZY-identifying-detail"
 
 
 @pytest.fixture
-def archived(app, world, make_resident, make_visit, make_hazard, client, login_as):
+def archived(app, world, make_resident, make_visit, make_hazard, make_request, client, login_as):
     """A resident with a visit, screening, hazard, request and photo, archived long ago."""
     days = app.config["RETENTION_DAYS"]
     r = make_resident(
@@ -49,19 +49,13 @@ def archived(app, world, make_resident, make_visit, make_hazard, client, login_a
         Answer(screening_id=screening.id, item_id=item.id, value="hazard", note=f"answer {SECRET}")
     )
     make_hazard(visit=visit, note=f"hazard {SECRET}", rectified_note=f"fixed {SECRET}")
-    req = Request(
-        uuid=str(uuid.uuid4()),
-        resident_id=r.id,
-        grid_id=r.grid_id,
-        recorded_by_id=world.worker_a.id,
-        channel="visit",
-        category_code=_category(),
+    req = make_request(
+        resident=r,
+        category=_category(),
         summary=f"request {SECRET}",
         received_on=local_today(),
         reply_text=f"reply {SECRET}",
     )
-    db.session.add(req)
-    db.session.flush()
     db.session.add(
         RequestEvent(
             request_id=req.id, kind="received", on_date=local_today(), note=f"event {SECRET}"

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Assessment, AuditEvent, Project, RiskFactor
-from tests.projects.helpers import root_ids
+from tests.conftest import fragment_root_ids as root_ids
 
 PROJECT = {
     "name": "Lane 3 road resurfacing",

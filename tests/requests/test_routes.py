@@ -4,7 +4,6 @@ import json
 import re
 import uuid
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
@@ -13,32 +12,9 @@ from babel.dates import format_date
 from app.extensions import db
 from app.models import Request, RequestEvent
 from app.timeutil import local_today
+from tests.conftest import fragment_root_ids
 
 TODAY = local_today()
-VOID = {"input", "br", "img", "meta", "link", "hr", "source", "wbr", "area", "col"}
-
-
-class _Roots(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.depth, self.roots = 0, []
-
-    def handle_starttag(self, tag, attrs):
-        if self.depth == 0:
-            self.roots.append(dict(attrs).get("id"))
-        if tag not in VOID:
-            self.depth += 1
-
-    def handle_endtag(self, tag):
-        if tag not in VOID:
-            self.depth -= 1
-
-
-def fragment_root_ids(html: str) -> list:
-    """Ids of the top-level elements of an htmx fragment (one expected)."""
-    parser = _Roots()
-    parser.feed(html)
-    return parser.roots
 
 
 def iso(days_ago: int) -> str:

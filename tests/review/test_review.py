@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Answer, AuditEvent, DailyLog, Photo, Visit
 from app.timeutil import local_today
-from tests.review.conftest import root_ids
+from tests.conftest import fragment_root_ids as root_ids
 
 EN = {"Accept-Language": "en"}
 

@@ -71,14 +71,13 @@ def store_photo(grid_id: int, by_id: int, visit_id: int):
 
 
 @pytest.fixture
-def make_records(world, make_resident, make_visit, make_project):
+def make_records(world, make_resident, make_visit, make_project, make_request):
     """A full set of records in a grid: resident, visit, checklist, hazard, photo, project..."""
     from app.models import (
         Answer,
         ChecklistItem,
         ChecklistTemplate,
         Hazard,
-        Request,
         RiskFactor,
         Screening,
     )
@@ -110,18 +109,13 @@ def make_records(world, make_resident, make_visit, make_project):
             due_on=visit.visited_on,
         )
         factor = RiskFactor(project_id=project.id, factor_code="P3", likelihood=2, impact=2)
-        req = Request(
-            uuid=str(uuid.uuid4()),
-            resident_id=resident.id,
-            grid_id=grid.id,
-            recorded_by_id=worker.id,
-            channel="visit",
-            category_code="R04",
+        db.session.add_all([hazard, factor])
+        req = make_request(
+            resident=resident,
+            recorded_by=worker,
             summary="The lift is broken.",
             received_on=local_today(),
         )
-        db.session.add_all([hazard, factor, req])
-        db.session.commit()
         photo = store_photo(grid.id, worker.id, visit.id)
         return RecordSet(
             community=community,

@@ -220,11 +220,13 @@ def test_post_routes_with_ids_answer_404_out_of_scope(
     route, _, step = endpoint.partition("/")
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == route and "POST" in r.methods)
     kind = _subject(rule)
+    checked = 0
     for user in _users(world):
         login_as(user)
         for records in two_sets.values():
             if may_use(user, endpoint, kind, records):
                 continue  # what an allowed user's POST does is each area's own test
+            checked += 1
             url = rule.build(url_args(rule, records, step=step))[1]
             for htmx in (False, True):
                 before, snap = _denials(), table_snapshot()
@@ -233,6 +235,7 @@ def test_post_routes_with_ids_answer_404_out_of_scope(
                 assert resp.status_code == 404, where
                 assert _denials() == before + 1, f"refusal not logged: {where}"
                 assert table_snapshot() == snap, f"changed something: {where}"
+    assert checked > 0, f"no user is out of scope for {endpoint}: nothing was checked"
 
 
 @pytest.mark.parametrize(

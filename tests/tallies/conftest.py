@@ -1,39 +1,6 @@
 """Fixtures for the tallies tests."""
 
-import uuid
-from datetime import date
-
 import pytest
-
-from app.extensions import db
-
-
-@pytest.fixture
-def make_request(world):
-    """A resident's request on a grid, with the dates and status given."""
-    from app.models import Request, Resident
-
-    def _make(grid=None, category="R04", received_on=None, **kw):
-        grid = grid or world.a1
-        resident = Resident(grid_id=grid.id, name="请求人")
-        db.session.add(resident)
-        db.session.flush()
-        r = Request(
-            uuid=str(uuid.uuid4()),
-            resident_id=resident.id,
-            grid_id=grid.id,
-            recorded_by_id=world.worker_a.id,
-            channel="visit",
-            category_code=category,
-            summary=kw.pop("summary", "Lift broken"),
-            received_on=received_on or date.today(),
-            **kw,
-        )
-        db.session.add(r)
-        db.session.commit()
-        return r
-
-    return _make
 
 
 @pytest.fixture
