@@ -1,9 +1,6 @@
 """The hazard board and the loop of one hazard: rectified, verified or sent back."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,6 +14,7 @@ from ..permissions import authorize, requires
 from ..photos.queries import photos_for
 from ..review.badges import nav_oob
 from ..scope import get_or_404
+from ..steps import Step, step_named
 from ..timeutil import local_today
 from . import bp, queries, services
 from .forms import BoardFilterForm, RectifyForm, SendBackForm, VerifyForm
@@ -99,20 +97,6 @@ def _fix_photo_attached(hazard: Hazard, form: BaseForm) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Step:
-    """One step of a hazard's loop: its form, who may take it, the service, what to say."""
-
-    form: type[BaseForm]
-    action: str
-    take: Callable[[Hazard, object, BaseForm], None]
-    done: str
-    # The card offers this step's form (with its errors) while the hazard is in this status.
-    form_name: str | None = None
-    offered_in: str | None = None
-    ready: Callable[[Hazard, BaseForm], bool] = lambda _hazard, _form: True
-
-
 STEPS = {
     "rectify": Step(
         RectifyForm,
@@ -145,9 +129,7 @@ STEPS = {
 @redisplays_form_on_error
 def step(hazard_id: int, step: str):
     """Take one step on a hazard (rectify, verify, send back); a refusal says why."""
-    todo = STEPS.get(step)
-    if todo is None:
-        abort(404)
+    todo = step_named(STEPS, step)
     authorize(todo.action)
     hazard = get_or_404(Hazard, hazard_id)
     authorize(todo.action, hazard)

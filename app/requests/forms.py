@@ -80,16 +80,6 @@ class FollowUpForm(StepForm):
         self.satisfaction.choices = choices("satisfaction", SATISFACTION)
 
 
-STEP_FORMS: dict[str, type[StepForm]] = {
-    "accept": AcceptForm,
-    "formal": MoveToFormalForm,
-    "not_accept": NotAcceptForm,
-    "redirect": RedirectForm,
-    "extend": ExtendForm,
-    "reply": ReplyForm,
-    "follow_up": FollowUpForm,
-}
-
 STATUS_FILTERS = ("open", *REQUEST_STATUSES)
 
 

@@ -13,6 +13,7 @@ from ..models import Resident, Visit
 from ..pagination import page_number, paginate
 from ..permissions import authorize, can, requires
 from ..scope import get_or_404
+from ..steps import Step, step_named
 from . import bp, services
 from .deadlines import (
     REDIRECT_LIMITS,
@@ -22,7 +23,17 @@ from .deadlines import (
     review_right,
     rules,
 )
-from .forms import STEP_FORMS, FilterForm, RequestForm
+from .forms import (
+    AcceptForm,
+    ExtendForm,
+    FilterForm,
+    FollowUpForm,
+    MoveToFormalForm,
+    NotAcceptForm,
+    RedirectForm,
+    ReplyForm,
+    RequestForm,
+)
 
 # The model is named apart from Flask's `request` (the HTTP request) used here too.
 from .models import Request as ResidentRequest
@@ -30,24 +41,68 @@ from .notices import notices
 from .queries import categories, is_visible, list_requests, township_counts, with_clocks
 from .services import allowed_actions
 
-SLUGS = {
-    "accept": "accept",
-    "formal": "formal",
-    "not-accept": "not_accept",
-    "redirect": "redirect",
-    "extend": "extend",
-    "reply": "reply",
-    "follow-up": "follow_up",
+STEPS = {
+    slug: Step(form, "requests.step", take, done, form_name=action)
+    for slug, action, form, take, done in (
+        (
+            "accept",
+            "accept",
+            AcceptForm,
+            lambda req, user, form: services.accept(req, user, form.on.data),
+            _l("Decision recorded."),
+        ),
+        (
+            "formal",
+            "formal",
+            MoveToFormalForm,
+            lambda req, user, form: services.move_to_formal(req, user, form.on.data),
+            _l("Moved to the formal track."),
+        ),
+        (
+            "not-accept",
+            "not_accept",
+            NotAcceptForm,
+            lambda req, user, form: services.not_accept(req, user, form.on.data, form.reason.data),
+            _l("Decision recorded."),
+        ),
+        (
+            "redirect",
+            "redirect",
+            RedirectForm,
+            lambda req, user, form: services.redirect(
+                req, user, form.on.data, form.channel.data, form.reason.data
+            ),
+            _l("Decision recorded."),
+        ),
+        (
+            "extend",
+            "extend",
+            ExtendForm,
+            lambda req, user, form: services.extend(
+                req, user, form.on.data, form.days.data, form.reason.data
+            ),
+            _l("Reply period extended."),
+        ),
+        (
+            "reply",
+            "reply",
+            ReplyForm,
+            lambda req, user, form: services.reply(req, user, form.on.data, form.text.data),
+            _l("Reply recorded."),
+        ),
+        (
+            "follow-up",
+            "follow_up",
+            FollowUpForm,
+            lambda req, user, form: services.follow_up(
+                req, user, form.on.data, form.satisfaction.data
+            ),
+            _l("Follow-up recorded. The request is closed."),
+        ),
+    )
 }
-DONE = {
-    "accept": _l("Decision recorded."),
-    "formal": _l("Moved to the formal track."),
-    "not_accept": _l("Decision recorded."),
-    "redirect": _l("Decision recorded."),
-    "extend": _l("Reply period extended."),
-    "reply": _l("Reply recorded."),
-    "follow_up": _l("Follow-up recorded. The request is closed."),
-}
+# The services name a step by its action (also the prefix of its form's fields).
+BY_ACTION = {st.form_name: (slug, st) for slug, st in STEPS.items()}
 
 
 @bp.route("")
@@ -163,7 +218,7 @@ def _card_context(
 ) -> dict:
     """Everything the request page and its card fragment show."""
     actions = allowed_actions(req, current_user)
-    forms = {a: STEP_FORMS[a](prefix=a, formdata=None) for a in actions}
+    forms = {a: BY_ACTION[a][1].form(prefix=a, formdata=None) for a in actions}
     open_action = None
     if submitted is not None:
         action, form = submitted
@@ -185,7 +240,7 @@ def _card_context(
         "forms": forms,
         "open_action": open_action,
         "refusal": refusal,
-        "slugs": {v: k for k, v in SLUGS.items()},
+        "slugs": {action: slug for action, (slug, _st) in BY_ACTION.items()},
     }
 
 
@@ -197,26 +252,6 @@ def show(request_id: int):
     return render("requests/show.html", "requests/_card.html", **_card_context(req))
 
 
-def _apply(action: str, req: ResidentRequest, form) -> None:
-    user = current_user._get_current_object()
-    on = form.on.data
-    match action:
-        case "accept":
-            services.accept(req, user, on)
-        case "formal":
-            services.move_to_formal(req, user, on)
-        case "not_accept":
-            services.not_accept(req, user, on, form.reason.data)
-        case "redirect":
-            services.redirect(req, user, on, form.channel.data, form.reason.data)
-        case "extend":
-            services.extend(req, user, on, form.days.data, form.reason.data)
-        case "reply":
-            services.reply(req, user, on, form.text.data)
-        case "follow_up":
-            services.follow_up(req, user, on, form.satisfaction.data)
-
-
 @bp.route("/<int:request_id>/<slug>", methods=["POST"])
 @login_required
 @requires("requests.step")
@@ -224,10 +259,9 @@ def _apply(action: str, req: ResidentRequest, form) -> None:
 def step(request_id: int, slug: str):
     """Take one step (accept, reply, ...); a refused step comes back with the reason."""
     req = get_or_404(ResidentRequest, request_id)
-    action = SLUGS.get(slug)
-    if action is None:
-        abort(404)
-    form = STEP_FORMS[action](prefix=action)
+    todo = step_named(STEPS, slug)
+    action = todo.form_name
+    form = todo.form(prefix=action)
     if not form.validate_on_submit():
         # Shown again after a refusal: one about the whole step heads the card.
         refused = g.get("refusal")
@@ -237,9 +271,9 @@ def step(request_id: int, slug: str):
             "requests/_card.html",
             **_card_context(req, (action, form), refusal),
         )
-    _apply(action, req, form)
+    todo.take(req, current_user._get_current_object(), form)
     if not wants_fragment():
-        flash(str(DONE[action]), "success")
+        flash(str(todo.done), "success")
         return redirect_client(url_for("requests.show", request_id=req.id))
     resp = render("requests/show.html", "requests/_card.html", **_card_context(req))
-    return toast(resp, DONE[action])
+    return toast(resp, todo.done)

@@ -1,8 +1,6 @@
 """Daily logs: the worker submits the day, the secretary approves or returns it."""
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,12 +10,13 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..audit.services import record_refusal
-from ..forms import BaseForm, redisplays_form_on_error
+from ..forms import redisplays_form_on_error
 from ..htmx import fragments, render, toast, wants_fragment
 from ..labels import label
 from ..models import DailyLog
 from ..pagination import page_number, paginate
 from ..permissions import authorize, can, requires
+from ..steps import Step, step_named
 from ..timeutil import local_today
 from . import bp, queries, services
 from .badges import LazyBadges, nav_oob
@@ -146,19 +145,6 @@ def _row_response(log: DailyLog, message: str, level: str = "success", **forms):
     return toast(fragments(*parts), message, level)
 
 
-@dataclass(frozen=True)
-class Step:
-    """One step of a day's review: its form, who may take it, the service, what to say."""
-
-    form: type[BaseForm]
-    action: str
-    take: Callable[[DailyLog, object, BaseForm], None]
-    done: str
-    # The row offers this step's form (with its errors) while the day is in this status.
-    form_name: str | None = None
-    offered_in: str | None = None
-
-
 STEPS = {
     "approve": Step(
         ApproveForm,
@@ -196,9 +182,7 @@ STEPS = {
 @redisplays_form_on_error
 def step(daily_log_id: int, step: str):
     """Take one step on a day (approve, return, reopen, submit); a refusal says why."""
-    todo = STEPS.get(step)
-    if todo is None:
-        abort(404)
+    todo = step_named(STEPS, step)
     authorize(todo.action)
     log = _log_or_404(daily_log_id)
     authorize(todo.action, log)
