@@ -1,6 +1,8 @@
 """Load and clear the demo data: one township of two communities, six grids and their records.
 
-Everything comes from one seeded random generator and lists walked in a fixed order, and
+The records are made by the same services the routes use, replaying the last four weeks
+with the clock set back, so demo data is never something the app itself would refuse.
+Everything comes from seeded random generators and lists walked in a fixed order, and
 dates are counted back from today, so every load gives the same (and current-looking) data.
 Demo rows are found again through the demo users (`is_demo`) and the township they belong to.
 """
@@ -17,7 +19,8 @@ from functools import partial
 import click
 import sqlalchemy as sa
 
-from ..accounts.services import create_user
+from ..accounts.passwords import hash_password
+from ..accounts.services import set_scope
 from ..audit.services import demo_replay, record
 from ..db import write_intent
 from ..extensions import db
@@ -183,13 +186,13 @@ class DemoBuilder:
 
     def __init__(self, rng: random.Random, echo):
         self.rng = rng
-        # Client UUIDs come from their own generator: the names drawn above stay as they were.
+        # Client UUIDs have a generator of their own, so they shift nothing drawn from rng.
         self.keys = random.Random(SEED + 1)
         self.echo = echo
         self.today = local_today()
         self.now = utcnow()
-        # Steps due later today happen just before the load instead.
-        self.latest = self.now - timedelta(minutes=5)
+        # Steps due later today happen just before the load instead (still today).
+        self.latest = max(self.now - timedelta(minutes=5), day_start_utc(self.today))
         self.agenda: list[tuple[datetime, int, Callable[[], object]]] = []
         self.order = itertools.count()
         self.templates = {
@@ -208,6 +211,7 @@ class DemoBuilder:
 
     def build(self) -> None:
         """Make every demo record and flush them."""
+        self.password_hash = hash_password(DEMO_PASSWORD)
         with demo_replay():
             self._places_and_users()
             with clock_at(self.now - timedelta(days=90)):
@@ -249,11 +253,32 @@ class DemoBuilder:
 
     # ---- places and people ------------------------------------------------------------
 
-    def _user(self, username: str, role: str, display_name: str, **scope) -> User:
-        return create_user(username, DEMO_PASSWORD, role, display_name, is_demo=True, **scope)
+    def _user(
+        self,
+        username: str,
+        role: str,
+        display_name: str,
+        *,
+        township_id: int | None = None,
+        community_id: int | None = None,
+        grid_ids: list[int] | None = None,
+    ) -> User:
+        # accounts.services.create_user but for the password: one Argon2 hash serves all ten
+        # (each costs a third of a second, and the demo loads on every fresh `make run`).
+        user = User(
+            username=username,
+            display_name=display_name,
+            password_hash=self.password_hash,
+            role=role,
+            is_demo=True,
+        )
+        db.session.add(user)
+        set_scope(user, role, township_id, community_id, grid_ids or [])
+        db.session.flush()
+        return user
 
     def _places_and_users(self) -> None:
-        # Places have no service: an administrator's migration or seed creates them.
+        # Places have no service (the app never creates them), so they are added here.
         self.township = Township(name=texts.TOWNSHIP)
         db.session.add(self.township)
         worker_names = ("王芳", "李静", "张伟", "刘洋", "陈敏", "杨磊")
@@ -437,7 +462,9 @@ class DemoBuilder:
                     subjects.append(("due_today", due_today_r, None))
                 hour = 8.5 + self.rng.random()
                 for kind, resident, spec in subjects:
-                    self.at(at_local(day, hour), partial(self._visit, plan, kind, resident, spec))
+                    self.at(
+                        at_local(day, hour), partial(self._visit, plan, day, kind, resident, spec)
+                    )
                     hour += 0.6 + self.rng.random()
                 status = plan.statuses.get(day, "open")
                 if status == "open":
@@ -474,10 +501,14 @@ class DemoBuilder:
             review.return_day(log, plan.secretary, comment)
 
     def _visit(
-        self, plan: WorkerPlan, kind: str, resident: Resident | None, spec: RequestSpec | None
+        self,
+        plan: WorkerPlan,
+        day: date,
+        kind: str,
+        resident: Resident | None,
+        spec: RequestSpec | None,
     ) -> None:
         rng = self.rng
-        day = local_today()
         elderly = resident is not None and any(
             r.code in texts.ELDERLY_REASONS for r in resident.care_reasons
         )
