@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from app.demo.load import DEMO_PASSWORD, DEMO_USERNAMES, load_demo
@@ -72,11 +71,6 @@ def load(runner, *args):
 
 def log_in(client, username, password=DEMO_PASSWORD):
     return client.post("/login", data={"username": username, "password": password})
-
-
-@pytest.fixture
-def demo(runner):
-    load(runner)
 
 
 def test_load_makes_one_township_of_two_communities_and_six_grids(runner):
