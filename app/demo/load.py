@@ -597,7 +597,7 @@ class DemoBuilder:
         screening.finish(run)
 
     def _hazard(self, hazard: Hazard, plan: WorkerPlan) -> None:
-        """Describe a hazard just found, and plan its fix (a few days later, for most)."""
+        """Describe a hazard just found and, for many, plan the fix a few days later."""
         rng = self.rng
         item = hazard.item
         note = rng.choice(texts.HAZARD_NOTES[item.default_severity])
@@ -695,10 +695,8 @@ class DemoBuilder:
         """State the reason on the record of residents with an open hazard or request."""
         tags: dict[Resident, set[str]] = {}
         for hazard in self.hazards:
-            if hazard.status == "open" and hazard.resident_id is not None:
-                tags.setdefault(db.session.get(Resident, hazard.resident_id), set()).add(
-                    "home_hazard"
-                )
+            if hazard.status == "open" and hazard.resident is not None:
+                tags.setdefault(hazard.resident, set()).add("home_hazard")
         for req in self.requests:
             if req.status in ("received", "accepted"):
                 tags.setdefault(req.resident, set()).add("open_request")
