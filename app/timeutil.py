@@ -1,5 +1,8 @@
 """Clock helpers: the database keeps naive UTC, people live in the township's time zone."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -7,10 +10,25 @@ from flask import current_app, has_app_context
 
 DEFAULT_TZ = "Asia/Shanghai"
 
+# Set only by clock_at (the demo loader replaying past weeks); None everywhere else.
+_clock: ContextVar[datetime | None] = ContextVar("gridbook_clock", default=None)
+
 
 def utcnow() -> datetime:
     """Now, as a naive UTC datetime for storage."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    return _clock.get() or datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Within the block, now is `moment` (naive UTC, not in the future) for every service."""
+    if moment > datetime.now(UTC).replace(tzinfo=None):
+        raise ValueError("the clock can only be set back")
+    token = _clock.set(moment)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 def local_tz() -> ZoneInfo:
@@ -26,7 +44,7 @@ def to_local(value: datetime) -> datetime:
 
 def local_today() -> date:
     """Today's date where the grid workers are."""
-    return datetime.now(local_tz()).date()
+    return to_local(utcnow()).date()
 
 
 def day_start_utc(day: date) -> datetime:

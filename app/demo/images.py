@@ -1,24 +1,19 @@
-"""Demo photos: simple drawn pictures of the scenes, stored like uploads, on visits and hazards.
+"""Demo photos: simple drawn pictures of the scenes, taken "when" the demo says they were.
 
-They go through the upload pipeline (app.photos.pipeline.process_photo) and the photo store,
-but not through add_photos: that audits each photo under the uploader, and the audit trail
-would then keep the demo users from being deleted by `flask demo clear`.
+The loader stores them through photos.services.add_photos, like an upload from a phone.
 """
 
 import io
 import random
-import uuid
+from datetime import datetime
 from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from ..extensions import db
-from ..models import Hazard, Photo, Visit
+from ..timeutil import to_local
 
 SIZE = (800, 600)
-HAZARD_PHOTOS = 24
-RECTIFICATION_PHOTOS = 8
-VISIT_PHOTOS = 12
+EXIF_IFD, DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 0x8769, 0x9003, 0x9011
 CAPTION_FONT = "wqy-microhei.ttc"  # Debian's fonts-wqy-microhei; plain Latin without it
 
 SCENE_COLOURS = {
@@ -40,8 +35,10 @@ def _font(size: int):
         return ImageFont.load_default(size), False
 
 
-def draw_scene(rng: random.Random, scene: str, caption: str, fixed: bool = False) -> bytes:
-    """A JPEG of a simple drawn scene with a caption band, as a phone might have taken it."""
+def draw_scene(
+    rng: random.Random, scene: str, caption: str, taken: datetime, fixed: bool = False
+) -> bytes:
+    """A JPEG of a simple drawn scene with a caption band, as a phone took it at `taken` (UTC)."""
     w, h = SIZE
     wall = tuple(rng.randint(185, 225) for _ in range(3))
     im = Image.new("RGB", SIZE, wall)
@@ -84,79 +81,18 @@ def draw_scene(rng: random.Random, scene: str, caption: str, fixed: bool = False
     d.rectangle([0, h - 60, w, h], fill=(20, 20, 20))
     text = caption if cjk else caption.encode("ascii", "ignore").decode().strip()
     d.text((20, h - 48), text, font=font, fill=(255, 255, 255))
+    local = to_local(taken)
+    offset = local.strftime("%z")
+    exif = Image.Exif()
+    exif.get_ifd(EXIF_IFD).update(
+        {
+            DATETIME_ORIGINAL: local.strftime("%Y:%m:%d %H:%M:%S"),
+            OFFSET_TIME_ORIGINAL: f"{offset[:3]}:{offset[3:]}",
+        }
+    )
     out = io.BytesIO()
-    im.save(out, "JPEG", quality=80)
+    im.save(out, "JPEG", quality=80, exif=exif)
     return out.getvalue()
-
-
-def attach_demo_photos(
-    rng: random.Random, visits: list[Visit], hazards: list[Hazard], workers
-) -> int:
-    """Attach a few dozen drawn photos to hazards (found and fixed) and visits; the count."""
-    from ..photos.pipeline import process_photo
-    from ..photos.storage import get_store
-
-    store = get_store()
-    grid_names = {plan.grid.id: plan.grid.name for plan in workers}
-    count = 0
-
-    def add(jpeg: bytes, *, uploaded_by_id: int, grid_id: int, captured_at, **owner) -> None:
-        nonlocal count
-        done = process_photo(jpeg)
-        full = store.promote(store.stage(done.full_jpeg))
-        thumb = store.promote(store.stage(done.thumb_jpeg))
-        db.session.add(
-            Photo(
-                uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                sha256=full,
-                thumb_sha256=thumb,
-                width=done.width,
-                height=done.height,
-                size_bytes=len(done.full_jpeg),
-                captured_at=captured_at,
-                uploaded_by_id=uploaded_by_id,
-                grid_id=grid_id,
-                created_at=captured_at,
-                **owner,
-            )
-        )
-        count += 1
-
-    for hazard in hazards[:HAZARD_PHOTOS]:
-        item = hazard.item
-        caption = f"{item.code} {item.text_zh[:14]} · {grid_names[hazard.grid_id]}"
-        add(
-            draw_scene(rng, item.template.code, caption),
-            uploaded_by_id=hazard.visit.worker_id,
-            grid_id=hazard.grid_id,
-            captured_at=hazard.created_at,
-            hazard_id=hazard.id,
-        )
-    fixed = [h for h in hazards if h.status != "open"][:RECTIFICATION_PHOTOS]
-    for hazard in fixed:
-        caption = f"{hazard.item.code} 整改后 {hazard.rectified_on:%m-%d}"
-        add(
-            draw_scene(rng, hazard.item.template.code, caption, fixed=True),
-            uploaded_by_id=hazard.rectified_by_id,
-            grid_id=hazard.grid_id,
-            captured_at=hazard.rectified_at,
-            hazard_id=hazard.id,
-            is_rectification=True,
-        )
-    site = [v for v in visits if v.project_id][: VISIT_PHOTOS // 2]
-    homes = [v for v in visits if v.purpose == "elderly_care" and v.outcome == "done"]
-    for visit in site + homes[: VISIT_PHOTOS - len(site)]:
-        scene = "construction" if visit.project_id else "door"
-        caption = f"{visit.visited_on:%m-%d} {grid_names[visit.grid_id]} 走访"
-        add(
-            draw_scene(rng, scene, caption),
-            uploaded_by_id=visit.worker_id,
-            grid_id=visit.grid_id,
-            captured_at=visit.visited_at,
-            visit_id=visit.id,
-        )
-    db.session.flush()
-    return count
 
 
 def delete_unreferenced_files(keys: list[str]) -> int:

@@ -1,27 +1,34 @@
 """Load and clear the demo data: one township of two communities, six grids and their records.
 
-Everything comes from one seeded random generator and lists walked in a fixed order, and
+The records are made by the same services the routes use, replaying the last four weeks
+with the clock set back, so demo data is never something the app itself would refuse.
+Everything comes from seeded random generators and lists walked in a fixed order, and
 dates are counted back from today, so every load gives the same (and current-looking) data.
 Demo rows are found again through the demo users (`is_demo`) and the township they belong to.
 """
 
+import heapq
+import itertools
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 
 import click
 import sqlalchemy as sa
 
-from ..audit.services import record
+from ..accounts.passwords import hash_password
+from ..accounts.services import set_scope
+from ..audit.services import demo_replay, record
 from ..db import write_intent
 from ..extensions import db
+from ..hazards import services as hazards
 from ..models import (
     Answer,
     Assessment,
     AuditEvent,
-    CareReason,
-    ChecklistItem,
     ChecklistTemplate,
     Community,
     Concern,
@@ -42,13 +49,24 @@ from ..models import (
     resident_care_reasons,
     user_grids,
 )
-from ..timeutil import day_start_utc, local_today, utcnow
+from ..photos.services import add_photos
+from ..projects.services import add_factor, create_project, record_decision, save_assessment
+from ..requests import services as requests
+from ..residents.services import FIELDS as RESIDENT_FIELDS
+from ..residents.services import create_resident, update_resident
+from ..review import services as review
+from ..screening import services as screening
+from ..timeutil import clock_at, day_start_utc, local_today, utcnow
+from ..visits.services import create_visit
 from . import texts
+from .images import draw_scene
 
 SEED = 20261122
 DEMO_PASSWORD = "gridbook-demo"  # noqa: S105  (published demo login, demo data only)
 DEMO_DAYS = 28
 RESIDENTS_PER_GRID = 34  # about 200 in six grids
+HAZARD_PHOTOS = 6  # of the first hazards found; every fix comes with its photo
+VISIT_PHOTOS_EACH = 3  # site visits, and elderly-care visits
 RETIRED_PREFIX = "retired-demo-"
 UNUSABLE_HASH = "!"
 DEMO_USERNAMES = (
@@ -127,6 +145,24 @@ def _refuse_taken_names() -> None:
         )
 
 
+@dataclass(frozen=True)
+class RequestSpec:
+    """One demo request: which grid, how it came in, and where it stands."""
+
+    grid: int
+    code: str
+    channel: str
+    track: str
+    status: str
+    days_ago: int
+    summary: str
+    reply: str = ""
+    reason: str = ""
+    redirect: str | None = None
+    extension: str = ""
+    satisfaction: str | None = None
+
+
 @dataclass
 class WorkerPlan:
     """One demo worker with the grid, community and secretary they work under."""
@@ -137,127 +173,140 @@ class WorkerPlan:
     secretary: User
     residents: list[Resident]
     project: Project | None = None
-    logs: dict[date, DailyLog] = field(default_factory=dict)
+    statuses: dict[date, str] = field(default_factory=dict)
 
 
 class DemoBuilder:
-    """Builds the demo township's records in one unit of work."""
+    """Replays four weeks of a township's work through the services, with the clock set back.
+
+    Each step (a visit, a submitted day, a fix, a reply) is put on an agenda at the moment
+    it happens and run at that moment (timeutil.clock_at), so the services date and check
+    it as they would have then. A step the app refuses is a bug in the demo: it fails loudly.
+    """
 
     def __init__(self, rng: random.Random, echo):
         self.rng = rng
+        # Client UUIDs have a generator of their own, so they shift nothing drawn from rng.
+        self.keys = random.Random(SEED + 1)
         self.echo = echo
         self.today = local_today()
         self.now = utcnow()
-        self.reasons = {
-            r.code: r for r in db.session.scalars(sa.select(CareReason).order_by(CareReason.code))
-        }
+        # Steps due later today happen just before the load instead (still today).
+        self.latest = max(self.now - timedelta(minutes=5), day_start_utc(self.today))
+        self.agenda: list[tuple[datetime, int, Callable[[], object]]] = []
+        self.order = itertools.count()
         self.templates = {
             t.code: t
             for t in db.session.scalars(
                 sa.select(ChecklistTemplate).order_by(ChecklistTemplate.code)
             )
         }
-        self.items: dict[str, list[ChecklistItem]] = {
-            code: list(
-                db.session.scalars(
-                    sa.select(ChecklistItem)
-                    .where(ChecklistItem.template_id == t.id)
-                    .order_by(ChecklistItem.position, ChecklistItem.code)
-                )
-            )
-            for code, t in self.templates.items()
-        }
         self.used_names: set[str] = set()
         self.hazards: list[Hazard] = []
         self.visits: list[Visit] = []
+        self.requests: list[Request] = []
+        self.photo_count = 0
+        self.photos = {"hazard": 0, "project": 0, "elderly_care": 0}
+        self.site_visits: dict[int, int] = {}
 
     def build(self) -> None:
         """Make every demo record and flush them."""
-        from ..accounts.passwords import hash_password
-
         self.password_hash = hash_password(DEMO_PASSWORD)
-        self._places_and_users()
-        self._residents()
-        self._projects()
-        self._requests_plan()
-        self._visits()
-        self._requests()
-        self._concerns()
-        self._tag_open_needs()
-        db.session.flush()
-        self._photos()
+        with demo_replay():
+            self._places_and_users()
+            with clock_at(self.now - timedelta(days=90)):
+                self._residents()
+            self._projects()
+            self._requests_plan()
+            self._days()
+            for spec, plan, resident, received in self.request_plan:
+                if spec.channel != "visit":
+                    self.at(
+                        at_local(received, 10 + self.rng.random()),
+                        partial(self._register, spec, plan, resident, received, None),
+                    )
+            self._run()
+            self._tag_open_needs()
+        residents = sum(len(w.residents) for w in self.workers)
         record(
             "demo_loaded",
             "township",
             self.township.id,
-            {
-                "residents": sum(len(w.residents) for w in self.workers),
-                "visits": len(self.visits),
-                "photos": self.photo_count,
-            },
+            {"residents": residents, "visits": len(self.visits), "photos": self.photo_count},
         )
         self.echo(
             f"Demo data loaded: {texts.TOWNSHIP}, {len(self.workers)} grids, "
-            f"{sum(len(w.residents) for w in self.workers)} residents, "
-            f"{len(self.visits)} visits, {len(self.hazards)} hazards, "
+            f"{residents} residents, {len(self.visits)} visits, {len(self.hazards)} hazards, "
             f"{len(self.requests)} requests, {self.photo_count} photos. "
             f"Password: {DEMO_PASSWORD}"
         )
 
+    def at(self, when: datetime, step: Callable[[], object]) -> None:
+        """Put a step on the agenda; steps at the same moment run in the order given."""
+        heapq.heappush(self.agenda, (min(when, self.latest), next(self.order), step))
+
+    def _run(self) -> None:
+        while self.agenda:
+            when, _order, step = heapq.heappop(self.agenda)
+            with clock_at(when):
+                step()
+
     # ---- places and people ------------------------------------------------------------
 
-    def _user(self, username: str, role: str, display_name: str, **scope) -> User:
+    def _user(
+        self,
+        username: str,
+        role: str,
+        display_name: str,
+        *,
+        township_id: int | None = None,
+        community_id: int | None = None,
+        grid_ids: list[int] | None = None,
+    ) -> User:
+        # accounts.services.create_user but for the password: one Argon2 hash serves all ten
+        # (each costs a third of a second, and the demo loads on every fresh `make run`).
         user = User(
             username=username,
             display_name=display_name,
+            password_hash=self.password_hash,
             role=role,
             is_demo=True,
-            password_hash=self.password_hash,
-            created_at=self.now,
-            **scope,
         )
         db.session.add(user)
+        set_scope(user, role, township_id, community_id, grid_ids or [])
+        db.session.flush()
         return user
 
     def _places_and_users(self) -> None:
+        # Places have no service (the app never creates them), so they are added here.
         self.township = Township(name=texts.TOWNSHIP)
         db.session.add(self.township)
         worker_names = ("王芳", "李静", "张伟", "刘洋", "陈敏", "杨磊")
         secretary_names = ("赵建华", "周丽萍")
         self.communities: list[Community] = []
-        self.secretaries: list[User] = []
         self.workers: list[WorkerPlan] = []
         grid_names = iter(texts.GRID_NAMES)
         worker_no = 0
         for c_no, c_name in enumerate(texts.COMMUNITIES):
             community = Community(township=self.township, name=c_name)
-            db.session.add(community)
+            grids = [Grid(community=community, name=next(grid_names)) for _ in range(3)]
+            db.session.add_all([community, *grids])
             db.session.flush()
             self.communities.append(community)
             secretary = self._user(
                 f"secretary{c_no + 1}",
                 "secretary",
                 secretary_names[c_no],
-                township_id=self.township.id,
                 community_id=community.id,
             )
-            self.secretaries.append(secretary)
-            for _ in range(3):
-                grid = Grid(community=community, name=next(grid_names))
-                db.session.add(grid)
+            for grid in grids:
                 worker_no += 1
                 worker = self._user(
-                    f"worker{worker_no}",
-                    "worker",
-                    worker_names[worker_no - 1],
-                    township_id=self.township.id,
-                    community_id=community.id,
+                    f"worker{worker_no}", "worker", worker_names[worker_no - 1], grid_ids=[grid.id]
                 )
-                worker.grids = [grid]
                 self.workers.append(WorkerPlan(worker, grid, community, secretary, []))
         self._user("township1", "township", "孙志强", township_id=self.township.id)
         self._user("admin1", "admin", "吴昊")
-        db.session.flush()
 
     def _name(self, older: bool) -> str:
         # Unique names keep the demo readable (and the determinism test meaningful).
@@ -286,183 +335,82 @@ class DemoBuilder:
                 else:
                     household = self.rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5, 6))
                 floor = self.rng.randint(1, 6)
-                resident = Resident(
-                    grid_id=plan.grid.id,
-                    name=self._name(older),
-                    building=self.rng.choice(buildings),
-                    unit=str(self.rng.randint(1, 3)),
-                    room=f"{floor}0{self.rng.randint(1, 4)}",
-                    phone=texts.phone_number(self.rng) if self.rng.random() < 0.7 else None,
-                    household_size=household,
-                    notes=self.rng.choice(texts.RESIDENT_NOTES) if self.rng.random() < 0.35 else "",
-                    created_at=self.now - timedelta(days=90),
-                    updated_at=self.now,
-                )
-                resident.care_reasons = [self.reasons[c] for c in sorted(care)]
-                db.session.add(resident)
+                data = {
+                    "grid_id": plan.grid.id,
+                    "name": self._name(older),
+                    "building": self.rng.choice(buildings),
+                    "unit": str(self.rng.randint(1, 3)),
+                    "room": f"{floor}0{self.rng.randint(1, 4)}",
+                    "phone": texts.phone_number(self.rng) if self.rng.random() < 0.7 else None,
+                    "household_size": household,
+                    "notes": (
+                        self.rng.choice(texts.RESIDENT_NOTES) if self.rng.random() < 0.35 else ""
+                    ),
+                    "care_reasons": sorted(care),
+                }
+                resident, _created = create_resident(data, new_uuid(self.keys))
                 plan.residents.append(resident)
-        db.session.flush()
 
     # ---- projects ---------------------------------------------------------------------
 
     def _projects(self) -> None:
         t = self.today
-        road = Project(
-            uuid=new_uuid(self.rng),
-            community_id=self.communities[0].id,
-            name="解放路路面改造工程",
-            kind="road_works",
-            location="解放路（建设街至人民路段）",
-            contractor="市政建设集团第三工程公司",
-            starts_on=t - timedelta(days=21),
-            ends_on=t + timedelta(days=60),
-            status="in_progress",
-            decision="proceed_with_mitigations",
-            decided_on=t - timedelta(days=40),
-        )
-        housing = Project(
-            uuid=new_uuid(self.rng),
-            community_id=self.communities[1].id,
-            name="和平里老旧小区综合改造",
-            kind="renovation",
-            location="和平里小区1–12栋",
-            contractor="城建住宅修缮有限公司",
-            starts_on=t - timedelta(days=14),
-            ends_on=t + timedelta(days=120),
-            status="in_progress",
-            decision="proceed",
-            decided_on=t - timedelta(days=60),
-        )
-        db.session.add_all([road, housing])
-        factors = {
-            road: (
-                (
-                    "P3",
-                    "路面破碎、切割作业噪声；为减少白天交通影响，部分工序拟夜间施工",
-                    3,
-                    2,
-                    "22:00至次日6:00禁止高噪声作业；确需夜间施工的提前三天公示并办理许可",
-                    "施工单位项目经理 刘建军",
-                    "open",
-                ),
-                (
-                    "P6",
-                    "半幅封闭施工，沿线小区出入口和公交站临时调整",
-                    2,
-                    2,
-                    "分段半幅施工，设置临时便道和交通引导员，出入口改造前征求居民意见",
-                    "交警大队城南中队",
-                    "open",
-                ),
-                (
-                    "P7",
-                    "开挖和渣土运输扬尘",
-                    2,
-                    2,
-                    "全封闭围挡，雾炮洒水降尘，渣土车密闭运输、出场冲洗",
-                    "施工单位",
-                    "mitigated",
-                ),
-                (
-                    "P9",
-                    "分包队伍农民工工资按时足额发放",
-                    1,
-                    3,
-                    "农民工工资专用账户，按月足额发放，公示维权电话",
-                    "街道劳动保障所",
-                    "open",
-                ),
-                (
-                    "P8",
-                    "沿街施工安全防护",
-                    1,
-                    2,
-                    "警示标志、夜间警示灯，专职安全员巡查",
-                    "监理单位",
-                    "closed",
-                ),
-            ),
-            housing: (
-                (
-                    "P2",
-                    "燃气、供水管线切改，期间短时停气停水",
-                    2,
-                    3,
-                    "提前三天公告停水停气时间，独居老人逐户告知，安排临时供水",
-                    "燃气公司和平营业所",
-                    "open",
-                ),
-                (
-                    "P5",
-                    "外墙和屋面施工振动，老楼墙体可能出现裂缝",
-                    1,
-                    3,
-                    "施工前对住户房屋拍照存档，设置沉降观测点，发现裂缝及时鉴定",
-                    "监理单位",
-                    "open",
-                ),
-                (
-                    "P3",
-                    "拆除旧窗、凿除外墙空鼓噪声",
-                    2,
-                    1,
-                    "只在8:00–12:00、14:00–18:00作业",
-                    "施工单位",
-                    "open",
-                ),
-                (
-                    "P12",
-                    "加装电梯费用分摊说法不一",
-                    1,
-                    2,
-                    "每周在小区公告栏公示进度和费用方案，设立意见箱",
-                    "和平社区居委会",
-                    "mitigated",
-                ),
-            ),
+        road = {
+            "name": "解放路路面改造工程",
+            "kind": "road_works",
+            "location": "解放路（建设街至人民路段）",
+            "contractor": "市政建设集团第三工程公司",
+            "starts_on": t - timedelta(days=21),
+            "ends_on": t + timedelta(days=60),
+            "status": "in_progress",
         }
-        self.factors: dict[tuple[Project, str], RiskFactor] = {}
-        for project, rows in factors.items():
-            for code, description, likelihood, impact, mitigation, owner, status in rows:
-                factor = RiskFactor(
-                    project=project,
-                    factor_code=code,
-                    description=description,
-                    likelihood=likelihood,
-                    impact=impact,
-                    mitigation=mitigation,
-                    owner=owner,
-                    status=status,
-                    review_on=self.today + timedelta(days=self.rng.randint(3, 20)),
-                    created_at=self.now - timedelta(days=40),
-                )
-                db.session.add(factor)
-                self.factors[(project, code)] = factor
-        findings = {
-            road: (
-                ("legality", "met", "规划许可、施工许可手续齐全"),
-                ("reasonableness", "met", "居民多次反映路面破损，改造呼声高"),
-                ("feasibility", "met", "资金已落实，工期安排合理"),
-                ("controllability", "partly_met", "夜间施工噪声可能引发投诉，需提前沟通"),
-                ("safety_environment", "partly_met", "扬尘和交通组织需重点管控"),
-            ),
-            housing: (
-                ("legality", "met", "列入市老旧小区改造计划"),
-                ("reasonableness", "met", "九成以上住户签字同意"),
-                ("feasibility", "partly_met", "部分住户对加装电梯费用分摊有不同意见"),
-                ("controllability", "met", "设立现场议事点，问题能及时化解"),
-                ("safety_environment", "partly_met", "管线切改期间的燃气安全"),
-            ),
+        housing = {
+            "name": "和平里老旧小区综合改造",
+            "kind": "renovation",
+            "location": "和平里小区1–12栋",
+            "contractor": "城建住宅修缮有限公司",
+            "starts_on": t - timedelta(days=14),
+            "ends_on": t + timedelta(days=120),
+            "status": "in_progress",
         }
-        for project, rows in findings.items():
-            for dimension, finding, note in rows:
-                db.session.add(
-                    Assessment(project=project, dimension=dimension, finding=finding, note=note)
-                )
-        self.projects = (road, housing)
+        self.factors: dict[tuple[int, str], RiskFactor] = {}
+        projects = []
+        for community, values, factors, findings, decision, decided_days in (
+            (
+                self.communities[0],
+                road,
+                ROAD_FACTORS,
+                ROAD_FINDINGS,
+                "proceed_with_mitigations",
+                40,
+            ),
+            (self.communities[1], housing, HOUSING_FACTORS, HOUSING_FINDINGS, "proceed", 60),
+        ):
+            decided_on = t - timedelta(days=decided_days)
+            with clock_at(at_local(decided_on - timedelta(days=10), 10)):
+                project = create_project(community.id, values, new_uuid(self.keys))
+                for code, description, likelihood, impact, mitigation, owner, status in factors:
+                    factor = add_factor(
+                        project,
+                        {
+                            "factor_code": code,
+                            "description": description,
+                            "likelihood": likelihood,
+                            "impact": impact,
+                            "mitigation": mitigation,
+                            "owner": owner,
+                            "review_on": t + timedelta(days=self.rng.randint(3, 20)),
+                            "status": status,
+                        },
+                    )
+                    self.factors[(project.id, code)] = factor
+                save_assessment(project, {dim: (finding, note) for dim, finding, note in findings})
+            with clock_at(at_local(decided_on, 15)):
+                record_decision(project, decision, decided_on)
+            projects.append(project)
+        self.projects = tuple(projects)
         for plan in self.workers:
-            plan.project = road if plan.community is self.communities[0] else housing
-        db.session.flush()
+            plan.project = projects[0] if plan.community is self.communities[0] else projects[1]
 
     # ---- visits, day logs, screenings, hazards -----------------------------------------
 
@@ -475,7 +423,7 @@ class DemoBuilder:
         """Choose who asks what and when, so that visits can carry the requests made on them."""
         work_days = self._work_days()
         self.request_plan = []
-        self.request_visits: dict[tuple[int, date], list[Resident]] = {}
+        self.request_visits: dict[tuple[int, date], list] = {}
         for spec in REQUESTS:
             plan = self.workers[spec.grid]
             received = self.today - timedelta(days=spec.days_ago)
@@ -484,41 +432,48 @@ class DemoBuilder:
             resident = self.rng.choice(plan.residents)
             self.request_plan.append((spec, plan, resident, received))
             if spec.channel == "visit":
-                self.request_visits.setdefault((spec.grid, received), []).append(resident)
+                self.request_visits.setdefault((spec.grid, received), []).append((resident, spec))
 
-    def _visits(self) -> None:
+    def _days(self) -> None:
+        """Put every visit of the four weeks on the agenda, and each day's submission and review."""
         work_days = self._work_days()
+        past = [d for d in work_days if d < self.today]
+        regulars = {}
         for w_no, plan in enumerate(self.workers):
             overdue_r, due_today_r = self.rng.sample(plan.residents, 2)
             pool = [r for r in plan.residents if r not in (overdue_r, due_today_r)]
-            past = [d for d in work_days if d < self.today]
-            statuses = self._day_statuses(w_no, past)
-            for d_no, day in enumerate(work_days):
-                log = DailyLog(
-                    worker_id=plan.user.id,
-                    community_id=plan.community.id,
-                    day=day,
-                    status=statuses.get(day, "open"),
-                )
-                self._review(log, plan)
-                db.session.add(log)
-                plan.logs[day] = log
-                subjects: list[tuple[str, Resident | None]] = []
+            regulars[w_no] = (overdue_r, due_today_r, pool)
+            plan.statuses = self._day_statuses(w_no, past)
+        for d_no, day in enumerate(work_days):
+            for w_no, plan in enumerate(self.workers):
+                overdue_r, due_today_r, pool = regulars[w_no]
+                subjects: list[tuple[str, Resident | None, RequestSpec | None]] = []
                 count = self.rng.randint(2, 3) if day == self.today else self.rng.randint(3, 6)
                 if d_no % 5 == w_no % 5 and plan.project.starts_on <= day:
-                    subjects.append(("project", None))
-                subjects += [("request", r) for r in self.request_visits.get((w_no, day), [])]
+                    subjects.append(("project", None, None))
+                subjects += [
+                    ("request", r, spec) for r, spec in self.request_visits.get((w_no, day), [])
+                ]
                 while len(subjects) < count:
-                    subjects.append(("", self.rng.choice(pool)))
+                    subjects.append(("", self.rng.choice(pool), None))
                 if day == past[-10]:
-                    subjects.append(("overdue", overdue_r))
+                    subjects.append(("overdue", overdue_r, None))
                 if day == past[-5]:
-                    subjects.append(("due_today", due_today_r))
+                    subjects.append(("due_today", due_today_r, None))
                 hour = 8.5 + self.rng.random()
-                for kind, resident in subjects:
-                    self._visit(plan, log, day, hour, kind, resident)
+                for kind, resident, spec in subjects:
+                    self.at(
+                        at_local(day, hour), partial(self._visit, plan, day, kind, resident, spec)
+                    )
                     hour += 0.6 + self.rng.random()
-        db.session.flush()
+                status = plan.statuses.get(day, "open")
+                if status == "open":
+                    continue
+                submitted = at_local(day, max(17.5 + self.rng.random(), hour))
+                self.at(submitted, partial(self._submit, plan, day))
+                if status != "submitted":
+                    reviewed = at_local(day + timedelta(days=1), 9 + self.rng.random())
+                    self.at(reviewed, partial(self._review, plan, day, status))
 
     def _day_statuses(self, w_no: int, past: list[date]) -> dict[date, str]:
         statuses = {d: "approved" for d in past}
@@ -529,26 +484,29 @@ class DemoBuilder:
             statuses[past[-4 if w_no == 1 else -6]] = "returned"
         return statuses
 
-    def _review(self, log: DailyLog, plan: WorkerPlan) -> None:
-        if log.status == "open":
-            return
-        log.submitted_at = at_local(log.day, 17.5 + self.rng.random())
-        if log.status in ("approved", "returned"):
-            log.reviewed_by_id = plan.secretary.id
-            log.reviewed_at = min(
-                at_local(log.day + timedelta(days=1), 9 + self.rng.random()), self.now
-            )
-        if log.status == "returned":
-            log.comment = texts.DAY_RETURN_COMMENTS[0 if plan.grid.name == "第二网格" else 1]
+    def _log(self, plan: WorkerPlan, day: date) -> DailyLog:
+        return db.session.scalar(
+            sa.select(DailyLog).where(DailyLog.worker_id == plan.user.id, DailyLog.day == day)
+        )
+
+    def _submit(self, plan: WorkerPlan, day: date) -> None:
+        review.submit(self._log(plan, day), plan.user)
+
+    def _review(self, plan: WorkerPlan, day: date, status: str) -> None:
+        log = self._log(plan, day)
+        if status == "approved":
+            review.approve(log, plan.secretary)
+        else:
+            comment = texts.DAY_RETURN_COMMENTS[0 if plan.grid.name == "第二网格" else 1]
+            review.return_day(log, plan.secretary, comment)
 
     def _visit(
         self,
         plan: WorkerPlan,
-        log: DailyLog,
         day: date,
-        hour: float,
         kind: str,
         resident: Resident | None,
+        spec: RequestSpec | None,
     ) -> None:
         rng = self.rng
         elderly = resident is not None and any(
@@ -576,34 +534,6 @@ class DemoBuilder:
             outcome = "done"
         if outcome == "needs_follow_up" and follow_up is None:
             follow_up = day + timedelta(days=rng.choice((3, 7, 14)))
-        if outcome == "not_home":
-            summary = rng.choice(texts.VISIT_SUMMARIES["not_home"])
-        elif purpose == "screening":
-            summary = ""  # filled in below, once the checklist is chosen
-        else:
-            summary = rng.choice(texts.VISIT_SUMMARIES[purpose])
-        visited_at = at_local(day, hour)
-        if day == self.today:
-            visited_at = min(visited_at, self.now - timedelta(minutes=5))
-        visit = Visit(
-            uuid=new_uuid(rng),
-            worker_id=plan.user.id,
-            grid_id=plan.grid.id,
-            resident_id=resident.id if resident else None,
-            project_id=project.id if project else None,
-            daily_log=log,
-            visited_on=day,
-            visited_at=visited_at,
-            purpose=purpose,
-            summary=summary,
-            outcome=outcome,
-            follow_up_on=follow_up,
-            created_at=visited_at,
-            updated_at=visited_at,
-        )
-        visit.resident = resident
-        db.session.add(visit)
-        self.visits.append(visit)
         template = None
         if purpose == "screening":
             if elderly and rng.random() < 0.5:
@@ -612,209 +542,169 @@ class DemoBuilder:
                 template = rng.choices(
                     ("fire", "gas", "electrical", "building", "flood"), weights=(30, 30, 20, 12, 8)
                 )[0]
-            visit.summary = f"{self.templates[template].name_zh}排查，已向住户讲解注意事项。"
         elif purpose == "project" and rng.random() < 0.5:
             template = "construction"
+        if outcome == "not_home":
+            summary = rng.choice(texts.VISIT_SUMMARIES["not_home"])
+        elif template and purpose == "screening":
+            summary = f"{self.templates[template].name_zh}排查，已向住户讲解注意事项。"
+        elif spec is not None:
+            summary = f"住户反映：{spec.summary}。已登记并告知办理时限。"
+        else:
+            summary = rng.choice(texts.VISIT_SUMMARIES[purpose])
+        data = {
+            "purpose": purpose,
+            "summary": summary,
+            "outcome": outcome,
+            "visited_on": day,
+            "follow_up_on": follow_up,
+        }
+        if project is not None:
+            data.update(self._concern(project))
+        visit, _created = create_visit(plan.user, data, new_uuid(self.keys), resident, project)
+        self.visits.append(visit)
         if template:
-            self._screening(visit, plan, template, visited_at)
+            self._screening(visit, plan, template)
+        if spec is not None:
+            self._register(spec, plan, resident, day, visit)
+        if outcome == "done" and self.photos.get(purpose, VISIT_PHOTOS_EACH) < VISIT_PHOTOS_EACH:
+            self.photos[purpose] += 1
+            scene = "construction" if project else "door"
+            self._photo(visit, plan.user, scene, f"{day:%m-%d} {plan.grid.name} 走访")
 
-    def _screening(self, visit: Visit, plan: WorkerPlan, code: str, started: datetime) -> None:
+    def _concern(self, project: Project) -> dict:
+        """Every other site visit hears one of the residents' concerns, until all are told."""
+        n = self.site_visits.get(project.id, 0)
+        self.site_visits[project.id] = n + 1
+        rows = CONCERNS[project.name]
+        if n % 2 or n // 2 >= len(rows):
+            return {}
+        code, summary = rows[n // 2]
+        factor = self.factors.get((project.id, code)) if code else None
+        return {"concern_summary": summary, "concern_factor_id": factor.id if factor else None}
+
+    def _screening(self, visit: Visit, plan: WorkerPlan, code: str) -> None:
         rng = self.rng
-        screening = Screening(
-            uuid=new_uuid(rng),
-            visit=visit,
-            template=self.templates[code],
-            started_at=started,
-            completed_at=started + timedelta(minutes=rng.randint(8, 25)),
-        )
-        db.session.add(screening)
-        hazard_rate = 0.06 if code == "construction" else 0.03
-        for item in self.items[code]:
+        template = self.templates[code]
+        run = screening.start(visit, template, new_uuid(self.keys))
+        hazard_rate = 0.05 if code == "construction" else 0.02
+        for item in template.items:
             draw = rng.random()
             value = "hazard" if draw < hazard_rate else "na" if draw < 0.12 else "ok"
-            note = ""
+            answer = screening.answer(run, item, value)
             if value == "hazard":
-                note = rng.choice(texts.HAZARD_NOTES[item.default_severity])
-            answer = Answer(
-                screening=screening, item=item, value=value, note=note, answered_at=started
-            )
-            db.session.add(answer)
-            if value == "hazard":
-                self._hazard(visit, plan, item, answer, note)
+                self._hazard(answer.hazard, plan)
+        screening.finish(run)
 
-    def _hazard(
-        self, visit: Visit, plan: WorkerPlan, item: ChecklistItem, answer: Answer, note: str
-    ) -> None:
+    def _hazard(self, hazard: Hazard, plan: WorkerPlan) -> None:
+        """Describe a hazard just found and, for many, plan the fix a few days later."""
         rng = self.rng
-        found = visit.visited_on
-        hazard = Hazard(
-            answer=answer,
-            visit=visit,
-            item_id=item.id,
-            template_id=item.template_id,
-            grid_id=plan.grid.id,
-            resident_id=visit.resident_id,
-            project_id=visit.project_id,
-            severity=item.default_severity,
-            note=note,
-            found_on=found,
-            due_on=found + timedelta(days=item.default_days),
-            status="open",
-            created_at=visit.visited_at,
-        )
-        age = (self.today - found).days
-        if age > 0 and rng.random() < min(0.9, 0.35 + 0.06 * age):
-            fixed_on = found + timedelta(days=rng.randint(0, min(age, max(item.default_days, 1))))
-            hazard.status = "rectified"
-            hazard.rectified_on = fixed_on
-            hazard.rectified_at = min(at_local(fixed_on, 15 + rng.random()), self.now)
-            hazard.rectified_by_id = plan.user.id
-            hazard.rectified_note = rng.choice(texts.RECTIFIED_NOTES)
-            if (self.today - fixed_on).days >= 2 and rng.random() < 0.6:
-                hazard.status = "verified"
-                hazard.verified_at = at_local(fixed_on + timedelta(days=rng.randint(1, 2)), 10)
-                hazard.verified_by_id = plan.secretary.id
-        db.session.add(hazard)
+        item = hazard.item
+        note = rng.choice(texts.HAZARD_NOTES[item.default_severity])
+        hazards.update_details(hazard, note, hazard.severity, None)
         self.hazards.append(hazard)
+        if self.photos["hazard"] < HAZARD_PHOTOS:
+            self.photos["hazard"] += 1
+            caption = f"{item.code} {item.text_zh[:14]} · {plan.grid.name}"
+            self._photo(hazard, plan.user, item.template.code, caption)
+        found = hazard.found_on
+        age = (self.today - found).days
+        if age > 0 and rng.random() < min(0.7, 0.15 + 0.04 * age):
+            fixed_on = found + timedelta(days=rng.randint(0, min(age, max(item.default_days, 1))))
+            when = max(at_local(fixed_on, 15 + rng.random()), utcnow() + timedelta(hours=1))
+            self.at(when, partial(self._rectify, hazard, plan))
 
-    # ---- requests, concerns, care tags --------------------------------------------------
+    def _rectify(self, hazard: Hazard, plan: WorkerPlan) -> None:
+        rng = self.rng
+        caption = f"{hazard.item.code} 整改后 {local_today():%m-%d}"
+        self._photo(hazard, plan.user, hazard.item.template.code, caption, fixed=True)
+        hazards.rectify(hazard, plan.user, rng.choice(texts.RECTIFIED_NOTES))
+        fixed_on = hazard.rectified_on
+        if (self.today - fixed_on).days >= 2 and rng.random() < 0.6:
+            verified = at_local(fixed_on + timedelta(days=rng.randint(1, 2)), 10)
+            self.at(verified, partial(hazards.verify, hazard, plan.secretary))
 
-    def _requests(self) -> None:
-        by_key = {}
-        for visit in self.visits:
-            if visit.purpose == "request":
-                by_key[(visit.worker_id, visit.visited_on, visit.resident_id)] = visit
-        self.requests: list[Request] = []
-        for spec, plan, resident, received in self.request_plan:
-            visit = by_key.get((plan.user.id, received, resident.id))
-            if visit is not None:
-                visit.summary = f"住户反映：{spec.summary}。已登记并告知办理时限。"
-            req = Request(
-                uuid=new_uuid(self.rng),
-                resident_id=resident.id,
-                grid_id=plan.grid.id,
-                visit_id=visit.id if visit else None,
-                recorded_by_id=plan.user.id,
-                channel=spec.channel,
-                category_code=spec.code,
-                summary=spec.summary,
-                received_on=received,
-                track=spec.track,
-                formal_on=received if spec.track == "formal" else None,
-                status=spec.status,
-                created_at=at_local(received, 11),
+    def _photo(self, owner, user: User, scene: str, caption: str, fixed: bool = False) -> None:
+        jpeg = draw_scene(self.rng, scene, caption, utcnow(), fixed=fixed)
+        add_photos([jpeg], owner, user, new_uuid(self.keys), is_rectification=fixed)
+        self.photo_count += 1
+
+    # ---- requests and care tags --------------------------------------------------------
+
+    def _register(
+        self,
+        spec: RequestSpec,
+        plan: WorkerPlan,
+        resident: Resident,
+        received: date,
+        visit: Visit | None,
+    ) -> None:
+        """Register a request and put the steps it will take on the agenda."""
+        rng = self.rng
+        secretary = plan.secretary
+        req, _created = requests.register(
+            resident=resident,
+            actor=plan.user,
+            channel=spec.channel,
+            category_code=spec.code,
+            summary=spec.summary,
+            received_on=received,
+            client_uuid=new_uuid(self.keys),
+            visit=visit,
+        )
+        self.requests.append(req)
+        if spec.track == "formal":
+            self.at(
+                utcnow() + timedelta(minutes=30),
+                partial(requests.move_to_formal, req, secretary, received),
             )
-            # The event kinds and actors of app/requests/services.py.
-            events = [("registered", received, plan.user, "")]
-            if spec.track == "formal":
-                events.append(("moved_to_formal", received, plan.secretary, ""))
-            step = self.rng.randint(1, 3) if spec.track == "community" else self.rng.randint(3, 10)
-            decided = min(received + timedelta(days=step), self.today)
-            if spec.status in ("not_accepted", "redirected"):
-                req.decision_reason = spec.reason
-                req.redirect_channel = spec.redirect
-                events.append((spec.status, decided, plan.secretary, spec.reason))
-            elif spec.status in ("accepted", "replied", "closed"):
-                req.accepted_on = decided
-                if spec.track == "formal":
-                    events.append(("accepted", decided, plan.secretary, ""))
-                else:
-                    events.append(("acknowledged", decided, plan.user, ""))
-                if spec.extension:
-                    req.extension_days = 30
-                    req.extension_reason = spec.extension
-                    events.append(
-                        ("extended", decided + timedelta(days=55), plan.secretary, spec.extension)
-                    )
-            if spec.status in ("replied", "closed"):
-                span = max((self.today - decided).days - 1, 0)
-                req.replied_on = decided + timedelta(days=self.rng.randint(0, min(span, 12)))
-                req.reply_text = spec.reply
-                events.append(("replied", req.replied_on, plan.secretary, spec.reply))
-            if spec.status == "closed":
-                req.followed_up_on = min(req.replied_on + timedelta(days=2), self.today)
-                req.satisfaction = spec.satisfaction or "satisfied"
-                events.append(("followed_up", req.followed_up_on, plan.user, ""))
-            db.session.add(req)
-            for kind, on_date, actor, note in events:
-                db.session.add(
-                    RequestEvent(
-                        request=req,
-                        kind=kind,
-                        on_date=on_date,
-                        actor_id=actor.id,
-                        note=note,
-                        created_at=at_local(on_date, 16),
-                    )
+        step = rng.randint(1, 3) if spec.track == "community" else rng.randint(3, 10)
+        decided = min(received + timedelta(days=step), self.today)
+        when = at_local(decided, 15)
+        if spec.status == "not_accepted":
+            self.at(when, partial(requests.not_accept, req, secretary, decided, spec.reason))
+        elif spec.status == "redirected":
+            self.at(
+                when,
+                partial(requests.redirect, req, secretary, decided, spec.redirect, spec.reason),
+            )
+        elif spec.status in ("accepted", "replied", "closed"):
+            actor = secretary if spec.track == "formal" else plan.user
+            self.at(when, partial(requests.accept, req, actor, decided))
+            if spec.extension:
+                on = decided + timedelta(days=55)
+                self.at(
+                    at_local(on, 15.5),
+                    partial(requests.extend, req, secretary, on, 30, spec.extension),
                 )
-            self.requests.append(req)
-
-    def _concerns(self) -> None:
-        wanted = {
-            self.projects[0]: (
-                ("P3", "夜间22点后仍有切割作业，影响休息"),
-                ("P6", "施工车辆占用小区出入口，老人出行不便"),
-                ("P7", "路面开挖后扬尘大，晾晒衣物受影响"),
-            ),
-            self.projects[1]: (
-                ("P2", "担心燃气管线切改期间停气时间过长，老人做饭不便"),
-                ("P5", "外墙施工后卧室墙面出现细小裂缝，希望派人查看"),
-                (None, "对加装电梯费用分摊方案有疑问，希望开会说明"),
-            ),
-        }
-        for project, rows in wanted.items():
-            site_visits = [v for v in self.visits if v.project_id == project.id]
-            chosen = self.rng.sample(site_visits, min(len(rows), len(site_visits)))
-            for (code, summary), visit in zip(rows, chosen, strict=False):
-                factor = self.factors.get((project, code)) if code else None
-                db.session.add(
-                    Concern(
-                        project_id=project.id,
-                        risk_factor_id=factor.id if factor else None,
-                        visit_id=visit.id,
-                        summary=summary,
-                        raised_on=visit.visited_on,
-                        created_at=visit.visited_at,
-                    )
+        if spec.status in ("replied", "closed"):
+            span = max((self.today - decided).days - 1, 0)
+            replied = decided + timedelta(days=rng.randint(0, min(span, 12)))
+            self.at(
+                at_local(replied, 16), partial(requests.reply, req, secretary, replied, spec.reply)
+            )
+            if spec.status == "closed":
+                on = min(replied + timedelta(days=2), self.today)
+                satisfaction = spec.satisfaction or "satisfied"
+                self.at(
+                    at_local(on, 16.5),
+                    partial(requests.follow_up, req, plan.user, on, satisfaction),
                 )
 
     def _tag_open_needs(self) -> None:
         """State the reason on the record of residents with an open hazard or request."""
+        tags: dict[Resident, set[str]] = {}
         for hazard in self.hazards:
-            if hazard.status == "open" and hazard.resident_id:
-                self._tag(hazard.visit.resident, "home_hazard")
+            if hazard.status == "open" and hazard.resident is not None:
+                tags.setdefault(hazard.resident, set()).add("home_hazard")
         for req in self.requests:
             if req.status in ("received", "accepted"):
-                self._tag(db.session.get(Resident, req.resident_id), "open_request")
-
-    def _tag(self, resident: Resident, code: str) -> None:
-        if all(r.code != code for r in resident.care_reasons):
-            resident.care_reasons.append(self.reasons[code])
-
-    # ---- photos -----------------------------------------------------------------------
-
-    def _photos(self) -> None:
-        from .images import attach_demo_photos
-
-        self.photo_count = attach_demo_photos(self.rng, self.visits, self.hazards, self.workers)
-
-
-@dataclass(frozen=True)
-class RequestSpec:
-    """One demo request: which grid, how it came in, and where it stands."""
-
-    grid: int
-    code: str
-    channel: str
-    track: str
-    status: str
-    days_ago: int
-    summary: str
-    reply: str = ""
-    reason: str = ""
-    redirect: str | None = None
-    extension: str = ""
-    satisfaction: str | None = None
+                tags.setdefault(req.resident, set()).add("open_request")
+        for resident, codes in sorted(tags.items(), key=lambda kv: kv[0].id):
+            have = {c.code for c in resident.care_reasons}
+            if codes - have:
+                data = {f: getattr(resident, f) for f in RESIDENT_FIELDS}
+                update_resident(resident, {**data, "care_reasons": sorted(have | codes)})
 
 
 REQUESTS = (
@@ -946,6 +836,121 @@ REQUESTS = (
     ),
     RequestSpec(5, "R02", "visit", "community", "accepted", 4, "单位未足额缴纳社会保险"),
 )
+
+
+# (factor code, description, likelihood, impact, mitigation, owner, status)
+ROAD_FACTORS = (
+    (
+        "P3",
+        "路面破碎、切割作业噪声；为减少白天交通影响，部分工序拟夜间施工",
+        3,
+        2,
+        "22:00至次日6:00禁止高噪声作业；确需夜间施工的提前三天公示并办理许可",
+        "施工单位项目经理 刘建军",
+        "open",
+    ),
+    (
+        "P6",
+        "半幅封闭施工，沿线小区出入口和公交站临时调整",
+        2,
+        2,
+        "分段半幅施工，设置临时便道和交通引导员，出入口改造前征求居民意见",
+        "交警大队城南中队",
+        "open",
+    ),
+    (
+        "P7",
+        "开挖和渣土运输扬尘",
+        2,
+        2,
+        "全封闭围挡，雾炮洒水降尘，渣土车密闭运输、出场冲洗",
+        "施工单位",
+        "mitigated",
+    ),
+    (
+        "P9",
+        "分包队伍农民工工资按时足额发放",
+        1,
+        3,
+        "农民工工资专用账户，按月足额发放，公示维权电话",
+        "街道劳动保障所",
+        "open",
+    ),
+    (
+        "P8",
+        "沿街施工安全防护",
+        1,
+        2,
+        "警示标志、夜间警示灯，专职安全员巡查",
+        "监理单位",
+        "closed",
+    ),
+)
+HOUSING_FACTORS = (
+    (
+        "P2",
+        "燃气、供水管线切改，期间短时停气停水",
+        2,
+        3,
+        "提前三天公告停水停气时间，独居老人逐户告知，安排临时供水",
+        "燃气公司和平营业所",
+        "open",
+    ),
+    (
+        "P5",
+        "外墙和屋面施工振动，老楼墙体可能出现裂缝",
+        1,
+        3,
+        "施工前对住户房屋拍照存档，设置沉降观测点，发现裂缝及时鉴定",
+        "监理单位",
+        "open",
+    ),
+    (
+        "P3",
+        "拆除旧窗、凿除外墙空鼓噪声",
+        2,
+        1,
+        "只在8:00–12:00、14:00–18:00作业",
+        "施工单位",
+        "open",
+    ),
+    (
+        "P12",
+        "加装电梯费用分摊说法不一",
+        1,
+        2,
+        "每周在小区公告栏公示进度和费用方案，设立意见箱",
+        "和平社区居委会",
+        "mitigated",
+    ),
+)
+ROAD_FINDINGS = (
+    ("legality", "met", "规划许可、施工许可手续齐全"),
+    ("reasonableness", "met", "居民多次反映路面破损，改造呼声高"),
+    ("feasibility", "met", "资金已落实，工期安排合理"),
+    ("controllability", "partly_met", "夜间施工噪声可能引发投诉，需提前沟通"),
+    ("safety_environment", "partly_met", "扬尘和交通组织需重点管控"),
+)
+HOUSING_FINDINGS = (
+    ("legality", "met", "列入市老旧小区改造计划"),
+    ("reasonableness", "met", "九成以上住户签字同意"),
+    ("feasibility", "partly_met", "部分住户对加装电梯费用分摊有不同意见"),
+    ("controllability", "met", "设立现场议事点，问题能及时化解"),
+    ("safety_environment", "partly_met", "管线切改期间的燃气安全"),
+)
+# What residents told the workers on site visits, by project: (factor code or None, summary).
+CONCERNS = {
+    "解放路路面改造工程": (
+        ("P3", "夜间22点后仍有切割作业，影响休息"),
+        ("P6", "施工车辆占用小区出入口，老人出行不便"),
+        ("P7", "路面开挖后扬尘大，晾晒衣物受影响"),
+    ),
+    "和平里老旧小区综合改造": (
+        ("P2", "担心燃气管线切改期间停气时间过长，老人做饭不便"),
+        ("P5", "外墙施工后卧室墙面出现细小裂缝，希望派人查看"),
+        (None, "对加装电梯费用分摊方案有疑问，希望开会说明"),
+    ),
+}
 
 
 # ---- clearing -------------------------------------------------------------------------

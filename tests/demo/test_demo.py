@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from app.demo.load import DEMO_PASSWORD, DEMO_USERNAMES, load_demo
@@ -72,11 +71,6 @@ def load(runner, *args):
 
 def log_in(client, username, password=DEMO_PASSWORD):
     return client.post("/login", data={"username": username, "password": password})
-
-
-@pytest.fixture
-def demo(runner):
-    load(runner)
 
 
 def test_load_makes_one_township_of_two_communities_and_six_grids(runner):
@@ -238,6 +232,23 @@ def test_photos_are_stored_and_shown_to_the_grid(demo, client):
     assert shown.status_code == 200
     assert shown.data[:3] == b"\xff\xd8\xff"  # a JPEG
     assert client.get(f"/photos/{other.id}").status_code == 404
+
+
+def test_records_are_dated_when_they_happened_and_name_no_user_in_the_audit(demo):
+    """The services ran with the clock set back to each step's moment."""
+    from app.timeutil import to_local
+
+    visits = db.session.scalars(sa.select(Visit)).all()
+    assert all(to_local(v.visited_at).date() == v.visited_on for v in visits)
+    assert len({v.visited_at for v in visits}) > len(visits) / 2  # not all at one moment
+    fixed = db.session.scalars(sa.select(Hazard).where(Hazard.rectified_at.is_not(None))).all()
+    assert fixed
+    assert all(to_local(h.rectified_at).date() == h.rectified_on for h in fixed)
+    assert all(h.created_at <= h.rectified_at for h in fixed)
+    assert all(p.captured_at for p in db.session.scalars(sa.select(Photo)))
+    # Demo users stay deletable: the load is audited as one event, under nobody.
+    assert count(AuditEvent, AuditEvent.user_id.is_not(None)) == 0
+    assert count(AuditEvent, AuditEvent.action == "demo_loaded") == 1
 
 
 def test_second_load_changes_nothing(runner):
