@@ -129,10 +129,6 @@ def log_for_day(user, worker_id: int, day: date) -> DailyLog | None:
     )
 
 
-def log_by_id(user, log_id: int) -> DailyLog | None:
-    return db.session.scalar(select_for(DailyLog, user).where(DailyLog.id == log_id))
-
-
 def logs_by_ids(user, ids: list[int]) -> list[DailyLog]:
     if not ids:
         return []

@@ -16,6 +16,7 @@ from ..labels import label
 from ..models import DailyLog
 from ..pagination import page_number, paginate
 from ..permissions import authorize, can, requires
+from ..scope import get_or_404
 from ..steps import Step, step_named
 from ..timeutil import local_today
 from . import bp, queries, services
@@ -49,14 +50,6 @@ def today_status(user=None) -> dict:
 @bp.app_context_processor
 def _review_globals():
     return {"badges": LazyBadges(), "daylog_status": today_status}
-
-
-def _log_or_404(log_id: int) -> DailyLog:
-    log = queries.log_by_id(current_user, log_id)
-    if log is None:
-        record_refusal("daily_log", log_id)
-        abort(404)
-    return log
 
 
 def day_url(log: DailyLog) -> str:
@@ -127,7 +120,7 @@ def day(worker_id: int, day: str):
 @login_required
 def show(daily_log_id: int):
     """The same day's page, found by the daily log's id."""
-    return render("review/day.html", **_day_context(_log_or_404(daily_log_id)))
+    return render("review/day.html", **_day_context(get_or_404(DailyLog, daily_log_id)))
 
 
 def _row_response(log: DailyLog, message: str, level: str = "success", **forms):
@@ -184,7 +177,7 @@ def step(daily_log_id: int, step: str):
     """Take one step on a day (approve, return, reopen, submit); a refusal says why."""
     todo = step_named(STEPS, step)
     authorize(todo.action)
-    log = _log_or_404(daily_log_id)
+    log = get_or_404(DailyLog, daily_log_id)
     authorize(todo.action, log)
     form = todo.form()
     next_url = form.next_url(day_url(log))
