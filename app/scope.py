@@ -162,6 +162,11 @@ def select_for(model: type, user: User | None = None) -> sa.Select:
     return sa.select(model).where(rule(model, user))
 
 
+def grids(user: User | None = None) -> list[Grid]:
+    """The grids whose records the user works with, by name (filters and grid choices)."""
+    return list(db.session.scalars(select_for(Grid, user).order_by(Grid.name)))
+
+
 def get_or_404(model: type, ident, user: User | None = None):
     """The record with this id if the user may see it, else 404 (and the refusal audited)."""
     try:

@@ -4,8 +4,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import ChecklistTemplate, Grid, Hazard
-from ..scope import personal_grid_ids, select_for
+from ..models import ChecklistTemplate, Hazard
+from ..scope import select_for
 from ..timeutil import local_today
 
 # "" is the board's default: everything not yet closed (open and rectified).
@@ -34,14 +34,6 @@ def board(
     else:
         stmt = stmt.where(Hazard.status.in_(("open", "rectified")))
     return stmt.order_by(Hazard.severity, Hazard.due_on, Hazard.id)
-
-
-def grids_for(user) -> list[Grid]:
-    return list(
-        db.session.scalars(
-            sa.select(Grid).where(Grid.id.in_(personal_grid_ids(user))).order_by(Grid.name)
-        )
-    )
 
 
 def categories() -> list[ChecklistTemplate]:

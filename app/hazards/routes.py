@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import scope
 from ..forms import BaseForm, redisplays_form_on_error
 from ..htmx import render, toast, wants_fragment
 from ..labels import label
@@ -22,7 +23,7 @@ from .forms import BoardFilterForm, RectifyForm, SendBackForm, VerifyForm
 
 def _board_context() -> dict:
     form = BoardFilterForm(formdata=request.args)
-    grids = queries.grids_for(current_user)
+    grids = scope.grids()
     cats = queries.categories()
     form.grid.choices = [("", _("All grids"))] + [(str(g.id), g.name) for g in grids]
     form.category.choices = [("", _("All categories"))] + [

@@ -6,7 +6,6 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import (
     CareReason,
-    Grid,
     Hazard,
     Photo,
     Request,
@@ -16,7 +15,7 @@ from ..models import (
     resident_care_reasons,
 )
 from ..pagination import Page, page_of
-from ..scope import personal_grid_ids, rule, select_for
+from ..scope import rule, select_for
 
 
 def search(user, q: str = "", care: str = "", include_archived: bool = False) -> sa.Select:
@@ -53,15 +52,6 @@ def _escape_like(text: str) -> str:
 
 def care_reasons() -> list[CareReason]:
     return list(db.session.scalars(sa.select(CareReason).order_by(CareReason.code)))
-
-
-def grids_for(user) -> list[Grid]:
-    """Grids a user may put a resident in."""
-    return list(
-        db.session.scalars(
-            sa.select(Grid).where(Grid.id.in_(personal_grid_ids(user))).order_by(Grid.name)
-        )
-    )
 
 
 TIMELINE_PAGE = 15

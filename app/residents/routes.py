@@ -4,6 +4,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import scope
 from ..audit.services import record_later
 from ..forms import redisplays_form_on_error
 from ..htmx import render
@@ -46,7 +47,7 @@ def index():
 
 def _resident_form(obj=None) -> ResidentForm:
     form = ResidentForm(obj=obj)
-    form.grid_id.choices = [(g.id, g.name) for g in queries.grids_for(current_user)]
+    form.grid_id.choices = [(g.id, g.name) for g in scope.grids()]
     form.care_reasons.choices = [(c.code, localized(c)) for c in queries.care_reasons()]
     if obj is not None and not form.is_submitted():
         form.care_reasons.data = [c.code for c in obj.care_reasons]

@@ -9,14 +9,13 @@ from ..extensions import db
 from ..models import (
     Answer,
     DailyLog,
-    Grid,
     Hazard,
     Photo,
     Screening,
     User,
     Visit,
 )
-from ..scope import personal_grid_ids, select_for
+from ..scope import select_for
 
 QUEUE_STATUSES = ("submitted", "returned", "approved", "open")
 PER_PAGE = 20
@@ -108,15 +107,6 @@ def waiting_count(user) -> int:
             )
         )
         or 0
-    )
-
-
-def grids_for(user) -> list[Grid]:
-    """Grids the user may filter by."""
-    return list(
-        db.session.scalars(
-            sa.select(Grid).where(Grid.id.in_(personal_grid_ids(user))).order_by(Grid.name)
-        )
     )
 
 

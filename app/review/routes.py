@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from .. import scope
 from ..audit.services import record_refusal
 from ..forms import redisplays_form_on_error
 from ..htmx import fragments, render, toast, wants_fragment
@@ -58,7 +59,7 @@ def day_url(log: DailyLog) -> str:
 
 def _queue_context() -> dict:
     form = QueueFilterForm(formdata=request.args)
-    grids = queries.grids_for(current_user)
+    grids = scope.grids()
     form.grid.choices = [("", _("All grids"))] + [(str(g.id), g.name) for g in grids]
     form.status.choices = [("", _("All statuses"))] + [
         (s, label("daylog_status", s)) for s in queries.QUEUE_STATUSES
