@@ -54,6 +54,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    from .photos.pipeline import limit_decodes
+
+    limit_decodes(app.config["PHOTO_DECODES"], app.config["PHOTO_DECODE_WAIT"])
+
     if app.config["PROXY_COUNT"]:
         # Trust exactly as many proxies as we are told sit in front of us.
         n = app.config["PROXY_COUNT"]

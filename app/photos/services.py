@@ -108,6 +108,8 @@ def process_batch(files) -> list[ProcessedPhoto]:
         try:
             results.append(process_photo(f))
         except PhotoRejected as err:
+            if err.reason == "busy":  # each file would wait its turn again: stop here
+                raise PhotosRejected([FileProblem("", err.message)]) from err
             problems.append(FileProblem(name, err.message))
     if problems:
         raise PhotosRejected(problems)
