@@ -15,12 +15,11 @@ from .db import finish_unit_of_work, install_sqlite_hooks, set_write_intent
 from .errors import register_errors
 from .extensions import babel, csrf, db, limiter, login, migrate
 from .extensions import htmx as htmx_ext  # the name `htmx` is the app.htmx module
+from .ids import MAX_ID
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # templates/, static/ and migrations/ sit beside the app package (STYLE.md).
 ROOT = Path(__file__).resolve().parent.parent
-# The largest id a URL may name; 64-bit columns overflow past 2**63 - 1.
-MAX_ID = 2**62
 
 
 class IdConverter(IntegerConverter):
@@ -54,6 +53,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_config(instance))
     if test_config:
         app.config.update(test_config)
+
+    from .photos.pipeline import limit_decodes
+
+    limit_decodes(app.config["PHOTO_DECODES"], app.config["PHOTO_DECODE_WAIT"])
 
     if app.config["PROXY_COUNT"]:
         # Trust exactly as many proxies as we are told sit in front of us.

@@ -49,6 +49,10 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "PROXY_COUNT": int(os.environ.get("GRIDBOOK_PROXY_COUNT", "0")),
+        # Photos decoded at once per process, and how long an upload waits for its turn
+        # before it is told the server is busy (app/photos/pipeline.py).
+        "PHOTO_DECODES": int(os.environ.get("GRIDBOOK_PHOTO_DECODES", "2")),
+        "PHOTO_DECODE_WAIT": float(os.environ.get("GRIDBOOK_PHOTO_DECODE_WAIT", "20")),
         "RETENTION_DAYS": int(os.environ.get("GRIDBOOK_RETENTION_DAYS", str(3 * 365))),
         # Community-track targets for residents' requests (DOMAIN.md: 3 and 15 days).
         "REQUEST_COMMUNITY_TARGETS": {

@@ -2,7 +2,9 @@
 
 from flask import g
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
+from wtforms import HiddenField, SelectMultipleField, StringField
+
+from .ids import NO_RECORD, form_id, parse_id
 
 
 class BaseForm(FlaskForm):
@@ -37,6 +39,25 @@ class BaseForm(FlaskForm):
         if "csrf_token" in self.errors:
             errors.append(_csrf_message())
         return list(dict.fromkeys(errors))
+
+
+class IdField(HiddenField):
+    """A record's id from the page: None if empty, NO_RECORD if no record could have it, so
+    a tampered value finds nothing (404) instead of overflowing the query."""
+
+    def process_formdata(self, valuelist):
+        raw = valuelist[0] if valuelist else ""
+        self.data = (parse_id(raw) or NO_RECORD) if raw else None
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
+
+
+class IdsField(SelectMultipleField):
+    """Several records' ids, ticked on the page; one no record could have is a form error."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, coerce=form_id, validate_choice=False, **kwargs)
 
 
 class IdempotentForm(BaseForm):

@@ -24,8 +24,14 @@ def client_key(value: str | None) -> str:
         return new_key()
 
 
+def holds(record, values: dict) -> bool:
+    """True if the record holds every value the form sent: a retry, not other content."""
+    return all(getattr(record, name) == value for name, value in values.items())
+
+
 class PayloadMismatch(Conflict):
-    """The UUID was used before for a record with different content; `existing` is that record."""
+    """The UUID was used before for a record with different content; `existing` is that record
+    when the sender may open it, else None."""
 
     def __init__(self, existing, message=None):
         super().__init__(message or _l("This form was already sent with other content."))

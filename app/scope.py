@@ -21,6 +21,7 @@ from flask import abort
 from flask_login import current_user
 
 from .extensions import db
+from .ids import parse_id
 from .models import (
     Answer,
     Community,
@@ -169,11 +170,8 @@ def grids(user: User | None = None) -> list[Grid]:
 
 def get_or_404(model: type, ident, user: User | None = None):
     """The record with this id if the user may see it, else 404 (and the refusal audited)."""
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
-        abort(404)
-    if ident <= 0 or ident > 2**62:
+    ident = parse_id(ident)
+    if ident is None:
         abort(404)
     obj = db.session.scalar(select_for(model, user).where(model.id == ident))
     if obj is None:

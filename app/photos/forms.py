@@ -7,14 +7,14 @@ from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField
 from wtforms.validators import ValidationError
 
-from ..forms import BaseForm, IdempotentForm
+from ..forms import BaseForm, IdempotentForm, IdField
 
 
 class PhotoUploadForm(IdempotentForm):
     """One or more photos for a visit, a checklist answer or a hazard."""
 
     owner_type = HiddenField()
-    owner_id = HiddenField()
+    owner_id = IdField()
     is_rectification = BooleanField()
     photos = MultipleFileField(
         _l("Photos"),

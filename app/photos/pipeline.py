@@ -1,13 +1,20 @@
 """Turn an uploaded picture into a clean JPEG and a thumbnail, or refuse it with a reason.
 
 The order matters: size cap before decoding, an explicit list of formats, our own pixel
-limit from the header before the pixels are decoded, then a full load (which is what
-catches a truncated file; Image.verify() lets one through). The output is a new image
-built from pixel data only, so no EXIF, GPS, comment, XMP or ICC data can survive.
+and decoded-bytes limits from the header before the pixels are decoded, then a full load
+(which is what catches a truncated file; Image.verify() lets one through). The output is a
+new image built from pixel data only, so no EXIF, GPS, comment, XMP or ICC data can survive.
+
+Memory: a small file can hold a huge picture (a 200 KB PNG of 49 MP RGBA decodes to 196 MB,
+and each full-size copy costs as much again). So the decoded size is capped by mode, JPEG
+decodes at a reduced scale, the picture is reduced to the output size before any colour
+work, and at most DECODES pictures are decoded at once per process; an upload that cannot
+get a turn within DECODE_WAIT seconds is told the server is busy.
 """
 
 import io
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -21,6 +28,15 @@ from ..timeutil import local_tz, utcnow
 MAX_BYTES = 15 * 1024 * 1024
 # An iPhone's 48 MP HEIC must pass; Pillow on its own only warns up to ~179 MP.
 MAX_PIXELS = 50_000_000
+# Pixel data by mode, in bytes a pixel (4 unless listed: RGBA, CMYK, 32-bit, and palette or
+# 1-bit pictures, which become RGB(A) before they are reduced). A 48 MP RGB photo (144 MB)
+# passes; a 49 MP RGBA picture (196 MB) does not. (Pillow pads RGB to 4 bytes in memory.)
+MAX_DECODED_BYTES = 150 * 1024 * 1024
+BYTES_PER_PIXEL = {"L": 1, "LA": 2, "I;16": 2, "I;16B": 2, "I;16L": 2, "RGB": 3, "YCbCr": 3}
+# Modes Pillow reduces well as they are (alpha premultiplied); others are converted first.
+REDUCE_AS_IS = ("RGB", "RGBA", "L", "LA", "CMYK")
+DECODES = 2
+DECODE_WAIT = 20.0
 FULL_SIDE = 1600
 THUMB_SIDE = 320
 FULL_QUALITY = 82
@@ -56,6 +72,12 @@ def _rejections() -> dict:
             "The picture has too many pixels (more than %(mp)d megapixels).",
             mp=MAX_PIXELS // 1_000_000,
         ),
+        "too_big_decoded": _l(
+            "The picture is too big to process (more than %(mb)d MB once opened). "
+            "Send it smaller or as a JPEG.",
+            mb=MAX_DECODED_BYTES // (1024 * 1024),
+        ),
+        "busy": _l("The server is busy with other photos. Wait a moment and send again."),
     }
 
 
@@ -83,6 +105,22 @@ def register_heif() -> None:
     pillow_heif.options.DISABLE_SECURITY_LIMITS = False
     # Depth maps, auxiliary images and embedded thumbnails are not needed: skip decoding them.
     pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
+
+_decodes = threading.BoundedSemaphore(DECODES)
+_decode_wait = DECODE_WAIT
+
+
+def limit_decodes(count: int = DECODES, wait: float = DECODE_WAIT) -> None:
+    """At most `count` pictures decoded at once in this process; others wait `wait` seconds."""
+    global _decodes, _decode_wait
+    _decodes = threading.BoundedSemaphore(max(1, count))
+    _decode_wait = wait
+
+
+def decoded_bytes(mode: str, width: int, height: int) -> int:
+    """What the pixels take once decoded, by mode (4 bytes a pixel unless listed)."""
+    return width * height * BYTES_PER_PIXEL.get(mode, 4)
 
 
 def read_capped(source: bytes | IO[bytes]) -> bytes:
@@ -120,17 +158,15 @@ def process_photo(source: bytes | IO[bytes]) -> ProcessedPhoto:
         if im.format == "JPEG":
             # Decode at a reduced scale where the output is smaller anyway: less memory.
             im.draft("RGB", (FULL_SIDE, FULL_SIDE))
+        if decoded_bytes(im.mode, *im.size) > MAX_DECODED_BYTES:
+            raise reject("too_big_decoded")
+        gate = _decodes
+        if not gate.acquire(timeout=_decode_wait):
+            raise reject("busy")
         try:
-            im.load()
-            exif = im.getexif()
-            oriented = ImageOps.exif_transpose(im)
-        except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as err:
-            raise reject("damaged") from err
-        captured_at = _captured_at(exif)
-        rgb = _to_srgb(oriented)
-    rgb.thumbnail((FULL_SIDE, FULL_SIDE), Image.Resampling.LANCZOS)
-    # Only pixel data crosses into the image we save: no info dict, no metadata at all.
-    clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
+            clean, captured_at = _decode(im)
+        finally:
+            gate.release()
     thumb = clean.copy()
     thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
     return ProcessedPhoto(
@@ -140,6 +176,25 @@ def process_photo(source: bytes | IO[bytes]) -> ProcessedPhoto:
         height=clean.height,
         captured_at=captured_at,
     )
+
+
+def _decode(im: Image.Image) -> tuple[Image.Image, datetime | None]:
+    """The picture's pixels, oriented, in sRGB, at most FULL_SIDE; and when it was taken."""
+    try:
+        im.load()
+        exif = im.getexif()
+        if im.mode in REDUCE_AS_IS:
+            # Reduce first (in place, box-reducing before resampling): the later copies are
+            # of the output size, not of the full picture. The box is square, so orienting
+            # after it gives the same size.
+            im.thumbnail((FULL_SIDE, FULL_SIDE), Image.Resampling.LANCZOS)
+        oriented = ImageOps.exif_transpose(im)
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as err:
+        raise reject("damaged") from err
+    rgb = _to_srgb(oriented)
+    rgb.thumbnail((FULL_SIDE, FULL_SIDE), Image.Resampling.LANCZOS)
+    # Only pixel data crosses into the image we save: no info dict, no metadata at all.
+    return Image.frombytes("RGB", rgb.size, rgb.tobytes()), _captured_at(exif)
 
 
 def _jpeg(im: Image.Image, quality: int) -> bytes:

@@ -7,6 +7,7 @@ A crash in between leaves at worst a staged file or an unreferenced blob, which
 `gc_orphans` removes; never a row without its file.
 """
 
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from ..audit.services import record
 from ..extensions import db
+from ..idempotency import PayloadMismatch, holds
 from ..models import Answer, Hazard, Photo, Visit
 from ..refusals import Conflict, Invalid
 from ..review.locks import ensure_editable
@@ -106,6 +108,8 @@ def process_batch(files) -> list[ProcessedPhoto]:
         try:
             results.append(process_photo(f))
         except PhotoRejected as err:
+            if err.reason == "busy":  # each file would wait its turn again: stop here
+                raise PhotosRejected([FileProblem("", err.message)]) from err
             problems.append(FileProblem(name, err.message))
     if problems:
         raise PhotosRejected(problems)
@@ -129,6 +133,12 @@ def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = Fa
         )
     uuids = batch_uuids(client_uuid, len(files))
     if existing := photos_by_uuid(uuids, user):
+        # A retry answers with what it stored; the same UUID on other files or another
+        # owner is other content, never silently dropped.
+        sent = [hashlib.sha256(done.full_jpeg).hexdigest() for done in process_batch(files)]
+        where = {f"{owner_type}_id": owner.id, "is_rectification": is_rectification}
+        if [p.sha256 for p in existing] != sent or not all(holds(p, where) for p in existing):
+            raise PayloadMismatch(None)
         return existing
     ensure_photos_editable(owner, is_rectification)
     processed = process_batch(files)
@@ -152,6 +162,8 @@ def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = Fa
             )
         )
         if not stored:
+            if db.session.scalar(sa.select(Photo.id).where(Photo.uuid.in_(uuids)).limit(1)):
+                raise PayloadMismatch(None) from None  # another user's batch
             raise
         return stored
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..extensions import db
-from ..idempotency import PayloadMismatch, client_key, create_once, new_key
+from ..idempotency import PayloadMismatch, client_key, create_once, holds, new_key
 from ..models import Assessment, Concern, Project, RiskFactor, Visit
 from ..refusals import Conflict, Invalid
 from .queries import FactorConcerns, concern_stats
@@ -56,12 +56,13 @@ def create_project(community_id: int, values: dict, client_uuid: str | None) -> 
         return project
 
     key = client_key(client_uuid)
+    sent = {"community_id": community_id, **{k: _clean(values[k]) for k in PROJECT_FIELDS}}
     try:
-        project, _created = create_once(
-            Project, key, create, lambda p: p.community_id == community_id
-        )
-    except PayloadMismatch:
-        key = new_key()  # someone else's uuid: never hand out their project
+        project, _created = create_once(Project, key, create, lambda p: holds(p, sent))
+    except PayloadMismatch as mismatch:
+        if mismatch.existing.community_id == community_id:
+            raise PayloadMismatch(None) from None  # the same form, changed: say so
+        key = new_key()  # another community's uuid: never hand out their project
         project = create()
     return project
 

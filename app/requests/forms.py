@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..enums import REDIRECT_CHANNELS, REQUEST_CHANNELS, REQUEST_STATUSES, SATISFACTION
-from ..forms import BaseForm, IdempotentForm
+from ..forms import BaseForm, IdempotentForm, IdField
 from ..labels import choices
 from ..timeutil import local_today
 from ..validators import stripped
@@ -15,8 +15,8 @@ TEXT = [DataRequired(), Length(max=4000)]
 
 
 class RequestForm(IdempotentForm):
-    resident = HiddenField()
-    visit = HiddenField()
+    resident = IdField()
+    visit = IdField()
     channel = SelectField(_l("How it came in"), validators=[InputRequired()])
     category = SelectField(_l("Category"), validators=[InputRequired()])
     summary = TextAreaField(_l("What the resident asks for"), filters=[stripped], validators=TEXT)

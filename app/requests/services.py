@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..enums import REDIRECT_CHANNELS, REQUEST_CHANNELS, SATISFACTION
 from ..extensions import db
-from ..idempotency import create_once
+from ..idempotency import create_once, holds
 from ..models import RequestCategory, RequestEvent, Resident, User, Visit
 from ..permissions import FIELD, SECRETARY
 from ..refusals import Conflict, Invalid, NotAllowed
@@ -197,7 +197,18 @@ def register(
         Request,
         client_uuid,
         create,
-        same=lambda r: r.resident_id == resident.id and r.summary == summary,
+        same=lambda r: holds(
+            r,
+            {
+                "resident_id": resident.id,
+                "visit_id": visit.id if visit else None,
+                "recorded_by_id": actor.id,
+                "channel": channel,
+                "category_code": category.code,
+                "summary": summary,
+                "received_on": received_on,
+            },
+        ),
         mismatch=_l(
             "This form was already used for another request. Open a new form and send again."
         ),

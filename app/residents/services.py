@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..extensions import db
-from ..idempotency import create_once
+from ..idempotency import create_once, holds
 from ..models import CareReason, Resident
 from ..timeutil import utcnow
 
@@ -34,12 +34,19 @@ def create_resident(data: dict, client_uuid: str) -> tuple[Resident, bool]:
         record("resident_created", "resident", resident.id, {"grid": resident.grid_id})
         return resident
 
-    # A retried form is the same resident whatever was retyped; the grid must match.
+    # What _apply stores, as it stores it.
+    sent = {name: data[name] if data[name] is not None else "" for name in FIELDS if name in data}
+    sent["phone"] = data.get("phone") or None
+    reasons = sorted(data.get("care_reasons") or [])
+
+    def same(existing: Resident) -> bool:
+        return holds(existing, sent) and sorted(r.code for r in existing.care_reasons) == reasons
+
     return create_once(
         Resident,
         client_uuid,
         create,
-        lambda existing: existing.grid_id == data.get("grid_id"),
+        same,
         _l(
             "This form was already sent with other content. "
             "Reload the page to add another resident."

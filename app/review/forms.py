@@ -1,10 +1,10 @@
 """Forms of the daily-log review: submit, approve, return, reopen, approve several, filters."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import BaseForm
+from ..forms import BaseForm, IdsField
 from ..validators import stripped
 from .services import COMMENT_MAX
 
@@ -58,9 +58,7 @@ class ReopenForm(NextMixin, BaseForm):
 
 
 class ApproveManyForm(BaseForm):
-    log_ids = SelectMultipleField(
-        coerce=int,
-        validate_choice=False,
+    log_ids = IdsField(
         validators=[DataRequired(message=_l("Tick the days to approve."))],
     )
 

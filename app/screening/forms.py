@@ -1,16 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..enums import ANSWER_VALUES, SEVERITIES
-from ..forms import BaseForm, IdempotentForm
+from ..forms import BaseForm, IdempotentForm, IdField
 from ..labels import choices
 from ..validators import DateWithin, stripped
 
 
 class StartForm(IdempotentForm):
-    visit_id = HiddenField(validators=[DataRequired()])
-    template_id = HiddenField(validators=[DataRequired()])
+    visit_id = IdField(validators=[InputRequired()])
+    template_id = IdField(validators=[InputRequired()])
 
 
 class AnswerForm(BaseForm):

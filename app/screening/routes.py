@@ -39,11 +39,7 @@ def start():
         # The visit page was open while the day was approved: back to it, saying why.
         flash(str(locked), "error")
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
-    template = (
-        db.session.get(ChecklistTemplate, int(form.template_id.data))
-        if form.template_id.data.isdigit()
-        else None
-    )
+    template = db.session.get(ChecklistTemplate, form.template_id.data or 0)
     if template is None or not template.active:
         abort(404)
     screening = services.start(visit, template, client_key(form.client_uuid.data))

@@ -1,18 +1,26 @@
 """Screening runs: start one on a visit, save each answer as it is tapped."""
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..extensions import db
 from ..hazards import services as hazards
 from ..idempotency import create_once
 from ..models import Answer, ChecklistItem, ChecklistTemplate, Screening, Visit
+from ..refusals import Conflict
 from ..review.locks import ensure_editable
 from ..timeutil import utcnow
 
 
 def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screening:
-    """Begin a checklist on a visit (once per client UUID)."""
+    """Begin a checklist on a visit (once per client UUID); Conflict if the visit is gone."""
+    # The visit may be being deleted right now. Hold it (a row lock on PostgreSQL; SQLite's
+    # write transaction already serialises) so the checklist starts first and goes with the
+    # visit, or the delete wins and this says so, instead of a foreign key error (a 500).
+    held = sa.select(Visit.id).where(Visit.id == visit.id).with_for_update(key_share=True)
+    if db.session.scalar(held) is None:
+        raise Conflict(_l("This visit was deleted; the checklist was not started."))
     ensure_editable(visit.daily_log)
 
     def create() -> Screening:

@@ -7,6 +7,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import AnyOf, Optional
 
 from ..forms import BaseForm
+from ..ids import form_id
 
 PRESETS = ("week", "month", "last_month")
 EARLIEST = date(2000, 1, 1)
@@ -29,7 +30,7 @@ def preset_dates(preset: str, today: date) -> tuple[date, date]:
 def _optional_id(value) -> int | None:
     if value in (None, "", "0"):
         return None
-    return int(value)
+    return form_id(value)
 
 
 class TallyFilterForm(BaseForm):

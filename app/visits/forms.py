@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..enums import VISIT_OUTCOMES, VISIT_PURPOSES
-from ..forms import BaseForm, IdempotentForm
+from ..forms import BaseForm, IdempotentForm, IdField
 from ..i18n import localized
 from ..labels import choices
 from ..timeutil import local_today
@@ -12,8 +12,8 @@ from .services import CONCERN_FIELDS, FIELDS
 
 
 class VisitForm(IdempotentForm):
-    resident_id = HiddenField()
-    project_id = HiddenField()
+    resident_id = IdField()
+    project_id = IdField()
     purpose = RadioField(_l("Purpose"), validators=[DataRequired(message=_l("Choose a purpose."))])
     summary = TextAreaField(
         _l("What happened"),

@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..extensions import db
-from ..idempotency import create_once
-from ..models import DailyLog, Project, Resident, User, Visit
+from ..idempotency import PayloadMismatch, create_once, holds
+from ..models import Concern, DailyLog, Project, Resident, User, Visit
 from ..refusals import Conflict
 from ..review.locks import ensure_editable
 from ..timeutil import moment_on
@@ -33,6 +33,11 @@ def daily_log_for(worker: User, day: date) -> DailyLog:
             log = db.session.scalar(stmt)
     ensure_editable(log)
     return log
+
+
+SENT_BEFORE = _l(
+    "This form was already sent with other content. Open the saved visit to change it."
+)
 
 
 def create_visit(
@@ -67,22 +72,32 @@ def create_visit(
         )
         return visit
 
-    def same(existing: Visit) -> bool:
-        return (
-            existing.worker_id == worker.id
-            and existing.resident_id == (resident.id if resident else None)
-            and existing.project_id == (project.id if project else None)
-            and (existing.summary or "") == (data.get("summary") or "")
-            and existing.purpose == data.get("purpose")
-        )
+    sent = {
+        "worker_id": worker.id,
+        "resident_id": resident.id if resident else None,
+        "project_id": project.id if project else None,
+        **{f: data.get(f) for f in FIELDS},
+        "summary": data.get("summary") or "",
+    }
 
-    return create_once(
-        Visit,
-        client_uuid,
-        create,
-        same,
-        _l("This form was already sent with other content. Open the saved visit to change it."),
-    )
+    concern = (data.get("concern_summary") or "").strip()
+    sent_concern = (data.get("concern_factor_id") or None, concern) if project and concern else None
+
+    def same(existing: Visit) -> bool:
+        stored = db.session.execute(
+            sa.select(Concern.risk_factor_id, Concern.summary).where(
+                Concern.visit_id == existing.id
+            )
+        ).first()
+        return holds(existing, sent) and (tuple(stored) if stored else None) == sent_concern
+
+    try:
+        return create_once(Visit, client_uuid, create, same, SENT_BEFORE)
+    except PayloadMismatch as mismatch:
+        if mismatch.existing.worker_id == worker.id:
+            raise
+        # Another worker's UUID: say it without pointing at a visit they cannot open.
+        raise PayloadMismatch(None) from None
 
 
 def _project_grid(worker: User, project: Project) -> int:

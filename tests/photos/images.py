@@ -2,6 +2,7 @@
 
 import io
 import os
+import zlib
 
 from PIL import Image, ImageCms
 
@@ -58,6 +59,17 @@ def huge_png(size=(20000, 20000)) -> bytes:
     buf = io.BytesIO()
     Image.new("1", size).save(buf, "PNG", optimize=True)
     return buf.getvalue()
+
+
+def png_header(width: int, height: int, color_type: int = 6) -> bytes:
+    """A PNG that states its size and mode (6: RGBA, 2: RGB) but holds no pixels."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body).to_bytes(4, "big")
+        return len(body).to_bytes(4, "big") + kind + body + crc
+
+    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, color_type, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
 
 
 EPS = (
