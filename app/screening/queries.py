@@ -58,3 +58,10 @@ def unanswered_items(screening: Screening) -> list[ChecklistItem]:
         db.session.scalars(sa.select(Answer.item_id).where(Answer.screening_id == screening.id))
     )
     return [i for i in screening.template.items if i.id not in answered]
+
+
+def undescribed_hazards(screening: Screening) -> list[ChecklistItem]:
+    """Items whose open hazard still lacks its required note."""
+    answers = answers_by_item(screening).values()
+    hazards = [a for a in answers if a.hazard is not None and a.hazard.status == "open"]
+    return [a.item for a in hazards if not a.hazard.note]

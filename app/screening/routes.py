@@ -190,9 +190,14 @@ def finish(screening_id: int):
     if form.remaining.data == "na":
         services.answer_remaining(screening, "na")
     left = queries.unanswered_items(screening)
-    if left:
+    undescribed = queries.undescribed_hazards(screening)
+    if left or undescribed:
         return render(
-            "screening/finish.html", screening=screening, visit=screening.visit, left=left
+            "screening/finish.html",
+            screening=screening,
+            visit=screening.visit,
+            left=left,
+            undescribed=undescribed,
         )
     services.finish(screening)
     flash(_("Screening saved."), "success")

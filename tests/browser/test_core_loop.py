@@ -126,3 +126,26 @@ def test_core_loop_in_twelve_taps(page, world, make_resident, shoot, tmp_path):
     )
     assert bulk == 1
     assert page.js_errors == []
+
+
+def test_a_photo_not_sent_is_never_dropped_silently(
+    page, world, make_resident, make_visit, shoot, tmp_path
+):
+    visit = make_visit(resident=make_resident(name="王秀英"), purpose="screening")
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/{visit.id}")
+    page.click("#start-screening >> text=消防安全")
+    first = page.locator("li.checklist-item").first
+    first.locator("button.ans-hazard").click()
+    first.locator(".hazard-form textarea[name=note]").fill("楼道堆放纸箱")
+    # No connection: the photo is chosen but cannot be sent.
+    page.route("**/hazard", lambda route: route.abort())
+    first.locator(".hazard-form input[type=file]").set_input_files(str(_jpeg(tmp_path)))
+    page.wait_for_selector(".toast-error")
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.click("#finish-screening button")
+    assert asked == ["有照片已选好但还没保存，确定不保存就离开吗？"]
+    assert "/screening/" in page.url
+    shoot(page, "photo-kept")
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 0

@@ -291,3 +291,14 @@ def test_photo_sent_without_note_is_kept_and_the_note_still_asked(client, screen
     hz = db.session.scalar(sa.select(Hazard))
     assert hz.note == ""
     assert db.session.scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hz.id))
+
+
+def test_finish_with_a_hazard_without_its_note_is_not_complete(client, screening):
+    client.post(f"/screening/{screening.id}/items/{_item('F1').id}", data={"value": "hazard"})
+    client.post(f"/screening/{screening.id}/remaining", data={"value": "ok"})
+    resp = client.post(f"/screening/{screening.id}/finish")
+    assert resp.status_code == 200
+    assert 'id="finish-undescribed"' in resp.text
+    assert 'id="finish-unanswered"' not in resp.text
+    db.session.expire_all()
+    assert db.session.get(Screening, screening.id).completed_at is None
