@@ -148,6 +148,7 @@ LABELS = {
         "screening_finished": _l("Screening finished"),
         "answer_saved": _l("Checklist answer saved"),
         "answer_changed": _l("Checklist answer changed"),
+        "answers_bulk_saved": _l("Remaining checklist items answered at once"),
         "hazard_opened": _l("Hazard recorded"),
         "hazard_updated": _l("Hazard edited"),
         "hazard_withdrawn": _l("Hazard withdrawn"),

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, TextAreaField
+from flask_wtf.file import MultipleFileField
+from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..enums import ANSWER_VALUES, SEVERITIES
@@ -26,6 +27,12 @@ class HazardForm(BaseForm):
     )
     severity = SelectField(_l("Severity"), validators=[DataRequired()])
     due_on = DateField(_l("Fix by"), validators=[Optional(), DateWithin(past=0, future=366)])
+    # Photos go with the note in the one save; their own key makes a resent batch count once.
+    photos = MultipleFileField(
+        _l("Take or choose photos"),
+        render_kw={"accept": "image/*", "capture": "environment", "multiple": True},
+    )
+    photo_uuid = HiddenField()
 
     def __init__(self, *args, found_on=None, **kw):
         super().__init__(*args, **kw)
@@ -39,5 +46,12 @@ class HazardForm(BaseForm):
             raise ValidationError(_l("The deadline cannot be before the day it was found."))
 
 
+class RemainingForm(BaseForm):
+    """Answer every item not yet answered: all OK, or not applicable when finishing."""
+
+    value = SelectField(validators=[DataRequired()], choices=["ok", "na"])
+
+
 class FinishForm(BaseForm):
-    pass
+    # "na": mark the unanswered items not applicable, as the worker confirmed.
+    remaining = SelectField(choices=["", "na"], validators=[Optional()])

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Answer, ChecklistTemplate, Photo, Screening
+from ..models import Answer, ChecklistItem, ChecklistTemplate, Photo, Screening
 from ..scope import select_for
 
 
@@ -50,3 +50,18 @@ def counts(screening: Screening) -> dict[str, int]:
     result.update({value: n for value, n in rows})
     result["unanswered"] = len(screening.template.items) - sum(result.values())
     return result
+
+
+def unanswered_items(screening: Screening) -> list[ChecklistItem]:
+    """The checklist's items with no answer yet, in checklist order."""
+    answered = set(
+        db.session.scalars(sa.select(Answer.item_id).where(Answer.screening_id == screening.id))
+    )
+    return [i for i in screening.template.items if i.id not in answered]
+
+
+def undescribed_hazards(screening: Screening) -> list[ChecklistItem]:
+    """Items whose open hazard still lacks its required note."""
+    answers = answers_by_item(screening).values()
+    hazards = [a for a in answers if a.hazard is not None and a.hazard.status == "open"]
+    return [a.item for a in hazards if not a.hazard.note]

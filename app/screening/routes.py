@@ -1,8 +1,9 @@
 """Run a hazard checklist during a visit: one tap per item, saved as tapped."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_babel import ngettext
+from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..forms import redisplays_form_on_error
@@ -11,10 +12,11 @@ from ..htmx import fragments, redirect_client, render, toast, wants_fragment
 from ..idempotency import client_key
 from ..models import ChecklistItem, ChecklistTemplate, Screening, Visit
 from ..permissions import authorize, can, requires
+from ..photos.services import PhotosRejected, add_photos, chosen_files
 from ..refusals import Locked
 from ..scope import get_or_404
 from . import bp, queries, services
-from .forms import AnswerForm, FinishForm, HazardForm, StartForm
+from .forms import AnswerForm, FinishForm, HazardForm, RemainingForm, StartForm
 
 
 def _item(screening: Screening, item_id: int) -> ChecklistItem:
@@ -61,6 +63,7 @@ def _page_context(screening: Screening) -> dict:
         "hazard_photos": queries.photos_by_hazard(hazard_ids),
         "counts": queries.counts(screening),
         "editable": can("screening.run", screening),
+        "photo_errors": {},
     }
 
 
@@ -72,8 +75,9 @@ def show(screening_id: int):
     return render("screening/show.html", **_page_context(screening))
 
 
-def _item_response(screening: Screening, item: ChecklistItem, hazard_form=None):
+def _item_response(screening: Screening, item: ChecklistItem, hazard_form=None, photo_errors=None):
     ctx = _page_context(screening)
+    ctx["photo_errors"] = photo_errors or {}
     answer = ctx["answers"].get(item.id)
     if hazard_form is None:
         hazard_form = ctx["hazard_forms"].get(item.id)
@@ -113,7 +117,7 @@ def answer(screening_id: int, item_id: int):
 @requires("screening.run")
 @redisplays_form_on_error
 def hazard(screening_id: int, item_id: int):
-    """Describe the hazard found on an item: note, severity and deadline."""
+    """Describe the hazard found on an item: note, severity, deadline and photos in one save."""
     screening = get_or_404(Screening, screening_id)
     authorize("screening.run", screening)
     item = _item(screening, item_id)
@@ -122,29 +126,75 @@ def hazard(screening_id: int, item_id: int):
         abort(404)
     hz = answer.hazard
     form = HazardForm(found_on=hz.found_on)
-    if not form.validate_on_submit():
-        if not wants_fragment():
-            ctx = _page_context(screening)
-            ctx["hazard_forms"][item.id] = form
-            return render("screening/show.html", **ctx)
-        return _item_response(screening, item, hazard_form=form)
-    hazards.update_details(hz, form.note.data, form.severity.data, form.due_on.data)
+    valid = form.validate_on_submit()
+    problems, saved = [], []
+    # Photos sent are kept even when the note is missing: the worker took them at the door.
+    if chosen_files(form.photos.data) and "csrf_token" not in form.errors and not g.get("refusal"):
+        try:
+            saved = add_photos(form.photos.data, hz, current_user, client_key(form.photo_uuid.data))
+        except PhotosRejected as err:
+            problems = err.problems
+    if valid:
+        hazards.update_details(hz, form.note.data, form.severity.data, form.due_on.data)
     if not wants_fragment():
-        return redirect(
-            url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
-        )
-    return toast(_item_response(screening, item), _("Hazard saved."))
+        if valid and not problems:
+            return redirect(
+                url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
+            )
+        ctx = _page_context(screening)
+        if not valid:
+            ctx["hazard_forms"][item.id] = form
+        ctx["photo_errors"] = {hz.id: problems}
+        return render("screening/show.html", **ctx)
+    resp = _item_response(
+        screening, item, hazard_form=None if valid else form, photo_errors={hz.id: problems}
+    )
+    if valid:
+        return toast(resp, _("Hazard saved."))
+    if saved:
+        return toast(resp, ngettext("%(num)d photo saved.", "%(num)d photos saved.", len(saved)))
+    return resp
+
+
+@bp.route("/<int:screening_id>/remaining", methods=["POST"])
+@login_required
+@requires("screening.run")
+def remaining(screening_id: int):
+    """Answer all items not yet answered at once: "all remaining OK" after looking."""
+    screening = get_or_404(Screening, screening_id)
+    authorize("screening.run", screening)
+    form = RemainingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    answers = services.answer_remaining(screening, form.value.data)
+    flash(ngettext("%(num)d item answered.", "%(num)d items answered.", len(answers)), "success")
+    return redirect(
+        url_for("screening.show", screening_id=screening.id) + "#finish-screening", code=303
+    )
 
 
 @bp.route("/<int:screening_id>/finish", methods=["POST"])
 @login_required
 @requires("screening.run")
 def finish(screening_id: int):
-    """Close the checklist and go back to the visit."""
+    """Close the checklist and go back to the visit; unanswered items are asked about first."""
     screening = get_or_404(Screening, screening_id)
     authorize("screening.run", screening)
     form = FinishForm()
-    if form.validate_on_submit():
-        services.finish(screening)
-        flash(_("Screening saved."), "success")
+    if not form.validate_on_submit():
+        return redirect_client(url_for("screening.show", screening_id=screening.id))
+    if form.remaining.data == "na":
+        services.answer_remaining(screening, "na")
+    left = queries.unanswered_items(screening)
+    undescribed = queries.undescribed_hazards(screening)
+    if left or undescribed:
+        return render(
+            "screening/finish.html",
+            screening=screening,
+            visit=screening.visit,
+            left=left,
+            undescribed=undescribed,
+        )
+    services.finish(screening)
+    flash(_("Screening saved."), "success")
     return redirect_client(url_for("visits.show", visit_id=screening.visit_id))

@@ -11,6 +11,7 @@ from ..models import Answer, ChecklistItem, ChecklistTemplate, Screening, Visit
 from ..refusals import Conflict
 from ..review.locks import ensure_editable
 from ..timeutil import utcnow
+from .queries import unanswered_items
 
 
 def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screening:
@@ -68,6 +69,23 @@ def answer(screening: Screening, item: ChecklistItem, value: str) -> Answer:
     db.session.flush()
     db.session.refresh(ans)
     return ans
+
+
+def answer_remaining(screening: Screening, value: str) -> list[Answer]:
+    """Answer every item not yet answered with one value, audited as one bulk answer."""
+    ensure_editable(screening.visit.daily_log)
+    items = unanswered_items(screening)
+    answers = [Answer(screening_id=screening.id, item_id=i.id, value=value) for i in items]
+    db.session.add_all(answers)
+    db.session.flush()
+    if answers:
+        record(
+            "answers_bulk_saved",
+            "screening",
+            screening.id,
+            {"value": value, "items": [i.code for i in items]},
+        )
+    return answers
 
 
 def finish(screening: Screening) -> None:

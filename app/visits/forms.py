@@ -8,7 +8,7 @@ from ..i18n import localized
 from ..labels import choices
 from ..timeutil import local_today
 from ..validators import DateWithin, stripped
-from .services import CONCERN_FIELDS, FIELDS
+from .services import CONCERN_FIELDS, FIELDS, SCREENING
 
 
 class VisitForm(IdempotentForm):
@@ -41,10 +41,14 @@ class VisitForm(IdempotentForm):
     concern_factor_id = SelectField(
         _l("Risk factor it concerns"), coerce=int, validators=[Optional()]
     )
+    # A screening visit opens its checklist on save; only asked when the purpose is screening.
+    checklist_id = RadioField(_l("Checklist"), validate_choice=False)
 
-    def __init__(self, *args, factors=(), **kw):
+    def __init__(self, *args, factors=(), checklists=(), **kw):
         super().__init__(*args, **kw)
         self.purpose.choices = choices("purpose", VISIT_PURPOSES)
+        self.checklists = list(checklists)
+        self.checklist_id.choices = [(str(t.id), localized(t)) for t in self.checklists]
         self.outcome.choices = choices("outcome", VISIT_OUTCOMES)
         self.concern_factor_id.choices = [(0, _l("— none —"))] + [
             (f.id, f"{f.factor_code} {localized(f.factor_type)}") for f in factors
@@ -53,6 +57,16 @@ class VisitForm(IdempotentForm):
     def values(self) -> dict:
         """What the visit services take from this form: the editable fields and the concern."""
         return {name: self[name].data for name in (*FIELDS, *CONCERN_FIELDS)}
+
+    def checklist(self):
+        """The checklist to open with a screening visit, or None."""
+        if self.purpose.data != SCREENING:
+            return None
+        return next((t for t in self.checklists if str(t.id) == self.checklist_id.data), None)
+
+    def validate_checklist_id(self, field):
+        if self.purpose.data == SCREENING and field.data and self.checklist() is None:
+            raise ValidationError(_l("Choose a checklist."))
 
     def validate_follow_up_on(self, field):
         if field.data and self.visited_on.data and field.data < self.visited_on.data:

@@ -7,12 +7,14 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..forms import redisplays_form_on_error
-from ..htmx import fragments, render, toast, trigger, wants_fragment
+from ..htmx import fragments, redirect_client, render, toast, trigger, wants_fragment
 from ..idempotency import client_key, new_key
 from ..models import Photo, Project, Resident, RiskFactor, Visit
 from ..permissions import authorize, requires
 from ..refusals import Locked
 from ..scope import get_or_404, select_for
+from ..screening.queries import active_templates, counts
+from ..screening.services import start as start_screening
 from . import bp
 from .forms import DeleteForm, VisitForm
 from .services import create_visit, delete_visit, update_visit
@@ -45,13 +47,17 @@ def _factors(project: Project | None) -> list[RiskFactor]:
 
 
 def _form(resident, project, **kw) -> VisitForm:
-    form = VisitForm(factors=_factors(project), **kw)
+    checklists = active_templates() if resident is not None else ()
+    form = VisitForm(factors=_factors(project), checklists=checklists, **kw)
     if not form.is_submitted():
         form.client_uuid.data = new_key()
         form.resident_id.data = resident.id if resident else ""
         form.project_id.data = project.id if project else ""
         if project is not None and resident is None:
             form.purpose.data = "project"
+        if checklists:
+            # The first checklist (fire safety) is the usual one: one tap fewer at the door.
+            form.checklist_id.data = str(checklists[0].id)
     return form
 
 
@@ -85,9 +91,14 @@ def create():
             # A form sent again with other content: offer the visit it saved the first time.
             existing=getattr(g.get("refusal"), "existing", None),
         )
-    visit, _created = create_visit(
-        current_user, form.values(), client_key(form.client_uuid.data), resident, project
-    )
+    key = client_key(form.client_uuid.data)
+    visit, _created = create_visit(current_user, form.values(), key, resident, project)
+    checklist = form.checklist()
+    if checklist is not None:
+        # A screening visit lands on its checklist: the same key makes a retry open the same one.
+        screening = start_screening(visit, checklist, key)
+        flash(_("Visit saved."), "success")
+        return redirect_client(url_for("screening.show", screening_id=screening.id))
     if not wants_fragment():
         flash(_("Visit saved."), "success")
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
@@ -108,12 +119,16 @@ def create():
 def show(visit_id: int):
     """One visit: what happened, its screenings, photos and what to do next."""
     visit = get_or_404(Visit, visit_id)
-    from ..screening.queries import active_templates
-
     photos = db.session.scalars(
         select_for(Photo).where(Photo.visit_id == visit.id).order_by(Photo.id)
     ).all()
-    return render("visits/show.html", visit=visit, templates=active_templates(), photos=photos)
+    return render(
+        "visits/show.html",
+        visit=visit,
+        templates=active_templates(),
+        photos=photos,
+        unanswered={s.id: counts(s)["unanswered"] for s in visit.screenings},
+    )
 
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])

@@ -18,6 +18,8 @@ from ..timeutil import moment_on
 FIELDS = ("purpose", "summary", "outcome", "visited_on", "follow_up_on")
 # A site visit may also record the residents' concern about the project (create only).
 CONCERN_FIELDS = ("concern_summary", "concern_factor_id")
+# The purpose whose visit opens a checklist.
+SCREENING = "screening"
 
 
 def daily_log_for(worker: User, day: date) -> DailyLog:

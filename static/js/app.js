@@ -60,4 +60,36 @@
     evt.preventDefault();
     if (window.confirm(form.getAttribute("data-confirm"))) evt.detail.issueRequest(true);
   });
+
+  // Choosing a photo sends it: the upload form alone, or the hazard form with its note.
+  document.addEventListener("change", function (evt) {
+    var input = evt.target;
+    if (!input.matches || !input.matches("form.photo-upload input[type=file], form.hazard-form input[type=file]")) return;
+    if (!input.files || !input.files.length) return;
+    if (input.form.requestSubmit) input.form.requestSubmit();
+    else htmx.trigger(input.form, "submit");
+  });
+
+  // A photo chosen but not sent (offline, failed, still going) is never dropped silently.
+  function pendingPhoto(except) {
+    var inputs = document.querySelectorAll("input[type=file][data-pending]");
+    for (var i = 0; i < inputs.length; i++) {
+      if (inputs[i].files && inputs[i].files.length && inputs[i].form !== except) return inputs[i];
+    }
+    return null;
+  }
+  var leaving = false;
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    var pending = pendingPhoto(form);
+    if (pending && !window.confirm(pending.getAttribute("data-pending"))) {
+      evt.preventDefault(); evt.stopImmediatePropagation(); return;
+    }
+    if (!form.hasAttribute("hx-post")) leaving = true;
+  }, true);
+  window.addEventListener("beforeunload", function (evt) {
+    if (leaving || !pendingPhoto(null)) return;
+    evt.preventDefault();
+    evt.returnValue = "";
+  });
 })();

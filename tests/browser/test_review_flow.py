@@ -22,12 +22,17 @@ def test_submit_return_fix_resubmit_approve_lock(
     visit = make_visit(resident=make_resident(name="李奶奶"), summary="量了血压")
     log_id = visit.daily_log_id
     worker, sec = page, secretary_page
+    # Submitting and approving a day ask first, naming the day's counts (issue 13).
+    asked: list[str] = []
+    for pg in (worker, sec):
+        pg.on("dialog", lambda d: (asked.append(d.message), d.accept()))
 
     # The worker submits today's log from Today; the status swaps in place.
     login(worker, "worker_a", PASSWORD)
     worker.click("#submit-today button")
     worker.wait_for_selector("#daylog-status .status-submitted")
     assert worker.locator("#submit-today").count() == 0
+    assert asked == ["提交今日日志（共 1 次走访）送审？"]
     shoot(worker, "1-worker-submitted")
 
     # The secretary returns it with a comment; the row changes in place, a toast confirms.
@@ -65,6 +70,8 @@ def test_submit_return_fix_resubmit_approve_lock(
     assert row.locator(".status-submitted").count() == 1
     row.locator("button.approve").click()
     sec.wait_for_selector(f"#log-{log_id}.log-approved")
+    assert "走访 1 次" in asked[-1]
+    assert "锁定" in asked[-1]
     assert "0" in sec.locator("#review-count").inner_text()
     shoot(sec, "4-secretary-approved")
 

@@ -69,17 +69,23 @@ def test_worker_logs_visit_with_fire_screening_hazard_and_photo(
     assert hazard is not None
     assert hazard.note == "电动车在客厅充电"
 
+    # The photo goes with the hazard form: choosing it saves note, severity and photo at once.
     box = page.locator(f"#hazard-{hazard.id}")
-    box.locator("input[type=file]").set_input_files(str(_jpeg(tmp_path)))
-    box.locator("form.photo-upload button[type=submit]").click()
+    box.locator(".hazard-form input[type=file]").set_input_files(str(_jpeg(tmp_path)))
     page.wait_for_selector(f"#photos-hazard-{hazard.id} img")
     shoot(page, "4-screening-hazard-photo")
     assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 1
     summary = page.locator("#screening-summary").inner_text()
     assert "1" in summary
 
+    # Two of the items are answered: finishing says how many are left and asks (issue 13).
     page.click("#finish-screening button")
-    page.wait_for_selector("#visit-screenings")
+    page.wait_for_selector("#finish-unanswered")
+    left = len(page.locator("#finish-unanswered li").all())
+    assert f"还有 {left} 项未检查" in page.locator("#finish-unanswered").inner_text()
+    shoot(page, "4b-finish-unanswered")
+    page.click("#finish-as-na button")
+    page.wait_for_selector("#visit-screenings .status-verified")
 
     page.goto(page.base_url + f"/residents/{visit.resident_id}")
     timeline = page.locator("#timeline")

@@ -1,3 +1,5 @@
+import io
+import json
 import uuid
 
 import pytest
@@ -175,3 +177,128 @@ def test_a_rectified_hazard_keeps_its_severity_and_deadline(client, screening):
     db.session.refresh(hz)
     assert hz.severity == "S2"
     assert hz.note != "changed later"
+
+
+def _answers(screening):
+    db.session.expire_all()
+    rows = db.session.execute(
+        sa.select(ChecklistItem.code, Answer.value)
+        .join(Answer, Answer.item_id == ChecklistItem.id)
+        .where(Answer.screening_id == screening.id)
+    ).all()
+    return dict(rows)
+
+
+def _bulk_events():
+    from app.models import AuditEvent
+
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "answers_bulk_saved")
+    ).all()
+    return [(e.object_id, json.loads(e.detail)) for e in events]
+
+
+def test_all_remaining_ok_answers_only_unanswered_items_as_one_event(client, screening):
+    client.post(f"/screening/{screening.id}/items/{_item('F1').id}", data={"value": "hazard"})
+    client.post(f"/screening/{screening.id}/items/{_item('F2').id}", data={"value": "na"})
+    page = client.get(f"/screening/{screening.id}")
+    assert 'id="remaining-ok"' in page.text
+    resp = client.post(f"/screening/{screening.id}/remaining", data={"value": "ok"})
+    assert resp.status_code == 303
+    answers = _answers(screening)
+    assert len(answers) == len(screening.template.items)
+    assert answers["F1"] == "hazard"
+    assert answers["F2"] == "na"
+    assert sorted(set(answers.values())) == ["hazard", "na", "ok"]
+    ((object_id, detail),) = _bulk_events()
+    assert object_id == str(screening.id)
+    assert detail["value"] == "ok"
+    assert "F1" not in detail["items"]
+    assert len(detail["items"]) == len(answers) - 2
+    # Nothing left: no second event, and the action is no longer offered.
+    client.post(f"/screening/{screening.id}/remaining", data={"value": "ok"})
+    assert len(_bulk_events()) == 1
+    assert 'id="remaining-ok"' not in client.get(f"/screening/{screening.id}").text
+
+
+def test_finish_with_unanswered_items_says_how_many_and_finishes_nothing(client, screening):
+    client.post(f"/screening/{screening.id}/items/{_item('F1').id}", data={"value": "ok"})
+    left = len(screening.template.items) - 1
+    resp = client.post(f"/screening/{screening.id}/finish")
+    assert resp.status_code == 200
+    assert 'id="finish-unanswered"' in resp.text
+    assert f"{left} " in resp.text
+    assert 'name="remaining" value="na"' in resp.text
+    db.session.expire_all()
+    assert db.session.get(Screening, screening.id).completed_at is None
+    assert "未完成" in client.get(f"/visits/{screening.visit_id}").text
+
+
+def test_finish_marking_the_rest_not_applicable_records_them(client, screening):
+    client.post(f"/screening/{screening.id}/items/{_item('F1').id}", data={"value": "ok"})
+    resp = client.post(f"/screening/{screening.id}/finish", data={"remaining": "na"})
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/visits/{screening.visit_id}"
+    answers = _answers(screening)
+    assert answers["F1"] == "ok"
+    assert list(answers.values()).count("na") == len(screening.template.items) - 1
+    assert _bulk_events()[0][1]["value"] == "na"
+    db.session.expire_all()
+    assert db.session.get(Screening, screening.id).completed_at is not None
+    assert "未完成" not in client.get(f"/visits/{screening.visit_id}").text
+
+
+def _photo():
+    from tests.photos.images import encoded
+
+    return (io.BytesIO(encoded("JPEG")), "hazard.jpg")
+
+
+def test_hazard_note_severity_and_photo_in_one_save(client, screening):
+    from app.models import Photo
+
+    item = _item("F1")
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}/hazard",
+        data={
+            "note": "电动车在客厅充电",
+            "severity": "S1",
+            "photo_uuid": str(uuid.uuid4()),
+            "photos": [_photo()],
+        },
+        htmx=True,
+    )
+    assert resp.status_code == 200
+    hz = db.session.scalar(sa.select(Hazard))
+    assert (hz.note, hz.severity) == ("电动车在客厅充电", "S1")
+    assert db.session.scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hz.id))
+    assert f'id="photos-hazard-{hz.id}"' in resp.text
+
+
+def test_photo_sent_without_note_is_kept_and_the_note_still_asked(client, screening):
+    from app.models import Photo
+
+    item = _item("F1")
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}/hazard",
+        data={"note": "", "severity": "S2", "photo_uuid": str(uuid.uuid4()), "photos": [_photo()]},
+        htmx=True,
+    )
+    assert resp.status_code == 200
+    assert 'class="error"' in resp.text
+    hz = db.session.scalar(sa.select(Hazard))
+    assert hz.note == ""
+    assert db.session.scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hz.id))
+
+
+def test_finish_with_a_hazard_without_its_note_is_not_complete(client, screening):
+    client.post(f"/screening/{screening.id}/items/{_item('F1').id}", data={"value": "hazard"})
+    client.post(f"/screening/{screening.id}/remaining", data={"value": "ok"})
+    resp = client.post(f"/screening/{screening.id}/finish")
+    assert resp.status_code == 200
+    assert 'id="finish-undescribed"' in resp.text
+    assert 'id="finish-unanswered"' not in resp.text
+    db.session.expire_all()
+    assert db.session.get(Screening, screening.id).completed_at is None

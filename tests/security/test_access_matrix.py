@@ -51,6 +51,7 @@ OWN_WORKER = {
     "screening.answer",
     "screening.hazard",
     "screening.finish",
+    "screening.remaining",
     "review.step/submit",
 }
 SECRETARY = {
@@ -195,6 +196,7 @@ POST_RULES = [
         "screening.answer",
         "screening.hazard",
         "screening.finish",
+        "screening.remaining",
         "admin.user_edit",
     )
 ]

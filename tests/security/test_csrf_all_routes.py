@@ -144,7 +144,17 @@ CASES: dict[str, Callable] = {
         f"/screening/{a.screening.id}/items/{a.item.id}/hazard",
         {"note": "新的说明", "severity": "S3", "due_on": _today()},
     ),
-    "screening.finish": lambda w, a: ("worker_a", f"/screening/{a.screening.id}/finish", {}),
+    # Unanswered items are asked about first (issue 13): the case marks them not applicable.
+    "screening.finish": lambda w, a: (
+        "worker_a",
+        f"/screening/{a.screening.id}/finish",
+        {"remaining": "na"},
+    ),
+    "screening.remaining": lambda w, a: (
+        "worker_a",
+        f"/screening/{a.screening.id}/remaining",
+        {"value": "ok"},
+    ),
     "photos.upload": lambda w, a: (
         "worker_a",
         "/photos",

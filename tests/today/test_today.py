@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from app.extensions import db
 from app.timeutil import local_today
 
 EN = {"Accept-Language": "en"}
@@ -57,3 +58,23 @@ def test_today_is_the_workers_page_only(client, world, login_as):
     for user in (world.secretary_a, world.township_user, world.admin):
         login_as(user)
         assert client.get("/today").status_code == 404
+
+
+def test_a_returned_day_is_flagged_at_the_top_and_submitting_sits_at_the_bottom(
+    client, world, login_as, make_visit, make_resident
+):
+    make_visit(resident=make_resident())
+    old = make_visit(resident=make_resident(), day=local_today() - timedelta(days=1))
+    login_as(world.worker_a)
+    page = client.get("/today").text
+    page = page[page.index("<main") :]
+    assert 'id="returned-notice"' not in page
+    assert page.index('href="/residents"') < page.index('id="today-visits"')
+    assert page.index('id="today-visits"') < page.index('id="submit-today"')
+    assert "data-confirm=" in page[page.index('id="submit-today"') :].split(">")[0]
+    old.daily_log.status = "returned"
+    old.daily_log.comment = "缺少入户照片"
+    db.session.commit()
+    page = client.get("/today").text
+    page = page[page.index("<main") :]
+    assert page.index('id="returned-notice"') < page.index('href="/residents"')

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import DailyLog, Visit
+from app.models import ChecklistTemplate, DailyLog, Screening, Visit
 from app.timeutil import local_today
 
 
@@ -185,3 +185,55 @@ def test_delete_visit_until_the_day_is_approved(
     assert _count() == 1
     login_as(world.worker_b)
     assert client.post(f"/visits/{v2.id}/delete").status_code == 404
+
+
+def test_screening_purpose_offers_checklists_with_the_first_chosen(
+    client, world, login_as, make_resident
+):
+    r = make_resident()
+    login_as(world.worker_a)
+    frag = client.get(f"/visits/new?resident={r.id}", htmx=True).text
+    assert 'class="checklist-choice"' in frag
+    tpl = db.session.scalar(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id))
+    assert (
+        f'<input checked id="checklist_id-0" name="checklist_id" type="radio" value="{tpl.id}">'
+        in frag
+    )
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_screening_visit_lands_on_its_checklist(client, world, login_as, make_resident, htmx):
+    r = make_resident()
+    login_as(world.worker_a)
+    tpl = db.session.scalar(sa.select(ChecklistTemplate).where(ChecklistTemplate.code == "gas"))
+    data = _visit_data(r, purpose="screening", checklist_id=tpl.id)
+    first = client.post("/visits", data=data, htmx=htmx)
+    again = client.post("/visits", data=data, htmx=htmx)
+    screening = db.session.scalar(sa.select(Screening))
+    url = f"/screening/{screening.id}"
+    if htmx:
+        assert first.headers["HX-Redirect"] == again.headers["HX-Redirect"] == url
+    else:
+        assert first.status_code == 303
+        assert first.headers["Location"] == again.headers["Location"] == url
+    assert screening.template_id == tpl.id
+    assert _count() == 1
+    assert _count(Screening) == 1
+
+
+def test_other_purpose_opens_no_checklist(client, world, login_as, make_resident):
+    r = make_resident()
+    login_as(world.worker_a)
+    tpl = db.session.scalar(sa.select(ChecklistTemplate))
+    resp = client.post("/visits", data=_visit_data(r, checklist_id=tpl.id))
+    assert resp.headers["Location"].startswith("/visits/")
+    assert _count(Screening) == 0
+
+
+def test_unknown_checklist_is_refused_with_the_form_kept(client, world, login_as, make_resident):
+    r = make_resident()
+    login_as(world.worker_a)
+    resp = client.post("/visits", data=_visit_data(r, purpose="screening", checklist_id="999"))
+    assert resp.status_code in (200, 422)
+    assert "量了血压" in resp.text
+    assert _count() == 0

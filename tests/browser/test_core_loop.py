@@ -1,0 +1,151 @@
+"""The core loop at a door, counted: Today -> resident -> screening visit -> checklist with one
+hazard (note and photo) -> finish -> Today, in at most 12 taps and 2 text entries."""
+
+import io
+import time
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from app.models import Answer, AuditEvent, Hazard, Photo, Screening
+from tests.browser.conftest import fresh_scalar, login
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+IN_VIEW = (
+    "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+)
+
+
+class Walk:
+    """Taps, text entries and scrolls as a worker's thumb would make them."""
+
+    def __init__(self, page):
+        self.page, self.taps, self.texts, self.scrolls = page, 0, 0, 0
+
+    def _reach(self, locator):
+        locator.wait_for(state="visible")
+        if not locator.evaluate(IN_VIEW):
+            self.scrolls += 1
+            locator.scroll_into_view_if_needed()
+
+    def tap(self, locator):
+        self._reach(locator)
+        self.taps += 1
+        locator.click()
+
+    def type(self, locator, text: str):
+        self._reach(locator)
+        self.texts += 1
+        locator.fill(text)
+
+
+def _jpeg(tmp_path):
+    path = tmp_path / "hazard.jpg"
+    buf = io.BytesIO()
+    Image.new("RGB", (1200, 900), (200, 60, 40)).save(buf, "JPEG")
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def test_core_loop_in_twelve_taps(page, world, make_resident, shoot, tmp_path):
+    make_resident(name="王秀英", care=("elderly_alone",))
+    make_resident(name="刘强", care=("disability",))
+    login(page, "worker_a", PASSWORD)
+    page.wait_for_selector("#today-visits")
+    walk = Walk(page)
+    started = time.monotonic()
+
+    walk.tap(page.locator("main a[href='/residents']"))
+    page.wait_for_selector("#resident-search")
+    # The search box has the focus on arrival: the worker types at once.
+    assert page.evaluate("document.activeElement.id") == "q"
+    walk.texts += 1
+    page.keyboard.type("秀")
+    page.wait_for_selector("#resident-rows >> text=刘强", state="detached")
+    shoot(page, "1-search")
+    walk.tap(page.locator("#resident-rows >> text=王秀英"))
+
+    walk.tap(page.locator("#visit-form-slot a"))
+    page.wait_for_selector("#visit-form")
+    checklists = page.locator("#visit-form .checklist-choice")
+    assert not checklists.is_visible()
+    walk.tap(page.locator("label.chip:has(input[name=purpose][value=screening])"))
+    assert checklists.is_visible()
+    assert page.locator(".checklist-choice input:checked").count() == 1
+    walk.tap(page.locator("label.chip:has(input[name=outcome][value=done])"))
+    shoot(page, "2-visit-form")
+    walk.tap(page.locator("#visit-form button[type=submit]"))
+    page.wait_for_selector("#screening-summary")
+    assert "/screening/" in page.url
+
+    first = page.locator("li.checklist-item").first
+    walk.tap(first.locator("button.ans-hazard"))
+    note = first.locator(".hazard-form textarea[name=note]")
+    walk.type(note, "电动车在客厅充电")
+    with page.expect_file_chooser() as chooser:
+        walk.tap(first.locator(".hazard-form input[type=file]"))
+    chooser.value.set_files(str(_jpeg(tmp_path)))
+    page.wait_for_selector("li.checklist-item .hazard-box .thumbs img")
+    page.wait_for_selector(".toast")
+    shoot(page, "3-hazard-with-photo")
+
+    walk.tap(page.locator("#remaining-ok button"))
+    page.wait_for_selector("#finish-screening")
+    shoot(page, "4-all-answered")
+    walk.tap(page.locator("#finish-screening button"))
+    page.wait_for_selector("#visit-screenings .status-verified")
+    shoot(page, "5-visit")
+    walk.tap(page.locator("#bottom-nav a[href='/today']"))
+    page.wait_for_selector("#today-visits >> text=王秀英")
+    shoot(page, "6-today")
+    elapsed = time.monotonic() - started
+
+    print(
+        f"\ncore loop: {walk.taps} taps, {walk.texts} text entries, {walk.scrolls} scrolls, "
+        f"1 photo pick, {elapsed:.1f} s"
+    )
+    assert walk.taps <= 12
+    assert walk.texts <= 2
+
+    hazard = fresh_scalar(sa.select(Hazard))
+    assert hazard.note == "电动车在客厅充电"
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 1
+    screening = fresh_scalar(sa.select(Screening))
+    assert screening.completed_at is not None
+    values = fresh_scalar(
+        sa.select(sa.func.group_concat(Answer.value)).where(Answer.screening_id == screening.id)
+    ).split(",")
+    assert len(values) == len(screening.template.items)
+    assert values.count("hazard") == 1
+    assert values.count("ok") == len(values) - 1
+    bulk = fresh_scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "answers_bulk_saved")
+    )
+    assert bulk == 1
+    assert page.js_errors == []
+
+
+def test_a_photo_not_sent_is_never_dropped_silently(
+    page, world, make_resident, make_visit, shoot, tmp_path
+):
+    visit = make_visit(resident=make_resident(name="王秀英"), purpose="screening")
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/{visit.id}")
+    page.click("#start-screening >> text=消防安全")
+    first = page.locator("li.checklist-item").first
+    first.locator("button.ans-hazard").click()
+    first.locator(".hazard-form textarea[name=note]").fill("楼道堆放纸箱")
+    # No connection: the photo is chosen but cannot be sent.
+    page.route("**/hazard", lambda route: route.abort())
+    first.locator(".hazard-form input[type=file]").set_input_files(str(_jpeg(tmp_path)))
+    page.wait_for_selector(".toast-error")
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.click("#finish-screening button")
+    assert asked == ["有照片已选好但还没保存，确定不保存就离开吗？"]
+    assert "/screening/" in page.url
+    shoot(page, "photo-kept")
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 0
