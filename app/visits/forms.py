@@ -11,6 +11,16 @@ from ..validators import DateWithin, stripped
 from .services import CONCERN_FIELDS, FIELDS, SCREENING
 
 
+class ChecklistChoiceField(RadioField):
+    """The checklist of a screening visit: may be left out; when sent, one of those listed."""
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return
+        if self.data not in {str(value) for value, _label in self.choices}:
+            raise ValidationError(_l("Choose a checklist."))
+
+
 class VisitForm(IdempotentForm):
     resident_id = IdField()
     project_id = IdField()
@@ -42,7 +52,7 @@ class VisitForm(IdempotentForm):
         _l("Risk factor it concerns"), coerce=int, validators=[Optional()]
     )
     # A screening visit opens its checklist on save; only asked when the purpose is screening.
-    checklist_id = RadioField(_l("Checklist"), validate_choice=False)
+    checklist_id = ChecklistChoiceField(_l("Checklist"))
 
     def __init__(self, *args, factors=(), checklists=(), **kw):
         super().__init__(*args, **kw)
