@@ -111,9 +111,11 @@ def _register_login(app: Flask) -> None:
 
         from .htmx import redirect_client
 
+        # request.full_path ends in a bare "?" when there is no query string.
+        here = request.full_path.removesuffix("?")
         target = url_for(
             "accounts.login",
-            next=request.full_path if request.method == "GET" and not request.htmx else None,
+            next=here if request.method == "GET" and not request.htmx else None,
         )
         return redirect_client(target)
 
