@@ -241,7 +241,9 @@ def _register_request_hooks(app: Flask) -> None:
         h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         h.setdefault("X-Frame-Options", "DENY")
         h.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
-        if app.config["HTTPS"]:
+        # Only over a connection that really is HTTPS (as ProxyFix reports it): a header
+        # sent over plain HTTP would pin the host to HTTPS, which may not be there.
+        if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint != "static" and current_user and current_user.is_authenticated:
             # Personal data: never kept by the browser or a proxy. A view may opt in to the
