@@ -150,15 +150,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_origin_check(app: Flask) -> None:
-    """Refuse a state-changing request that a browser says came from another site.
-
-    Flask-WTF's token stops a forged form, but its own origin check (WTF_CSRF_SSL_STRICT)
-    reads only the Referer and only over HTTPS; a township network often serves plain HTTP,
-    and `Origin: null` with a same-host Referer passed. So: Sec-Fetch-Site, where sent, must
-    be same-origin or none (typed, bookmarked); Origin, where sent, must be our own (scheme
-    and host as we see them, after ProxyFix); without either (old clients) a Referer, where
-    sent, must be ours.
-    """
+    """Refuse a state-changing request that a browser says came from another site."""
+    # Flask-WTF's own origin check (WTF_CSRF_SSL_STRICT) reads only the Referer and only
+    # over HTTPS; a township network often serves plain HTTP, and `Origin: null` with a
+    # same-host Referer passed. So: Sec-Fetch-Site, where sent, must be same-origin or none
+    # (typed, bookmarked); Origin, where sent, must be ours (scheme and host as we see them,
+    # after ProxyFix); without either (old clients) a Referer, where sent, must be ours.
     from .urls import origin_of
 
     def from_this_site() -> bool:

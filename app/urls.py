@@ -6,12 +6,9 @@ DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 def local_path(target: str | None, prefix: str = "/") -> str | None:
-    """The target when it is a path on this site under prefix, else None.
-
-    Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so
-    `/\\t/evil.example` or `/\\evil.example` would leave the site: any control character or
-    backslash disqualifies the target, as does a scheme, a host or a leading `//`.
-    """
+    """The target when it is a path on this site under prefix, else None."""
+    # Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so
+    # "/\t/evil.example" and "/\\evil.example" leave the site though they start with "/".
     if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
     parts = urlsplit(target)

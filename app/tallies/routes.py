@@ -120,8 +120,8 @@ def _file_name(f: Filters, township: str, ext: str) -> str:
 
 
 def _disposition(f: Filters, name: str, ext: str) -> str:
-    """An attachment named `name`; clients that cannot read filename* get a plain one
-    that still says what the file is (werkzeug's fallback drops every Chinese letter)."""
+    """The file's name for the browser, with a plain one for clients that lack filename*."""
+    # werkzeug's own fallback drops every Chinese letter; this one still says what it is.
     if name.isascii():
         return f'attachment; filename="{name}"'
     plain = f"gridbook-tallies-{f.start.isoformat()}_{f.end.isoformat()}.{ext}"
