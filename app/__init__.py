@@ -71,6 +71,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         render_as_batch=True,
         compare_type=True,
     )
+    # Before Flask-WTF's token check: a post from another site is refused as such.
+    _register_origin_check(app)
     csrf.init_app(app)
     htmx_ext.init_app(app)
     limiter.init_app(app)
@@ -114,9 +116,11 @@ def _register_login(app: Flask) -> None:
 
         from .htmx import redirect_client
 
+        # request.full_path ends in a bare "?" when there is no query string.
+        here = request.full_path.removesuffix("?")
         target = url_for(
             "accounts.login",
-            next=request.full_path if request.method == "GET" and not request.htmx else None,
+            next=here if request.method == "GET" and not request.htmx else None,
         )
         return redirect_client(target)
 
@@ -146,6 +150,56 @@ def _register_blueprints(app: Flask) -> None:
         package = importlib.import_module(f"app.{name}")
         importlib.import_module(f"app.{name}.routes")
         app.register_blueprint(package.bp)
+
+
+def _register_origin_check(app: Flask) -> None:
+    """Refuse a state-changing request that a browser says came from another site."""
+    # Flask-WTF's own origin check (WTF_CSRF_SSL_STRICT) reads only the Referer and only
+    # over HTTPS; a township network often serves plain HTTP, and `Origin: null` with a
+    # same-host Referer passed. So: Sec-Fetch-Site, where sent, must be same-origin or none
+    # (typed, bookmarked); Origin, where sent, must be ours (scheme and host as we see them,
+    # after ProxyFix); without either (old clients) a Referer, where sent, must be ours.
+    from .urls import origin_of
+
+    def from_this_site() -> bool:
+        own = origin_of(request.host_url)
+        site = request.headers.get("Sec-Fetch-Site")
+        if site is not None and site not in ("same-origin", "none"):
+            return False
+        origin = request.headers.get("Origin")
+        if origin is not None:
+            return origin_of(origin) == own
+        if site is None and request.referrer:
+            return origin_of(request.referrer) == own
+        return True
+
+    @app.before_request
+    def _refuse_cross_site_writes():
+        if request.method in SAFE_METHODS or from_this_site():
+            return None
+        from flask_babel import gettext as _
+
+        from .htmx import render, toast, wants_fragment
+
+        app.logger.warning(
+            "cross-site %s %s refused (Origin %r, Sec-Fetch-Site %r, Referer %r)",
+            request.method,
+            request.path,
+            request.headers.get("Origin"),
+            request.headers.get("Sec-Fetch-Site"),
+            request.referrer,
+        )
+        resp = render(
+            "errors/error.html",
+            "errors/_error.html",
+            status=403,
+            code=403,
+            reason="cross_site",
+            refusal=None,
+        )
+        if wants_fragment():
+            toast(resp, _("Refused: this request was sent from another website."), "error")
+        return resp
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -187,7 +241,9 @@ def _register_request_hooks(app: Flask) -> None:
         h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         h.setdefault("X-Frame-Options", "DENY")
         h.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
-        if app.config["HTTPS"]:
+        # Only over a connection that really is HTTPS (as ProxyFix reports it): a header
+        # sent over plain HTTP would pin the host to HTTPS, which may not be there.
+        if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint != "static" and current_user and current_user.is_authenticated:
             # Personal data: never kept by the browser or a proxy. A view may opt in to the

@@ -15,6 +15,9 @@ from .db import is_storage_failure, set_write_intent
 from .extensions import db
 from .refusals import Locked, NotAllowed, Refusal
 
+# Seconds a throttled client is told to wait (the login limits count over minutes).
+RETRY_AFTER = 60
+
 
 def _form_view():
     """The current view if it redisplays its form on error, else None."""
@@ -93,14 +96,15 @@ def register_errors(app: Flask) -> None:
         view = _form_view()
         if err.code == 429 and view is not None:
             g.throttled = True
-            return run_again(view, unwrap=True)
-        if err.code == 404:
-            record_route_refusal()
-        if request.path.startswith("/healthz"):
-            return jsonify(error=err.name), err.code
-        resp = error_page(err.code or 500)
+            resp = run_again(view, unwrap=True)
+        else:
+            if err.code == 404:
+                record_route_refusal()
+            if request.path.startswith("/healthz"):
+                return jsonify(error=err.name), err.code
+            resp = error_page(err.code or 500)
         if err.code == 429:
-            resp.headers["Retry-After"] = "60"
+            resp.headers["Retry-After"] = str(RETRY_AFTER)
         return resp
 
     @app.errorhandler(Exception)

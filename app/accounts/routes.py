@@ -10,6 +10,8 @@ from ..extensions import db, limiter
 from ..forms import redisplays_form_on_error
 from ..htmx import redirect_client, render
 from ..models import User
+from ..permissions import home_endpoint
+from ..urls import local_path
 from . import bp
 from .forms import LoginForm, LogoutForm, PasswordForm
 from .passwords import check_password, hash_password, needs_rehash
@@ -23,12 +25,6 @@ def _account_key() -> str:
 def _failed(resp) -> bool:
     # Only failed attempts count, so the real user is never locked out by their own logins.
     return resp.status_code != 303
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -66,11 +62,12 @@ def login():
         status = 200
     # The password is never sent back; the username is.
     form.password.data = ""
-    return render("accounts/login.html", status=status, form=form, error=error)
+    next_url = local_path(request.args.get("next"))
+    return render("accounts/login.html", status=status, form=form, error=error, next=next_url)
 
 
 def _complete_login(user: User, password: str):
-    next_url = _safe_next(request.args.get("next"))
+    next_url = local_path(request.args.get("next"))
     lang = session.get("lang")
     session.clear()  # a fresh session at every login
     if lang and not user.locale:
@@ -81,7 +78,7 @@ def _complete_login(user: User, password: str):
     login_user(user, remember=False)
     session.permanent = True
     record("login", "user", user.id, user=user)
-    return redirect(next_url or url_for("main.home"), code=303)
+    return redirect(next_url or url_for(home_endpoint(user)), code=303)
 
 
 @bp.route("/logout", methods=["GET", "POST"])

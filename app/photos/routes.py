@@ -11,6 +11,7 @@ from ..forms import redisplays_form_on_error
 from ..htmx import render, toast, wants_fragment
 from ..models import Answer, Photo, Visit
 from ..scope import get_or_404
+from ..urls import local_path, origin_of
 from . import bp
 from .forms import PhotoDeleteForm, PhotoUploadForm
 from .queries import get_owner_or_404, owner_type_of, photo_owner, photos_for
@@ -48,7 +49,8 @@ def _send(photo: Photo, key: str, suffix: str) -> Response:
     # Even if a browser were talked into rendering it as a document, it could do nothing.
     # (Browsers style their own image viewer inline; that is all this page may do.)
     resp.headers["Content-Security-Policy"] = (
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; "
+        "frame-ancestors 'none'; base-uri 'self'"  # as the pages say, and X-Frame-Options
     )
     resp.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     resp.set_etag(key)
@@ -102,13 +104,10 @@ def _owner_url(owner) -> str:
 def _back(owner) -> Response:
     """303 to the page the form was on when it is one of ours, else to the owner's page."""
     ref = urlsplit(request.referrer or "")
-    here = urlsplit(request.host_url)
-    same_origin = (ref.scheme, ref.netloc) == (here.scheme, here.netloc)
-    if same_origin and ref.path.startswith("/") and not ref.path.startswith("//"):
-        target = ref.path + (f"?{ref.query}" if ref.query else "")
-    else:
-        target = _owner_url(owner)
-    return redirect(target, code=303)
+    target = None
+    if origin_of(request.referrer or "") == origin_of(request.host_url):
+        target = local_path(ref.path + (f"?{ref.query}" if ref.query else ""))
+    return redirect(target or _owner_url(owner), code=303)
 
 
 def _form_problems(form) -> list[FileProblem]:

@@ -9,7 +9,7 @@ from ..enums import REDIRECT_CHANNELS, REQUEST_CHANNELS, REQUEST_STATUSES, SATIS
 from ..forms import BaseForm, IdempotentForm, IdField
 from ..labels import choices
 from ..timeutil import local_today
-from ..validators import stripped
+from ..validators import DateWithin, stripped
 
 TEXT = [DataRequired(), Length(max=4000)]
 
@@ -20,7 +20,12 @@ class RequestForm(IdempotentForm):
     channel = SelectField(_l("How it came in"), validators=[InputRequired()])
     category = SelectField(_l("Category"), validators=[InputRequired()])
     summary = TextAreaField(_l("What the resident asks for"), filters=[stripped], validators=TEXT)
-    received_on = DateField(_l("Date received"), default=local_today, validators=[InputRequired()])
+    # A year back covers a backlog being entered; the service refuses a future date.
+    received_on = DateField(
+        _l("Date received"),
+        default=local_today,
+        validators=[InputRequired(), DateWithin(past=365, future=None)],
+    )
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)

@@ -5,6 +5,7 @@ from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import BaseForm, IdsField
+from ..urls import local_path
 from ..validators import stripped
 from .services import COMMENT_MAX
 
@@ -15,10 +16,7 @@ class NextMixin:
     next = HiddenField()
 
     def next_url(self, default: str) -> str:
-        target = self.next.data or ""
-        if target.startswith("/review") and "//" not in target and "\\" not in target:
-            return target
-        return default
+        return local_path(self.next.data, "/review") or default
 
 
 class SubmitForm(NextMixin, BaseForm):

@@ -2,6 +2,7 @@
 
 import io
 import re
+from urllib.parse import quote
 
 from flask import abort, request, send_file
 from flask_babel import gettext as _
@@ -18,6 +19,8 @@ from .queries import Filters, Scope, filters_for, user_scope
 from .services import record_export
 from .tables import build_tables, charts
 
+# RFC 5987 attr-chars besides letters and digits: left as they are in filename*.
+ATTR_CHARS = "!#$&+-.^_`|~"
 FILENAME_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -116,6 +119,15 @@ def _file_name(f: Filters, township: str, ext: str) -> str:
     return FILENAME_BAD.sub("_", " ".join(parts)) + "." + ext
 
 
+def _disposition(f: Filters, name: str, ext: str) -> str:
+    """The file's name for the browser, with a plain one for clients that lack filename*."""
+    # werkzeug's own fallback drops every Chinese letter; this one still says what it is.
+    if name.isascii():
+        return f'attachment; filename="{name}"'
+    plain = f"gridbook-tallies-{f.start.isoformat()}_{f.end.isoformat()}.{ext}"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe=ATTR_CHARS)}"
+
+
 def _export(fmt: str):
     _form, f, scope = _filter_form()
     if f is None:
@@ -128,15 +140,11 @@ def _export(fmt: str):
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         data = to_csv(tables, cover)
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # werkzeug adds the charset to a text/ type
     record_export(fmt, f)
-    return send_file(
-        io.BytesIO(data),
-        mimetype=mimetype,
-        as_attachment=True,
-        download_name=_file_name(f, township, fmt),
-        max_age=0,
-    )
+    resp = send_file(io.BytesIO(data), mimetype=mimetype, max_age=0)
+    resp.headers["Content-Disposition"] = _disposition(f, _file_name(f, township, fmt), fmt)
+    return resp
 
 
 @bp.route("/export.xlsx")

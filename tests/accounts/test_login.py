@@ -27,7 +27,7 @@ def test_login_page_follows_accept_language(client):
 def test_worker_logs_in_and_lands_on_today(client, world):
     r = _login(client, "worker_a")
     assert r.status_code == 303
-    assert r.headers["Location"].endswith("/")
+    assert r.headers["Location"] == "/today"  # the role's home, without a hop through /
     r = client.get("/", follow_redirects=False)
     assert r.headers["Location"].endswith("/today")
     r = client.get("/today")
@@ -119,7 +119,7 @@ def test_open_redirect_is_refused(client, world):
     r = client.post(
         "/login?next=//evil.example/x", data={"username": "worker_a", "password": PASSWORD}
     )
-    assert r.headers["Location"] == "/"
+    assert r.headers["Location"] == "/today"
 
 
 def test_password_change_ends_every_session(app, client, world):
