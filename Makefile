@@ -47,7 +47,7 @@ pot: $(VENV)/.installed
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o $(POT) $(MESSAGE_SOURCES)
 
 extract-messages: pot
-	$(VENV)/bin/pybabel update -i $(POT) -d app/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i $(POT) -d app/translations --no-fuzzy-matching --ignore-obsolete
 
 db: setup
 	$(FLASK) db upgrade
