@@ -51,6 +51,13 @@
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
     if (!form.getAttribute || form.hasAttribute("hx-post")) return;  // htmx:confirm asks instead
+    // "Approve ticked days" with nothing ticked says so instead of asking to approve nothing.
+    var none = form.getAttribute("data-none-ticked");
+    if (none && !document.querySelector('input[type=checkbox][form="' + form.id + '"]:checked')) {
+      evt.preventDefault(); evt.stopImmediatePropagation();
+      showToast(none, "error");
+      return;
+    }
     var msg = form.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { evt.preventDefault(); evt.stopImmediatePropagation(); }
   }, true);
@@ -78,6 +85,36 @@
     }
     return null;
   }
+  // The browser's own "N files" is hidden under our label: say what is chosen and not yet saved.
+  document.addEventListener("change", function (evt) {
+    var input = evt.target;
+    if (!input.matches || !input.matches(".photo-pick input[type=file]")) return;
+    var out = input.parentNode.querySelector(".photo-chosen");
+    if (!out) return;
+    var n = input.files ? input.files.length : 0;
+    out.textContent = n ? out.getAttribute("data-chosen").replace("#", n) : "";
+  });
+
+  // Pinyin, zhuyin and other IMEs type Latin letters while composing: "xuxiu" is not a name.
+  // The active search waits for the composed characters, then searches once.
+  document.addEventListener("compositionstart", function (evt) {
+    if (evt.target.matches && evt.target.matches("input[type=search]")) evt.target.composing = true;
+  });
+  document.addEventListener("compositionend", function (evt) {
+    var input = evt.target;
+    if (!input.composing) return;
+    input.composing = false;
+    // Chromium sends the last input event before compositionend: send one for the result.
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  document.body.addEventListener("htmx:confirm", function (evt) {
+    var active = document.activeElement;
+    var form = evt.detail.elt;
+    if (active && active.composing && form && form.contains && form.contains(active)) {
+      evt.preventDefault();
+    }
+  });
+
   var leaving = false;
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
