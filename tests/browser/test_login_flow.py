@@ -12,7 +12,9 @@ def test_worker_logs_in_sees_chinese_home_and_switches_to_english(page, world, s
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     assert page.locator("h1").first.inner_text().startswith("今日")
     shoot(page, "today-zh")
-    page.click("text=English")
+    # Language sits in the account menu, away from a stray tap.
+    page.click("#account-menu summary")
+    page.click("#account-menu >> text=English")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "Today" in page.locator("h1").first.inner_text()
