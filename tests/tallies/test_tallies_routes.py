@@ -207,11 +207,15 @@ def test_custom_period_and_default_month(client, world, login_as):
     login_as(world.township_user)
     html = client.get("/tallies?from=2024-02-01&to=2024-02-29&period=custom").get_data(as_text=True)
     assert "export.xlsx?from=2024-02-01&amp;to=2024-02-29" in html
+    assert 'aria-pressed="true"' not in html  # a period of one's own: no preset shows chosen
     # Five Mondays from the week of 29 January to the week of 26 February.
     assert _table(html, "hazards_weekly").count("<tr>") == 1 + 5
     start, end = preset_dates("month", local_today())
     html = client.get("/tallies").get_data(as_text=True)
     assert f"from={start.isoformat()}&amp;to={end.isoformat()}" in html
+    # The default period is this month, and its button shows it.
+    assert re.search(r'value="month" aria-pressed="true"', html)
+    assert html.count('aria-pressed="true"') == 1
 
 
 def test_preset_dates():
