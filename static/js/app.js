@@ -9,6 +9,8 @@
     var el = document.createElement("div");
     el.className = "toast" + (level === "error" ? " toast-error" : "");
     el.textContent = message;
+    // At most two at once: a pile of toasts hides the page under it.
+    while (box.children.length >= 2) box.removeChild(box.firstChild);
     box.appendChild(el);
     setTimeout(function () { el.remove(); }, 4000);
   }
@@ -93,6 +95,12 @@
     if (!out) return;
     var n = input.files ? input.files.length : 0;
     out.textContent = n ? out.getAttribute("data-chosen").replace("#", n) : "";
+  });
+
+  // The account menu closes when the thumb taps anywhere else.
+  document.addEventListener("click", function (evt) {
+    var menu = document.getElementById("account-menu");
+    if (menu && menu.open && !menu.contains(evt.target)) menu.open = false;
   });
 
   // Pinyin, zhuyin and other IMEs type Latin letters while composing: "xuxiu" is not a name.

@@ -32,3 +32,17 @@ def test_wrong_password_shows_message_and_keeps_username(page, world, shoot):
     assert page.input_value("input[name=username]") == "worker_a"
     assert page.input_value("input[name=password]") == ""
     shoot(page, "wrong-password")
+
+
+def test_account_menu_opens_and_closes_with_a_tap_elsewhere(page, world):
+    login(page, "worker_a", PASSWORD)
+    menu = page.locator("#account-menu")
+    logout = menu.locator("button", has_text="退出登录")
+    assert not logout.is_visible()  # no stray tap can reach it
+    menu.locator("summary").click()
+    assert logout.is_visible()
+    box = logout.bounding_box()
+    assert box["height"] >= 44
+    page.locator("main h1").first.click()
+    assert not logout.is_visible()
+    assert page.url.endswith("/today")
