@@ -133,25 +133,29 @@ def test_main_pages_pass_axe_and_have_large_tap_targets(browser, live_server, pl
     axe_source = AXE.read_text(encoding="utf-8")
     serious: list[str] = []
     small: list[str] = []
+
+    def check(page, who: str, path: str) -> None:
+        page.goto(page.base_url + path)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("html").get_attribute("lang") == ("en" if lang == "en" else "zh-Hans")
+        page.evaluate(axe_source)
+        for v in page.evaluate(RUN_AXE):
+            line = f"{who} {path}: {v['impact']} {v['id']} ({v['help']}) {v['nodes']}"
+            print(line)
+            if v["impact"] in ("serious", "critical"):
+                serious.append(line)
+        small.extend(f"{who} {path}: {t}" for t in page.evaluate(SMALL_TARGETS))
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide at a 390 px viewport"
+
+    with phone_page(browser, live_server.url) as page:
+        check(page, "anonymous", f"/login?lang={lang}")
     for username, paths in places.items():
         with phone_page(browser, live_server.url) as page:
             login(page, username, PASSWORD)
             page.goto(f"{page.base_url}{paths[0]}?lang={lang}")
             for path in paths:
-                page.goto(page.base_url + path)
-                page.wait_for_load_state("networkidle")
-                assert page.locator("html").get_attribute("lang") == (
-                    "en" if lang == "en" else "zh-Hans"
-                )
-                page.evaluate(axe_source)
-                for v in page.evaluate(RUN_AXE):
-                    line = f"{username} {path}: {v['impact']} {v['id']} ({v['help']}) {v['nodes']}"
-                    print(line)
-                    if v["impact"] in ("serious", "critical"):
-                        serious.append(line)
-                small += [f"{username} {path}: {t}" for t in page.evaluate(SMALL_TARGETS)]
-                width = page.evaluate("document.documentElement.scrollWidth")
-                assert width <= 390, f"{path} is {width} px wide at a 390 px viewport"
+                check(page, username, path)
     print("\n".join(small))
     assert serious == []
     assert small == []
