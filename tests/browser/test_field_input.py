@@ -91,6 +91,7 @@ def test_photo_picker_speaks_our_language_and_works_by_keyboard(
     visit = make_visit(resident=make_resident(name="王秀英"))
     login(page, "worker_a", PASSWORD)
     page.goto(f"{page.base_url}/visits/{visit.id}?lang={lang}")
+    page.wait_for_load_state("networkidle")
     gallery = page.locator(f"#photos-visit-{visit.id}")
     label = gallery.locator("label.photo-pick-label")
     assert label.inner_text().strip() == words
@@ -103,7 +104,7 @@ def test_photo_picker_speaks_our_language_and_works_by_keyboard(
     assert hidden["width"] <= 1
     assert hidden["height"] <= 1
     # ... but it is still the control a screen reader names and the keyboard reaches.
-    assert page.get_by_label(words).evaluate("e => e.type") == "file"
+    assert page.get_by_label(words, exact=True).evaluate("e => e.type") == "file"
     for _ in range(80):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.type") == "file":
