@@ -34,6 +34,9 @@ static/vendor/.installed: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+	cp node_modules/chartjs-plugin-datalabels/dist/chartjs-plugin-datalabels.min.js static/vendor/chartjs-plugin-datalabels.min.js
+	# axe-core checks accessibility in the browser tests only: no template loads it.
+	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
 	touch $@
 
 translations: $(VENV)/.installed

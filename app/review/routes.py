@@ -127,7 +127,12 @@ def show(daily_log_id: int):
 def _row_response(log: DailyLog, message: str, level: str = "success", **forms):
     """The day's row as it now stands, with the queue count swapped out of band."""
     row = queries.queue_row(current_user, log.id)
-    parts = [render_template("review/_row.html", row=row, next=forms.pop("next", ""), **forms)]
+    next_url = forms.pop("next", "")
+    parts = [
+        render_template(
+            "review/_row.html", row=row, next=next_url, on_day=next_url == day_url(log), **forms
+        )
+    ]
     if can("review.queue"):
         parts.append(
             render_template(

@@ -251,6 +251,19 @@ def build_tables(f: Filters, today: date) -> list[Table]:
     ]
 
 
+# Okabe and Ito's palette for categorical data: told apart with the common colour-vision
+# deficiencies; each with the label colour that reads on it (WCAG AA, 4.5:1 or more).
+CATEGORY_COLOURS = (
+    ("#E69F00", "#000"),
+    ("#56B4E9", "#000"),
+    ("#009E73", "#000"),
+    ("#0072B2", "#fff"),
+    ("#F0E442", "#000"),
+    ("#D55E00", "#000"),
+    ("#CC79A7", "#000"),
+)
+
+
 def charts(tables: list[Table]) -> dict:
     """Chart.js data for the two pictures, from the same tables the page shows beside them."""
     by_key = {t.key: t for t in tables}
@@ -261,8 +274,14 @@ def charts(tables: list[Table]) -> dict:
             "type": "bar",
             "stacked": True,
             "labels": [row[0].isoformat() for row in weekly.rows],
+            "labelled": True,
             "datasets": [
-                {"label": name, "data": [row[i + 1] for row in weekly.rows]}
+                {
+                    "label": name,
+                    "data": [row[i + 1] for row in weekly.rows],
+                    "color": CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)][0],
+                    "text": CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)][1],
+                }
                 for i, name in enumerate(categories)
             ],
         },

@@ -9,6 +9,8 @@
     var el = document.createElement("div");
     el.className = "toast" + (level === "error" ? " toast-error" : "");
     el.textContent = message;
+    // At most two at once: a pile of toasts hides the page under it.
+    while (box.children.length >= 2) box.removeChild(box.firstChild);
     box.appendChild(el);
     setTimeout(function () { el.remove(); }, 4000);
   }
@@ -51,6 +53,13 @@
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
     if (!form.getAttribute || form.hasAttribute("hx-post")) return;  // htmx:confirm asks instead
+    // "Approve ticked days" with nothing ticked says so instead of asking to approve nothing.
+    var none = form.getAttribute("data-none-ticked");
+    if (none && !document.querySelector('input[type=checkbox][form="' + form.id + '"]:checked')) {
+      evt.preventDefault(); evt.stopImmediatePropagation();
+      showToast(none, "error");
+      return;
+    }
     var msg = form.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { evt.preventDefault(); evt.stopImmediatePropagation(); }
   }, true);
@@ -78,6 +87,42 @@
     }
     return null;
   }
+  // The browser's own "N files" is hidden under our label: say what is chosen and not yet saved.
+  document.addEventListener("change", function (evt) {
+    var input = evt.target;
+    if (!input.matches || !input.matches(".photo-pick input[type=file]")) return;
+    var out = input.parentNode.querySelector(".photo-chosen");
+    if (!out) return;
+    var n = input.files ? input.files.length : 0;
+    out.textContent = n ? out.getAttribute("data-chosen").replace("#", n) : "";
+  });
+
+  // The account menu closes when the thumb taps anywhere else.
+  document.addEventListener("click", function (evt) {
+    var menu = document.getElementById("account-menu");
+    if (menu && menu.open && !menu.contains(evt.target)) menu.open = false;
+  });
+
+  // Pinyin, zhuyin and other IMEs type Latin letters while composing: "xuxiu" is not a name.
+  // The active search waits for the composed characters, then searches once.
+  document.addEventListener("compositionstart", function (evt) {
+    if (evt.target.matches && evt.target.matches("input[type=search]")) evt.target.composing = true;
+  });
+  document.addEventListener("compositionend", function (evt) {
+    var input = evt.target;
+    if (!input.composing) return;
+    input.composing = false;
+    // Chromium sends the last input event before compositionend: send one for the result.
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  document.body.addEventListener("htmx:confirm", function (evt) {
+    var active = document.activeElement;
+    var form = evt.detail.elt;
+    if (active && active.composing && form && form.contains && form.contains(active)) {
+      evt.preventDefault();
+    }
+  });
+
   var leaving = false;
   document.addEventListener("submit", function (evt) {
     var form = evt.target;

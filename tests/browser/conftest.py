@@ -109,6 +109,46 @@ def fresh_scalar(stmt):
     return db.session.scalar(stmt)
 
 
+IN_VIEW = (
+    "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+)
+
+
+class Walk:
+    """Taps, text entries and scrolls as a thumb would make them; a confirm's OK is a tap."""
+
+    def __init__(self, page):
+        self.page, self.taps, self.texts, self.scrolls = page, 0, 0, 0
+        self.asked: list[str] = []
+
+    def _reach(self, locator):
+        locator.wait_for(state="visible")
+        if not locator.evaluate(IN_VIEW):
+            self.scrolls += 1
+            locator.scroll_into_view_if_needed()
+
+    def tap(self, locator):
+        self._reach(locator)
+        self.taps += 1
+        locator.click()
+
+    def tap_and_confirm(self, locator):
+        """Tap, then OK in the confirmation the tap opens (two taps)."""
+
+        def accept(dialog):
+            self.asked.append(dialog.message)
+            self.taps += 1
+            dialog.accept()
+
+        self.page.once("dialog", accept)
+        self.tap(locator)
+
+    def type(self, locator, text: str):
+        self._reach(locator)
+        self.texts += 1
+        locator.fill(text)
+
+
 def login(pg, username: str, password: str) -> None:
     pg.goto(pg.base_url + "/login")
     pg.fill("input[name=username]", username)

@@ -1,5 +1,6 @@
 """The tallies dashboard: who sees it, which places, the filters, page and fragment."""
 
+import json
 import re
 from datetime import date, timedelta
 
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent
 from app.tallies.forms import preset_dates
+from app.tallies.tables import CATEGORY_COLOURS
 from app.timeutil import local_today
 from tests.conftest import fragment_root_ids
 
@@ -205,11 +207,15 @@ def test_custom_period_and_default_month(client, world, login_as):
     login_as(world.township_user)
     html = client.get("/tallies?from=2024-02-01&to=2024-02-29&period=custom").get_data(as_text=True)
     assert "export.xlsx?from=2024-02-01&amp;to=2024-02-29" in html
+    assert 'aria-pressed="true"' not in html  # a period of one's own: no preset shows chosen
     # Five Mondays from the week of 29 January to the week of 26 February.
     assert _table(html, "hazards_weekly").count("<tr>") == 1 + 5
     start, end = preset_dates("month", local_today())
     html = client.get("/tallies").get_data(as_text=True)
     assert f"from={start.isoformat()}&amp;to={end.isoformat()}" in html
+    # The default period is this month, and its button shows it.
+    assert re.search(r'value="month" aria-pressed="true"', html)
+    assert html.count('aria-pressed="true"') == 1
 
 
 def test_preset_dates():
@@ -306,3 +312,35 @@ def test_request_overdue_boundaries(
     cells = re.findall(r'class="num">(\d+)<', footer)
     assert cells[0] == "1"
     assert cells[3] == ("1" if overdue else "0")
+
+
+def test_weekly_chart_uses_a_categorical_palette_and_labels_its_bars(
+    client, world, login_as, visit_in
+):
+    visit_in(purpose="screening")
+    login_as(world.township_user)
+    html = client.get("/tallies").get_data(as_text=True)
+    assert "vendor/chartjs-plugin-datalabels.min.js" in html
+    raw = re.search(r"data-chart-key=\"hazards_weekly\"[^>]*data-chart='([^']*)'", html).group(1)
+    spec = json.loads(raw.replace("&#34;", '"').replace("&amp;", "&"))
+    assert spec["labelled"] is True
+    colours = [d["color"] for d in spec["datasets"]]
+    assert len(spec["datasets"]) == 7
+    assert len(set(colours)) == 7  # seven categories, seven distinct colours
+    assert set(colours) <= {c for c, _text in CATEGORY_COLOURS}
+    # Each number drawn on a bar reads against its colour (WCAG AA for text).
+    for colour, text in CATEGORY_COLOURS:
+        assert _contrast(colour, text) >= 4.5
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        colour = colour.lstrip("#")
+        if len(colour) == 3:
+            colour = "".join(ch * 2 for ch in colour)
+        rgb = [int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
