@@ -1,23 +1,14 @@
-// Photos leave the phone small (issue 12): a chosen photo is redrawn at most 1600 px on its
-// long side, upright, as a JPEG of quality 0.8 without any metadata, before it is sent; a
-// 12-megapixel photo of 4 MB goes over the wire as about 300 KB. The browser's own decoder
-// does the work (createImageBitmap applies the EXIF orientation; a canvas re-encodes and
-// keeps no EXIF, GPS or XMP), so no library is loaded for it.
-//
-// The small file replaces the input's own files (DataTransfer), so whatever sends the form
-// afterwards -- htmx online, the outbox when offline -- carries the small JPEG. Choosing a
-// photo then sends its form, with a progress bar: first "preparing" (no value), then the
-// bytes sent. Whatever cannot be decoded here (a HEIC in a browser without HEIC support, a
-// file that is no picture) or fails in any way is sent as chosen: the server decodes,
-// converts, checks and re-encodes every upload anyway and never trusts this step. Without
-// JavaScript the form's Upload button sends the full-size file.
+// A chosen photo leaves the phone small (issue 12): at most 1600 px, upright, JPEG 0.8, no
+// metadata -- the browser's own decoder and a canvas, no library. It replaces the input's
+// files, so htmx or the outbox sends the small one. What cannot be decoded here (HEIC on
+// most Android browsers, not a picture) goes as chosen: the server checks and re-encodes
+// every upload anyway. Without JavaScript the Upload button sends the full-size file.
 (function () {
   "use strict";
 
   var LONG_SIDE = 1600;
   var QUALITY = 0.8;
-  // Far below the server's limit; a photo of unusual detail is encoded again, coarser,
-  // rather than crossing a slow link at a megabyte.
+  // A photo of unusual detail is encoded again, coarser, rather than sent at a megabyte.
   var MAX_BYTES = 560 * 1024;
   var FALLBACK_QUALITIES = [0.65, 0.5];
   var INPUTS = "form.photo-upload input[type=file], form.hazard-form input[type=file]";
@@ -134,8 +125,7 @@
     });
   });
 
-  // While a photo is being made small its form waits: a tap on Save then would send the
-  // full-size file. The automatic send follows as soon as the photo is ready.
+  // A tap on Save while the photo is made small would send it full-size: the form waits.
   document.addEventListener("submit", function (evt) {
     if (evt.target.hasAttribute && evt.target.hasAttribute("data-shrinking")) {
       evt.preventDefault();
@@ -143,8 +133,7 @@
     }
   }, true);
 
-  // Upload progress: the request body's bytes only (htmx's own xhr:progress events mix in
-  // the download of the answer, which made the bar jump back).
+  // Upload progress counts the request body only (htmx:xhr:progress mixes in the answer).
   document.body.addEventListener("htmx:beforeSend", function (evt) {
     var form = evt.target.closest ? evt.target.closest("form") : null;
     var bar = barOf(form);
