@@ -44,8 +44,8 @@ COMPRESSIBLE = frozenset(
 )
 # Characters left as they are in a data: URI (RFC 2397 allows any URL character there).
 SAFE_IN_DATA_URI = " /=:;,'()!*-._~"
-ENCODINGS = ("br", "gzip")
-BR_BEST_UP_TO = 128 * 1024  # in the server's order of preference at equal quality
+ENCODINGS = ("br", "gzip")  # in the server's order of preference at equal quality
+BR_BEST_UP_TO = 128 * 1024
 
 
 @dataclass

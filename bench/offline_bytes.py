@@ -127,13 +127,31 @@ class Wire:
         return [(u, self.received.get(rid, 0)) for rid, u in self.urls.items() if rid not in cached]
 
 
-def open_today(page, wire: Wire, url: str) -> tuple[int, list[tuple[str, int]], float]:
+class AccessLog:
+    """What gunicorn served (its access log): the requests that really reached the server,
+    whatever the browser's cache or a service worker answered by itself."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+
+    def mark(self) -> None:
+        self.offset = self.path.stat().st_size if self.path.exists() else 0
+
+    def since_mark(self) -> list[str]:
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset)
+            return fh.read().decode().splitlines()
+
+
+def open_today(page, wire: Wire, log: AccessLog, url: str):
     wire.reset()
+    log.mark()
     start = time.perf_counter()
     page.goto(url + "/today", wait_until="load")
     elapsed = time.perf_counter() - start
     page.wait_for_timeout(300)  # late events (loadingFinished of the last request)
-    return wire.bytes_received(), wire.breakdown(), elapsed
+    return wire.bytes_received(), wire.breakdown(), elapsed, log.since_mark()
 
 
 # The upload's request body, as the browser sends it (htmx's XMLHttpRequest).
@@ -165,7 +183,7 @@ def kb(n: int) -> str:
     return f"{n / 1024:.1f} KB"
 
 
-def run(url: str, visit_id: int, photo: Path, slow: bool, original: bool) -> None:
+def run(url: str, visit_id: int, photo: Path, log: AccessLog, slow: bool, original: bool) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -191,16 +209,18 @@ def run(url: str, visit_id: int, photo: Path, slow: bool, original: bool) -> Non
             if conditions:
                 cdp.send("Network.emulateNetworkConditions", conditions)
             cdp.send("Network.clearBrowserCache")
-            cold = open_today(page, wire, url)
-            warm = open_today(page, wire, url)
+            cold = open_today(page, wire, log, url)
+            warm = open_today(page, wire, log, url)
             print(f"\n{name}")
-            for label, (size, reqs, secs) in (("cold", cold), ("warm", warm)):
+            for label, (size, reqs, secs, served) in (("cold", cold), ("warm", warm)):
                 print(
                     f"  Today {label}: {kb(size)} on the wire, {len(reqs)} request(s), "
-                    f"load in {secs:.2f} s"
+                    f"load in {secs:.2f} s; the server saw {len(served)} request(s)"
                 )
                 for req_url, size in reqs:
                     print(f"    {kb(size):>9}  {req_url.removeprefix(url)}")
+                if len(served) != len(reqs):
+                    print("    server: " + "; ".join(served))
             sent, secs = send_photo(page, url, visit_id, photo)
             print(f"  12 MP photo, shrunk on the phone: {kb(sent)} sent, shown in {secs:.1f} s")
             if original:
@@ -232,8 +252,18 @@ def main() -> None:
         photo = Path(tmp) / "IMG_0001.jpg"
         photo.write_bytes(phone_photo())
         print(f"photo: {photo.name}, 4000x3000, {kb(photo.stat().st_size)}; visit {visit_id}")
+        log = AccessLog(Path(tmp) / "access.log")
         server = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            [
+                str(VENV_BIN / "gunicorn"),
+                "-c",
+                "gunicorn.conf.py",
+                "--access-logfile",
+                str(log.path),
+                "--access-logformat",
+                "%(m)s %(U)s %(s)s %(B)s",
+                "wsgi:app",
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -241,7 +271,7 @@ def main() -> None:
         )
         try:
             wait_until_up(url)
-            run(url, visit_id, photo, slow=not args.no_slow, original=not args.no_original)
+            run(url, visit_id, photo, log, slow=not args.no_slow, original=not args.no_original)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=40)
