@@ -46,6 +46,25 @@ def load_config(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "WTF_CSRF_SSL_STRICT": True,
         "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
+        # Flask-Compress, for pages, fragments and JSON (static files: app/static_files.py).
+        # Never photos (JPEG gains nothing), never exports: XLSX is a zip already and CSV
+        # streams to an office PC. Brotli where the browser takes it, else gzip; no zstd,
+        # whose support in phone browsers is still patchy.
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "application/manifest+json",
+            "image/svg+xml",
+            "text/plain",
+        ],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
+        "COMPRESS_BR_LEVEL": 4,
+        "COMPRESS_LEVEL": 6,
+        "COMPRESS_REGISTER": False,  # registered in create_app, around the static view
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "PROXY_COUNT": int(os.environ.get("GRIDBOOK_PROXY_COUNT", "0")),

@@ -1,4 +1,4 @@
-// Gridbook's own script: toasts, upload progress and small conveniences.
+// Gridbook's own script: toasts, confirmations and small conveniences.
 // Loaded with defer; no inline scripts anywhere (the CSP forbids them).
 (function () {
   "use strict";
@@ -34,21 +34,6 @@
     showToast(msg || "Not saved. Try again.", "error");
   });
 
-  // Upload progress for photo forms.
-  document.body.addEventListener("htmx:xhr:progress", function (evt) {
-    var form = evt.target.closest ? evt.target.closest("form") : null;
-    var bar = form ? form.querySelector("progress.upload") : null;
-    if (!bar || !evt.detail.lengthComputable) return;
-    bar.classList.add("active");
-    bar.max = evt.detail.total;
-    bar.value = evt.detail.loaded;
-  });
-  document.body.addEventListener("htmx:afterRequest", function (evt) {
-    var form = evt.target.closest ? evt.target.closest("form") : null;
-    var bar = form ? form.querySelector("progress.upload") : null;
-    if (bar) bar.classList.remove("active");
-  });
-
   // Confirmation prompts without inline handlers: <form data-confirm="...">.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
@@ -70,14 +55,7 @@
     if (window.confirm(form.getAttribute("data-confirm"))) evt.detail.issueRequest(true);
   });
 
-  // Choosing a photo sends it: the upload form alone, or the hazard form with its note.
-  document.addEventListener("change", function (evt) {
-    var input = evt.target;
-    if (!input.matches || !input.matches("form.photo-upload input[type=file], form.hazard-form input[type=file]")) return;
-    if (!input.files || !input.files.length) return;
-    if (input.form.requestSubmit) input.form.requestSubmit();
-    else htmx.trigger(input.form, "submit");
-  });
+  // Choosing a photo sends it, once made small, with its progress bar: static/js/photos.js.
 
   // A photo chosen but not sent (offline, failed, still going) is never dropped silently.
   function pendingPhoto(except) {
