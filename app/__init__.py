@@ -139,6 +139,7 @@ AREAS = (
     "hazards",
     "requests",
     "tallies",
+    "outbox",
 )
 
 
