@@ -274,6 +274,13 @@
 
   // ---- the service worker's part --------------------------------------------------
 
+  // Header values are bytes: a label in Chinese goes as \uXXXX escapes (JSON reads them back).
+  function asciiJson(value) {
+    return JSON.stringify(value).replace(/[\u007f-\uffff]/g, function (c) {
+      return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4);
+    });
+  }
+
   function queuedAnswer(entry, htmx, page, failure) {
     var origin = self.location.origin;
     if (htmx) {
@@ -282,7 +289,7 @@
       else events["outbox-queued"] = { id: entry.id, label: entry.label };
       return new Response("", {
         status: 202,
-        headers: { "HX-Trigger": JSON.stringify(events), "HX-Reswap": "none" }
+        headers: { "HX-Trigger": asciiJson(events), "HX-Reswap": "none" }
       });
     }
     var back = new URL(page || "/", origin);

@@ -249,7 +249,13 @@
     return core.replay().then(function (s) { refresh(); return s; });
   }
 
-  window.addEventListener("online", kick);
+  // "online" comes when the phone has a link, not always a route to the server yet: ask
+  // again a little later too (a replay with nothing waiting costs one small GET).
+  window.addEventListener("online", function () {
+    kick();
+    setTimeout(kick, 3000);
+    setTimeout(kick, 10000);
+  });
 
   // This branch's stand-in worker (tests), until the real /sw.js registration is merged.
   var devSw = countEl.getAttribute("data-outbox-sw");
