@@ -304,7 +304,7 @@
       return copy.formData().then(function (data) {
         var entry = entryFrom(copy.url, data, htmx);
         if (!entry) throw networkError;  // not a form that may wait: fails as it always did
-        return enqueue(entry).then(function () {
+        return api.enqueue(entry).then(function () {
           registerSync();
           return queuedAnswer(entry, htmx, entry.page, null);
         }, function (storeError) {

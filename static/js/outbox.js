@@ -239,6 +239,14 @@
 
   // ---- sending ---------------------------------------------------------------------
 
+  function hasWaiting(entries) {
+    return (entries || []).some(function (e) { return e.status === WAITING; });
+  }
+
+  function kickIfWaiting() {
+    return mine().then(function (entries) { if (hasWaiting(entries)) return kick(); });
+  }
+
   function kick() {
     if (!user) return Promise.resolve(null);
     var sw = navigator.serviceWorker;
@@ -252,9 +260,9 @@
   // "online" comes when the phone has a link, not always a route to the server yet: ask
   // again a little later too (a replay with nothing waiting costs one small GET).
   window.addEventListener("online", function () {
-    kick();
-    setTimeout(kick, 3000);
-    setTimeout(kick, 10000);
+    kickIfWaiting();
+    setTimeout(kickIfWaiting, 3000);
+    setTimeout(kickIfWaiting, 10000);
   });
 
   // This branch's stand-in worker (tests), until the real /sw.js registration is merged.
@@ -375,6 +383,7 @@
           return core.put(current);
         }).then(function () {
           delete open[entry.id];
+          if (document.activeElement) document.activeElement.blur();
           core.tell({ type: "edited", id: entry.id, user: user });
           refresh();
           kick();
@@ -442,7 +451,7 @@
     return {
       render: function (entries) {
         // An editor being typed in is left alone; everything else is drawn afresh.
-        if (list.querySelector(".outbox-edit :focus")) return;
+        if (list.querySelector(".outbox-edit input:focus, .outbox-edit textarea:focus, .outbox-edit select:focus")) return;
         list.innerHTML = "";
         if (!entries.length) {
           var li = document.createElement("li");
@@ -461,5 +470,8 @@
     };
   }
 
-  refresh().then(function () { if (navigator.onLine !== false) kick(); });
+  // Every page load sends what waits (and only then asks the server anything).
+  refresh().then(function (entries) {
+    if (navigator.onLine !== false && hasWaiting(entries)) kick();
+  });
 })();

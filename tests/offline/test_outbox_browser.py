@@ -276,3 +276,142 @@ def test_two_tabs_replaying_at_once_send_each_entry_once(
         second.wait_for_timeout(500)
         assert outbox_server.replays.count("/visits") == 12
         assert _count(Visit) == 12
+
+
+def test_refused_replay_is_kept_with_its_reason_fixed_and_sent_or_discarded(
+    phone, outbox_server, world, make_resident, make_daily_log, shoot
+):
+    from app.extensions import db
+    from app.models import DailyLog
+
+    r = make_resident(name="王秀英")
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    phone.context.set_offline(True)
+    log_visit(phone, "审核前录的")
+    phone.wait_for_selector("#outbox-here >> text=走访 王秀英")
+    _queue(phone, 1, r)
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 2)
+    # Meanwhile the secretary approved the worker's day: the replays are refused.
+    db.session.rollback()  # a fresh snapshot before writing (SQLite WAL)
+    make_daily_log(status="approved")
+    phone.context.set_offline(False)
+    until(
+        phone,
+        "() => gridbookOutbox.all().then(r => r.map(e => e.status).join())",
+        "refused,refused",
+    )
+    reasons = [e["reason"] for e in entries(phone)]
+    assert all("审核通过" in reason for reason in reasons)
+    assert _count(Visit) == 0
+    assert waiting(phone) == "2"  # refused entries still count: nothing dropped
+
+    phone.click("[data-outbox-count]")
+    phone.wait_for_selector("#outbox-list .outbox-refused")
+    assert "审核通过" in phone.locator("#outbox-list").inner_text()
+    shoot(phone, "1-refused")
+
+    # The day is reopened; the worker corrects the first entry's text and sends it again.
+    db.session.rollback()
+    db.session.execute(sa.update(DailyLog).values(status="open"))
+    db.session.commit()
+    first = phone.locator("#outbox-list li").first
+    first.locator("button.outbox-open").click()
+    first.locator("textarea[name=summary]").fill("审核前录的，已更正")
+    first.locator(".outbox-edit button[type=submit]").click()
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
+    assert fresh_scalar(sa.select(Visit.summary)) == "审核前录的，已更正"
+
+    # The other is discarded, by an explicit confirmed tap only.
+    phone.once("dialog", lambda d: d.dismiss())
+    phone.locator("#outbox-list button.outbox-discard").click()
+    assert len(entries(phone)) == 1
+    phone.once("dialog", lambda d: d.accept())
+    phone.locator("#outbox-list button.outbox-discard").click()
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 0)
+    assert _count(Visit) == 1
+    phone.wait_for_selector("#outbox-list .empty")
+
+
+def test_logout_with_a_waiting_entry_and_a_second_user_on_the_phone(
+    phone, outbox_server, world, make_resident, shoot
+):
+    r = make_resident(name="王秀英")
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    outbox_server.busy = True  # the server answers "later": the entry keeps waiting
+    phone.context.set_offline(True)
+    log_visit(phone, "退出前没发出去")
+    phone.wait_for_selector("#outbox-here")
+    phone.context.set_offline(False)
+
+    phone.click("header form[action$='/logout'] button")
+    dialog = phone.locator("dialog#outbox-logout")
+    dialog.wait_for()
+    assert "1" in dialog.locator(".n").inner_text()
+    shoot(phone, "1-logout-warning")
+    # "Send now" cannot send everything (the server is busy): it says so and stays.
+    dialog.locator("button.send").click()
+    dialog.locator(".form-error").wait_for()
+    dialog.locator("button.keep").click()
+    phone.wait_for_url("**/login")
+    assert len(entries(phone)) == 1  # kept on the phone, not cleared with the logout
+
+    # Another worker on the same phone sees and sends nothing of it.
+    outbox_server.busy = False
+    outbox_server.replays.clear()
+    login(phone, "worker_a2", PASSWORD)
+    phone.goto(outbox_server.url + "/outbox")
+    phone.wait_for_selector("#outbox-list .empty")
+    assert "退出前没发出去" not in phone.content()
+    assert phone.locator("#outbox-others").is_visible()
+    assert waiting(phone) == "0"
+    phone.click("#outbox-send")
+    phone.wait_for_timeout(1000)
+    assert outbox_server.replays == []
+    assert _count(Visit) == 0
+
+    # worker_a2 has nothing waiting: logging out asks nothing, and keeps worker_a's entry.
+    phone.click("header form[action$='/logout'] button")
+    phone.wait_for_url("**/login")
+    login(phone, "worker_a", PASSWORD)
+    phone.goto(outbox_server.url + f"/residents/{r.id}")
+    sent_all(phone)
+    assert _count(Visit) == 1
+    assert fresh_scalar(sa.select(Visit.worker_id)) == world.worker_a.id
+
+
+def test_storage_full_says_so_and_loses_nothing_queued(
+    phone, outbox_server, world, make_resident, make_visit, tmp_path
+):
+    r = make_resident(name="王秀英")
+    v = make_visit(resident=r)
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/visits/{v.id}")
+    phone.context.set_offline(True)
+    _queue(phone, 1, r)
+    # The phone's storage is full. (Chromium's quota override, CDP Storage.overrideQuotaForOrigin,
+    # is not enforced on IndexedDB writes in time to test it: the store's write fails instead,
+    # in the service worker, as IndexedDB fails it: a QuotaExceededError.)
+    (sw,) = phone.context.service_workers
+    sw.evaluate(
+        """() => { self.gridbookOutbox.enqueue = () =>
+             Promise.reject(new DOMException("quota", "QuotaExceededError")); }"""
+    )
+    photo = tmp_path / "photo.jpg"
+    import base64
+
+    photo.write_bytes(base64.b64decode(_jpeg_b64()))
+    phone.set_input_files("form.photo-upload input[type=file]", str(photo))
+    phone.wait_for_selector(".toast-error >> text=存储空间已满")
+    assert len(entries(phone)) == 1  # the entry queued before is still there
+    # What was chosen stays in the form, to save again once space is freed.
+    assert (
+        phone.evaluate("document.querySelector('form.photo-upload input[type=file]').files.length")
+        == 1
+    )
+    phone.context.set_offline(False)
+    sent_all(phone)
+    assert fresh_scalar(sa.select(sa.func.count(Visit.id))) == 2  # v and the queued one
