@@ -119,7 +119,9 @@
     if (!data.get(core.META)) data.set(core.META, metaFor(form));
     var entry = core.entryFrom(cfg.path || form.getAttribute("action"), data, true);
     if (!entry) return;
-    core.enqueue(entry).then(function () { afresh(form); toast(S.queued); refresh(); }, function (err) {
+    // The form keeps what was chosen (as before: a photo not yet on the server still asks
+    // before leaving); sending it again makes the same UUIDs, so the server keeps one.
+    core.enqueue(entry).then(function () { toast(S.queued); refresh(); }, function (err) {
       toast(err && err.name === "QuotaExceededError" ? S.full : S.failed, "error");
     });
   });

@@ -415,3 +415,21 @@ def test_storage_full_says_so_and_loses_nothing_queued(
     phone.context.set_offline(False)
     sent_all(phone)
     assert fresh_scalar(sa.select(sa.func.count(Visit.id))) == 2  # v and the queued one
+
+
+def test_without_a_service_worker_the_page_keeps_the_entry(
+    browser, live_server, world, make_resident
+):
+    r = make_resident(name="王秀英")
+    with phone_page(browser, live_server.url) as pg:
+        login(pg, "worker_a", PASSWORD)
+        pg.goto(live_server.url + f"/residents/{r.id}")
+        assert pg.evaluate("() => !navigator.serviceWorker.controller")
+        open_visit_form(pg)
+        pg.context.set_offline(True)
+        log_visit(pg, "没有服务工作线程时录的")
+        pg.wait_for_selector("#outbox-here >> text=走访 王秀英")
+        assert _count(Visit) == 0
+        pg.context.set_offline(False)  # the page sends it itself
+        sent_all(pg)
+        assert _count(Visit) == 1
