@@ -15,6 +15,7 @@ Measured, never asserted; bench/README.md records the figures.
 
 import base64
 import io
+import logging
 import random
 import sys
 import tempfile
@@ -149,6 +150,8 @@ def run_once(browser, slow: bool, jpeg: bytes) -> tuple[float, int, int]:
             "RATELIMIT_ENABLED": False,
         }
     )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     with app.app_context():
         upgrade()
         load_reference_data()

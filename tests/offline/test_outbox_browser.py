@@ -433,3 +433,16 @@ def test_without_a_service_worker_the_page_keeps_the_entry(
         pg.context.set_offline(False)  # the page sends it itself
         sent_all(pg)
         assert _count(Visit) == 1
+
+
+def test_plain_form_online_passes_through_the_service_worker(
+    phone, outbox_server, world, make_resident, make_visit
+):
+    s, items = _screening(world, make_resident, make_visit)
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/screening/{s.id}")
+    phone.click("#remaining-ok button")
+    phone.wait_for_selector("#remaining-ok", state="detached")
+    assert phone.url.endswith(f"/screening/{s.id}#finish-screening")
+    assert _count(Answer) == len(items)
+    assert entries(phone) == []
