@@ -146,6 +146,7 @@ AREAS = (
     "hazards",
     "requests",
     "tallies",
+    "outbox",
 )
 
 

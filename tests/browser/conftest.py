@@ -37,32 +37,43 @@ def _require_browser():
     pytest.skip(f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")
 
 
+# One Playwright and one Chromium for the whole run, whichever directory's tests use them
+# (tests/offline/ imports these fixtures): a second sync_playwright() in the same process
+# cannot start, so the second set of fixtures shares what the first started.
+_RUNNING: dict = {}
+
+
 @pytest.fixture(scope="session")
 def playwright_instance():
     _require_browser()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        yield p
+    if "playwright" not in _RUNNING:
+        _RUNNING["playwright"] = sync_playwright().start()
+    yield _RUNNING["playwright"]
+    if (p := _RUNNING.pop("playwright", None)) is not None:
+        p.stop()
 
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance):
-    browser = playwright_instance.chromium.launch(
-        executable_path=CHROMIUM,
-        headless=True,
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-    )
-    yield browser
-    browser.close()
+    if "browser" not in _RUNNING:
+        _RUNNING["browser"] = playwright_instance.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+    yield _RUNNING["browser"]
+    if (b := _RUNNING.pop("browser", None)) is not None:
+        b.close()
 
 
 @contextmanager
