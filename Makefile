@@ -34,6 +34,10 @@ static/vendor/.installed: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+	# Workbox for the service worker, served from our origin (templates/offline/sw.js).
+	mkdir -p static/vendor/workbox
+	cp node_modules/workbox-sw/build/workbox-sw.js static/vendor/workbox/
+	cp node_modules/workbox-*/build/workbox-*.prod.js static/vendor/workbox/
 	touch $@
 
 translations: $(VENV)/.installed
