@@ -23,18 +23,24 @@
   }
 
   // A form kept on the phone carries the client UUID it was rendered with: each use of it
-  // must send a new one, or two visits recorded from it would be taken for one.
-  function freshKeys(root) {
-    if (!window.crypto || !window.crypto.randomUUID) return;
-    var inputs = (root || document).querySelectorAll("input[name=client_uuid]");
-    for (var i = 0; i < inputs.length; i++) inputs[i].value = window.crypto.randomUUID();
+  // must send a new one, or two visits recorded from it would be taken for one. Only forms
+  // that just arrived from the phone's cache get one; a form already on the page keeps its
+  // own (a retry must send the same UUID).
+  function freshKeys(fresh) {
+    var inputs = document.querySelectorAll("input[name=client_uuid]:not([data-key-seen])");
+    for (var i = 0; i < inputs.length; i++) {
+      if (fresh && window.crypto && window.crypto.randomUUID) {
+        inputs[i].value = window.crypto.randomUUID();
+      }
+      inputs[i].setAttribute("data-key-seen", "");
+    }
   }
 
   var offlineAt = body.getAttribute("data-offline-at");
   if (offlineAt) {
     showBanner(offlineAt);
-    freshKeys(document);
   }
+  freshKeys(Boolean(offlineAt));
 
   // A fragment (the visit form, search results) answered from the phone.
   body.addEventListener("htmx:afterRequest", function (evt) {
@@ -44,7 +50,7 @@
   });
   body.addEventListener("htmx:afterSwap", function (evt) {
     var xhr = evt.detail.xhr;
-    if (xhr && xhr.getResponseHeader("X-Gridbook-Offline-At")) freshKeys(evt.detail.target);
+    freshKeys(Boolean(xhr && xhr.getResponseHeader("X-Gridbook-Offline-At")));
   });
 
   // The caseload list opened without signal for a search (?q=...): the service worker gave

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.browser.conftest import CHROMIUM, PHONE, _require_browser
+from tests.browser.conftest import CHROMIUM, PHONE, _require_browser, shoot  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 

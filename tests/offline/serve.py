@@ -5,6 +5,7 @@ it listens on printed on the first line.
 """
 
 import json
+import logging
 import os
 
 from werkzeug.serving import make_server
@@ -15,6 +16,7 @@ from app import create_app
 def main() -> None:
     config = json.loads(os.environ["GRIDBOOK_TEST_CONFIG"])
     app = create_app(config)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print(server.server_port, flush=True)
     server.serve_forever()
