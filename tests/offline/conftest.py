@@ -94,6 +94,6 @@ def phone(sw_browser):
         locale="zh-CN",
         service_workers="allow",
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # two cores shared with other test runs
     yield context
     context.close()

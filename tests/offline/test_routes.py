@@ -59,7 +59,8 @@ def test_manifest_icons_are_drawn_at_their_sizes(client):
         assert Image.open(io.BytesIO(resp.data)).size == (size, size)
         assert icon["src"].startswith("/")  # our own origin, no downloaded art
     svg = [i for i in data["icons"] if i["type"] == "image/svg+xml"]
-    assert svg and client.get(svg[0]["src"]).status_code == 200
+    assert svg
+    assert client.get(svg[0]["src"]).status_code == 200
     assert client.get("/icons/icon-64.png").status_code == 404
 
 
@@ -130,7 +131,8 @@ def test_csp_gains_only_worker_and_manifest_sources(client):
     assert "worker-src 'self'" in csp
     assert "manifest-src 'self'" in csp
     assert "script-src 'self';" in csp
-    assert "unsafe" not in csp and "http" not in csp
+    assert "unsafe" not in csp
+    assert "http" not in csp
 
 
 def test_fallback_page_holds_nothing_personal(client, world, login_as):
@@ -150,7 +152,8 @@ def test_user_key_is_opaque_and_per_user(client, world, login_as):
     key_a = _body_attr(resp.get_data(as_text=True), "data-user")
     assert re.fullmatch(r"[0-9a-f]{32}", key_a)
     assert resp.headers["X-Gridbook-User"] == key_a
-    assert str(world.worker_a.id) != key_a and "worker_a" not in key_a
+    assert str(world.worker_a.id) != key_a
+    assert "worker_a" not in key_a
     login_as(world.worker_a2)
     key_a2 = _body_attr(client.get("/today").get_data(as_text=True), "data-user")
     assert key_a2 != key_a
@@ -182,7 +185,8 @@ def test_caseload_lists_the_workers_own_grid_only(client, world, login_as, make_
     assert [r["name"] for r in data["residents"]] == ["王秀英"]
     row = data["residents"][0]
     assert row["url"] == f"/residents/{own.id}"
-    assert "3-2-301" in row["match"] and row["address"] == "3-2-301"
+    assert "3-2-301" in row["match"]
+    assert row["address"] == "3-2-301"
     for url in (f"/residents/{own.id}", f"/requests/new?resident={own.id}", "/today", "/residents"):
         assert url in data["pages"]
     assert data["fragments"] == [f"/visits/new?resident={own.id}"]
