@@ -11,12 +11,15 @@ from flask_login import current_user, login_required
 
 from ..audit.services import record_later
 from ..i18n import is_english
-from ..permissions import requires
+from ..permissions import can, requires
 from . import bp, icons, queries
 from .keys import WARMUP_HEADER, user_key
 
 THEME = icons.NAVY
 USER_HEADER = "X-Gridbook-User"
+# Set on pages the phone may keep: a field worker's. Other roles' pages (a secretary on a
+# shared office PC, the audit log) are never kept, whatever the user visits.
+KEEP_HEADER = "X-Gridbook-Keep"
 # Kept by the service worker before any page needs them (the shell every page loads).
 # Files not there on this checkout (another engineer's, not yet merged) are left out.
 PRECACHE_STATIC = (
@@ -86,6 +89,7 @@ def service_worker():
         "networkTimeoutSeconds": current_app.config["OFFLINE_NETWORK_TIMEOUT"],
         "warmEverySeconds": current_app.config["OFFLINE_WARM_EVERY"],
         "userHeader": USER_HEADER,
+        "keepHeader": KEEP_HEADER,
         "warmupHeader": WARMUP_HEADER,
     }
     body = render_template(
@@ -190,4 +194,6 @@ def _name_the_user(resp: Response) -> Response:
     # from a page without this header that nobody is signed in (contract 3, issue 12).
     if current_user and current_user.is_authenticated:
         resp.headers[USER_HEADER] = user_key(current_user)
+        if can("offline.caseload"):
+            resp.headers[KEEP_HEADER] = "1"
     return resp

@@ -137,10 +137,12 @@ function pagesFor(key) {
           await noteUser(response);
           return response;
         },
-        // Kept only if rendered for this very user, and only whole HTML answers.
+        // Kept only if rendered for this very user, a user whose pages may be kept (a
+        // field worker), and only whole HTML answers.
         cacheWillUpdate: async ({ response }) => (
           response.type === "basic" && isHtml(response) &&
           !response.headers.get("HX-Redirect") &&
+          response.headers.get(CONFIG.keepHeader) === "1" &&
           response.headers.get(CONFIG.userHeader) === key ? response : null
         ),
       },

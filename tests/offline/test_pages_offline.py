@@ -173,3 +173,48 @@ def test_second_user_on_the_same_phone_sees_none_of_the_first_users_pages(
     pg.fill("#q", "王")
     pg.wait_for_selector("#resident-rows .offline-note")
     assert "王秀英" not in pg.inner_text("#resident-rows")
+
+
+def test_other_roles_get_the_app_but_keep_no_personal_page(phone, app_server, caseload):
+    wang = caseload["wang"]
+    pg = _page(phone, app_server.url)
+    login(pg, "secretary_a", PASSWORD)
+    pg.goto(f"{app_server.url}/residents/{wang.id}")
+    pg.wait_for_selector("h1 >> text=王秀英")
+    # The service worker runs and holds the app's shell...
+    pg.wait_for_function("async () => !!(await navigator.serviceWorker.ready).active")
+    pg.wait_for_function("async () => (await caches.keys()).some(n => n.includes('precache'))")
+    pg.reload()  # now through the worker
+    pg.wait_for_selector("h1 >> text=王秀英")
+    assert pg.get_attribute("body", "data-offline-caseload") is None
+
+    phone.set_offline(True)
+    shown = _open(pg, f"{app_server.url}/residents/{wang.id}")
+    assert "王秀英" not in shown
+    assert pg.locator("#offline-fallback").count() == 1  # our page, not the browser's
+
+
+@pytest.fixture
+def short_lived_server(app, reads_do_not_lock):
+    """The app with kept pages expiring after 3 seconds instead of OFFLINE_DAYS days."""
+    from tests.offline.conftest import AppServer
+
+    config = {
+        key: app.config[key]
+        for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "PHOTO_STORE", "SECRET_KEY")
+    }
+    config["OFFLINE_DAYS"] = 3 / 86400
+    server = AppServer(config)
+    yield server
+    server.stop()
+
+
+def test_kept_pages_expire(phone, short_lived_server, caseload):
+    wang = caseload["wang"]
+    pg = _page(phone, short_lived_server.url)
+    _log_in_and_keep(pg, "worker_a")
+    pg.wait_for_timeout(4_000)  # older than the 3-second setting
+    short_lived_server.stop()
+    shown = _open(pg, f"{short_lived_server.url}/residents/{wang.id}")
+    assert "王秀英" not in shown
+    assert pg.locator("#offline-fallback").count() == 1

@@ -159,6 +159,15 @@ def test_user_key_is_opaque_and_per_user(client, world, login_as):
     assert key_a2 != key_a
 
 
+@pytest.mark.parametrize(
+    ("who", "kept"), [("worker_a", True), ("secretary_a", False), ("admin", False)]
+)
+def test_only_a_field_workers_pages_may_be_kept_on_the_phone(client, world, login_as, who, kept):
+    login_as(getattr(world, who))
+    resp = client.get("/", follow_redirects=True)
+    assert resp.headers.get("X-Gridbook-Keep") == ("1" if kept else None)
+
+
 def test_signed_out_pages_name_no_user(client):
     resp = client.get("/login")
     assert _body_attr(resp.get_data(as_text=True), "data-user") == ""
