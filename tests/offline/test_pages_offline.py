@@ -25,6 +25,22 @@ def caseload(world, make_resident):
     }
 
 
+@pytest.fixture
+def screening(caseload, make_visit):
+    """A fire-safety checklist started on today's visit to 王秀英."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import ChecklistTemplate
+    from app.screening.services import start
+
+    visit = make_visit(resident=caseload["wang"])
+    template = db.session.scalar(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id))
+    started = start(visit, template, str(uuid.uuid4()))
+    db.session.commit()
+    return started
+
+
 def _page(context, base_url):
     pg = context.new_page()
     pg.base_url = base_url
@@ -66,7 +82,7 @@ def _cut(how, context, app_server):
 
 
 @pytest.mark.parametrize("how", ["offline", "server_stopped"])
-def test_caseload_opens_without_network(phone, app_server, caseload, shoot, how):
+def test_caseload_opens_without_network(phone, app_server, caseload, screening, shoot, how):
     wang, liu = caseload["wang"], caseload["liu"]
     pg = _page(phone, app_server.url)
     _log_in_and_keep(pg, "worker_a")
@@ -98,6 +114,13 @@ def test_caseload_opens_without_network(phone, app_server, caseload, shoot, how)
     pg.wait_for_selector("form textarea[name=summary]")
     assert BANNER.match(_banner(pg))
 
+    # Today's visit and its checklist, as started online.
+    pg.goto(f"{base}/visits/{screening.visit_id}")
+    assert BANNER.match(_banner(pg))
+    pg.goto(f"{base}/screening/{screening.id}")
+    pg.wait_for_selector("li.checklist-item button.ans-ok")
+    assert BANNER.match(_banner(pg))
+
     # Search over the kept caseload: by name, then by address.
     pg.goto(base + "/residents")
     pg.fill("#q", "秀英")
@@ -121,6 +144,19 @@ def test_caseload_opens_without_network(phone, app_server, caseload, shoot, how)
     # A resident of another grid was never kept.
     pg.goto(f"{base}/residents/{caseload['li'].id}")
     assert "李四" not in pg.content()
+
+
+def test_gridbook_is_installable(phone, app_server, caseload):
+    pg = _page(phone, app_server.url)
+    _log_in_and_keep(pg, "worker_a")
+    pg.reload()  # controlled by the service worker now
+    cdp = phone.new_cdp_session(pg)
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["url"].endswith("/manifest.webmanifest")
+    assert manifest["errors"] == []
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # Playwright's contexts are incognito profiles, where Chrome installs nothing.
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
 
 
 def test_logout_leaves_no_personal_page_on_the_phone(phone, app_server, caseload):
