@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.browser.conftest import CHROMIUM, PHONE, _require_browser, shoot  # noqa: F401
+from tests.browser.conftest import (  # noqa: F401 (shoot: the screenshot fixture)
+    CHROMIUM,
+    PHONE,
+    _require_browser,
+    shared_playwright,
+    shoot,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,20 +73,17 @@ def app_server(app, reads_do_not_lock):
 
 @pytest.fixture(scope="session")
 def sw_browser():
-    """Chromium with Playwright's service worker network events on, so that going offline
-    (context.set_offline plus a route that fails the worker's own fetches) reaches them."""
+    """Chromium with Playwright's service worker network events on (tests/browser/conftest.py
+    shared_playwright), so that going offline (context.set_offline) reaches the worker's own
+    fetches too."""
     _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
+    browser = shared_playwright().chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
