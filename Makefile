@@ -39,6 +39,10 @@ static/vendor/.installed: package.json package-lock.json static/css/pico.scss
 	cp node_modules/chartjs-plugin-datalabels/dist/chartjs-plugin-datalabels.min.js static/vendor/chartjs-plugin-datalabels.min.js
 	# axe-core checks accessibility in the browser tests only: no template loads it.
 	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
+	# Workbox for the service worker, served from our origin (templates/offline/sw.js).
+	mkdir -p static/vendor/workbox
+	cp node_modules/workbox-sw/build/workbox-sw.js static/vendor/workbox/
+	cp node_modules/workbox-*/build/workbox-*.prod.js static/vendor/workbox/
 	touch $@
 
 translations: $(VENV)/.installed

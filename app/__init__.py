@@ -147,6 +147,7 @@ AREAS = (
     "requests",
     "tallies",
     "outbox",
+    "offline",
 )
 
 
@@ -254,7 +255,8 @@ def _register_request_hooks(app: Flask) -> None:
         h.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+            "worker-src 'self'; manifest-src 'self'",
         )
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

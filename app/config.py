@@ -73,6 +73,13 @@ def load_config(instance_path: Path) -> dict:
         "PHOTO_DECODES": int(os.environ.get("GRIDBOOK_PHOTO_DECODES", "2")),
         "PHOTO_DECODE_WAIT": float(os.environ.get("GRIDBOOK_PHOTO_DECODE_WAIT", "20")),
         "RETENTION_DAYS": int(os.environ.get("GRIDBOOK_RETENTION_DAYS", str(3 * 365))),
+        # What a phone keeps for work without signal (app/offline): cached personal pages
+        # expire after OFFLINE_DAYS; at most OFFLINE_RESIDENTS residents per grid are kept.
+        "OFFLINE_DAYS": int(os.environ.get("GRIDBOOK_OFFLINE_DAYS", "7")),
+        "OFFLINE_RESIDENTS": int(os.environ.get("GRIDBOOK_OFFLINE_RESIDENTS", "500")),
+        "OFFLINE_MAX_PAGES": int(os.environ.get("GRIDBOOK_OFFLINE_MAX_PAGES", "5000")),
+        "OFFLINE_NETWORK_TIMEOUT": float(os.environ.get("GRIDBOOK_OFFLINE_NETWORK_TIMEOUT", "5")),
+        "OFFLINE_WARM_EVERY": int(os.environ.get("GRIDBOOK_OFFLINE_WARM_EVERY", "1800")),
         # Community-track targets for residents' requests (DOMAIN.md: 3 and 15 days).
         "REQUEST_COMMUNITY_TARGETS": {
             "acknowledge": int(os.environ.get("GRIDBOOK_REQUEST_ACK_DAYS", "3")),

@@ -140,6 +140,7 @@ LABELS = {
         "resident_updated": _l("Resident edited"),
         "resident_archived": _l("Resident archived"),
         "resident_viewed": _l("Resident record viewed"),
+        "caseload_taken_offline": _l("Caseload kept on the phone for offline use"),
         "resident_erased": _l("Resident's personal data erased"),
         "visit_created": _l("Visit logged"),
         "visit_updated": _l("Visit edited"),

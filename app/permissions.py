@@ -107,6 +107,8 @@ ACTIONS: dict[str, Action] = {
     "projects.manage": Action(SECRETARY, _community_secretary),
     "tallies.view": Action(TALLY),
     "admin.manage": Action(ADMIN),
+    # Only the field worker's phone takes the caseload offline (app/offline).
+    "offline.caseload": Action(WORKER, _has_grids),
 }
 
 

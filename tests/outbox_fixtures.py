@@ -80,7 +80,6 @@ class StoppableServer:
 @pytest.fixture
 def outbox_server(app, reads_do_not_lock):
     """The app served with the outbox's stand-in service worker (until /sw.js is merged)."""
-    app.config["OUTBOX_DEV_SW"] = True
     srv = StoppableServer(app)
     srv.start()
     yield srv

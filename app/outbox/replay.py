@@ -14,10 +14,9 @@ from flask_login import current_user
 
 from ..urls import local_path
 from . import bp
-from .keys import user_key
+from ..offline.keys import USER_HEADER, user_key
 
 REPLAY_HEADER = "X-Gridbook-Replay"
-USER_HEADER = "X-Gridbook-User"
 
 
 def is_replay() -> bool:

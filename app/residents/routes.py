@@ -11,6 +11,7 @@ from ..htmx import render
 from ..i18n import localized
 from ..idempotency import client_key, new_key
 from ..models import Resident
+from ..offline.keys import is_warmup
 from ..pagination import page_number, paginate
 from ..permissions import authorize, requires
 from ..scope import get_or_404
@@ -90,8 +91,10 @@ def new():
 def show(resident_id: int):
     """A resident's details and one timeline of everything done with them."""
     resident = get_or_404(Resident, resident_id)
-    # Every read of a resident's record is audited (PIPL: sensitive personal information).
-    record_later("resident_viewed", "resident", resident.id)
+    # Every read of a resident's record is audited (PIPL: sensitive personal information);
+    # the caseload kept for offline use is audited once, as a whole (app/offline/keys.py).
+    if not is_warmup():
+        record_later("resident_viewed", "resident", resident.id)
     return render("residents/show.html", **_show_context(resident))
 
 

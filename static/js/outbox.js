@@ -267,12 +267,6 @@
     setTimeout(kickIfWaiting, 10000);
   });
 
-  // This branch's stand-in worker (tests), until the real /sw.js registration is merged.
-  var devSw = countEl.getAttribute("data-outbox-sw");
-  if (devSw && navigator.serviceWorker) {
-    navigator.serviceWorker.register(devSw, { scope: "/" }).catch(function () {});
-  }
-
   // ---- logout ----------------------------------------------------------------------
 
   function logoutDialog(form, count) {

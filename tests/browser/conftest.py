@@ -4,6 +4,7 @@ Browser tests skip with a plain message when /usr/bin/chromium is missing, excep
 (CI=true), where a missing browser is a failure.
 """
 
+import atexit
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,22 +38,30 @@ def _require_browser():
     pytest.skip(f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")
 
 
-# One Playwright and one Chromium for the whole run, whichever directory's tests use them
-# (tests/offline/ imports these fixtures): a second sync_playwright() in the same process
-# cannot start, so the second set of fixtures shares what the first started.
+# One Chromium for the whole run, whichever directory's tests use it (tests/offline/ imports
+# these fixtures too).
 _RUNNING: dict = {}
+_playwright = None
+
+
+def shared_playwright():
+    """One Playwright per test process: the sync API cannot run two at once, and the offline
+    tests (tests/offline) launch their own Chromium from it."""
+    global _playwright
+    if _playwright is None:
+        from playwright.sync_api import sync_playwright
+
+        # Lets a test cut the service worker's own fetches too (context.set_offline).
+        os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+        _playwright = sync_playwright().start()
+        atexit.register(_playwright.stop)
+    return _playwright
 
 
 @pytest.fixture(scope="session")
 def playwright_instance():
     _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    if "playwright" not in _RUNNING:
-        _RUNNING["playwright"] = sync_playwright().start()
-    yield _RUNNING["playwright"]
-    if (p := _RUNNING.pop("playwright", None)) is not None:
-        p.stop()
+    return shared_playwright()
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Answer, ChecklistItem, ChecklistTemplate, Hazard, Photo, Visit
-from app.outbox.keys import user_key
+from app.offline.keys import user_key
 from tests.outbox_fixtures import REPLAY, visit_data
 
 

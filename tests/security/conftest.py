@@ -166,6 +166,7 @@ def url_args(rule, records: RecordSet, step: str = "") -> dict | None:
         "item_id": records.item.id,
         "user_id": records.worker.id,
         "slug": "accept",
+        "size": 192,  # the app icon (app/offline)
         "step": step,
     }
     if not set(rule.arguments) <= set(values):
