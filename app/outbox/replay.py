@@ -12,9 +12,9 @@ from flask import before_render_template, g, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..offline.keys import USER_HEADER, user_key
 from ..urls import local_path
 from . import bp
-from ..offline.keys import USER_HEADER, user_key
 
 REPLAY_HEADER = "X-Gridbook-Replay"
 

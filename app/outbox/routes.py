@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from . import bp, replay  # noqa: F401  (replay: its request hooks)
 from ..offline.keys import user_key
+from . import bp, replay  # noqa: F401  (replay: its request hooks)
 
 
 @bp.route("")
