@@ -86,10 +86,15 @@ def browser(playwright_instance):
 
 
 @contextmanager
-def phone_page(browser, base_url: str):
+def phone_page(browser, base_url: str, **options):
     """A fresh phone-sized browser (its own cookies) whose page collects JS errors."""
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        **options,
     )
     context.set_default_timeout(10_000)
     pg = context.new_page()

@@ -423,7 +423,8 @@ def test_without_a_service_worker_the_page_keeps_the_entry(
     browser, live_server, world, make_resident
 ):
     r = make_resident(name="王秀英")
-    with phone_page(browser, live_server.url) as pg:
+    # A browser that will not run service workers (or the first page before one is active).
+    with phone_page(browser, live_server.url, service_workers="block") as pg:
         login(pg, "worker_a", PASSWORD)
         pg.goto(live_server.url + f"/residents/{r.id}")
         assert pg.evaluate("() => !navigator.serviceWorker.controller")

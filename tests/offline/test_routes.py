@@ -72,7 +72,7 @@ def test_every_page_links_the_manifest_and_the_offline_script(client, world, log
         as_text=True
     )
     assert '<link rel="manifest" href="/manifest.webmanifest"' in html
-    assert 'src="/static/js/offline.js"' in html
+    assert re.search(r'src="/static/js/offline\.js\?v=[0-9a-f]{16}"', html)
     assert _body_attr(html, "data-sw") == "/sw.js"
     assert "<script>" not in html  # registered from our own file, no inline script
 
@@ -85,16 +85,16 @@ def test_service_worker_is_served_from_the_root_with_workbox_from_our_origin(cli
     assert "no-store" not in resp.headers["Cache-Control"]
     assert resp.headers["Service-Worker-Allowed"] == "/"
     js = resp.get_data(as_text=True)
-    assert 'importScripts("/static/vendor/workbox/workbox-sw.js")' in js
+    assert re.search(r'importScripts\("/static/vendor/workbox/workbox-sw\.js\?v=[0-9a-f]+"\)', js)
     assert 'modulePathPrefix: "/static/vendor/workbox"' in js
     assert "googleapis" not in js  # workbox-sw's default CDN
     assert not re.search(r"https?://", js)
     # Contract 1: the outbox's part, guarded, installed once.
-    assert 'importScripts("/static/js/outbox-core.js")' in js
+    assert re.search(r'importScripts\("/static/js/outbox-core\.js\?v=[0-9a-f]+"\)', js)
     assert js.count("gridbookOutbox.install(self)") == 1
     # The precache list comes from url_for, with a revision per file.
     config = json.loads(re.search(r"const CONFIG = (\{.*?\});\n", js).group(1))
-    urls = {e["url"] for e in config["precache"]}
+    urls = {e["url"].split("?v=")[0] for e in config["precache"]}
     assert {"/static/js/offline.js", "/static/css/app.css", "/offline"} <= urls
     assert all(e["revision"] for e in config["precache"])
     assert config["maxAgeSeconds"] == 7 * 86400
