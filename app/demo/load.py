@@ -692,14 +692,14 @@ class DemoBuilder:
                 )
 
     def _tag_open_needs(self) -> None:
-        """State the reason on the record of residents with an open hazard or request."""
+        """State the reason on the record of residents with an open hazard at home.
+
+        An open request is never a tag: it is read live from the requests table.
+        """
         tags: dict[Resident, set[str]] = {}
         for hazard in self.hazards:
             if hazard.status == "open" and hazard.resident is not None:
                 tags.setdefault(hazard.resident, set()).add("home_hazard")
-        for req in self.requests:
-            if req.status in ("received", "accepted"):
-                tags.setdefault(req.resident, set()).add("open_request")
         for resident, codes in sorted(tags.items(), key=lambda kv: kv[0].id):
             have = {c.code for c in resident.care_reasons}
             if codes - have:

@@ -46,6 +46,22 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
     return stmt.order_by(Resident.name, Resident.id)
 
 
+def open_request_count(user, resident: Resident) -> int:
+    """How many of the resident's requests the user may see are still open, counted live.
+
+    Never stored on the resident and never a filter: no list of people by their requests.
+    """
+    from ..requests.deadlines import OPEN_STATUSES
+
+    return db.session.scalar(
+        sa.select(sa.func.count(Request.id)).where(
+            Request.resident_id == resident.id,
+            Request.status.in_(OPEN_STATUSES),
+            rule(Request, user),
+        )
+    )
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

@@ -35,6 +35,8 @@ def index():
     form = _search_form()
     form.validate()
     q = (form.q.data or "")[:50]
+    # Only the stated care reasons filter; anything else (say, who has an open request) is
+    # refused with the field's error and narrows nothing.
     care = form.care.data if form.care.data in dict(form.care.choices) else ""
     page = paginate(
         queries.search(current_user, q, care),
@@ -101,6 +103,7 @@ def _show_context(resident: Resident) -> dict:
     return {
         "resident": resident,
         "timeline": queries.timeline(current_user, resident, page_number(request.args)),
+        "open_requests": queries.open_request_count(current_user, resident),
         "templates": active_templates(),
     }
 
