@@ -8,6 +8,7 @@ LABELS = {
         "worker": _l("Grid worker"),
         "secretary": _l("Community secretary"),
         "township": _l("Township office"),
+        "inspector": _l("Discipline liaison"),
         "admin": _l("Administrator"),
     },
     "severity": {

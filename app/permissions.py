@@ -19,12 +19,16 @@ from .refusals import Locked, NotAllowed
 WORKER = frozenset({"worker"})
 SECRETARY = frozenset({"secretary"})
 TOWNSHIP = frozenset({"township"})
+# The township's discipline liaison: complaints about officials (R15), never the community.
+INSPECTOR = frozenset({"inspector"})
 ADMIN = frozenset({"admin"})
 # Those who work with residents' own records: the grid worker and the community secretary.
 FIELD = WORKER | SECRETARY
 # Those who read projects (the township without residents' names) and count records.
 PROJECT_READERS = FIELD | TOWNSHIP
 TALLY = SECRETARY | TOWNSHIP
+# Those who handle requests: the field, and the inspector for complaints about officials.
+REQUEST_HANDLERS = FIELD | INSPECTOR
 
 LOCKED_MESSAGE = _l("This day is approved; its records can no longer be changed.")
 
@@ -99,10 +103,10 @@ ACTIONS: dict[str, Action] = {
     "hazards.board": Action(FIELD),
     "hazards.rectify": Action(FIELD),
     "hazards.verify": Action(SECRETARY, _community_secretary),
-    "requests.list": Action(FIELD),
+    "requests.list": Action(REQUEST_HANDLERS),
     "requests.counts": Action(TOWNSHIP),
     "requests.record": Action(FIELD, _resident_on_file),
-    "requests.step": Action(FIELD),
+    "requests.step": Action(REQUEST_HANDLERS),
     "projects.read": Action(PROJECT_READERS),
     "projects.manage": Action(SECRETARY, _community_secretary),
     "tallies.view": Action(TALLY),
@@ -177,6 +181,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("requests.index", _l("Requests"), "requests"),
         NavItem("projects.index", _l("Projects"), "projects"),
     ),
+    "inspector": (NavItem("requests.index", _l("Requests"), "requests"),),
     "admin": (
         NavItem("admin.users", _l("Users"), "admin"),
         NavItem("admin.audit", _l("Audit log"), "admin"),

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Community, Grid, RequestCategory, User
-from ..scope import countable_requests, rule, select_for, tally_grid_ids
+from ..scope import countable_requests, restricted_requests, rule, select_for, tally_grid_ids
 from ..timeutil import local_today
 from .deadlines import OPEN_STATUSES, Clock, current_clock, due_on_sql, rules
 from .models import Request
@@ -156,8 +156,13 @@ def township_counts(user: User) -> dict:
     for row in per_grid.values():
         for key in totals:
             totals[key] += getattr(row, key) or 0
+    # Complaints about officials: one township-wide number, never by place or category.
+    restricted = db.session.scalar(
+        sa.select(sa.func.count(Request.id)).where(restricted_requests(user))
+    )
     return {
         "by_category": [(c, by_category[c.code]) for c in categories],
         "by_grid": grid_rows,
         "totals": totals,
+        "restricted": small_cell(restricted or 0),
     }

@@ -201,14 +201,18 @@ def create():
         client_uuid=client_key(form.client_uuid.data),
         visit=visit,
     )
-    if not is_visible(current_user, req.id):
-        # Complaints about officials go to the secretary alone (Art. 30).
+    if req.category.restricted:
+        # Complaints about officials go to the township's liaison, never the community (Art. 30).
         flash(
-            _("Request recorded. Only the community secretary can see requests in this category."),
+            _(
+                "Request recorded. It goes to the township's discipline liaison; "
+                "the community secretary does not see it."
+            ),
             "success",
         )
+    if not is_visible(current_user, req.id):
         return redirect_client(url_for("requests.index"))
-    if created:
+    if created and not req.category.restricted:
         flash(_("Request recorded."), "success")
     return redirect_client(url_for("requests.show", request_id=req.id))
 

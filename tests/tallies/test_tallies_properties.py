@@ -274,8 +274,8 @@ def _expected(world, view, start, end):
             str(sum(_overdue(r) for r in group)),
         ]
 
-    # Complaints about officials (R15) are counted only by the secretary.
-    rs = [r for r in rs if role == "secretary" or r.category_code != "R15"]
+    # Complaints about officials (R15) are in no table: the inspector handles them.
+    rs = [r for r in rs if r.category_code != "R15"]
     suppress = role == "township" and by_grid
 
     def small(row):
