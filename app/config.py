@@ -54,6 +54,9 @@ def load_config(instance_path: Path) -> dict:
         "PHOTO_DECODES": int(os.environ.get("GRIDBOOK_PHOTO_DECODES", "2")),
         "PHOTO_DECODE_WAIT": float(os.environ.get("GRIDBOOK_PHOTO_DECODE_WAIT", "20")),
         "RETENTION_DAYS": int(os.environ.get("GRIDBOOK_RETENTION_DAYS", str(3 * 365))),
+        # Backups in instance/backups kept by `flask backup`: older ones are deleted, so that
+        # erased personal data does not live on in old copies.
+        "BACKUP_KEEP": int(os.environ.get("GRIDBOOK_BACKUP_KEEP", "7")),
         # Community-track targets for residents' requests (DOMAIN.md: 3 and 15 days).
         "REQUEST_COMMUNITY_TARGETS": {
             "acknowledge": int(os.environ.get("GRIDBOOK_REQUEST_ACK_DAYS", "3")),

@@ -295,7 +295,7 @@ def test_clear_removes_everything_and_keeps_the_audit_trail(runner, client, app)
     assert 'id="demo-note"' not in client.get("/login").text
     # And the demo loads again.
     load(runner)
-    assert count(User, User.is_demo, User.active) == 10
+    assert count(User, User.is_demo, User.active) == len(DEMO_USERNAMES)
 
 
 def test_clear_refuses_a_township_with_real_users(runner, password_hash):
