@@ -149,8 +149,9 @@ def edit(resident_id: int):
     """Correct a resident's details (an archived one: the secretary, with a reason)."""
     resident = get_or_404(Resident, resident_id)
     authorize("residents.correct" if resident.archived_at else "residents.manage", resident)
-    # The form shows the phone and notes: a read like the resident's page.
-    record_read("resident_viewed", "resident", resident.id, {"form": "edit"})
+    if request.method == "GET":
+        # The form shows the phone and notes: a read like the resident's page.
+        record_read("resident_viewed", "resident", resident.id, {"form": "edit"})
     form = _resident_form(obj=resident)
     if form.validate_on_submit():
         update_resident(resident, _form_data(form), form.correction_reason.data or None)
