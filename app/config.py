@@ -80,6 +80,9 @@ def load_config(instance_path: Path) -> dict:
         "OFFLINE_MAX_PAGES": int(os.environ.get("GRIDBOOK_OFFLINE_MAX_PAGES", "5000")),
         "OFFLINE_NETWORK_TIMEOUT": float(os.environ.get("GRIDBOOK_OFFLINE_NETWORK_TIMEOUT", "5")),
         "OFFLINE_WARM_EVERY": int(os.environ.get("GRIDBOOK_OFFLINE_WARM_EVERY", "1800")),
+        # Backups in instance/backups kept by `flask backup`: older ones are deleted, so that
+        # erased personal data does not live on in old copies.
+        "BACKUP_KEEP": int(os.environ.get("GRIDBOOK_BACKUP_KEEP", "7")),
         # Community-track targets for residents' requests (DOMAIN.md: 3 and 15 days).
         "REQUEST_COMMUNITY_TARGETS": {
             "acknowledge": int(os.environ.get("GRIDBOOK_REQUEST_ACK_DAYS", "3")),

@@ -5,7 +5,9 @@ letters-and-visits matter under the 2022 Regulations):
 - workers and secretaries in scope register requests, record replies and follow-up visits;
 - on the community track either of them acknowledges a request (stored as `accepted_on`);
 - formal decisions are the secretary's: moving a request to the formal track, accepting,
-  not accepting, redirecting to a legal channel, extending the reply period.
+  not accepting, redirecting to a legal channel, extending the reply period;
+- a complaint about an official (R15) is never the community's: the township's discipline
+  liaison (inspector) takes the secretary's part in it, and scope hides it from the secretary.
 A step the rules do not allow raises Conflict, an input they do not accept Invalid (naming
 its field), each with a message for the user; the request then writes nothing.
 """
@@ -19,7 +21,7 @@ from ..enums import REDIRECT_CHANNELS, REQUEST_CHANNELS, SATISFACTION
 from ..extensions import db
 from ..idempotency import create_once, holds
 from ..models import RequestCategory, RequestEvent, Resident, User, Visit
-from ..permissions import FIELD, SECRETARY
+from ..permissions import FIELD, INSPECTOR, REQUEST_HANDLERS, SECRETARY
 from ..refusals import Conflict, Invalid, NotAllowed
 from ..timeutil import local_today
 from .deadlines import reply_due_on, rules
@@ -30,13 +32,17 @@ MAX_TEXT = 4000
 
 FIELD_ONLY = _l("Only grid workers and secretaries handle requests.")
 SECRETARY_ONLY = _l("Only the community secretary can take this decision.")
+INSPECTOR_ONLY = _l("Only the township's discipline liaison can take this decision.")
 ALREADY_DECIDED = _l("A decision on this request has already been recorded.")
 
 
 def problem(req: Request, user: User, action: str):
     """Why `user` may not take `action` on this request now; None when they may."""
-    if user.role not in FIELD:
+    if user.role not in REQUEST_HANDLERS:
         return FIELD_ONLY
+    if req.category.restricted and user.role not in INSPECTOR and action != "follow_up":
+        # The worker who recorded it may visit the resident again; the rest is the liaison's.
+        return INSPECTOR_ONLY
     formal = req.track == "formal"
     status = req.status
     if action == "formal":
@@ -44,11 +50,11 @@ def problem(req: Request, user: User, action: str):
             return _l("This request is already on the formal track.")
         if status not in ("received", "accepted"):
             return _l("Only a request that has not been answered can move to the formal track.")
-        return SECRETARY_ONLY if user.role not in SECRETARY else None
+        return SECRETARY_ONLY if user.role not in SECRETARY | INSPECTOR else None
     if action == "accept":
         if status != "received":
             return ALREADY_DECIDED
-        return SECRETARY_ONLY if formal and user.role not in SECRETARY else None
+        return SECRETARY_ONLY if formal and user.role not in SECRETARY | INSPECTOR else None
     if action in ("not_accept", "redirect"):
         if not formal:
             return _l(
@@ -57,7 +63,7 @@ def problem(req: Request, user: User, action: str):
             )
         if status != "received":
             return ALREADY_DECIDED
-        return SECRETARY_ONLY if user.role not in SECRETARY else None
+        return SECRETARY_ONLY if user.role not in SECRETARY | INSPECTOR else None
     if action == "extend":
         if not formal:
             return _l("Only the reply period of a formal matter can be extended.")
@@ -69,7 +75,7 @@ def problem(req: Request, user: User, action: str):
             return _l(
                 "The reply period can be extended only after acceptance and before the reply."
             )
-        return SECRETARY_ONLY if user.role not in SECRETARY else None
+        return SECRETARY_ONLY if user.role not in SECRETARY | INSPECTOR else None
     if action == "reply":
         if status == "received":
             return _l("A reply can be recorded only after the request has been accepted.")

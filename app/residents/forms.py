@@ -1,6 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -42,6 +49,16 @@ class ResidentForm(IdempotentForm):
     notes = TextAreaField(
         _l("Notes"), filters=[stripped], validators=[Length(max=2000)], render_kw={"rows": 3}
     )
+    # Only for an archived resident's record, corrected by the secretary (PIPL Art. 46).
+    correction_reason = SelectField(_l("Why this archived record is corrected"), default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.correction_reason.choices = [
+            ("", _l("Choose…")),
+            ("resident_asked", _l("The resident asked for a correction")),
+            ("found_wrong", _l("Found to be wrong")),
+        ]
 
 
 class SearchForm(BaseForm):
@@ -54,3 +71,22 @@ class SearchForm(BaseForm):
 
 class ArchiveForm(BaseForm):
     pass
+
+
+class EraseForm(BaseForm):
+    reason = SelectField(
+        _l("Why"), validators=[DataRequired(message=_l("Choose why the record is erased."))]
+    )
+    confirm = BooleanField(
+        _l("I understand that the name, address, phone, notes and photos are erased for good."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason.choices = [
+            ("", _l("Choose…")),
+            ("resident_asked", _l("The resident asked for erasure")),
+            ("consent_withdrawn", _l("The resident withdrew consent")),
+            ("collected_by_mistake", _l("Recorded by mistake")),
+        ]

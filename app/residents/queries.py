@@ -46,6 +46,40 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
     return stmt.order_by(Resident.name, Resident.id)
 
 
+READS = ("resident_viewed", "resident_copied", "access_denied")
+
+
+def access_log(resident: Resident) -> sa.Select:
+    """Who opened the resident's record (or tried to), newest first."""
+    from ..models import AuditEvent
+
+    return (
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.object_type == "resident",
+            AuditEvent.object_id == str(resident.id),
+            AuditEvent.action.in_(READS),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+
+
+def open_request_count(user, resident: Resident) -> int:
+    """How many of the resident's requests the user may see are still open, counted live.
+
+    Never stored on the resident and never a filter: no list of people by their requests.
+    """
+    from ..requests.deadlines import OPEN_STATUSES
+
+    return db.session.scalar(
+        sa.select(sa.func.count(Request.id)).where(
+            Request.resident_id == resident.id,
+            Request.status.in_(OPEN_STATUSES),
+            rule(Request, user),
+        )
+    )
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

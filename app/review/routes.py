@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import scope
-from ..audit.services import record_refusal
+from ..audit.services import record_read, record_refusal
 from ..forms import redisplays_form_on_error
 from ..htmx import fragments, render, toast, wants_fragment
 from ..labels import label
@@ -91,6 +91,7 @@ def queue():
 
 
 def _day_context(log: DailyLog, **extra) -> dict:
+    record_read("daylog_viewed", "daily_log", log.id)
     ctx = {
         "log": log,
         "row": queries.queue_row(current_user, log.id),

@@ -18,6 +18,7 @@ ROLE_USERS = (
     "secretary_a",
     "secretary_b",
     "township_user",
+    "inspector",
     "admin",
 )
 

@@ -100,6 +100,11 @@ CASES: dict[str, Callable] = {
         },
     ),
     "residents.archive": lambda w, a: ("worker_a", f"/residents/{a.resident.id}/archive", {}),
+    "residents.erase": lambda w, a: (
+        "secretary_a",
+        f"/residents/{a.resident.id}/erase",
+        {"reason": "resident_asked", "confirm": "y"},
+    ),
     "visits.create": lambda w, a: (
         "worker_a",
         "/visits",

@@ -49,8 +49,10 @@ def test_township_sees_dashboard_with_charts_and_tables(client, world, login_as,
     status = _table(html, "hazard_status")
     assert "Community A" in status
     assert "Community B" in status
+    # One visit is a count that could point at a household.
     visits = _table(html, "visits")
-    assert 'Hazard screening</th><td class="num">1</td>' in visits
+    assert 'Hazard screening</th><td class="num">&lt;3</td>' in visits
+    assert "whole calendar months" in html
 
 
 def test_htmx_request_gets_only_the_fragment(client, world, login_as):
@@ -149,12 +151,13 @@ def test_community_filter_gives_rows_per_grid(client, world, login_as):
 
 def test_grid_filter_limits_the_counts(client, world, login_as, visit_in):
     visit_in(world.a1, purpose="elderly_care")
-    visit_in(world.a2, purpose="elderly_care")
+    for _ in range(3):
+        visit_in(world.a2, purpose="elderly_care")
     login_as(world.township_user)
     html = client.get(f"/tallies?grid={world.a2.id}", headers={"Accept-Language": "en"}).get_data(
         as_text=True
     )
-    assert 'Elderly care visit</th><td class="num">1</td>' in _table(html, "visits")
+    assert 'Elderly care visit</th><td class="num">3</td>' in _table(html, "visits")
     # A grid of another community with a community chosen: the community wins.
     html = client.get(f"/tallies?community={world.cb.id}&grid={world.a2.id}").get_data(as_text=True)
     assert ">B1<" in _table(html, "hazard_status")
@@ -193,7 +196,7 @@ def test_bad_dates_give_a_message_not_a_500(client, world, login_as, query, mess
 
 @pytest.mark.parametrize("preset", ["week", "month", "last_month"])
 def test_presets_set_the_period(client, world, login_as, preset):
-    login_as(world.township_user)
+    login_as(world.secretary_a)  # the township's periods are whole months (test_disclosure)
     html = client.get(f"/tallies?period={preset}&from=2001-01-01&to=2001-01-02").get_data(
         as_text=True
     )
@@ -256,19 +259,28 @@ def test_hazard_states_and_median_on_the_page(client, world, login_as):
     hazard(world.a2, "verified", today, rectified_after=5)
     hazard(world.b1, "verified", today, rectified_after=4, severity="S3")
     db.session.commit()
-    login_as(world.township_user)
+    login_as(world.secretary_a)  # exact counts: the township would see these hidden
     html = client.get(f"/tallies?from={found - timedelta(days=3)}&to={today}").get_data(
         as_text=True
     )
     status = _table(html, "hazard_status")
-    # Community A: found 4, rectified 2, verified 1, open 2, overdue 1, median of 2 and 5.
+    # A1: found 3, rectified 1, verified 0, open 2, overdue 1, median 2.
     assert (
-        'Community A</th><td class="num">4</td><td class="num">2</td>'
-        '<td class="num">1</td><td class="num">2</td><td class="num">1</td>'
-        '<td class="num">3.5</td>'
+        'A1</th><td class="num">3</td><td class="num">1</td>'
+        '<td class="num">0</td><td class="num">2</td><td class="num">1</td>'
+        '<td class="num">2.0</td>'
     ) in status
-    # Total: median of 2, 4, 5.
-    assert '<td class="num">4.0</td></tr></tfoot>' in status
+    # Total of the community: found 4, median of 2 and 5.
+    assert (
+        '<td class="num">4</td><td class="num">2</td><td class="num">1</td>'
+        '<td class="num">2</td><td class="num">1</td><td class="num">3.5</td></tr></tfoot>'
+    ) in status
+    login_as(world.township_user)
+    html = client.get(f"/tallies?from={found - timedelta(days=3)}&to={today}").get_data(
+        as_text=True
+    )
+    # No median over hazards that include a small count.
+    assert '<td class="num">–</td></tr></tfoot>' in _table(html, "hazard_status")
 
 
 @pytest.mark.parametrize(
