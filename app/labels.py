@@ -141,6 +141,7 @@ LABELS = {
         "resident_archived": _l("Resident archived"),
         "resident_viewed": _l("Resident record viewed"),
         "resident_erased": _l("Resident's personal data erased"),
+        "residents_imported": _l("Residents imported from a sheet"),
         "visit_created": _l("Visit logged"),
         "visit_updated": _l("Visit edited"),
         "visit_deleted": _l("Visit deleted"),

@@ -90,6 +90,8 @@ ACTIONS: dict[str, Action] = {
     "today.view": Action(WORKER),
     "residents.read": Action(FIELD),
     "residents.manage": Action(FIELD, _resident_on_file),
+    # Bringing a community's sheet in: its secretary, or the admin setting a community up.
+    "residents.import": Action(SECRETARY | ADMIN),
     "visits.log": Action(WORKER, _has_grids),
     "visits.change": Action(WORKER, _own_open_record),
     "screening.run": Action(WORKER, _own_open_record),

@@ -143,3 +143,7 @@ def archive(resident_id: int):
     archive_resident(resident)
     flash(_("Resident archived."), "success")
     return redirect(url_for("residents.index"), code=303)
+
+
+# Import from a sheet lives in its own module; it attaches its views to this blueprint.
+from . import imports  # noqa: E402, F401
