@@ -18,6 +18,7 @@ from ..models import CareReason, Grid, Resident, resident_care_reasons
 from ..refusals import Invalid
 from ..timeutil import utcnow
 from ..validators import PHONE_RE
+from .pinyin import name_key
 
 # Fields a column can fill, in the order the mapping step offers them.
 FIELDS = (
@@ -488,6 +489,7 @@ def new_resident_values(d: dict) -> dict:
         "phone": d["phone"],
         "household_size": d["household_size"],
         "notes": d["notes"],
+        "pinyin": name_key(d["name"]),
         "created_at": now,
         "updated_at": now,
     }
