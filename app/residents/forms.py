@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -50,6 +51,8 @@ class ResidentForm(IdempotentForm):
     notes = TextAreaField(
         _l("Notes"), filters=[stripped], validators=[Length(max=2000)], render_kw={"rows": 3}
     )
+    # Offered only once a possible duplicate was shown (residents.new).
+    confirm_duplicate = BooleanField(_l("Add anyway: this is a different person"))
 
 
 class SearchForm(BaseForm):

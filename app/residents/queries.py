@@ -67,6 +67,27 @@ def _address_query(q: str) -> str:
     return ADDRESS_WORDS.sub("-", q.strip().removesuffix("室").removesuffix("号")).strip("-")
 
 
+def possible_duplicates(user, data: dict, limit: int = 5) -> list[Resident]:
+    """Residents on the user's caseload with the same name and address in the same grid, or
+    the same phone number: shown before a new one is added."""
+    same_place = sa.and_(
+        Resident.grid_id == data["grid_id"],
+        Resident.name == data["name"],
+        Resident.building == (data.get("building") or ""),
+        Resident.unit == (data.get("unit") or ""),
+        Resident.room == (data.get("room") or ""),
+    )
+    match = sa.or_(same_place, Resident.phone == data["phone"]) if data.get("phone") else same_place
+    stmt = (
+        select_for(Resident, user)
+        .where(Resident.archived_at.is_(None), match)
+        .options(selectinload(Resident.grid))
+        .order_by(Resident.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

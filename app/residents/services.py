@@ -54,6 +54,11 @@ def create_resident(data: dict, client_uuid: str) -> tuple[Resident, bool]:
     )
 
 
+def already_created(client_uuid: str) -> bool:
+    """True when a resident was already added from this form (a retry or double tap)."""
+    return db.session.scalar(sa.select(Resident.id).where(Resident.uuid == client_uuid)) is not None
+
+
 def update_resident(resident: Resident, data: dict) -> None:
     """Change a resident's details; the audit lists which fields changed, not their values."""
     before = {f: getattr(resident, f) for f in FIELDS}
