@@ -63,24 +63,15 @@ def import_template():
     ws.write_row(0, 0, headers, bold)
     # Text columns, so that Excel keeps "5-1" and "0571..." as typed instead of a date or number.
     ws.set_column(0, len(headers) - 1, 14, text)
-    ws.write_row(
-        1,
-        0,
-        [
-            "张福贵",
-            scope.import_grids()[0].name if scope.import_grids() else "",
-            "5",
-            "1",
-            "504",
-            "13812345678",
-            "2",
-            "独居老人、残疾人",
-            "",
-        ],
-    )
+    # The example lives on the second sheet: only the first is read, so a template uploaded
+    # as it is imports nobody.
     help_sheet = wb.add_worksheet(_("Care reasons"))
-    help_sheet.write_row(0, 0, [_("Care reason"), _("Code")], bold)
-    for i, reason in enumerate(queries.care_reasons(), start=1):
+    grids = scope.import_grids()
+    example = ["张福贵", grids[0].name if grids else "", "5", "1", "504", "13812345678", "2"]
+    help_sheet.write_row(0, 0, [_("Example row"), *headers], bold)
+    help_sheet.write_row(1, 1, [*example, "独居老人、残疾人"])
+    help_sheet.write_row(3, 0, [_("Care reason"), _("Code")], bold)
+    for i, reason in enumerate(queries.care_reasons(), start=4):
         help_sheet.write_row(i, 0, [reason.name_zh, reason.code])
     wb.close()
     out.seek(0)

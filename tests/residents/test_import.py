@@ -253,11 +253,20 @@ def test_an_upload_belongs_to_its_user(client, world, login_as):
 
 
 def test_template_round_trips(client, world, login_as):
+    from openpyxl import load_workbook
+
     login_as(world.secretary_a)
     template = client.get("/residents/import/template.xlsx")
     assert template.status_code == 200
     assert template.headers["Content-Disposition"].startswith("attachment")
-    assert import_sheet(client, template.data).status_code == 303
+    # As downloaded it holds no resident: the example sits on the second sheet.
+    url, page = preview(client, template.data)
+    assert client.post(url, data={"step": "import"}).status_code == 422
+    wb = load_workbook(io.BytesIO(template.data))
+    wb.worksheets[0].append(row())
+    filled = io.BytesIO()
+    wb.save(filled)
+    assert import_sheet(client, filled.getvalue()).status_code == 303
     assert [r.name for r in residents()] == ["张福贵"]
 
 
