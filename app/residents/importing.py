@@ -263,7 +263,9 @@ def make_plan(rows: list[list], columns: Columns, choices: Choices, grids: list[
             empty += 1
             continue
         out.append(_check_row(i, cells, choices, by_name, reasons))
-    _find_duplicates(out, [g.id for g in grids])
+    # Only the grids the sheet names are read for duplicates, not every grid in reach.
+    named = {r.data["grid_id"] for r in out if not r.errors}
+    _find_duplicates(out, [g.id for g in grids if g.id in named])
     choose(out, choices)
     dropped = [columns.headers[c] for c in columns.forbidden]
     return Plan(out, empty, dropped)
@@ -346,18 +348,19 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
         errors.append(
             _l("The household size “%(value)s” is not a number from 1 to 50.", value=size)
         )
-    codes = []
+    codes, unknown = [], False
     for part in SPLIT_REASONS.split(text.get("care_reasons", "")):
         if not part:
             continue
         code = reasons.get(normalise_header(part))
         if code is None:
+            unknown = True
             errors.append(_l("Unknown care reason “%(value)s”.", value=part))
         elif code not in codes:
             codes.append(code)
     if not codes and choices.default_reason:
         codes = [choices.default_reason]
-    if not codes and not any("care reason" in str(e) for e in errors):
+    if not codes and not unknown:
         errors.append(_l("No care reason: every resident on the caseload needs one."))
     data["care_reasons"] = sorted(codes)
     data["notes"] = text.get("notes", "")

@@ -416,3 +416,23 @@ def test_row_errors_in_the_users_language(client, world, login_as, cells, fragme
     assert 'id="import-errors"' in page.text
     assert client.post(url, data={"step": "import"}).status_code == 422
     assert residents() == []
+
+
+def test_an_unknown_reason_is_one_error_in_chinese(client, world, login_as):
+    login_as(world.secretary_a)
+    _url, page = preview(client, xlsx([HEADERS, row(care="不知道")]))
+    assert "无法识别的关爱类型“不知道”" in page.text
+    assert "缺少关爱类型" not in page.text
+
+
+def test_a_default_reason_and_grid_fill_rows_without_them(client, world, login_as):
+    login_as(world.secretary_a)
+    data = xlsx([["姓名", "房号"], ["吴一", "101"]])
+    url, page = preview(client, data)
+    assert "缺少关爱类型" in page.text
+    resp = client.post(
+        url, data={"step": "import", "grid": str(world.a2.id), "default_reason": "dibao"}
+    )
+    assert resp.status_code == 303
+    [r] = residents()
+    assert (r.grid_id, [c.code for c in r.care_reasons]) == (world.a2.id, ["dibao"])
