@@ -154,6 +154,7 @@ LABELS = {
         "photo_viewed": _l("Photo viewed"),
         "today_viewed": _l("Today's caseload viewed"),
         "resident_erased": _l("Resident's personal data erased"),
+        "residents_imported": _l("Residents imported from a sheet"),
         "visit_created": _l("Visit logged"),
         "visit_updated": _l("Visit edited"),
         "visit_deleted": _l("Visit deleted"),

@@ -108,6 +108,8 @@ ACTIONS: dict[str, Action] = {
     "residents.copy": Action(SECRETARY, _community_secretary),
     # Correcting an archived (not erased) record, with a reason (Art. 46).
     "residents.correct": Action(SECRETARY, _correctable),
+    # Bringing a community's sheet in: its secretary, or the admin setting a community up.
+    "residents.import": Action(SECRETARY | ADMIN),
     "visits.log": Action(WORKER, _has_grids),
     "visits.change": Action(WORKER, _own_open_record),
     "screening.run": Action(WORKER, _own_open_record),

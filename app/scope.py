@@ -197,6 +197,20 @@ def grids(user: User | None = None) -> list[Grid]:
     return list(db.session.scalars(select_for(Grid, user).order_by(Grid.name)))
 
 
+def import_grids(user: User | None = None) -> list[Grid]:
+    """Grids a sheet of residents may be imported into: the secretary's community's, or any
+    for the admin setting communities up; none for anyone else."""
+    user = _user(user)
+    if not getattr(user, "is_authenticated", False):
+        return []
+    stmt = sa.select(Grid).join(Community, Community.id == Grid.community_id)
+    if user.role == "secretary":
+        stmt = stmt.where(Grid.community_id == user.community_id)
+    elif user.role != "admin":
+        return []
+    return list(db.session.scalars(stmt.order_by(Community.name, Grid.name)))
+
+
 def get_or_404(model: type, ident, user: User | None = None):
     """The record with this id if the user may see it, else 404 (and the refusal audited)."""
     ident = parse_id(ident)

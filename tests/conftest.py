@@ -52,6 +52,7 @@ def _base_config(tmp: Path, url: str) -> dict:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
         "PHOTO_STORE": str(tmp / "photos"),
+        "IMPORT_STORE": str(tmp / "imports"),
         "RATELIMIT_ENABLED": False,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SERVER_NAME": None,

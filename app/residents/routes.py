@@ -18,7 +18,13 @@ from ..permissions import authorize, requires
 from ..scope import get_or_404
 from . import bp, queries
 from .forms import ArchiveForm, EraseForm, ResidentForm, SearchForm
-from .services import archive_resident, create_resident, erase_on_request, update_resident
+from .services import (
+    already_created,
+    archive_resident,
+    create_resident,
+    erase_on_request,
+    update_resident,
+)
 
 
 def _search_form() -> SearchForm:
@@ -85,12 +91,19 @@ def _form_data(form: ResidentForm) -> dict:
 def new():
     """Add a resident to the caseload (a double tap adds one)."""
     form = _resident_form()
+    duplicates = []
     if form.validate_on_submit():
-        resident, _created = create_resident(_form_data(form), client_key(form.client_uuid.data))
-        get_or_404(Resident, resident.id)
-        flash(_("Resident added."), "success")
-        return redirect(url_for("residents.show", resident_id=resident.id), code=303)
-    return render("residents/form.html", form=form, resident=None)
+        data, key = _form_data(form), client_key(form.client_uuid.data)
+        # Same name and address, or same phone: show them and ask once. A retry of a form
+        # already saved is not asked about its own record.
+        if not form.confirm_duplicate.data and not already_created(key):
+            duplicates = queries.possible_duplicates(current_user, data)
+        if not duplicates:
+            resident, _created = create_resident(data, key)
+            get_or_404(Resident, resident.id)
+            flash(_("Resident added."), "success")
+            return redirect(url_for("residents.show", resident_id=resident.id), code=303)
+    return render("residents/form.html", form=form, resident=None, duplicates=duplicates)
 
 
 @bp.route("/<int:resident_id>")
@@ -219,3 +232,7 @@ def copy(resident_id: int):
         )
         return resp
     return render("residents/copy.html", resident=resident, copy=data)
+
+
+# Import from a sheet lives in its own module; it attaches its views to this blueprint.
+from . import imports  # noqa: E402, F401

@@ -55,6 +55,11 @@ def create_resident(data: dict, client_uuid: str) -> tuple[Resident, bool]:
     )
 
 
+def already_created(client_uuid: str) -> bool:
+    """True when a resident was already added from this form (a retry or double tap)."""
+    return db.session.scalar(sa.select(Resident.id).where(Resident.uuid == client_uuid)) is not None
+
+
 CORRECTION_REASONS = ("resident_asked", "found_wrong")
 
 

@@ -169,6 +169,8 @@ def url_args(rule, records: RecordSet, step: str = "") -> dict | None:
         "slug": "accept",
         "size": 192,  # the app icon (app/offline)
         "step": step,
+        # A pending sheet import's token: one nobody holds (any real one is the uploader's).
+        "token": "A" * 32,
     }
     if not set(rule.arguments) <= set(values):
         return None
