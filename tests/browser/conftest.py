@@ -116,6 +116,16 @@ def page(browser, live_server):
 
 
 @pytest.fixture
+def page_without_worker(browser, live_server):
+    """The phone before its service worker is active (the first visit), or a browser that
+    runs none: a failed send is the page's own to report, and the page counts the bytes of
+    an upload (through the service worker, which forwards uploads so that the outbox can
+    keep them, Chromium reports no upload progress)."""
+    with phone_page(browser, live_server.url, service_workers="block") as pg:
+        yield pg
+
+
+@pytest.fixture
 def shoot(request):
     """Save a screenshot under test-artifacts/screenshots/<test>-<name>.png."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from werkzeug.formparser import parse_form_data
 
 from app.models import Photo
 from app.photos.storage import get_store
-from tests.browser.conftest import fresh_scalar, login, phone_page
+from tests.browser.conftest import fresh_scalar, login
 from tests.conftest import PASSWORD
 from tests.photos.images import is_upright_red_over_blue, phone_photo
 
@@ -95,16 +95,6 @@ WATCH_BAR = """(sel) => {
     value: bar.hasAttribute("value") ? bar.value : null, max: bar.max});
   new MutationObserver(note).observe(bar, {attributes: true});
 }"""
-
-
-@pytest.fixture
-def page_without_worker(browser, live_server):
-    """The phone before its service worker is active (the first visit), or a browser that
-    runs none: the upload's bytes are counted by the page's own XHR. Through the service
-    worker (which forwards the upload to keep it for the outbox) Chromium reports no upload
-    progress, and the bar stays at "preparing" until the photo is saved."""
-    with phone_page(browser, live_server.url, service_workers="block") as pg:
-        yield pg
 
 
 def test_a_12_megapixel_photo_leaves_the_phone_small_and_upright(

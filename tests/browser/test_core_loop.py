@@ -106,8 +106,11 @@ def test_core_loop_in_twelve_taps(page, world, make_resident, shoot, tmp_path):
 
 
 def test_a_photo_not_sent_is_never_dropped_silently(
-    page, world, make_resident, make_visit, shoot, tmp_path
+    page_without_worker, world, make_resident, make_visit, shoot, tmp_path
 ):
+    # Without a service worker (the first visit): with one, the photo waits in the outbox
+    # instead (tests/offline/test_outbox_browser.py).
+    page = page_without_worker
     visit = make_visit(resident=make_resident(name="王秀英"), purpose="screening")
     login(page, "worker_a", PASSWORD)
     page.goto(page.base_url + f"/visits/{visit.id}")

@@ -86,8 +86,11 @@ def _jpeg(tmp_path):
     ids=["zh", "en"],
 )
 def test_photo_picker_speaks_our_language_and_works_by_keyboard(
-    page, world, make_resident, make_visit, shoot, tmp_path, lang, words, kept
+    page_without_worker, world, make_resident, make_visit, shoot, tmp_path, lang, words, kept
 ):
+    # Without a service worker (the first visit): with one, the photo waits in the outbox
+    # instead (tests/offline/test_outbox_browser.py).
+    page = page_without_worker
     visit = make_visit(resident=make_resident(name="王秀英"))
     login(page, "worker_a", PASSWORD)
     page.goto(f"{page.base_url}/visits/{visit.id}?lang={lang}")
