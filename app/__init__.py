@@ -219,7 +219,12 @@ def _register_compression(app: Flask) -> None:
     def _compress(resp):
         if request.endpoint == "static":
             return resp
-        return compress.after_request(resp)
+        resp = compress.after_request(resp)
+        # Flask-Compress makes the answer conditional, and werkzeug then sets a Date header
+        # that the server sets again: two Date headers parse as no date, and the service
+        # worker's expiry (Workbox reads Date) then keeps a page for ever.
+        resp.headers.pop("Date", None)
+        return resp
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -193,3 +193,11 @@ def test_no_static_path_is_written_by_hand():
             if not ref.startswith("data:") and (ref.startswith("/") or "//" in ref):
                 offenders.append(f"{css.relative_to(ROOT)}: url({ref})")
     assert offenders == []
+
+
+def test_a_compressed_page_leaves_its_date_to_the_server(client):
+    # The server writes Date; a second one from the app reads as no date at all, and the
+    # service worker's expiry of kept pages (Workbox parses Date) would never come.
+    resp = client.get("/login", headers={"Accept-Encoding": "br"})
+    assert resp.headers.get("Content-Encoding") == "br"
+    assert resp.headers.getlist("Date") == []

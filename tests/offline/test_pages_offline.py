@@ -165,6 +165,7 @@ def test_logout_leaves_no_personal_page_on_the_phone(phone, app_server, caseload
     _log_in_and_keep(pg, "worker_a")
     assert len(_page_cache_names(pg)) == 1
 
+    pg.click("#account-menu summary")
     pg.click("form[data-logout] button[type=submit]")
     pg.wait_for_url(re.compile(r"/login"))
     pg.wait_for_load_state("networkidle")
