@@ -8,21 +8,35 @@ targets, acknowledge in 3 days and resolve in 15, both counted from receipt and 
 with the REQUEST_COMMUNITY_TARGETS config key ({"acknowledge": 3, "resolve": 15}).
 
 Counting: calendar days, and the day the clock starts is not counted (Civil Code Art. 201),
-so a request received on 1 March has its 15-day notice due on 16 March. A request moved
-from the community track to the formal track starts its acceptance clock on the day it
-became a formal matter (`formal_on`): that is when the letters-and-visits office received
+so a request received on 1 March has its 15-day notice due on 16 March. A period whose last
+day is a statutory holiday or rest day ends on the next working day (Art. 203), by the State
+Council's published schedule as the `chinese-calendar` package carries it (adjusted working
+Saturdays and Sundays are working days). A year the package has no schedule for counts plain
+calendar days, with no roll-over at all (a guessed weekend rule would disagree with the
+schedule once it is published); the admin page says which years those are.
+
+Lists filter and sort on `Request.due_on`, the due date of the running clock, written by
+`_store_due_on` whenever a request is flushed: one Python rule, read by SQL as a plain
+indexed column on SQLite and PostgreSQL alike. After upgrading `chinese-calendar` or changing
+the community targets, `flask requests recompute-due` brings stored dates up to date.
+
+A request moved from the community track to the formal track starts its acceptance clock on
+the day it became a formal matter (`formal_on`): that is when the letters-and-visits office received
 it. A reply is taken as handed to the resident on the day it is recorded.
 """
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 
+import chinese_calendar
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from ..extensions import db
 from ..timeutil import local_today
 from .models import Request
 
@@ -40,10 +54,47 @@ class Rules:
     acknowledge_days: int = 3
     resolve_days: int = 15
     amber_days: int = 5
+    # Civil Code Art. 203: a period ending on a rest day or holiday ends on the next working day.
+    working_day_rollover: bool = True
 
     def add(self, start: date, days: int) -> date:
         """The last day of a period of `days` starting the day after `start`."""
-        return start + timedelta(days=days)
+        end = start + timedelta(days=days)
+        return next_working_day(end) if self.working_day_rollover else end
+
+
+@cache
+def schedule_years() -> tuple[int, int]:
+    """The first and last year whose holiday schedule the installed chinese-calendar knows."""
+    years = {d.year for d in chinese_calendar.constants.holidays}
+    return min(years), max(years)
+
+
+def schedule_status(today: date | None = None) -> dict:
+    """For the admin page: the years with a schedule, and whether this or next year lacks one."""
+    first, last = schedule_years()
+    year = (today or local_today()).year
+    missing = [y for y in (year, year + 1) if not knows_year(y)]
+    return {"first": first, "last": last, "missing": missing}
+
+
+def knows_year(year: int) -> bool:
+    first, last = schedule_years()
+    return first <= year <= last
+
+
+def is_working_day(day: date) -> bool:
+    """A working day by the published schedule; any day of a year without one counts."""
+    if not knows_year(day.year):
+        return True
+    return chinese_calendar.is_workday(day)
+
+
+def next_working_day(day: date) -> date:
+    """`day` itself when it is a working day, else the first working day after it."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
 
 
 STATUTORY = Rules()
@@ -51,13 +102,16 @@ STATUTORY = Rules()
 
 def rules() -> Rules:
     """The rules in force: the statutory clocks plus this deployment's community targets."""
-    targets = current_app.config.get("REQUEST_COMMUNITY_TARGETS") if has_app_context() else None
-    if not targets:
+    if not has_app_context():
         return STATUTORY
+    targets = current_app.config.get("REQUEST_COMMUNITY_TARGETS") or {}
     return replace(
         STATUTORY,
         acknowledge_days=int(targets.get("acknowledge", STATUTORY.acknowledge_days)),
         resolve_days=int(targets.get("resolve", STATUTORY.resolve_days)),
+        working_day_rollover=bool(
+            current_app.config.get("REQUEST_WORKING_DAY_ROLLOVER", STATUTORY.working_day_rollover)
+        ),
     )
 
 
@@ -175,50 +229,38 @@ REDIRECT_LIMITS = {
 }
 
 
-class add_days(FunctionElement):
-    """SQL: a date plus a number of days, on SQLite and PostgreSQL alike."""
-
-    type = sa.Date()
-    name = "add_days"
-    inherit_cache = True
-
-
-@compiles(add_days)
-def _add_days_default(element, compiler, **kw):
-    start, days = list(element.clauses)
-    return f"({compiler.process(start, **kw)} + {compiler.process(days, **kw)})"
+def running_due_on(req: Request, r: Rules | None = None) -> date | None:
+    """The due date of the clock running on this request, None when the office owes nothing."""
+    r = r or rules()
+    span = _clock_span(req, r)
+    if span is None:
+        return None
+    _name, start, days = span
+    return r.add(start, days)
 
 
-@compiles(add_days, "sqlite")
-def _add_days_sqlite(element, compiler, **kw):
-    start, days = list(element.clauses)
-    return (
-        f"date({compiler.process(start, **kw)}, '+' || ({compiler.process(days, **kw)}) || ' days')"
-    )
-
-
-def _days(n: int) -> sa.ColumnElement:
-    # Rendered inline: a small trusted integer, which keeps PostgreSQL's date + int typing.
-    return sa.literal_column(str(int(n)), sa.Integer)
+@event.listens_for(Session, "before_flush")
+def _store_due_on(session, _flush_context, _instances) -> None:
+    # Every write of a request (services, demo loader, fixtures) stores its due date, so that
+    # SQL lists read the Python rule instead of repeating it.
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Request) and obj.received_on is not None:
+            due = running_due_on(obj)
+            if obj.due_on != due:
+                obj.due_on = due
 
 
 def due_on_sql(r: Rules | None = None) -> sa.ColumnElement:
-    """SQL for the due date of the running clock (NULL when none runs): same rules as above."""
-    r = r or rules()
-    community = Request.track == "community"
-    formal = Request.track == "formal"
-    received = Request.status == "received"
-    accepted = Request.status == "accepted"
-    extension = sa.func.coalesce(Request.extension_days, _days(0))
-    return sa.case(
-        (sa.and_(community, received), add_days(Request.received_on, _days(r.acknowledge_days))),
-        (sa.and_(community, accepted), add_days(Request.received_on, _days(r.resolve_days))),
-        (
-            sa.and_(formal, received),
-            add_days(
-                sa.func.coalesce(Request.formal_on, Request.received_on), _days(r.acceptance_days)
-            ),
-        ),
-        (sa.and_(formal, accepted), add_days(Request.accepted_on, extension + _days(r.reply_days))),
-        else_=sa.null(),
-    )
+    """SQL for the due date of the running clock (NULL when none runs): the stored column."""
+    return Request.due_on
+
+
+def recompute_due_dates() -> int:
+    """Store again every request's due date (after a calendar upgrade or new targets)."""
+    changed = 0
+    for req in db.session.scalars(sa.select(Request)):
+        due = running_due_on(req)
+        if req.due_on != due:
+            req.due_on = due
+            changed += 1
+    return changed

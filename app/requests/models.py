@@ -65,6 +65,8 @@ class Request(db.Model):
     reply_text: Mapped[str] = mapped_column(sa.Text, default="")
     followed_up_on: Mapped[date | None]
     satisfaction: Mapped[str | None] = mapped_column(enum_type(SATISFACTION, "satisfaction"))
+    # The running clock's due date, stored on every flush by requests/deadlines.py.
+    due_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     resident: Mapped["Resident"] = relationship()
@@ -79,6 +81,7 @@ class Request(db.Model):
         ),
         sa.Index("ix_requests_grid_status", "grid_id", "status"),
         sa.Index("ix_requests_received_on", "received_on"),
+        sa.Index("ix_requests_due_on", "due_on"),
     )
 
     def __repr__(self) -> str:

@@ -1,0 +1,52 @@
+"""request clocks (issue 15): stored due date of the running clock
+
+Revision ID: c10c5a1e0015
+Revises: 212cbf3bec61
+Create Date: 2026-12-05 02:40:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "c10c5a1e0015"
+down_revision = "212cbf3bec61"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("requests") as batch_op:
+        batch_op.add_column(sa.Column("due_on", sa.Date(), nullable=True))
+        batch_op.create_index("ix_requests_due_on", ["due_on"], unique=False)
+    _fill_due_dates()
+
+
+def downgrade():
+    with op.batch_alter_table("requests") as batch_op:
+        batch_op.drop_index("ix_requests_due_on")
+        batch_op.drop_column("due_on")
+
+
+def _fill_due_dates():
+    # The due dates of existing rows come from the application's own rule (holiday roll-over
+    # included), not a second copy of it in SQL; `flask requests recompute-due` does the same.
+    from app.requests.deadlines import running_due_on
+
+    bind = op.get_bind()
+    requests = sa.table(
+        "requests",
+        sa.column("id", sa.Integer),
+        sa.column("track", sa.String),
+        sa.column("status", sa.String),
+        sa.column("received_on", sa.Date),
+        sa.column("formal_on", sa.Date),
+        sa.column("accepted_on", sa.Date),
+        sa.column("extension_days", sa.Integer),
+        sa.column("due_on", sa.Date),
+    )
+    rows = bind.execute(sa.select(requests).where(requests.c.received_on.is_not(None))).all()
+    for row in rows:
+        due = running_due_on(row)
+        if due is not None:
+            bind.execute(requests.update().where(requests.c.id == row.id).values(due_on=due))
