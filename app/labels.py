@@ -106,6 +106,10 @@ LABELS = {
         "partly": _l("Partly satisfied"),
         "not_satisfied": _l("Not satisfied"),
     },
+    "reply_delivery": {
+        "handed": _l("Handed to the resident"),
+        "posted": _l("Sent by post"),
+    },
     "request_clock": {
         "acknowledge": _l("Acknowledge"),
         "resolve": _l("Resolve"),
@@ -121,6 +125,7 @@ LABELS = {
         "redirected": _l("Redirected to a legal channel"),
         "extended": _l("Reply period extended"),
         "replied": _l("Reply given"),
+        "reply_received": _l("Reply received by the resident"),
         "followed_up": _l("Follow-up visit"),
     },
     # Every action code app code passes to audit record()/record_later(); request steps are
@@ -176,6 +181,7 @@ LABELS = {
         "request_redirected": _l("Request redirected to a legal channel"),
         "request_extended": _l("Request reply period extended"),
         "request_replied": _l("Request replied to"),
+        "request_reply_received": _l("Request reply receipt date corrected"),
         "request_followed_up": _l("Request follow-up visit"),
         "export": _l("Tallies exported"),
         "demo_loaded": _l("Demo data loaded"),

@@ -22,7 +22,9 @@ the community targets, `flask requests recompute-due` brings stored dates up to 
 
 A request moved from the community track to the formal track starts its acceptance clock on
 the day it became a formal matter (`formal_on`): that is when the letters-and-visits office received
-it. A reply is taken as handed to the resident on the day it is recorded.
+it. A formal written reply records how it went out and the day the resident received it:
+by default the same day when handed over, 3 days later when posted, corrected when the
+postal receipt comes back. The review window runs from that day (Art. 35).
 """
 
 from dataclasses import dataclass, replace
@@ -51,6 +53,7 @@ class Rules:
     reply_days: int = 60
     max_extension_days: int = 30
     review_days: int = 30
+    posted_delivery_days: int = 3
     acknowledge_days: int = 3
     resolve_days: int = 15
     amber_days: int = 5
@@ -189,11 +192,23 @@ def decided_late_by(req: Request, r: Rules | None = None) -> int:
     return max(0, (decided - acceptance_due_on(req, r)).days)
 
 
+def default_received_on(sent_on: date, delivery: str, r: Rules | None = None) -> date:
+    """When a reply handed over (same day) or posted (3 days later) is taken as received."""
+    r = r or rules()
+    return sent_on + timedelta(days=r.posted_delivery_days if delivery == "posted" else 0)
+
+
+def reply_received_on(req: Request) -> date | None:
+    """The day the resident received the reply (the day it was given, if nothing else is known)."""
+    return req.reply_received_on or req.replied_on
+
+
 @dataclass(frozen=True)
 class ReviewRight:
     """The requester's window to ask for a review (复查) of the written reply."""
 
-    from_date: date
+    from_date: date  # the reply's date
+    received_on: date  # the day the window starts from
     until: date
     days_left: int
     answer_days: int
@@ -206,9 +221,10 @@ def review_right(
     r = r or rules()
     if req.track != "formal" or req.replied_on is None:
         return None
-    until = r.add(req.replied_on, r.review_days)
+    received = reply_received_on(req)
+    until = r.add(received, r.review_days)
     today = today or local_today()
-    return ReviewRight(req.replied_on, until, (until - today).days, r.review_days)
+    return ReviewRight(req.replied_on, received, until, (until - today).days, r.review_days)
 
 
 # The legal channels a matter is redirected to keep their own time limits (Art. 28, 31).

@@ -5,7 +5,13 @@ from flask_babel import lazy_pgettext
 from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..enums import REDIRECT_CHANNELS, REQUEST_CHANNELS, REQUEST_STATUSES, SATISFACTION
+from ..enums import (
+    REDIRECT_CHANNELS,
+    REPLY_DELIVERY,
+    REQUEST_CHANNELS,
+    REQUEST_STATUSES,
+    SATISFACTION,
+)
 from ..forms import BaseForm, IdempotentForm, IdField
 from ..labels import choices
 from ..timeutil import local_today
@@ -75,6 +81,19 @@ class ExtendForm(StepForm):
 
 class ReplyForm(StepForm):
     text = TextAreaField(_l("Reply given to the resident"), filters=[stripped], validators=TEXT)
+    # Formal track only; the service fills the received date from the delivery when left empty.
+    delivery = RadioField(
+        _l("How the written reply reached the resident"), default="handed", validators=[Optional()]
+    )
+    received_on = DateField(_l("Date the resident received it"), validators=[Optional()])
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.delivery.choices = choices("reply_delivery", REPLY_DELIVERY)
+
+
+class ReceiptForm(StepForm):
+    """The day the resident received the formal reply, e.g. from the postal receipt."""
 
 
 class FollowUpForm(StepForm):

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import (
     REDIRECT_CHANNELS,
+    REPLY_DELIVERY,
     REQUEST_CHANNELS,
     REQUEST_STATUSES,
     REQUEST_TRACKS,
@@ -63,6 +64,10 @@ class Request(db.Model):
     extension_reason: Mapped[str] = mapped_column(sa.Text, default="")
     replied_on: Mapped[date | None]
     reply_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # A formal written reply: handed over or posted, and the day the resident received it, from
+    # which the review window runs (Art. 35).
+    reply_delivery: Mapped[str | None] = mapped_column(enum_type(REPLY_DELIVERY, "reply_delivery"))
+    reply_received_on: Mapped[date | None]
     followed_up_on: Mapped[date | None]
     satisfaction: Mapped[str | None] = mapped_column(enum_type(SATISFACTION, "satisfaction"))
     # The running clock's due date, stored on every flush by requests/deadlines.py.

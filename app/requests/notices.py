@@ -109,10 +109,12 @@ def notices(req: Request) -> list[Notice]:
                 _("Your right to ask for a review"),
                 [
                     _(
-                        "If you are not satisfied with the written reply of %(date)s, you may ask "
-                        "the body one level above for a review within %(days)s days of receiving "
-                        "it, that is by %(until)s. The review is answered within %(days)s days.",
+                        "If you are not satisfied with the written reply of %(date)s, received "
+                        "on %(received)s, you may ask the body one level above for a review "
+                        "within %(days)s days of receiving it, that is by %(until)s. The review "
+                        "is answered within %(days)s days.",
                         date=_long(right.from_date),
+                        received=_long(right.received_on),
                         days=right.answer_days,
                         until=_long(right.until),
                     ),

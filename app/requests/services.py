@@ -10,22 +10,33 @@ A step the rules do not allow raises Conflict, an input they do not accept Inval
 its field), each with a message for the user; the request then writes nothing.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
-from ..enums import REDIRECT_CHANNELS, REQUEST_CHANNELS, SATISFACTION
+from ..enums import REDIRECT_CHANNELS, REPLY_DELIVERY, REQUEST_CHANNELS, SATISFACTION
 from ..extensions import db
 from ..idempotency import create_once, holds
 from ..models import RequestCategory, RequestEvent, Resident, User, Visit
 from ..permissions import FIELD, SECRETARY
 from ..refusals import Conflict, Invalid, NotAllowed
 from ..timeutil import local_today
-from .deadlines import reply_due_on, rules
+from .deadlines import default_received_on, reply_due_on, rules
 from .models import Request
 
-ACTIONS = ("accept", "not_accept", "redirect", "reply", "follow_up", "formal", "extend")
+ACTIONS = (
+    "accept",
+    "not_accept",
+    "redirect",
+    "reply",
+    "receipt",
+    "follow_up",
+    "formal",
+    "extend",
+)
+# A posted reply may take a while; a receipt date further out is a typing mistake.
+MAX_DELIVERY_DAYS = 30
 MAX_TEXT = 4000
 
 FIELD_ONLY = _l("Only grid workers and secretaries handle requests.")
@@ -78,6 +89,10 @@ def problem(req: Request, user: User, action: str):
         if status != "accepted":
             return _l("A reply has already been recorded.")
         return None
+    if action == "receipt":
+        if not formal or status != "replied":
+            return _l("Only the delivery of a formal written reply can be corrected.")
+        return SECRETARY_ONLY if user.role not in SECRETARY else None
     if action == "follow_up":
         if status == "closed":
             return _l("The follow-up visit is already recorded and the request is closed.")
@@ -311,8 +326,31 @@ def extend(req: Request, actor: User, on: date | None, days: int | None, reason:
     return req
 
 
-def reply(req: Request, actor: User, on: date | None, text: str) -> Request:
-    """Record the reply given to the resident."""
+def _check_received(req: Request, sent_on: date, received_on: date, field: str) -> date:
+    if received_on < sent_on:
+        raise Invalid(
+            _l(
+                "The reply cannot be received before it was sent (%(date)s).",
+                date=sent_on.isoformat(),
+            ),
+            field,
+        )
+    if received_on > sent_on + timedelta(days=MAX_DELIVERY_DAYS):
+        raise Invalid(
+            _l("A reply is received within %(n)s days of being sent.", n=MAX_DELIVERY_DAYS), field
+        )
+    return received_on
+
+
+def reply(
+    req: Request,
+    actor: User,
+    on: date | None,
+    text: str,
+    delivery: str | None = None,
+    received_on: date | None = None,
+) -> Request:
+    """Record the reply given to the resident; a formal one with how and when it reached them."""
     text = (text or "").strip()
     if _is_repeat(req, "replied", on, text):
         return req
@@ -325,9 +363,34 @@ def reply(req: Request, actor: User, on: date | None, text: str) -> Request:
         ),
     )
     req.reply_text = _text(text, "text", _l("Write the reply given to the resident."))
+    detail = {}
+    if req.track == "formal":
+        delivery = delivery or "handed"
+        if delivery not in REPLY_DELIVERY:
+            raise Invalid(_l("Choose how the reply reached the resident."), "delivery")
+        # A posted reply is expected a few days on; the date is corrected when the receipt returns.
+        received_on = _check_received(
+            req, on, received_on or default_received_on(on, delivery), "received_on"
+        )
+        req.reply_delivery, req.reply_received_on = delivery, received_on
+        detail = {"delivery": delivery, "received_on": received_on.isoformat()}
     req.replied_on = on
     req.status = "replied"
-    _event(req, actor, "replied", on, req.reply_text)
+    _event(req, actor, "replied", on, req.reply_text, detail)
+    return req
+
+
+def record_receipt(req: Request, actor: User, on: date | None) -> Request:
+    """Correct the day the resident received the formal reply (a postal receipt came back)."""
+    if _is_repeat(req, "reply_received", on, "") and req.reply_received_on == on:
+        return req
+    _require(req, actor, "receipt")
+    if on is None:
+        raise Invalid(_l("Enter a date."), "on")
+    if on > local_today():
+        raise Invalid(_l("The date cannot be in the future."), "on")
+    req.reply_received_on = _check_received(req, req.replied_on, on, "on")
+    _event(req, actor, "reply_received", on)
     return req
 
 

@@ -1,4 +1,4 @@
-"""request clocks (issue 15): stored due date of the running clock
+"""request clocks (issue 15): stored due date, delivery of the formal reply
 
 Revision ID: c10c5a1e0015
 Revises: 212cbf3bec61
@@ -19,11 +19,29 @@ def upgrade():
     with op.batch_alter_table("requests") as batch_op:
         batch_op.add_column(sa.Column("due_on", sa.Date(), nullable=True))
         batch_op.create_index("ix_requests_due_on", ["due_on"], unique=False)
+        batch_op.add_column(
+            sa.Column(
+                "reply_delivery",
+                sa.Enum(
+                    "handed",
+                    "posted",
+                    name="reply_delivery",
+                    native_enum=False,
+                    create_constraint=True,
+                    length=10,
+                ),
+                nullable=True,
+            )
+        )
+        batch_op.add_column(sa.Column("reply_received_on", sa.Date(), nullable=True))
     _fill_due_dates()
 
 
 def downgrade():
     with op.batch_alter_table("requests") as batch_op:
+        batch_op.drop_column("reply_received_on")
+        batch_op.drop_constraint("reply_delivery", type_="check")
+        batch_op.drop_column("reply_delivery")
         batch_op.drop_index("ix_requests_due_on")
         batch_op.drop_column("due_on")
 

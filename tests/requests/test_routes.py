@@ -464,3 +464,34 @@ def test_lists_are_scoped_to_own_grids(client, world, login_as, make_request, ma
 def test_admin_has_no_request_list(client, world, login_as):
     login_as(world.admin)
     assert client.get("/requests").status_code == 404
+
+
+def test_a_posted_formal_reply_shows_its_receipt_and_the_window_from_it(
+    client, world, login_as, make_request
+):
+    req = make_request(
+        track="formal",
+        status="accepted",
+        received_on=TODAY - timedelta(days=20),
+        formal_on=TODAY - timedelta(days=20),
+        accepted_on=TODAY - timedelta(days=10),
+    )
+    login_as(world.secretary_a)
+    form = client.get(f"/requests/{req.id}?lang=en").text
+    assert 'name="reply-delivery"' in form
+    assert 'name="reply-received_on"' in form
+    r = client.post(
+        f"/requests/{req.id}/reply?lang=en",
+        data={"reply-on": iso(5), "reply-text": "Answered.", "reply-delivery": "posted"},
+    )
+    assert r.status_code == 303
+    db.session.refresh(req)
+    assert (req.reply_delivery, req.reply_received_on.isoformat()) == ("posted", iso(2))
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert "Sent by post" in page
+    until = TODAY - timedelta(days=2) + timedelta(days=30)
+    assert format_date(until, "medium", locale="en") in page
+    r = client.post(f"/requests/{req.id}/receipt", data={"receipt-on": iso(1)})
+    assert r.status_code == 303
+    db.session.refresh(req)
+    assert req.reply_received_on.isoformat() == iso(1)

@@ -357,3 +357,69 @@ def test_township_and_admin_cannot_register(world, make_resident, in_request):
             received_on=TODAY,
             client_uuid=str(uuid.uuid4()),
         )
+
+
+# ---- delivery of the formal reply (Art. 35: the review window runs from receipt) ----------
+
+
+def test_a_handed_reply_is_received_the_same_day_and_the_window_runs_from_it(register, world):
+    from app.requests.deadlines import review_right
+
+    req = _formal_accepted(register, world)
+    services.reply(req, world.secretary_a, days_ago(2), "Fixed.", "handed")
+    assert (req.reply_delivery, req.reply_received_on) == ("handed", days_ago(2))
+    assert review_right(req).until == days_ago(2) + timedelta(days=30)
+
+
+def test_a_posted_reply_is_received_three_days_later_unless_told(register, world):
+    from app.requests.deadlines import review_right
+
+    req = _formal_accepted(register, world)
+    services.reply(req, world.secretary_a, days_ago(6), "Fixed.", "posted")
+    assert req.reply_received_on == days_ago(3)
+    right = review_right(req)
+    assert (right.from_date, right.received_on) == (days_ago(6), days_ago(3))
+    assert right.until == days_ago(3) + timedelta(days=30)
+    other = _formal_accepted(register, world)
+    services.reply(other, world.secretary_a, days_ago(6), "Fixed.", "posted", days_ago(1))
+    assert other.reply_received_on == days_ago(1)
+
+
+@pytest.mark.parametrize(
+    ("received", "message"),
+    [
+        (8, "The reply cannot be received before it was sent"),
+        (-40, "A reply is received within 30 days of being sent."),
+    ],
+)
+def test_a_receipt_date_out_of_sense_is_refused(register, world, received, message):
+    req = _formal_accepted(register, world)
+    with pytest.raises(Refusal) as refused:
+        services.reply(req, world.secretary_a, days_ago(6), "Fixed.", "posted", days_ago(received))
+    assert message in str(refused.value.message)
+    assert refused.value.field == "received_on"
+    assert req.status == "accepted"
+
+
+def test_the_secretary_corrects_the_receipt_date_from_the_postal_receipt(register, world):
+    from app.requests.deadlines import review_right
+
+    req = _formal_accepted(register, world)
+    services.reply(req, world.secretary_a, days_ago(8), "Fixed.", "posted")
+    with pytest.raises(Refusal, match="community secretary"):
+        services.record_receipt(req, world.worker_a, days_ago(1))
+    services.record_receipt(req, world.secretary_a, days_ago(1))
+    assert req.reply_received_on == days_ago(1)
+    assert review_right(req).until == days_ago(1) + timedelta(days=30)
+    assert req.events[-1].kind == "reply_received"
+    assert _audit(req)[-1][0] == "request_reply_received"
+    with pytest.raises(Refusal, match="future"):
+        services.record_receipt(req, world.secretary_a, TODAY + timedelta(days=1))
+
+
+def test_a_community_reply_has_no_delivery_and_no_receipt_step(register, world):
+    req = register()
+    services.accept(req, world.worker_a, days_ago(10))
+    services.reply(req, world.worker_a, days_ago(2), "Fixed.", "posted")
+    assert (req.reply_delivery, req.reply_received_on) == (None, None)
+    assert "receipt" not in services.allowed_actions(req, world.secretary_a)
