@@ -3,7 +3,10 @@
 Formal track (信访工作条例, 2022): the notice of acceptance is due 15 days after the
 letters-and-visits office has the matter (Art. 22, 23); the reply 60 days after acceptance,
 plus one extension of at most 30 days (Art. 34); the requester may ask for a review within
-30 days of receiving the written reply (Art. 35). Community track: the same shape with local
+30 days of receiving the written reply (Art. 35), and the review answers within 30 days of
+the application; a re-review (复核) is asked within 30 days of receiving the review's answer
+and answered within 30 days (Art. 36). A request cannot be closed while the resident may still
+ask, or while a review or re-review is pending. Community track: the same shape with local
 targets, acknowledge in 3 days and resolve in 15, both counted from receipt and configurable
 with the REQUEST_COMMUNITY_TARGETS config key ({"acknowledge": 3, "resolve": 15}).
 
@@ -54,6 +57,7 @@ class Rules:
     max_extension_days: int = 30
     review_days: int = 30
     posted_delivery_days: int = 3
+    review_answer_days: int = 30
     acknowledge_days: int = 3
     resolve_days: int = 15
     amber_days: int = 5
@@ -155,6 +159,12 @@ def _clock_span(req: Request, r: Rules) -> tuple[str, date, int] | None:
         return "acceptance", formal_start(req), r.acceptance_days
     if req.status == "accepted" and req.accepted_on is not None:
         return "reply", req.accepted_on, r.reply_days + (req.extension_days or 0)
+    if req.status == "replied":
+        # The body one level up owes the answer; the secretary chases it like any other clock.
+        if req.rereview_applied_on is not None and req.rereview_answered_on is None:
+            return "rereview", req.rereview_applied_on, r.review_answer_days
+        if req.review_applied_on is not None and req.review_answered_on is None:
+            return "review", req.review_applied_on, r.review_answer_days
     return None
 
 
@@ -225,6 +235,50 @@ def review_right(
     until = r.add(received, r.review_days)
     today = today or local_today()
     return ReviewRight(req.replied_on, received, until, (until - today).days, r.review_days)
+
+
+@dataclass(frozen=True)
+class ReviewStage:
+    """Where a formal reply stands with the resident's review rights (Art. 35, 36).
+
+    stage: review_window | review_pending | rereview_window | rereview_pending | final
+    `until` is the end of the open window or the answer's due date; None when final.
+    """
+
+    stage: str
+    until: date | None
+    days_left: int | None
+
+    @property
+    def open(self) -> bool:
+        """Whether the request must stay open: a window runs or an answer is awaited."""
+        if self.stage.endswith("_pending"):
+            return True
+        return self.days_left is not None and self.days_left >= 0
+
+
+def review_stage(
+    req: Request, today: date | None = None, r: Rules | None = None
+) -> ReviewStage | None:
+    """The review stage of a formal matter once replied; None before a written reply."""
+    r = r or rules()
+    if req.track != "formal" or req.replied_on is None:
+        return None
+    today = today or local_today()
+
+    def at(stage: str, until: date | None) -> ReviewStage:
+        return ReviewStage(stage, until, None if until is None else (until - today).days)
+
+    if req.rereview_answered_on is not None:
+        return at("final", None)
+    if req.rereview_applied_on is not None:
+        return at("rereview_pending", r.add(req.rereview_applied_on, r.review_answer_days))
+    if req.review_answered_on is not None:
+        received = req.review_received_on or req.review_answered_on
+        return at("rereview_window", r.add(received, r.review_days))
+    if req.review_applied_on is not None:
+        return at("review_pending", r.add(req.review_applied_on, r.review_answer_days))
+    return at("review_window", r.add(reply_received_on(req), r.review_days))
 
 
 # The legal channels a matter is redirected to keep their own time limits (Art. 28, 31).

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..enums import (
@@ -90,6 +90,19 @@ class ReplyForm(StepForm):
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         self.delivery.choices = choices("reply_delivery", REPLY_DELIVERY)
+
+
+class ReviewForm(StepForm):
+    """The resident asked for a review (or re-review): when, and of which body if known."""
+
+    body = StringField(
+        _l("Body asked to review (if known)"), filters=[stripped], validators=[Length(max=200)]
+    )
+
+
+class ReviewAnswerForm(StepForm):
+    outcome = TextAreaField(_l("What the answer decided"), filters=[stripped], validators=TEXT)
+    received_on = DateField(_l("Date the resident received it"), validators=[Optional()])
 
 
 class ReceiptForm(StepForm):

@@ -68,6 +68,17 @@ class Request(db.Model):
     # which the review window runs (Art. 35).
     reply_delivery: Mapped[str | None] = mapped_column(enum_type(REPLY_DELIVERY, "reply_delivery"))
     reply_received_on: Mapped[date | None]
+    # The resident's application for review (复查, Art. 35) to the body one level up, and its
+    # answer; then the re-review (复核, Art. 36) the same way. Recorded by the secretary.
+    review_applied_on: Mapped[date | None]
+    review_body: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    review_answered_on: Mapped[date | None]
+    review_received_on: Mapped[date | None]
+    review_outcome: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    rereview_applied_on: Mapped[date | None]
+    rereview_body: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    rereview_answered_on: Mapped[date | None]
+    rereview_outcome: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     followed_up_on: Mapped[date | None]
     satisfaction: Mapped[str | None] = mapped_column(enum_type(SATISFACTION, "satisfaction"))
     # The running clock's due date, stored on every flush by requests/deadlines.py.

@@ -21,6 +21,7 @@ from .deadlines import (
     decided_late_by,
     reply_due_on,
     review_right,
+    review_stage,
     rules,
 )
 from .forms import (
@@ -34,6 +35,8 @@ from .forms import (
     RedirectForm,
     ReplyForm,
     RequestForm,
+    ReviewAnswerForm,
+    ReviewForm,
 )
 
 # The model is named apart from Flask's `request` (the HTTP request) used here too.
@@ -104,6 +107,42 @@ STEPS = {
             ReceiptForm,
             lambda req, user, form: services.record_receipt(req, user, form.on.data),
             _l("Receipt date recorded."),
+        ),
+        (
+            "review",
+            "review",
+            ReviewForm,
+            lambda req, user, form: services.ask_review(
+                req, user, form.on.data, form.body.data, "review"
+            ),
+            _l("Application for review recorded."),
+        ),
+        (
+            "review-answer",
+            "review_answer",
+            ReviewAnswerForm,
+            lambda req, user, form: services.record_review_answer(
+                req, user, form.on.data, form.outcome.data, form.received_on.data, "review"
+            ),
+            _l("Review answer recorded."),
+        ),
+        (
+            "rereview",
+            "rereview",
+            ReviewForm,
+            lambda req, user, form: services.ask_review(
+                req, user, form.on.data, form.body.data, "rereview"
+            ),
+            _l("Application for re-review recorded."),
+        ),
+        (
+            "rereview-answer",
+            "rereview_answer",
+            ReviewAnswerForm,
+            lambda req, user, form: services.record_review_answer(
+                req, user, form.on.data, form.outcome.data, None, "rereview"
+            ),
+            _l("Re-review answer recorded."),
         ),
         (
             "follow-up",
@@ -247,6 +286,7 @@ def _card_context(
         "clock": current_clock(req),
         "rules": rules(),
         "review": review_right(req),
+        "stage": review_stage(req),
         "notices": notices(req),
         "reply_due": reply_due_on(req),
         "late_by": decided_late_by(req),

@@ -22,7 +22,7 @@ from ..models import RequestCategory, RequestEvent, Resident, User, Visit
 from ..permissions import FIELD, SECRETARY
 from ..refusals import Conflict, Invalid, NotAllowed
 from ..timeutil import local_today
-from .deadlines import default_received_on, reply_due_on, rules
+from .deadlines import default_received_on, reply_due_on, review_stage, rules
 from .models import Request
 
 ACTIONS = (
@@ -31,6 +31,10 @@ ACTIONS = (
     "redirect",
     "reply",
     "receipt",
+    "review",
+    "review_answer",
+    "rereview",
+    "rereview_answer",
     "follow_up",
     "formal",
     "extend",
@@ -42,6 +46,40 @@ MAX_TEXT = 4000
 FIELD_ONLY = _l("Only grid workers and secretaries handle requests.")
 SECRETARY_ONLY = _l("Only the community secretary can take this decision.")
 ALREADY_DECIDED = _l("A decision on this request has already been recorded.")
+
+
+# Each review step and the stage it belongs to (Art. 35 review, Art. 36 re-review).
+REVIEW_STEPS = {
+    "review": (
+        "review_window",
+        _l("A review can no longer be asked for on this reply."),
+    ),
+    "review_answer": ("review_pending", _l("No review is waiting for its answer.")),
+    "rereview": (
+        "rereview_window",
+        _l("A re-review can be asked for only after the review's answer, and only once."),
+    ),
+    "rereview_answer": ("rereview_pending", _l("No re-review is waiting for its answer.")),
+}
+STILL_OPEN = {
+    "review_window": lambda until: _l(
+        "The resident may still ask for a review until %(date)s; the request is closed after that.",
+        date=until.isoformat(),
+    ),
+    "review_pending": lambda until: _l(
+        "A review is pending (answer due %(date)s); the request is closed after its answer.",
+        date=until.isoformat(),
+    ),
+    "rereview_window": lambda until: _l(
+        "The resident may still ask for a re-review until %(date)s; the request is closed after "
+        "that.",
+        date=until.isoformat(),
+    ),
+    "rereview_pending": lambda until: _l(
+        "A re-review is pending (answer due %(date)s); the request is closed after its answer.",
+        date=until.isoformat(),
+    ),
+}
 
 
 def problem(req: Request, user: User, action: str):
@@ -92,12 +130,24 @@ def problem(req: Request, user: User, action: str):
     if action == "receipt":
         if not formal or status != "replied":
             return _l("Only the delivery of a formal written reply can be corrected.")
+        if review_stage(req).stage != "review_window":
+            return _l("A review has been asked for; the receipt date of the reply stays as it is.")
+        return SECRETARY_ONLY if user.role not in SECRETARY else None
+    if action in REVIEW_STEPS:
+        if not formal or status != "replied":
+            return _l("A review is asked for only after a formal written reply.")
+        needed, message = REVIEW_STEPS[action]
+        if review_stage(req).stage != needed:
+            return message
         return SECRETARY_ONLY if user.role not in SECRETARY else None
     if action == "follow_up":
         if status == "closed":
             return _l("The follow-up visit is already recorded and the request is closed.")
         if status != "replied":
             return _l("A request can be closed only after a reply has been recorded.")
+        stage = review_stage(req)
+        if stage is not None and stage.open:
+            return STILL_OPEN[stage.stage](stage.until)
         return None
     return _l("This step does not exist.")
 
@@ -410,4 +460,81 @@ def follow_up(req: Request, actor: User, on: date | None, satisfaction: str) -> 
     req.satisfaction = satisfaction
     req.status = "closed"
     _event(req, actor, "followed_up", on, detail={"satisfaction": satisfaction})
+    return req
+
+
+def _not_future(on: date | None, field: str = "on") -> date:
+    if on is None:
+        raise Invalid(_l("Enter a date."), field)
+    if on > local_today():
+        raise Invalid(_l("The date cannot be in the future."), field)
+    return on
+
+
+def ask_review(req: Request, actor: User, on: date | None, body: str, level: str) -> Request:
+    """Record that the resident asked the body one level up for a review or re-review."""
+    body = (body or "").strip()
+    kind = f"{level}_requested"
+    if _is_repeat(req, kind, on, body):
+        return req
+    _require(req, actor, level)
+    stage = review_stage(req)
+    on = _not_future(on)
+    opened = (
+        (req.reply_received_on or req.replied_on)
+        if level == "review"
+        else (req.review_received_on or req.review_answered_on)
+    )
+    if on < opened:
+        raise Invalid(
+            _l(
+                "The date cannot be before the answer was received (%(date)s).",
+                date=opened.isoformat(),
+            ),
+            "on",
+        )
+    if on > stage.until:
+        raise Invalid(
+            _l(
+                "The window for asking closed on %(date)s; the body one level up decides on a "
+                "late application, not this record.",
+                date=stage.until.isoformat(),
+            ),
+            "on",
+        )
+    if len(body) > 200:
+        raise Invalid(_l("Keep this under %(n)s characters.", n=200), "body")
+    setattr(req, f"{level}_applied_on", on)
+    setattr(req, f"{level}_body", body)
+    _event(req, actor, kind, on, body)
+    return req
+
+
+def record_review_answer(
+    req: Request,
+    actor: User,
+    on: date | None,
+    outcome: str,
+    received_on: date | None,
+    level: str,
+) -> Request:
+    """Record the answer of the review or re-review, as the resident was told it."""
+    outcome = (outcome or "").strip()
+    kind = f"{level}_answered"
+    if _is_repeat(req, kind, on, outcome):
+        return req
+    _require(req, actor, f"{level}_answer")
+    on = _not_future(on)
+    applied = getattr(req, f"{level}_applied_on")
+    if on < applied:
+        raise Invalid(
+            _l("The date cannot be before the application (%(date)s).", date=applied.isoformat()),
+            "on",
+        )
+    outcome = _text(outcome, "outcome", _l("Write what the answer decided."))
+    if level == "review":
+        req.review_received_on = _check_received(req, on, received_on or on, "received_on")
+    setattr(req, f"{level}_answered_on", on)
+    setattr(req, f"{level}_outcome", outcome)
+    _event(req, actor, kind, on, outcome)
     return req

@@ -1,4 +1,4 @@
-"""request clocks (issue 15): stored due date, delivery of the formal reply
+"""request clocks (issue 15): stored due date, delivery of the formal reply, review steps
 
 Revision ID: c10c5a1e0015
 Revises: 212cbf3bec61
@@ -34,11 +34,25 @@ def upgrade():
             )
         )
         batch_op.add_column(sa.Column("reply_received_on", sa.Date(), nullable=True))
+        for level in ("review", "rereview"):
+            batch_op.add_column(sa.Column(f"{level}_applied_on", sa.Date(), nullable=True))
+            batch_op.add_column(
+                sa.Column(f"{level}_body", sa.String(200), nullable=False, server_default="")
+            )
+            batch_op.add_column(sa.Column(f"{level}_answered_on", sa.Date(), nullable=True))
+            batch_op.add_column(
+                sa.Column(f"{level}_outcome", sa.Text(), nullable=False, server_default="")
+            )
+        batch_op.add_column(sa.Column("review_received_on", sa.Date(), nullable=True))
     _fill_due_dates()
 
 
 def downgrade():
     with op.batch_alter_table("requests") as batch_op:
+        batch_op.drop_column("review_received_on")
+        for level in ("review", "rereview"):
+            for column in ("applied_on", "body", "answered_on", "outcome"):
+                batch_op.drop_column(f"{level}_{column}")
         batch_op.drop_column("reply_received_on")
         batch_op.drop_constraint("reply_delivery", type_="check")
         batch_op.drop_column("reply_delivery")
@@ -61,6 +75,10 @@ def _fill_due_dates():
         sa.column("formal_on", sa.Date),
         sa.column("accepted_on", sa.Date),
         sa.column("extension_days", sa.Integer),
+        sa.column("review_applied_on", sa.Date),
+        sa.column("review_answered_on", sa.Date),
+        sa.column("rereview_applied_on", sa.Date),
+        sa.column("rereview_answered_on", sa.Date),
         sa.column("due_on", sa.Date),
     )
     rows = bind.execute(sa.select(requests).where(requests.c.received_on.is_not(None))).all()

@@ -495,3 +495,46 @@ def test_a_posted_formal_reply_shows_its_receipt_and_the_window_from_it(
     assert r.status_code == 303
     db.session.refresh(req)
     assert req.reply_received_on.isoformat() == iso(1)
+
+
+def test_the_page_shows_the_review_stage_and_takes_the_review_steps(
+    client, world, login_as, make_request
+):
+    req = make_request(
+        track="formal",
+        status="replied",
+        received_on=TODAY - timedelta(days=60),
+        formal_on=TODAY - timedelta(days=60),
+        accepted_on=TODAY - timedelta(days=55),
+        replied_on=TODAY - timedelta(days=10),
+        reply_delivery="handed",
+        reply_received_on=TODAY - timedelta(days=10),
+    )
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert "The resident may ask for a review until" in page
+    assert "The request stays open until then." in page
+    assert 'id="step-follow-up"' not in page
+    r = client.post(
+        f"/requests/{req.id}/review", data={"review-on": iso(5), "review-body": "District office"}
+    )
+    assert r.status_code == 303
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert "The review is pending; its answer is due by" in page
+    assert "District office" in page
+    r = client.post(
+        f"/requests/{req.id}/review-answer?lang=en",
+        data={"review_answer-on": iso(6), "review_answer-outcome": "Upheld."},
+        htmx=True,
+    )
+    assert "The date cannot be before the application" in r.text
+    db.session.refresh(req)
+    assert req.review_answered_on is None
+    r = client.post(
+        f"/requests/{req.id}/review-answer",
+        data={"review_answer-on": iso(1), "review_answer-outcome": "Upheld."},
+    )
+    assert r.status_code == 303
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert "The resident may ask for a re-review until" in page
+    assert 'id="notice-rereview"' in page

@@ -65,12 +65,13 @@ def _audit(req):
 
 
 def test_formal_walk_from_registration_to_closing_writes_events_and_audit(register, world):
-    req = register()
+    req = register(received_on=days_ago(90))
     assert (req.track, req.status) == ("community", "received")
-    services.move_to_formal(req, world.secretary_a, days_ago(19))
-    services.accept(req, world.secretary_a, days_ago(18))
-    services.extend(req, world.secretary_a, days_ago(5), 30, "Needs a site survey.")
-    services.reply(req, world.worker_a, days_ago(2), "The boiler is replaced on Friday.")
+    services.move_to_formal(req, world.secretary_a, days_ago(89))
+    services.accept(req, world.secretary_a, days_ago(88))
+    services.extend(req, world.secretary_a, days_ago(40), 30, "Needs a site survey.")
+    services.reply(req, world.secretary_a, days_ago(35), "The boiler is replaced on Friday.")
+    # The review window (30 days from receipt) has passed: the follow-up visit closes it.
     services.follow_up(req, world.worker_a, TODAY, "satisfied")
     db.session.commit()
     assert (req.track, req.status, req.satisfaction) == ("formal", "closed", "satisfied")
@@ -260,7 +261,9 @@ def test_moving_to_formal_restarts_at_the_acceptance_decision(register, world):
         ("secretary_a", "new", ["accept", "formal"]),
         ("worker_a", "formal_accepted", ["reply"]),
         ("secretary_a", "formal_accepted", ["reply", "extend"]),
-        ("worker_a", "replied", ["follow_up"]),
+        # The review window is open: nothing closes it yet; the secretary records what follows.
+        ("worker_a", "replied", []),
+        ("secretary_a", "replied", ["receipt", "review"]),
     ],
 )
 def test_allowed_actions_by_role_and_state(register, world, role, state, expected):
@@ -423,3 +426,88 @@ def test_a_community_reply_has_no_delivery_and_no_receipt_step(register, world):
     services.reply(req, world.worker_a, days_ago(2), "Fixed.", "posted")
     assert (req.reply_delivery, req.reply_received_on) == (None, None)
     assert "receipt" not in services.allowed_actions(req, world.secretary_a)
+
+
+# ---- review (复查, Art. 35) and re-review (复核, Art. 36) ---------------------------------
+
+
+def _replied(register, world, replied=10):
+    req = register(received_on=days_ago(replied + 30))
+    services.move_to_formal(req, world.secretary_a, days_ago(replied + 30))
+    services.accept(req, world.secretary_a, days_ago(replied + 25))
+    services.reply(req, world.secretary_a, days_ago(replied), "Answered.", "handed")
+    return req
+
+
+def test_a_follow_up_does_not_close_while_the_review_window_is_open(register, world):
+    req = _replied(register, world, replied=10)
+    with pytest.raises(Refusal) as refused:
+        services.follow_up(req, world.worker_a, TODAY, "satisfied")
+    until = days_ago(10) + timedelta(days=30)
+    assert str(refused.value.message) == (
+        f"The resident may still ask for a review until {until.isoformat()}; "
+        "the request is closed after that."
+    )
+    assert req.status == "replied"
+
+
+def test_review_and_re_review_run_their_clocks_and_then_the_request_closes(register, world):
+    from app.requests.deadlines import current_clock, review_stage
+
+    req = _replied(register, world, replied=28)
+    assert review_stage(req).stage == "review_window"
+    with pytest.raises(Refusal, match="community secretary"):
+        services.ask_review(req, world.worker_a, days_ago(20), "", "review")
+    services.ask_review(req, world.secretary_a, days_ago(20), "District office", "review")
+    db.session.commit()
+    clock = current_clock(req)
+    assert (clock.name, clock.due_on) == ("review", days_ago(20) + timedelta(days=30))
+    assert req.due_on == clock.due_on  # the lists see the review's clock too
+    with pytest.raises(Refusal, match="A review is pending"):
+        services.follow_up(req, world.worker_a, TODAY, "satisfied")
+    with pytest.raises(Refusal, match="before the application"):
+        services.record_review_answer(req, world.secretary_a, days_ago(21), "x", None, "review")
+    services.record_review_answer(
+        req, world.secretary_a, days_ago(10), "Reply upheld.", days_ago(8), "review"
+    )
+    stage = review_stage(req)
+    assert (stage.stage, stage.until) == ("rereview_window", days_ago(8) + timedelta(days=30))
+    assert current_clock(req) is None
+    services.ask_review(req, world.secretary_a, days_ago(5), "", "rereview")
+    assert current_clock(req).name == "rereview"
+    assert "rereview" not in services.allowed_actions(req, world.secretary_a)
+    services.record_review_answer(req, world.secretary_a, days_ago(1), "Upheld.", None, "rereview")
+    assert review_stage(req).stage == "final"
+    services.follow_up(req, world.worker_a, TODAY, "not_satisfied")
+    assert req.status == "closed"
+    assert [e.kind for e in req.events][-5:] == [
+        "review_requested",
+        "review_answered",
+        "rereview_requested",
+        "rereview_answered",
+        "followed_up",
+    ]
+    assert [a for a, _ in _audit(req)][-5:-1] == [
+        "request_review_requested",
+        "request_review_answered",
+        "request_rereview_requested",
+        "request_rereview_answered",
+    ]
+
+
+def test_a_review_asked_after_the_window_is_refused(register, world):
+    req = _replied(register, world, replied=40)
+    with pytest.raises(Refusal, match="The window for asking closed on") as refused:
+        services.ask_review(req, world.secretary_a, days_ago(2), "", "review")
+    assert refused.value.field == "on"
+    assert req.review_applied_on is None
+    # Past the window, and with nothing pending, the request closes.
+    services.follow_up(req, world.worker_a, TODAY, "partly")
+    assert req.status == "closed"
+
+
+def test_re_review_needs_a_review_answer_first(register, world):
+    req = _replied(register, world)
+    assert services.problem(req, world.secretary_a, "rereview") is not None
+    assert services.problem(req, world.secretary_a, "review_answer") is not None
+    assert "review" in services.allowed_actions(req, world.secretary_a)
