@@ -103,6 +103,7 @@ ACTIONS: dict[str, Action] = {
     "requests.counts": Action(TOWNSHIP),
     "requests.record": Action(FIELD, _resident_on_file),
     "requests.step": Action(FIELD),
+    "requests.register_formal": Action(SECRETARY),
     "projects.read": Action(PROJECT_READERS),
     "projects.manage": Action(SECRETARY, _community_secretary),
     "tallies.view": Action(TALLY),

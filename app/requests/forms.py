@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..enums import (
@@ -32,6 +40,8 @@ class RequestForm(IdempotentForm):
         default=local_today,
         validators=[InputRequired(), DateWithin(past=365, future=None)],
     )
+    # The secretary's choice for a letter or a walk-in to the office (Art. 22: from receipt).
+    formal = BooleanField(_l("A letters-and-visits matter from receipt (letter or walk-in)"))
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
@@ -49,7 +59,12 @@ class AcceptForm(StepForm):
 
 
 class MoveToFormalForm(StepForm):
-    pass
+    # Defaults to the receipt date on the page; a later date needs the reason.
+    reason = TextAreaField(
+        _l("Reason the formal clock starts after receipt"),
+        filters=[stripped],
+        validators=[Optional(), Length(max=4000)],
+    )
 
 
 class NotAcceptForm(StepForm):

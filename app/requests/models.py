@@ -52,6 +52,8 @@ class Request(db.Model):
     received_on: Mapped[date]
     track: Mapped[str] = mapped_column(enum_type(REQUEST_TRACKS, "track"), default="community")
     formal_on: Mapped[date | None]
+    # Why the formal clock starts later than receipt (empty when it starts at receipt).
+    formal_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[str] = mapped_column(
         enum_type(REQUEST_STATUSES, "request_status"), default="received"
     )
@@ -114,6 +116,8 @@ class RequestEvent(db.Model):
     on_date: Mapped[date]
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # 补录: dated more than BACKFILL_DAYS before it was entered; shown and counted.
+    backfilled: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[Request] = relationship(back_populates="events")

@@ -59,7 +59,9 @@ STEPS = {
             "formal",
             "formal",
             MoveToFormalForm,
-            lambda req, user, form: services.move_to_formal(req, user, form.on.data),
+            lambda req, user, form: services.move_to_formal(
+                req, user, form.on.data, form.reason.data
+            ),
             _l("Moved to the formal track."),
         ),
         (
@@ -254,6 +256,7 @@ def create():
         received_on=form.received_on.data,
         client_uuid=client_key(form.client_uuid.data),
         visit=visit,
+        formal=bool(form.formal.data) and can("requests.register_formal"),
     )
     if not is_visible(current_user, req.id):
         # Complaints about officials go to the secretary alone (Art. 30).
@@ -273,6 +276,9 @@ def _card_context(
     """Everything the request page and its card fragment show."""
     actions = allowed_actions(req, current_user)
     forms = {a: BY_ACTION[a][1].form(prefix=a, formdata=None) for a in actions}
+    if "formal" in forms:
+        # The office has had the matter since receipt: that is where its clock starts.
+        forms["formal"].on.data = req.received_on
     open_action = None
     if submitted is not None:
         action, form = submitted

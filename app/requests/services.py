@@ -39,6 +39,10 @@ ACTIONS = (
     "formal",
     "extend",
 )
+# Channels by which a matter reaches the office as a formal letters-and-visits matter at once.
+FORMAL_AT_RECEIPT = ("letter", "walk_in")
+# A step dated more than this many days before it is entered is flagged 补录 (entered late).
+BACKFILL_DAYS = 3
 # A posted reply may take a while; a receipt date further out is a typing mistake.
 MAX_DELIVERY_DAYS = 30
 MAX_TEXT = 4000
@@ -163,14 +167,30 @@ def _require(req: Request, user: User, action: str) -> None:
         raise Conflict(message)
 
 
-def _check_date(on: date | None, earliest: date, earliest_message) -> date:
+def _check_date(
+    on: date | None, earliest: date, earliest_message, req: Request | None = None
+) -> date:
     if on is None:
         raise Invalid(_l("Enter a date."), "on")
     if on > local_today():
         raise Invalid(_l("The date cannot be in the future."), "on")
     if on < earliest:
         raise Invalid(earliest_message, "on")
+    last = _last_step_on(req) if req is not None else None
+    if last is not None and on < last:
+        # The timeline is recorded in order: a step cannot go back before one already on it.
+        raise Invalid(
+            _l(
+                "The date cannot be before the last step on record (%(date)s).",
+                date=last.isoformat(),
+            ),
+            "on",
+        )
     return on
+
+
+def _last_step_on(req: Request) -> date | None:
+    return max((ev.on_date for ev in req.events), default=None)
 
 
 def _text(value: str | None, field: str, message) -> str:
@@ -198,7 +218,10 @@ def _is_repeat(req: Request, kind: str, on: date | None, note: str) -> bool:
 def _event(
     req: Request, actor: User, kind: str, on: date, note: str = "", detail: dict | None = None
 ) -> RequestEvent:
-    ev = RequestEvent(request=req, kind=kind, on_date=on, actor_id=actor.id, note=note)
+    backfilled = (local_today() - on).days > BACKFILL_DAYS
+    ev = RequestEvent(
+        request=req, kind=kind, on_date=on, actor_id=actor.id, note=note, backfilled=backfilled
+    )
     db.session.add(ev)
     db.session.flush()
     # Audit holds codes and statuses only: the summary, reasons and replies stay on the record.
@@ -206,7 +229,12 @@ def _event(
         f"request_{kind}",
         "request",
         req.id,
-        {"status": req.status, "track": req.track, **(detail or {})},
+        {
+            "status": req.status,
+            "track": req.track,
+            **({"backfilled": True} if backfilled else {}),
+            **(detail or {}),
+        },
         user=actor,
     )
     return ev
@@ -222,8 +250,13 @@ def register(
     received_on: date | None,
     client_uuid: str,
     visit: Visit | None = None,
+    formal: bool = False,
 ) -> tuple[Request, bool]:
-    """Record a resident's request on the community track; a repeated UUID returns the first."""
+    """Record a resident's request; a repeated UUID returns the first.
+
+    It starts on the community track, or, for a letter or a walk-in to the office that the
+    secretary records as a letters-and-visits matter, on the formal track from receipt.
+    """
     if actor.role not in FIELD:
         raise NotAllowed(FIELD_ONLY)
     if visit is not None:
@@ -238,6 +271,18 @@ def register(
         raise Invalid(_l("Enter a date."), "received_on")
     if received_on > local_today():
         raise Invalid(_l("The date cannot be in the future."), "received_on")
+    if formal:
+        if actor.role not in SECRETARY:
+            raise NotAllowed(SECRETARY_ONLY)
+        if channel not in FORMAL_AT_RECEIPT:
+            raise Invalid(
+                _l(
+                    "Only a letter or a walk-in to the office starts on the formal track; "
+                    "move other requests to it from their page."
+                ),
+                "formal",
+            )
+    track = "formal" if formal else "community"
 
     def create() -> Request:
         req = Request(
@@ -250,7 +295,8 @@ def register(
             category_code=category.code,
             summary=summary,
             received_on=received_on,
-            track="community",
+            track=track,
+            formal_on=received_on if formal else None,
             status="received",
         )
         db.session.add(req)
@@ -272,6 +318,7 @@ def register(
                 "category_code": category.code,
                 "summary": summary,
                 "received_on": received_on,
+                "track": track,
             },
         ),
         mismatch=_l(
@@ -280,18 +327,44 @@ def register(
     )
 
 
-def move_to_formal(req: Request, actor: User, on: date | None) -> Request:
-    """Make the request a formal letters-and-visits matter; its acceptance clock starts."""
-    if _is_repeat(req, "moved_to_formal", on, ""):
+def move_to_formal(req: Request, actor: User, on: date | None, reason: str = "") -> Request:
+    """Make the request a formal letters-and-visits matter; its acceptance clock starts.
+
+    The office has had the matter since receipt, so the clock starts then (Art. 22). A later
+    start needs the reason why the matter only became one for letters and visits later (the
+    resident came back with it, say); both dates show on the page and the audit keeps them.
+    """
+    reason = (reason or "").strip()
+    if _is_repeat(req, "moved_to_formal", on or req.received_on, reason):
         return req
     _require(req, actor, "formal")
+    on = on or req.received_on
     req.formal_on = _check_date(on, req.received_on, _before_receipt(req))
+    later = (on - req.received_on).days
+    if later > 0:
+        req.formal_reason = _text(
+            reason,
+            "reason",
+            _l(
+                "The formal clock starts at receipt (%(date)s). Give the reason for a later start.",
+                date=req.received_on.isoformat(),
+            ),
+        )
+    else:
+        req.formal_reason = ""
     req.track = "formal"
     # An acknowledgement on the community track is not a formal acceptance: the matter
     # waits for the secretary's decision under the statutory clock.
     req.status = "received"
     req.accepted_on = None
-    _event(req, actor, "moved_to_formal", req.formal_on)
+    _event(
+        req,
+        actor,
+        "moved_to_formal",
+        req.formal_on,
+        req.formal_reason,
+        {"days_after_receipt": later} if later else None,
+    )
     return req
 
 
@@ -309,6 +382,7 @@ def accept(req: Request, actor: User, on: date | None) -> Request:
             "The date cannot be before the request reached this track (%(date)s).",
             date=start.isoformat(),
         ),
+        req,
     )
     req.status = "accepted"
     _event(req, actor, kind, req.accepted_on)
@@ -321,7 +395,7 @@ def not_accept(req: Request, actor: User, on: date | None, reason: str) -> Reque
     if _is_repeat(req, "not_accepted", on, reason):
         return req
     _require(req, actor, "not_accept")
-    on = _check_date(on, req.formal_on or req.received_on, _before_receipt(req))
+    on = _check_date(on, req.formal_on or req.received_on, _before_receipt(req), req)
     req.decision_reason = _text(reason, "reason", _l("Give the reason the resident will be told."))
     req.status = "not_accepted"
     _event(req, actor, "not_accepted", on, req.decision_reason)
@@ -336,7 +410,7 @@ def redirect(req: Request, actor: User, on: date | None, channel: str, reason: s
     _require(req, actor, "redirect")
     if channel not in REDIRECT_CHANNELS:
         raise Invalid(_l("Choose the legal channel the matter belongs to."), "channel")
-    on = _check_date(on, req.formal_on or req.received_on, _before_receipt(req))
+    on = _check_date(on, req.formal_on or req.received_on, _before_receipt(req), req)
     req.decision_reason = _text(reason, "reason", _l("Say why the matter belongs to this channel."))
     req.redirect_channel = channel
     req.status = "redirected"
@@ -359,6 +433,7 @@ def extend(req: Request, actor: User, on: date | None, days: int | None, reason:
         _l(
             "The date cannot be before the acceptance (%(date)s).", date=req.accepted_on.isoformat()
         ),
+        req,
     )
     due = reply_due_on(req)
     if on > due:
@@ -411,6 +486,7 @@ def reply(
         _l(
             "The date cannot be before the acceptance (%(date)s).", date=req.accepted_on.isoformat()
         ),
+        req,
     )
     req.reply_text = _text(text, "text", _l("Write the reply given to the resident."))
     detail = {}
@@ -455,6 +531,7 @@ def follow_up(req: Request, actor: User, on: date | None, satisfaction: str) -> 
         on,
         req.replied_on,
         _l("The date cannot be before the reply (%(date)s).", date=req.replied_on.isoformat()),
+        req,
     )
     req.followed_up_on = on
     req.satisfaction = satisfaction
@@ -463,12 +540,8 @@ def follow_up(req: Request, actor: User, on: date | None, satisfaction: str) -> 
     return req
 
 
-def _not_future(on: date | None, field: str = "on") -> date:
-    if on is None:
-        raise Invalid(_l("Enter a date."), field)
-    if on > local_today():
-        raise Invalid(_l("The date cannot be in the future."), field)
-    return on
+def _not_future(on: date | None, req: Request) -> date:
+    return _check_date(on, date.min, "", req)
 
 
 def ask_review(req: Request, actor: User, on: date | None, body: str, level: str) -> Request:
@@ -479,7 +552,7 @@ def ask_review(req: Request, actor: User, on: date | None, body: str, level: str
         return req
     _require(req, actor, level)
     stage = review_stage(req)
-    on = _not_future(on)
+    on = _not_future(on, req)
     opened = (
         (req.reply_received_on or req.replied_on)
         if level == "review"
@@ -524,7 +597,7 @@ def record_review_answer(
     if _is_repeat(req, kind, on, outcome):
         return req
     _require(req, actor, f"{level}_answer")
-    on = _not_future(on)
+    on = _not_future(on, req)
     applied = getattr(req, f"{level}_applied_on")
     if on < applied:
         raise Invalid(

@@ -1,4 +1,4 @@
-"""request clocks (issue 15): stored due date, delivery of the formal reply, review steps
+"""request clocks (issue 15): stored due date, delivery of the formal reply, review steps, backfilled steps
 
 Revision ID: c10c5a1e0015
 Revises: 212cbf3bec61
@@ -44,11 +44,21 @@ def upgrade():
                 sa.Column(f"{level}_outcome", sa.Text(), nullable=False, server_default="")
             )
         batch_op.add_column(sa.Column("review_received_on", sa.Date(), nullable=True))
+        batch_op.add_column(
+            sa.Column("formal_reason", sa.Text(), nullable=False, server_default="")
+        )
+    with op.batch_alter_table("request_events") as batch_op:
+        batch_op.add_column(
+            sa.Column("backfilled", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     _fill_due_dates()
 
 
 def downgrade():
+    with op.batch_alter_table("request_events") as batch_op:
+        batch_op.drop_column("backfilled")
     with op.batch_alter_table("requests") as batch_op:
+        batch_op.drop_column("formal_reason")
         batch_op.drop_column("review_received_on")
         for level in ("review", "rereview"):
             for column in ("applied_on", "body", "answered_on", "outcome"):

@@ -527,7 +527,7 @@ def test_the_page_shows_the_review_stage_and_takes_the_review_steps(
         data={"review_answer-on": iso(6), "review_answer-outcome": "Upheld."},
         htmx=True,
     )
-    assert "The date cannot be before the application" in r.text
+    assert "The date cannot be before the last step on record" in r.text
     db.session.refresh(req)
     assert req.review_answered_on is None
     r = client.post(
@@ -538,3 +538,40 @@ def test_the_page_shows_the_review_stage_and_takes_the_review_steps(
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert "The resident may ask for a re-review until" in page
     assert 'id="notice-rereview"' in page
+
+
+def test_a_secretary_registers_a_letter_as_formal_and_late_entries_show(
+    client, world, login_as, make_resident
+):
+    resident = make_resident()
+    login_as(world.worker_a)
+    assert 'name="formal"' not in client.get(f"/requests/new?resident={resident.id}").text
+    login_as(world.secretary_a)
+    assert 'name="formal"' in client.get(f"/requests/new?resident={resident.id}").text
+    r = client.post(
+        "/requests",
+        data=_new_form_data(resident, channel="letter", received_on=iso(6), formal="y"),
+    )
+    assert r.status_code == 303
+    req = db.session.scalar(sa.select(Request))
+    assert (req.track, req.formal_on.isoformat()) == ("formal", iso(6))
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert page.count("Entered late") == 1  # the registration, dated 6 days back
+
+
+def test_the_move_to_formal_form_starts_at_receipt_and_shows_both_dates(
+    client, world, login_as, make_request
+):
+    req = make_request(received_on=TODAY - timedelta(days=30))
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert re.search(rf'name="formal-on"[^>]*value="{iso(30)}"', page)
+    r = client.post(
+        f"/requests/{req.id}/formal",
+        data={"formal-on": iso(0), "formal-reason": "The resident wrote to the office today."},
+    )
+    assert r.status_code == 303
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert "the formal clock starts on" in page
+    assert "30 days later" in page
+    assert "The resident wrote to the office today." in page

@@ -50,7 +50,7 @@ def register(world, make_resident, in_request):
 
 def _formal_accepted(register, world, accepted=10):
     req = register()
-    services.move_to_formal(req, world.secretary_a, days_ago(19))
+    services.move_to_formal(req, world.secretary_a, days_ago(20))
     services.accept(req, world.secretary_a, days_ago(accepted))
     return req
 
@@ -67,7 +67,7 @@ def _audit(req):
 def test_formal_walk_from_registration_to_closing_writes_events_and_audit(register, world):
     req = register(received_on=days_ago(90))
     assert (req.track, req.status) == ("community", "received")
-    services.move_to_formal(req, world.secretary_a, days_ago(89))
+    services.move_to_formal(req, world.secretary_a, days_ago(90))
     services.accept(req, world.secretary_a, days_ago(88))
     services.extend(req, world.secretary_a, days_ago(40), 30, "Needs a site survey.")
     services.reply(req, world.secretary_a, days_ago(35), "The boiler is replaced on Friday.")
@@ -93,7 +93,7 @@ def test_formal_walk_from_registration_to_closing_writes_events_and_audit(regist
         "request_replied",
         "request_followed_up",
     ]
-    assert audit[3][1] == {"days": 30, "status": "accepted", "track": "formal"}
+    assert audit[3][1] == {"days": 30, "status": "accepted", "track": "formal", "backfilled": True}
     # Audit rows carry codes only: no summary, reason or reply text.
     assert not any("boiler" in json.dumps(d) or "survey" in json.dumps(d) for _, d in audit)
 
@@ -196,7 +196,7 @@ def test_community_walk_acknowledge_reply_follow_up(register, world):
 def test_illegal_steps_are_refused_with_a_clear_message(register, world, setup, step, message):
     req = register()
     if setup != "new":
-        services.move_to_formal(req, world.secretary_a, days_ago(19))
+        services.move_to_formal(req, world.secretary_a, days_ago(20))
     if setup in ("formal_accepted", "formal_extended"):
         services.accept(req, world.secretary_a, days_ago(10))
     if setup == "formal_extended":
@@ -227,14 +227,14 @@ def test_extension_after_the_reply_is_refused(register, world):
 
 def test_not_accepted_and_redirected_are_final(register, world):
     req = register()
-    services.move_to_formal(req, world.secretary_a, days_ago(19))
+    services.move_to_formal(req, world.secretary_a, days_ago(20))
     services.redirect(req, world.secretary_a, days_ago(5), "arbitration", "A labour dispute.")
     assert (req.status, req.redirect_channel) == ("redirected", "arbitration")
     assert services.allowed_actions(req, world.secretary_a) == []
     with pytest.raises(Refusal, match="no reply is due"):
         services.reply(req, world.worker_a, TODAY, "x")
     other = register()
-    services.move_to_formal(other, world.secretary_a, days_ago(19))
+    services.move_to_formal(other, world.secretary_a, days_ago(20))
     services.not_accept(other, world.secretary_a, days_ago(4), "Already decided by a court.")
     assert other.status == "not_accepted"
     assert other.decision_reason.startswith("Already")
@@ -243,13 +243,14 @@ def test_not_accepted_and_redirected_are_final(register, world):
 def test_moving_to_formal_restarts_at_the_acceptance_decision(register, world):
     req = register()
     services.accept(req, world.worker_a, days_ago(19))
-    services.move_to_formal(req, world.secretary_a, days_ago(2))
+    services.move_to_formal(req, world.secretary_a, days_ago(2), "Came back with a letter.")
     assert (req.track, req.status, req.accepted_on, req.formal_on) == (
         "formal",
         "received",
         None,
         days_ago(2),
     )
+    assert req.formal_reason == "Came back with a letter."
     assert services.allowed_actions(req, world.worker_a) == []
     assert services.allowed_actions(req, world.secretary_a) == ["accept", "not_accept", "redirect"]
 
@@ -269,7 +270,7 @@ def test_moving_to_formal_restarts_at_the_acceptance_decision(register, world):
 def test_allowed_actions_by_role_and_state(register, world, role, state, expected):
     req = register()
     if state != "new":
-        services.move_to_formal(req, world.secretary_a, days_ago(19))
+        services.move_to_formal(req, world.secretary_a, days_ago(20))
         services.accept(req, world.secretary_a, days_ago(10))
     if state == "replied":
         services.reply(req, world.worker_a, days_ago(1), "Done.")
@@ -465,7 +466,7 @@ def test_review_and_re_review_run_their_clocks_and_then_the_request_closes(regis
     assert req.due_on == clock.due_on  # the lists see the review's clock too
     with pytest.raises(Refusal, match="A review is pending"):
         services.follow_up(req, world.worker_a, TODAY, "satisfied")
-    with pytest.raises(Refusal, match="before the application"):
+    with pytest.raises(Refusal, match="The date cannot be before"):
         services.record_review_answer(req, world.secretary_a, days_ago(21), "x", None, "review")
     services.record_review_answer(
         req, world.secretary_a, days_ago(10), "Reply upheld.", days_ago(8), "review"
@@ -511,3 +512,59 @@ def test_re_review_needs_a_review_answer_first(register, world):
     assert services.problem(req, world.secretary_a, "rereview") is not None
     assert services.problem(req, world.secretary_a, "review_answer") is not None
     assert "review" in services.allowed_actions(req, world.secretary_a)
+
+
+# ---- no clock that can be reset -------------------------------------------------------
+
+
+def test_a_letter_or_walk_in_starts_formal_at_receipt_by_the_secretary(register, world):
+    req = register(actor=world.secretary_a, channel="letter", received_on=days_ago(4), formal=True)
+    assert (req.track, req.status, req.formal_on) == ("formal", "received", days_ago(4))
+    assert req.events[0].kind == "registered"
+    with pytest.raises(Refusal, match="community secretary"):
+        register(actor=world.worker_a, channel="walk_in", formal=True)
+    with pytest.raises(Refusal, match="Only a letter or a walk-in") as refused:
+        register(actor=world.secretary_a, channel="phone", formal=True)
+    assert refused.value.field == "formal"
+
+
+def test_moving_to_formal_defaults_to_receipt_and_a_later_start_needs_a_reason(register, world):
+    req = register(received_on=days_ago(40))
+    services.move_to_formal(req, world.secretary_a, None)
+    assert req.formal_on == days_ago(40)  # no fresh 15 days for a matter 40 days old
+    assert req.formal_reason == ""
+    other = register(received_on=days_ago(40))
+    with pytest.raises(Refusal, match="Give the reason for a later start") as refused:
+        services.move_to_formal(other, world.secretary_a, TODAY)
+    assert refused.value.field == "reason"
+    assert other.track == "community"
+    services.move_to_formal(other, world.secretary_a, TODAY, "Resident wrote to the office.")
+    assert (other.formal_on, other.formal_reason) == (TODAY, "Resident wrote to the office.")
+    assert _audit(other)[-1] == (
+        "request_moved_to_formal",
+        {"status": "received", "track": "formal", "days_after_receipt": 40},
+    )
+
+
+def test_steps_keep_their_order_and_late_entries_are_flagged(register, world):
+    req = register(received_on=days_ago(20))
+    services.move_to_formal(req, world.secretary_a, None)
+    services.accept(req, world.secretary_a, days_ago(10))
+    with pytest.raises(Refusal, match="future"):
+        services.extend(req, world.secretary_a, TODAY + timedelta(days=1), 10, "Survey.")
+    services.extend(req, world.secretary_a, days_ago(3), 10, "Survey.")
+    # After the acceptance, but before the extension already on record.
+    with pytest.raises(Refusal, match="before the last step on record") as refused:
+        services.reply(req, world.secretary_a, days_ago(7), "Answered.")
+    assert refused.value.field == "on"
+    assert req.status == "accepted"
+    flags = [(e.kind, e.backfilled) for e in req.events]
+    # Registered 20 days back, accepted 10 days back: entered late (补录); 3 days back is not.
+    assert flags == [
+        ("registered", True),
+        ("moved_to_formal", True),
+        ("accepted", True),
+        ("extended", False),
+    ]
+    assert _audit(req)[2][1]["backfilled"] is True
+    assert "backfilled" not in _audit(req)[3][1]
