@@ -194,12 +194,53 @@ def acceptance_due_on(req: Request, r: Rules | None = None) -> date:
     return r.add(formal_start(req), r.acceptance_days)
 
 
+def decision_due_on(req: Request, r: Rules | None = None) -> date:
+    """When the decision was due: the formal notice of acceptance, or the acknowledgement."""
+    r = r or rules()
+    if req.track == "formal":
+        return acceptance_due_on(req, r)
+    return r.add(req.received_on, r.acknowledge_days)
+
+
+def answer_due_on(req: Request, r: Rules | None = None) -> date | None:
+    """When the reply was due: the formal written reply, or the community's resolution."""
+    r = r or rules()
+    if req.track == "formal":
+        return reply_due_on(req, r)
+    return r.add(req.received_on, r.resolve_days)
+
+
+def decided_on(req: Request) -> date | None:
+    """The day of the decision: acceptance (or acknowledgement), refusal or redirection."""
+    return req.decided_on or req.accepted_on
+
+
 def decided_late_by(req: Request, r: Rules | None = None) -> int:
-    """Days by which a formal acceptance decision missed its 15 days (0 when on time)."""
-    decided = req.accepted_on
-    if req.track != "formal" or decided is None:
+    """Days by which the decision missed its clock (0 when on time or not yet taken).
+
+    Formal: acceptance, refusal and redirection alike owe the notice within 15 days (Art. 22,
+    23); community: the acknowledgement within the local target.
+    """
+    decided = decided_on(req)
+    if decided is None:
         return 0
-    return max(0, (decided - acceptance_due_on(req, r)).days)
+    return max(0, (decided - decision_due_on(req, r)).days)
+
+
+def replied_late_by(req: Request, r: Rules | None = None) -> int:
+    """Days by which the reply missed its clock (Art. 34 formal; the local target otherwise)."""
+    if req.replied_on is None:
+        return 0
+    due = answer_due_on(req, r)
+    return max(0, (req.replied_on - due).days) if due else 0
+
+
+def on_time_flags(req: Request, r: Rules | None = None) -> tuple[bool | None, bool | None]:
+    """(decided on time, replied on time), None where there is no decision or reply yet."""
+    r = r or rules()
+    decided = None if decided_on(req) is None else decided_late_by(req, r) == 0
+    replied = None if req.replied_on is None else replied_late_by(req, r) == 0
+    return decided, replied
 
 
 def default_received_on(sent_on: date, delivery: str, r: Rules | None = None) -> date:
@@ -318,6 +359,9 @@ def _store_due_on(session, _flush_context, _instances) -> None:
             due = running_due_on(obj)
             if obj.due_on != due:
                 obj.due_on = due
+            decided, replied = on_time_flags(obj)
+            if (obj.decided_on_time, obj.replied_on_time) != (decided, replied):
+                obj.decided_on_time, obj.replied_on_time = decided, replied
 
 
 def due_on_sql(r: Rules | None = None) -> sa.ColumnElement:
@@ -330,7 +374,9 @@ def recompute_due_dates() -> int:
     changed = 0
     for req in db.session.scalars(sa.select(Request)):
         due = running_due_on(req)
-        if req.due_on != due:
+        flags = on_time_flags(req)
+        if req.due_on != due or (req.decided_on_time, req.replied_on_time) != flags:
             req.due_on = due
+            req.decided_on_time, req.replied_on_time = flags
             changed += 1
     return changed

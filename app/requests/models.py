@@ -58,6 +58,11 @@ class Request(db.Model):
         enum_type(REQUEST_STATUSES, "request_status"), default="received"
     )
     accepted_on: Mapped[date | None]
+    # The decision on the request (acknowledged, accepted, not accepted, redirected) and whether
+    # it and the reply kept their clocks; stored on flush by requests/deadlines.py for tallies.
+    decided_on: Mapped[date | None]
+    decided_on_time: Mapped[bool | None]
+    replied_on_time: Mapped[bool | None]
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
     redirect_channel: Mapped[str | None] = mapped_column(
         enum_type(REDIRECT_CHANNELS, "redirect_channel")

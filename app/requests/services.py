@@ -357,6 +357,7 @@ def move_to_formal(req: Request, actor: User, on: date | None, reason: str = "")
     # waits for the secretary's decision under the statutory clock.
     req.status = "received"
     req.accepted_on = None
+    req.decided_on = None
     _event(
         req,
         actor,
@@ -384,6 +385,7 @@ def accept(req: Request, actor: User, on: date | None) -> Request:
         ),
         req,
     )
+    req.decided_on = req.accepted_on
     req.status = "accepted"
     _event(req, actor, kind, req.accepted_on)
     return req
@@ -397,6 +399,7 @@ def not_accept(req: Request, actor: User, on: date | None, reason: str) -> Reque
     _require(req, actor, "not_accept")
     on = _check_date(on, req.formal_on or req.received_on, _before_receipt(req), req)
     req.decision_reason = _text(reason, "reason", _l("Give the reason the resident will be told."))
+    req.decided_on = on
     req.status = "not_accepted"
     _event(req, actor, "not_accepted", on, req.decision_reason)
     return req
@@ -413,6 +416,7 @@ def redirect(req: Request, actor: User, on: date | None, channel: str, reason: s
     on = _check_date(on, req.formal_on or req.received_on, _before_receipt(req), req)
     req.decision_reason = _text(reason, "reason", _l("Say why the matter belongs to this channel."))
     req.redirect_channel = channel
+    req.decided_on = on
     req.status = "redirected"
     _event(req, actor, "redirected", on, req.decision_reason, {"channel": channel})
     return req

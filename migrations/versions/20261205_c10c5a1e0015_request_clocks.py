@@ -47,6 +47,9 @@ def upgrade():
         batch_op.add_column(
             sa.Column("formal_reason", sa.Text(), nullable=False, server_default="")
         )
+        batch_op.add_column(sa.Column("decided_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("decided_on_time", sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column("replied_on_time", sa.Boolean(), nullable=True))
     with op.batch_alter_table("request_events") as batch_op:
         batch_op.add_column(
             sa.Column("backfilled", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -58,6 +61,9 @@ def downgrade():
     with op.batch_alter_table("request_events") as batch_op:
         batch_op.drop_column("backfilled")
     with op.batch_alter_table("requests") as batch_op:
+        batch_op.drop_column("replied_on_time")
+        batch_op.drop_column("decided_on_time")
+        batch_op.drop_column("decided_on")
         batch_op.drop_column("formal_reason")
         batch_op.drop_column("review_received_on")
         for level in ("review", "rereview"):
@@ -73,7 +79,7 @@ def downgrade():
 def _fill_due_dates():
     # The due dates of existing rows come from the application's own rule (holiday roll-over
     # included), not a second copy of it in SQL; `flask requests recompute-due` does the same.
-    from app.requests.deadlines import running_due_on
+    from app.requests.deadlines import on_time_flags, running_due_on
 
     bind = op.get_bind()
     requests = sa.table(
@@ -90,9 +96,32 @@ def _fill_due_dates():
         sa.column("rereview_applied_on", sa.Date),
         sa.column("rereview_answered_on", sa.Date),
         sa.column("due_on", sa.Date),
+        sa.column("replied_on", sa.Date),
+        sa.column("decided_on", sa.Date),
+    )
+    events = sa.table(
+        "request_events",
+        sa.column("request_id", sa.Integer),
+        sa.column("kind", sa.String),
+        sa.column("on_date", sa.Date),
+    )
+    # A decision against the request left its date on the timeline only.
+    decided_against = (
+        sa.select(sa.func.max(events.c.on_date))
+        .where(
+            events.c.request_id == requests.c.id,
+            events.c.kind.in_(("not_accepted", "redirected")),
+        )
+        .scalar_subquery()
+    )
+    bind.execute(
+        requests.update().values(decided_on=sa.func.coalesce(requests.c.accepted_on, decided_against))
     )
     rows = bind.execute(sa.select(requests).where(requests.c.received_on.is_not(None))).all()
     for row in rows:
-        due = running_due_on(row)
-        if due is not None:
-            bind.execute(requests.update().where(requests.c.id == row.id).values(due_on=due))
+        decided, replied = on_time_flags(row)
+        bind.execute(
+            requests.update()
+            .where(requests.c.id == row.id)
+            .values(due_on=running_due_on(row), decided_on_time=decided, replied_on_time=replied)
+        )

@@ -575,3 +575,34 @@ def test_the_move_to_formal_form_starts_at_receipt_and_shows_both_dates(
     assert "the formal clock starts on" in page
     assert "30 days later" in page
     assert "The resident wrote to the office today." in page
+
+
+def test_late_refusal_and_late_reply_show_their_lateness(client, world, login_as, make_request):
+    refused = make_request(
+        track="formal",
+        status="not_accepted",
+        received_on=TODAY - timedelta(days=40),
+        formal_on=TODAY - timedelta(days=40),
+        decided_on=TODAY - timedelta(days=20),  # due 25 days ago: 5 days late
+        decision_reason="Not a letters-and-visits matter.",
+    )
+    replied = make_request(
+        track="formal",
+        status="replied",
+        received_on=TODAY - timedelta(days=100),
+        formal_on=TODAY - timedelta(days=100),
+        accepted_on=TODAY - timedelta(days=90),
+        decided_on=TODAY - timedelta(days=90),
+        replied_on=TODAY - timedelta(days=20),  # due 30 days ago: 10 days late
+    )
+    assert (refused.decided_on_time, replied.decided_on_time, replied.replied_on_time) == (
+        False,
+        True,
+        False,
+    )
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{refused.id}?lang=en").text
+    assert "The decision (Not accepted) came 5 days after its deadline." in page
+    page = client.get(f"/requests/{replied.id}?lang=en").text
+    assert "The reply came 10 days after its deadline." in page
+    assert "request-decision-late" not in page

@@ -21,6 +21,7 @@ SHEETS_EN = [
     "Hazard status",
     "Hazards by week",
     "Requests",
+    "Request timeliness",
     "Requests by category",
 ]
 EN = {"Accept-Language": "en"}
@@ -115,6 +116,7 @@ def test_csv_is_utf8_with_bom_and_all_tallies(client, world, login_as, visit_in)
         "Hazards found in the period and where they stand today",
         "Hazards found by category, week by week",
         "Requests received in the period and where they stand today",
+        "Requests received in the period: decisions and replies on time",
         "Requests received by category",
     ]
     assert ["Follow-up", "1"] in sections[0].rows
@@ -218,7 +220,7 @@ def test_formula_like_names_are_text_in_both_files(client, world, login_as):
     assert ["Community", '\'=HYPERLINK("http://evil","x")'] in cover_rows
     places = [r[0] for r in sections[3].rows]
     assert places == ["'+SUM(1,2)", "'-2", "'@A1", "Total"]
-    assert sections[6].header[1:] == ["'+SUM(1,2)", "'-2", "'@A1"]
+    assert sections[7].header[1:] == ["'+SUM(1,2)", "'-2", "'@A1"]
 
 
 def _category_row(rows, name="Property management"):
@@ -237,13 +239,13 @@ def test_small_request_counts_are_hidden_at_grid_level_for_township(
     period = _period()
     # Community level: plain counts.
     _c, sections = read_csv(client.get(f"/tallies/export.csv?{period}", headers=EN).data)
-    assert _category_row(sections[6].rows) == ["Property management", "5", "0", "5"]
+    assert _category_row(sections[7].rows) == ["Property management", "5", "0", "5"]
     # Grid level (one community): 1 and 2 become "<3", 0 and 3+ stay, no total column.
     query = f"{period}&community={world.ca.id}"
     _c, sections = read_csv(client.get(f"/tallies/export.csv?{query}", headers=EN).data)
-    assert sections[6].header == ["Category", "A1", "A2"]
-    assert _category_row(sections[6].rows) == ["Property management", "<3", "3"]
-    assert _category_row(sections[6].rows, "Neighbour disputes") == [
+    assert sections[7].header == ["Category", "A1", "A2"]
+    assert _category_row(sections[7].rows) == ["Property management", "<3", "3"]
+    assert _category_row(sections[7].rows, "Neighbour disputes") == [
         "Neighbour disputes",
         "0",
         "<3",
@@ -258,11 +260,11 @@ def test_small_request_counts_are_hidden_at_grid_level_for_township(
     _c, sections = read_csv(
         client.get(f"/tallies/export.csv?{period}&grid={world.a2.id}", headers=EN).data
     )
-    assert _category_row(sections[6].rows, "Neighbour disputes") == ["Neighbour disputes", "<3"]
+    assert _category_row(sections[7].rows, "Neighbour disputes") == ["Neighbour disputes", "<3"]
 
 
 def test_secretary_sees_exact_counts_for_own_grids(client, world, login_as, make_request):
     make_request(world.a1, category="R04")
     login_as(world.secretary_a)
     _c, sections = read_csv(client.get(f"/tallies/export.csv?{_period()}", headers=EN).data)
-    assert _category_row(sections[6].rows) == ["Property management", "1", "0", "1"]
+    assert _category_row(sections[7].rows) == ["Property management", "1", "0", "1"]

@@ -283,6 +283,46 @@ def _expected(world, view, start, end):
 
     exp["requests"] = [small(request_row([r for r in rs if r.grid_id in g])) for _n, g in places]
     exp["requests"].append(request_row(rs))
+
+    def kept(day, start, days):
+        return day <= start + timedelta(days=days)
+
+    def timeliness_row(group, hide):
+        # By hand, in calendar days (the tests turn the holiday roll-over off).
+        decided = [r for r in group if (r.decided_on or r.accepted_on) is not None]
+        decided_ok = sum(
+            kept(r.decided_on or r.accepted_on, r.formal_on or r.received_on, 15)
+            if r.track == "formal"
+            else kept(r.decided_on or r.accepted_on, r.received_on, 3)
+            for r in decided
+        )
+        replied = [r for r in group if r.replied_on is not None]
+        replied_ok = sum(
+            kept(r.replied_on, r.accepted_on, 60 + (r.extension_days or 0))
+            if r.track == "formal"
+            else kept(r.replied_on, r.received_on, 15)
+            for r in replied
+        )
+
+        def rate(ok, of):
+            return "" if of == 0 or (hide and of < 3) else str(round(100 * ok / of, 1))
+
+        cells = [len(decided), decided_ok, len(replied), replied_ok, 0]
+        shown = ["<3" if hide and 0 < n < 3 else str(n) for n in cells]
+        return [
+            shown[0],
+            shown[1],
+            rate(decided_ok, len(decided)),
+            shown[2],
+            shown[3],
+            rate(replied_ok, len(replied)),
+            shown[4],
+        ]
+
+    exp["request_timeliness"] = [
+        timeliness_row([r for r in rs if r.grid_id in g], suppress) for _n, g in places
+    ]
+    exp["request_timeliness"].append(timeliness_row(rs, False))
     cats = []
     for code in codes:
         cells = [
@@ -303,6 +343,7 @@ ORDER = [
     "hazard_status",
     "hazards_weekly",
     "requests",
+    "request_timeliness",
     "request_categories",
 ]
 
