@@ -2,10 +2,12 @@
 
 Who may do what (community track = the community's own handling, formal track = a
 letters-and-visits matter under the 2022 Regulations):
-- workers and secretaries in scope register requests, record replies and follow-up visits;
+- workers and secretaries in scope register requests, record community-track replies and
+  follow-up visits;
 - on the community track either of them acknowledges a request (stored as `accepted_on`);
 - formal decisions are the secretary's: moving a request to the formal track, accepting,
-  not accepting, redirecting to a legal channel, extending the reply period.
+  not accepting, redirecting to a legal channel, extending the reply period, the formal
+  written reply and its delivery, and the review steps.
 A step the rules do not allow raises Conflict, an input they do not accept Invalid (naming
 its field), each with a message for the user; the request then writes nothing.
 """
@@ -130,7 +132,8 @@ def problem(req: Request, user: User, action: str):
             return _l("This request was not accepted or was redirected; no reply is due.")
         if status != "accepted":
             return _l("A reply has already been recorded.")
-        return None
+        # The formal written reply is a decision of the office (Art. 32-34): the secretary's.
+        return SECRETARY_ONLY if formal and user.role not in SECRETARY else None
     if action == "receipt":
         if not formal or status != "replied":
             return _l("Only the delivery of a formal written reply can be corrected.")

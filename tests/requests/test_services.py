@@ -188,7 +188,7 @@ def test_community_walk_acknowledge_reply_follow_up(register, world):
         ),
         (
             "formal_accepted",
-            lambda r, w: services.reply(r, w.worker_a, days_ago(11), "Early."),
+            lambda r, w: services.reply(r, w.secretary_a, days_ago(11), "Early."),
             "The date cannot be before the acceptance",
         ),
     ],
@@ -220,7 +220,7 @@ def test_extension_must_come_before_the_reply_is_due(register, world):
 
 def test_extension_after_the_reply_is_refused(register, world):
     req = _formal_accepted(register, world)
-    services.reply(req, world.worker_a, days_ago(1), "Answered.")
+    services.reply(req, world.secretary_a, days_ago(1), "Answered.")
     with pytest.raises(Refusal, match="only after acceptance and before the reply"):
         services.extend(req, world.secretary_a, TODAY, 10, "Too late.")
 
@@ -260,7 +260,7 @@ def test_moving_to_formal_restarts_at_the_acceptance_decision(register, world):
     [
         ("worker_a", "new", ["accept"]),
         ("secretary_a", "new", ["accept", "formal"]),
-        ("worker_a", "formal_accepted", ["reply"]),
+        ("worker_a", "formal_accepted", []),  # the formal written reply is the secretary's
         ("secretary_a", "formal_accepted", ["reply", "extend"]),
         # The review window is open: nothing closes it yet; the secretary records what follows.
         ("worker_a", "replied", []),
@@ -273,14 +273,14 @@ def test_allowed_actions_by_role_and_state(register, world, role, state, expecte
         services.move_to_formal(req, world.secretary_a, days_ago(20))
         services.accept(req, world.secretary_a, days_ago(10))
     if state == "replied":
-        services.reply(req, world.worker_a, days_ago(1), "Done.")
+        services.reply(req, world.secretary_a, days_ago(1), "Done.")
     assert services.allowed_actions(req, getattr(world, role)) == expected
 
 
 def test_a_repeated_step_is_recorded_once(register, world):
     req = _formal_accepted(register, world)
-    services.reply(req, world.worker_a, days_ago(1), "Answered.")
-    services.reply(req, world.worker_a, days_ago(1), "Answered.")  # double tap
+    services.reply(req, world.secretary_a, days_ago(1), "Answered.")
+    services.reply(req, world.secretary_a, days_ago(1), "Answered.")  # double tap
     assert [e.kind for e in req.events].count("replied") == 1
 
 
