@@ -28,12 +28,21 @@ $(VENV)/.installed: pyproject.toml
 
 assets: static/vendor/.installed
 
-static/vendor/.installed: package.json package-lock.json
+# Pico is compiled from its own Sass with only the parts our pages use (static/css/pico.scss).
+static/vendor/.installed: package.json package-lock.json static/css/pico.scss
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
-	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+	node_modules/.bin/sass --no-source-map --style=compressed --silence-deprecation=if-function \
+		--load-path=node_modules static/css/pico.scss static/vendor/pico.min.css
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+	cp node_modules/chartjs-plugin-datalabels/dist/chartjs-plugin-datalabels.min.js static/vendor/chartjs-plugin-datalabels.min.js
+	# axe-core checks accessibility in the browser tests only: no template loads it.
+	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
+	# Workbox for the service worker, served from our origin (templates/offline/sw.js).
+	mkdir -p static/vendor/workbox
+	cp node_modules/workbox-sw/build/workbox-sw.js static/vendor/workbox/
+	cp node_modules/workbox-*/build/workbox-*.prod.js static/vendor/workbox/
 	touch $@
 
 translations: $(VENV)/.installed

@@ -13,9 +13,10 @@ from werkzeug.routing import IntegerConverter
 from .config import load_config
 from .db import finish_unit_of_work, install_sqlite_hooks, set_write_intent
 from .errors import register_errors
-from .extensions import babel, csrf, db, limiter, login, migrate
+from .extensions import babel, compress, csrf, db, limiter, login, migrate
 from .extensions import htmx as htmx_ext  # the name `htmx` is the app.htmx module
 from .ids import MAX_ID
+from .static_files import static_files
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # templates/, static/ and migrations/ sit beside the app package (STYLE.md).
@@ -37,6 +38,10 @@ class Gridbook(Flask):
         rv = super().dispatch_request()
         finish_unit_of_work()
         return rv
+
+    def send_static_file(self, filename: str):
+        # Content-hashed, precompressed, immutable when the hash matches (app/static_files.py).
+        return static_files.send(filename)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -77,6 +82,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx_ext.init_app(app)
     limiter.init_app(app)
     login.init_app(app)
+    static_files.init_app(app)
+    _register_compression(app)
 
     from .i18n import select_locale
 
@@ -139,6 +146,8 @@ AREAS = (
     "hazards",
     "requests",
     "tallies",
+    "outbox",
+    "offline",
 )
 
 
@@ -202,6 +211,17 @@ def _register_origin_check(app: Flask) -> None:
         return resp
 
 
+def _register_compression(app: Flask) -> None:
+    """Flask-Compress for every response but static files, which come compressed already."""
+    compress.init_app(app)
+
+    @app.after_request
+    def _compress(resp):
+        if request.endpoint == "static":
+            return resp
+        return compress.after_request(resp)
+
+
 def _register_request_hooks(app: Flask) -> None:
     from .audit.services import flush_pending
 
@@ -235,7 +255,8 @@ def _register_request_hooks(app: Flask) -> None:
         h.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+            "worker-src 'self'; manifest-src 'self'",
         )
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

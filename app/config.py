@@ -46,6 +46,25 @@ def load_config(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "WTF_CSRF_SSL_STRICT": True,
         "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
+        # Flask-Compress, for pages, fragments and JSON (static files: app/static_files.py).
+        # Never photos (JPEG gains nothing), never exports: XLSX is a zip already and CSV
+        # streams to an office PC. Brotli where the browser takes it, else gzip; no zstd,
+        # whose support in phone browsers is still patchy.
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "application/manifest+json",
+            "image/svg+xml",
+            "text/plain",
+        ],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
+        "COMPRESS_BR_LEVEL": 4,
+        "COMPRESS_LEVEL": 6,
+        "COMPRESS_REGISTER": False,  # registered in create_app, around the static view
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "PROXY_COUNT": int(os.environ.get("GRIDBOOK_PROXY_COUNT", "0")),
@@ -54,6 +73,16 @@ def load_config(instance_path: Path) -> dict:
         "PHOTO_DECODES": int(os.environ.get("GRIDBOOK_PHOTO_DECODES", "2")),
         "PHOTO_DECODE_WAIT": float(os.environ.get("GRIDBOOK_PHOTO_DECODE_WAIT", "20")),
         "RETENTION_DAYS": int(os.environ.get("GRIDBOOK_RETENTION_DAYS", str(3 * 365))),
+        # What a phone keeps for work without signal (app/offline): cached personal pages
+        # expire after OFFLINE_DAYS; at most OFFLINE_RESIDENTS residents per grid are kept.
+        "OFFLINE_DAYS": int(os.environ.get("GRIDBOOK_OFFLINE_DAYS", "7")),
+        "OFFLINE_RESIDENTS": int(os.environ.get("GRIDBOOK_OFFLINE_RESIDENTS", "500")),
+        "OFFLINE_MAX_PAGES": int(os.environ.get("GRIDBOOK_OFFLINE_MAX_PAGES", "5000")),
+        "OFFLINE_NETWORK_TIMEOUT": float(os.environ.get("GRIDBOOK_OFFLINE_NETWORK_TIMEOUT", "5")),
+        "OFFLINE_WARM_EVERY": int(os.environ.get("GRIDBOOK_OFFLINE_WARM_EVERY", "1800")),
+        # Backups in instance/backups kept by `flask backup`: older ones are deleted, so that
+        # erased personal data does not live on in old copies.
+        "BACKUP_KEEP": int(os.environ.get("GRIDBOOK_BACKUP_KEEP", "7")),
         # Community-track targets for residents' requests (DOMAIN.md: 3 and 15 days).
         "REQUEST_COMMUNITY_TARGETS": {
             "acknowledge": int(os.environ.get("GRIDBOOK_REQUEST_ACK_DAYS", "3")),

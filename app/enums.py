@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-ROLES = ("worker", "secretary", "township", "admin")
+ROLES = ("worker", "secretary", "township", "inspector", "admin")
 SEVERITIES = ("S1", "S2", "S3", "S4")
 SEVERITY_DAYS = {"S1": 0, "S2": 3, "S3": 7, "S4": 30}
 ANSWER_VALUES = ("ok", "hazard", "na")

@@ -8,6 +8,7 @@ LABELS = {
         "worker": _l("Grid worker"),
         "secretary": _l("Community secretary"),
         "township": _l("Township office"),
+        "inspector": _l("Discipline liaison"),
         "admin": _l("Administrator"),
     },
     "severity": {
@@ -134,8 +135,8 @@ LABELS = {
         "rereview_answered": _l("Re-review answered"),
         "followed_up": _l("Follow-up visit"),
     },
-    # Every action code app code passes to audit record()/record_later(); request steps are
-    # request_<event kind>.
+    # Every action code app code passes to audit record(), record_later() or record_read();
+    # request steps are request_<event kind>.
     "audit_action": {
         "login": _l("Signed in"),
         "logout": _l("Signed out"),
@@ -151,7 +152,20 @@ LABELS = {
         "resident_updated": _l("Resident edited"),
         "resident_archived": _l("Resident archived"),
         "resident_viewed": _l("Resident record viewed"),
+        "caseload_taken_offline": _l("Caseload kept on the phone for offline use"),
+        "resident_copied": _l("Copy of a resident's data made"),
+        "residents_listed": _l("Resident list or search viewed"),
+        "visit_viewed": _l("Visit viewed"),
+        "screening_viewed": _l("Screening viewed"),
+        "hazard_viewed": _l("Hazard viewed"),
+        "hazards_listed": _l("Hazard list viewed"),
+        "request_viewed": _l("Request viewed"),
+        "requests_listed": _l("Request list viewed"),
+        "daylog_viewed": _l("Work log viewed"),
+        "photo_viewed": _l("Photo viewed"),
+        "today_viewed": _l("Today's caseload viewed"),
         "resident_erased": _l("Resident's personal data erased"),
+        "residents_imported": _l("Residents imported from a sheet"),
         "visit_created": _l("Visit logged"),
         "visit_updated": _l("Visit edited"),
         "visit_deleted": _l("Visit deleted"),

@@ -19,12 +19,16 @@ from .refusals import Locked, NotAllowed
 WORKER = frozenset({"worker"})
 SECRETARY = frozenset({"secretary"})
 TOWNSHIP = frozenset({"township"})
+# The township's discipline liaison: complaints about officials (R15), never the community.
+INSPECTOR = frozenset({"inspector"})
 ADMIN = frozenset({"admin"})
 # Those who work with residents' own records: the grid worker and the community secretary.
 FIELD = WORKER | SECRETARY
 # Those who read projects (the township without residents' names) and count records.
 PROJECT_READERS = FIELD | TOWNSHIP
 TALLY = SECRETARY | TOWNSHIP
+# Those who handle requests: the field, and the inspector for complaints about officials.
+REQUEST_HANDLERS = FIELD | INSPECTOR
 
 LOCKED_MESSAGE = _l("This day is approved; its records can no longer be changed.")
 
@@ -69,6 +73,12 @@ def _community_of(record) -> int | None:
     return record.grid.community_id
 
 
+def _correctable(user, resident) -> None:
+    _community_secretary(user, resident)
+    if resident is not None and resident.erased_at is not None:
+        raise NotAllowed(_l("This resident's personal data is erased."))
+
+
 def _resident_on_file(_user, resident) -> None:
     if resident is not None and resident.archived_at is not None:
         raise NotAllowed(_l("This resident is archived."))
@@ -90,6 +100,16 @@ ACTIONS: dict[str, Action] = {
     "today.view": Action(WORKER),
     "residents.read": Action(FIELD),
     "residents.manage": Action(FIELD, _resident_on_file),
+    # Who opened a resident's record: the community's secretary (admins: the audit log).
+    "residents.access_log": Action(SECRETARY, _community_secretary),
+    # Erasure on request (PIPL Art. 47): the community's secretary, archived or not.
+    "residents.erase": Action(SECRETARY, _community_secretary),
+    # A copy of the resident's data for the resident (Art. 45).
+    "residents.copy": Action(SECRETARY, _community_secretary),
+    # Correcting an archived (not erased) record, with a reason (Art. 46).
+    "residents.correct": Action(SECRETARY, _correctable),
+    # Bringing a community's sheet in: its secretary, or the admin setting a community up.
+    "residents.import": Action(SECRETARY | ADMIN),
     "visits.log": Action(WORKER, _has_grids),
     "visits.change": Action(WORKER, _own_open_record),
     "screening.run": Action(WORKER, _own_open_record),
@@ -99,15 +119,20 @@ ACTIONS: dict[str, Action] = {
     "hazards.board": Action(FIELD),
     "hazards.rectify": Action(FIELD),
     "hazards.verify": Action(SECRETARY, _community_secretary),
-    "requests.list": Action(FIELD),
+    "requests.list": Action(REQUEST_HANDLERS),
     "requests.counts": Action(TOWNSHIP),
     "requests.record": Action(FIELD, _resident_on_file),
-    "requests.step": Action(FIELD),
-    "requests.register_formal": Action(SECRETARY),
+    "requests.step": Action(REQUEST_HANDLERS),
+    "requests.register_formal": Action(SECRETARY | INSPECTOR),
     "projects.read": Action(PROJECT_READERS),
     "projects.manage": Action(SECRETARY, _community_secretary),
+    # What a secretary or worker wrote about a project (descriptions, mitigation, owner,
+    # assessment notes) stays in the community; the township sees the structure only.
+    "projects.read_text": Action(FIELD),
     "tallies.view": Action(TALLY),
     "admin.manage": Action(ADMIN),
+    # Only the field worker's phone takes the caseload offline (app/offline).
+    "offline.caseload": Action(WORKER, _has_grids),
 }
 
 
@@ -178,6 +203,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("requests.index", _l("Requests"), "requests"),
         NavItem("projects.index", _l("Projects"), "projects"),
     ),
+    "inspector": (NavItem("requests.index", _l("Requests"), "requests"),),
     "admin": (
         NavItem("admin.users", _l("Users"), "admin"),
         NavItem("admin.audit", _l("Audit log"), "admin"),

@@ -6,10 +6,13 @@ caller's scope is indistinguishable from one that does not exist: 404.
 Who sees what (DESIGN.md):
 - worker: residents, visits, hazards, photos, requests of their own grids; the projects
   of the communities their grids belong to; their own daily logs.
-- secretary: everything in their community; the only role that sees restricted
-  request categories (complaints about officials, R15).
+- secretary: everything in their community except complaints about officials (R15, the
+  restricted request categories), which may be about them (Art. 30): of those they see
+  neither the request nor a count.
+- inspector (township discipline liaison): the restricted requests of the township, and
+  nothing else of residents. The worker who recorded such a request keeps seeing it.
 - township: projects of the township (no personal data); everything else only as
-  aggregates, through `tally_grid_ids`.
+  aggregates, through `tally_grid_ids`; of restricted requests a township-wide count only.
 - admin: configuration and the audit log; no residents' records.
 """
 
@@ -74,22 +77,43 @@ def community_ids(user: User) -> sa.Select:
 def tally_grid_ids(user: User) -> sa.Select:
     """Grids whose records the user may count: township for township staff, else as read."""
     if user.role == "township":
-        return (
-            sa.select(Grid.id)
-            .join(Community, Grid.community_id == Community.id)
-            .where(Community.township_id == user.township_id)
-        )
+        return township_grid_ids(user)
     return personal_grid_ids(user)
 
 
+def _restricted_codes() -> sa.Select:
+    return sa.select(RequestCategory.code).where(RequestCategory.restricted)
+
+
+def township_grid_ids(user: User) -> sa.Select:
+    """Every grid of the user's township."""
+    return (
+        sa.select(Grid.id)
+        .join(Community, Grid.community_id == Community.id)
+        .where(Community.township_id == user.township_id)
+    )
+
+
 def countable_requests(user: User) -> sa.ColumnElement:
-    """Requests a user may count: those of their tally grids; complaints about officials
-    (restricted categories) only by the secretary, who alone may see them (Art. 30)."""
-    rule = Request.grid_id.in_(tally_grid_ids(user))
-    if user.role != "secretary":
-        restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
-        rule = sa.and_(rule, Request.category_code.not_in(restricted))
-    return rule
+    """Requests a user may count in tables: those of their tally grids, never a complaint
+    about an official (Art. 30); the inspector counts exactly those, township-wide."""
+    if user.role == "inspector":
+        return restricted_requests(user)
+    return sa.and_(
+        Request.grid_id.in_(tally_grid_ids(user)),
+        Request.category_code.not_in(_restricted_codes()),
+    )
+
+
+def restricted_requests(user: User) -> sa.ColumnElement:
+    """Complaints about officials in the user's township (a count for the township office,
+    the records for the inspector)."""
+    if user.role not in ("inspector", "township") or user.township_id is None:
+        return NOTHING
+    return sa.and_(
+        Request.grid_id.in_(township_grid_ids(user)),
+        Request.category_code.in_(_restricted_codes()),
+    )
 
 
 def _in_grids(column) -> Callable[[User], sa.ColumnElement]:
@@ -97,11 +121,16 @@ def _in_grids(column) -> Callable[[User], sa.ColumnElement]:
 
 
 def _request_rule(user: User) -> sa.ColumnElement:
-    visible = Request.grid_id.in_(personal_grid_ids(user))
-    if user.role != "secretary":
-        restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
-        visible = sa.and_(visible, Request.category_code.not_in(restricted))
-    return visible
+    if user.role == "inspector":
+        return restricted_requests(user)
+    return sa.and_(
+        Request.grid_id.in_(personal_grid_ids(user)),
+        # A complaint about an official stays with the one who recorded it and the inspector.
+        sa.or_(
+            Request.category_code.not_in(_restricted_codes()),
+            Request.recorded_by_id == user.id,
+        ),
+    )
 
 
 def _daily_log_rule(user: User) -> sa.ColumnElement:
@@ -166,6 +195,20 @@ def select_for(model: type, user: User | None = None) -> sa.Select:
 def grids(user: User | None = None) -> list[Grid]:
     """The grids whose records the user works with, by name (filters and grid choices)."""
     return list(db.session.scalars(select_for(Grid, user).order_by(Grid.name)))
+
+
+def import_grids(user: User | None = None) -> list[Grid]:
+    """Grids a sheet of residents may be imported into: the secretary's community's, or any
+    for the admin setting communities up; none for anyone else."""
+    user = _user(user)
+    if not getattr(user, "is_authenticated", False):
+        return []
+    stmt = sa.select(Grid).join(Community, Community.id == Grid.community_id)
+    if user.role == "secretary":
+        stmt = stmt.where(Grid.community_id == user.community_id)
+    elif user.role != "admin":
+        return []
+    return list(db.session.scalars(stmt.order_by(Community.name, Grid.name)))
 
 
 def get_or_404(model: type, ident, user: User | None = None):

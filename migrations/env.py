@@ -130,7 +130,13 @@ def _check_integrity(connection, before):
     if problems:
         raise RuntimeError(f"foreign key check failed after migration: {problems[:10]}")
     after = _row_counts(connection)
-    lost = {t: (n, after[t]) for t, n in before.items() if t in after and after[t] < n}
+    # A revision that removes rows on purpose names the tables in connection.info.
+    pruned = connection.info.pop("rows_deleted_on_purpose", set())
+    lost = {
+        t: (n, after[t])
+        for t, n in before.items()
+        if t in after and after[t] < n and t not in pruned
+    }
     if lost:
         raise RuntimeError(f"rows lost during migration (before, after): {lost}")
 

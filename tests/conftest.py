@@ -52,6 +52,7 @@ def _base_config(tmp: Path, url: str) -> dict:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
         "PHOTO_STORE": str(tmp / "photos"),
+        "IMPORT_STORE": str(tmp / "imports"),
         "RATELIMIT_ENABLED": False,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SERVER_NAME": None,
@@ -280,6 +281,7 @@ def world(app, password_hash):
     w.secretary_a = user("secretary_a", "secretary", community_id=ca.id, township_id=t.id)
     w.secretary_b = user("secretary_b", "secretary", community_id=cb.id, township_id=t.id)
     w.township_user = user("township_1", "township", township_id=t.id)
+    w.inspector = user("inspector_1", "inspector", township_id=t.id)
     w.admin = user("admin_1", "admin")
     db.session.commit()
     return w

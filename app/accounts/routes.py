@@ -94,7 +94,10 @@ def logout():
         logout_user()
         session.clear()
         resp = redirect_client(url_for("accounts.login"))
-        resp.headers["Clear-Site-Data"] = '"cache", "storage"'
+        # Entries still in the phone's outbox (outbox.js says so) must outlive the logout:
+        # then only the HTTP cache is cleared, not the storage that holds them.
+        kept = request.form.get("outbox_kept") == "1"
+        resp.headers["Clear-Site-Data"] = '"cache"' if kept else '"cache", "storage"'
         return resp
     return render("accounts/logout.html", form=form)
 

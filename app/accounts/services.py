@@ -115,7 +115,7 @@ def scope_refusal(role: str, township_id, community_id, grid_communities) -> Inv
         return Invalid(_l("A grid worker's grids must be in one community."), field="grid_ids")
     if role == "secretary" and not community_id:
         return Invalid(_l("A secretary needs a community."), field="community_id")
-    if role == "township" and not township_id:
+    if role in ("township", "inspector") and not township_id:
         return Invalid(_l("Township staff need a township."), field="township_id")
     return None
 
@@ -144,7 +144,7 @@ def set_scope(user: User, role: str, township_id, community_id, grid_ids: list[i
     if role in ("worker", "secretary") and user.community_id is not None:
         user.township_id = db.session.get(Community, user.community_id).township_id
     else:
-        user.township_id = township_id if role == "township" else None
+        user.township_id = township_id if role in ("township", "inspector") else None
 
 
 def set_password(user: User, password: str, actor: User | None = None) -> None:

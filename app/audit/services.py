@@ -45,6 +45,24 @@ def record_later(action: str, object_type: str = "", object_id=None, detail=None
     g.setdefault("pending_audit", []).append(_event(action, object_type, object_id, detail, user))
 
 
+def record_read(action: str, object_type: str, object_id=None, detail=None) -> None:
+    """Audit that personal data was shown: one row per request, ids and counts only.
+
+    The one deliberate write of a GET (STYLE.md). A page that reads several records keeps
+    the first, the record the page is about; a search gives the number of hits, never the
+    words searched for. Pages fetched to keep the caseload on the phone are not rows of
+    their own: the caseload list audits them once, as a whole (app/offline/keys.py).
+    """
+    if not has_request_context() or not current_user.is_authenticated or g.get("read_audited"):
+        return
+    from ..offline.keys import is_warmup
+
+    if is_warmup():
+        return
+    g.read_audited = True
+    record_later(action, object_type, object_id, detail)
+
+
 def record_refusal(object_type: str, object_id) -> None:
     """An out-of-scope or missing record was asked for."""
     if has_request_context() and current_user.is_authenticated:

@@ -57,6 +57,7 @@ from ..residents.services import FIELDS as RESIDENT_FIELDS
 from ..residents.services import create_resident, update_resident
 from ..review import services as review
 from ..screening import services as screening
+from ..seed import RESTRICTED_CATEGORIES
 from ..timeutil import clock_at, day_start_utc, local_today, utcnow
 from ..visits.services import create_visit
 from . import texts
@@ -75,6 +76,7 @@ DEMO_USERNAMES = (
     "secretary1",
     "secretary2",
     "township1",
+    "inspector1",
     "admin1",
 )
 
@@ -307,6 +309,9 @@ class DemoBuilder:
                 )
                 self.workers.append(WorkerPlan(worker, grid, community, secretary, []))
         self._user("township1", "township", "孙志强", township_id=self.township.id)
+        self.inspector = self._user(
+            "inspector1", "inspector", "钱立新", township_id=self.township.id
+        )
         self._user("admin1", "admin", "吴昊")
 
     def _name(self, older: bool) -> str:
@@ -642,7 +647,8 @@ class DemoBuilder:
     ) -> None:
         """Register a request and put the steps it will take on the agenda."""
         rng = self.rng
-        secretary = plan.secretary
+        # A complaint about an official is decided by the township's liaison (Art. 30).
+        secretary = self.inspector if spec.code in RESTRICTED_CATEGORIES else plan.secretary
         req, _created = requests.register(
             resident=resident,
             actor=plan.user,
@@ -700,14 +706,14 @@ class DemoBuilder:
                 )
 
     def _tag_open_needs(self) -> None:
-        """State the reason on the record of residents with an open hazard or request."""
+        """State the reason on the record of residents with an open hazard at home.
+
+        An open request is never a tag: it is read live from the requests table.
+        """
         tags: dict[Resident, set[str]] = {}
         for hazard in self.hazards:
             if hazard.status == "open" and hazard.resident is not None:
                 tags.setdefault(hazard.resident, set()).add("home_hazard")
-        for req in self.requests:
-            if req.status in ("received", "accepted"):
-                tags.setdefault(req.resident, set()).add("open_request")
         for resident, codes in sorted(tags.items(), key=lambda kv: kv[0].id):
             have = {c.code for c in resident.care_reasons}
             if codes - have:

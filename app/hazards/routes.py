@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import scope
+from ..audit.services import record_read
 from ..forms import BaseForm, redisplays_form_on_error
 from ..htmx import render, toast, wants_fragment
 from ..labels import label
@@ -44,6 +45,7 @@ def _board_context() -> dict:
         number=page_number(request.args),
         per_page=queries.PER_PAGE,
     )
+    record_read("hazards_listed", "hazard", None, {"hits": len(page.items)})
     return {"form": form, "page": page, "today": local_today()}
 
 
@@ -80,6 +82,7 @@ def _card_context(hazard: Hazard, **forms) -> dict:
 def show(hazard_id: int):
     """One hazard: what was found, the deadline, and its rectification."""
     hazard = get_or_404(Hazard, hazard_id)
+    record_read("hazard_viewed", "hazard", hazard.id, {"resident": hazard.resident_id})
     return render("hazards/show.html", "hazards/_card.html", **_card_context(hazard))
 
 

@@ -15,6 +15,7 @@ import sqlite3
 import tarfile
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
@@ -149,6 +150,7 @@ def default_output() -> Path:
 def make_backup(output: Path | None = None) -> tuple[Path, Manifest]:
     """Write the database snapshot, the photo store and a manifest into one .tar.gz."""
     source = sqlite_path()
+    rotating = output is None  # only the default folder is ours to prune
     output = Path(output or default_output()).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     store_root = Path(current_app.config["PHOTO_STORE"])
@@ -183,7 +185,50 @@ def make_backup(output: Path | None = None) -> tuple[Path, Manifest]:
                     continue
         # Only a complete backup file ever appears under its name.
         os.replace(partial, output)
+    if rotating:
+        rotate(output.parent, current_app.config.get("BACKUP_KEEP", 7))
     return output, manifest
+
+
+def rotate(directory: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` Gridbook backups in the directory."""
+    backups = sorted(directory.glob("gridbook-*.tar.gz"), key=lambda p: (p.stat().st_mtime, p.name))
+    old = backups[: max(len(backups) - max(keep, 1), 0)]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
+
+
+def erasures_since(created_at: str) -> list[int]:
+    """Residents erased (on request or by retention) after a backup was made."""
+    import sqlalchemy as sa
+
+    from ..models import AuditEvent
+
+    since = datetime.fromisoformat(created_at.removesuffix("Z"))
+    ids = db.session.scalars(
+        sa.select(AuditEvent.object_id).where(
+            AuditEvent.action == "resident_erased", AuditEvent.at >= since
+        )
+    )
+    return sorted({int(i) for i in ids if i.isdigit()})
+
+
+def replay_erasures(resident_ids: list[int]) -> int:
+    """Erase again, in the restored database, those erased since the backup was made."""
+    from ..db import write_intent
+    from ..models import Resident
+    from .retention import ErasureReport, delete_unused_files, erase_resident
+
+    report = ErasureReport()
+    with write_intent():
+        for rid in resident_ids:
+            resident = db.session.get(Resident, rid)
+            if resident is not None and resident.erased_at is None:
+                erase_resident(resident, report, {"replayed_after_restore": True})
+        db.session.commit()
+    delete_unused_files(report.photo_keys)
+    return len(report.resident_ids)
 
 
 def read_manifest(archive: Path) -> Manifest:
@@ -210,6 +255,8 @@ def restore_backup(archive: Path, force: bool = False) -> Manifest:
             "--force and then `flask db upgrade`."
         )
     store_root = Path(current_app.config["PHOTO_STORE"])
+    # An erasure made after the backup must survive the restore (PIPL Art. 47).
+    erased = erasures_since(manifest.created_at)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".restore-") as tmp:
         copy = Path(tmp) / DB_MEMBER
         with tarfile.open(archive, "r:gz") as tar:
@@ -236,7 +283,10 @@ def restore_backup(archive: Path, force: bool = False) -> Manifest:
         finally:
             dst.close()
             src.close()
-    current_app.logger.info("restored %s (%d photo files)", archive, restored)
+    replayed = replay_erasures(erased)
+    current_app.logger.info(
+        "restored %s (%d photo files, %d erasures replayed)", archive, restored, replayed
+    )
     return manifest
 
 

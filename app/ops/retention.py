@@ -2,8 +2,10 @@
 
 PIPL Art. 19: keep personal information only as long as needed. A resident archived longer
 than RETENTION_DAYS keeps a row (counts, tallies and the audit trail still point at it) but
-loses everything that identifies them: name, address, phone, care reasons, notes, and the
-free text and photos recorded about them on visits, screenings, hazards and requests.
+loses everything that identifies them: name, address, phone, household size, care reasons,
+notes, the free text and photos recorded about them on visits, screenings, hazards and
+requests, and their name in the comments on daily logs. A secretary erases a resident at
+once on request (Art. 47) through the same function.
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +18,8 @@ from ..extensions import db
 from ..models import (
     Answer,
     Concern,
+    DailyLog,
+    Grid,
     Hazard,
     Photo,
     Request,
@@ -54,13 +58,20 @@ def due_for_erasure(retention_days: int, now: datetime | None = None) -> list[in
     )
 
 
-def erase_resident(resident: Resident, report: ErasureReport) -> None:
+def erase_resident(
+    resident: Resident, report: ErasureReport, detail: dict | None = None, user=None
+) -> None:
     """Blank the resident's personal fields and the free text about them; flush, audit."""
     rid = resident.id
+    name = resident.name
+    community_id = db.session.scalar(
+        sa.select(Grid.community_id).where(Grid.id == resident.grid_id)
+    )
     resident.name = ERASED_NAME
     resident.building = resident.unit = resident.room = ""
     resident.phone = None
     resident.notes = ""
+    resident.household_size = 0
     resident.care_reasons = []
     resident.erased_at = utcnow()
 
@@ -99,6 +110,14 @@ def erase_resident(resident: Resident, report: ErasureReport) -> None:
         sa.update(RequestEvent).where(RequestEvent.request_id.in_(request_ids)).values(note=""),
         execution_options=blank,
     )
+    # A secretary's comment returning a day may name the resident: the name goes.
+    if name and name != ERASED_NAME:
+        db.session.execute(
+            sa.update(DailyLog)
+            .where(DailyLog.community_id == community_id, DailyLog.comment.contains(name))
+            .values(comment=sa.func.replace(DailyLog.comment, name, ERASED_NAME)),
+            execution_options=blank,
+        )
 
     # Photos of their home and of them: the rows go now, the files once nothing uses them.
     photo_filter = sa.or_(
@@ -113,7 +132,8 @@ def erase_resident(resident: Resident, report: ErasureReport) -> None:
         report.photos += 1
     db.session.execute(sa.delete(Photo).where(photo_filter), execution_options=blank)
     db.session.flush()
-    record("resident_erased", "resident", rid)
+    # The stub keeps ids and codes only: no name, nothing typed.
+    record("resident_erased", "resident", rid, detail, user=user)
     report.resident_ids.append(rid)
 
 

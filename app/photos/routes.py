@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from ..audit.services import record_read
 from ..forms import redisplays_form_on_error
 from ..htmx import render, toast, wants_fragment
 from ..models import Answer, Photo, Visit
@@ -62,6 +63,7 @@ def _send(photo: Photo, key: str, suffix: str) -> Response:
 def full(photo_id: int):
     """The photo at full size (at most 1600 px), if the user may see it."""
     photo = get_or_404(Photo, photo_id)
+    record_read("photo_viewed", "photo", photo.id)
     return _send(photo, photo.sha256, "")
 
 
@@ -70,6 +72,7 @@ def full(photo_id: int):
 def thumb(photo_id: int):
     """The photo's 320 px thumbnail, if the user may see it."""
     photo = get_or_404(Photo, photo_id)
+    record_read("photo_viewed", "photo", photo.id, {"thumb": True})
     return _send(photo, photo.thumb_sha256, "-thumb")
 
 

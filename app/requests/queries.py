@@ -6,16 +6,16 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from ..enums import REQUEST_STATUSES
 from ..extensions import db
 from ..models import Community, Grid, RequestCategory, User
 from ..permissions import SECRETARY
-from ..scope import countable_requests, rule, select_for, tally_grid_ids
+from ..scope import countable_requests, restricted_requests, rule, select_for, tally_grid_ids
 from ..timeutil import local_today
 from .deadlines import OPEN_STATUSES, Clock, current_clock, due_on_sql, rules
 from .models import Request
 
 DUE_FILTERS = ("soon", "overdue")
-SMALL_CELL = 3  # grid-level counts below this are shown as "<3"
 
 
 def categories() -> list[RequestCategory]:
@@ -124,61 +124,59 @@ def open_counts(user: User) -> dict[str, int]:
     return {"open": row.open or 0, "due_soon": row.due_soon or 0, "overdue": row.overdue or 0}
 
 
-def small_cell(n: int) -> str:
-    """A grid-level count as shown to the township: 1 and 2 become "<3"."""
-    return f"<{SMALL_CELL}" if 0 < n < SMALL_CELL else str(n)
-
-
 def township_counts(user: User) -> dict:
-    """Counts only, no names: by category and status, and per grid with small cells hidden."""
+    """Counts only, no names: by grid and by category and status, each count of 1 or 2
+    counted as 2 wherever it goes (tallies/disclosure.py, the same atoms as the tallies)."""
+    from ..tallies.disclosure import SMALL, SMALL_SHOWN, Atoms
+    from ..tallies.queries import request_atoms
+
     today = local_today()
-    where = countable_requests(user)
-    by_category: dict[str, dict[str, int]] = {}
-    for code, status, n in db.session.execute(
-        sa.select(Request.category_code, Request.status, sa.func.count())
-        .where(where)
-        .group_by(Request.category_code, Request.status)
-    ):
-        by_category.setdefault(code, {})[status] = n
-    categories = list(
-        db.session.scalars(
-            sa.select(RequestCategory)
-            .where(RequestCategory.code.in_(list(by_category)))
-            .order_by(RequestCategory.code)
-        )
+    grid_ids = list(db.session.scalars(tally_grid_ids(user)))
+    atoms = Atoms(
+        request_atoms(
+            countable_requests(user), today, grid_ids=grid_ids, amber_days=rules().amber_days
+        ),
+        1,
+        suppress=True,
     )
-    per_grid = {
-        row.grid_id: row
-        for row in db.session.execute(
-            sa.select(Request.grid_id, *_count_columns(today, rules().amber_days))
-            .where(where)
-            .group_by(Request.grid_id)
-        )
+    measures = {
+        "open": lambda k: k[3] in OPEN_STATUSES,
+        "due_soon": lambda k: k[7],
+        "overdue": lambda k: k[6],
     }
+
+    def figures(in_place) -> dict:
+        return {m: atoms.figure(in_place, w) for m, w in measures.items()}
+
     grids = db.session.execute(
         sa.select(Grid.id, Grid.name, Community.name.label("community"))
         .join(Community, Grid.community_id == Community.id)
-        .where(Grid.id.in_(tally_grid_ids(user)))
+        .where(Grid.id.in_(grid_ids))
         .order_by(Community.name, Grid.name)
     ).all()
-    grid_rows = []
-    for g in grids:
-        row = per_grid.get(g.id)
-        grid_rows.append(
+    grid_rows = [
+        {"community": g.community, "grid": g.name, **figures(lambda k, i=g.id: k[0] == i)}
+        for g in grids
+    ]
+    present = {k[2] for k in atoms.counts}
+    by_category = [
+        (
+            c,
             {
-                "community": g.community,
-                "grid": g.name,
-                "open": small_cell(row.open or 0) if row else "0",
-                "due_soon": small_cell(row.due_soon or 0) if row else "0",
-                "overdue": small_cell(row.overdue or 0) if row else "0",
-            }
+                status: atoms.figure(lambda k, code=c.code, s=status: k[2] == code and k[3] == s)
+                for status in REQUEST_STATUSES
+            },
         )
-    totals = {"open": 0, "due_soon": 0, "overdue": 0}
-    for row in per_grid.values():
-        for key in totals:
-            totals[key] += getattr(row, key) or 0
+        for c in categories()
+        if c.code in present
+    ]
+    # Complaints about officials: one township-wide number, never by place or category.
+    restricted = db.session.scalar(
+        sa.select(sa.func.count(Request.id)).where(restricted_requests(user))
+    )
     return {
-        "by_category": [(c, by_category[c.code]) for c in categories],
+        "by_category": by_category,
         "by_grid": grid_rows,
-        "totals": totals,
+        "totals": figures(lambda _k: True),
+        "restricted": SMALL_SHOWN if 0 < (restricted or 0) < SMALL else (restricted or 0),
     }

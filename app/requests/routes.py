@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..audit.services import record_read
 from ..forms import redisplays_form_on_error
 from ..htmx import redirect_client, render, toast, wants_fragment
 from ..i18n import localized
@@ -182,6 +183,7 @@ def index():
         {"status": status, "due": due or None},
         number=page_number(request.args),
     )
+    record_read("requests_listed", "request", None, {"hits": len(page.items)})
     return render(
         "requests/index.html",
         "requests/_rows.html",
@@ -259,14 +261,18 @@ def create():
         visit=visit,
         formal=bool(form.formal.data) and can("requests.register_formal"),
     )
-    if not is_visible(current_user, req.id):
-        # Complaints about officials go to the secretary alone (Art. 30).
+    if req.category.restricted:
+        # Complaints about officials go to the township's liaison, never the community (Art. 30).
         flash(
-            _("Request recorded. Only the community secretary can see requests in this category."),
+            _(
+                "Request recorded. It goes to the township's discipline liaison; "
+                "the community secretary does not see it."
+            ),
             "success",
         )
+    if not is_visible(current_user, req.id):
         return redirect_client(url_for("requests.index"))
-    if created:
+    if created and not req.category.restricted:
         flash(_("Request recorded."), "success")
     return redirect_client(url_for("requests.show", request_id=req.id))
 
@@ -312,6 +318,7 @@ def _card_context(
 def show(request_id: int):
     """One request: its track, the running clock, notices, next steps and timeline."""
     req = get_or_404(ResidentRequest, request_id)
+    record_read("request_viewed", "request", req.id, {"resident": req.resident_id})
     return render("requests/show.html", "requests/_card.html", **_card_context(req))
 
 

@@ -7,7 +7,9 @@ letters-and-visits matter under the 2022 Regulations):
 - on the community track either of them acknowledges a request (stored as `accepted_on`);
 - formal decisions are the secretary's: moving a request to the formal track, accepting,
   not accepting, redirecting to a legal channel, extending the reply period, the formal
-  written reply and its delivery, and the review steps.
+  written reply and its delivery, and the review steps;
+- a complaint about an official (R15) is never the community's: the township's discipline
+  liaison (inspector) takes the secretary's part in it, and scope hides it from the secretary.
 A step the rules do not allow raises Conflict, an input they do not accept Invalid (naming
 its field), each with a message for the user; the request then writes nothing.
 """
@@ -21,7 +23,7 @@ from ..enums import REDIRECT_CHANNELS, REPLY_DELIVERY, REQUEST_CHANNELS, SATISFA
 from ..extensions import db
 from ..idempotency import create_once, holds
 from ..models import RequestCategory, RequestEvent, Resident, User, Visit
-from ..permissions import FIELD, SECRETARY
+from ..permissions import FIELD, INSPECTOR, REQUEST_HANDLERS, SECRETARY
 from ..refusals import Conflict, Invalid, NotAllowed
 from ..timeutil import local_today
 from .deadlines import default_received_on, reply_due_on, review_stage, rules
@@ -51,6 +53,7 @@ MAX_TEXT = 4000
 
 FIELD_ONLY = _l("Only grid workers and secretaries handle requests.")
 SECRETARY_ONLY = _l("Only the community secretary can take this decision.")
+INSPECTOR_ONLY = _l("Only the township's discipline liaison can take this decision.")
 ALREADY_DECIDED = _l("A decision on this request has already been recorded.")
 
 
@@ -90,8 +93,11 @@ STILL_OPEN = {
 
 def problem(req: Request, user: User, action: str):
     """Why `user` may not take `action` on this request now; None when they may."""
-    if user.role not in FIELD:
+    if user.role not in REQUEST_HANDLERS:
         return FIELD_ONLY
+    if req.category.restricted and user.role not in INSPECTOR and action != "follow_up":
+        # The worker who recorded it may visit the resident again; the rest is the liaison's.
+        return INSPECTOR_ONLY
     formal = req.track == "formal"
     status = req.status
     if action == "formal":
@@ -99,11 +105,11 @@ def problem(req: Request, user: User, action: str):
             return _l("This request is already on the formal track.")
         if status not in ("received", "accepted"):
             return _l("Only a request that has not been answered can move to the formal track.")
-        return SECRETARY_ONLY if user.role not in SECRETARY else None
+        return SECRETARY_ONLY if user.role not in SECRETARY | INSPECTOR else None
     if action == "accept":
         if status != "received":
             return ALREADY_DECIDED
-        return SECRETARY_ONLY if formal and user.role not in SECRETARY else None
+        return SECRETARY_ONLY if formal and user.role not in SECRETARY | INSPECTOR else None
     if action in ("not_accept", "redirect"):
         if not formal:
             return _l(
@@ -112,7 +118,7 @@ def problem(req: Request, user: User, action: str):
             )
         if status != "received":
             return ALREADY_DECIDED
-        return SECRETARY_ONLY if user.role not in SECRETARY else None
+        return SECRETARY_ONLY if user.role not in SECRETARY | INSPECTOR else None
     if action == "extend":
         if not formal:
             return _l("Only the reply period of a formal matter can be extended.")
@@ -124,7 +130,7 @@ def problem(req: Request, user: User, action: str):
             return _l(
                 "The reply period can be extended only after acceptance and before the reply."
             )
-        return SECRETARY_ONLY if user.role not in SECRETARY else None
+        return SECRETARY_ONLY if user.role not in SECRETARY | INSPECTOR else None
     if action == "reply":
         if status == "received":
             return _l("A reply can be recorded only after the request has been accepted.")
@@ -133,20 +139,20 @@ def problem(req: Request, user: User, action: str):
         if status != "accepted":
             return _l("A reply has already been recorded.")
         # The formal written reply is a decision of the office (Art. 32-34): the secretary's.
-        return SECRETARY_ONLY if formal and user.role not in SECRETARY else None
+        return SECRETARY_ONLY if formal and user.role not in SECRETARY | INSPECTOR else None
     if action == "receipt":
         if not formal or status != "replied":
             return _l("Only the delivery of a formal written reply can be corrected.")
         if review_stage(req).stage != "review_window":
             return _l("A review has been asked for; the receipt date of the reply stays as it is.")
-        return SECRETARY_ONLY if user.role not in SECRETARY else None
+        return SECRETARY_ONLY if user.role not in SECRETARY | INSPECTOR else None
     if action in REVIEW_STEPS:
         if not formal or status != "replied":
             return _l("A review is asked for only after a formal written reply.")
         needed, message = REVIEW_STEPS[action]
         if review_stage(req).stage != needed:
             return message
-        return SECRETARY_ONLY if user.role not in SECRETARY else None
+        return SECRETARY_ONLY if user.role not in SECRETARY | INSPECTOR else None
     if action == "follow_up":
         if status == "closed":
             return _l("The follow-up visit is already recorded and the request is closed.")
@@ -275,7 +281,7 @@ def register(
     if received_on > local_today():
         raise Invalid(_l("The date cannot be in the future."), "received_on")
     if formal:
-        if actor.role not in SECRETARY:
+        if actor.role not in SECRETARY | INSPECTOR:
             raise NotAllowed(SECRETARY_ONLY)
         if channel not in FORMAL_AT_RECEIPT:
             raise Invalid(

@@ -1,6 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -42,6 +51,19 @@ class ResidentForm(IdempotentForm):
     notes = TextAreaField(
         _l("Notes"), filters=[stripped], validators=[Length(max=2000)], render_kw={"rows": 3}
     )
+    # Only for an archived resident's record, corrected by the secretary (PIPL Art. 46).
+    correction_reason = SelectField(_l("Why this archived record is corrected"), default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.correction_reason.choices = [
+            ("", _l("Choose…")),
+            ("resident_asked", _l("The resident asked for a correction")),
+            ("found_wrong", _l("Found to be wrong")),
+        ]
+
+    # Offered only once a possible duplicate was shown (residents.new).
+    confirm_duplicate = BooleanField(_l("Add anyway: this is a different person"))
 
 
 class SearchForm(BaseForm):
@@ -54,3 +76,72 @@ class SearchForm(BaseForm):
 
 class ArchiveForm(BaseForm):
     pass
+
+
+class EraseForm(BaseForm):
+    reason = SelectField(
+        _l("Why"), validators=[DataRequired(message=_l("Choose why the record is erased."))]
+    )
+    confirm = BooleanField(
+        _l("I understand that the name, address, phone, notes and photos are erased for good."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason.choices = [
+            ("", _l("Choose…")),
+            ("resident_asked", _l("The resident asked for erasure")),
+            ("consent_withdrawn", _l("The resident withdrew consent")),
+            ("collected_by_mistake", _l("Recorded by mistake")),
+        ]
+
+
+class UploadForm(BaseForm):
+    file = FileField(
+        _l("Spreadsheet (.xlsx or .csv)"),
+        validators=[FileRequired(_l("Choose a file to upload."))],
+        render_kw={"accept": ".xlsx,.csv,text/csv"},
+    )
+
+
+class ImportForm(BaseForm):
+    """The mapping step and the duplicate choices; per-column and per-row fields are added
+    to a subclass for each sheet (`import_form`)."""
+
+    grid = SelectField(_l("Grid for rows without one"), validators=[Optional()])
+    default_reason = SelectField(_l("Care reason for rows without one"), validators=[Optional()])
+    duplicate_default = SelectField(_l("For every duplicate"), default="skip")
+    step = HiddenField()
+
+
+def action_choices(blank: bool = False) -> list[tuple[str, str]]:
+    choices = [
+        ("skip", str(_l("Skip (keep what is there)"))),
+        ("merge", str(_l("Merge into the existing record"))),
+        ("add", str(_l("Add as a new resident"))),
+    ]
+    return ([("", str(_l("As chosen for every duplicate")))] if blank else []) + choices
+
+
+def import_form(guessed: list[str], forbidden: list[int], labels: dict, duplicate_lines=()):
+    """An ImportForm with a select per sheet column and per listed duplicate row."""
+
+    class SheetImportForm(ImportForm):
+        pass
+
+    for i, guess in enumerate(guessed):
+        if i not in forbidden:
+            setattr(
+                SheetImportForm, f"col_{i}", SelectField(default=guess, validators=[Optional()])
+            )
+    for line in duplicate_lines:
+        setattr(SheetImportForm, f"row_{line}", SelectField(default="", validators=[Optional()]))
+    form = SheetImportForm()
+    column_choices = [("", str(_l("Do not import")))] + [(f, str(t)) for f, t in labels.items()]
+    for i in range(len(guessed)):
+        if i not in forbidden:
+            form[f"col_{i}"].choices = column_choices
+    for line in duplicate_lines:
+        form[f"row_{line}"].choices = action_choices(blank=True)
+    return form

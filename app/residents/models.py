@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..i18n import Bilingual
 from ..timeutil import utcnow
+from .pinyin import KEY_LENGTH, name_key
 
 if TYPE_CHECKING:
     from ..accounts.models import Grid
@@ -37,6 +38,13 @@ class Resident(db.Model):
     uuid: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
     grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(50))
+    # The name's pinyin, full and initials, for search (pinyin.py). Set whenever the name is
+    # set on a Resident; the default covers rows inserted without the ORM (import, demo).
+    pinyin: Mapped[str] = mapped_column(
+        sa.String(KEY_LENGTH),
+        default=lambda ctx: name_key(ctx.get_current_parameters()["name"]),
+        server_default="",
+    )
     building: Mapped[str] = mapped_column(sa.String(20), default="")
     unit: Mapped[str] = mapped_column(sa.String(20), default="")
     room: Mapped[str] = mapped_column(sa.String(20), default="")
@@ -55,6 +63,7 @@ class Resident(db.Model):
     __table_args__ = (
         sa.CheckConstraint("household_size >= 0 AND household_size <= 50", name="household"),
         sa.Index("ix_residents_grid_name", "grid_id", "name"),
+        sa.Index("ix_residents_grid_pinyin", "grid_id", "pinyin"),
     )
 
     @property
@@ -64,3 +73,9 @@ class Resident(db.Model):
 
     def __repr__(self) -> str:
         return f"<Resident {self.id}>"
+
+
+@sa.event.listens_for(Resident.name, "set")
+def _name_set(resident: Resident, value, _old, _initiator) -> None:
+    """Keep the pinyin key in step with the name, however the name is written."""
+    resident.pinyin = name_key(value)

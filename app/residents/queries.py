@@ -1,5 +1,7 @@
 """Reads of residents and of everything that happened with them, always scoped."""
 
+import re
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +18,7 @@ from ..models import (
 )
 from ..pagination import Page, page_of
 from ..scope import rule, select_for
+from . import pinyin
 
 
 def search(user, q: str = "", care: str = "", include_archived: bool = False) -> sa.Select:
@@ -26,6 +29,7 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
     if not include_archived:
         stmt = stmt.where(Resident.archived_at.is_(None))
     if q:
+        q = _address_query(q)
         like = f"%{_escape_like(q)}%"
         address = Resident.building + "-" + Resident.unit + "-" + Resident.room
         stmt = stmt.where(
@@ -33,6 +37,11 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
                 Resident.name.like(like, escape="\\"),
                 address.like(like, escape="\\"),
                 (Resident.building + Resident.unit + Resident.room).like(like, escape="\\"),
+                # "zfg", "zhangfu", "张fg": the stored pinyin key, still one query.
+                *(
+                    Resident.pinyin.like(f"%{_escape_like(form)}%", escape="\\")
+                    for form in pinyin.query_forms(q)
+                ),
             )
         )
     if care:
@@ -44,6 +53,73 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
             )
         )
     return stmt.order_by(Resident.name, Resident.id)
+
+
+READS = ("resident_viewed", "resident_copied", "access_denied")
+
+
+def access_log(resident: Resident) -> sa.Select:
+    """Who opened the resident's record (or tried to), newest first."""
+    from ..models import AuditEvent
+
+    return (
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.object_type == "resident",
+            AuditEvent.object_id == str(resident.id),
+            AuditEvent.action.in_(READS),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+
+
+def open_request_count(user, resident: Resident) -> int:
+    """How many of the resident's requests the user may see are still open, counted live.
+
+    Never stored on the resident and never a filter: no list of people by their requests.
+    """
+    from ..requests.deadlines import OPEN_STATUSES
+
+    return db.session.scalar(
+        sa.select(sa.func.count(Request.id)).where(
+            Request.resident_id == resident.id,
+            Request.status.in_(OPEN_STATUSES),
+            rule(Request, user),
+        )
+    )
+
+
+ADDRESS_WORDS = re.compile(r"\s*(?:栋|幢|号楼|单元|[/\s])\s*")
+
+
+def _address_query(q: str) -> str:
+    """ "5栋1单元504室" or "5 1 504" as the stored address reads: "5-1-504"."""
+    if not re.search(r"[0-9]", q) or not re.fullmatch(
+        r"[0-9A-Za-z]+(?:\s*(?:-|栋|幢|号楼|单元|/|\s)\s*[0-9A-Za-z]+)+\s*[室号]?", q
+    ):
+        return q
+    return ADDRESS_WORDS.sub("-", q.strip().removesuffix("室").removesuffix("号")).strip("-")
+
+
+def possible_duplicates(user, data: dict, limit: int = 5) -> list[Resident]:
+    """Residents on the user's caseload with the same name and address in the same grid, or
+    the same phone number: shown before a new one is added."""
+    same_place = sa.and_(
+        Resident.grid_id == data["grid_id"],
+        Resident.name == data["name"],
+        Resident.building == (data.get("building") or ""),
+        Resident.unit == (data.get("unit") or ""),
+        Resident.room == (data.get("room") or ""),
+    )
+    match = sa.or_(same_place, Resident.phone == data["phone"]) if data.get("phone") else same_place
+    stmt = (
+        select_for(Resident, user)
+        .where(Resident.archived_at.is_(None), match)
+        .options(selectinload(Resident.grid))
+        .order_by(Resident.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
 
 
 def _escape_like(text: str) -> str:

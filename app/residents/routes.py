@@ -1,11 +1,13 @@
 """Find, read, add, edit and archive residents."""
 
-from flask import flash, redirect, request, url_for
+import io
+
+from flask import flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import scope
-from ..audit.services import record_later
+from ..audit.services import record_read
 from ..forms import redisplays_form_on_error
 from ..htmx import render
 from ..i18n import localized
@@ -15,8 +17,14 @@ from ..pagination import page_number, paginate
 from ..permissions import authorize, requires
 from ..scope import get_or_404
 from . import bp, queries
-from .forms import ArchiveForm, ResidentForm, SearchForm
-from .services import archive_resident, create_resident, update_resident
+from .forms import ArchiveForm, EraseForm, ResidentForm, SearchForm
+from .services import (
+    already_created,
+    archive_resident,
+    create_resident,
+    erase_on_request,
+    update_resident,
+)
 
 
 def _search_form() -> SearchForm:
@@ -35,12 +43,18 @@ def index():
     form = _search_form()
     form.validate()
     q = (form.q.data or "")[:50]
+    # Only the stated care reasons filter; anything else (say, who has an open request) is
+    # refused with the field's error and narrows nothing.
     care = form.care.data if form.care.data in dict(form.care.choices) else ""
     page = paginate(
         queries.search(current_user, q, care),
         "residents.index",
         {"q": q or None, "care": care or None},
         number=page_number(request.args),
+    )
+    # What was shown, not what was typed: a search's words stay out of the audit.
+    record_read(
+        "residents_listed", "resident", None, {"hits": len(page.items), "searched": bool(q or care)}
     )
     return render("residents/index.html", "residents/_rows.html", form=form, page=page, q=q)
 
@@ -77,12 +91,19 @@ def _form_data(form: ResidentForm) -> dict:
 def new():
     """Add a resident to the caseload (a double tap adds one)."""
     form = _resident_form()
+    duplicates = []
     if form.validate_on_submit():
-        resident, _created = create_resident(_form_data(form), client_key(form.client_uuid.data))
-        get_or_404(Resident, resident.id)
-        flash(_("Resident added."), "success")
-        return redirect(url_for("residents.show", resident_id=resident.id), code=303)
-    return render("residents/form.html", form=form, resident=None)
+        data, key = _form_data(form), client_key(form.client_uuid.data)
+        # Same name and address, or same phone: show them and ask once. A retry of a form
+        # already saved is not asked about its own record.
+        if not form.confirm_duplicate.data and not already_created(key):
+            duplicates = queries.possible_duplicates(current_user, data)
+        if not duplicates:
+            resident, _created = create_resident(data, key)
+            get_or_404(Resident, resident.id)
+            flash(_("Resident added."), "success")
+            return redirect(url_for("residents.show", resident_id=resident.id), code=303)
+    return render("residents/form.html", form=form, resident=None, duplicates=duplicates)
 
 
 @bp.route("/<int:resident_id>")
@@ -91,7 +112,7 @@ def show(resident_id: int):
     """A resident's details and one timeline of everything done with them."""
     resident = get_or_404(Resident, resident_id)
     # Every read of a resident's record is audited (PIPL: sensitive personal information).
-    record_later("resident_viewed", "resident", resident.id)
+    record_read("resident_viewed", "resident", resident.id)
     return render("residents/show.html", **_show_context(resident))
 
 
@@ -101,6 +122,7 @@ def _show_context(resident: Resident) -> dict:
     return {
         "resident": resident,
         "timeline": queries.timeline(current_user, resident, page_number(request.args)),
+        "open_requests": queries.open_request_count(current_user, resident),
         "templates": active_templates(),
     }
 
@@ -110,21 +132,42 @@ def _show_context(resident: Resident) -> dict:
 def timeline(resident_id: int):
     """More of the timeline (the 'More' link), as a page or as rows for htmx."""
     resident = get_or_404(Resident, resident_id)
-    record_later("resident_viewed", "resident", resident.id)
+    record_read("resident_viewed", "resident", resident.id)
     return render("residents/show.html", "residents/_timeline.html", **_show_context(resident))
+
+
+@bp.route("/<int:resident_id>/access")
+@login_required
+@requires("residents.access_log")
+def access(resident_id: int):
+    """Who opened this resident's record, and when (the community's secretary)."""
+    resident = get_or_404(Resident, resident_id)
+    authorize("residents.access_log", resident)
+    record_read("resident_viewed", "resident", resident.id, {"page": "access"})
+    page = paginate(
+        queries.access_log(resident),
+        "residents.access",
+        {"resident_id": resident.id},
+        number=page_number(request.args),
+        per_page=50,
+    )
+    return render("residents/access.html", resident=resident, page=page)
 
 
 @bp.route("/<int:resident_id>/edit", methods=["GET", "POST"])
 @login_required
-@requires("residents.manage")
+@requires("residents.read")
 @redisplays_form_on_error
 def edit(resident_id: int):
-    """Correct a resident's details."""
+    """Correct a resident's details (an archived one: the secretary, with a reason)."""
     resident = get_or_404(Resident, resident_id)
-    authorize("residents.manage", resident)
+    authorize("residents.correct" if resident.archived_at else "residents.manage", resident)
+    if request.method == "GET":
+        # The form shows the phone and notes: a read like the resident's page.
+        record_read("resident_viewed", "resident", resident.id, {"form": "edit"})
     form = _resident_form(obj=resident)
     if form.validate_on_submit():
-        update_resident(resident, _form_data(form))
+        update_resident(resident, _form_data(form), form.correction_reason.data or None)
         flash(_("Saved."), "success")
         return redirect(url_for("residents.show", resident_id=resident.id), code=303)
     return render("residents/form.html", form=form, resident=resident)
@@ -143,3 +186,53 @@ def archive(resident_id: int):
     archive_resident(resident)
     flash(_("Resident archived."), "success")
     return redirect(url_for("residents.index"), code=303)
+
+
+@bp.route("/<int:resident_id>/erase", methods=["GET", "POST"])
+@login_required
+@requires("residents.erase")
+@redisplays_form_on_error
+def erase(resident_id: int):
+    """Erase a resident's personal data now, on their request, with a reason and a tick."""
+    resident = get_or_404(Resident, resident_id)
+    authorize("residents.erase", resident)
+    form = EraseForm()
+    if form.validate_on_submit():
+        erase_on_request(resident, form.reason.data, current_user._get_current_object())
+        flash(_("The resident's personal data is erased."), "success")
+        return redirect(url_for("residents.index"), code=303)
+    if request.method == "GET":
+        record_read("resident_viewed", "resident", resident.id, {"page": "erase"})
+    return render("residents/erase.html", form=form, resident=resident)
+
+
+@bp.route("/<int:resident_id>/copy")
+@login_required
+@requires("residents.copy")
+def copy(resident_id: int):
+    """A copy of the resident's data for them (PIPL Art. 45): a page to print, or ?download=1
+    for a ZIP of every record and photo."""
+    from .copy import copy_zip, resident_copy
+
+    resident = get_or_404(Resident, resident_id)
+    authorize("residents.copy", resident)
+    data = resident_copy(current_user, resident)
+    download = request.args.get("download") == "1"
+    # A copy is a read of the whole record: audited as such, with the form it took.
+    record_read(
+        "resident_copied", "resident", resident.id, {"download": download, "for": "resident"}
+    )
+    if download:
+        resp = send_file(
+            io.BytesIO(copy_zip(data)),
+            mimetype="application/zip",
+            as_attachment=True,
+            download_name=f"resident-{resident.id}-copy.zip",
+            max_age=0,
+        )
+        return resp
+    return render("residents/copy.html", resident=resident, copy=data)
+
+
+# Import from a sheet lives in its own module; it attaches its views to this blueprint.
+from . import imports  # noqa: E402, F401

@@ -70,7 +70,7 @@ def _counts():
 def queue(
     user, grid_id: int | None = None, status: str = "", active_only: bool = True
 ) -> sa.Select:
-    """Every day with activity in the user's scope with its counts, newest first.
+    """Every day with activity in the user's scope with its counts: submitted ones first.
 
     One statement: rows are (DailyLog, worker name, visits, screenings, hazards, photos).
     """
@@ -90,7 +90,9 @@ def queue(
         )
     if status in QUEUE_STATUSES:
         stmt = stmt.where(DailyLog.status == status)
-    return stmt.order_by(DailyLog.day.desc(), User.display_name, DailyLog.id)
+    # Days waiting for a decision come first: the secretary's work, then the rest newest first.
+    waiting_first = sa.case((DailyLog.status == "submitted", 0), else_=1)
+    return stmt.order_by(waiting_first, DailyLog.day.desc(), User.display_name, DailyLog.id)
 
 
 def queue_row(user, log_id: int):

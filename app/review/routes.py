@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import scope
-from ..audit.services import record_refusal
+from ..audit.services import record_read, record_refusal
 from ..forms import redisplays_form_on_error
 from ..htmx import fragments, render, toast, wants_fragment
 from ..labels import label
@@ -94,6 +94,7 @@ def queue():
 
 
 def _day_context(log: DailyLog, **extra) -> dict:
+    record_read("daylog_viewed", "daily_log", log.id)
     ctx = {
         "log": log,
         "row": queries.queue_row(current_user, log.id),
@@ -130,7 +131,12 @@ def show(daily_log_id: int):
 def _row_response(log: DailyLog, message: str, level: str = "success", **forms):
     """The day's row as it now stands, with the queue count swapped out of band."""
     row = queries.queue_row(current_user, log.id)
-    parts = [render_template("review/_row.html", row=row, next=forms.pop("next", ""), **forms)]
+    next_url = forms.pop("next", "")
+    parts = [
+        render_template(
+            "review/_row.html", row=row, next=next_url, on_day=next_url == day_url(log), **forms
+        )
+    ]
     if can("review.queue"):
         parts.append(
             render_template(

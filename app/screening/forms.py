@@ -29,7 +29,7 @@ class HazardForm(BaseForm):
     due_on = DateField(_l("Fix by"), validators=[Optional(), DateWithin(past=0, future=366)])
     # Photos go with the note in the one save; their own key makes a resent batch count once.
     photos = MultipleFileField(
-        _l("Take or choose photos"),
+        _l("Take or choose a photo"),
         render_kw={"accept": "image/*", "capture": "environment", "multiple": True},
     )
     photo_uuid = HiddenField()

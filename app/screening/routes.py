@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from ..audit.services import record_read
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..hazards import services as hazards
@@ -72,6 +73,7 @@ def _page_context(screening: Screening) -> dict:
 def show(screening_id: int):
     """The checklist, each item with OK / hazard / not applicable."""
     screening = get_or_404(Screening, screening_id)
+    record_read("screening_viewed", "screening", screening.id)
     return render("screening/show.html", **_page_context(screening))
 
 

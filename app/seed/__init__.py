@@ -15,10 +15,15 @@ from ..models import (
     ChecklistTemplate,
     RequestCategory,
     RiskFactorType,
+    resident_care_reasons,
 )
 
 HERE = Path(__file__).parent
 RESTRICTED_CATEGORIES = {"R15"}  # complaints about officials (Art. 30)
+# Reasons no longer allowed on a record. `open_request` tagged people for having used a
+# request channel and outlived the request (Art. 18, 46): whether a resident has an open
+# request is read live from the requests table instead.
+RETIRED_CARE_REASONS = ("open_request",)
 
 
 def _rows(name: str) -> list[dict]:
@@ -37,6 +42,7 @@ def _upsert(model, values: dict) -> None:
 
 def load_reference_data() -> None:
     """Insert or refresh the reference tables; safe to run on every start."""
+    _retire_care_reasons()
     for row in _rows("care_reasons.csv"):
         _upsert(CareReason, dict(row))
     for row in _rows("request_categories.csv"):
@@ -63,6 +69,15 @@ def load_reference_data() -> None:
         )
     _load_checklists()
     db.session.flush()
+
+
+def _retire_care_reasons() -> None:
+    db.session.execute(
+        sa.delete(resident_care_reasons).where(
+            resident_care_reasons.c.reason_code.in_(RETIRED_CARE_REASONS)
+        )
+    )
+    db.session.execute(sa.delete(CareReason).where(CareReason.code.in_(RETIRED_CARE_REASONS)))
 
 
 def _load_checklists() -> None:

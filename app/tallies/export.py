@@ -100,7 +100,7 @@ def to_xlsx(tables: list[Table], cover: list[tuple[str, str]]) -> bytes:
                 elif isinstance(value, int | float) and not isinstance(value, bool):
                     ws.write_number(r, c, value, fmt)
                 else:
-                    # A suppressed count ("<3") stays right-aligned among the numbers.
+                    # A figure shown as "<3" or "≈n" stays right-aligned among the numbers.
                     cell_fmt = (
                         total_text if is_total else (text_right if col.kind != "text" else None)
                     )

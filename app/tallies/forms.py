@@ -69,6 +69,13 @@ class TallyFilterForm(BaseForm):
         elif not self.start.raw_data and not self.end.raw_data:
             self._set_dates(*preset_dates("month", self.today))
 
+    def chosen_preset(self) -> str | None:
+        """The preset the shown period is, so that its button shows as chosen (also by default)."""
+        if self.period.data in PRESETS:
+            return self.period.data
+        shown = (self.start.data, self.end.data)
+        return next((p for p in PRESETS if preset_dates(p, self.today) == shown), None)
+
     def _set_dates(self, start: date, end: date) -> None:
         for f, value in ((self.start, start), (self.end, end)):
             f.data, f.raw_data, f.errors = value, [value.isoformat()], []

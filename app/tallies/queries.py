@@ -3,12 +3,12 @@
 Every function takes a `Filters` (period and the grids inside the user's scope) and returns
 plain counts keyed by codes and grid ids; `tables.py` turns them into labelled tables.
 Grouping is always by grid in SQL (a township has few grids), so rolling up to communities
-and suppressing small grid-level cells happen in one place, in Python.
+and hiding small counts (disclosure.py) happen in one place, in Python.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -31,6 +31,7 @@ from ..models import (
 from ..permissions import SECRETARY, TOWNSHIP
 from ..requests.deadlines import due_on_sql
 from ..scope import countable_requests, tally_grid_ids
+from .disclosure import whole_months
 
 # Requests decided against are not counted as accepted, whatever dates they carry.
 DECIDED_AGAINST = ("not_accepted", "redirected")
@@ -69,7 +70,7 @@ class Filters:
     end: date
     places: list[Place]
     by_grid: bool  # rows per grid (one community in view) rather than per community
-    suppress: bool  # township views hide small grid-level request counts
+    suppress: bool  # township views: whole months, no figure that adds up a small atom
     community_id: int | None = None
     grid_id: int | None = None
     # Which requests count (scope.countable_requests): never complaints about officials
@@ -132,12 +133,15 @@ def filters_for(
 ) -> Filters:
     """Filters for a period and a community or grid already checked to be in the scope."""
     places = [p for p in scope.grids_of(community_id) if grid_id in (None, p.grid_id)]
+    suppress = user.role in TOWNSHIP
+    if suppress:
+        start, end = whole_months(start, end)
     return Filters(
         start=start,
         end=end,
         places=places,
         by_grid=bool(community_id or grid_id) or user.role in SECRETARY,
-        suppress=user.role in TOWNSHIP,
+        suppress=suppress,
         community_id=community_id,
         grid_id=grid_id,
         request_rule=countable_requests(user),
@@ -158,106 +162,133 @@ def _count_if(condition) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def visits_by_purpose(f: Filters) -> Counter:
-    """Visits made in the period, by purpose."""
+def _day(column, f: Filters):
+    """Group by the day only where small counts are hidden: there the atom needs the day."""
+    return column if f.suppress else sa.literal(None)
+
+
+def _keys(rows, f: Filters) -> Counter:
+    """{fine key: count}, the day (second column) filled with the period's start if unused."""
+    out: Counter = Counter()
+    for *key, n in rows:
+        if key[1] is None:
+            key[1] = f.start
+        out[tuple(key)] += int(n)
+    return out
+
+
+def visit_atoms(f: Filters) -> Counter:
+    """Visits made in the period, by (grid, day, purpose)."""
+    day = _day(Visit.visited_on, f)
     rows = db.session.execute(
-        sa.select(Visit.purpose, sa.func.count())
+        sa.select(Visit.grid_id, day, Visit.purpose, sa.func.count())
         .where(Visit.grid_id.in_(f.grid_ids), Visit.visited_on.between(f.start, f.end))
-        .group_by(Visit.purpose)
+        .group_by(Visit.grid_id, day, Visit.purpose)
     ).all()
-    return Counter(dict(rows))
+    return _keys(rows, f)
 
 
-def screenings_by_checklist(f: Filters) -> Counter:
-    """Screenings run on visits in the period, by checklist template id."""
+def screening_atoms(f: Filters) -> Counter:
+    """Screenings run on visits in the period, by (grid, day, template id)."""
+    day = _day(Visit.visited_on, f)
     rows = db.session.execute(
-        sa.select(Screening.template_id, sa.func.count())
+        sa.select(Visit.grid_id, day, Screening.template_id, sa.func.count())
         .join(Visit, Screening.visit_id == Visit.id)
         .where(Visit.grid_id.in_(f.grid_ids), Visit.visited_on.between(f.start, f.end))
-        .group_by(Screening.template_id)
+        .group_by(Visit.grid_id, day, Screening.template_id)
     ).all()
-    return Counter(dict(rows))
+    return _keys(rows, f)
 
 
 def _hazards_found(f: Filters):
     return sa.and_(Hazard.grid_id.in_(f.grid_ids), Hazard.found_on.between(f.start, f.end))
 
 
-def hazards_found(f: Filters) -> Counter:
-    """Hazards found in the period, by (day found, template id, severity).
-
-    One query feeds both the category-by-severity table and the weekly series.
-    """
-    rows = db.session.execute(
-        sa.select(Hazard.found_on, Hazard.template_id, Hazard.severity, sa.func.count())
-        .where(_hazards_found(f))
-        .group_by(Hazard.found_on, Hazard.template_id, Hazard.severity)
-    ).all()
-    return Counter({(d, t, s): n for d, t, s, n in rows})
-
-
 HAZARD_STATES = ("found", "rectified", "verified", "open", "overdue")
 RECTIFIED = ("rectified", "verified")
 
 
-@dataclass
-class HazardStanding:
-    """Hazards of one grid found in the period: where they stand, and days taken to fix."""
-
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(HAZARD_STATES, 0))
-    days: Counter = field(default_factory=Counter)
-
-
-def hazard_standing_by_grid(f: Filters, today: date) -> dict[int, HazardStanding]:
-    """Hazards found in the period and where they stand today, by grid, in one query."""
-    overdue = sa.and_(Hazard.status == "open", Hazard.due_on < today)
-    days = sa.case(
-        (
-            sa.and_(Hazard.status.in_(RECTIFIED), Hazard.rectified_on.is_not(None)),
-            days_between(Hazard.rectified_on, Hazard.found_on),
-        ),
-        else_=sa.null(),
-    )
-    overdue_flag = sa.case((overdue, 1), else_=0)
+def hazard_atoms(f: Filters, today: date) -> Counter:
+    """Hazards found in the period, by (grid, day found, template id, severity, status,
+    overdue today). One query feeds every hazard table."""
+    overdue = sa.case((sa.and_(Hazard.status == "open", Hazard.due_on < today), 1), else_=0)
     rows = db.session.execute(
-        sa.select(Hazard.grid_id, Hazard.status, overdue_flag, days, sa.func.count())
+        sa.select(
+            Hazard.grid_id,
+            Hazard.found_on,
+            Hazard.template_id,
+            Hazard.severity,
+            Hazard.status,
+            overdue,
+            sa.func.count(),
+        )
         .where(_hazards_found(f))
-        .group_by(Hazard.grid_id, Hazard.status, overdue_flag, days)
+        .group_by(
+            Hazard.grid_id,
+            Hazard.found_on,
+            Hazard.template_id,
+            Hazard.severity,
+            Hazard.status,
+            overdue,
+        )
     ).all()
-    out: dict[int, HazardStanding] = {}
-    for grid_id, status, is_overdue, d, n in rows:
-        h = out.setdefault(grid_id, HazardStanding())
-        h.counts["found"] += n
-        h.counts["rectified"] += n if status in RECTIFIED else 0
-        h.counts["verified"] += n if status == "verified" else 0
-        h.counts["open"] += n if status == "open" else 0
-        h.counts["overdue"] += n if is_overdue else 0
-        if d is not None:
-            h.days[int(d)] += n
-    return out
+    return Counter({tuple(r[:-1]): int(r[-1]) for r in rows})
 
 
+def rectify_days(f: Filters) -> Counter:
+    """Hazards found in the period and rectified, by (grid, whole days taken to rectify)."""
+    days = days_between(Hazard.rectified_on, Hazard.found_on)
+    rows = db.session.execute(
+        sa.select(Hazard.grid_id, days, sa.func.count())
+        .where(_hazards_found(f), Hazard.status.in_(RECTIFIED), Hazard.rectified_on.is_not(None))
+        .group_by(Hazard.grid_id, days)
+    ).all()
+    return Counter({(g, int(d)): int(n) for g, d, n in rows})
+
+
+# Positions in a request atom's key.
+REQUEST_KEY = ("grid", "day", "category", "status", "accepted", "replied", "overdue", "due_soon")
 REQUEST_STATES = ("received", "accepted", "replied", "overdue")
 
 
-def request_states_by_grid(f: Filters, today: date) -> dict[int, dict[str, int]]:
-    """Requests received in the period and where they stand today, by grid."""
+def request_atoms(
+    rule: sa.ColumnElement,
+    today: date,
+    *,
+    grid_ids: list[int] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    amber_days: int = 5,
+) -> Counter:
+    """Requests by REQUEST_KEY: (grid, day received, category, status, accepted, replied,
+    overdue today, due within `amber_days`). The same atoms for every view of requests."""
+    due_on = due_on_sql()
+    flags = [
+        sa.case((request_accepted(), 1), else_=0),
+        sa.case((Request.replied_on.is_not(None), 1), else_=0),
+        sa.case((request_overdue(today), 1), else_=0),
+        sa.case(
+            (sa.and_(due_on >= today, due_on <= today + timedelta(days=amber_days)), 1), else_=0
+        ),
+    ]
+    stmt = sa.select(
+        Request.grid_id,
+        Request.received_on,
+        Request.category_code,
+        Request.status,
+        *flags,
+        sa.func.count(),
+    ).where(rule)
+    if grid_ids is not None:
+        stmt = stmt.where(Request.grid_id.in_(grid_ids))
+    if start is not None:
+        stmt = stmt.where(Request.received_on.between(start, end))
     rows = db.session.execute(
-        sa.select(
-            Request.grid_id,
-            sa.func.count(),
-            _count_if(request_accepted()),
-            _count_if(Request.replied_on.is_not(None)),
-            _count_if(request_overdue(today)),
+        stmt.group_by(
+            Request.grid_id, Request.received_on, Request.category_code, Request.status, *flags
         )
-        .where(
-            Request.grid_id.in_(f.grid_ids),
-            Request.received_on.between(f.start, f.end),
-            f.request_rule,
-        )
-        .group_by(Request.grid_id)
     ).all()
-    return {r[0]: dict(zip(REQUEST_STATES, (int(n) for n in r[1:]), strict=True)) for r in rows}
+    return Counter({tuple(r[:-1]): int(r[-1]) for r in rows})
 
 
 TIMELINESS = ("decided", "decided_on_time", "replied", "replied_on_time", "entered_late")
@@ -291,18 +322,18 @@ def request_timeliness_by_grid(f: Filters) -> dict[int, dict[str, int]]:
     return {row[0]: dict(zip(TIMELINESS, row[1:], strict=True)) for row in rows}
 
 
-def requests_by_category(f: Filters) -> Counter:
-    """Requests received in the period, by (category code, grid id)."""
-    rows = db.session.execute(
-        sa.select(Request.category_code, Request.grid_id, sa.func.count())
-        .where(
-            Request.grid_id.in_(f.grid_ids),
-            Request.received_on.between(f.start, f.end),
-            f.request_rule,
-        )
-        .group_by(Request.category_code, Request.grid_id)
-    ).all()
-    return Counter({(c, g): n for c, g, n in rows})
+def request_atoms_for(f: Filters, today: date) -> Counter:
+    """Requests received in the period, by REQUEST_KEY."""
+    from ..requests.deadlines import rules
+
+    return request_atoms(
+        f.request_rule,
+        today,
+        grid_ids=f.grid_ids,
+        start=f.start,
+        end=f.end,
+        amber_days=rules().amber_days,
+    )
 
 
 def checklist_templates() -> list[ChecklistTemplate]:

@@ -101,8 +101,9 @@ def _cover(f: Filters, township: str) -> list[tuple[str, str]]:
             (
                 _("Small counts"),
                 _(
-                    "Requests by category at grid level: counts of 1 or 2 are shown as "
-                    "\u201c<3\u201d."
+                    "Whole calendar months. A count of 1 or 2 that could point at a household "
+                    "is shown as \u201c<3\u201d, and counted as 2 in every figure that "
+                    "includes it (\u201c\u2248\u201d), so that no subtraction can work it out."
                 ),
             )
         )

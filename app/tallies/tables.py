@@ -1,7 +1,8 @@
 """The tallies as labelled tables: one source for the page, the XLSX and the CSV.
 
 Counts arrive from `queries.py` keyed by codes and grid ids; here they get the user's
-language, zero rows, totals, community roll-ups, the medians and the small-count rule.
+language, zero rows, totals, community roll-ups, the medians and, for the township, the
+hiding of any figure that adds up a small count (disclosure.py).
 """
 
 from collections import Counter
@@ -15,10 +16,8 @@ from ..enums import SEVERITIES, VISIT_PURPOSES
 from ..i18n import localized
 from ..labels import label
 from . import queries as q
+from .disclosure import Atoms, chart_number, is_inexact
 from .queries import Filters
-
-SMALL = 3
-SUPPRESSED = "<3"
 
 
 @dataclass
@@ -38,11 +37,6 @@ class Table:
     rows: list[list] = field(default_factory=list)
     total: list | None = None
     note: str = ""
-
-
-def suppress(n: int) -> int | str:
-    """A grid-level count that could point at a household (1 or 2) shown as "<3"."""
-    return SUPPRESSED if 0 < n < SMALL else n
 
 
 def median_of(counts: Counter) -> float | None:
@@ -76,36 +70,69 @@ def _place_groups(f: Filters) -> list[tuple[str, list[int]]]:
     return list(groups.values())
 
 
-def visits_table(f: Filters) -> Table:
-    counts = q.visits_by_purpose(f)
+@dataclass
+class Counts:
+    """Everything the tables add up, as atoms (disclosure.py), for one set of filters."""
+
+    visits: Atoms  # (grid, day, purpose)
+    screenings: Atoms  # (grid, day, template id)
+    hazards: Atoms  # (grid, day, template id, severity, status, overdue)
+    rectify_days: Counter  # (grid, days) -> hazards
+    requests: Atoms  # queries.REQUEST_KEY
+
+
+def fetch_counts(f: Filters, today: date) -> Counts:
+    """One query per kind of record, then everything else in Python."""
+    return Counts(
+        visits=Atoms(q.visit_atoms(f), 1, f.suppress),
+        screenings=Atoms(q.screening_atoms(f), 1, f.suppress),
+        hazards=Atoms(q.hazard_atoms(f, today), 1, f.suppress, weeks=True),
+        rectify_days=q.rectify_days(f),
+        requests=Atoms(q.request_atoms_for(f, today), 1, f.suppress),
+    )
+
+
+def _hidden_note(f: Filters) -> str:
+    if not f.suppress:
+        return ""
+    return _(
+        "Whole calendar months. A count of 1 or 2 that could point at a household is shown "
+        "as \u201c<3\u201d, and counted as 2 in every figure that includes it "
+        "(\u201c\u2248\u201d), so that no subtraction can work it out."
+    )
+
+
+def visits_table(f: Filters, c: Counts) -> Table:
     t = Table(
         "visits",
         _("Visits"),
         _("Visits by purpose"),
         [Column(_("Purpose"), "text"), Column(_("Visits"))],
+        note=_hidden_note(f),
     )
-    t.rows = [[label("purpose", p), counts.get(p, 0)] for p in VISIT_PURPOSES]
-    t.total = [_("Total"), sum(counts.values())]
+    t.rows = [
+        [label("purpose", p), c.visits.figure(lambda k, p=p: k[2] == p)] for p in VISIT_PURPOSES
+    ]
+    t.total = [_("Total"), c.visits.figure(lambda _k: True)]
     return t
 
 
-def screenings_table(f: Filters, templates) -> Table:
-    counts = q.screenings_by_checklist(f)
+def screenings_table(f: Filters, c: Counts, templates) -> Table:
     t = Table(
         "screenings",
         _("Screenings"),
         _("Screenings by checklist"),
         [Column(_("Checklist"), "text"), Column(_("Screenings"))],
+        note=_hidden_note(f),
     )
-    t.rows = [[localized(tpl), counts.get(tpl.id, 0)] for tpl in templates]
-    t.total = [_("Total"), sum(counts.values())]
+    t.rows = [
+        [localized(tpl), c.screenings.figure(lambda k, i=tpl.id: k[2] == i)] for tpl in templates
+    ]
+    t.total = [_("Total"), c.screenings.figure(lambda _k: True)]
     return t
 
 
-def hazards_found_table(found: Counter, templates) -> Table:
-    counts: Counter = Counter()
-    for (_day, template_id, severity), n in found.items():
-        counts[(template_id, severity)] += n
+def hazards_found_table(f: Filters, c: Counts, templates) -> Table:
     t = Table(
         "hazards_found",
         _("Hazards found"),
@@ -113,17 +140,30 @@ def hazards_found_table(found: Counter, templates) -> Table:
         [Column(_("Category"), "text")]
         + [Column(f"{s} {label('severity', s)}") for s in SEVERITIES]
         + [Column(_("Total"))],
+        note=_hidden_note(f),
     )
+    h = c.hazards
     for tpl in templates:
-        cells = [counts.get((tpl.id, s), 0) for s in SEVERITIES]
-        t.rows.append([localized(tpl), *cells, sum(cells)])
-    by_sev = [sum(counts.get((tpl.id, s), 0) for tpl in templates) for s in SEVERITIES]
-    t.total = [_("Total"), *by_sev, sum(by_sev)]
+        cells = [h.figure(lambda k, i=tpl.id, s=s: k[2] == i and k[3] == s) for s in SEVERITIES]
+        t.rows.append([localized(tpl), *cells, h.figure(lambda k, i=tpl.id: k[2] == i)])
+    t.total = [
+        _("Total"),
+        *(h.figure(lambda k, s=s: k[3] == s) for s in SEVERITIES),
+        h.figure(lambda _k: True),
+    ]
     return t
 
 
-def hazard_status_table(f: Filters, today: date) -> Table:
-    standing = q.hazard_standing_by_grid(f, today)
+HAZARD_WEIGHTS = {
+    "found": lambda k: 1,
+    "rectified": lambda k: k[4] in q.RECTIFIED,
+    "verified": lambda k: k[4] == "verified",
+    "open": lambda k: k[4] == "open",
+    "overdue": lambda k: k[5] == 1,
+}
+
+
+def hazard_status_table(f: Filters, c: Counts) -> Table:
     t = Table(
         "hazard_status",
         _("Hazard status"),
@@ -137,27 +177,34 @@ def hazard_status_table(f: Filters, today: date) -> Table:
             Column(_("Overdue")),
             Column(_("Median days to rectify"), "decimal"),
         ],
-        note=_("Rectified includes verified. Overdue: open and past its due date today."),
+        note=" ".join(
+            filter(
+                None,
+                [
+                    _("Rectified includes verified. Overdue: open and past its due date today."),
+                    _hidden_note(f),
+                ],
+            )
+        ),
     )
-    all_days: Counter = Counter()
-    sums = dict.fromkeys(q.HAZARD_STATES, 0)
+
+    def row(grid_ids) -> list:
+        cells = [
+            c.hazards.figure(lambda k: k[0] in grid_ids, HAZARD_WEIGHTS[state])
+            for state in q.HAZARD_STATES
+        ]
+        days = Counter({d: n for (g, d), n in c.rectify_days.items() if g in grid_ids})
+        # A median over hazards that include a small count could tell it: not shown.
+        median = None if is_inexact(cells[0]) else median_of(days)
+        return [*cells, median]
+
     for name, grid_ids in _place_groups(f):
-        row_days: Counter = Counter()
-        cells = dict.fromkeys(q.HAZARD_STATES, 0)
-        for g in grid_ids:
-            if g in standing:
-                for k, v in standing[g].counts.items():
-                    cells[k] += v
-                row_days.update(standing[g].days)
-        all_days.update(row_days)
-        for k in q.HAZARD_STATES:
-            sums[k] += cells[k]
-        t.rows.append([name, *cells.values(), median_of(row_days)])
-    t.total = [_("Total"), *sums.values(), median_of(all_days)]
+        t.rows.append([name, *row(set(grid_ids))])
+    t.total = [_("Total"), *row(set(f.grid_ids))]
     return t
 
 
-def hazards_weekly_table(f: Filters, found: Counter, templates) -> Table:
+def hazards_weekly_table(f: Filters, c: Counts, templates) -> Table:
     t = Table(
         "hazards_weekly",
         _("Hazards by week"),
@@ -165,20 +212,30 @@ def hazards_weekly_table(f: Filters, found: Counter, templates) -> Table:
         [Column(_("Week starting"), "date")]
         + [Column(localized(tpl)) for tpl in templates]
         + [Column(_("Total"))],
+        note=_hidden_note(f),
     )
-    weekly: Counter = Counter()
-    for (day, template_id, _severity), n in found.items():
-        weekly[(week_start(day), template_id)] += n
+    h = c.hazards
     week = week_start(f.start)
     while week <= f.end:
-        cells = [weekly.get((week, tpl.id), 0) for tpl in templates]
-        t.rows.append([week, *cells, sum(cells)])
+
+        def in_week(k, week=week) -> bool:
+            return week_start(k[1]) == week
+
+        cells = [h.figure(lambda k, i=tpl.id, w=in_week: w(k) and k[2] == i) for tpl in templates]
+        t.rows.append([week, *cells, h.figure(in_week)])
         week += timedelta(days=7)
     return t
 
 
-def request_status_table(f: Filters, today: date) -> Table:
-    states = q.request_states_by_grid(f, today)
+REQUEST_WEIGHTS = {
+    "received": lambda k: 1,
+    "accepted": lambda k: k[4],
+    "replied": lambda k: k[5],
+    "overdue": lambda k: k[6],
+}
+
+
+def request_status_table(f: Filters, c: Counts) -> Table:
     t = Table(
         "requests",
         _("Requests"),
@@ -190,23 +247,29 @@ def request_status_table(f: Filters, today: date) -> Table:
             Column(_("Replied")),
             Column(_("Overdue")),
         ],
-        note=_(
-            "Accepted includes community-track acknowledgements. Overdue: the "
-            "acknowledgement, acceptance notice or reply is past its due date."
+        note=" ".join(
+            filter(
+                None,
+                [
+                    _(
+                        "Accepted includes community-track acknowledgements. Overdue: the "
+                        "acknowledgement, acceptance notice or reply is past its due date."
+                    ),
+                    _hidden_note(f),
+                ],
+            )
         ),
     )
-    sums = dict.fromkeys(q.REQUEST_STATES, 0)
+
+    def row(grid_ids) -> list:
+        return [
+            c.requests.figure(lambda k: k[0] in grid_ids, REQUEST_WEIGHTS[state])
+            for state in q.REQUEST_STATES
+        ]
+
     for name, grid_ids in _place_groups(f):
-        cells = dict.fromkeys(q.REQUEST_STATES, 0)
-        for g in grid_ids:
-            for k, v in states.get(g, {}).items():
-                cells[k] += v
-        for k in q.REQUEST_STATES:
-            sums[k] += cells[k]
-        hide = f.suppress and f.by_grid
-        shown = [suppress(v) for v in cells.values()] if hide else list(cells.values())
-        t.rows.append([name, *shown])
-    t.total = [_("Total"), *sums.values()]
+        t.rows.append([name, *row(set(grid_ids))])
+    t.total = [_("Total"), *row(set(f.grid_ids))]
     return t
 
 
@@ -275,46 +338,63 @@ def _timeliness_row(name: str, cells: dict, shown: dict, hide: bool) -> list:
     ]
 
 
-def request_category_table(f: Filters, categories) -> Table:
-    counts = q.requests_by_category(f)
+def request_category_table(f: Filters, c: Counts, categories) -> Table:
     groups = _place_groups(f)
-    hide_small = f.suppress and f.by_grid
     t = Table(
         "request_categories",
         _("Requests by category"),
         _("Requests received by category"),
-        [Column(_("Category"), "text")] + [Column(name) for name, _g in groups],
+        [Column(_("Category"), "text")]
+        + [Column(name) for name, _g in groups]
+        + [Column(_("Total"))],
+        note=_hidden_note(f),
     )
-    if hide_small:
-        t.note = _(
-            "At grid level, counts of 1 or 2 are shown as \u201c<3\u201d so that no "
-            "count points at a household."
-        )
-    else:
-        t.columns.append(Column(_("Total")))
+    r = c.requests
     for cat in categories:
-        cells = [sum(counts.get((cat.code, g), 0) for g in grid_ids) for _n, grid_ids in groups]
-        if hide_small:
-            t.rows.append([localized(cat), *(suppress(n) for n in cells)])
-        else:
-            t.rows.append([localized(cat), *cells, sum(cells)])
+        cells = [
+            r.figure(lambda k, code=cat.code, g=set(grid_ids): k[2] == code and k[0] in g)
+            for _n, grid_ids in groups
+        ]
+        t.rows.append([localized(cat), *cells, r.figure(lambda k, code=cat.code: k[2] == code)])
     return t
+
+
+def tables_from(f: Filters, c: Counts, templates, categories) -> list[Table]:
+    """Every tally from the counts, in the order the page and the exports show them."""
+    return [
+        visits_table(f, c),
+        screenings_table(f, c, templates),
+        hazards_found_table(f, c, templates),
+        hazard_status_table(f, c),
+        hazards_weekly_table(f, c, templates),
+        request_status_table(f, c),
+        # Rates need exact counts, which the township's views do not give (disclosure.py):
+        # the timeliness table is the community's own view.
+        *([] if f.suppress else [request_timeliness_table(f)]),
+        request_category_table(f, c, categories),
+    ]
 
 
 def build_tables(f: Filters, today: date) -> list[Table]:
     """Every tally for the filters, in the order the page and the exports show them."""
-    templates = q.checklist_templates()
-    found = q.hazards_found(f)
-    return [
-        visits_table(f),
-        screenings_table(f, templates),
-        hazards_found_table(found, templates),
-        hazard_status_table(f, today),
-        hazards_weekly_table(f, found, templates),
-        request_status_table(f, today),
-        request_timeliness_table(f),
-        request_category_table(f, q.request_categories()),
-    ]
+    return tables_from(f, fetch_counts(f, today), q.checklist_templates(), q.request_categories())
+
+
+def _chart_value(value):
+    return chart_number(value)
+
+
+# Okabe and Ito's palette for categorical data: told apart with the common colour-vision
+# deficiencies; each with the label colour that reads on it (WCAG AA, 4.5:1 or more).
+CATEGORY_COLOURS = (
+    ("#E69F00", "#000"),
+    ("#56B4E9", "#000"),
+    ("#009E73", "#000"),
+    ("#0072B2", "#fff"),
+    ("#F0E442", "#000"),
+    ("#D55E00", "#000"),
+    ("#CC79A7", "#000"),
+)
 
 
 def charts(tables: list[Table]) -> dict:
@@ -327,8 +407,14 @@ def charts(tables: list[Table]) -> dict:
             "type": "bar",
             "stacked": True,
             "labels": [row[0].isoformat() for row in weekly.rows],
+            "labelled": True,
             "datasets": [
-                {"label": name, "data": [row[i + 1] for row in weekly.rows]}
+                {
+                    "label": name,
+                    "data": [_chart_value(row[i + 1]) for row in weekly.rows],
+                    "color": CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)][0],
+                    "text": CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)][1],
+                }
                 for i, name in enumerate(categories)
             ],
         },
@@ -339,12 +425,12 @@ def charts(tables: list[Table]) -> dict:
             "datasets": [
                 {
                     "label": status.columns[4].label,
-                    "data": [row[4] for row in status.rows],
+                    "data": [_chart_value(row[4]) for row in status.rows],
                     "color": "#1565c0",
                 },
                 {
                     "label": status.columns[5].label,
-                    "data": [row[5] for row in status.rows],
+                    "data": [_chart_value(row[5]) for row in status.rows],
                     "color": "#c62828",
                 },
             ],

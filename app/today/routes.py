@@ -2,6 +2,7 @@
 
 from flask_login import current_user, login_required
 
+from ..audit.services import record_read
 from ..htmx import render
 from ..permissions import requires
 from . import bp
@@ -13,4 +14,5 @@ from .queries import today_context
 @requires("today.view")
 def index():
     """Visits logged today, follow-ups and hazards due, requests with deadlines near."""
+    record_read("today_viewed", "", None)
     return render("today/index.html", **today_context(current_user))

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from ..audit.services import record_read
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import fragments, redirect_client, render, toast, trigger, wants_fragment
@@ -119,6 +120,7 @@ def create():
 def show(visit_id: int):
     """One visit: what happened, its screenings, photos and what to do next."""
     visit = get_or_404(Visit, visit_id)
+    record_read("visit_viewed", "visit", visit.id, {"resident": visit.resident_id})
     photos = db.session.scalars(
         select_for(Photo).where(Photo.visit_id == visit.id).order_by(Photo.id)
     ).all()
@@ -144,6 +146,8 @@ def edit(visit_id: int):
         # An edit page opened before the day was approved: back to the visit, saying why.
         flash(str(locked), "error")
         return redirect(url_for("visits.show", visit_id=visit.id), code=303)
+    if request.method == "GET":
+        record_read("visit_viewed", "visit", visit.id, {"resident": visit.resident_id})
     form = VisitForm(obj=visit, factors=())
     if form.validate_on_submit():
         update_visit(visit, form.values())

@@ -1,7 +1,7 @@
 """request clocks (issue 15): stored due date, delivery of the formal reply, review steps, backfilled steps
 
 Revision ID: c10c5a1e0015
-Revises: 212cbf3bec61
+Revises: 3a1f0c9d2b7e
 Create Date: 2026-12-05 02:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c10c5a1e0015"
-down_revision = "212cbf3bec61"
+down_revision = "3a1f0c9d2b7e"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-// Gridbook's own script: toasts, upload progress and small conveniences.
+// Gridbook's own script: toasts, confirmations and small conveniences.
 // Loaded with defer; no inline scripts anywhere (the CSP forbids them).
 (function () {
   "use strict";
@@ -9,6 +9,8 @@
     var el = document.createElement("div");
     el.className = "toast" + (level === "error" ? " toast-error" : "");
     el.textContent = message;
+    // At most two at once: a pile of toasts hides the page under it.
+    while (box.children.length >= 2) box.removeChild(box.firstChild);
     box.appendChild(el);
     setTimeout(function () { el.remove(); }, 4000);
   }
@@ -32,25 +34,17 @@
     showToast(msg || "Not saved. Try again.", "error");
   });
 
-  // Upload progress for photo forms.
-  document.body.addEventListener("htmx:xhr:progress", function (evt) {
-    var form = evt.target.closest ? evt.target.closest("form") : null;
-    var bar = form ? form.querySelector("progress.upload") : null;
-    if (!bar || !evt.detail.lengthComputable) return;
-    bar.classList.add("active");
-    bar.max = evt.detail.total;
-    bar.value = evt.detail.loaded;
-  });
-  document.body.addEventListener("htmx:afterRequest", function (evt) {
-    var form = evt.target.closest ? evt.target.closest("form") : null;
-    var bar = form ? form.querySelector("progress.upload") : null;
-    if (bar) bar.classList.remove("active");
-  });
-
   // Confirmation prompts without inline handlers: <form data-confirm="...">.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
     if (!form.getAttribute || form.hasAttribute("hx-post")) return;  // htmx:confirm asks instead
+    // "Approve ticked days" with nothing ticked says so instead of asking to approve nothing.
+    var none = form.getAttribute("data-none-ticked");
+    if (none && !document.querySelector('input[type=checkbox][form="' + form.id + '"]:checked')) {
+      evt.preventDefault(); evt.stopImmediatePropagation();
+      showToast(none, "error");
+      return;
+    }
     var msg = form.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { evt.preventDefault(); evt.stopImmediatePropagation(); }
   }, true);
@@ -61,14 +55,7 @@
     if (window.confirm(form.getAttribute("data-confirm"))) evt.detail.issueRequest(true);
   });
 
-  // Choosing a photo sends it: the upload form alone, or the hazard form with its note.
-  document.addEventListener("change", function (evt) {
-    var input = evt.target;
-    if (!input.matches || !input.matches("form.photo-upload input[type=file], form.hazard-form input[type=file]")) return;
-    if (!input.files || !input.files.length) return;
-    if (input.form.requestSubmit) input.form.requestSubmit();
-    else htmx.trigger(input.form, "submit");
-  });
+  // Choosing a photo sends it, once made small, with its progress bar: static/js/photos.js.
 
   // A photo chosen but not sent (offline, failed, still going) is never dropped silently.
   function pendingPhoto(except) {
@@ -78,6 +65,42 @@
     }
     return null;
   }
+  // The browser's own "N files" is hidden under our label: say what is chosen and not yet saved.
+  document.addEventListener("change", function (evt) {
+    var input = evt.target;
+    if (!input.matches || !input.matches(".photo-pick input[type=file]")) return;
+    var out = input.parentNode.querySelector(".photo-chosen");
+    if (!out) return;
+    var n = input.files ? input.files.length : 0;
+    out.textContent = n ? out.getAttribute("data-chosen").replace("#", n) : "";
+  });
+
+  // The account menu closes when the thumb taps anywhere else.
+  document.addEventListener("click", function (evt) {
+    var menu = document.getElementById("account-menu");
+    if (menu && menu.open && !menu.contains(evt.target)) menu.open = false;
+  });
+
+  // Pinyin, zhuyin and other IMEs type Latin letters while composing: "xuxiu" is not a name.
+  // The active search waits for the composed characters, then searches once.
+  document.addEventListener("compositionstart", function (evt) {
+    if (evt.target.matches && evt.target.matches("input[type=search]")) evt.target.composing = true;
+  });
+  document.addEventListener("compositionend", function (evt) {
+    var input = evt.target;
+    if (!input.composing) return;
+    input.composing = false;
+    // Chromium sends the last input event before compositionend: send one for the result.
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  document.body.addEventListener("htmx:confirm", function (evt) {
+    var active = document.activeElement;
+    var form = evt.detail.elt;
+    if (active && active.composing && form && form.contains && form.contains(active)) {
+      evt.preventDefault();
+    }
+  });
+
   var leaving = false;
   document.addEventListener("submit", function (evt) {
     var form = evt.target;

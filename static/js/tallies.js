@@ -12,14 +12,23 @@
         datasets: spec.datasets.map(function (d) {
           var ds = { label: d.label, data: d.data };
           if (d.color) { ds.backgroundColor = d.color; ds.borderColor = d.color; }
+          if (d.text) ds.datalabels = { color: d.text };
           return ds;
         })
       },
+      // Each stacked part carries its number: seven colours alone are hard to read off.
+      plugins: spec.labelled && window.ChartDataLabels ? [window.ChartDataLabels] : [],
       options: {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
-        plugins: { legend: { position: "bottom" } },
+        plugins: {
+          legend: { position: "bottom" },
+          datalabels: {
+            display: function (ctx) { return ctx.dataset.data[ctx.dataIndex] > 0; },
+            font: { weight: "bold" }
+          }
+        },
         scales: {
           x: { stacked: stacked },
           y: { stacked: stacked, beginAtZero: true, ticks: { precision: 0 } }

@@ -4,6 +4,7 @@ Browser tests skip with a plain message when /usr/bin/chromium is missing, excep
 (CI=true), where a missing browser is a failure.
 """
 
+import atexit
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,39 +38,63 @@ def _require_browser():
     pytest.skip(f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")
 
 
+# One Chromium for the whole run, whichever directory's tests use it (tests/offline/ imports
+# these fixtures too).
+_RUNNING: dict = {}
+_playwright = None
+
+
+def shared_playwright():
+    """One Playwright per test process: the sync API cannot run two at once, and the offline
+    tests (tests/offline) launch their own Chromium from it."""
+    global _playwright
+    if _playwright is None:
+        from playwright.sync_api import sync_playwright
+
+        # Lets a test cut the service worker's own fetches too (context.set_offline).
+        os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+        _playwright = sync_playwright().start()
+        atexit.register(_playwright.stop)
+    return _playwright
+
+
 @pytest.fixture(scope="session")
 def playwright_instance():
     _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
+    return shared_playwright()
 
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance):
-    browser = playwright_instance.chromium.launch(
-        executable_path=CHROMIUM,
-        headless=True,
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-    )
-    yield browser
-    browser.close()
+    if "browser" not in _RUNNING:
+        _RUNNING["browser"] = playwright_instance.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+    yield _RUNNING["browser"]
+    if (b := _RUNNING.pop("browser", None)) is not None:
+        b.close()
 
 
 @contextmanager
-def phone_page(browser, base_url: str):
+def phone_page(browser, base_url: str, **options):
     """A fresh phone-sized browser (its own cookies) whose page collects JS errors."""
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        **options,
     )
     context.set_default_timeout(10_000)
     pg = context.new_page()
@@ -107,6 +132,46 @@ def fresh_scalar(stmt):
     """Read the database as it is now (a new snapshot), from the test thread."""
     db.session.rollback()
     return db.session.scalar(stmt)
+
+
+IN_VIEW = (
+    "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+)
+
+
+class Walk:
+    """Taps, text entries and scrolls as a thumb would make them; a confirm's OK is a tap."""
+
+    def __init__(self, page):
+        self.page, self.taps, self.texts, self.scrolls = page, 0, 0, 0
+        self.asked: list[str] = []
+
+    def _reach(self, locator):
+        locator.wait_for(state="visible")
+        if not locator.evaluate(IN_VIEW):
+            self.scrolls += 1
+            locator.scroll_into_view_if_needed()
+
+    def tap(self, locator):
+        self._reach(locator)
+        self.taps += 1
+        locator.click()
+
+    def tap_and_confirm(self, locator):
+        """Tap, then OK in the confirmation the tap opens (two taps)."""
+
+        def accept(dialog):
+            self.asked.append(dialog.message)
+            self.taps += 1
+            dialog.accept()
+
+        self.page.once("dialog", accept)
+        self.tap(locator)
+
+    def type(self, locator, text: str):
+        self._reach(locator)
+        self.texts += 1
+        locator.fill(text)
 
 
 def login(pg, username: str, password: str) -> None:

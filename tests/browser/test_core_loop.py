@@ -9,37 +9,10 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.models import Answer, AuditEvent, Hazard, Photo, Screening
-from tests.browser.conftest import fresh_scalar, login
+from tests.browser.conftest import Walk, fresh_scalar, login
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-IN_VIEW = (
-    "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
-)
-
-
-class Walk:
-    """Taps, text entries and scrolls as a worker's thumb would make them."""
-
-    def __init__(self, page):
-        self.page, self.taps, self.texts, self.scrolls = page, 0, 0, 0
-
-    def _reach(self, locator):
-        locator.wait_for(state="visible")
-        if not locator.evaluate(IN_VIEW):
-            self.scrolls += 1
-            locator.scroll_into_view_if_needed()
-
-    def tap(self, locator):
-        self._reach(locator)
-        self.taps += 1
-        locator.click()
-
-    def type(self, locator, text: str):
-        self._reach(locator)
-        self.texts += 1
-        locator.fill(text)
 
 
 def _jpeg(tmp_path):
@@ -86,7 +59,8 @@ def test_core_loop_in_twelve_taps(page, world, make_resident, shoot, tmp_path):
     note = first.locator(".hazard-form textarea[name=note]")
     walk.type(note, "电动车在客厅充电")
     with page.expect_file_chooser() as chooser:
-        walk.tap(first.locator(".hazard-form input[type=file]"))
+        # Our own label, not the browser's "Choose Files": the thumb taps the label.
+        walk.tap(first.locator(".hazard-form label.photo-pick-label", has_text="拍照或选择照片"))
     chooser.value.set_files(str(_jpeg(tmp_path)))
     page.wait_for_selector("li.checklist-item .hazard-box .thumbs img")
     page.wait_for_selector(".toast")

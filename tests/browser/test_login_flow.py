@@ -12,7 +12,9 @@ def test_worker_logs_in_sees_chinese_home_and_switches_to_english(page, world, s
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     assert page.locator("h1").first.inner_text().startswith("今日")
     shoot(page, "today-zh")
-    page.click("text=English")
+    # Language sits in the account menu, away from a stray tap.
+    page.click("#account-menu summary")
+    page.click("#account-menu >> text=English")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "Today" in page.locator("h1").first.inner_text()
@@ -30,3 +32,17 @@ def test_wrong_password_shows_message_and_keeps_username(page, world, shoot):
     assert page.input_value("input[name=username]") == "worker_a"
     assert page.input_value("input[name=password]") == ""
     shoot(page, "wrong-password")
+
+
+def test_account_menu_opens_and_closes_with_a_tap_elsewhere(page, world):
+    login(page, "worker_a", PASSWORD)
+    menu = page.locator("#account-menu")
+    logout = menu.locator("button", has_text="退出登录")
+    assert not logout.is_visible()  # no stray tap can reach it
+    menu.locator("summary").click()
+    assert logout.is_visible()
+    box = logout.bounding_box()
+    assert box["height"] >= 44
+    page.locator("main h1").first.click()
+    assert not logout.is_visible()
+    assert page.url.endswith("/today")

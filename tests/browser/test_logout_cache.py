@@ -18,6 +18,7 @@ def test_back_after_logout_shows_no_resident_data(page, world, make_resident, sh
     assert SECRET_NOTE in page.content()
     history_len = page.evaluate("history.length")
 
+    page.click("#account-menu summary")
     page.click("form[action='/logout'] button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert "/login" in page.url

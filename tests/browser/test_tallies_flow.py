@@ -56,6 +56,10 @@ def test_township_sees_charts_and_switches_period(page, world, shoot):
     login(page, "township_1", PASSWORD)
     assert "/tallies" in page.url
     _wait_for_charts(page)
+    # The weekly chart writes each part's number on its bar (chartjs-plugin-datalabels).
+    labelled = """() => Chart.getChart(document.querySelector(
+        'canvas[data-chart-key=hazards_weekly]')).config.plugins.some(p => p.id === 'datalabels')"""
+    assert page.evaluate(labelled)
     # Wide tables scroll in their own box; the page itself fits the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shoot(page, "tallies-this-month")

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import (
     Answer,
     AuditEvent,
+    CareReason,
     ChecklistItem,
     Community,
     Concern,
@@ -208,10 +209,9 @@ def test_requests_on_both_tracks_with_a_restricted_and_an_overdue_one(demo):
     on_visits = [r for r in requests if r.visit_id]
     assert on_visits
     assert all(db.session.get(Visit, r.visit_id).resident_id == r.resident_id for r in on_visits)
-    # Open requests are a stated reason on the resident's record.
-    for r in requests:
-        if r.status in ("received", "accepted"):
-            assert "open_request" in {c.code for c in r.resident.care_reasons}
+    # Having made a request is never a tag on the resident (no list of complainants).
+    assert db.session.get(CareReason, "open_request") is None
+    assert not any("open_request" in {c.code for c in r.resident.care_reasons} for r in requests)
 
 
 def test_photos_are_stored_and_shown_to_the_grid(demo, client):
@@ -295,7 +295,7 @@ def test_clear_removes_everything_and_keeps_the_audit_trail(runner, client, app)
     assert 'id="demo-note"' not in client.get("/login").text
     # And the demo loads again.
     load(runner)
-    assert count(User, User.is_demo, User.active) == 10
+    assert count(User, User.is_demo, User.active) == len(DEMO_USERNAMES)
 
 
 def test_clear_refuses_a_township_with_real_users(runner, password_hash):

@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 import pytest
 
 
@@ -74,3 +77,25 @@ def test_nav_lists_the_roles_pages(client, world, login_as):
     assert 'href="/requests"' in nav
     assert 'href="/today"' not in nav
     assert 'href="/review"' not in nav
+
+
+def test_language_and_logout_sit_in_the_account_menu(client, world, login_as):
+    """Side by side in the top bar, a stray tap logged out or switched the language for good."""
+    login_as(world.worker_a)
+    html = client.get("/today").text
+    menu = re.search(r'<details class="account-menu" id="account-menu">.*?</details>', html, re.S)
+    assert menu is not None
+    assert 'href="?lang=en"' in menu.group(0)
+    assert 'action="/logout"' in menu.group(0)
+    top = html[html.index('<header class="topbar">') : html.index("</header>")]
+    assert top.count('href="?lang=') == 1  # only inside the menu
+    assert top.count('action="/logout"') == 1
+    # Logged out, the login page keeps a language link of its own.
+    client.post("/logout", data={})
+    assert 'href="?lang=en"' in client.get("/login").text
+
+
+def test_axe_is_for_the_browser_tests_only():
+    """axe-core is copied to static/vendor for the tests; no template may send it to users."""
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    assert not [p.name for p in templates.rglob("*.html") if "axe" in p.read_text()]

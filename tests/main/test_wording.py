@@ -31,14 +31,14 @@ def test_one_english_word_gets_the_chinese_its_context_needs(app, group, value, 
 
 
 def _audit_codes() -> set[str]:
-    """Every action code the app passes to record() or record_later()."""
+    """Every action code the app passes to record(), record_later() or record_read()."""
     codes: set[str] = set()
     for path in APP.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not (
                 isinstance(node, ast.Call)
                 and node.args
-                and getattr(node.func, "id", None) in ("record", "record_later")
+                and getattr(node.func, "id", None) in ("record", "record_later", "record_read")
             ):
                 continue
             arg = node.args[0]

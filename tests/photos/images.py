@@ -4,7 +4,7 @@ import io
 import os
 import zlib
 
-from PIL import Image, ImageCms
+from PIL import Image, ImageChops, ImageCms
 
 GPS_IFD = 0x8825
 EXIF_IFD = 0x8769
@@ -92,3 +92,33 @@ def jpeg_segments(data: bytes) -> list[int]:
         length = int.from_bytes(data[pos + 2 : pos + 4], "big")
         pos += 2 + length
     return markers
+
+
+def phone_photo(long_side: int = 4000, orientation: int = 6, quality: int = 92) -> bytes:
+    """A 12-megapixel phone JPEG (about 4 MB) held upright: red on top, blue below.
+
+    Stored as a phone stores it: landscape pixels (4000x3000) turned a quarter to the left,
+    with EXIF orientation 6 telling viewers to turn them back. Smooth shading plus fine
+    grain, so it compresses like a photo, not like a flat test card or like pure noise.
+    """
+    w, h = long_side * 3 // 4, long_side  # upright: portrait
+    upright = Image.new("RGB", (w, h), (200, 70, 50))
+    upright.paste((50, 90, 200), (0, h // 2, w, h))
+    coarse = Image.effect_noise((w // 16, h // 16), 40).resize((w, h), Image.Resampling.BICUBIC)
+    grain = ImageChops.add(coarse, Image.effect_noise((w, h), 12), scale=2.0)
+    upright = ImageChops.add(upright, Image.merge("RGB", (grain,) * 3), offset=-128)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif.get_ifd(EXIF_IFD)[0x9003] = "2026:05:06 07:08:09"
+    buf = io.BytesIO()
+    upright.transpose(Image.Transpose.ROTATE_90).save(buf, "JPEG", quality=quality, exif=exif)
+    return buf.getvalue()
+
+
+def is_upright_red_over_blue(im: Image.Image) -> bool:
+    """Portrait, red at the top and blue at the bottom: phone_photo() shown the right way."""
+    rgb = im.convert("RGB")
+    w, h = rgb.size
+    top = rgb.getpixel((w // 2, h // 8))
+    bottom = rgb.getpixel((w // 2, h * 7 // 8))
+    return h > w and top[0] > top[2] + 60 and bottom[2] > bottom[0] + 60

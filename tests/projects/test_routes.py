@@ -645,3 +645,36 @@ def test_project_page_queries_do_not_grow_with_rows(
             make_hazard(visit=make_visit(project=project, purpose="project"))
     page_queries(small)  # warm up: the session and reference rows
     assert page_queries(big) == page_queries(small)
+
+
+def test_township_sees_the_register_as_structure_never_free_text(
+    client, world, login_as, make_project, make_factor
+):
+    from app.models import Assessment
+
+    project = make_project()
+    factor = make_factor(
+        project,
+        "P1",
+        3,
+        2,
+        description="3号楼张三家拒绝签约",
+        mitigation="请街道出面与张三家协商",
+        owner="李主任",
+    )
+    db.session.add(
+        Assessment(project_id=project.id, dimension="legality", finding="met", note="张三情绪激动")
+    )
+    db.session.commit()
+    login_as(world.township_user)
+    page = client.get(f"/projects/{project.id}?lang=en").text
+    for text in ("张三", "李主任", "协商"):
+        assert text not in page
+    # Structure stays: the factor, likelihood x impact, its level.
+    assert f'id="factor-{factor.id}"' in page
+    assert "3×2" in page
+    assert "level-high" in page
+    login_as(world.secretary_a)
+    page = client.get(f"/projects/{project.id}?lang=en").text
+    for text in ("3号楼张三家拒绝签约", "请街道出面与张三家协商", "李主任", "张三情绪激动"):
+        assert text in page

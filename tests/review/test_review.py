@@ -150,16 +150,19 @@ def test_queue_lists_the_community_days_with_counts(
     assert "1 day waiting" in page.text
 
 
-def test_queue_is_newest_first_and_filters_by_grid_and_status(
+def test_queue_lists_submitted_days_first_then_newest_first_and_filters(
     client, world, login_as, make_visit, make_resident
 ):
     today = local_today()
     old = make_visit(resident=make_resident(), day=today - timedelta(days=2))
     new = make_visit(resident=make_resident(grid=world.a2), worker=world.worker_a2, day=today)
+    older_open = make_visit(resident=make_resident(), day=today - timedelta(days=3))
     set_status(old.daily_log, "submitted")
     login_as(world.secretary_a)
     page = client.get("/review").text
-    assert page.index(f'id="log-{new.daily_log_id}"') < page.index(f'id="log-{old.daily_log_id}"')
+    # The secretary's work (submitted) comes before days still open, however old it is.
+    order = [page.index(f'id="log-{v.daily_log_id}"') for v in (old, new, older_open)]
+    assert order == sorted(order)
     by_grid = client.get(f"/review?grid={world.a2.id}").text
     assert f'id="log-{new.daily_log_id}"' in by_grid
     assert f'id="log-{old.daily_log_id}"' not in by_grid
@@ -550,3 +553,40 @@ def test_queue_counts_belong_to_each_day(
     assert "1 visit" in quiet_row
     assert "screening" not in quiet_row or "0 screenings" in quiet_row
     assert "hazard" not in quiet_row or "0 hazards" in quiet_row
+
+
+# ---- the day page works from the bottom (issue 13, item 4) -------------------------
+
+
+def test_day_page_has_no_tick_box_and_keeps_its_actions_in_a_bar(
+    client, world, login_as, submitted
+):
+    login_as(world.secretary_a)
+    queue = client.get("/review").text
+    row = re.search(rf'<article id="log-{submitted.id}".*?</article>', queue, re.S).group(0)
+    # In the queue the whole row opens the day and a tick box joins it to "approve ticked".
+    assert f'<a class="log-open" href="{day_path(submitted)}">' in row
+    assert 'name="log_ids"' in row
+    assert "action-bar" not in row
+    day = client.get(day_path(submitted)).text
+    row = re.search(rf'<article id="log-{submitted.id}".*?</article>', day, re.S).group(0)
+    assert 'name="log_ids"' not in row
+    assert 'class="log-open"' in row
+    assert '<a class="log-open"' not in row  # the day does not link to itself
+    assert 'class="review-actions action-bar"' in row
+    assert 'class="action-bar-spacer"' in day
+
+
+@pytest.mark.parametrize(("on_day", "bar"), [(True, True), (False, False)])
+def test_a_refused_return_keeps_the_row_where_it_was_shown(
+    client, world, login_as, submitted, on_day, bar
+):
+    login_as(world.secretary_a)
+    next_url = day_path(submitted) if on_day else "/review"
+    resp = client.post(
+        f"/review/days/{submitted.id}/return", data={"comment": "", "next": next_url}, htmx=True
+    )
+    assert resp.status_code == 200
+    assert root_ids(resp.text)[0] == f"log-{submitted.id}"
+    assert ("action-bar" in resp.text) is bar
+    assert ('name="log_ids"' in resp.text) is not bar

@@ -18,6 +18,7 @@ ROLE_USERS = (
     "secretary_a",
     "secretary_b",
     "township_user",
+    "inspector",
     "admin",
 )
 
@@ -166,7 +167,10 @@ def url_args(rule, records: RecordSet, step: str = "") -> dict | None:
         "item_id": records.item.id,
         "user_id": records.worker.id,
         "slug": "accept",
+        "size": 192,  # the app icon (app/offline)
         "step": step,
+        # A pending sheet import's token: one nobody holds (any real one is the uploader's).
+        "token": "A" * 32,
     }
     if not set(rule.arguments) <= set(values):
         return None

@@ -67,6 +67,9 @@ SECRETARY = {
     "review.step/reopen",
     "hazards.step/verify",
     "hazards.step/send-back",
+    "residents.access",
+    "residents.erase",
+    "residents.copy",
 }
 FIELD = {"residents.edit", "residents.archive", "hazards.step/rectify", "requests.step"}
 ADMIN = {"admin.user_edit"}
@@ -177,6 +180,7 @@ POST_RULES = [
     for ep in (
         "residents.edit",
         "residents.archive",
+        "residents.erase",
         "visits.edit",
         "visits.delete",
         "hazards.step/rectify",

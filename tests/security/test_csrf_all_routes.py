@@ -43,6 +43,20 @@ def _jpeg() -> io.BytesIO:
     return buf
 
 
+def _pending_import(w) -> str:
+    """A sheet uploaded by community A's secretary, waiting in its preview: the preview's url."""
+    from flask import current_app
+
+    from app.residents import sheet
+    from app.residents.pending import Store
+
+    rows = [["姓名", "网格", "房号", "关爱类型"], ["导入的人", "A1", "101", "独居老人"]]
+    token = Store(current_app.config["IMPORT_STORE"]).save(
+        w.secretary_a.id, "a.csv", sheet.dumps(rows)
+    )
+    return f"/residents/import/{token}"
+
+
 # endpoint (endpoint/step for a route taking several steps) -> (user name, url, form data);
 # built from the world and community A's records.
 CASES: dict[str, Callable] = {
@@ -100,6 +114,21 @@ CASES: dict[str, Callable] = {
         },
     ),
     "residents.archive": lambda w, a: ("worker_a", f"/residents/{a.resident.id}/archive", {}),
+    "residents.erase": lambda w, a: (
+        "secretary_a",
+        f"/residents/{a.resident.id}/erase",
+        {"reason": "resident_asked", "confirm": "y"},
+    ),
+    "residents.import_upload": lambda w, a: (
+        "secretary_a",
+        "/residents/import",
+        {"file": "姓名,网格,关爱类型\n李四,A1,独居老人\n".encode()},
+    ),
+    "residents.import_preview": lambda w, a: (
+        "secretary_a",
+        _pending_import(w),
+        {"step": "import"},
+    ),
     "visits.create": lambda w, a: (
         "worker_a",
         "/visits",
@@ -258,7 +287,8 @@ CASES: dict[str, Callable] = {
     ),
 }
 # A valid request that changes nothing in the database: the fix needs a photo first.
-NO_CHANGE_EVEN_WITH_TOKEN = {"hazards.step/rectify"}
+# Uploading a sheet keeps it on disk for the preview; the database changes on import.
+NO_CHANGE_EVEN_WITH_TOKEN = {"hazards.step/rectify", "residents.import_upload"}
 
 
 def test_every_state_changing_route_has_a_case(app):
@@ -278,10 +308,13 @@ def _prepare(endpoint, world, two_sets, login_as, client):
 def _send(client, url, data, token=None, header=None, htmx=False):
     client.csrf = False
     body = {k: [(_jpeg(), "a.jpg")] if k == "photos" else v for k, v in data.items()}
+    if "file" in body:
+        body["file"] = (io.BytesIO(body["file"]), "sheet.csv")
     if token is not None:
         body["csrf_token"] = token
     headers = {"X-CSRFToken": header} if header is not None else {}
-    kw = {"content_type": "multipart/form-data"} if "photos" in body else {}
+    multipart = "photos" in body or "file" in body
+    kw = {"content_type": "multipart/form-data"} if multipart else {}
     return client.post(url, data=body, headers=headers, htmx=htmx, **kw)
 
 

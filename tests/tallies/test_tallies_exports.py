@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, Community, Grid
+from app.tallies.disclosure import month_end, month_start
 from app.tallies.export import csv_safe
 from app.timeutil import local_today
 from tests.tallies.files import read_csv, read_xlsx, xlsx_number_format, xlsx_text
@@ -21,7 +22,6 @@ SHEETS_EN = [
     "Hazard status",
     "Hazards by week",
     "Requests",
-    "Request timeliness",
     "Requests by category",
 ]
 EN = {"Accept-Language": "en"}
@@ -39,8 +39,9 @@ def _period() -> str:
 
 
 def test_xlsx_has_cover_and_one_sheet_per_tally(client, world, login_as, visit_in, make_request):
-    visit_in(purpose="elderly_care")
-    visit_in(world.b1, purpose="elderly_care")
+    for _ in range(3):  # three alike in each grid: no small count to hide
+        visit_in(purpose="elderly_care")
+        visit_in(world.b1, purpose="elderly_care")
     make_request(world.a1)
     login_as(world.township_user)
     resp = client.get(f"/tallies/export.xlsx?{_period()}", headers=EN)
@@ -55,14 +56,15 @@ def test_xlsx_has_cover_and_one_sheet_per_tally(client, world, login_as, visit_i
     cover = {row[0]: row[1] for row in sheets["Cover"].rows if row and row[0] and len(row) > 1}
     assert cover["Township"] == "Test Township"
     assert cover["Community"] == "All communities"
-    assert cover["From"] == str(local_today() - timedelta(days=20))
-    assert cover["To"] == str(local_today())
+    # The township's period is widened to whole calendar months.
+    assert cover["From"] == str(month_start(local_today() - timedelta(days=20)))
+    assert cover["To"] == str(month_end(local_today()))
     assert cover["Exported at"].startswith(str(local_today())[:4])
     assert "Asia/Shanghai" in cover["Exported at"]
     visits = sheets["Visits"]
     assert visits.rows[0] == ["Purpose", "Visits"]
-    assert ["Elderly care visit", 2] in visits.rows
-    assert visits.rows[-1] == ["Total", 2]
+    assert ["Elderly care visit", 6] in visits.rows
+    assert ["Total", 6] in visits.rows
     status = sheets["Hazard status"]
     assert status.rows[0][0] == "Community"
     assert [r[0] for r in _body(status)[1:]] == ["Community A", "Community B", "Total"]
@@ -101,7 +103,8 @@ def test_headers_in_the_users_language(client, world, login_as):
 
 
 def test_csv_is_utf8_with_bom_and_all_tallies(client, world, login_as, visit_in):
-    visit_in(world.b2, purpose="follow_up")
+    for _ in range(3):
+        visit_in(world.b2, purpose="follow_up")
     login_as(world.township_user)
     resp = client.get(f"/tallies/export.csv?{_period()}", headers=EN)
     assert resp.status_code == 200
@@ -116,10 +119,9 @@ def test_csv_is_utf8_with_bom_and_all_tallies(client, world, login_as, visit_in)
         "Hazards found in the period and where they stand today",
         "Hazards found by category, week by week",
         "Requests received in the period and where they stand today",
-        "Requests received in the period: decisions and replies on time",
         "Requests received by category",
     ]
-    assert ["Follow-up", "1"] in sections[0].rows
+    assert ["Follow-up", "3"] in sections[0].rows
     # Chinese reference names survive the round trip.
     zh = client.get(f"/tallies/export.csv?{_period()}").data.decode("utf-8-sig")
     assert "消防安全" in zh
@@ -220,14 +222,14 @@ def test_formula_like_names_are_text_in_both_files(client, world, login_as):
     assert ["Community", '\'=HYPERLINK("http://evil","x")'] in cover_rows
     places = [r[0] for r in sections[3].rows]
     assert places == ["'+SUM(1,2)", "'-2", "'@A1", "Total"]
-    assert sections[7].header[1:] == ["'+SUM(1,2)", "'-2", "'@A1"]
+    assert sections[6].header[1:] == ["'+SUM(1,2)", "'-2", "'@A1", "Total"]
 
 
 def _category_row(rows, name="Property management"):
     return next(r for r in rows if r[0] == name)
 
 
-def test_small_request_counts_are_hidden_at_grid_level_for_township(
+def test_small_request_counts_are_counted_as_two_in_every_figure(
     client, world, login_as, make_request
 ):
     for _ in range(2):
@@ -237,30 +239,42 @@ def test_small_request_counts_are_hidden_at_grid_level_for_township(
     make_request(world.a2, category="R06")
     login_as(world.township_user)
     period = _period()
-    # Community level: plain counts.
+    # Community level: Community A adds up A1's two (counted as 2) and A2's three.
     _c, sections = read_csv(client.get(f"/tallies/export.csv?{period}", headers=EN).data)
-    assert _category_row(sections[7].rows) == ["Property management", "5", "0", "5"]
-    # Grid level (one community): 1 and 2 become "<3", 0 and 3+ stay, no total column.
+    assert _category_row(sections[6].rows) == ["Property management", "≈5", "0", "≈5"]
+    # Grid level: A1's two are "<3", A2's three exact, the total counts A1 as 2.
     query = f"{period}&community={world.ca.id}"
     _c, sections = read_csv(client.get(f"/tallies/export.csv?{query}", headers=EN).data)
-    assert sections[7].header == ["Category", "A1", "A2"]
-    assert _category_row(sections[7].rows) == ["Property management", "<3", "3"]
-    assert _category_row(sections[7].rows, "Neighbour disputes") == [
+    assert sections[6].header == ["Category", "A1", "A2", "Total"]
+    assert _category_row(sections[6].rows) == ["Property management", "<3", "3", "≈5"]
+    assert _category_row(sections[6].rows, "Neighbour disputes") == [
         "Neighbour disputes",
         "0",
         "<3",
+        "<3",
     ]
+    assert sections[5].rows[0][:2] == ["A1", "<3"]
+    assert sections[5].rows[-1][:2] == ["Total", "≈7"]
     sheets = read_xlsx(client.get(f"/tallies/export.xlsx?{query}", headers=EN).data)
-    assert _category_row(sheets["Requests by category"].rows) == ["Property management", "<3", 3]
+    assert _category_row(sheets["Requests by category"].rows) == [
+        "Property management",
+        "<3",
+        3,
+        "≈5",
+    ]
     html = client.get(f"/tallies?{query}", headers=EN).get_data(as_text=True)
     table = html[html.index('id="table-request_categories"') :]
     table = table[: table.index("</table>")]
     assert 'Property management</th><td class="num">&lt;3</td><td class="num">3</td>' in table
-    # A single grid is grid level too.
+    # A single grid: its one dispute is "<3".
     _c, sections = read_csv(
         client.get(f"/tallies/export.csv?{period}&grid={world.a2.id}", headers=EN).data
     )
-    assert _category_row(sections[7].rows, "Neighbour disputes") == ["Neighbour disputes", "<3"]
+    assert _category_row(sections[6].rows, "Neighbour disputes") == [
+        "Neighbour disputes",
+        "<3",
+        "<3",
+    ]
 
 
 def test_secretary_sees_exact_counts_for_own_grids(client, world, login_as, make_request):

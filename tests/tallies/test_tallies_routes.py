@@ -1,5 +1,6 @@
 """The tallies dashboard: who sees it, which places, the filters, page and fragment."""
 
+import json
 import re
 from datetime import date, timedelta
 
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent
 from app.tallies.forms import preset_dates
+from app.tallies.tables import CATEGORY_COLOURS
 from app.timeutil import local_today
 from tests.conftest import fragment_root_ids
 
@@ -47,8 +49,10 @@ def test_township_sees_dashboard_with_charts_and_tables(client, world, login_as,
     status = _table(html, "hazard_status")
     assert "Community A" in status
     assert "Community B" in status
+    # One visit is a count that could point at a household.
     visits = _table(html, "visits")
-    assert 'Hazard screening</th><td class="num">1</td>' in visits
+    assert 'Hazard screening</th><td class="num">&lt;3</td>' in visits
+    assert "whole calendar months" in html
 
 
 def test_htmx_request_gets_only_the_fragment(client, world, login_as):
@@ -147,12 +151,13 @@ def test_community_filter_gives_rows_per_grid(client, world, login_as):
 
 def test_grid_filter_limits_the_counts(client, world, login_as, visit_in):
     visit_in(world.a1, purpose="elderly_care")
-    visit_in(world.a2, purpose="elderly_care")
+    for _ in range(3):
+        visit_in(world.a2, purpose="elderly_care")
     login_as(world.township_user)
     html = client.get(f"/tallies?grid={world.a2.id}", headers={"Accept-Language": "en"}).get_data(
         as_text=True
     )
-    assert 'Elderly care visit</th><td class="num">1</td>' in _table(html, "visits")
+    assert 'Elderly care visit</th><td class="num">3</td>' in _table(html, "visits")
     # A grid of another community with a community chosen: the community wins.
     html = client.get(f"/tallies?community={world.cb.id}&grid={world.a2.id}").get_data(as_text=True)
     assert ">B1<" in _table(html, "hazard_status")
@@ -191,7 +196,7 @@ def test_bad_dates_give_a_message_not_a_500(client, world, login_as, query, mess
 
 @pytest.mark.parametrize("preset", ["week", "month", "last_month"])
 def test_presets_set_the_period(client, world, login_as, preset):
-    login_as(world.township_user)
+    login_as(world.secretary_a)  # the township's periods are whole months (test_disclosure)
     html = client.get(f"/tallies?period={preset}&from=2001-01-01&to=2001-01-02").get_data(
         as_text=True
     )
@@ -205,11 +210,15 @@ def test_custom_period_and_default_month(client, world, login_as):
     login_as(world.township_user)
     html = client.get("/tallies?from=2024-02-01&to=2024-02-29&period=custom").get_data(as_text=True)
     assert "export.xlsx?from=2024-02-01&amp;to=2024-02-29" in html
+    assert 'aria-pressed="true"' not in html  # a period of one's own: no preset shows chosen
     # Five Mondays from the week of 29 January to the week of 26 February.
     assert _table(html, "hazards_weekly").count("<tr>") == 1 + 5
     start, end = preset_dates("month", local_today())
     html = client.get("/tallies").get_data(as_text=True)
     assert f"from={start.isoformat()}&amp;to={end.isoformat()}" in html
+    # The default period is this month, and its button shows it.
+    assert re.search(r'value="month" aria-pressed="true"', html)
+    assert html.count('aria-pressed="true"') == 1
 
 
 def test_preset_dates():
@@ -250,19 +259,28 @@ def test_hazard_states_and_median_on_the_page(client, world, login_as):
     hazard(world.a2, "verified", today, rectified_after=5)
     hazard(world.b1, "verified", today, rectified_after=4, severity="S3")
     db.session.commit()
-    login_as(world.township_user)
+    login_as(world.secretary_a)  # exact counts: the township would see these hidden
     html = client.get(f"/tallies?from={found - timedelta(days=3)}&to={today}").get_data(
         as_text=True
     )
     status = _table(html, "hazard_status")
-    # Community A: found 4, rectified 2, verified 1, open 2, overdue 1, median of 2 and 5.
+    # A1: found 3, rectified 1, verified 0, open 2, overdue 1, median 2.
     assert (
-        'Community A</th><td class="num">4</td><td class="num">2</td>'
-        '<td class="num">1</td><td class="num">2</td><td class="num">1</td>'
-        '<td class="num">3.5</td>'
+        'A1</th><td class="num">3</td><td class="num">1</td>'
+        '<td class="num">0</td><td class="num">2</td><td class="num">1</td>'
+        '<td class="num">2.0</td>'
     ) in status
-    # Total: median of 2, 4, 5.
-    assert '<td class="num">4.0</td></tr></tfoot>' in status
+    # Total of the community: found 4, median of 2 and 5.
+    assert (
+        '<td class="num">4</td><td class="num">2</td><td class="num">1</td>'
+        '<td class="num">2</td><td class="num">1</td><td class="num">3.5</td></tr></tfoot>'
+    ) in status
+    login_as(world.township_user)
+    html = client.get(f"/tallies?from={found - timedelta(days=3)}&to={today}").get_data(
+        as_text=True
+    )
+    # No median over hazards that include a small count.
+    assert '<td class="num">–</td></tr></tfoot>' in _table(html, "hazard_status")
 
 
 @pytest.mark.parametrize(
@@ -306,3 +324,35 @@ def test_request_overdue_boundaries(
     cells = re.findall(r'class="num">(\d+)<', footer)
     assert cells[0] == "1"
     assert cells[3] == ("1" if overdue else "0")
+
+
+def test_weekly_chart_uses_a_categorical_palette_and_labels_its_bars(
+    client, world, login_as, visit_in
+):
+    visit_in(purpose="screening")
+    login_as(world.township_user)
+    html = client.get("/tallies").get_data(as_text=True)
+    assert "vendor/chartjs-plugin-datalabels.min.js" in html
+    raw = re.search(r"data-chart-key=\"hazards_weekly\"[^>]*data-chart='([^']*)'", html).group(1)
+    spec = json.loads(raw.replace("&#34;", '"').replace("&amp;", "&"))
+    assert spec["labelled"] is True
+    colours = [d["color"] for d in spec["datasets"]]
+    assert len(spec["datasets"]) == 7
+    assert len(set(colours)) == 7  # seven categories, seven distinct colours
+    assert set(colours) <= {c for c, _text in CATEGORY_COLOURS}
+    # Each number drawn on a bar reads against its colour (WCAG AA for text).
+    for colour, text in CATEGORY_COLOURS:
+        assert _contrast(colour, text) >= 4.5
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        colour = colour.lstrip("#")
+        if len(colour) == 3:
+            colour = "".join(ch * 2 for ch in colour)
+        rgb = [int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)

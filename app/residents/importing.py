@@ -1,0 +1,524 @@
+"""Importing residents from a community's sheet: columns, checks, duplicates, one write.
+
+A plan is worked out from the sheet, the column mapping and the user's choices without
+writing anything (the preview and the dry run); `apply_plan` then writes it in the request's
+one transaction, so a failed import leaves nothing behind.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..audit.services import record
+from ..extensions import db
+from ..models import CareReason, Grid, Resident, resident_care_reasons
+from ..refusals import Invalid
+from ..timeutil import utcnow
+from ..validators import PHONE_RE
+from .pinyin import name_key
+
+# Fields a column can fill, in the order the mapping step offers them.
+FIELDS = (
+    "name",
+    "grid",
+    "building",
+    "unit",
+    "room",
+    "address",
+    "phone",
+    "household_size",
+    "care_reasons",
+    "notes",
+)
+
+FIELD_LABELS = {
+    "name": _l("Name"),
+    "grid": _l("Grid"),
+    "building": _l("Building"),
+    "unit": _l("Unit"),
+    "room": _l("Room"),
+    "address": _l("Address (e.g. 5-1-504)"),
+    "phone": _l("Phone"),
+    "household_size": _l("Household size"),
+    "care_reasons": _l("Care reasons"),
+    "notes": _l("Notes"),
+}
+
+# Headers as communities write them (normalised: no spaces, marks or bracketed remarks).
+HEADERS = {
+    "name": {"姓名", "名字", "居民姓名", "人员姓名", "户主姓名", "name"},
+    "grid": {"网格", "所属网格", "网格名称", "网格名", "grid"},
+    "building": {"楼栋", "楼号", "楼栋号", "栋", "幢", "楼", "栋号", "building"},
+    "unit": {"单元", "单元号", "unit"},
+    "room": {"门牌", "门牌号", "房号", "房间号", "室", "户号", "房屋号", "room"},
+    "address": {"地址", "住址", "家庭住址", "现住址", "居住地址", "address"},
+    "phone": {"电话", "联系电话", "手机", "手机号", "手机号码", "电话号码", "联系方式", "phone"},
+    "household_size": {
+        "户籍人口",
+        "家庭人口",
+        "户人数",
+        "人口数",
+        "家庭人数",
+        "户籍人数",
+        "householdsize",
+    },
+    "care_reasons": {
+        "关爱类型",
+        "关爱对象类型",
+        "关爱原因",
+        "帮扶类型",
+        "人员类别",
+        "人员类型",
+        "类别",
+        "carereasons",
+        "whythisresidentisonthecaseload",
+    },
+    "notes": {"备注", "说明", "notes", "note"},
+}
+_HEADER_FIELD = {h: f for f, names in HEADERS.items() for h in names}
+
+# Columns Gridbook must never store (DESIGN.md: no ethnicity, religion, political opinion,
+# ID-card number or location trail; nothing that watches people or their complaints). A header
+# containing any of these is dropped whole, whatever the user maps.
+FORBIDDEN = (
+    "身份证",
+    "证件号",
+    "公民身份",
+    "民族",
+    "宗教",
+    "信仰",
+    "政治面貌",
+    "党员",
+    "党派",
+    "重点人员",
+    "重点人群",
+    "稳控",
+    "管控",
+    "上访",
+    "信访",
+    "行踪",
+    "轨迹",
+    "idcard",
+    "idnumber",
+    "ethnic",
+    "religio",
+    "political",
+)
+
+ID_NUMBER_RE = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
+ADDRESS_RE = re.compile(
+    r"^\s*(?P<b>[0-9A-Za-z]+)\s*(?:-|栋|幢|号楼|楼)\s*"
+    r"(?:(?P<u>[0-9A-Za-z]+)\s*(?:-|单元)\s*)?(?P<r>[0-9A-Za-z]+)\s*(?:室|号)?\s*$"
+)
+SPLIT_REASONS = re.compile(r"[、,，;；/|\s]+")
+ACTIONS = ("add", "merge", "skip")
+DUPLICATE_CHOICES_SHOWN = 200
+
+
+def normalise_header(text) -> str:
+    text = "" if text is None else str(text)
+    text = re.sub(r"[（(][^）)]*[）)]", "", text)
+    return re.sub(r"[\s*：:_\-]", "", text).lower()
+
+
+def is_forbidden(header) -> bool:
+    key = normalise_header(header)
+    if not key:
+        return False
+    return any(word in key for word in FORBIDDEN)
+
+
+@dataclass
+class Columns:
+    """The sheet's header row and what each column was recognised as."""
+
+    header_index: int
+    headers: list[str]
+    guessed: list[str]  # a field name, or "" when not recognised
+    forbidden: list[int]
+
+
+def find_columns(rows: list[list]) -> Columns:
+    """Find the header row among the first rows (after a title, possibly merged) and read it.
+
+    A header of two rows (merged "姓名" over both, "地址" over 楼栋/单元/房号) reads as the
+    lower row with its blanks filled from the row above.
+    """
+    width = max((len(r) for r in rows), default=0)
+
+    def combined(i: int) -> list[str]:
+        above = rows[i - 1] if i > 0 else []
+        here = rows[i]
+        return [
+            cell_text(here[c] if c < len(here) else None)
+            or cell_text(above[c] if c < len(above) else None)
+            for c in range(width)
+        ]
+
+    best, best_score = 0, -1
+    for i in range(min(len(rows), 10)):
+        score = sum(
+            1 for h in combined(i) if normalise_header(h) in _HEADER_FIELD or is_forbidden(h)
+        )
+        if score > best_score:
+            best, best_score = i, score
+    headers = combined(best) if rows else []
+    guessed, forbidden, taken = [], [], set()
+    for c, h in enumerate(headers):
+        if h and is_forbidden(h):
+            forbidden.append(c)
+            guessed.append("")
+            continue
+        f = _HEADER_FIELD.get(normalise_header(h), "")
+        if f in taken:
+            f = ""
+        taken.add(f)
+        guessed.append(f)
+    return Columns(best, headers, guessed, forbidden)
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    return str(value).strip()
+
+
+def without_forbidden(rows: list[list], columns: Columns) -> list[list]:
+    """The rows with the cells of never-stored columns blanked, before anything keeps them."""
+    for row in rows[columns.header_index + 1 :]:
+        for c in columns.forbidden:
+            if c < len(row):
+                row[c] = None
+    return rows
+
+
+@dataclass
+class Row:
+    """One sheet row, as it would be stored, with its problems and its duplicate."""
+
+    line: int
+    data: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    existing: Resident | None = None
+    same_as: int | None = None  # the earlier line of the sheet it repeats
+    action: str = "add"
+
+    @property
+    def duplicate(self) -> bool:
+        return self.existing is not None or self.same_as is not None
+
+
+@dataclass
+class Plan:
+    """What an import would do: rows with errors, duplicates and the action for each."""
+
+    rows: list[Row]
+    empty: int
+    dropped: list[str]
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if not r.errors and r.action == action)
+
+    @property
+    def with_errors(self) -> list[Row]:
+        return [r for r in self.rows if r.errors]
+
+    @property
+    def duplicates(self) -> list[Row]:
+        return [r for r in self.rows if not r.errors and r.duplicate]
+
+
+@dataclass
+class Choices:
+    """The user's answers in the mapping step and on duplicates."""
+
+    mapping: list[str]
+    default_grid: Grid | None = None
+    default_reason: str = ""
+    duplicate_default: str = "skip"
+    per_row: dict = field(default_factory=dict)
+
+
+def make_plan(rows: list[list], columns: Columns, choices: Choices, grids: list[Grid]) -> Plan:
+    """Check every row and find duplicates against existing residents and earlier rows."""
+    mapping = [
+        "" if c in columns.forbidden else (choices.mapping[c] if c < len(choices.mapping) else "")
+        for c in range(len(columns.headers))
+    ]
+    reasons = _reason_lookup()
+    by_name = {}
+    for g in grids:
+        by_name.setdefault(g.name.strip().casefold(), []).append(g)
+    out, empty = [], 0
+    for i, raw in enumerate(rows[columns.header_index + 1 :], start=columns.header_index + 2):
+        cells = {f: raw[c] for c, f in enumerate(mapping) if f and c < len(raw)}
+        if not any(cell_text(v) for v in cells.values()):
+            empty += 1
+            continue
+        out.append(_check_row(i, cells, choices, by_name, reasons))
+    # Only the grids the sheet names are read for duplicates, not every grid in reach.
+    named = {r.data["grid_id"] for r in out if not r.errors}
+    _find_duplicates(out, [g.id for g in grids if g.id in named])
+    choose(out, choices)
+    dropped = [columns.headers[c] for c in columns.forbidden]
+    return Plan(out, empty, dropped)
+
+
+def _reason_lookup() -> dict[str, str]:
+    lookup = {}
+    for c in db.session.scalars(sa.select(CareReason)):
+        short = re.sub(r"[（(][^）)]*[）)]", "", c.name_zh)
+        for key in (c.code, c.name_zh, short, c.name_en):
+            lookup[normalise_header(key)] = c.code
+        # "留守儿童" names one of "困境儿童、留守儿童"
+        for part in SPLIT_REASONS.split(short):
+            lookup.setdefault(normalise_header(part), c.code)
+    return lookup
+
+
+def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons) -> Row:
+    row = Row(line)
+    data, errors = row.data, row.errors
+    for name in ("building", "unit", "room"):
+        if isinstance(cells.get(name), datetime | date):
+            errors.append(
+                _l(
+                    "%(field)s became a date in Excel (%(value)s): format the column as text "
+                    "and type it again.",
+                    field=FIELD_LABELS[name],
+                    value=cell_text(cells[name]),
+                )
+            )
+    text = {f: cell_text(v) for f, v in cells.items()}
+    data["name"] = text.get("name", "")
+    if not data["name"]:
+        errors.append(_l("The name is missing."))
+    elif len(data["name"]) > 50:
+        errors.append(_l("The name is longer than 50 characters."))
+    for part in ("building", "unit", "room"):
+        data[part] = text.get(part, "")
+    if text.get("address"):
+        m = ADDRESS_RE.match(text["address"])
+        if m is None:
+            errors.append(
+                _l(
+                    "The address “%(value)s” is not like 5-1-504; use building, unit and room "
+                    "columns.",
+                    value=text["address"],
+                )
+            )
+        else:
+            data["building"] = data["building"] or m["b"]
+            data["unit"] = data["unit"] or (m["u"] or "")
+            data["room"] = data["room"] or m["r"]
+    for part in ("building", "unit", "room"):
+        if len(data[part]) > 20:
+            errors.append(_l("%(field)s is longer than 20 characters.", field=FIELD_LABELS[part]))
+    grid_name = text.get("grid", "")
+    if grid_name:
+        found = grids_by_name.get(grid_name.casefold(), [])
+        if len(found) == 1:
+            data["grid_id"] = found[0].id
+        elif found:
+            errors.append(_l("More than one grid is called “%(grid)s”.", grid=grid_name))
+        else:
+            # Said the same way whether the grid exists elsewhere or not at all.
+            errors.append(_l("“%(grid)s” is not one of your grids.", grid=grid_name))
+    elif choices.default_grid is not None:
+        data["grid_id"] = choices.default_grid.id
+    else:
+        errors.append(_l("No grid: add a grid column or choose a grid for the whole sheet."))
+    phone = text.get("phone", "")
+    data["phone"] = phone or None
+    if phone and (len(phone) > 20 or not PHONE_RE.match(phone)):
+        errors.append(_l("The phone number “%(value)s” is not a phone number.", value=phone))
+    size = text.get("household_size", "").removesuffix("人").strip()
+    if not size:
+        data["household_size"] = 1
+    elif size.isdigit() and 1 <= int(size) <= 50:
+        data["household_size"] = int(size)
+    else:
+        errors.append(
+            _l("The household size “%(value)s” is not a number from 1 to 50.", value=size)
+        )
+    codes, unknown = [], False
+    for part in SPLIT_REASONS.split(text.get("care_reasons", "")):
+        if not part:
+            continue
+        code = reasons.get(normalise_header(part))
+        if code is None:
+            unknown = True
+            errors.append(_l("Unknown care reason “%(value)s”.", value=part))
+        elif code not in codes:
+            codes.append(code)
+    if not codes and choices.default_reason:
+        codes = [choices.default_reason]
+    if not codes and not unknown:
+        errors.append(_l("No care reason: every resident on the caseload needs one."))
+    data["care_reasons"] = sorted(codes)
+    data["notes"] = text.get("notes", "")
+    if len(data["notes"]) > 2000:
+        errors.append(_l("The notes are longer than 2000 characters."))
+    if any(ID_NUMBER_RE.search(str(v)) for v in data.values() if isinstance(v, str)):
+        errors.append(
+            _l("This row holds what looks like an ID-card number; Gridbook does not store them.")
+        )
+    return row
+
+
+def _key(grid_id, name, building, unit, room) -> tuple:
+    return (grid_id, name.casefold(), building.casefold(), unit.casefold(), room.casefold())
+
+
+def _phone_key(phone: str | None) -> str:
+    return re.sub(r"[^0-9]", "", phone or "")
+
+
+def _find_duplicates(rows: list[Row], grid_ids: list[int]) -> None:
+    """Same name and address in the same grid, or the same phone: against the caseload
+    (active residents of the importer's grids, read in one query) and earlier rows."""
+    existing_by_key, existing_by_phone = {}, {}
+    if grid_ids:
+        for r in db.session.scalars(
+            sa.select(Resident).where(
+                Resident.grid_id.in_(grid_ids), Resident.archived_at.is_(None)
+            )
+        ):
+            existing_by_key.setdefault(_key(r.grid_id, r.name, r.building, r.unit, r.room), r)
+            if r.phone:
+                existing_by_phone.setdefault(_phone_key(r.phone), r)
+    seen_key, seen_phone = {}, {}
+    for row in rows:
+        if row.errors:
+            continue
+        d = row.data
+        key = _key(d["grid_id"], d["name"], d["building"], d["unit"], d["room"])
+        phone = _phone_key(d["phone"])
+        row.existing = existing_by_key.get(key) or (existing_by_phone.get(phone) if phone else None)
+        if row.existing is None:
+            row.same_as = seen_key.get(key) or (seen_phone.get(phone) if phone else None)
+        seen_key.setdefault(key, row.line)
+        if phone:
+            seen_phone.setdefault(phone, row.line)
+
+
+def choose(rows: list[Row], choices: Choices) -> None:
+    """Set each row's action: a duplicate follows its own choice or the sheet-wide one."""
+    for row in rows:
+        if row.errors:
+            row.action = "skip"
+        elif row.duplicate:
+            chosen = choices.per_row.get(row.line) or choices.duplicate_default
+            row.action = chosen if chosen in ACTIONS else "skip"
+        else:
+            row.action = "add"
+
+
+def apply_plan(plan: Plan) -> dict:
+    """Write the plan: add, merge or skip each row. Flushes; the request commits once.
+
+    New residents go in as one multi-row INSERT and their reasons as another (a 5,000-row
+    sheet one object at a time took seconds); merges into existing records go through the ORM.
+    """
+    if plan.count("add") + plan.count("merge") == 0:
+        raise Invalid(_l("Nothing to import: every row is skipped or has an error."))
+    reasons = {c.code: c for c in db.session.scalars(sa.select(CareReason))}
+    # Where each line ended up: an existing Resident, or the index of a new row.
+    target: dict[int, Resident | int | None] = {}
+    new: list[dict] = []
+    merged: set[int] = set()
+    for row in plan.rows:
+        if row.errors:
+            continue
+        if row.action == "skip":
+            target[row.line] = row.existing
+            continue
+        into = row.existing if row.existing is not None else target.get(row.same_as or -1)
+        if row.action == "merge" and isinstance(into, Resident):
+            _merge(into, row.data, reasons)
+            merged.add(into.id)
+            target[row.line] = into
+        elif row.action == "merge" and isinstance(into, int):
+            _merge_new(new[into], row.data)
+            target[row.line] = into
+        else:
+            target[row.line] = len(new)
+            new.append(dict(row.data))
+    created: list[int] = []
+    if new:
+        created = list(
+            db.session.scalars(
+                sa.insert(Resident).returning(Resident.id, sort_by_parameter_order=True),
+                [new_resident_values(d) for d in new],
+            )
+        )
+        db.session.execute(
+            sa.insert(resident_care_reasons),
+            [
+                {"resident_id": rid, "reason_code": code}
+                for rid, d in zip(created, new, strict=True)
+                for code in d["care_reasons"]
+            ],
+        )
+    db.session.flush()
+    summary = {
+        "file_rows": len(plan.rows),
+        "created": len(created),
+        "merged": len(merged),
+        "skipped": plan.count("skip"),
+        "errors": len(plan.with_errors),
+        "dropped_columns": len(plan.dropped),
+    }
+    record("residents_imported", "resident", None, summary | {"merged_ids": sorted(merged)})
+    return summary
+
+
+def new_resident_values(d: dict) -> dict:
+    """The column values of a new resident from a checked row."""
+    now = utcnow()
+    return {
+        "grid_id": d["grid_id"],
+        "name": d["name"],
+        "building": d["building"],
+        "unit": d["unit"],
+        "room": d["room"],
+        "phone": d["phone"],
+        "household_size": d["household_size"],
+        "notes": d["notes"],
+        "pinyin": name_key(d["name"]),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _merge_new(into: dict, data: dict) -> None:
+    """A later row of the sheet merged into an earlier new one: blanks filled, reasons joined."""
+    for name in ("building", "unit", "room", "phone", "notes"):
+        if data.get(name) and not into.get(name):
+            into[name] = data[name]
+    if data.get("household_size", 1) != 1:
+        into["household_size"] = data["household_size"]
+    into["care_reasons"] = sorted(set(into["care_reasons"]) | set(data["care_reasons"]))
+
+
+def _merge(resident: Resident, data: dict, reasons: dict) -> None:
+    """Fill in what the sheet adds to a resident: blanks, reasons, a longer note; never a
+    different grid (moving a resident is an edit, not an import)."""
+    for name in ("building", "unit", "room", "phone"):
+        if data.get(name) and not getattr(resident, name):
+            setattr(resident, name, data[name])
+    if data.get("household_size", 1) != 1:
+        resident.household_size = data["household_size"]
+    if data.get("notes") and data["notes"] not in (resident.notes or ""):
+        resident.notes = "\n".join(p for p in (resident.notes, data["notes"]) if p)[:2000]
+    have = {c.code for c in resident.care_reasons}
+    for code in data.get("care_reasons", []):
+        if code not in have:
+            resident.care_reasons.append(reasons[code])

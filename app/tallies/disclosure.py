@@ -1,0 +1,99 @@
+"""Figures the township may see: none from which a count of 1 or 2 can be worked out.
+
+Every record a township view counts falls into one *atom*: the records that share every
+attribute any township view slices by (grid, calendar month, for hazards also the week,
+category, severity, status, the clock flags). Every figure is a sum of atoms. An atom of
+1 or 2 records is *small*, and every figure counts each small atom as 2, whatever it holds:
+a figure that is one small atom reads "<3", a figure that adds up small atoms and others
+reads "≈n". A figure with no small atom is exact.
+
+Why that is enough: no figure, on any page or export, depends on what a small atom holds,
+so turning a hidden 1 into a 2 changes nothing the township sees. Totals minus rows, the
+community view minus the grid view, one period minus an overlapping one: every difference
+of shown figures is again computed with each small atom counted as 2. The township's
+periods are whole calendar months, so that every view is a union of whole atoms (and a
+single grid is never seen over less than a month). tests/tallies/test_disclosure.py
+flips every small atom of random data and checks that no view changes.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, timedelta
+
+SMALL = 3
+SMALL_SHOWN = "<3"
+APPROX = "\u2248"  # ≈
+# What a small atom adds to a figure, whatever it holds.
+SMALL_AS = 2
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def segment(day: date, weeks: bool = False) -> tuple[date, date | None]:
+    """The smallest stretch of days a township view can tell apart: the month, or for tables
+    by week (hazards) the week within the month."""
+    return month_start(day), (day - timedelta(days=day.weekday())) if weeks else None
+
+
+def whole_months(start: date, end: date) -> tuple[date, date]:
+    """A township period: widened to the first and the last day of its months."""
+    return month_start(start), month_end(end)
+
+
+class Atoms:
+    """Counts of records keyed by fine keys (with the day), and which atoms are small.
+
+    `day_at` is the position of the day in a key: the atom of a key is the key with its day
+    replaced by the day's segment (`weeks`: down to the week). With `suppress` off (a
+    secretary's own community) every figure is exact.
+    """
+
+    def __init__(self, counts: Counter, day_at: int | None, suppress: bool, weeks: bool = False):
+        self.counts = Counter({k: n for k, n in counts.items() if n})
+        self.suppress = suppress
+        self._atom_of: dict[tuple, tuple] = {}
+        per_atom: Counter = Counter()
+        for key, n in self.counts.items():
+            atom = key
+            if day_at is not None:
+                atom = (*key[:day_at], segment(key[day_at], weeks), *key[day_at + 1 :])
+            self._atom_of[key] = atom
+            per_atom[atom] += n
+        self.small = {atom for atom, n in per_atom.items() if n < SMALL}
+
+    def figure(self, keep: Callable[[tuple], bool], weight: Callable[[tuple], int] | None = None):
+        """The number of records whose key passes `keep` (each counted `weight` times, 0 or
+        1); for the township with each small atom counted as 2 ("<3", "≈n")."""
+        exact, small_atoms = 0, set()
+        for key, n in self.counts.items():
+            if not keep(key) or not (1 if weight is None else weight(key)):
+                continue
+            if self.suppress and self._atom_of[key] in self.small:
+                small_atoms.add(self._atom_of[key])
+            else:
+                exact += n
+        if not small_atoms:
+            return exact
+        if exact == 0 and len(small_atoms) == 1:
+            return SMALL_SHOWN
+        return f"{APPROX}{exact + SMALL_AS * len(small_atoms)}"
+
+
+def is_inexact(value) -> bool:
+    """True for a figure shown as "<3" or "≈n"."""
+    return isinstance(value, str) and (value == SMALL_SHOWN or value.startswith(APPROX))
+
+
+def chart_number(value) -> int | float | None:
+    """A figure as a chart bar: "≈n" as n, "<3" as no bar."""
+    if value == SMALL_SHOWN:
+        return None
+    if isinstance(value, str) and value.startswith(APPROX):
+        return int(value[len(APPROX) :])
+    return value

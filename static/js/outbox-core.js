@@ -1,0 +1,358 @@
+// The outbox: entries recorded without a network, kept on the phone (IndexedDB) until the
+// server confirms them or the worker discards them. Shared by the service worker (loaded by
+// importScripts; install(self) adds its fetch, sync and message listeners) and the pages
+// (window.gridbookOutbox). Plain IndexedDB behind a small promise helper: the store is one
+// object store with an auto-increment key, which keeps the entries in the order they were made.
+(function (self) {
+  "use strict";
+
+  var DB_NAME = "gridbook-outbox";
+  var STORE = "entries";
+  var CHANNEL = "gridbook-outbox";
+  var LOCK = "gridbook-outbox-replay";
+  var SYNC_TAG = "gridbook-outbox";
+  var STATE_URL = "/outbox/state";
+  // POSTs a page may send without a network: visits, checklist answers and "all remaining",
+  // hazards, photos, new requests. Only forms marked data-outbox carry the `_outbox` field
+  // that makes an entry of them; any other POST to these URLs fails as before.
+  var CAPABLE = [
+    /^\/visits$/,
+    /^\/screening\/\d+\/items\/\d+(\/hazard)?$/,
+    /^\/screening\/\d+\/remaining$/,
+    /^\/photos$/,
+    /^\/requests$/
+  ];
+  var META = "_outbox";
+  var NOT_KEPT = ["csrf_token", META];
+
+  var dbPromise = null;
+
+  function openDb() {
+    if (dbPromise) return dbPromise;
+    dbPromise = new Promise(function (resolve, reject) {
+      var req = self.indexedDB.open(DB_NAME, 1);
+      req.onupgradeneeded = function () {
+        var store = req.result.createObjectStore(STORE, { keyPath: "seq", autoIncrement: true });
+        store.createIndex("id", "id", { unique: true });
+      };
+      req.onsuccess = function () {
+        var db = req.result;
+        // Another context upgrading the schema: let it, and reopen next time.
+        db.onversionchange = function () { db.close(); dbPromise = null; };
+        resolve(db);
+      };
+      req.onerror = function () { dbPromise = null; reject(req.error); };
+    });
+    return dbPromise;
+  }
+
+  // One transaction; `work(store)` returns the request whose result is wanted (or nothing).
+  function tx(mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(STORE, mode);
+        var req = work(t.objectStore(STORE));
+        t.oncomplete = function () { resolve(req ? req.result : undefined); };
+        // A quota failure surfaces on the transaction (QuotaExceededError): pass it on whole.
+        t.onerror = function () { reject(t.error || (req && req.error)); };
+        t.onabort = function () { reject(t.error || new Error("outbox transaction aborted")); };
+      });
+    });
+  }
+
+  function all() {
+    return tx("readonly", function (s) { return s.getAll(); }).then(function (rows) { return rows || []; });
+  }
+
+  function forUser(user) {
+    return all().then(function (rows) {
+      return rows.filter(function (e) { return user && e.user === user; });
+    });
+  }
+
+  function get(id) {
+    return tx("readonly", function (s) { return s.index("id").get(id); });
+  }
+
+  function put(entry) {
+    return tx("readwrite", function (s) { return s.put(entry); });
+  }
+
+  function remove(id) {
+    return get(id).then(function (entry) {
+      if (!entry) return;
+      return tx("readwrite", function (s) { return s.delete(entry.seq); });
+    });
+  }
+
+  function newId() {
+    if (self.crypto && self.crypto.randomUUID) return self.crypto.randomUUID();
+    var b = self.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  var channel = typeof self.BroadcastChannel === "function" ? new self.BroadcastChannel(CHANNEL) : null;
+
+  function tell(message) {
+    if (channel) channel.postMessage(message);
+  }
+
+  function capable(url) {
+    var u = new URL(url, self.location.href);
+    if (u.origin !== self.location.origin) return false;
+    return CAPABLE.some(function (re) { return re.test(u.pathname); });
+  }
+
+  // An entry from a form's data: `_outbox` (set by outbox.js on submit) names the user, the
+  // page, a label for people and where on the page the entry shows; the CSRF token is not
+  // kept (a fresh one is fetched before each replay).
+  function entryFrom(url, formData, htmx) {
+    var meta;
+    try { meta = JSON.parse(formData.get(META) || "null"); } catch (e) { meta = null; }
+    if (!meta || !meta.user) return null;
+    var fields = [];
+    formData.forEach(function (value, name) {
+      if (NOT_KEPT.indexOf(name) === -1) fields.push([name, value]);
+    });
+    return {
+      id: newId(),
+      user: meta.user,
+      created: Date.now(),
+      url: new URL(url, self.location.href).pathname,
+      method: "POST",
+      fields: fields,
+      label: meta.label || "",
+      page: meta.page || "/",
+      target: meta.target || null,
+      edit: meta.edit || [],
+      htmx: !!htmx,
+      status: "waiting",
+      reason: null
+    };
+  }
+
+  function enqueue(entry) {
+    return put(entry).then(function () {
+      tell({ type: "queued", id: entry.id, user: entry.user, page: entry.page });
+      return entry;
+    });
+  }
+
+  // ---- replay ---------------------------------------------------------------------
+
+  function fetchState() {
+    return fetch(STATE_URL, {
+      credentials: "same-origin",
+      cache: "no-store",
+      redirect: "manual",
+      headers: { Accept: "application/json" }
+    }).then(function (resp) {
+      if (resp.status !== 200) return { signedOut: true };
+      return resp.json();
+    });
+  }
+
+  function bodyOf(entry, csrf) {
+    var body = new FormData();
+    entry.fields.forEach(function (pair) {
+      var value = pair[1];
+      if (value instanceof Blob) body.append(pair[0], value, value.name || "photo.jpg");
+      else body.append(pair[0], value);
+    });
+    body.append("csrf_token", csrf);
+    return body;
+  }
+
+  function send(entry, state) {
+    return fetch(entry.url, {
+      method: "POST",
+      body: bodyOf(entry, state.csrf),
+      credentials: "same-origin",
+      redirect: "manual",
+      cache: "no-store",
+      headers: {
+        "X-CSRFToken": state.csrf,
+        "X-Gridbook-Replay": "1",
+        "X-Gridbook-User": state.user,
+        Accept: "application/json"
+      }
+    }).then(function (resp) {
+      var type = resp.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === -1) {
+        // Not our protocol's answer (a proxy's error page, a redirect): try again later.
+        return { status: "retry" };
+      }
+      return resp.json();
+    });
+  }
+
+  // Oldest first; stops at the first network failure or sign-out, keeping the rest.
+  function replayOnce() {
+    var summary = { saved: 0, refused: 0, stopped: null };
+    return fetchState().then(function (state) {
+      if (state.signedOut) { summary.stopped = "signed_out"; return summary; }
+      return forUser(state.user).then(function (rows) {
+        var queue = rows.filter(function (e) { return e.status === "waiting"; });
+        function next() {
+          var entry = queue.shift();
+          if (!entry) return summary;
+          return sendWithFreshToken(entry, state).then(function (answer) {
+            if (answer.status === "saved") {
+              summary.saved++;
+              return remove(entry.id).then(function () {
+                tell({ type: "saved", id: entry.id, user: entry.user, page: entry.page, url: answer.url || null });
+                return next();
+              });
+            }
+            if (answer.status === "refused") {
+              summary.refused++;
+              entry.status = "refused";
+              entry.reason = answer.reason || "";
+              return put(entry).then(function () {
+                tell({ type: "refused", id: entry.id, user: entry.user, page: entry.page, reason: entry.reason });
+                return next();
+              });
+            }
+            summary.stopped = answer.status || "retry";
+            return summary;
+          });
+        }
+        return next();
+      });
+    }).catch(function (err) {
+      // A network failure (server gone, offline) mid-run: what is left waits for next time.
+      summary.stopped = "network";
+      summary.error = String(err);
+      return summary;
+    });
+  }
+
+  function sendWithFreshToken(entry, state) {
+    return send(entry, state).then(function (answer) {
+      if (answer.status !== "csrf") return answer;
+      // The token expired between the state call and this entry: one fresh token, one retry.
+      return fetchState().then(function (fresh) {
+        if (fresh.signedOut || fresh.user !== state.user) return { status: "signed_out" };
+        state.csrf = fresh.csrf;
+        return send(entry, state);
+      }).then(function (again) {
+        return again.status === "csrf" ? { status: "retry" } : again;
+      });
+    });
+  }
+
+  // One replayer at a time: within this context by a shared promise, across contexts (a
+  // page replaying without a service worker, a second tab) by a Web Lock where there is one.
+  var running = null;
+  var again = false;
+
+  function replay() {
+    if (running) { again = true; return running; }
+    running = locked(loop).then(function (summary) {
+      running = null;
+      tell({ type: "replayed", summary: summary });
+      return summary;
+    }, function (err) { running = null; throw err; });
+    return running;
+  }
+
+  function loop() {
+    again = false;
+    return replayOnce().then(function (summary) {
+      if (again && !summary.stopped) return loop();
+      return summary;
+    });
+  }
+
+  function locked(work) {
+    var locks = self.navigator && self.navigator.locks;
+    if (!locks) return work();
+    return locks.request(LOCK, function () { return work(); });
+  }
+
+  // ---- the service worker's part --------------------------------------------------
+
+  // Header values are bytes: a label in Chinese goes as \uXXXX escapes (JSON reads them back).
+  function asciiJson(value) {
+    return JSON.stringify(value).replace(/[\u007f-\uffff]/g, function (c) {
+      return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4);
+    });
+  }
+
+  function queuedAnswer(entry, htmx, page, failure) {
+    var origin = self.location.origin;
+    if (htmx) {
+      var events = {};
+      if (failure) events["outbox-full"] = { quota: failure.name === "QuotaExceededError" };
+      else events["outbox-queued"] = { id: entry.id, label: entry.label };
+      return new Response("", {
+        status: 202,
+        headers: { "HX-Trigger": asciiJson(events), "HX-Reswap": "none" }
+      });
+    }
+    var back = new URL(page || "/", origin);
+    back.hash = failure ? (failure.name === "QuotaExceededError" ? "outbox-full" : "outbox-failed") : "outbox-queued";
+    return Response.redirect(back.href, 303);
+  }
+
+  function capture(request) {
+    var copy = request.clone();
+    return fetch(request).catch(function (networkError) {
+      var htmx = copy.headers.get("HX-Request") === "true";
+      return copy.formData().then(function (data) {
+        var entry = entryFrom(copy.url, data, htmx);
+        if (!entry) throw networkError;  // not a form that may wait: fails as it always did
+        return api.enqueue(entry).then(function () {
+          registerSync();
+          return queuedAnswer(entry, htmx, entry.page, null);
+        }, function (storeError) {
+          return queuedAnswer(entry, htmx, entry.page, storeError);
+        });
+      });
+    });
+  }
+
+  function registerSync() {
+    var reg = self.registration;
+    if (reg && reg.sync && reg.sync.register) reg.sync.register(SYNC_TAG).catch(function () {});
+  }
+
+  function install(sw) {
+    sw.addEventListener("fetch", function (event) {
+      var req = event.request;
+      if (req.method !== "POST" || !capable(req.url)) return;
+      event.respondWith(capture(req));
+    });
+    sw.addEventListener("sync", function (event) {
+      if (event.tag !== SYNC_TAG) return;
+      // Rejecting tells the browser to try again later (its own back-off).
+      event.waitUntil(replay().then(function (s) {
+        if (s.stopped === "network" || s.stopped === "retry") throw new Error("outbox: not all sent");
+      }));
+    });
+    sw.addEventListener("message", function (event) {
+      var data = event.data || {};
+      if (data.type === "outbox-replay") event.waitUntil(replay());
+    });
+  }
+
+  var api = {
+    install: install,
+    all: all,
+    forUser: forUser,
+    get: get,
+    put: put,
+    remove: remove,
+    enqueue: enqueue,
+    entryFrom: entryFrom,
+    replay: replay,
+    capable: capable,
+    newId: newId,
+    tell: tell,
+    CHANNEL: CHANNEL,
+    META: META
+  };
+  self.gridbookOutbox = api;
+})(self);

@@ -1,0 +1,473 @@
+// The outbox on the page: marks what waits to send, keeps the count in the top bar, asks the
+// service worker to send (on load, when the network returns), warns before a logout that would
+// leave entries behind, and draws the /outbox page. Entries live in outbox-core.js's store.
+(function () {
+  "use strict";
+
+  var core = window.gridbookOutbox;
+  var countEl = document.querySelector("[data-outbox-count]");
+  var stringsEl = document.getElementById("outbox-strings");
+  if (!core || !countEl || !stringsEl || !window.indexedDB) return;
+  var user = countEl.getAttribute("data-outbox-user");
+  var S = stringsEl.dataset;
+  var WAITING = "waiting";
+
+  function here() { return location.pathname + location.search; }
+
+  function toast(message, level) {
+    var box = document.getElementById("toasts");
+    if (!box || !message) return;
+    var el = document.createElement("div");
+    el.className = "toast" + (level === "error" ? " toast-error" : "");
+    el.textContent = message;
+    box.appendChild(el);
+    setTimeout(function () { el.remove(); }, level === "error" ? 8000 : 4000);
+  }
+
+  // ---- what a form carries when it may wait --------------------------------------
+
+  function labelFor(el) {
+    if (el.id) {
+      var lab = el.form && el.form.querySelector("label[for='" + el.id + "']");
+      if (lab) return lab.textContent.trim();
+    }
+    var set = el.closest("fieldset");
+    if (el.type === "radio" && set && set.querySelector("legend")) return set.querySelector("legend").textContent.trim();
+    var wrap = el.closest("label");
+    return wrap ? wrap.textContent.trim() : el.name;
+  }
+
+  // The fields a worker may correct on /outbox if the server refuses the entry.
+  function editable(form) {
+    var out = [], seen = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || seen[el.name] || el.disabled) return;
+      var kind = el.tagName === "TEXTAREA" ? "textarea" : el.tagName === "SELECT" ? "select" : el.type;
+      if (["text", "textarea", "date", "number", "select", "radio", "tel"].indexOf(kind) === -1) return;
+      seen[el.name] = true;
+      var spec = { name: el.name, label: labelFor(el), kind: kind };
+      if (kind === "select") {
+        spec.options = Array.prototype.map.call(el.options, function (o) { return [o.value, o.textContent.trim()]; });
+      } else if (kind === "radio") {
+        spec.options = Array.prototype.map.call(form.querySelectorAll("input[type=radio][name='" + el.name + "']"), function (r) {
+          var lab = r.closest("label");
+          return [r.value, lab ? lab.textContent.trim() : r.value];
+        });
+      }
+      out.push(spec);
+    });
+    return out;
+  }
+
+  function metaFor(form) {
+    var spec = {};
+    try { spec = JSON.parse(form.getAttribute("data-outbox") || "{}"); } catch (e) { spec = {}; }
+    return JSON.stringify({
+      user: user,
+      label: spec.label || document.title,
+      target: spec.target || null,
+      page: here(),
+      edit: editable(form)
+    });
+  }
+
+  function hiddenInput(form, name, value) {
+    var input = form.querySelector("input[type=hidden][name='" + name + "']");
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      form.appendChild(input);
+    }
+    input.value = value;
+  }
+
+  // Before htmx (or the browser) reads the form: the meta the service worker keeps with it.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (form.matches && form.matches("form[data-outbox]") && user) hiddenInput(form, core.META, metaFor(form));
+  }, true);
+
+  // A queued form starts afresh: new UUIDs, so a second entry from it is not taken for a retry.
+  function afresh(form) {
+    if (!form) return;
+    if (form.matches("form.visit-form, #request-form")) form.reset();
+    form.querySelectorAll("input[type=file]").forEach(function (input) { input.value = ""; });
+    form.querySelectorAll("input[name=client_uuid], input[name=photo_uuid]").forEach(function (input) {
+      input.value = core.newId();
+    });
+  }
+
+  document.body.addEventListener("outbox-queued", function (evt) {
+    var form = evt.target && evt.target.closest ? evt.target.closest("form") : null;
+    afresh(form);
+    toast(S.queued);
+    refresh();
+  });
+  document.body.addEventListener("outbox-full", function (evt) {
+    toast(evt.detail && evt.detail.quota ? S.full : S.failed, "error");
+  });
+
+  // Without a service worker (first visit, old browser): the page keeps the entry itself.
+  document.body.addEventListener("htmx:sendError", function (evt) {
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) return;
+    var elt = evt.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form[data-outbox]") : null;
+    if (!form || !user) return;
+    var cfg = evt.detail.requestConfig || {};
+    var data = cfg.formData instanceof FormData ? cfg.formData : new FormData(form);
+    if (!data.get(core.META)) data.set(core.META, metaFor(form));
+    var entry = core.entryFrom(cfg.path || form.getAttribute("action"), data, true);
+    if (!entry) return;
+    // The form keeps what was chosen (as before: a photo not yet on the server still asks
+    // before leaving); sending it again makes the same UUIDs, so the server keeps one.
+    core.enqueue(entry).then(function () { toast(S.queued); refresh(); }, function (err) {
+      toast(err && err.name === "QuotaExceededError" ? S.full : S.failed, "error");
+    });
+  });
+
+  // A plain form queued by the service worker comes back to this page with a note.
+  (function () {
+    var notes = { "#outbox-queued": [S.queued, ""], "#outbox-full": [S.full, "error"], "#outbox-failed": [S.failed, "error"] };
+    var note = notes[location.hash];
+    if (!note) return;
+    toast(note[0], note[1]);
+    history.replaceState(history.state, "", here());
+  })();
+
+  // ---- count and marks -------------------------------------------------------------
+
+  function mine() { return user ? core.forUser(user) : Promise.resolve([]); }
+
+  function badge(entry) {
+    var p = document.createElement("p");
+    p.className = "outbox-mark outbox-" + entry.status;
+    p.setAttribute("data-outbox-mark", entry.id);
+    var s = document.createElement("strong");
+    s.textContent = entry.status === WAITING ? S.waiting : S.refused;
+    p.appendChild(s);
+    if (entry.reason) p.appendChild(document.createTextNode(" " + entry.reason));
+    if (entry.status !== WAITING) {
+      var a = document.createElement("a");
+      a.href = countEl.getAttribute("href");
+      a.textContent = " " + S.open;
+      p.appendChild(a);
+    }
+    return p;
+  }
+
+  function markPage(entries) {
+    document.querySelectorAll("[data-outbox-mark], #outbox-here").forEach(function (el) { el.remove(); });
+    document.querySelectorAll(".outbox-pending").forEach(function (el) { el.classList.remove("outbox-pending"); });
+    var listed = [];
+    entries.filter(function (e) { return e.page === here(); }).forEach(function (entry) {
+      var target = entry.target ? document.querySelector(entry.target) : null;
+      if (!target) { listed.push(entry); return; }
+      target.classList.add("outbox-pending");
+      target.appendChild(badge(entry));
+      // A checklist answer shows the tapped value as chosen, as a saved one would.
+      var value = entry.fields.filter(function (f) { return f[0] === "value"; })[0];
+      if (value) {
+        target.querySelectorAll("button[name=value]").forEach(function (b) {
+          b.setAttribute("aria-pressed", b.value === value[1] ? "true" : "false");
+        });
+      }
+    });
+    var main = document.getElementById("main");
+    if (!listed.length || !main) return;
+    var box = document.createElement("section");
+    box.id = "outbox-here";
+    box.className = "outbox-here";
+    var h = document.createElement("h2");
+    h.textContent = S.here;
+    box.appendChild(h);
+    var ul = document.createElement("ul");
+    listed.forEach(function (entry) {
+      var li = document.createElement("li");
+      li.setAttribute("data-outbox-entry", entry.id);
+      li.textContent = entry.label + " ";
+      li.appendChild(badge(entry));
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    var h1 = main.querySelector("h1");
+    if (h1 && h1.parentNode === main) h1.after(box);
+    else main.prepend(box);
+  }
+
+  function refresh() {
+    return mine().then(function (entries) {
+      var n = entries.length;
+      countEl.querySelector(".n").textContent = String(n);
+      countEl.hidden = n === 0;
+      countEl.classList.toggle("has-refused", entries.some(function (e) { return e.status !== WAITING; }));
+      markPage(entries);
+      if (page) page.render(entries);
+      return entries;
+    }).catch(function () { /* no IndexedDB here (private mode): nothing to show */ });
+  }
+
+  // Saved entries of this page: the page reloads in place to show them as saved records.
+  var reloadTimer = null;
+  function reloadMain() {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(function () {
+      fetch(here(), { credentials: "same-origin", cache: "no-store" }).then(function (resp) {
+        if (!resp.ok || resp.redirected) return null;
+        return resp.text();
+      }).then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("main");
+        var main = document.getElementById("main");
+        if (!fresh || !main) return;
+        main.innerHTML = fresh.innerHTML;
+        if (window.htmx) window.htmx.process(main);
+        refresh();
+      }).catch(function () {});
+    }, 300);
+  }
+
+  if (typeof BroadcastChannel === "function") {
+    new BroadcastChannel(core.CHANNEL).onmessage = function (evt) {
+      var msg = evt.data || {};
+      if (msg.user && msg.user !== user) return;
+      if (msg.type === "saved" && msg.page === here() && !page) {
+        reloadMain();
+        toast(S.saved);
+      }
+      refresh();
+    };
+  }
+
+  // ---- sending ---------------------------------------------------------------------
+
+  function hasWaiting(entries) {
+    return (entries || []).some(function (e) { return e.status === WAITING; });
+  }
+
+  function kickIfWaiting() {
+    return mine().then(function (entries) { if (hasWaiting(entries)) return kick(); });
+  }
+
+  function kick() {
+    if (!user) return Promise.resolve(null);
+    var sw = navigator.serviceWorker;
+    if (sw && sw.controller) {
+      sw.controller.postMessage({ type: "outbox-replay" });
+      return Promise.resolve(null);
+    }
+    return core.replay().then(function (s) { refresh(); return s; });
+  }
+
+  // "online" comes when the phone has a link, not always a route to the server yet: ask
+  // again a little later too (a replay with nothing waiting costs one small GET).
+  window.addEventListener("online", function () {
+    kickIfWaiting();
+    setTimeout(kickIfWaiting, 3000);
+    setTimeout(kickIfWaiting, 10000);
+  });
+
+  // ---- logout ----------------------------------------------------------------------
+
+  function logoutDialog(form, count) {
+    var dlg = document.createElement("dialog");
+    dlg.id = "outbox-logout";
+    dlg.innerHTML = "<article><h2></h2><p class='n'></p><p class='text'></p><p class='form-error' hidden></p>" +
+      "<footer><button type='button' class='send'></button> <button type='button' class='secondary keep'></button> " +
+      "<button type='button' class='secondary outline cancel'></button></footer></article>";
+    dlg.querySelector("h2").textContent = S.logoutTitle;
+    dlg.querySelector(".n").textContent = S.waiting + ": " + count;
+    dlg.querySelector(".text").textContent = S.logoutText;
+    dlg.querySelector(".send").textContent = S.sendNow;
+    dlg.querySelector(".keep").textContent = S.keep;
+    dlg.querySelector(".cancel").textContent = S.cancel;
+    document.body.appendChild(dlg);
+    function leave() { dlg.close(); dlg.remove(); form.submit(); }
+    dlg.querySelector(".cancel").addEventListener("click", function () { dlg.close(); dlg.remove(); });
+    dlg.querySelector(".keep").addEventListener("click", leave);
+    dlg.querySelector(".send").addEventListener("click", function () {
+      var button = this;
+      button.setAttribute("aria-busy", "true");
+      core.replay().then(function () { return mine(); }).then(function (left) {
+        button.removeAttribute("aria-busy");
+        refresh();
+        if (!left.length) { leave(); return; }
+        dlg.querySelector(".n").textContent = S.waiting + ": " + left.length;
+        var err = dlg.querySelector(".form-error");
+        err.textContent = S.notAll;
+        err.hidden = false;
+      });
+    });
+    dlg.showModal();
+  }
+
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.matches || !form.matches("form[action$='/logout']")) return;
+    evt.preventDefault();
+    evt.stopImmediatePropagation();
+    core.all().then(function (rows) {
+      // Entries on this phone (anyone's) must outlive the logout: the server then asks the
+      // browser to clear its HTTP cache only, not its storage.
+      if (rows.length) hiddenInput(form, "outbox_kept", "1");
+      var count = rows.filter(function (e) { return e.user === user; }).length;
+      if (count) logoutDialog(form, count);
+      else form.submit();
+    }, function () { form.submit(); });
+  }, true);
+
+  // ---- the /outbox page ------------------------------------------------------------
+
+  var page = null;
+  var pageEl = document.getElementById("outbox-page");
+  if (pageEl) page = outboxPage(pageEl);
+
+  function outboxPage(el) {
+    var P = el.dataset;
+    var list = el.querySelector("#outbox-list");
+    var open = {};
+
+    function valueOf(entry, name) {
+      var f = entry.fields.filter(function (p) { return p[0] === name; })[0];
+      return f && typeof f[1] === "string" ? f[1] : "";
+    }
+
+    function editor(entry) {
+      var form = document.createElement("form");
+      form.className = "outbox-edit";
+      entry.edit.forEach(function (spec) {
+        var label = document.createElement("label");
+        label.textContent = spec.label;
+        var input;
+        if (spec.kind === "textarea") {
+          input = document.createElement("textarea");
+          input.rows = 3;
+        } else if (spec.kind === "select" || spec.kind === "radio") {
+          input = document.createElement("select");
+          (spec.options || []).forEach(function (o) {
+            var opt = document.createElement("option");
+            opt.value = o[0];
+            opt.textContent = o[1];
+            input.appendChild(opt);
+          });
+        } else {
+          input = document.createElement("input");
+          input.type = spec.kind;
+        }
+        input.name = spec.name;
+        input.value = valueOf(entry, spec.name);
+        label.appendChild(input);
+        form.appendChild(label);
+      });
+      var save = document.createElement("button");
+      save.type = "submit";
+      save.textContent = P.save;
+      form.appendChild(save);
+      form.addEventListener("submit", function (evt) {
+        evt.preventDefault();
+        var data = new FormData(form);
+        core.get(entry.id).then(function (current) {
+          if (!current) return;
+          entry.edit.forEach(function (spec) {
+            var value = data.get(spec.name);
+            var kept = current.fields.filter(function (p) { return p[0] !== spec.name; });
+            if (value !== null && value !== "") kept.push([spec.name, value]);
+            current.fields = kept;
+          });
+          current.status = WAITING;
+          current.reason = null;
+          return core.put(current);
+        }).then(function () {
+          delete open[entry.id];
+          if (document.activeElement) document.activeElement.blur();
+          core.tell({ type: "edited", id: entry.id, user: user });
+          refresh();
+          kick();
+        });
+      });
+      return form;
+    }
+
+    function item(entry) {
+      var li = document.createElement("li");
+      li.className = "outbox-entry outbox-" + entry.status;
+      li.setAttribute("data-outbox-entry", entry.id);
+      var h = document.createElement("p");
+      var strong = document.createElement("strong");
+      strong.textContent = entry.label;
+      h.appendChild(strong);
+      h.appendChild(document.createTextNode(" "));
+      var st = document.createElement("span");
+      st.className = "status outbox-status";
+      st.textContent = entry.status === WAITING ? S.waiting : S.refused;
+      h.appendChild(st);
+      li.appendChild(h);
+      var meta = document.createElement("p");
+      meta.className = "meta";
+      var photos = entry.fields.filter(function (f) { return f[1] instanceof Blob; }).length;
+      meta.textContent = P.recorded + " " + new Date(entry.created).toLocaleString() +
+        (photos ? " · " + P.photos + " " + photos : "");
+      li.appendChild(meta);
+      if (entry.reason) {
+        var why = document.createElement("p");
+        why.className = "form-error outbox-reason";
+        why.textContent = P.reason + " " + entry.reason;
+        li.appendChild(why);
+      }
+      var actions = document.createElement("p");
+      if (entry.edit && entry.edit.length) {
+        var ed = document.createElement("button");
+        ed.type = "button";
+        ed.className = "secondary outbox-open";
+        ed.textContent = P.edit;
+        ed.addEventListener("click", function () { open[entry.id] = true; refresh(); });
+        actions.appendChild(ed);
+        actions.appendChild(document.createTextNode(" "));
+      }
+      var del = document.createElement("button");
+      del.type = "button";
+      del.className = "secondary outline outbox-discard";
+      del.textContent = P.discard;
+      del.addEventListener("click", function () {
+        // Nothing leaves the outbox unsent without this explicit confirmation.
+        if (!window.confirm(P.confirmDiscard)) return;
+        core.remove(entry.id).then(function () {
+          core.tell({ type: "discarded", id: entry.id, user: user });
+          refresh();
+        });
+      });
+      actions.appendChild(del);
+      li.appendChild(actions);
+      if (open[entry.id]) li.appendChild(editor(entry));
+      return li;
+    }
+
+    el.querySelector("#outbox-send").addEventListener("click", function () { kick(); });
+
+    return {
+      render: function (entries) {
+        // An editor being typed in is left alone; everything else is drawn afresh.
+        if (list.querySelector(".outbox-edit input:focus, .outbox-edit textarea:focus, .outbox-edit select:focus")) return;
+        list.innerHTML = "";
+        if (!entries.length) {
+          var li = document.createElement("li");
+          li.className = "empty";
+          li.textContent = P.empty;
+          list.appendChild(li);
+        }
+        entries.forEach(function (entry) { list.appendChild(item(entry)); });
+        core.all().then(function (rows) {
+          var others = el.querySelector("#outbox-others");
+          var n = rows.filter(function (e) { return e.user !== user; }).length;
+          others.textContent = P.others + " (" + n + ")";
+          others.hidden = n === 0;
+        });
+      }
+    };
+  }
+
+  // Every page load sends what waits (and only then asks the server anything).
+  refresh().then(function (entries) {
+    if (navigator.onLine !== false && hasWaiting(entries)) kick();
+  });
+})();

@@ -1,0 +1,200 @@
+"""Issue 12, items 7 and 8, in the browser: a warm Today sends only the page, and a photo
+leaves the phone small and upright (or as chosen, when the browser cannot read it or has no
+JavaScript). Route-level checks: tests/offline/test_bytes.py; figures: bench/offline_bytes.py.
+"""
+
+import io
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+from werkzeug.formparser import parse_form_data
+
+from app.models import Photo
+from app.photos.storage import get_store
+from tests.browser.conftest import fresh_scalar, login, phone_page
+from tests.conftest import PASSWORD
+from tests.photos.images import is_upright_red_over_blue, phone_photo
+
+pytestmark = pytest.mark.browser
+
+
+class ServerLog:
+    """The requests that reach the server, whatever the browser's cache (or a service
+    worker) answers by itself."""
+
+    def __init__(self, app) -> None:
+        self.seen: list[str] = []
+        inner = app.wsgi_app
+
+        def wsgi(environ, start_response):
+            query = environ.get("QUERY_STRING")
+            self.seen.append(environ["PATH_INFO"] + (f"?{query}" if query else ""))
+            return inner(environ, start_response)
+
+        app.wsgi_app = wsgi
+
+
+def test_today_opened_again_sends_only_the_page(app, page, world, shoot):
+    server = ServerLog(app)
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + "/today")
+    page.wait_for_load_state("networkidle")
+    # Workbox's modules are the service worker's imports, named by workbox-sw's loader
+    # (modulePathPrefix), not by the page: the page's own files are what a phone re-fetches.
+    static = [p for p in server.seen if p.startswith("/static/") and "/vendor/workbox/" not in p]
+    assert static  # the first pages fetched CSS and JS: by hashed URLs, compressed
+    assert all("?v=" in p for p in static)
+    # Compression of each static file is checked by tests/offline/test_bytes.py; here the
+    # page may be answered by the service worker's precache, whose responses the page's
+    # "response" events do not always show.
+    assert not any("chart" in p for p in server.seen)  # Chart.js only where there are charts
+
+    server.seen.clear()
+    page.goto(page.base_url + "/today")
+    page.wait_for_load_state("networkidle")
+    today = [p for p in server.seen if p.split("?")[0] in ("/today", "/")]
+    assert today == ["/today"]
+    assert not [p for p in server.seen if p.startswith("/static/")], server.seen
+    shoot(page, "warm")
+    assert page.js_errors == []
+
+
+class UploadTap:
+    """Keeps the bodies of photo uploads as they reach the server."""
+
+    def __init__(self, app) -> None:
+        self.bodies: list[tuple[dict, bytes]] = []
+        inner = app.wsgi_app
+
+        def wsgi(environ, start_response):
+            if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/photos":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                body = environ["wsgi.input"].read(length)
+                environ["wsgi.input"] = io.BytesIO(body)
+                self.bodies.append((dict(environ), body))
+            return inner(environ, start_response)
+
+        app.wsgi_app = wsgi
+
+    def files(self, n: int = -1) -> list:
+        environ, body = self.bodies[n]
+        environ = {**environ, "wsgi.input": io.BytesIO(body)}
+        _stream, _form, files = parse_form_data(environ)
+        return files.getlist("photos")
+
+
+# Records the progress bar of the upload form as it changes (class and value).
+WATCH_BAR = """(sel) => {
+  window.__bar = [];
+  const bar = document.querySelector(sel);
+  const note = () => window.__bar.push({
+    active: bar.classList.contains("active"),
+    value: bar.hasAttribute("value") ? bar.value : null, max: bar.max});
+  new MutationObserver(note).observe(bar, {attributes: true});
+}"""
+
+
+@pytest.fixture
+def page_without_worker(browser, live_server):
+    """The phone before its service worker is active (the first visit), or a browser that
+    runs none: the upload's bytes are counted by the page's own XHR. Through the service
+    worker (which forwards the upload to keep it for the outbox) Chromium reports no upload
+    progress, and the bar stays at "preparing" until the photo is saved."""
+    with phone_page(browser, live_server.url, service_workers="block") as pg:
+        yield pg
+
+
+def test_a_12_megapixel_photo_leaves_the_phone_small_and_upright(
+    app, page_without_worker, world, make_resident, make_visit, tmp_path, shoot
+):
+    page = page_without_worker
+    tap = UploadTap(app)
+    visit = make_visit(resident=make_resident())
+    original = tmp_path / "IMG_0001.jpg"
+    original.write_bytes(phone_photo())
+    assert original.stat().st_size > 3_000_000
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/{visit.id}")
+    gallery = f"#photos-visit-{visit.id}"
+    page.evaluate(WATCH_BAR, f"{gallery} progress.upload")
+    page.locator(f"{gallery} input[type=file]").set_input_files(str(original))
+    page.wait_for_selector(f"{gallery} .thumbs img")
+    shoot(page, "sent")
+
+    (environ, body) = tap.bodies[-1]
+    assert len(body) == int(environ["CONTENT_LENGTH"]) < 600 * 1024
+    (sent,) = tap.files()
+    assert sent.filename == "IMG_0001.jpg"
+    assert sent.mimetype == "image/jpeg"
+    im = Image.open(io.BytesIO(sent.read()))
+    assert im.format == "JPEG"
+    assert max(im.size) == 1600
+    assert is_upright_red_over_blue(im)  # turned by the phone: no EXIF left to say how
+    assert not im.getexif()
+    assert "exif" not in im.info
+
+    photo = fresh_scalar(sa.select(Photo))
+    with app.app_context():
+        stored = Image.open(io.BytesIO(get_store().read(photo.sha256)))
+    assert is_upright_red_over_blue(stored)
+    assert stored.size == (1200, 1600)
+
+    bar = page.evaluate("window.__bar")
+    assert {"active": True, "value": None, "max": 100} in bar  # preparing: indeterminate
+    sent_states = [s for s in bar if s["active"] and s["value"] is not None and s["value"] > 0]
+    assert sent_states
+    assert sent_states[-1]["value"] == sent_states[-1]["max"] == len(body)
+    assert not page.locator(f"{gallery} progress.upload.active").count()
+    assert page.js_errors == []
+
+
+def test_a_photo_the_browser_cannot_read_goes_as_chosen(
+    app, page, world, make_resident, make_visit, tmp_path
+):
+    """A HEIC (Chromium cannot decode it) is sent untouched; the server converts it."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    heic = tmp_path / "IMG_0002.HEIC"
+    Image.new("RGB", (640, 480), (30, 160, 60)).save(heic, "HEIF")
+    tap = UploadTap(app)
+    visit = make_visit(resident=make_resident())
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/{visit.id}")
+    page.locator(f"#photos-visit-{visit.id} input[type=file]").set_input_files(str(heic))
+    page.wait_for_selector(f"#photos-visit-{visit.id} .thumbs img")
+    (sent,) = tap.files()
+    assert sent.filename == "IMG_0002.HEIC"
+    assert sent.read() == heic.read_bytes()
+    photo = fresh_scalar(sa.select(Photo))
+    assert (photo.width, photo.height) == (640, 480)
+    assert page.js_errors == []
+
+
+def test_without_javascript_the_full_size_photo_is_still_taken(
+    app, browser, live_server, world, make_resident, make_visit, tmp_path
+):
+    tap = UploadTap(app)
+    visit = make_visit(resident=make_resident())
+    original = tmp_path / "IMG_0003.jpg"
+    original.write_bytes(phone_photo())
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    try:
+        pg = context.new_page()
+        pg.base_url = live_server.url
+        login(pg, "worker_a", PASSWORD)
+        pg.goto(live_server.url + f"/visits/{visit.id}")
+        form = pg.locator(f"#photos-visit-{visit.id} form.photo-upload")
+        form.locator("input[type=file]").set_input_files(str(original))
+        form.locator("button[type=submit]").click()
+        pg.wait_for_load_state("load")
+    finally:
+        context.close()
+    (sent,) = tap.files()
+    assert len(sent.read()) == original.stat().st_size  # the phone sent it as it was
+    photo = fresh_scalar(sa.select(Photo))
+    with app.app_context():
+        stored = Image.open(io.BytesIO(get_store().read(photo.sha256)))
+    assert is_upright_red_over_blue(stored)
+    assert max(stored.size) == 1600

@@ -1,0 +1,139 @@
+"""What a grid worker's phone does with Chinese input, the photo picker and the checklist's
+count bar (issue 13, items 6-8)."""
+
+import io
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from PIL import Image
+
+from tests.browser.conftest import login
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+RECT = "e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+TYPE_COMPOSING = """(e, v) => {
+  e.value = v;
+  e.dispatchEvent(new InputEvent('input', {bubbles: true, isComposing: true, data: v}));
+}"""
+
+
+def _searches(page) -> list[str]:
+    sent: list[str] = []
+
+    def seen(req):
+        url = urlparse(req.url)
+        if url.path == "/residents" and req.headers.get("hx-request"):
+            sent.append(parse_qs(url.query).get("q", [""])[0])
+
+    page.on("request", seen)
+    return sent
+
+
+def test_search_waits_while_pinyin_is_composed(page, world, make_resident, shoot):
+    make_resident(name="徐秀英")
+    make_resident(name="刘强")
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + "/residents")
+    sent = _searches(page)
+    q = page.locator("#q")
+    q.focus()
+
+    # The IME shows Latin letters until the worker picks the characters.
+    q.dispatch_event("compositionstart", {"data": ""})
+    for typed in ("x", "xu", "xux", "xuxi", "xuxiu"):
+        q.evaluate(TYPE_COMPOSING, typed)
+        page.wait_for_timeout(120)
+    page.wait_for_timeout(600)  # twice the search's delay: nothing may have gone out
+    assert sent == []
+    assert page.locator("#resident-rows >> text=刘强").count() == 1  # no "nothing found"
+    shoot(page, "1-composing")
+
+    q.evaluate("e => { e.value = '徐秀'; }")
+    q.dispatch_event("compositionend", {"data": "徐秀"})
+    page.wait_for_selector("#resident-rows >> text=刘强", state="detached")
+    assert page.locator("#resident-rows >> text=徐秀英").count() == 1
+    assert sent == ["徐秀"]
+    shoot(page, "2-composed")
+
+    # Plain typing (no IME) still searches as before.
+    q.fill("刘")
+    page.wait_for_selector("#resident-rows >> text=徐秀英", state="detached")
+    assert sent == ["徐秀", "刘"]
+    # One focus ring round the box, not round the box and the list together.
+    assert page.locator("#resident-search").evaluate("e => getComputedStyle(e).boxShadow") in (
+        "none",
+        "",
+    )
+    assert page.js_errors == []
+
+
+def _jpeg(tmp_path):
+    path = tmp_path / "door.jpg"
+    buf = io.BytesIO()
+    Image.new("RGB", (800, 600), (40, 90, 160)).save(buf, "JPEG")
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "kept"),
+    [
+        ("zh", "拍照或选择照片", "已选照片 1 张，尚未保存"),
+        ("en", "Take or choose a photo", "Photos chosen, not saved yet: 1"),
+    ],
+    ids=["zh", "en"],
+)
+def test_photo_picker_speaks_our_language_and_works_by_keyboard(
+    page, world, make_resident, make_visit, shoot, tmp_path, lang, words, kept
+):
+    visit = make_visit(resident=make_resident(name="王秀英"))
+    login(page, "worker_a", PASSWORD)
+    page.goto(f"{page.base_url}/visits/{visit.id}?lang={lang}")
+    page.wait_for_load_state("networkidle")
+    gallery = page.locator(f"#photos-visit-{visit.id}")
+    label = gallery.locator("label.photo-pick-label")
+    assert label.inner_text().strip() == words
+    box = label.bounding_box()
+    assert box["height"] >= 44
+    assert box["width"] >= 200
+    # The browser's own control ("Choose Files / No file chosen") is out of sight ...
+    file_input = gallery.locator("input[type=file]")
+    hidden = file_input.bounding_box()
+    assert hidden["width"] <= 1
+    assert hidden["height"] <= 1
+    # ... but it is still the control a screen reader names and the keyboard reaches.
+    assert page.get_by_label(words, exact=True).evaluate("e => e.type") == "file"
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type") == "file":
+            break
+    assert page.evaluate("document.activeElement.id") == file_input.get_attribute("id")
+    assert label.evaluate("e => getComputedStyle(e).outlineStyle") != "none"
+    shoot(page, "focused")
+
+    # No connection: the chosen photo is not sent, and the page says so under the label.
+    page.route("**/photos", lambda route: route.abort())
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(str(_jpeg(tmp_path)))
+    page.wait_for_selector(".toast-error")
+    assert gallery.locator(".photo-chosen").inner_text() == kept
+    shoot(page, "kept")
+
+
+def test_checklist_counts_stick_right_under_the_top_bar(
+    page, world, make_resident, make_visit, shoot
+):
+    visit = make_visit(resident=make_resident(name="王秀英"), purpose="screening")
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/{visit.id}")
+    page.click("#start-screening >> text=消防安全")
+    page.wait_for_selector("#screening-summary")
+    page.mouse.wheel(0, 1500)
+    page.wait_for_timeout(100)
+    bar = page.locator(".topbar").evaluate(RECT)
+    counts = page.locator("#screening-summary").evaluate(RECT)
+    assert counts[1] == pytest.approx(bar[3], abs=0.5)  # no gap for text to show through
+    shoot(page, "scrolled")

@@ -1,0 +1,195 @@
+"""Issue 12, item 8: fewer bytes over a slow link.
+
+Compressed responses (Vary kept right) and content-hashed static URLs kept a year only when
+the hash is the file's. In the browser: tests/browser/test_bytes.py; the byte and time
+figures: bench/offline_bytes.py.
+"""
+
+import hashlib
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import brotli
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Photo
+from app.static_files import IMMUTABLE
+from tests.photos.images import jpeg_with_metadata
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "static"
+BR = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+STATIC_URL = re.compile(r"""(?:href|src)="(/static/[^"]+)\"""")
+
+
+def _vary(resp) -> set[str]:
+    return {v.strip().lower() for v in resp.headers.get("Vary", "").split(",") if v.strip()}
+
+
+def _static_urls(html: str) -> list[str]:
+    return [u.replace("&amp;", "&") for u in STATIC_URL.findall(html)]
+
+
+# ---- compression ---------------------------------------------------------------------------
+
+
+def test_pages_are_sent_compressed_and_vary_says_on_what(client, login_as, world):
+    login_as(world.worker_a)
+    plain = client.get("/today")
+    assert plain.status_code == 200
+    assert "Content-Encoding" not in plain.headers  # a client that did not ask gets it plain
+
+    resp = client.get("/today", headers=BR)
+    assert resp.headers["Content-Encoding"] == "br"
+    body = brotli.decompress(resp.data)  # the same page (but for its fresh CSRF token)
+    assert body.startswith(b"<!doctype html>")
+    assert len(body) == len(plain.data)
+    assert {"hx-request", "accept-encoding"} <= _vary(resp)
+    assert int(resp.headers["Content-Length"]) == len(resp.data) < len(plain.data) / 2
+
+    gz = client.get("/today", headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["Content-Encoding"] == "gzip"
+    assert {"hx-request", "accept-encoding"} <= _vary(gz)
+
+
+def test_htmx_fragments_are_compressed_too(client, login_as, world, make_resident):
+    login_as(world.worker_a)
+    for n in range(12):
+        make_resident(name=f"王{n}", room=f"{n:03}")
+    page = client.get("/residents?q=王", headers=BR)
+    frag = client.get("/residents?q=王", headers=BR, htmx=True)
+    assert frag.headers["Content-Encoding"] == "br"
+    assert {"hx-request", "accept-encoding"} <= _vary(frag)
+    body = brotli.decompress(frag.data)
+    assert b"<html" not in body
+    assert "王1".encode() in body
+    assert len(brotli.decompress(page.data)) > len(body)
+
+
+def test_photos_are_never_recompressed(client, login_as, world, make_resident, make_visit):
+    login_as(world.worker_a)
+    visit = make_visit(resident=make_resident())
+    client.post(
+        "/photos",
+        data={
+            "owner_type": "visit",
+            "owner_id": str(visit.id),
+            "client_uuid": "5b2f7f4e-6a55-4b43-8d1c-0c1f4f0a0b01",
+            "photos": [(io.BytesIO(jpeg_with_metadata(size=(1200, 900))), "a.jpg")],
+        },
+        content_type="multipart/form-data",
+        htmx=True,
+    )
+    photo = db.session.scalar(sa.select(Photo))
+    for path in (f"/photos/{photo.id}", f"/photos/{photo.id}/thumb"):
+        resp = client.get(path, headers=BR)
+        assert resp.status_code == 200
+        assert resp.mimetype == "image/jpeg"
+        assert "Content-Encoding" not in resp.headers
+        assert resp.data[:2] == b"\xff\xd8"
+
+
+def test_exports_still_stream_whole_files(client, login_as, world, make_visit, make_resident):
+    make_visit(resident=make_resident())
+    login_as(world.township_user)
+    xlsx = client.get("/tallies/export.xlsx", headers=BR)
+    assert xlsx.status_code == 200
+    assert "Content-Encoding" not in xlsx.headers  # a zip already
+    assert zipfile.ZipFile(io.BytesIO(xlsx.data)).testzip() is None
+    csv = client.get("/tallies/export.csv", headers=BR)
+    assert csv.status_code == 200
+    assert "Content-Encoding" not in csv.headers
+    assert csv.data.count(b"\n") > 1
+
+
+# ---- content-hashed static URLs ------------------------------------------------------------
+
+
+def test_pages_name_static_files_by_their_content(client, login_as, world):
+    login_as(world.worker_a)
+    html = client.get("/today").get_data(as_text=True)
+    urls = _static_urls(html)
+    assert {u.split("?")[0] for u in urls} >= {
+        "/static/vendor/pico.min.css",
+        "/static/css/app.css",
+        "/static/vendor/htmx.min.js",
+        "/static/js/app.js",
+        "/static/js/photos.js",
+    }
+    for url in urls:
+        path, _, query = url.partition("?v=")
+        digest = hashlib.sha256((STATIC / path.removeprefix("/static/")).read_bytes()).hexdigest()
+        assert len(query) >= 12, url
+        assert query == digest[: len(query)], url
+    # The favicon comes inside the page: no request for it, cached or not.
+    assert 'rel="icon" href="data:image/svg+xml,' in html
+
+
+def test_hashed_url_is_kept_a_year_stale_or_bare_one_is_checked_each_time(client):
+    with client.application.test_request_context():
+        from flask import url_for
+
+        current = url_for("static", filename="css/app.css")
+    raw = (STATIC / "css/app.css").read_bytes()
+
+    fresh = client.get(current, headers=BR)
+    assert fresh.status_code == 200
+    assert fresh.headers["Cache-Control"] == IMMUTABLE
+    assert fresh.headers["Content-Encoding"] == "br"
+    assert "accept-encoding" in _vary(fresh)
+    assert brotli.decompress(fresh.data) == raw
+
+    for stale in ("/static/css/app.css?v=0123456789abcdef", "/static/css/app.css"):
+        resp = client.get(stale, headers=BR)
+        assert resp.status_code == 200
+        assert resp.headers["Cache-Control"] == "no-cache"  # never "immutable" here
+        assert brotli.decompress(resp.data) == raw  # still the file: an old page keeps working
+
+    # A browser revalidating the current URL is told it has it.
+    again = client.get(current, headers={**BR, "If-None-Match": fresh.headers["ETag"]})
+    assert again.status_code == 304
+    # Without compression, ranges still work.
+    part = client.get(current, headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206
+    assert part.data == raw[:10]
+    assert "Content-Encoding" not in part.headers
+
+    assert client.get("/static/css/nope.css?v=0123456789abcdef").status_code == 404
+    assert client.get("/static/../app/__init__.py").status_code == 404
+
+
+def test_a_changed_file_gets_a_new_url(app, client, tmp_path):
+    (tmp_path / "site.css").write_text("body { color: red; }\n")
+    app.static_folder = str(tmp_path)
+    with app.test_request_context():
+        from flask import url_for
+
+        first = url_for("static", filename="site.css")
+        (tmp_path / "site.css").write_text("body { color: blue; } /* edited */\n")
+        second = url_for("static", filename="site.css")
+        assert url_for("static", filename="missing.css") == "/static/missing.css"
+    assert first != second
+    old = client.get(first)
+    assert old.headers["Cache-Control"] == "no-cache"
+    assert b"blue" in old.data
+    assert client.get(second).headers["Cache-Control"] == IMMUTABLE
+
+
+def test_no_static_path_is_written_by_hand():
+    """Templates, our JS and CSS name static files through url_for only (or relative CSS
+    url()s), so every URL carries its hash and the service worker's list follows."""
+    offenders = []
+    files = [*(ROOT / "templates").rglob("*.html"), *(STATIC / "js").glob("*.js")]
+    files += list((STATIC / "css").glob("*.css"))
+    for path in files:
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if "/static/" in line:
+                offenders.append(f"{path.relative_to(ROOT)}:{n}")
+    for css in (STATIC / "css").glob("*.css"):
+        for ref in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.read_text()):
+            if not ref.startswith("data:") and (ref.startswith("/") or "//" in ref):
+                offenders.append(f"{css.relative_to(ROOT)}: url({ref})")
+    assert offenders == []

@@ -1,0 +1,451 @@
+"""The outbox on a phone: entries made without a network wait on the phone, show as waiting,
+and are sent once when the network returns (Chromium, the outbox's stand-in service worker)."""
+
+# The browser and server fixtures are imported from their modules (tests/offline/conftest.py
+# is OFFLINE's): pytest finds them here, and they are parameters of the tests below.
+# ruff: noqa: F811
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import Answer, Visit
+from tests.browser.conftest import (  # noqa: F401 (fixtures)
+    browser,
+    fresh_scalar,
+    login,
+    phone_page,
+    playwright_instance,
+    shoot,
+)
+from tests.conftest import PASSWORD
+from tests.outbox_fixtures import outbox_server  # noqa: F401  (a fixture)
+
+pytestmark = pytest.mark.browser
+
+ENTRIES = """() => gridbookOutbox.all().then(r => r.map(e => ({
+  label: e.label, status: e.status, reason: e.reason, user: e.user, url: e.url})))"""
+
+
+def _count(model):
+    return fresh_scalar(sa.select(sa.func.count(model.id)))
+
+
+@pytest.fixture
+def phone(browser, outbox_server):
+    with phone_page(browser, outbox_server.url) as pg:
+        yield pg
+
+
+def controlled(pg, path: str) -> None:
+    """Open a page under the service worker's control (and so kept for offline use)."""
+    pg.goto(pg.base_url + path)
+    until(pg, "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)", True)
+    pg.goto(pg.base_url + path)
+    pg.wait_for_load_state("networkidle")
+
+
+def until(pg, js: str, expected, timeout: float = 30) -> None:
+    """Poll a page expression (evaluated without eval: the CSP forbids it) until it matches."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = pg.evaluate(js)
+        if value == expected:
+            return
+        pg.wait_for_timeout(200)
+    raise AssertionError(f"{js} is {value!r}, not {expected!r}")
+
+
+def sent_all(pg, timeout: float = 30) -> None:
+    until(pg, "() => gridbookOutbox.all().then(r => r.length)", 0, timeout)
+    until(pg, "() => document.querySelector('[data-outbox-count]').hidden", True, 5)
+
+
+def waiting(pg) -> str:
+    el = pg.locator("[data-outbox-count]")
+    return "0" if el.is_hidden() else el.locator(".n").inner_text()
+
+
+def entries(pg) -> list[dict]:
+    return pg.evaluate(ENTRIES)
+
+
+def open_visit_form(pg) -> None:
+    pg.click("#visit-form-slot a")
+    pg.wait_for_selector("#visit-form")
+
+
+def log_visit(pg, summary: str) -> None:
+    pg.check("#visit-form input[name=purpose][value=elderly_care]", force=True)
+    pg.check("#visit-form input[name=outcome][value=done]", force=True)
+    pg.fill("#visit-form textarea[name=summary]", summary)
+    pg.click("#visit-form button[type=submit]")
+
+
+def test_visit_and_answers_offline_wait_then_arrive_once(
+    phone, outbox_server, world, make_resident, make_visit, shoot
+):
+    r = make_resident(name="王秀英")
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    phone.context.set_offline(True)
+    log_visit(phone, "门口聊了十分钟，身体还好")
+    phone.wait_for_selector("#outbox-here >> text=走访 王秀英")
+    assert "待发送" in phone.locator("#outbox-here").inner_text()
+    assert waiting(phone) == "1"
+    assert _count(Visit) == 0
+    shoot(phone, "1-waiting")
+
+    phone.context.set_offline(False)
+    phone.wait_for_selector("#outbox-here", state="detached", timeout=20_000)
+    phone.wait_for_selector("#timeline >> text=门口聊了十分钟，身体还好")
+    assert waiting(phone) == "0"
+    assert _count(Visit) == 1
+    assert entries(phone) == []
+    shoot(phone, "2-sent")
+    assert not [e for e in phone.js_errors if "net::" not in e]
+
+
+def _screening(world, make_resident, make_visit):
+    import uuid
+
+    from app.extensions import db
+    from app.models import ChecklistTemplate, Screening
+
+    visit = make_visit(resident=make_resident(name="王秀英"))
+    tpl = db.session.scalar(sa.select(ChecklistTemplate).where(ChecklistTemplate.code == "fire"))
+    s = Screening(uuid=str(uuid.uuid4()), visit_id=visit.id, template_id=tpl.id)
+    db.session.add(s)
+    db.session.commit()
+    return s, [i.id for i in tpl.items]
+
+
+def test_server_stopped_answers_and_all_remaining_wait_then_arrive_in_order(
+    phone, outbox_server, world, make_resident, make_visit, shoot
+):
+    s, items = _screening(world, make_resident, make_visit)
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/screening/{s.id}")
+    outbox_server.stop()  # the server is gone: the service worker's own fetches fail too
+    phone.click(f"#item-{items[0]} button.ans-na")
+    phone.wait_for_selector(f"#item-{items[0]} [data-outbox-mark]")
+    phone.click(f"#item-{items[1]} button.ans-ok")
+    phone.wait_for_selector(f"#item-{items[1]} [data-outbox-mark]")
+    assert phone.get_attribute(f"#item-{items[0]} button.ans-na", "aria-pressed") == "true"
+    # A plain form (not htmx): the worker lands back on the checklist, the entry marked.
+    phone.click("#remaining-ok button")
+    phone.wait_for_selector("#remaining-ok [data-outbox-mark]")
+    assert waiting(phone) == "3"
+    assert _count(Answer) == 0
+    shoot(phone, "1-waiting")
+
+    outbox_server.start()
+    phone.reload()  # every page load asks the outbox to send
+    sent_all(phone)
+    assert _count(Answer) == len(items)
+    na = fresh_scalar(sa.select(Answer.value).where(Answer.item_id == items[0]))
+    assert na == "na"  # sent before "all remaining OK", as it was made
+    assert outbox_server.replays == [
+        f"/screening/{s.id}/items/{items[0]}",
+        f"/screening/{s.id}/items/{items[1]}",
+        f"/screening/{s.id}/remaining",
+    ]
+
+
+def test_answer_lost_after_commit_gives_one_record(
+    phone, outbox_server, world, make_resident, shoot
+):
+    r = make_resident(name="王秀英")
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    outbox_server.drop_answers_to = "/visits"
+    log_visit(phone, "回答在路上丢了")
+    phone.wait_for_selector("#outbox-here >> text=走访 王秀英")
+    assert _count(Visit) == 1  # the server saved it; the phone never heard
+
+    outbox_server.drop_answers_to = None
+    phone.reload()
+    sent_all(phone)
+    assert entries(phone) == []
+    assert _count(Visit) == 1
+    phone.wait_for_selector("#timeline >> text=回答在路上丢了")
+
+
+def _jpeg_b64() -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 120, 200)).save(buf, "JPEG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+# Queue entries as the service worker would have (same store, same fields), offline.
+QUEUE = """async ({n, photoEvery, residentId, visitId, jpeg, user}) => {
+  const bytes = Uint8Array.from(atob(jpeg), c => c.charCodeAt(0));
+  const today = new Date().toISOString().slice(0, 10);
+  for (let i = 0; i < n; i++) {
+    const fd = new FormData();
+    let url;
+    if (photoEvery && i % photoEvery === photoEvery - 1) {
+      url = "/photos";
+      fd.append("owner_type", "visit"); fd.append("owner_id", String(visitId));
+      fd.append("client_uuid", gridbookOutbox.newId());
+      fd.append("photos", new File([bytes], "p" + i + ".jpg", {type: "image/jpeg"}));
+    } else {
+      url = "/visits";
+      fd.append("resident_id", String(residentId)); fd.append("purpose", "elderly_care");
+      fd.append("outcome", "done"); fd.append("summary", "entry " + i);
+      fd.append("visited_on", today); fd.append("follow_up_on", "");
+      fd.append("client_uuid", gridbookOutbox.newId());
+    }
+    const meta = {user: user, label: "entry " + i, page: location.pathname};
+    fd.append("_outbox", JSON.stringify(meta));
+    await gridbookOutbox.enqueue(gridbookOutbox.entryFrom(url, fd, true));
+  }
+  return (await gridbookOutbox.all()).length;
+}"""
+
+
+def _queue(pg, n, resident, visit=None, photo_every=0):
+    user = pg.get_attribute("[data-outbox-count]", "data-outbox-user")
+    args = {
+        "n": n,
+        "photoEvery": photo_every,
+        "residentId": resident.id,
+        "visitId": visit.id if visit else 0,
+        "jpeg": _jpeg_b64(),
+        "user": user,
+    }
+    return pg.evaluate(QUEUE, args)
+
+
+def test_fifty_entries_with_ten_photos_arrive_once_in_order(
+    phone, outbox_server, world, make_resident, make_visit
+):
+    from app.models import Photo
+
+    r = make_resident(name="王秀英")
+    v = make_visit(resident=r)
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, "/outbox")
+    phone.context.set_offline(True)
+    assert _queue(phone, 50, r, v, photo_every=5) == 50
+    phone.context.set_offline(False)  # the online event starts the replay
+    sent_all(phone, 120)
+    assert entries(phone) == []
+    assert len(outbox_server.replays) == 50  # each sent once
+    assert outbox_server.replays == ["/photos" if i % 5 == 4 else "/visits" for i in range(50)]
+    summaries = fresh_scalar(
+        sa.select(sa.func.count(Visit.id)).where(Visit.summary.like("entry %"))
+    )
+    assert summaries == 40
+    from app.extensions import db
+
+    db.session.rollback()
+    made = db.session.scalars(
+        sa.select(Visit.summary).where(Visit.summary.like("entry %")).order_by(Visit.id)
+    ).all()
+    assert made == [f"entry {i}" for i in range(50) if i % 5 != 4]
+    assert _count(Photo) == 10
+
+
+def test_two_tabs_replaying_at_once_send_each_entry_once(
+    browser, outbox_server, world, make_resident
+):
+    r = make_resident(name="王秀英")
+    with phone_page(browser, outbox_server.url) as first:
+        login(first, "worker_a", PASSWORD)
+        controlled(first, "/outbox")
+        first.context.set_offline(True)
+        _queue(first, 12, r)
+        second = first.context.new_page()
+        first.context.set_offline(False)
+        second.goto(outbox_server.url + "/outbox")  # its load asks the worker to send
+        # Both pages also replay by themselves at the same moment (as a page without a
+        # service worker would): the lock lets one run; the others find nothing left.
+        for pg in (first, second, first, second):
+            pg.evaluate("gridbookOutbox.replay(); 1")
+        sent_all(first, 60)
+        second.wait_for_timeout(500)
+        assert outbox_server.replays.count("/visits") == 12
+        assert _count(Visit) == 12
+
+
+def test_refused_replay_is_kept_with_its_reason_fixed_and_sent_or_discarded(
+    phone, outbox_server, world, make_resident, make_daily_log, shoot
+):
+    from app.extensions import db
+    from app.models import DailyLog
+
+    r = make_resident(name="王秀英")
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    phone.context.set_offline(True)
+    log_visit(phone, "审核前录的")
+    phone.wait_for_selector("#outbox-here >> text=走访 王秀英")
+    _queue(phone, 1, r)
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 2)
+    # Meanwhile the secretary approved the worker's day: the replays are refused.
+    db.session.rollback()  # a fresh snapshot before writing (SQLite WAL)
+    make_daily_log(status="approved")
+    phone.context.set_offline(False)
+    until(
+        phone,
+        "() => gridbookOutbox.all().then(r => r.map(e => e.status).join())",
+        "refused,refused",
+    )
+    reasons = [e["reason"] for e in entries(phone)]
+    assert all("审核通过" in reason for reason in reasons)
+    assert _count(Visit) == 0
+    assert waiting(phone) == "2"  # refused entries still count: nothing dropped
+
+    phone.click("[data-outbox-count]")
+    phone.wait_for_selector("#outbox-list .outbox-refused")
+    assert "审核通过" in phone.locator("#outbox-list").inner_text()
+    shoot(phone, "1-refused")
+
+    # The day is reopened; the worker corrects the first entry's text and sends it again.
+    db.session.rollback()
+    db.session.execute(sa.update(DailyLog).values(status="open"))
+    db.session.commit()
+    first = phone.locator("#outbox-list li").first
+    first.locator("button.outbox-open").click()
+    first.locator("textarea[name=summary]").fill("审核前录的，已更正")
+    first.locator(".outbox-edit button[type=submit]").click()
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
+    assert fresh_scalar(sa.select(Visit.summary)) == "审核前录的，已更正"
+
+    # The other is discarded, by an explicit confirmed tap only.
+    phone.once("dialog", lambda d: d.dismiss())
+    phone.locator("#outbox-list button.outbox-discard").click()
+    assert len(entries(phone)) == 1
+    phone.once("dialog", lambda d: d.accept())
+    phone.locator("#outbox-list button.outbox-discard").click()
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 0)
+    assert _count(Visit) == 1
+    phone.wait_for_selector("#outbox-list .empty")
+
+
+def test_logout_with_a_waiting_entry_and_a_second_user_on_the_phone(
+    phone, outbox_server, world, make_resident, shoot
+):
+    r = make_resident(name="王秀英")
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    outbox_server.busy = True  # the server answers "later": the entry keeps waiting
+    phone.context.set_offline(True)
+    log_visit(phone, "退出前没发出去")
+    phone.wait_for_selector("#outbox-here")
+    phone.context.set_offline(False)
+
+    phone.click("#account-menu summary")
+    phone.click("header form[action$='/logout'] button")
+    dialog = phone.locator("dialog#outbox-logout")
+    dialog.wait_for()
+    assert "1" in dialog.locator(".n").inner_text()
+    shoot(phone, "1-logout-warning")
+    # "Send now" cannot send everything (the server is busy): it says so and stays.
+    dialog.locator("button.send").click()
+    dialog.locator(".form-error").wait_for()
+    dialog.locator("button.keep").click()
+    phone.wait_for_url("**/login")
+    assert len(entries(phone)) == 1  # kept on the phone, not cleared with the logout
+
+    # Another worker on the same phone sees and sends nothing of it.
+    outbox_server.busy = False
+    outbox_server.replays.clear()
+    login(phone, "worker_a2", PASSWORD)
+    phone.goto(outbox_server.url + "/outbox")
+    phone.wait_for_selector("#outbox-list .empty")
+    assert "退出前没发出去" not in phone.content()
+    assert phone.locator("#outbox-others").is_visible()
+    assert waiting(phone) == "0"
+    phone.click("#outbox-send")
+    phone.wait_for_timeout(1000)
+    assert outbox_server.replays == []
+    assert _count(Visit) == 0
+
+    # worker_a2 has nothing waiting: logging out asks nothing, and keeps worker_a's entry.
+    phone.click("#account-menu summary")
+    phone.click("header form[action$='/logout'] button")
+    phone.wait_for_url("**/login")
+    login(phone, "worker_a", PASSWORD)
+    phone.goto(outbox_server.url + f"/residents/{r.id}")
+    sent_all(phone)
+    assert _count(Visit) == 1
+    assert fresh_scalar(sa.select(Visit.worker_id)) == world.worker_a.id
+
+
+def test_storage_full_says_so_and_loses_nothing_queued(
+    phone, outbox_server, world, make_resident, make_visit, tmp_path
+):
+    r = make_resident(name="王秀英")
+    v = make_visit(resident=r)
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/visits/{v.id}")
+    phone.context.set_offline(True)
+    _queue(phone, 1, r)
+    # The phone's storage is full. (Chromium's quota override, CDP Storage.overrideQuotaForOrigin,
+    # is not enforced on IndexedDB writes in time to test it: the store's write fails instead,
+    # in the service worker, as IndexedDB fails it: a QuotaExceededError.)
+    (sw,) = phone.context.service_workers
+    sw.evaluate(
+        """() => { self.gridbookOutbox.enqueue = () =>
+             Promise.reject(new DOMException("quota", "QuotaExceededError")); }"""
+    )
+    photo = tmp_path / "photo.jpg"
+    import base64
+
+    photo.write_bytes(base64.b64decode(_jpeg_b64()))
+    phone.set_input_files("form.photo-upload input[type=file]", str(photo))
+    phone.wait_for_selector(".toast-error >> text=存储空间已满")
+    assert len(entries(phone)) == 1  # the entry queued before is still there
+    # What was chosen stays in the form, to save again once space is freed.
+    assert (
+        phone.evaluate("document.querySelector('form.photo-upload input[type=file]').files.length")
+        == 1
+    )
+    phone.context.set_offline(False)
+    sent_all(phone)
+    assert fresh_scalar(sa.select(sa.func.count(Visit.id))) == 2  # v and the queued one
+
+
+def test_without_a_service_worker_the_page_keeps_the_entry(
+    browser, live_server, world, make_resident
+):
+    r = make_resident(name="王秀英")
+    # A browser that will not run service workers (or the first page before one is active).
+    with phone_page(browser, live_server.url, service_workers="block") as pg:
+        login(pg, "worker_a", PASSWORD)
+        pg.goto(live_server.url + f"/residents/{r.id}")
+        assert pg.evaluate("() => !navigator.serviceWorker.controller")
+        open_visit_form(pg)
+        pg.context.set_offline(True)
+        log_visit(pg, "没有服务工作线程时录的")
+        pg.wait_for_selector("#outbox-here >> text=走访 王秀英")
+        assert _count(Visit) == 0
+        pg.context.set_offline(False)  # the page sends it itself
+        sent_all(pg)
+        assert _count(Visit) == 1
+
+
+def test_plain_form_online_passes_through_the_service_worker(
+    phone, outbox_server, world, make_resident, make_visit
+):
+    s, items = _screening(world, make_resident, make_visit)
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/screening/{s.id}")
+    phone.click("#remaining-ok button")
+    phone.wait_for_selector("#remaining-ok", state="detached")
+    assert phone.url.endswith(f"/screening/{s.id}#finish-screening")
+    assert _count(Answer) == len(items)
+    assert entries(phone) == []

@@ -1,0 +1,256 @@
+"""After one online login a worker's phone opens the caseload without a network: cut by the
+browser's offline mode, and separately by stopping the server process."""
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+
+from tests.browser.conftest import login
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+BANNER = re.compile(r"^离线 · 截至 \d\d:\d\d 的内容$")
+
+
+@pytest.fixture
+def caseload(world, make_resident):
+    """Two residents of worker_a's grid (A1), one of worker_a2's (A2)."""
+    return {
+        "wang": make_resident(grid=world.a1, name="王秀英", building="3", unit="2", room="301"),
+        "liu": make_resident(grid=world.a1, name="刘强", building="5", unit="1", room="102"),
+        "li": make_resident(grid=world.a2, name="李四", building="7", unit="1", room="201"),
+    }
+
+
+@pytest.fixture
+def screening(caseload, make_visit):
+    """A fire-safety checklist started on today's visit to 王秀英."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import ChecklistTemplate
+    from app.screening.services import start
+
+    visit = make_visit(resident=caseload["wang"])
+    template = db.session.scalar(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id))
+    started = start(visit, template, str(uuid.uuid4()))
+    db.session.commit()
+    return started
+
+
+def _page(context, base_url):
+    pg = context.new_page()
+    pg.base_url = base_url
+    return pg
+
+
+def _log_in_and_keep(pg, username):
+    login(pg, username, PASSWORD)
+    # The warm-up runs in the background; offline.js marks the page when it is done.
+    pg.wait_for_selector("body[data-offline-warmed]", state="attached", timeout=60_000)
+
+
+def _banner(pg) -> str:
+    pg.wait_for_selector("#offline-banner:not([hidden])")
+    return pg.inner_text("#offline-banner").strip()
+
+
+def _page_cache_names(pg) -> list[str]:
+    return pg.evaluate(
+        "async () => (await caches.keys()).filter(n => n.startsWith('gridbook-pages-'))"
+    )
+
+
+def _open(pg, url) -> str:
+    """The page's HTML, or the browser's network error when nothing at all was served."""
+    try:
+        pg.goto(url)
+    except PlaywrightError as err:
+        return str(err)
+    return pg.content()
+
+
+def _cut(how, context, app_server):
+    if how == "offline":
+        context.set_offline(True)
+    else:
+        app_server.stop()
+        assert app_server.is_down()
+
+
+@pytest.mark.parametrize("how", ["offline", "server_stopped"])
+def test_caseload_opens_without_network(phone, app_server, caseload, screening, shoot, how):
+    wang, liu = caseload["wang"], caseload["liu"]
+    pg = _page(phone, app_server.url)
+    _log_in_and_keep(pg, "worker_a")
+    _cut(how, phone, app_server)
+    base = app_server.url
+
+    pg.goto(base + "/today")
+    assert BANNER.match(_banner(pg))
+    assert pg.locator("#bottom-nav").count() == 1
+
+    pg.goto(f"{base}/residents/{wang.id}")
+    pg.wait_for_selector("h1 >> text=王秀英")
+    assert BANNER.match(_banner(pg))
+    shoot(pg, f"{how}-resident")
+
+    # The visit form opens inside the resident's page, as online; each opening of the kept
+    # form carries a new client UUID.
+    keys = []
+    for _ in range(2):
+        pg.goto(f"{base}/residents/{wang.id}")
+        pg.click("#visit-form-slot a")
+        pg.wait_for_selector("#visit-form input[name=client_uuid][data-key-seen]", state="attached")
+        keys.append(pg.input_value("#visit-form input[name=client_uuid]"))
+    assert keys[0] != keys[1]
+    assert all(uuid.UUID(k) for k in keys)
+    shoot(pg, f"{how}-visit-form")
+
+    pg.goto(f"{base}/requests/new?resident={wang.id}")
+    pg.wait_for_selector("form textarea[name=summary]")
+    assert BANNER.match(_banner(pg))
+
+    # Today's visit and its checklist, as started online.
+    pg.goto(f"{base}/visits/{screening.visit_id}")
+    assert BANNER.match(_banner(pg))
+    pg.goto(f"{base}/screening/{screening.id}")
+    pg.wait_for_selector("li.checklist-item button.ans-ok")
+    assert BANNER.match(_banner(pg))
+
+    # Search over the kept caseload: by name, then by address.
+    pg.goto(base + "/residents")
+    pg.fill("#q", "秀英")
+    pg.wait_for_selector("#resident-rows >> text=刘强", state="detached")
+    assert pg.locator("#resident-rows >> text=王秀英").count() == 1
+    assert pg.locator("#resident-rows .offline-note").count() == 1
+    pg.fill("#q", "5-1-102")
+    pg.wait_for_selector("#resident-rows >> text=王秀英", state="detached")
+    assert pg.locator("#resident-rows >> text=刘强").count() == 1
+    shoot(pg, f"{how}-search")
+    pg.click("#resident-rows >> text=刘强")
+    pg.wait_for_selector("h1 >> text=刘强")
+    assert pg.url.endswith(f"/residents/{liu.id}")
+
+    # A search link opened as a page (no htmx request) is answered the same way.
+    pg.goto(base + "/residents?q=王")
+    pg.wait_for_selector("#resident-rows .offline-note")
+    assert pg.locator("#resident-rows >> text=王秀英").count() == 1
+    assert pg.locator("#resident-rows >> text=刘强").count() == 0
+
+    # A resident of another grid was never kept.
+    pg.goto(f"{base}/residents/{caseload['li'].id}")
+    assert "李四" not in pg.content()
+
+
+def test_gridbook_is_installable(phone, app_server, caseload):
+    pg = _page(phone, app_server.url)
+    _log_in_and_keep(pg, "worker_a")
+    pg.reload()  # controlled by the service worker now
+    cdp = phone.new_cdp_session(pg)
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["url"].endswith("/manifest.webmanifest")
+    assert manifest["errors"] == []
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # Playwright's contexts are incognito profiles, where Chrome installs nothing.
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
+
+
+def test_logout_leaves_no_personal_page_on_the_phone(phone, app_server, caseload):
+    wang = caseload["wang"]
+    pg = _page(phone, app_server.url)
+    _log_in_and_keep(pg, "worker_a")
+    assert len(_page_cache_names(pg)) == 1
+
+    pg.click("form[data-logout] button[type=submit]")
+    pg.wait_for_url(re.compile(r"/login"))
+    pg.wait_for_load_state("networkidle")
+    pg.wait_for_function(
+        "async () => (await caches.keys()).every(n => !n.startsWith('gridbook-pages-'))"
+    )
+
+    phone.set_offline(True)
+    for path in (f"/residents/{wang.id}", "/today", "/residents?q=王"):
+        shown = _open(pg, app_server.url + path)
+        assert "王秀英" not in shown
+        assert "3-2-301" not in shown
+
+
+def test_second_user_on_the_same_phone_sees_none_of_the_first_users_pages(
+    phone, app_server, caseload
+):
+    wang, li = caseload["wang"], caseload["li"]
+    base = app_server.url
+    pg = _page(phone, base)
+    _log_in_and_keep(pg, "worker_a")
+    first = _page_cache_names(pg)
+    assert len(first) == 1
+
+    # The first user's session ends without a logout (expired, cookies cleared): the next
+    # user logs in on the same browser.
+    phone.clear_cookies()
+    _log_in_and_keep(pg, "worker_a2")
+    names = _page_cache_names(pg)
+    assert len(names) == 1
+    assert names != first
+
+    phone.set_offline(True)
+    pg.goto(f"{base}/residents/{li.id}")
+    pg.wait_for_selector("h1 >> text=李四")
+    assert BANNER.match(_banner(pg))
+
+    pg.goto(f"{base}/residents/{wang.id}")
+    assert "王秀英" not in pg.content()
+
+    pg.goto(base + "/residents")
+    pg.fill("#q", "王")
+    pg.wait_for_selector("#resident-rows .offline-note")
+    assert "王秀英" not in pg.inner_text("#resident-rows")
+
+
+def test_other_roles_get_the_app_but_keep_no_personal_page(phone, app_server, caseload):
+    wang = caseload["wang"]
+    pg = _page(phone, app_server.url)
+    login(pg, "secretary_a", PASSWORD)
+    pg.goto(f"{app_server.url}/residents/{wang.id}")
+    pg.wait_for_selector("h1 >> text=王秀英")
+    # The service worker runs and holds the app's shell...
+    pg.wait_for_function("async () => !!(await navigator.serviceWorker.ready).active")
+    pg.wait_for_function("async () => (await caches.keys()).some(n => n.includes('precache'))")
+    pg.reload()  # now through the worker
+    pg.wait_for_selector("h1 >> text=王秀英")
+    assert pg.get_attribute("body", "data-offline-caseload") is None
+
+    phone.set_offline(True)
+    shown = _open(pg, f"{app_server.url}/residents/{wang.id}")
+    assert "王秀英" not in shown
+    assert pg.locator("#offline-fallback").count() == 1  # our page, not the browser's
+
+
+@pytest.fixture
+def short_lived_server(app, reads_do_not_lock):
+    """The app with kept pages expiring after 3 seconds instead of OFFLINE_DAYS days."""
+    from tests.offline.conftest import AppServer
+
+    config = {
+        key: app.config[key]
+        for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "PHOTO_STORE", "SECRET_KEY")
+    }
+    config["OFFLINE_DAYS"] = 3 / 86400
+    server = AppServer(config)
+    yield server
+    server.stop()
+
+
+def test_kept_pages_expire(phone, short_lived_server, caseload):
+    wang = caseload["wang"]
+    pg = _page(phone, short_lived_server.url)
+    _log_in_and_keep(pg, "worker_a")
+    pg.wait_for_timeout(4_000)  # older than the 3-second setting
+    short_lived_server.stop()
+    shown = _open(pg, f"{short_lived_server.url}/residents/{wang.id}")
+    assert "王秀英" not in shown
+    assert pg.locator("#offline-fallback").count() == 1

@@ -1,0 +1,438 @@
+"""Importing residents from a community's sheet: mapping, preview, duplicates, one write."""
+
+import io
+import zipfile
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+import xlsxwriter
+
+from app.extensions import db
+from app.models import AuditEvent, Resident
+
+HEADERS = ["姓名", "网格", "楼栋", "单元", "房号", "联系电话", "户籍人口", "关爱类型", "备注"]
+
+
+@pytest.fixture
+def import_store(app):
+    """The folder where uploads wait for their import (set per test in tests/conftest.py)."""
+    from pathlib import Path
+
+    return Path(app.config["IMPORT_STORE"])
+
+
+def xlsx(rows, merge=None, text_cells=True) -> bytes:
+    """A workbook with one sheet holding `rows`; `merge` is a list of (range, value)."""
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
+    ws = wb.add_worksheet("居民")
+    date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, datetime):
+                ws.write_datetime(r, c, value, date_format)
+            elif isinstance(value, str) and value.startswith("=") and not text_cells:
+                ws.write_formula(r, c, value, None, 42)
+            elif value is not None:
+                ws.write(r, c, value)
+    for cell_range, value in merge or []:
+        ws.merge_range(cell_range, value)
+    wb.close()
+    return out.getvalue()
+
+
+def row(name="张福贵", grid="A1", building="5", unit="1", room="504", phone="13812345678",
+        size="2", care="独居老人", notes=""):  # fmt: skip
+    return [name, grid, building, unit, room, phone, size, care, notes]
+
+
+def upload(client, data: bytes, filename="台账.xlsx"):
+    return client.post(
+        "/residents/import",
+        data={"file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def preview(client, data: bytes, filename="台账.xlsx"):
+    resp = upload(client, data, filename)
+    assert resp.status_code == 303, resp.text[:2000]
+    url = resp.headers["Location"]
+    return url, client.get(url)
+
+
+def import_sheet(client, data: bytes, filename="台账.xlsx", **choices):
+    url, _page = preview(client, data, filename)
+    return client.post(url, data={"step": "import", **choices})
+
+
+def _english(user) -> None:
+    user.locale = "en"
+    db.session.commit()
+
+
+def residents() -> list[Resident]:
+    return list(db.session.scalars(sa.select(Resident).order_by(Resident.id)))
+
+
+def test_sheet_imports_with_headers_recognised_and_audited(client, world, login_as, import_store):
+    login_as(world.secretary_a)
+    data = xlsx(
+        [
+            HEADERS,
+            row(),
+            row("李秀英", "A2", "6", "2", "101", "13900000001", "1", "残疾人、低保家庭"),
+        ]
+    )
+    url, page = preview(client, data)
+    assert page.status_code == 200
+    assert "import-duplicates" not in page.text
+    assert 'id="import-summary"' in page.text
+    resp = client.post(url, data={"step": "import"})
+    assert resp.status_code == 303
+    found = residents()
+    assert [(r.name, r.grid_id, r.address, r.phone, r.household_size) for r in found] == [
+        ("张福贵", world.a1.id, "5-1-504", "13812345678", 2),
+        ("李秀英", world.a2.id, "6-2-101", "13900000001", 1),
+    ]
+    assert [c.code for c in found[1].care_reasons] == ["dibao", "disability"]
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "residents_imported")
+    )
+    assert event is not None
+    assert event.user_id == world.secretary_a.id
+    # The uploaded file is gone once imported.
+    token = url.rsplit("/", 1)[1]
+    assert client.post(url, data={"step": "import"}).status_code == 409
+    assert not list(import_store.glob(f"{token}*"))
+
+
+def test_reimporting_the_same_file_creates_nothing_new(client, world, login_as):
+    login_as(world.secretary_a)
+    data = xlsx([HEADERS, row(), row("王五", room="505", phone="")])
+    assert import_sheet(client, data).status_code == 303
+    assert len(residents()) == 2
+    url, page = preview(client, data)
+    assert page.text.count('id="import-row-') == 2
+    assert client.post(url, data={"step": "import"}).status_code == 422  # nothing to import
+    assert len(residents()) == 2
+    # Merging the same rows changes nothing either.
+    assert import_sheet(client, data, duplicate_default="merge").status_code == 303
+    assert len(residents()) == 2
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_in_every_encoding_chinese_excel_writes(client, world, login_as, encoding):
+    login_as(world.secretary_a)
+    text = ",".join(HEADERS) + "\r\n" + ",".join(row()) + "\r\n"
+    assert import_sheet(client, text.encode(encoding), "台账.csv").status_code == 303
+    assert [(r.name, r.address) for r in residents()] == [("张福贵", "5-1-504")]
+
+
+def test_unknown_header_is_mapped_by_hand(client, world, login_as):
+    login_as(world.secretary_a)
+    data = xlsx([["住户称呼", "门牌地址", "关爱类型"], ["赵六", "7-3-302", "独居老人"]])
+    url, page = preview(client, data)
+    assert "住户称呼" in page.text
+    assert "No name" not in page.text
+    resp = client.post(
+        url, data={"step": "import", "col_0": "name", "col_1": "address", "grid": str(world.a1.id)}
+    )
+    assert resp.status_code == 303
+    assert [(r.name, r.address, r.grid_id) for r in residents()] == [
+        ("赵六", "7-3-302", world.a1.id)
+    ]
+
+
+def test_forbidden_columns_are_dropped_with_a_notice_and_stored_nowhere(
+    client, world, login_as, import_store
+):
+    login_as(world.secretary_a)
+    headers = [*HEADERS, "身份证号", "民族", "宗教信仰", "政治面貌"]
+    data = xlsx([headers, [*row(), "110101195003071234", "回族", "伊斯兰教", "群众"]])
+    url, page = preview(client, data)
+    assert 'id="dropped-columns"' in page.text
+    for header in ("身份证号", "民族", "宗教信仰", "政治面貌"):
+        assert header in page.text
+    # Not even the file kept for the preview holds them.
+    kept = b"".join(p.read_bytes() for p in import_store.iterdir())
+    assert b"110101195003071234" not in kept
+    assert "回族".encode() not in kept
+    # Even a request that maps a dropped column is not obeyed.
+    assert client.post(url, data={"step": "import", "col_9": "notes"}).status_code == 303
+    assert len(residents()) == 1
+    dump = _database_text()
+    for value in ("110101195003071234", "回族", "伊斯兰教", "群众"):
+        assert value not in dump
+
+
+def _database_text() -> str:
+    """Every text value in every table, to prove a value is stored nowhere."""
+    parts = []
+    for table in db.metadata.sorted_tables:
+        for record in db.session.execute(sa.select(table)).all():
+            parts.extend(str(v) for v in record if v is not None)
+    return "\n".join(parts)
+
+
+def test_id_number_in_a_kept_column_is_refused(client, world, login_as):
+    login_as(world.secretary_a)
+    data = xlsx([HEADERS, row(notes="身份证110101195003071234")])
+    url, page = preview(client, data)
+    assert "ID-card" in page.text or "身份证号码" in page.text
+    assert client.post(url, data={"step": "import"}).status_code == 422
+    assert residents() == []
+
+
+def test_duplicates_against_caseload_and_within_sheet_choose_per_row(
+    client, world, login_as, make_resident
+):
+    existing = make_resident(name="张福贵", building="5", unit="1", room="504", phone=None)
+    by_phone = make_resident(name="钱七", building="9", unit="9", room="909", phone="13700000000")
+    login_as(world.secretary_a)
+    data = xlsx(
+        [
+            HEADERS,
+            row(care="残疾人"),  # line 2: name+address of `existing`
+            row("钱七七", building="1", room="101", phone="13700000000"),  # line 3: phone
+            row("孙八", room="808", phone="13600000000"),  # line 4: new
+            row("孙八", room="808", phone=""),  # line 5: repeats line 4
+        ]
+    )
+    url, page = preview(client, data)
+    for line in (2, 3, 5):
+        assert f'id="import-row-{line}"' in page.text
+    assert 'id="import-row-4"' not in page.text
+    resp = client.post(
+        url, data={"step": "import", "row_2": "merge", "row_3": "skip", "row_5": "add"}
+    )
+    assert resp.status_code == 303
+    db.session.refresh(existing)
+    assert sorted(c.code for c in existing.care_reasons) == ["disability", "elderly_alone"]
+    assert existing.phone == "13812345678"
+    db.session.refresh(by_phone)
+    assert by_phone.name == "钱七"
+    assert [r.name for r in residents()] == ["张福贵", "钱七", "孙八", "孙八"]
+
+
+def test_rows_for_grids_outside_scope_are_refused(client, world, login_as):
+    login_as(world.secretary_a)
+    data = xlsx([HEADERS, row(grid="B1"), row("周九", grid="不存在的网格", room="1")])
+    url, page = preview(client, data)
+    assert "“B1”" in page.text
+    assert "“不存在的网格”" in page.text
+    assert client.post(url, data={"step": "import"}).status_code == 422
+    assert residents() == []
+
+
+@pytest.mark.parametrize("role", ["worker_a", "township_user"])
+def test_only_secretary_and_admin_import(client, world, login_as, role):
+    login_as(getattr(world, role))
+    assert client.get("/residents/import").status_code == 404
+    assert upload(client, xlsx([HEADERS, row()])).status_code == 404
+    assert residents() == []
+
+
+def test_admin_imports_into_any_grid(client, world, login_as):
+    login_as(world.admin)
+    assert client.get("/residents/import/template.xlsx").status_code == 200
+    assert import_sheet(client, xlsx([HEADERS, row(grid="B2")])).status_code == 303
+    assert [r.grid_id for r in residents()] == [world.b2.id]
+
+
+def test_an_upload_belongs_to_its_user(client, world, login_as):
+    login_as(world.secretary_a)
+    url, _page = preview(client, xlsx([HEADERS, row()]))
+    login_as(world.secretary_b)
+    assert client.get(url).status_code == 409
+    assert client.post(url, data={"step": "import"}).status_code == 409
+    assert residents() == []
+    login_as(world.secretary_a)
+    assert client.get(url).status_code == 200
+
+
+def test_template_round_trips(client, world, login_as):
+    from openpyxl import load_workbook
+
+    login_as(world.secretary_a)
+    template = client.get("/residents/import/template.xlsx")
+    assert template.status_code == 200
+    assert template.headers["Content-Disposition"].startswith("attachment")
+    # As downloaded it holds no resident: the example sits on the second sheet.
+    url, page = preview(client, template.data)
+    assert client.post(url, data={"step": "import"}).status_code == 422
+    wb = load_workbook(io.BytesIO(template.data))
+    wb.worksheets[0].append(row())
+    filled = io.BytesIO()
+    wb.save(filled)
+    assert import_sheet(client, filled.getvalue()).status_code == 303
+    assert [r.name for r in residents()] == ["张福贵"]
+
+
+def test_a_failed_import_changes_nothing(client, world, login_as, monkeypatch):
+    from app.residents import importing
+
+    login_as(world.secretary_a)
+    url, _page = preview(client, xlsx([HEADERS, row(), row("李四", room="1")]))
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the audit write failed")
+
+    monkeypatch.setattr(importing, "record", broken)
+    assert client.post(url, data={"step": "import"}).status_code == 500
+    assert residents() == []
+
+
+def test_cancel_deletes_the_upload(client, world, login_as, import_store):
+    login_as(world.secretary_a)
+    url, _page = preview(client, xlsx([HEADERS, row()]))
+    assert list(import_store.iterdir())
+    assert client.post(url, data={"step": "cancel"}).status_code == 303
+    assert not list(import_store.iterdir())
+    assert residents() == []
+
+
+# ---- bad inputs: a clear message, nothing saved -------------------------------------
+
+
+def _zip_bomb() -> bytes:
+    """A zip that looks like a workbook and inflates a sheet to over 100 MB of zeros."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * (120 * 1024 * 1024))
+    return out.getvalue()
+
+
+def _encrypted() -> bytes:
+    """The start of an OLE container holding an EncryptedPackage stream, as Excel writes a
+    password-protected workbook (hand-built: no library here writes one)."""
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    entry = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\x00")
+    return header + entry + b"\x00" * 4096
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("big.xlsx", b"PK\x03\x04" + b"\x00" * (50 * 1024 * 1024), "10 MB"),
+        ("bomb.xlsx", "zip_bomb", "unpacks to far more data"),
+        ("secret.xlsx", "encrypted", "password"),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000, ".xls"),
+        ("photo.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "not an Excel workbook"),
+        ("empty.csv", b"", "empty"),
+        ("latin.csv", "姓名\n张三\n".encode("utf-16"), "not an Excel workbook"),
+    ],
+)
+def test_bad_files_are_refused_clearly(client, world, login_as, import_store, name, data, message):
+    data = (
+        {"zip_bomb": _zip_bomb, "encrypted": _encrypted}[data]() if isinstance(data, str) else data
+    )
+    _english(world.secretary_a)
+    login_as(world.secretary_a)
+    resp = upload(client, data, name)
+    assert resp.status_code == 422
+    assert message in resp.text
+    assert residents() == []
+    assert not import_store.exists() or not list(import_store.iterdir())
+
+
+def test_bad_files_are_refused_in_chinese_by_default(client, world, login_as):
+    login_as(world.secretary_a)
+    resp = upload(client, _encrypted(), "secret.xlsx")
+    assert resp.status_code == 422
+    assert "密码" in resp.text
+
+
+def test_formulas_are_stored_as_text_never_evaluated(client, world, login_as):
+    login_as(world.secretary_a)
+    data = xlsx(
+        [
+            HEADERS,
+            row(notes="=1+1"),
+            row('=HYPERLINK("http://x")', room="2", phone="", notes="=A1"),
+        ],
+        text_cells=False,
+    )
+    assert import_sheet(client, data).status_code == 303
+    notes = {r.name: r.notes for r in residents()}
+    assert notes["张福贵"] == "=1+1"
+    assert notes['=HYPERLINK("http://x")'] == "=A1"
+
+
+def test_merged_title_and_two_row_header(client, world, login_as):
+    login_as(world.secretary_a)
+    rows = [
+        [None] * 9,
+        ["姓名", "网格", "地址", None, None, "联系电话", "户籍人口", "关爱类型", "备注"],
+        [None, None, "楼栋", "单元", "房号", None, None, None, None],
+        row(),
+    ]
+    data = xlsx(
+        rows,
+        merge=[("A1:I1", "幸福社区居民台账（2026年）"), ("A2:A3", "姓名"), ("C2:E2", "地址")],
+    )
+    assert import_sheet(client, data).status_code == 303
+    assert [(r.name, r.address) for r in residents()] == [("张福贵", "5-1-504")]
+
+
+def test_empty_rows_are_ignored_and_dates_typed_as_text_kept_out(client, world, login_as):
+    login_as(world.secretary_a)
+    data = xlsx(
+        [
+            [*HEADERS, "登记日期"],
+            [None] * 10,
+            [*row(), "2023年5月1日"],
+            [None] * 10,
+            [*row("冯十", room=datetime(2026, 5, 1), phone=""), "2023/5/1"],
+        ]
+    )
+    url, page = preview(client, data)
+    assert "2 empty rows ignored" in page.text or "忽略空行 2 行" in page.text
+    assert "2026-05-01" in page.text
+    assert client.post(url, data={"step": "import"}).status_code == 303
+    assert [r.name for r in residents()] == ["张福贵"]
+    assert "2023年5月1日" not in _database_text()
+
+
+@pytest.mark.parametrize(
+    ("cells", "fragment"),
+    [
+        ({"name": ""}, "name is missing"),
+        ({"phone": "call me"}, "is not a phone number"),
+        ({"size": "many"}, "not a number from 1 to 50"),
+        ({"care": "不知道"}, "Unknown care reason"),
+        ({"care": ""}, "No care reason"),
+        ({"building": "x" * 21}, "longer than 20"),
+    ],
+)
+def test_row_errors_in_the_users_language(client, world, login_as, cells, fragment):
+    _english(world.secretary_a)
+    login_as(world.secretary_a)
+    url, page = preview(client, xlsx([HEADERS, row(**cells)]))
+    assert fragment in page.text
+    assert 'id="import-errors"' in page.text
+    assert client.post(url, data={"step": "import"}).status_code == 422
+    assert residents() == []
+
+
+def test_an_unknown_reason_is_one_error_in_chinese(client, world, login_as):
+    login_as(world.secretary_a)
+    _url, page = preview(client, xlsx([HEADERS, row(care="不知道")]))
+    assert "无法识别的关爱类型“不知道”" in page.text
+    assert "缺少关爱类型" not in page.text
+
+
+def test_a_default_reason_and_grid_fill_rows_without_them(client, world, login_as):
+    login_as(world.secretary_a)
+    data = xlsx([["姓名", "房号"], ["吴一", "101"]])
+    url, page = preview(client, data)
+    assert "缺少关爱类型" in page.text
+    resp = client.post(
+        url, data={"step": "import", "grid": str(world.a2.id), "default_reason": "dibao"}
+    )
+    assert resp.status_code == 303
+    [r] = residents()
+    assert (r.grid_id, [c.code for c in r.care_reasons]) == (world.a2.id, ["dibao"])

@@ -1,0 +1,164 @@
+"""Finding residents by pinyin (full, initials, mixed) and by address, in one query."""
+
+import io
+
+import pytest
+import sqlalchemy as sa
+import xlsxwriter
+
+from app.extensions import db
+from app.models import Resident
+from app.residents.pinyin import name_key, query_forms
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("张福贵", "zhangfugui zfg"),
+        ("吕秀英", "lvxiuying lxy"),
+        ("曾国藩", "zengguofan zgf"),  # the surname's reading, not the character's usual one
+        ("欧阳娜娜", "ouyangnana oynn"),
+        ("", " "),
+    ],
+)
+def test_name_key(name, key):
+    assert name_key(name) == key
+
+
+@pytest.mark.parametrize(
+    ("q", "forms"),
+    [
+        ("zfg", ["zfg"]),
+        ("Zhang Fu", ["zhangfu"]),
+        ("张fg", ["zhangfg", "zfg"]),
+        ("张福贵", []),
+        ("5-1-504", []),
+    ],
+)
+def test_query_forms(q, forms):
+    assert query_forms(q) == forms
+
+
+@pytest.mark.parametrize("q", ["zfg", "zhangfu", "张fg", "ZFG", "fugui", "张fugui", "zhang fu gui"])
+def test_pinyin_finds_the_name_in_the_htmx_fragment(client, world, login_as, make_resident, q):
+    make_resident(name="张福贵", grid=world.a1)
+    make_resident(name="赵芳", grid=world.a1)
+    make_resident(name="张福贵", grid=world.b1, building="77")  # another community
+    login_as(world.worker_a)
+    frag = client.get(f"/residents?q={q}", htmx=True)
+    assert frag.status_code == 200
+    assert frag.text.lstrip().startswith('<div id="resident-rows"')
+    assert frag.text.count("张福贵") == 1
+    assert "赵芳" not in frag.text
+    assert "77-" not in frag.text
+
+
+@pytest.mark.parametrize("q", ["zfx", "张fx", "guiz", "%", "_fg"])
+def test_pinyin_does_not_find_what_does_not_match(client, world, login_as, make_resident, q):
+    make_resident(name="张福贵")
+    login_as(world.worker_a)
+    assert "张福贵" not in client.get("/residents", query_string={"q": q}, htmx=True).text
+
+
+@pytest.mark.parametrize("q", ["5-1-504", "5栋1单元504室", "5 1 504", "5/1/504", "1-504"])
+def test_address_search(client, world, login_as, make_resident, q):
+    make_resident(name="孙丽", building="5", unit="1", room="504")
+    make_resident(name="钱伟", building="5", unit="2", room="504")
+    login_as(world.worker_a)
+    page = client.get("/residents", query_string={"q": q})
+    assert "孙丽" in page.text
+    assert "钱伟" not in page.text
+
+
+def test_pinyin_follows_the_name_on_edit_and_erasure(client, world, login_as, make_resident):
+    r = make_resident(name="张福贵")
+    assert r.pinyin == "zhangfugui zfg"
+    login_as(world.worker_a)
+    resp = client.post(
+        f"/residents/{r.id}/edit",
+        data={
+            "name": "李明",
+            "grid_id": world.a1.id,
+            "building": "3",
+            "unit": "2",
+            "room": "301",
+            "household_size": "1",
+            "care_reasons": ["elderly_alone"],
+            "notes": "",
+            "phone": "",
+        },
+    )
+    assert resp.status_code == 303
+    assert "李明" in client.get("/residents?q=lm", htmx=True).text
+    assert "李明" not in client.get("/residents?q=zfg", htmx=True).text
+    db.session.refresh(r)
+    r.name = "已清除"
+    db.session.commit()
+    assert "liming" not in db.session.get(Resident, r.id).pinyin
+
+
+def test_imported_residents_are_found_by_pinyin(client, world, login_as):
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["姓名", "网格", "房号", "关爱类型"])
+    ws.write_row(1, 0, ["张福贵", "A1", "101", "独居老人"])
+    wb.close()
+    login_as(world.secretary_a)
+    up = client.post(
+        "/residents/import",
+        data={"file": (io.BytesIO(out.getvalue()), "a.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert client.post(up.headers["Location"], data={"step": "import"}).status_code == 303
+    assert "张福贵" in client.get("/residents?q=zfg", htmx=True).text
+
+
+def test_pinyin_search_is_one_query_whatever_matches(
+    client, world, login_as, make_resident, count_queries
+):
+    for i in range(3):
+        make_resident(name="张福贵", room=str(i))
+    login_as(world.worker_a)
+    client.get("/residents?q=zfg", htmx=True)  # session and locale loaded once
+    with count_queries() as name_search:
+        client.get("/residents?q=张", htmx=True)
+    with count_queries() as pinyin_search:
+        client.get("/residents?q=张fg", htmx=True)
+    assert pinyin_search.count == name_search.count
+    searches = [s for s in pinyin_search.statements if "FROM residents" in s and "LIKE" in s]
+    assert len(searches) == 1
+
+
+def test_migration_backfills_pinyin(tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    from app import create_app
+    from tests.conftest import PG_URL, _base_config
+
+    if PG_URL:
+        pytest.skip("the migration tests' own database fixture covers PostgreSQL")
+    app = create_app(_base_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}"))
+    with app.app_context():
+        upgrade(revision="212cbf3bec61")
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO townships (id, name) VALUES (1, 't')")
+            conn.exec_driver_sql(
+                "INSERT INTO communities (id, township_id, name) VALUES (1, 1, 'c')"
+            )
+            conn.exec_driver_sql("INSERT INTO grids (id, community_id, name) VALUES (1, 1, 'g')")
+            conn.exec_driver_sql(
+                "INSERT INTO residents (grid_id, name, building, unit, room, household_size,"
+                " notes, created_at, updated_at) VALUES (1, '张福贵', '', '', '', 1, '',"
+                " '2026-01-01', '2026-01-01')"
+            )
+        upgrade()
+        assert db.session.scalar(sa.select(Resident.pinyin)) == "zhangfugui zfg"
+        db.session.remove()
+        indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("residents")}
+        assert "ix_residents_grid_pinyin" in indexes
+        downgrade(revision="212cbf3bec61")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("residents")}
+        assert "pinyin" not in columns
+        db.session.remove()
+        db.engine.dispose()
