@@ -273,10 +273,9 @@ def request_status_table(f: Filters, c: Counts) -> Table:
     return t
 
 
-def _rate(on_time: int, of: int, hide: bool) -> float | None:
-    """A percentage; none when nothing was due, or (grid level) when so few that it could
-    point at a household."""
-    if of == 0 or (hide and of < SMALL):
+def _rate(on_time: int, of: int) -> float | None:
+    """A percentage; none when nothing was due."""
+    if of == 0:
         return None
     return round(100 * on_time / of, 1)
 
@@ -305,7 +304,6 @@ def request_timeliness_table(f: Filters) -> Table:
             "recorded more than 3 days after its date."
         ),
     )
-    hide = f.suppress and f.by_grid
     sums = dict.fromkeys(q.TIMELINESS, 0)
     for name, grid_ids in _place_groups(f):
         cells = dict.fromkeys(q.TIMELINESS, 0)
@@ -314,27 +312,21 @@ def request_timeliness_table(f: Filters) -> Table:
                 cells[k] += v
         for k in q.TIMELINESS:
             sums[k] += cells[k]
-        shown = {k: suppress(v) if hide else v for k, v in cells.items()}
-        t.rows.append(_timeliness_row(name, cells, shown, hide))
-    t.total = _timeliness_row(_("Total"), sums, sums, False)
-    if hide:
-        t.note += " " + _(
-            "At grid level, counts of 1 or 2 are shown as \u201c<3\u201d and rates of fewer "
-            "than 3 are not shown."
-        )
+        t.rows.append(_timeliness_row(name, cells))
+    t.total = _timeliness_row(_("Total"), sums)
     return t
 
 
-def _timeliness_row(name: str, cells: dict, shown: dict, hide: bool) -> list:
+def _timeliness_row(name: str, cells: dict) -> list:
     return [
         name,
-        shown["decided"],
-        shown["decided_on_time"],
-        _rate(cells["decided_on_time"], cells["decided"], hide),
-        shown["replied"],
-        shown["replied_on_time"],
-        _rate(cells["replied_on_time"], cells["replied"], hide),
-        shown["entered_late"],
+        cells["decided"],
+        cells["decided_on_time"],
+        _rate(cells["decided_on_time"], cells["decided"]),
+        cells["replied"],
+        cells["replied_on_time"],
+        _rate(cells["replied_on_time"], cells["replied"]),
+        cells["entered_late"],
     ]
 
 

@@ -321,10 +321,12 @@ def _expected(world, view, start, end):
             shown[4],
         ]
 
-    exp["request_timeliness"] = [
-        timeliness_row([r for r in rs if r.grid_id in g], suppress) for _n, g in places
-    ]
-    exp["request_timeliness"].append(timeliness_row(rs, False))
+    # Rates need exact counts: the timeliness table is the community's own view only.
+    if view[0] != "township_user":
+        exp["request_timeliness"] = [
+            timeliness_row([r for r in rs if r.grid_id in g], False) for _n, g in places
+        ]
+        exp["request_timeliness"].append(timeliness_row(rs, False))
     cats = []
     for code in codes:
         cells = [
@@ -377,7 +379,8 @@ def test_every_tally_equals_a_brute_force_count(
     if township:
         start, end = whole_months(start, end)
     expected, place_names = _expected(world, view, start, end)
-    for key, section in zip(ORDER, sections, strict=True):
+    order = [key for key in ORDER if key in expected]
+    for key, section in zip(order, sections, strict=True):
         got = [row[1:] for row in section.rows]
         if township:
             # A figure is exact, or counts small counts as 2 (test_disclosure.py says when).
