@@ -88,4 +88,7 @@ def load_config(instance_path: Path) -> dict:
             "acknowledge": int(os.environ.get("GRIDBOOK_REQUEST_ACK_DAYS", "3")),
             "resolve": int(os.environ.get("GRIDBOOK_REQUEST_RESOLVE_DAYS", "15")),
         },
+        # Civil Code Art. 203: periods ending on a holiday or rest day end on the next working
+        # day. Off only for tests whose dates are relative to today (app/requests/deadlines.py).
+        "REQUEST_WORKING_DAY_ROLLOVER": True,
     }

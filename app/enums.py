@@ -41,6 +41,7 @@ REQUEST_STATUSES = (
 )
 REDIRECT_CHANNELS = ("court", "arbitration", "admin_reconsideration")
 SATISFACTION = ("satisfied", "partly", "not_satisfied")
+REPLY_DELIVERY = ("handed", "posted")
 
 
 def enum_type(values: tuple[str, ...], name: str) -> sa.Enum:

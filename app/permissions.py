@@ -123,6 +123,7 @@ ACTIONS: dict[str, Action] = {
     "requests.counts": Action(TOWNSHIP),
     "requests.record": Action(FIELD, _resident_on_file),
     "requests.step": Action(REQUEST_HANDLERS),
+    "requests.register_formal": Action(SECRETARY | INSPECTOR),
     "projects.read": Action(PROJECT_READERS),
     "projects.manage": Action(SECRETARY, _community_secretary),
     # What a secretary or worker wrote about a project (descriptions, mitigation, owner,

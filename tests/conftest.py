@@ -56,6 +56,9 @@ def _base_config(tmp: Path, url: str) -> dict:
         "RATELIMIT_ENABLED": False,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SERVER_NAME": None,
+        # Tests dated relative to today would move with the holiday schedule; the roll-over
+        # has its own table tests at fixed dates (tests/requests/test_deadlines.py).
+        "REQUEST_WORKING_DAY_ROLLOVER": False,
     }
 
 

@@ -15,6 +15,7 @@ from ..htmx import render
 from ..models import AuditEvent, Community, Grid, Township, User
 from ..pagination import page_number, paginate
 from ..permissions import ADMIN, requires
+from ..requests.deadlines import schedule_status
 from ..scope import get_or_404, select_for
 from ..timeutil import day_start_utc
 from . import bp
@@ -45,7 +46,7 @@ def users():
     """Everyone who can log in, with role and scope."""
     stmt = select_for(User).order_by(User.role, User.username)
     page = paginate(stmt, "admin.users", {}, number=page_number(request.args), per_page=50)
-    return render("admin/users.html", page=page)
+    return render("admin/users.html", page=page, holidays=schedule_status())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -52,6 +52,7 @@ from ..models import (
 from ..photos.services import add_photos
 from ..projects.services import add_factor, create_project, record_decision, save_assessment
 from ..requests import services as requests
+from ..requests.deadlines import rules as request_rules
 from ..residents.services import FIELDS as RESIDENT_FIELDS
 from ..residents.services import create_resident, update_resident
 from ..review import services as review
@@ -690,7 +691,14 @@ class DemoBuilder:
                 at_local(replied, 16), partial(requests.reply, req, secretary, replied, spec.reply)
             )
             if spec.status == "closed":
-                on = min(replied + timedelta(days=2), self.today)
+                on = replied + timedelta(days=2)
+                if spec.track == "formal":
+                    # A formal matter closes only once the resident's review window has passed.
+                    r = request_rules()
+                    on = r.add(replied, r.review_days) + timedelta(days=1)
+                    if on > self.today:
+                        return
+                on = min(on, self.today)
                 satisfaction = spec.satisfaction or "satisfied"
                 self.at(
                     at_local(on, 16.5),

@@ -3,26 +3,45 @@
 Formal track (信访工作条例, 2022): the notice of acceptance is due 15 days after the
 letters-and-visits office has the matter (Art. 22, 23); the reply 60 days after acceptance,
 plus one extension of at most 30 days (Art. 34); the requester may ask for a review within
-30 days of receiving the written reply (Art. 35). Community track: the same shape with local
+30 days of receiving the written reply (Art. 35), and the review answers within 30 days of
+the application; a re-review (复核) is asked within 30 days of receiving the review's answer
+and answered within 30 days (Art. 36). A request cannot be closed while the resident may still
+ask, or while a review or re-review is pending. Community track: the same shape with local
 targets, acknowledge in 3 days and resolve in 15, both counted from receipt and configurable
 with the REQUEST_COMMUNITY_TARGETS config key ({"acknowledge": 3, "resolve": 15}).
 
 Counting: calendar days, and the day the clock starts is not counted (Civil Code Art. 201),
-so a request received on 1 March has its 15-day notice due on 16 March. A request moved
-from the community track to the formal track starts its acceptance clock on the day it
-became a formal matter (`formal_on`): that is when the letters-and-visits office received
-it. A reply is taken as handed to the resident on the day it is recorded.
+so a request received on 1 March has its 15-day notice due on 16 March. A period whose last
+day is a statutory holiday or rest day ends on the next working day (Art. 203), by the State
+Council's published schedule as the `chinese-calendar` package carries it (adjusted working
+Saturdays and Sundays are working days). A year the package has no schedule for counts plain
+calendar days, with no roll-over at all (a guessed weekend rule would disagree with the
+schedule once it is published); the admin page says which years those are.
+
+Lists filter and sort on `Request.due_on`, the due date of the running clock, written by
+`_store_due_on` whenever a request is flushed: one Python rule, read by SQL as a plain
+indexed column on SQLite and PostgreSQL alike. After upgrading `chinese-calendar` or changing
+the community targets, `flask requests recompute-due` brings stored dates up to date.
+
+A request moved from the community track to the formal track starts its acceptance clock on
+the day it became a formal matter (`formal_on`): that is when the letters-and-visits office received
+it. A formal written reply records how it went out and the day the resident received it:
+by default the same day when handed over, 3 days later when posted, corrected when the
+postal receipt comes back. The review window runs from that day (Art. 35).
 """
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 
+import chinese_calendar
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from ..extensions import db
 from ..timeutil import local_today
 from .models import Request
 
@@ -37,13 +56,52 @@ class Rules:
     reply_days: int = 60
     max_extension_days: int = 30
     review_days: int = 30
+    posted_delivery_days: int = 3
+    review_answer_days: int = 30
     acknowledge_days: int = 3
     resolve_days: int = 15
     amber_days: int = 5
+    # Civil Code Art. 203: a period ending on a rest day or holiday ends on the next working day.
+    working_day_rollover: bool = True
 
     def add(self, start: date, days: int) -> date:
         """The last day of a period of `days` starting the day after `start`."""
-        return start + timedelta(days=days)
+        end = start + timedelta(days=days)
+        return next_working_day(end) if self.working_day_rollover else end
+
+
+@cache
+def schedule_years() -> tuple[int, int]:
+    """The first and last year whose holiday schedule the installed chinese-calendar knows."""
+    years = {d.year for d in chinese_calendar.constants.holidays}
+    return min(years), max(years)
+
+
+def schedule_status(today: date | None = None) -> dict:
+    """For the admin page: the years with a schedule, and whether this or next year lacks one."""
+    first, last = schedule_years()
+    year = (today or local_today()).year
+    missing = [y for y in (year, year + 1) if not knows_year(y)]
+    return {"first": first, "last": last, "missing": missing}
+
+
+def knows_year(year: int) -> bool:
+    first, last = schedule_years()
+    return first <= year <= last
+
+
+def is_working_day(day: date) -> bool:
+    """A working day by the published schedule; any day of a year without one counts."""
+    if not knows_year(day.year):
+        return True
+    return chinese_calendar.is_workday(day)
+
+
+def next_working_day(day: date) -> date:
+    """`day` itself when it is a working day, else the first working day after it."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
 
 
 STATUTORY = Rules()
@@ -51,13 +109,16 @@ STATUTORY = Rules()
 
 def rules() -> Rules:
     """The rules in force: the statutory clocks plus this deployment's community targets."""
-    targets = current_app.config.get("REQUEST_COMMUNITY_TARGETS") if has_app_context() else None
-    if not targets:
+    if not has_app_context():
         return STATUTORY
+    targets = current_app.config.get("REQUEST_COMMUNITY_TARGETS") or {}
     return replace(
         STATUTORY,
         acknowledge_days=int(targets.get("acknowledge", STATUTORY.acknowledge_days)),
         resolve_days=int(targets.get("resolve", STATUTORY.resolve_days)),
+        working_day_rollover=bool(
+            current_app.config.get("REQUEST_WORKING_DAY_ROLLOVER", STATUTORY.working_day_rollover)
+        ),
     )
 
 
@@ -98,6 +159,12 @@ def _clock_span(req: Request, r: Rules) -> tuple[str, date, int] | None:
         return "acceptance", formal_start(req), r.acceptance_days
     if req.status == "accepted" and req.accepted_on is not None:
         return "reply", req.accepted_on, r.reply_days + (req.extension_days or 0)
+    if req.status == "replied":
+        # The body one level up owes the answer; the secretary chases it like any other clock.
+        if req.rereview_applied_on is not None and req.rereview_answered_on is None:
+            return "rereview", req.rereview_applied_on, r.review_answer_days
+        if req.review_applied_on is not None and req.review_answered_on is None:
+            return "review", req.review_applied_on, r.review_answer_days
     return None
 
 
@@ -127,19 +194,72 @@ def acceptance_due_on(req: Request, r: Rules | None = None) -> date:
     return r.add(formal_start(req), r.acceptance_days)
 
 
+def decision_due_on(req: Request, r: Rules | None = None) -> date:
+    """When the decision was due: the formal notice of acceptance, or the acknowledgement."""
+    r = r or rules()
+    if req.track == "formal":
+        return acceptance_due_on(req, r)
+    return r.add(req.received_on, r.acknowledge_days)
+
+
+def answer_due_on(req: Request, r: Rules | None = None) -> date | None:
+    """When the reply was due: the formal written reply, or the community's resolution."""
+    r = r or rules()
+    if req.track == "formal":
+        return reply_due_on(req, r)
+    return r.add(req.received_on, r.resolve_days)
+
+
+def decided_on(req: Request) -> date | None:
+    """The day of the decision: acceptance (or acknowledgement), refusal or redirection."""
+    return req.decided_on or req.accepted_on
+
+
 def decided_late_by(req: Request, r: Rules | None = None) -> int:
-    """Days by which a formal acceptance decision missed its 15 days (0 when on time)."""
-    decided = req.accepted_on
-    if req.track != "formal" or decided is None:
+    """Days by which the decision missed its clock (0 when on time or not yet taken).
+
+    Formal: acceptance, refusal and redirection alike owe the notice within 15 days (Art. 22,
+    23); community: the acknowledgement within the local target.
+    """
+    decided = decided_on(req)
+    if decided is None:
         return 0
-    return max(0, (decided - acceptance_due_on(req, r)).days)
+    return max(0, (decided - decision_due_on(req, r)).days)
+
+
+def replied_late_by(req: Request, r: Rules | None = None) -> int:
+    """Days by which the reply missed its clock (Art. 34 formal; the local target otherwise)."""
+    if req.replied_on is None:
+        return 0
+    due = answer_due_on(req, r)
+    return max(0, (req.replied_on - due).days) if due else 0
+
+
+def on_time_flags(req: Request, r: Rules | None = None) -> tuple[bool | None, bool | None]:
+    """(decided on time, replied on time), None where there is no decision or reply yet."""
+    r = r or rules()
+    decided = None if decided_on(req) is None else decided_late_by(req, r) == 0
+    replied = None if req.replied_on is None else replied_late_by(req, r) == 0
+    return decided, replied
+
+
+def default_received_on(sent_on: date, delivery: str, r: Rules | None = None) -> date:
+    """When a reply handed over (same day) or posted (3 days later) is taken as received."""
+    r = r or rules()
+    return sent_on + timedelta(days=r.posted_delivery_days if delivery == "posted" else 0)
+
+
+def reply_received_on(req: Request) -> date | None:
+    """The day the resident received the reply (the day it was given, if nothing else is known)."""
+    return req.reply_received_on or req.replied_on
 
 
 @dataclass(frozen=True)
 class ReviewRight:
     """The requester's window to ask for a review (复查) of the written reply."""
 
-    from_date: date
+    from_date: date  # the reply's date
+    received_on: date  # the day the window starts from
     until: date
     days_left: int
     answer_days: int
@@ -152,9 +272,54 @@ def review_right(
     r = r or rules()
     if req.track != "formal" or req.replied_on is None:
         return None
-    until = r.add(req.replied_on, r.review_days)
+    received = reply_received_on(req)
+    until = r.add(received, r.review_days)
     today = today or local_today()
-    return ReviewRight(req.replied_on, until, (until - today).days, r.review_days)
+    return ReviewRight(req.replied_on, received, until, (until - today).days, r.review_days)
+
+
+@dataclass(frozen=True)
+class ReviewStage:
+    """Where a formal reply stands with the resident's review rights (Art. 35, 36).
+
+    stage: review_window | review_pending | rereview_window | rereview_pending | final
+    `until` is the end of the open window or the answer's due date; None when final.
+    """
+
+    stage: str
+    until: date | None
+    days_left: int | None
+
+    @property
+    def open(self) -> bool:
+        """Whether the request must stay open: a window runs or an answer is awaited."""
+        if self.stage.endswith("_pending"):
+            return True
+        return self.days_left is not None and self.days_left >= 0
+
+
+def review_stage(
+    req: Request, today: date | None = None, r: Rules | None = None
+) -> ReviewStage | None:
+    """The review stage of a formal matter once replied; None before a written reply."""
+    r = r or rules()
+    if req.track != "formal" or req.replied_on is None:
+        return None
+    today = today or local_today()
+
+    def at(stage: str, until: date | None) -> ReviewStage:
+        return ReviewStage(stage, until, None if until is None else (until - today).days)
+
+    if req.rereview_answered_on is not None:
+        return at("final", None)
+    if req.rereview_applied_on is not None:
+        return at("rereview_pending", r.add(req.rereview_applied_on, r.review_answer_days))
+    if req.review_answered_on is not None:
+        received = req.review_received_on or req.review_answered_on
+        return at("rereview_window", r.add(received, r.review_days))
+    if req.review_applied_on is not None:
+        return at("review_pending", r.add(req.review_applied_on, r.review_answer_days))
+    return at("review_window", r.add(reply_received_on(req), r.review_days))
 
 
 # The legal channels a matter is redirected to keep their own time limits (Art. 28, 31).
@@ -175,50 +340,43 @@ REDIRECT_LIMITS = {
 }
 
 
-class add_days(FunctionElement):
-    """SQL: a date plus a number of days, on SQLite and PostgreSQL alike."""
-
-    type = sa.Date()
-    name = "add_days"
-    inherit_cache = True
-
-
-@compiles(add_days)
-def _add_days_default(element, compiler, **kw):
-    start, days = list(element.clauses)
-    return f"({compiler.process(start, **kw)} + {compiler.process(days, **kw)})"
+def running_due_on(req: Request, r: Rules | None = None) -> date | None:
+    """The due date of the clock running on this request, None when the office owes nothing."""
+    r = r or rules()
+    span = _clock_span(req, r)
+    if span is None:
+        return None
+    _name, start, days = span
+    return r.add(start, days)
 
 
-@compiles(add_days, "sqlite")
-def _add_days_sqlite(element, compiler, **kw):
-    start, days = list(element.clauses)
-    return (
-        f"date({compiler.process(start, **kw)}, '+' || ({compiler.process(days, **kw)}) || ' days')"
-    )
-
-
-def _days(n: int) -> sa.ColumnElement:
-    # Rendered inline: a small trusted integer, which keeps PostgreSQL's date + int typing.
-    return sa.literal_column(str(int(n)), sa.Integer)
+@event.listens_for(Session, "before_flush")
+def _store_due_on(session, _flush_context, _instances) -> None:
+    # Every write of a request (services, demo loader, fixtures) stores its due date, so that
+    # SQL lists read the Python rule instead of repeating it.
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Request) and obj.received_on is not None:
+            due = running_due_on(obj)
+            if obj.due_on != due:
+                obj.due_on = due
+            decided, replied = on_time_flags(obj)
+            if (obj.decided_on_time, obj.replied_on_time) != (decided, replied):
+                obj.decided_on_time, obj.replied_on_time = decided, replied
 
 
 def due_on_sql(r: Rules | None = None) -> sa.ColumnElement:
-    """SQL for the due date of the running clock (NULL when none runs): same rules as above."""
-    r = r or rules()
-    community = Request.track == "community"
-    formal = Request.track == "formal"
-    received = Request.status == "received"
-    accepted = Request.status == "accepted"
-    extension = sa.func.coalesce(Request.extension_days, _days(0))
-    return sa.case(
-        (sa.and_(community, received), add_days(Request.received_on, _days(r.acknowledge_days))),
-        (sa.and_(community, accepted), add_days(Request.received_on, _days(r.resolve_days))),
-        (
-            sa.and_(formal, received),
-            add_days(
-                sa.func.coalesce(Request.formal_on, Request.received_on), _days(r.acceptance_days)
-            ),
-        ),
-        (sa.and_(formal, accepted), add_days(Request.accepted_on, extension + _days(r.reply_days))),
-        else_=sa.null(),
-    )
+    """SQL for the due date of the running clock (NULL when none runs): the stored column."""
+    return Request.due_on
+
+
+def recompute_due_dates() -> int:
+    """Store again every request's due date (after a calendar upgrade or new targets)."""
+    changed = 0
+    for req in db.session.scalars(sa.select(Request)):
+        due = running_due_on(req)
+        flags = on_time_flags(req)
+        if req.due_on != due or (req.decided_on_time, req.replied_on_time) != flags:
+            req.due_on = due
+            req.decided_on_time, req.replied_on_time = flags
+            changed += 1
+    return changed

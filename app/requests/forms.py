@@ -2,10 +2,24 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..enums import REDIRECT_CHANNELS, REQUEST_CHANNELS, REQUEST_STATUSES, SATISFACTION
+from ..enums import (
+    REDIRECT_CHANNELS,
+    REPLY_DELIVERY,
+    REQUEST_CHANNELS,
+    REQUEST_STATUSES,
+    SATISFACTION,
+)
 from ..forms import BaseForm, IdempotentForm, IdField
 from ..labels import choices
 from ..timeutil import local_today
@@ -26,6 +40,8 @@ class RequestForm(IdempotentForm):
         default=local_today,
         validators=[InputRequired(), DateWithin(past=365, future=None)],
     )
+    # The secretary's choice for a letter or a walk-in to the office (Art. 22: from receipt).
+    formal = BooleanField(_l("A letters-and-visits matter from receipt (letter or walk-in)"))
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
@@ -43,7 +59,12 @@ class AcceptForm(StepForm):
 
 
 class MoveToFormalForm(StepForm):
-    pass
+    # Defaults to the receipt date on the page; a later date needs the reason.
+    reason = TextAreaField(
+        _l("Reason the formal clock starts after receipt"),
+        filters=[stripped],
+        validators=[Optional(), Length(max=4000)],
+    )
 
 
 class NotAcceptForm(StepForm):
@@ -75,6 +96,32 @@ class ExtendForm(StepForm):
 
 class ReplyForm(StepForm):
     text = TextAreaField(_l("Reply given to the resident"), filters=[stripped], validators=TEXT)
+    # Formal track only; the service fills the received date from the delivery when left empty.
+    delivery = RadioField(
+        _l("How the written reply reached the resident"), default="handed", validators=[Optional()]
+    )
+    received_on = DateField(_l("Date the resident received it"), validators=[Optional()])
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.delivery.choices = choices("reply_delivery", REPLY_DELIVERY)
+
+
+class ReviewForm(StepForm):
+    """The resident asked for a review (or re-review): when, and of which body if known."""
+
+    body = StringField(
+        _l("Body asked to review (if known)"), filters=[stripped], validators=[Length(max=200)]
+    )
+
+
+class ReviewAnswerForm(StepForm):
+    outcome = TextAreaField(_l("What the answer decided"), filters=[stripped], validators=TEXT)
+    received_on = DateField(_l("Date the resident received it"), validators=[Optional()])
+
+
+class ReceiptForm(StepForm):
+    """The day the resident received the formal reply, e.g. from the postal receipt."""
 
 
 class FollowUpForm(StepForm):

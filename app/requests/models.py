@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import (
     REDIRECT_CHANNELS,
+    REPLY_DELIVERY,
     REQUEST_CHANNELS,
     REQUEST_STATUSES,
     REQUEST_TRACKS,
@@ -51,10 +52,17 @@ class Request(db.Model):
     received_on: Mapped[date]
     track: Mapped[str] = mapped_column(enum_type(REQUEST_TRACKS, "track"), default="community")
     formal_on: Mapped[date | None]
+    # Why the formal clock starts later than receipt (empty when it starts at receipt).
+    formal_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[str] = mapped_column(
         enum_type(REQUEST_STATUSES, "request_status"), default="received"
     )
     accepted_on: Mapped[date | None]
+    # The decision on the request (acknowledged, accepted, not accepted, redirected) and whether
+    # it and the reply kept their clocks; stored on flush by requests/deadlines.py for tallies.
+    decided_on: Mapped[date | None]
+    decided_on_time: Mapped[bool | None]
+    replied_on_time: Mapped[bool | None]
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
     redirect_channel: Mapped[str | None] = mapped_column(
         enum_type(REDIRECT_CHANNELS, "redirect_channel")
@@ -63,8 +71,25 @@ class Request(db.Model):
     extension_reason: Mapped[str] = mapped_column(sa.Text, default="")
     replied_on: Mapped[date | None]
     reply_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # A formal written reply: handed over or posted, and the day the resident received it, from
+    # which the review window runs (Art. 35).
+    reply_delivery: Mapped[str | None] = mapped_column(enum_type(REPLY_DELIVERY, "reply_delivery"))
+    reply_received_on: Mapped[date | None]
+    # The resident's application for review (复查, Art. 35) to the body one level up, and its
+    # answer; then the re-review (复核, Art. 36) the same way. Recorded by the secretary.
+    review_applied_on: Mapped[date | None]
+    review_body: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    review_answered_on: Mapped[date | None]
+    review_received_on: Mapped[date | None]
+    review_outcome: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    rereview_applied_on: Mapped[date | None]
+    rereview_body: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    rereview_answered_on: Mapped[date | None]
+    rereview_outcome: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     followed_up_on: Mapped[date | None]
     satisfaction: Mapped[str | None] = mapped_column(enum_type(SATISFACTION, "satisfaction"))
+    # The running clock's due date, stored on every flush by requests/deadlines.py.
+    due_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     resident: Mapped["Resident"] = relationship()
@@ -79,6 +104,7 @@ class Request(db.Model):
         ),
         sa.Index("ix_requests_grid_status", "grid_id", "status"),
         sa.Index("ix_requests_received_on", "received_on"),
+        sa.Index("ix_requests_due_on", "due_on"),
     )
 
     def __repr__(self) -> str:
@@ -95,6 +121,8 @@ class RequestEvent(db.Model):
     on_date: Mapped[date]
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # 补录: dated more than BACKFILL_DAYS before it was entered; shown and counted.
+    backfilled: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[Request] = relationship(back_populates="events")

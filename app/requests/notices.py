@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from ..i18n import localized
 from ..labels import label
-from .deadlines import REDIRECT_LIMITS, reply_due_on, review_right
+from .deadlines import REDIRECT_LIMITS, reply_due_on, review_right, review_stage
 from .models import Request
 
 
@@ -101,18 +101,39 @@ def notices(req: Request) -> list[Notice]:
                     ],
                 )
             )
+    stage = review_stage(req)
     right = review_right(req)
-    if right is not None:
+    if stage is not None and stage.stage == "rereview_window":
+        out.append(
+            Notice(
+                "rereview",
+                _("Your right to ask for a re-review"),
+                [
+                    _(
+                        "If you are not satisfied with the review's answer of %(date)s, you may "
+                        "ask the body above the reviewing body for a re-review within %(days)s "
+                        "days of receiving it, that is by %(until)s. The re-review is answered "
+                        "within %(days)s days and is final.",
+                        date=_long(req.review_answered_on),
+                        days=right.answer_days,
+                        until=_long(stage.until),
+                    )
+                ],
+            )
+        )
+    elif right is not None and stage.stage == "review_window":
         out.append(
             Notice(
                 "review",
                 _("Your right to ask for a review"),
                 [
                     _(
-                        "If you are not satisfied with the written reply of %(date)s, you may ask "
-                        "the body one level above for a review within %(days)s days of receiving "
-                        "it, that is by %(until)s. The review is answered within %(days)s days.",
+                        "If you are not satisfied with the written reply of %(date)s, received "
+                        "on %(received)s, you may ask the body one level above for a review "
+                        "within %(days)s days of receiving it, that is by %(until)s. The review "
+                        "is answered within %(days)s days.",
                         date=_long(right.from_date),
+                        received=_long(right.received_on),
                         days=right.answer_days,
                         until=_long(right.until),
                     ),

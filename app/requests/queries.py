@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from ..enums import REQUEST_STATUSES
 from ..extensions import db
 from ..models import Community, Grid, RequestCategory, User
+from ..permissions import SECRETARY
 from ..scope import countable_requests, restricted_requests, rule, select_for, tally_grid_ids
 from ..timeutil import local_today
 from .deadlines import OPEN_STATUSES, Clock, current_clock, due_on_sql, rules
@@ -69,11 +70,31 @@ def with_clocks(requests, today: date | None = None) -> list[DueRequest]:
     return [DueRequest(r, current_clock(r, today)) for r in requests]
 
 
+ALERT_DAYS = 3  # the decision-maker's alert: due within 3 days, or overdue (issue 15)
+
+
+def _own_steps(stmt: sa.Select, user: User) -> sa.Select:
+    # Formal steps are the secretary's; a worker is alerted to community-track clocks only.
+    if user.role not in SECRETARY:
+        stmt = stmt.where(Request.track == "community")
+    return stmt
+
+
 def due_soon(user: User, days: int = 5, limit: int = 30) -> list[DueRequest]:
-    """Requests whose clock ends within `days` or has run out, with their clock (Today page)."""
+    """Requests whose clock ends within `days` or has run out, with their clock: the ones whose
+    next step this user takes (Today page, the secretary's home)."""
     today = local_today()
     stmt = _due_window(list_requests(user, today=today), "soon_or_overdue", today, days)
-    return with_clocks(db.session.scalars(stmt.limit(limit)), today)
+    return with_clocks(db.session.scalars(_own_steps(stmt, user).limit(limit)), today)
+
+
+def alerts_select(user: User, today: date | None = None) -> sa.Select:
+    """The requests the nav badge counts: open, due within 3 days or overdue, the user's steps."""
+    today = today or local_today()
+    stmt = select_for(Request, user).where(
+        Request.status.in_(OPEN_STATUSES), Request.due_on <= today + timedelta(days=ALERT_DAYS)
+    )
+    return _own_steps(stmt, user)
 
 
 def _count_columns(today: date, days: int) -> list:

@@ -20,8 +20,10 @@ from .deadlines import (
     REDIRECT_LIMITS,
     current_clock,
     decided_late_by,
+    replied_late_by,
     reply_due_on,
     review_right,
+    review_stage,
     rules,
 )
 from .forms import (
@@ -31,9 +33,12 @@ from .forms import (
     FollowUpForm,
     MoveToFormalForm,
     NotAcceptForm,
+    ReceiptForm,
     RedirectForm,
     ReplyForm,
     RequestForm,
+    ReviewAnswerForm,
+    ReviewForm,
 )
 
 # The model is named apart from Flask's `request` (the HTTP request) used here too.
@@ -56,7 +61,9 @@ STEPS = {
             "formal",
             "formal",
             MoveToFormalForm,
-            lambda req, user, form: services.move_to_formal(req, user, form.on.data),
+            lambda req, user, form: services.move_to_formal(
+                req, user, form.on.data, form.reason.data
+            ),
             _l("Moved to the formal track."),
         ),
         (
@@ -88,8 +95,58 @@ STEPS = {
             "reply",
             "reply",
             ReplyForm,
-            lambda req, user, form: services.reply(req, user, form.on.data, form.text.data),
+            lambda req, user, form: services.reply(
+                req,
+                user,
+                form.on.data,
+                form.text.data,
+                form.delivery.data or None,
+                form.received_on.data,
+            ),
             _l("Reply recorded."),
+        ),
+        (
+            "receipt",
+            "receipt",
+            ReceiptForm,
+            lambda req, user, form: services.record_receipt(req, user, form.on.data),
+            _l("Receipt date recorded."),
+        ),
+        (
+            "review",
+            "review",
+            ReviewForm,
+            lambda req, user, form: services.ask_review(
+                req, user, form.on.data, form.body.data, "review"
+            ),
+            _l("Application for review recorded."),
+        ),
+        (
+            "review-answer",
+            "review_answer",
+            ReviewAnswerForm,
+            lambda req, user, form: services.record_review_answer(
+                req, user, form.on.data, form.outcome.data, form.received_on.data, "review"
+            ),
+            _l("Review answer recorded."),
+        ),
+        (
+            "rereview",
+            "rereview",
+            ReviewForm,
+            lambda req, user, form: services.ask_review(
+                req, user, form.on.data, form.body.data, "rereview"
+            ),
+            _l("Application for re-review recorded."),
+        ),
+        (
+            "rereview-answer",
+            "rereview_answer",
+            ReviewAnswerForm,
+            lambda req, user, form: services.record_review_answer(
+                req, user, form.on.data, form.outcome.data, None, "rereview"
+            ),
+            _l("Re-review answer recorded."),
         ),
         (
             "follow-up",
@@ -202,6 +259,7 @@ def create():
         received_on=form.received_on.data,
         client_uuid=client_key(form.client_uuid.data),
         visit=visit,
+        formal=bool(form.formal.data) and can("requests.register_formal"),
     )
     if req.category.restricted:
         # Complaints about officials go to the township's liaison, never the community (Art. 30).
@@ -225,6 +283,9 @@ def _card_context(
     """Everything the request page and its card fragment show."""
     actions = allowed_actions(req, current_user)
     forms = {a: BY_ACTION[a][1].form(prefix=a, formdata=None) for a in actions}
+    if "formal" in forms:
+        # The office has had the matter since receipt: that is where its clock starts.
+        forms["formal"].on.data = req.received_on
     open_action = None
     if submitted is not None:
         action, form = submitted
@@ -238,9 +299,11 @@ def _card_context(
         "clock": current_clock(req),
         "rules": rules(),
         "review": review_right(req),
+        "stage": review_stage(req),
         "notices": notices(req),
         "reply_due": reply_due_on(req),
         "late_by": decided_late_by(req),
+        "reply_late_by": replied_late_by(req),
         "redirect_limit": REDIRECT_LIMITS.get(req.redirect_channel or ""),
         "actions": actions,
         "forms": forms,

@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db
 from ..models import DailyLog, Hazard
 from ..permissions import SECRETARY, WORKER
+from ..requests.queries import alerts_select
 from ..scope import select_for
 from ..timeutil import local_today
 
@@ -23,14 +24,16 @@ def badge_counts(user) -> dict[str, int]:
     if user.role in WORKER:
         days = select_for(DailyLog, user).where(DailyLog.status == "returned")
         hazards = select_for(Hazard, user).where(Hazard.status == "open", Hazard.due_on <= today)
-        keys = ("today", "hazards")
+        keys = ("today", "hazards", "requests")
     elif user.role in SECRETARY:
         days = select_for(DailyLog, user).where(DailyLog.status == "submitted")
         hazards = select_for(Hazard, user).where(Hazard.status == "open", Hazard.due_on < today)
-        keys = ("review", "hazards")
+        keys = ("review", "hazards", "requests")
     else:
         return {}
-    row = db.session.execute(sa.select(_count(days), _count(hazards))).one()
+    # Requests due within 3 days or overdue whose next step is this user's.
+    requests = alerts_select(user, today)
+    row = db.session.execute(sa.select(_count(days), _count(hazards), _count(requests))).one()
     return dict(zip(keys, row, strict=True))
 
 

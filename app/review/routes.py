@@ -17,6 +17,7 @@ from ..labels import label
 from ..models import DailyLog
 from ..pagination import page_number, paginate
 from ..permissions import authorize, can, requires
+from ..requests.queries import ALERT_DAYS, due_soon
 from ..scope import get_or_404
 from ..steps import Step, step_named
 from ..timeutil import local_today
@@ -79,6 +80,8 @@ def _queue_context() -> dict:
         "page": page,
         "waiting": queries.waiting_count(current_user),
         "next": request.full_path.rstrip("?"),
+        # Formal decisions are the secretary's: the requests near or past their deadline.
+        "requests_due": due_soon(current_user, days=ALERT_DAYS, limit=30),
     }
 
 

@@ -22,6 +22,7 @@ from ..models import (
     Hazard,
     Request,
     RequestCategory,
+    RequestEvent,
     Screening,
     Township,
     User,
@@ -288,6 +289,37 @@ def request_atoms(
         )
     ).all()
     return Counter({tuple(r[:-1]): int(r[-1]) for r in rows})
+
+
+TIMELINESS = ("decided", "decided_on_time", "replied", "replied_on_time", "entered_late")
+
+
+def request_timeliness_by_grid(f: Filters) -> dict[int, dict[str, int]]:
+    """Decisions and replies on the requests received in the period, and how many kept their
+    clocks (stored on each request by requests/deadlines.py), by grid; with the requests that
+    have a step entered late (补录)."""
+    entered_late = (
+        sa.exists()
+        .where(RequestEvent.request_id == Request.id, RequestEvent.backfilled.is_(sa.true()))
+        .correlate(Request)
+    )
+    rows = db.session.execute(
+        sa.select(
+            Request.grid_id,
+            _count_if(Request.decided_on_time.is_not(None)),
+            _count_if(Request.decided_on_time.is_(sa.true())),
+            _count_if(Request.replied_on_time.is_not(None)),
+            _count_if(Request.replied_on_time.is_(sa.true())),
+            _count_if(entered_late),
+        )
+        .where(
+            Request.grid_id.in_(f.grid_ids),
+            Request.received_on.between(f.start, f.end),
+            f.request_rule,
+        )
+        .group_by(Request.grid_id)
+    )
+    return {row[0]: dict(zip(TIMELINESS, row[1:], strict=True)) for row in rows}
 
 
 def request_atoms_for(f: Filters, today: date) -> Counter:

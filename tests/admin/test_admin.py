@@ -1,3 +1,5 @@
+from datetime import date
+
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -182,3 +184,20 @@ def test_cli_refuses_a_taken_username_and_an_unknown_grid(runner, world):
         assert result.exit_code != 0, args
         assert "Traceback" not in result.output
     assert db.session.scalar(sa.select(User.id).where(User.username == "cli.nowhere")) is None
+
+
+def test_admin_page_says_which_years_have_no_holiday_schedule(client, world, login_as):
+    from app.requests.deadlines import schedule_status, schedule_years
+    from app.timeutil import local_today
+
+    login_as(world.admin)
+    first, last = schedule_years()
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert f"{first}–{last}" in html
+    missing = schedule_status()["missing"]
+    assert missing == [y for y in (local_today().year, local_today().year + 1) if y > last]
+    # A year past the package's data is named, with what happens to deadlines ending in it.
+    assert schedule_status(date(last + 1, 6, 1))["missing"] == [last + 1, last + 2]
+    assert schedule_status(date(last - 1, 6, 1))["missing"] == []
+    if missing:
+        assert str(missing[0]) in html

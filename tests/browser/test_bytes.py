@@ -42,9 +42,7 @@ def test_today_opened_again_sends_only_the_page(app, page, world, shoot):
     page.wait_for_load_state("networkidle")
     # Workbox's modules are the service worker's imports, named by workbox-sw's loader
     # (modulePathPrefix), not by the page: the page's own files are what a phone re-fetches.
-    static = [
-        p for p in server.seen if p.startswith("/static/") and "/vendor/workbox/" not in p
-    ]
+    static = [p for p in server.seen if p.startswith("/static/") and "/vendor/workbox/" not in p]
     assert static  # the first pages fetched CSS and JS: by hashed URLs, compressed
     assert all("?v=" in p for p in static)
     # Compression of each static file is checked by tests/offline/test_bytes.py; here the

@@ -1,5 +1,5 @@
 """A resident's request walked on a phone: registered by the worker, decided by the secretary,
-answered, and closed after a satisfied follow-up visit."""
+answered, and kept open while the resident may still ask for a review."""
 
 import re
 
@@ -25,7 +25,7 @@ def _step(page, slug: str, fields: dict | None = None) -> None:
     expect(page.locator(".htmx-settling")).to_have_count(0)
 
 
-def test_request_from_registration_to_satisfied_follow_up(page, app, world, make_resident, shoot):
+def test_request_from_registration_to_the_review_window(page, app, world, make_resident, shoot):
     resident = make_resident(name="陈阿姨")
     login(page, "worker_a", PASSWORD)
     if "residents.show" in app.view_functions:
@@ -64,17 +64,14 @@ def test_request_from_registration_to_satisfied_follow_up(page, app, world, make
     expect(page.locator("#request-timeline")).to_contain_text("已联系物业")
     shoot(page, "4-replied")
 
-    # The worker's follow-up visit: the resident is satisfied and the request closes.
+    # The worker's follow-up visit cannot close a formal matter while the resident may still
+    # ask for a review (Art. 35): the page says until when, and offers no closing step.
     page.context.clear_cookies()
     login(page, "worker_a", PASSWORD)
     page.goto(page.base_url + request_path)
-    page.locator("#step-follow-up input[value=satisfied]").check()
-    with page.expect_response(lambda r: r.url.endswith("/follow-up") and r.status == 200):
-        page.click("#step-follow-up button[type=submit]")
-    expect(page.locator(".htmx-settling")).to_have_count(0)
-    expect(page.locator("#request-status")).to_have_class(re.compile("status-closed"))
-    expect(page.locator("#request-steps")).to_have_count(0)
-    expect(page.locator("#request-timeline li")).to_have_count(5)
-    expect(page.locator("#toasts .toast")).to_be_visible()
-    shoot(page, "5-closed")
+    expect(page.locator("#request-review")).to_be_visible()
+    expect(page.locator("#step-follow-up")).to_have_count(0)
+    expect(page.locator("#request-status")).to_have_class(re.compile("status-replied"))
+    expect(page.locator("#request-timeline li")).to_have_count(4)
+    shoot(page, "5-review-window")
     assert page.js_errors == []

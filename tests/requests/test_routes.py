@@ -464,3 +464,145 @@ def test_lists_are_scoped_to_own_grids(client, world, login_as, make_request, ma
 def test_admin_has_no_request_list(client, world, login_as):
     login_as(world.admin)
     assert client.get("/requests").status_code == 404
+
+
+def test_a_posted_formal_reply_shows_its_receipt_and_the_window_from_it(
+    client, world, login_as, make_request
+):
+    req = make_request(
+        track="formal",
+        status="accepted",
+        received_on=TODAY - timedelta(days=20),
+        formal_on=TODAY - timedelta(days=20),
+        accepted_on=TODAY - timedelta(days=10),
+    )
+    login_as(world.secretary_a)
+    form = client.get(f"/requests/{req.id}?lang=en").text
+    assert 'name="reply-delivery"' in form
+    assert 'name="reply-received_on"' in form
+    r = client.post(
+        f"/requests/{req.id}/reply?lang=en",
+        data={"reply-on": iso(5), "reply-text": "Answered.", "reply-delivery": "posted"},
+    )
+    assert r.status_code == 303
+    db.session.refresh(req)
+    assert (req.reply_delivery, req.reply_received_on.isoformat()) == ("posted", iso(2))
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert "Sent by post" in page
+    until = TODAY - timedelta(days=2) + timedelta(days=30)
+    assert format_date(until, "medium", locale="en") in page
+    r = client.post(f"/requests/{req.id}/receipt", data={"receipt-on": iso(1)})
+    assert r.status_code == 303
+    db.session.refresh(req)
+    assert req.reply_received_on.isoformat() == iso(1)
+
+
+def test_the_page_shows_the_review_stage_and_takes_the_review_steps(
+    client, world, login_as, make_request
+):
+    req = make_request(
+        track="formal",
+        status="replied",
+        received_on=TODAY - timedelta(days=60),
+        formal_on=TODAY - timedelta(days=60),
+        accepted_on=TODAY - timedelta(days=55),
+        replied_on=TODAY - timedelta(days=10),
+        reply_delivery="handed",
+        reply_received_on=TODAY - timedelta(days=10),
+    )
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert "The resident may ask for a review until" in page
+    assert "The request stays open until then." in page
+    assert 'id="step-follow-up"' not in page
+    r = client.post(
+        f"/requests/{req.id}/review", data={"review-on": iso(5), "review-body": "District office"}
+    )
+    assert r.status_code == 303
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert "The review is pending; its answer is due by" in page
+    assert "District office" in page
+    r = client.post(
+        f"/requests/{req.id}/review-answer?lang=en",
+        data={"review_answer-on": iso(6), "review_answer-outcome": "Upheld."},
+        htmx=True,
+    )
+    assert "The date cannot be before the last step on record" in r.text
+    db.session.refresh(req)
+    assert req.review_answered_on is None
+    r = client.post(
+        f"/requests/{req.id}/review-answer",
+        data={"review_answer-on": iso(1), "review_answer-outcome": "Upheld."},
+    )
+    assert r.status_code == 303
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert "The resident may ask for a re-review until" in page
+    assert 'id="notice-rereview"' in page
+
+
+def test_a_secretary_registers_a_letter_as_formal_and_late_entries_show(
+    client, world, login_as, make_resident
+):
+    resident = make_resident()
+    login_as(world.worker_a)
+    assert 'name="formal"' not in client.get(f"/requests/new?resident={resident.id}").text
+    login_as(world.secretary_a)
+    assert 'name="formal"' in client.get(f"/requests/new?resident={resident.id}").text
+    r = client.post(
+        "/requests",
+        data=_new_form_data(resident, channel="letter", received_on=iso(6), formal="y"),
+    )
+    assert r.status_code == 303
+    req = db.session.scalar(sa.select(Request))
+    assert (req.track, req.formal_on.isoformat()) == ("formal", iso(6))
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert page.count("Entered late") == 1  # the registration, dated 6 days back
+
+
+def test_the_move_to_formal_form_starts_at_receipt_and_shows_both_dates(
+    client, world, login_as, make_request
+):
+    req = make_request(received_on=TODAY - timedelta(days=30))
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert re.search(rf'name="formal-on"[^>]*value="{iso(30)}"', page)
+    r = client.post(
+        f"/requests/{req.id}/formal",
+        data={"formal-on": iso(0), "formal-reason": "The resident wrote to the office today."},
+    )
+    assert r.status_code == 303
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert "the formal clock starts on" in page
+    assert "30 days later" in page
+    assert "The resident wrote to the office today." in page
+
+
+def test_late_refusal_and_late_reply_show_their_lateness(client, world, login_as, make_request):
+    refused = make_request(
+        track="formal",
+        status="not_accepted",
+        received_on=TODAY - timedelta(days=40),
+        formal_on=TODAY - timedelta(days=40),
+        decided_on=TODAY - timedelta(days=20),  # due 25 days ago: 5 days late
+        decision_reason="Not a letters-and-visits matter.",
+    )
+    replied = make_request(
+        track="formal",
+        status="replied",
+        received_on=TODAY - timedelta(days=100),
+        formal_on=TODAY - timedelta(days=100),
+        accepted_on=TODAY - timedelta(days=90),
+        decided_on=TODAY - timedelta(days=90),
+        replied_on=TODAY - timedelta(days=20),  # due 30 days ago: 10 days late
+    )
+    assert (refused.decided_on_time, replied.decided_on_time, replied.replied_on_time) == (
+        False,
+        True,
+        False,
+    )
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{refused.id}?lang=en").text
+    assert "The decision (Not accepted) came 5 days after its deadline." in page
+    page = client.get(f"/requests/{replied.id}?lang=en").text
+    assert "The reply came 10 days after its deadline." in page
+    assert "request-decision-late" not in page

@@ -211,3 +211,46 @@ def test_due_soon_and_open_counts_for_the_today_page(app, world, make_request, i
     assert open_counts(world.worker_a) == {"open": 4, "due_soon": 1, "overdue": 1}
     assert open_counts(world.secretary_a) == {"open": 4, "due_soon": 1, "overdue": 1}
     assert open_counts(world.worker_b) == {"open": 0, "due_soon": 0, "overdue": 0}
+
+
+def test_the_secretary_is_alerted_to_requests_near_or_past_their_deadline(
+    client, world, make_request, login_as
+):
+    from app.review.badges import badge_counts
+
+    overdue = make_request(
+        track="formal", received_on=TODAY - timedelta(days=20), formal_on=TODAY - timedelta(days=20)
+    )  # notice of acceptance was due 5 days ago
+    soon = make_request(received_on=TODAY - timedelta(days=1))  # acknowledge in 2 days
+    make_request(received_on=TODAY)  # acknowledge in 3 days: still within the alert
+    make_request(
+        track="formal", received_on=TODAY - timedelta(days=2), formal_on=TODAY - timedelta(days=2)
+    )  # 13 days left: no alert
+    assert badge_counts(world.secretary_a)["requests"] == 3
+    # The worker takes community-track steps only: the formal matter is not theirs to chase.
+    assert badge_counts(world.worker_a)["requests"] == 2
+    assert overdue.id not in [i.request.id for i in due_soon(world.worker_a)]
+    login_as(world.secretary_a)
+    home = client.get("/review?lang=en").text
+    section = home[home.index('id="secretary-requests-due"') :]
+    assert f"/requests/{overdue.id}" in section
+    assert f"/requests/{soon.id}" in section
+    assert "overdue" in section
+    assert '<span class="badge">3</span>' in home
+
+
+def test_a_worker_cannot_record_the_formal_written_reply(client, world, make_request, login_as):
+    req = make_request(
+        track="formal",
+        status="accepted",
+        received_on=TODAY - timedelta(days=20),
+        formal_on=TODAY - timedelta(days=20),
+        accepted_on=TODAY - timedelta(days=10),
+    )
+    login_as(world.worker_a)
+    assert 'id="step-reply"' not in client.get(f"/requests/{req.id}").text
+    client.post(
+        f"/requests/{req.id}/reply", data={"reply-on": TODAY.isoformat(), "reply-text": "x"}
+    )
+    db.session.refresh(req)
+    assert req.status == "accepted"

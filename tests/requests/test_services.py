@@ -50,7 +50,7 @@ def register(world, make_resident, in_request):
 
 def _formal_accepted(register, world, accepted=10):
     req = register()
-    services.move_to_formal(req, world.secretary_a, days_ago(19))
+    services.move_to_formal(req, world.secretary_a, days_ago(20))
     services.accept(req, world.secretary_a, days_ago(accepted))
     return req
 
@@ -65,12 +65,13 @@ def _audit(req):
 
 
 def test_formal_walk_from_registration_to_closing_writes_events_and_audit(register, world):
-    req = register()
+    req = register(received_on=days_ago(90))
     assert (req.track, req.status) == ("community", "received")
-    services.move_to_formal(req, world.secretary_a, days_ago(19))
-    services.accept(req, world.secretary_a, days_ago(18))
-    services.extend(req, world.secretary_a, days_ago(5), 30, "Needs a site survey.")
-    services.reply(req, world.worker_a, days_ago(2), "The boiler is replaced on Friday.")
+    services.move_to_formal(req, world.secretary_a, days_ago(90))
+    services.accept(req, world.secretary_a, days_ago(88))
+    services.extend(req, world.secretary_a, days_ago(40), 30, "Needs a site survey.")
+    services.reply(req, world.secretary_a, days_ago(35), "The boiler is replaced on Friday.")
+    # The review window (30 days from receipt) has passed: the follow-up visit closes it.
     services.follow_up(req, world.worker_a, TODAY, "satisfied")
     db.session.commit()
     assert (req.track, req.status, req.satisfaction) == ("formal", "closed", "satisfied")
@@ -92,7 +93,7 @@ def test_formal_walk_from_registration_to_closing_writes_events_and_audit(regist
         "request_replied",
         "request_followed_up",
     ]
-    assert audit[3][1] == {"days": 30, "status": "accepted", "track": "formal"}
+    assert audit[3][1] == {"days": 30, "status": "accepted", "track": "formal", "backfilled": True}
     # Audit rows carry codes only: no summary, reason or reply text.
     assert not any("boiler" in json.dumps(d) or "survey" in json.dumps(d) for _, d in audit)
 
@@ -187,7 +188,7 @@ def test_community_walk_acknowledge_reply_follow_up(register, world):
         ),
         (
             "formal_accepted",
-            lambda r, w: services.reply(r, w.worker_a, days_ago(11), "Early."),
+            lambda r, w: services.reply(r, w.secretary_a, days_ago(11), "Early."),
             "The date cannot be before the acceptance",
         ),
     ],
@@ -195,7 +196,7 @@ def test_community_walk_acknowledge_reply_follow_up(register, world):
 def test_illegal_steps_are_refused_with_a_clear_message(register, world, setup, step, message):
     req = register()
     if setup != "new":
-        services.move_to_formal(req, world.secretary_a, days_ago(19))
+        services.move_to_formal(req, world.secretary_a, days_ago(20))
     if setup in ("formal_accepted", "formal_extended"):
         services.accept(req, world.secretary_a, days_ago(10))
     if setup == "formal_extended":
@@ -219,21 +220,21 @@ def test_extension_must_come_before_the_reply_is_due(register, world):
 
 def test_extension_after_the_reply_is_refused(register, world):
     req = _formal_accepted(register, world)
-    services.reply(req, world.worker_a, days_ago(1), "Answered.")
+    services.reply(req, world.secretary_a, days_ago(1), "Answered.")
     with pytest.raises(Refusal, match="only after acceptance and before the reply"):
         services.extend(req, world.secretary_a, TODAY, 10, "Too late.")
 
 
 def test_not_accepted_and_redirected_are_final(register, world):
     req = register()
-    services.move_to_formal(req, world.secretary_a, days_ago(19))
+    services.move_to_formal(req, world.secretary_a, days_ago(20))
     services.redirect(req, world.secretary_a, days_ago(5), "arbitration", "A labour dispute.")
     assert (req.status, req.redirect_channel) == ("redirected", "arbitration")
     assert services.allowed_actions(req, world.secretary_a) == []
     with pytest.raises(Refusal, match="no reply is due"):
         services.reply(req, world.worker_a, TODAY, "x")
     other = register()
-    services.move_to_formal(other, world.secretary_a, days_ago(19))
+    services.move_to_formal(other, world.secretary_a, days_ago(20))
     services.not_accept(other, world.secretary_a, days_ago(4), "Already decided by a court.")
     assert other.status == "not_accepted"
     assert other.decision_reason.startswith("Already")
@@ -242,13 +243,14 @@ def test_not_accepted_and_redirected_are_final(register, world):
 def test_moving_to_formal_restarts_at_the_acceptance_decision(register, world):
     req = register()
     services.accept(req, world.worker_a, days_ago(19))
-    services.move_to_formal(req, world.secretary_a, days_ago(2))
+    services.move_to_formal(req, world.secretary_a, days_ago(2), "Came back with a letter.")
     assert (req.track, req.status, req.accepted_on, req.formal_on) == (
         "formal",
         "received",
         None,
         days_ago(2),
     )
+    assert req.formal_reason == "Came back with a letter."
     assert services.allowed_actions(req, world.worker_a) == []
     assert services.allowed_actions(req, world.secretary_a) == ["accept", "not_accept", "redirect"]
 
@@ -258,25 +260,27 @@ def test_moving_to_formal_restarts_at_the_acceptance_decision(register, world):
     [
         ("worker_a", "new", ["accept"]),
         ("secretary_a", "new", ["accept", "formal"]),
-        ("worker_a", "formal_accepted", ["reply"]),
+        ("worker_a", "formal_accepted", []),  # the formal written reply is the secretary's
         ("secretary_a", "formal_accepted", ["reply", "extend"]),
-        ("worker_a", "replied", ["follow_up"]),
+        # The review window is open: nothing closes it yet; the secretary records what follows.
+        ("worker_a", "replied", []),
+        ("secretary_a", "replied", ["receipt", "review"]),
     ],
 )
 def test_allowed_actions_by_role_and_state(register, world, role, state, expected):
     req = register()
     if state != "new":
-        services.move_to_formal(req, world.secretary_a, days_ago(19))
+        services.move_to_formal(req, world.secretary_a, days_ago(20))
         services.accept(req, world.secretary_a, days_ago(10))
     if state == "replied":
-        services.reply(req, world.worker_a, days_ago(1), "Done.")
+        services.reply(req, world.secretary_a, days_ago(1), "Done.")
     assert services.allowed_actions(req, getattr(world, role)) == expected
 
 
 def test_a_repeated_step_is_recorded_once(register, world):
     req = _formal_accepted(register, world)
-    services.reply(req, world.worker_a, days_ago(1), "Answered.")
-    services.reply(req, world.worker_a, days_ago(1), "Answered.")  # double tap
+    services.reply(req, world.secretary_a, days_ago(1), "Answered.")
+    services.reply(req, world.secretary_a, days_ago(1), "Answered.")  # double tap
     assert [e.kind for e in req.events].count("replied") == 1
 
 
@@ -357,3 +361,210 @@ def test_township_and_admin_cannot_register(world, make_resident, in_request):
             received_on=TODAY,
             client_uuid=str(uuid.uuid4()),
         )
+
+
+# ---- delivery of the formal reply (Art. 35: the review window runs from receipt) ----------
+
+
+def test_a_handed_reply_is_received_the_same_day_and_the_window_runs_from_it(register, world):
+    from app.requests.deadlines import review_right
+
+    req = _formal_accepted(register, world)
+    services.reply(req, world.secretary_a, days_ago(2), "Fixed.", "handed")
+    assert (req.reply_delivery, req.reply_received_on) == ("handed", days_ago(2))
+    assert review_right(req).until == days_ago(2) + timedelta(days=30)
+
+
+def test_a_posted_reply_is_received_three_days_later_unless_told(register, world):
+    from app.requests.deadlines import review_right
+
+    req = _formal_accepted(register, world)
+    services.reply(req, world.secretary_a, days_ago(6), "Fixed.", "posted")
+    assert req.reply_received_on == days_ago(3)
+    right = review_right(req)
+    assert (right.from_date, right.received_on) == (days_ago(6), days_ago(3))
+    assert right.until == days_ago(3) + timedelta(days=30)
+    other = _formal_accepted(register, world)
+    services.reply(other, world.secretary_a, days_ago(6), "Fixed.", "posted", days_ago(1))
+    assert other.reply_received_on == days_ago(1)
+
+
+@pytest.mark.parametrize(
+    ("received", "message"),
+    [
+        (8, "The reply cannot be received before it was sent"),
+        (-40, "A reply is received within 30 days of being sent."),
+    ],
+)
+def test_a_receipt_date_out_of_sense_is_refused(register, world, received, message):
+    req = _formal_accepted(register, world)
+    with pytest.raises(Refusal) as refused:
+        services.reply(req, world.secretary_a, days_ago(6), "Fixed.", "posted", days_ago(received))
+    assert message in str(refused.value.message)
+    assert refused.value.field == "received_on"
+    assert req.status == "accepted"
+
+
+def test_the_secretary_corrects_the_receipt_date_from_the_postal_receipt(register, world):
+    from app.requests.deadlines import review_right
+
+    req = _formal_accepted(register, world)
+    services.reply(req, world.secretary_a, days_ago(8), "Fixed.", "posted")
+    with pytest.raises(Refusal, match="community secretary"):
+        services.record_receipt(req, world.worker_a, days_ago(1))
+    services.record_receipt(req, world.secretary_a, days_ago(1))
+    assert req.reply_received_on == days_ago(1)
+    assert review_right(req).until == days_ago(1) + timedelta(days=30)
+    assert req.events[-1].kind == "reply_received"
+    assert _audit(req)[-1][0] == "request_reply_received"
+    with pytest.raises(Refusal, match="future"):
+        services.record_receipt(req, world.secretary_a, TODAY + timedelta(days=1))
+
+
+def test_a_community_reply_has_no_delivery_and_no_receipt_step(register, world):
+    req = register()
+    services.accept(req, world.worker_a, days_ago(10))
+    services.reply(req, world.worker_a, days_ago(2), "Fixed.", "posted")
+    assert (req.reply_delivery, req.reply_received_on) == (None, None)
+    assert "receipt" not in services.allowed_actions(req, world.secretary_a)
+
+
+# ---- review (复查, Art. 35) and re-review (复核, Art. 36) ---------------------------------
+
+
+def _replied(register, world, replied=10):
+    req = register(received_on=days_ago(replied + 30))
+    services.move_to_formal(req, world.secretary_a, days_ago(replied + 30))
+    services.accept(req, world.secretary_a, days_ago(replied + 25))
+    services.reply(req, world.secretary_a, days_ago(replied), "Answered.", "handed")
+    return req
+
+
+def test_a_follow_up_does_not_close_while_the_review_window_is_open(register, world):
+    req = _replied(register, world, replied=10)
+    with pytest.raises(Refusal) as refused:
+        services.follow_up(req, world.worker_a, TODAY, "satisfied")
+    until = days_ago(10) + timedelta(days=30)
+    assert str(refused.value.message) == (
+        f"The resident may still ask for a review until {until.isoformat()}; "
+        "the request is closed after that."
+    )
+    assert req.status == "replied"
+
+
+def test_review_and_re_review_run_their_clocks_and_then_the_request_closes(register, world):
+    from app.requests.deadlines import current_clock, review_stage
+
+    req = _replied(register, world, replied=28)
+    assert review_stage(req).stage == "review_window"
+    with pytest.raises(Refusal, match="community secretary"):
+        services.ask_review(req, world.worker_a, days_ago(20), "", "review")
+    services.ask_review(req, world.secretary_a, days_ago(20), "District office", "review")
+    db.session.commit()
+    clock = current_clock(req)
+    assert (clock.name, clock.due_on) == ("review", days_ago(20) + timedelta(days=30))
+    assert req.due_on == clock.due_on  # the lists see the review's clock too
+    with pytest.raises(Refusal, match="A review is pending"):
+        services.follow_up(req, world.worker_a, TODAY, "satisfied")
+    with pytest.raises(Refusal, match="The date cannot be before"):
+        services.record_review_answer(req, world.secretary_a, days_ago(21), "x", None, "review")
+    services.record_review_answer(
+        req, world.secretary_a, days_ago(10), "Reply upheld.", days_ago(8), "review"
+    )
+    stage = review_stage(req)
+    assert (stage.stage, stage.until) == ("rereview_window", days_ago(8) + timedelta(days=30))
+    assert current_clock(req) is None
+    services.ask_review(req, world.secretary_a, days_ago(5), "", "rereview")
+    assert current_clock(req).name == "rereview"
+    assert "rereview" not in services.allowed_actions(req, world.secretary_a)
+    services.record_review_answer(req, world.secretary_a, days_ago(1), "Upheld.", None, "rereview")
+    assert review_stage(req).stage == "final"
+    services.follow_up(req, world.worker_a, TODAY, "not_satisfied")
+    assert req.status == "closed"
+    assert [e.kind for e in req.events][-5:] == [
+        "review_requested",
+        "review_answered",
+        "rereview_requested",
+        "rereview_answered",
+        "followed_up",
+    ]
+    assert [a for a, _ in _audit(req)][-5:-1] == [
+        "request_review_requested",
+        "request_review_answered",
+        "request_rereview_requested",
+        "request_rereview_answered",
+    ]
+
+
+def test_a_review_asked_after_the_window_is_refused(register, world):
+    req = _replied(register, world, replied=40)
+    with pytest.raises(Refusal, match="The window for asking closed on") as refused:
+        services.ask_review(req, world.secretary_a, days_ago(2), "", "review")
+    assert refused.value.field == "on"
+    assert req.review_applied_on is None
+    # Past the window, and with nothing pending, the request closes.
+    services.follow_up(req, world.worker_a, TODAY, "partly")
+    assert req.status == "closed"
+
+
+def test_re_review_needs_a_review_answer_first(register, world):
+    req = _replied(register, world)
+    assert services.problem(req, world.secretary_a, "rereview") is not None
+    assert services.problem(req, world.secretary_a, "review_answer") is not None
+    assert "review" in services.allowed_actions(req, world.secretary_a)
+
+
+# ---- no clock that can be reset -------------------------------------------------------
+
+
+def test_a_letter_or_walk_in_starts_formal_at_receipt_by_the_secretary(register, world):
+    req = register(actor=world.secretary_a, channel="letter", received_on=days_ago(4), formal=True)
+    assert (req.track, req.status, req.formal_on) == ("formal", "received", days_ago(4))
+    assert req.events[0].kind == "registered"
+    with pytest.raises(Refusal, match="community secretary"):
+        register(actor=world.worker_a, channel="walk_in", formal=True)
+    with pytest.raises(Refusal, match="Only a letter or a walk-in") as refused:
+        register(actor=world.secretary_a, channel="phone", formal=True)
+    assert refused.value.field == "formal"
+
+
+def test_moving_to_formal_defaults_to_receipt_and_a_later_start_needs_a_reason(register, world):
+    req = register(received_on=days_ago(40))
+    services.move_to_formal(req, world.secretary_a, None)
+    assert req.formal_on == days_ago(40)  # no fresh 15 days for a matter 40 days old
+    assert req.formal_reason == ""
+    other = register(received_on=days_ago(40))
+    with pytest.raises(Refusal, match="Give the reason for a later start") as refused:
+        services.move_to_formal(other, world.secretary_a, TODAY)
+    assert refused.value.field == "reason"
+    assert other.track == "community"
+    services.move_to_formal(other, world.secretary_a, TODAY, "Resident wrote to the office.")
+    assert (other.formal_on, other.formal_reason) == (TODAY, "Resident wrote to the office.")
+    assert _audit(other)[-1] == (
+        "request_moved_to_formal",
+        {"status": "received", "track": "formal", "days_after_receipt": 40},
+    )
+
+
+def test_steps_keep_their_order_and_late_entries_are_flagged(register, world):
+    req = register(received_on=days_ago(20))
+    services.move_to_formal(req, world.secretary_a, None)
+    services.accept(req, world.secretary_a, days_ago(10))
+    with pytest.raises(Refusal, match="future"):
+        services.extend(req, world.secretary_a, TODAY + timedelta(days=1), 10, "Survey.")
+    services.extend(req, world.secretary_a, days_ago(3), 10, "Survey.")
+    # After the acceptance, but before the extension already on record.
+    with pytest.raises(Refusal, match="before the last step on record") as refused:
+        services.reply(req, world.secretary_a, days_ago(7), "Answered.")
+    assert refused.value.field == "on"
+    assert req.status == "accepted"
+    flags = [(e.kind, e.backfilled) for e in req.events]
+    # Registered 20 days back, accepted 10 days back: entered late (补录); 3 days back is not.
+    assert flags == [
+        ("registered", True),
+        ("moved_to_formal", True),
+        ("accepted", True),
+        ("extended", False),
+    ]
+    assert _audit(req)[2][1]["backfilled"] is True
+    assert "backfilled" not in _audit(req)[3][1]

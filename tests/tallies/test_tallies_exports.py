@@ -281,4 +281,4 @@ def test_secretary_sees_exact_counts_for_own_grids(client, world, login_as, make
     make_request(world.a1, category="R04")
     login_as(world.secretary_a)
     _c, sections = read_csv(client.get(f"/tallies/export.csv?{_period()}", headers=EN).data)
-    assert _category_row(sections[6].rows) == ["Property management", "1", "0", "1"]
+    assert _category_row(sections[7].rows) == ["Property management", "1", "0", "1"]
