@@ -217,10 +217,14 @@
         return resp.text();
       }).then(function (html) {
         if (!html) return;
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("main");
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("main");
         var main = document.getElementById("main");
         if (!fresh || !main) return;
         main.innerHTML = fresh.innerHTML;
+        // Sent and shown from the server: the "offline, as of" notice no longer holds.
+        var banner = document.getElementById("offline-banner");
+        if (banner && !doc.body.hasAttribute("data-offline-at")) banner.hidden = true;
         if (window.htmx) window.htmx.process(main);
         refresh();
       }).catch(function () {});
