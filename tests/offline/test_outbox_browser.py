@@ -58,7 +58,13 @@ def until(pg, js: str, expected, timeout: float = 30) -> None:
     raise AssertionError(f"{js} is {value!r}, not {expected!r}")
 
 
+def outbox_loaded(pg) -> None:
+    """app.js fetches the outbox's scripts after the page is in (where they have work)."""
+    until(pg, "() => !!window.gridbookOutbox", True)
+
+
 def sent_all(pg, timeout: float = 30) -> None:
+    outbox_loaded(pg)
     until(pg, "() => gridbookOutbox.all().then(r => r.length)", 0, timeout)
     until(pg, "() => document.querySelector('[data-outbox-count]').hidden", True, 5)
 
@@ -69,6 +75,7 @@ def waiting(pg) -> str:
 
 
 def entries(pg) -> list[dict]:
+    outbox_loaded(pg)
     return pg.evaluate(ENTRIES)
 
 
@@ -214,6 +221,7 @@ QUEUE = """async ({n, photoEvery, residentId, visitId, jpeg, user}) => {
 
 
 def _queue(pg, n, resident, visit=None, photo_every=0):
+    outbox_loaded(pg)
     user = pg.get_attribute("[data-outbox-count]", "data-outbox-user")
     args = {
         "n": n,
@@ -268,6 +276,7 @@ def test_two_tabs_replaying_at_once_send_each_entry_once(
         second = first.context.new_page()
         first.context.set_offline(False)
         second.goto(outbox_server.url + "/outbox")  # its load asks the worker to send
+        outbox_loaded(second)
         # Both pages also replay by themselves at the same moment (as a page without a
         # service worker would): the lock lets one run; the others find nothing left.
         for pg in (first, second, first, second):
