@@ -18,7 +18,7 @@ plain loopback and once under slow 3G (Chrome DevTools' Network.emulateNetworkCo
   warm-up: the same figures;
 - a cached resident page offline: the relay answers nothing, the worker's resident pages
   open from the phone (median and slowest of --pages pages);
-- 50 outbox entries (40 visits, 10 photos of about 200 KB) replayed: time until the outbox
+- 50 outbox entries (40 visits, 10 photos of about 380 KB) replayed: time until the outbox
   is empty, every entry confirmed once;
 - a 12-megapixel photo (4000x3000 JPEG, EXIF orientation 6, about 4 MB) chosen on a visit:
   bytes sent for it (the upload request, headers included) and the time from choosing to
@@ -32,6 +32,7 @@ Targets (issue 12) are in bench/README.md. Never run by the test suite.
 import argparse
 import base64
 import contextlib
+import faulthandler
 import os
 import signal
 import socket
@@ -157,7 +158,12 @@ class Relay:
             if self.is_down:
                 self._close(client)
                 continue
-            server = socket.create_connection(self.upstream)
+            try:
+                server = socket.create_connection(self.upstream, timeout=30)
+                server.settimeout(None)
+            except OSError:
+                self._close(client)
+                continue
             with self.lock:
                 self.live.update((client, server))
             threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
@@ -360,6 +366,8 @@ def installed(browser, url, relay, log, conditions, photo, visit_id, resident_id
     print(f"  12 MP photo, service worker installed: {kb(sent)} sent, shown in {secs:.1f} s")
 
     page.goto(url + "/outbox")
+    # app.js fetches the outbox's scripts once the page is in.
+    page.wait_for_function("() => !!(window.gridbookOutbox && window.gridbookOutbox.page)")
     user = page.get_attribute("[data-outbox-count]", "data-outbox-user")
     jpeg = replay_photo()
     page.evaluate(
@@ -406,6 +414,7 @@ def run(url, visit_id, resident_id, residents, photo, relay, log, slow, original
 
 
 def main() -> None:
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>`: where a stuck run waits
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-slow", action="store_true", help="skip the slow-3G runs")
     parser.add_argument("--no-original", action="store_true", help="skip the unshrunk photo")

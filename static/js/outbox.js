@@ -109,12 +109,14 @@
   });
 
   // Without a service worker (first visit, old browser): the page keeps the entry itself.
+  // And a photo the page sent itself, past the worker, to show its progress (photos.js).
   document.body.addEventListener("htmx:sendError", function (evt) {
-    if (navigator.serviceWorker && navigator.serviceWorker.controller) return;
+    var cfg = evt.detail.requestConfig || {};
+    var direct = cfg.headers && cfg.headers[core.DIRECT];
+    if (navigator.serviceWorker && navigator.serviceWorker.controller && !direct) return;
     var elt = evt.detail.elt;
     var form = elt && elt.closest ? elt.closest("form[data-outbox]") : null;
     if (!form || !user) return;
-    var cfg = evt.detail.requestConfig || {};
     var data = cfg.formData instanceof FormData ? cfg.formData : new FormData(form);
     if (!data.get(core.META)) data.set(core.META, metaFor(form));
     var entry = core.entryFrom(cfg.path || form.getAttribute("action"), data, true);
