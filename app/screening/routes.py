@@ -63,6 +63,8 @@ def _page_context(screening: Screening) -> dict:
             if a.hazard is not None
         },
         "hazard_photos": queries.photos_by_hazard(hazard_ids),
+        # The blank hazard form outbox.js puts under an item tapped "hazard" offline.
+        "offline_hazard_form": HazardForm(formdata=None),
         "counts": queries.counts(screening),
         "editable": can("screening.run", screening),
         "photo_errors": {},

@@ -158,6 +158,27 @@
     return p;
   }
 
+  // A hazard tapped without a network: the form the server would have sent back comes from
+  // the page's template (screening/show.html), addressed to this item; what it saves waits
+  // in the outbox behind the answer that opens the hazard.
+  function offlineHazard(item) {
+    var tpl = document.getElementById("hazard-offline");
+    var url = item.getAttribute("data-hazard-url");
+    if (!tpl || !url || item.querySelector(".hazard-form")) return;
+    var box = tpl.content.firstElementChild.cloneNode(true);
+    var form = box.querySelector("form");
+    form.setAttribute("action", url);
+    form.setAttribute("hx-post", url);
+    form.setAttribute("hx-target", "#" + item.id);
+    form.setAttribute("hx-swap", "outerHTML");
+    form.setAttribute("data-outbox", JSON.stringify({ label: item.getAttribute("data-hazard-label"), target: "#" + item.id }));
+    form.querySelector("input[name=photo_uuid]").value = core.newId();
+    box.querySelectorAll("[id]").forEach(function (el) { el.id = el.id + "-" + item.id; });
+    box.querySelectorAll("label[for]").forEach(function (el) { el.htmlFor = el.htmlFor + "-" + item.id; });
+    item.appendChild(box);
+    if (window.htmx) window.htmx.process(box);
+  }
+
   function markPage(entries) {
     document.querySelectorAll("[data-outbox-mark], #outbox-here").forEach(function (el) { el.remove(); });
     document.querySelectorAll(".outbox-pending").forEach(function (el) { el.classList.remove("outbox-pending"); });
@@ -173,6 +194,7 @@
         target.querySelectorAll("button[name=value]").forEach(function (b) {
           b.setAttribute("aria-pressed", b.value === value[1] ? "true" : "false");
         });
+        if (value[1] === "hazard") offlineHazard(target);
       }
     });
     var main = document.getElementById("main");
