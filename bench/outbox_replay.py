@@ -171,6 +171,8 @@ def run_once(browser, slow: bool, jpeg: bytes) -> tuple[float, int, int]:
         page.click("form button[type=submit]")
         page.wait_for_load_state("networkidle")
         page.goto(base + "/outbox")
+        # app.js fetches the outbox's scripts once the page is in.
+        page.wait_for_function("() => !!(window.gridbookOutbox && window.gridbookOutbox.page)")
         user = page.get_attribute("[data-outbox-count]", "data-outbox-user")
         page.evaluate(
             QUEUE,

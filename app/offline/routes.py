@@ -29,6 +29,7 @@ PRECACHE_STATIC = (
     "js/offline.js",
     "js/outbox-core.js",
     "js/outbox.js",
+    "js/outbox-page.js",
     "js/photos.js",
     "favicon.svg",
 )

@@ -2,12 +2,20 @@
 
 import uuid
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField
 from wtforms.validators import ValidationError
 
 from ..forms import BaseForm, IdempotentForm, IdField
+
+
+def client_times() -> list[str]:
+    """One per chosen photo, in order: the capture time static/js/photos.js read from it
+    before shrinking it (it drops the EXIF); each is checked by app/photos/pipeline.py. Any
+    form with photos may carry them (the upload form, a hazard's)."""
+    return [t[:25] for t in request.form.getlist("captured_at")[:50]]
 
 
 class PhotoUploadForm(IdempotentForm):

@@ -241,11 +241,28 @@ def _captured_at(exif: Image.Exif) -> datetime | None:
         return None
     if not isinstance(raw, str):
         return None
+    offset = offset.strip("\x00 ") if isinstance(offset, str) else None
+    return _moment(raw.strip("\x00 ")[:19], offset)
+
+
+def client_captured_at(value: str | None) -> datetime | None:
+    """The time a phone read from a photo's EXIF before shrinking it (static/js/photos.js:
+    "YYYY:MM:DD HH:MM:SS", then the offset if the camera wrote one), checked as strictly as
+    the file's own: anything else, or a time outside the sane range, counts as none."""
+    if not value or len(value) > 25:
+        return None
+    offset = value[19:] or None
+    if offset and not _OFFSET_RE.match(offset):
+        return None
+    return _moment(value[:19], offset)
+
+
+def _moment(taken_text: str, offset: str | None) -> datetime | None:
     try:
-        taken = datetime.strptime(raw.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+        taken = datetime.strptime(taken_text, "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
-    match = _OFFSET_RE.match(offset.strip("\x00 ")) if isinstance(offset, str) else None
+    match = _OFFSET_RE.match(offset) if offset else None
     if match:
         sign = 1 if match[1] == "+" else -1
         delta = timedelta(hours=int(match[2]), minutes=int(match[3]))

@@ -14,7 +14,7 @@ from ..models import Answer, Photo, Visit
 from ..scope import get_or_404
 from ..urls import local_path, origin_of
 from . import bp
-from .forms import PhotoDeleteForm, PhotoUploadForm
+from .forms import PhotoDeleteForm, PhotoUploadForm, client_times
 from .queries import get_owner_or_404, owner_type_of, photo_owner, photos_for
 from .services import FileProblem, PhotosRejected, add_photos, can_add_photos, delete_photo
 from .storage import get_store
@@ -138,6 +138,7 @@ def upload():
             current_user,
             form.client_uuid.data,
             is_rectification=rectification,
+            client_times=client_times(),
         )
     except PhotosRejected as err:
         # Not the handler's form-redisplay: the gallery itself lists each refused file, as

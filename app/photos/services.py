@@ -10,7 +10,7 @@ A crash in between leaves at worst a staged file or an unreferenced blob, which
 import hashlib
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from ..idempotency import PayloadMismatch, holds
 from ..models import Answer, Hazard, Photo, Visit
 from ..refusals import Conflict, Invalid
 from ..review.locks import ensure_editable
-from .pipeline import PhotoRejected, ProcessedPhoto, process_photo
+from .pipeline import PhotoRejected, ProcessedPhoto, client_captured_at, process_photo
 from .queries import OWNER_COLUMNS, owner_type_of, photo_owner, photos_by_uuid, referenced_keys
 from .storage import StagedFile, age_seconds, get_store
 
@@ -116,8 +116,19 @@ def process_batch(files) -> list[ProcessedPhoto]:
     return results
 
 
-def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = False) -> list[Photo]:
+def add_photos(
+    files,
+    owner,
+    user,
+    client_uuid: str,
+    is_rectification: bool = False,
+    client_times: list[str] | None = None,
+) -> list[Photo]:
     """Store a batch of photos on a visit, answer or hazard; a retried batch adds nothing.
+
+    `client_times`, one per file in order, are the capture times the phone read from each
+    photo before shrinking it (which drops the EXIF): used only where the file itself has no
+    time, and only within the range a file's own would be accepted in.
 
     The caller has scope-checked the owner. Raises PhotosRejected (nothing saved) when any
     file is not a usable photo, Locked or Conflict when the owner's photos are closed.
@@ -142,6 +153,11 @@ def add_photos(files, owner, user, client_uuid: str, is_rectification: bool = Fa
         return existing
     ensure_photos_editable(owner, is_rectification)
     processed = process_batch(files)
+    if client_times and len(client_times) == len(processed):
+        processed = [
+            p if p.captured_at else replace(p, captured_at=client_captured_at(t))
+            for p, t in zip(processed, client_times, strict=True)
+        ]
 
     store = get_store()
     pending = _pending(db.session())

@@ -13,6 +13,7 @@ from ..htmx import fragments, redirect_client, render, toast, wants_fragment
 from ..idempotency import client_key
 from ..models import ChecklistItem, ChecklistTemplate, Screening, Visit
 from ..permissions import authorize, can, requires
+from ..photos.forms import client_times
 from ..photos.services import PhotosRejected, add_photos, chosen_files
 from ..refusals import Locked
 from ..scope import get_or_404
@@ -62,6 +63,8 @@ def _page_context(screening: Screening) -> dict:
             if a.hazard is not None
         },
         "hazard_photos": queries.photos_by_hazard(hazard_ids),
+        # The blank hazard form outbox.js puts under an item tapped "hazard" offline.
+        "offline_hazard_form": HazardForm(formdata=None),
         "counts": queries.counts(screening),
         "editable": can("screening.run", screening),
         "photo_errors": {},
@@ -133,7 +136,13 @@ def hazard(screening_id: int, item_id: int):
     # Photos sent are kept even when the note is missing: the worker took them at the door.
     if chosen_files(form.photos.data) and "csrf_token" not in form.errors and not g.get("refusal"):
         try:
-            saved = add_photos(form.photos.data, hz, current_user, client_key(form.photo_uuid.data))
+            saved = add_photos(
+                form.photos.data,
+                hz,
+                current_user,
+                client_key(form.photo_uuid.data),
+                client_times=client_times(),
+            )
         except PhotosRejected as err:
             problems = err.problems
     if valid:

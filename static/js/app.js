@@ -55,7 +55,87 @@
     if (window.confirm(form.getAttribute("data-confirm"))) evt.detail.issueRequest(true);
   });
 
-  // Choosing a photo sends it, once made small, with its progress bar: static/js/photos.js.
+  // The outbox's page side (outbox-core.js, then outbox.js) is fetched where it has work: a
+  // page with a form that may wait (or a fragment bringing one), the /outbox page, a phone
+  // whose outbox holds entries (the count, the marks, the replay), any page a service worker
+  // controls (it answers them from its cache: no bytes on the wire), and a logout (which
+  // must see waiting entries first). A first visit to Today needs none of it (issue 12: its
+  // first load under 40 KB). The scripts' URLs come from base.html (body data-outbox-js).
+  var outboxLoading = null;
+  function outboxReady() { return !!(window.gridbookOutbox && window.gridbookOutbox.page); }
+  function loadOutbox() {
+    if (outboxLoading) return outboxLoading;
+    var urls = (document.body.getAttribute("data-outbox-js") || "").split(" ").filter(Boolean);
+    outboxLoading = urls.reduce(function (before, src) {
+      return before.then(function () {
+        return new Promise(function (resolve) {
+          var script = document.createElement("script");
+          script.src = src;
+          script.async = false;
+          script.onload = script.onerror = resolve;  // a failed one leaves the page as it was
+          document.head.appendChild(script);
+        });
+      });
+    }, Promise.resolve());
+    return outboxLoading;
+  }
+  var OUTBOX_WORK = "form[data-outbox], #outbox-page";
+  function outboxWanted() {
+    if (document.querySelector(OUTBOX_WORK)) return Promise.resolve(true);
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) return Promise.resolve(true);
+    if (!window.indexedDB) return Promise.resolve(false);
+    if (!indexedDB.databases) return Promise.resolve(true);  // cannot tell: load it
+    return indexedDB.databases().then(function (dbs) {
+      return dbs.some(function (db) { return db.name === "gridbook-outbox"; });
+    }, function () { return true; });
+  }
+  if (document.body.getAttribute("data-outbox-js")) {
+    outboxWanted().then(function (yes) { if (yes) loadOutbox(); });
+    document.body.addEventListener("htmx:load", function (evt) {
+      var el = evt.target;
+      if (el.matches && (el.matches(OUTBOX_WORK) || el.querySelector(OUTBOX_WORK))) loadOutbox();
+    });
+    // A logout first lets outbox.js count what waits (it warns, and keeps the entries).
+    document.addEventListener("submit", function (evt) {
+      var form = evt.target;
+      if (!form.hasAttribute || !form.hasAttribute("data-logout") || outboxReady()) return;
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+      loadOutbox().then(function () {
+        if (outboxReady() && form.requestSubmit) form.requestSubmit();
+        else form.submit();
+      });
+    }, true);
+  }
+
+  // Choosing a photo sends it, once made small, with its progress bar: static/js/photos.js,
+  // fetched only where a page or a fragment swapped in has a photo form (most pages have none,
+  // and Today's first load must stay small).
+  var PHOTO_FORMS = "form.photo-upload input[type=file], form.hazard-form input[type=file]";
+  var photosScript = null;
+  function loadPhotos() {
+    var src = document.body.getAttribute("data-photos-js");
+    if (!src || window.gridbookPhotos || photosScript) return photosScript;
+    photosScript = document.createElement("script");
+    photosScript.src = src;
+    document.head.appendChild(photosScript);
+    return photosScript;
+  }
+  function loadPhotosWhereNeeded(root) {
+    if ((root || document).querySelector && (root || document).querySelector(PHOTO_FORMS)) loadPhotos();
+  }
+  loadPhotosWhereNeeded(document);
+  document.body.addEventListener("htmx:load", function (evt) { loadPhotosWhereNeeded(evt.target); });
+  // A photo chosen before photos.js has arrived is handed to it once it has.
+  document.addEventListener("change", function (evt) {
+    var input = evt.target;
+    if (window.gridbookPhotos || !input.matches || !input.matches(PHOTO_FORMS)) return;
+    var script = loadPhotos();
+    if (!script) return;
+    script.addEventListener("load", function () {
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }, { once: true });
+  });
 
   // A photo chosen but not sent (offline, failed, still going) is never dropped silently.
   function pendingPhoto(except) {

@@ -23,6 +23,9 @@
     /^\/requests$/
   ];
   var META = "_outbox";
+  // A request the page sends itself to watch its progress (a photo, online: photos.js); the
+  // page keeps the entry if it fails (outbox.js), so the worker lets it by.
+  var DIRECT = "X-Gridbook-Direct";
   var NOT_KEPT = ["csrf_token", META];
 
   var dbPromise = null;
@@ -322,7 +325,7 @@
   function install(sw) {
     sw.addEventListener("fetch", function (event) {
       var req = event.request;
-      if (req.method !== "POST" || !capable(req.url)) return;
+      if (req.method !== "POST" || !capable(req.url) || req.headers.get(DIRECT)) return;
       event.respondWith(capture(req));
     });
     sw.addEventListener("sync", function (event) {
@@ -347,6 +350,7 @@
     remove: remove,
     enqueue: enqueue,
     entryFrom: entryFrom,
+    DIRECT: DIRECT,
     replay: replay,
     capable: capable,
     newId: newId,

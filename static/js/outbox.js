@@ -109,12 +109,14 @@
   });
 
   // Without a service worker (first visit, old browser): the page keeps the entry itself.
+  // And a photo the page sent itself, past the worker, to show its progress (photos.js).
   document.body.addEventListener("htmx:sendError", function (evt) {
-    if (navigator.serviceWorker && navigator.serviceWorker.controller) return;
+    var cfg = evt.detail.requestConfig || {};
+    var direct = cfg.headers && cfg.headers[core.DIRECT];
+    if (navigator.serviceWorker && navigator.serviceWorker.controller && !direct) return;
     var elt = evt.detail.elt;
     var form = elt && elt.closest ? elt.closest("form[data-outbox]") : null;
     if (!form || !user) return;
-    var cfg = evt.detail.requestConfig || {};
     var data = cfg.formData instanceof FormData ? cfg.formData : new FormData(form);
     if (!data.get(core.META)) data.set(core.META, metaFor(form));
     var entry = core.entryFrom(cfg.path || form.getAttribute("action"), data, true);
@@ -156,6 +158,27 @@
     return p;
   }
 
+  // A hazard tapped without a network: the form the server would have sent back comes from
+  // the page's template (screening/show.html), addressed to this item; what it saves waits
+  // in the outbox behind the answer that opens the hazard.
+  function offlineHazard(item) {
+    var tpl = document.getElementById("hazard-offline");
+    var url = item.getAttribute("data-hazard-url");
+    if (!tpl || !url || item.querySelector(".hazard-form")) return;
+    var box = tpl.content.firstElementChild.cloneNode(true);
+    var form = box.querySelector("form");
+    form.setAttribute("action", url);
+    form.setAttribute("hx-post", url);
+    form.setAttribute("hx-target", "#" + item.id);
+    form.setAttribute("hx-swap", "outerHTML");
+    form.setAttribute("data-outbox", JSON.stringify({ label: item.getAttribute("data-hazard-label"), target: "#" + item.id }));
+    form.querySelector("input[name=photo_uuid]").value = core.newId();
+    box.querySelectorAll("[id]").forEach(function (el) { el.id = el.id + "-" + item.id; });
+    box.querySelectorAll("label[for]").forEach(function (el) { el.htmlFor = el.htmlFor + "-" + item.id; });
+    item.appendChild(box);
+    if (window.htmx) window.htmx.process(box);
+  }
+
   function markPage(entries) {
     document.querySelectorAll("[data-outbox-mark], #outbox-here").forEach(function (el) { el.remove(); });
     document.querySelectorAll(".outbox-pending").forEach(function (el) { el.classList.remove("outbox-pending"); });
@@ -171,6 +194,7 @@
         target.querySelectorAll("button[name=value]").forEach(function (b) {
           b.setAttribute("aria-pressed", b.value === value[1] ? "true" : "false");
         });
+        if (value[1] === "hazard") offlineHazard(target);
       }
     });
     var main = document.getElementById("main");
@@ -320,154 +344,20 @@
     }, function () { form.submit(); });
   }, true);
 
-  // ---- the /outbox page ------------------------------------------------------------
+  // ---- the /outbox page: static/js/outbox-page.js draws it, with what it needs from here --
 
   var page = null;
+  core.page = {
+    user: user,
+    strings: S,
+    kick: kick,
+    show: function (renderer) { page = renderer; return refresh(); }
+  };
   var pageEl = document.getElementById("outbox-page");
-  if (pageEl) page = outboxPage(pageEl);
-
-  function outboxPage(el) {
-    var P = el.dataset;
-    var list = el.querySelector("#outbox-list");
-    var open = {};
-
-    function valueOf(entry, name) {
-      var f = entry.fields.filter(function (p) { return p[0] === name; })[0];
-      return f && typeof f[1] === "string" ? f[1] : "";
-    }
-
-    function editor(entry) {
-      var form = document.createElement("form");
-      form.className = "outbox-edit";
-      entry.edit.forEach(function (spec) {
-        var label = document.createElement("label");
-        label.textContent = spec.label;
-        var input;
-        if (spec.kind === "textarea") {
-          input = document.createElement("textarea");
-          input.rows = 3;
-        } else if (spec.kind === "select" || spec.kind === "radio") {
-          input = document.createElement("select");
-          (spec.options || []).forEach(function (o) {
-            var opt = document.createElement("option");
-            opt.value = o[0];
-            opt.textContent = o[1];
-            input.appendChild(opt);
-          });
-        } else {
-          input = document.createElement("input");
-          input.type = spec.kind;
-        }
-        input.name = spec.name;
-        input.value = valueOf(entry, spec.name);
-        label.appendChild(input);
-        form.appendChild(label);
-      });
-      var save = document.createElement("button");
-      save.type = "submit";
-      save.textContent = P.save;
-      form.appendChild(save);
-      form.addEventListener("submit", function (evt) {
-        evt.preventDefault();
-        var data = new FormData(form);
-        core.get(entry.id).then(function (current) {
-          if (!current) return;
-          entry.edit.forEach(function (spec) {
-            var value = data.get(spec.name);
-            var kept = current.fields.filter(function (p) { return p[0] !== spec.name; });
-            if (value !== null && value !== "") kept.push([spec.name, value]);
-            current.fields = kept;
-          });
-          current.status = WAITING;
-          current.reason = null;
-          return core.put(current);
-        }).then(function () {
-          delete open[entry.id];
-          if (document.activeElement) document.activeElement.blur();
-          core.tell({ type: "edited", id: entry.id, user: user });
-          refresh();
-          kick();
-        });
-      });
-      return form;
-    }
-
-    function item(entry) {
-      var li = document.createElement("li");
-      li.className = "outbox-entry outbox-" + entry.status;
-      li.setAttribute("data-outbox-entry", entry.id);
-      var h = document.createElement("p");
-      var strong = document.createElement("strong");
-      strong.textContent = entry.label;
-      h.appendChild(strong);
-      h.appendChild(document.createTextNode(" "));
-      var st = document.createElement("span");
-      st.className = "status outbox-status";
-      st.textContent = entry.status === WAITING ? S.waiting : S.refused;
-      h.appendChild(st);
-      li.appendChild(h);
-      var meta = document.createElement("p");
-      meta.className = "meta";
-      var photos = entry.fields.filter(function (f) { return f[1] instanceof Blob; }).length;
-      meta.textContent = P.recorded + " " + new Date(entry.created).toLocaleString() +
-        (photos ? " · " + P.photos + " " + photos : "");
-      li.appendChild(meta);
-      if (entry.reason) {
-        var why = document.createElement("p");
-        why.className = "form-error outbox-reason";
-        why.textContent = P.reason + " " + entry.reason;
-        li.appendChild(why);
-      }
-      var actions = document.createElement("p");
-      if (entry.edit && entry.edit.length) {
-        var ed = document.createElement("button");
-        ed.type = "button";
-        ed.className = "secondary outbox-open";
-        ed.textContent = P.edit;
-        ed.addEventListener("click", function () { open[entry.id] = true; refresh(); });
-        actions.appendChild(ed);
-        actions.appendChild(document.createTextNode(" "));
-      }
-      var del = document.createElement("button");
-      del.type = "button";
-      del.className = "secondary outline outbox-discard";
-      del.textContent = P.discard;
-      del.addEventListener("click", function () {
-        // Nothing leaves the outbox unsent without this explicit confirmation.
-        if (!window.confirm(P.confirmDiscard)) return;
-        core.remove(entry.id).then(function () {
-          core.tell({ type: "discarded", id: entry.id, user: user });
-          refresh();
-        });
-      });
-      actions.appendChild(del);
-      li.appendChild(actions);
-      if (open[entry.id]) li.appendChild(editor(entry));
-      return li;
-    }
-
-    el.querySelector("#outbox-send").addEventListener("click", function () { kick(); });
-
-    return {
-      render: function (entries) {
-        // An editor being typed in is left alone; everything else is drawn afresh.
-        if (list.querySelector(".outbox-edit input:focus, .outbox-edit textarea:focus, .outbox-edit select:focus")) return;
-        list.innerHTML = "";
-        if (!entries.length) {
-          var li = document.createElement("li");
-          li.className = "empty";
-          li.textContent = P.empty;
-          list.appendChild(li);
-        }
-        entries.forEach(function (entry) { list.appendChild(item(entry)); });
-        core.all().then(function (rows) {
-          var others = el.querySelector("#outbox-others");
-          var n = rows.filter(function (e) { return e.user !== user; }).length;
-          others.textContent = P.others + " (" + n + ")";
-          others.hidden = n === 0;
-        });
-      }
-    };
+  if (pageEl && pageEl.getAttribute("data-script")) {
+    var pageScript = document.createElement("script");
+    pageScript.src = pageEl.getAttribute("data-script");
+    document.head.appendChild(pageScript);
   }
 
   // Every page load sends what waits (and only then asks the server anything).

@@ -35,6 +35,72 @@
     });
   }
 
+  // When the photo was taken, read before the canvas drops every bit of metadata: EXIF
+  // DateTimeOriginal (and OffsetTimeOriginal where the camera wrote it) from the JPEG's APP1
+  // segment, as "YYYY:MM:DD HH:MM:SS[+HH:MM]"; "" when there is none. Two tags of one
+  // segment, so a DataView walk of its first IFDs rather than a library (exifr's smallest
+  // build is some 25 KB more on every page with a photo form); the server checks the value
+  // as strictly as a file's own (app/photos/pipeline.py). Never where: no GPS is read.
+  var EXIF_HEAD = 256 * 1024;  // APP1 comes first, within 64 KB; a little more for safety
+  function readExifTime(v) {
+    if (v.getUint16(0) !== 0xFFD8) return "";
+    var off = 2;
+    while (off + 10 <= v.byteLength) {
+      var marker = v.getUint16(off);
+      if ((marker & 0xFF00) !== 0xFF00 || marker === 0xFFDA) return "";  // image data: no EXIF
+      if (marker === 0xFFE1 && v.getUint32(off + 4) === 0x45786966) return tiffTime(v, off + 10);
+      off += 2 + v.getUint16(off + 2);
+    }
+    return "";
+  }
+  function tiffTime(v, tiff) {
+    var little = v.getUint16(tiff) === 0x4949;  // "II": Intel order; "MM": Motorola
+    function u16(o) { return v.getUint16(tiff + o, little); }
+    function u32(o) { return v.getUint32(tiff + o, little); }
+    function ifd(at) {  // tag -> offset of its 12-byte entry
+      var out = {};
+      for (var i = 0, n = u16(at); i < n; i++) out[u16(at + 2 + i * 12)] = at + 2 + i * 12;
+      return out;
+    }
+    function ascii(entry) {
+      if (entry === undefined || u16(entry + 2) !== 2) return "";  // type 2: ASCII
+      var count = u32(entry + 4), at = count > 4 ? u32(entry + 8) : entry + 8, out = "";
+      for (var i = 0; i < count && i < 32; i++) {
+        var c = v.getUint8(tiff + at + i);
+        if (!c) break;
+        out += String.fromCharCode(c);
+      }
+      return out;
+    }
+    var exifPointer = ifd(u32(4))[0x8769];
+    if (exifPointer === undefined) return "";
+    var exif = ifd(u32(exifPointer + 8));
+    var taken = ascii(exif[0x9003]);
+    if (!/^\d{4}:\d\d:\d\d \d\d:\d\d:\d\d/.test(taken)) return "";
+    var offset = ascii(exif[0x9011]);
+    return taken.slice(0, 19) + (/^[+-]\d\d:\d\d$/.test(offset) ? offset : "");
+  }
+  function exifTime(file) {
+    if (!file.slice || !file.arrayBuffer) return Promise.resolve("");
+    return file.slice(0, EXIF_HEAD).arrayBuffer().then(function (buf) {
+      try { return readExifTime(new DataView(buf)); } catch (err) { return ""; }  // cut short
+    }, function () { return ""; });
+  }
+
+  // The times go with the form as `captured_at`, one per file in the input's order.
+  function setTimes(input, times) {
+    var form = input.form;
+    if (!form) return;
+    form.querySelectorAll("input[type=hidden][name=captured_at]").forEach(function (el) { el.remove(); });
+    times.forEach(function (t) {
+      var el = document.createElement("input");
+      el.type = "hidden";
+      el.name = "captured_at";
+      el.value = t;
+      form.appendChild(el);
+    });
+  }
+
   function jpegName(name) {
     var base = (name || "photo").replace(/\.[^./\\]*$/, "");
     return (base || "photo") + ".jpg";
@@ -71,11 +137,13 @@
   async function shrinkInput(input) {
     if (!canShrink()) return;
     var chosen = Array.prototype.slice.call(input.files);
-    var small = [];
+    var small = [], times = [];
     for (var i = 0; i < chosen.length; i++) {
+      times.push(await exifTime(chosen[i]));
       // One at a time: a 12 MP picture decoded takes 48 MB, a cheap phone has little.
       small.push(await shrinkFile(chosen[i]));
     }
+    setTimes(input, times);
     if (small.every(function (f, n) { return f === chosen[n]; })) return;
     try {
       var dt = new DataTransfer();
@@ -133,6 +201,18 @@
     }
   }, true);
 
+  // Under a service worker the upload would pass through it (it keeps the entry when the
+  // network fails), and the page would see the whole body "sent" at once: no progress to
+  // show. Online, the page sends the photo itself, the worker letting it by (this header),
+  // so the bar follows the bytes; if that send fails, outbox.js keeps the entry on the phone
+  // as the worker would have. Offline, the worker takes it into the outbox at once.
+  document.body.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.target.closest ? evt.target.closest("form") : null;
+    var sw = navigator.serviceWorker;
+    if (!form || !hasPhoto(form) || navigator.onLine === false || !(sw && sw.controller)) return;
+    evt.detail.headers["X-Gridbook-Direct"] = "1";
+  });
+
   // Upload progress counts the request body only (htmx:xhr:progress mixes in the answer).
   document.body.addEventListener("htmx:beforeSend", function (evt) {
     var form = evt.target.closest ? evt.target.closest("form") : null;
@@ -156,5 +236,5 @@
     bar.value = 0;
   });
 
-  window.gridbookPhotos = { shrinkFile: shrinkFile, shrinkInput: shrinkInput };
+  window.gridbookPhotos = { shrinkFile: shrinkFile, shrinkInput: shrinkInput, exifTime: exifTime };
 })();

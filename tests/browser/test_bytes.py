@@ -55,9 +55,68 @@ def test_today_opened_again_sends_only_the_page(app, page, world, shoot):
     page.wait_for_load_state("networkidle")
     today = [p for p in server.seen if p.split("?")[0] in ("/today", "/")]
     assert today == ["/today"]
-    assert not [p for p in server.seen if p.startswith("/static/")], server.seen
+    # The worker's own update check (each page load registers it) may ask again for the
+    # scripts it imports (outbox-core.js, Workbox's modules); the page's own files, the
+    # outbox's that app.js fetches included, never reach the server.
+    worker_imports = ("/static/js/outbox-core.js", "/static/vendor/workbox/")
+    page_static = [
+        p for p in server.seen if p.startswith("/static/") and not p.startswith(worker_imports)
+    ]
+    assert page_static == [], server.seen
+    assert page.evaluate("() => !!(window.gridbookOutbox && window.gridbookOutbox.page)")
     shoot(page, "warm")
     assert page.js_errors == []
+
+
+# An entry the server will refuse (no such resident): it stays in the outbox, counted.
+QUEUE_REFUSED = """async (user) => {
+  const fd = new FormData();
+  fd.append("resident_id", "999999"); fd.append("purpose", "routine"); fd.append("outcome", "done");
+  fd.append("summary", "kept"); fd.append("client_uuid", gridbookOutbox.newId());
+  fd.append("_outbox", JSON.stringify({user: user, label: "kept", page: "/somewhere"}));
+  await gridbookOutbox.enqueue(gridbookOutbox.entryFrom("/visits", fd, true));
+}"""
+
+
+def test_a_first_visit_to_today_fetches_only_the_scripts_it_uses(
+    app, page_without_worker, world, make_resident, make_visit
+):
+    """Issue 12, item 8 (under 40 KB): photos.js and the outbox's scripts come where they
+    have work (a photo form, a form that may wait, entries on the phone, a logout), not
+    with every first page."""
+    page = page_without_worker
+    server = ServerLog(app)
+    visit = make_visit(resident=make_resident(name="王秀英"))
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + "/today")
+    page.wait_for_load_state("networkidle")
+    lazy = ("/static/js/photos.js", "/static/js/outbox-core.js", "/static/js/outbox.js")
+    assert "/static/js/app.js" in [p.split("?")[0] for p in server.seen]
+    assert not [p for p in server.seen if p.split("?")[0] in lazy], server.seen
+    assert page.evaluate("() => typeof window.gridbookOutbox") == "undefined"
+
+    # A visit's page has a photo form and forms that may wait: all three come, by hashed URLs.
+    page.goto(f"{page.base_url}/visits/{visit.id}")
+    page.wait_for_function("() => !!(window.gridbookPhotos && window.gridbookOutbox)")
+    fetched = [p for p in server.seen if p.split("?")[0] in lazy]
+    assert sorted({p.split("?")[0] for p in fetched}) == sorted(lazy)
+    assert all("?v=" in p for p in fetched)
+
+    # With an entry kept on the phone, Today fetches the outbox again to count it.
+    user = page.get_attribute("[data-outbox-count]", "data-outbox-user")
+    page.wait_for_function("() => !!(window.gridbookOutbox && window.gridbookOutbox.page)")
+    page.evaluate(QUEUE_REFUSED, user)
+    page.goto(page.base_url + "/today")
+    count = page.locator("[data-outbox-count]")
+    count.wait_for(state="visible")
+    assert count.locator(".n").inner_text() == "1"
+
+    # A logout still asks first about what waits.
+    page.click("#account-menu summary")
+    page.click("header form[action$='/logout'] button")
+    page.locator("dialog#outbox-logout").wait_for()
+    # Only the refused replay's own 404 (no such resident) shows in the console.
+    assert [e for e in page.js_errors if "404" not in e] == []
 
 
 class UploadTap:

@@ -5,6 +5,7 @@ the hash is the file's. In the browser: tests/browser/test_bytes.py; the byte an
 figures: bench/offline_bytes.py.
 """
 
+import gzip
 import hashlib
 import io
 import re
@@ -12,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import brotli
+import rcssmin
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -23,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
 BR = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 STATIC_URL = re.compile(r"""(?:href|src)="(/static/[^"]+)\"""")
+# Scripts app.js loads where they have work (photos.js, the outbox's): their URLs sit in
+# body data-*-js attributes, several in one separated by spaces.
+LAZY_URLS = re.compile(r'data-[a-z-]+-js="([^"]+)"')
 
 
 def _vary(resp) -> set[str]:
@@ -30,7 +35,8 @@ def _vary(resp) -> set[str]:
 
 
 def _static_urls(html: str) -> list[str]:
-    return [u.replace("&amp;", "&") for u in STATIC_URL.findall(html)]
+    urls = STATIC_URL.findall(html) + [u for v in LAZY_URLS.findall(html) for u in v.split()]
+    return [u.replace("&amp;", "&") for u in urls]
 
 
 # ---- compression ---------------------------------------------------------------------------
@@ -117,7 +123,10 @@ def test_pages_name_static_files_by_their_content(client, login_as, world):
         "/static/css/app.css",
         "/static/vendor/htmx.min.js",
         "/static/js/app.js",
+        "/static/js/offline.js",
         "/static/js/photos.js",
+        "/static/js/outbox-core.js",
+        "/static/js/outbox.js",
     }
     for url in urls:
         path, _, query = url.partition("?v=")
@@ -134,19 +143,20 @@ def test_hashed_url_is_kept_a_year_stale_or_bare_one_is_checked_each_time(client
 
         current = url_for("static", filename="css/app.css")
     raw = (STATIC / "css/app.css").read_bytes()
+    sent = rcssmin.cssmin(raw.decode()).encode()  # compressed answers carry it minified
 
     fresh = client.get(current, headers=BR)
     assert fresh.status_code == 200
     assert fresh.headers["Cache-Control"] == IMMUTABLE
     assert fresh.headers["Content-Encoding"] == "br"
     assert "accept-encoding" in _vary(fresh)
-    assert brotli.decompress(fresh.data) == raw
+    assert brotli.decompress(fresh.data) == sent
 
     for stale in ("/static/css/app.css?v=0123456789abcdef", "/static/css/app.css"):
         resp = client.get(stale, headers=BR)
         assert resp.status_code == 200
         assert resp.headers["Cache-Control"] == "no-cache"  # never "immutable" here
-        assert brotli.decompress(resp.data) == raw  # still the file: an old page keeps working
+        assert brotli.decompress(resp.data) == sent  # still the file: an old page keeps working
 
     # A browser revalidating the current URL is told it has it.
     again = client.get(current, headers={**BR, "If-None-Match": fresh.headers["ETag"]})
@@ -159,6 +169,43 @@ def test_hashed_url_is_kept_a_year_stale_or_bare_one_is_checked_each_time(client
 
     assert client.get("/static/css/nope.css?v=0123456789abcdef").status_code == 404
     assert client.get("/static/../app/__init__.py").status_code == 404
+
+
+def test_our_scripts_and_styles_go_minified_with_only_the_headers_they_use(client):
+    """Comments and blanks stay in the sources, not on the wire; a script or stylesheet gets
+    no page policies (CSP, frame and permission headers: a document's, dead bytes here)."""
+    with client.application.test_request_context():
+        from flask import url_for
+
+        urls = {
+            name: url_for("static", filename=name)
+            for name in ("js/outbox.js", "css/app.css", "vendor/htmx.min.js", "favicon.svg")
+        }
+    for name in ("js/outbox.js", "css/app.css"):
+        raw = (STATIC / name).read_bytes()
+        resp = client.get(urls[name], headers={"Accept-Encoding": "gzip"})
+        body = gzip.decompress(resp.data)
+        assert resp.headers["Content-Encoding"] == "gzip"
+        assert len(body) < len(raw) * 0.85, name
+        assert b"/*" not in body, name
+        assert b"\n//" not in body, name
+        assert b"\n//" in raw or b"/*" in raw  # the source keeps its comments
+        assert "Content-Security-Policy" not in resp.headers
+        assert "X-Frame-Options" not in resp.headers
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    # The outbox's code survives: its names and strings are all there.
+    js = gzip.decompress(client.get(urls["js/outbox.js"], headers={"Accept-Encoding": "gzip"}).data)
+    for word in (b"outbox-queued", b"gridbookOutbox", b"BroadcastChannel", b"data-outbox-mark"):
+        assert word in js
+    # Files that come minified are sent as they are; an SVG (a document of its own when
+    # opened) keeps the page policies.
+    htmx = client.get(urls["vendor/htmx.min.js"], headers={"Accept-Encoding": "gzip"})
+    assert gzip.decompress(htmx.data) == (STATIC / "vendor/htmx.min.js").read_bytes()
+    svg = client.get(urls["favicon.svg"], headers={"Accept-Encoding": "gzip"})
+    assert "Content-Security-Policy" in svg.headers
+    # A plain request (no compression) gets the file byte for byte.
+    plain = client.get(urls["js/outbox.js"])
+    assert plain.data == (STATIC / "js/outbox.js").read_bytes()
 
 
 def test_a_changed_file_gets_a_new_url(app, client, tmp_path):

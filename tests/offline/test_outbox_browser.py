@@ -58,7 +58,13 @@ def until(pg, js: str, expected, timeout: float = 30) -> None:
     raise AssertionError(f"{js} is {value!r}, not {expected!r}")
 
 
+def outbox_loaded(pg) -> None:
+    """app.js fetches the outbox's scripts after the page is in (where they have work)."""
+    until(pg, "() => !!window.gridbookOutbox", True)
+
+
 def sent_all(pg, timeout: float = 30) -> None:
+    outbox_loaded(pg)
     until(pg, "() => gridbookOutbox.all().then(r => r.length)", 0, timeout)
     until(pg, "() => document.querySelector('[data-outbox-count]').hidden", True, 5)
 
@@ -69,6 +75,7 @@ def waiting(pg) -> str:
 
 
 def entries(pg) -> list[dict]:
+    outbox_loaded(pg)
     return pg.evaluate(ENTRIES)
 
 
@@ -214,6 +221,7 @@ QUEUE = """async ({n, photoEvery, residentId, visitId, jpeg, user}) => {
 
 
 def _queue(pg, n, resident, visit=None, photo_every=0):
+    outbox_loaded(pg)
     user = pg.get_attribute("[data-outbox-count]", "data-outbox-user")
     args = {
         "n": n,
@@ -268,6 +276,7 @@ def test_two_tabs_replaying_at_once_send_each_entry_once(
         second = first.context.new_page()
         first.context.set_offline(False)
         second.goto(outbox_server.url + "/outbox")  # its load asks the worker to send
+        outbox_loaded(second)
         # Both pages also replay by themselves at the same moment (as a page without a
         # service worker would): the lock lets one run; the others find nothing left.
         for pg in (first, second, first, second):
@@ -449,3 +458,44 @@ def test_plain_form_online_passes_through_the_service_worker(
     assert phone.url.endswith(f"/screening/{s.id}#finish-screening")
     assert _count(Answer) == len(items)
     assert entries(phone) == []
+
+
+def test_a_hazard_tapped_offline_is_described_offline_and_arrives_after_its_answer(
+    phone, outbox_server, world, make_resident, make_visit, shoot
+):
+    from app.models import Hazard
+
+    s, items = _screening(world, make_resident, make_visit)
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/screening/{s.id}")
+    outbox_loaded(phone)
+    phone.context.set_offline(True)
+    item = phone.locator(f"#item-{items[0]}")
+    item.locator("button.ans-hazard").click()
+    # The server would have sent the hazard's form back; offline the page brings its own.
+    form = item.locator("form.hazard-form")
+    form.wait_for()
+    form.locator("textarea[name=note]").fill("楼道堆放纸箱，已提醒清理")
+    severity = form.locator("select[name=severity] option").nth(1).get_attribute("value")
+    form.locator("select[name=severity]").select_option(severity)
+    # Its label names its own field: ids are made unique per item.
+    note_id = form.locator("textarea[name=note]").get_attribute("id")
+    assert note_id.endswith(f"-{items[0]}")
+    assert form.locator(f"label[for='{note_id}']").count() == 1
+    form.locator("button[type=submit]").click()
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 2)
+    assert waiting(phone) == "2"
+    assert _count(Hazard) == 0
+    shoot(phone, "1-hazard-waiting")
+
+    phone.context.set_offline(False)
+    phone.reload()  # every page load asks the outbox to send
+    sent_all(phone)
+    hazard = fresh_scalar(sa.select(Hazard))
+    assert hazard.note == "楼道堆放纸箱，已提醒清理"
+    assert hazard.severity == severity
+    assert _count(Hazard) == 1
+    assert outbox_server.replays == [
+        f"/screening/{s.id}/items/{items[0]}",
+        f"/screening/{s.id}/items/{items[0]}/hazard",
+    ]

@@ -1,0 +1,201 @@
+"""Issue 12, item 7: a photo shrunk on the phone keeps when it was taken (EXIF
+DateTimeOriginal, read before the canvas drops the metadata, sent as `captured_at` and
+checked by the server as a file's own), and its upload shows real progress under the
+service worker: online the page sends it itself; if that send fails it waits in the outbox.
+"""
+
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Photo
+from app.photos.pipeline import client_captured_at
+from app.timeutil import local_tz
+from tests.browser.conftest import (  # noqa: F401 (fixtures)
+    browser,
+    fresh_scalar,
+    login,
+    phone_page,
+    playwright_instance,
+)
+from tests.conftest import PASSWORD
+from tests.offline.test_outbox_browser import (
+    controlled,
+    entries,
+    outbox_loaded,
+    sent_all,
+    until,
+    waiting,
+)
+from tests.outbox_fixtures import outbox_server  # noqa: F401 (a fixture)
+from tests.photos.images import encoded, jpeg_with_metadata, phone_photo
+
+
+def _local_to_utc(text: str) -> datetime:
+    taken = datetime.strptime(text, "%Y:%m:%d %H:%M:%S").replace(tzinfo=local_tz())
+    return taken.astimezone(UTC).replace(tzinfo=None)
+
+
+# ---- the server's side --------------------------------------------------------------------
+
+
+def test_client_times_are_checked_as_strictly_as_a_files_own():
+    assert client_captured_at("2026:05:06 07:08:09+08:00") == datetime(2026, 5, 5, 23, 8, 9)
+    assert client_captured_at("2026:05:06 07:08:09-02:30") == datetime(2026, 5, 6, 9, 38, 9)
+    assert client_captured_at("2026:05:06 07:08:09") == _local_to_utc("2026:05:06 07:08:09")
+    tomorrow_plus = (datetime.now() + timedelta(days=3)).strftime("%Y:%m:%d %H:%M:%S")
+    for bad in (
+        "",
+        None,
+        "1970:01:01 00:00:00",  # a camera whose clock was never set
+        tomorrow_plus,
+        "2026-05-06T07:08:09",
+        "2026:13:06 07:08:09",
+        "2026:05:06 07:08:09+8",
+        "2026:05:06 07:08:09+08:00<script>",
+        "yesterday",
+    ):
+        assert client_captured_at(bad) is None, bad
+
+
+def _upload(client, visit, files, times):
+    return client.post(
+        "/photos",
+        data={
+            "owner_type": "visit",
+            "owner_id": str(visit.id),
+            "client_uuid": str(uuid.uuid4()),
+            "photos": [(io.BytesIO(b), f"p{n}.jpg") for n, b in enumerate(files)],
+            "captured_at": times,
+        },
+        content_type="multipart/form-data",
+        htmx=True,
+    )
+
+
+def test_upload_keeps_the_phones_capture_time_where_the_file_has_none(
+    client, login_as, world, make_resident, make_visit
+):
+    login_as(world.worker_a)
+    visit = make_visit(resident=make_resident())
+    plain = encoded("JPEG", size=(800, 600))  # as a canvas makes it: no EXIF at all
+    resp = _upload(
+        client, visit, [plain, plain], ["2026:05:06 07:08:09+08:00", "1970:01:01 00:00:00"]
+    )
+    assert resp.status_code == 200
+    got = db.session.scalars(sa.select(Photo.captured_at).order_by(Photo.id)).all()
+    assert got == [datetime(2026, 5, 5, 23, 8, 9), None]  # a bad time is no time, not a refusal
+
+    # The file's own EXIF wins over what the phone says.
+    _upload(client, visit, [jpeg_with_metadata()], ["2026:05:06 07:08:09+08:00"])
+    newest = db.session.scalar(sa.select(Photo).order_by(Photo.id.desc()).limit(1))
+    assert newest.captured_at == _local_to_utc("2024:05:06 07:08:09")
+
+    # Times that do not pair one to one with the files are not guessed at.
+    _upload(client, visit, [plain], ["2026:05:06 07:08:09+08:00", "2026:05:07 07:08:09+08:00"])
+    newest = db.session.scalar(sa.select(Photo).order_by(Photo.id.desc()).limit(1))
+    assert newest.captured_at is None
+
+
+# ---- in the browser, with the service worker in control -------------------------------------
+
+# Records the upload form's progress bar as it changes.
+WATCH_BAR = """(sel) => {
+  window.__bar = [];
+  const bar = document.querySelector(sel);
+  new MutationObserver(() => window.__bar.push({
+    active: bar.classList.contains("active"),
+    value: bar.hasAttribute("value") ? bar.value : null, max: bar.max
+  })).observe(bar, {attributes: true});
+}"""
+
+
+class Uploads:
+    """The photo uploads that reach the server, with the header the page sends them by."""
+
+    def __init__(self, server) -> None:
+        self.direct: list[str | None] = []
+        inner = server.wsgi
+
+        def wsgi(environ, start_response):
+            if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/photos":
+                self.direct.append(environ.get("HTTP_X_GRIDBOOK_DIRECT"))
+            return inner(environ, start_response)
+
+        server.wsgi = wsgi
+        server.stop()
+        server.start()
+
+
+@pytest.fixture
+def phone(browser, outbox_server):  # noqa: F811
+    with phone_page(browser, outbox_server.url) as pg:
+        yield pg
+
+
+@pytest.mark.browser
+def test_a_photo_under_the_service_worker_shows_real_progress_and_keeps_its_time(
+    phone,
+    outbox_server,  # noqa: F811
+    world,
+    make_resident,
+    make_visit,
+    tmp_path,
+):
+    uploads = Uploads(outbox_server)
+    visit = make_visit(resident=make_resident(name="王秀英"))
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/visits/{visit.id}")
+    gallery = f"#photos-visit-{visit.id}"
+    phone.wait_for_function("() => !!window.gridbookPhotos")
+    phone.evaluate(WATCH_BAR, f"{gallery} progress.upload")
+    photo = tmp_path / "IMG_0001.jpg"
+    photo.write_bytes(phone_photo())  # 4000x3000, DateTimeOriginal 2026:05:06 07:08:09
+    phone.locator(f"{gallery} input[type=file]").set_input_files(str(photo))
+    phone.locator(f"{gallery} .thumbs img").first.wait_for()
+
+    assert uploads.direct == ["1"]  # the page sent it, past the worker
+    bar = phone.evaluate("window.__bar")
+    counted = [s for s in bar if s["value"] is not None and s["max"] > 1]
+    assert counted, bar  # the bar showed the bytes, not only "preparing"
+    assert max(s["value"] for s in counted) == counted[-1]["max"]  # ... up to all of them
+    assert counted[-1]["max"] < 600 * 1024  # the small photo's request, not 4 MB
+    saved = fresh_scalar(sa.select(Photo))
+    assert saved.captured_at == _local_to_utc("2026:05:06 07:08:09")
+    assert entries(phone) == []
+    assert phone.js_errors == []
+
+
+@pytest.mark.browser
+def test_a_photo_whose_own_send_fails_waits_in_the_outbox_and_arrives_once(
+    phone,
+    outbox_server,  # noqa: F811
+    world,
+    make_resident,
+    make_visit,
+    tmp_path,
+):
+    visit = make_visit(resident=make_resident(name="王秀英"))
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/visits/{visit.id}")
+    outbox_loaded(phone)
+    phone.wait_for_function("() => !!window.gridbookPhotos")
+    photo = tmp_path / "IMG_0002.jpg"
+    photo.write_bytes(phone_photo(long_side=2000))
+    # The phone thinks it is online, but the server is gone: the page's own send fails.
+    outbox_server.stop()
+    phone.locator(f"#photos-visit-{visit.id} input[type=file]").set_input_files(str(photo))
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
+    assert waiting(phone) == "1"
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 0
+
+    outbox_server.start()
+    phone.reload()  # every page load asks the outbox to send
+    sent_all(phone)
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 1
+    saved = fresh_scalar(sa.select(Photo))
+    assert saved.captured_at == _local_to_utc("2026:05:06 07:08:09")  # kept in the outbox too
