@@ -119,7 +119,11 @@ def cadences():
     reasons = list(db.session.scalars(sa.select(CareReason).order_by(CareReason.code)))
     form = cadence_form(reasons, current_lang_code())
     if form.validate_on_submit():
-        changed = sum(set_visit_cadence(r, form[f"every_{r.code}"].data) for r in reasons)
+        # A field the request left out leaves its reason as it is; an emptied one clears it.
+        fields = {r.code: form[f"every_{r.code}"] for r in reasons}
+        changed = sum(
+            set_visit_cadence(r, fields[r.code].data) for r in reasons if fields[r.code].raw_data
+        )
         flash(_("Days between visits saved (%(n)s changed).", n=changed), "success")
         return redirect(url_for("admin.cadences"), code=303)
     return render("admin/cadences.html", form=form, reasons=reasons)

@@ -259,3 +259,11 @@ def test_reloading_reference_data_keeps_the_admins_cadence(app, world):
     db.session.expire_all()
     assert db.session.get(CareReason, "dibao").visit_every_days == 60
     assert db.session.get(CareReason, "disabled_daily").visit_every_days == 14
+
+
+def test_a_cadence_left_out_of_the_form_stays_as_it_is(client, world, login_as):
+    login_as(world.admin)
+    assert client.post("/admin/cadences", data={"every_dibao": "20"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(CareReason, "dibao").visit_every_days == 20
+    assert db.session.get(CareReason, "elderly_alone").visit_every_days == 7
