@@ -59,6 +59,12 @@ class DueResident:
     due_on: date
     last_visit_on: date | None
     every_days: int
+    reasons_zh: str = ""
+    reasons_en: str = ""
+
+    def reasons(self, locale: str) -> str:
+        """The resident's care reasons, named in `locale`."""
+        return self.reasons_en if locale.startswith("en") else self.reasons_zh
 
     @property
     def days_left(self) -> int:
@@ -73,14 +79,16 @@ class DueList:
 
 
 def _cadence() -> sa.Subquery:
-    """Per resident, the shortest days-between-visits of their care reasons (when any)."""
+    """Per resident, the shortest days-between-visits of their care reasons (NULL when none
+    has one) and the reasons' names, so that the list needs no second statement."""
     return (
         sa.select(
             resident_care_reasons.c.resident_id.label("resident_id"),
             sa.func.min(CareReason.visit_every_days).label("every"),
+            sa.func.aggregate_strings(CareReason.name_zh, "、").label("reasons_zh"),
+            sa.func.aggregate_strings(CareReason.name_en, ", ").label("reasons_en"),
         )
         .join(CareReason, CareReason.code == resident_care_reasons.c.reason_code)
-        .where(CareReason.visit_every_days.is_not(None))
         .group_by(resident_care_reasons.c.resident_id)
         .subquery("cadence")
     )
@@ -118,43 +126,50 @@ def _due_columns(user, worker: User | None = None):
     residents = _on_round(user, worker)
     last = _last_visits(residents.with_only_columns(Resident.id))
     due_on = add_days(sa.func.coalesce(last.c.last_on, Resident.created_at), cadence.c.every)
-    stmt = residents.join(cadence, cadence.c.resident_id == Resident.id).outerjoin(
-        last, last.c.resident_id == Resident.id
-    )
-    return stmt, due_on, last.c.last_on, cadence.c.every
+    stmt = residents.join(
+        cadence, sa.and_(cadence.c.resident_id == Resident.id, cadence.c.every.is_not(None))
+    ).outerjoin(last, last.c.resident_id == Resident.id)
+    return stmt, due_on, last.c.last_on, cadence
 
 
 def _rows(result) -> list[DueResident]:
-    return [DueResident(r[0], r[1], r[2], r[3]) for r in result]
+    return [DueResident(*r[:6]) for r in result]
 
 
 def due_list(
     user, limit: int = TODAY_LIMIT, worker: User | None = None, offset: int = 0
 ) -> DueList:
     """Residents due a visit within DUE_AHEAD_DAYS or overdue, nearest date first; with the
-    total and the number overdue, in one statement (plus one for the care reasons shown)."""
+    total and the number overdue, in one statement (the care reasons' names included)."""
     today = local_today()
-    stmt, due_on, last_on, every = _due_columns(user, worker)
+    stmt, due_on, last_on, cadence = _due_columns(user, worker)
     total = sa.func.count().over()
     overdue = sa.func.sum(sa.case((due_on < today, 1), else_=0)).over()
     rows = db.session.execute(
-        stmt.add_columns(due_on, last_on, every, total, overdue)
+        stmt.add_columns(
+            due_on,
+            last_on,
+            cadence.c.every,
+            cadence.c.reasons_zh,
+            cadence.c.reasons_en,
+            total,
+            overdue,
+        )
         .where(due_on <= today + timedelta(days=DUE_AHEAD_DAYS))
-        .options(selectinload(Resident.care_reasons))
         .order_by(due_on, Resident.building, Resident.unit, Resident.room, Resident.id)
         .limit(limit)
         .offset(offset)
     ).all()
     if not rows:
         return DueList([], 0, 0)
-    return DueList(_rows(rows), int(rows[0][4]), int(rows[0][5] or 0))
+    return DueList(_rows(rows), int(rows[0][6]), int(rows[0][7] or 0))
 
 
 def overdue_by_worker(user) -> list[tuple[User, int, int]]:
     """For the secretary: each worker of the community with the residents of their grids
     overdue and due today, by name. Counts only; no ordering by them, no score."""
     today = local_today()
-    stmt, due_on, _last, _every = _due_columns(user)
+    stmt, due_on, _last, _cadence_ = _due_columns(user)
     due = stmt.with_only_columns(
         Resident.id.label("resident_id"), Resident.grid_id.label("grid_id"), due_on.label("due_on")
     ).subquery("due")

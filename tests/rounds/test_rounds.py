@@ -129,8 +129,11 @@ def test_today_statement_count_does_not_grow_with_the_caseload(
     for i in range(15):
         visited(f"居民{i}", 9 + i, care=("elderly_alone", "dibao"))
     with count_queries() as many:
-        client.get("/today")
+        page = client.get("/today").text
     assert many.count == few.count
+    # The whole due list, reasons' names and counts included, is one statement.
+    assert sum("care_reasons" in s for s in many.statements) == 1
+    assert "独居老人、低保家庭" in page or "低保家庭、独居老人" in page
 
 
 def test_round_page_pages_and_serves_its_fragment(client, world, login_as, visited):
