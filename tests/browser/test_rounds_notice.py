@@ -86,3 +86,38 @@ def test_rectification_notice_reads_on_a_phone_and_prints_on_one_a4_page(
     page.wait_for_selector("#notice-title >> text=Hazard rectification notice")
     assert page.locator("html").get_attribute("lang") == "en"
     shoot(page, "3-notice-en")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rounds_pages_and_the_notice_pass_axe(
+    browser, live_server, world, make_resident, make_visit, make_hazard, lang
+):
+    from tests.browser.conftest import phone_page
+    from tests.browser.test_accessibility import AXE, RUN_AXE, SMALL_TARGETS
+
+    r = make_resident(name="王秀英")
+    make_visit(resident=r, day=local_today() - timedelta(days=9))
+    h = make_hazard(resident=make_resident(name="刘强"), note="楼道堆放纸箱")
+    axe = AXE.read_text(encoding="utf-8")
+    pages = {
+        "worker_a": ["/rounds", f"/hazards/{h.id}/notice?language={lang}"],
+        "secretary_a": ["/rounds/workers", f"/rounds?worker={world.worker_a.id}"],
+        "admin_1": ["/admin/cadences"],
+    }
+    found: list[str] = []
+    for username, paths in pages.items():
+        with phone_page(browser, live_server.url) as pg:
+            login(pg, username, PASSWORD)
+            pg.goto(f"{pg.base_url}/?lang={lang}")
+            for path in paths:
+                pg.goto(pg.base_url + path)
+                pg.wait_for_load_state("networkidle")
+                pg.evaluate(axe)
+                found += [
+                    f"{path}: {v['impact']} {v['id']} {v['nodes']}"
+                    for v in pg.evaluate(RUN_AXE)
+                    if v["impact"] in ("serious", "critical")
+                ]
+                found += [f"{path}: small {t}" for t in pg.evaluate(SMALL_TARGETS)]
+                assert pg.evaluate("document.documentElement.scrollWidth") <= 390, path
+    assert found == []
