@@ -78,7 +78,7 @@ class DueList:
     overdue: int
 
 
-def _cadence() -> sa.Subquery:
+def _cadence(resident_ids: sa.Select) -> sa.Subquery:
     """Per resident, the shortest days-between-visits of their care reasons (NULL when none
     has one) and the reasons' names, so that the list needs no second statement."""
     return (
@@ -89,6 +89,7 @@ def _cadence() -> sa.Subquery:
             sa.func.aggregate_strings(CareReason.name_en, ", ").label("reasons_en"),
         )
         .join(CareReason, CareReason.code == resident_care_reasons.c.reason_code)
+        .where(resident_care_reasons.c.resident_id.in_(resident_ids))
         .group_by(resident_care_reasons.c.resident_id)
         .subquery("cadence")
     )
@@ -122,9 +123,12 @@ def _on_round(user, worker: User | None = None) -> sa.Select:
 
 
 def _due_columns(user, worker: User | None = None):
-    cadence = _cadence()
     residents = _on_round(user, worker)
-    last = _last_visits(residents.with_only_columns(Resident.id))
+    ids = residents.with_only_columns(Resident.id)
+    # Both derived tables are limited to the round's residents: grouped over the whole
+    # table they would cost the same for one grid as for the township.
+    cadence = _cadence(ids)
+    last = _last_visits(ids)
     due_on = add_days(sa.func.coalesce(last.c.last_on, Resident.created_at), cadence.c.every)
     stmt = residents.join(
         cadence, sa.and_(cadence.c.resident_id == Resident.id, cadence.c.every.is_not(None))

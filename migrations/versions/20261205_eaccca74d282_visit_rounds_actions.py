@@ -1,4 +1,4 @@
-"""visit rounds (issue 17): days between visits per care reason; typical actions in Chinese and English
+"""visit rounds (issue 17): days between visits per care reason, an index for the last visit; typical actions in Chinese and English
 
 Revision ID: eaccca74d282
 Revises: c10c5a1e0015
@@ -37,6 +37,9 @@ def upgrade():
         batch_op.alter_column("action", new_column_name="action_en", existing_type=sa.Text())
         batch_op.add_column(sa.Column("action_zh", sa.Text(), nullable=False, server_default=""))
 
+    # An index needs no table rebuild, on SQLite either.
+    op.create_index("ix_visits_resident_round", "visits", ["resident_id", "visited_on", "outcome"])
+
     conn = op.get_bind()
     reasons = sa.table(
         "care_reasons", sa.column("code", sa.String), sa.column("visit_every_days", sa.Integer)
@@ -62,6 +65,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_visits_resident_round", table_name="visits")
     with op.batch_alter_table("checklist_items") as batch_op:
         batch_op.drop_column("action_zh")
         batch_op.alter_column("action_en", new_column_name="action", existing_type=sa.Text())
