@@ -146,6 +146,7 @@ AREAS = (
     "hazards",
     "requests",
     "tallies",
+    "rounds",
     "outbox",
     "offline",
 )

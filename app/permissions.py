@@ -130,6 +130,10 @@ ACTIONS: dict[str, Action] = {
     # assessment notes) stays in the community; the township sees the structure only.
     "projects.read_text": Action(FIELD),
     "tallies.view": Action(TALLY),
+    # Who is due a visit: the worker's round, and the secretary's view of the community's.
+    "rounds.view": Action(FIELD),
+    # Per worker, how many residents are overdue: counts for the secretary, never a ranking.
+    "rounds.workers": Action(SECRETARY, _community_secretary),
     "admin.manage": Action(ADMIN),
     # Only the field worker's phone takes the caseload offline (app/offline).
     "offline.caseload": Action(WORKER, _has_grids),
@@ -207,6 +211,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     "admin": (
         NavItem("admin.users", _l("Users"), "admin"),
         NavItem("admin.audit", _l("Audit log"), "admin"),
+        NavItem("admin.cadences", _l("Visit rounds"), "admin"),
     ),
 }
 

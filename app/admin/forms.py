@@ -2,12 +2,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.services import scope_refusal
@@ -80,3 +81,26 @@ class AuditFilterForm(BaseForm):
     object_id = StringField(_l("Record id"), validators=[Optional(), Length(max=40)])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
+
+
+def cadence_form(reasons, locale: str, **kw) -> BaseForm:
+    """One field per care reason: days between visits, empty for no visit round."""
+
+    class CadenceForm(BaseForm):
+        pass
+
+    for reason in reasons:
+        field = IntegerField(
+            reason.name(locale),
+            validators=[
+                Optional(),
+                NumberRange(1, 366, message=_l("Between 1 and 366 days, or empty.")),
+            ],
+            render_kw={"inputmode": "numeric", "min": 1, "max": 366},
+        )
+        setattr(CadenceForm, f"every_{reason.code}", field)
+    form = CadenceForm(**kw)
+    if not form.is_submitted():
+        for reason in reasons:
+            form[f"every_{reason.code}"].data = reason.visit_every_days
+    return form

@@ -12,14 +12,16 @@ from ..audit.services import record
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import render
-from ..models import AuditEvent, Community, Grid, Township, User
+from ..i18n import current_lang_code
+from ..models import AuditEvent, CareReason, Community, Grid, Township, User
 from ..pagination import page_number, paginate
 from ..permissions import ADMIN, requires
 from ..requests.deadlines import schedule_status
 from ..scope import get_or_404, select_for
 from ..timeutil import day_start_utc
 from . import bp
-from .forms import AuditFilterForm, UserForm
+from .forms import AuditFilterForm, UserForm, cadence_form
+from .services import set_visit_cadence
 
 
 def _place_choices() -> dict:
@@ -106,6 +108,25 @@ def user_edit(user_id: int):
                 set_active(user, bool(form.active.data), actor=current_user)
             return redirect(url_for("admin.users"), code=303)
     return render("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/cadences", methods=["GET", "POST"])
+@login_required
+@requires("admin.manage")
+@redisplays_form_on_error
+def cadences():
+    """Days between visits per care reason: who is due a visit, and when."""
+    reasons = list(db.session.scalars(sa.select(CareReason).order_by(CareReason.code)))
+    form = cadence_form(reasons, current_lang_code())
+    if form.validate_on_submit():
+        # A field the request left out leaves its reason as it is; an emptied one clears it.
+        fields = {r.code: form[f"every_{r.code}"] for r in reasons}
+        changed = sum(
+            set_visit_cadence(r, fields[r.code].data) for r in reasons if fields[r.code].raw_data
+        )
+        flash(_("Days between visits saved (%(n)s changed).", n=changed), "success")
+        return redirect(url_for("admin.cadences"), code=303)
+    return render("admin/cadences.html", form=form, reasons=reasons)
 
 
 @bp.route("/audit")

@@ -1,6 +1,7 @@
 """The hazard board and the loop of one hazard: rectified, verified or sent back."""
 
 from flask import flash, redirect, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -84,6 +85,22 @@ def show(hazard_id: int):
     hazard = get_or_404(Hazard, hazard_id)
     record_read("hazard_viewed", "hazard", hazard.id, {"resident": hazard.resident_id})
     return render("hazards/show.html", "hazards/_card.html", **_card_context(hazard))
+
+
+NOTICE_LANGUAGES = {"zh": "zh_Hans", "en": "en"}
+
+
+@bp.route("/<int:hazard_id>/notice")
+@login_required
+@requires("hazards.board")
+def notice(hazard_id: int):
+    """The rectification notice (限期整改通知单) to print on A4 or read out to the household:
+    Chinese unless ?language=en, whatever the screen's language."""
+    hazard = get_or_404(Hazard, hazard_id)
+    language = request.args.get("language", "zh")
+    record_read("hazard_notice_viewed", "hazard", hazard.id, {"resident": hazard.resident_id})
+    with force_locale(NOTICE_LANGUAGES.get(language, "zh_Hans")):
+        return render("hazards/notice.html", hazard=hazard, today=local_today())
 
 
 def _respond(hazard: Hazard, message: str = "", level: str = "success", **ctx):

@@ -27,6 +27,15 @@ class CareReason(Bilingual, db.Model):
     code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     name_zh: Mapped[str] = mapped_column(sa.String(100))
     name_en: Mapped[str] = mapped_column(sa.String(100))
+    # Days between visits a resident with this need is due (the shortest of their reasons
+    # wins); None: the reason alone puts nobody on the visit round. Set by the admin.
+    visit_every_days: Mapped[int | None]
+    __table_args__ = (
+        sa.CheckConstraint(
+            "visit_every_days IS NULL OR (visit_every_days >= 1 AND visit_every_days <= 366)",
+            name="visit_every",
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"<CareReason {self.code}>"

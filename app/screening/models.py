@@ -39,13 +39,19 @@ class ChecklistItem(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     text_zh: Mapped[str] = mapped_column(sa.Text)
     text_en: Mapped[str] = mapped_column(sa.Text)
-    action: Mapped[str] = mapped_column(sa.Text, default="")
+    # What a grid worker typically does about it: advice and reporting, never an order.
+    action_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    action_en: Mapped[str] = mapped_column(sa.Text, default="")
     default_severity: Mapped[str] = mapped_column(enum_type(SEVERITIES, "item_severity"))
     default_days: Mapped[int] = mapped_column(default=7)
     template: Mapped[ChecklistTemplate] = relationship(back_populates="items")
 
     def text(self, locale: str) -> str:
         return self.text_en if locale.startswith("en") else self.text_zh
+
+    def action(self, locale: str) -> str:
+        """The typical action in `locale`: English for any English locale, otherwise Chinese."""
+        return self.action_en if locale.startswith("en") else self.action_zh
 
     def __repr__(self) -> str:
         return f"<ChecklistItem {self.code}>"

@@ -44,7 +44,7 @@ def load_reference_data() -> None:
     """Insert or refresh the reference tables; safe to run on every start."""
     _retire_care_reasons()
     for row in _rows("care_reasons.csv"):
-        _upsert(CareReason, dict(row))
+        _upsert_care_reason(row)
     for row in _rows("request_categories.csv"):
         _upsert(
             RequestCategory,
@@ -69,6 +69,22 @@ def load_reference_data() -> None:
         )
     _load_checklists()
     db.session.flush()
+
+
+def care_reason_cadences() -> dict[str, int | None]:
+    """The default days between visits per care reason (DOMAIN.md and local practice)."""
+    return {r["code"]: int(r["visit_every_days"] or 0) or None for r in _rows("care_reasons.csv")}
+
+
+def _upsert_care_reason(row: dict) -> None:
+    """Names follow the seed; the visit cadence is the admin's once the row exists."""
+    values = {k: row[k] for k in ("code", "name_zh", "name_en")}
+    obj = db.session.get(CareReason, row["code"])
+    if obj is None:
+        every = int(row["visit_every_days"] or 0) or None
+        db.session.add(CareReason(**values, visit_every_days=every))
+    else:
+        obj.name_zh, obj.name_en = values["name_zh"], values["name_en"]
 
 
 def _retire_care_reasons() -> None:
@@ -102,7 +118,8 @@ def _load_checklists() -> None:
             "text_en": row["text_en"],
             "default_severity": row["severity"],
             "default_days": int(row["days_to_rectify"]),
-            "action": row["typical_action"],
+            "action_zh": row["action_zh"],
+            "action_en": row["action_en"],
             "position": positions[code],
         }
         item = items.get(row["code"])

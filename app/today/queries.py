@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased, selectinload
 from ..extensions import db
 from ..models import Hazard, Visit
 from ..requests.queries import due_soon
+from ..rounds.queries import TODAY_LIMIT, due_list
 from ..scope import select_for
 from ..timeutil import local_today
 
@@ -51,4 +52,6 @@ def today_context(user) -> dict:
         "hazards": hazards,
         # Requests whose clock ends within five days or has run out.
         "requests_due": due_soon(user, days=5, limit=30),
+        # Residents due a visit by their care reasons, nearest date first, capped.
+        "rounds": due_list(user, limit=TODAY_LIMIT),
     }

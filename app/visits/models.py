@@ -53,6 +53,8 @@ class Visit(db.Model):
         sa.Index("ix_visits_resident_visited_at", "resident_id", "visited_at"),
         sa.Index("ix_visits_project_visited_at", "project_id", "visited_at"),
         sa.Index("ix_visits_follow_up", "grid_id", "follow_up_on"),
+        # The visit round's last visit that met the resident, read from the index alone.
+        sa.Index("ix_visits_resident_round", "resident_id", "visited_on", "outcome"),
     )
 
     def __repr__(self) -> str:

@@ -195,4 +195,10 @@
     evt.preventDefault();
     evt.returnValue = "";
   });
+
+  // A print button (a notice): shown only where script runs; without it the browser's menu prints.
+  document.querySelectorAll("[data-print]").forEach(function (btn) {
+    btn.hidden = false;
+    btn.addEventListener("click", function () { window.print(); });
+  });
 })();

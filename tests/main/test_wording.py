@@ -70,15 +70,33 @@ def test_no_english_colon_after_a_translated_label_in_templates():
     assert bad == []
 
 
-def test_typical_action_only_on_english_pages_and_as_the_departments(
+def test_typical_action_in_the_pages_language_as_advice(
     client, world, login_as, make_hazard, make_resident
 ):
     hazard = make_hazard(resident=make_resident(), returned_comment="照片看不清")
     login_as(world.worker_a)
     en = client.get(f"/hazards/{hazard.id}?lang=en").text
-    assert "Typical action (by the responsible department)" in en
-    assert hazard.item.action in en
+    assert f"Typical action: {hazard.item.action_en}" in en
+    assert hazard.item.action_zh not in en
     zh = client.get(f"/hazards/{hazard.id}?lang=zh").text
-    assert hazard.item.action not in zh
-    assert "Typical action" not in zh
+    assert f"常见做法：{hazard.item.action_zh}" in zh
+    assert hazard.item.action_en not in zh
     assert "退回意见：照片看不清" in zh
+
+
+def test_every_typical_action_advises_or_reports_and_never_orders_or_fines(app):
+    """Grid workers observe, advise, record and report; they do not enforce (DOMAIN.md)."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import ChecklistItem
+
+    items = db.session.scalars(sa.select(ChecklistItem)).all()
+    assert len(items) == 99
+    for item in items:
+        assert item.action_zh, item.code
+        assert item.action_en, item.code
+        assert not re.search("责令|罚款|处罚|勒令|强制|没收|查封", item.action_zh), item.code
+        assert not re.search(r"\b(order|orders|fine|fines|penalt|must)\b", item.action_en, re.I), (
+            item.code
+        )

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from app.extensions import db
 from app.models import Answer, ChecklistItem, ChecklistTemplate, DailyLog, Hazard, Screening
@@ -37,6 +38,24 @@ def test_checklist_page_lists_every_item(client, screening):
     assert page.status_code == 200
     n = len(screening.template.items)
     assert page.text.count('<li id="item-') == n
+
+
+@pytest.mark.parametrize(
+    ("lang", "attr", "other", "lead"),
+    [
+        ("zh", "action_zh", "action_en", "常见做法："),
+        ("en", "action_en", "action_zh", "Typical action: "),
+    ],
+)
+def test_each_item_shows_its_typical_action_in_the_pages_language(
+    client, screening, lang, attr, other, lead
+):
+    page = client.get(f"/screening/{screening.id}?lang={lang}").text
+    for item in screening.template.items:
+        block = page[page.index(f'<li id="item-{item.id}"') :]
+        block = block[: block.index("</li>")]
+        assert str(escape(lead + getattr(item, attr))) in block
+        assert str(escape(getattr(item, other))) not in block
 
 
 def test_each_tap_is_saved_and_returns_the_item(client, screening):

@@ -92,6 +92,8 @@ CASES: dict[str, Callable] = {
             "active": "y",
         },
     ),
+    # One reason's days between visits (fields left out are left as they are).
+    "admin.cadences": lambda w, a: ("admin", "/admin/cadences", {"every_veteran": "91"}),
     "residents.new": lambda w, a: (
         "worker_a",
         "/residents/new",

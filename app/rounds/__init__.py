@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("rounds", __name__, url_prefix="/rounds")

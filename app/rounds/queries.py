@@ -1,0 +1,194 @@
+"""Who is due a visit: the last visit plus the shortest cadence of the resident's care reasons.
+
+What counts as a visit for the round: any logged visit to the resident in which they were
+met, i.e. every outcome but "not home", from the day it is logged (the worker need not wait
+for the day's log to be submitted or approved). A resident never visited counts from the day
+they were put on the caseload. Archived and erased residents are off the round.
+
+Everything here is one SQL statement per list, whatever the caseload: Today must not grow a
+query per row. Households (issue 16) fit the same shape: group the cadence by household
+(shortest over its members' reasons) and the last visit by household.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..extensions import db
+from ..models import CareReason, Grid, Resident, User, Visit, resident_care_reasons, user_grids
+from ..scope import select_for
+from ..timeutil import local_today
+
+# Listed on Today and the round page from this many days ahead: a visit due the day after
+# tomorrow fits into today's walk as well.
+DUE_AHEAD_DAYS = 2
+TODAY_LIMIT = 8
+PER_PAGE = 30
+
+
+class add_days(FunctionElement):
+    """The date of a date or timestamp plus a number of days, on SQLite and PostgreSQL."""
+
+    type = sa.Date()
+    name = "add_days"
+    inherit_cache = True
+
+
+@compiles(add_days, "sqlite")
+def _add_days_sqlite(element, compiler, **kw):
+    start, days = list(element.clauses)
+    return (
+        f"date({compiler.process(start, **kw)}, '+' || {compiler.process(days, **kw)} || ' days')"
+    )
+
+
+@compiles(add_days)
+def _add_days_default(element, compiler, **kw):
+    start, days = list(element.clauses)
+    # PostgreSQL: date + integer is a date.
+    return f"(CAST({compiler.process(start, **kw)} AS DATE) + {compiler.process(days, **kw)})"
+
+
+@dataclass
+class DueResident:
+    resident: Resident
+    due_on: date
+    last_visit_on: date | None
+    every_days: int
+    reasons_zh: str = ""
+    reasons_en: str = ""
+
+    def reasons(self, locale: str) -> str:
+        """The resident's care reasons, named in `locale`."""
+        return self.reasons_en if locale.startswith("en") else self.reasons_zh
+
+    @property
+    def days_left(self) -> int:
+        return (self.due_on - local_today()).days
+
+
+@dataclass
+class DueList:
+    items: list[DueResident]
+    total: int
+    overdue: int
+
+
+def _cadence(resident_ids: sa.Select) -> sa.Subquery:
+    """Per resident, the shortest days-between-visits of their care reasons (NULL when none
+    has one) and the reasons' names, so that the list needs no second statement."""
+    return (
+        sa.select(
+            resident_care_reasons.c.resident_id.label("resident_id"),
+            sa.func.min(CareReason.visit_every_days).label("every"),
+            sa.func.aggregate_strings(CareReason.name_zh, "、").label("reasons_zh"),
+            sa.func.aggregate_strings(CareReason.name_en, ", ").label("reasons_en"),
+        )
+        .join(CareReason, CareReason.code == resident_care_reasons.c.reason_code)
+        .where(resident_care_reasons.c.resident_id.in_(resident_ids))
+        .group_by(resident_care_reasons.c.resident_id)
+        .subquery("cadence")
+    )
+
+
+def _last_visits(resident_ids: sa.Select) -> sa.Subquery:
+    """Per resident, the day of the last visit that met them."""
+    return (
+        sa.select(
+            Visit.resident_id.label("resident_id"),
+            sa.func.max(Visit.visited_on).label("last_on"),
+        )
+        .where(Visit.resident_id.in_(resident_ids), Visit.outcome != "not_home")
+        .group_by(Visit.resident_id)
+        .subquery("last_visit")
+    )
+
+
+def _on_round(user, worker: User | None = None) -> sa.Select:
+    """Residents on the user's round: in scope, on file; of one worker's grids if given."""
+    stmt = select_for(Resident, user).where(
+        Resident.archived_at.is_(None), Resident.erased_at.is_(None)
+    )
+    if worker is not None:
+        stmt = stmt.where(
+            Resident.grid_id.in_(
+                sa.select(user_grids.c.grid_id).where(user_grids.c.user_id == worker.id)
+            )
+        )
+    return stmt
+
+
+def _due_columns(user, worker: User | None = None):
+    residents = _on_round(user, worker)
+    ids = residents.with_only_columns(Resident.id)
+    # Both derived tables are limited to the round's residents: grouped over the whole
+    # table they would cost the same for one grid as for the township.
+    cadence = _cadence(ids)
+    last = _last_visits(ids)
+    due_on = add_days(sa.func.coalesce(last.c.last_on, Resident.created_at), cadence.c.every)
+    stmt = residents.join(
+        cadence, sa.and_(cadence.c.resident_id == Resident.id, cadence.c.every.is_not(None))
+    ).outerjoin(last, last.c.resident_id == Resident.id)
+    return stmt, due_on, last.c.last_on, cadence
+
+
+def _rows(result) -> list[DueResident]:
+    return [DueResident(*r[:6]) for r in result]
+
+
+def due_list(
+    user, limit: int = TODAY_LIMIT, worker: User | None = None, offset: int = 0
+) -> DueList:
+    """Residents due a visit within DUE_AHEAD_DAYS or overdue, nearest date first; with the
+    total and the number overdue, in one statement (the care reasons' names included)."""
+    today = local_today()
+    stmt, due_on, last_on, cadence = _due_columns(user, worker)
+    total = sa.func.count().over()
+    overdue = sa.func.sum(sa.case((due_on < today, 1), else_=0)).over()
+    rows = db.session.execute(
+        stmt.add_columns(
+            due_on,
+            last_on,
+            cadence.c.every,
+            cadence.c.reasons_zh,
+            cadence.c.reasons_en,
+            total,
+            overdue,
+        )
+        .where(due_on <= today + timedelta(days=DUE_AHEAD_DAYS))
+        .order_by(due_on, Resident.building, Resident.unit, Resident.room, Resident.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    if not rows:
+        return DueList([], 0, 0)
+    return DueList(_rows(rows), int(rows[0][6]), int(rows[0][7] or 0))
+
+
+def overdue_by_worker(user) -> list[tuple[User, int, int]]:
+    """For the secretary: each worker of the community with the residents of their grids
+    overdue and due today, by name. Counts only; no ordering by them, no score."""
+    today = local_today()
+    stmt, due_on, _last, _cadence_ = _due_columns(user)
+    due = stmt.with_only_columns(
+        Resident.id.label("resident_id"), Resident.grid_id.label("grid_id"), due_on.label("due_on")
+    ).subquery("due")
+    community_grids = sa.select(Grid.id).where(Grid.community_id == user.community_id)
+    rows = db.session.execute(
+        select_for(User, user)
+        .add_columns(
+            sa.func.count(sa.distinct(sa.case((due.c.due_on < today, due.c.resident_id)))),
+            sa.func.count(sa.distinct(sa.case((due.c.due_on == today, due.c.resident_id)))),
+        )
+        .join(user_grids, user_grids.c.user_id == User.id)
+        .outerjoin(due, due.c.grid_id == user_grids.c.grid_id)
+        .where(User.role == "worker", User.active, user_grids.c.grid_id.in_(community_grids))
+        .group_by(User.id)
+        .options(selectinload(User.grids))
+        .order_by(User.display_name, User.id)
+    ).all()
+    return [(r[0], int(r[1]), int(r[2])) for r in rows]
