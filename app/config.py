@@ -24,6 +24,37 @@ def _secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+class ConfigError(ValueError):
+    """A setting from the environment that makes no sense, named for the operator."""
+
+
+def _days(name: str, default: int, low: int, high: int) -> int:
+    """A whole number of days from the environment, refused outside low..high."""
+    raw = os.environ.get(name, str(default)).strip()
+    try:
+        days = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: give a whole number of days.") from None
+    if not low <= days <= high:
+        raise ConfigError(f"{name}={days}: must be between {low} and {high} days.")
+    return days
+
+
+def _community_targets() -> dict:
+    """The community-track targets for requests, checked for sense (1 to 60 days)."""
+    targets = {
+        "acknowledge": _days("GRIDBOOK_REQUEST_ACK_DAYS", 3, 1, 60),
+        "resolve": _days("GRIDBOOK_REQUEST_RESOLVE_DAYS", 15, 1, 60),
+    }
+    if targets["acknowledge"] > targets["resolve"]:
+        raise ConfigError(
+            f"GRIDBOOK_REQUEST_ACK_DAYS={targets['acknowledge']} is later than "
+            f"GRIDBOOK_REQUEST_RESOLVE_DAYS={targets['resolve']}: a request cannot be "
+            "acknowledged after it is due to be resolved."
+        )
+    return targets
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the config dict for an app whose instance folder is instance_path."""
     db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'gridbook.db'}"
@@ -84,10 +115,7 @@ def load_config(instance_path: Path) -> dict:
         # erased personal data does not live on in old copies.
         "BACKUP_KEEP": int(os.environ.get("GRIDBOOK_BACKUP_KEEP", "7")),
         # Community-track targets for residents' requests (DOMAIN.md: 3 and 15 days).
-        "REQUEST_COMMUNITY_TARGETS": {
-            "acknowledge": int(os.environ.get("GRIDBOOK_REQUEST_ACK_DAYS", "3")),
-            "resolve": int(os.environ.get("GRIDBOOK_REQUEST_RESOLVE_DAYS", "15")),
-        },
+        "REQUEST_COMMUNITY_TARGETS": _community_targets(),
         # Civil Code Art. 203: periods ending on a holiday or rest day end on the next working
         # day. Off only for tests whose dates are relative to today (app/requests/deadlines.py).
         "REQUEST_WORKING_DAY_ROLLOVER": True,

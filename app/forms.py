@@ -2,13 +2,31 @@
 
 from flask import g
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, StringField
+from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField
 
 from .ids import NO_RECORD, form_id, parse_id
+from .validators import no_id_number
+
+
+def takes_text(field) -> bool:
+    """A field a person types words into (not a hidden id, not a password)."""
+    return isinstance(field, StringField) and not isinstance(field, HiddenField | PasswordField)
 
 
 class BaseForm(FlaskForm):
-    """A Flask-WTF form whose CSRF failure reads as a message, not a bare 400."""
+    """A Flask-WTF form whose CSRF failure reads as a message, not a bare 400.
+
+    Every text field of every form refuses an ID-card number: added here, when the field is
+    bound, so that no form and no new field can forget it.
+    """
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            if takes_text(field) and no_id_number not in field.validators:
+                # A new list: the field's own one is shared by every form built from the class.
+                field.validators = [*field.validators, no_id_number]
+            return field
 
     def validate(self, extra_validators=None) -> bool:
         for field in self:

@@ -1,9 +1,13 @@
-"""Field checks shared by forms: dates a tired user could mistype, phone numbers."""
+"""Field checks shared by forms: dates a tired user could mistype, phone numbers, and free
+text that must not carry an ID-card number."""
 
 import re
+import unicodedata
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric
 from wtforms.validators import ValidationError
 
 from .timeutil import local_today
@@ -39,3 +43,54 @@ def phone_number(form, field):
 def stripped(value):
     """Filter: trim surrounding whitespace from text input."""
     return value.strip() if isinstance(value, str) else value
+
+
+# 17 digits and a check character, alone or written in groups ("1101 0519 4912 3100 2X").
+_ID_PLAIN = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
+_ID_GROUPED = re.compile(r"(?<![0-9])[0-9](?:[ \-]?[0-9]){16}[ \-]?[0-9X](?![0-9])")
+
+
+def is_id_number(number: str) -> bool:
+    """A valid 18-digit resident ID number (GB 11643): ISO 7064 MOD 11-2 check character and
+    a real birth date, both by python-stdnum's stdnum.cn.ric.
+
+    Not its region check (ric.is_valid): that wants the county code to exist in the birth
+    year, but a number carries the code of the place of registration, which can be younger
+    than the person, so real numbers would slip through.
+    """
+    if len(number) != 18 or not number[:17].isdigit() or number[0] == "0":
+        return False
+    if ric.calc_check_digit(number) != number[17]:
+        return False
+    try:
+        born = ric.get_birth_date(number)
+    except stdnum_errors.ValidationError:
+        return False
+    return born.year >= 1900 and born <= local_today()
+
+
+def contains_id_number(text: str | None) -> bool:
+    """True if the text holds a valid resident ID number, alone or written in groups."""
+    if not text:
+        return False
+    # Full-width digits and X from a Chinese input method count the same as ASCII ones.
+    text = unicodedata.normalize("NFKC", text).upper()
+    candidates = {m.group() for m in _ID_PLAIN.finditer(text)}
+    candidates |= {re.sub(r"[ -]", "", m.group()) for m in _ID_GROUPED.finditer(text)}
+    return any(is_id_number(c) for c in candidates)
+
+
+class NoIdNumber:
+    """Refuse free text holding a resident ID number: Gridbook keeps none (DESIGN.md)."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and contains_id_number(field.data):
+            raise ValidationError(
+                _l(
+                    "This text contains an ID-card number. Gridbook does not keep ID numbers: "
+                    "delete the number and save again."
+                )
+            )
+
+
+no_id_number = NoIdNumber()

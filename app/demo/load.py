@@ -407,6 +407,8 @@ class DemoBuilder:
                             "owner": owner,
                             "review_on": t + timedelta(days=self.rng.randint(3, 20)),
                             "status": status,
+                            # One shared text shows the township what the mark does.
+                            "text_shared": code == "P7",
                         },
                     )
                     self.factors[(project.id, code)] = factor

@@ -1,17 +1,24 @@
-"""Backup and restore of a SQLite deployment: the database and the photo store in one file.
+"""Backup and restore of a deployment: the database and the photo store in one file.
 
-The database is copied with SQLite's online backup API, which takes a consistent snapshot
-while the app keeps writing. The photo store is archived after that snapshot, so every photo
-row in the copy has its files (photo files are written before their row commits); files of
-photos added later come along unused, and `flask photos gc` removes them after a restore.
-PostgreSQL deployments use pg_dump (see README).
+SQLite is copied with its online backup API, which takes a consistent snapshot while the app
+keeps writing. PostgreSQL is dumped with pg_dump (custom format) from a snapshot exported by
+our own transaction, so the row counts in the manifest are those of the dump. The photo store
+is archived after that snapshot, so every photo row in the copy has its files (photo files
+are written before their row commits); files of photos added later come along unused, and
+`flask photos gc` removes them after a restore.
+
+A restore erases again every resident erased since the backup was made (PIPL Art. 47): the
+erasures are read from the audit log before the data is replaced and replayed before the
+command returns, on both engines.
 """
 
 import hashlib
 import io
 import json
 import os
+import shutil
 import sqlite3
+import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -27,13 +34,9 @@ from ..timeutil import utcnow
 
 FORMAT = 1
 DB_MEMBER = "gridbook.db"
+PG_MEMBER = "gridbook.dump"
 MANIFEST_MEMBER = "manifest.json"
 PHOTOS_PREFIX = "photos/"
-PG_MESSAGE = (
-    "This deployment uses PostgreSQL: back it up with pg_dump "
-    "(pg_dump -Fc -f gridbook.dump DATABASE) and copy the photo store ({store}) alongside; "
-    "restore with pg_restore and copy the photos back. See README, 'Backups'."
-)
 
 
 class BackupError(Exception):
@@ -50,6 +53,7 @@ class Manifest:
     counts: dict
     photo_files: int
     format: int = FORMAT
+    engine: str = "sqlite"  # backups made before PostgreSQL was supported are all SQLite
 
     @classmethod
     def from_json(cls, raw: bytes) -> "Manifest":
@@ -60,15 +64,22 @@ class Manifest:
             **{
                 k: data[k]
                 for k in ("created_at", "revision", "db_sha256", "counts", "photo_files", "format")
-            }
+            },
+            engine=data.get("engine", "sqlite"),
         )
 
 
+def engine_name() -> str:
+    """sqlite or postgresql (BackupError for any other database)."""
+    name = db.engine.url.get_backend_name()
+    if name not in ("sqlite", "postgresql"):
+        raise BackupError(f"Backups of a {name} database are not supported.")
+    return name
+
+
 def sqlite_path() -> Path:
-    """The SQLite database file of this deployment (BackupError on PostgreSQL)."""
+    """The SQLite database file of this deployment."""
     url = db.engine.url
-    if url.get_backend_name() != "sqlite":
-        raise BackupError(PG_MESSAGE.format(store=current_app.config["PHOTO_STORE"]))
     if not url.database or url.database == ":memory:":
         raise BackupError("An in-memory database cannot be backed up.")
     return Path(url.database).resolve()
@@ -132,6 +143,74 @@ def _snapshot(source: Path, target: Path) -> None:
         src.close()
 
 
+def _pg_run(program: str, *args: str) -> None:
+    """Run a PostgreSQL client program against this deployment's database."""
+    path = shutil.which(program)
+    if path is None:
+        raise BackupError(
+            f"{program} is not installed: install the PostgreSQL client tools "
+            "(the server's major version or newer)."
+        )
+    url = db.engine.url
+    env = dict(os.environ)
+    # The connection travels in the environment, so the password never shows in `ps`.
+    for key, value in (
+        ("PGHOST", url.host),
+        ("PGPORT", url.port),
+        ("PGUSER", url.username),
+        ("PGPASSWORD", url.password),
+        ("PGDATABASE", url.database),
+    ):
+        if value is not None:
+            env[key] = str(value)
+    # Arguments are ours (paths, flags, a snapshot id from the server), never a user's.
+    done = subprocess.run(  # noqa: S603
+        [path, *args], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise BackupError(f"{program} failed: {done.stderr.strip()[-800:]}")
+
+
+def _pg_dump(target: Path) -> tuple[str, dict]:
+    """Dump the PostgreSQL database into target; its schema revision and row counts."""
+    connection = db.engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    with connection as conn, conn.begin():
+        # pg_dump reads the very snapshot our transaction holds: the counts match the dump.
+        snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+        revision = ",".join(
+            sorted(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+        )
+        tables = conn.exec_driver_sql(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' "
+            "ORDER BY table_name"
+        ).scalars()
+        # Table names come from the catalogue, not from a user.
+        counts = {
+            t: conn.exec_driver_sql(f'SELECT count(*) FROM "{t}"').scalar_one()  # noqa: S608
+            for t in list(tables)
+        }
+        _pg_run("pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={target}")
+    return revision, counts
+
+
+def _pg_restore(dump: Path) -> None:
+    """Replace every table of the PostgreSQL database with the dump's, in one transaction."""
+    db.session.remove()
+    db.engine.dispose()
+    _pg_run(
+        "pg_restore",
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-privileges",
+        "--single-transaction",
+        "--exit-on-error",
+        f"--dbname={db.engine.url.database}",
+        str(dump),
+    )
+
+
 def _photo_files(store_root: Path):
     """(archive name, path) of every stored photo file; staged uploads are left out."""
     if not store_root.is_dir():
@@ -149,26 +228,34 @@ def default_output() -> Path:
 
 def make_backup(output: Path | None = None) -> tuple[Path, Manifest]:
     """Write the database snapshot, the photo store and a manifest into one .tar.gz."""
-    source = sqlite_path()
+    engine = engine_name()
     rotating = output is None  # only the default folder is ours to prune
     output = Path(output or default_output()).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     store_root = Path(current_app.config["PHOTO_STORE"])
+    # Taken before the snapshot: an erasure made while the copy is written counts as after
+    # it, and a restore replays it (replaying one the copy already holds does nothing).
+    started = utcnow()
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".backup-") as tmp:
-        snapshot = Path(tmp) / DB_MEMBER
-        _snapshot(source, snapshot)
-        conn = sqlite3.connect(snapshot)
-        try:
-            revision, counts = _describe(conn)
-        finally:
-            conn.close()
+        if engine == "postgresql":
+            snapshot = Path(tmp) / PG_MEMBER
+            revision, counts = _pg_dump(snapshot)
+        else:
+            snapshot = Path(tmp) / DB_MEMBER
+            _snapshot(sqlite_path(), snapshot)
+            conn = sqlite3.connect(snapshot)
+            try:
+                revision, counts = _describe(conn)
+            finally:
+                conn.close()
         photos = list(_photo_files(store_root))
         manifest = Manifest(
-            created_at=utcnow().isoformat(timespec="seconds") + "Z",
+            created_at=started.isoformat(timespec="seconds") + "Z",
             revision=revision,
             db_sha256=_sha256(snapshot),
             counts=counts,
             photo_files=len(photos),
+            engine=engine,
         )
         partial = Path(tmp) / "backup.tar.gz"
         with tarfile.open(partial, "w:gz") as tar:
@@ -177,7 +264,7 @@ def make_backup(output: Path | None = None) -> tuple[Path, Manifest]:
             info.size = len(raw)
             info.mtime = int(utcnow().timestamp())
             tar.addfile(info, io.BytesIO(raw))
-            tar.add(snapshot, DB_MEMBER)
+            tar.add(snapshot, snapshot.name)
             for name, path in photos:
                 try:
                     tar.add(path, name)
@@ -244,9 +331,14 @@ def read_manifest(archive: Path) -> Manifest:
 
 
 def restore_backup(archive: Path, force: bool = False) -> Manifest:
-    """Put the backup's database and photos in place of the current ones."""
-    target = sqlite_path()
+    """Put the backup's database and photos in place of the current ones, then erase again
+    whoever was erased since the backup was made."""
+    engine = engine_name()
     manifest = read_manifest(archive)
+    if manifest.engine != engine:
+        raise BackupError(
+            f"{archive} is a backup of a {manifest.engine} database; this deployment uses {engine}."
+        )
     expected = code_revision()
     if manifest.revision != expected and not force:
         raise BackupError(
@@ -257,10 +349,12 @@ def restore_backup(archive: Path, force: bool = False) -> Manifest:
     store_root = Path(current_app.config["PHOTO_STORE"])
     # An erasure made after the backup must survive the restore (PIPL Art. 47).
     erased = erasures_since(manifest.created_at)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".restore-") as tmp:
-        copy = Path(tmp) / DB_MEMBER
+    member_name = PG_MEMBER if engine == "postgresql" else DB_MEMBER
+    workdir = Path(archive).resolve().parent if engine == "postgresql" else sqlite_path().parent
+    with tempfile.TemporaryDirectory(dir=workdir, prefix=".restore-") as tmp:
+        copy = Path(tmp) / member_name
         with tarfile.open(archive, "r:gz") as tar:
-            member = tar.extractfile(DB_MEMBER)
+            member = tar.extractfile(member_name)
             if member is None:
                 raise BackupError(f"{archive} holds no database.")
             with copy.open("wb") as fh:
@@ -268,26 +362,34 @@ def restore_backup(archive: Path, force: bool = False) -> Manifest:
             if _sha256(copy) != manifest.db_sha256:
                 raise BackupError(f"{archive} is damaged: the database checksum differs.")
             restored = _restore_photos(tar, store_root)
-        db.session.remove()
-        db.engine.dispose()
-        # The backup API writes the copy into the live file in one transaction, under
-        # SQLite's own locks: running app processes see the old or the new database, never
-        # half of each, and their WAL stays consistent (a file swap would break it).
-        src = sqlite3.connect(copy, isolation_level=None)
-        dst = _connect(target)
-        try:
-            src.backup(dst, pages=-1)
-            problems = dst.execute("PRAGMA foreign_key_check").fetchall()
-            if problems:
-                raise BackupError(f"Foreign key check failed after restore: {problems[:5]}")
-        finally:
-            dst.close()
-            src.close()
+        if engine == "postgresql":
+            _pg_restore(copy)
+        else:
+            _restore_sqlite(copy, sqlite_path())
     replayed = replay_erasures(erased)
     current_app.logger.info(
         "restored %s (%d photo files, %d erasures replayed)", archive, restored, replayed
     )
     return manifest
+
+
+def _restore_sqlite(copy: Path, target: Path) -> None:
+    """Write the backup's SQLite database over the live one."""
+    db.session.remove()
+    db.engine.dispose()
+    # The backup API writes the copy into the live file in one transaction, under
+    # SQLite's own locks: running app processes see the old or the new database, never
+    # half of each, and their WAL stays consistent (a file swap would break it).
+    src = sqlite3.connect(copy, isolation_level=None)
+    dst = _connect(target)
+    try:
+        src.backup(dst, pages=-1)
+        problems = dst.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise BackupError(f"Foreign key check failed after restore: {problems[:5]}")
+    finally:
+        dst.close()
+        src.close()
 
 
 def _restore_photos(tar: tarfile.TarFile, store_root: Path) -> int:

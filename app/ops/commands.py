@@ -20,7 +20,7 @@ retention_cli = AppGroup("retention", help="Erase personal data past its retenti
     help="The backup file to write (default: instance/backups/gridbook-<time>.tar.gz).",
 )
 def backup_command(output: Path | None):
-    """Back up the SQLite database and the photo store into one file, while the app runs."""
+    """Back up the database (SQLite or PostgreSQL) and the photo store into one file."""
     from .backup import BackupError, make_backup
 
     try:
@@ -46,7 +46,8 @@ def restore_command(archive: Path, yes: bool, force: bool):
         if not yes:
             raise click.ClickException(
                 f"This replaces every record with the backup of {manifest.created_at}. "
-                "Make a backup of the current data first, then run again with --yes."
+                "Make a backup of the current data first (on PostgreSQL, stop the app hosts), "
+                "then run again with --yes."
             )
         restore_backup(archive, force=force)
     except BackupError as err:

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from ..enums import (
@@ -80,6 +80,7 @@ class RiskFactorForm(IdempotentForm):
     owner = StringField(_l("Owner"), validators=[Optional(), Length(max=100)])
     review_on = DateField(_l("Review by"), validators=[Optional()])
     status = SelectField(_l("Status"))
+    text_shared = BooleanField(_l("Share the description and mitigation with the township"))
 
     def __init__(self, *args, factor_types=(), locale: str = "zh", **kw):
         super().__init__(*args, **kw)
@@ -122,3 +123,4 @@ for _dim in ASSESSMENT_DIMENSIONS:
         f"{_dim}_note",
         TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)]),
     )
+    setattr(AssessmentForm, f"{_dim}_shared", BooleanField(_l("Share this note with the township")))

@@ -81,6 +81,8 @@ class Assessment(db.Model):
     dimension: Mapped[str] = mapped_column(enum_type(ASSESSMENT_DIMENSIONS, "dimension"))
     finding: Mapped[str] = mapped_column(sa.String(20), default="")
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # The secretary's mark: this note may be read by the township (issue 14 item 5).
+    note_shared: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     project: Mapped[Project] = relationship(back_populates="assessments")
     __table_args__ = (sa.UniqueConstraint("project_id", "dimension"),)
 
@@ -102,6 +104,9 @@ class RiskFactor(db.Model):
     owner: Mapped[str] = mapped_column(sa.String(100), default="")
     review_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(enum_type(RISK_STATUSES, "risk_status"), default="open")
+    # The secretary's mark: the description and mitigation may be read by the township. The
+    # owner is a person's name and stays in the community whatever the mark.
+    text_shared: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="risk_factors")

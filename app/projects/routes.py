@@ -62,6 +62,7 @@ def _assessment_form(project: Project) -> AssessmentForm:
     for row in project.assessments:
         data[f"{row.dimension}_finding"] = row.finding
         data[f"{row.dimension}_note"] = row.note
+        data[f"{row.dimension}_shared"] = row.note_shared
     return AssessmentForm(formdata=None, data=data)
 
 
@@ -275,6 +276,7 @@ def assessment(project_id: int):
                 dim: (form[f"{dim}_finding"].data, form[f"{dim}_note"].data)
                 for dim in ASSESSMENT_DIMENSIONS
             },
+            {dim: form[f"{dim}_shared"].data for dim in ASSESSMENT_DIMENSIONS},
         )
         return _saved(
             project,

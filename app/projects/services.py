@@ -36,6 +36,7 @@ FACTOR_FIELDS = (
     "owner",
     "review_on",
     "status",
+    "text_shared",
 )
 
 
@@ -105,7 +106,12 @@ def add_factor(project: Project, values: dict) -> RiskFactor:
         "risk_factor_added",
         "risk_factor",
         factor.id,
-        {"project_id": project.id, "factor_code": factor.factor_code, "level": factor.level},
+        {
+            "project_id": project.id,
+            "factor_code": factor.factor_code,
+            "level": factor.level,
+            "text_shared": factor.text_shared,
+        },
     )
     return factor
 
@@ -120,12 +126,23 @@ def update_factor(factor: RiskFactor, values: dict) -> None:
         "risk_factor_updated",
         "risk_factor",
         factor.id,
-        {"project_id": factor.project_id, "level": factor.level, "status": factor.status},
+        {
+            "project_id": factor.project_id,
+            "level": factor.level,
+            "status": factor.status,
+            "text_shared": factor.text_shared,
+        },
     )
 
 
-def save_assessment(project: Project, findings: dict[str, tuple[str, str]]) -> None:
-    """Store the finding and note for each dimension ({dimension: (finding, note)})."""
+def save_assessment(
+    project: Project,
+    findings: dict[str, tuple[str, str]],
+    shared: dict[str, bool] | None = None,
+) -> None:
+    """Store the finding and note for each dimension ({dimension: (finding, note)}), and
+    which notes the secretary shares with the township ({dimension: True})."""
+    shared = shared or {}
     current = {a.dimension: a for a in project.assessments}
     for dimension, (finding, note) in findings.items():
         row = current.get(dimension)
@@ -133,12 +150,16 @@ def save_assessment(project: Project, findings: dict[str, tuple[str, str]]) -> N
             row = Assessment(project_id=project.id, dimension=dimension)
             project.assessments.append(row)
         row.finding, row.note = finding or "", (note or "").strip()
+        row.note_shared = bool(shared.get(dimension))
     db.session.flush()
     record(
         "assessment_saved",
         "project",
         project.id,
-        {d: f for d, (f, _note) in sorted(findings.items())},
+        {
+            **{d: f for d, (f, _note) in sorted(findings.items())},
+            "notes_shared": sorted(d for d in findings if shared.get(d)),
+        },
     )
 
 

@@ -332,12 +332,29 @@ REDIRECT_LIMITS = {
     ),
     "court": _l(
         "Administrative litigation: file within 6 months of learning of the administrative "
-        "act. Civil cases follow the general limitation period."
+        "act (Administrative Litigation Law Art. 46)."
     ),
     "arbitration": _l(
         "Labour arbitration: apply within 1 year of learning that your rights were infringed."
     ),
 }
+
+
+# Categories whose legal channel is a civil court (request_categories.csv): there the court
+# runs the civil limitation period, never the 6-month one for suing an administrative body.
+CIVIL_CATEGORIES = frozenset({"R04", "R06", "R07", "R11", "R12", "R16"})
+CIVIL_COURT_LIMIT = _l(
+    "Civil litigation: the general limitation period is 3 years from the day you knew or "
+    "should have known that your rights were harmed and who harmed them (Civil Code Art. 188). "
+    "If a court has already decided the matter, its own time limits for appeal or retrial apply."
+)
+
+
+def redirect_limit(req: Request):
+    """The time limit of the legal channel a matter was redirected to, for the resident."""
+    if req.redirect_channel == "court" and req.category_code in CIVIL_CATEGORIES:
+        return CIVIL_COURT_LIMIT
+    return REDIRECT_LIMITS.get(req.redirect_channel or "")
 
 
 def running_due_on(req: Request, r: Rules | None = None) -> date | None:

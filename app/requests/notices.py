@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from ..i18n import localized
 from ..labels import label
-from .deadlines import REDIRECT_LIMITS, reply_due_on, review_right, review_stage
+from .deadlines import redirect_limit, reply_due_on, review_right, review_stage
 from .models import Request
 
 
@@ -65,7 +65,7 @@ def notices(req: Request) -> list[Notice]:
                         **_about(req),
                     ),
                     _("Reason: %(reason)s", reason=req.decision_reason),
-                    str(REDIRECT_LIMITS.get(req.redirect_channel, "")),
+                    str(redirect_limit(req) or ""),
                     _("That time limit runs on its own; apply there in time."),
                 ],
             )

@@ -17,9 +17,9 @@ from ..scope import get_or_404
 from ..steps import Step, step_named
 from . import bp, services
 from .deadlines import (
-    REDIRECT_LIMITS,
     current_clock,
     decided_late_by,
+    redirect_limit,
     replied_late_by,
     reply_due_on,
     review_right,
@@ -304,7 +304,7 @@ def _card_context(
         "reply_due": reply_due_on(req),
         "late_by": decided_late_by(req),
         "reply_late_by": replied_late_by(req),
-        "redirect_limit": REDIRECT_LIMITS.get(req.redirect_channel or ""),
+        "redirect_limit": redirect_limit(req),
         "actions": actions,
         "forms": forms,
         "open_action": open_action,

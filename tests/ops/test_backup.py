@@ -148,7 +148,6 @@ def test_backup_and_restore_round_trip_while_writing(
     assert client.get(f"/photos/{photo_id}").status_code == 200
 
 
-@sqlite_only
 def test_restore_refuses_another_schema_revision_and_a_damaged_file(runner, world, tmp_path):
     archive = tmp_path / "b.tar.gz"
     assert runner.invoke(args=["backup", "-o", str(archive)]).exit_code == 0
@@ -180,8 +179,18 @@ def test_restore_refuses_another_schema_revision_and_a_damaged_file(runner, worl
 
 
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL only")
-def test_backup_on_postgresql_points_to_pg_dump(runner, tmp_path):
+def test_backup_on_postgresql_holds_a_pg_dump_and_its_counts(runner, tmp_path, make_resident):
+    import tarfile
+
+    from app.ops.backup import read_manifest
+
+    make_resident()
+    make_resident(name="李四")
     result = runner.invoke(args=["backup", "-o", str(tmp_path / "x.tar.gz")])
-    assert result.exit_code != 0
-    assert "pg_dump" in result.output
-    assert not (tmp_path / "x.tar.gz").exists()
+    assert result.exit_code == 0, result.output
+    manifest = read_manifest(tmp_path / "x.tar.gz")
+    assert manifest.engine == "postgresql"
+    assert manifest.counts["residents"] == 2
+    with tarfile.open(tmp_path / "x.tar.gz") as tar:
+        dump = tar.extractfile("gridbook.dump").read()
+    assert dump.startswith(b"PGDMP")  # pg_dump's custom format

@@ -18,12 +18,12 @@ def test_expired_token_redisplays_the_form_with_what_was_typed(client, world, lo
             "room": "101",
             "household_size": "1",
             "care_reasons": ["elderly_alone"],
-            "notes": "每天下午在家",
+            "notes": "腿脚不便，需扶手",
         },
     )
     assert r.status_code == 200
     assert "周大妈" in r.text
-    assert "每天下午在家" in r.text
+    assert "腿脚不便，需扶手" in r.text
     assert 'name="csrf_token"' in r.text
     assert db.session.scalar(sa.select(sa.func.count(Resident.id))) == 0
 

@@ -1,0 +1,110 @@
+"""Issue 15 item 7: the civil court's limitation wording, sane community targets, China dates."""
+
+import uuid
+from datetime import date, datetime
+
+import pytest
+from flask_babel import force_locale
+from markupsafe import escape
+
+from app.config import ConfigError, load_config
+from app.extensions import db
+from app.refusals import Refusal
+from app.requests import services
+from app.requests.deadlines import CIVIL_COURT_LIMIT, REDIRECT_LIMITS, redirect_limit
+from app.requests.forms import AcceptForm
+from app.requests.models import Request
+from app.timeutil import clock_at, local_today
+
+
+@pytest.fixture(autouse=True)
+def _english(app):
+    with force_locale("en"):
+        yield
+
+
+@pytest.mark.parametrize(
+    ("category", "channel", "says", "never"),
+    [
+        ("R16", "court", "Civil Code Art. 188", "6 months"),
+        ("R06", "court", "3 years", "administrative act"),
+        ("R03", "court", "6 months of learning of the administrative act", "Civil Code"),
+        ("R10", "admin_reconsideration", "60 days", "Civil Code"),
+        ("R01", "arbitration", "1 year", "6 months"),
+    ],
+)
+def test_the_redirect_limit_matches_the_kind_of_dispute(category, channel, says, never):
+    req = Request(category_code=category, redirect_channel=channel)
+    text = str(redirect_limit(req))
+    assert says in text
+    assert never not in text
+
+
+def test_a_civil_dispute_sent_to_court_shows_the_civil_wording_on_page_and_notice(
+    world, make_request, login_as, client
+):
+    req = make_request(category="R16", track="formal", status="redirected")
+    req.formal_on = req.decided_on = req.received_on
+    req.redirect_channel, req.decision_reason = "court", "A judgment is being appealed."
+    db.session.commit()
+    login_as(world.secretary_a)
+    html = client.get(f"/requests/{req.id}").get_data(as_text=True)
+    with force_locale("zh_Hans"):
+        civil, administrative = str(CIVIL_COURT_LIMIT), str(REDIRECT_LIMITS["court"])
+    assert civil != str(CIVIL_COURT_LIMIT)  # the page speaks Chinese, the test English
+    assert html.count(escape(civil)) == 2  # on the record and in the notice to the resident
+    assert escape(administrative) not in html
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"GRIDBOOK_REQUEST_ACK_DAYS": "0"},
+            "GRIDBOOK_REQUEST_ACK_DAYS=0: must be between 1 and 60",
+        ),
+        ({"GRIDBOOK_REQUEST_RESOLVE_DAYS": "61"}, "between 1 and 60"),
+        ({"GRIDBOOK_REQUEST_RESOLVE_DAYS": "-5"}, "between 1 and 60"),
+        ({"GRIDBOOK_REQUEST_ACK_DAYS": "three"}, "whole number of days"),
+        (
+            {"GRIDBOOK_REQUEST_ACK_DAYS": "20", "GRIDBOOK_REQUEST_RESOLVE_DAYS": "10"},
+            "later than GRIDBOOK_REQUEST_RESOLVE_DAYS=10",
+        ),
+    ],
+)
+def test_community_targets_from_the_environment_are_checked(monkeypatch, tmp_path, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize(("ack", "resolve"), [("1", "1"), ("5", "60"), (" 3 ", "15")])
+def test_sensible_targets_are_taken(monkeypatch, tmp_path, ack, resolve):
+    monkeypatch.setenv("GRIDBOOK_REQUEST_ACK_DAYS", ack)
+    monkeypatch.setenv("GRIDBOOK_REQUEST_RESOLVE_DAYS", resolve)
+    targets = load_config(tmp_path)["REQUEST_COMMUNITY_TARGETS"]
+    assert targets == {"acknowledge": int(ack), "resolve": int(resolve)}
+
+
+def test_a_step_at_2330_utc_is_dated_the_next_china_day(world, make_resident, in_request):
+    """23:30 UTC on 1 March is 07:30 on 2 March in China: the step belongs to 2 March."""
+    with clock_at(datetime(2026, 3, 1, 23, 30)):
+        assert local_today() == date(2026, 3, 2)
+        assert AcceptForm(meta={"csrf": False}).on.data == date(2026, 3, 2)
+        req, _ = services.register(
+            resident=make_resident(),
+            actor=world.worker_a,
+            channel="phone",
+            category_code="R04",
+            summary="No hot water since Monday.",
+            received_on=date(2026, 3, 2),  # the UTC date is still 1 March: not "future"
+            client_uuid=str(uuid.uuid4()),
+        )
+        with pytest.raises(Refusal, match="future"):
+            services.accept(req, world.worker_a, date(2026, 3, 3))
+        services.accept(req, world.worker_a, date(2026, 3, 2))
+    ack = req.events[-1]
+    assert (ack.kind, ack.on_date, ack.backfilled) == ("acknowledged", date(2026, 3, 2), False)
+    assert ack.created_at == datetime(2026, 3, 1, 23, 30)
+    assert req.accepted_on == date(2026, 3, 2)
