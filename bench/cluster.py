@@ -37,7 +37,7 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 NGINX_CONF = """\
-worker_processes 1;
+{user}worker_processes 1;
 daemon off;
 pid {tmp}/nginx.pid;
 error_log {tmp}/nginx-error.log warn;
@@ -51,6 +51,8 @@ http {{
     scgi_temp_path {tmp}/scgi;
     # Photos: several phone pictures in one upload (the app's own cap is MAX_CONTENT_LENGTH).
     client_max_body_size 100m;
+    # A phone photo (~400 KB) stays in memory on its way through.
+    client_body_buffer_size 1m;
     upstream gridbook {{
 {servers}
         keepalive 32;
@@ -128,6 +130,8 @@ class Cluster:
                         "gunicorn.conf.py",
                         "--access-logfile",
                         "/dev/null",
+                        # Each master would claim the same ~/.gunicorn/gunicorn.ctl.
+                        "--no-control-socket",
                         "wsgi:app",
                     ],
                     cwd=ROOT,
@@ -142,7 +146,10 @@ class Cluster:
                 (self.tmp / sub).mkdir(exist_ok=True)
             servers = "\n".join(f"        server 127.0.0.1:{p};" for p in ports)
             conf = self.tmp / "nginx.conf"
-            conf.write_text(NGINX_CONF.format(tmp=self.tmp, servers=servers, port=port))
+            # As root, nginx's workers would run as nobody, who cannot write the temporary
+            # folders here (a large upload is buffered to disk): keep them as we are.
+            user = "user root;\n" if os.geteuid() == 0 else ""
+            conf.write_text(NGINX_CONF.format(user=user, tmp=self.tmp, servers=servers, port=port))
             log = open(self.tmp / "nginx.log", "w")  # noqa: SIM115 (open until stop)
             self._logs.append(log)
             nginx = subprocess.Popen(

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Photo, Visit
 from bench.cluster import Cluster, shared_env
 from tests.conftest import PASSWORD, PG_URL
-from tests.photos.images import jpeg_with_metadata
+from tests.photos.images import jpeg_with_metadata, noisy_jpeg
 
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="several hosts share PostgreSQL (TEST_DATABASE_URL; the CI's PG run)"
@@ -102,20 +102,8 @@ def test_a_photo_uploaded_through_one_process_is_served_by_the_other(cluster, wo
     saved = _save_visit(http, one, resident.id, str(uuid.uuid4()))
     assert saved.status_code == 303
     visit_url = saved.headers["Location"]
-    token = _token(http.get(f"{one}{visit_url}" if visit_url.startswith("/") else visit_url))
     visit_id = int(visit_url.rstrip("/").rsplit("/", 1)[-1])
-    sent = http.post(
-        f"{one}/photos",
-        data={
-            "csrf_token": token,
-            "owner_type": "visit",
-            "owner_id": visit_id,
-            "client_uuid": str(uuid.uuid4()),
-        },
-        files={"photos": ("a.jpg", jpeg_with_metadata(), "image/jpeg")},
-        allow_redirects=False,
-        timeout=60,
-    )
+    sent = _upload(http, one, visit_id, jpeg_with_metadata())
     assert sent.status_code == 303
     photo_id = db.session.scalar(sa.select(Photo.id).where(Photo.visit_id == visit_id))
 
@@ -172,11 +160,38 @@ def test_the_same_visit_sent_to_both_processes_at_once_is_one_record(cluster, wo
     assert answers[0].headers["Location"].endswith(f"/{ids[0]}")
 
 
-def test_a_user_logged_in_through_nginx_stays_logged_in(cluster, world):
-    # What users reach: nginx sends each request to either process, round robin.
+def _upload(http, base, visit_id, jpeg) -> requests.Response:
+    token = _token(http.get(f"{base}/visits/{visit_id}"))
+    return http.post(
+        f"{base}/photos",
+        data={
+            "csrf_token": token,
+            "owner_type": "visit",
+            "owner_id": visit_id,
+            "client_uuid": str(uuid.uuid4()),
+        },
+        files={"photos": ("a.jpg", jpeg, "image/jpeg")},
+        allow_redirects=False,
+        timeout=60,
+    )
+
+
+def test_a_worker_logs_a_visit_with_a_phone_photo_through_nginx(cluster, world, make_resident):
+    # What users reach: nginx sends each request to either process, round robin, and buffers
+    # a photo of a few hundred KB on its way (to disk past client_body_buffer_size).
+    resident = make_resident()
+    db.session.commit()
     http = requests.Session()
     assert _login(http, cluster.url, "worker_a", PASSWORD).status_code == 303
-    for _ in range(6):
+    for _ in range(4):
         assert (
             http.get(f"{cluster.url}/today", allow_redirects=False, timeout=30).status_code == 200
         )
+    saved = _save_visit(http, cluster.url, resident.id, str(uuid.uuid4()))
+    assert saved.status_code == 303
+    visit_id = int(saved.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    photo = noisy_jpeg((1600, 1200))  # ~1.5 MB: past nginx's memory buffer
+    assert _upload(http, cluster.url, visit_id, photo).status_code == 303
+    assert (
+        db.session.scalar(sa.select(sa.func.count(Photo.id)).where(Photo.visit_id == visit_id)) == 1
+    )
