@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask
 PORT ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: run dev test setup assets translations db demo bench load lint clean pot extract-messages
+.PHONY: run dev test setup assets translations db demo bench load load-cluster bench-photos lint clean pot extract-messages
 
 # gunicorn, as in production (gunicorn.conf.py); `make dev` serves with Flask's reloader.
 run: setup db
@@ -69,6 +69,15 @@ bench: setup
 # 50 simulated workers against gunicorn on 127.0.0.1 for at most 60 s (bench/load.py).
 load: setup
 	$(PY) bench/load.py
+
+# The same load through nginx to 2 gunicorn processes sharing PostgreSQL, Redis and the photo
+# store (bench/cluster.py; README: Several app hosts).
+load-cluster: setup
+	$(PY) bench/cluster.py
+
+# A 12 MP and a 1600 px photo through the upload pipeline: time and peak memory.
+bench-photos: setup
+	$(PY) bench/photo_speed.py
 
 lint: setup
 	$(VENV)/bin/ruff check app tests bench

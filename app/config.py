@@ -64,6 +64,7 @@ def load_config(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": db_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PHOTO_STORE": os.environ.get("PHOTO_STORE", str(instance_path / "photos")),
+        "IMPORT_STORE": os.environ.get("IMPORT_STORE", str(instance_path / "imports")),
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "TIMEZONE": "Asia/Shanghai",
@@ -96,7 +97,11 @@ def load_config(instance_path: Path) -> dict:
         "COMPRESS_BR_LEVEL": 4,
         "COMPRESS_LEVEL": 6,
         "COMPRESS_REGISTER": False,  # registered in create_app, around the static view
+        # memory:// counts per process: with several processes or hosts, point every one at
+        # the same Redis (redis://host:6379/0) or the login throttle counts apart in each.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Several deployments (or test runs) may share one Redis: their counters stay apart.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "gridbook"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "PROXY_COUNT": int(os.environ.get("GRIDBOOK_PROXY_COUNT", "0")),
         # Photos decoded at once per process, and how long an upload waits for its turn

@@ -57,6 +57,38 @@ def install_sqlite_hooks(engine: Engine) -> None:
         if conn.get_execution_options().get("sqlite_foreign_keys_off"):
             conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        conn.info[_CHANGES_AT_BEGIN] = conn.connection.dbapi_connection.total_changes
+
+
+_CHANGES_AT_BEGIN = "gridbook_changes_at_begin"
+
+
+@contextmanager
+def write_lock_released():
+    """Slow CPU work of a writing request (decoding photos, checking a password) without
+    SQLite's one write lock held, so that other requests' writes go on meanwhile.
+
+    SQLite has one writer at a time, and a writing request holds the lock from its first
+    query (BEGIN IMMEDIATE, above): a photo decoded after the owner was looked up kept every
+    visit save in the process waiting behind it (issue 19: p95 4.3 s under `make load`).
+    When the request has written nothing yet, its transaction is ended here; the next query
+    opens a new one, which reads afresh what the work is then checked against. When it has
+    written, or on PostgreSQL (row locks only, taken by the writes), nothing changes.
+    """
+    from flask import has_request_context
+
+    session = db.session()
+    if (
+        has_request_context()
+        and session.in_transaction()
+        and db.engine.dialect.name == "sqlite"
+        and not (session.new or session.dirty or session.deleted)
+    ):
+        conn = session.connection()
+        changes = conn.connection.dbapi_connection.total_changes
+        if conn.info.get(_CHANGES_AT_BEGIN) == changes:
+            session.rollback()
+    yield
 
 
 def may_write() -> bool:

@@ -119,12 +119,98 @@ def count_visits(env: dict) -> int:
     return int(out.strip().splitlines()[-1])
 
 
+def run_locust(url: str, env: dict, residents: dict, tmp: str, users: int, seconds: int) -> tuple:
+    """Locust headless against url; (stats rows by name, the visits the server confirmed)."""
+    confirmed_path = f"{tmp}/confirmed.json"
+    locust_env = {**env, "LOAD_RESIDENTS": json.dumps(residents), "LOAD_CONFIRMED": confirmed_path}
+    subprocess.run(
+        [
+            str(VENV_BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            url,
+            "--csv",
+            f"{tmp}/stats",
+            "--only-summary",
+            "--stop-timeout",
+            "10",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=locust_env,
+        timeout=seconds + 60,
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
+    with open(f"{tmp}/stats_stats.csv") as fh:
+        rows = {r["Name"]: r for r in csv.DictReader(fh)}
+    confirmed = (
+        json.loads(Path(confirmed_path).read_text()) if os.path.exists(confirmed_path) else []
+    )
+    return rows, confirmed
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def report(title: str, rows: dict, result: dict, error_logs: list[str], load_before: str) -> int:
+    """Print the figures against issue 19's targets; 1 when anything was lost or failed."""
+    total = rows["Aggregated"]
+    tracebacks = sum(log.count("Traceback") for log in error_logs)
+    print(f"\n{title}")
+    print(f"load average before {load_before}, after {load_average()} ({os.cpu_count()} cores)")
+    print(f"{'request':16} {'count':>7} {'errors':>7} {'rps':>7} {'median ms':>10} {'p95 ms':>8}")
+    for name, r in rows.items():
+        print(
+            f"{name:16} {r['Request Count']:>7} {r['Failure Count']:>7} "
+            f"{float(r['Requests/s']):7.1f} {r['50%']:>10} {r['95%']:>8}"
+        )
+    print(
+        f"\nrequests per second {float(total['Requests/s']):.1f}; "
+        f"p95 save-visit {rows.get('/visits', {}).get('95%', '-')} ms (target < 300), "
+        f"p95 photo {rows.get('/photos', {}).get('95%', '-')} ms (target < 800), "
+        f"errors {total['Failure Count']} (target 0)"
+    )
+    print(
+        f"visits confirmed {result['confirmed']}, created {result['created']}, lost "
+        f"{result['lost']}, duplicated {result['duplicated']}, created without confirmation "
+        f"{result['unconfirmed_extra']}; photos confirmed {result['photos_confirmed']}, "
+        f"lost {result['photos_lost']}; server tracebacks {tracebacks}"
+    )
+    if tracebacks:
+        for log in error_logs:
+            if "Traceback" in log:
+                last = log[log.rindex("Traceback") :]
+                print("last server traceback:\n" + "\n".join(last.splitlines()[-12:]))
+                break
+    bad = (
+        int(total["Failure Count"])
+        or result["lost"]
+        or result["duplicated"]
+        or result["unconfirmed_extra"]
+        or result["photos_lost"]
+        or tracebacks
+    )
+    return 1 if bad else 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     args = parser.parse_args()
     seconds = min(args.seconds, 60)
+    load_before = load_average()
 
     with tempfile.TemporaryDirectory(prefix="gridbook-load-") as tmp:
         port = free_port()
@@ -156,78 +242,19 @@ def main() -> None:
         )
         try:
             wait_until_up(url)
-            confirmed_path = f"{tmp}/confirmed.json"
-            locust_env = {
-                **env,
-                "LOAD_RESIDENTS": json.dumps(residents),
-                "LOAD_CONFIRMED": confirmed_path,
-            }
-            subprocess.run(
-                [
-                    str(VENV_BIN / "locust"),
-                    "-f",
-                    str(ROOT / "bench" / "locustfile.py"),
-                    "--headless",
-                    "-u",
-                    str(args.users),
-                    "-r",
-                    str(args.users),
-                    "-t",
-                    f"{seconds}s",
-                    "--host",
-                    url,
-                    "--csv",
-                    f"{tmp}/stats",
-                    "--only-summary",
-                    "--stop-timeout",
-                    "10",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                cwd=ROOT,
-                env=locust_env,
-                timeout=seconds + 60,
-                check=False,
-            )
+            rows, confirmed = run_locust(url, env, residents, tmp, args.users, seconds)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=40)
             error_log.close()
-        with open(f"{tmp}/stats_stats.csv") as fh:
-            rows = {r["Name"]: r for r in csv.DictReader(fh)}
-        confirmed = (
-            json.loads(Path(confirmed_path).read_text()) if os.path.exists(confirmed_path) else []
-        )
         result = check_database(env, confirmed, before)
         errors_log = Path(f"{tmp}/error.log").read_text()
-        tracebacks = errors_log.count("Traceback")
 
-    total = rows["Aggregated"]
-    print(
-        f"\nLoad test: {args.users} workers, {seconds} s, gunicorn (gunicorn.conf.py) on "
+    title = (
+        f"Load test: {args.users} workers, {seconds} s, gunicorn (gunicorn.conf.py) on "
         "127.0.0.1, SQLite"
     )
-    print(f"{'request':16} {'count':>7} {'errors':>7} {'rps':>7} {'median ms':>10} {'p95 ms':>8}")
-    for name, r in rows.items():
-        print(
-            f"{name:16} {r['Request Count']:>7} {r['Failure Count']:>7} "
-            f"{float(r['Requests/s']):7.1f} {r['50%']:>10} {r['95%']:>8}"
-        )
-    print(
-        f"\nvisits confirmed {result['confirmed']}, created {result['created']}, lost "
-        f"{result['lost']}, duplicated {result['duplicated']}, created without confirmation "
-        f"{result['unconfirmed_extra']}; photos confirmed {result['photos_confirmed']}, "
-        f"lost {result['photos_lost']}; server tracebacks {tracebacks}"
-    )
-    bad = (
-        int(total["Failure Count"])
-        or result["lost"]
-        or result["duplicated"]
-        or result["unconfirmed_extra"]
-        or result["photos_lost"]
-        or tracebacks
-    )
-    sys.exit(1 if bad else 0)
+    sys.exit(report(title, rows, result, [errors_log], load_before))
 
 
 if __name__ == "__main__":

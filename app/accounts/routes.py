@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..audit.services import record, record_later
+from ..db import write_lock_released
 from ..extensions import db, limiter
 from ..forms import redisplays_form_on_error
 from ..htmx import redirect_client, render
@@ -44,7 +45,11 @@ def login():
     elif form.validate_on_submit():
         username = form.username.data.strip()
         user = db.session.scalar(sa.select(User).where(User.username == username))
-        if check_password(user.password_hash if user else None, form.password.data) and user:
+        stored_hash = user.password_hash if user else None
+        # A slow hash by design: checked without holding SQLite's write lock (app/db.py).
+        with write_lock_released():
+            matches = check_password(stored_hash, form.password.data)
+        if matches and user:
             if not user.active:
                 error = _("This account is switched off. Ask your administrator.")
                 record_later("login_refused", "user", user.id, user=user)

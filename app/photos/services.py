@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from ..audit.services import record
+from ..db import write_lock_released
 from ..extensions import db
 from ..idempotency import PayloadMismatch, holds
 from ..models import Answer, Hazard, Photo, Visit
@@ -99,6 +100,12 @@ def chosen_files(files) -> list:
     return [f for f in files or () if f is not None and getattr(f, "filename", "x")]
 
 
+def _decoded(files) -> list[ProcessedPhoto]:
+    """process_batch without the database's write lock held (app/db.py)."""
+    with write_lock_released():
+        return process_batch(files)
+
+
 def process_batch(files) -> list[ProcessedPhoto]:
     """Process every file; PhotosRejected (listing each bad file) if any is refused."""
     results: list[ProcessedPhoto] = []
@@ -146,13 +153,13 @@ def add_photos(
     if existing := photos_by_uuid(uuids, user):
         # A retry answers with what it stored; the same UUID on other files or another
         # owner is other content, never silently dropped.
-        sent = [hashlib.sha256(done.full_jpeg).hexdigest() for done in process_batch(files)]
+        sent = [hashlib.sha256(done.full_jpeg).hexdigest() for done in _decoded(files)]
         where = {f"{owner_type}_id": owner.id, "is_rectification": is_rectification}
         if [p.sha256 for p in existing] != sent or not all(holds(p, where) for p in existing):
             raise PayloadMismatch(None)
         return existing
     ensure_photos_editable(owner, is_rectification)
-    processed = process_batch(files)
+    processed = _decoded(files)
     if client_times and len(client_times) == len(processed):
         processed = [
             p if p.captured_at else replace(p, captured_at=client_captured_at(t))
