@@ -37,6 +37,7 @@ from ..models import (
     Hazard,
     Photo,
     Project,
+    Referral,
     Request,
     RequestEvent,
     Resident,
@@ -598,9 +599,23 @@ class DemoBuilder:
             draw = rng.random()
             value = "hazard" if draw < hazard_rate else "na" if draw < 0.12 else "ok"
             answer = screening.answer(run, item, value)
-            if value == "hazard":
+            if answer.hazard is not None:
                 self._hazard(answer.hazard, plan)
+            elif answer.value == "concern":
+                self._referral(visit, answer, plan)
         screening.finish(run)
+
+    def _referral(self, visit: Visit, answer, plan: WorkerPlan) -> None:
+        """A welfare item that needs attention is referred to the item's usual service."""
+        from ..referrals.services import raise_referral
+
+        item = answer.item
+        data = {
+            "service_code": item.referral_service,
+            "note": f"{item.code} {item.text_zh}",
+            "follow_up_on": visit.visited_on + timedelta(days=7),
+        }
+        raise_referral(plan.user, visit, data, new_uuid(self.keys), answer)
 
     def _hazard(self, hazard: Hazard, plan: WorkerPlan) -> None:
         """Describe a hazard just found and, for many, plan the fix a few days later."""
@@ -1049,6 +1064,7 @@ def _delete_records(community_ids, grid_ids, demo_users) -> list[str]:
     )
     s.execute(sa.delete(Photo).where(photos))
     s.execute(sa.delete(Hazard).where(Hazard.grid_id.in_(grid_ids)))
+    s.execute(sa.delete(Referral).where(Referral.grid_id.in_(grid_ids)))
     s.execute(sa.delete(RequestEvent).where(RequestEvent.request_id.in_(request_ids)))
     s.execute(sa.delete(Request).where(Request.grid_id.in_(grid_ids)))
     s.execute(sa.delete(Concern).where(Concern.project_id.in_(project_ids)))

@@ -7,6 +7,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
 from ..models import Hazard, Visit
+from ..referrals.queries import follow_ups_due
 from ..requests.queries import due_soon
 from ..scope import select_for
 from ..timeutil import local_today
@@ -37,7 +38,7 @@ def today_context(user) -> dict:
     ).all()
     hazards = db.session.scalars(
         select_for(Hazard, user)
-        .where(Hazard.status == "open", Hazard.due_on <= today + timedelta(days=3))
+        .where(Hazard.awaiting_worker_sql(), Hazard.due_on <= today + timedelta(days=3))
         .options(
             selectinload(Hazard.resident), selectinload(Hazard.item), selectinload(Hazard.project)
         )
@@ -49,6 +50,8 @@ def today_context(user) -> dict:
         "visits": visits,
         "follow_ups": follow_ups,
         "hazards": hazards,
+        # Referrals whose follow-up date is within three days or past: one statement.
+        "referrals_due": follow_ups_due(user, today),
         # Requests whose clock ends within five days or has run out.
         "requests_due": due_soon(user, days=5, limit=30),
     }
