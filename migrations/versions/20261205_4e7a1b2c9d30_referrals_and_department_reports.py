@@ -231,6 +231,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_hazards_reported_by_id_users'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_hazards_department_code_departments'),
                                  type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('ck_hazards_department_progress'), type_='check')
         batch_op.drop_column('department_updated_on')
         batch_op.drop_column('department_note')
         batch_op.drop_column('department_progress')
