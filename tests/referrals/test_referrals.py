@@ -293,3 +293,16 @@ def test_referral_form_page_in_chinese(client, world, login_as, visit):
     assert page.status_code == 200
     assert "转介" in page.text
     assert "社区卫生服务站" in page.text
+
+
+def test_erasing_the_resident_blanks_what_the_referral_says(client, referral, world):
+    """A referral says what a person needs (health, self-care): erased with them (PIPL)."""
+    from app.models import Resident
+    from app.ops.retention import ErasureReport, erase_resident
+
+    client.post(f"/referrals/{referral.id}/done", data={"outcome": "医生已上门"})
+    erase_resident(db.session.get(Resident, referral.resident_id), ErasureReport())
+    db.session.commit()
+    ref = db.session.get(Referral, referral.id)
+    assert (ref.note, ref.outcome) == ("", "")
+    assert ref.status == "done"  # still counted
