@@ -144,6 +144,7 @@ AREAS = (
     "photos",
     "review",
     "hazards",
+    "referrals",
     "requests",
     "tallies",
     "rounds",

@@ -5,8 +5,12 @@ import sqlalchemy as sa
 ROLES = ("worker", "secretary", "township", "inspector", "admin")
 SEVERITIES = ("S1", "S2", "S3", "S4")
 SEVERITY_DAYS = {"S1": 0, "S2": 3, "S3": 7, "S4": 30}
-ANSWER_VALUES = ("ok", "hazard", "na")
+# "concern": a welfare item that needs attention (a referral, never a hazard).
+ANSWER_VALUES = ("ok", "hazard", "na", "concern")
 HAZARD_STATUSES = ("open", "rectified", "verified")
+# How far the department a hazard was reported to (上报) has got, as the secretary records it.
+DEPARTMENT_PROGRESS = ("reported", "in_hand", "handled", "no_response")
+REFERRAL_STATUSES = ("referred", "accepted", "done")
 DAYLOG_STATUSES = ("open", "submitted", "approved", "returned")
 VISIT_PURPOSES = (
     "routine",

@@ -17,7 +17,23 @@ LABELS = {
         "S3": _l("Moderate"),
         "S4": _l("Advice"),
     },
-    "answer": {"ok": _l("OK"), "hazard": _l("Hazard"), "na": _l("N/A")},
+    "answer": {
+        "ok": _l("OK"),
+        "hazard": _l("Hazard"),
+        "na": _l("N/A"),
+        "concern": _l("Needs attention"),
+    },
+    "department_progress": {
+        "reported": _l("Reported, no reply yet"),
+        "in_hand": _l("Department is handling it"),
+        "handled": _l("Department has dealt with it"),
+        "no_response": _l("Department has not responded"),
+    },
+    "referral_status": {
+        "referred": _l("Referred"),
+        "accepted": _l("Accepted by the service"),
+        "done": _l("Done"),
+    },
     "hazard_status": {
         "open": lazy_pgettext("hazard", "Open"),
         "rectified": _l("Rectified"),

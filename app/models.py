@@ -2,9 +2,10 @@
 
 from .accounts.models import Community, Grid, Township, User, UserSession, user_grids
 from .audit.models import AuditEvent
-from .hazards.models import Hazard
+from .hazards.models import Department, Hazard
 from .photos.models import Photo
 from .projects.models import Assessment, Concern, Project, RiskFactor, RiskFactorType
+from .referrals.models import Referral, ReferralService
 from .requests.models import Request, RequestCategory, RequestEvent
 from .residents.models import CareReason, Resident, resident_care_reasons
 from .review.models import DailyLog
@@ -21,10 +22,13 @@ __all__ = [
     "Community",
     "Concern",
     "DailyLog",
+    "Department",
     "Grid",
     "Hazard",
     "Photo",
     "Project",
+    "Referral",
+    "ReferralService",
     "Request",
     "RequestCategory",
     "RequestEvent",

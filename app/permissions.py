@@ -84,6 +84,13 @@ def _resident_on_file(_user, resident) -> None:
         raise NotAllowed(_l("This resident is archived."))
 
 
+def _resident_on_visit(_user, visit) -> None:
+    """A referral is for a resident still on file (or a site visit's need)."""
+    resident = getattr(visit, "resident", None)
+    if resident is not None and resident.archived_at is not None:
+        raise NotAllowed(_l("This resident is archived."))
+
+
 @dataclass(frozen=True)
 class Action:
     """Who may take a step: the roles, and a check of the user and record beyond the role.
@@ -119,6 +126,14 @@ ACTIONS: dict[str, Action] = {
     "hazards.board": Action(FIELD),
     "hazards.rectify": Action(FIELD),
     "hazards.verify": Action(SECRETARY, _community_secretary),
+    # Reporting (上报) a hazard beyond the worker's power to the responsible department.
+    "hazards.report": Action(FIELD),
+    # The department's progress on a reported hazard is the secretary's to chase and record.
+    "hazards.department": Action(SECRETARY, _community_secretary),
+    # Referrals (转介): raised and followed by the field, never counted as hazards.
+    "referrals.list": Action(FIELD),
+    "referrals.raise": Action(FIELD, _resident_on_visit),
+    "referrals.step": Action(FIELD),
     "requests.list": Action(REQUEST_HANDLERS),
     "requests.counts": Action(TOWNSHIP),
     "requests.record": Action(FIELD, _resident_on_file),

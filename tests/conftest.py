@@ -35,6 +35,8 @@ REFERENCE_TABLES = {
     "risk_factor_types",
     "checklist_templates",
     "checklist_items",
+    "referral_services",
+    "departments",
     "alembic_version",
 }
 PASSWORD = "correct horse battery"

@@ -37,6 +37,7 @@ from ..models import (
     Hazard,
     Photo,
     Project,
+    Referral,
     Request,
     RequestEvent,
     Resident,
@@ -67,6 +68,15 @@ SEED = 20261122
 DEMO_PASSWORD = "gridbook-demo"  # noqa: S105  (published demo login, demo data only)
 DEMO_DAYS = 28
 RESIDENTS_PER_GRID = 34  # about 200 in six grids
+ANSWER_PHOTOS = 3  # on welfare items that needed attention (photos on any checklist item)
+# Where an urgent hazard of each checklist is reported (上报) in the demo.
+REPORTED_TO = {
+    "gas": "gas_company",
+    "building": "housing",
+    "electrical": "power_supply",
+    "flood": "emergency_management",
+    "construction": "urban_management",
+}
 HAZARD_PHOTOS = 6  # of the first hazards found; every fix comes with its photo
 VISIT_PHOTOS_EACH = 3  # site visits, and elderly-care visits
 RETIRED_PREFIX = "retired-demo-"
@@ -209,7 +219,7 @@ class DemoBuilder:
         self.visits: list[Visit] = []
         self.requests: list[Request] = []
         self.photo_count = 0
-        self.photos = {"hazard": 0, "project": 0, "elderly_care": 0}
+        self.photos = {"hazard": 0, "project": 0, "elderly_care": 0, "answer": 0}
         self.site_visits: dict[int, int] = {}
 
     def build(self) -> None:
@@ -600,9 +610,28 @@ class DemoBuilder:
             draw = rng.random()
             value = "hazard" if draw < hazard_rate else "na" if draw < 0.12 else "ok"
             answer = screening.answer(run, item, value)
-            if value == "hazard":
+            if answer.hazard is not None:
                 self._hazard(answer.hazard, plan)
+            elif answer.value == "concern":
+                self._referral(visit, answer, plan)
         screening.finish(run)
+
+    def _referral(self, visit: Visit, answer, plan: WorkerPlan) -> None:
+        """A welfare item that needs attention is referred to the item's usual service."""
+        from ..referrals.services import raise_referral
+
+        item = answer.item
+        data = {
+            "service_code": item.referral_service,
+            "note": f"{item.code} {item.text_zh}",
+            "follow_up_on": visit.visited_on + timedelta(days=7),
+        }
+        raise_referral(plan.user, visit, data, new_uuid(self.keys), answer)
+        if self.photos["answer"] < ANSWER_PHOTOS:
+            # A photo on a checklist item that is not a hazard (issue 17 item 6).
+            self.photos["answer"] += 1
+            caption = f"{item.code} {item.text_zh[:14]} · {plan.grid.name}"
+            self._photo(answer, plan.user, item.template.code, caption)
 
     def _hazard(self, hazard: Hazard, plan: WorkerPlan) -> None:
         """Describe a hazard just found and, for many, plan the fix a few days later."""
@@ -616,6 +645,10 @@ class DemoBuilder:
             caption = f"{item.code} {item.text_zh[:14]} · {plan.grid.name}"
             self._photo(hazard, plan.user, item.template.code, caption)
         found = hazard.found_on
+        department = REPORTED_TO.get(item.template.code)
+        if hazard.severity == "S1" and department and rng.random() < 0.5:
+            # Beyond the worker's power: reported (上报) the day it was found.
+            hazards.report(hazard, plan.user, department, found, "电话上报，已登记")
         age = (self.today - found).days
         if age > 0 and rng.random() < min(0.7, 0.15 + 0.04 * age):
             fixed_on = found + timedelta(days=rng.randint(0, min(age, max(item.default_days, 1))))
@@ -1051,6 +1084,7 @@ def _delete_records(community_ids, grid_ids, demo_users) -> list[str]:
     )
     s.execute(sa.delete(Photo).where(photos))
     s.execute(sa.delete(Hazard).where(Hazard.grid_id.in_(grid_ids)))
+    s.execute(sa.delete(Referral).where(Referral.grid_id.in_(grid_ids)))
     s.execute(sa.delete(RequestEvent).where(RequestEvent.request_id.in_(request_ids)))
     s.execute(sa.delete(Request).where(Request.grid_id.in_(grid_ids)))
     s.execute(sa.delete(Concern).where(Concern.project_id.in_(project_ids)))

@@ -1,11 +1,15 @@
 """Forms of the hazard board: filters, rectify, verify, send back."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..enums import DEPARTMENT_PROGRESS
 from ..forms import BaseForm
-from ..validators import stripped
+from ..i18n import localized
+from ..labels import choices
+from ..timeutil import local_today
+from ..validators import DateWithin, stripped
 
 
 class BoardFilterForm(BaseForm):
@@ -37,3 +41,52 @@ class SendBackForm(BaseForm):
         validators=[DataRequired(message=_l("Say what is still wrong.")), Length(max=2000)],
         render_kw={"rows": 2},
     )
+
+
+class ReportForm(BaseForm):
+    """Reported (上报) to the responsible department: which, and when."""
+
+    department = SelectField(
+        _l("Reported to"),
+        validators=[DataRequired(message=_l("Choose the department from the list."))],
+    )
+    reported_on = DateField(
+        _l("Reported on"),
+        default=local_today,
+        validators=[
+            InputRequired(message=_l("Enter the day it was reported.")),
+            DateWithin(past=366, future=0),
+        ],
+    )
+    note = TextAreaField(
+        _l("How it was reported (optional)"),
+        filters=[stripped],
+        validators=[Length(max=2000)],
+        render_kw={"rows": 2},
+    )
+
+    def __init__(self, *args, **kw):
+        from .queries import departments
+
+        super().__init__(*args, **kw)
+        self.department.choices = [("", _l("Choose a department"))] + [
+            (d.code, localized(d)) for d in departments()
+        ]
+
+
+class DepartmentProgressForm(BaseForm):
+    """What the department has done so far, as the secretary learnt it."""
+
+    progress = SelectField(_l("Department's progress"), validators=[DataRequired()])
+    note = TextAreaField(
+        _l("What the department said or did"),
+        filters=[stripped],
+        validators=[Length(max=2000)],
+        render_kw={"rows": 2},
+    )
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.progress.choices = choices(
+            "department_progress", [p for p in DEPARTMENT_PROGRESS if p != "reported"]
+        )

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..enums import HAZARD_STATUSES, SEVERITIES, enum_type
+from ..enums import DEPARTMENT_PROGRESS, HAZARD_STATUSES, SEVERITIES, enum_type
 from ..extensions import db
+from ..i18n import Bilingual
 from ..timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -16,6 +17,19 @@ if TYPE_CHECKING:
     from ..residents.models import Resident
     from ..screening.models import Answer, ChecklistItem, ChecklistTemplate
     from ..visits.models import Visit
+
+
+class Department(Bilingual, db.Model):
+    """A department a hazard beyond the worker's power is reported to (reference list)."""
+
+    __tablename__ = "departments"
+    code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100))
+    position: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<Department {self.code}>"
 
 
 class Hazard(db.Model):
@@ -43,6 +57,17 @@ class Hazard(db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     returned_comment: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Reported (上报) to the responsible department: the worker's deadline is met by the report.
+    reported_on: Mapped[date | None]
+    department_code: Mapped[str | None] = mapped_column(sa.ForeignKey("departments.code"))
+    reported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    report_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The department's progress as the secretary last recorded it.
+    department_progress: Mapped[str | None] = mapped_column(
+        enum_type(DEPARTMENT_PROGRESS, "department_progress")
+    )
+    department_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    department_updated_on: Mapped[date | None]
 
     answer: Mapped["Answer | None"] = relationship(back_populates="hazard")
     item: Mapped["ChecklistItem"] = relationship()
@@ -51,15 +76,33 @@ class Hazard(db.Model):
     project: Mapped["Project | None"] = relationship()
     visit: Mapped["Visit | None"] = relationship()
     grid: Mapped["Grid"] = relationship()
+    department: Mapped[Department | None] = relationship()
 
     __table_args__ = (
         sa.Index("ix_hazards_grid_status_due", "grid_id", "status", "due_on"),
         sa.Index("ix_hazards_found_on", "found_on"),
     )
 
+    @classmethod
+    def overdue_sql(cls, today: date) -> sa.ColumnElement[bool]:
+        """The one rule for overdue, in SQL: open, past its due date, and neither rectified
+        nor reported to a department (the report is what the worker's clock measures)."""
+        return sa.and_(cls.status == "open", cls.due_on < today, cls.reported_on.is_(None))
+
+    @classmethod
+    def awaiting_worker_sql(cls) -> sa.ColumnElement[bool]:
+        """Open hazards still on the worker's clock: not yet reported to a department."""
+        return sa.and_(cls.status == "open", cls.reported_on.is_(None))
+
     def is_overdue(self, today: date) -> bool:
-        """Overdue: past its due date and not yet rectified."""
-        return self.status == "open" and self.due_on < today
+        """Overdue: past its due date, not rectified and not reported to a department."""
+        return self.status == "open" and self.reported_on is None and self.due_on < today
+
+    def report_days_late(self) -> int:
+        """Days the report to the department came after the due date (0 when in time)."""
+        if self.reported_on is None:
+            return 0
+        return max((self.reported_on - self.due_on).days, 0)
 
     def days_open(self, today: date) -> int:
         """Days from the finding to the fix (or to today while it is still open)."""
@@ -67,8 +110,8 @@ class Hazard(db.Model):
         return max((end - self.found_on).days, 0)
 
     def days_overdue(self, today: date) -> int:
-        """Days past the due date of an open hazard (0 when not overdue)."""
-        return max((today - self.due_on).days, 0) if self.status == "open" else 0
+        """Days past the due date of an overdue hazard (0 when not overdue)."""
+        return max((today - self.due_on).days, 0) if self.is_overdue(today) else 0
 
     def days_late(self) -> int:
         """Days a rectified hazard was fixed after its due date (0 when on time)."""

@@ -4,12 +4,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import ChecklistTemplate, Hazard
+from ..models import ChecklistTemplate, Department, Hazard
 from ..scope import select_for
 from ..timeutil import local_today
 
 # "" is the board's default: everything not yet closed (open and rectified).
-BOARD_STATUSES = ("open", "overdue", "rectified", "verified")
+BOARD_STATUSES = ("open", "overdue", "reported", "rectified", "verified")
 PER_PAGE = 25
 
 
@@ -28,7 +28,9 @@ def board(
     if template_id:
         stmt = stmt.where(Hazard.template_id == template_id)
     if status == "overdue":
-        stmt = stmt.where(Hazard.status == "open", Hazard.due_on < local_today())
+        stmt = stmt.where(Hazard.overdue_sql(local_today()))
+    elif status == "reported":
+        stmt = stmt.where(Hazard.status == "open", Hazard.reported_on.is_not(None))
     elif status in BOARD_STATUSES:
         stmt = stmt.where(Hazard.status == status)
     else:
@@ -39,3 +41,8 @@ def board(
 def categories() -> list[ChecklistTemplate]:
     """Checklist templates: the hazard's category."""
     return list(db.session.scalars(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id)))
+
+
+def departments() -> list[Department]:
+    """Departments a hazard can be reported to, in the reference list's order."""
+    return list(db.session.scalars(sa.select(Department).order_by(Department.position)))

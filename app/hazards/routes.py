@@ -20,7 +20,14 @@ from ..scope import get_or_404
 from ..steps import Step, step_named
 from ..timeutil import local_today
 from . import bp, queries, services
-from .forms import BoardFilterForm, RectifyForm, SendBackForm, VerifyForm
+from .forms import (
+    BoardFilterForm,
+    DepartmentProgressForm,
+    RectifyForm,
+    ReportForm,
+    SendBackForm,
+    VerifyForm,
+)
 
 
 def _board_context() -> dict:
@@ -33,7 +40,7 @@ def _board_context() -> dict:
     ]
     form.status.choices = (
         [("", _("Not closed"))]
-        + [("overdue", _("Overdue"))]
+        + [("overdue", _("Overdue")), ("reported", _("Reported to a department"))]
         + [(s, label("hazard_status", s)) for s in ("open", "rectified", "verified")]
     )
     grid_id = int(form.grid.data) if form.grid.data in {str(g.id) for g in grids} else None
@@ -72,6 +79,10 @@ def _card_context(hazard: Hazard, **forms) -> dict:
         "fix_photos": photos_for(hazard, True),
         "rectify_form": RectifyForm(formdata=None),
         "send_back_form": SendBackForm(formdata=None),
+        "report_form": ReportForm(formdata=None),
+        "progress_form": DepartmentProgressForm(
+            formdata=None, data={"progress": hazard.department_progress, "note": ""}
+        ),
         "refusal": None,
     }
     ctx.update(forms)
@@ -128,6 +139,26 @@ STEPS = {
         "open",
         _fix_photo_attached,
     ),
+    "report": Step(
+        ReportForm,
+        "hazards.report",
+        lambda hazard, user, form: services.report(
+            hazard, user, form.department.data, form.reported_on.data, form.note.data
+        ),
+        _l("Recorded as reported to the department."),
+        "report_form",
+        "open",
+    ),
+    "department": Step(
+        DepartmentProgressForm,
+        "hazards.department",
+        lambda hazard, user, form: services.record_department_progress(
+            hazard, user, form.progress.data, form.note.data
+        ),
+        _l("The department's progress is recorded."),
+        "progress_form",
+        None,
+    ),
     "verify": Step(
         VerifyForm,
         "hazards.verify",
@@ -143,6 +174,15 @@ STEPS = {
         "rectified",
     ),
 }
+
+
+def _offers(hazard: Hazard, slug: str, todo: Step) -> bool:
+    """Whether the card shows this step's form now (else its errors go to the top)."""
+    if slug == "report":
+        return hazard.status == "open" and hazard.reported_on is None
+    if slug == "department":
+        return hazard.reported_on is not None and hazard.status != "verified"
+    return hazard.status == todo.offered_in
 
 
 @bp.route("/<int:hazard_id>/<step>", methods=["POST"])
@@ -163,6 +203,6 @@ def step(hazard_id: int, step: str):
         return _respond(hazard, str(todo.done))
     forms = {todo.form_name: form} if todo.form_name else {}
     # A form the card does not offer now (someone acted first) says its errors at the top.
-    shown = todo.form_name and hazard.status == todo.offered_in
+    shown = todo.form_name and _offers(hazard, step, todo)
     refusal = None if shown else " ".join(form.all_form_errors) or None
     return _respond(hazard, level="error", refusal=refusal, **forms)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..enums import SEVERITY_DAYS
 from ..extensions import db
-from ..models import Answer, Hazard, Photo, User, Visit
+from ..models import Answer, Department, Hazard, Photo, User, Visit
 from ..permissions import SECRETARY
 from ..refusals import Conflict, Invalid, NotAllowed
 from ..review.locks import ensure_editable
@@ -170,3 +170,59 @@ def send_back(hazard: Hazard, user: User, comment: str) -> None:
         },
     )
     record("hazard_sent_back", "hazard", hazard.id, user=user)
+
+
+def report(hazard: Hazard, user: User, department_code: str, reported_on: date, note: str) -> None:
+    """Record that the hazard was reported (上报) to a department: the worker's clock stops at
+    the report; the hazard stays open until its fix is verified."""
+    if db.session.get(Department, department_code or "") is None:
+        raise Invalid(_l("Choose the department from the list."), field="department")
+    if reported_on < hazard.found_on:
+        raise Invalid(_l("It cannot be reported before it was found."), field="reported_on")
+    if reported_on > local_today():
+        raise Invalid(_l("This date is in the future."), field="reported_on")
+    if hazard.status != "open":
+        raise Conflict(STATE_MESSAGES[hazard.status])
+    result = db.session.execute(
+        sa.update(Hazard)
+        .where(Hazard.id == hazard.id, Hazard.status == "open", Hazard.reported_on.is_(None))
+        .values(
+            reported_on=reported_on,
+            department_code=department_code,
+            reported_by_id=user.id,
+            report_note=(note or "").strip()[:2000],
+            department_progress="reported",
+            department_updated_on=reported_on,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(hazard)
+    if result.rowcount != 1:
+        if hazard.status != "open":
+            raise Conflict(STATE_MESSAGES[hazard.status])
+        raise Conflict(_l("This hazard is already reported to a department."))
+    record(
+        "hazard_reported",
+        "hazard",
+        hazard.id,
+        {
+            "department": department_code,
+            "on": reported_on.isoformat(),
+            "late_days": hazard.report_days_late(),
+        },
+        user=user,
+    )
+
+
+def record_department_progress(hazard: Hazard, user: User, progress: str, note: str) -> None:
+    """The secretary records how far the department has got with a reported hazard."""
+    _secretary(hazard, user)
+    if hazard.reported_on is None:
+        raise Conflict(_l("This hazard has not been reported to a department."))
+    if hazard.status == "verified":
+        raise Conflict(STATE_MESSAGES["verified"])
+    hazard.department_progress = progress
+    hazard.department_note = (note or "").strip()[:2000]
+    hazard.department_updated_on = local_today()
+    db.session.flush()
+    record("hazard_department_progress", "hazard", hazard.id, {"progress": progress}, user=user)

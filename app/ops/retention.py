@@ -22,6 +22,7 @@ from ..models import (
     Grid,
     Hazard,
     Photo,
+    Referral,
     Request,
     RequestEvent,
     Resident,
@@ -97,7 +98,14 @@ def erase_resident(
     db.session.execute(
         sa.update(Hazard)
         .where(Hazard.resident_id == rid)
-        .values(note="", rectified_note="", returned_comment=""),
+        .values(
+            note="", rectified_note="", returned_comment="", report_note="", department_note=""
+        ),
+        execution_options=blank,
+    )
+    # A referral says what the person needs (health, self-care): sensitive, it goes too.
+    db.session.execute(
+        sa.update(Referral).where(Referral.resident_id == rid).values(note="", outcome=""),
         execution_options=blank,
     )
     db.session.execute(

@@ -23,11 +23,13 @@ def badge_counts(user) -> dict[str, int]:
     today = local_today()
     if user.role in WORKER:
         days = select_for(DailyLog, user).where(DailyLog.status == "returned")
-        hazards = select_for(Hazard, user).where(Hazard.status == "open", Hazard.due_on <= today)
+        hazards = select_for(Hazard, user).where(
+            Hazard.awaiting_worker_sql(), Hazard.due_on <= today
+        )
         keys = ("today", "hazards", "requests")
     elif user.role in SECRETARY:
         days = select_for(DailyLog, user).where(DailyLog.status == "submitted")
-        hazards = select_for(Hazard, user).where(Hazard.status == "open", Hazard.due_on < today)
+        hazards = select_for(Hazard, user).where(Hazard.overdue_sql(today))
         keys = ("review", "hazards", "requests")
     else:
         return {}

@@ -44,7 +44,20 @@ class ChecklistItem(db.Model):
     action_en: Mapped[str] = mapped_column(sa.Text, default="")
     default_severity: Mapped[str] = mapped_column(enum_type(SEVERITIES, "item_severity"))
     default_days: Mapped[int] = mapped_column(default=7)
+    # A welfare item (a person's need, not a thing to fix): "needs attention" raises a
+    # referral to this suggested service, never a hazard. None: a hazard item.
+    referral_service: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("referral_services.code"), default=None
+    )
     template: Mapped[ChecklistTemplate] = relationship(back_populates="items")
+
+    @property
+    def is_welfare(self) -> bool:
+        return self.referral_service is not None
+
+    def concern_value(self) -> str:
+        """The answer that says this item needs something done: a concern or a hazard."""
+        return "concern" if self.is_welfare else "hazard"
 
     def text(self, locale: str) -> str:
         return self.text_en if locale.startswith("en") else self.text_zh

@@ -39,6 +39,17 @@ def photos_by_hazard(hazard_ids: list[int]) -> dict[int, list[Photo]]:
     return result
 
 
+def photos_by_answer(screening: Screening) -> dict[int, list[Photo]]:
+    """Photos of the screening's answers (any item, not only hazards), in one query."""
+    result: dict[int, list[Photo]] = {}
+    answer_ids = sa.select(Answer.id).where(Answer.screening_id == screening.id)
+    for p in db.session.scalars(
+        select_for(Photo).where(Photo.answer_id.in_(answer_ids)).order_by(Photo.id)
+    ):
+        result.setdefault(p.answer_id, []).append(p)
+    return result
+
+
 def counts(screening: Screening) -> dict[str, int]:
     """How many items are ok, hazards, not applicable, and still unanswered."""
     rows = db.session.execute(
@@ -46,7 +57,7 @@ def counts(screening: Screening) -> dict[str, int]:
         .where(Answer.screening_id == screening.id)
         .group_by(Answer.value)
     ).all()
-    result = {"ok": 0, "hazard": 0, "na": 0}
+    result = {"ok": 0, "hazard": 0, "na": 0, "concern": 0}
     result.update({value: n for value, n in rows})
     result["unanswered"] = len(screening.template.items) - sum(result.values())
     return result

@@ -15,6 +15,8 @@ from ..models import ChecklistItem, ChecklistTemplate, Screening, Visit
 from ..permissions import authorize, can, requires
 from ..photos.forms import client_times
 from ..photos.services import PhotosRejected, add_photos, chosen_files
+from ..referrals import queries as referral_queries
+from ..referrals.routes import new_form as new_referral_form
 from ..refusals import Locked
 from ..scope import get_or_404
 from . import bp, queries, services
@@ -65,9 +67,25 @@ def _page_context(screening: Screening) -> dict:
         "hazard_photos": queries.photos_by_hazard(hazard_ids),
         # The blank hazard form outbox.js puts under an item tapped "hazard" offline.
         "offline_hazard_form": HazardForm(formdata=None),
+        "answer_photos": queries.photos_by_answer(screening),
+        **_referral_context(screening, answers),
         "counts": queries.counts(screening),
         "editable": can("screening.run", screening),
         "photo_errors": {},
+    }
+
+
+def _referral_context(screening: Screening, answers: dict) -> dict:
+    """Referrals of the welfare items marked "needs attention", with a form for each."""
+    concerns = [a for a in answers.values() if a.value == "concern"]
+    if not concerns:
+        return {"answer_referrals": {}, "referral_forms": {}}
+    by_answer: dict[int, list] = {}
+    for ref in referral_queries.of_visit(current_user, screening.visit_id):
+        by_answer.setdefault(ref.answer_id, []).append(ref)
+    return {
+        "answer_referrals": by_answer,
+        "referral_forms": {a.id: new_referral_form(screening.visit, a) for a in concerns},
     }
 
 

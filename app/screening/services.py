@@ -42,7 +42,14 @@ def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screen
 
 
 def answer(screening: Screening, item: ChecklistItem, value: str) -> Answer:
-    """Save one answer; a 'hazard' opens a hazard, changing it back withdraws an untouched one."""
+    """Save one answer; a 'hazard' opens a hazard, changing it back withdraws an untouched one.
+
+    On a welfare item "needs attention" is a concern, never a hazard: it offers a referral.
+    A page (or an outbox entry) from before an item became a welfare item may still say
+    "hazard" for it, and the other way round: the item decides.
+    """
+    if value in ("hazard", "concern"):
+        value = item.concern_value()
     visit = screening.visit
     ensure_editable(visit.daily_log)
     ans = db.session.scalar(

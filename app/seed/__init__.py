@@ -13,6 +13,8 @@ from ..models import (
     CareReason,
     ChecklistItem,
     ChecklistTemplate,
+    Department,
+    ReferralService,
     RequestCategory,
     RiskFactorType,
     resident_care_reasons,
@@ -24,6 +26,20 @@ RESTRICTED_CATEGORIES = {"R15"}  # complaints about officials (Art. 30)
 # request channel and outlived the request (Art. 18, 46): whether a resident has an open
 # request is read live from the requests table instead.
 RETIRED_CARE_REASONS = ("open_request",)
+# Welfare items of the elderly welfare check (a person's need: health, self-care, carers,
+# loneliness, benefits), with the service "needs attention" suggests referring to. They
+# raise referrals, never hazards; that checklist's safety items (gas, wiring, falls...) stay
+# hazard items.
+WELFARE_ITEMS = {
+    "W1": "family_contact",
+    "W2": "health_station",
+    "W3": "elderly_services",
+    "W4": "family_contact",
+    "W11": "police",
+    "W12": "civil_affairs",
+    "W13": "elderly_services",
+    "W14": "social_worker",
+}
 
 
 def _rows(name: str) -> list[dict]:
@@ -67,8 +83,22 @@ def load_reference_data() -> None:
                 "mitigations": row["typical_mitigations"],
             },
         )
-    _load_checklists()
+    for model, name in (
+        (ReferralService, "referral_services.csv"),
+        (Department, "departments.csv"),
+    ):
+        for position, row in enumerate(_rows(name), start=1):
+            _upsert(model, {**row, "position": position})
     db.session.flush()
+    _load_checklists()
+    _mark_welfare_items()
+    db.session.flush()
+
+
+def _mark_welfare_items() -> None:
+    db.session.flush()
+    for item in db.session.scalars(sa.select(ChecklistItem)):
+        item.referral_service = WELFARE_ITEMS.get(item.code)
 
 
 def care_reason_cadences() -> dict[str, int | None]:

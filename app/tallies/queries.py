@@ -20,6 +20,8 @@ from ..models import (
     Community,
     Grid,
     Hazard,
+    Referral,
+    ReferralService,
     Request,
     RequestCategory,
     RequestEvent,
@@ -211,7 +213,7 @@ RECTIFIED = ("rectified", "verified")
 def hazard_atoms(f: Filters, today: date) -> Counter:
     """Hazards found in the period, by (grid, day found, template id, severity, status,
     overdue today). One query feeds every hazard table."""
-    overdue = sa.case((sa.and_(Hazard.status == "open", Hazard.due_on < today), 1), else_=0)
+    overdue = sa.case((Hazard.overdue_sql(today), 1), else_=0)
     rows = db.session.execute(
         sa.select(
             Hazard.grid_id,
@@ -344,3 +346,25 @@ def checklist_templates() -> list[ChecklistTemplate]:
 def request_categories() -> list[RequestCategory]:
     """Request categories in code order."""
     return list(db.session.scalars(sa.select(RequestCategory).order_by(RequestCategory.code)))
+
+
+def referral_atoms(f: Filters) -> Counter:
+    """Referrals raised in the period, by (grid, day referred, service, status): counted on
+    their own, never as hazards."""
+    rows = db.session.execute(
+        sa.select(
+            Referral.grid_id,
+            Referral.referred_on,
+            Referral.service_code,
+            Referral.status,
+            sa.func.count(),
+        )
+        .where(Referral.grid_id.in_(f.grid_ids), Referral.referred_on.between(f.start, f.end))
+        .group_by(Referral.grid_id, Referral.referred_on, Referral.service_code, Referral.status)
+    ).all()
+    return Counter({tuple(r[:-1]): int(r[-1]) for r in rows})
+
+
+def referral_services() -> list[ReferralService]:
+    """The services referrals go to, in the reference list's order."""
+    return list(db.session.scalars(sa.select(ReferralService).order_by(ReferralService.position)))

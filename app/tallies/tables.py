@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from flask_babel import pgettext
 
-from ..enums import SEVERITIES, VISIT_PURPOSES
+from ..enums import REFERRAL_STATUSES, SEVERITIES, VISIT_PURPOSES
 from ..i18n import localized
 from ..labels import label
 from . import queries as q
@@ -351,6 +351,32 @@ def request_category_table(f: Filters, c: Counts, categories) -> Table:
     return t
 
 
+def referrals_table(f: Filters, atoms: Atoms, services) -> Table:
+    """Referrals raised in the period by service and where they stand: a table of their own,
+    with the same small-count rule as every other township figure."""
+    t = Table(
+        "referrals",
+        _("Referrals"),
+        _("Referrals to services by status"),
+        [Column(_("Service"), "text")]
+        + [Column(label("referral_status", s)) for s in REFERRAL_STATUSES]
+        + [Column(_("Total"))],
+        note=_hidden_note(f),
+    )
+    for svc in services:
+        cells = [
+            atoms.figure(lambda k, c=svc.code, s=s: k[2] == c and k[3] == s)
+            for s in REFERRAL_STATUSES
+        ]
+        t.rows.append([localized(svc), *cells, atoms.figure(lambda k, c=svc.code: k[2] == c)])
+    t.total = [
+        _("Total"),
+        *[atoms.figure(lambda k, s=s: k[3] == s) for s in REFERRAL_STATUSES],
+        atoms.figure(lambda _k: True),
+    ]
+    return t
+
+
 def tables_from(f: Filters, c: Counts, templates, categories) -> list[Table]:
     """Every tally from the counts, in the order the page and the exports show them."""
     return [
@@ -369,7 +395,11 @@ def tables_from(f: Filters, c: Counts, templates, categories) -> list[Table]:
 
 def build_tables(f: Filters, today: date) -> list[Table]:
     """Every tally for the filters, in the order the page and the exports show them."""
-    return tables_from(f, fetch_counts(f, today), q.checklist_templates(), q.request_categories())
+    tables = tables_from(f, fetch_counts(f, today), q.checklist_templates(), q.request_categories())
+    # Referrals are counted on their own (one query), apart from the hazard atoms.
+    referrals = Atoms(q.referral_atoms(f), 1, f.suppress)
+    tables.append(referrals_table(f, referrals, q.referral_services()))
+    return tables
 
 
 def _chart_value(value):

@@ -7,6 +7,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
 from ..models import Hazard, Visit
+from ..referrals.queries import follow_ups_due
 from ..requests.queries import due_soon
 from ..rounds.queries import TODAY_LIMIT, due_list
 from ..scope import select_for
@@ -38,7 +39,7 @@ def today_context(user) -> dict:
     ).all()
     hazards = db.session.scalars(
         select_for(Hazard, user)
-        .where(Hazard.status == "open", Hazard.due_on <= today + timedelta(days=3))
+        .where(Hazard.awaiting_worker_sql(), Hazard.due_on <= today + timedelta(days=3))
         .options(
             selectinload(Hazard.resident), selectinload(Hazard.item), selectinload(Hazard.project)
         )
@@ -50,6 +51,8 @@ def today_context(user) -> dict:
         "visits": visits,
         "follow_ups": follow_ups,
         "hazards": hazards,
+        # Referrals whose follow-up date is within three days or past: one statement.
+        "referrals_due": follow_ups_due(user, today),
         # Requests whose clock ends within five days or has run out.
         "requests_due": due_soon(user, days=5, limit=30),
         # Residents due a visit by their care reasons, nearest date first, capped.

@@ -12,6 +12,7 @@ from ..htmx import fragments, redirect_client, render, toast, trigger, wants_fra
 from ..idempotency import client_key, new_key
 from ..models import Photo, Project, Resident, RiskFactor, Visit
 from ..permissions import authorize, requires
+from ..referrals.routes import panel_context as referral_panel
 from ..refusals import Locked
 from ..scope import get_or_404, select_for
 from ..screening.queries import active_templates, counts
@@ -130,6 +131,7 @@ def show(visit_id: int):
         templates=active_templates(),
         photos=photos,
         unanswered={s.id: counts(s)["unanswered"] for s in visit.screenings},
+        **{k: v for k, v in referral_panel(visit).items() if k != "visit"},
     )
 
 

@@ -94,7 +94,21 @@ def places(world, make_resident, make_visit, make_project, make_request, make_ha
     resident = make_resident(name="王秀英")
     visit = make_visit(resident=resident, purpose="screening")
     screening = _screening_with_hazard(visit)
-    make_hazard(resident=make_resident(name="刘强"), severity="S1")
+    urgent = make_hazard(resident=make_resident(name="刘强"), severity="S1")
+    from app.models import Referral
+
+    referral = Referral(
+        uuid=str(uuid.uuid4()),
+        visit_id=visit.id,
+        grid_id=visit.grid_id,
+        resident_id=resident.id,
+        service_code="elderly_services",
+        note="需要助餐",
+        referred_on=visit.visited_on,
+        follow_up_on=visit.visited_on,
+        created_by_id=visit.worker_id,
+    )
+    db.session.add(referral)
     db.session.execute(
         sa.update(DailyLog).where(DailyLog.id == visit.daily_log_id).values(status="submitted")
     )
@@ -110,6 +124,9 @@ def places(world, make_resident, make_visit, make_project, make_request, make_ha
             f"/visits/{visit.id}",
             f"/screening/{screening.id}",
             "/hazards",
+            f"/hazards/{urgent.id}",
+            "/referrals",
+            f"/referrals/{referral.id}",
             "/requests",
             f"/requests/{request.id}",
             "/projects",

@@ -183,3 +183,137 @@ def test_a_migration_that_loses_rows_is_refused_and_rolled_back(
     db.engine.dispose()
     assert _head() == head
     assert _counts() == demo_data
+
+
+def test_welfare_hazards_become_referrals_and_back(migrate_app):
+    """Revision 4e7a1b2c9d30: a hazard opened on a welfare item becomes a referral to the
+    item's service (its photos stay with the answer); a safety item's hazard stays."""
+    import uuid as uuidlib
+    from datetime import date, datetime, timedelta
+
+    from app.models import (
+        Answer,
+        ChecklistItem,
+        Community,
+        DailyLog,
+        Grid,
+        Hazard,
+        Photo,
+        Referral,
+        Resident,
+        Screening,
+        Township,
+        User,
+        Visit,
+    )
+    from app.seed import load_reference_data
+
+    upgrade()
+    load_reference_data()
+    t = Township(name="T")
+    c = Community(township=t, name="C")
+    g = Grid(community=c, name="G")
+    db.session.add_all([t, c, g])
+    db.session.flush()
+    u = User(username="w", display_name="W", password_hash="x", role="worker", community_id=c.id)
+    r = Resident(grid_id=g.id, name="老人")
+    db.session.add_all([u, r])
+    db.session.flush()
+    day = date(2026, 11, 2)
+    log = DailyLog(worker_id=u.id, community_id=c.id, day=day)
+    db.session.add(log)
+    db.session.flush()
+    v = Visit(
+        uuid=str(uuidlib.uuid4()),
+        worker_id=u.id,
+        grid_id=g.id,
+        resident_id=r.id,
+        daily_log_id=log.id,
+        visited_on=day,
+        visited_at=datetime(2026, 11, 2, 2, 0),
+        purpose="elderly_care",
+        outcome="done",
+        summary="",
+    )
+    db.session.add(v)
+    db.session.flush()
+    items = {i.code: i for i in db.session.scalars(sa.select(ChecklistItem))}
+    s = Screening(uuid=str(uuidlib.uuid4()), visit_id=v.id, template_id=items["W2"].template_id)
+    db.session.add(s)
+    db.session.flush()
+    a_w2 = Answer(screening_id=s.id, item_id=items["W2"].id, value="concern")
+    a_w6 = Answer(screening_id=s.id, item_id=items["W6"].id, value="hazard")
+    db.session.add_all([a_w2, a_w6])
+    db.session.flush()
+    db.session.add(
+        Referral(
+            uuid=str(uuidlib.uuid4()),
+            visit_id=v.id,
+            answer_id=a_w2.id,
+            item_id=items["W2"].id,
+            grid_id=g.id,
+            resident_id=r.id,
+            service_code="health_station",
+            note="血压高",
+            referred_on=day,
+            follow_up_on=day + timedelta(days=3),
+            created_by_id=u.id,
+        )
+    )
+    w6 = Hazard(
+        answer_id=a_w6.id,
+        visit_id=v.id,
+        item_id=items["W6"].id,
+        template_id=items["W6"].template_id,
+        grid_id=g.id,
+        resident_id=r.id,
+        severity="S1",
+        found_on=day,
+        due_on=day,
+    )
+    db.session.add(w6)
+    db.session.commit()
+    ids = {"w2": a_w2.id, "w6": a_w6.id, "hazard_w6": w6.id, "user": u.id, "grid": g.id}
+    db.session.remove()
+
+    downgrade(revision="c10c5a1e0015")
+    with db.engine.begin() as conn:
+        rows = conn.execute(
+            sa.text("SELECT answer_id, status, note FROM hazards ORDER BY answer_id")
+        ).all()
+        assert [tuple(x) for x in rows] == [(ids["w2"], "open", "血压高"), (ids["w6"], "open", "")]
+        values = dict(conn.execute(sa.text("SELECT id, value FROM answers")).all())
+        assert values == {ids["w2"]: "hazard", ids["w6"]: "hazard"}
+        w2_hazard = conn.execute(
+            sa.text("SELECT id FROM hazards WHERE answer_id = :a"), {"a": ids["w2"]}
+        ).scalar()
+        conn.execute(
+            sa.text(
+                "INSERT INTO photos (uuid, sha256, thumb_sha256, width, height, size_bytes, "
+                "uploaded_by_id, grid_id, hazard_id, is_rectification, created_at) VALUES "
+                "(:u, 'a', 'b', 1, 1, 1, :user, :grid, :h, :f, :now)"
+            ),
+            {
+                "u": str(uuidlib.uuid4()),
+                "user": ids["user"],
+                "grid": ids["grid"],
+                "h": w2_hazard,
+                "f": False,
+                "now": datetime(2026, 11, 2),
+            },
+        )
+
+    upgrade()
+    assert _fk_problems() == []
+    ref = db.session.scalar(sa.select(Referral))
+    assert (ref.answer_id, ref.service_code, ref.status, ref.note) == (
+        ids["w2"],
+        "health_station",
+        "referred",
+        "血压高",
+    )
+    assert list(db.session.scalars(sa.select(Hazard.id))) == [ids["hazard_w6"]]
+    assert db.session.get(Answer, ids["w2"]).value == "concern"
+    assert db.session.get(Answer, ids["w6"]).value == "hazard"
+    photo = db.session.scalar(sa.select(Photo))
+    assert (photo.answer_id, photo.hazard_id) == (ids["w2"], None)

@@ -321,3 +321,46 @@ def test_finish_with_a_hazard_without_its_note_is_not_complete(client, screening
     assert 'id="finish-unanswered"' not in resp.text
     db.session.expire_all()
     assert db.session.get(Screening, screening.id).completed_at is None
+
+
+def test_any_answered_item_takes_photos_through_the_photo_pipeline(client, world, screening):
+    """Issue 17 item 6: not only hazards; an OK or N/A item can carry what was seen."""
+    from app.models import Photo
+    from tests.photos.images import encoded
+
+    item = _item("F3")
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}", data={"value": "ok"}, htmx=True
+    )
+    answer = db.session.scalar(sa.select(Answer))
+    assert f'id="photos-answer-{answer.id}"' in resp.text
+    assert 'name="owner_type" value="answer"' in resp.text
+    unanswered = _item("F4")
+    page = client.get(f"/screening/{screening.id}")
+    item_html = page.text.split(f'id="item-{unanswered.id}"')[1].split("</li>")[0]
+    assert "photos-answer-" not in item_html  # an item not answered yet has nowhere to hang it
+    sent = client.post(
+        "/photos",
+        data={
+            "owner_type": "answer",
+            "owner_id": answer.id,
+            "client_uuid": str(uuid.uuid4()),
+            "photos": [(io.BytesIO(encoded("JPEG")), "ok.jpg")],
+        },
+        content_type="multipart/form-data",
+        htmx=True,
+    )
+    assert sent.status_code == 200
+    photo = db.session.scalar(sa.select(Photo))
+    assert (photo.answer_id, photo.hazard_id, photo.is_rectification) == (answer.id, None, False)
+    page = client.get(f"/screening/{screening.id}")
+    item_html = page.text.split(f'id="item-{item.id}"')[1].split("</li>")[0]
+    assert f"/photos/{photo.id}/thumb" in item_html
+    # The approved day locks them as it locks the answers.
+    log = db.session.get(DailyLog, screening.visit.daily_log_id)
+    log.status = "approved"
+    db.session.commit()
+    page = client.get(f"/screening/{screening.id}")
+    item_html = page.text.split(f'id="item-{item.id}"')[1].split("</li>")[0]
+    assert f"/photos/{photo.id}/thumb" in item_html
+    assert 'name="owner_type" value="answer"' not in item_html

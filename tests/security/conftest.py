@@ -41,6 +41,7 @@ class RecordSet:
     factor: object
     request: object
     log: object
+    referral: object = None
 
 
 def store_photo(grid_id: int, by_id: int, visit_id: int):
@@ -79,6 +80,7 @@ def make_records(world, make_resident, make_visit, make_project, make_request):
         ChecklistItem,
         ChecklistTemplate,
         Hazard,
+        Referral,
         RiskFactor,
         Screening,
     )
@@ -118,6 +120,18 @@ def make_records(world, make_resident, make_visit, make_project, make_request):
             received_on=local_today(),
         )
         photo = store_photo(grid.id, worker.id, visit.id)
+        referral = Referral(
+            uuid=str(uuid.uuid4()),
+            visit_id=visit.id,
+            grid_id=grid.id,
+            resident_id=resident.id,
+            service_code="health_station",
+            note="需要家庭医生上门",
+            referred_on=visit.visited_on,
+            created_by_id=worker.id,
+        )
+        db.session.add(referral)
+        db.session.commit()
         return RecordSet(
             community=community,
             grid=grid,
@@ -133,6 +147,7 @@ def make_records(world, make_resident, make_visit, make_project, make_request):
             factor=factor,
             request=req,
             log=visit.daily_log,
+            referral=referral,
         )
 
     return _make
@@ -155,6 +170,7 @@ def url_args(rule, records: RecordSet, step: str = "") -> dict | None:
         "resident_id": records.resident.id,
         "visit_id": records.visit.id,
         "hazard_id": records.hazard.id,
+        "referral_id": records.referral.id,
         "photo_id": records.photo.id,
         "project_id": records.project.id,
         "factor_id": records.factor.id,

@@ -20,6 +20,7 @@ SUBJECT_ARGS = (
     "screening_id",
     "photo_id",
     "hazard_id",
+    "referral_id",
     "request_id",
     "log_id",
     "daily_log_id",
@@ -32,6 +33,7 @@ SUBJECT = {
     "resident_id": "personal",
     "visit_id": "personal",
     "hazard_id": "personal",
+    "referral_id": "personal",
     "photo_id": "personal",
     "request_id": "personal",
     "screening_id": "personal",
@@ -67,11 +69,21 @@ SECRETARY = {
     "review.step/reopen",
     "hazards.step/verify",
     "hazards.step/send-back",
+    "hazards.step/department",
     "residents.access",
     "residents.erase",
     "residents.copy",
 }
-FIELD = {"residents.edit", "residents.archive", "hazards.step/rectify", "requests.step"}
+FIELD = {
+    "residents.edit",
+    "residents.archive",
+    "hazards.step/rectify",
+    "hazards.step/report",
+    "requests.step",
+    "referrals.step/accept",
+    "referrals.step/done",
+    "referrals.step/follow-up",
+}
 ADMIN = {"admin.user_edit"}
 
 
@@ -186,6 +198,11 @@ POST_RULES = [
         "hazards.step/rectify",
         "hazards.step/verify",
         "hazards.step/send-back",
+        "hazards.step/report",
+        "hazards.step/department",
+        "referrals.step/accept",
+        "referrals.step/done",
+        "referrals.step/follow-up",
         "photos.delete",
         "projects.edit",
         "projects.factor_create",
@@ -208,12 +225,17 @@ POST_RULES = [
 
 def test_post_list_is_every_post_route_with_an_id(app):
     from app.hazards.routes import STEPS as HAZARD_STEPS
+    from app.referrals.routes import STEPS as REFERRAL_STEPS
     from app.review.routes import STEPS as REVIEW_STEPS
 
     listed = {p.values[0] for p in POST_RULES}
     found = {r.endpoint for r in id_rules(app, {"POST"})}
     assert found == {name.partition("/")[0] for name in listed}
-    for endpoint, steps in (("review.step", REVIEW_STEPS), ("hazards.step", HAZARD_STEPS)):
+    for endpoint, steps in (
+        ("review.step", REVIEW_STEPS),
+        ("hazards.step", HAZARD_STEPS),
+        ("referrals.step", REFERRAL_STEPS),
+    ):
         assert {f"{endpoint}/{s}" for s in steps} <= listed, endpoint
 
 
@@ -251,6 +273,12 @@ def test_post_routes_with_ids_answer_404_out_of_scope(
         ("GET", "/visits/new?project={project}", None),
         ("GET", "/requests/new?resident={resident}", None),
         ("GET", "/requests/new?visit={visit}", None),
+        ("GET", "/referrals/new?visit={visit}", None),
+        (
+            "POST",
+            "/referrals",
+            {"visit_id": "{visit}", "service_code": "police", "note": "x"},
+        ),
         (
             "POST",
             "/visits",

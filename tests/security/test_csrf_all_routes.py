@@ -25,6 +25,15 @@ def _today() -> str:
     return local_today().isoformat()
 
 
+def _reported(hazard) -> int:
+    """The hazard, reported to a department (its progress is then the secretary's to record)."""
+    hazard.reported_on = hazard.found_on
+    hazard.department_code = "gas_company"
+    hazard.department_progress = "reported"
+    db.session.commit()
+    return hazard.id
+
+
 def _uuid() -> str:
     return str(uuid.uuid4())
 
@@ -201,6 +210,37 @@ CASES: dict[str, Callable] = {
         "worker_a",
         f"/hazards/{a.hazard.id}/rectify",
         {"note": "修好了"},
+    ),
+    "hazards.step/report": lambda w, a: (
+        "worker_a",
+        f"/hazards/{a.hazard.id}/report",
+        {"department": "gas_company", "reported_on": _today(), "note": ""},
+    ),
+    "hazards.step/department": lambda w, a: (
+        "secretary_a",
+        f"/hazards/{_reported(a.hazard)}/department",
+        {"progress": "in_hand", "note": "燃气公司已派人"},
+    ),
+    "referrals.create": lambda w, a: (
+        "worker_a",
+        "/referrals",
+        {
+            "visit_id": a.visit.id,
+            "service_code": "health_station",
+            "note": "需要上门体检",
+            "client_uuid": _uuid(),
+        },
+    ),
+    "referrals.step/accept": lambda w, a: ("worker_a", f"/referrals/{a.referral.id}/accept", {}),
+    "referrals.step/done": lambda w, a: (
+        "worker_a",
+        f"/referrals/{a.referral.id}/done",
+        {"outcome": "已上门"},
+    ),
+    "referrals.step/follow-up": lambda w, a: (
+        "worker_a",
+        f"/referrals/{a.referral.id}/follow-up",
+        {"follow_up_on": _today()},
     ),
     "hazards.step/verify": lambda w, a: (
         _status(Hazard, a.hazard.id, "rectified") or "secretary_a",

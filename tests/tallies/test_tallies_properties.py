@@ -22,6 +22,7 @@ from app.models import (
     ChecklistTemplate,
     DailyLog,
     Hazard,
+    ReferralService,
     Request,
     RequestCategory,
     Resident,
@@ -337,6 +338,10 @@ def _expected(world, view, start, end):
         else:
             cats.append([*map(str, cells), str(sum(cells))])
     exp["request_categories"] = cats
+    # No referral is drawn here: the referrals table stays all zeros, a welfare need is
+    # never counted among the hazards drawn above (tests/tallies/test_tallies_referrals.py).
+    services = db.session.scalar(sa.select(sa.func.count()).select_from(ReferralService))
+    exp["referrals"] = [["0", "0", "0", "0"] for _ in range(services + 1)]
     return exp, [name for name, _g in places]
 
 
@@ -349,6 +354,7 @@ ORDER = [
     "requests",
     "request_timeliness",
     "request_categories",
+    "referrals",
 ]
 
 

@@ -1,0 +1,67 @@
+"""Forms of referrals: raise one, the service's steps, the list's filter."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..forms import BaseForm, IdempotentForm, IdField
+from ..i18n import localized
+from ..validators import DateWithin, stripped
+
+
+class ReferralForm(IdempotentForm):
+    visit_id = IdField(validators=[InputRequired()])
+    answer_id = IdField(validators=[Optional()])
+    service_code = SelectField(
+        _l("Refer to"), validators=[DataRequired(message=_l("Choose a service from the list."))]
+    )
+    note = TextAreaField(
+        _l("What the service should know"),
+        filters=[stripped],
+        validators=[DataRequired(message=_l("Say what the person needs.")), Length(max=2000)],
+        render_kw={"rows": 2},
+    )
+    follow_up_on = DateField(
+        _l("Check again on"), validators=[Optional(), DateWithin(past=0, future=366)]
+    )
+
+    def __init__(self, *args, services=(), **kw):
+        super().__init__(*args, **kw)
+        self.service_code.choices = [("", _l("Choose a service"))] + [
+            (s.code, localized(s)) for s in services
+        ]
+
+    def values(self) -> dict:
+        return {
+            "service_code": self.service_code.data,
+            "note": self.note.data,
+            "follow_up_on": self.follow_up_on.data,
+        }
+
+
+class AcceptForm(BaseForm):
+    follow_up_on = DateField(
+        _l("Check again on"), validators=[Optional(), DateWithin(past=0, future=366)]
+    )
+
+
+class DoneForm(BaseForm):
+    outcome = TextAreaField(
+        _l("What the service did"),
+        filters=[stripped],
+        validators=[DataRequired(message=_l("Say what the service did.")), Length(max=2000)],
+        render_kw={"rows": 2},
+    )
+
+
+class FollowUpForm(BaseForm):
+    follow_up_on = DateField(
+        _l("Check again on"), validators=[Optional(), DateWithin(past=0, future=366)]
+    )
+
+
+class ListFilterForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), validators=[Optional()])
