@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '4e7a1b2c9d30'
-down_revision = 'c10c5a1e0015'
+down_revision = '5b4a7e2c91d3'
 branch_labels = None
 depends_on = None
 
