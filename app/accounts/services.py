@@ -6,6 +6,7 @@ import secrets
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..extensions import db
@@ -49,8 +50,10 @@ def load_session_user(token: str) -> User | None:
             UserSession.expires_at > utcnow(),
             User.active.is_(True),
         )
+        # The grids come in the same statement: every page asks for them (scope, `can`).
+        .options(joinedload(User.grids))
     )
-    user = db.session.scalar(stmt)
+    user = db.session.scalars(stmt).unique().first()
     if user is not None:
         user.current_session_token = token
     return user

@@ -12,6 +12,7 @@ from ..timeutil import utcnow
 
 if TYPE_CHECKING:
     from ..accounts.models import Grid
+    from ..photos.models import Photo
     from ..projects.models import Project
     from ..residents.models import Resident
     from ..screening.models import Answer, ChecklistItem, ChecklistTemplate
@@ -51,6 +52,8 @@ class Hazard(db.Model):
     project: Mapped["Project | None"] = relationship()
     visit: Mapped["Visit | None"] = relationship()
     grid: Mapped["Grid"] = relationship()
+    # Photos of the problem and of its fix, loaded with the hazard where a page shows them.
+    photos: Mapped[list["Photo"]] = relationship(viewonly=True, order_by="Photo.id")
 
     __table_args__ = (
         sa.Index("ix_hazards_grid_status_due", "grid_id", "status", "due_on"),

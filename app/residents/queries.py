@@ -3,7 +3,7 @@
 import re
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload, with_loader_criteria
 
 from ..extensions import db
 from ..models import (
@@ -73,20 +73,27 @@ def access_log(resident: Resident) -> sa.Select:
     )
 
 
-def open_request_count(user, resident: Resident) -> int:
-    """How many of the resident's requests the user may see are still open, counted live.
-
-    Never stored on the resident and never a filter: no list of people by their requests.
-    """
+def resident_page(user, resident_id: int) -> tuple[Resident, int] | None:
+    """The resident (with care reasons) and the open requests the user may see, in one
+    statement; None out of scope."""
     from ..requests.deadlines import OPEN_STATUSES
 
-    return db.session.scalar(
-        sa.select(sa.func.count(Request.id)).where(
-            Request.resident_id == resident.id,
-            Request.status.in_(OPEN_STATUSES),
-            rule(Request, user),
-        )
+    open_requests = sa.select(sa.func.count(Request.id)).where(
+        Request.resident_id == Resident.id,
+        Request.status.in_(OPEN_STATUSES),
+        rule(Request, user),
     )
+    row = (
+        db.session.execute(
+            select_for(Resident, user)
+            .add_columns(open_requests.scalar_subquery())
+            .where(Resident.id == resident_id)
+            .options(joinedload(Resident.care_reasons))
+        )
+        .unique()
+        .first()
+    )
+    return (row[0], row[1] or 0) if row is not None else None
 
 
 ADDRESS_WORDS = re.compile(r"\s*(?:栋|幢|号楼|单元|[/\s])\s*")
@@ -167,49 +174,51 @@ def timeline(user, resident: Resident, number: int = 1) -> Page:
 
 
 def _load_entries(user, rows) -> dict:
-    """Fetch the timeline's records by kind, a query per kind (never per row)."""
+    """Fetch the timeline's records: visits (with the screenings on the page), hazards and
+    requests, a statement each whatever the number of rows, everything they show joined in.
+
+    A screening comes with its visit (one statement for both kinds); photos come with their
+    visit or hazard, limited to the user's scope like any read of photos.
+    """
     ids: dict[str, list[int]] = {}
     for kind, ident, _at in rows:
         ids.setdefault(kind, []).append(ident)
     found: dict = {}
-    loaders = {
-        "visit": (
-            Visit,
-            [
-                selectinload(Visit.worker),
-                selectinload(Visit.screenings).selectinload(Screening.template),
-            ],
-        ),
-        "screening": (
-            Screening,
-            [selectinload(Screening.template), selectinload(Screening.answers)],
-        ),
-        "hazard": (Hazard, [selectinload(Hazard.item)]),
-        "request": (Request, [selectinload(Request.category)]),
-    }
-    for kind, (model, options) in loaders.items():
-        if ids.get(kind):
-            for obj in db.session.scalars(
-                select_for(model, user).where(model.id.in_(ids[kind])).options(*options)
-            ):
-                found[(kind, obj.id)] = obj
-    photos = photos_by_owner(user, visit_ids=ids.get("visit", []), hazard_ids=ids.get("hazard", []))
-    for key, obj in found.items():
-        obj.timeline_photos = photos.get(key, [])
+    photos_in_scope = with_loader_criteria(Photo, rule(Photo, user), include_aliases=True)
+    if ids.get("visit") or ids.get("screening"):
+        screened = sa.select(Screening.visit_id).where(Screening.id.in_(ids.get("screening", [])))
+        visits = db.session.scalars(
+            select_for(Visit, user)
+            .where(sa.or_(Visit.id.in_(ids.get("visit", [])), Visit.id.in_(screened)))
+            .options(
+                joinedload(Visit.worker),
+                joinedload(Visit.screenings).joinedload(Screening.template),
+                joinedload(Visit.screenings).joinedload(Screening.answers),
+                joinedload(Visit.photos),
+                photos_in_scope,
+            )
+        ).unique()
+        wanted = set(ids.get("screening", []))
+        for visit in visits:
+            visit.timeline_photos = list(visit.photos)
+            found[("visit", visit.id)] = visit
+            for s in visit.screenings:
+                if s.id in wanted:
+                    found[("screening", s.id)] = s
+    if ids.get("hazard"):
+        hazards = db.session.scalars(
+            select_for(Hazard, user)
+            .where(Hazard.id.in_(ids["hazard"]))
+            .options(joinedload(Hazard.item), joinedload(Hazard.photos), photos_in_scope)
+        ).unique()
+        for hazard in hazards:
+            hazard.timeline_photos = list(hazard.photos)
+            found[("hazard", hazard.id)] = hazard
+    if ids.get("request"):
+        for req in db.session.scalars(
+            select_for(Request, user)
+            .where(Request.id.in_(ids["request"]))
+            .options(joinedload(Request.category))
+        ):
+            found[("request", req.id)] = req
     return found
-
-
-def photos_by_owner(user, visit_ids=(), hazard_ids=()) -> dict:
-    """Photos of the given visits and hazards, keyed by ('visit'|'hazard', id)."""
-    result: dict = {}
-    if not visit_ids and not hazard_ids:
-        return result
-    stmt = (
-        select_for(Photo, user)
-        .where(sa.or_(Photo.visit_id.in_(list(visit_ids)), Photo.hazard_id.in_(list(hazard_ids))))
-        .order_by(Photo.id)
-    )
-    for p in db.session.scalars(stmt):
-        key = ("visit", p.visit_id) if p.visit_id else ("hazard", p.hazard_id)
-        result.setdefault(key, []).append(p)
-    return result
