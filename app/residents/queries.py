@@ -3,7 +3,7 @@
 import re
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload, with_loader_criteria
+from sqlalchemy.orm import contains_eager, joinedload, selectinload, with_loader_criteria
 
 from ..extensions import db
 from ..models import (
@@ -88,7 +88,12 @@ def resident_page(user, resident_id: int) -> tuple[Resident, int] | None:
             select_for(Resident, user)
             .add_columns(open_requests.scalar_subquery())
             .where(Resident.id == resident_id)
-            .options(joinedload(Resident.care_reasons))
+            # Flat outer joins: joinedload nests the secondary join in parentheses, which
+            # SQLite answers by materializing every resident's care reasons first.
+            .outerjoin(resident_care_reasons, resident_care_reasons.c.resident_id == Resident.id)
+            .outerjoin(CareReason, CareReason.code == resident_care_reasons.c.reason_code)
+            .options(contains_eager(Resident.care_reasons))
+            .order_by(CareReason.code)
         )
         .unique()
         .first()
@@ -175,7 +180,8 @@ def timeline(user, resident: Resident, number: int = 1) -> Page:
 
 def _load_entries(user, rows) -> dict:
     """Fetch the timeline's records: visits (with the screenings on the page), hazards and
-    requests, a statement each whatever the number of rows, everything they show joined in.
+    requests, a statement each whatever the rows (even none: the cost never depends on the
+    resident), everything they show joined in.
 
     A screening comes with its visit (one statement for both kinds); photos come with their
     visit or hazard, limited to the user's scope like any read of photos.
@@ -185,40 +191,37 @@ def _load_entries(user, rows) -> dict:
         ids.setdefault(kind, []).append(ident)
     found: dict = {}
     photos_in_scope = with_loader_criteria(Photo, rule(Photo, user), include_aliases=True)
-    if ids.get("visit") or ids.get("screening"):
-        screened = sa.select(Screening.visit_id).where(Screening.id.in_(ids.get("screening", [])))
-        visits = db.session.scalars(
-            select_for(Visit, user)
-            .where(sa.or_(Visit.id.in_(ids.get("visit", [])), Visit.id.in_(screened)))
-            .options(
-                joinedload(Visit.worker),
-                joinedload(Visit.screenings).joinedload(Screening.template),
-                joinedload(Visit.screenings).joinedload(Screening.answers),
-                joinedload(Visit.photos),
-                photos_in_scope,
-            )
-        ).unique()
-        wanted = set(ids.get("screening", []))
-        for visit in visits:
-            visit.timeline_photos = list(visit.photos)
-            found[("visit", visit.id)] = visit
-            for s in visit.screenings:
-                if s.id in wanted:
-                    found[("screening", s.id)] = s
-    if ids.get("hazard"):
-        hazards = db.session.scalars(
-            select_for(Hazard, user)
-            .where(Hazard.id.in_(ids["hazard"]))
-            .options(joinedload(Hazard.item), joinedload(Hazard.photos), photos_in_scope)
-        ).unique()
-        for hazard in hazards:
-            hazard.timeline_photos = list(hazard.photos)
-            found[("hazard", hazard.id)] = hazard
-    if ids.get("request"):
-        for req in db.session.scalars(
-            select_for(Request, user)
-            .where(Request.id.in_(ids["request"]))
-            .options(joinedload(Request.category))
-        ):
-            found[("request", req.id)] = req
+    screened = sa.select(Screening.visit_id).where(Screening.id.in_(ids.get("screening", [])))
+    visits = db.session.scalars(
+        select_for(Visit, user)
+        .where(sa.or_(Visit.id.in_(ids.get("visit", [])), Visit.id.in_(screened)))
+        .options(
+            joinedload(Visit.worker),
+            joinedload(Visit.screenings).joinedload(Screening.template),
+            joinedload(Visit.screenings).joinedload(Screening.answers),
+            joinedload(Visit.photos),
+            photos_in_scope,
+        )
+    ).unique()
+    wanted = set(ids.get("screening", []))
+    for visit in visits:
+        visit.timeline_photos = list(visit.photos)
+        found[("visit", visit.id)] = visit
+        for s in visit.screenings:
+            if s.id in wanted:
+                found[("screening", s.id)] = s
+    hazards = db.session.scalars(
+        select_for(Hazard, user)
+        .where(Hazard.id.in_(ids.get("hazard", [])))
+        .options(joinedload(Hazard.item), joinedload(Hazard.photos), photos_in_scope)
+    ).unique()
+    for hazard in hazards:
+        hazard.timeline_photos = list(hazard.photos)
+        found[("hazard", hazard.id)] = hazard
+    for req in db.session.scalars(
+        select_for(Request, user)
+        .where(Request.id.in_(ids.get("request", [])))
+        .options(joinedload(Request.category))
+    ):
+        found[("request", req.id)] = req
     return found
