@@ -25,6 +25,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "15"))
 CONNECTIONS = 8
+LOGS = ROOT / "instance" / "bench-gunicorn"  # kept after the run, for a failure's traceback
 
 
 def _free_port() -> int:
@@ -154,18 +155,19 @@ def compare(app, database_url: str, username: str, rows: list[dict]) -> None:
         f"\ngunicorn, gunicorn.conf.py with 2 workers, {tool}: {CONNECTIONS} connections, "
         f"{SECONDS} s each, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
+    LOGS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         rows_file = Path(tmp) / "rows.json"
         rows_file.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         proc, port = _serve(
-            "bench.ceiling_app:app", {"CEILING_ROWS": str(rows_file)}, Path(tmp) / "ceiling.log"
+            "bench.ceiling_app:app", {"CEILING_ROWS": str(rows_file)}, LOGS / "ceiling.log"
         )
         try:
             ceiling_rps, ceiling_bad = _load(port, "/residents", "")
         finally:
             _stop(proc)
         cookie = _session_cookie(app, username)
-        proc, port = _serve("wsgi:app", {"DATABASE_URL": database_url}, Path(tmp) / "app.log")
+        proc, port = _serve("wsgi:app", {"DATABASE_URL": database_url}, LOGS / "app.log")
         try:
             today_rps, today_bad = _load(port, "/today", cookie)
         finally:

@@ -47,7 +47,7 @@ def p95(values: list[float]) -> float:
     )
 
 
-def ensure_database(url: str) -> None:
+def ensure_database(url: str, residents: int = 100_000, visits: int = 1_000_000) -> None:
     """Create and fill the benchmark database once (tens of minutes on SQLite)."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
@@ -66,20 +66,26 @@ def ensure_database(url: str) -> None:
         upgrade(directory=str(ROOT / "migrations"))
         load_reference_data()
         db.session.commit()
-        load_demo(large=True, echo=print)
+        load_demo(large=True, echo=print, residents=residents, visits=visits)
         db.session.remove()
 
 
 class Counter:
-    """Counts SQL statements sent while `on` is set."""
+    """Counts SQL statements sent while `on` is set, and the time the database took."""
 
     def __init__(self, engine):
-        self.count, self.on = 0, False
+        self.count, self.on, self.seconds, self._start = 0, False, 0.0, 0.0
         sa.event.listen(engine, "before_cursor_execute", self._seen)
+        sa.event.listen(engine, "after_cursor_execute", self._done)
 
     def _seen(self, _conn, _cursor, statement, *_args):
         if self.on and not statement.lstrip().upper().startswith(NOT_COUNTED):
             self.count += 1
+        self._start = time.perf_counter()
+
+    def _done(self, *_args):
+        if self.on:
+            self.seconds += time.perf_counter() - self._start
 
 
 @dataclass
@@ -183,7 +189,7 @@ def measure(app, counter, client, url: str, runs: int, htmx: bool = False):
         times.append(time.perf_counter() - start)
         if resp.status_code != 200:
             sys.exit(f"{url}: {resp.status_code}")
-    counter.count, counter.on = 0, True
+    counter.count, counter.seconds, counter.on = 0, 0.0, True
     resp = client.get(url, headers=headers)
     counter.on = False
     return times, resp, counter.count
@@ -328,9 +334,13 @@ def main() -> None:
     parser.add_argument(
         "--worker-pages", action="store_true", help="only the worker pages (no tallies, photo)"
     )
+    parser.add_argument(
+        "--residents", type=int, default=100_000, help="size of a new database (item 8)"
+    )
+    parser.add_argument("--visits", type=int, default=1_000_000)
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(args.db).resolve()}"
-    ensure_database(url)
+    ensure_database(url, args.residents, args.visits)
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
@@ -339,7 +349,7 @@ def main() -> None:
         from bench.bench_tallies import add_extras
 
         township = db.session.scalar(sa.select(User).where(User.username == "bench-township"))
-        add_extras(township, 100_000)  # hazards and requests for the tallies, once
+        add_extras(township, args.visits // 10)  # hazards and requests, once
         refresh_statistics()  # the extras too (cheap when nothing changed)
         db.session.remove()
     s = subjects(app)
@@ -414,18 +424,19 @@ def main() -> None:
     ceiling_times = ceiling(args.runs * 5, rows)
     ceiling_ms = statistics.median(ceiling_times) * 1000
     head = (
-        f"{'request':44} {'median ms':>9} {'p95 ms':>8} {'x ceil':>6} {'gzip page':>10} "
-        f"{'gzip frag':>10} {'SQL':>4} {'SQL few':>7}"
+        f"{'request':44} {'median ms':>9} {'p95 ms':>8} {'x ceil':>6} {'SQL ms':>6} "
+        f"{'gzip page':>10} {'gzip frag':>10} {'SQL':>4} {'SQL few':>7}"
     )
     print(head)
     print("-" * len(head))
     print(
         f"{'framework ceiling: bare Flask, 20 rows':44} {ceiling_ms:9.2f} "
-        f"{p95(ceiling_times) * 1000:8.2f} {1:6.1f}"
+        f"{p95(ceiling_times) * 1000:8.2f} {1:6.1f} {0:6.1f}"
     )
     for case in cases:
         client = clients[case.user]
         times, resp, sql = measure(app, counter, client, case.url, args.runs, htmx=case.htmx)
+        sql_ms = counter.seconds * 1000  # the database's share of the last request
         page_gz = len(gzip.compress(resp.data)) if case.gzip_page else len(resp.data)
         frag_gz = "-"
         if case.fragment:
@@ -442,7 +453,7 @@ def main() -> None:
         size = f"{page_gz:,}" + ("" if case.gzip_page else " raw")
         print(
             f"{case.name:44} {median:9.1f} {p95(times) * 1000:8.1f} {median / ceiling_ms:6.1f} "
-            f"{size:>10} {frag_gz:>10} {sql:>4} {other!s:>7}{flag}"
+            f"{sql_ms:6.1f} {size:>10} {frag_gz:>10} {sql:>4} {other!s:>7}{flag}"
         )
     if args.plans:
         print_plans(app, clients, cases)

@@ -148,22 +148,26 @@ TIMELINE_PAGE = 15
 def timeline(user, resident: Resident, number: int = 1) -> Page:
     """Visits, screenings, hazards and requests about a resident, newest first, one page."""
     kinds = [
+        # The visit of a visit or of a screening comes along: both load in one statement.
         sa.select(
-            sa.literal("visit").label("kind"), Visit.id.label("id"), Visit.visited_at.label("at")
+            sa.literal("visit").label("kind"),
+            Visit.id.label("id"),
+            Visit.visited_at.label("at"),
+            Visit.id.label("visit_id"),
         ).where(Visit.resident_id == resident.id, rule(Visit, user)),
-        sa.select(sa.literal("screening"), Screening.id, Screening.started_at)
+        sa.select(sa.literal("screening"), Screening.id, Screening.started_at, Screening.visit_id)
         .join(Visit, Visit.id == Screening.visit_id)
         .where(Visit.resident_id == resident.id, rule(Screening, user)),
-        sa.select(sa.literal("hazard"), Hazard.id, Hazard.created_at).where(
+        sa.select(sa.literal("hazard"), Hazard.id, Hazard.created_at, sa.null()).where(
             Hazard.resident_id == resident.id, rule(Hazard, user)
         ),
-        sa.select(sa.literal("request"), Request.id, Request.created_at).where(
+        sa.select(sa.literal("request"), Request.id, Request.created_at, sa.null()).where(
             Request.resident_id == resident.id, rule(Request, user)
         ),
     ]
     union = sa.union_all(*kinds).subquery()
     rows = db.session.execute(
-        sa.select(union.c.kind, union.c.id, union.c.at)
+        sa.select(union.c.kind, union.c.id, union.c.at, union.c.visit_id)
         .order_by(union.c.at.desc(), union.c.kind, union.c.id.desc())
         .limit(TIMELINE_PAGE + 1)
         .offset((number - 1) * TIMELINE_PAGE)
@@ -172,7 +176,7 @@ def timeline(user, resident: Resident, number: int = 1) -> Page:
     objects = _load_entries(user, page.items)
     page.items = [
         (kind, objects[(kind, ident)])
-        for kind, ident, _at in page.items
+        for kind, ident, _at, _visit in page.items
         if (kind, ident) in objects
     ]
     return page
@@ -187,14 +191,16 @@ def _load_entries(user, rows) -> dict:
     visit or hazard, limited to the user's scope like any read of photos.
     """
     ids: dict[str, list[int]] = {}
-    for kind, ident, _at in rows:
+    visit_ids: list[int] = []
+    for kind, ident, _at, visit_id in rows:
         ids.setdefault(kind, []).append(ident)
+        if visit_id is not None:
+            visit_ids.append(visit_id)
     found: dict = {}
     photos_in_scope = with_loader_criteria(Photo, rule(Photo, user), include_aliases=True)
-    screened = sa.select(Screening.visit_id).where(Screening.id.in_(ids.get("screening", [])))
     visits = db.session.scalars(
         select_for(Visit, user)
-        .where(sa.or_(Visit.id.in_(ids.get("visit", [])), Visit.id.in_(screened)))
+        .where(Visit.id.in_(visit_ids))
         .options(
             joinedload(Visit.worker),
             joinedload(Visit.screenings).joinedload(Screening.template),
