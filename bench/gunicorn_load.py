@@ -91,6 +91,8 @@ def _wrk(port: int, path: str, cookie: str) -> tuple[float, int]:
             "-t2",
             f"-c{CONNECTIONS}",
             f"-d{SECONDS}s",
+            "--timeout",
+            "10s",  # a slow answer is counted, not dropped at wrk's 2 s default
             "-H",
             f"Cookie: {cookie}",
             f"http://127.0.0.1:{port}{path}",
@@ -136,8 +138,9 @@ def _python_load(port: int, path: str, cookie: str) -> tuple[float, int]:
 
 
 def _load(port: int, path: str, cookie: str) -> tuple[float, int]:
-    # A warm-up: both apps compile templates and open connections before being timed.
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    # A warm-up: both apps compile templates and open connections before being timed. A
+    # fresh worker on a machine this busy once took over 30 s for its first Today.
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     for _ in range(20):
         conn.request("GET", path, headers={"Cookie": cookie})
         resp = conn.getresponse()
