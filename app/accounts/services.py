@@ -6,10 +6,11 @@ import secrets
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager
 
 from ..audit.services import record
 from ..extensions import db
-from ..models import Community, Grid, Township, User, UserSession
+from ..models import Community, Grid, Township, User, UserSession, user_grids
 from ..refusals import Conflict, Invalid
 from ..timeutil import utcnow
 from .passwords import hash_password
@@ -49,8 +50,15 @@ def load_session_user(token: str) -> User | None:
             UserSession.expires_at > utcnow(),
             User.active.is_(True),
         )
+        # The grids come in the same statement: every page asks for them (scope, `can`).
+        # Flat outer joins: joinedload nests the secondary join in parentheses, which SQLite
+        # answers by materializing all of user_grids first.
+        .outerjoin(user_grids, user_grids.c.user_id == User.id)
+        .outerjoin(Grid, Grid.id == user_grids.c.grid_id)
+        .options(contains_eager(User.grids))
+        .order_by(Grid.id)
     )
-    user = db.session.scalar(stmt)
+    user = db.session.scalars(stmt).unique().first()
     if user is not None:
         user.current_session_token = token
     return user

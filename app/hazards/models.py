@@ -13,6 +13,7 @@ from ..timeutil import utcnow
 
 if TYPE_CHECKING:
     from ..accounts.models import Grid
+    from ..photos.models import Photo
     from ..projects.models import Project
     from ..residents.models import Resident
     from ..screening.models import Answer, ChecklistItem, ChecklistTemplate
@@ -77,6 +78,8 @@ class Hazard(db.Model):
     visit: Mapped["Visit | None"] = relationship()
     grid: Mapped["Grid"] = relationship()
     department: Mapped[Department | None] = relationship()
+    # Photos of the problem and of its fix, loaded with the hazard where a page shows them.
+    photos: Mapped[list["Photo"]] = relationship(viewonly=True, order_by="Photo.id")
 
     __table_args__ = (
         sa.Index("ix_hazards_grid_status_due", "grid_id", "status", "due_on"),

@@ -1,7 +1,7 @@
 """Reads for the hazard board: the user's hazards by severity and due date, filtered."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import ChecklistTemplate, Department, Hazard
@@ -17,11 +17,12 @@ def board(
     user, grid_id: int | None = None, template_id: int | None = None, status: str = ""
 ) -> sa.Select:
     """The user's hazards, most severe first, then by due date."""
+    # Many-to-one: joined into the same statement (a selectinload is a statement each).
     stmt = select_for(Hazard, user).options(
-        selectinload(Hazard.item),
-        selectinload(Hazard.resident),
-        selectinload(Hazard.project),
-        selectinload(Hazard.grid),
+        joinedload(Hazard.item),
+        joinedload(Hazard.resident),
+        joinedload(Hazard.project),
+        joinedload(Hazard.grid),
     )
     if grid_id:
         stmt = stmt.where(Hazard.grid_id == grid_id)

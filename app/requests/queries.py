@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..enums import REQUEST_STATUSES
 from ..extensions import db
@@ -50,10 +50,11 @@ def list_requests(
 ) -> sa.Select:
     """The requests this user may see, filtered, most urgent clock first."""
     today = today or local_today()
+    # Many-to-one: joined into the same statement (a selectinload is a statement each).
     stmt = select_for(Request, user).options(
-        selectinload(Request.resident),
-        selectinload(Request.category),
-        selectinload(Request.grid),
+        joinedload(Request.resident),
+        joinedload(Request.category),
+        joinedload(Request.grid),
     )
     if status == "open":
         stmt = stmt.where(Request.status.in_(OPEN_STATUSES))

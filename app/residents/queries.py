@@ -3,7 +3,7 @@
 import re
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload, with_loader_criteria
 
 from ..extensions import db
 from ..models import (
@@ -73,20 +73,32 @@ def access_log(resident: Resident) -> sa.Select:
     )
 
 
-def open_request_count(user, resident: Resident) -> int:
-    """How many of the resident's requests the user may see are still open, counted live.
-
-    Never stored on the resident and never a filter: no list of people by their requests.
-    """
+def resident_page(user, resident_id: int) -> tuple[Resident, int] | None:
+    """The resident (with care reasons) and the open requests the user may see, in one
+    statement; None out of scope."""
     from ..requests.deadlines import OPEN_STATUSES
 
-    return db.session.scalar(
-        sa.select(sa.func.count(Request.id)).where(
-            Request.resident_id == resident.id,
-            Request.status.in_(OPEN_STATUSES),
-            rule(Request, user),
-        )
+    open_requests = sa.select(sa.func.count(Request.id)).where(
+        Request.resident_id == Resident.id,
+        Request.status.in_(OPEN_STATUSES),
+        rule(Request, user),
     )
+    row = (
+        db.session.execute(
+            select_for(Resident, user)
+            .add_columns(open_requests.scalar_subquery())
+            .where(Resident.id == resident_id)
+            # Flat outer joins: joinedload nests the secondary join in parentheses, which
+            # SQLite answers by materializing every resident's care reasons first.
+            .outerjoin(resident_care_reasons, resident_care_reasons.c.resident_id == Resident.id)
+            .outerjoin(CareReason, CareReason.code == resident_care_reasons.c.reason_code)
+            .options(contains_eager(Resident.care_reasons))
+            .order_by(CareReason.code)
+        )
+        .unique()
+        .first()
+    )
+    return (row[0], row[1] or 0) if row is not None else None
 
 
 ADDRESS_WORDS = re.compile(r"\s*(?:栋|幢|号楼|单元|[/\s])\s*")
@@ -136,22 +148,26 @@ TIMELINE_PAGE = 15
 def timeline(user, resident: Resident, number: int = 1) -> Page:
     """Visits, screenings, hazards and requests about a resident, newest first, one page."""
     kinds = [
+        # The visit of a visit or of a screening comes along: both load in one statement.
         sa.select(
-            sa.literal("visit").label("kind"), Visit.id.label("id"), Visit.visited_at.label("at")
+            sa.literal("visit").label("kind"),
+            Visit.id.label("id"),
+            Visit.visited_at.label("at"),
+            Visit.id.label("visit_id"),
         ).where(Visit.resident_id == resident.id, rule(Visit, user)),
-        sa.select(sa.literal("screening"), Screening.id, Screening.started_at)
+        sa.select(sa.literal("screening"), Screening.id, Screening.started_at, Screening.visit_id)
         .join(Visit, Visit.id == Screening.visit_id)
         .where(Visit.resident_id == resident.id, rule(Screening, user)),
-        sa.select(sa.literal("hazard"), Hazard.id, Hazard.created_at).where(
+        sa.select(sa.literal("hazard"), Hazard.id, Hazard.created_at, sa.null()).where(
             Hazard.resident_id == resident.id, rule(Hazard, user)
         ),
-        sa.select(sa.literal("request"), Request.id, Request.created_at).where(
+        sa.select(sa.literal("request"), Request.id, Request.created_at, sa.null()).where(
             Request.resident_id == resident.id, rule(Request, user)
         ),
     ]
     union = sa.union_all(*kinds).subquery()
     rows = db.session.execute(
-        sa.select(union.c.kind, union.c.id, union.c.at)
+        sa.select(union.c.kind, union.c.id, union.c.at, union.c.visit_id)
         .order_by(union.c.at.desc(), union.c.kind, union.c.id.desc())
         .limit(TIMELINE_PAGE + 1)
         .offset((number - 1) * TIMELINE_PAGE)
@@ -160,56 +176,58 @@ def timeline(user, resident: Resident, number: int = 1) -> Page:
     objects = _load_entries(user, page.items)
     page.items = [
         (kind, objects[(kind, ident)])
-        for kind, ident, _at in page.items
+        for kind, ident, _at, _visit in page.items
         if (kind, ident) in objects
     ]
     return page
 
 
 def _load_entries(user, rows) -> dict:
-    """Fetch the timeline's records by kind, a query per kind (never per row)."""
+    """Fetch the timeline's records: visits (with the screenings on the page), hazards and
+    requests, a statement each whatever the rows (even none: the cost never depends on the
+    resident), everything they show joined in.
+
+    A screening comes with its visit (one statement for both kinds); photos come with their
+    visit or hazard, limited to the user's scope like any read of photos.
+    """
     ids: dict[str, list[int]] = {}
-    for kind, ident, _at in rows:
+    visit_ids: list[int] = []
+    for kind, ident, _at, visit_id in rows:
         ids.setdefault(kind, []).append(ident)
+        if visit_id is not None:
+            visit_ids.append(visit_id)
     found: dict = {}
-    loaders = {
-        "visit": (
-            Visit,
-            [
-                selectinload(Visit.worker),
-                selectinload(Visit.screenings).selectinload(Screening.template),
-            ],
-        ),
-        "screening": (
-            Screening,
-            [selectinload(Screening.template), selectinload(Screening.answers)],
-        ),
-        "hazard": (Hazard, [selectinload(Hazard.item)]),
-        "request": (Request, [selectinload(Request.category)]),
-    }
-    for kind, (model, options) in loaders.items():
-        if ids.get(kind):
-            for obj in db.session.scalars(
-                select_for(model, user).where(model.id.in_(ids[kind])).options(*options)
-            ):
-                found[(kind, obj.id)] = obj
-    photos = photos_by_owner(user, visit_ids=ids.get("visit", []), hazard_ids=ids.get("hazard", []))
-    for key, obj in found.items():
-        obj.timeline_photos = photos.get(key, [])
+    photos_in_scope = with_loader_criteria(Photo, rule(Photo, user), include_aliases=True)
+    visits = db.session.scalars(
+        select_for(Visit, user)
+        .where(Visit.id.in_(visit_ids))
+        .options(
+            joinedload(Visit.worker),
+            joinedload(Visit.screenings).joinedload(Screening.template),
+            joinedload(Visit.screenings).joinedload(Screening.answers),
+            joinedload(Visit.photos),
+            photos_in_scope,
+        )
+    ).unique()
+    wanted = set(ids.get("screening", []))
+    for visit in visits:
+        visit.timeline_photos = list(visit.photos)
+        found[("visit", visit.id)] = visit
+        for s in visit.screenings:
+            if s.id in wanted:
+                found[("screening", s.id)] = s
+    hazards = db.session.scalars(
+        select_for(Hazard, user)
+        .where(Hazard.id.in_(ids.get("hazard", [])))
+        .options(joinedload(Hazard.item), joinedload(Hazard.photos), photos_in_scope)
+    ).unique()
+    for hazard in hazards:
+        hazard.timeline_photos = list(hazard.photos)
+        found[("hazard", hazard.id)] = hazard
+    for req in db.session.scalars(
+        select_for(Request, user)
+        .where(Request.id.in_(ids.get("request", [])))
+        .options(joinedload(Request.category))
+    ):
+        found[("request", req.id)] = req
     return found
-
-
-def photos_by_owner(user, visit_ids=(), hazard_ids=()) -> dict:
-    """Photos of the given visits and hazards, keyed by ('visit'|'hazard', id)."""
-    result: dict = {}
-    if not visit_ids and not hazard_ids:
-        return result
-    stmt = (
-        select_for(Photo, user)
-        .where(sa.or_(Photo.visit_id.in_(list(visit_ids)), Photo.hazard_id.in_(list(hazard_ids))))
-        .order_by(Photo.id)
-    )
-    for p in db.session.scalars(stmt):
-        key = ("visit", p.visit_id) if p.visit_id else ("hazard", p.hazard_id)
-        result.setdefault(key, []).append(p)
-    return result

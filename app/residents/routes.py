@@ -110,20 +110,21 @@ def new():
 @login_required
 def show(resident_id: int):
     """A resident's details and one timeline of everything done with them."""
-    resident = get_or_404(Resident, resident_id)
+    context = _show_context(resident_id)
     # Every read of a resident's record is audited (PIPL: sensitive personal information).
-    record_read("resident_viewed", "resident", resident.id)
-    return render("residents/show.html", **_show_context(resident))
+    record_read("resident_viewed", "resident", resident_id)
+    return render("residents/show.html", **context)
 
 
-def _show_context(resident: Resident) -> dict:
-    from ..screening.queries import active_templates
-
+def _show_context(resident_id: int) -> dict:
+    found = queries.resident_page(current_user, resident_id)
+    if found is None:
+        get_or_404(Resident, resident_id)  # out of scope or missing: the one 404, audited
+    resident, open_requests = found
     return {
         "resident": resident,
         "timeline": queries.timeline(current_user, resident, page_number(request.args)),
-        "open_requests": queries.open_request_count(current_user, resident),
-        "templates": active_templates(),
+        "open_requests": open_requests,
     }
 
 
@@ -131,9 +132,9 @@ def _show_context(resident: Resident) -> dict:
 @login_required
 def timeline(resident_id: int):
     """More of the timeline (the 'More' link), as a page or as rows for htmx."""
-    resident = get_or_404(Resident, resident_id)
-    record_read("resident_viewed", "resident", resident.id)
-    return render("residents/show.html", "residents/_timeline.html", **_show_context(resident))
+    context = _show_context(resident_id)
+    record_read("resident_viewed", "resident", resident_id)
+    return render("residents/show.html", "residents/_timeline.html", **context)
 
 
 @bp.route("/<int:resident_id>/access")

@@ -3,7 +3,7 @@
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
@@ -117,8 +117,18 @@ def log_for_day(user, worker_id: int, day: date) -> DailyLog | None:
     return db.session.scalar(
         select_for(DailyLog, user)
         .where(DailyLog.worker_id == worker_id, DailyLog.day == day)
-        .options(selectinload(DailyLog.worker))
+        .options(joinedload(DailyLog.worker))
     )
+
+
+def day_row(user, worker_id: int, day: date):
+    """The worker's day as a queue row (the log, with its worker, and its counts) in one
+    statement, or None out of scope."""
+    return db.session.execute(
+        queue(user, active_only=False)
+        .where(DailyLog.worker_id == worker_id, DailyLog.day == day)
+        .options(joinedload(DailyLog.worker))
+    ).first()
 
 
 def logs_by_ids(user, ids: list[int]) -> list[DailyLog]:
@@ -133,23 +143,22 @@ def logs_by_ids(user, ids: list[int]) -> list[DailyLog]:
 
 def day_detail(user, log: DailyLog) -> dict:
     """Everything in the day: visits with screenings, answers, hazards and their photos."""
+    # One statement for the whole tree: a selectinload per level would be five more.
     visits = list(
         db.session.scalars(
             select_for(Visit, user)
             .where(Visit.daily_log_id == log.id)
             .options(
-                selectinload(Visit.resident),
-                selectinload(Visit.project),
-                selectinload(Visit.screenings).selectinload(Screening.template),
-                selectinload(Visit.screenings)
-                .selectinload(Screening.answers)
-                .selectinload(Answer.item),
-                selectinload(Visit.screenings)
-                .selectinload(Screening.answers)
-                .selectinload(Answer.hazard),
+                joinedload(Visit.resident),
+                joinedload(Visit.project),
+                joinedload(Visit.screenings).joinedload(Screening.template),
+                joinedload(Visit.screenings).joinedload(Screening.answers).joinedload(Answer.item),
+                joinedload(Visit.screenings)
+                .joinedload(Screening.answers)
+                .joinedload(Answer.hazard),
             )
             .order_by(Visit.visited_at, Visit.id)
-        )
+        ).unique()
     )
     visit_ids = [v.id for v in visits]
     answer_ids = [a.id for v in visits for s in v.screenings for a in s.answers]
@@ -179,13 +188,20 @@ def day_detail(user, log: DailyLog) -> dict:
     return {"visits": visits, "photos": photos}
 
 
-def recent_returned(user, limit: int = 10) -> list[DailyLog]:
-    """The worker's days sent back for fixing, newest first."""
-    return list(
-        db.session.scalars(
-            select_for(DailyLog, user)
-            .where(DailyLog.worker_id == user.id, DailyLog.status == "returned")
-            .order_by(DailyLog.day.desc())
-            .limit(limit)
+def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, list[DailyLog]]:
+    """The worker's log of today with its number of visits, and the days returned to them
+    (newest first, today's left out), in one statement."""
+    visits = sa.select(sa.func.count(Visit.id)).where(Visit.daily_log_id == DailyLog.id)
+    rows = db.session.execute(
+        select_for(DailyLog, user)
+        .add_columns(visits.scalar_subquery().label("visits"))
+        .where(
+            DailyLog.worker_id == user.id,
+            sa.or_(DailyLog.day == today, DailyLog.status == "returned"),
         )
-    )
+        .order_by(DailyLog.day.desc())
+        .limit(limit + 1)
+    ).all()
+    log, count = next(((r[0], r[1]) for r in rows if r[0].day == today), (None, 0))
+    returned = [r[0] for r in rows if r[0].status == "returned"][:limit]
+    return log, count or 0, [r for r in returned if r.day != today]

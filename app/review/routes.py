@@ -3,7 +3,7 @@
 import re
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -39,14 +39,17 @@ DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def today_status(user=None) -> dict:
     """What the worker's Today shows about their logs: today's and the returned ones."""
     user = user or current_user
+    # Today's page asks three times (title, notice, the section itself): one statement, kept
+    # for the request. Only on a GET: a submit must show the state after its own change.
+    memo = g.get("daylog_status") if request.method == "GET" else None
+    if memo is not None and memo[0] == user.id:
+        return memo[1]
     today = local_today()
-    log = queries.log_for_day(user, user.id, today)
-    return {
-        "day": today,
-        "log": log,
-        "visits": services.visit_count(log) if log is not None else 0,
-        "returned": [r for r in queries.recent_returned(user) if r.day != today],
-    }
+    log, visits, returned = queries.own_days(user, today)
+    status = {"day": today, "log": log, "visits": visits, "returned": returned}
+    if request.method == "GET":
+        g.daylog_status = (user.id, status)
+    return status
 
 
 @bp.app_context_processor
@@ -78,7 +81,9 @@ def _queue_context() -> dict:
     return {
         "form": form,
         "page": page,
-        "waiting": queries.waiting_count(current_user),
+        # The page's count is the nav's count of days waiting: counted once for both; the
+        # rows alone (htmx) show neither.
+        "waiting": None if wants_fragment() else LazyBadges().get("review", 0),
         "next": request.full_path.rstrip("?"),
         # Formal decisions are the secretary's: the requests near or past their deadline.
         "requests_due": due_soon(current_user, days=ALERT_DAYS, limit=30),
@@ -93,13 +98,14 @@ def queue():
     return render("review/queue.html", "review/_rows.html", **_queue_context())
 
 
-def _day_context(log: DailyLog, **extra) -> dict:
+def _day_context(log: DailyLog, row=None, **extra) -> dict:
     record_read("daylog_viewed", "daily_log", log.id)
     ctx = {
         "log": log,
-        "row": queries.queue_row(current_user, log.id),
+        "row": row or queries.queue_row(current_user, log.id),
         "detail": queries.day_detail(current_user, log),
-        "waiting": queries.waiting_count(current_user) if can("review.queue") else None,
+        # The nav's count of days waiting is this number: counted once for both.
+        "waiting": LazyBadges().get("review", 0) if can("review.queue") else None,
         "next": day_url(log),
     }
     ctx.update(extra)
@@ -114,11 +120,11 @@ def day(worker_id: int, day: str):
         when = date.fromisoformat(day) if DAY_RE.fullmatch(day) else None
     except ValueError:
         when = None
-    log = queries.log_for_day(current_user, worker_id, when) if when else None
-    if log is None:
+    row = queries.day_row(current_user, worker_id, when) if when else None
+    if row is None:
         record_refusal("daily_log", f"{worker_id}/{day}"[:40])
         abort(404)
-    return render("review/day.html", **_day_context(log))
+    return render("review/day.html", **_day_context(row[0], row=row))
 
 
 @bp.route("/days/<int:daily_log_id>")

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import Hazard, Visit
@@ -15,12 +15,16 @@ from ..timeutil import local_today
 
 
 def today_context(user) -> dict:
-    """Everything the Today page shows for this worker."""
+    """Everything the Today page shows for this worker.
+
+    One statement per list: many-to-one records are joined in, never loaded per row or by a
+    selectinload (a statement of its own each).
+    """
     today = local_today()
     visits = db.session.scalars(
         select_for(Visit, user)
         .where(Visit.worker_id == user.id, Visit.visited_on == today)
-        .options(selectinload(Visit.resident), selectinload(Visit.project))
+        .options(joinedload(Visit.resident), joinedload(Visit.project))
         .order_by(Visit.visited_at.desc())
     ).all()
     # A follow-up is done once a later visit to the same resident (or site) exists.
@@ -33,16 +37,14 @@ def today_context(user) -> dict:
         select_for(Visit, user)
         .where(Visit.follow_up_on.is_not(None), Visit.follow_up_on <= today)
         .where(~sa.exists().where(same_subject, later.visited_on > Visit.visited_on))
-        .options(selectinload(Visit.resident), selectinload(Visit.project))
+        .options(joinedload(Visit.resident), joinedload(Visit.project))
         .order_by(Visit.follow_up_on)
         .limit(30)
     ).all()
     hazards = db.session.scalars(
         select_for(Hazard, user)
         .where(Hazard.awaiting_worker_sql(), Hazard.due_on <= today + timedelta(days=3))
-        .options(
-            selectinload(Hazard.resident), selectinload(Hazard.item), selectinload(Hazard.project)
-        )
+        .options(joinedload(Hazard.resident), joinedload(Hazard.item), joinedload(Hazard.project))
         .order_by(Hazard.due_on, Hazard.severity)
         .limit(30)
     ).all()

@@ -12,6 +12,7 @@ from ..timeutil import utcnow
 
 if TYPE_CHECKING:
     from ..accounts.models import Grid, User
+    from ..photos.models import Photo
     from ..projects.models import Project
     from ..residents.models import Resident
     from ..review.models import DailyLog
@@ -46,6 +47,9 @@ class Visit(db.Model):
     screenings: Mapped[list["Screening"]] = relationship(
         back_populates="visit", order_by="Screening.id", passive_deletes="all"
     )
+    # The visit's own photos (not its answers'): loaded with the visit where a page shows
+    # thumbnails, instead of a query of their own. Read-only: photos are added by their service.
+    photos: Mapped[list["Photo"]] = relationship(viewonly=True, order_by="Photo.id")
 
     __table_args__ = (
         sa.CheckConstraint("resident_id IS NOT NULL OR project_id IS NOT NULL", name="subject"),

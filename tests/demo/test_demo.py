@@ -372,3 +372,20 @@ def test_large_bulk_path_at_small_scale(app, runner):
     db.session.expire_all()
     assert count(Visit) == 0
     assert count(Township) == 0
+
+
+def test_large_load_leaves_the_planner_statistics(app):
+    """Issue 19: after the bulk load the planner knows the tables' sizes (ANALYZE / optimize),
+    so the worker pages' plans take their indexes from the first request on."""
+    load_demo(large=True, echo=lambda _msg: None, residents=600, visits=2000)
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        analyzed = conn.exec_driver_sql(
+            "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'visits'"
+        ).scalar()
+        assert analyzed is not None
+    else:
+        rows = conn.exec_driver_sql("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'visits'").all()
+        by_index = {idx: stat for idx, stat in rows}
+        # The first figure is the table's row count (estimated, with analysis_limit).
+        assert int(by_index["ix_visits_grid_visited_on"].split()[0]) > 0
