@@ -148,6 +148,7 @@ AREAS = (
     "tallies",
     "outbox",
     "offline",
+    "handovers",
 )
 
 

@@ -2,11 +2,12 @@
 
 from .accounts.models import Community, Grid, Township, User, UserSession, user_grids
 from .audit.models import AuditEvent
+from .handovers.models import Handover
 from .hazards.models import Hazard
 from .photos.models import Photo
 from .projects.models import Assessment, Concern, Project, RiskFactor, RiskFactorType
 from .requests.models import Request, RequestCategory, RequestEvent
-from .residents.models import CareReason, Resident, resident_care_reasons
+from .residents.models import CareReason, Household, Resident, resident_care_reasons
 from .review.models import DailyLog
 from .screening.models import Answer, ChecklistItem, ChecklistTemplate, Screening
 from .visits.models import Visit
@@ -22,7 +23,9 @@ __all__ = [
     "Concern",
     "DailyLog",
     "Grid",
+    "Handover",
     "Hazard",
+    "Household",
     "Photo",
     "Project",
     "Request",

@@ -23,6 +23,7 @@ SHEETS_EN = [
     "Hazards by week",
     "Requests",
     "Requests by category",
+    "Households",
 ]
 EN = {"Accept-Language": "en"}
 
@@ -120,6 +121,7 @@ def test_csv_is_utf8_with_bom_and_all_tallies(client, world, login_as, visit_in)
         "Hazards found by category, week by week",
         "Requests received in the period and where they stand today",
         "Requests received by category",
+        "Households visited",
     ]
     assert ["Follow-up", "3"] in sections[0].rows
     # Chinese reference names survive the round trip.

@@ -337,6 +337,18 @@ def _expected(world, view, start, end):
         else:
             cats.append([*map(str, cells), str(sum(cells))])
     exp["request_categories"] = cats
+    # Households visited: each household once a month, by the resident's household.
+    home = {r.id: r.household_id for r in db.session.scalars(sa.select(Resident))}
+
+    def households(group) -> str:
+        return str(
+            len(
+                {(home[v.resident_id], v.visited_on.replace(day=1)) for v in group if v.resident_id}
+            )
+        )
+
+    exp["households"] = [[households([v for v in vs if v.grid_id in g])] for _n, g in places]
+    exp["households"].append([households(vs)])
     return exp, [name for name, _g in places]
 
 
@@ -349,6 +361,7 @@ ORDER = [
     "requests",
     "request_timeliness",
     "request_categories",
+    "households",
 ]
 
 
