@@ -90,7 +90,7 @@ def setting(world):
     grids = [world.a1, world.a2, world.b1, world.b2]
     residents = []
     for g in grids:
-        r = Resident(grid_id=g.id, name="测试")
+        r = Resident(grid_id=g.id, name="测试", building="1", unit="1", room="101")
         db.session.add(r)
         residents.append(r)
     log = DailyLog(worker_id=world.worker_a.id, community_id=world.ca.id, day=TODAY)
@@ -343,7 +343,11 @@ def _expected(world, view, start, end):
     def households(group) -> str:
         return str(
             len(
-                {(home[v.resident_id], v.visited_on.replace(day=1)) for v in group if v.resident_id}
+                {
+                    (home[v.resident_id], v.visited_on.replace(day=1))
+                    for v in group
+                    if home.get(v.resident_id)
+                }
             )
         )
 
