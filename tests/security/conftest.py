@@ -41,6 +41,7 @@ class RecordSet:
     factor: object
     request: object
     log: object
+    handover: object = None
 
 
 def store_photo(grid_id: int, by_id: int, visit_id: int):
@@ -78,6 +79,7 @@ def make_records(world, make_resident, make_visit, make_project, make_request):
         Answer,
         ChecklistItem,
         ChecklistTemplate,
+        Handover,
         Hazard,
         RiskFactor,
         Screening,
@@ -118,6 +120,18 @@ def make_records(world, make_resident, make_visit, make_project, make_request):
             received_on=local_today(),
         )
         photo = store_photo(grid.id, worker.id, visit.id)
+        # A caseload handed to this grid's worker (its note is theirs to dismiss).
+        handover = Handover(
+            uuid=str(uuid.uuid4()),
+            community_id=community.id,
+            from_worker_id=worker.id,
+            to_worker_id=worker.id,
+            by_id=worker.id,
+            note="交接说明",
+            moved={},
+        )
+        db.session.add(handover)
+        db.session.commit()
         return RecordSet(
             community=community,
             grid=grid,
@@ -133,6 +147,7 @@ def make_records(world, make_resident, make_visit, make_project, make_request):
             factor=factor,
             request=req,
             log=visit.daily_log,
+            handover=handover,
         )
 
     return _make
@@ -166,6 +181,9 @@ def url_args(rule, records: RecordSet, step: str = "") -> dict | None:
         "screening_id": records.screening.id,
         "item_id": records.item.id,
         "user_id": records.worker.id,
+        "household_id": records.resident.household_id,
+        "grid_id": records.grid.id,
+        "handover_id": records.handover.id,
         "slug": "accept",
         "size": 192,  # the app icon (app/offline)
         "step": step,
