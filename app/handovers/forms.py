@@ -29,8 +29,6 @@ class HandoverForm(IdempotentForm):
         _l("Households join the new worker's grid"),
         coerce=lambda v: form_id(v) if v not in (None, "", "0", 0) else 0,
         default=0,
-        # Checked against the new worker's grids by the service, with a message that says so.
-        validate_choice=False,
     )
     note = TextAreaField(
         _l("Handover note for the new worker"),
