@@ -150,6 +150,7 @@ AREAS = (
     "rounds",
     "outbox",
     "offline",
+    "handovers",
 )
 
 

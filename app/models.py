@@ -2,12 +2,13 @@
 
 from .accounts.models import Community, Grid, Township, User, UserSession, user_grids
 from .audit.models import AuditEvent
+from .handovers.models import Handover
 from .hazards.models import Department, Hazard
 from .photos.models import Photo
 from .projects.models import Assessment, Concern, Project, RiskFactor, RiskFactorType
 from .referrals.models import Referral, ReferralService
 from .requests.models import Request, RequestCategory, RequestEvent
-from .residents.models import CareReason, Resident, resident_care_reasons
+from .residents.models import CareReason, Household, Resident, resident_care_reasons
 from .review.models import DailyLog
 from .screening.models import Answer, ChecklistItem, ChecklistTemplate, Screening
 from .visits.models import Visit
@@ -24,7 +25,9 @@ __all__ = [
     "DailyLog",
     "Department",
     "Grid",
+    "Handover",
     "Hazard",
+    "Household",
     "Photo",
     "Project",
     "Referral",

@@ -91,6 +91,11 @@ def _resident_on_visit(_user, visit) -> None:
         raise NotAllowed(_l("This resident is archived."))
 
 
+def _handover_receiver(user, handover) -> None:
+    if handover is not None and handover.to_worker_id != user.id:
+        raise NotAllowed(_l("Only the worker the caseload went to dismisses its note."))
+
+
 @dataclass(frozen=True)
 class Action:
     """Who may take a step: the roles, and a check of the user and record beyond the role.
@@ -117,6 +122,9 @@ ACTIONS: dict[str, Action] = {
     "residents.correct": Action(SECRETARY, _correctable),
     # Bringing a community's sheet in: its secretary, or the admin setting a community up.
     "residents.import": Action(SECRETARY | ADMIN),
+    # Moving a caseload between the community's workers, with a note (issue 16).
+    "handovers.make": Action(SECRETARY, _has_community),
+    "handovers.dismiss": Action(WORKER, _handover_receiver),
     "visits.log": Action(WORKER, _has_grids),
     "visits.change": Action(WORKER, _own_open_record),
     "screening.run": Action(WORKER, _own_open_record),

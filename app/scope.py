@@ -30,7 +30,9 @@ from .models import (
     Community,
     DailyLog,
     Grid,
+    Handover,
     Hazard,
+    Household,
     Photo,
     Project,
     Referral,
@@ -160,8 +162,18 @@ def _user_rule(user: User) -> sa.ColumnElement:
     return User.id == user.id
 
 
+def _handover_rule(user: User) -> sa.ColumnElement:
+    """The community's handovers for its secretary; a worker's own, given or received."""
+    if user.role == "secretary":
+        return Handover.community_id == user.community_id
+    if user.role == "worker":
+        return sa.or_(Handover.to_worker_id == user.id, Handover.from_worker_id == user.id)
+    return NOTHING
+
+
 RULES: dict[type, Callable[[User], sa.ColumnElement]] = {
     Resident: _in_grids(Resident.grid_id),
+    Household: _in_grids(Household.grid_id),
     Visit: _in_grids(Visit.grid_id),
     Hazard: _in_grids(Hazard.grid_id),
     Referral: _in_grids(Referral.grid_id),
@@ -178,6 +190,7 @@ RULES: dict[type, Callable[[User], sa.ColumnElement]] = {
     ),
     Grid: lambda user: Grid.id.in_(personal_grid_ids(user)),
     User: _user_rule,
+    Handover: _handover_rule,
 }
 
 

@@ -240,6 +240,9 @@ class LargeBuilder:
                 self._insert(Resident.__table__, rows)
                 bar.update(len(rows))
         grid_ids = [staff.grid_id for staff in self.workers]
+        from ..residents.households import attach_households
+
+        attach_households(db.session, grid_ids)
         self.residents: dict[int, list[int]] = {gid: [] for gid in grid_ids}
         for rid, gid in db.session.execute(
             sa.select(Resident.id, Resident.grid_id)

@@ -34,7 +34,9 @@ from ..models import (
     Concern,
     DailyLog,
     Grid,
+    Handover,
     Hazard,
+    Household,
     Photo,
     Project,
     Referral,
@@ -1102,6 +1104,8 @@ def _delete_records(community_ids, grid_ids, demo_users) -> list[str]:
         )
     )
     s.execute(sa.delete(Resident).where(Resident.grid_id.in_(grid_ids)))
+    s.execute(sa.delete(Household).where(Household.grid_id.in_(grid_ids)))
+    s.execute(sa.delete(Handover).where(Handover.community_id.in_(community_ids)))
     s.execute(
         sa.delete(DailyLog).where(
             sa.or_(DailyLog.community_id.in_(community_ids), DailyLog.worker_id.in_(demo_users))

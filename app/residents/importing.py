@@ -18,6 +18,7 @@ from ..models import CareReason, Grid, Resident, resident_care_reasons
 from ..refusals import Invalid
 from ..timeutil import utcnow
 from ..validators import PHONE_RE
+from .households import attach_households
 from .pinyin import name_key
 
 # Fields a column can fill, in the order the mapping step offers them.
@@ -467,6 +468,8 @@ def apply_plan(plan: Plan) -> dict:
                 for code in d["care_reasons"]
             ],
         )
+        # The multi-row INSERT passes by the ORM's household event: placed here, in bulk.
+        attach_households(db.session, sorted({d["grid_id"] for d in new}))
     db.session.flush()
     summary = {
         "file_rows": len(plan.rows),

@@ -41,11 +41,42 @@ class CareReason(Bilingual, db.Model):
         return f"<CareReason {self.code}>"
 
 
+class Household(db.Model):
+    """A household (户): the residents living at one address of a grid.
+
+    One row per address, kept when everybody has left (archived) so that its visits still
+    point somewhere, and reopened when somebody moves back in (households.py)."""
+
+    __tablename__ = "households"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"))
+    building: Mapped[str] = mapped_column(sa.String(20), default="")
+    unit: Mapped[str] = mapped_column(sa.String(20), default="")
+    room: Mapped[str] = mapped_column(sa.String(20), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]
+
+    grid: Mapped["Grid"] = relationship()
+    __table_args__ = (
+        sa.UniqueConstraint("grid_id", "building", "unit", "room", name="uq_households_address"),
+    )
+
+    @property
+    def address(self) -> str:
+        parts = [p for p in (self.building, self.unit, self.room) if p]
+        return "-".join(parts)
+
+    def __repr__(self) -> str:
+        return f"<Household {self.id} {self.address}>"
+
+
 class Resident(db.Model):
     __tablename__ = "residents"
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
     grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"), index=True)
+    # Kept in step with the grid and address on every flush (households.py).
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(50))
     # The name's pinyin, full and initials, for search (pinyin.py). Set whenever the name is
     # set on a Resident; the default covers rows inserted without the ORM (import, demo).
@@ -66,6 +97,7 @@ class Resident(db.Model):
     erased_at: Mapped[datetime | None]
 
     grid: Mapped["Grid"] = relationship()
+    household: Mapped[Household | None] = relationship()
     care_reasons: Mapped[list[CareReason]] = relationship(
         secondary=resident_care_reasons, order_by="CareReason.code"
     )

@@ -231,3 +231,103 @@ def _load_entries(user, rows) -> dict:
     ):
         found[("request", req.id)] = req
     return found
+
+
+def _last_visit(user) -> sa.ScalarSelect:
+    """The day of a household's latest visit the user may see (correlated, one query)."""
+    from ..models import Household
+
+    return (
+        sa.select(sa.func.max(Visit.visited_on))
+        .where(Visit.household_id == Household.id, rule(Visit, user))
+        .scalar_subquery()
+    )
+
+
+def buildings(user, grid_id: int) -> list:
+    """The grid's buildings with how many households live there and the latest visit."""
+    from ..models import Household
+
+    last = _last_visit(user)
+    return db.session.execute(
+        sa.select(
+            Household.building,
+            sa.func.count(Household.id).label("households"),
+            sa.func.max(last).label("last_visit"),
+        )
+        .where(rule(Household, user), Household.grid_id == grid_id)
+        .where(Household.archived_at.is_(None))
+        .group_by(Household.building)
+        .order_by(sa.func.length(Household.building), Household.building)
+    ).all()
+
+
+def units(user, grid_id: int, building: str) -> list:
+    """A building's units with their households and the latest visit."""
+    from ..models import Household
+
+    last = _last_visit(user)
+    return db.session.execute(
+        sa.select(
+            Household.unit,
+            sa.func.count(Household.id).label("households"),
+            sa.func.max(last).label("last_visit"),
+        )
+        .where(rule(Household, user), Household.grid_id == grid_id)
+        .where(Household.archived_at.is_(None), Household.building == building)
+        .group_by(Household.unit)
+        .order_by(sa.func.length(Household.unit), Household.unit)
+    ).all()
+
+
+def households(user, grid_id: int, building: str, unit: str) -> list:
+    """A unit's households by room, each with its latest visit and its members (two queries)."""
+    from ..models import Household
+
+    rows = db.session.execute(
+        sa.select(Household, _last_visit(user).label("last_visit"))
+        .where(rule(Household, user), Household.grid_id == grid_id)
+        .where(
+            Household.archived_at.is_(None),
+            Household.building == building,
+            Household.unit == unit,
+        )
+        .order_by(sa.func.length(Household.room), Household.room)
+    ).all()
+    members = _members([h.id for h, _last in rows], user)
+    return [(h, last, members.get(h.id, [])) for h, last in rows]
+
+
+def _members(household_ids: list[int], user) -> dict[int, list[Resident]]:
+    found: dict[int, list[Resident]] = {}
+    if not household_ids:
+        return found
+    for r in db.session.scalars(
+        select_for(Resident, user)
+        .where(Resident.household_id.in_(household_ids), Resident.archived_at.is_(None))
+        .options(selectinload(Resident.care_reasons))
+        .order_by(Resident.id)
+    ):
+        found.setdefault(r.household_id, []).append(r)
+    return found
+
+
+def household_members(user, household) -> list[Resident]:
+    """The residents living in the household now."""
+    return _members([household.id], user).get(household.id, [])
+
+
+def household_visits(user, household, limit: int = 10) -> list[Visit]:
+    """The household's latest visits, to whichever member, newest first."""
+    return list(
+        db.session.scalars(
+            select_for(Visit, user)
+            .where(Visit.household_id == household.id)
+            .options(
+                selectinload(Visit.worker),
+                selectinload(Visit.screenings).selectinload(Screening.template),
+            )
+            .order_by(Visit.visited_at.desc(), Visit.id.desc())
+            .limit(limit)
+        )
+    )

@@ -235,5 +235,6 @@ def copy(resident_id: int):
     return render("residents/copy.html", resident=resident, copy=data)
 
 
-# Import from a sheet lives in its own module; it attaches its views to this blueprint.
-from . import imports  # noqa: E402, F401
+# Import from a sheet and the walk by building live in their own modules; they attach their
+# views to this blueprint.
+from . import buildings, imports  # noqa: E402, F401

@@ -190,6 +190,24 @@ def visit_atoms(f: Filters) -> Counter:
     return _keys(rows, f)
 
 
+def household_atoms(f: Filters) -> Counter:
+    """How many households were visited in the period, by (grid, first day of the month):
+    each household once a month, so that months add up and the atoms stay (grid, month)."""
+    from .disclosure import month_start
+
+    rows = db.session.execute(
+        sa.select(Visit.grid_id, Visit.household_id, Visit.visited_on)
+        .where(
+            Visit.grid_id.in_(f.grid_ids),
+            Visit.visited_on.between(f.start, f.end),
+            Visit.household_id.is_not(None),
+        )
+        .group_by(Visit.grid_id, Visit.household_id, Visit.visited_on)
+    ).all()
+    visited = {(grid, month_start(day), household) for grid, household, day in rows}
+    return Counter((grid, month) for grid, month, _household in visited)
+
+
 def screening_atoms(f: Filters) -> Counter:
     """Screenings run on visits in the period, by (grid, day, template id)."""
     day = _day(Visit.visited_on, f)

@@ -79,6 +79,8 @@ class Counts:
     hazards: Atoms  # (grid, day, template id, severity, status, overdue)
     rectify_days: Counter  # (grid, days) -> hazards
     requests: Atoms  # queries.REQUEST_KEY
+    # (grid, month) -> households visited, each counted once a month.
+    households: Atoms | None = None
 
 
 def fetch_counts(f: Filters, today: date) -> Counts:
@@ -89,6 +91,7 @@ def fetch_counts(f: Filters, today: date) -> Counts:
         hazards=Atoms(q.hazard_atoms(f, today), 1, f.suppress, weeks=True),
         rectify_days=q.rectify_days(f),
         requests=Atoms(q.request_atoms_for(f, today), 1, f.suppress),
+        households=Atoms(q.household_atoms(f), 1, f.suppress),
     )
 
 
@@ -114,6 +117,31 @@ def visits_table(f: Filters, c: Counts) -> Table:
         [label("purpose", p), c.visits.figure(lambda k, p=p: k[2] == p)] for p in VISIT_PURPOSES
     ]
     t.total = [_("Total"), c.visits.figure(lambda _k: True)]
+    return t
+
+
+def households_table(f: Filters, c: Counts) -> Table:
+    t = Table(
+        "households",
+        _("Households"),
+        _("Households visited"),
+        [Column(_("Community") if not f.by_grid else _("Grid"), "text"), Column(_("Households"))],
+        note=" ".join(
+            filter(
+                None,
+                [
+                    _(
+                        "A household visited in a month counts once in that month, however "
+                        "many visits it had; over several months the months are added up."
+                    ),
+                    _hidden_note(f),
+                ],
+            )
+        ),
+    )
+    for name, grid_ids in _place_groups(f):
+        t.rows.append([name, c.households.figure(lambda k, g=set(grid_ids): k[0] in g)])
+    t.total = [_("Total"), c.households.figure(lambda _k: True)]
     return t
 
 
@@ -390,6 +418,7 @@ def tables_from(f: Filters, c: Counts, templates, categories) -> list[Table]:
         # the timeliness table is the community's own view.
         *([] if f.suppress else [request_timeliness_table(f)]),
         request_category_table(f, c, categories),
+        *([households_table(f, c)] if c.households is not None else []),
     ]
 
 

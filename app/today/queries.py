@@ -48,8 +48,12 @@ def today_context(user) -> dict:
         .order_by(Hazard.due_on, Hazard.severity)
         .limit(30)
     ).all()
+    from ..handovers.queries import notes_for
+
     return {
         "today": today,
+        # A caseload handed to this worker: the secretary's note until they hide it.
+        "handover_notes": notes_for(user),
         "visits": visits,
         "follow_ups": follow_ups,
         "hazards": hazards,

@@ -26,6 +26,9 @@ class Visit(db.Model):
     worker_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"))
     resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"))
+    # The household the resident lived in when visited: a visit to a member is a visit to
+    # the household (its last visit, households visited), whoever opened the door.
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"))
     project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("projects.id"))
     daily_log_id: Mapped[int] = mapped_column(sa.ForeignKey("daily_logs.id"), index=True)
     visited_on: Mapped[date]
@@ -59,6 +62,7 @@ class Visit(db.Model):
         sa.Index("ix_visits_follow_up", "grid_id", "follow_up_on"),
         # The visit round's last visit that met the resident, read from the index alone.
         sa.Index("ix_visits_resident_round", "resident_id", "visited_on", "outcome"),
+        sa.Index("ix_visits_household_visited_on", "household_id", "visited_on"),
     )
 
     def __repr__(self) -> str:

@@ -42,6 +42,7 @@ class RecordSet:
     request: object
     log: object
     referral: object = None
+    handover: object = None
 
 
 def store_photo(grid_id: int, by_id: int, visit_id: int):
@@ -79,6 +80,7 @@ def make_records(world, make_resident, make_visit, make_project, make_request):
         Answer,
         ChecklistItem,
         ChecklistTemplate,
+        Handover,
         Hazard,
         Referral,
         RiskFactor,
@@ -131,6 +133,17 @@ def make_records(world, make_resident, make_visit, make_project, make_request):
             created_by_id=worker.id,
         )
         db.session.add(referral)
+        # A caseload handed to this grid's worker (its note is theirs to dismiss).
+        handover = Handover(
+            uuid=str(uuid.uuid4()),
+            community_id=community.id,
+            from_worker_id=worker.id,
+            to_worker_id=worker.id,
+            by_id=worker.id,
+            note="交接说明",
+            moved={},
+        )
+        db.session.add(handover)
         db.session.commit()
         return RecordSet(
             community=community,
@@ -148,6 +161,7 @@ def make_records(world, make_resident, make_visit, make_project, make_request):
             request=req,
             log=visit.daily_log,
             referral=referral,
+            handover=handover,
         )
 
     return _make
@@ -182,6 +196,9 @@ def url_args(rule, records: RecordSet, step: str = "") -> dict | None:
         "screening_id": records.screening.id,
         "item_id": records.item.id,
         "user_id": records.worker.id,
+        "household_id": records.resident.household_id,
+        "grid_id": records.grid.id,
+        "handover_id": records.handover.id,
         "slug": "accept",
         "size": 192,  # the app icon (app/offline)
         "step": step,

@@ -28,6 +28,9 @@ SUBJECT_ARGS = (
     "visit_id",
     "resident_id",
     "user_id",
+    "household_id",
+    "grid_id",
+    "handover_id",
 )
 SUBJECT = {
     "resident_id": "personal",
@@ -44,6 +47,10 @@ SUBJECT = {
     "project_id": "project",
     "factor_id": "project",
     "user_id": "user",
+    "household_id": "personal",
+    "grid_id": "personal",
+    # A handover is seen as a day's log is: its worker, and the community's secretary.
+    "handover_id": "log",
 }
 # Routes only some of those who may read the record may use, and who they are; a route that
 # takes several steps is named endpoint/step.
@@ -55,6 +62,7 @@ OWN_WORKER = {
     "screening.finish",
     "screening.remaining",
     "review.step/submit",
+    "handovers.dismiss_note",
 }
 SECRETARY = {
     "projects.edit",
@@ -219,6 +227,7 @@ POST_RULES = [
         "screening.finish",
         "screening.remaining",
         "admin.user_edit",
+        "handovers.dismiss_note",
     )
 ]
 

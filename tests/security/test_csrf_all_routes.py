@@ -124,6 +124,22 @@ CASES: dict[str, Callable] = {
             "care_reasons": ["elderly_alone"],
         },
     ),
+    "handovers.new": lambda w, a: (
+        "secretary_a",
+        "/handovers/new",
+        {
+            "from_worker_id": str(w.worker_a.id),
+            "to_worker_id": str(w.worker_a2.id),
+            "grid_ids": [str(w.a1.id)],
+            "note": "交接说明",
+            "client_uuid": str(uuid.uuid4()),
+        },
+    ),
+    "handovers.dismiss_note": lambda w, a: (
+        "worker_a",
+        f"/handovers/{a.handover.id}/dismiss",
+        {},
+    ),
     "residents.archive": lambda w, a: ("worker_a", f"/residents/{a.resident.id}/archive", {}),
     "residents.erase": lambda w, a: (
         "secretary_a",

@@ -24,6 +24,7 @@ SHEETS_EN = [
     "Requests",
     "Requests by category",
     "Referrals",
+    "Households",
 ]
 EN = {"Accept-Language": "en"}
 
@@ -122,6 +123,7 @@ def test_csv_is_utf8_with_bom_and_all_tallies(client, world, login_as, visit_in)
         "Requests received in the period and where they stand today",
         "Requests received by category",
         "Referrals to services by status",
+        "Households visited",
     ]
     assert ["Follow-up", "3"] in sections[0].rows
     # Chinese reference names survive the round trip.

@@ -91,7 +91,7 @@ def setting(world):
     grids = [world.a1, world.a2, world.b1, world.b2]
     residents = []
     for g in grids:
-        r = Resident(grid_id=g.id, name="测试")
+        r = Resident(grid_id=g.id, name="测试", building="1", unit="1", room="101")
         db.session.add(r)
         residents.append(r)
     log = DailyLog(worker_id=world.worker_a.id, community_id=world.ca.id, day=TODAY)
@@ -342,6 +342,22 @@ def _expected(world, view, start, end):
     # never counted among the hazards drawn above (tests/tallies/test_tallies_referrals.py).
     services = db.session.scalar(sa.select(sa.func.count()).select_from(ReferralService))
     exp["referrals"] = [["0", "0", "0", "0"] for _ in range(services + 1)]
+    # Households visited: each household once a month, by the resident's household.
+    home = {r.id: r.household_id for r in db.session.scalars(sa.select(Resident))}
+
+    def households(group) -> str:
+        return str(
+            len(
+                {
+                    (home[v.resident_id], v.visited_on.replace(day=1))
+                    for v in group
+                    if home.get(v.resident_id)
+                }
+            )
+        )
+
+    exp["households"] = [[households([v for v in vs if v.grid_id in g])] for _n, g in places]
+    exp["households"].append([households(vs)])
     return exp, [name for name, _g in places]
 
 
@@ -355,6 +371,7 @@ ORDER = [
     "request_timeliness",
     "request_categories",
     "referrals",
+    "households",
 ]
 
 

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("handovers", __name__, url_prefix="/handovers")

@@ -1,0 +1,82 @@
+"""Reads for handovers: the community's workers, what they hold, the notes to read."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Grid, Handover, Household, User
+from ..scope import select_for
+
+
+def community_workers(secretary: User) -> list[User]:
+    """The active workers of the secretary's community, with or without a grid yet."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.role == "worker",
+                User.active.is_(True),
+                User.community_id == secretary.community_id,
+            )
+            .options(selectinload(User.grids))
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
+def households_of(grid_ids: list[int]) -> list[Household]:
+    """The households on file in these grids, by address (the handover's choices)."""
+    if not grid_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Household)
+            .where(Household.grid_id.in_(grid_ids), Household.archived_at.is_(None))
+            .options(selectinload(Household.grid))
+            .order_by(
+                Household.grid_id,
+                sa.func.length(Household.building),
+                Household.building,
+                Household.unit,
+                sa.func.length(Household.room),
+                Household.room,
+            )
+        )
+    )
+
+
+def community_grids(secretary: User) -> list[Grid]:
+    return list(
+        db.session.scalars(
+            sa.select(Grid).where(Grid.community_id == secretary.community_id).order_by(Grid.name)
+        )
+    )
+
+
+def recent(user: User, limit: int = 20) -> list[Handover]:
+    """The handovers the user may see, newest first."""
+    return list(
+        db.session.scalars(
+            select_for(Handover, user)
+            .options(
+                selectinload(Handover.from_worker),
+                selectinload(Handover.to_worker),
+                selectinload(Handover.by),
+            )
+            .order_by(Handover.created_at.desc(), Handover.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def notes_for(worker: User) -> list[Handover]:
+    """Handover notes the worker has not dismissed yet (shown on Today; one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(Handover)
+            .where(Handover.to_worker_id == worker.id, Handover.dismissed_at.is_(None))
+            .options(selectinload(Handover.from_worker))
+            .order_by(Handover.created_at.desc())
+            .limit(5)
+        )
+    )

@@ -1,0 +1,214 @@
+"""Caseload handover: the secretary moves grids or households between workers with a note;
+open work goes with them, past records keep their authors, the new worker reads the note."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent, Handover, Hazard, Request, Resident, User, Visit
+from app.timeutil import local_today
+
+
+@pytest.fixture
+def newcomer(world, password_hash):
+    """A new worker of community A, with no grid yet."""
+    u = User(
+        username="worker_new",
+        display_name="Newcomer",
+        password_hash=password_hash,
+        role="worker",
+        community_id=world.ca.id,
+        township_id=world.township.id,
+    )
+    db.session.add(u)
+    db.session.commit()
+    return u
+
+
+def _post(client, world, to, **over):
+    data = {
+        "from_worker_id": world.worker_a.id,
+        "to_worker_id": to.id,
+        "grid_ids": [world.a1.id],
+        "note": "3栋2单元的张大爷每周要去看一次。",
+        "client_uuid": str(uuid.uuid4()),
+    }
+    data.update(over)
+    return client.post("/handovers/new", data=data), data
+
+
+def _open_work(world, make_resident, make_visit, make_hazard, make_request):
+    resident = make_resident(name="张大爷")
+    visit = make_visit(resident=resident, follow_up_on=local_today() - timedelta(days=1))
+    hazard = make_hazard(visit=visit)
+    req = make_request(resident=resident)
+    return resident, visit, hazard, req
+
+
+def test_a_grid_goes_to_the_new_worker_with_its_open_work(
+    client, world, login_as, newcomer, make_resident, make_visit, make_hazard, make_request
+):
+    resident, visit, hazard, req = _open_work(
+        world, make_resident, make_visit, make_hazard, make_request
+    )
+    login_as(world.secretary_a)
+    resp, _data = _post(client, world, newcomer)
+    assert resp.status_code == 303, resp.text
+    db.session.expire_all()
+    assert [g.id for g in db.session.get(User, newcomer.id).grids] == [world.a1.id]
+    assert db.session.get(User, world.worker_a.id).grids == []
+    handover = db.session.scalar(sa.select(Handover))
+    assert handover.moved["follow_ups"] == 1
+    assert handover.moved["hazards"] == 1
+    assert handover.moved["requests"] == 1
+    # The history still says who did what.
+    assert db.session.get(Visit, visit.id).worker_id == world.worker_a.id
+    assert db.session.get(Request, req.id).recorded_by_id == world.worker_a.id
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "caseload_handed_over")
+    )
+    assert event.user_id == world.secretary_a.id
+
+    # The new worker sees the resident, the follow-up, the hazard and the note on Today.
+    login_as(newcomer)
+    today = client.get("/today")
+    assert f'id="handover-note-{handover.id}"' in today.text
+    assert "3栋2单元的张大爷每周要去看一次。" in today.text
+    assert f"/hazards/{hazard.id}" in today.text
+    assert f"/residents/{resident.id}" in today.text
+    assert client.get(f"/residents/{resident.id}").status_code == 200
+    assert client.get(f"/requests/{req.id}").status_code == 200
+    # The old worker no longer does.
+    login_as(world.worker_a)
+    assert client.get(f"/residents/{resident.id}").status_code == 404
+
+
+def test_the_note_stays_on_today_until_dismissed(client, world, login_as, newcomer):
+    login_as(world.secretary_a)
+    _post(client, world, newcomer)
+    handover = db.session.scalar(sa.select(Handover))
+    login_as(world.worker_a2)  # not the receiver: as if the note were not there
+    assert client.post(f"/handovers/{handover.id}/dismiss").status_code == 404
+    login_as(newcomer)
+    assert f'id="handover-note-{handover.id}"' in client.get("/today").text
+    assert f'id="handover-note-{handover.id}"' in client.get("/today").text
+    resp = client.post(f"/handovers/{handover.id}/dismiss")
+    assert resp.status_code == 303
+    assert "handover-note" not in client.get("/today").text
+    assert db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "handover_note_read")
+    )
+
+
+def test_chosen_households_move_into_the_new_workers_grid_with_their_file(
+    client, world, login_as, make_resident, make_visit, make_hazard, make_request
+):
+    resident, visit, hazard, req = _open_work(
+        world, make_resident, make_visit, make_hazard, make_request
+    )
+    stays = make_resident(name="留下的", room="999")
+    household_id = resident.household_id
+    login_as(world.secretary_a)
+    resp, _data = _post(
+        client,
+        world,
+        world.worker_a2,
+        grid_ids=[],
+        household_ids=[household_id],
+        to_grid_id=world.a2.id,
+    )
+    assert resp.status_code == 303, resp.text[:2000]
+    db.session.expire_all()
+    assert db.session.get(Resident, resident.id).grid_id == world.a2.id
+    assert db.session.get(Resident, resident.id).household_id == household_id
+    assert db.session.get(Resident, stays.id).grid_id == world.a1.id
+    assert db.session.get(Hazard, hazard.id).grid_id == world.a2.id
+    assert db.session.get(Request, req.id).grid_id == world.a2.id
+    moved_visit = db.session.get(Visit, visit.id)
+    assert (moved_visit.grid_id, moved_visit.worker_id) == (world.a2.id, world.worker_a.id)
+    # Grids stay where they were.
+    assert [g.id for g in db.session.get(User, world.worker_a.id).grids] == [world.a1.id]
+    login_as(world.worker_a2)
+    assert client.get(f"/residents/households/{household_id}").status_code == 200
+    today = client.get("/today").text
+    assert f"/hazards/{hazard.id}" in today
+    assert "handover-note" in today
+    login_as(world.worker_a)
+    assert client.get(f"/residents/households/{household_id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        ({"note": ""}, "Write a note for the new worker."),
+        ({"grid_ids": []}, "Choose the grids or the households to hand over."),
+        ({"to_worker_id": "self"}, "Choose another worker to hand the caseload to."),
+        ({"grid_ids": [], "household_ids": ["hh"]}, "Choose which of the new worker"),
+    ],
+)
+def test_bad_handovers_are_refused_with_nothing_moved(
+    client, world, login_as, make_resident, over, message
+):
+    from tests.residents.test_import import _english
+
+    resident = make_resident()
+    _english(world.secretary_a)
+    login_as(world.secretary_a)
+    if over.get("to_worker_id") == "self":
+        over["to_worker_id"] = world.worker_a.id
+    if over.get("household_ids") == ["hh"]:
+        over["household_ids"] = [resident.household_id]
+    resp, _data = _post(client, world, world.worker_a2, **over)
+    assert resp.status_code in (200, 422)  # the form again, with the reason and the note kept
+    assert "3栋2单元的张大爷每周要去看一次。" in resp.text or over.get("note") == ""
+    assert message in resp.text
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Handover.id))) == 0
+    assert [g.id for g in db.session.get(User, world.worker_a.id).grids] == [world.a1.id]
+
+
+def test_a_double_tap_hands_over_once(client, world, login_as, newcomer):
+    login_as(world.secretary_a)
+    first, data = _post(client, world, newcomer)
+    again = client.post("/handovers/new", data=data)
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert db.session.scalar(sa.select(sa.func.count(Handover.id))) == 1
+
+
+def test_only_the_communitys_secretary_hands_over(client, world, login_as, make_resident):
+    for user in (world.worker_a, world.township_user, world.admin, world.inspector):
+        login_as(user)
+        assert client.get("/handovers/new").status_code == 404
+        assert client.get("/handovers").status_code == 404
+    # Another community's secretary: community A's workers are no choice there.
+    login_as(world.secretary_b)
+    resp, _data = _post(client, world, world.worker_a2)
+    assert resp.status_code in (200, 404)
+    # A household of another community: as if it were not there.
+    other = make_resident(grid=world.b1)
+    login_as(world.secretary_a)
+    resp, _data = _post(
+        client,
+        world,
+        world.worker_a2,
+        grid_ids=[],
+        household_ids=[other.household_id],
+        to_grid_id=world.a2.id,
+    )
+    assert resp.status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count(Handover.id))) == 0
+    assert [g.id for g in db.session.get(User, world.worker_a.id).grids] == [world.a1.id]
+
+
+def test_the_form_walks_worker_first(client, world, login_as, make_resident):
+    resident = make_resident()
+    login_as(world.secretary_a)
+    first = client.get("/handovers/new")
+    assert 'id="handover-from"' in first.text
+    second = client.get(f"/handovers/new?from_worker_id={world.worker_a.id}")
+    assert 'id="handover-form"' in second.text
+    assert f'value="{world.a1.id}"' in second.text
+    assert f'value="{resident.household_id}"' in second.text
