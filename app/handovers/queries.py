@@ -1,7 +1,7 @@
 """Reads for handovers: the community's workers, what they hold, the notes to read."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Grid, Handover, Household, User
@@ -69,13 +69,19 @@ def recent(user: User, limit: int = 20) -> list[Handover]:
     )
 
 
+def handover_notes_select(worker: User) -> sa.Select:
+    """Handover notes the worker has not dismissed yet."""
+    return sa.select(Handover).where(
+        Handover.to_worker_id == worker.id, Handover.dismissed_at.is_(None)
+    )
+
+
 def notes_for(worker: User) -> list[Handover]:
     """Handover notes the worker has not dismissed yet (shown on Today; one query)."""
     return list(
         db.session.scalars(
-            sa.select(Handover)
-            .where(Handover.to_worker_id == worker.id, Handover.dismissed_at.is_(None))
-            .options(selectinload(Handover.from_worker))
+            handover_notes_select(worker)
+            .options(joinedload(Handover.from_worker))
             .order_by(Handover.created_at.desc())
             .limit(5)
         )

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..handovers.queries import handover_notes_select
 from ..models import DailyLog, Hazard
 from ..permissions import SECRETARY, WORKER
 from ..requests.queries import alerts_select
@@ -26,7 +27,7 @@ def badge_counts(user) -> dict[str, int]:
         hazards = select_for(Hazard, user).where(
             Hazard.awaiting_worker_sql(), Hazard.due_on <= today
         )
-        keys = ("today", "hazards", "requests")
+        keys = ("today", "hazards", "requests", "handover_notes")
     elif user.role in SECRETARY:
         days = select_for(DailyLog, user).where(DailyLog.status == "submitted")
         hazards = select_for(Hazard, user).where(Hazard.overdue_sql(today))
@@ -35,7 +36,11 @@ def badge_counts(user) -> dict[str, int]:
         return {}
     # Requests due within 3 days or overdue whose next step is this user's.
     requests = alerts_select(user, today)
-    row = db.session.execute(sa.select(_count(days), _count(hazards), _count(requests))).one()
+    counts = [_count(days), _count(hazards), _count(requests)]
+    if user.role in WORKER:
+        # Counted here so Today asks for the notes only when there is one to show.
+        counts.append(_count(handover_notes_select(user)))
+    row = db.session.execute(sa.select(*counts)).one()
     return dict(zip(keys, row, strict=True))
 
 

@@ -52,6 +52,22 @@ def today_status(user=None) -> dict:
     return status
 
 
+def prime_today_status(user, today, visits: list) -> None:
+    """Today's status from the visits Today already loaded, sparing own_days' statement.
+
+    Only when no day waits returned to the worker (the nav's count says so): then today's
+    log is the one its visits joined (none without a visit: a log is made by its first
+    visit, and a day is submitted only with visits) and its visit count is theirs.
+    """
+    if request.method != "GET" or LazyBadges().get("today", 0):
+        return
+    log = visits[0].daily_log if visits else None
+    g.daylog_status = (
+        user.id,
+        {"day": today, "log": log, "visits": len(visits) if log else 0, "returned": []},
+    )
+
+
 @bp.app_context_processor
 def _review_globals():
     return {"badges": LazyBadges(), "daylog_status": today_status}
