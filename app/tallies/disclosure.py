@@ -78,11 +78,38 @@ class Atoms:
                 small_atoms.add(self._atom_of[key])
             else:
                 exact += n
-        if not small_atoms:
-            return exact
-        if exact == 0 and len(small_atoms) == 1:
-            return SMALL_SHOWN
-        return f"{APPROX}{exact + SMALL_AS * len(small_atoms)}"
+        return _shown(exact, len(small_atoms))
+
+    def figures(
+        self, group: Callable[[tuple], object], weight: Callable[[tuple], int] | None = None
+    ) -> dict:
+        """`figure` for every value of `group(key)` at once (None: left out), in one pass
+        over the counts; a value no key gives is missing (its figure is 0)."""
+        exact: dict = {}
+        small_atoms: dict = {}
+        atom_of, small, suppress = self._atom_of, self.small, self.suppress
+        for key, n in self.counts.items():
+            g = group(key)
+            if g is None or (weight is not None and not weight(key)):
+                continue
+            atom = atom_of[key]
+            if suppress and atom in small:
+                small_atoms.setdefault(g, set()).add(atom)
+            else:
+                exact[g] = exact.get(g, 0) + n
+        return {
+            g: _shown(exact.get(g, 0), len(small_atoms.get(g, ())))
+            for g in exact.keys() | small_atoms.keys()
+        }
+
+
+def _shown(exact: int, small_atoms: int):
+    """A figure: exact, or with each small atom counted as 2."""
+    if not small_atoms:
+        return exact
+    if exact == 0 and small_atoms == 1:
+        return SMALL_SHOWN
+    return f"{APPROX}{exact + SMALL_AS * small_atoms}"
 
 
 def is_inexact(value) -> bool:
