@@ -52,7 +52,7 @@ class Measure:
     weeks: bool  # unit: the week within the month, else the month
     grid: Callable[[], sa.ColumnElement]
     day: Callable[[], sa.ColumnElement]
-    keys: Callable[[], dict[str, sa.ColumnElement]]  # roll-up column name -> raw expression
+    key_columns: Callable[[], dict[str, sa.ColumnElement]]  # roll-up column name -> raw expression
     source: Callable[[], sa.Select]  # FROM and JOINs of the raw rows
 
     def unit(self, day: date) -> date:
@@ -68,10 +68,21 @@ class Measure:
     def is_unit_start(self, day: date) -> bool:
         return day.day == 1 or (self.weeks and day.weekday() == 0)
 
-    def raw(self, *extra: sa.ColumnElement) -> sa.Select:
-        """SELECT grid, *extra, *keys, count(*) of the raw rows (add WHERE and GROUP BY)."""
-        keys = list(self.keys().values())
-        return self.source().with_only_columns(self.grid(), *extra, *keys, sa.func.count())
+    def rows(self, *where: sa.ColumnElement) -> sa.Subquery:
+        """The raw rows as (grid_id, day, *keys), named like the roll-up's columns.
+
+        Grouping happens outside this subquery, by plain column names: PostgreSQL would not
+        match a CASE written twice with its own bound parameters."""
+        return (
+            self.source()
+            .with_only_columns(
+                self.grid().label("grid_id"),
+                self.day().label("day"),
+                *(expr.label(name) for name, expr in self.key_columns().items()),
+            )
+            .where(*where)
+            .subquery()
+        )
 
 
 def _hazard_keys() -> dict[str, sa.ColumnElement]:
@@ -152,13 +163,12 @@ def recount(session: Session, pairs: Iterable[tuple[Measure, int, date]]) -> Non
     for m, grid, unit in units:
         t = m.table
         session.execute(sa.delete(t).where(t.c.grid_id == grid, t.c.unit == unit))
-        keys = list(m.keys())
-        raw = (
-            m.raw(sa.literal(unit, sa.Date()))
-            .where(m.grid() == grid, m.day().between(unit, m.unit_end(unit)))
-            .group_by(*m.keys().values())
-        )
-        session.execute(sa.insert(t).from_select(["grid_id", "unit", *keys, "n"], raw))
+        sub = m.rows(m.grid() == grid, m.day().between(unit, m.unit_end(unit)))
+        keys = [sub.c[name] for name in m.key_columns()]
+        raw = sa.select(
+            sa.literal(grid, sa.Integer()), sa.literal(unit, sa.Date()), *keys, sa.func.count()
+        ).group_by(*keys)
+        session.execute(sa.insert(t).from_select(["grid_id", "unit", *m.key_columns(), "n"], raw))
 
 
 def _values(obj, *names: str) -> list[tuple]:
@@ -214,9 +224,11 @@ def rebuild(session: Session, echo: Callable[[str], None] | None = None) -> dict
     written = {}
     for m in MEASURES:
         session.execute(sa.delete(m.table))
-        names = ["grid_id", "unit", *m.keys(), "n"]
+        names = ["grid_id", "unit", *m.key_columns(), "n"]
         sums: Counter = Counter()
-        raw = m.raw(m.day()).group_by(m.grid(), m.day(), *m.keys().values())
+        sub = m.rows()
+        cols = [sub.c.grid_id, sub.c.day, *(sub.c[name] for name in m.key_columns())]
+        raw = sa.select(*cols, sa.func.count()).group_by(*cols)
         for grid, day, *keys, n in session.execute(raw):
             sums[(grid, m.unit(day), *keys)] += n
         rows = [dict(zip(names, (*key, n), strict=True)) for key, n in sums.items()]
@@ -264,38 +276,33 @@ def read(
 
     t = m.table
     inner = whole_units(m, start, end)
-    raw_keys = m.keys()
 
-    def rollup_col(name):
-        return t.c[name]
+    def counted(source, day, n, *within) -> None:
+        """Group the source's rows (grid_id, its keys) outside, by plain column names."""
 
-    def raw_col(name):
-        return raw_keys[name]
+        def col(name):
+            return source.c[name]
+
+        picked = [e.label(f"k{i}") for i, e in enumerate(pick(col))]
+        conds = [*within, *([where(col)] if where is not None else [])]
+        sub = sa.select(source.c.grid_id, day.label("day"), *picked, n.label("n")).where(*conds)
+        sub = sub.subquery()
+        keys = [sub.c[f"k{i}"] for i in range(len(picked))]
+        group = [sub.c.grid_id, *([sub.c.day] if by_day else []), *keys]
+        day_out = sub.c.day if by_day else sa.null()
+        add(
+            db.session.execute(
+                sa.select(sub.c.grid_id, day_out, *keys, sa.func.sum(sub.c.n)).group_by(*group)
+            )
+        )
 
     edges = [(start, end)]
     if inner:
-        picked = pick(rollup_col)
-        day = t.c.unit if by_day else sa.literal(None)
-        stmt = sa.select(t.c.grid_id, day, *picked, sa.func.sum(t.c.n)).where(
-            t.c.grid_id.in_(grid_ids), t.c.unit.between(*inner)
-        )
-        if where is not None:
-            stmt = stmt.where(where(rollup_col))
-        group = [t.c.grid_id, *([t.c.unit] if by_day else []), *picked]
-        add(db.session.execute(stmt.group_by(*group)))
+        counted(t, t.c.unit, t.c.n, t.c.grid_id.in_(grid_ids), t.c.unit.between(*inner))
         edges = [(start, inner[0] - timedelta(days=1)), (inner[1] + timedelta(days=1), end)]
     for lo, hi in edges:
         if lo > hi:
             continue
-        picked = pick(raw_col)
-        day = m.day() if by_day else sa.literal(None)
-        stmt = (
-            m.source()
-            .with_only_columns(m.grid(), day, *picked, sa.func.count())
-            .where(m.grid().in_(grid_ids), m.day().between(lo, hi))
-        )
-        if where is not None:
-            stmt = stmt.where(where(raw_col))
-        group = [m.grid(), *([m.day()] if by_day else []), *picked]
-        add(db.session.execute(stmt.group_by(*group)))
+        raw = m.rows(m.grid().in_(grid_ids), m.day().between(lo, hi))
+        counted(raw, raw.c.day, sa.literal(1, sa.Integer()))
     return out

@@ -145,18 +145,11 @@ def hazards_found_table(f: Filters, c: Counts, templates) -> Table:
         + [Column(_("Total"))],
         note=_hidden_note(f),
     )
-    h = c.hazards
-    cell = h.figures(lambda k: (k[2], k[3]))
-    by_template = h.figures(lambda k: k[2])
-    by_severity = h.figures(lambda k: k[3])
+    fig = c.hazards.figures_of(lambda k: (("cell", k[2], k[3]), ("tpl", k[2]), ("sev", k[3]), 0))
     for tpl in templates:
-        cells = [cell.get((tpl.id, s), 0) for s in SEVERITIES]
-        t.rows.append([localized(tpl), *cells, by_template.get(tpl.id, 0)])
-    t.total = [
-        _("Total"),
-        *(by_severity.get(s, 0) for s in SEVERITIES),
-        h.figures(whole).get(0, 0),
-    ]
+        cells = [fig.get(("cell", tpl.id, s), 0) for s in SEVERITIES]
+        t.rows.append([localized(tpl), *cells, fig.get(("tpl", tpl.id), 0)])
+    t.total = [_("Total"), *(fig.get(("sev", s), 0) for s in SEVERITIES), fig.get(0, 0)]
     return t
 
 
@@ -196,11 +189,21 @@ def hazard_status_table(f: Filters, c: Counts) -> Table:
 
     groups = _place_groups(f)
     place_of = {g: i for i, (_n, grid_ids) in enumerate(groups) for g in grid_ids}
+    weights = [(state, HAZARD_WEIGHTS[state]) for state in q.HAZARD_STATES]
+
+    def falls_in(k):
+        place = place_of.get(k[0])
+        for state, weight in weights:
+            if weight(k):
+                yield state, None
+                if place is not None:
+                    yield state, place
+
+    fig = c.hazards.figures_of(falls_in)
     by_place = {
-        state: c.hazards.figures(lambda k: place_of.get(k[0]), HAZARD_WEIGHTS[state])
-        for state in q.HAZARD_STATES
+        state: {i: fig.get((state, i), 0) for i in range(len(groups))} for state, _w in weights
     }
-    totals = {state: c.hazards.figures(whole, HAZARD_WEIGHTS[state]) for state in q.HAZARD_STATES}
+    totals = {state: {0: fig.get((state, None), 0)} for state, _w in weights}
 
     def row(cells, grid_ids) -> list:
         days = Counter({d: n for (g, d), n in c.rectify_days.items() if g in grid_ids})
@@ -227,8 +230,8 @@ def hazards_weekly_table(f: Filters, c: Counts, templates) -> Table:
         note=_hidden_note(f),
     )
     h = c.hazards
-    cell = h.figures(lambda k: (week_start(k[1]), k[2]))
-    by_week = h.figures(lambda k: week_start(k[1]))
+    fig = h.figures_of(lambda k: ((week_start(k[1]), k[2]), week_start(k[1])))
+    cell = by_week = fig
     week = week_start(f.start)
     while week <= f.end:
         cells = [cell.get((week, tpl.id), 0) for tpl in templates]
