@@ -40,6 +40,7 @@ from app.models import (
     User,
     Visit,
 )
+from app.tallies.rollups import rebuild
 from app.timeutil import local_today
 
 
@@ -116,6 +117,8 @@ def add_extras(user: User, n: int) -> None:
     ):
         for start in range(0, len(rows), 10_000):
             db.session.execute(table.insert(), rows[start : start + 10_000])
+    # Bulk inserts go past the flush hook that keeps the roll-ups current.
+    rebuild(db.session)
     db.session.commit()
     print(
         f"added {len(hazards):,} hazards and screenings, {len(requests):,} requests (today {today})"
