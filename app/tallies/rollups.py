@@ -185,8 +185,9 @@ def _values(obj, *names: str) -> list[tuple]:
     return out
 
 
-def touched(session: Session) -> set[tuple[Measure, int, date]]:
-    """(measure, grid, day) of every counted row this flush adds, changes or deletes."""
+def touched(session: Session) -> tuple[set, set[int]]:
+    """(measure, grid, day) of every counted row this flush adds, changes or deletes, and
+    the ids of visits whose screenings changed (their grid and day are read after)."""
     pairs: set = set()
     visit_ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
@@ -195,21 +196,34 @@ def touched(session: Session) -> set[tuple[Measure, int, date]]:
                 # A visit's screenings count under its grid and day (and go with it).
                 pairs.update({(VISITS, grid, day), (SCREENINGS, grid, day)})
         elif isinstance(obj, Screening):
+            visit = obj.__dict__.get("visit")
+            if visit is not None:  # set through the relationship: no id before the flush
+                pairs.add((SCREENINGS, visit.grid_id, visit.visited_on))
             visit_ids.update(v for (v,) in _values(obj, "visit_id") if v is not None)
         elif isinstance(obj, Hazard):
             for grid, day in _values(obj, "grid_id", "found_on"):
                 pairs.add((HAZARDS, grid, day))
+    return pairs, visit_ids
+
+
+# Collected before the flush, while every row (and any expired attribute) can still be
+# read; counted again after it, when the new rows have their ids.
+@sa.event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _ctx, _instances) -> None:
+    pairs, visit_ids = touched(session)
+    pending = session.info.setdefault("rollups_pending", (set(), set()))
+    pending[0].update(pairs)
+    pending[1].update(visit_ids)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _ctx) -> None:
+    pairs, visit_ids = session.info.pop("rollups_pending", (set(), set()))
     if visit_ids:
         rows = session.execute(
             sa.select(Visit.grid_id, Visit.visited_on).where(Visit.id.in_(visit_ids))
         )
         pairs.update((SCREENINGS, grid, day) for grid, day in rows)
-    return pairs
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _ctx) -> None:
-    pairs = touched(session)
     if pairs:
         recount(session, pairs)
 

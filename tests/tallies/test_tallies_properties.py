@@ -457,6 +457,12 @@ def _apply(world, setting, op) -> None:
     elif kind == "delete_visit" and (v := _nth(Visit, args[0])):
         db.session.execute(sa.update(Hazard).where(Hazard.visit_id == v.id).values(visit_id=None))
         db.session.delete(v)  # its screenings go by ON DELETE CASCADE
+        db.session.flush()
+        # Which leaves their objects behind in this long-lived session (a request's would
+        # end here); SQLite may hand a deleted row's id to the next screening.
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, Screening) and obj.visit_id == v.id:
+                db.session.expunge(obj)
     elif kind == "add_screening" and (v := _nth(Visit, args[0])):
         db.session.add(
             Screening(uuid=str(uuid.uuid4()), visit_id=v.id, template_id=templates[args[1]].id)
