@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask users ...`, `flask seed`, `flask demo ...`, `flask backup`."""
+"""Command-line tasks: `flask users ...`, `flask seed`, `flask demo ...`, `flask backup`,
+`flask tallies rebuild`."""
 
 import click
 from flask import Flask
@@ -73,3 +74,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(retention_cli)
+    from .tallies.commands import tallies_cli
+
+    app.cli.add_command(tallies_cli)

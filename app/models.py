@@ -11,6 +11,7 @@ from .requests.models import Request, RequestCategory, RequestEvent
 from .residents.models import CareReason, Household, Resident, resident_care_reasons
 from .review.models import DailyLog
 from .screening.models import Answer, ChecklistItem, ChecklistTemplate, Screening
+from .tallies.models import TallyHazards, TallyScreenings, TallyVisits
 from .visits.models import Visit
 
 __all__ = [
@@ -39,6 +40,9 @@ __all__ = [
     "RiskFactor",
     "RiskFactorType",
     "Screening",
+    "TallyHazards",
+    "TallyScreenings",
+    "TallyVisits",
     "Township",
     "User",
     "UserSession",

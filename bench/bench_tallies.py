@@ -2,19 +2,23 @@
 
     DATABASE_URL=... flask demo load --large      # once: 100,000 residents, 1,000,000 visits
     DATABASE_URL=... .venv/bin/python bench/bench_tallies.py [--runs 10] [--user bench-township]
-        [--extras 100000]
+        [--secretary bench-s001] [--extras 100000]
 
 Drives the app through Flask's test client (no network, no browser), logged in as a township
-user, and prints the median and 95th percentile of each request. `--extras N` first adds N
+user and as a secretary, and prints the median and 95th percentile of each request (periods
+up to five years, community and grid filters; issue 19 item 2), and for the exports the peak
+Python memory allocated while one is made (tracemalloc; item 3). `--extras N` first adds N
 hazards (with screenings) and N/5 requests to the user's township if it has none, since the
 large demo data holds visits only. No timing is asserted anywhere: the figures go in the note.
 """
 
 import argparse
+import os
 import random
 import statistics
 import sys
 import time
+import tracemalloc
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -36,6 +40,7 @@ from app.models import (
     User,
     Visit,
 )
+from app.tallies.rollups import rebuild
 from app.timeutil import local_today
 
 
@@ -112,31 +117,55 @@ def add_extras(user: User, n: int) -> None:
     ):
         for start in range(0, len(rows), 10_000):
             db.session.execute(table.insert(), rows[start : start + 10_000])
+    # Bulk inserts go past the flush hook that keeps the roll-ups current.
+    rebuild(db.session)
     db.session.commit()
     print(
         f"added {len(hazards):,} hazards and screenings, {len(requests):,} requests (today {today})"
     )
 
 
+def login(app, username: str):
+    """A test client with a session of the user."""
+    from app.accounts.services import start_session
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        token = start_session(user)
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = token
+        sess["_fresh"] = True
+    return client
+
+
+def peak_memory(client, url: str) -> float:
+    """Peak Python memory (MiB, tracemalloc) allocated while serving the request."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    resp = client.get(url)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert resp.status_code == 200, url
+    return (peak - before) / 2**20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument(
-        "--user", default=None, help="township user (default: bench-township, else township1)"
-    )
+    parser.add_argument("--user", default="bench-township", help="township user")
+    parser.add_argument("--secretary", default="bench-s001", help="a secretary of that township")
     parser.add_argument("--extras", type=int, default=0)
     args = parser.parse_args()
 
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():
-        names = [args.user] if args.user else ["bench-township", "township1"]
-        user = None
-        for name in names:
-            user = db.session.scalar(sa.select(User).where(User.username == name))
-            if user is not None:
-                break
+        user = db.session.scalar(sa.select(User).where(User.username == args.user))
         if user is None:
-            sys.exit(f"no user {names}; run `flask demo load --large` first")
+            sys.exit(f"no user {args.user}; run `flask demo load --large` first")
         if args.extras:
             add_extras(user, args.extras)
         grids = sa.select(Grid.id).join(Community).where(Community.township_id == user.township_id)
@@ -146,39 +175,45 @@ def main() -> None:
             )
             for model in (Resident, Visit, Hazard, Request)
         }
-        from app.accounts.services import start_session
-
-        token = start_session(user)
-        db.session.commit()
-        community = db.session.scalar(
-            sa.select(Community.id)
-            .where(Community.township_id == user.township_id)
-            .order_by(Community.id)
-            .limit(1)
+        secretary = db.session.scalar(sa.select(User).where(User.username == args.secretary))
+        community = secretary.community_id
+        grid = db.session.scalar(
+            sa.select(Grid.id).where(Grid.community_id == community).order_by(Grid.id).limit(1)
         )
         db.session.remove()
 
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = token
-        sess["_fresh"] = True
+    township = login(app, args.user)
+    own = login(app, args.secretary)
     today = local_today()
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    month = f"from={last_month_end.replace(day=1)}&to={last_month_end}"
     year = f"from={today - timedelta(days=364)}&to={today}"
+    five = f"from={today.replace(year=today.year - 5) + timedelta(days=1)}&to={today}"
+    ragged = f"from={today - timedelta(days=361)}&to={today - timedelta(days=3)}"
     cases = [
-        ("dashboard, this month", "/tallies?period=month"),
-        ("dashboard, last 12 months", f"/tallies?{year}"),
-        ("dashboard, 12 months, one community", f"/tallies?{year}&community={community}"),
-        ("dashboard fragment (htmx), 12 months", f"/tallies?{year}"),
-        ("export.xlsx, 12 months", f"/tallies/export.xlsx?{year}"),
-        ("export.csv, 12 months", f"/tallies/export.csv?{year}"),
+        ("township", "dashboard, 1 month", f"/tallies?{month}"),
+        ("township", "dashboard, 12 months", f"/tallies?{year}"),
+        ("township", "dashboard, 5 years", f"/tallies?{five}"),
+        ("township", "dashboard, 5 years, one community", f"/tallies?{five}&community={community}"),
+        ("township", "dashboard, 5 years, one grid", f"/tallies?{five}&grid={grid}"),
+        ("township", "dashboard fragment (htmx), 12 months", f"/tallies?{year}"),
+        ("secretary", "community dashboard, 12 months (ragged days)", f"/tallies?{ragged}"),
+        ("secretary", "community dashboard, 5 years", f"/tallies?{five}"),
+        ("secretary", "community dashboard, 5 years, one grid", f"/tallies?{five}&grid={grid}"),
+        ("township", "export.xlsx, 1 month", f"/tallies/export.xlsx?{month}"),
+        ("township", "export.xlsx, 12 months", f"/tallies/export.xlsx?{year}"),
+        ("township", "export.xlsx, 5 years", f"/tallies/export.xlsx?{five}"),
+        ("township", "export.csv, 12 months", f"/tallies/export.csv?{year}"),
     ]
     engine = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
     print(
-        f"database: {engine}; user {user.username}; "
+        f"database: {engine}; user {args.user}; "
         + ", ".join(f"{k.lower()}s {v:,}" for k, v in sizes.items())
+        + f"; load average {os.getloadavg()[0]:.1f}"
     )
-    print(f"{'request':40} {'median ms':>10} {'p95 ms':>10} {'bytes':>10}")
-    for label, url in cases:
+    print(f"{'request':46} {'median ms':>10} {'p95 ms':>8} {'bytes':>9} {'peak MiB':>9}")
+    for who, label, url in cases:
+        client = township if who == "township" else own
         headers = {"HX-Request": "true"} if "htmx" in label else {}
         timings, size = [], 0
         for i in range(args.runs + 1):
@@ -190,7 +225,9 @@ def main() -> None:
             size = len(resp.data)
             if i:  # the first run warms the caches
                 timings.append(elapsed)
-        print(f"{label:40} {statistics.median(timings):10.0f} {p95(timings):10.0f} {size:10,}")
+        peak = f"{peak_memory(client, url):9.1f}" if "export" in label else f"{'-':>9}"
+        print(f"{label:46} {statistics.median(timings):10.0f} {p95(timings):8.0f} {size:9,} {peak}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

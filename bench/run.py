@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import DailyLog, Resident, Screening, User, Visit  # noqa: E402
+from app.models import Community, DailyLog, Grid, Resident, Screening, User, Visit  # noqa: E402
 from app.timeutil import local_today  # noqa: E402
 
 NOT_COUNTED = ("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")
@@ -351,10 +351,20 @@ def main() -> None:
         township = db.session.scalar(sa.select(User).where(User.username == "bench-township"))
         add_extras(township, args.visits // 10)  # hazards and requests, once
         refresh_statistics()  # the extras too (cheap when nothing changed)
+        grid = db.session.scalar(
+            sa.select(Grid.id)
+            .join(Community)
+            .where(Community.township_id == township.township_id)
+            .order_by(Grid.id)
+            .limit(1)
+        )
         db.session.remove()
     s = subjects(app)
     today = local_today()
     year = f"from={today - timedelta(days=364)}&to={today}"
+    five = f"from={today.replace(year=today.year - 5) + timedelta(days=1)}&to={today}"
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    month = f"from={last_month_end.replace(day=1)}&to={last_month_end}"
     wid = s["worker_id"]
     w = {"worker_page": True}
     cases = [
@@ -395,6 +405,20 @@ def main() -> None:
                 "bench-township",
                 f"/tallies?{year}",
                 f"/tallies?from={today}&to={today}",
+            ),
+            Case(
+                "dashboard, 5 years, one grid",
+                "bench-township",
+                f"/tallies?{five}&grid={grid}",
+                f"/tallies?from={today}&to={today}&grid={grid}",
+            ),
+            Case(
+                "export.xlsx, 1 month",
+                "bench-township",
+                f"/tallies/export.xlsx?{month}",
+                f"/tallies/export.xlsx?from={today}&to={today}",
+                fragment=False,
+                gzip_page=False,
             ),
             Case(
                 "export.xlsx, 12 months",

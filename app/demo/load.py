@@ -130,6 +130,12 @@ def load_demo(
         from .large import load_large
 
         load_large(echo=echo, residents=residents, visits=visits)
+    # The loaders write rows in bulk, past the session's flush hook: count the roll-ups again.
+    from ..tallies.rollups import rebuild
+
+    with write_intent():
+        rebuild(db.session)
+        db.session.commit()
 
 
 def _one_loader_at_a_time() -> None:
@@ -1046,6 +1052,11 @@ def clear_townships(township_ids: list[int], demo_users) -> tuple[int, int, list
     _refuse_mixed_townships(township_ids, community_ids, grid_ids)
     photo_keys = _delete_records(community_ids, grid_ids, demo_users)
     removed, retired = _delete_users(demo_users)
+    # The bulk deletes went past the session: the roll-ups are counted again (and keep no
+    # row of the grids about to go).
+    from ..tallies.rollups import rebuild
+
+    rebuild(db.session)
     db.session.execute(sa.delete(Grid).where(Grid.community_id.in_(community_ids)))
     db.session.execute(sa.delete(Community).where(Community.township_id.in_(township_ids)))
     db.session.execute(sa.delete(Township).where(Township.id.in_(township_ids)))

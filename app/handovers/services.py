@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..refusals import Invalid
 from ..requests.deadlines import OPEN_STATUSES
+from ..tallies import rollups
 from ..timeutil import utcnow
 
 
@@ -173,6 +174,28 @@ def _move_files(resident_ids: list[int], to: int) -> None:
         .values(grid_id=to)
         .execution_options(synchronize_session=False)
     )
+    # The tallies' roll-ups count by grid, and these Core UPDATEs pass their flush hook by:
+    # every unit the rows leave or join is counted again once they have moved.
+    visit_days = db.session.execute(
+        sa.select(Visit.grid_id, Visit.visited_on)
+        .where(Visit.resident_id.in_(resident_ids))
+        .distinct()
+    ).all()
+    hazard_days = db.session.execute(
+        sa.select(Hazard.grid_id, Hazard.found_on)
+        .where(Hazard.resident_id.in_(resident_ids))
+        .distinct()
+    ).all()
+    units = [
+        (measure, grid, day)
+        for measure, days in (
+            (rollups.VISITS, visit_days),
+            (rollups.SCREENINGS, visit_days),
+            (rollups.HAZARDS, hazard_days),
+        )
+        for old_grid, day in days
+        for grid in (old_grid, to)
+    ]
     for model in (Visit, Hazard, Request):
         db.session.execute(
             sa.update(model)
@@ -180,6 +203,7 @@ def _move_files(resident_ids: list[int], to: int) -> None:
             .values(grid_id=to)
             .execution_options(synchronize_session=False)
         )
+    rollups.recount(db.session, units)
     db.session.expire_all()
 
 

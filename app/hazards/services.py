@@ -12,6 +12,7 @@ from ..models import Answer, Department, Hazard, Photo, User, Visit
 from ..permissions import SECRETARY
 from ..refusals import Conflict, Invalid, NotAllowed
 from ..review.locks import ensure_editable
+from ..tallies import rollups
 from ..timeutil import local_today, utcnow
 
 NO_FIX_PHOTO = _l("Add at least one photo of the fix first.")
@@ -88,6 +89,7 @@ def _move(hazard: Hazard, from_status: str, values: dict) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(hazard)
+    rollups.recount_hazard(hazard)
     if result.rowcount != 1:
         raise Conflict(STATE_MESSAGES[hazard.status])
 
@@ -201,6 +203,8 @@ def report(hazard: Hazard, user: User, department_code: str, reported_on: date, 
         if hazard.status != "open":
             raise Conflict(STATE_MESSAGES[hazard.status])
         raise Conflict(_l("This hazard is already reported to a department."))
+    # A Core UPDATE passes the flush hook by: a reported hazard leaves the overdue count.
+    rollups.recount_hazard(hazard)
     record(
         "hazard_reported",
         "hazard",

@@ -17,8 +17,9 @@ flips every small atom of random data and checks that no view changes.
 """
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from functools import lru_cache
 
 SMALL = 3
 SMALL_SHOWN = "<3"
@@ -35,6 +36,7 @@ def month_end(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
+@lru_cache(maxsize=8192)
 def segment(day: date, weeks: bool = False) -> tuple[date, date | None]:
     """The smallest stretch of days a township view can tell apart: the month, or for tables
     by week (hazards) the week within the month."""
@@ -66,6 +68,10 @@ class Atoms:
             self._atom_of[key] = atom
             per_atom[atom] += n
         self.small = {atom for atom, n in per_atom.items() if n < SMALL}
+        # The small atom of each key that falls in one (township views only).
+        self._small_of = (
+            {k: a for k, a in self._atom_of.items() if a in self.small} if suppress else {}
+        )
 
     def figure(self, keep: Callable[[tuple], bool], weight: Callable[[tuple], int] | None = None):
         """The number of records whose key passes `keep` (each counted `weight` times, 0 or
@@ -78,11 +84,48 @@ class Atoms:
                 small_atoms.add(self._atom_of[key])
             else:
                 exact += n
-        if not small_atoms:
-            return exact
-        if exact == 0 and len(small_atoms) == 1:
-            return SMALL_SHOWN
-        return f"{APPROX}{exact + SMALL_AS * len(small_atoms)}"
+        return _shown(exact, len(small_atoms))
+
+    def figures(
+        self, group: Callable[[tuple], object], weight: Callable[[tuple], int] | None = None
+    ) -> dict:
+        """`figure` for every value of `group(key)` at once (None: left out), in one pass
+        over the counts; a value no key gives is missing (its figure is 0)."""
+
+        def groups(key):
+            if weight is not None and not weight(key):
+                return ()
+            g = group(key)
+            return () if g is None else (g,)
+
+        return self.figures_of(groups)
+
+    def figures_of(self, groups: Callable[[tuple], Iterable]) -> dict:
+        """`figure` for every group a key falls in (`groups(key)`: any number of them), in
+        one pass over the counts; a group no key falls in is missing (its figure is 0)."""
+        exact: dict = {}
+        small_atoms: dict = {}
+        small_of = self._small_of
+        for key, n in self.counts.items():
+            atom = small_of.get(key)
+            for g in groups(key):
+                if atom is None:
+                    exact[g] = exact.get(g, 0) + n
+                else:
+                    small_atoms.setdefault(g, set()).add(atom)
+        return {
+            g: _shown(exact.get(g, 0), len(small_atoms.get(g, ())))
+            for g in exact.keys() | small_atoms.keys()
+        }
+
+
+def _shown(exact: int, small_atoms: int):
+    """A figure: exact, or with each small atom counted as 2."""
+    if not small_atoms:
+        return exact
+    if exact == 0 and small_atoms == 1:
+        return SMALL_SHOWN
+    return f"{APPROX}{exact + SMALL_AS * small_atoms}"
 
 
 def is_inexact(value) -> bool:

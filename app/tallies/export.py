@@ -56,7 +56,9 @@ def to_xlsx(tables: list[Table], cover: list[tuple[str, str]]) -> bytes:
     wb = xlsxwriter.Workbook(
         buf,
         {
-            "in_memory": True,
+            # Each row goes to a temporary file as it is written, not into a tree of cells:
+            # memory stays flat however many rows (in_memory would override this).
+            "constant_memory": True,
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,

@@ -19,13 +19,11 @@ from ..models import (
     ChecklistTemplate,
     Community,
     Grid,
-    Hazard,
     Referral,
     ReferralService,
     Request,
     RequestCategory,
     RequestEvent,
-    Screening,
     Township,
     User,
     Visit,
@@ -33,6 +31,7 @@ from ..models import (
 from ..permissions import SECRETARY, TOWNSHIP
 from ..requests.deadlines import due_on_sql
 from ..scope import countable_requests, tally_grid_ids
+from . import rollups
 from .disclosure import whole_months
 
 # Requests decided against are not counted as accepted, whatever dates they carry.
@@ -164,30 +163,21 @@ def _count_if(condition) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _day(column, f: Filters):
-    """Group by the day only where small counts are hidden: there the atom needs the day."""
-    return column if f.suppress else sa.literal(None)
+def _keys(counts: Counter, f: Filters) -> Counter:
+    """{fine key: count}, the day (second place) filled with the period's start if unused.
 
-
-def _keys(rows, f: Filters) -> Counter:
-    """{fine key: count}, the day (second column) filled with the period's start if unused."""
-    out: Counter = Counter()
-    for *key, n in rows:
-        if key[1] is None:
-            key[1] = f.start
-        out[tuple(key)] += int(n)
-    return out
+    The day is read only where small counts are hidden: there the atom needs the month."""
+    if f.suppress:
+        return counts
+    return Counter({(k[0], f.start, *k[2:]): n for k, n in counts.items()})
 
 
 def visit_atoms(f: Filters) -> Counter:
-    """Visits made in the period, by (grid, day, purpose)."""
-    day = _day(Visit.visited_on, f)
-    rows = db.session.execute(
-        sa.select(Visit.grid_id, day, Visit.purpose, sa.func.count())
-        .where(Visit.grid_id.in_(f.grid_ids), Visit.visited_on.between(f.start, f.end))
-        .group_by(Visit.grid_id, day, Visit.purpose)
-    ).all()
-    return _keys(rows, f)
+    """Visits made in the period, by (grid, day, purpose); from the roll-ups."""
+    out = rollups.read(
+        rollups.VISITS, f.grid_ids, f.start, f.end, lambda c: [c("purpose")], f.suppress
+    )
+    return _keys(out, f)
 
 
 def household_atoms(f: Filters) -> Counter:
@@ -209,61 +199,40 @@ def household_atoms(f: Filters) -> Counter:
 
 
 def screening_atoms(f: Filters) -> Counter:
-    """Screenings run on visits in the period, by (grid, day, template id)."""
-    day = _day(Visit.visited_on, f)
-    rows = db.session.execute(
-        sa.select(Visit.grid_id, day, Screening.template_id, sa.func.count())
-        .join(Visit, Screening.visit_id == Visit.id)
-        .where(Visit.grid_id.in_(f.grid_ids), Visit.visited_on.between(f.start, f.end))
-        .group_by(Visit.grid_id, day, Screening.template_id)
-    ).all()
-    return _keys(rows, f)
-
-
-def _hazards_found(f: Filters):
-    return sa.and_(Hazard.grid_id.in_(f.grid_ids), Hazard.found_on.between(f.start, f.end))
+    """Screenings run on visits in the period, by (grid, day, template id); from the roll-ups."""
+    out = rollups.read(
+        rollups.SCREENINGS, f.grid_ids, f.start, f.end, lambda c: [c("template_id")], f.suppress
+    )
+    return _keys(out, f)
 
 
 HAZARD_STATES = ("found", "rectified", "verified", "open", "overdue")
-RECTIFIED = ("rectified", "verified")
+RECTIFIED = rollups.RECTIFIED
 
 
 def hazard_atoms(f: Filters, today: date) -> Counter:
-    """Hazards found in the period, by (grid, day found, template id, severity, status,
-    overdue today). One query feeds every hazard table."""
-    overdue = sa.case((Hazard.overdue_sql(today), 1), else_=0)
-    rows = db.session.execute(
-        sa.select(
-            Hazard.grid_id,
-            Hazard.found_on,
-            Hazard.template_id,
-            Hazard.severity,
-            Hazard.status,
-            overdue,
-            sa.func.count(),
-        )
-        .where(_hazards_found(f))
-        .group_by(
-            Hazard.grid_id,
-            Hazard.found_on,
-            Hazard.template_id,
-            Hazard.severity,
-            Hazard.status,
-            overdue,
-        )
-    ).all()
-    return Counter({tuple(r[:-1]): int(r[-1]) for r in rows})
+    """Hazards found in the period, by (grid, day found or its unit, template id, severity,
+    status, overdue today); from the roll-ups. One query feeds every hazard table."""
+
+    def pick(c):
+        overdue = sa.case((sa.and_(c("status") == "open", c("due_on") < today), 1), else_=0)
+        return [c("template_id"), c("severity"), c("status"), overdue]
+
+    return rollups.read(rollups.HAZARDS, f.grid_ids, f.start, f.end, pick, True)
 
 
 def rectify_days(f: Filters) -> Counter:
     """Hazards found in the period and rectified, by (grid, whole days taken to rectify)."""
-    days = days_between(Hazard.rectified_on, Hazard.found_on)
-    rows = db.session.execute(
-        sa.select(Hazard.grid_id, days, sa.func.count())
-        .where(_hazards_found(f), Hazard.status.in_(RECTIFIED), Hazard.rectified_on.is_not(None))
-        .group_by(Hazard.grid_id, days)
-    ).all()
-    return Counter({(g, int(d)): int(n) for g, d, n in rows})
+    out = rollups.read(
+        rollups.HAZARDS,
+        f.grid_ids,
+        f.start,
+        f.end,
+        lambda c: [c("rectify_days")],
+        False,
+        where=lambda c: c("rectify_days").is_not(None),
+    )
+    return Counter({(g, int(d)): n for (g, _day, d), n in out.items()})
 
 
 # Positions in a request atom's key.

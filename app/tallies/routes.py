@@ -12,7 +12,10 @@ from ..audit.services import record_refusal
 from ..htmx import render
 from ..permissions import requires
 from ..timeutil import local_today, local_tz, to_local, utcnow
-from . import bp
+from . import (
+    bp,
+    rollups,  # noqa: F401  (its flush hook keeps the roll-ups current)
+)
 from .export import to_csv, to_xlsx
 from .forms import TallyFilterForm
 from .queries import Filters, Scope, filters_for, user_scope

@@ -55,6 +55,11 @@ def median_of(counts: Counter) -> float | None:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def whole(_key) -> int:
+    """One group for every key: the figure of the whole table."""
+    return 0
+
+
 def week_start(day: date) -> date:
     """The Monday of the day's week."""
     return day - timedelta(days=day.weekday())
@@ -113,10 +118,9 @@ def visits_table(f: Filters, c: Counts) -> Table:
         [Column(_("Purpose"), "text"), Column(_("Visits"))],
         note=_hidden_note(f),
     )
-    t.rows = [
-        [label("purpose", p), c.visits.figure(lambda k, p=p: k[2] == p)] for p in VISIT_PURPOSES
-    ]
-    t.total = [_("Total"), c.visits.figure(lambda _k: True)]
+    by_purpose = c.visits.figures(lambda k: k[2])
+    t.rows = [[label("purpose", p), by_purpose.get(p, 0)] for p in VISIT_PURPOSES]
+    t.total = [_("Total"), c.visits.figures(whole).get(0, 0)]
     return t
 
 
@@ -153,10 +157,9 @@ def screenings_table(f: Filters, c: Counts, templates) -> Table:
         [Column(_("Checklist"), "text"), Column(_("Screenings"))],
         note=_hidden_note(f),
     )
-    t.rows = [
-        [localized(tpl), c.screenings.figure(lambda k, i=tpl.id: k[2] == i)] for tpl in templates
-    ]
-    t.total = [_("Total"), c.screenings.figure(lambda _k: True)]
+    by_template = c.screenings.figures(lambda k: k[2])
+    t.rows = [[localized(tpl), by_template.get(tpl.id, 0)] for tpl in templates]
+    t.total = [_("Total"), c.screenings.figures(whole).get(0, 0)]
     return t
 
 
@@ -170,15 +173,11 @@ def hazards_found_table(f: Filters, c: Counts, templates) -> Table:
         + [Column(_("Total"))],
         note=_hidden_note(f),
     )
-    h = c.hazards
+    fig = c.hazards.figures_of(lambda k: (("cell", k[2], k[3]), ("tpl", k[2]), ("sev", k[3]), 0))
     for tpl in templates:
-        cells = [h.figure(lambda k, i=tpl.id, s=s: k[2] == i and k[3] == s) for s in SEVERITIES]
-        t.rows.append([localized(tpl), *cells, h.figure(lambda k, i=tpl.id: k[2] == i)])
-    t.total = [
-        _("Total"),
-        *(h.figure(lambda k, s=s: k[3] == s) for s in SEVERITIES),
-        h.figure(lambda _k: True),
-    ]
+        cells = [fig.get(("cell", tpl.id, s), 0) for s in SEVERITIES]
+        t.rows.append([localized(tpl), *cells, fig.get(("tpl", tpl.id), 0)])
+    t.total = [_("Total"), *(fig.get(("sev", s), 0) for s in SEVERITIES), fig.get(0, 0)]
     return t
 
 
@@ -216,19 +215,35 @@ def hazard_status_table(f: Filters, c: Counts) -> Table:
         ),
     )
 
-    def row(grid_ids) -> list:
-        cells = [
-            c.hazards.figure(lambda k: k[0] in grid_ids, HAZARD_WEIGHTS[state])
-            for state in q.HAZARD_STATES
-        ]
+    groups = _place_groups(f)
+    place_of = {g: i for i, (_n, grid_ids) in enumerate(groups) for g in grid_ids}
+    weights = [(state, HAZARD_WEIGHTS[state]) for state in q.HAZARD_STATES]
+
+    def falls_in(k):
+        place = place_of.get(k[0])
+        for state, weight in weights:
+            if weight(k):
+                yield state, None
+                if place is not None:
+                    yield state, place
+
+    fig = c.hazards.figures_of(falls_in)
+    by_place = {
+        state: {i: fig.get((state, i), 0) for i in range(len(groups))} for state, _w in weights
+    }
+    totals = {state: {0: fig.get((state, None), 0)} for state, _w in weights}
+
+    def row(cells, grid_ids) -> list:
         days = Counter({d: n for (g, d), n in c.rectify_days.items() if g in grid_ids})
         # A median over hazards that include a small count could tell it: not shown.
         median = None if is_inexact(cells[0]) else median_of(days)
         return [*cells, median]
 
-    for name, grid_ids in _place_groups(f):
-        t.rows.append([name, *row(set(grid_ids))])
-    t.total = [_("Total"), *row(set(f.grid_ids))]
+    for i, (name, grid_ids) in enumerate(groups):
+        cells = [by_place[state].get(i, 0) for state in q.HAZARD_STATES]
+        t.rows.append([name, *row(cells, set(grid_ids))])
+    cells = [totals[state].get(0, 0) for state in q.HAZARD_STATES]
+    t.total = [_("Total"), *row(cells, set(f.grid_ids))]
     return t
 
 
@@ -243,14 +258,12 @@ def hazards_weekly_table(f: Filters, c: Counts, templates) -> Table:
         note=_hidden_note(f),
     )
     h = c.hazards
+    fig = h.figures_of(lambda k: ((week_start(k[1]), k[2]), week_start(k[1])))
+    cell = by_week = fig
     week = week_start(f.start)
     while week <= f.end:
-
-        def in_week(k, week=week) -> bool:
-            return week_start(k[1]) == week
-
-        cells = [h.figure(lambda k, i=tpl.id, w=in_week: w(k) and k[2] == i) for tpl in templates]
-        t.rows.append([week, *cells, h.figure(in_week)])
+        cells = [cell.get((week, tpl.id), 0) for tpl in templates]
+        t.rows.append([week, *cells, by_week.get(week, 0)])
         week += timedelta(days=7)
     return t
 
@@ -289,15 +302,21 @@ def request_status_table(f: Filters, c: Counts) -> Table:
         ),
     )
 
-    def row(grid_ids) -> list:
-        return [
-            c.requests.figure(lambda k: k[0] in grid_ids, REQUEST_WEIGHTS[state])
+    groups = _place_groups(f)
+    place_of = {g: i for i, (_n, grid_ids) in enumerate(groups) for g in grid_ids}
+    by_place = {
+        state: c.requests.figures(lambda k: place_of.get(k[0]), REQUEST_WEIGHTS[state])
+        for state in q.REQUEST_STATES
+    }
+    for i, (name, _grid_ids) in enumerate(groups):
+        t.rows.append([name, *(by_place[state].get(i, 0) for state in q.REQUEST_STATES)])
+    t.total = [
+        _("Total"),
+        *(
+            c.requests.figures(whole, REQUEST_WEIGHTS[state]).get(0, 0)
             for state in q.REQUEST_STATES
-        ]
-
-    for name, grid_ids in _place_groups(f):
-        t.rows.append([name, *row(set(grid_ids))])
-    t.total = [_("Total"), *row(set(f.grid_ids))]
+        ),
+    ]
     return t
 
 
@@ -370,12 +389,12 @@ def request_category_table(f: Filters, c: Counts, categories) -> Table:
         note=_hidden_note(f),
     )
     r = c.requests
+    place_of = {g: i for i, (_n, grid_ids) in enumerate(groups) for g in grid_ids}
+    cell = r.figures(lambda k: (k[2], place_of.get(k[0])))
+    by_category = r.figures(lambda k: k[2])
     for cat in categories:
-        cells = [
-            r.figure(lambda k, code=cat.code, g=set(grid_ids): k[2] == code and k[0] in g)
-            for _n, grid_ids in groups
-        ]
-        t.rows.append([localized(cat), *cells, r.figure(lambda k, code=cat.code: k[2] == code)])
+        cells = [cell.get((cat.code, i), 0) for i in range(len(groups))]
+        t.rows.append([localized(cat), *cells, by_category.get(cat.code, 0)])
     return t
 
 

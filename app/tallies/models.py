@@ -1,0 +1,56 @@
+"""Roll-up tables of the tallies: counts of raw rows by grid, stretch of days and key.
+
+Each table holds, for one measure, how many raw rows share a grid, a *unit* of days and the
+attributes the tallies slice by (rollups.py keeps them current at every flush and rebuilds
+them). The unit is the calendar month, or for hazards the part of a week that lies within
+one month: the smallest stretch any view tells apart (disclosure.py), so that whole units
+answer any view and only a period's ragged edges are counted from the raw rows.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+class TallyVisits(db.Model):
+    """Visits by grid, month and purpose."""
+
+    __tablename__ = "tally_visits"
+    grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"), primary_key=True)
+    unit: Mapped[date] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
+    n: Mapped[int]
+
+
+class TallyScreenings(db.Model):
+    """Screenings by their visit's grid and month, and checklist template."""
+
+    __tablename__ = "tally_screenings"
+    grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"), primary_key=True)
+    unit: Mapped[date] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("checklist_templates.id"), primary_key=True
+    )
+    n: Mapped[int]
+
+
+class TallyHazards(db.Model):
+    """Hazards by grid, week within the month found, template, severity and status; with
+    the due date of the open ones (overdue is a matter of today) and the days the rectified
+    ones took. One row per distinct key (no primary key: two of its columns may be NULL)."""
+
+    __tablename__ = "tally_hazards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"))
+    unit: Mapped[date]
+    template_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_templates.id"))
+    severity: Mapped[str] = mapped_column(sa.String(8))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    due_on: Mapped[date | None]
+    rectify_days: Mapped[int | None]
+    n: Mapped[int]
+
+    __table_args__ = (sa.Index("ix_tally_hazards_grid_unit", "grid_id", "unit"),)

@@ -1,0 +1,326 @@
+"""Roll-ups: the tallies read counts per grid and unit of days instead of the raw rows.
+
+A *measure* names the raw rows it counts (visits, screenings, hazards), the grid and the
+day of each, the key columns the tallies slice by, and its roll-up table (models.py), whose
+rows hold, per (grid, unit, key), how many raw rows share them. The unit is the month, or
+for hazards the part of a week inside one month (disclosure.py's smallest segment).
+
+Kept current in the same transaction as every write: after each flush, the (grid, unit)
+pairs that the flushed rows touched, before and after the change, are counted again from
+the raw rows (delete the pair's roll-up rows, insert a GROUP BY of the raw rows of that grid
+and unit). Recounting a pair is a few hundred rows through an index, and leaves no delta
+arithmetic to get wrong: the roll-up is by construction what a recount gives. On PostgreSQL
+an advisory lock per pair, held to the end of the transaction, makes concurrent writers
+recount one after the other, each seeing the other's committed rows.
+Core UPDATEs that bypass the session call `recount_hazard` (hazards/services.py).
+
+Reads (`read`) take whole units inside the period from the roll-up and count the ragged
+edges (a partial month or week at either end) from the raw rows: the township's periods
+are whole months, so its views touch the roll-ups only.
+
+Adding a measure (e.g. referrals, households): a table in models.py with grid_id, unit, its
+key columns and n; a `Measure` below with the raw select's columns named like the table's;
+the model in `touched` so flushes recount it; a migration creating the table and calling
+`rebuild`; its tally query reading through `read`.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import Hazard, Screening, Visit
+from .disclosure import month_end, month_start
+from .models import TallyHazards, TallyScreenings, TallyVisits
+
+RECTIFIED = ("rectified", "verified")
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    number: int  # stable, for the advisory lock
+    table: sa.Table
+    weeks: bool  # unit: the week within the month, else the month
+    grid: Callable[[], sa.ColumnElement]
+    day: Callable[[], sa.ColumnElement]
+    key_columns: Callable[[], dict[str, sa.ColumnElement]]  # roll-up column name -> raw expression
+    source: Callable[[], sa.Select]  # FROM and JOINs of the raw rows
+
+    def unit(self, day: date) -> date:
+        if self.weeks:
+            return max(month_start(day), week_start(day))
+        return month_start(day)
+
+    def unit_end(self, unit: date) -> date:
+        if self.weeks:
+            return min(month_end(unit), week_start(unit) + timedelta(days=6))
+        return month_end(unit)
+
+    def is_unit_start(self, day: date) -> bool:
+        return day.day == 1 or (self.weeks and day.weekday() == 0)
+
+    def rows(self, *where: sa.ColumnElement) -> sa.Subquery:
+        """The raw rows as (grid_id, day, *keys), named like the roll-up's columns.
+
+        Grouping happens outside this subquery, by plain column names: PostgreSQL would not
+        match a CASE written twice with its own bound parameters."""
+        return (
+            self.source()
+            .with_only_columns(
+                self.grid().label("grid_id"),
+                self.day().label("day"),
+                *(expr.label(name) for name, expr in self.key_columns().items()),
+            )
+            .where(*where)
+            .subquery()
+        )
+
+
+def _hazard_keys() -> dict[str, sa.ColumnElement]:
+    from .queries import days_between
+
+    return {
+        "template_id": Hazard.template_id,
+        "severity": Hazard.severity,
+        "status": Hazard.status,
+        # Overdue is "open, not reported to a department, and due before today"
+        # (Hazard.overdue_sql): only those keep their due date.
+        "due_on": sa.case(
+            (sa.and_(Hazard.status == "open", Hazard.reported_on.is_(None)), Hazard.due_on),
+            else_=sa.null(),
+        ),
+        "rectify_days": sa.case(
+            (
+                sa.and_(Hazard.status.in_(RECTIFIED), Hazard.rectified_on.is_not(None)),
+                days_between(Hazard.rectified_on, Hazard.found_on),
+            ),
+            else_=sa.null(),
+        ),
+    }
+
+
+VISITS = Measure(
+    "visits",
+    1,
+    TallyVisits.__table__,
+    False,
+    lambda: Visit.grid_id,
+    lambda: Visit.visited_on,
+    lambda: {"purpose": Visit.purpose},
+    lambda: sa.select(Visit.id).select_from(Visit),
+)
+SCREENINGS = Measure(
+    "screenings",
+    2,
+    TallyScreenings.__table__,
+    False,
+    lambda: Visit.grid_id,
+    lambda: Visit.visited_on,
+    lambda: {"template_id": Screening.template_id},
+    lambda: (
+        sa.select(Screening.id).select_from(Screening).join(Visit, Screening.visit_id == Visit.id)
+    ),
+)
+HAZARDS = Measure(
+    "hazards",
+    3,
+    TallyHazards.__table__,
+    True,
+    lambda: Hazard.grid_id,
+    lambda: Hazard.found_on,
+    _hazard_keys,
+    lambda: sa.select(Hazard.id).select_from(Hazard),
+)
+MEASURES = (VISITS, SCREENINGS, HAZARDS)
+
+# ---- keeping them current -----------------------------------------------------------------
+
+Pair = tuple[Measure, int, date]  # (measure, grid id, unit start)
+
+
+def _lock(session: Session, pairs: list[Pair]) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite has one writer at a time
+    epoch = date(1970, 1, 1)
+    for m, grid, unit in pairs:
+        session.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(grid, m.number * 100_000 + (unit - epoch).days))
+        )
+
+
+def recount(session: Session, pairs: Iterable[tuple[Measure, int, date]]) -> None:
+    """Count these (measure, grid, any day of the unit) again from the raw rows."""
+    units = sorted(
+        {(m, g, m.unit(d)) for m, g, d in pairs if g is not None and d is not None},
+        key=lambda p: (p[0].number, p[1], p[2]),
+    )
+    _lock(session, units)
+    for m, grid, unit in units:
+        t = m.table
+        session.execute(sa.delete(t).where(t.c.grid_id == grid, t.c.unit == unit))
+        sub = m.rows(m.grid() == grid, m.day().between(unit, m.unit_end(unit)))
+        keys = [sub.c[name] for name in m.key_columns()]
+        raw = sa.select(
+            sa.literal(grid, sa.Integer()), sa.literal(unit, sa.Date()), *keys, sa.func.count()
+        ).group_by(*keys)
+        session.execute(sa.insert(t).from_select(["grid_id", "unit", *m.key_columns(), "n"], raw))
+
+
+def _values(obj, *names: str) -> list[tuple]:
+    """Every combination of the attributes' current and pre-flush values."""
+    state = sa.inspect(obj)
+    options = []
+    for name in names:
+        hist = state.attrs[name].history
+        vals = {*hist.added, *hist.unchanged, *hist.deleted} or {getattr(obj, name, None)}
+        options.append(vals)
+    out = [()]
+    for vals in options:
+        out = [(*o, v) for o in out for v in vals]
+    return out
+
+
+def touched(session: Session) -> tuple[set, set[int]]:
+    """(measure, grid, day) of every counted row this flush adds, changes or deletes, and
+    the ids of visits whose screenings changed (their grid and day are read after)."""
+    pairs: set = set()
+    visit_ids: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Visit):
+            for grid, day in _values(obj, "grid_id", "visited_on"):
+                # A visit's screenings count under its grid and day (and go with it).
+                pairs.update({(VISITS, grid, day), (SCREENINGS, grid, day)})
+        elif isinstance(obj, Screening):
+            visit = obj.__dict__.get("visit")
+            if visit is not None:  # set through the relationship: no id before the flush
+                pairs.add((SCREENINGS, visit.grid_id, visit.visited_on))
+            visit_ids.update(v for (v,) in _values(obj, "visit_id") if v is not None)
+        elif isinstance(obj, Hazard):
+            for grid, day in _values(obj, "grid_id", "found_on"):
+                pairs.add((HAZARDS, grid, day))
+    return pairs, visit_ids
+
+
+# Collected before the flush, while every row (and any expired attribute) can still be
+# read; counted again after it, when the new rows have their ids.
+@sa.event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _ctx, _instances) -> None:
+    pairs, visit_ids = touched(session)
+    pending = session.info.setdefault("rollups_pending", (set(), set()))
+    pending[0].update(pairs)
+    pending[1].update(visit_ids)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _ctx) -> None:
+    pairs, visit_ids = session.info.pop("rollups_pending", (set(), set()))
+    if visit_ids:
+        rows = session.execute(
+            sa.select(Visit.grid_id, Visit.visited_on).where(Visit.id.in_(visit_ids))
+        )
+        pairs.update((SCREENINGS, grid, day) for grid, day in rows)
+    if pairs:
+        recount(session, pairs)
+
+
+def recount_hazard(hazard: Hazard) -> None:
+    """After a Core UPDATE of a hazard (the session did not see it)."""
+    recount(db.session, [(HAZARDS, hazard.grid_id, hazard.found_on)])
+
+
+def rebuild(session: Session, echo: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Every roll-up counted again from all the raw rows (`flask tallies rebuild`)."""
+    written = {}
+    for m in MEASURES:
+        session.execute(sa.delete(m.table))
+        names = ["grid_id", "unit", *m.key_columns(), "n"]
+        sums: Counter = Counter()
+        sub = m.rows()
+        cols = [sub.c.grid_id, sub.c.day, *(sub.c[name] for name in m.key_columns())]
+        raw = sa.select(*cols, sa.func.count()).group_by(*cols)
+        for grid, day, *keys, n in session.execute(raw):
+            sums[(grid, m.unit(day), *keys)] += n
+        rows = [dict(zip(names, (*key, n), strict=True)) for key, n in sums.items()]
+        for i in range(0, len(rows), 10_000):
+            session.execute(sa.insert(m.table), rows[i : i + 10_000])
+        written[m.name] = len(rows)
+        if echo:
+            echo(f"{m.name}: {len(rows):,} roll-up rows")
+    return written
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def whole_units(m: Measure, start: date, end: date) -> tuple[date, date] | None:
+    """The first and last day of the whole units inside [start, end], if any."""
+    first = start
+    while not m.is_unit_start(first):
+        first += timedelta(days=1)
+    last = end
+    while not m.is_unit_start(last + timedelta(days=1)):
+        last -= timedelta(days=1)
+    return (first, last) if first <= last else None
+
+
+def read(
+    m: Measure,
+    grid_ids: list[int],
+    start: date,
+    end: date,
+    pick: Callable[[Callable[[str], sa.ColumnElement]], list[sa.ColumnElement]],
+    by_day: bool,
+    where: Callable[[Callable[[str], sa.ColumnElement]], sa.ColumnElement] | None = None,
+) -> Counter:
+    """Counts of the measure in [start, end] over the grids, keyed (grid, day, *pick(col)).
+
+    `pick` and `where` get `col(name)`, a key column (roll-up or raw alike). The day is the
+    unit's first day for roll-up rows, the row's own day at the edges; None unless `by_day`.
+    """
+    out: Counter = Counter()
+
+    def add(rows):
+        for grid, day, *rest in rows:
+            out[(grid, day if by_day else None, *rest[:-1])] += int(rest[-1])
+
+    t = m.table
+    inner = whole_units(m, start, end)
+
+    def counted(source, day, n, *within) -> None:
+        """Group the source's rows (grid_id, its keys) outside, by plain column names."""
+
+        def col(name):
+            return source.c[name]
+
+        picked = [e.label(f"k{i}") for i, e in enumerate(pick(col))]
+        conds = [*within, *([where(col)] if where is not None else [])]
+        sub = sa.select(source.c.grid_id, day.label("day"), *picked, n.label("n")).where(*conds)
+        sub = sub.subquery()
+        keys = [sub.c[f"k{i}"] for i in range(len(picked))]
+        group = [sub.c.grid_id, *([sub.c.day] if by_day else []), *keys]
+        day_out = sub.c.day if by_day else sa.null()
+        add(
+            db.session.execute(
+                sa.select(sub.c.grid_id, day_out, *keys, sa.func.sum(sub.c.n)).group_by(*group)
+            )
+        )
+
+    edges = [(start, end)]
+    if inner:
+        counted(t, t.c.unit, t.c.n, t.c.grid_id.in_(grid_ids), t.c.unit.between(*inner))
+        edges = [(start, inner[0] - timedelta(days=1)), (inner[1] + timedelta(days=1), end)]
+    for lo, hi in edges:
+        if lo > hi:
+            continue
+        raw = m.rows(m.grid().in_(grid_ids), m.day().between(lo, hi))
+        counted(raw, raw.c.day, sa.literal(1, sa.Integer()))
+    return out
