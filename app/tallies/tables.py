@@ -446,8 +446,9 @@ def build_tables(f: Filters, today: date) -> list[Table]:
     tables = tables_from(f, fetch_counts(f, today), q.checklist_templates(), q.request_categories())
     # Referrals are counted on their own (one query), apart from the hazard atoms.
     referrals = Atoms(q.referral_atoms(f), 1, f.suppress)
-    tables.append(referrals_table(f, referrals, q.referral_services()))
-    return tables
+    households_last = [t for t in tables if t.key == "households"]
+    tables = [t for t in tables if t.key != "households"]
+    return [*tables, referrals_table(f, referrals, q.referral_services()), *households_last]
 
 
 def _chart_value(value):
