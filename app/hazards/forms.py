@@ -60,6 +60,8 @@ class ReportForm(BaseForm):
     )
     note = TextAreaField(
         _l("How it was reported (optional)"),
+        # Its own id: the hazard card also holds the rectify form's "note".
+        id="report-note",
         filters=[stripped],
         validators=[Length(max=2000)],
         render_kw={"rows": 2},
@@ -80,6 +82,7 @@ class DepartmentProgressForm(BaseForm):
     progress = SelectField(_l("Department's progress"), validators=[DataRequired()])
     note = TextAreaField(
         _l("What the department said or did"),
+        id="progress-note",
         filters=[stripped],
         validators=[Length(max=2000)],
         render_kw={"rows": 2},

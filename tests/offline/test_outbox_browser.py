@@ -438,6 +438,9 @@ def test_without_a_service_worker_the_page_keeps_the_entry(
         pg.goto(live_server.url + f"/residents/{r.id}")
         assert pg.evaluate("() => !navigator.serviceWorker.controller")
         open_visit_form(pg)
+        # The form's swap makes app.js fetch the outbox's scripts; with no worker to serve
+        # them from its cache, they must arrive before the link goes.
+        outbox_loaded(pg)
         pg.context.set_offline(True)
         log_visit(pg, "没有服务工作线程时录的")
         pg.wait_for_selector("#outbox-here >> text=走访 王秀英")
