@@ -80,4 +80,4 @@ def test_same_day_hazard_says_today(client, world, login_as, make_resident, make
     h = make_hazard(resident=make_resident(), severity="S1", due_on=local_today())
     login_as(world.worker_a)
     page = client.get(f"/hazards/{h.id}/notice?language=en").text
-    assert "Please fix it today" in page
+    assert "Please fix it on the day it was found" in page
