@@ -43,7 +43,12 @@ def test_worker_walks_to_a_household_and_logs_a_visit(page, world, make_resident
     page.check("input[name=outcome][value=done]")
     shoot(page, "4-visit-form")
     page.click("#visit-form button[type=submit]")
-    page.wait_for_selector("#timeline-new li.entry-visit")
+    page.wait_for_selector("#household-visits li.entry-visit")
+    # The page's own header and list follow the new visit, without a reload.
+    page.wait_for_selector("#household-visits li.empty", state="detached")
+    page.wait_for_function(
+        "() => !document.querySelector('#household-last-visit').textContent.includes('尚未走访')"
+    )
     shoot(page, "5-visit-saved")
     visit = fresh_scalar(sa.select(Visit))
     assert visit.resident_id == neighbour.id
