@@ -5,6 +5,7 @@ language, zero rows, totals, community roll-ups, the medians and, for the townsh
 hiding of any figure that adds up a small count (disclosure.py).
 """
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -364,6 +365,61 @@ def request_timeliness_table(f: Filters) -> Table:
     return t
 
 
+# The township's on-time rates (issue 15 item 5 with issue 14's rules): a rate over a few
+# requests gives them away, so it shows only over RATE_MIN or more, in steps of RATE_STEP %,
+# and without the counts it comes from.
+RATE_MIN = 10
+RATE_STEP = 5
+
+
+def coarse_rate(on_time: int, of: int) -> float | None:
+    """The rate the township may see: none under RATE_MIN, else to the nearest RATE_STEP %."""
+    if of < RATE_MIN:
+        return None
+    return float(RATE_STEP * math.floor(100 * on_time / of / RATE_STEP + 0.5))
+
+
+def township_timeliness_table(f: Filters) -> Table:
+    """按期受理率 and 按期答复率 for the township: coarse rates, no counts."""
+    counts = q.request_timeliness_by_grid(f)
+    t = Table(
+        "request_timeliness",
+        _("Request timeliness"),
+        _("Requests received in the period: decisions and replies on time"),
+        [
+            Column(_("Community") if not f.by_grid else _("Grid"), "text"),
+            Column(_("On-time decision rate (%)"), "decimal"),
+            Column(_("On-time reply rate (%)"), "decimal"),
+        ],
+        note=_(
+            "Whole calendar months. A rate shows only where at least %(n)d requests were "
+            "decided (or replied to) in the period, to the nearest %(step)d %%; the counts "
+            "behind it are the community's own.",
+            n=RATE_MIN,
+            step=RATE_STEP,
+        ),
+    )
+    sums = dict.fromkeys(q.TIMELINESS, 0)
+    for name, grid_ids in _place_groups(f):
+        cells = dict.fromkeys(q.TIMELINESS, 0)
+        for g in grid_ids:
+            for k, v in counts.get(g, {}).items():
+                cells[k] += v
+        for k in q.TIMELINESS:
+            sums[k] += cells[k]
+        t.rows.append(_coarse_row(name, cells))
+    t.total = _coarse_row(_("Total"), sums)
+    return t
+
+
+def _coarse_row(name: str, cells: dict) -> list:
+    return [
+        name,
+        coarse_rate(cells["decided_on_time"], cells["decided"]),
+        coarse_rate(cells["replied_on_time"], cells["replied"]),
+    ]
+
+
 def _timeliness_row(name: str, cells: dict) -> list:
     return [
         name,
@@ -433,9 +489,9 @@ def tables_from(f: Filters, c: Counts, templates, categories) -> list[Table]:
         hazard_status_table(f, c),
         hazards_weekly_table(f, c, templates),
         request_status_table(f, c),
-        # Rates need exact counts, which the township's views do not give (disclosure.py):
-        # the timeliness table is the community's own view.
-        *([] if f.suppress else [request_timeliness_table(f)]),
+        # Exact rates need exact counts, which the township's views do not give
+        # (disclosure.py): the township sees coarse rates without their counts.
+        township_timeliness_table(f) if f.suppress else request_timeliness_table(f),
         request_category_table(f, c, categories),
         *([households_table(f, c)] if c.households is not None else []),
     ]

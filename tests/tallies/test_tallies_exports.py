@@ -22,6 +22,7 @@ SHEETS_EN = [
     "Hazard status",
     "Hazards by week",
     "Requests",
+    "Request timeliness",
     "Requests by category",
     "Referrals",
     "Households",
@@ -121,6 +122,7 @@ def test_csv_is_utf8_with_bom_and_all_tallies(client, world, login_as, visit_in)
         "Hazards found in the period and where they stand today",
         "Hazards found by category, week by week",
         "Requests received in the period and where they stand today",
+        "Requests received in the period: decisions and replies on time",
         "Requests received by category",
         "Referrals to services by status",
         "Households visited",
@@ -226,7 +228,7 @@ def test_formula_like_names_are_text_in_both_files(client, world, login_as):
     assert ["Community", '\'=HYPERLINK("http://evil","x")'] in cover_rows
     places = [r[0] for r in sections[3].rows]
     assert places == ["'+SUM(1,2)", "'-2", "'@A1", "Total"]
-    assert sections[6].header[1:] == ["'+SUM(1,2)", "'-2", "'@A1", "Total"]
+    assert sections[7].header[1:] == ["'+SUM(1,2)", "'-2", "'@A1", "Total"]
 
 
 def _category_row(rows, name="Property management"):
@@ -245,13 +247,13 @@ def test_small_request_counts_are_counted_as_two_in_every_figure(
     period = _period()
     # Community level: Community A adds up A1's two (counted as 2) and A2's three.
     _c, sections = read_csv(client.get(f"/tallies/export.csv?{period}", headers=EN).data)
-    assert _category_row(sections[6].rows) == ["Property management", "≈5", "0", "≈5"]
+    assert _category_row(sections[7].rows) == ["Property management", "≈5", "0", "≈5"]
     # Grid level: A1's two are "<3", A2's three exact, the total counts A1 as 2.
     query = f"{period}&community={world.ca.id}"
     _c, sections = read_csv(client.get(f"/tallies/export.csv?{query}", headers=EN).data)
-    assert sections[6].header == ["Category", "A1", "A2", "Total"]
-    assert _category_row(sections[6].rows) == ["Property management", "<3", "3", "≈5"]
-    assert _category_row(sections[6].rows, "Neighbour disputes") == [
+    assert sections[7].header == ["Category", "A1", "A2", "Total"]
+    assert _category_row(sections[7].rows) == ["Property management", "<3", "3", "≈5"]
+    assert _category_row(sections[7].rows, "Neighbour disputes") == [
         "Neighbour disputes",
         "0",
         "<3",
@@ -274,7 +276,7 @@ def test_small_request_counts_are_counted_as_two_in_every_figure(
     _c, sections = read_csv(
         client.get(f"/tallies/export.csv?{period}&grid={world.a2.id}", headers=EN).data
     )
-    assert _category_row(sections[6].rows, "Neighbour disputes") == [
+    assert _category_row(sections[7].rows, "Neighbour disputes") == [
         "Neighbour disputes",
         "<3",
         "<3",

@@ -5,6 +5,7 @@ tally the page shows) comes out and is compared cell by cell with counts made he
 Python from the rows read back one by one.
 """
 
+import math
 import statistics
 import uuid
 from collections import Counter
@@ -325,12 +326,27 @@ def _expected(world, view, start, end):
             shown[4],
         ]
 
-    # Rates need exact counts: the timeliness table is the community's own view only.
-    if view[0] != "township_user":
+    # Exact rates need exact counts: the township sees coarse rates without their counts.
+    def coarse_row(group):
+        row = timeliness_row(group, False)
+        decided, decided_ok, replied, replied_ok = (int(row[i]) for i in (0, 1, 3, 4))
+
+        def coarse(ok, of):  # at least 10, to the nearest 5 %
+            return "" if of < 10 else str(float(5 * math.floor(100 * ok / of / 5 + 0.5)))
+
+        return [coarse(decided_ok, decided), coarse(replied_ok, replied)]
+
+    row_of = timeliness_row if view[0] != "township_user" else None
+    if row_of:
         exp["request_timeliness"] = [
-            timeliness_row([r for r in rs if r.grid_id in g], False) for _n, g in places
+            row_of([r for r in rs if r.grid_id in g], False) for _n, g in places
         ]
-        exp["request_timeliness"].append(timeliness_row(rs, False))
+        exp["request_timeliness"].append(row_of(rs, False))
+    else:
+        exp["request_timeliness"] = [
+            coarse_row([r for r in rs if r.grid_id in g]) for _n, g in places
+        ]
+        exp["request_timeliness"].append(coarse_row(rs))
     cats = []
     for code in codes:
         cells = [
