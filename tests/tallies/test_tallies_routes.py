@@ -42,7 +42,10 @@ def test_township_sees_dashboard_with_charts_and_tables(client, world, login_as,
         "hazard_status",
         "hazards_weekly",
         "requests",
+        "request_timeliness",
         "request_categories",
+        "referrals",
+        "households",
     ):
         assert f'id="table-{key}"' in html
     # Rows per community for the township; the visit counted under its purpose.
