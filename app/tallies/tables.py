@@ -328,9 +328,23 @@ def _rate(on_time: int, of: int) -> float | None:
     return round(100 * on_time / of, 1)
 
 
+def _timeliness_places(f: Filters, row) -> tuple[list[list], list]:
+    """The timeliness counts added up per place of the view, each made a row; and the total."""
+    counts = q.request_timeliness_by_grid(f)
+    rows, sums = [], dict.fromkeys(q.TIMELINESS, 0)
+    for name, grid_ids in _place_groups(f):
+        cells = dict.fromkeys(q.TIMELINESS, 0)
+        for g in grid_ids:
+            for k, v in counts.get(g, {}).items():
+                cells[k] += v
+        for k in q.TIMELINESS:
+            sums[k] += cells[k]
+        rows.append(row(name, cells))
+    return rows, row(_("Total"), sums)
+
+
 def request_timeliness_table(f: Filters) -> Table:
     """按期受理率 and 按期答复率: decisions and replies that kept their clocks."""
-    counts = q.request_timeliness_by_grid(f)
     t = Table(
         "request_timeliness",
         _("Request timeliness"),
@@ -352,16 +366,7 @@ def request_timeliness_table(f: Filters) -> Table:
             "recorded more than 3 days after its date."
         ),
     )
-    sums = dict.fromkeys(q.TIMELINESS, 0)
-    for name, grid_ids in _place_groups(f):
-        cells = dict.fromkeys(q.TIMELINESS, 0)
-        for g in grid_ids:
-            for k, v in counts.get(g, {}).items():
-                cells[k] += v
-        for k in q.TIMELINESS:
-            sums[k] += cells[k]
-        t.rows.append(_timeliness_row(name, cells))
-    t.total = _timeliness_row(_("Total"), sums)
+    t.rows, t.total = _timeliness_places(f, _timeliness_row)
     return t
 
 
@@ -381,7 +386,6 @@ def coarse_rate(on_time: int, of: int) -> float | None:
 
 def township_timeliness_table(f: Filters) -> Table:
     """按期受理率 and 按期答复率 for the township: coarse rates, no counts."""
-    counts = q.request_timeliness_by_grid(f)
     t = Table(
         "request_timeliness",
         _("Request timeliness"),
@@ -399,16 +403,7 @@ def township_timeliness_table(f: Filters) -> Table:
             step=RATE_STEP,
         ),
     )
-    sums = dict.fromkeys(q.TIMELINESS, 0)
-    for name, grid_ids in _place_groups(f):
-        cells = dict.fromkeys(q.TIMELINESS, 0)
-        for g in grid_ids:
-            for k, v in counts.get(g, {}).items():
-                cells[k] += v
-        for k in q.TIMELINESS:
-            sums[k] += cells[k]
-        t.rows.append(_coarse_row(name, cells))
-    t.total = _coarse_row(_("Total"), sums)
+    t.rows, t.total = _timeliness_places(f, _coarse_row)
     return t
 
 
