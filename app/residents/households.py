@@ -9,6 +9,8 @@ statements. A resident without any address has no household.
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..timeutil import utcnow
@@ -37,17 +39,23 @@ def _household_at(session: Session, key: tuple, placed: dict) -> Household:
     if key in placed:
         return placed[key]
     grid_id, building, unit, room = key
-    household = session.scalar(
-        sa.select(Household).where(
-            Household.grid_id == grid_id,
-            Household.building == building,
-            Household.unit == unit,
-            Household.room == room,
-        )
+    at = sa.select(Household).where(
+        Household.grid_id == grid_id,
+        Household.building == building,
+        Household.unit == unit,
+        Household.room == room,
     )
+    household = session.scalar(at)
     if household is None:
-        household = Household(grid_id=grid_id, building=building, unit=unit, room=room)
-        session.add(household)
+        # Two saves at one new address at once (two workers, an import beside a form): the
+        # address's row is made once, the other save waits for it and then reads it.
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(Household)
+            .values(grid_id=grid_id, building=building, unit=unit, room=room)
+            .on_conflict_do_nothing(index_elements=["grid_id", "building", "unit", "room"])
+        )
+        household = session.scalar(at)
     household.archived_at = None
     placed[key] = household
     return household

