@@ -555,3 +555,53 @@ def http_login(live_server):
     yield _login
     for s in sessions:
         s.close()
+
+
+# ---- browser tests on a shared 2-core machine --------------------------------------------
+# A browser test waits on Chromium, a server thread and the database at once; on a loaded
+# machine one of those waits can run past its timeout although nothing is wrong with the app.
+# Such a test gets one more try (pytest-rerunfailures), and the try is reported ("R" in the
+# summary, "RERUN" in the log) so that a test that needs it often is seen; a real fault fails
+# both tries. Every other test gets none.
+BROWSER_RERUNS = 1
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("flaky"):
+            item.add_marker(pytest.mark.flaky(reruns=BROWSER_RERUNS))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and report.failed and item.get_closest_marker("browser"):
+        pages = _open_pages(item)
+        if pages:
+            report.sections.append(("browser pages at failure", "\n\n".join(pages)))
+    return report
+
+
+def _open_pages(item) -> list[str]:
+    """The URL and opening text of every page the failed test had open, to tell an error
+    page (Chromium's or ours) from a page that was still waiting."""
+    from playwright.sync_api import BrowserContext, Page
+
+    seen, out = set(), []
+    for value in item.funcargs.values():
+        if isinstance(value, Page):
+            found = [value]
+        elif isinstance(value, BrowserContext):
+            found = list(value.pages)
+        else:
+            continue
+        for pg in found:
+            if id(pg) in seen:
+                continue
+            seen.add(id(pg))
+            try:
+                text = pg.inner_text("body", timeout=2000)[:600]
+            except Exception as err:  # a closed or crashed page says why
+                text = f"(no text: {err})"
+            out.append(f"{pg.url}\n{text}")
+    return out
