@@ -75,7 +75,9 @@ def _complete_login(user: User, password: str):
     next_url = local_path(request.args.get("next"))
     lang = session.get("lang")
     session.clear()  # a fresh session at every login
-    if lang and not user.locale:
+    # A language picked on the login page (?lang=) is the user's choice from now on, as the
+    # same link is once logged in; without one, the stored choice stands.
+    if lang and lang != user.locale:
         user.locale = lang
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

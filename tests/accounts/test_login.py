@@ -149,3 +149,21 @@ def test_each_role_lands_on_its_home(client, world):
         assert r.status_code in (302, 303), user.role
         assert urlsplit(r.headers["Location"]).path == home, user.role
         assert client.get(home).status_code == 200, user.role
+
+
+def test_language_picked_on_the_login_page_wins_over_the_stored_one(client, world):
+    world.worker_a.locale = "zh_Hans"
+    db.session.commit()
+    assert 'lang="en"' in client.get("/login?lang=en").text
+    _login(client, "worker_a")
+    r = client.get("/today")
+    assert 'lang="en"' in r.text
+    db.session.rollback()
+    assert db.session.get(type(world.worker_a), world.worker_a.id).locale == "en"
+
+
+def test_a_login_without_a_pick_keeps_the_stored_language(client, world):
+    world.worker_a.locale = "en"
+    db.session.commit()
+    _login(client, "worker_a", headers={"Accept-Language": "zh-CN"})
+    assert 'lang="en"' in client.get("/today").text
