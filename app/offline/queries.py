@@ -10,6 +10,7 @@ from ..extensions import db
 from ..i18n import localized
 from ..models import Resident, Visit
 from ..permissions import can, navigation
+from ..screening import queries as screening_queries
 from ..timeutil import local_today
 
 # Recent visits whose pages (and checklists) go offline with the caseload.
@@ -63,6 +64,11 @@ def caseload(user) -> dict:
         if can("requests.record", r, user):
             pages.append(url_for("requests.new", resident=r.id))
         fragments.append(url_for("visits.new", resident=r.id))
+    if can("screening.run", None, user):
+        # A checklist started without signal opens from these (the service worker, sw.js).
+        pages.extend(
+            url_for("screening.blank", template=t.id) for t in screening_queries.active_templates()
+        )
     for v in recent_visits(user):
         pages.append(url_for("visits.show", visit_id=v.id))
         pages.extend(url_for("screening.show", screening_id=s.id) for s in v.screenings)

@@ -31,6 +31,7 @@ PRECACHE_STATIC = (
     "js/outbox.js",
     "js/outbox-page.js",
     "js/photos.js",
+    "js/checklist-offline.js",
     "favicon.svg",
 )
 
@@ -76,6 +77,9 @@ def service_worker():
         "fallback": url_for("offline.fallback"),
         "caseload": url_for("offline.caseload"),
         "residents": url_for("residents.index"),
+        # A checklist started without signal, and the blank one that stands in for it.
+        "checklistPrefix": url_for("screening.show", screening_uuid="x")[:-1],
+        "checklistBlank": url_for("screening.blank"),
         "staticPrefix": url_for("static", filename=""),
         # Never kept: signing in and out, the worker itself, exports and photo bytes.
         "neverCache": [

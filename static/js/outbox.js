@@ -59,7 +59,24 @@
     return out;
   }
 
-  function metaFor(form) {
+  // A form that starts a checklist (data-outbox "opens", from offline_checklist()): the blank
+  // checklist to open when it is queued, addressed by the form's client UUID, which the
+  // server gives the screening it makes on replay.
+  function opensFor(form, opens, submitter) {
+    if (!opens) return null;
+    var values = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.disabled || el.type === "submit" || ((el.type === "radio" || el.type === "checkbox") && !el.checked)) return;
+      values[el.name] = el.value;
+    });
+    if (submitter && submitter.name) values[submitter.name] = submitter.value;
+    if (opens.purpose && values.purpose !== opens.purpose) return null;
+    var template = values[opens.template];
+    if (!template || !values.client_uuid) return null;
+    return opens.url.replace(opens.uuid, values.client_uuid) + "?template=" + encodeURIComponent(template);
+  }
+
+  function metaFor(form, submitter) {
     var spec = {};
     try { spec = JSON.parse(form.getAttribute("data-outbox") || "{}"); } catch (e) { spec = {}; }
     return JSON.stringify({
@@ -67,7 +84,8 @@
       label: spec.label || document.title,
       target: spec.target || null,
       page: here(),
-      edit: editable(form)
+      edit: editable(form),
+      opens: opensFor(form, spec.opens, submitter)
     });
   }
 
@@ -85,7 +103,7 @@
   // Before htmx (or the browser) reads the form: the meta the service worker keeps with it.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
-    if (form.matches && form.matches("form[data-outbox]") && user) hiddenInput(form, core.META, metaFor(form));
+    if (form.matches && form.matches("form[data-outbox]") && user) hiddenInput(form, core.META, metaFor(form, evt.submitter));
   }, true);
 
   // A queued form starts afresh: new UUIDs, so a second entry from it is not taken for a retry.
