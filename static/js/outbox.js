@@ -20,6 +20,8 @@
     var el = document.createElement("div");
     el.className = "toast" + (level === "error" ? " toast-error" : "");
     el.textContent = message;
+    // A replay saves entries one after another: at most two notes at once, as app.js shows them.
+    while (box.children.length >= 2) box.removeChild(box.firstChild);
     box.appendChild(el);
     setTimeout(function () { el.remove(); }, level === "error" ? 8000 : 4000);
   }
