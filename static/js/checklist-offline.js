@@ -15,4 +15,24 @@
       el.setAttribute(attr, el.getAttribute(attr).replace(placeholder, found[1]));
     });
   });
+
+  // Finishing with items left: online the server asks what to do with them (finish.html);
+  // here the phone asks, or the queued finish would come back refused.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.matches || !form.matches("#finish-screening[data-unanswered]")) return;
+    if (form.querySelector("input[name=remaining]") || document.querySelector("#remaining-ok.outbox-pending")) return;
+    var left = document.querySelectorAll("li.checklist-item:not(.outbox-pending)").length;
+    if (!left) return;
+    if (!window.confirm(form.getAttribute("data-unanswered").replace("{n}", left))) {
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+      return;
+    }
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "remaining";
+    input.value = "na";
+    form.appendChild(input);
+  }, true);
 })();

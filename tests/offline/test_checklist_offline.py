@@ -263,3 +263,73 @@ def test_answers_wait_behind_a_visit_the_server_has_not_got_yet(
     sent_all(phone)
     assert outbox_server.replays == ["/visits", f"/screening/u/{key}/items/{item}"]
     assert fresh_scalar(sa.select(Answer.value)) == "ok"
+
+
+def _blank_from_visit_form(pg, resident) -> tuple[str, list[int]]:
+    _log_in_and_keep(pg)
+    _controlled(pg, f"/residents/{resident.id}")
+    open_visit_form(pg)
+    pg.context.set_offline(True)
+    pg.check("#visit-form input[name=purpose][value=screening]", force=True)
+    pg.check("#visit-form input[name=outcome][value=done]", force=True)
+    pg.click("#visit-form button[type=submit]")
+    key, _template = _blank_opened(pg)
+    outbox_loaded(pg)
+    items = pg.eval_on_selector_all(
+        "li.checklist-item", "els => els.map(e => Number(e.id.slice(5)))"
+    )
+    return key, items
+
+
+def test_finishing_offline_with_items_left_asks_first(phone, outbox_server, world, make_resident):
+    key, items = _blank_from_visit_form(phone, make_resident(name="王秀英"))
+    phone.click(f"#item-{items[0]} button.ans-ok")
+    phone.wait_for_selector(f"#item-{items[0]} [data-outbox-mark]")
+
+    asked = []
+    phone.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    phone.click("#finish-screening button")
+    phone.wait_for_timeout(500)
+    assert asked == [f"还有 {len(items) - 1} 项未检查。标为不适用并完成排查？"]
+    assert len(entries(phone)) == 2  # not finished: nothing queued
+
+    phone.once("dialog", lambda d: d.accept())
+    phone.click("#finish-screening button")
+    phone.wait_for_selector("#finish-screening [data-outbox-mark]")
+    phone.context.set_offline(False)
+    sent_all(phone)
+    assert outbox_server.replays[-1] == f"/screening/u/{key}/finish"
+    screening = fresh_scalar(sa.select(Screening))
+    assert screening.completed_at is not None
+    assert _count(Answer, Answer.value == "na") == len(items) - 1
+    assert _count(Answer, Answer.value == "ok") == 1
+
+
+def test_answers_refused_on_replay_stay_with_the_reason(phone, outbox_server, world, make_resident):
+    from app.extensions import db
+    from app.models import DailyLog
+
+    key, items = _blank_from_visit_form(phone, make_resident(name="王秀英"))
+    phone.click(f"#item-{items[0]} button.ans-ok")
+    phone.wait_for_selector(f"#item-{items[0]} [data-outbox-mark]")
+    # The visit arrives; then the secretary approves the day before the answer does.
+    app, inner = outbox_server.app, outbox_server.app
+
+    def approve_after_the_visit(environ, start_response):
+        out = inner(environ, start_response)  # the view ran and committed
+        if environ["PATH_INFO"] == "/visits":
+            with app.app_context():
+                db.session.execute(sa.update(DailyLog).values(status="approved"))
+                db.session.commit()
+        return out
+
+    outbox_server.app = approve_after_the_visit
+    db.session.rollback()
+    phone.context.set_offline(False)
+    until(phone, "() => gridbookOutbox.all().then(r => r.map(e => e.status).join())", "refused")
+    (entry,) = entries(phone)
+    assert entry["url"] == f"/screening/u/{key}/items/{items[0]}"
+    assert "审核通过" in entry["reason"]
+    assert _count(Visit) == 1
+    assert _count(Answer) == 0
+    assert waiting(phone) == "1"  # kept, counted, never dropped
