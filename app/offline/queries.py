@@ -64,11 +64,9 @@ def caseload(user) -> dict:
         if can("requests.record", r, user):
             pages.append(url_for("requests.new", resident=r.id))
         fragments.append(url_for("visits.new", resident=r.id))
-    if can("screening.run", None, user):
-        # A checklist started without signal opens from these (the service worker, sw.js).
-        pages.extend(
-            url_for("screening.blank", template=t.id) for t in screening_queries.active_templates()
-        )
+    checklists = screening_queries.active_templates() if can("screening.run", None, user) else []
+    # A checklist started without signal opens from these (the service worker, sw.js).
+    pages.extend(url_for("screening.blank", template=t.id) for t in checklists)
     for v in recent_visits(user):
         pages.append(url_for("visits.show", visit_id=v.id))
         pages.extend(url_for("screening.show", screening_id=s.id) for s in v.screenings)
@@ -76,6 +74,8 @@ def caseload(user) -> dict:
         "pages": list(dict.fromkeys(pages)),
         "fragments": fragments,
         "residents": [_search_row(r) for r in residents],
+        # What a visit still waiting in the outbox may start (static/js/outbox.js).
+        "checklists": [{"id": t.id, "name": localized(t)} for t in checklists],
     }
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from ..audit.services import record_later
 from ..i18n import is_english
 from ..permissions import can, requires
+from ..screening.routes import offline_checklist
 from . import bp, icons, queries
 from .keys import USER_HEADER, WARMUP_HEADER, user_key
 
@@ -179,7 +180,14 @@ def caseload():
         {"residents": len(data["residents"]), "pages": len(data["pages"])},
     )
     data["user"] = user_key(current_user)
+    # A checklist started on a visit still waiting in the outbox (static/js/outbox.js).
+    data["start_checklist"] = {
+        **offline_checklist("template_id"),
+        "action": url_for("screening.start"),
+        "visits": url_for("visits.create"),
+    }
     data["messages"] = {
+        "start_checklist": _("Start a checklist:"),
         "no_match": _("No resident in your grids matches “%(q)s”.", q="{q}"),
         "none": _("No residents."),
         "searched_here": _("Searched on this phone, among the residents kept for offline use."),

@@ -63,9 +63,12 @@ def _item(screening: Screening, item_id: int) -> ChecklistItem:
 def start():
     """Start a checklist on a visit and open it."""
     form = StartForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not form.visit_named():
         abort(400)
-    visit = get_or_404(Visit, form.visit_id.data)
+    if not form.visit_id.data:
+        visit = get_by_uuid_or_404(Visit, form.visit_uuid.data)
+    else:
+        visit = get_or_404(Visit, form.visit_id.data)
     try:
         authorize("screening.run", visit)
     except Locked as locked:

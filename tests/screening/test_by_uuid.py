@@ -257,3 +257,68 @@ def test_the_caseload_keeps_a_blank_checklist_per_active_template(client, world,
     assert active
     for tid in active:
         assert f"/screening/blank?template={tid}" in pages
+
+
+def test_a_checklist_started_on_a_visit_named_by_its_client_uuid(
+    client, world, login_as, make_resident
+):
+    """A visit still waiting in the outbox had no id when its checklist was started."""
+    login_as(world.worker_a)
+    visit_key, key = str(uuid.uuid4()), str(uuid.uuid4())
+    start = {"visit_uuid": visit_key, "template_id": _template().id, "client_uuid": key}
+    # Sent before its visit (it never is: the outbox keeps the order), it finds nothing.
+    refused = client.post("/screening", data=start, headers=REPLAY)
+    assert refused.json["status"] == "refused"
+    assert _count(Screening) == 0
+
+    visit = client.post(
+        "/visits",
+        data={
+            "resident_id": make_resident().id,
+            "purpose": "elderly_care",
+            "outcome": "done",
+            "visited_on": local_today().isoformat(),
+            "client_uuid": visit_key,
+        },
+        headers=REPLAY,
+    )
+    assert visit.json["status"] == "saved"
+    for _ in range(2):  # a replay after a lost answer opens the same checklist
+        resp = client.post("/screening", data=start, headers=REPLAY)
+        assert resp.json["status"] == "saved"
+    screening = db.session.scalar(sa.select(Screening))
+    assert resp.json["url"] == f"/screening/{screening.id}"
+    assert screening.uuid == key
+    assert screening.visit.uuid == visit_key
+    assert _count(Screening) == 1
+
+
+def test_a_start_names_a_visit_in_scope_or_is_refused(
+    client, world, login_as, make_resident, make_visit
+):
+    other = make_visit(resident=make_resident(grid=world.b1), worker=world.worker_b)
+    login_as(world.worker_a)
+    tpl = _template().id
+    for data, code in (
+        ({"visit_uuid": other.uuid, "template_id": tpl}, 404),
+        ({"visit_uuid": "not-a-uuid", "template_id": tpl}, 404),
+        ({"template_id": tpl}, 400),
+    ):
+        resp = client.post("/screening", data={**data, "client_uuid": str(uuid.uuid4())})
+        assert resp.status_code == code, data
+    assert _count(Screening) == 0
+
+
+def test_the_caseload_says_how_a_waiting_visit_starts_a_checklist(client, world, login_as):
+    login_as(world.worker_a)
+    data = client.get("/offline/caseload.json?lang=en").json
+    names = [c["name"] for c in data["checklists"]]
+    assert _template().name_en in names
+    spec = data["start_checklist"]
+    assert spec["action"] == "/screening"
+    assert spec["visits"] == "/visits"
+    assert spec["url"] == "/screening/u/screening-uuid"
+    assert spec["template"] == "template_id"
+    assert data["messages"]["start_checklist"] == "Start a checklist:"
+    login_as(world.secretary_a)
+    assert client.get("/offline/caseload.json").status_code == 404
