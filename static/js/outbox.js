@@ -232,7 +232,7 @@
     data.append("template_id", String(template.id));
     data.append("client_uuid", key);
     data.append(core.META, JSON.stringify({
-      user: user, label: starts.text + " " + template.name + " · " + visit.label, page: here(), opens: opens
+      user: user, label: template.name + " · " + visit.label, page: here(), opens: opens
     }));
     core.enqueue(core.entryFrom(starts.spec.action, data, false)).then(function () {
       location.assign(opens);
@@ -243,8 +243,10 @@
 
   function startButtons(visit) {
     var p = document.createElement("p");
-    p.className = "outbox-start";
-    p.appendChild(document.createTextNode(starts.text + " "));
+    p.className = "outbox-start actions";
+    var text = document.createElement("span");
+    text.textContent = starts.text;
+    p.appendChild(text);
     starts.templates.forEach(function (template) {
       var b = document.createElement("button");
       b.type = "button";

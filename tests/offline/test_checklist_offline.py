@@ -333,3 +333,39 @@ def test_answers_refused_on_replay_stay_with_the_reason(phone, outbox_server, wo
     assert _count(Visit) == 1
     assert _count(Answer) == 0
     assert waiting(phone) == "1"  # kept, counted, never dropped
+
+
+def test_a_checklist_started_on_a_visit_still_waiting_to_send(
+    phone, outbox_server, world, make_resident, shoot
+):
+    r = make_resident(name="王秀英")
+    _log_in_and_keep(phone)
+    _controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    phone.context.set_offline(True)
+    phone.check("#visit-form input[name=purpose][value=elderly_care]", force=True)
+    phone.check("#visit-form input[name=outcome][value=done]", force=True)
+    phone.fill("#visit-form textarea[name=summary]", "先聊了几句，再查消防")
+    phone.click("#visit-form button[type=submit]")
+    # The waiting visit offers the checklists the phone keeps.
+    start = phone.locator("#outbox-here .outbox-start")
+    start.wait_for()
+    assert start.inner_text().startswith("开始排查：")
+    shoot(phone, "1-waiting-visit")
+    start.locator("button").first.click()
+    key, template = _blank_opened(phone)
+    item = phone.eval_on_selector("li.checklist-item", "e => Number(e.id.slice(5))")
+    phone.click(f"#item-{item} button.ans-ok")
+    phone.wait_for_selector(f"#item-{item} [data-outbox-mark]")
+    assert waiting(phone) == "3"
+    name = phone.inner_text("h1")
+    assert [e["label"] for e in entries(phone)][:2] == ["走访 王秀英", f"{name} · 走访 王秀英"]
+
+    phone.context.set_offline(False)
+    sent_all(phone)
+    assert outbox_server.replays == ["/visits", "/screening", f"/screening/u/{key}/items/{item}"]
+    screening = fresh_scalar(sa.select(Screening))
+    assert screening.uuid == key
+    assert screening.template_id == template
+    assert fresh_scalar(sa.select(Visit.summary)) == "先聊了几句，再查消防"
+    assert fresh_scalar(sa.select(Answer.screening_id)) == screening.id
