@@ -17,6 +17,7 @@ Who sees what (DESIGN.md):
 """
 
 import re
+import uuid
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -226,6 +227,14 @@ def import_grids(user: User | None = None) -> list[Grid]:
     return list(db.session.scalars(stmt.order_by(Community.name, Grid.name)))
 
 
+def _refuse(model: type, ident) -> None:
+    from .audit.services import record_refusal
+
+    # Same names as the route arguments (resident, daily_log, risk_factor...).
+    record_refusal(re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower(), ident)
+    abort(404)
+
+
 def get_or_404(model: type, ident, user: User | None = None):
     """The record with this id if the user may see it, else 404 (and the refusal audited)."""
     ident = parse_id(ident)
@@ -233,9 +242,21 @@ def get_or_404(model: type, ident, user: User | None = None):
         abort(404)
     obj = db.session.scalar(select_for(model, user).where(model.id == ident))
     if obj is None:
-        from .audit.services import record_refusal
+        _refuse(model, ident)
+    return obj
 
-        # Same names as the route arguments (resident, daily_log, risk_factor...).
-        record_refusal(re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower(), ident)
+
+def get_by_uuid_or_404(model: type, value, user: User | None = None):
+    """The record the phone made with this client UUID if the user may see it, else 404.
+
+    What a phone recorded without signal is addressed by the UUID it gave it, before the
+    server has given it an id.
+    """
+    try:
+        key = str(uuid.UUID(str(value)))
+    except ValueError:
         abort(404)
+    obj = db.session.scalar(select_for(model, user).where(model.uuid == key))
+    if obj is None:
+        _refuse(model, key)
     return obj

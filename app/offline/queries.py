@@ -10,6 +10,7 @@ from ..extensions import db
 from ..i18n import localized
 from ..models import Resident, Visit
 from ..permissions import can, navigation
+from ..screening import queries as screening_queries
 from ..timeutil import local_today
 
 # Recent visits whose pages (and checklists) go offline with the caseload.
@@ -63,6 +64,9 @@ def caseload(user) -> dict:
         if can("requests.record", r, user):
             pages.append(url_for("requests.new", resident=r.id))
         fragments.append(url_for("visits.new", resident=r.id))
+    checklists = screening_queries.active_templates() if can("screening.run", None, user) else []
+    # A checklist started without signal opens from these (the service worker, sw.js).
+    pages.extend(url_for("screening.blank", template=t.id) for t in checklists)
     for v in recent_visits(user):
         pages.append(url_for("visits.show", visit_id=v.id))
         pages.extend(url_for("screening.show", screening_id=s.id) for s in v.screenings)
@@ -70,6 +74,8 @@ def caseload(user) -> dict:
         "pages": list(dict.fromkeys(pages)),
         "fragments": fragments,
         "residents": [_search_row(r) for r in residents],
+        # What a visit still waiting in the outbox may start (static/js/outbox.js).
+        "checklists": [{"id": t.id, "name": localized(t)} for t in checklists],
     }
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from ..audit.services import record_later
 from ..i18n import is_english
 from ..permissions import can, requires
+from ..screening.routes import offline_checklist
 from . import bp, icons, queries
 from .keys import USER_HEADER, WARMUP_HEADER, user_key
 
@@ -31,6 +32,7 @@ PRECACHE_STATIC = (
     "js/outbox.js",
     "js/outbox-page.js",
     "js/photos.js",
+    "js/checklist-offline.js",
     "favicon.svg",
 )
 
@@ -76,6 +78,9 @@ def service_worker():
         "fallback": url_for("offline.fallback"),
         "caseload": url_for("offline.caseload"),
         "residents": url_for("residents.index"),
+        # A checklist started without signal, and the blank one that stands in for it.
+        "checklistPrefix": url_for("screening.show", screening_uuid="x")[:-1],
+        "checklistBlank": url_for("screening.blank"),
         "staticPrefix": url_for("static", filename=""),
         # Never kept: signing in and out, the worker itself, exports and photo bytes.
         "neverCache": [
@@ -175,7 +180,14 @@ def caseload():
         {"residents": len(data["residents"]), "pages": len(data["pages"])},
     )
     data["user"] = user_key(current_user)
+    # A checklist started on a visit still waiting in the outbox (static/js/outbox.js).
+    data["start_checklist"] = {
+        **offline_checklist("template_id"),
+        "action": url_for("screening.start"),
+        "visits": url_for("visits.create"),
+    }
     data["messages"] = {
+        "start_checklist": _("Start a checklist:"),
         "no_match": _("No resident in your grids matches “%(q)s”.", q="{q}"),
         "none": _("No residents."),
         "searched_here": _("Searched on this phone, among the residents kept for offline use."),

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import before_render_template, g, jsonify, request, session
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..offline.keys import USER_HEADER, user_key
@@ -85,6 +86,28 @@ def _problems(value) -> list[str]:
     return out
 
 
+def _unfinished(context: dict) -> list[str]:
+    """Why a checklist was not finished: the page that asks about the rest (finish.html)."""
+    out = []
+    if undescribed := context.get("undescribed"):
+        out.append(
+            ngettext(
+                "%(num)d hazard has no description yet.",
+                "%(num)d hazards have no description yet.",
+                len(undescribed),
+            )
+        )
+    if left := context.get("left"):
+        out.append(
+            ngettext(
+                "%(num)d item is not answered yet.",
+                "%(num)d items are not answered yet.",
+                len(left),
+            )
+        )
+    return out
+
+
 def _reasons() -> list[str]:
     """Every reason the replayed request's pages and flashes gave for not saving."""
     reasons: list[str] = []
@@ -101,6 +124,7 @@ def _reasons() -> list[str]:
                 reasons.extend(_form_messages(form))
         reasons.extend(_problems(context.get("errors")))
         reasons.extend(_problems(context.get("photo_errors")))
+        reasons.extend(_unfinished(context))
     flashes = session.get("_flashes", [])[g.get("outbox_flashes", 0) :]
     reasons.extend(str(m) for level, m in flashes if level == "error")
     return list(dict.fromkeys(r for r in reasons if r))

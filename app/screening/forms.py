@@ -10,8 +10,14 @@ from ..validators import DateWithin, stripped
 
 
 class StartForm(IdempotentForm):
-    visit_id = IdField(validators=[InputRequired()])
+    visit_id = IdField()
+    # Or the client UUID of a visit the phone recorded without signal: the checklist was
+    # started before the visit had an id (static/js/outbox.js, the outbox's list on a page).
+    visit_uuid = HiddenField()
     template_id = IdField(validators=[InputRequired()])
+
+    def visit_named(self) -> bool:
+        return bool(self.visit_id.data or self.visit_uuid.data)
 
 
 class AnswerForm(BaseForm):

@@ -1,6 +1,6 @@
 """Run a hazard checklist during a visit: one tap per item, saved as tapped."""
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -10,7 +10,9 @@ from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..hazards import services as hazards
 from ..htmx import fragments, redirect_client, render, toast, wants_fragment
+from ..i18n import localized
 from ..idempotency import client_key
+from ..ids import parse_id
 from ..models import ChecklistItem, ChecklistTemplate, Screening, Visit
 from ..permissions import authorize, can, requires
 from ..photos.forms import client_times
@@ -18,9 +20,34 @@ from ..photos.services import PhotosRejected, add_photos, chosen_files
 from ..referrals import queries as referral_queries
 from ..referrals.routes import new_form as new_referral_form
 from ..refusals import Locked
-from ..scope import get_or_404
+from ..scope import get_by_uuid_or_404, get_or_404
 from . import bp, queries, services
 from .forms import AnswerForm, FinishForm, HazardForm, RemainingForm, StartForm
+
+# What the blank checklist's forms say in place of the UUID: static/js/checklist-offline.js
+# puts in the one from the page's address. Not a UUID, so it never names a screening.
+UUID_PLACEHOLDER = "screening-uuid"
+
+
+@bp.app_template_global()
+def offline_checklist(template_field: str, purpose: str | None = None) -> dict:
+    """What outbox.js needs to open the blank checklist when a form that starts one (the
+    visit form, the start buttons) is queued without signal: the checklist's address with
+    the form's client UUID in place of the placeholder, and `template_field`'s value."""
+    return {
+        "url": url_for("screening.show", screening_uuid=UUID_PLACEHOLDER),
+        "uuid": UUID_PLACEHOLDER,
+        "template": template_field,
+        "purpose": purpose,
+    }
+
+
+def _screening(screening_id: int | None, screening_uuid: str | None) -> Screening:
+    """The screening named in the address, by id or by the UUID the phone gave it; 404 if
+    it is unknown or out of scope."""
+    if screening_uuid is not None:
+        return get_by_uuid_or_404(Screening, screening_uuid)
+    return get_or_404(Screening, screening_id)
 
 
 def _item(screening: Screening, item_id: int) -> ChecklistItem:
@@ -36,9 +63,12 @@ def _item(screening: Screening, item_id: int) -> ChecklistItem:
 def start():
     """Start a checklist on a visit and open it."""
     form = StartForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not form.visit_named():
         abort(400)
-    visit = get_or_404(Visit, form.visit_id.data)
+    if not form.visit_id.data:
+        visit = get_by_uuid_or_404(Visit, form.visit_uuid.data)
+    else:
+        visit = get_or_404(Visit, form.visit_id.data)
     try:
         authorize("screening.run", visit)
     except Locked as locked:
@@ -53,11 +83,21 @@ def start():
 
 
 def _page_context(screening: Screening) -> dict:
-    answers = queries.answers_by_item(screening)
+    # A blank checklist (never saved, no id) has no visit, answers or photos yet.
+    blank = screening.id is None
+    answers = {} if blank else queries.answers_by_item(screening)
     hazard_ids = [a.hazard.id for a in answers.values() if a.hazard]
+    visit = screening.visit
     return {
         "screening": screening,
-        "visit": screening.visit,
+        "visit": visit,
+        "blank": blank,
+        # The screening in the forms' addresses: its id, or the UUID the phone gave it.
+        "addr": {"screening_uuid": UUID_PLACEHOLDER} if blank else {"screening_id": screening.id},
+        # Who the entries on the page are about (the outbox's labels).
+        "subject": localized(screening.template)
+        if blank
+        else (visit.resident.name if visit.resident else visit.project.name),
         "answers": answers,
         "hazard_forms": {
             item_id: HazardForm(formdata=None, obj=a.hazard, found_on=a.hazard.found_on)
@@ -67,10 +107,10 @@ def _page_context(screening: Screening) -> dict:
         "hazard_photos": queries.photos_by_hazard(hazard_ids),
         # The blank hazard form outbox.js puts under an item tapped "hazard" offline.
         "offline_hazard_form": HazardForm(formdata=None),
-        "answer_photos": queries.photos_by_answer(screening),
+        "answer_photos": {} if blank else queries.photos_by_answer(screening),
         **_referral_context(screening, answers),
         "counts": queries.counts(screening),
-        "editable": can("screening.run", screening),
+        "editable": can("screening.run") if blank else can("screening.run", screening),
         "photo_errors": {},
     }
 
@@ -90,12 +130,28 @@ def _referral_context(screening: Screening, answers: dict) -> dict:
 
 
 @bp.route("/<int:screening_id>")
+@bp.route("/u/<string:screening_uuid>")
 @login_required
-def show(screening_id: int):
+def show(screening_id: int | None = None, screening_uuid: str | None = None):
     """The checklist, each item with OK / hazard / not applicable."""
-    screening = get_or_404(Screening, screening_id)
+    screening = _screening(screening_id, screening_uuid)
     record_read("screening_viewed", "screening", screening.id)
     return render("screening/show.html", **_page_context(screening))
+
+
+@bp.route("/blank")
+@login_required
+@requires("screening.run")
+def blank():
+    """An empty checklist the phone keeps, to open one started without signal.
+
+    The service worker shows it for /screening/u/<uuid>?template=<id> while the server does
+    not know that screening yet; its forms then address the screening by that UUID.
+    """
+    template = db.session.get(ChecklistTemplate, parse_id(request.args.get("template")) or 0)
+    if template is None or not template.active:
+        abort(404)
+    return render("screening/show.html", **_page_context(Screening(template=template)))
 
 
 def _item_response(screening: Screening, item: ChecklistItem, hazard_form=None, photo_errors=None):
@@ -113,11 +169,12 @@ def _item_response(screening: Screening, item: ChecklistItem, hazard_form=None, 
 
 
 @bp.route("/<int:screening_id>/items/<int:item_id>", methods=["POST"])
+@bp.route("/u/<string:screening_uuid>/items/<int:item_id>", methods=["POST"])
 @login_required
 @requires("screening.run")
-def answer(screening_id: int, item_id: int):
+def answer(item_id: int, screening_id: int | None = None, screening_uuid: str | None = None):
     """Save the tapped answer for one item at once."""
-    screening = get_or_404(Screening, screening_id)
+    screening = _screening(screening_id, screening_uuid)
     authorize("screening.run", screening)
     item = _item(screening, item_id)
     form = AnswerForm()
@@ -136,12 +193,13 @@ def answer(screening_id: int, item_id: int):
 
 
 @bp.route("/<int:screening_id>/items/<int:item_id>/hazard", methods=["POST"])
+@bp.route("/u/<string:screening_uuid>/items/<int:item_id>/hazard", methods=["POST"])
 @login_required
 @requires("screening.run")
 @redisplays_form_on_error
-def hazard(screening_id: int, item_id: int):
+def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | None = None):
     """Describe the hazard found on an item: note, severity, deadline and photos in one save."""
-    screening = get_or_404(Screening, screening_id)
+    screening = _screening(screening_id, screening_uuid)
     authorize("screening.run", screening)
     item = _item(screening, item_id)
     answer = queries.answers_by_item(screening).get(item.id)
@@ -186,11 +244,12 @@ def hazard(screening_id: int, item_id: int):
 
 
 @bp.route("/<int:screening_id>/remaining", methods=["POST"])
+@bp.route("/u/<string:screening_uuid>/remaining", methods=["POST"])
 @login_required
 @requires("screening.run")
-def remaining(screening_id: int):
+def remaining(screening_id: int | None = None, screening_uuid: str | None = None):
     """Answer all items not yet answered at once: "all remaining OK" after looking."""
-    screening = get_or_404(Screening, screening_id)
+    screening = _screening(screening_id, screening_uuid)
     authorize("screening.run", screening)
     form = RemainingForm()
     if not form.validate_on_submit():
@@ -203,11 +262,12 @@ def remaining(screening_id: int):
 
 
 @bp.route("/<int:screening_id>/finish", methods=["POST"])
+@bp.route("/u/<string:screening_uuid>/finish", methods=["POST"])
 @login_required
 @requires("screening.run")
-def finish(screening_id: int):
+def finish(screening_id: int | None = None, screening_uuid: str | None = None):
     """Close the checklist and go back to the visit; unanswered items are asked about first."""
-    screening = get_or_404(Screening, screening_id)
+    screening = _screening(screening_id, screening_uuid)
     authorize("screening.run", screening)
     form = FinishForm()
     if not form.validate_on_submit():

@@ -17,11 +17,16 @@
   // that makes an entry of them; any other POST to these URLs fails as before.
   var CAPABLE = [
     /^\/visits$/,
-    /^\/screening\/\d+\/items\/\d+(\/hazard)?$/,
-    /^\/screening\/\d+\/remaining$/,
+    /^\/screening$/,
+    /^\/screening\/(\d+|u\/[0-9a-fA-F-]{36})\/items\/\d+(\/hazard)?$/,
+    /^\/screening\/(\d+|u\/[0-9a-fA-F-]{36})\/(remaining|finish)$/,
     /^\/photos$/,
     /^\/requests$/
   ];
+  // A checklist addressed by its UUID (started without signal, screening/show.html blank):
+  // while anything older waits, what is done on it waits behind, so that it never reaches
+  // the server before the visit or start that makes the screening.
+  var BEHIND = /^\/screening\/u\//;
   var META = "_outbox";
   // A request the page sends itself to watch its progress (a photo, online: photos.js); the
   // page keeps the entry if it fails (outbox.js), so the worker lets it by.
@@ -130,10 +135,18 @@
       page: meta.page || "/",
       target: meta.target || null,
       edit: meta.edit || [],
+      // The page to open once queued (a blank checklist for a checklist started here).
+      opens: sameOriginPath(meta.opens),
       htmx: !!htmx,
       status: "waiting",
       reason: null
     };
+  }
+
+  function sameOriginPath(url) {
+    if (!url) return null;
+    var u = new URL(url, self.location.href);
+    return u.origin === self.location.origin ? u.pathname + u.search : null;
   }
 
   function enqueue(entry) {
@@ -290,29 +303,49 @@
       var events = {};
       if (failure) events["outbox-full"] = { quota: failure.name === "QuotaExceededError" };
       else events["outbox-queued"] = { id: entry.id, label: entry.label };
-      return new Response("", {
-        status: 202,
-        headers: { "HX-Trigger": asciiJson(events), "HX-Reswap": "none" }
-      });
+      var headers = { "HX-Trigger": asciiJson(events), "HX-Reswap": "none" };
+      if (!failure && entry.opens) headers["HX-Redirect"] = entry.opens;
+      return new Response("", { status: 202, headers: headers });
     }
+    if (!failure && entry.opens) return Response.redirect(new URL(entry.opens, origin).href, 303);
     var back = new URL(page || "/", origin);
     back.hash = failure ? (failure.name === "QuotaExceededError" ? "outbox-full" : "outbox-failed") : "outbox-queued";
     return Response.redirect(back.href, 303);
   }
 
+  function keep(copy, networkError) {
+    var htmx = copy.headers.get("HX-Request") === "true";
+    return copy.formData().then(function (data) {
+      var entry = entryFrom(copy.url, data, htmx);
+      if (!entry) throw networkError;  // not a form that may wait: fails as it always did
+      return api.enqueue(entry).then(function () {
+        registerSync();
+        return queuedAnswer(entry, htmx, entry.page, null);
+      }, function (storeError) {
+        return queuedAnswer(entry, htmx, entry.page, storeError);
+      });
+    });
+  }
+
+  function waitingFor(request) {
+    return request.clone().formData().then(function (data) {
+      var meta = JSON.parse(data.get(META) || "null");
+      if (!meta || !meta.user) return false;
+      return forUser(meta.user).then(function (rows) {
+        return rows.some(function (e) { return e.status === "waiting"; });
+      });
+    }).catch(function () { return false; });
+  }
+
   function capture(request) {
     var copy = request.clone();
-    return fetch(request).catch(function (networkError) {
-      var htmx = copy.headers.get("HX-Request") === "true";
-      return copy.formData().then(function (data) {
-        var entry = entryFrom(copy.url, data, htmx);
-        if (!entry) throw networkError;  // not a form that may wait: fails as it always did
-        return api.enqueue(entry).then(function () {
-          registerSync();
-          return queuedAnswer(entry, htmx, entry.page, null);
-        }, function (storeError) {
-          return queuedAnswer(entry, htmx, entry.page, storeError);
-        });
+    var behind = BEHIND.test(new URL(request.url).pathname) ? waitingFor(request) : Promise.resolve(false);
+    return behind.then(function (wait) {
+      if (!wait) return fetch(request).catch(function (err) { return keep(copy, err); });
+      // Queued behind the older entries, and sent with them now if the network is there.
+      return keep(copy, new TypeError("outbox: waits behind older entries")).then(function (resp) {
+        replay();
+        return resp;
       });
     });
   }

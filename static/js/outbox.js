@@ -20,6 +20,8 @@
     var el = document.createElement("div");
     el.className = "toast" + (level === "error" ? " toast-error" : "");
     el.textContent = message;
+    // A replay saves entries one after another: at most two notes at once, as app.js shows them.
+    while (box.children.length >= 2) box.removeChild(box.firstChild);
     box.appendChild(el);
     setTimeout(function () { el.remove(); }, level === "error" ? 8000 : 4000);
   }
@@ -59,7 +61,24 @@
     return out;
   }
 
-  function metaFor(form) {
+  // A form that starts a checklist (data-outbox "opens", from offline_checklist()): the blank
+  // checklist to open when it is queued, addressed by the form's client UUID, which the
+  // server gives the screening it makes on replay.
+  function opensFor(form, opens, submitter) {
+    if (!opens) return null;
+    var values = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.disabled || el.type === "submit" || ((el.type === "radio" || el.type === "checkbox") && !el.checked)) return;
+      values[el.name] = el.value;
+    });
+    if (submitter && submitter.name) values[submitter.name] = submitter.value;
+    if (opens.purpose && values.purpose !== opens.purpose) return null;
+    var template = values[opens.template];
+    if (!template || !values.client_uuid) return null;
+    return opens.url.replace(opens.uuid, values.client_uuid) + "?template=" + encodeURIComponent(template);
+  }
+
+  function metaFor(form, submitter) {
     var spec = {};
     try { spec = JSON.parse(form.getAttribute("data-outbox") || "{}"); } catch (e) { spec = {}; }
     return JSON.stringify({
@@ -67,7 +86,8 @@
       label: spec.label || document.title,
       target: spec.target || null,
       page: here(),
-      edit: editable(form)
+      edit: editable(form),
+      opens: opensFor(form, spec.opens, submitter)
     });
   }
 
@@ -85,7 +105,7 @@
   // Before htmx (or the browser) reads the form: the meta the service worker keeps with it.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
-    if (form.matches && form.matches("form[data-outbox]") && user) hiddenInput(form, core.META, metaFor(form));
+    if (form.matches && form.matches("form[data-outbox]") && user) hiddenInput(form, core.META, metaFor(form, evt.submitter));
   }, true);
 
   // A queued form starts afresh: new UUIDs, so a second entry from it is not taken for a retry.
@@ -179,6 +199,71 @@
     if (window.htmx) window.htmx.process(box);
   }
 
+  // ---- a checklist started on a visit still waiting to send -------------------------
+
+  // The checklists come from the caseload the service worker keeps (offline/caseload.json,
+  // in the user's page cache: sw.js PAGES + key), with their blank pages.
+  var starts = null;
+  function keptStarts() {
+    var url = document.body.getAttribute("data-offline-caseload");
+    if (starts || !url || !window.caches || !user) return Promise.resolve(starts);
+    return caches.open("gridbook-pages-" + user).then(function (cache) {
+      return cache.match(url, { ignoreVary: true });
+    }).then(function (resp) { return resp ? resp.json() : null; }).then(function (data) {
+      if (data && data.start_checklist && (data.checklists || []).length) {
+        starts = { spec: data.start_checklist, templates: data.checklists, text: data.messages.start_checklist };
+      }
+      return starts;
+    }, function () { return null; });
+  }
+
+  function field(entry, name) {
+    var pair = entry.fields.filter(function (f) { return f[0] === name; })[0];
+    return pair ? pair[1] : null;
+  }
+
+  // Queued behind the visit, addressed by its client UUID (the server resolves it when the
+  // visit has arrived); then the blank checklist opens, as for a visit logged with one.
+  function startOn(visit, template) {
+    var key = core.newId();
+    var opens = starts.spec.url.replace(starts.spec.uuid, key) + "?template=" + encodeURIComponent(template.id);
+    var data = new FormData();
+    data.append("visit_uuid", field(visit, "client_uuid"));
+    data.append("template_id", String(template.id));
+    data.append("client_uuid", key);
+    data.append(core.META, JSON.stringify({
+      user: user, label: template.name + " · " + visit.label, page: here(), opens: opens
+    }));
+    core.enqueue(core.entryFrom(starts.spec.action, data, false)).then(function () {
+      location.assign(opens);
+    }, function (err) {
+      toast(err && err.name === "QuotaExceededError" ? S.full : S.failed, "error");
+    });
+  }
+
+  function startButtons(visit) {
+    var p = document.createElement("p");
+    p.className = "outbox-start actions";
+    var text = document.createElement("span");
+    text.textContent = starts.text;
+    p.appendChild(text);
+    starts.templates.forEach(function (template) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "outline";
+      b.setAttribute("data-template", template.id);
+      b.textContent = template.name;
+      b.addEventListener("click", function () { startOn(visit, template); });
+      p.appendChild(b);
+    });
+    return p;
+  }
+
+  function startable(entry) {
+    return starts && entry.status === WAITING && entry.url === starts.spec.visits && !entry.opens &&
+      field(entry, "client_uuid") && field(entry, "resident_id");
+  }
+
   function markPage(entries) {
     document.querySelectorAll("[data-outbox-mark], #outbox-here").forEach(function (el) { el.remove(); });
     document.querySelectorAll(".outbox-pending").forEach(function (el) { el.classList.remove("outbox-pending"); });
@@ -211,6 +296,7 @@
       li.setAttribute("data-outbox-entry", entry.id);
       li.textContent = entry.label + " ";
       li.appendChild(badge(entry));
+      if (startable(entry)) li.appendChild(startButtons(entry));
       ul.appendChild(li);
     });
     box.appendChild(ul);
@@ -220,7 +306,7 @@
   }
 
   function refresh() {
-    return mine().then(function (entries) {
+    return keptStarts().then(mine).then(function (entries) {
       var n = entries.length;
       countEl.querySelector(".n").textContent = String(n);
       countEl.hidden = n === 0;

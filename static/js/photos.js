@@ -210,6 +210,8 @@
     var form = evt.target.closest ? evt.target.closest("form") : null;
     var sw = navigator.serviceWorker;
     if (!form || !hasPhoto(form) || navigator.onLine === false || !(sw && sw.controller)) return;
+    // A checklist started without signal: its entries go behind its visit, through the worker.
+    if (form.closest("#main") && document.querySelector("[data-blank-checklist]")) return;
     evt.detail.headers["X-Gridbook-Direct"] = "1";
   });
 

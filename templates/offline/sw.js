@@ -182,6 +182,26 @@ async function samePathCached(key, request) {
   return markOffline(hit, false);
 }
 
+// A checklist started without signal, at /screening/u/<its uuid>?template=<id>: until its
+// visit (or start) has reached the server, the blank checklist kept for the template stands
+// in (static/js/checklist-offline.js addresses its forms by that UUID).
+const UUID = /^[0-9a-fA-F-]{36}$/;
+
+function queuedChecklist(url) {
+  const prefix = CONFIG.checklistPrefix;
+  return url.pathname.startsWith(prefix) && UUID.test(url.pathname.slice(prefix.length)) &&
+    url.searchParams.has("template");
+}
+
+async function blankChecklist(key, url) {
+  const blank = new URL(CONFIG.checklistBlank, url);
+  blank.search = new URLSearchParams({ template: url.searchParams.get("template") }).toString();
+  const cache = await caches.open(PAGES + key);
+  const hit = await cache.match(blank.href, { ignoreVary: true });
+  if (!hit || Date.now() - cachedAt(hit) > CONFIG.maxAgeSeconds * 1000) return null;
+  return markOffline(hit, false);
+}
+
 async function handlePage({ request, event }) {
   const key = await currentUser();
   if (!key) {
@@ -193,10 +213,15 @@ async function handlePage({ request, event }) {
       return fallback(request);
     }
   }
+  const url = new URL(request.url);
+  const queued = request.mode === "navigate" && queuedChecklist(url);
   try {
-    return await pagesFor(key).handle({ request, event });
+    const response = await pagesFor(key).handle({ request, event });
+    if (queued && response.status === 404) return (await blankChecklist(key, url)) || response;
+    return response;
   } catch (err) {
-    return (await samePathCached(key, request)) || fallback(request);
+    return (queued && await blankChecklist(key, url)) ||
+      (await samePathCached(key, request)) || fallback(request);
   }
 }
 

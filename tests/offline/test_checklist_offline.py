@@ -1,0 +1,371 @@
+"""A screening started with no signal at all: the worker logs a screening visit (or taps a
+checklist on a visit saved earlier), the blank checklist opens from the phone, every answer,
+the hazard with its note and photo, "all remaining OK" and "finish" wait in the outbox behind
+the visit, and arrive once, in order, on that screening when the network returns."""
+
+# ruff: noqa: F811  (fixtures imported from their modules are parameters below)
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import Answer, Hazard, Photo, Screening, Visit
+from tests.browser.conftest import (  # noqa: F401 (fixtures)
+    browser,
+    fresh_scalar,
+    login,
+    phone_page,
+    playwright_instance,
+    shoot,
+)
+from tests.conftest import PASSWORD
+from tests.offline.test_outbox_browser import (
+    entries,
+    open_visit_form,
+    outbox_loaded,
+    sent_all,
+    until,
+    waiting,
+)
+from tests.outbox_fixtures import outbox_server  # noqa: F401  (a fixture)
+
+pytestmark = pytest.mark.browser
+
+BANNER = re.compile(r"^离线 · 截至 \d\d:\d\d 的内容$")
+BLANK = re.compile(r"/screening/u/([0-9a-f-]{36})\?template=(\d+)$")
+
+
+@pytest.fixture
+def phone(browser, outbox_server):
+    with phone_page(browser, outbox_server.url) as pg:
+        pg.context.set_default_timeout(30_000)  # two cores shared with other test runs
+        yield pg
+
+
+def _count(model, *where):
+    return fresh_scalar(sa.select(sa.func.count(model.id)).where(*where))
+
+
+def _log_in_and_keep(pg) -> None:
+    """One online login: the phone keeps the caseload, the blank checklists among it."""
+    login(pg, "worker_a", PASSWORD)
+    pg.wait_for_selector("body[data-offline-warmed]", state="attached", timeout=90_000)
+
+
+def _controlled(pg, path: str) -> None:
+    pg.goto(pg.base_url + path)
+    until(pg, "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)", True)
+    pg.goto(pg.base_url + path)
+    pg.wait_for_load_state("networkidle")
+
+
+def _cut(how, pg, server) -> None:
+    if how == "offline":
+        pg.context.set_offline(True)
+    else:
+        server.stop()  # the service worker's own fetches are refused too
+
+
+def _restore(how, pg, server) -> None:
+    if how == "offline":
+        pg.context.set_offline(False)  # the online event sends what waits
+    else:
+        server.start()
+        pg.reload()  # every page load sends what waits
+
+
+def _photo(tmp_path):
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (1200, 900), (200, 60, 30)).save(buf, "JPEG")
+    path = tmp_path / "hazard.jpg"
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _blank_opened(pg) -> tuple[str, int]:
+    pg.wait_for_url(BLANK)
+    pg.wait_for_selector("#blank-checklist")
+    assert BANNER.match(pg.inner_text("#offline-banner").strip())
+    key, template = BLANK.search(pg.url).groups()
+    # The forms are addressed by the UUID in the address, the placeholder gone.
+    assert "/u/screening-uuid" not in pg.inner_html("#main")
+    first = pg.get_attribute("li.checklist-item form", "hx-post")
+    assert first.startswith(f"/screening/u/{key}/items/")
+    return key, int(template)
+
+
+def _answer_offline(pg, items: list[int], tmp_path) -> None:
+    """A hazard with note, severity and photo; one item not applicable; the rest OK; finish."""
+    hazard_item = pg.locator(f"#item-{items[0]}")
+    hazard_item.locator("button.ans-hazard").click()
+    form = hazard_item.locator("form.hazard-form")
+    form.wait_for()
+    hazard_item.locator("[data-outbox-mark]").wait_for()
+    form.locator("textarea[name=note]").fill("楼道堆放纸箱，已提醒清理")
+    form.locator("select[name=severity]").select_option("S2")
+    # Choosing the photo sends the form with its note (photos.js), made small first.
+    form.locator("input[type=file]").set_input_files(str(_photo(tmp_path)))
+    until(pg, "() => gridbookOutbox.all().then(r => r.length)", 3)
+
+    pg.locator(f"#item-{items[1]} button.ans-na").click()
+    pg.locator(f"#item-{items[1]} [data-outbox-mark]").wait_for()
+    assert pg.get_attribute(f"#item-{items[1]} button.ans-na", "aria-pressed") == "true"
+    assert "待发送" in pg.inner_text(f"#item-{items[1]}")
+
+    # Plain forms: the worker lands back on the checklist, from the phone, the entry marked.
+    pg.click("#remaining-ok button")
+    pg.wait_for_selector("#remaining-ok [data-outbox-mark]")
+    pg.click("#finish-screening button")
+    pg.wait_for_selector("#finish-screening [data-outbox-mark]")
+    assert BANNER.match(pg.inner_text("#offline-banner").strip())
+
+
+def _arrived_in_order(server, key: str, items: list[int], first: str) -> Screening:
+    assert server.replays == [
+        first,
+        f"/screening/u/{key}/items/{items[0]}",
+        f"/screening/u/{key}/items/{items[0]}/hazard",
+        f"/screening/u/{key}/items/{items[1]}",
+        f"/screening/u/{key}/remaining",
+        f"/screening/u/{key}/finish",
+    ]
+    assert _count(Screening) == 1
+    screening = fresh_scalar(sa.select(Screening))
+    assert screening.uuid == key
+    assert screening.completed_at is not None
+    from app.extensions import db
+
+    db.session.rollback()
+    values = dict(
+        db.session.execute(
+            sa.select(Answer.item_id, Answer.value).where(Answer.screening_id == screening.id)
+        ).all()
+    )
+    assert values.pop(items[0]) == "hazard"
+    assert values.pop(items[1]) == "na"
+    assert values
+    assert set(values.values()) == {"ok"}
+    assert _count(Answer) == len(screening.template.items)
+    hazard = fresh_scalar(sa.select(Hazard))
+    assert _count(Hazard) == 1
+    assert hazard.note == "楼道堆放纸箱，已提醒清理"
+    assert hazard.severity == "S2"
+    assert hazard.answer.screening_id == screening.id
+    assert _count(Photo, Photo.hazard_id == hazard.id) == 1
+    return screening
+
+
+@pytest.mark.parametrize("how", ["offline", "server_stopped"])
+def test_a_screening_visit_logged_without_signal_opens_its_checklist_and_arrives_in_order(
+    phone, outbox_server, world, make_resident, shoot, tmp_path, how
+):
+    r = make_resident(name="王秀英")
+    _log_in_and_keep(phone)
+    _controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    _cut(how, phone, outbox_server)
+
+    phone.check("#visit-form input[name=purpose][value=screening]", force=True)
+    phone.check("#visit-form input[name=outcome][value=done]", force=True)
+    assert phone.locator("#visit-form .checklist-choice input:checked").count() == 1
+    phone.click("#visit-form button[type=submit]")
+    key, template = _blank_opened(phone)
+    outbox_loaded(phone)
+    assert waiting(phone) == "1"  # the visit, on the resident's page
+    items = phone.eval_on_selector_all(
+        "li.checklist-item", "els => els.map(e => Number(e.id.slice(5)))"
+    )
+    shoot(phone, f"{how}-1-blank")
+
+    _answer_offline(phone, items, tmp_path)
+    assert waiting(phone) == "6"
+    assert [e["url"] for e in entries(phone)][1:] == [
+        f"/screening/u/{key}/items/{items[0]}",
+        f"/screening/u/{key}/items/{items[0]}/hazard",
+        f"/screening/u/{key}/items/{items[1]}",
+        f"/screening/u/{key}/remaining",
+        f"/screening/u/{key}/finish",
+    ]
+    assert _count(Visit) == 0
+    shoot(phone, f"{how}-2-waiting")
+
+    _restore(how, phone, outbox_server)
+    sent_all(phone, 90)
+    screening = _arrived_in_order(outbox_server, key, items, "/visits")
+    assert screening.template_id == template
+    assert _count(Visit) == 1
+    assert fresh_scalar(sa.select(Visit.uuid)) == key
+    # The page turns into the saved checklist in place: no offline note, nothing waiting.
+    phone.wait_for_selector("#blank-checklist", state="detached", timeout=20_000)
+    phone.wait_for_selector(f"#hazard-{fresh_scalar(sa.select(Hazard.id))}")
+    shoot(phone, f"{how}-3-sent")
+    assert not [e for e in phone.js_errors if "net::" not in e and "Failed to load" not in e]
+
+
+def test_a_checklist_started_offline_on_a_saved_visit(
+    phone, outbox_server, world, make_resident, make_visit, tmp_path
+):
+    visit = make_visit(resident=make_resident(name="王秀英"))
+    _log_in_and_keep(phone)
+    _controlled(phone, f"/visits/{visit.id}")
+    outbox_loaded(phone)
+    phone.context.set_offline(True)
+    phone.locator("#start-screening button").first.click()
+    key, _template = _blank_opened(phone)
+    items = phone.eval_on_selector_all(
+        "li.checklist-item", "els => els.map(e => Number(e.id.slice(5)))"
+    )
+    _answer_offline(phone, items, tmp_path)
+    assert waiting(phone) == "6"
+    assert _count(Screening) == 0
+
+    phone.context.set_offline(False)
+    sent_all(phone, 90)
+    screening = _arrived_in_order(outbox_server, key, items, "/screening")
+    assert screening.visit_id == visit.id
+    assert _count(Visit) == 1
+
+
+def test_answers_wait_behind_a_visit_the_server_has_not_got_yet(
+    phone, outbox_server, world, make_resident
+):
+    """Online again but the visit not sent yet (the server says "later"): a tap on the blank
+    checklist is not sent ahead of it (it would find no screening), it waits behind it."""
+    r = make_resident(name="王秀英")
+    _log_in_and_keep(phone)
+    _controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    phone.context.set_offline(True)
+    phone.check("#visit-form input[name=purpose][value=screening]", force=True)
+    phone.check("#visit-form input[name=outcome][value=done]", force=True)
+    phone.click("#visit-form button[type=submit]")
+    key, _template = _blank_opened(phone)
+    outbox_loaded(phone)
+
+    outbox_server.busy = True
+    phone.context.set_offline(False)
+    phone.reload()  # the server does not know the checklist yet: the phone's copy again
+    phone.wait_for_selector("#blank-checklist")
+    item = phone.eval_on_selector("li.checklist-item", "e => Number(e.id.slice(5))")
+    phone.click(f"#item-{item} button.ans-ok")
+    phone.wait_for_selector(f"#item-{item} [data-outbox-mark]")
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 2)
+    assert f"/screening/u/{key}/items/{item}" not in outbox_server.replays
+    assert _count(Answer) == 0
+
+    outbox_server.busy = False
+    outbox_server.replays.clear()
+    phone.reload()
+    sent_all(phone)
+    assert outbox_server.replays == ["/visits", f"/screening/u/{key}/items/{item}"]
+    assert fresh_scalar(sa.select(Answer.value)) == "ok"
+
+
+def _blank_from_visit_form(pg, resident) -> tuple[str, list[int]]:
+    _log_in_and_keep(pg)
+    _controlled(pg, f"/residents/{resident.id}")
+    open_visit_form(pg)
+    pg.context.set_offline(True)
+    pg.check("#visit-form input[name=purpose][value=screening]", force=True)
+    pg.check("#visit-form input[name=outcome][value=done]", force=True)
+    pg.click("#visit-form button[type=submit]")
+    key, _template = _blank_opened(pg)
+    outbox_loaded(pg)
+    items = pg.eval_on_selector_all(
+        "li.checklist-item", "els => els.map(e => Number(e.id.slice(5)))"
+    )
+    return key, items
+
+
+def test_finishing_offline_with_items_left_asks_first(phone, outbox_server, world, make_resident):
+    key, items = _blank_from_visit_form(phone, make_resident(name="王秀英"))
+    phone.click(f"#item-{items[0]} button.ans-ok")
+    phone.wait_for_selector(f"#item-{items[0]} [data-outbox-mark]")
+
+    asked = []
+    phone.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    phone.click("#finish-screening button")
+    phone.wait_for_timeout(500)
+    assert asked == [f"还有 {len(items) - 1} 项未检查。标为不适用并完成排查？"]
+    assert len(entries(phone)) == 2  # not finished: nothing queued
+
+    phone.once("dialog", lambda d: d.accept())
+    phone.click("#finish-screening button")
+    phone.wait_for_selector("#finish-screening [data-outbox-mark]")
+    phone.context.set_offline(False)
+    sent_all(phone)
+    assert outbox_server.replays[-1] == f"/screening/u/{key}/finish"
+    screening = fresh_scalar(sa.select(Screening))
+    assert screening.completed_at is not None
+    assert _count(Answer, Answer.value == "na") == len(items) - 1
+    assert _count(Answer, Answer.value == "ok") == 1
+
+
+def test_answers_refused_on_replay_stay_with_the_reason(phone, outbox_server, world, make_resident):
+    from app.extensions import db
+    from app.models import DailyLog
+
+    key, items = _blank_from_visit_form(phone, make_resident(name="王秀英"))
+    phone.click(f"#item-{items[0]} button.ans-ok")
+    phone.wait_for_selector(f"#item-{items[0]} [data-outbox-mark]")
+    # The visit arrives; then the secretary approves the day before the answer does.
+    app, inner = outbox_server.app, outbox_server.app
+
+    def approve_after_the_visit(environ, start_response):
+        out = inner(environ, start_response)  # the view ran and committed
+        if environ["PATH_INFO"] == "/visits":
+            with app.app_context():
+                db.session.execute(sa.update(DailyLog).values(status="approved"))
+                db.session.commit()
+        return out
+
+    outbox_server.app = approve_after_the_visit
+    db.session.rollback()
+    phone.context.set_offline(False)
+    until(phone, "() => gridbookOutbox.all().then(r => r.map(e => e.status).join())", "refused")
+    (entry,) = entries(phone)
+    assert entry["url"] == f"/screening/u/{key}/items/{items[0]}"
+    assert "审核通过" in entry["reason"]
+    assert _count(Visit) == 1
+    assert _count(Answer) == 0
+    assert waiting(phone) == "1"  # kept, counted, never dropped
+
+
+def test_a_checklist_started_on_a_visit_still_waiting_to_send(
+    phone, outbox_server, world, make_resident, shoot
+):
+    r = make_resident(name="王秀英")
+    _log_in_and_keep(phone)
+    _controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    phone.context.set_offline(True)
+    phone.check("#visit-form input[name=purpose][value=elderly_care]", force=True)
+    phone.check("#visit-form input[name=outcome][value=done]", force=True)
+    phone.fill("#visit-form textarea[name=summary]", "先聊了几句，再查消防")
+    phone.click("#visit-form button[type=submit]")
+    # The waiting visit offers the checklists the phone keeps.
+    start = phone.locator("#outbox-here .outbox-start")
+    start.wait_for()
+    assert start.inner_text().startswith("开始排查：")
+    shoot(phone, "1-waiting-visit")
+    start.locator("button").first.click()
+    key, template = _blank_opened(phone)
+    item = phone.eval_on_selector("li.checklist-item", "e => Number(e.id.slice(5))")
+    phone.click(f"#item-{item} button.ans-ok")
+    phone.wait_for_selector(f"#item-{item} [data-outbox-mark]")
+    assert waiting(phone) == "3"
+    name = phone.inner_text("h1")
+    assert [e["label"] for e in entries(phone)][:2] == ["走访 王秀英", f"{name} · 走访 王秀英"]
+
+    phone.context.set_offline(False)
+    sent_all(phone)
+    assert outbox_server.replays == ["/visits", "/screening", f"/screening/u/{key}/items/{item}"]
+    screening = fresh_scalar(sa.select(Screening))
+    assert screening.uuid == key
+    assert screening.template_id == template
+    assert fresh_scalar(sa.select(Visit.summary)) == "先聊了几句，再查消防"
+    assert fresh_scalar(sa.select(Answer.screening_id)) == screening.id
