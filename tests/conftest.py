@@ -567,6 +567,8 @@ BROWSER_RERUNS = 1
 
 
 def pytest_collection_modifyitems(config, items):
+    if not config.pluginmanager.hasplugin("rerunfailures"):  # -p no:rerunfailures
+        return
     for item in items:
         if item.get_closest_marker("browser") and not item.get_closest_marker("flaky"):
             item.add_marker(pytest.mark.flaky(reruns=BROWSER_RERUNS))

@@ -95,6 +95,22 @@
       var el = evt.target;
       if (el.matches && (el.matches(OUTBOX_WORK) || el.querySelector(OUTBOX_WORK))) loadOutbox();
     });
+    // An entry sent before outbox.js has arrived (a tap in the page's first moment, a phone
+    // with no signal) waits for it, so that it is queued like any other, never sent bare.
+    document.addEventListener("submit", function (evt) {
+      var form = evt.target;
+      if (!form.matches || !form.matches("form[data-outbox]") || outboxReady()) return;
+      // Once waited for, it goes as it is, even where outbox.js cannot work (no IndexedDB).
+      if (form.gridbookWaited) { form.gridbookWaited = false; return; }
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+      var submitter = evt.submitter || null;
+      loadOutbox().then(function () {
+        form.gridbookWaited = true;
+        if (form.requestSubmit) form.requestSubmit(submitter);
+        else form.submit();
+      });
+    }, true);
     // A logout first lets outbox.js count what waits (it warns, and keeps the entries).
     document.addEventListener("submit", function (evt) {
       var form = evt.target;

@@ -502,3 +502,45 @@ def test_a_hazard_tapped_offline_is_described_offline_and_arrives_after_its_answ
         f"/screening/{s.id}/items/{items[0]}",
         f"/screening/{s.id}/items/{items[0]}/hazard",
     ]
+
+
+def test_an_entry_sent_before_the_outbox_script_arrives_waits_for_it(
+    browser, live_server, world, make_resident
+):
+    import re
+
+    r = make_resident(name="王秀英")
+    with phone_page(browser, live_server.url, service_workers="block") as pg:
+        login(pg, "worker_a", PASSWORD)
+        pg.goto(live_server.url + f"/residents/{r.id}")
+        # The outbox's scripts are held back (a slow link), and the visit's POST finds no
+        # network: the tap lands in the page's first moment, before outbox.js is there.
+        held = []
+        pg.route(re.compile(r"/static/js/outbox[^/]*\.js"), lambda route: held.append(route))
+        pg.route(
+            re.compile(r"/visits$"),
+            lambda route: (
+                route.abort("internetdisconnected")
+                if route.request.method == "POST"
+                else route.continue_()
+            ),
+        )
+        open_visit_form(pg)
+        log_visit(pg, "脚本还没到就点了保存")
+        pg.wait_for_timeout(500)
+        assert held  # the scripts were asked for and are still on their way
+        assert pg.evaluate("() => !window.gridbookOutbox")
+        assert _count(Visit) == 0
+        pg.unroute(re.compile(r"/static/js/outbox[^/]*\.js"))
+        for route in held:
+            route.continue_()
+        # outbox.js takes the held tap, finds no network and keeps it, as any other entry.
+        pg.wait_for_selector("#outbox-here >> text=走访 王秀英")
+        assert "待发送" in pg.locator("#outbox-here").inner_text()
+        assert not pg.locator("#visit-form .form-error:visible").count()
+
+        pg.unroute(re.compile(r"/visits$"))
+        pg.reload()  # every page load sends what waits
+        sent_all(pg)
+        assert _count(Visit) == 1
+        assert fresh_scalar(sa.select(Visit.summary)) == "脚本还没到就点了保存"
