@@ -41,13 +41,15 @@ def _counts():
     visit_photos = (
         sa.select(sa.func.count(Photo.id)).join(Visit, Visit.id == Photo.visit_id).where(of_day)
     )
-    answer_photos = (
-        sa.select(sa.func.count(Photo.id))
-        .join(Answer, Answer.id == Photo.answer_id)
+    # Reached from the day's answers: joined the other way round, SQLite walked the whole
+    # answer-photo index for every day.
+    day_answers = (
+        sa.select(Answer.id)
         .join(Screening, Screening.id == Answer.screening_id)
         .join(Visit, Visit.id == Screening.visit_id)
         .where(of_day)
     )
+    answer_photos = sa.select(sa.func.count(Photo.id)).where(Photo.answer_id.in_(day_answers))
     hazard_photos = (
         sa.select(sa.func.count(Photo.id))
         .join(Hazard, Hazard.id == Photo.hazard_id)
@@ -67,17 +69,19 @@ def _counts():
     )
 
 
-def queue(
+def _queue_order() -> tuple:
+    # Days waiting for a decision come first: the secretary's work, then the rest newest first.
+    waiting_first = sa.case((DailyLog.status == "submitted", 0), else_=1)
+    return (waiting_first, DailyLog.day.desc(), User.display_name, DailyLog.id)
+
+
+def _queue_days(
     user, grid_id: int | None = None, status: str = "", active_only: bool = True
 ) -> sa.Select:
-    """Every day with activity in the user's scope with its counts: submitted ones first.
-
-    One statement: rows are (DailyLog, worker name, visits, screenings, hazards, photos).
-    """
-    visits, screenings, hazards, photos = _counts()
+    """The days of the queue, filtered, as (DailyLog, worker name) without their counts."""
     stmt = (
         select_for(DailyLog, user)
-        .add_columns(User.display_name.label("worker_name"), visits, screenings, hazards, photos)
+        .add_columns(User.display_name.label("worker_name"))
         .join(User, User.id == DailyLog.worker_id)
     )
     if active_only:
@@ -90,9 +94,48 @@ def queue(
         )
     if status in QUEUE_STATUSES:
         stmt = stmt.where(DailyLog.status == status)
-    # Days waiting for a decision come first: the secretary's work, then the rest newest first.
-    waiting_first = sa.case((DailyLog.status == "submitted", 0), else_=1)
-    return stmt.order_by(waiting_first, DailyLog.day.desc(), User.display_name, DailyLog.id)
+    return stmt
+
+
+def queue(
+    user, grid_id: int | None = None, status: str = "", active_only: bool = True
+) -> sa.Select:
+    """Every day with activity in the user's scope with its counts: submitted ones first.
+
+    One statement: rows are (DailyLog, worker name, visits, screenings, hazards, photos).
+    Meant for one day or a few (queue_row, day_row); a page of the queue is queue_page.
+    """
+    return (
+        _queue_days(user, grid_id, status, active_only)
+        .add_columns(*_counts())
+        .order_by(*_queue_order())
+    )
+
+
+def queue_page(
+    user, grid_id: int | None = None, status: str = "", *, limit: int, offset: int = 0
+) -> list:
+    """`limit` rows of the queue from `offset`, as queue() gives them, in one statement.
+
+    The page's days are picked first and counted after: counted before the sort, every day
+    of the community's history was counted to show 20 (issue 19: the review queue grew with
+    the community's age).
+    """
+    days = (
+        _queue_days(user, grid_id, status)
+        .with_only_columns(DailyLog.id)
+        .order_by(*_queue_order())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(
+        db.session.execute(
+            sa.select(DailyLog, User.display_name.label("worker_name"), *_counts())
+            .join(User, User.id == DailyLog.worker_id)
+            .where(DailyLog.id.in_(days))
+            .order_by(*_queue_order())
+        )
+    )
 
 
 def queue_row(user, log_id: int):
