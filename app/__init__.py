@@ -286,12 +286,14 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_templates(app: Flask) -> None:
     from .htmx import HTMX_CONFIG
-    from .i18n import current_lang_code, is_english, localized
+    from .i18n import current_lang_code, is_english, localized, template_gettext
     from .permissions import can, navigation
     from .templating import register_filters
 
     register_filters(app)
     app.jinja_env.globals.update(can=can, navigation=navigation)
+
+    app.context_processor(template_gettext)
 
     @app.context_processor
     def _globals():
