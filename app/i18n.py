@@ -61,7 +61,6 @@ def remember_lang() -> None:
         current_user.locale = lang
 
 
-
 def _formatted(ctx, rv: str, variables: dict) -> str:
     # Jinja's new-style gettext: escaped under autoescape, always %-formatted.
     if ctx.eval_ctx.autoescape:

@@ -1,6 +1,5 @@
 """Reads for the Today page, all through the scope layer."""
 
-
 import sqlalchemy as sa
 from flask import has_request_context
 from sqlalchemy.orm import aliased, joinedload
