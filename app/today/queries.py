@@ -13,6 +13,7 @@ from ..review.badges import LazyBadges
 from ..review.routes import prime_today_status
 from ..rounds.queries import TODAY_LIMIT, due_list
 from ..scope import select_for
+from ..statements import kept, user_scope
 from ..timeutil import local_today
 
 # Today shows the nearest of each long list and links to the whole of it: a phone screen
@@ -51,16 +52,10 @@ def follow_ups_page(user, today, *, limit: int, offset: int = 0) -> tuple[list[V
     return [v for v, _total in rows], (rows[0][1] if rows else 0)
 
 
-def today_context(user) -> dict:
-    """Everything the Today page shows for this worker.
-
-    One statement per list: many-to-one records are joined in, never loaded per row or by a
-    selectinload (a statement of its own each). The long lists show their nearest
-    SECTION_LIMIT rows and count the rest in the same statement (a window count).
-    """
-    today = local_today()
-    # Today's visits and the follow-ups due come in one statement: the ids of each list
-    # (the follow-ups capped) in a union, the visits loaded once with what they show.
+def _visits(user, today) -> sa.Select:
+    """Today's visits (kind 0) and the nearest follow-ups due (kind 1, with their total)."""
+    # One statement: the ids of each list (the follow-ups capped) in a union, the visits
+    # loaded once with what they show.
     mine_today = (
         select_for(Visit, user)
         .where(Visit.worker_id == user.id, Visit.visited_on == today)
@@ -70,7 +65,7 @@ def today_context(user) -> dict:
     listed = sa.union_all(
         mine_today, sa.select(due.c.id, sa.literal(1).label("kind"), due.c.total)
     ).subquery()
-    rows = db.session.execute(
+    return (
         sa.select(Visit, listed.c.kind, listed.c.total)
         .join(listed, listed.c.id == Visit.id)
         .options(joinedload(Visit.resident), joinedload(Visit.project), joinedload(Visit.daily_log))
@@ -80,6 +75,31 @@ def today_context(user) -> dict:
             sa.case((listed.c.kind == 1, Visit.id)),
             Visit.visited_at.desc(),
         )
+    )
+
+
+def _hazards(user, today) -> sa.Select:
+    """The nearest hazards due, with the number of them all."""
+    return (
+        hazard_queries.due_select(user, today)
+        .add_columns(sa.func.count().over())
+        .options(joinedload(Hazard.resident), joinedload(Hazard.item), joinedload(Hazard.project))
+        .order_by(Hazard.due_on, Hazard.severity, Hazard.id)
+        .limit(SECTION_LIMIT)
+    )
+
+
+def today_context(user) -> dict:
+    """Everything the Today page shows for this worker.
+
+    One statement per list: many-to-one records are joined in, never loaded per row or by a
+    selectinload (a statement of its own each). The long lists show their nearest
+    SECTION_LIMIT rows and count the rest in the same statement (a window count).
+    """
+    today = local_today()
+    scope = user_scope(user)
+    rows = db.session.execute(
+        kept(("today_visits", scope, today), lambda: _visits(user, today))
     ).all()
     visits = [v for v, kind, _total in rows if kind == 0]
     follow_ups = [v for v, kind, _total in rows if kind == 1]
@@ -89,11 +109,7 @@ def today_context(user) -> dict:
     if in_request:
         prime_today_status(user, today, visits)
     hazard_rows = db.session.execute(
-        hazard_queries.due_select(user, today)
-        .add_columns(sa.func.count().over())
-        .options(joinedload(Hazard.resident), joinedload(Hazard.item), joinedload(Hazard.project))
-        .order_by(Hazard.due_on, Hazard.severity, Hazard.id)
-        .limit(SECTION_LIMIT)
+        kept(("today_hazards", scope, today), lambda: _hazards(user, today))
     ).all()
     from ..handovers.queries import notes_for
 
