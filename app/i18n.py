@@ -69,7 +69,8 @@ def _formatted(ctx, rv: str, variables: dict) -> str:
 
 
 def template_gettext() -> dict:
-    """gettext, ngettext, pgettext and npgettext bound to this request's translations.
+    """gettext, ngettext, pgettext and npgettext bound to this request's translations, and
+    `label` remembering the words it gave during the render.
 
     Given to each render as context: Flask-Babel's globals look the translations up again for
     every string (some ten context-local lookups each, ~190 strings on Today). Macros imported
@@ -97,4 +98,22 @@ def template_gettext() -> dict:
         variables.setdefault("num", num)
         return _formatted(ctx, t.unpgettext(context, singular, plural, num), variables)
 
-    return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext, "npgettext": npgettext}
+    from .labels import label as label_of
+
+    words: dict = {}
+
+    def label(group: str, value) -> str:
+        # The same few codes (purposes, outcomes, statuses) fill every row of a list.
+        key = (group, value)
+        word = words.get(key)
+        if word is None:
+            word = words[key] = label_of(group, value)
+        return word
+
+    return {
+        "gettext": gettext,
+        "ngettext": ngettext,
+        "pgettext": pgettext,
+        "npgettext": npgettext,
+        "label": label,
+    }
