@@ -16,6 +16,7 @@ from ..models import (
     Visit,
 )
 from ..scope import select_for
+from ..statements import kept, user_scope
 
 QUEUE_STATUSES = ("submitted", "returned", "approved", "open")
 PER_PAGE = 20
@@ -167,11 +168,18 @@ def log_for_day(user, worker_id: int, day: date) -> DailyLog | None:
 def day_row(user, worker_id: int, day: date):
     """The worker's day as a queue row (the log, with its worker, and its counts) in one
     statement, or None out of scope."""
-    return db.session.execute(
-        queue(user, active_only=False)
-        .where(DailyLog.worker_id == worker_id, DailyLog.day == day)
-        .options(joinedload(DailyLog.worker))
-    ).first()
+    stmt = kept(
+        ("day_row", user_scope(user)),
+        lambda: (
+            queue(user, active_only=False)
+            .where(
+                DailyLog.worker_id == sa.bindparam("worker_id", type_=sa.Integer()),
+                DailyLog.day == sa.bindparam("day", type_=sa.Date()),
+            )
+            .options(joinedload(DailyLog.worker))
+        ),
+    )
+    return db.session.execute(stmt, {"worker_id": worker_id, "day": day}).first()
 
 
 def logs_by_ids(user, ids: list[int]) -> list[DailyLog]:
@@ -187,41 +195,19 @@ def logs_by_ids(user, ids: list[int]) -> list[DailyLog]:
 def day_detail(user, log: DailyLog) -> dict:
     """Everything in the day: visits with screenings, answers, hazards and their photos."""
     # One statement for the whole tree: a selectinload per level would be five more.
-    visits = list(
-        db.session.scalars(
-            select_for(Visit, user)
-            .where(Visit.daily_log_id == log.id)
-            .options(
-                joinedload(Visit.resident),
-                joinedload(Visit.project),
-                joinedload(Visit.screenings).joinedload(Screening.template),
-                joinedload(Visit.screenings).joinedload(Screening.answers).joinedload(Answer.item),
-                joinedload(Visit.screenings)
-                .joinedload(Screening.answers)
-                .joinedload(Answer.hazard),
-            )
-            .order_by(Visit.visited_at, Visit.id)
-        ).unique()
-    )
+    stmt = kept(("day_visits", user_scope(user)), lambda: _day_visits(user))
+    visits = list(db.session.scalars(stmt, {"daily_log_id": log.id}).unique())
     visit_ids = [v.id for v in visits]
     answer_ids = [a.id for v in visits for s in v.screenings for a in s.answers]
     hazard_ids = [
         a.hazard.id for v in visits for s in v.screenings for a in s.answers if a.hazard is not None
     ]
     photos = {"visit": {}, "answer": {}, "hazard": {}}
-    conditions = []
-    if visit_ids:
-        conditions.append(Photo.visit_id.in_(visit_ids))
-    if answer_ids:
-        conditions.append(Photo.answer_id.in_(answer_ids))
-    if hazard_ids:
-        conditions.append(
-            sa.and_(Photo.hazard_id.in_(hazard_ids), Photo.is_rectification.is_(False))
-        )
-    if conditions:
-        for p in db.session.scalars(
-            select_for(Photo, user).where(sa.or_(*conditions)).order_by(Photo.id)
-        ):
+    shape = (bool(visit_ids), bool(answer_ids), bool(hazard_ids))
+    if any(shape):
+        stmt = kept(("day_photos", user_scope(user), shape), lambda: _day_photos(user, *shape))
+        params = {"visit_ids": visit_ids, "answer_ids": answer_ids, "hazard_ids": hazard_ids}
+        for p in db.session.scalars(stmt, {k: v for k, v in params.items() if v}):
             if p.visit_id:
                 photos["visit"].setdefault(p.visit_id, []).append(p)
             elif p.answer_id:
@@ -229,6 +215,38 @@ def day_detail(user, log: DailyLog) -> dict:
             else:
                 photos["hazard"].setdefault(p.hazard_id, []).append(p)
     return {"visits": visits, "photos": photos}
+
+
+def _day_visits(user) -> sa.Select:
+    return (
+        select_for(Visit, user)
+        .where(Visit.daily_log_id == sa.bindparam("daily_log_id", type_=sa.Integer()))
+        .options(
+            joinedload(Visit.resident),
+            joinedload(Visit.project),
+            joinedload(Visit.screenings).joinedload(Screening.template),
+            joinedload(Visit.screenings).joinedload(Screening.answers).joinedload(Answer.item),
+            joinedload(Visit.screenings).joinedload(Screening.answers).joinedload(Answer.hazard),
+        )
+        .order_by(Visit.visited_at, Visit.id)
+    )
+
+
+def _day_photos(user, visits: bool, answers: bool, hazards: bool) -> sa.Select:
+    """The day's photos: of its visits, answers and hazards (not their rectification)."""
+    conditions = []
+    if visits:
+        conditions.append(Photo.visit_id.in_(sa.bindparam("visit_ids", expanding=True)))
+    if answers:
+        conditions.append(Photo.answer_id.in_(sa.bindparam("answer_ids", expanding=True)))
+    if hazards:
+        conditions.append(
+            sa.and_(
+                Photo.hazard_id.in_(sa.bindparam("hazard_ids", expanding=True)),
+                Photo.is_rectification.is_(False),
+            )
+        )
+    return select_for(Photo, user).where(sa.or_(*conditions)).order_by(Photo.id)
 
 
 def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, list[DailyLog]]:
