@@ -41,6 +41,18 @@ def localized(obj, zh_attr: str = "name_zh", en_attr: str = "name_en") -> str:
     return getattr(obj, en_attr) if is_english() else getattr(obj, zh_attr)
 
 
+def localized_in(lang: str):
+    """localized() for a language known beforehand ('en' or 'zh')."""
+    english = lang == "en"
+
+    def localized_(obj, zh_attr: str = "name_zh", en_attr: str = "name_en") -> str:
+        if obj is None:
+            return ""
+        return getattr(obj, en_attr) if english else getattr(obj, zh_attr)
+
+    return localized_
+
+
 class Bilingual:
     """Mixin for reference rows named in Chinese and English (name_zh, name_en columns)."""
 
