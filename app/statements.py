@@ -16,8 +16,10 @@ from flask import current_app
 
 T = TypeVar("T")
 
-# Per app process: a few statements per active user and day.
-MAX_KEPT = 4096
+# Per app process: some ten statements per active user and day, ~45 KB each with their
+# cache keys (measured on Today, the resident page and the due list): at most ~45 MB. Past
+# that the least recently used go, and are built again when asked for.
+MAX_KEPT = 1024
 
 
 class _Kept:
