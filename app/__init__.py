@@ -286,12 +286,14 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_templates(app: Flask) -> None:
     from .htmx import HTMX_CONFIG
-    from .i18n import current_lang_code, is_english, localized
+    from .i18n import current_lang_code, is_english, localized_in, template_gettext
     from .permissions import can, navigation
     from .templating import register_filters
 
     register_filters(app)
     app.jinja_env.globals.update(can=can, navigation=navigation)
+
+    app.context_processor(template_gettext)
 
     @app.context_processor
     def _globals():
@@ -300,7 +302,8 @@ def _register_templates(app: Flask) -> None:
             "csrf_header": json.dumps({"X-CSRFToken": generate_csrf()}),
             "lang": current_lang_code(),
             "is_english": is_english,
-            "localized": localized,
+            # The render's language, looked up once: a list names a category on every row.
+            "localized": localized_in("en" if is_english() else "zh"),
             "can": can,
             "demo_loaded": _demo_loaded,
             "session_lang": session.get("lang"),

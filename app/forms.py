@@ -1,8 +1,11 @@
 """Form pieces shared by every area."""
 
-from flask import g
+from babel import support
+from flask import current_app, g
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField
+from wtforms.i18n import messages_path
 
 from .ids import NO_RECORD, form_id, parse_id
 from .validators import no_id_number
@@ -13,6 +16,33 @@ def takes_text(field) -> bool:
     return isinstance(field, StringField) and not isinstance(field, HiddenField | PasswordField)
 
 
+class _WTFormsWords:
+    """WTForms' own messages in the request's language, read from disk once per process.
+
+    Flask-WTF reads and parses WTForms' catalogue again in every request that builds a form.
+    """
+
+    _loaded: dict[str, support.Translations] = {}
+
+    def _words(self) -> support.Translations:
+        locale = str(get_locale())
+        words = self._loaded.get(locale)
+        if words is None:
+            words = self._loaded[locale] = support.Translations.load(
+                messages_path(), [locale], domain="wtforms"
+            )
+        return words
+
+    def gettext(self, string: str) -> str:
+        return self._words().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._words().ungettext(singular, plural, n)
+
+
+WTFORMS_WORDS = _WTFormsWords()
+
+
 class BaseForm(FlaskForm):
     """A Flask-WTF form whose CSRF failure reads as a message, not a bare 400.
 
@@ -21,6 +51,11 @@ class BaseForm(FlaskForm):
     """
 
     class Meta:
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return WTFORMS_WORDS
+
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
             if takes_text(field) and no_id_number not in field.validators:

@@ -181,6 +181,7 @@ LABELS = {
         "photo_viewed": _l("Photo viewed"),
         "today_viewed": _l("Today's caseload viewed"),
         "rounds_viewed": _l("Visits due viewed"),
+        "follow_ups_listed": _l("Follow-ups due viewed"),
         "hazard_notice_viewed": _l("Rectification notice viewed"),
         "visit_cadence_changed": _l("Days between visits changed"),
         "resident_erased": _l("Resident's personal data erased"),

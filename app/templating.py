@@ -5,6 +5,7 @@ from datetime import date, datetime
 from flask import Flask
 from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
 
 from . import labels
 from .idempotency import new_key
@@ -13,13 +14,19 @@ from .timeutil import local_today
 
 def register_filters(app: Flask) -> None:
     @app.template_filter("d")
-    def _date(value: date | None, fmt: str = "medium") -> str:
-        return format_date(value, fmt) if value else ""
+    @pass_context
+    def _date(ctx, value: date | None, fmt: str = "medium") -> str:
+        if not value:
+            return ""
+        return _remembered(ctx, ("d", value, fmt), lambda: format_date(value, fmt))
 
     @app.template_filter("dt")
-    def _datetime(value: datetime | None, fmt: str = "short") -> str:
+    @pass_context
+    def _datetime(ctx, value: datetime | None, fmt: str = "short") -> str:
+        if not value:
+            return ""
         # Stored naive UTC; Flask-Babel converts from UTC to the configured zone.
-        return format_datetime(value, fmt) if value else ""
+        return _remembered(ctx, ("dt", value, fmt), lambda: format_datetime(value, fmt))
 
     @app.template_filter("days_until")
     def _days_until(value: date | None) -> int | None:
@@ -32,3 +39,16 @@ def register_filters(app: Flask) -> None:
         severity_label=lambda code: labels.label("severity", code),
         _l=_l,
     )
+
+
+def _remembered(ctx, key: tuple, format_) -> str:
+    """A date as the render wrote it before: a list repeats the same days (the day of each
+    row, in its title, its tick box and its confirmation), and Flask-Babel looks up the
+    locale and zone again for each. Macros imported without context have no memo."""
+    memo = ctx.get("formatted_dates")
+    if memo is None:
+        return format_()
+    text = memo.get(key)
+    if text is None:
+        text = memo[key] = format_()
+    return text

@@ -12,6 +12,7 @@ from ..audit.services import record
 from ..extensions import db
 from ..models import Community, Grid, Township, User, UserSession, user_grids
 from ..refusals import Conflict, Invalid
+from ..statements import kept
 from ..timeutil import utcnow
 from .passwords import hash_password
 
@@ -41,13 +42,24 @@ def load_session_user(token: str) -> User | None:
     """The active user owning this live session token, or None."""
     if not token or len(token) > 100:
         return None
-    stmt = (
+    # Every request asks: the statement is built once, the token and the time bound to it.
+    stmt = kept(("session_user",), _session_user_select)
+    user = (
+        db.session.scalars(stmt, {"token_hash": _digest(token), "now": utcnow()}).unique().first()
+    )
+    if user is not None:
+        user.current_session_token = token
+    return user
+
+
+def _session_user_select() -> sa.Select:
+    return (
         sa.select(User)
         .join(UserSession, UserSession.user_id == User.id)
         .where(
-            UserSession.token_hash == _digest(token),
+            UserSession.token_hash == sa.bindparam("token_hash"),
             UserSession.revoked_at.is_(None),
-            UserSession.expires_at > utcnow(),
+            UserSession.expires_at > sa.bindparam("now"),
             User.active.is_(True),
         )
         # The grids come in the same statement: every page asks for them (scope, `can`).
@@ -58,10 +70,6 @@ def load_session_user(token: str) -> User | None:
         .options(contains_eager(User.grids))
         .order_by(Grid.id)
     )
-    user = db.session.scalars(stmt).unique().first()
-    if user is not None:
-        user.current_session_token = token
-    return user
 
 
 def end_session(token: str | None) -> None:

@@ -1,5 +1,7 @@
 """Reads for the hazard board: the user's hazards by severity and due date, filtered."""
 
+from datetime import date, timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
@@ -9,8 +11,17 @@ from ..scope import select_for
 from ..timeutil import local_today
 
 # "" is the board's default: everything not yet closed (open and rectified).
-BOARD_STATUSES = ("open", "overdue", "reported", "rectified", "verified")
+BOARD_STATUSES = ("open", "due", "overdue", "reported", "rectified", "verified")
 PER_PAGE = 25
+# "due": open on the worker's clock, overdue or due within these days (Today lists them).
+DUE_AHEAD_DAYS = 3
+
+
+def due_select(user, today: date) -> sa.Select:
+    """Open hazards on the worker's clock, overdue or due within DUE_AHEAD_DAYS."""
+    return select_for(Hazard, user).where(
+        Hazard.awaiting_worker_sql(), Hazard.due_on <= today + timedelta(days=DUE_AHEAD_DAYS)
+    )
 
 
 def board(
@@ -30,6 +41,11 @@ def board(
         stmt = stmt.where(Hazard.template_id == template_id)
     if status == "overdue":
         stmt = stmt.where(Hazard.overdue_sql(local_today()))
+    elif status == "due":
+        stmt = stmt.where(
+            Hazard.awaiting_worker_sql(),
+            Hazard.due_on <= local_today() + timedelta(days=DUE_AHEAD_DAYS),
+        )
     elif status == "reported":
         stmt = stmt.where(Hazard.status == "open", Hazard.reported_on.is_not(None))
     elif status in BOARD_STATUSES:

@@ -40,7 +40,11 @@ def _board_context() -> dict:
     ]
     form.status.choices = (
         [("", _("Not closed"))]
-        + [("overdue", _("Overdue")), ("reported", _("Reported to a department"))]
+        + [
+            ("due", _("Due within %(n)s days or overdue", n=queries.DUE_AHEAD_DAYS)),
+            ("overdue", _("Overdue")),
+            ("reported", _("Reported to a department")),
+        ]
         + [(s, label("hazard_status", s)) for s in ("open", "rectified", "verified")]
     )
     grid_id = int(form.grid.data) if form.grid.data in {str(g.id) for g in grids} else None

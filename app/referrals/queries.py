@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..extensions import db
 from ..models import Referral, ReferralService
 from ..scope import select_for
+from ..statements import kept, user_scope
 
 LIST_STATUSES = ("referred", "accepted", "done")
 PER_PAGE = 25
@@ -32,8 +33,9 @@ def listing(user, status: str = "") -> sa.Select:
 
 def follow_ups_due(user, today: date, days: int = 3, limit: int = 30) -> list[Referral]:
     """Open referrals of the user's grids to check on within `days`: one statement."""
-    return list(
-        db.session.scalars(
+    stmt = kept(
+        ("referral_follow_ups", user_scope(user), today, days, limit),
+        lambda: (
             select_for(Referral, user)
             .where(
                 Referral.status != "done",
@@ -43,8 +45,9 @@ def follow_ups_due(user, today: date, days: int = 3, limit: int = 30) -> list[Re
             .options(joinedload(Referral.resident), joinedload(Referral.service))
             .order_by(Referral.follow_up_on, Referral.id)
             .limit(limit)
-        ).unique()
+        ),
     )
+    return list(db.session.scalars(stmt).unique())
 
 
 def of_visit(user, visit_id: int) -> list[Referral]:

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Community, Grid, RequestCategory, User
 from ..permissions import SECRETARY
 from ..scope import countable_requests, restricted_requests, rule, select_for, tally_grid_ids
+from ..statements import kept, user_scope
 from ..timeutil import local_today
 from .deadlines import OPEN_STATUSES, Clock, current_clock, due_on_sql, rules
 from .models import Request
@@ -85,8 +86,13 @@ def due_soon(user: User, days: int = 5, limit: int = 30) -> list[DueRequest]:
     """Requests whose clock ends within `days` or has run out, with their clock: the ones whose
     next step this user takes (Today page, the secretary's home)."""
     today = local_today()
-    stmt = _due_window(list_requests(user, today=today), "soon_or_overdue", today, days)
-    return with_clocks(db.session.scalars(_own_steps(stmt, user).limit(limit)), today)
+
+    def build() -> sa.Select:
+        stmt = _due_window(list_requests(user, today=today), "soon_or_overdue", today, days)
+        return _own_steps(stmt, user).limit(limit)
+
+    stmt = kept(("requests_due_soon", user_scope(user), today, days, limit), build)
+    return with_clocks(db.session.scalars(stmt), today)
 
 
 def alerts_select(user: User, today: date | None = None) -> sa.Select:

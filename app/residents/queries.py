@@ -18,6 +18,7 @@ from ..models import (
 )
 from ..pagination import Page, page_of
 from ..scope import rule, select_for
+from ..statements import kept, user_scope
 from . import pinyin
 
 
@@ -147,30 +148,15 @@ TIMELINE_PAGE = 15
 
 def timeline(user, resident: Resident, number: int = 1) -> Page:
     """Visits, screenings, hazards and requests about a resident, newest first, one page."""
-    kinds = [
-        # The visit of a visit or of a screening comes along: both load in one statement.
-        sa.select(
-            sa.literal("visit").label("kind"),
-            Visit.id.label("id"),
-            Visit.visited_at.label("at"),
-            Visit.id.label("visit_id"),
-        ).where(Visit.resident_id == resident.id, rule(Visit, user)),
-        sa.select(sa.literal("screening"), Screening.id, Screening.started_at, Screening.visit_id)
-        .join(Visit, Visit.id == Screening.visit_id)
-        .where(Visit.resident_id == resident.id, rule(Screening, user)),
-        sa.select(sa.literal("hazard"), Hazard.id, Hazard.created_at, sa.null()).where(
-            Hazard.resident_id == resident.id, rule(Hazard, user)
-        ),
-        sa.select(sa.literal("request"), Request.id, Request.created_at, sa.null()).where(
-            Request.resident_id == resident.id, rule(Request, user)
-        ),
-    ]
-    union = sa.union_all(*kinds).subquery()
+    # Built once per user (app/statements.py), the resident and the page bound to it.
+    stmt = kept(("timeline", user_scope(user)), lambda: _timeline_select(user))
     rows = db.session.execute(
-        sa.select(union.c.kind, union.c.id, union.c.at, union.c.visit_id)
-        .order_by(union.c.at.desc(), union.c.kind, union.c.id.desc())
-        .limit(TIMELINE_PAGE + 1)
-        .offset((number - 1) * TIMELINE_PAGE)
+        stmt,
+        {
+            "resident_id": resident.id,
+            "page_limit": TIMELINE_PAGE + 1,
+            "page_offset": (number - 1) * TIMELINE_PAGE,
+        },
     ).all()
     page = page_of(rows, number, TIMELINE_PAGE, "residents.timeline", {"resident_id": resident.id})
     objects = _load_entries(user, page.items)
@@ -180,6 +166,35 @@ def timeline(user, resident: Resident, number: int = 1) -> Page:
         if (kind, ident) in objects
     ]
     return page
+
+
+def _timeline_select(user) -> sa.Select:
+    resident_id = sa.bindparam("resident_id", type_=sa.Integer())
+    kinds = [
+        # The visit of a visit or of a screening comes along: both load in one statement.
+        sa.select(
+            sa.literal("visit").label("kind"),
+            Visit.id.label("id"),
+            Visit.visited_at.label("at"),
+            Visit.id.label("visit_id"),
+        ).where(Visit.resident_id == resident_id, rule(Visit, user)),
+        sa.select(sa.literal("screening"), Screening.id, Screening.started_at, Screening.visit_id)
+        .join(Visit, Visit.id == Screening.visit_id)
+        .where(Visit.resident_id == resident_id, rule(Screening, user)),
+        sa.select(sa.literal("hazard"), Hazard.id, Hazard.created_at, sa.null()).where(
+            Hazard.resident_id == resident_id, rule(Hazard, user)
+        ),
+        sa.select(sa.literal("request"), Request.id, Request.created_at, sa.null()).where(
+            Request.resident_id == resident_id, rule(Request, user)
+        ),
+    ]
+    union = sa.union_all(*kinds).subquery()
+    return (
+        sa.select(union.c.kind, union.c.id, union.c.at, union.c.visit_id)
+        .order_by(union.c.at.desc(), union.c.kind, union.c.id.desc())
+        .limit(sa.bindparam("page_limit", type_=sa.Integer()))
+        .offset(sa.bindparam("page_offset", type_=sa.Integer()))
+    )
 
 
 def _load_entries(user, rows) -> dict:
@@ -197,18 +212,10 @@ def _load_entries(user, rows) -> dict:
         if visit_id is not None:
             visit_ids.append(visit_id)
     found: dict = {}
-    photos_in_scope = with_loader_criteria(Photo, rule(Photo, user), include_aliases=True)
-    visits = db.session.scalars(
-        select_for(Visit, user)
-        .where(Visit.id.in_(visit_ids))
-        .options(
-            joinedload(Visit.worker),
-            joinedload(Visit.screenings).joinedload(Screening.template),
-            joinedload(Visit.screenings).joinedload(Screening.answers),
-            joinedload(Visit.photos),
-            photos_in_scope,
-        )
-    ).unique()
+    visits_stmt, hazards_stmt, requests_stmt = kept(
+        ("timeline_entries", user_scope(user)), lambda: _entries_selects(user)
+    )
+    visits = db.session.scalars(visits_stmt, {"ids": visit_ids}).unique()
     wanted = set(ids.get("screening", []))
     for visit in visits:
         visit.timeline_photos = list(visit.photos)
@@ -216,21 +223,39 @@ def _load_entries(user, rows) -> dict:
         for s in visit.screenings:
             if s.id in wanted:
                 found[("screening", s.id)] = s
-    hazards = db.session.scalars(
-        select_for(Hazard, user)
-        .where(Hazard.id.in_(ids.get("hazard", [])))
-        .options(joinedload(Hazard.item), joinedload(Hazard.photos), photos_in_scope)
-    ).unique()
+    hazards = db.session.scalars(hazards_stmt, {"ids": ids.get("hazard", [])}).unique()
     for hazard in hazards:
         hazard.timeline_photos = list(hazard.photos)
         found[("hazard", hazard.id)] = hazard
-    for req in db.session.scalars(
-        select_for(Request, user)
-        .where(Request.id.in_(ids.get("request", [])))
-        .options(joinedload(Request.category))
-    ):
+    for req in db.session.scalars(requests_stmt, {"ids": ids.get("request", [])}):
         found[("request", req.id)] = req
     return found
+
+
+def _entries_selects(user) -> tuple[sa.Select, sa.Select, sa.Select]:
+    """The timeline's visits, hazards and requests by id (`ids`), with what they show."""
+    ids = sa.bindparam("ids", expanding=True, type_=sa.Integer())
+    photos_in_scope = with_loader_criteria(Photo, rule(Photo, user), include_aliases=True)
+    visits = (
+        select_for(Visit, user)
+        .where(Visit.id.in_(ids))
+        .options(
+            joinedload(Visit.worker),
+            joinedload(Visit.screenings).joinedload(Screening.template),
+            joinedload(Visit.screenings).joinedload(Screening.answers),
+            joinedload(Visit.photos),
+            photos_in_scope,
+        )
+    )
+    hazards = (
+        select_for(Hazard, user)
+        .where(Hazard.id.in_(ids))
+        .options(joinedload(Hazard.item), joinedload(Hazard.photos), photos_in_scope)
+    )
+    requests = (
+        select_for(Request, user).where(Request.id.in_(ids)).options(joinedload(Request.category))
+    )
+    return visits, hazards, requests
 
 
 def _last_visit(user) -> sa.ScalarSelect:

@@ -11,6 +11,7 @@ from ..models import DailyLog, Hazard
 from ..permissions import SECRETARY, WORKER
 from ..requests.queries import alerts_select
 from ..scope import select_for
+from ..statements import kept, user_scope
 from ..timeutil import local_today
 
 
@@ -21,27 +22,34 @@ def _count(stmt: sa.Select) -> sa.ScalarSelect:
 def badge_counts(user) -> dict[str, int]:
     """Nav counts in one query: a worker's returned days and hazards due; a secretary's
     submitted days waiting and overdue hazards."""
+    if user.role not in WORKER and user.role not in SECRETARY:
+        return {}
     today = local_today()
+    if user.role in WORKER:
+        keys = ("today", "hazards", "requests", "handover_notes")
+    else:
+        keys = ("review", "hazards", "requests")
+    stmt = kept(("badges", user_scope(user), today), lambda: _badges_select(user, today))
+    row = db.session.execute(stmt).one()
+    return dict(zip(keys, row, strict=True))
+
+
+def _badges_select(user, today) -> sa.Select:
     if user.role in WORKER:
         days = select_for(DailyLog, user).where(DailyLog.status == "returned")
         hazards = select_for(Hazard, user).where(
             Hazard.awaiting_worker_sql(), Hazard.due_on <= today
         )
-        keys = ("today", "hazards", "requests", "handover_notes")
-    elif user.role in SECRETARY:
+    else:
         days = select_for(DailyLog, user).where(DailyLog.status == "submitted")
         hazards = select_for(Hazard, user).where(Hazard.overdue_sql(today))
-        keys = ("review", "hazards", "requests")
-    else:
-        return {}
     # Requests due within 3 days or overdue whose next step is this user's.
     requests = alerts_select(user, today)
     counts = [_count(days), _count(hazards), _count(requests)]
     if user.role in WORKER:
         # Counted here so Today asks for the notes only when there is one to show.
         counts.append(_count(handover_notes_select(user)))
-    row = db.session.execute(sa.select(*counts)).one()
-    return dict(zip(keys, row, strict=True))
+    return sa.select(*counts)
 
 
 class LazyBadges:

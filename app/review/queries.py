@@ -16,6 +16,7 @@ from ..models import (
     Visit,
 )
 from ..scope import select_for
+from ..statements import kept, user_scope
 
 QUEUE_STATUSES = ("submitted", "returned", "approved", "open")
 PER_PAGE = 20
@@ -41,13 +42,15 @@ def _counts():
     visit_photos = (
         sa.select(sa.func.count(Photo.id)).join(Visit, Visit.id == Photo.visit_id).where(of_day)
     )
-    answer_photos = (
-        sa.select(sa.func.count(Photo.id))
-        .join(Answer, Answer.id == Photo.answer_id)
+    # Reached from the day's answers: joined the other way round, SQLite walked the whole
+    # answer-photo index for every day.
+    day_answers = (
+        sa.select(Answer.id)
         .join(Screening, Screening.id == Answer.screening_id)
         .join(Visit, Visit.id == Screening.visit_id)
         .where(of_day)
     )
+    answer_photos = sa.select(sa.func.count(Photo.id)).where(Photo.answer_id.in_(day_answers))
     hazard_photos = (
         sa.select(sa.func.count(Photo.id))
         .join(Hazard, Hazard.id == Photo.hazard_id)
@@ -67,17 +70,19 @@ def _counts():
     )
 
 
-def queue(
+def _queue_order() -> tuple:
+    # Days waiting for a decision come first: the secretary's work, then the rest newest first.
+    waiting_first = sa.case((DailyLog.status == "submitted", 0), else_=1)
+    return (waiting_first, DailyLog.day.desc(), User.display_name, DailyLog.id)
+
+
+def _queue_days(
     user, grid_id: int | None = None, status: str = "", active_only: bool = True
 ) -> sa.Select:
-    """Every day with activity in the user's scope with its counts: submitted ones first.
-
-    One statement: rows are (DailyLog, worker name, visits, screenings, hazards, photos).
-    """
-    visits, screenings, hazards, photos = _counts()
+    """The days of the queue, filtered, as (DailyLog, worker name) without their counts."""
     stmt = (
         select_for(DailyLog, user)
-        .add_columns(User.display_name.label("worker_name"), visits, screenings, hazards, photos)
+        .add_columns(User.display_name.label("worker_name"))
         .join(User, User.id == DailyLog.worker_id)
     )
     if active_only:
@@ -90,9 +95,48 @@ def queue(
         )
     if status in QUEUE_STATUSES:
         stmt = stmt.where(DailyLog.status == status)
-    # Days waiting for a decision come first: the secretary's work, then the rest newest first.
-    waiting_first = sa.case((DailyLog.status == "submitted", 0), else_=1)
-    return stmt.order_by(waiting_first, DailyLog.day.desc(), User.display_name, DailyLog.id)
+    return stmt
+
+
+def queue(
+    user, grid_id: int | None = None, status: str = "", active_only: bool = True
+) -> sa.Select:
+    """Every day with activity in the user's scope with its counts: submitted ones first.
+
+    One statement: rows are (DailyLog, worker name, visits, screenings, hazards, photos).
+    Meant for one day or a few (queue_row, day_row); a page of the queue is queue_page.
+    """
+    return (
+        _queue_days(user, grid_id, status, active_only)
+        .add_columns(*_counts())
+        .order_by(*_queue_order())
+    )
+
+
+def queue_page(
+    user, grid_id: int | None = None, status: str = "", *, limit: int, offset: int = 0
+) -> list:
+    """`limit` rows of the queue from `offset`, as queue() gives them, in one statement.
+
+    The page's days are picked first and counted after: counted before the sort, every day
+    of the community's history was counted to show 20 (issue 19: the review queue grew with
+    the community's age).
+    """
+    days = (
+        _queue_days(user, grid_id, status)
+        .with_only_columns(DailyLog.id)
+        .order_by(*_queue_order())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(
+        db.session.execute(
+            sa.select(DailyLog, User.display_name.label("worker_name"), *_counts())
+            .join(User, User.id == DailyLog.worker_id)
+            .where(DailyLog.id.in_(days))
+            .order_by(*_queue_order())
+        )
+    )
 
 
 def queue_row(user, log_id: int):
@@ -124,11 +168,18 @@ def log_for_day(user, worker_id: int, day: date) -> DailyLog | None:
 def day_row(user, worker_id: int, day: date):
     """The worker's day as a queue row (the log, with its worker, and its counts) in one
     statement, or None out of scope."""
-    return db.session.execute(
-        queue(user, active_only=False)
-        .where(DailyLog.worker_id == worker_id, DailyLog.day == day)
-        .options(joinedload(DailyLog.worker))
-    ).first()
+    stmt = kept(
+        ("day_row", user_scope(user)),
+        lambda: (
+            queue(user, active_only=False)
+            .where(
+                DailyLog.worker_id == sa.bindparam("worker_id", type_=sa.Integer()),
+                DailyLog.day == sa.bindparam("day", type_=sa.Date()),
+            )
+            .options(joinedload(DailyLog.worker))
+        ),
+    )
+    return db.session.execute(stmt, {"worker_id": worker_id, "day": day}).first()
 
 
 def logs_by_ids(user, ids: list[int]) -> list[DailyLog]:
@@ -144,41 +195,19 @@ def logs_by_ids(user, ids: list[int]) -> list[DailyLog]:
 def day_detail(user, log: DailyLog) -> dict:
     """Everything in the day: visits with screenings, answers, hazards and their photos."""
     # One statement for the whole tree: a selectinload per level would be five more.
-    visits = list(
-        db.session.scalars(
-            select_for(Visit, user)
-            .where(Visit.daily_log_id == log.id)
-            .options(
-                joinedload(Visit.resident),
-                joinedload(Visit.project),
-                joinedload(Visit.screenings).joinedload(Screening.template),
-                joinedload(Visit.screenings).joinedload(Screening.answers).joinedload(Answer.item),
-                joinedload(Visit.screenings)
-                .joinedload(Screening.answers)
-                .joinedload(Answer.hazard),
-            )
-            .order_by(Visit.visited_at, Visit.id)
-        ).unique()
-    )
+    stmt = kept(("day_visits", user_scope(user)), lambda: _day_visits(user))
+    visits = list(db.session.scalars(stmt, {"daily_log_id": log.id}).unique())
     visit_ids = [v.id for v in visits]
     answer_ids = [a.id for v in visits for s in v.screenings for a in s.answers]
     hazard_ids = [
         a.hazard.id for v in visits for s in v.screenings for a in s.answers if a.hazard is not None
     ]
     photos = {"visit": {}, "answer": {}, "hazard": {}}
-    conditions = []
-    if visit_ids:
-        conditions.append(Photo.visit_id.in_(visit_ids))
-    if answer_ids:
-        conditions.append(Photo.answer_id.in_(answer_ids))
-    if hazard_ids:
-        conditions.append(
-            sa.and_(Photo.hazard_id.in_(hazard_ids), Photo.is_rectification.is_(False))
-        )
-    if conditions:
-        for p in db.session.scalars(
-            select_for(Photo, user).where(sa.or_(*conditions)).order_by(Photo.id)
-        ):
+    shape = (bool(visit_ids), bool(answer_ids), bool(hazard_ids))
+    if any(shape):
+        stmt = kept(("day_photos", user_scope(user), shape), lambda: _day_photos(user, *shape))
+        params = {"visit_ids": visit_ids, "answer_ids": answer_ids, "hazard_ids": hazard_ids}
+        for p in db.session.scalars(stmt, {k: v for k, v in params.items() if v}):
             if p.visit_id:
                 photos["visit"].setdefault(p.visit_id, []).append(p)
             elif p.answer_id:
@@ -186,6 +215,38 @@ def day_detail(user, log: DailyLog) -> dict:
             else:
                 photos["hazard"].setdefault(p.hazard_id, []).append(p)
     return {"visits": visits, "photos": photos}
+
+
+def _day_visits(user) -> sa.Select:
+    return (
+        select_for(Visit, user)
+        .where(Visit.daily_log_id == sa.bindparam("daily_log_id", type_=sa.Integer()))
+        .options(
+            joinedload(Visit.resident),
+            joinedload(Visit.project),
+            joinedload(Visit.screenings).joinedload(Screening.template),
+            joinedload(Visit.screenings).joinedload(Screening.answers).joinedload(Answer.item),
+            joinedload(Visit.screenings).joinedload(Screening.answers).joinedload(Answer.hazard),
+        )
+        .order_by(Visit.visited_at, Visit.id)
+    )
+
+
+def _day_photos(user, visits: bool, answers: bool, hazards: bool) -> sa.Select:
+    """The day's photos: of its visits, answers and hazards (not their rectification)."""
+    conditions = []
+    if visits:
+        conditions.append(Photo.visit_id.in_(sa.bindparam("visit_ids", expanding=True)))
+    if answers:
+        conditions.append(Photo.answer_id.in_(sa.bindparam("answer_ids", expanding=True)))
+    if hazards:
+        conditions.append(
+            sa.and_(
+                Photo.hazard_id.in_(sa.bindparam("hazard_ids", expanding=True)),
+                Photo.is_rectification.is_(False),
+            )
+        )
+    return select_for(Photo, user).where(sa.or_(*conditions)).order_by(Photo.id)
 
 
 def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, list[DailyLog]]:

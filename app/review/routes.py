@@ -15,7 +15,7 @@ from ..forms import redisplays_form_on_error
 from ..htmx import fragments, render, toast, wants_fragment
 from ..labels import label
 from ..models import DailyLog
-from ..pagination import page_number, paginate
+from ..pagination import page_number, page_of
 from ..permissions import authorize, can, requires
 from ..requests.queries import ALERT_DAYS, due_soon
 from ..scope import get_or_404
@@ -86,13 +86,19 @@ def _queue_context() -> dict:
     ]
     grid_id = int(form.grid.data) if form.grid.data in {str(g.id) for g in grids} else None
     status = form.status.data if form.status.data in queries.QUEUE_STATUSES else ""
-    page = paginate(
-        queries.queue(current_user, grid_id, status),
+    number = page_number(request.args)
+    page = page_of(
+        queries.queue_page(
+            current_user,
+            grid_id,
+            status,
+            limit=queries.PER_PAGE + 1,
+            offset=(number - 1) * queries.PER_PAGE,
+        ),
+        number,
+        queries.PER_PAGE,
         "review.queue",
         {"grid": grid_id, "status": status or None},
-        number=page_number(request.args),
-        per_page=queries.PER_PAGE,
-        scalars=False,
     )
     return {
         "form": form,

@@ -21,6 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from ..extensions import db
 from ..models import CareReason, Grid, Resident, User, Visit, resident_care_reasons, user_grids
 from ..scope import select_for
+from ..statements import kept, user_scope
 from ..timeutil import local_today
 
 # Listed on Today and the round page from this many days ahead: a visit due the day after
@@ -146,10 +147,19 @@ def due_list(
     """Residents due a visit within DUE_AHEAD_DAYS or overdue, nearest date first; with the
     total and the number overdue, in one statement (the care reasons' names included)."""
     today = local_today()
+    key = ("due_list", user_scope(user), worker.id if worker else None, limit, offset, today)
+    stmt = kept(key, lambda: _due_list_select(user, worker, today, limit, offset))
+    rows = db.session.execute(stmt).all()
+    if not rows:
+        return DueList([], 0, 0)
+    return DueList(_rows(rows), int(rows[0][6]), int(rows[0][7] or 0))
+
+
+def _due_list_select(user, worker: User | None, today: date, limit: int, offset: int):
     stmt, due_on, last_on, cadence = _due_columns(user, worker)
     total = sa.func.count().over()
     overdue = sa.func.sum(sa.case((due_on < today, 1), else_=0)).over()
-    rows = db.session.execute(
+    return (
         stmt.add_columns(
             due_on,
             last_on,
@@ -163,10 +173,7 @@ def due_list(
         .order_by(due_on, Resident.building, Resident.unit, Resident.room, Resident.id)
         .limit(limit)
         .offset(offset)
-    ).all()
-    if not rows:
-        return DueList([], 0, 0)
-    return DueList(_rows(rows), int(rows[0][6]), int(rows[0][7] or 0))
+    )
 
 
 def overdue_by_worker(user) -> list[tuple[User, int, int]]:

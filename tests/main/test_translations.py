@@ -63,3 +63,24 @@ def test_days_left_reads_in_chinese_on_a_chinese_page(app):
         assert str(macro(3)).strip().endswith("剩余 3 天</span>")
     with app.test_request_context(), force_locale("en"):
         assert "3 days left" in str(macro(3))
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"), [("zh", "该字段是必填字段。"), ("en", "This field is required.")]
+)
+def test_wtforms_own_messages_follow_the_page_language(app, lang, message):
+    # WTForms' catalogue is read once per process and language (app/forms.py), so a
+    # Chinese request and an English one in the same process still get their own words.
+    from wtforms import StringField
+    from wtforms.validators import DataRequired
+
+    from app.forms import BaseForm
+
+    class Form(BaseForm):
+        name = StringField("name", validators=[DataRequired()])
+
+    for _ in range(2):
+        with app.test_request_context(f"/?lang={lang}", method="POST", data={"name": ""}):
+            form = Form(meta={"csrf": False})
+            assert not form.validate()
+            assert form.errors["name"] == [message]

@@ -217,6 +217,30 @@ def test_queue_pages(client, world, login_as, make_visit, make_resident):
     assert root_ids(second) == ["log-rows-page-2"]
 
 
+def test_queue_pages_keep_the_order_and_count_each_days_own_rows(
+    client, world, login_as, make_visit, make_resident
+):
+    # The page's days are picked first and counted after (review/queries.py, queue_page):
+    # an old submitted day still leads page 1, and a day on page 2 has its own counts.
+    r = make_resident()
+    for n in range(22):
+        make_visit(resident=r, day=local_today() - timedelta(days=n))
+    old = make_visit(resident=r, day=local_today() - timedelta(days=40))
+    make_visit(resident=r, day=old.visited_on)
+    set_status(old.daily_log, "submitted")
+    login_as(world.secretary_a)
+    first = client.get("/review", headers=EN).text
+    ids = re.findall(r'<article id="log-(\d+)"', first)
+    assert len(ids) == 20
+    assert ids[0] == str(old.daily_log_id)
+    second = client.get("/review?page=2", htmx=True, headers=EN).text
+    rows = re.findall(r'<article id="log-(\d+)"(.*?)</article>', second, re.S)
+    assert len(rows) == 3
+    assert not set(ids) & {i for i, _ in rows}
+    assert all("1 visit ·" in " ".join(body.split()) for _i, body in rows)
+    assert "2 visits" in " ".join(first.split("</article>")[0].split())
+
+
 # ---- one day -----------------------------------------------------------------------
 
 

@@ -78,3 +78,99 @@ def test_a_returned_day_is_flagged_at_the_top_and_submitting_sits_at_the_bottom(
     page = client.get("/today").text
     page = page[page.index("<main") :]
     assert page.index('id="returned-notice"') < page.index('href="/residents"')
+
+
+def _section(page: str, start: str, end: str) -> str:
+    return page[page.index(f'id="{start}"') : page.index(f'id="{end}"')]
+
+
+def test_long_lists_show_the_nearest_ten_with_the_true_count_and_a_link_to_all(
+    client, world, login_as, make_resident, make_visit, make_hazard
+):
+    today = local_today()
+    # 13 follow-ups due, days 1..13 ago; the nearest dates come first on Today.
+    for n in range(1, 14):
+        r = make_resident(name=f"回访{n:02d}")
+        make_visit(resident=r, day=today - timedelta(days=20), follow_up_on=today - timedelta(n))
+    # 12 hazards due (overdue or within 3 days), one not due yet, one reported.
+    for n in range(12):
+        make_hazard(resident=make_resident(name=f"隐患{n:02d}"), due_on=today - timedelta(n))
+    make_hazard(resident=make_resident(name="隐患迟"), due_on=today + timedelta(days=10))
+    make_hazard(
+        resident=make_resident(name="隐患报"), due_on=today - timedelta(1), reported_on=today
+    )
+    db.session.commit()
+    login_as(world.worker_a)
+    page = client.get("/today", headers=EN).text
+
+    follow = _section(page, "today-follow-ups", "today-hazards")
+    assert '<span class="count">13</span>' in follow
+    assert follow.count('<li><a class="row"') == 10
+    assert "回访13" in follow
+    assert "回访04" in follow
+    assert "回访03" not in follow
+    assert "All 13 follow-ups due" in follow
+    hazards = _section(page, "today-hazards", "today-referrals")
+    assert '<span class="count">12</span>' in hazards
+    assert hazards.count('<li><a class="row"') == 10
+    assert "隐患迟" not in hazards
+    assert "隐患报" not in hazards
+    assert "All 12 hazards due" in hazards
+
+    every = client.get("/today/follow-ups", headers=EN)
+    assert every.status_code == 200
+    assert '<span class="count">13</span>' in every.text
+    assert all(f"回访{n:02d}" in every.text for n in range(1, 14))
+    board = client.get("/hazards?status=due", headers=EN).text
+    assert all(f"隐患{n:02d}" in board for n in range(12))
+    assert "隐患迟" not in board
+    assert "隐患报" not in board
+
+
+def test_short_lists_have_no_link_to_all(client, world, login_as, make_resident, make_visit):
+    r = make_resident(name="钱奶奶")
+    make_visit(resident=r, day=local_today() - timedelta(days=3), follow_up_on=local_today())
+    db.session.commit()
+    login_as(world.worker_a)
+    page = client.get("/today").text
+    assert 'id="follow-ups-more"' not in page
+    assert 'id="hazards-more"' not in page
+    assert '<span class="count">1</span>' in _section(page, "today-follow-ups", "today-hazards")
+
+
+def test_follow_ups_page_pages_and_answers_htmx_with_its_rows(
+    client, world, login_as, make_resident, make_visit
+):
+    from app.today.queries import FOLLOW_UPS_PER_PAGE
+
+    today = local_today()
+    for n in range(FOLLOW_UPS_PER_PAGE + 2):
+        r = make_resident(name=f"回访{n:02d}")
+        make_visit(resident=r, day=today - timedelta(days=40), follow_up_on=today - timedelta(n))
+    # Another grid's follow-up is not the worker's.
+    make_visit(
+        resident=make_resident(grid=world.b1, name="别人的"),
+        worker=world.worker_b,
+        day=today - timedelta(days=40),
+        follow_up_on=today,
+    )
+    db.session.commit()
+    login_as(world.worker_a)
+    first = client.get("/today/follow-ups")
+    assert first.status_code == 200
+    assert "HX-Request" in first.headers["Vary"]
+    assert '<main class="container"' in first.text
+    assert first.text.count('<li><a class="row"') == FOLLOW_UPS_PER_PAGE
+    assert "别人的" not in first.text
+    assert "/today/follow-ups?page=2" in first.text
+    second = client.get("/today/follow-ups?page=2", headers={"HX-Request": "true"})
+    assert second.status_code == 200
+    assert "<main" not in second.text
+    assert 'id="follow-up-rows-page-2"' in second.text
+    assert second.text.count('<li><a class="row"') == 2
+
+
+def test_follow_ups_page_is_the_workers_only(client, world, login_as):
+    for user in (world.secretary_a, world.township_user, world.admin):
+        login_as(user)
+        assert client.get("/today/follow-ups").status_code == 404
