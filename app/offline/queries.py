@@ -56,8 +56,11 @@ def caseload(user) -> dict:
     """
     residents = caseload_residents(user)
     pages = [url_for(item.endpoint) for item in navigation(user)]
-    # The outbox page lists what waits on the phone: it must open without signal too.
+    # The outbox page lists what waits on the phone: it must open without signal too, and so
+    # must the whole list behind Today's nearest follow-ups.
     pages.append(url_for("outbox.index"))
+    if can("today.view", None, user):
+        pages.append(url_for("today.follow_ups"))
     fragments: list[str] = []
     for r in residents:
         pages.append(url_for("residents.show", resident_id=r.id))

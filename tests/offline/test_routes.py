@@ -196,7 +196,13 @@ def test_caseload_lists_the_workers_own_grid_only(client, world, login_as, make_
     assert row["url"] == f"/residents/{own.id}"
     assert "3-2-301" in row["match"]
     assert row["address"] == "3-2-301"
-    for url in (f"/residents/{own.id}", f"/requests/new?resident={own.id}", "/today", "/residents"):
+    for url in (
+        f"/residents/{own.id}",
+        f"/requests/new?resident={own.id}",
+        "/today",
+        "/today/follow-ups",
+        "/residents",
+    ):
         assert url in data["pages"]
     assert data["fragments"] == [f"/visits/new?resident={own.id}"]
     text = json.dumps(data, ensure_ascii=False)
