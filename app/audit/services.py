@@ -77,10 +77,11 @@ def record_route_refusal() -> None:
     """
     if g.get("refusal_recorded") or request.url_rule is None:
         return
-    named = [(k, v) for k, v in (request.view_args or {}).items() if k.endswith("_id")]
+    # A record is named by its id, or by the UUID a phone gave it (screening/u/<uuid>).
+    named = [(k, v) for k, v in (request.view_args or {}).items() if k.endswith(("_id", "_uuid"))]
     if named:
         name, ident = named[-1]
-        record_refusal(name.removesuffix("_id"), ident)
+        record_refusal(name.removesuffix("_id").removesuffix("_uuid"), str(ident)[:40])
 
 
 def flush_pending(_exc=None) -> None:

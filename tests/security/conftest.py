@@ -194,6 +194,8 @@ def url_args(rule, records: RecordSet, step: str = "") -> dict | None:
         "worker_id": records.worker.id,
         "day": records.log.day.isoformat(),
         "screening_id": records.screening.id,
+        # The phone's address for a checklist (issue 12: started without signal).
+        "screening_uuid": records.screening.uuid,
         "item_id": records.item.id,
         "user_id": records.worker.id,
         "household_id": records.resident.household_id,

@@ -18,6 +18,7 @@ SUBJECT_ARGS = (
     "project_id",
     "item_id",
     "screening_id",
+    "screening_uuid",
     "photo_id",
     "hazard_id",
     "referral_id",
@@ -40,6 +41,7 @@ SUBJECT = {
     "photo_id": "personal",
     "request_id": "personal",
     "screening_id": "personal",
+    "screening_uuid": "personal",
     "item_id": "personal",
     "log_id": "log",
     "daily_log_id": "log",
@@ -137,7 +139,7 @@ def id_rules(app, methods: set[str]):
             r
             for r in app.url_map.iter_rules()
             if r.endpoint != "static"
-            and any(a.endswith("_id") for a in r.arguments)
+            and any(a.endswith(("_id", "_uuid")) for a in r.arguments)
             and methods & r.methods
         ),
         key=lambda r: (r.rule, r.endpoint),
