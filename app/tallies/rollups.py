@@ -18,7 +18,12 @@ Reads (`read`) take whole units inside the period from the roll-up and count the
 edges (a partial month or week at either end) from the raw rows: the township's periods
 are whole months, so its views touch the roll-ups only.
 
-Adding a measure (e.g. referrals, households): a table in models.py with grid_id, unit, its
+Two more tables are kept beside them, for what the township reads most: households visited
+(each once a month: not a sum of days) by grid and month, counted again with the visits;
+and the hazard tables' disclosure figures (models.TallyHazardFigures) per grid, community
+and township and month, counted again from `tally_hazards` with the hazards.
+
+Adding a measure (e.g. referrals): a table in models.py with grid_id, unit, its
 key columns and n; a `Measure` below with the raw select's columns named like the table's;
 the model in `touched` so flushes recount it; a migration creating the table and calling
 `rebuild`; its tally query reading through `read`.
@@ -30,12 +35,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
-from ..models import Hazard, Screening, Visit
-from .disclosure import month_end, month_start
-from .models import TallyHazards, TallyScreenings, TallyVisits
+from ..models import Community, Grid, Hazard, Screening, Visit
+from .disclosure import SMALL, month_end, month_start
+from .models import (
+    TallyHazardFigures,
+    TallyHazards,
+    TallyHouseholds,
+    TallyScreenings,
+    TallyVisits,
+)
 
 RECTIFIED = ("rectified", "verified")
 
@@ -165,14 +178,20 @@ def recount(session: Session, pairs: Iterable[tuple[Measure, int, date]]) -> Non
     )
     _lock(session, units)
     for m, grid, unit in units:
-        t = m.table
-        session.execute(sa.delete(t).where(t.c.grid_id == grid, t.c.unit == unit))
-        sub = m.rows(m.grid() == grid, m.day().between(unit, m.unit_end(unit)))
-        keys = [sub.c[name] for name in m.key_columns()]
-        raw = sa.select(
-            sa.literal(grid, sa.Integer()), sa.literal(unit, sa.Date()), *keys, sa.func.count()
-        ).group_by(*keys)
-        session.execute(sa.insert(t).from_select(["grid_id", "unit", *m.key_columns(), "n"], raw))
+        _recount_unit(session, m, grid, unit)
+    recount_households(session, {(g, u) for m, g, u in units if m is VISITS})
+    recount_figures(session, {(g, month_start(u)) for m, g, u in units if m is HAZARDS})
+
+
+def _recount_unit(session: Session, m: Measure, grid: int, unit: date) -> None:
+    t = m.table
+    session.execute(sa.delete(t).where(t.c.grid_id == grid, t.c.unit == unit))
+    sub = m.rows(m.grid() == grid, m.day().between(unit, m.unit_end(unit)))
+    keys = [sub.c[name] for name in m.key_columns()]
+    raw = sa.select(
+        sa.literal(grid, sa.Integer()), sa.literal(unit, sa.Date()), *keys, sa.func.count()
+    ).group_by(*keys)
+    session.execute(sa.insert(t).from_select(["grid_id", "unit", *m.key_columns(), "n"], raw))
 
 
 def _values(obj, *names: str) -> list[tuple]:
@@ -237,10 +256,26 @@ def recount_hazard(hazard: Hazard) -> None:
     recount(db.session, [(HAZARDS, hazard.grid_id, hazard.found_on)])
 
 
-def rebuild(session: Session, echo: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Every roll-up counted again from all the raw rows (`flask tallies rebuild`)."""
+def rebuild(
+    session: Session,
+    echo: Callable[[str], None] | None = None,
+    only: Iterable[str] | None = None,
+) -> dict[str, int]:
+    """Every roll-up counted again from all the raw rows (`flask tallies rebuild`); `only`
+    these measures' tables (a migration fills the tables that exist at its revision)."""
+    only = (
+        set(only)
+        if only is not None
+        else {m.name for m in MEASURES}
+        | {
+            "households",
+            "hazard figures",
+        }
+    )
     written = {}
     for m in MEASURES:
+        if m.name not in only:
+            continue
         session.execute(sa.delete(m.table))
         names = ["grid_id", "unit", *m.key_columns(), "n"]
         sums: Counter = Counter()
@@ -253,9 +288,213 @@ def rebuild(session: Session, echo: Callable[[str], None] | None = None) -> dict
         for i in range(0, len(rows), 10_000):
             session.execute(sa.insert(m.table), rows[i : i + 10_000])
         written[m.name] = len(rows)
-        if echo:
-            echo(f"{m.name}: {len(rows):,} roll-up rows")
+    if "households" in only:
+        session.execute(sa.delete(TallyHouseholds))
+        session.execute(
+            sa.insert(TallyHouseholds).from_select(["grid_id", "unit", "n"], _households())
+        )
+        written["households"] = session.scalar(
+            sa.select(sa.func.count()).select_from(TallyHouseholds)
+        )
+    if "hazard figures" in only:
+        session.execute(sa.delete(TallyHazardFigures))
+        for stmt in _grid_figures(sa.true()):
+            session.execute(sa.insert(FIGURES).from_select(FIGURE_COLUMNS, stmt))
+        for level in ("c", "t"):
+            session.execute(sa.insert(FIGURES).from_select(FIGURE_COLUMNS, _upper_figures(level)))
+        written["hazard figures"] = session.scalar(
+            sa.select(sa.func.count()).select_from(TallyHazardFigures)
+        )
+    if echo:
+        for name, count in written.items():
+            echo(f"{name}: {count:,} roll-up rows")
     return written
+
+
+class month_of(FunctionElement):
+    """The first day of the date's month, on SQLite and PostgreSQL."""
+
+    type = sa.Date()
+    name = "month_of"
+    inherit_cache = True
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw):
+    (day,) = list(element.clauses)
+    return f"date({compiler.process(day, **kw)}, 'start of month')"
+
+
+@compiles(month_of)
+def _month_of_default(element, compiler, **kw):
+    (day,) = list(element.clauses)
+    return f"CAST(date_trunc('month', {compiler.process(day, **kw)}) AS DATE)"
+
+
+def _households(*where: sa.ColumnElement) -> sa.Select:
+    """Households visited per grid and month, each once (nothing for a month without one)."""
+    rows = (
+        sa.select(Visit.grid_id, month_of(Visit.visited_on).label("month"), Visit.household_id)
+        .where(Visit.household_id.is_not(None), *where)
+        .subquery()
+    )
+    return sa.select(
+        rows.c.grid_id, rows.c.month, sa.func.count(sa.distinct(rows.c.household_id))
+    ).group_by(rows.c.grid_id, rows.c.month)
+
+
+def recount_households(session: Session, grid_months: set[tuple[int, date]]) -> None:
+    """Count the households visited in these (grid, first day of the month) again."""
+    t = TallyHouseholds.__table__
+    for grid, month in sorted(grid_months):
+        session.execute(sa.delete(t).where(t.c.grid_id == grid, t.c.unit == month))
+        stmt = _households(Visit.grid_id == grid, Visit.visited_on.between(month, month_end(month)))
+        session.execute(sa.insert(t).from_select(["grid_id", "unit", "n"], stmt))
+
+
+FIGURES = TallyHazardFigures.__table__
+FIGURE_COLUMNS = [
+    "level", "place_id", "unit", "dim", "template_id", "severity", "status", "overdue", "days",
+    "exact", "small", "n",
+]  # fmt: skip
+
+
+def _null(type_) -> sa.ColumnElement:
+    # Typed, so that PostgreSQL inserts it into a column of that type.
+    return sa.cast(sa.null(), type_)
+
+
+def _grid_figures(where: sa.ColumnElement) -> list[sa.Select]:
+    """The hazard figures of each grid and month (every open hazard with a due date counted
+    as overdue), one select per dimension, from the roll-up rows passing `where`."""
+    t = TallyHazards.__table__
+    rows = (
+        sa.select(
+            t.c.grid_id,
+            t.c.unit,
+            month_of(t.c.unit).label("month"),
+            t.c.template_id,
+            t.c.severity,
+            t.c.status,
+            sa.case((t.c.due_on.is_not(None), 1), else_=0).label("overdue"),
+            t.c.rectify_days,
+            t.c.n,
+        )
+        .where(where)
+        .subquery()
+    )
+    r = rows.c
+    keys = [r.grid_id, r.unit, r.month, r.template_id, r.severity, r.status, r.overdue]
+    atoms = sa.select(*keys, sa.func.sum(r.n).label("n")).group_by(*keys).subquery()
+    a = atoms.c
+    exact = sa.func.sum(sa.case((a.n >= SMALL, a.n), else_=0))
+    small = sa.func.sum(sa.case((a.n < SMALL, 1), else_=0))
+    atom_sums = (exact, small, sa.func.sum(a.n))
+    int_, text = sa.Integer(), sa.String()
+
+    def select(dim, unit, cols, group, sums=atom_sums, src=a):
+        full = {
+            "template_id": _null(int_),
+            "severity": _null(text),
+            "status": _null(text),
+            "overdue": _null(int_),
+            "days": _null(int_),
+            **cols,
+        }
+        return sa.select(
+            sa.literal_column("'g'"),
+            src.grid_id,
+            unit,
+            sa.literal_column(f"'{dim}'"),
+            *(full[name] for name in FIGURE_COLUMNS[4:9]),
+            *sums,
+        ).group_by(src.grid_id, unit, *group)
+
+    days = sa.func.sum(r.n)
+    return [
+        select("cell", a.month, {"template_id": a.template_id, "severity": a.severity},
+               [a.template_id, a.severity]),
+        select("state", a.month, {"status": a.status, "overdue": a.overdue},
+               [a.status, a.overdue]),
+        select("week", a.unit, {"template_id": a.template_id}, [a.template_id]),
+        select("days", r.month, {"days": r.rectify_days}, [r.rectify_days],
+               sums=(days, sa.literal_column("0"), days), src=r)
+        .where(r.rectify_days.is_not(None)),
+    ]  # fmt: skip
+
+
+def _upper_figures(level: str, *where: sa.ColumnElement) -> sa.Select:
+    """A community's (c) figures as the sums of its grids', a township's (t) of its
+    communities': every atom is in one grid, so the sums over atoms add up."""
+    f = FIGURES.c
+    if level == "c":
+        parent, below = Grid.community_id, sa.and_(f.level == "g", f.place_id == Grid.id)
+        source = FIGURES.join(Grid, below)
+    else:
+        parent, below = Community.township_id, sa.and_(f.level == "c", f.place_id == Community.id)
+        source = FIGURES.join(Community, below)
+    keys = [f.unit, f.dim, f.template_id, f.severity, f.status, f.overdue, f.days]
+    return (
+        sa.select(
+            sa.literal_column(f"'{level}'"),
+            parent,
+            *keys,
+            sa.func.sum(f.exact),
+            sa.func.sum(f.small),
+            sa.func.sum(f.n),
+        )
+        .select_from(source)
+        .where(*where)
+        .group_by(parent, *keys)
+    )
+
+
+def recount_figures(session: Session, grid_months: set[tuple[int, date]]) -> None:
+    """Count the hazard figures of these (grid, first day of the month) again, and of their
+    communities and townships."""
+    if not grid_months:
+        return
+    places = {
+        g: (c, t)
+        for g, c, t in session.execute(
+            sa.select(Grid.id, Grid.community_id, Community.township_id)
+            .join(Community, Grid.community_id == Community.id)
+            .where(Grid.id.in_({g for g, _m in grid_months}))
+        )
+    }
+    townships = sorted({(places[g][1], m) for g, m in grid_months if g in places})
+    if session.get_bind().dialect.name == "postgresql":
+        # The community and township rows add up many grids': one writer per township month.
+        epoch = date(1970, 1, 1)
+        for township, month in townships:
+            session.execute(
+                sa.select(sa.func.pg_advisory_xact_lock(township, 400_000 + (month - epoch).days))
+            )
+    f = FIGURES.c
+    t = TallyHazards.__table__.c
+
+    def replace(level, place, month, stmts):
+        session.execute(
+            sa.delete(FIGURES).where(
+                f.level == level, f.place_id == place, f.unit.between(month, month_end(month))
+            )
+        )
+        for stmt in stmts:
+            session.execute(sa.insert(FIGURES).from_select(FIGURE_COLUMNS, stmt))
+
+    for grid, month in sorted(grid_months):
+        within = sa.and_(t.grid_id == grid, t.unit.between(month, month_end(month)))
+        replace("g", grid, month, _grid_figures(within))
+    for community, month in sorted({(places[g][0], m) for g, m in grid_months if g in places}):
+        in_month = f.unit.between(month, month_end(month))
+        replace(
+            "c", community, month, [_upper_figures("c", Grid.community_id == community, in_month)]
+        )
+    for township, month in townships:
+        in_month = f.unit.between(month, month_end(month))
+        replace(
+            "t", township, month, [_upper_figures("t", Community.township_id == township, in_month)]
+        )
 
 
 # ---- reading ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ..i18n import localized
 from ..labels import label
 from . import queries as q
 from .disclosure import Atoms, chart_number, is_inexact
+from .figures import HazardFigures
 from .queries import Filters
 
 
@@ -82,20 +83,29 @@ class Counts:
 
     visits: Atoms  # (grid, day, purpose)
     screenings: Atoms  # (grid, day, template id)
-    hazards: Atoms  # (grid, day, template id, severity, status, overdue)
-    rectify_days: Counter  # (grid, days) -> hazards
+    hazards: HazardFigures  # places as in _place_groups
     requests: Atoms  # queries.REQUEST_KEY
     # (grid, month) -> households visited, each counted once a month.
     households: Atoms | None = None
 
 
+def place_of(f: Filters) -> dict[int, int]:
+    """Grid id -> the index of its row in the tables by place."""
+    return {g: i for i, (_n, grid_ids) in enumerate(_place_groups(f)) for g in grid_ids}
+
+
 def fetch_counts(f: Filters, today: date) -> Counts:
-    """One query per kind of record, then everything else in Python."""
+    """A few queries per kind of record, then everything else in Python."""
+    if f.suppress:
+        hazards = HazardFigures.from_rollups(f.grid_ids, place_of(f), f.start, f.end, today)
+    else:
+        hazards = HazardFigures.from_counts(
+            q.hazard_atoms(f, today), q.rectify_days(f), place_of(f), False
+        )
     return Counts(
         visits=Atoms(q.visit_atoms(f), 1, f.suppress),
         screenings=Atoms(q.screening_atoms(f), 1, f.suppress),
-        hazards=Atoms(q.hazard_atoms(f, today), 1, f.suppress, weeks=True),
-        rectify_days=q.rectify_days(f),
+        hazards=hazards,
         requests=Atoms(q.request_atoms_for(f, today), 1, f.suppress),
         households=Atoms(q.household_atoms(f), 1, f.suppress),
     )
@@ -144,9 +154,11 @@ def households_table(f: Filters, c: Counts) -> Table:
             )
         ),
     )
-    for name, grid_ids in _place_groups(f):
-        t.rows.append([name, c.households.figure(lambda k, g=set(grid_ids): k[0] in g)])
-    t.total = [_("Total"), c.households.figure(lambda _k: True)]
+    places = place_of(f)
+    by_place = c.households.figures(lambda k: places.get(k[0]))
+    for i, (name, _grid_ids) in enumerate(_place_groups(f)):
+        t.rows.append([name, by_place.get(i, 0)])
+    t.total = [_("Total"), c.households.figures(whole).get(0, 0)]
     return t
 
 
@@ -174,20 +186,23 @@ def hazards_found_table(f: Filters, c: Counts, templates) -> Table:
         + [Column(_("Total"))],
         note=_hidden_note(f),
     )
-    fig = c.hazards.figures_of(lambda k: (("cell", k[2], k[3]), ("tpl", k[2]), ("sev", k[3]), 0))
+    h = c.hazards
+    cells = h.cells.items()
     for tpl in templates:
-        cells = [fig.get(("cell", tpl.id, s), 0) for s in SEVERITIES]
-        t.rows.append([localized(tpl), *cells, fig.get(("tpl", tpl.id), 0)])
-    t.total = [_("Total"), *(fig.get(("sev", s), 0) for s in SEVERITIES), fig.get(0, 0)]
+        row = [h.figure([v for k, v in cells if k == (tpl.id, s)]) for s in SEVERITIES]
+        t.rows.append([localized(tpl), *row, h.figure([v for k, v in cells if k[0] == tpl.id])])
+    by_severity = [h.figure([v for k, v in cells if k[1] == s]) for s in SEVERITIES]
+    t.total = [_("Total"), *by_severity, h.figure([v for _k, v in cells])]
     return t
 
 
+# Which hazards each column of the status table counts, by (status, overdue).
 HAZARD_WEIGHTS = {
-    "found": lambda k: 1,
-    "rectified": lambda k: k[4] in q.RECTIFIED,
-    "verified": lambda k: k[4] == "verified",
-    "open": lambda k: k[4] == "open",
-    "overdue": lambda k: k[5] == 1,
+    "found": lambda status, overdue: True,
+    "rectified": lambda status, overdue: status in q.RECTIFIED,
+    "verified": lambda status, overdue: status == "verified",
+    "open": lambda status, overdue: status == "open",
+    "overdue": lambda status, overdue: overdue == 1,
 }
 
 
@@ -216,35 +231,20 @@ def hazard_status_table(f: Filters, c: Counts) -> Table:
         ),
     )
 
-    groups = _place_groups(f)
-    place_of = {g: i for i, (_n, grid_ids) in enumerate(groups) for g in grid_ids}
-    weights = [(state, HAZARD_WEIGHTS[state]) for state in q.HAZARD_STATES]
+    h = c.hazards
 
-    def falls_in(k):
-        place = place_of.get(k[0])
-        for state, weight in weights:
-            if weight(k):
-                yield state, None
-                if place is not None:
-                    yield state, place
-
-    fig = c.hazards.figures_of(falls_in)
-    by_place = {
-        state: {i: fig.get((state, i), 0) for i in range(len(groups))} for state, _w in weights
-    }
-    totals = {state: {0: fig.get((state, None), 0)} for state, _w in weights}
-
-    def row(cells, grid_ids) -> list:
-        days = Counter({d: n for (g, d), n in c.rectify_days.items() if g in grid_ids})
+    def row(place) -> list:
+        cells = [
+            h.figure(v for (p, *k), v in h.states.items() if p == place and HAZARD_WEIGHTS[st](*k))
+            for st in q.HAZARD_STATES
+        ]
         # A median over hazards that include a small count could tell it: not shown.
-        median = None if is_inexact(cells[0]) else median_of(days)
+        median = None if is_inexact(cells[0]) else median_of(h.days.get(place, Counter()))
         return [*cells, median]
 
-    for i, (name, grid_ids) in enumerate(groups):
-        cells = [by_place[state].get(i, 0) for state in q.HAZARD_STATES]
-        t.rows.append([name, *row(cells, set(grid_ids))])
-    cells = [totals[state].get(0, 0) for state in q.HAZARD_STATES]
-    t.total = [_("Total"), *row(cells, set(f.grid_ids))]
+    for i, (name, _grid_ids) in enumerate(_place_groups(f)):
+        t.rows.append([name, *row(i)])
+    t.total = [_("Total"), *row(None)]
     return t
 
 
@@ -258,13 +258,15 @@ def hazards_weekly_table(f: Filters, c: Counts, templates) -> Table:
         + [Column(_("Total"))],
         note=_hidden_note(f),
     )
-    h = c.hazards
-    fig = h.figures_of(lambda k: ((week_start(k[1]), k[2]), week_start(k[1])))
-    cell = by_week = fig
+    by_week: dict[date, dict] = {}
+    for (week, template), sums in c.hazards.weeks.items():
+        by_week.setdefault(week, {})[template] = sums
+    figure = c.hazards.figure
     week = week_start(f.start)
     while week <= f.end:
-        cells = [cell.get((week, tpl.id), 0) for tpl in templates]
-        t.rows.append([week, *cells, by_week.get(week, 0)])
+        cells = by_week.get(week, {})
+        row = [figure([cells[tpl.id]] if tpl.id in cells else []) for tpl in templates]
+        t.rows.append([week, *row, figure(cells.values())])
         week += timedelta(days=7)
     return t
 

@@ -1,0 +1,199 @@
+"""The hazard tables' figures, added up per value of each table's dimension.
+
+A figure is a sum over atoms (disclosure.py): each atom adds its count when it holds 3 or
+more (`exact`), else it is small and adds 2 (`small` counts them). Every atom lies in one
+grid, one unit of days and one (template, severity), (status, overdue) and (unit, template),
+so the two sums of any figure of the hazard tables are the sums of those of the values it
+covers: `HazardFigures` holds them per value, and the tables add them up.
+
+They come from the atoms themselves (`from_counts`: the secretaries' exact views, and the
+tests' oracle), or for the township from the sums kept per grid, community and township and
+month (`from_rollups`: models.TallyHazardFigures, a few hundred rows whatever the number of
+hazards). The kept sums count every open hazard with a due date as overdue; the (grid, unit)
+pairs holding one that is due today or later are taken out and counted again from their
+roll-up rows with today's overdue flag.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Community, Grid
+from .disclosure import SMALL, _shown
+from .models import TallyHazardFigures, TallyHazards
+from .rollups import HAZARDS
+
+Sums = list[int]  # [exact, small]
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass
+class HazardFigures:
+    """Per value: [exact count, small atoms]; `None` as place is the view's total."""
+
+    cells: dict = field(default_factory=dict)  # (template id, severity)
+    weeks: dict = field(default_factory=dict)  # (Monday, template id)
+    states: dict = field(default_factory=dict)  # (place, status, overdue)
+    days: dict = field(default_factory=dict)  # place -> Counter(days to rectify)
+
+    @staticmethod
+    def figure(parts: Iterable[Sums]):
+        """The figure the values add up to: exact, "<3" or "≈n"."""
+        exact = small = 0
+        for e, s in parts:
+            exact += e
+            small += s
+        return _shown(exact, small)
+
+    def _add(self, atom: tuple, n: int, place: int | None, sign: int, suppress: bool) -> None:
+        _grid, unit, template, severity, status, overdue = atom
+        e, s = (n, 0) if not suppress or n >= SMALL else (0, 1)
+        for table, key in (
+            (self.cells, (template, severity)),
+            (self.weeks, (week_start(unit), template)),
+            (self.states, (None, status, overdue)),
+            *([(self.states, (place, status, overdue))] if place is not None else []),
+        ):
+            sums = table.setdefault(key, [0, 0])
+            sums[0] += sign * e
+            sums[1] += sign * s
+
+    @classmethod
+    def from_counts(
+        cls, counts: Counter, rectify_days: Counter, place_of: dict[int, int], suppress: bool
+    ) -> "HazardFigures":
+        """From hazard counts keyed (grid, day, template id, severity, status, overdue) and
+        rectified ones keyed (grid, days taken)."""
+        out = cls()
+        atoms: Counter = Counter()
+        for (grid, day, *rest), n in counts.items():
+            if n:
+                # The township's atoms are whole units; a secretary's keys count as they are.
+                atoms[(grid, HAZARDS.unit(day) if suppress else day, *rest)] += n
+        for atom, n in atoms.items():
+            out._add(atom, n, place_of.get(atom[0]), 1, suppress)
+        for (grid, days), n in rectify_days.items():
+            if not n:
+                continue
+            for place in (None, place_of.get(grid)) if grid in place_of else (None,):
+                out.days.setdefault(place, Counter())[days] += n
+        return out
+
+    @classmethod
+    def from_rollups(
+        cls, grid_ids: list[int], place_of: dict[int, int], start: date, end: date, today: date
+    ) -> "HazardFigures":
+        """The township's figures over whole months (`start`, `end`), from the kept sums."""
+        out = cls()
+        groups: dict[int, set[int]] = {}
+        for grid, place in place_of.items():
+            groups.setdefault(place, set()).add(grid)
+        places = _Places(grid_ids)
+        total = places.covering(set(grid_ids))
+        targets: dict[tuple[str, int], list[int | None]] = {}
+        for key in total:
+            targets.setdefault(key, []).append(None)
+        for place, grids in groups.items():
+            for key in places.covering(grids):
+                targets.setdefault(key, []).append(place)
+        f = TallyHazardFigures.__table__.c
+
+        def among(keys) -> sa.ColumnElement:
+            by_level: dict[str, list[int]] = {}
+            for level, place in keys:
+                by_level.setdefault(level, []).append(place)
+            return sa.or_(
+                *(sa.and_(f.level == lv, f.place_id.in_(ids)) for lv, ids in by_level.items())
+            )
+
+        def summed(dim, places, keys, sums=(f.exact, f.small)):
+            return db.session.execute(
+                sa.select(*keys, *(sa.func.sum(c) for c in sums))
+                .where(f.dim == dim, among(places), f.unit.between(start, end))
+                .group_by(*keys)
+            )
+
+        def add(table, key, e, s):
+            sums = table.setdefault(key, [0, 0])
+            sums[0] += e
+            sums[1] += s
+
+        if not grid_ids:
+            return out
+        # The total's places are disjoint: their sums add up in SQL.
+        for template, severity, e, s in summed("cell", total, [f.template_id, f.severity]):
+            add(out.cells, (template, severity), e, s)
+        for unit, template, e, s in summed("week", total, [f.unit, f.template_id]):
+            add(out.weeks, (week_start(unit), template), e, s)
+        keys = [f.level, f.place_id]
+        for level, place, status, overdue, e, s in summed(
+            "state", targets, [*keys, f.status, f.overdue]
+        ):
+            for target in targets[(level, place)]:
+                add(out.states, (target, status, overdue), e, s)
+        for level, place, days, n in summed("days", targets, [*keys, f.days], sums=(f.n,)):
+            for target in targets[(level, place)]:
+                out.days.setdefault(target, Counter())[days] += n
+
+        # Pairs with an open hazard due today or later: their kept atoms (all overdue) out,
+        # their atoms as of today in.
+        t = TallyHazards.__table__.c
+        in_view = sa.and_(t.grid_id.in_(grid_ids), t.unit.between(start, end))
+        live = sa.select(t.grid_id, t.unit).where(in_view, t.due_on >= today).distinct()
+        kept: Counter = Counter()
+        now: Counter = Counter()
+        for grid, unit, template, severity, status, due_on, n in db.session.execute(
+            sa.select(t.grid_id, t.unit, t.template_id, t.severity, t.status, t.due_on, t.n).where(
+                in_view, sa.tuple_(t.grid_id, t.unit).in_(live)
+            )
+        ):
+            atom = (grid, unit, template, severity, status)
+            kept[(*atom, int(due_on is not None))] += n
+            now[(*atom, int(due_on is not None and due_on < today))] += n
+        for atoms, sign in ((kept, -1), (now, 1)):
+            for atom, n in atoms.items():
+                out._add(atom, n, place_of.get(atom[0]), sign, True)
+        return out
+
+
+class _Places:
+    """Which kept places (grid, community or township) add up to a set of grids."""
+
+    def __init__(self, grid_ids: list[int]):
+        rows = db.session.execute(
+            sa.select(Grid.id, Grid.community_id, Community.township_id)
+            .join(Community, Grid.community_id == Community.id)
+            .where(
+                Community.township_id.in_(
+                    sa.select(Community.township_id)
+                    .join(Grid, Grid.community_id == Community.id)
+                    .where(Grid.id.in_(grid_ids))
+                )
+            )
+        ).all()
+        self.community_of = {g: c for g, c, _t in rows}
+        self.community_grids: dict[int, set[int]] = {}
+        self.township_grids: dict[int, set[int]] = {}
+        for g, c, t in rows:
+            self.community_grids.setdefault(c, set()).add(g)
+            self.township_grids.setdefault(t, set()).add(g)
+
+    def covering(self, grids: set[int]) -> list[tuple[str, int]]:
+        """The fewest kept places whose grids are exactly these."""
+        for t, all_grids in self.township_grids.items():
+            if grids == all_grids:
+                return [("t", t)]
+        out = []
+        for c, all_grids in self.community_grids.items():
+            if all_grids <= grids:
+                out.append(("c", c))
+        covered = {g for _lv, c in out for g in self.community_grids[c]}
+        out += [("g", g) for g in sorted(grids - covered)]
+        return out
