@@ -142,19 +142,32 @@ class HazardFigures:
             for target in targets[(level, place)]:
                 out.days.setdefault(target, Counter())[days] += n
 
-        # Pairs with an open hazard due today or later: their kept atoms (all overdue) out,
-        # their atoms as of today in.
+        # An open hazard due today or later is not overdue yet, which splits the kept atoms
+        # of its (grid, unit, template, severity) that are open: those out, today's in. Every
+        # other atom is the same either way.
         t = TallyHazards.__table__.c
-        in_view = sa.and_(t.grid_id.in_(grid_ids), t.unit.between(start, end))
-        live = sa.select(t.grid_id, t.unit).where(in_view, t.due_on >= today).distinct()
+        live = (
+            sa.select(t.grid_id, t.unit, t.template_id, t.severity)
+            .where(t.grid_id.in_(grid_ids), t.unit.between(start, end), t.due_on >= today)
+            .distinct()
+            .subquery()
+        )
+        rows = TallyHazards.__table__.alias()
         kept: Counter = Counter()
         now: Counter = Counter()
-        for grid, unit, template, severity, status, due_on, n in db.session.execute(
-            sa.select(t.grid_id, t.unit, t.template_id, t.severity, t.status, t.due_on, t.n).where(
-                in_view, sa.tuple_(t.grid_id, t.unit).in_(live)
+        for grid, unit, template, severity, due_on, n in db.session.execute(
+            sa.select(live, rows.c.due_on, rows.c.n).join(
+                rows,
+                sa.and_(
+                    rows.c.grid_id == live.c.grid_id,
+                    rows.c.unit == live.c.unit,
+                    rows.c.template_id == live.c.template_id,
+                    rows.c.severity == live.c.severity,
+                    rows.c.status == "open",
+                ),
             )
         ):
-            atom = (grid, unit, template, severity, status)
+            atom = (grid, unit, template, severity, "open")
             kept[(*atom, int(due_on is not None))] += n
             now[(*atom, int(due_on is not None and due_on < today))] += n
         for atoms, sign in ((kept, -1), (now, 1)):

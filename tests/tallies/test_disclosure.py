@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from app.enums import HAZARD_STATUSES, REQUEST_STATUSES, SEVERITIES, VISIT_PURPOSES
 from app.tallies.disclosure import Atoms, month_end, segment, whole_months
+from app.tallies.figures import HazardFigures
 from app.tallies.queries import Filters, Place
-from app.tallies.tables import Counts, tables_from
+from app.tallies.tables import Counts, place_of, tables_from
 
 GRIDS = [Place(1, "A1", 10, "A"), Place(2, "A2", 10, "A"), Place(3, "B1", 20, "B")]
 FIRST = date(2026, 1, 1)
@@ -91,8 +92,7 @@ def _shown(data: dict[str, Counter]) -> list:
             counts = Counts(
                 visits=Atoms(keep(data["visits"]), 1, True),
                 screenings=Atoms(keep(data["screenings"]), 1, True),
-                hazards=Atoms(hazards, 1, True, weeks=True),
-                rectify_days=days,
+                hazards=HazardFigures.from_counts(hazards, days, place_of(f), True),
                 requests=Atoms(keep(data["requests"]), 1, True),
             )
             for t in tables_from(f, counts, TEMPLATES, CATEGORIES):
@@ -143,8 +143,7 @@ def test_the_issue_example_total_minus_grid_tells_nothing(in_app):
     counts = Counts(
         Atoms(Counter(), 1, True),
         Atoms(Counter(), 1, True),
-        Atoms(Counter(), 1, True),
-        Counter(),
+        HazardFigures(),
         Atoms(requests, 1, True),
     )
     table = {t.key: t for t in tables_from(f, counts, TEMPLATES, CATEGORIES)}["requests"]
