@@ -15,6 +15,7 @@ from .tallies.models import (
     TallyHazardFigures,
     TallyHazards,
     TallyHouseholds,
+    TallyRequestFigures,
     TallyScreenings,
     TallyVisits,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "TallyHazardFigures",
     "TallyHazards",
     "TallyHouseholds",
+    "TallyRequestFigures",
     "TallyScreenings",
     "TallyVisits",
     "Township",

@@ -22,10 +22,10 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Community, Grid
-from .disclosure import SMALL, _shown
-from .models import TallyHazardFigures, TallyHazards
-from .rollups import HAZARDS
+from ..models import Community, Grid, Request, RequestCategory
+from .disclosure import SMALL, _shown, month_start
+from .models import TallyHazardFigures, TallyHazards, TallyRequestFigures
+from .rollups import HAZARDS, TIMELINESS_DIMS
 
 Sums = list[int]  # [exact, small]
 
@@ -92,52 +92,30 @@ class HazardFigures:
     ) -> "HazardFigures":
         """The township's figures over whole months (`start`, `end`), from the kept sums."""
         out = cls()
-        groups: dict[int, set[int]] = {}
-        for grid, place in place_of.items():
-            groups.setdefault(place, set()).add(grid)
-        places = _Places(grid_ids)
-        total = places.covering(set(grid_ids))
-        targets: dict[tuple[str, int], list[int | None]] = {}
-        for key in total:
-            targets.setdefault(key, []).append(None)
-        for place, grids in groups.items():
-            for key in places.covering(grids):
-                targets.setdefault(key, []).append(place)
+        if not grid_ids:
+            return out
+        targets = _targets(grid_ids, place_of)
+        total = [key for key, rows in targets.items() if None in rows]
         f = TallyHazardFigures.__table__.c
-
-        def among(keys) -> sa.ColumnElement:
-            by_level: dict[str, list[int]] = {}
-            for level, place in keys:
-                by_level.setdefault(level, []).append(place)
-            return sa.or_(
-                *(sa.and_(f.level == lv, f.place_id.in_(ids)) for lv, ids in by_level.items())
-            )
 
         def summed(dim, places, keys, sums=(f.exact, f.small)):
             return db.session.execute(
                 sa.select(*keys, *(sa.func.sum(c) for c in sums))
-                .where(f.dim == dim, among(places), f.unit.between(start, end))
+                .where(f.dim == dim, _among(f, places), f.unit.between(start, end))
                 .group_by(*keys)
             )
 
-        def add(table, key, e, s):
-            sums = table.setdefault(key, [0, 0])
-            sums[0] += e
-            sums[1] += s
-
-        if not grid_ids:
-            return out
         # The total's places are disjoint: their sums add up in SQL.
         for template, severity, e, s in summed("cell", total, [f.template_id, f.severity]):
-            add(out.cells, (template, severity), e, s)
+            _add_to(out.cells, (template, severity), e, s)
         for unit, template, e, s in summed("week", total, [f.unit, f.template_id]):
-            add(out.weeks, (week_start(unit), template), e, s)
+            _add_to(out.weeks, (week_start(unit), template), e, s)
         keys = [f.level, f.place_id]
         for level, place, status, overdue, e, s in summed(
             "state", targets, [*keys, f.status, f.overdue]
         ):
             for target in targets[(level, place)]:
-                add(out.states, (target, status, overdue), e, s)
+                _add_to(out.states, (target, status, overdue), e, s)
         for level, place, days, n in summed("days", targets, [*keys, f.days], sums=(f.n,)):
             for target in targets[(level, place)]:
                 out.days.setdefault(target, Counter())[days] += n
@@ -210,3 +188,171 @@ class _Places:
         covered = {g for _lv, c in out for g in self.community_grids[c]}
         out += [("g", g) for g in sorted(grids - covered)]
         return out
+
+
+@dataclass
+class RequestFigures:
+    """Per value: [exact count, small atoms], as HazardFigures; with the timeliness counts
+    (plain sums, never hidden: the township sees coarse rates only) per place."""
+
+    states: dict = field(default_factory=dict)  # (place, accepted, replied, overdue)
+    categories: dict = field(default_factory=dict)  # (place, category code)
+    times: dict = field(default_factory=dict)  # place -> {TIMELINESS name: count}
+
+    figure = staticmethod(HazardFigures.figure)
+
+    def _add(self, atom: tuple, n: int, place: int | None, sign: int, suppress: bool) -> None:
+        category, accepted, replied, overdue = atom[2], atom[4], atom[5], atom[6]
+        e, s = (n, 0) if not suppress or n >= SMALL else (0, 1)
+        for table, key in (
+            (self.states, (None, accepted, replied, overdue)),
+            (self.categories, (None, category)),
+            *(
+                [
+                    (self.states, (place, accepted, replied, overdue)),
+                    (self.categories, (place, category)),
+                ]
+                if place is not None
+                else []
+            ),
+        ):
+            sums = table.setdefault(key, [0, 0])
+            sums[0] += sign * e
+            sums[1] += sign * s
+
+    @classmethod
+    def from_counts(
+        cls,
+        counts: Counter,
+        place_of: dict[int, int],
+        suppress: bool,
+        times_by_grid: dict[int, dict[str, int]] | None = None,
+    ) -> "RequestFigures":
+        """From request counts keyed by queries.REQUEST_KEY, and timeliness counts by grid."""
+        out = cls()
+        atoms: Counter = Counter()
+        for (grid, day, *rest), n in counts.items():
+            if n:
+                atoms[(grid, month_start(day) if suppress else day, *rest)] += n
+        for atom, n in atoms.items():
+            out._add(atom, n, place_of.get(atom[0]), 1, suppress)
+        for grid, cells in (times_by_grid or {}).items():
+            for place in (None, place_of.get(grid)) if grid in place_of else (None,):
+                sums = out.times.setdefault(place, dict.fromkeys(TIMELINESS_DIMS, 0))
+                for name, value in cells.items():
+                    sums[name] += value
+        return out
+
+    @classmethod
+    def from_rollups(
+        cls,
+        grid_ids: list[int],
+        place_of: dict[int, int],
+        start: date,
+        end: date,
+        today: date,
+        rule: sa.ColumnElement,
+        amber_days: int,
+    ) -> "RequestFigures":
+        """The township's figures over whole months, from the kept sums. The kept sums count
+        requests of restricted categories apart and the tables leave them out, as `rule`
+        (scope.countable_requests for the township) does for the ones counted again."""
+        out = cls()
+        if not grid_ids:
+            return out
+        targets = _targets(grid_ids, place_of)
+        f = TallyRequestFigures.__table__.c
+        restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
+
+        def summed(dims, keys, where, sums=(f.exact, f.small)):
+            return db.session.execute(
+                sa.select(f.level, f.place_id, *keys, *(sa.func.sum(c) for c in sums))
+                .where(f.dim.in_(dims), _among(f, targets), f.unit.between(start, end), where)
+                .group_by(f.level, f.place_id, *keys)
+            )
+
+        for level, place, accepted, replied, overdue, e, s in summed(
+            ["state"], [f.accepted, f.replied, f.overdue], f.restricted == 0
+        ):
+            for target in targets[(level, place)]:
+                _add_to(out.states, (target, accepted, replied, overdue), e, s)
+        for level, place, category, e, s in summed(
+            ["cat"], [f.category], f.category.not_in(restricted)
+        ):
+            for target in targets[(level, place)]:
+                _add_to(out.categories, (target, category), e, s)
+        for level, place, dim, n in summed(
+            TIMELINESS_DIMS, [f.dim], f.restricted == 0, sums=(f.n,)
+        ):
+            for target in targets[(level, place)]:
+                sums = out.times.setdefault(target, dict.fromkeys(TIMELINESS_DIMS, 0))
+                sums[dim] += n
+
+        # A running clock that runs out today or later is not overdue yet (and may be due
+        # soon), which splits the kept atoms of its (grid, month, category, status, accepted,
+        # replied): those out, today's in.
+        from .queries import request_accepted
+
+        r = Request
+        in_view = sa.and_(r.grid_id.in_(grid_ids), r.received_on.between(start, end), rule)
+        live = sa.select(r.grid_id, r.category_code, r.status).where(in_view, r.due_on >= today)
+        rows = db.session.execute(
+            sa.select(
+                r.grid_id,
+                r.received_on,
+                r.category_code,
+                r.status,
+                sa.case((request_accepted(), 1), else_=0),
+                sa.case((r.replied_on.is_not(None), 1), else_=0),
+                r.due_on,
+            ).where(in_view, sa.tuple_(r.grid_id, r.category_code, r.status).in_(live.distinct()))
+        ).all()
+        keys = [(g, month_start(d), *rest) for g, d, *rest, _due in rows]
+        live_keys = {k for k, row in zip(keys, rows, strict=True) if row[-1] and row[-1] >= today}
+        kept: Counter = Counter()
+        now: Counter = Counter()
+        soon = today + timedelta(days=amber_days)
+        for key, row in zip(keys, rows, strict=True):
+            if key not in live_keys:
+                continue
+            due = row[-1]
+            kept[(*key, int(due is not None), 0)] += 1
+            now[
+                (
+                    *key,
+                    int(due is not None and due < today),
+                    int(due is not None and today <= due <= soon),
+                )
+            ] += 1
+        for atoms, sign in ((kept, -1), (now, 1)):
+            for atom, n in atoms.items():
+                out._add(atom, n, place_of.get(atom[0]), sign, True)
+        return out
+
+
+def _targets(grid_ids: list[int], place_of: dict[int, int]) -> dict[tuple[str, int], list]:
+    """The kept places to read, each with the rows (place index, None: total) it adds to."""
+    groups: dict[int, set[int]] = {}
+    for grid, place in place_of.items():
+        groups.setdefault(place, set()).add(grid)
+    places = _Places(grid_ids)
+    targets: dict[tuple[str, int], list[int | None]] = {}
+    for key in places.covering(set(grid_ids)):
+        targets.setdefault(key, []).append(None)
+    for place, grids in groups.items():
+        for key in places.covering(grids):
+            targets.setdefault(key, []).append(place)
+    return targets
+
+
+def _among(f, keys) -> sa.ColumnElement:
+    by_level: dict[str, list[int]] = {}
+    for level, place in keys:
+        by_level.setdefault(level, []).append(place)
+    return sa.or_(*(sa.and_(f.level == lv, f.place_id.in_(ids)) for lv, ids in by_level.items()))
+
+
+def _add_to(table: dict, key, e: int, s: int) -> None:
+    sums = table.setdefault(key, [0, 0])
+    sums[0] += e
+    sums[1] += s

@@ -106,3 +106,37 @@ class TallyHouseholds(db.Model):
     grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"), primary_key=True)
     unit: Mapped[date] = mapped_column(primary_key=True)
     n: Mapped[int]
+
+
+class TallyRequestFigures(db.Model):
+    """What the township's request tables add up, ready per place and month, as
+    TallyHazardFigures for hazards; a request's atom (queries.REQUEST_KEY) is its grid,
+    month, category, status and whether it was accepted, replied to, overdue and due soon.
+
+    - cat: category (received by category);
+    - state: restricted category or not, accepted, replied, overdue (where they stand);
+    - decided, decided_on_time, replied, replied_on_time, entered_late: the timeliness
+      counts (`n` only) per restricted or not.
+
+    Every running clock counts as overdue here (and none as due soon); requests with a clock
+    that runs out today or later are counted again at read time (figures.py).
+    """
+
+    __tablename__ = "tally_request_figures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(sa.String(1))
+    place_id: Mapped[int]
+    unit: Mapped[date]
+    dim: Mapped[str] = mapped_column(sa.String(16))
+    category: Mapped[str | None] = mapped_column(sa.String(8))
+    restricted: Mapped[int | None]
+    accepted: Mapped[int | None]
+    replied: Mapped[int | None]
+    overdue: Mapped[int | None]
+    exact: Mapped[int]
+    small: Mapped[int]
+    n: Mapped[int]
+
+    __table_args__ = (
+        sa.Index("ix_tally_request_figures_place", "level", "place_id", "dim", "unit"),
+    )

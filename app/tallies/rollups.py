@@ -40,12 +40,22 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
-from ..models import Community, Grid, Hazard, Screening, Visit
+from ..models import (
+    Community,
+    Grid,
+    Hazard,
+    Request,
+    RequestCategory,
+    RequestEvent,
+    Screening,
+    Visit,
+)
 from .disclosure import SMALL, month_end, month_start
 from .models import (
     TallyHazardFigures,
     TallyHazards,
     TallyHouseholds,
+    TallyRequestFigures,
     TallyScreenings,
     TallyVisits,
 )
@@ -183,6 +193,12 @@ def recount(session: Session, pairs: Iterable[tuple[Measure, int, date]]) -> Non
     recount_figures(session, {(g, month_start(u)) for m, g, u in units if m is HAZARDS})
 
 
+def recount_requests(session: Session, pairs: Iterable[tuple[int, date]]) -> None:
+    """Count the request figures of these (grid, day received) again."""
+    grid_months = {(g, month_start(d)) for g, d in pairs if g is not None and d is not None}
+    recount_figures(session, grid_months, REQUEST_FIGURES)
+
+
 def _recount_unit(session: Session, m: Measure, grid: int, unit: date) -> None:
     t = m.table
     session.execute(sa.delete(t).where(t.c.grid_id == grid, t.c.unit == unit))
@@ -208,12 +224,22 @@ def _values(obj, *names: str) -> list[tuple]:
     return out
 
 
-def touched(session: Session) -> tuple[set, set[int]]:
+def touched(session: Session) -> tuple[set, set[int], set, set[int]]:
     """(measure, grid, day) of every counted row this flush adds, changes or deletes, and
-    the ids of visits whose screenings changed (their grid and day are read after)."""
+    the ids of visits whose screenings changed (their grid and day are read after); the
+    same for requests (grid, day received) and the requests whose events changed."""
     pairs: set = set()
     visit_ids: set[int] = set()
+    requests: set = set()
+    request_ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Request):
+            requests.update(_values(obj, "grid_id", "received_on"))
+        elif isinstance(obj, RequestEvent):
+            request = obj.__dict__.get("request")
+            if request is not None:
+                requests.add((request.grid_id, request.received_on))
+            request_ids.update(v for (v,) in _values(obj, "request_id") if v is not None)
         if isinstance(obj, Visit):
             for grid, day in _values(obj, "grid_id", "visited_on"):
                 # A visit's screenings count under its grid and day (and go with it).
@@ -226,22 +252,24 @@ def touched(session: Session) -> tuple[set, set[int]]:
         elif isinstance(obj, Hazard):
             for grid, day in _values(obj, "grid_id", "found_on"):
                 pairs.add((HAZARDS, grid, day))
-    return pairs, visit_ids
+    return pairs, visit_ids, requests, request_ids
 
 
 # Collected before the flush, while every row (and any expired attribute) can still be
 # read; counted again after it, when the new rows have their ids.
 @sa.event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _ctx, _instances) -> None:
-    pairs, visit_ids = touched(session)
-    pending = session.info.setdefault("rollups_pending", (set(), set()))
-    pending[0].update(pairs)
-    pending[1].update(visit_ids)
+    pending = session.info.setdefault("rollups_pending", (set(), set(), set(), set()))
+    for kept, found in zip(pending, touched(session), strict=True):
+        kept.update(found)
 
 
 @sa.event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _ctx) -> None:
-    pairs, visit_ids = session.info.pop("rollups_pending", (set(), set()))
+    pending = session.info.pop("rollups_pending", None)
+    if pending is None:
+        return
+    pairs, visit_ids, requests, request_ids = pending
     if visit_ids:
         rows = session.execute(
             sa.select(Visit.grid_id, Visit.visited_on).where(Visit.id.in_(visit_ids))
@@ -249,6 +277,14 @@ def _after_flush(session: Session, _ctx) -> None:
         pairs.update((SCREENINGS, grid, day) for grid, day in rows)
     if pairs:
         recount(session, pairs)
+    if request_ids:
+        requests.update(
+            session.execute(
+                sa.select(Request.grid_id, Request.received_on).where(Request.id.in_(request_ids))
+            ).tuples()
+        )
+    if requests:
+        recount_requests(session, requests)
 
 
 def recount_hazard(hazard: Hazard) -> None:
@@ -266,11 +302,7 @@ def rebuild(
     only = (
         set(only)
         if only is not None
-        else {m.name for m in MEASURES}
-        | {
-            "households",
-            "hazard figures",
-        }
+        else {m.name for m in MEASURES} | {"households", *(k.name for k in FIGURE_KINDS)}
     )
     written = {}
     for m in MEASURES:
@@ -296,15 +328,9 @@ def rebuild(
         written["households"] = session.scalar(
             sa.select(sa.func.count()).select_from(TallyHouseholds)
         )
-    if "hazard figures" in only:
-        session.execute(sa.delete(TallyHazardFigures))
-        for stmt in _grid_figures(sa.true()):
-            session.execute(sa.insert(FIGURES).from_select(FIGURE_COLUMNS, stmt))
-        for level in ("c", "t"):
-            session.execute(sa.insert(FIGURES).from_select(FIGURE_COLUMNS, _upper_figures(level)))
-        written["hazard figures"] = session.scalar(
-            sa.select(sa.func.count()).select_from(TallyHazardFigures)
-        )
+    for kind in FIGURE_KINDS:
+        if kind.name in only:
+            written[kind.name] = rebuild_figures(session, kind)
     if echo:
         for name, count in written.items():
             echo(f"{name}: {count:,} roll-up rows")
@@ -352,7 +378,6 @@ def recount_households(session: Session, grid_months: set[tuple[int, date]]) -> 
         session.execute(sa.insert(t).from_select(["grid_id", "unit", "n"], stmt))
 
 
-FIGURES = TallyHazardFigures.__table__
 FIGURE_COLUMNS = [
     "level", "place_id", "unit", "dim", "template_id", "severity", "status", "overdue", "days",
     "exact", "small", "n",
@@ -423,17 +448,17 @@ def _grid_figures(where: sa.ColumnElement) -> list[sa.Select]:
     ]  # fmt: skip
 
 
-def _upper_figures(level: str, *where: sa.ColumnElement) -> sa.Select:
+def _upper_figures(kind: "FigureKind", level: str, *where: sa.ColumnElement) -> sa.Select:
     """A community's (c) figures as the sums of its grids', a township's (t) of its
     communities': every atom is in one grid, so the sums over atoms add up."""
-    f = FIGURES.c
+    f = kind.table.c
     if level == "c":
         parent, below = Grid.community_id, sa.and_(f.level == "g", f.place_id == Grid.id)
-        source = FIGURES.join(Grid, below)
+        source = kind.table.join(Grid, below)
     else:
         parent, below = Community.township_id, sa.and_(f.level == "c", f.place_id == Community.id)
-        source = FIGURES.join(Community, below)
-    keys = [f.unit, f.dim, f.template_id, f.severity, f.status, f.overdue, f.days]
+        source = kind.table.join(Community, below)
+    keys = [f[name] for name in kind.columns[2:-3]]
     return (
         sa.select(
             sa.literal_column(f"'{level}'"),
@@ -449,9 +474,25 @@ def _upper_figures(level: str, *where: sa.ColumnElement) -> sa.Select:
     )
 
 
-def recount_figures(session: Session, grid_months: set[tuple[int, date]]) -> None:
-    """Count the hazard figures of these (grid, first day of the month) again, and of their
+@dataclass(frozen=True)
+class FigureKind:
+    """A table of figures kept per place and month (models.TallyHazardFigures and
+    TallyRequestFigures): its columns, and the selects giving a grid's rows for a month
+    (or every grid's and month's, with None)."""
+
+    name: str
+    number: int  # stable, for the advisory lock
+    table: sa.Table
+    columns: list[str]  # level, place_id, unit, dim, keys..., exact, small, n
+    grid_selects: Callable[[int | None, date | None], list[sa.Select]]
+
+
+def recount_figures(
+    session: Session, grid_months: set[tuple[int, date]], kind: "FigureKind | None" = None
+) -> None:
+    """Count the figures of these (grid, first day of the month) again, and of their
     communities and townships."""
+    kind = kind or HAZARD_FIGURES
     if not grid_months:
         return
     places = {
@@ -467,34 +508,162 @@ def recount_figures(session: Session, grid_months: set[tuple[int, date]]) -> Non
         # The community and township rows add up many grids': one writer per township month.
         epoch = date(1970, 1, 1)
         for township, month in townships:
-            session.execute(
-                sa.select(sa.func.pg_advisory_xact_lock(township, 400_000 + (month - epoch).days))
-            )
-    f = FIGURES.c
-    t = TallyHazards.__table__.c
+            key = kind.number * 100_000 + (month - epoch).days
+            session.execute(sa.select(sa.func.pg_advisory_xact_lock(township, key)))
+    f = kind.table.c
 
     def replace(level, place, month, stmts):
         session.execute(
-            sa.delete(FIGURES).where(
+            sa.delete(kind.table).where(
                 f.level == level, f.place_id == place, f.unit.between(month, month_end(month))
             )
         )
         for stmt in stmts:
-            session.execute(sa.insert(FIGURES).from_select(FIGURE_COLUMNS, stmt))
+            session.execute(sa.insert(kind.table).from_select(kind.columns, stmt))
 
     for grid, month in sorted(grid_months):
-        within = sa.and_(t.grid_id == grid, t.unit.between(month, month_end(month)))
-        replace("g", grid, month, _grid_figures(within))
+        replace("g", grid, month, kind.grid_selects(grid, month))
     for community, month in sorted({(places[g][0], m) for g, m in grid_months if g in places}):
         in_month = f.unit.between(month, month_end(month))
-        replace(
-            "c", community, month, [_upper_figures("c", Grid.community_id == community, in_month)]
-        )
+        stmt = _upper_figures(kind, "c", Grid.community_id == community, in_month)
+        replace("c", community, month, [stmt])
     for township, month in townships:
         in_month = f.unit.between(month, month_end(month))
-        replace(
-            "t", township, month, [_upper_figures("t", Community.township_id == township, in_month)]
+        stmt = _upper_figures(kind, "t", Community.township_id == township, in_month)
+        replace("t", township, month, [stmt])
+
+
+def rebuild_figures(session: Session, kind: FigureKind) -> int:
+    """Every grid's, community's and township's figures counted again."""
+    session.execute(sa.delete(kind.table))
+    for stmt in kind.grid_selects(None, None):
+        session.execute(sa.insert(kind.table).from_select(kind.columns, stmt))
+    for level in ("c", "t"):
+        session.execute(
+            sa.insert(kind.table).from_select(kind.columns, _upper_figures(kind, level))
         )
+    return session.scalar(sa.select(sa.func.count()).select_from(kind.table))
+
+
+def _hazard_grid_selects(grid: int | None, month: date | None) -> list[sa.Select]:
+    t = TallyHazards.__table__.c
+    if grid is None:
+        return _grid_figures(sa.true())
+    return _grid_figures(sa.and_(t.grid_id == grid, t.unit.between(month, month_end(month))))
+
+
+HAZARD_FIGURES = FigureKind(
+    "hazard figures", 4, TallyHazardFigures.__table__, FIGURE_COLUMNS, _hazard_grid_selects
+)
+
+REQUEST_COLUMNS = [
+    "level", "place_id", "unit", "dim", "category", "restricted", "accepted", "replied",
+    "overdue", "exact", "small", "n",
+]  # fmt: skip
+# The timeliness counts of requests (plain sums, no atoms), each a dimension of its own.
+TIMELINESS_DIMS = ("decided", "decided_on_time", "replied", "replied_on_time", "entered_late")
+
+
+def _request_grid_selects(grid: int | None, month: date | None) -> list[sa.Select]:
+    """A grid's request figures for a month: the atoms of the tallies (queries.REQUEST_KEY:
+    grid, month, category, status, accepted, replied, overdue, due soon) with every running
+    clock counted as overdue; per category, and per (restricted, accepted, replied, overdue);
+    and the timeliness sums per restricted or not."""
+    from .queries import request_accepted
+
+    r = Request
+    where = (
+        [] if grid is None else [r.grid_id == grid, r.received_on.between(month, month_end(month))]
+    )
+
+    def flag(condition):
+        return sa.case((condition, 1), else_=0)
+
+    late = sa.exists().where(
+        RequestEvent.request_id == r.id, RequestEvent.backfilled.is_(sa.true())
+    )
+    rows = (
+        sa.select(
+            r.grid_id,
+            month_of(r.received_on).label("month"),
+            r.category_code.label("category"),
+            flag(RequestCategory.restricted.is_(sa.true())).label("restricted"),
+            r.status,
+            flag(request_accepted()).label("accepted"),
+            flag(r.replied_on.is_not(None)).label("replied"),
+            flag(r.due_on.is_not(None)).label("overdue"),
+            flag(r.decided_on_time.is_not(None)).label("decided"),
+            flag(r.decided_on_time.is_(sa.true())).label("decided_on_time"),
+            flag(r.replied_on_time.is_not(None)).label("replied_t"),
+            flag(r.replied_on_time.is_(sa.true())).label("replied_on_time"),
+            flag(late).label("entered_late"),
+        )
+        .join(RequestCategory, RequestCategory.code == r.category_code)
+        .where(*where)
+        .subquery()
+    )
+    c = rows.c
+    keys = [
+        c.grid_id,
+        c.month,
+        c.category,
+        c.restricted,
+        c.status,
+        c.accepted,
+        c.replied,
+        c.overdue,
+    ]
+    atoms = sa.select(*keys, sa.func.count().label("n")).group_by(*keys).subquery()
+    a = atoms.c
+    exact = sa.func.sum(sa.case((a.n >= SMALL, a.n), else_=0))
+    small = sa.func.sum(sa.case((a.n < SMALL, 1), else_=0))
+    int_, text = sa.Integer(), sa.String()
+
+    def select(dim, cols, group, sums, src):
+        full = {
+            "category": _null(text),
+            "restricted": _null(int_),
+            "accepted": _null(int_),
+            "replied": _null(int_),
+            "overdue": _null(int_),
+            **cols,
+        }
+        return sa.select(
+            sa.literal_column("'g'"),
+            src.grid_id,
+            src.month,
+            sa.literal_column(f"'{dim}'"),
+            *(full[name] for name in REQUEST_COLUMNS[4:9]),
+            *sums,
+        ).group_by(src.grid_id, src.month, *group)
+
+    atom_sums = (exact, small, sa.func.sum(a.n))
+    state = {"restricted": a.restricted, "accepted": a.accepted, "replied": a.replied,
+             "overdue": a.overdue}  # fmt: skip
+    out = [
+        select("cat", {"category": a.category}, [a.category], atom_sums, a),
+        select("state", state, list(state.values()), atom_sums, a),
+    ]
+    source = {"decided": c.decided, "decided_on_time": c.decided_on_time, "replied": c.replied_t,
+              "replied_on_time": c.replied_on_time, "entered_late": c.entered_late}  # fmt: skip
+    for dim in TIMELINESS_DIMS:
+        total = sa.func.sum(source[dim])
+        out.append(
+            select(
+                dim,
+                {"restricted": c.restricted},
+                [c.restricted],
+                (total, sa.literal_column("0"), total),
+                c,
+            ).having(total > 0)
+        )
+    return out
+
+
+REQUEST_FIGURES = FigureKind(
+    "request figures", 5, TallyRequestFigures.__table__, REQUEST_COLUMNS, _request_grid_selects
+)
+FIGURE_KINDS = (HAZARD_FIGURES, REQUEST_FIGURES)
 
 
 # ---- reading ------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ from flask_babel import pgettext
 from ..enums import REFERRAL_STATUSES, SEVERITIES, VISIT_PURPOSES
 from ..i18n import localized
 from ..labels import label
+from ..requests.deadlines import rules
 from . import queries as q
 from .disclosure import Atoms, chart_number, is_inexact
-from .figures import HazardFigures
+from .figures import HazardFigures, RequestFigures
 from .queries import Filters
 
 
@@ -84,7 +85,7 @@ class Counts:
     visits: Atoms  # (grid, day, purpose)
     screenings: Atoms  # (grid, day, template id)
     hazards: HazardFigures  # places as in _place_groups
-    requests: Atoms  # queries.REQUEST_KEY
+    requests: RequestFigures  # places as in _place_groups
     # (grid, month) -> households visited, each counted once a month.
     households: Atoms | None = None
 
@@ -96,17 +97,25 @@ def place_of(f: Filters) -> dict[int, int]:
 
 def fetch_counts(f: Filters, today: date) -> Counts:
     """A few queries per kind of record, then everything else in Python."""
+    places = place_of(f)
     if f.suppress:
-        hazards = HazardFigures.from_rollups(f.grid_ids, place_of(f), f.start, f.end, today)
+        # The township's periods are whole months: every figure from the kept sums.
+        hazards = HazardFigures.from_rollups(f.grid_ids, places, f.start, f.end, today)
+        requests = RequestFigures.from_rollups(
+            f.grid_ids, places, f.start, f.end, today, f.request_rule, rules().amber_days
+        )
     else:
         hazards = HazardFigures.from_counts(
-            q.hazard_atoms(f, today), q.rectify_days(f), place_of(f), False
+            q.hazard_atoms(f, today), q.rectify_days(f), places, False
+        )
+        requests = RequestFigures.from_counts(
+            q.request_atoms_for(f, today), places, False, q.request_timeliness_by_grid(f)
         )
     return Counts(
         visits=Atoms(q.visit_atoms(f), 1, f.suppress),
         screenings=Atoms(q.screening_atoms(f), 1, f.suppress),
         hazards=hazards,
-        requests=Atoms(q.request_atoms_for(f, today), 1, f.suppress),
+        requests=requests,
         households=Atoms(q.household_atoms(f), 1, f.suppress),
     )
 
@@ -271,11 +280,12 @@ def hazards_weekly_table(f: Filters, c: Counts, templates) -> Table:
     return t
 
 
+# Which requests each column of the status table counts, by (accepted, replied, overdue).
 REQUEST_WEIGHTS = {
-    "received": lambda k: 1,
-    "accepted": lambda k: k[4],
-    "replied": lambda k: k[5],
-    "overdue": lambda k: k[6],
+    "received": lambda accepted, replied, overdue: True,
+    "accepted": lambda accepted, replied, overdue: accepted,
+    "replied": lambda accepted, replied, overdue: replied,
+    "overdue": lambda accepted, replied, overdue: overdue,
 }
 
 
@@ -305,21 +315,17 @@ def request_status_table(f: Filters, c: Counts) -> Table:
         ),
     )
 
-    groups = _place_groups(f)
-    place_of = {g: i for i, (_n, grid_ids) in enumerate(groups) for g in grid_ids}
-    by_place = {
-        state: c.requests.figures(lambda k: place_of.get(k[0]), REQUEST_WEIGHTS[state])
-        for state in q.REQUEST_STATES
-    }
-    for i, (name, _grid_ids) in enumerate(groups):
-        t.rows.append([name, *(by_place[state].get(i, 0) for state in q.REQUEST_STATES)])
-    t.total = [
-        _("Total"),
-        *(
-            c.requests.figures(whole, REQUEST_WEIGHTS[state]).get(0, 0)
-            for state in q.REQUEST_STATES
-        ),
-    ]
+    r = c.requests
+
+    def row(place) -> list:
+        return [
+            r.figure(v for (p, *k), v in r.states.items() if p == place and REQUEST_WEIGHTS[st](*k))
+            for st in q.REQUEST_STATES
+        ]
+
+    for i, (name, _grid_ids) in enumerate(_place_groups(f)):
+        t.rows.append([name, *row(i)])
+    t.total = [_("Total"), *row(None)]
     return t
 
 
@@ -330,22 +336,15 @@ def _rate(on_time: int, of: int) -> float | None:
     return round(100 * on_time / of, 1)
 
 
-def _timeliness_places(f: Filters, row) -> tuple[list[list], list]:
-    """The timeliness counts added up per place of the view, each made a row; and the total."""
-    counts = q.request_timeliness_by_grid(f)
-    rows, sums = [], dict.fromkeys(q.TIMELINESS, 0)
-    for name, grid_ids in _place_groups(f):
-        cells = dict.fromkeys(q.TIMELINESS, 0)
-        for g in grid_ids:
-            for k, v in counts.get(g, {}).items():
-                cells[k] += v
-        for k in q.TIMELINESS:
-            sums[k] += cells[k]
-        rows.append(row(name, cells))
-    return rows, row(_("Total"), sums)
+def _timeliness_places(f: Filters, c: Counts, row) -> tuple[list[list], list]:
+    """The timeliness counts of each place of the view, each made a row; and the total."""
+    times = c.requests.times
+    none = dict.fromkeys(q.TIMELINESS, 0)
+    rows = [row(name, times.get(i, none)) for i, (name, _g) in enumerate(_place_groups(f))]
+    return rows, row(_("Total"), times.get(None, none))
 
 
-def request_timeliness_table(f: Filters) -> Table:
+def request_timeliness_table(f: Filters, c: Counts) -> Table:
     """按期受理率 and 按期答复率: decisions and replies that kept their clocks."""
     t = Table(
         "request_timeliness",
@@ -368,7 +367,7 @@ def request_timeliness_table(f: Filters) -> Table:
             "recorded more than 3 days after its date."
         ),
     )
-    t.rows, t.total = _timeliness_places(f, _timeliness_row)
+    t.rows, t.total = _timeliness_places(f, c, _timeliness_row)
     return t
 
 
@@ -386,7 +385,7 @@ def coarse_rate(on_time: int, of: int) -> float | None:
     return float(RATE_STEP * math.floor(100 * on_time / of / RATE_STEP + 0.5))
 
 
-def township_timeliness_table(f: Filters) -> Table:
+def township_timeliness_table(f: Filters, c: Counts) -> Table:
     """按期受理率 and 按期答复率 for the township: coarse rates, no counts."""
     t = Table(
         "request_timeliness",
@@ -405,7 +404,7 @@ def township_timeliness_table(f: Filters) -> Table:
             step=RATE_STEP,
         ),
     )
-    t.rows, t.total = _timeliness_places(f, _coarse_row)
+    t.rows, t.total = _timeliness_places(f, c, _coarse_row)
     return t
 
 
@@ -442,12 +441,12 @@ def request_category_table(f: Filters, c: Counts, categories) -> Table:
         note=_hidden_note(f),
     )
     r = c.requests
-    place_of = {g: i for i, (_n, grid_ids) in enumerate(groups) for g in grid_ids}
-    cell = r.figures(lambda k: (k[2], place_of.get(k[0])))
-    by_category = r.figures(lambda k: k[2])
     for cat in categories:
-        cells = [cell.get((cat.code, i), 0) for i in range(len(groups))]
-        t.rows.append([localized(cat), *cells, by_category.get(cat.code, 0)])
+        cells = [
+            r.figure([r.categories[key]] if key in r.categories else [])
+            for key in [*((i, cat.code) for i in range(len(groups))), (None, cat.code)]
+        ]
+        t.rows.append([localized(cat), *cells])
     return t
 
 
@@ -488,7 +487,7 @@ def tables_from(f: Filters, c: Counts, templates, categories) -> list[Table]:
         request_status_table(f, c),
         # Exact rates need exact counts, which the township's views do not give
         # (disclosure.py): the township sees coarse rates without their counts.
-        township_timeliness_table(f) if f.suppress else request_timeliness_table(f),
+        township_timeliness_table(f, c) if f.suppress else request_timeliness_table(f, c),
         request_category_table(f, c, categories),
         *([households_table(f, c)] if c.households is not None else []),
     ]

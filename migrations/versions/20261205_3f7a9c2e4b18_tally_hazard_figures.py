@@ -1,4 +1,4 @@
-"""tally hazard figures and households (issue 19): the township's tables from sums, not atoms
+"""tally hazard and request figures, households (issue 19): township tables from sums
 
 Revision ID: 3f7a9c2e4b18
 Revises: 0b5b5973ef37
@@ -49,15 +49,41 @@ def upgrade():
         sa.PrimaryKeyConstraint("grid_id", "unit", name="pk_tally_households"),
     )
     op.create_index("ix_tally_hazards_due_on", "tally_hazards", ["due_on"])
+    op.create_table(
+        "tally_request_figures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("level", sa.String(length=1), nullable=False),
+        sa.Column("place_id", sa.Integer(), nullable=False),
+        sa.Column("unit", sa.Date(), nullable=False),
+        sa.Column("dim", sa.String(length=16), nullable=False),
+        sa.Column("category", sa.String(length=8), nullable=True),
+        sa.Column("restricted", sa.Integer(), nullable=True),
+        sa.Column("accepted", sa.Integer(), nullable=True),
+        sa.Column("replied", sa.Integer(), nullable=True),
+        sa.Column("overdue", sa.Integer(), nullable=True),
+        sa.Column("exact", sa.Integer(), nullable=False),
+        sa.Column("small", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_tally_request_figures"),
+    )
+    op.create_index(
+        "ix_tally_request_figures_place",
+        "tally_request_figures",
+        ["level", "place_id", "dim", "unit"],
+    )
 
     from sqlalchemy.orm import Session
 
     from app.tallies.rollups import rebuild
 
-    rebuild(Session(bind=op.get_bind()), only=("households", "hazard figures"))
+    rebuild(
+        Session(bind=op.get_bind()), only=("households", "hazard figures", "request figures")
+    )
 
 
 def downgrade():
+    op.drop_index("ix_tally_request_figures_place", table_name="tally_request_figures")
+    op.drop_table("tally_request_figures")
     op.drop_index("ix_tally_hazards_due_on", table_name="tally_hazards")
     op.drop_table("tally_households")
     op.drop_index("ix_tally_hazard_figures_place", table_name="tally_hazard_figures")

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from app.enums import HAZARD_STATUSES, REQUEST_STATUSES, SEVERITIES, VISIT_PURPOSES
 from app.tallies.disclosure import Atoms, month_end, segment, whole_months
-from app.tallies.figures import HazardFigures
+from app.tallies.figures import HazardFigures, RequestFigures
 from app.tallies.queries import Filters, Place
 from app.tallies.tables import Counts, place_of, tables_from
 
@@ -93,7 +93,7 @@ def _shown(data: dict[str, Counter]) -> list:
                 visits=Atoms(keep(data["visits"]), 1, True),
                 screenings=Atoms(keep(data["screenings"]), 1, True),
                 hazards=HazardFigures.from_counts(hazards, days, place_of(f), True),
-                requests=Atoms(keep(data["requests"]), 1, True),
+                requests=RequestFigures.from_counts(keep(data["requests"]), place_of(f), True),
             )
             for t in tables_from(f, counts, TEMPLATES, CATEGORIES):
                 out.append((start, end, community, grid, t.key, t.rows, t.total))
@@ -144,7 +144,7 @@ def test_the_issue_example_total_minus_grid_tells_nothing(in_app):
         Atoms(Counter(), 1, True),
         Atoms(Counter(), 1, True),
         HazardFigures(),
-        Atoms(requests, 1, True),
+        RequestFigures.from_counts(requests, place_of(f), True),
     )
     table = {t.key: t for t in tables_from(f, counts, TEMPLATES, CATEGORIES)}["requests"]
     assert table.rows[0][:2] == ["A1", "<3"]
