@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Community, Grid, Request, RequestCategory
-from .disclosure import SMALL, _shown, month_start
+from .disclosure import SMALL, _shown, month_end, month_start
 from .models import TallyHazardFigures, TallyHazards, TallyRequestFigures
 from .rollups import HAZARDS, TIMELINESS_DIMS
 
@@ -123,28 +123,32 @@ class HazardFigures:
         # An open hazard due today or later is not overdue yet, which splits the kept atoms
         # of its (grid, unit, template, severity) that are open: those out, today's in. Every
         # other atom is the same either way.
+        # The keys due today or later are few, whatever the period: read first, through
+        # ix_tally_hazards_due_on alone (joined or made distinct in SQL, a planner walks
+        # the grids' index over every row instead); then the open rows of their grids.
         t = TallyHazards.__table__.c
-        live = (
-            sa.select(t.grid_id, t.unit, t.template_id, t.severity)
-            .where(t.grid_id.in_(grid_ids), t.unit.between(start, end), t.due_on >= today)
-            .distinct()
-            .subquery()
-        )
-        rows = TallyHazards.__table__.alias()
+        in_view = set(grid_ids)
+        live = {
+            tuple(row)
+            for row in db.session.execute(
+                sa.select(t.grid_id, t.unit, t.template_id, t.severity).where(t.due_on >= today)
+            )
+            if row[0] in in_view and start <= row[1] <= end
+        }
+        rows = []
+        if live:
+            rows = db.session.execute(
+                sa.select(t.grid_id, t.unit, t.template_id, t.severity, t.due_on, t.n).where(
+                    t.grid_id.in_({k[0] for k in live}),
+                    t.unit.between(min(k[1] for k in live), max(k[1] for k in live)),
+                    t.status == "open",
+                )
+            ).all()
         kept: Counter = Counter()
         now: Counter = Counter()
-        for grid, unit, template, severity, due_on, n in db.session.execute(
-            sa.select(live, rows.c.due_on, rows.c.n).join(
-                rows,
-                sa.and_(
-                    rows.c.grid_id == live.c.grid_id,
-                    rows.c.unit == live.c.unit,
-                    rows.c.template_id == live.c.template_id,
-                    rows.c.severity == live.c.severity,
-                    rows.c.status == "open",
-                ),
-            )
-        ):
+        for grid, unit, template, severity, due_on, n in rows:
+            if (grid, unit, template, severity) not in live:
+                continue
             atom = (grid, unit, template, severity, "open")
             kept[(*atom, int(due_on is not None))] += n
             now[(*atom, int(due_on is not None and due_on < today))] += n
@@ -251,18 +255,18 @@ class RequestFigures:
         start: date,
         end: date,
         today: date,
-        rule: sa.ColumnElement,
         amber_days: int,
     ) -> "RequestFigures":
-        """The township's figures over whole months, from the kept sums. The kept sums count
-        requests of restricted categories apart and the tables leave them out, as `rule`
-        (scope.countable_requests for the township) does for the ones counted again."""
+        """The township's figures over whole months, from the kept sums. Complaints about
+        officials (restricted categories) are kept apart and left out, as
+        scope.countable_requests leaves them out of the township's and secretaries' counts."""
         out = cls()
         if not grid_ids:
             return out
         targets = _targets(grid_ids, place_of)
         f = TallyRequestFigures.__table__.c
         restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
+        counted = Request.category_code.not_in(restricted)
 
         def summed(dims, keys, where, sums=(f.exact, f.small)):
             return db.session.execute(
@@ -294,36 +298,50 @@ class RequestFigures:
         from .queries import request_accepted
 
         r = Request
-        in_view = sa.and_(r.grid_id.in_(grid_ids), r.received_on.between(start, end), rule)
-        live = sa.select(r.grid_id, r.category_code, r.status).where(in_view, r.due_on >= today)
-        rows = db.session.execute(
-            sa.select(
-                r.grid_id,
-                r.received_on,
-                r.category_code,
-                r.status,
-                sa.case((request_accepted(), 1), else_=0),
-                sa.case((r.replied_on.is_not(None), 1), else_=0),
-                r.due_on,
-            ).where(in_view, sa.tuple_(r.grid_id, r.category_code, r.status).in_(live.distinct()))
+        flags = [
+            r.grid_id,
+            r.received_on,
+            r.category_code,
+            r.status,
+            sa.case((request_accepted(), 1), else_=0),
+            sa.case((r.replied_on.is_not(None), 1), else_=0),
+            r.due_on,
+        ]
+
+        def atom_key(row) -> tuple:
+            grid, day, *rest, _due = row
+            return (grid, month_start(day), *rest)
+
+        # The running clocks due today or later, through ix_requests_due_on (`+ 0`: not the
+        # grid's index); then every request of their atoms.
+        live = db.session.execute(
+            sa.select(*flags).where((r.grid_id + 0).in_(grid_ids), r.due_on >= today, counted)
         ).all()
-        keys = [(g, month_start(d), *rest) for g, d, *rest, _due in rows]
-        live_keys = {k for k, row in zip(keys, rows, strict=True) if row[-1] and row[-1] >= today}
+        live = [row for row in live if start <= row[1] <= end]
+        live_keys = {atom_key(row) for row in live}
+        rows = []
+        if live_keys:
+            rows = db.session.execute(
+                sa.select(*flags).where(
+                    r.grid_id.in_({k[0] for k in live_keys}),
+                    r.status.in_({k[3] for k in live_keys}),
+                    r.received_on.between(
+                        min(k[1] for k in live_keys), month_end(max(k[1] for k in live_keys))
+                    ),
+                    counted,
+                )
+            ).all()
         kept: Counter = Counter()
         now: Counter = Counter()
         soon = today + timedelta(days=amber_days)
-        for key, row in zip(keys, rows, strict=True):
+        for row in rows:
+            key = atom_key(row)
             if key not in live_keys:
                 continue
             due = row[-1]
-            kept[(*key, int(due is not None), 0)] += 1
-            now[
-                (
-                    *key,
-                    int(due is not None and due < today),
-                    int(due is not None and today <= due <= soon),
-                )
-            ] += 1
+            running = due is not None
+            kept[(*key, int(running), 0)] += 1
+            now[(*key, int(running and due < today), int(running and today <= due <= soon))] += 1
         for atoms, sign in ((kept, -1), (now, 1)):
             for atom, n in atoms.items():
                 out._add(atom, n, place_of.get(atom[0]), sign, True)
@@ -356,3 +374,49 @@ def _add_to(table: dict, key, e: int, s: int) -> None:
     sums = table.setdefault(key, [0, 0])
     sums[0] += e
     sums[1] += s
+
+
+@dataclass
+class KeyFigures:
+    """Per key (a visit's purpose, a screening's template): [exact count, small atoms] of
+    records whose atoms are (grid, month, key)."""
+
+    sums: dict = field(default_factory=dict)
+
+    figure = staticmethod(HazardFigures.figure)
+
+    def of(self, key):
+        return self.figure([self.sums[key]] if key in self.sums else [])
+
+    def total(self):
+        return self.figure(self.sums.values())
+
+    @classmethod
+    def from_counts(cls, counts: Counter, suppress: bool) -> "KeyFigures":
+        """From counts keyed (grid, day, key)."""
+        atoms: Counter = Counter()
+        for (grid, day, key), n in counts.items():
+            if n:
+                atoms[(grid, month_start(day) if suppress else day, key)] += n
+        out = cls()
+        for (_grid, _month, key), n in atoms.items():
+            _add_to(out.sums, key, *((n, 0) if not suppress or n >= SMALL else (0, 1)))
+        return out
+
+    @classmethod
+    def from_rollup(
+        cls, column: sa.Column, grid_ids: list[int], start: date, end: date
+    ) -> "KeyFigures":
+        """The township's figures over whole months: the roll-up's rows are the atoms."""
+        t = column.table.c
+        n = t.n
+        rows = db.session.execute(
+            sa.select(
+                column,
+                sa.func.sum(sa.case((n >= SMALL, n), else_=0)),
+                sa.func.sum(sa.case((n < SMALL, 1), else_=0)),
+            )
+            .where(t.grid_id.in_(grid_ids), t.unit.between(start, end), n > 0)
+            .group_by(column)
+        )
+        return cls({key: [e, s] for key, e, s in rows})

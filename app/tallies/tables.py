@@ -19,7 +19,8 @@ from ..labels import label
 from ..requests.deadlines import rules
 from . import queries as q
 from .disclosure import Atoms, chart_number, is_inexact
-from .figures import HazardFigures, RequestFigures
+from .figures import HazardFigures, KeyFigures, RequestFigures
+from .models import TallyScreenings, TallyVisits
 from .queries import Filters
 
 
@@ -82,8 +83,8 @@ def _place_groups(f: Filters) -> list[tuple[str, list[int]]]:
 class Counts:
     """Everything the tables add up, as atoms (disclosure.py), for one set of filters."""
 
-    visits: Atoms  # (grid, day, purpose)
-    screenings: Atoms  # (grid, day, template id)
+    visits: KeyFigures  # by purpose
+    screenings: KeyFigures  # by template id
     hazards: HazardFigures  # places as in _place_groups
     requests: RequestFigures  # places as in _place_groups
     # (grid, month) -> households visited, each counted once a month.
@@ -102,8 +103,11 @@ def fetch_counts(f: Filters, today: date) -> Counts:
         # The township's periods are whole months: every figure from the kept sums.
         hazards = HazardFigures.from_rollups(f.grid_ids, places, f.start, f.end, today)
         requests = RequestFigures.from_rollups(
-            f.grid_ids, places, f.start, f.end, today, f.request_rule, rules().amber_days
+            f.grid_ids, places, f.start, f.end, today, rules().amber_days
         )
+        # Whole months: the roll-ups' rows are the atoms.
+        visits = KeyFigures.from_rollup(TallyVisits.purpose, f.grid_ids, f.start, f.end)
+        screenings = KeyFigures.from_rollup(TallyScreenings.template_id, f.grid_ids, f.start, f.end)
     else:
         hazards = HazardFigures.from_counts(
             q.hazard_atoms(f, today), q.rectify_days(f), places, False
@@ -111,9 +115,11 @@ def fetch_counts(f: Filters, today: date) -> Counts:
         requests = RequestFigures.from_counts(
             q.request_atoms_for(f, today), places, False, q.request_timeliness_by_grid(f)
         )
+        visits = KeyFigures.from_counts(q.visit_atoms(f), False)
+        screenings = KeyFigures.from_counts(q.screening_atoms(f), False)
     return Counts(
-        visits=Atoms(q.visit_atoms(f), 1, f.suppress),
-        screenings=Atoms(q.screening_atoms(f), 1, f.suppress),
+        visits=visits,
+        screenings=screenings,
         hazards=hazards,
         requests=requests,
         households=Atoms(q.household_atoms(f), 1, f.suppress),
@@ -138,9 +144,8 @@ def visits_table(f: Filters, c: Counts) -> Table:
         [Column(_("Purpose"), "text"), Column(_("Visits"))],
         note=_hidden_note(f),
     )
-    by_purpose = c.visits.figures(lambda k: k[2])
-    t.rows = [[label("purpose", p), by_purpose.get(p, 0)] for p in VISIT_PURPOSES]
-    t.total = [_("Total"), c.visits.figures(whole).get(0, 0)]
+    t.rows = [[label("purpose", p), c.visits.of(p)] for p in VISIT_PURPOSES]
+    t.total = [_("Total"), c.visits.total()]
     return t
 
 
@@ -179,9 +184,8 @@ def screenings_table(f: Filters, c: Counts, templates) -> Table:
         [Column(_("Checklist"), "text"), Column(_("Screenings"))],
         note=_hidden_note(f),
     )
-    by_template = c.screenings.figures(lambda k: k[2])
-    t.rows = [[localized(tpl), by_template.get(tpl.id, 0)] for tpl in templates]
-    t.total = [_("Total"), c.screenings.figures(whole).get(0, 0)]
+    t.rows = [[localized(tpl), c.screenings.of(tpl.id)] for tpl in templates]
+    t.total = [_("Total"), c.screenings.total()]
     return t
 
 
