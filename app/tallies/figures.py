@@ -52,6 +52,15 @@ class HazardFigures:
             small += s
         return _shown(exact, small)
 
+    def merge(self, other: "HazardFigures") -> None:
+        """Add another period's figures (exact counts only: atoms do not add up)."""
+        for mine, theirs in ((self.cells, other.cells), (self.weeks, other.weeks),
+                             (self.states, other.states)):  # fmt: skip
+            for key, (e, s) in theirs.items():
+                _add_to(mine, key, e, s)
+        for place, days in other.days.items():
+            self.days.setdefault(place, Counter()).update(days)
+
     def _add(self, atom: tuple, n: int, place: int | None, sign: int, suppress: bool) -> None:
         _grid, unit, template, severity, status, overdue = atom
         e, s = (n, 0) if not suppress or n >= SMALL else (0, 1)
@@ -88,9 +97,16 @@ class HazardFigures:
 
     @classmethod
     def from_rollups(
-        cls, grid_ids: list[int], place_of: dict[int, int], start: date, end: date, today: date
+        cls,
+        grid_ids: list[int],
+        place_of: dict[int, int],
+        start: date,
+        end: date,
+        today: date,
+        suppress: bool,
     ) -> "HazardFigures":
-        """The township's figures over whole months (`start`, `end`), from the kept sums."""
+        """The figures of whole months (`start`, `end`) from the kept sums; exact counts
+        (the sums of `n`) where nothing is hidden."""
         out = cls()
         if not grid_ids:
             return out
@@ -98,7 +114,9 @@ class HazardFigures:
         total = [key for key, rows in targets.items() if None in rows]
         f = TallyHazardFigures.__table__.c
 
-        def summed(dim, places, keys, sums=(f.exact, f.small)):
+        figure = (f.exact, f.small) if suppress else (f.n, sa.literal_column("0"))
+
+        def summed(dim, places, keys, sums=figure):
             return db.session.execute(
                 sa.select(*keys, *(sa.func.sum(c) for c in sums))
                 .where(f.dim == dim, _among(f, places), f.unit.between(start, end))
@@ -154,7 +172,7 @@ class HazardFigures:
             now[(*atom, int(due_on is not None and due_on < today))] += n
         for atoms, sign in ((kept, -1), (now, 1)):
             for atom, n in atoms.items():
-                out._add(atom, n, place_of.get(atom[0]), sign, True)
+                out._add(atom, n, place_of.get(atom[0]), sign, suppress)
         return out
 
 
@@ -204,6 +222,16 @@ class RequestFigures:
     times: dict = field(default_factory=dict)  # place -> {TIMELINESS name: count}
 
     figure = staticmethod(HazardFigures.figure)
+
+    def merge(self, other: "RequestFigures") -> None:
+        """Add another period's figures (exact counts only: atoms do not add up)."""
+        for mine, theirs in ((self.states, other.states), (self.categories, other.categories)):
+            for key, (e, s) in theirs.items():
+                _add_to(mine, key, e, s)
+        for place, cells in other.times.items():
+            sums = self.times.setdefault(place, dict.fromkeys(TIMELINESS_DIMS, 0))
+            for name, value in cells.items():
+                sums[name] += value
 
     def _add(self, atom: tuple, n: int, place: int | None, sign: int, suppress: bool) -> None:
         category, accepted, replied, overdue = atom[2], atom[4], atom[5], atom[6]
@@ -256,6 +284,7 @@ class RequestFigures:
         end: date,
         today: date,
         amber_days: int,
+        suppress: bool,
     ) -> "RequestFigures":
         """The township's figures over whole months, from the kept sums. Complaints about
         officials (restricted categories) are kept apart and left out, as
@@ -268,7 +297,9 @@ class RequestFigures:
         restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
         counted = Request.category_code.not_in(restricted)
 
-        def summed(dims, keys, where, sums=(f.exact, f.small)):
+        figure = (f.exact, f.small) if suppress else (f.n, sa.literal_column("0"))
+
+        def summed(dims, keys, where, sums=figure):
             return db.session.execute(
                 sa.select(f.level, f.place_id, *keys, *(sa.func.sum(c) for c in sums))
                 .where(f.dim.in_(dims), _among(f, targets), f.unit.between(start, end), where)
@@ -344,7 +375,7 @@ class RequestFigures:
             now[(*key, int(running and due < today), int(running and today <= due <= soon))] += 1
         for atoms, sign in ((kept, -1), (now, 1)):
             for atom, n in atoms.items():
-                out._add(atom, n, place_of.get(atom[0]), sign, True)
+                out._add(atom, n, place_of.get(atom[0]), sign, suppress)
         return out
 
 

@@ -7,7 +7,7 @@ hiding of any figure that adds up a small count (disclosure.py).
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -18,6 +18,7 @@ from ..i18n import localized
 from ..labels import label
 from ..requests.deadlines import rules
 from . import queries as q
+from . import rollups
 from .disclosure import Atoms, chart_number, is_inexact
 from .figures import HazardFigures, KeyFigures, RequestFigures
 from .models import TallyScreenings, TallyVisits
@@ -99,22 +100,37 @@ def place_of(f: Filters) -> dict[int, int]:
 def fetch_counts(f: Filters, today: date) -> Counts:
     """A few queries per kind of record, then everything else in Python."""
     places = place_of(f)
-    if f.suppress:
-        # The township's periods are whole months: every figure from the kept sums.
-        hazards = HazardFigures.from_rollups(f.grid_ids, places, f.start, f.end, today)
+    hazards, requests = HazardFigures(), RequestFigures()
+    # Whole months from the kept sums; a secretary's ragged ends (exact counts, which add
+    # up) from the roll-ups' units and the raw rows. The township's periods are whole months.
+    inner = rollups.whole_units(rollups.VISITS, f.start, f.end)
+    edges = [(f.start, f.end)]
+    if inner:
+        hazards = HazardFigures.from_rollups(f.grid_ids, places, *inner, today, f.suppress)
         requests = RequestFigures.from_rollups(
-            f.grid_ids, places, f.start, f.end, today, rules().amber_days
+            f.grid_ids, places, *inner, today, rules().amber_days, f.suppress
         )
+        edges = [(f.start, inner[0] - timedelta(days=1)), (inner[1] + timedelta(days=1), f.end)]
+    for lo, hi in edges:
+        if lo > hi:
+            continue
+        assert not f.suppress, "the township's periods are whole months"
+        edge = replace(f, start=lo, end=hi)
+        hazards.merge(
+            HazardFigures.from_counts(
+                q.hazard_atoms(edge, today), q.rectify_days(edge), places, False
+            )
+        )
+        requests.merge(
+            RequestFigures.from_counts(
+                q.request_atoms_for(edge, today), places, False, q.request_timeliness_by_grid(edge)
+            )
+        )
+    if f.suppress:
         # Whole months: the roll-ups' rows are the atoms.
         visits = KeyFigures.from_rollup(TallyVisits.purpose, f.grid_ids, f.start, f.end)
         screenings = KeyFigures.from_rollup(TallyScreenings.template_id, f.grid_ids, f.start, f.end)
     else:
-        hazards = HazardFigures.from_counts(
-            q.hazard_atoms(f, today), q.rectify_days(f), places, False
-        )
-        requests = RequestFigures.from_counts(
-            q.request_atoms_for(f, today), places, False, q.request_timeliness_by_grid(f)
-        )
         visits = KeyFigures.from_counts(q.visit_atoms(f), False)
         screenings = KeyFigures.from_counts(q.screening_atoms(f), False)
     return Counts(
