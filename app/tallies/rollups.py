@@ -448,29 +448,34 @@ def _grid_figures(where: sa.ColumnElement) -> list[sa.Select]:
     ]  # fmt: skip
 
 
-def _upper_figures(kind: "FigureKind", level: str, *where: sa.ColumnElement) -> sa.Select:
+def _upper_figures(
+    kind: "FigureKind", level: str, parent: int | None = None, *where: sa.ColumnElement
+) -> sa.Select:
     """A community's (c) figures as the sums of its grids', a township's (t) of its
-    communities': every atom is in one grid, so the sums over atoms add up."""
+    communities' (every atom is in one grid, so the sums over atoms add up): of one
+    `parent`, or of all of them."""
     f = kind.table.c
     if level == "c":
-        parent, below = Grid.community_id, sa.and_(f.level == "g", f.place_id == Grid.id)
-        source = kind.table.join(Grid, below)
+        below, child, parent_of = "g", Grid.id, Grid.community_id
     else:
-        parent, below = Community.township_id, sa.and_(f.level == "c", f.place_id == Community.id)
-        source = kind.table.join(Community, below)
+        below, child, parent_of = "c", Community.id, Community.township_id
     keys = [f[name] for name in kind.columns[2:-3]]
-    return (
-        sa.select(
-            sa.literal_column(f"'{level}'"),
-            parent,
-            *keys,
-            sa.func.sum(f.exact),
-            sa.func.sum(f.small),
-            sa.func.sum(f.n),
+    sums = [sa.func.sum(f.exact), sa.func.sum(f.small), sa.func.sum(f.n)]
+    if parent is not None:
+        # The children's ids first, so that the rows are read through the place index.
+        children = sa.select(child).where(parent_of == parent)
+        place = sa.literal(parent, sa.Integer())
+        return (
+            sa.select(sa.literal_column(f"'{level}'"), place, *keys, *sums)
+            .where(f.level == below, f.place_id.in_(children), *where)
+            .group_by(*keys)
         )
+    source = kind.table.join(child.table, sa.and_(f.level == below, f.place_id == child))
+    return (
+        sa.select(sa.literal_column(f"'{level}'"), parent_of, *keys, *sums)
         .select_from(source)
         .where(*where)
-        .group_by(parent, *keys)
+        .group_by(parent_of, *keys)
     )
 
 
@@ -485,6 +490,9 @@ class FigureKind:
     table: sa.Table
     columns: list[str]  # level, place_id, unit, dim, keys..., exact, small, n
     grid_selects: Callable[[int | None, date | None], list[sa.Select]]
+    # Every dimension, named so that a place's month is read through the whole index
+    # (level, place_id, dim, unit) rather than all its months.
+    dims: tuple[str, ...]
 
 
 def recount_figures(
@@ -515,7 +523,10 @@ def recount_figures(
     def replace(level, place, month, stmts):
         session.execute(
             sa.delete(kind.table).where(
-                f.level == level, f.place_id == place, f.unit.between(month, month_end(month))
+                f.level == level,
+                f.place_id == place,
+                f.dim.in_(kind.dims),
+                f.unit.between(month, month_end(month)),
             )
         )
         for stmt in stmts:
@@ -523,13 +534,14 @@ def recount_figures(
 
     for grid, month in sorted(grid_months):
         replace("g", grid, month, kind.grid_selects(grid, month))
+    in_dims = f.dim.in_(kind.dims)
     for community, month in sorted({(places[g][0], m) for g, m in grid_months if g in places}):
-        in_month = f.unit.between(month, month_end(month))
-        stmt = _upper_figures(kind, "c", Grid.community_id == community, in_month)
+        in_month = sa.and_(in_dims, f.unit.between(month, month_end(month)))
+        stmt = _upper_figures(kind, "c", community, in_month)
         replace("c", community, month, [stmt])
     for township, month in townships:
-        in_month = f.unit.between(month, month_end(month))
-        stmt = _upper_figures(kind, "t", Community.township_id == township, in_month)
+        in_month = sa.and_(in_dims, f.unit.between(month, month_end(month)))
+        stmt = _upper_figures(kind, "t", township, in_month)
         replace("t", township, month, [stmt])
 
 
@@ -553,7 +565,12 @@ def _hazard_grid_selects(grid: int | None, month: date | None) -> list[sa.Select
 
 
 HAZARD_FIGURES = FigureKind(
-    "hazard figures", 4, TallyHazardFigures.__table__, FIGURE_COLUMNS, _hazard_grid_selects
+    "hazard figures",
+    4,
+    TallyHazardFigures.__table__,
+    FIGURE_COLUMNS,
+    _hazard_grid_selects,
+    ("cell", "days", "state", "week"),
 )
 
 REQUEST_COLUMNS = [
@@ -661,7 +678,12 @@ def _request_grid_selects(grid: int | None, month: date | None) -> list[sa.Selec
 
 
 REQUEST_FIGURES = FigureKind(
-    "request figures", 5, TallyRequestFigures.__table__, REQUEST_COLUMNS, _request_grid_selects
+    "request figures",
+    5,
+    TallyRequestFigures.__table__,
+    REQUEST_COLUMNS,
+    _request_grid_selects,
+    ("cat", "state", *TIMELINESS_DIMS),
 )
 FIGURE_KINDS = (HAZARD_FIGURES, REQUEST_FIGURES)
 
