@@ -9,9 +9,11 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache
 
+from babel import numbers
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
-from flask_babel import pgettext
 
 from ..enums import REFERRAL_STATUSES, SEVERITIES, VISIT_PURPOSES
 from ..i18n import localized
@@ -42,6 +44,25 @@ class Table:
     rows: list[list] = field(default_factory=list)
     total: list | None = None
     note: str = ""
+
+
+@lru_cache(maxsize=4096)
+def _number_text(value: int | float, kind: str, locale: str) -> str:
+    if kind == "decimal":
+        return numbers.format_decimal(value, format="#,##0.0", locale=locale)
+    return numbers.format_decimal(value, locale=locale)
+
+
+def cell_text(value, kind: str) -> str:
+    """A cell as the page shows it: "–" for none, figures as shown, numbers in the user's
+    locale (the same few numbers recur in every table: formatted once each)."""
+    if value is None:
+        return "\u2013"
+    if isinstance(value, str):
+        return value
+    if kind == "date":
+        return value.isoformat()
+    return _number_text(value, "decimal" if kind == "decimal" else "int", str(get_locale()))
 
 
 def median_of(counts: Counter) -> float | None:
