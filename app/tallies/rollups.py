@@ -18,10 +18,17 @@ Reads (`read`) take whole units inside the period from the roll-up and count the
 edges (a partial month or week at either end) from the raw rows: the township's periods
 are whole months, so its views touch the roll-ups only.
 
-Two more tables are kept beside them, for what the township reads most: households visited
-(each once a month: not a sum of days) by grid and month, counted again with the visits;
-and the hazard tables' disclosure figures (models.TallyHazardFigures) per grid, community
-and township and month, counted again from `tally_hazards` with the hazards.
+More tables are kept beside them, so that a dashboard reads a few hundred rows whatever
+the number of records: households visited (each once a month: not a sum of days) by grid
+and month, counted again with the visits; and the *figures* of the hazard and request
+tables (models.TallyHazardFigures, TallyRequestFigures; figures.py reads them): per grid,
+community and township and month, for each value of a table's dimension, the sums that
+issue 14's small-count rule adds up (disclosure.py). A write recounts its grid's month
+from `tally_hazards` (or the requests), then its community's and township's month from
+the rows below (`FigureKind`, `recount_figures`); on PostgreSQL an advisory lock per
+township and month orders the writers. Requests are kept apart by whether their category
+is restricted (complaints about officials); a grid moved to another community needs
+`flask tallies rebuild`.
 
 Adding a measure (e.g. referrals): a table in models.py with grid_id, unit, its
 key columns and n; a `Measure` below with the raw select's columns named like the table's;
