@@ -253,6 +253,24 @@ def rectify_days(f: Filters) -> Counter:
     return Counter({(g, int(d)): n for (g, _day, d), n in out.items()})
 
 
+def hazard_counts(f: Filters, today: date) -> tuple[Counter, Counter]:
+    """`hazard_atoms` and `rectify_days` of the period from one read of the roll-ups."""
+
+    def pick(c):
+        overdue = sa.case((sa.and_(c("status") == "open", c("due_on") < today), 1), else_=0)
+        return [c("template_id"), c("severity"), c("status"), overdue, c("rectify_days")]
+
+    atoms: Counter = Counter()
+    days: Counter = Counter()
+    for (grid, day, *key, taken), n in rollups.read(
+        rollups.HAZARDS, f.grid_ids, f.start, f.end, pick, True
+    ).items():
+        atoms[(grid, day, *key)] += n
+        if taken is not None:
+            days[(grid, int(taken))] += n
+    return atoms, days
+
+
 # Positions in a request atom's key.
 REQUEST_KEY = ("grid", "day", "category", "status", "accepted", "replied", "overdue", "due_soon")
 REQUEST_STATES = ("received", "accepted", "replied", "overdue")

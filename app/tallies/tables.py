@@ -137,11 +137,7 @@ def fetch_counts(f: Filters, today: date) -> Counts:
             continue
         assert not f.suppress, "the township's periods are whole months"
         edge = replace(f, start=lo, end=hi)
-        hazards.merge(
-            HazardFigures.from_counts(
-                q.hazard_atoms(edge, today), q.rectify_days(edge), places, False
-            )
-        )
+        hazards.merge(HazardFigures.from_counts(*q.hazard_counts(edge, today), places, False))
         requests.merge(
             RequestFigures.from_counts(
                 q.request_atoms_for(edge, today), places, False, q.request_timeliness_by_grid(edge)
