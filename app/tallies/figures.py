@@ -1,17 +1,19 @@
-"""The hazard tables' figures, added up per value of each table's dimension.
+"""The tallies' figures, added up per value of each table's dimension.
 
-A figure is a sum over atoms (disclosure.py): each atom adds its count when it holds 3 or
-more (`exact`), else it is small and adds 2 (`small` counts them). Every atom lies in one
-grid, one unit of days and one (template, severity), (status, overdue) and (unit, template),
-so the two sums of any figure of the hazard tables are the sums of those of the values it
-covers: `HazardFigures` holds them per value, and the tables add them up.
+A township figure is a sum over atoms (disclosure.py): each atom adds its count when it
+holds 3 or more (`exact`), else it is small and adds 2 (`small` counts them). Every atom lies
+in one grid and one unit of days, and has one value of each table's dimension (a hazard's
+(template, severity), (status, overdue) and (unit, template); a request's category and
+(accepted, replied, overdue); a visit's purpose), so the two sums of any figure are the sums
+of those of the values it covers: `HazardFigures`, `RequestFigures` and `KeyFigures` hold
+them per value (and per place of the view), and the tables add them up.
 
-They come from the atoms themselves (`from_counts`: the secretaries' exact views, and the
-tests' oracle), or for the township from the sums kept per grid, community and township and
-month (`from_rollups`: models.TallyHazardFigures, a few hundred rows whatever the number of
-hazards). The kept sums count every open hazard with a due date as overdue; the (grid, unit)
-pairs holding one that is due today or later are taken out and counted again from their
-roll-up rows with today's overdue flag.
+They come from the atoms themselves (`from_counts`: the secretaries' ragged days, and the
+tests' oracle), or from the sums kept per grid, community and township and month
+(`from_rollups`: models.TallyHazardFigures and TallyRequestFigures, a few hundred rows
+whatever the number of records; plain counts where nothing is hidden). The kept sums count
+every open hazard and running clock with a due date as overdue; the atoms holding one due
+today or later are taken out and put back as of today.
 """
 
 from collections import Counter
