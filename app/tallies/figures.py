@@ -145,7 +145,7 @@ class HazardFigures:
         # other atom is the same either way.
         # The keys due today or later are few, whatever the period: read first, through
         # ix_tally_hazards_due_on alone (joined or made distinct in SQL, a planner walks
-        # the grids' index over every row instead); then the open rows of their grids.
+        # the grids' index over every row instead); then their atoms' open counts.
         t = TallyHazards.__table__.c
         in_view = set(grid_ids)
         live = {
@@ -155,23 +155,38 @@ class HazardFigures:
             )
             if row[0] in in_view and start <= row[1] <= end
         }
-        rows = []
+        kept: Counter = Counter()
+        now: Counter = Counter()
         if live:
-            rows = db.session.execute(
-                sa.select(t.grid_id, t.unit, t.template_id, t.severity, t.due_on, t.n).where(
+            # Per key of their grids and units, summed in SQL (only the keys with a hazard
+            # not due yet come back): open and reported (no due date), open with a due date,
+            # and of those the ones not due yet.
+            keys = [t.grid_id, t.unit, t.template_id, t.severity]
+            has_due = t.due_on.is_not(None)
+            not_yet = sa.func.sum(sa.case((t.due_on >= today, t.n), else_=0))
+            for grid, unit, template, severity, reported, due, waiting in db.session.execute(
+                sa.select(
+                    *keys,
+                    sa.func.sum(sa.case((has_due, 0), else_=t.n)),
+                    sa.func.sum(sa.case((has_due, t.n), else_=0)),
+                    not_yet,
+                )
+                .where(
                     t.grid_id.in_({k[0] for k in live}),
                     t.unit.between(min(k[1] for k in live), max(k[1] for k in live)),
                     t.status == "open",
                 )
-            ).all()
-        kept: Counter = Counter()
-        now: Counter = Counter()
-        for grid, unit, template, severity, due_on, n in rows:
-            if (grid, unit, template, severity) not in live:
-                continue
-            atom = (grid, unit, template, severity, "open")
-            kept[(*atom, int(due_on is not None))] += n
-            now[(*atom, int(due_on is not None and due_on < today))] += n
+                .group_by(*keys)
+                .having(not_yet > 0)
+            ):
+                if (grid, unit, template, severity) not in live:
+                    continue
+                atom = (grid, unit, template, severity, "open")
+                kept[(*atom, 0)] += reported
+                kept[(*atom, 1)] += due
+                now[(*atom, 0)] += reported + waiting
+                now[(*atom, 1)] += due - waiting
+        kept, now = +kept, +now
         for atoms, sign in ((kept, -1), (now, 1)):
             for atom, n in atoms.items():
                 out._add(atom, n, place_of.get(atom[0]), sign, suppress)
