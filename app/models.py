@@ -11,7 +11,14 @@ from .requests.models import Request, RequestCategory, RequestEvent
 from .residents.models import CareReason, Household, Resident, resident_care_reasons
 from .review.models import DailyLog
 from .screening.models import Answer, ChecklistItem, ChecklistTemplate, Screening
-from .tallies.models import TallyHazards, TallyScreenings, TallyVisits
+from .tallies.models import (
+    TallyHazardFigures,
+    TallyHazards,
+    TallyHouseholds,
+    TallyRequestFigures,
+    TallyScreenings,
+    TallyVisits,
+)
 from .visits.models import Visit
 
 __all__ = [
@@ -40,7 +47,10 @@ __all__ = [
     "RiskFactor",
     "RiskFactorType",
     "Screening",
+    "TallyHazardFigures",
     "TallyHazards",
+    "TallyHouseholds",
+    "TallyRequestFigures",
     "TallyScreenings",
     "TallyVisits",
     "Township",

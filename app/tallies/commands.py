@@ -13,7 +13,8 @@ tallies_cli = AppGroup("tallies", help="The tallies' roll-ups.")
 
 @tallies_cli.command("rebuild")
 def rebuild_command():
-    """Recompute the roll-up tables from the visits, screenings and hazards (one transaction)."""
+    """Recompute the roll-up tables from the visits, screenings, hazards and requests (one
+    transaction)."""
     from .rollups import rebuild
 
     started = time.perf_counter()

@@ -53,4 +53,90 @@ class TallyHazards(db.Model):
     rectify_days: Mapped[int | None]
     n: Mapped[int]
 
-    __table_args__ = (sa.Index("ix_tally_hazards_grid_unit", "grid_id", "unit"),)
+    __table_args__ = (
+        sa.Index("ix_tally_hazards_grid_unit", "grid_id", "unit"),
+        # Which pairs hold an open hazard not yet overdue: counted again at read time.
+        sa.Index("ix_tally_hazards_due_on", "due_on"),
+    )
+
+
+class TallyHazardFigures(db.Model):
+    """What the township's hazard tables add up, ready per place and month.
+
+    A township figure is the sum over its atoms (disclosure.py) of the exact count of each
+    atom of 3 or more, plus 2 for each small atom; so per place (a grid, a community or the
+    township: `level` g, c or t) and month it is enough to hold, for each value of a table's
+    dimension (`dim`), the exact sum (`exact`), the number of small atoms (`small`) and the
+    plain count (`n`):
+
+    - cell: template and severity (hazards found), by month;
+    - state: status and overdue (where they stand), by month;
+    - week: template, by unit (the part of a week inside one month: `unit` is its first day);
+    - days: days taken to rectify (`n` only; medians), by month.
+
+    Overdue is a matter of today: these rows count every open hazard with a due date as
+    overdue, as it will be once the date has passed. The few (grid, unit) pairs with an open
+    hazard due today or later are counted again at read time (figures.py).
+    """
+
+    __tablename__ = "tally_hazard_figures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(sa.String(1))
+    place_id: Mapped[int]
+    unit: Mapped[date]
+    dim: Mapped[str] = mapped_column(sa.String(5))
+    template_id: Mapped[int | None]
+    severity: Mapped[str | None] = mapped_column(sa.String(8))
+    status: Mapped[str | None] = mapped_column(sa.String(16))
+    overdue: Mapped[int | None]
+    days: Mapped[int | None]
+    exact: Mapped[int]
+    small: Mapped[int]
+    n: Mapped[int]
+
+    __table_args__ = (
+        sa.Index("ix_tally_hazard_figures_place", "level", "place_id", "dim", "unit"),
+    )
+
+
+class TallyHouseholds(db.Model):
+    """Households visited, each counted once, by grid and month."""
+
+    __tablename__ = "tally_households"
+    grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"), primary_key=True)
+    unit: Mapped[date] = mapped_column(primary_key=True)
+    n: Mapped[int]
+
+
+class TallyRequestFigures(db.Model):
+    """What the township's request tables add up, ready per place and month, as
+    TallyHazardFigures for hazards; a request's atom (queries.REQUEST_KEY) is its grid,
+    month, category, status and whether it was accepted, replied to, overdue and due soon.
+
+    - cat: category (received by category);
+    - state: restricted category or not, accepted, replied, overdue (where they stand);
+    - decided, decided_on_time, replied, replied_on_time, entered_late: the timeliness
+      counts (`n` only) per restricted or not.
+
+    Every running clock counts as overdue here (and none as due soon); requests with a clock
+    that runs out today or later are counted again at read time (figures.py).
+    """
+
+    __tablename__ = "tally_request_figures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(sa.String(1))
+    place_id: Mapped[int]
+    unit: Mapped[date]
+    dim: Mapped[str] = mapped_column(sa.String(16))
+    category: Mapped[str | None] = mapped_column(sa.String(8))
+    restricted: Mapped[int | None]
+    accepted: Mapped[int | None]
+    replied: Mapped[int | None]
+    overdue: Mapped[int | None]
+    exact: Mapped[int]
+    small: Mapped[int]
+    n: Mapped[int]
+
+    __table_args__ = (
+        sa.Index("ix_tally_request_figures_place", "level", "place_id", "dim", "unit"),
+    )

@@ -24,6 +24,7 @@ from ..models import (
     Request,
     RequestCategory,
     RequestEvent,
+    TallyHouseholds,
     Township,
     User,
     Visit,
@@ -182,20 +183,37 @@ def visit_atoms(f: Filters) -> Counter:
 
 def household_atoms(f: Filters) -> Counter:
     """How many households were visited in the period, by (grid, first day of the month):
-    each household once a month, so that months add up and the atoms stay (grid, month)."""
+    each household once a month, so that months add up and the atoms stay (grid, month).
+    Whole months from the roll-up, the days of a month cut by the period from the visits."""
     from .disclosure import month_start
 
-    rows = db.session.execute(
-        sa.select(Visit.grid_id, Visit.household_id, Visit.visited_on)
-        .where(
-            Visit.grid_id.in_(f.grid_ids),
-            Visit.visited_on.between(f.start, f.end),
-            Visit.household_id.is_not(None),
-        )
-        .group_by(Visit.grid_id, Visit.household_id, Visit.visited_on)
-    ).all()
-    visited = {(grid, month_start(day), household) for grid, household, day in rows}
-    return Counter((grid, month) for grid, month, _household in visited)
+    out: Counter = Counter()
+    inner = rollups.whole_units(rollups.VISITS, f.start, f.end)
+    edges = [(f.start, f.end)]
+    if inner:
+        t = TallyHouseholds.__table__.c
+        for grid, month, n in db.session.execute(
+            sa.select(t.grid_id, t.unit, t.n).where(
+                t.grid_id.in_(f.grid_ids), t.unit.between(*inner)
+            )
+        ):
+            out[(grid, month)] += n
+        edges = [(f.start, inner[0] - timedelta(days=1)), (inner[1] + timedelta(days=1), f.end)]
+    for lo, hi in edges:
+        if lo > hi:
+            continue
+        rows = db.session.execute(
+            sa.select(Visit.grid_id, Visit.household_id, Visit.visited_on)
+            .where(
+                Visit.grid_id.in_(f.grid_ids),
+                Visit.visited_on.between(lo, hi),
+                Visit.household_id.is_not(None),
+            )
+            .group_by(Visit.grid_id, Visit.household_id, Visit.visited_on)
+        ).all()
+        visited = {(grid, month_start(day), household) for grid, household, day in rows}
+        out.update(Counter((grid, month) for grid, month, _household in visited))
+    return out
 
 
 def screening_atoms(f: Filters) -> Counter:
@@ -233,6 +251,24 @@ def rectify_days(f: Filters) -> Counter:
         where=lambda c: c("rectify_days").is_not(None),
     )
     return Counter({(g, int(d)): n for (g, _day, d), n in out.items()})
+
+
+def hazard_counts(f: Filters, today: date) -> tuple[Counter, Counter]:
+    """`hazard_atoms` and `rectify_days` of the period from one read of the roll-ups."""
+
+    def pick(c):
+        overdue = sa.case((sa.and_(c("status") == "open", c("due_on") < today), 1), else_=0)
+        return [c("template_id"), c("severity"), c("status"), overdue, c("rectify_days")]
+
+    atoms: Counter = Counter()
+    days: Counter = Counter()
+    for (grid, day, *key, taken), n in rollups.read(
+        rollups.HAZARDS, f.grid_ids, f.start, f.end, pick, True
+    ).items():
+        atoms[(grid, day, *key)] += n
+        if taken is not None:
+            days[(grid, int(taken))] += n
+    return atoms, days
 
 
 # Positions in a request atom's key.

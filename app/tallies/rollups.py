@@ -18,7 +18,19 @@ Reads (`read`) take whole units inside the period from the roll-up and count the
 edges (a partial month or week at either end) from the raw rows: the township's periods
 are whole months, so its views touch the roll-ups only.
 
-Adding a measure (e.g. referrals, households): a table in models.py with grid_id, unit, its
+More tables are kept beside them, so that a dashboard reads a few hundred rows whatever
+the number of records: households visited (each once a month: not a sum of days) by grid
+and month, counted again with the visits; and the *figures* of the hazard and request
+tables (models.TallyHazardFigures, TallyRequestFigures; figures.py reads them): per grid,
+community and township and month, for each value of a table's dimension, the sums that
+issue 14's small-count rule adds up (disclosure.py). A write recounts its grid's month
+from `tally_hazards` (or the requests), then its community's and township's month from
+the rows below (`FigureKind`, `recount_figures`); on PostgreSQL an advisory lock per
+township and month orders the writers. Requests are kept apart by whether their category
+is restricted (complaints about officials); a grid moved to another community needs
+`flask tallies rebuild`.
+
+Adding a measure (e.g. referrals): a table in models.py with grid_id, unit, its
 key columns and n; a `Measure` below with the raw select's columns named like the table's;
 the model in `touched` so flushes recount it; a migration creating the table and calling
 `rebuild`; its tally query reading through `read`.
@@ -30,12 +42,30 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
-from ..models import Hazard, Screening, Visit
-from .disclosure import month_end, month_start
-from .models import TallyHazards, TallyScreenings, TallyVisits
+from ..models import (
+    Community,
+    Grid,
+    Hazard,
+    Request,
+    RequestCategory,
+    RequestEvent,
+    Screening,
+    Visit,
+)
+from .disclosure import SMALL, month_end, month_start
+from .models import (
+    TallyHazardFigures,
+    TallyHazards,
+    TallyHouseholds,
+    TallyRequestFigures,
+    TallyScreenings,
+    TallyVisits,
+)
 
 RECTIFIED = ("rectified", "verified")
 
@@ -165,14 +195,26 @@ def recount(session: Session, pairs: Iterable[tuple[Measure, int, date]]) -> Non
     )
     _lock(session, units)
     for m, grid, unit in units:
-        t = m.table
-        session.execute(sa.delete(t).where(t.c.grid_id == grid, t.c.unit == unit))
-        sub = m.rows(m.grid() == grid, m.day().between(unit, m.unit_end(unit)))
-        keys = [sub.c[name] for name in m.key_columns()]
-        raw = sa.select(
-            sa.literal(grid, sa.Integer()), sa.literal(unit, sa.Date()), *keys, sa.func.count()
-        ).group_by(*keys)
-        session.execute(sa.insert(t).from_select(["grid_id", "unit", *m.key_columns(), "n"], raw))
+        _recount_unit(session, m, grid, unit)
+    recount_households(session, {(g, u) for m, g, u in units if m is VISITS})
+    recount_figures(session, {(g, month_start(u)) for m, g, u in units if m is HAZARDS})
+
+
+def recount_requests(session: Session, pairs: Iterable[tuple[int, date]]) -> None:
+    """Count the request figures of these (grid, day received) again."""
+    grid_months = {(g, month_start(d)) for g, d in pairs if g is not None and d is not None}
+    recount_figures(session, grid_months, REQUEST_FIGURES)
+
+
+def _recount_unit(session: Session, m: Measure, grid: int, unit: date) -> None:
+    t = m.table
+    session.execute(sa.delete(t).where(t.c.grid_id == grid, t.c.unit == unit))
+    sub = m.rows(m.grid() == grid, m.day().between(unit, m.unit_end(unit)))
+    keys = [sub.c[name] for name in m.key_columns()]
+    raw = sa.select(
+        sa.literal(grid, sa.Integer()), sa.literal(unit, sa.Date()), *keys, sa.func.count()
+    ).group_by(*keys)
+    session.execute(sa.insert(t).from_select(["grid_id", "unit", *m.key_columns(), "n"], raw))
 
 
 def _values(obj, *names: str) -> list[tuple]:
@@ -189,12 +231,22 @@ def _values(obj, *names: str) -> list[tuple]:
     return out
 
 
-def touched(session: Session) -> tuple[set, set[int]]:
+def touched(session: Session) -> tuple[set, set[int], set, set[int]]:
     """(measure, grid, day) of every counted row this flush adds, changes or deletes, and
-    the ids of visits whose screenings changed (their grid and day are read after)."""
+    the ids of visits whose screenings changed (their grid and day are read after); the
+    same for requests (grid, day received) and the requests whose events changed."""
     pairs: set = set()
     visit_ids: set[int] = set()
+    requests: set = set()
+    request_ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Request):
+            requests.update(_values(obj, "grid_id", "received_on"))
+        elif isinstance(obj, RequestEvent):
+            request = obj.__dict__.get("request")
+            if request is not None:
+                requests.add((request.grid_id, request.received_on))
+            request_ids.update(v for (v,) in _values(obj, "request_id") if v is not None)
         if isinstance(obj, Visit):
             for grid, day in _values(obj, "grid_id", "visited_on"):
                 # A visit's screenings count under its grid and day (and go with it).
@@ -207,22 +259,24 @@ def touched(session: Session) -> tuple[set, set[int]]:
         elif isinstance(obj, Hazard):
             for grid, day in _values(obj, "grid_id", "found_on"):
                 pairs.add((HAZARDS, grid, day))
-    return pairs, visit_ids
+    return pairs, visit_ids, requests, request_ids
 
 
 # Collected before the flush, while every row (and any expired attribute) can still be
 # read; counted again after it, when the new rows have their ids.
 @sa.event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _ctx, _instances) -> None:
-    pairs, visit_ids = touched(session)
-    pending = session.info.setdefault("rollups_pending", (set(), set()))
-    pending[0].update(pairs)
-    pending[1].update(visit_ids)
+    pending = session.info.setdefault("rollups_pending", (set(), set(), set(), set()))
+    for kept, found in zip(pending, touched(session), strict=True):
+        kept.update(found)
 
 
 @sa.event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _ctx) -> None:
-    pairs, visit_ids = session.info.pop("rollups_pending", (set(), set()))
+    pending = session.info.pop("rollups_pending", None)
+    if pending is None:
+        return
+    pairs, visit_ids, requests, request_ids = pending
     if visit_ids:
         rows = session.execute(
             sa.select(Visit.grid_id, Visit.visited_on).where(Visit.id.in_(visit_ids))
@@ -230,6 +284,14 @@ def _after_flush(session: Session, _ctx) -> None:
         pairs.update((SCREENINGS, grid, day) for grid, day in rows)
     if pairs:
         recount(session, pairs)
+    if request_ids:
+        requests.update(
+            session.execute(
+                sa.select(Request.grid_id, Request.received_on).where(Request.id.in_(request_ids))
+            ).tuples()
+        )
+    if requests:
+        recount_requests(session, requests)
 
 
 def recount_hazard(hazard: Hazard) -> None:
@@ -237,10 +299,22 @@ def recount_hazard(hazard: Hazard) -> None:
     recount(db.session, [(HAZARDS, hazard.grid_id, hazard.found_on)])
 
 
-def rebuild(session: Session, echo: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Every roll-up counted again from all the raw rows (`flask tallies rebuild`)."""
+def rebuild(
+    session: Session,
+    echo: Callable[[str], None] | None = None,
+    only: Iterable[str] | None = None,
+) -> dict[str, int]:
+    """Every roll-up counted again from all the raw rows (`flask tallies rebuild`); `only`
+    these measures' tables (a migration fills the tables that exist at its revision)."""
+    only = (
+        set(only)
+        if only is not None
+        else {m.name for m in MEASURES} | {"households", *(k.name for k in FIGURE_KINDS)}
+    )
     written = {}
     for m in MEASURES:
+        if m.name not in only:
+            continue
         session.execute(sa.delete(m.table))
         names = ["grid_id", "unit", *m.key_columns(), "n"]
         sums: Counter = Counter()
@@ -253,9 +327,372 @@ def rebuild(session: Session, echo: Callable[[str], None] | None = None) -> dict
         for i in range(0, len(rows), 10_000):
             session.execute(sa.insert(m.table), rows[i : i + 10_000])
         written[m.name] = len(rows)
-        if echo:
-            echo(f"{m.name}: {len(rows):,} roll-up rows")
+    if "households" in only:
+        session.execute(sa.delete(TallyHouseholds))
+        session.execute(
+            sa.insert(TallyHouseholds).from_select(["grid_id", "unit", "n"], _households())
+        )
+        written["households"] = session.scalar(
+            sa.select(sa.func.count()).select_from(TallyHouseholds)
+        )
+    for kind in FIGURE_KINDS:
+        if kind.name in only:
+            written[kind.name] = rebuild_figures(session, kind)
+    if echo:
+        for name, count in written.items():
+            echo(f"{name}: {count:,} roll-up rows")
     return written
+
+
+class month_of(FunctionElement):
+    """The first day of the date's month, on SQLite and PostgreSQL."""
+
+    type = sa.Date()
+    name = "month_of"
+    inherit_cache = True
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw):
+    (day,) = list(element.clauses)
+    return f"date({compiler.process(day, **kw)}, 'start of month')"
+
+
+@compiles(month_of)
+def _month_of_default(element, compiler, **kw):
+    (day,) = list(element.clauses)
+    return f"CAST(date_trunc('month', {compiler.process(day, **kw)}) AS DATE)"
+
+
+def _households(*where: sa.ColumnElement) -> sa.Select:
+    """Households visited per grid and month, each once (nothing for a month without one)."""
+    rows = (
+        sa.select(Visit.grid_id, month_of(Visit.visited_on).label("month"), Visit.household_id)
+        .where(Visit.household_id.is_not(None), *where)
+        .subquery()
+    )
+    return sa.select(
+        rows.c.grid_id, rows.c.month, sa.func.count(sa.distinct(rows.c.household_id))
+    ).group_by(rows.c.grid_id, rows.c.month)
+
+
+def recount_households(session: Session, grid_months: set[tuple[int, date]]) -> None:
+    """Count the households visited in these (grid, first day of the month) again."""
+    t = TallyHouseholds.__table__
+    for grid, month in sorted(grid_months):
+        session.execute(sa.delete(t).where(t.c.grid_id == grid, t.c.unit == month))
+        stmt = _households(Visit.grid_id == grid, Visit.visited_on.between(month, month_end(month)))
+        session.execute(sa.insert(t).from_select(["grid_id", "unit", "n"], stmt))
+
+
+FIGURE_COLUMNS = [
+    "level", "place_id", "unit", "dim", "template_id", "severity", "status", "overdue", "days",
+    "exact", "small", "n",
+]  # fmt: skip
+
+
+def _null(type_) -> sa.ColumnElement:
+    # Typed, so that PostgreSQL inserts it into a column of that type.
+    return sa.cast(sa.null(), type_)
+
+
+def _grid_figures(where: sa.ColumnElement) -> list[sa.Select]:
+    """The hazard figures of each grid and month (every open hazard with a due date counted
+    as overdue), one select per dimension, from the roll-up rows passing `where`."""
+    t = TallyHazards.__table__
+    rows = (
+        sa.select(
+            t.c.grid_id,
+            t.c.unit,
+            month_of(t.c.unit).label("month"),
+            t.c.template_id,
+            t.c.severity,
+            t.c.status,
+            sa.case((t.c.due_on.is_not(None), 1), else_=0).label("overdue"),
+            t.c.rectify_days,
+            t.c.n,
+        )
+        .where(where)
+        .subquery()
+    )
+    r = rows.c
+    keys = [r.grid_id, r.unit, r.month, r.template_id, r.severity, r.status, r.overdue]
+    atoms = sa.select(*keys, sa.func.sum(r.n).label("n")).group_by(*keys).subquery()
+    a = atoms.c
+    exact = sa.func.sum(sa.case((a.n >= SMALL, a.n), else_=0))
+    small = sa.func.sum(sa.case((a.n < SMALL, 1), else_=0))
+    atom_sums = (exact, small, sa.func.sum(a.n))
+    int_, text = sa.Integer(), sa.String()
+
+    def select(dim, unit, cols, group, sums=atom_sums, src=a):
+        full = {
+            "template_id": _null(int_),
+            "severity": _null(text),
+            "status": _null(text),
+            "overdue": _null(int_),
+            "days": _null(int_),
+            **cols,
+        }
+        return sa.select(
+            sa.literal_column("'g'"),
+            src.grid_id,
+            unit,
+            sa.literal_column(f"'{dim}'"),
+            *(full[name] for name in FIGURE_COLUMNS[4:9]),
+            *sums,
+        ).group_by(src.grid_id, unit, *group)
+
+    days = sa.func.sum(r.n)
+    return [
+        select("cell", a.month, {"template_id": a.template_id, "severity": a.severity},
+               [a.template_id, a.severity]),
+        select("state", a.month, {"status": a.status, "overdue": a.overdue},
+               [a.status, a.overdue]),
+        select("week", a.unit, {"template_id": a.template_id}, [a.template_id]),
+        select("days", r.month, {"days": r.rectify_days}, [r.rectify_days],
+               sums=(days, sa.literal_column("0"), days), src=r)
+        .where(r.rectify_days.is_not(None)),
+    ]  # fmt: skip
+
+
+def _upper_figures(
+    kind: "FigureKind", level: str, parent: int | None = None, *where: sa.ColumnElement
+) -> sa.Select:
+    """A community's (c) figures as the sums of its grids', a township's (t) of its
+    communities' (every atom is in one grid, so the sums over atoms add up): of one
+    `parent`, or of all of them."""
+    f = kind.table.c
+    if level == "c":
+        below, child, parent_of = "g", Grid.id, Grid.community_id
+    else:
+        below, child, parent_of = "c", Community.id, Community.township_id
+    keys = [f[name] for name in kind.columns[2:-3]]
+    sums = [sa.func.sum(f.exact), sa.func.sum(f.small), sa.func.sum(f.n)]
+    if parent is not None:
+        # The children's ids first, so that the rows are read through the place index.
+        children = sa.select(child).where(parent_of == parent)
+        place = sa.literal(parent, sa.Integer())
+        return (
+            sa.select(sa.literal_column(f"'{level}'"), place, *keys, *sums)
+            .where(f.level == below, f.place_id.in_(children), *where)
+            .group_by(*keys)
+        )
+    source = kind.table.join(child.table, sa.and_(f.level == below, f.place_id == child))
+    return (
+        sa.select(sa.literal_column(f"'{level}'"), parent_of, *keys, *sums)
+        .select_from(source)
+        .where(*where)
+        .group_by(parent_of, *keys)
+    )
+
+
+@dataclass(frozen=True)
+class FigureKind:
+    """A table of figures kept per place and month (models.TallyHazardFigures and
+    TallyRequestFigures): its columns, and the selects giving a grid's rows for a month
+    (or every grid's and month's, with None)."""
+
+    name: str
+    number: int  # stable, for the advisory lock
+    table: sa.Table
+    columns: list[str]  # level, place_id, unit, dim, keys..., exact, small, n
+    grid_selects: Callable[[int | None, date | None], list[sa.Select]]
+    # Every dimension, named so that a place's month is read through the whole index
+    # (level, place_id, dim, unit) rather than all its months.
+    dims: tuple[str, ...]
+
+
+def recount_figures(
+    session: Session, grid_months: set[tuple[int, date]], kind: "FigureKind | None" = None
+) -> None:
+    """Count the figures of these (grid, first day of the month) again, and of their
+    communities and townships."""
+    kind = kind or HAZARD_FIGURES
+    if not grid_months:
+        return
+    places = {
+        g: (c, t)
+        for g, c, t in session.execute(
+            sa.select(Grid.id, Grid.community_id, Community.township_id)
+            .join(Community, Grid.community_id == Community.id)
+            .where(Grid.id.in_({g for g, _m in grid_months}))
+        )
+    }
+    townships = sorted({(places[g][1], m) for g, m in grid_months if g in places})
+    if session.get_bind().dialect.name == "postgresql":
+        # The community and township rows add up many grids': one writer per township month.
+        epoch = date(1970, 1, 1)
+        for township, month in townships:
+            key = kind.number * 100_000 + (month - epoch).days
+            session.execute(sa.select(sa.func.pg_advisory_xact_lock(township, key)))
+    f = kind.table.c
+
+    def replace(level, place, month, stmts):
+        session.execute(
+            sa.delete(kind.table).where(
+                f.level == level,
+                f.place_id == place,
+                f.dim.in_(kind.dims),
+                f.unit.between(month, month_end(month)),
+            )
+        )
+        for stmt in stmts:
+            session.execute(sa.insert(kind.table).from_select(kind.columns, stmt))
+
+    for grid, month in sorted(grid_months):
+        replace("g", grid, month, kind.grid_selects(grid, month))
+    in_dims = f.dim.in_(kind.dims)
+    for community, month in sorted({(places[g][0], m) for g, m in grid_months if g in places}):
+        in_month = sa.and_(in_dims, f.unit.between(month, month_end(month)))
+        stmt = _upper_figures(kind, "c", community, in_month)
+        replace("c", community, month, [stmt])
+    for township, month in townships:
+        in_month = sa.and_(in_dims, f.unit.between(month, month_end(month)))
+        stmt = _upper_figures(kind, "t", township, in_month)
+        replace("t", township, month, [stmt])
+
+
+def rebuild_figures(session: Session, kind: FigureKind) -> int:
+    """Every grid's, community's and township's figures counted again."""
+    session.execute(sa.delete(kind.table))
+    for stmt in kind.grid_selects(None, None):
+        session.execute(sa.insert(kind.table).from_select(kind.columns, stmt))
+    for level in ("c", "t"):
+        session.execute(
+            sa.insert(kind.table).from_select(kind.columns, _upper_figures(kind, level))
+        )
+    return session.scalar(sa.select(sa.func.count()).select_from(kind.table))
+
+
+def _hazard_grid_selects(grid: int | None, month: date | None) -> list[sa.Select]:
+    t = TallyHazards.__table__.c
+    if grid is None:
+        return _grid_figures(sa.true())
+    return _grid_figures(sa.and_(t.grid_id == grid, t.unit.between(month, month_end(month))))
+
+
+HAZARD_FIGURES = FigureKind(
+    "hazard figures",
+    4,
+    TallyHazardFigures.__table__,
+    FIGURE_COLUMNS,
+    _hazard_grid_selects,
+    ("cell", "days", "state", "week"),
+)
+
+REQUEST_COLUMNS = [
+    "level", "place_id", "unit", "dim", "category", "restricted", "accepted", "replied",
+    "overdue", "exact", "small", "n",
+]  # fmt: skip
+# The timeliness counts of requests (plain sums, no atoms), each a dimension of its own.
+TIMELINESS_DIMS = ("decided", "decided_on_time", "replied", "replied_on_time", "entered_late")
+
+
+def _request_grid_selects(grid: int | None, month: date | None) -> list[sa.Select]:
+    """A grid's request figures for a month: the atoms of the tallies (queries.REQUEST_KEY:
+    grid, month, category, status, accepted, replied, overdue, due soon) with every running
+    clock counted as overdue; per category, and per (restricted, accepted, replied, overdue);
+    and the timeliness sums per restricted or not."""
+    from .queries import request_accepted
+
+    r = Request
+    where = (
+        [] if grid is None else [r.grid_id == grid, r.received_on.between(month, month_end(month))]
+    )
+
+    def flag(condition):
+        return sa.case((condition, 1), else_=0)
+
+    late = sa.exists().where(
+        RequestEvent.request_id == r.id, RequestEvent.backfilled.is_(sa.true())
+    )
+    rows = (
+        sa.select(
+            r.grid_id,
+            month_of(r.received_on).label("month"),
+            r.category_code.label("category"),
+            flag(RequestCategory.restricted.is_(sa.true())).label("restricted"),
+            r.status,
+            flag(request_accepted()).label("accepted"),
+            flag(r.replied_on.is_not(None)).label("replied"),
+            flag(r.due_on.is_not(None)).label("overdue"),
+            flag(r.decided_on_time.is_not(None)).label("decided"),
+            flag(r.decided_on_time.is_(sa.true())).label("decided_on_time"),
+            flag(r.replied_on_time.is_not(None)).label("replied_t"),
+            flag(r.replied_on_time.is_(sa.true())).label("replied_on_time"),
+            flag(late).label("entered_late"),
+        )
+        .join(RequestCategory, RequestCategory.code == r.category_code)
+        .where(*where)
+        .subquery()
+    )
+    c = rows.c
+    keys = [
+        c.grid_id,
+        c.month,
+        c.category,
+        c.restricted,
+        c.status,
+        c.accepted,
+        c.replied,
+        c.overdue,
+    ]
+    atoms = sa.select(*keys, sa.func.count().label("n")).group_by(*keys).subquery()
+    a = atoms.c
+    exact = sa.func.sum(sa.case((a.n >= SMALL, a.n), else_=0))
+    small = sa.func.sum(sa.case((a.n < SMALL, 1), else_=0))
+    int_, text = sa.Integer(), sa.String()
+
+    def select(dim, cols, group, sums, src):
+        full = {
+            "category": _null(text),
+            "restricted": _null(int_),
+            "accepted": _null(int_),
+            "replied": _null(int_),
+            "overdue": _null(int_),
+            **cols,
+        }
+        return sa.select(
+            sa.literal_column("'g'"),
+            src.grid_id,
+            src.month,
+            sa.literal_column(f"'{dim}'"),
+            *(full[name] for name in REQUEST_COLUMNS[4:9]),
+            *sums,
+        ).group_by(src.grid_id, src.month, *group)
+
+    atom_sums = (exact, small, sa.func.sum(a.n))
+    state = {"restricted": a.restricted, "accepted": a.accepted, "replied": a.replied,
+             "overdue": a.overdue}  # fmt: skip
+    out = [
+        select("cat", {"category": a.category}, [a.category], atom_sums, a),
+        select("state", state, list(state.values()), atom_sums, a),
+    ]
+    source = {"decided": c.decided, "decided_on_time": c.decided_on_time, "replied": c.replied_t,
+              "replied_on_time": c.replied_on_time, "entered_late": c.entered_late}  # fmt: skip
+    for dim in TIMELINESS_DIMS:
+        total = sa.func.sum(source[dim])
+        out.append(
+            select(
+                dim,
+                {"restricted": c.restricted},
+                [c.restricted],
+                (total, sa.literal_column("0"), total),
+                c,
+            ).having(total > 0)
+        )
+    return out
+
+
+REQUEST_FIGURES = FigureKind(
+    "request figures",
+    5,
+    TallyRequestFigures.__table__,
+    REQUEST_COLUMNS,
+    _request_grid_selects,
+    ("cat", "state", *TIMELINESS_DIMS),
+)
+FIGURE_KINDS = (HAZARD_FIGURES, REQUEST_FIGURES)
 
 
 # ---- reading ------------------------------------------------------------------------------

@@ -20,11 +20,14 @@ from .export import to_csv, to_xlsx
 from .forms import TallyFilterForm
 from .queries import Filters, Scope, filters_for, user_scope
 from .services import record_export
-from .tables import build_tables, charts
+from .tables import build_tables, cell_text, charts
 
 # RFC 5987 attr-chars besides letters and digits: left as they are in filename*.
 ATTR_CHARS = "!#$&+-.^_`|~"
 FILENAME_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+bp.app_template_filter("tally_cell")(cell_text)
 
 
 def _filter_form() -> tuple[TallyFilterForm, Filters | None, Scope]:

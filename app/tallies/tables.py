@@ -7,17 +7,23 @@ hiding of any figure that adds up a small count (disclosure.py).
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache
 
+from babel import numbers
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
-from flask_babel import pgettext
 
 from ..enums import REFERRAL_STATUSES, SEVERITIES, VISIT_PURPOSES
 from ..i18n import localized
 from ..labels import label
+from ..requests.deadlines import rules
 from . import queries as q
+from . import rollups
 from .disclosure import Atoms, chart_number, is_inexact
+from .figures import HazardFigures, KeyFigures, RequestFigures
+from .models import TallyScreenings, TallyVisits
 from .queries import Filters
 
 
@@ -38,6 +44,25 @@ class Table:
     rows: list[list] = field(default_factory=list)
     total: list | None = None
     note: str = ""
+
+
+@lru_cache(maxsize=4096)
+def _number_text(value: int | float, kind: str, locale: str) -> str:
+    if kind == "decimal":
+        return numbers.format_decimal(value, format="#,##0.0", locale=locale)
+    return numbers.format_decimal(value, locale=locale)
+
+
+def cell_text(value, kind: str) -> str:
+    """A cell as the page shows it: "–" for none, figures as shown, numbers in the user's
+    locale (the same few numbers recur in every table: formatted once each)."""
+    if value is None:
+        return "\u2013"
+    if isinstance(value, str):
+        return value
+    if kind == "date":
+        return value.isoformat()
+    return _number_text(value, "decimal" if kind == "decimal" else "int", str(get_locale()))
 
 
 def median_of(counts: Counter) -> float | None:
@@ -80,23 +105,56 @@ def _place_groups(f: Filters) -> list[tuple[str, list[int]]]:
 class Counts:
     """Everything the tables add up, as atoms (disclosure.py), for one set of filters."""
 
-    visits: Atoms  # (grid, day, purpose)
-    screenings: Atoms  # (grid, day, template id)
-    hazards: Atoms  # (grid, day, template id, severity, status, overdue)
-    rectify_days: Counter  # (grid, days) -> hazards
-    requests: Atoms  # queries.REQUEST_KEY
+    visits: KeyFigures  # by purpose
+    screenings: KeyFigures  # by template id
+    hazards: HazardFigures  # places as in _place_groups
+    requests: RequestFigures  # places as in _place_groups
     # (grid, month) -> households visited, each counted once a month.
     households: Atoms | None = None
 
 
+def place_of(f: Filters) -> dict[int, int]:
+    """Grid id -> the index of its row in the tables by place."""
+    return {g: i for i, (_n, grid_ids) in enumerate(_place_groups(f)) for g in grid_ids}
+
+
 def fetch_counts(f: Filters, today: date) -> Counts:
-    """One query per kind of record, then everything else in Python."""
+    """A few queries per kind of record, then everything else in Python."""
+    places = place_of(f)
+    hazards, requests = HazardFigures(), RequestFigures()
+    # Whole months from the kept sums; a secretary's ragged ends (exact counts, which add
+    # up) from the roll-ups' units and the raw rows. The township's periods are whole months.
+    inner = rollups.whole_units(rollups.VISITS, f.start, f.end)
+    edges = [(f.start, f.end)]
+    if inner:
+        hazards = HazardFigures.from_rollups(f.grid_ids, places, *inner, today, f.suppress)
+        requests = RequestFigures.from_rollups(
+            f.grid_ids, places, *inner, today, rules().amber_days, f.suppress
+        )
+        edges = [(f.start, inner[0] - timedelta(days=1)), (inner[1] + timedelta(days=1), f.end)]
+    for lo, hi in edges:
+        if lo > hi:
+            continue
+        assert not f.suppress, "the township's periods are whole months"
+        edge = replace(f, start=lo, end=hi)
+        hazards.merge(HazardFigures.from_counts(*q.hazard_counts(edge, today), places, False))
+        requests.merge(
+            RequestFigures.from_counts(
+                q.request_atoms_for(edge, today), places, False, q.request_timeliness_by_grid(edge)
+            )
+        )
+    if f.suppress:
+        # Whole months: the roll-ups' rows are the atoms.
+        visits = KeyFigures.from_rollup(TallyVisits.purpose, f.grid_ids, f.start, f.end)
+        screenings = KeyFigures.from_rollup(TallyScreenings.template_id, f.grid_ids, f.start, f.end)
+    else:
+        visits = KeyFigures.from_counts(q.visit_atoms(f), False)
+        screenings = KeyFigures.from_counts(q.screening_atoms(f), False)
     return Counts(
-        visits=Atoms(q.visit_atoms(f), 1, f.suppress),
-        screenings=Atoms(q.screening_atoms(f), 1, f.suppress),
-        hazards=Atoms(q.hazard_atoms(f, today), 1, f.suppress, weeks=True),
-        rectify_days=q.rectify_days(f),
-        requests=Atoms(q.request_atoms_for(f, today), 1, f.suppress),
+        visits=visits,
+        screenings=screenings,
+        hazards=hazards,
+        requests=requests,
         households=Atoms(q.household_atoms(f), 1, f.suppress),
     )
 
@@ -119,9 +177,8 @@ def visits_table(f: Filters, c: Counts) -> Table:
         [Column(_("Purpose"), "text"), Column(_("Visits"))],
         note=_hidden_note(f),
     )
-    by_purpose = c.visits.figures(lambda k: k[2])
-    t.rows = [[label("purpose", p), by_purpose.get(p, 0)] for p in VISIT_PURPOSES]
-    t.total = [_("Total"), c.visits.figures(whole).get(0, 0)]
+    t.rows = [[label("purpose", p), c.visits.of(p)] for p in VISIT_PURPOSES]
+    t.total = [_("Total"), c.visits.total()]
     return t
 
 
@@ -144,9 +201,11 @@ def households_table(f: Filters, c: Counts) -> Table:
             )
         ),
     )
-    for name, grid_ids in _place_groups(f):
-        t.rows.append([name, c.households.figure(lambda k, g=set(grid_ids): k[0] in g)])
-    t.total = [_("Total"), c.households.figure(lambda _k: True)]
+    places = place_of(f)
+    by_place = c.households.figures(lambda k: places.get(k[0]))
+    for i, (name, _grid_ids) in enumerate(_place_groups(f)):
+        t.rows.append([name, by_place.get(i, 0)])
+    t.total = [_("Total"), c.households.figures(whole).get(0, 0)]
     return t
 
 
@@ -158,9 +217,8 @@ def screenings_table(f: Filters, c: Counts, templates) -> Table:
         [Column(_("Checklist"), "text"), Column(_("Screenings"))],
         note=_hidden_note(f),
     )
-    by_template = c.screenings.figures(lambda k: k[2])
-    t.rows = [[localized(tpl), by_template.get(tpl.id, 0)] for tpl in templates]
-    t.total = [_("Total"), c.screenings.figures(whole).get(0, 0)]
+    t.rows = [[localized(tpl), c.screenings.of(tpl.id)] for tpl in templates]
+    t.total = [_("Total"), c.screenings.total()]
     return t
 
 
@@ -174,20 +232,23 @@ def hazards_found_table(f: Filters, c: Counts, templates) -> Table:
         + [Column(_("Total"))],
         note=_hidden_note(f),
     )
-    fig = c.hazards.figures_of(lambda k: (("cell", k[2], k[3]), ("tpl", k[2]), ("sev", k[3]), 0))
+    h = c.hazards
+    cells = h.cells.items()
     for tpl in templates:
-        cells = [fig.get(("cell", tpl.id, s), 0) for s in SEVERITIES]
-        t.rows.append([localized(tpl), *cells, fig.get(("tpl", tpl.id), 0)])
-    t.total = [_("Total"), *(fig.get(("sev", s), 0) for s in SEVERITIES), fig.get(0, 0)]
+        row = [h.figure([v for k, v in cells if k == (tpl.id, s)]) for s in SEVERITIES]
+        t.rows.append([localized(tpl), *row, h.figure([v for k, v in cells if k[0] == tpl.id])])
+    by_severity = [h.figure([v for k, v in cells if k[1] == s]) for s in SEVERITIES]
+    t.total = [_("Total"), *by_severity, h.figure([v for _k, v in cells])]
     return t
 
 
+# Which hazards each column of the status table counts, by (status, overdue).
 HAZARD_WEIGHTS = {
-    "found": lambda k: 1,
-    "rectified": lambda k: k[4] in q.RECTIFIED,
-    "verified": lambda k: k[4] == "verified",
-    "open": lambda k: k[4] == "open",
-    "overdue": lambda k: k[5] == 1,
+    "found": lambda status, overdue: True,
+    "rectified": lambda status, overdue: status in q.RECTIFIED,
+    "verified": lambda status, overdue: status == "verified",
+    "open": lambda status, overdue: status == "open",
+    "overdue": lambda status, overdue: overdue == 1,
 }
 
 
@@ -216,35 +277,20 @@ def hazard_status_table(f: Filters, c: Counts) -> Table:
         ),
     )
 
-    groups = _place_groups(f)
-    place_of = {g: i for i, (_n, grid_ids) in enumerate(groups) for g in grid_ids}
-    weights = [(state, HAZARD_WEIGHTS[state]) for state in q.HAZARD_STATES]
+    h = c.hazards
 
-    def falls_in(k):
-        place = place_of.get(k[0])
-        for state, weight in weights:
-            if weight(k):
-                yield state, None
-                if place is not None:
-                    yield state, place
-
-    fig = c.hazards.figures_of(falls_in)
-    by_place = {
-        state: {i: fig.get((state, i), 0) for i in range(len(groups))} for state, _w in weights
-    }
-    totals = {state: {0: fig.get((state, None), 0)} for state, _w in weights}
-
-    def row(cells, grid_ids) -> list:
-        days = Counter({d: n for (g, d), n in c.rectify_days.items() if g in grid_ids})
+    def row(place) -> list:
+        cells = [
+            h.figure(v for (p, *k), v in h.states.items() if p == place and HAZARD_WEIGHTS[st](*k))
+            for st in q.HAZARD_STATES
+        ]
         # A median over hazards that include a small count could tell it: not shown.
-        median = None if is_inexact(cells[0]) else median_of(days)
+        median = None if is_inexact(cells[0]) else median_of(h.days.get(place, Counter()))
         return [*cells, median]
 
-    for i, (name, grid_ids) in enumerate(groups):
-        cells = [by_place[state].get(i, 0) for state in q.HAZARD_STATES]
-        t.rows.append([name, *row(cells, set(grid_ids))])
-    cells = [totals[state].get(0, 0) for state in q.HAZARD_STATES]
-    t.total = [_("Total"), *row(cells, set(f.grid_ids))]
+    for i, (name, _grid_ids) in enumerate(_place_groups(f)):
+        t.rows.append([name, *row(i)])
+    t.total = [_("Total"), *row(None)]
     return t
 
 
@@ -258,22 +304,25 @@ def hazards_weekly_table(f: Filters, c: Counts, templates) -> Table:
         + [Column(_("Total"))],
         note=_hidden_note(f),
     )
-    h = c.hazards
-    fig = h.figures_of(lambda k: ((week_start(k[1]), k[2]), week_start(k[1])))
-    cell = by_week = fig
+    by_week: dict[date, dict] = {}
+    for (week, template), sums in c.hazards.weeks.items():
+        by_week.setdefault(week, {})[template] = sums
+    figure = c.hazards.figure
     week = week_start(f.start)
     while week <= f.end:
-        cells = [cell.get((week, tpl.id), 0) for tpl in templates]
-        t.rows.append([week, *cells, by_week.get(week, 0)])
+        cells = by_week.get(week, {})
+        row = [figure([cells[tpl.id]] if tpl.id in cells else []) for tpl in templates]
+        t.rows.append([week, *row, figure(cells.values())])
         week += timedelta(days=7)
     return t
 
 
+# Which requests each column of the status table counts, by (accepted, replied, overdue).
 REQUEST_WEIGHTS = {
-    "received": lambda k: 1,
-    "accepted": lambda k: k[4],
-    "replied": lambda k: k[5],
-    "overdue": lambda k: k[6],
+    "received": lambda accepted, replied, overdue: True,
+    "accepted": lambda accepted, replied, overdue: accepted,
+    "replied": lambda accepted, replied, overdue: replied,
+    "overdue": lambda accepted, replied, overdue: overdue,
 }
 
 
@@ -303,21 +352,17 @@ def request_status_table(f: Filters, c: Counts) -> Table:
         ),
     )
 
-    groups = _place_groups(f)
-    place_of = {g: i for i, (_n, grid_ids) in enumerate(groups) for g in grid_ids}
-    by_place = {
-        state: c.requests.figures(lambda k: place_of.get(k[0]), REQUEST_WEIGHTS[state])
-        for state in q.REQUEST_STATES
-    }
-    for i, (name, _grid_ids) in enumerate(groups):
-        t.rows.append([name, *(by_place[state].get(i, 0) for state in q.REQUEST_STATES)])
-    t.total = [
-        _("Total"),
-        *(
-            c.requests.figures(whole, REQUEST_WEIGHTS[state]).get(0, 0)
-            for state in q.REQUEST_STATES
-        ),
-    ]
+    r = c.requests
+
+    def row(place) -> list:
+        return [
+            r.figure(v for (p, *k), v in r.states.items() if p == place and REQUEST_WEIGHTS[st](*k))
+            for st in q.REQUEST_STATES
+        ]
+
+    for i, (name, _grid_ids) in enumerate(_place_groups(f)):
+        t.rows.append([name, *row(i)])
+    t.total = [_("Total"), *row(None)]
     return t
 
 
@@ -328,22 +373,15 @@ def _rate(on_time: int, of: int) -> float | None:
     return round(100 * on_time / of, 1)
 
 
-def _timeliness_places(f: Filters, row) -> tuple[list[list], list]:
-    """The timeliness counts added up per place of the view, each made a row; and the total."""
-    counts = q.request_timeliness_by_grid(f)
-    rows, sums = [], dict.fromkeys(q.TIMELINESS, 0)
-    for name, grid_ids in _place_groups(f):
-        cells = dict.fromkeys(q.TIMELINESS, 0)
-        for g in grid_ids:
-            for k, v in counts.get(g, {}).items():
-                cells[k] += v
-        for k in q.TIMELINESS:
-            sums[k] += cells[k]
-        rows.append(row(name, cells))
-    return rows, row(_("Total"), sums)
+def _timeliness_places(f: Filters, c: Counts, row) -> tuple[list[list], list]:
+    """The timeliness counts of each place of the view, each made a row; and the total."""
+    times = c.requests.times
+    none = dict.fromkeys(q.TIMELINESS, 0)
+    rows = [row(name, times.get(i, none)) for i, (name, _g) in enumerate(_place_groups(f))]
+    return rows, row(_("Total"), times.get(None, none))
 
 
-def request_timeliness_table(f: Filters) -> Table:
+def request_timeliness_table(f: Filters, c: Counts) -> Table:
     """按期受理率 and 按期答复率: decisions and replies that kept their clocks."""
     t = Table(
         "request_timeliness",
@@ -366,7 +404,7 @@ def request_timeliness_table(f: Filters) -> Table:
             "recorded more than 3 days after its date."
         ),
     )
-    t.rows, t.total = _timeliness_places(f, _timeliness_row)
+    t.rows, t.total = _timeliness_places(f, c, _timeliness_row)
     return t
 
 
@@ -384,7 +422,7 @@ def coarse_rate(on_time: int, of: int) -> float | None:
     return float(RATE_STEP * math.floor(100 * on_time / of / RATE_STEP + 0.5))
 
 
-def township_timeliness_table(f: Filters) -> Table:
+def township_timeliness_table(f: Filters, c: Counts) -> Table:
     """按期受理率 and 按期答复率 for the township: coarse rates, no counts."""
     t = Table(
         "request_timeliness",
@@ -403,7 +441,7 @@ def township_timeliness_table(f: Filters) -> Table:
             step=RATE_STEP,
         ),
     )
-    t.rows, t.total = _timeliness_places(f, _coarse_row)
+    t.rows, t.total = _timeliness_places(f, c, _coarse_row)
     return t
 
 
@@ -440,12 +478,12 @@ def request_category_table(f: Filters, c: Counts, categories) -> Table:
         note=_hidden_note(f),
     )
     r = c.requests
-    place_of = {g: i for i, (_n, grid_ids) in enumerate(groups) for g in grid_ids}
-    cell = r.figures(lambda k: (k[2], place_of.get(k[0])))
-    by_category = r.figures(lambda k: k[2])
     for cat in categories:
-        cells = [cell.get((cat.code, i), 0) for i in range(len(groups))]
-        t.rows.append([localized(cat), *cells, by_category.get(cat.code, 0)])
+        cells = [
+            r.figure([r.categories[key]] if key in r.categories else [])
+            for key in [*((i, cat.code) for i in range(len(groups))), (None, cat.code)]
+        ]
+        t.rows.append([localized(cat), *cells])
     return t
 
 
@@ -486,7 +524,7 @@ def tables_from(f: Filters, c: Counts, templates, categories) -> list[Table]:
         request_status_table(f, c),
         # Exact rates need exact counts, which the township's views do not give
         # (disclosure.py): the township sees coarse rates without their counts.
-        township_timeliness_table(f) if f.suppress else request_timeliness_table(f),
+        township_timeliness_table(f, c) if f.suppress else request_timeliness_table(f, c),
         request_category_table(f, c, categories),
         *([households_table(f, c)] if c.households is not None else []),
     ]

@@ -67,7 +67,7 @@ def upgrade():
 
     from app.tallies.rollups import rebuild
 
-    rebuild(Session(bind=op.get_bind()))
+    rebuild(Session(bind=op.get_bind()), only=("visits", "screenings", "hazards"))
 
 
 def downgrade():

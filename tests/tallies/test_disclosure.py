@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.enums import HAZARD_STATUSES, REQUEST_STATUSES, SEVERITIES, VISIT_PURPOSES
-from app.tallies.disclosure import Atoms, month_end, segment, whole_months
+from app.tallies.disclosure import month_end, segment, whole_months
+from app.tallies.figures import HazardFigures, KeyFigures, RequestFigures
 from app.tallies.queries import Filters, Place
-from app.tallies.tables import Counts, tables_from
+from app.tallies.tables import Counts, place_of, tables_from
 
 GRIDS = [Place(1, "A1", 10, "A"), Place(2, "A2", 10, "A"), Place(3, "B1", 20, "B")]
 FIRST = date(2026, 1, 1)
@@ -89,11 +90,10 @@ def _shown(data: dict[str, Counter]) -> list:
                     days[(k[0], (k[1] - FIRST).days % 7)] += n
             f = Filters(start, end, places, by_grid, True, community, grid)
             counts = Counts(
-                visits=Atoms(keep(data["visits"]), 1, True),
-                screenings=Atoms(keep(data["screenings"]), 1, True),
-                hazards=Atoms(hazards, 1, True, weeks=True),
-                rectify_days=days,
-                requests=Atoms(keep(data["requests"]), 1, True),
+                visits=KeyFigures.from_counts(keep(data["visits"]), True),
+                screenings=KeyFigures.from_counts(keep(data["screenings"]), True),
+                hazards=HazardFigures.from_counts(hazards, days, place_of(f), True),
+                requests=RequestFigures.from_counts(keep(data["requests"]), place_of(f), True),
             )
             for t in tables_from(f, counts, TEMPLATES, CATEGORIES):
                 out.append((start, end, community, grid, t.key, t.rows, t.total))
@@ -141,11 +141,10 @@ def test_the_issue_example_total_minus_grid_tells_nothing(in_app):
     requests[(2, d, "R04", "received", 0, 0, 0, 0)] = 5
     f = Filters(MONTHS[0][0], MONTHS[0][1], GRIDS[:2], True, True, 10, None)
     counts = Counts(
-        Atoms(Counter(), 1, True),
-        Atoms(Counter(), 1, True),
-        Atoms(Counter(), 1, True),
-        Counter(),
-        Atoms(requests, 1, True),
+        KeyFigures(),
+        KeyFigures(),
+        HazardFigures(),
+        RequestFigures.from_counts(requests, place_of(f), True),
     )
     table = {t.key: t for t in tables_from(f, counts, TEMPLATES, CATEGORIES)}["requests"]
     assert table.rows[0][:2] == ["A1", "<3"]

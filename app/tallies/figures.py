@@ -1,0 +1,470 @@
+"""The tallies' figures, added up per value of each table's dimension.
+
+A township figure is a sum over atoms (disclosure.py): each atom adds its count when it
+holds 3 or more (`exact`), else it is small and adds 2 (`small` counts them). Every atom lies
+in one grid and one unit of days, and has one value of each table's dimension (a hazard's
+(template, severity), (status, overdue) and (unit, template); a request's category and
+(accepted, replied, overdue); a visit's purpose), so the two sums of any figure are the sums
+of those of the values it covers: `HazardFigures`, `RequestFigures` and `KeyFigures` hold
+them per value (and per place of the view), and the tables add them up.
+
+They come from the atoms themselves (`from_counts`: the secretaries' ragged days, and the
+tests' oracle), or from the sums kept per grid, community and township and month
+(`from_rollups`: models.TallyHazardFigures and TallyRequestFigures, a few hundred rows
+whatever the number of records; plain counts where nothing is hidden). The kept sums count
+every open hazard and running clock with a due date as overdue; the atoms holding one due
+today or later are taken out and put back as of today.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Community, Grid, Request, RequestCategory
+from .disclosure import SMALL, _shown, month_end, month_start
+from .models import TallyHazardFigures, TallyHazards, TallyRequestFigures
+from .rollups import HAZARDS, TIMELINESS_DIMS
+
+Sums = list[int]  # [exact, small]
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass
+class HazardFigures:
+    """Per value: [exact count, small atoms]; `None` as place is the view's total."""
+
+    cells: dict = field(default_factory=dict)  # (template id, severity)
+    weeks: dict = field(default_factory=dict)  # (Monday, template id)
+    states: dict = field(default_factory=dict)  # (place, status, overdue)
+    days: dict = field(default_factory=dict)  # place -> Counter(days to rectify)
+
+    @staticmethod
+    def figure(parts: Iterable[Sums]):
+        """The figure the values add up to: exact, "<3" or "≈n"."""
+        exact = small = 0
+        for e, s in parts:
+            exact += e
+            small += s
+        return _shown(exact, small)
+
+    def merge(self, other: "HazardFigures") -> None:
+        """Add another period's figures (exact counts only: atoms do not add up)."""
+        for mine, theirs in ((self.cells, other.cells), (self.weeks, other.weeks),
+                             (self.states, other.states)):  # fmt: skip
+            for key, (e, s) in theirs.items():
+                _add_to(mine, key, e, s)
+        for place, days in other.days.items():
+            self.days.setdefault(place, Counter()).update(days)
+
+    def _add(self, atom: tuple, n: int, place: int | None, sign: int, suppress: bool) -> None:
+        _grid, unit, template, severity, status, overdue = atom
+        e, s = (n, 0) if not suppress or n >= SMALL else (0, 1)
+        for table, key in (
+            (self.cells, (template, severity)),
+            (self.weeks, (week_start(unit), template)),
+            (self.states, (None, status, overdue)),
+            *([(self.states, (place, status, overdue))] if place is not None else []),
+        ):
+            sums = table.setdefault(key, [0, 0])
+            sums[0] += sign * e
+            sums[1] += sign * s
+
+    @classmethod
+    def from_counts(
+        cls, counts: Counter, rectify_days: Counter, place_of: dict[int, int], suppress: bool
+    ) -> "HazardFigures":
+        """From hazard counts keyed (grid, day, template id, severity, status, overdue) and
+        rectified ones keyed (grid, days taken)."""
+        out = cls()
+        atoms: Counter = Counter()
+        for (grid, day, *rest), n in counts.items():
+            if n:
+                # The township's atoms are whole units; a secretary's keys count as they are.
+                atoms[(grid, HAZARDS.unit(day) if suppress else day, *rest)] += n
+        for atom, n in atoms.items():
+            out._add(atom, n, place_of.get(atom[0]), 1, suppress)
+        for (grid, days), n in rectify_days.items():
+            if not n:
+                continue
+            for place in (None, place_of.get(grid)) if grid in place_of else (None,):
+                out.days.setdefault(place, Counter())[days] += n
+        return out
+
+    @classmethod
+    def from_rollups(
+        cls,
+        grid_ids: list[int],
+        place_of: dict[int, int],
+        start: date,
+        end: date,
+        today: date,
+        suppress: bool,
+    ) -> "HazardFigures":
+        """The figures of whole months (`start`, `end`) from the kept sums; exact counts
+        (the sums of `n`) where nothing is hidden."""
+        out = cls()
+        if not grid_ids:
+            return out
+        targets = _targets(grid_ids, place_of)
+        total = [key for key, rows in targets.items() if None in rows]
+        f = TallyHazardFigures.__table__.c
+
+        figure = (f.exact, f.small) if suppress else (f.n, sa.literal_column("0"))
+
+        def summed(dim, places, keys, sums=figure):
+            return db.session.execute(
+                sa.select(*keys, *(sa.func.sum(c) for c in sums))
+                .where(f.dim == dim, _among(f, places), f.unit.between(start, end))
+                .group_by(*keys)
+            )
+
+        # The total's places are disjoint: their sums add up in SQL.
+        for template, severity, e, s in summed("cell", total, [f.template_id, f.severity]):
+            _add_to(out.cells, (template, severity), e, s)
+        for unit, template, e, s in summed("week", total, [f.unit, f.template_id]):
+            _add_to(out.weeks, (week_start(unit), template), e, s)
+        keys = [f.level, f.place_id]
+        for level, place, status, overdue, e, s in summed(
+            "state", targets, [*keys, f.status, f.overdue]
+        ):
+            for target in targets[(level, place)]:
+                _add_to(out.states, (target, status, overdue), e, s)
+        for level, place, days, n in summed("days", targets, [*keys, f.days], sums=(f.n,)):
+            for target in targets[(level, place)]:
+                out.days.setdefault(target, Counter())[days] += n
+
+        # An open hazard due today or later is not overdue yet, which splits the kept atoms
+        # of its (grid, unit, template, severity) that are open: those out, today's in. Every
+        # other atom is the same either way.
+        # The keys due today or later are few, whatever the period: read first, through
+        # ix_tally_hazards_due_on alone (joined or made distinct in SQL, a planner walks
+        # the grids' index over every row instead); then their atoms' open counts.
+        t = TallyHazards.__table__.c
+        in_view = set(grid_ids)
+        live = {
+            tuple(row)
+            for row in db.session.execute(
+                sa.select(t.grid_id, t.unit, t.template_id, t.severity).where(t.due_on >= today)
+            )
+            if row[0] in in_view and start <= row[1] <= end
+        }
+        kept: Counter = Counter()
+        now: Counter = Counter()
+        if live:
+            # Per key of their grids and units, summed in SQL (only the keys with a hazard
+            # not due yet come back): open and reported (no due date), open with a due date,
+            # and of those the ones not due yet.
+            keys = [t.grid_id, t.unit, t.template_id, t.severity]
+            has_due = t.due_on.is_not(None)
+            not_yet = sa.func.sum(sa.case((t.due_on >= today, t.n), else_=0))
+            for grid, unit, template, severity, reported, due, waiting in db.session.execute(
+                sa.select(
+                    *keys,
+                    sa.func.sum(sa.case((has_due, 0), else_=t.n)),
+                    sa.func.sum(sa.case((has_due, t.n), else_=0)),
+                    not_yet,
+                )
+                .where(
+                    t.grid_id.in_({k[0] for k in live}),
+                    t.unit.between(min(k[1] for k in live), max(k[1] for k in live)),
+                    t.status == "open",
+                )
+                .group_by(*keys)
+                .having(not_yet > 0)
+            ):
+                if (grid, unit, template, severity) not in live:
+                    continue
+                atom = (grid, unit, template, severity, "open")
+                kept[(*atom, 0)] += reported
+                kept[(*atom, 1)] += due
+                now[(*atom, 0)] += reported + waiting
+                now[(*atom, 1)] += due - waiting
+        kept, now = +kept, +now
+        for atoms, sign in ((kept, -1), (now, 1)):
+            for atom, n in atoms.items():
+                out._add(atom, n, place_of.get(atom[0]), sign, suppress)
+        return out
+
+
+class _Places:
+    """Which kept places (grid, community or township) add up to a set of grids."""
+
+    def __init__(self, grid_ids: list[int]):
+        rows = db.session.execute(
+            sa.select(Grid.id, Grid.community_id, Community.township_id)
+            .join(Community, Grid.community_id == Community.id)
+            .where(
+                Community.township_id.in_(
+                    sa.select(Community.township_id)
+                    .join(Grid, Grid.community_id == Community.id)
+                    .where(Grid.id.in_(grid_ids))
+                )
+            )
+        ).all()
+        self.community_of = {g: c for g, c, _t in rows}
+        self.community_grids: dict[int, set[int]] = {}
+        self.township_grids: dict[int, set[int]] = {}
+        for g, c, t in rows:
+            self.community_grids.setdefault(c, set()).add(g)
+            self.township_grids.setdefault(t, set()).add(g)
+
+    def covering(self, grids: set[int]) -> list[tuple[str, int]]:
+        """The fewest kept places whose grids are exactly these."""
+        for t, all_grids in self.township_grids.items():
+            if grids == all_grids:
+                return [("t", t)]
+        out = []
+        for c, all_grids in self.community_grids.items():
+            if all_grids <= grids:
+                out.append(("c", c))
+        covered = {g for _lv, c in out for g in self.community_grids[c]}
+        out += [("g", g) for g in sorted(grids - covered)]
+        return out
+
+
+@dataclass
+class RequestFigures:
+    """Per value: [exact count, small atoms], as HazardFigures; with the timeliness counts
+    (plain sums, never hidden: the township sees coarse rates only) per place."""
+
+    states: dict = field(default_factory=dict)  # (place, accepted, replied, overdue)
+    categories: dict = field(default_factory=dict)  # (place, category code)
+    times: dict = field(default_factory=dict)  # place -> {TIMELINESS name: count}
+
+    figure = staticmethod(HazardFigures.figure)
+
+    def merge(self, other: "RequestFigures") -> None:
+        """Add another period's figures (exact counts only: atoms do not add up)."""
+        for mine, theirs in ((self.states, other.states), (self.categories, other.categories)):
+            for key, (e, s) in theirs.items():
+                _add_to(mine, key, e, s)
+        for place, cells in other.times.items():
+            sums = self.times.setdefault(place, dict.fromkeys(TIMELINESS_DIMS, 0))
+            for name, value in cells.items():
+                sums[name] += value
+
+    def _add(self, atom: tuple, n: int, place: int | None, sign: int, suppress: bool) -> None:
+        category, accepted, replied, overdue = atom[2], atom[4], atom[5], atom[6]
+        e, s = (n, 0) if not suppress or n >= SMALL else (0, 1)
+        for table, key in (
+            (self.states, (None, accepted, replied, overdue)),
+            (self.categories, (None, category)),
+            *(
+                [
+                    (self.states, (place, accepted, replied, overdue)),
+                    (self.categories, (place, category)),
+                ]
+                if place is not None
+                else []
+            ),
+        ):
+            sums = table.setdefault(key, [0, 0])
+            sums[0] += sign * e
+            sums[1] += sign * s
+
+    @classmethod
+    def from_counts(
+        cls,
+        counts: Counter,
+        place_of: dict[int, int],
+        suppress: bool,
+        times_by_grid: dict[int, dict[str, int]] | None = None,
+    ) -> "RequestFigures":
+        """From request counts keyed by queries.REQUEST_KEY, and timeliness counts by grid."""
+        out = cls()
+        atoms: Counter = Counter()
+        for (grid, day, *rest), n in counts.items():
+            if n:
+                atoms[(grid, month_start(day) if suppress else day, *rest)] += n
+        for atom, n in atoms.items():
+            out._add(atom, n, place_of.get(atom[0]), 1, suppress)
+        for grid, cells in (times_by_grid or {}).items():
+            for place in (None, place_of.get(grid)) if grid in place_of else (None,):
+                sums = out.times.setdefault(place, dict.fromkeys(TIMELINESS_DIMS, 0))
+                for name, value in cells.items():
+                    sums[name] += value
+        return out
+
+    @classmethod
+    def from_rollups(
+        cls,
+        grid_ids: list[int],
+        place_of: dict[int, int],
+        start: date,
+        end: date,
+        today: date,
+        amber_days: int,
+        suppress: bool,
+    ) -> "RequestFigures":
+        """The township's figures over whole months, from the kept sums. Complaints about
+        officials (restricted categories) are kept apart and left out, as
+        scope.countable_requests leaves them out of the township's and secretaries' counts."""
+        out = cls()
+        if not grid_ids:
+            return out
+        targets = _targets(grid_ids, place_of)
+        f = TallyRequestFigures.__table__.c
+        restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
+        counted = Request.category_code.not_in(restricted)
+
+        figure = (f.exact, f.small) if suppress else (f.n, sa.literal_column("0"))
+
+        def summed(dims, keys, where, sums=figure):
+            return db.session.execute(
+                sa.select(f.level, f.place_id, *keys, *(sa.func.sum(c) for c in sums))
+                .where(f.dim.in_(dims), _among(f, targets), f.unit.between(start, end), where)
+                .group_by(f.level, f.place_id, *keys)
+            )
+
+        for level, place, accepted, replied, overdue, e, s in summed(
+            ["state"], [f.accepted, f.replied, f.overdue], f.restricted == 0
+        ):
+            for target in targets[(level, place)]:
+                _add_to(out.states, (target, accepted, replied, overdue), e, s)
+        for level, place, category, e, s in summed(
+            ["cat"], [f.category], f.category.not_in(restricted)
+        ):
+            for target in targets[(level, place)]:
+                _add_to(out.categories, (target, category), e, s)
+        for level, place, dim, n in summed(
+            TIMELINESS_DIMS, [f.dim], f.restricted == 0, sums=(f.n,)
+        ):
+            for target in targets[(level, place)]:
+                sums = out.times.setdefault(target, dict.fromkeys(TIMELINESS_DIMS, 0))
+                sums[dim] += n
+
+        # A running clock that runs out today or later is not overdue yet (and may be due
+        # soon), which splits the kept atoms of its (grid, month, category, status, accepted,
+        # replied): those out, today's in.
+        from .queries import request_accepted
+
+        r = Request
+        flags = [
+            r.grid_id,
+            r.received_on,
+            r.category_code,
+            r.status,
+            sa.case((request_accepted(), 1), else_=0),
+            sa.case((r.replied_on.is_not(None), 1), else_=0),
+            r.due_on,
+        ]
+
+        def atom_key(row) -> tuple:
+            grid, day, *rest, _due = row
+            return (grid, month_start(day), *rest)
+
+        # The running clocks due today or later, through ix_requests_due_on (`+ 0`: not the
+        # grid's index); then every request of their atoms.
+        live = db.session.execute(
+            sa.select(*flags).where((r.grid_id + 0).in_(grid_ids), r.due_on >= today, counted)
+        ).all()
+        live = [row for row in live if start <= row[1] <= end]
+        live_keys = {atom_key(row) for row in live}
+        rows = []
+        if live_keys:
+            rows = db.session.execute(
+                sa.select(*flags).where(
+                    r.grid_id.in_({k[0] for k in live_keys}),
+                    r.status.in_({k[3] for k in live_keys}),
+                    r.received_on.between(
+                        min(k[1] for k in live_keys), month_end(max(k[1] for k in live_keys))
+                    ),
+                    counted,
+                )
+            ).all()
+        kept: Counter = Counter()
+        now: Counter = Counter()
+        soon = today + timedelta(days=amber_days)
+        for row in rows:
+            key = atom_key(row)
+            if key not in live_keys:
+                continue
+            due = row[-1]
+            running = due is not None
+            kept[(*key, int(running), 0)] += 1
+            now[(*key, int(running and due < today), int(running and today <= due <= soon))] += 1
+        for atoms, sign in ((kept, -1), (now, 1)):
+            for atom, n in atoms.items():
+                out._add(atom, n, place_of.get(atom[0]), sign, suppress)
+        return out
+
+
+def _targets(grid_ids: list[int], place_of: dict[int, int]) -> dict[tuple[str, int], list]:
+    """The kept places to read, each with the rows (place index, None: total) it adds to."""
+    groups: dict[int, set[int]] = {}
+    for grid, place in place_of.items():
+        groups.setdefault(place, set()).add(grid)
+    places = _Places(grid_ids)
+    targets: dict[tuple[str, int], list[int | None]] = {}
+    for key in places.covering(set(grid_ids)):
+        targets.setdefault(key, []).append(None)
+    for place, grids in groups.items():
+        for key in places.covering(grids):
+            targets.setdefault(key, []).append(place)
+    return targets
+
+
+def _among(f, keys) -> sa.ColumnElement:
+    by_level: dict[str, list[int]] = {}
+    for level, place in keys:
+        by_level.setdefault(level, []).append(place)
+    return sa.or_(*(sa.and_(f.level == lv, f.place_id.in_(ids)) for lv, ids in by_level.items()))
+
+
+def _add_to(table: dict, key, e: int, s: int) -> None:
+    sums = table.setdefault(key, [0, 0])
+    sums[0] += e
+    sums[1] += s
+
+
+@dataclass
+class KeyFigures:
+    """Per key (a visit's purpose, a screening's template): [exact count, small atoms] of
+    records whose atoms are (grid, month, key)."""
+
+    sums: dict = field(default_factory=dict)
+
+    figure = staticmethod(HazardFigures.figure)
+
+    def of(self, key):
+        return self.figure([self.sums[key]] if key in self.sums else [])
+
+    def total(self):
+        return self.figure(self.sums.values())
+
+    @classmethod
+    def from_counts(cls, counts: Counter, suppress: bool) -> "KeyFigures":
+        """From counts keyed (grid, day, key)."""
+        atoms: Counter = Counter()
+        for (grid, day, key), n in counts.items():
+            if n:
+                atoms[(grid, month_start(day) if suppress else day, key)] += n
+        out = cls()
+        for (_grid, _month, key), n in atoms.items():
+            _add_to(out.sums, key, *((n, 0) if not suppress or n >= SMALL else (0, 1)))
+        return out
+
+    @classmethod
+    def from_rollup(
+        cls, column: sa.Column, grid_ids: list[int], start: date, end: date
+    ) -> "KeyFigures":
+        """The township's figures over whole months: the roll-up's rows are the atoms."""
+        t = column.table.c
+        n = t.n
+        rows = db.session.execute(
+            sa.select(
+                column,
+                sa.func.sum(sa.case((n >= SMALL, n), else_=0)),
+                sa.func.sum(sa.case((n < SMALL, 1), else_=0)),
+            )
+            .where(t.grid_id.in_(grid_ids), t.unit.between(start, end), n > 0)
+            .group_by(column)
+        )
+        return cls({key: [e, s] for key, e, s in rows})
