@@ -282,6 +282,19 @@
         if (value[1] === "hazard") offlineHazard(target);
       }
     });
+    // A hazard described offline shows what was typed (note, severity, date) when the page
+    // is drawn again, so that nobody types it twice thinking it lost.
+    entries.forEach(function (entry) {
+      if (entry.page !== here() || !/\/hazard$/.test(entry.url) || !entry.target) return;
+      var item = document.querySelector(entry.target);
+      var form = item && item.querySelector("form.hazard-form");
+      if (!form) return;
+      entry.fields.forEach(function (pair) {
+        var el = form.elements[pair[0]];
+        if (typeof pair[1] !== "string" || !el || el.type === "hidden" || el.type === "file") return;
+        if (el.value !== pair[1]) el.value = pair[1];
+      });
+    });
     var main = document.getElementById("main");
     if (!listed.length || !main) return;
     var box = document.createElement("section");

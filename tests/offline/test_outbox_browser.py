@@ -491,6 +491,19 @@ def test_a_hazard_tapped_offline_is_described_offline_and_arrives_after_its_answ
     assert _count(Hazard) == 0
     shoot(phone, "1-hazard-waiting")
 
+    # Drawn again from the phone (a reload, the way back from finishing): what was typed is
+    # shown, not an empty form that looks as if it were lost.
+    phone.reload()
+    form = phone.locator(f"#item-{items[0]} form.hazard-form")
+    form.wait_for()
+    until(
+        phone,
+        f"() => document.querySelector('#item-{items[0]} textarea[name=note]').value",
+        "楼道堆放纸箱，已提醒清理",
+    )
+    assert form.locator("select[name=severity]").input_value() == severity
+    assert waiting(phone) == "2"
+
     phone.context.set_offline(False)
     phone.reload()  # every page load asks the outbox to send
     sent_all(phone)
