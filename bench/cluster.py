@@ -23,13 +23,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+from bench.servers import free_port, start_gunicorn, wait_until_up  # noqa: E402
+
 NGINX = os.environ.get("NGINX", shutil.which("nginx") or "/usr/sbin/nginx")
 REDIS_URI = os.environ.get("CLUSTER_REDIS_URI", "redis://127.0.0.1:6379/0")
 PG_ADMIN_URL = os.environ.get(
@@ -77,28 +77,6 @@ http {{
 """
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, seconds: float = 60, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{url}: the server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
-
-
 @dataclass
 class Cluster:
     """App processes behind nginx; `env` is what every process shares (database, Redis...)."""
@@ -123,20 +101,12 @@ class Cluster:
                     "GUNICORN_BIND": f"127.0.0.1:{port}",
                     "GUNICORN_WORKERS": str(self.workers),
                 }
-                proc = subprocess.Popen(
-                    [
-                        str(VENV_BIN / "gunicorn"),
-                        "-c",
-                        "gunicorn.conf.py",
-                        "--access-logfile",
-                        "/dev/null",
-                        # Each master would claim the same ~/.gunicorn/gunicorn.ctl.
-                        "--no-control-socket",
-                        "wsgi:app",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
+                proc = start_gunicorn(
+                    env,
+                    "--access-logfile",
+                    "/dev/null",
+                    # Each master would claim the same ~/.gunicorn/gunicorn.ctl.
+                    "--no-control-socket",
                     stderr=log,
                 )
                 self._procs.append(proc)
@@ -227,8 +197,7 @@ def _psql(sql: str) -> None:
 
 
 def main() -> None:
-    sys.path.insert(0, str(ROOT / "bench"))
-    import load
+    from bench import load
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processes", type=int, default=2)

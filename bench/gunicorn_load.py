@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -22,16 +21,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.servers import free_port, start_gunicorn, stop, wait_until_up
+
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "15"))
 CONNECTIONS = 8
 LOGS = ROOT / "instance" / "bench-gunicorn"  # kept after the run, for a failure's traceback
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _session_cookie(app, username: str) -> str:
@@ -52,35 +47,16 @@ def _session_cookie(app, username: str) -> str:
 
 
 def _serve(target: str, env: dict, log: Path) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **env, "GUNICORN_WORKERS": "2", "GUNICORN_BIND": f"127.0.0.1:{port}"}
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", target],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc, port
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit(f"gunicorn {target} did not start; see {log}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
+    proc = start_gunicorn(env, target=target, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        # The ceiling app has no /healthz: any answer will do there.
+        wait_until_up(f"http://127.0.0.1:{port}", proc=proc, path=None)
+    except RuntimeError as err:
+        stop(proc)
+        raise SystemExit(f"gunicorn {target} did not start ({err}); see {log}") from None
+    return proc, port
 
 
 def _wrk(port: int, path: str, cookie: str) -> tuple[float, int]:
@@ -168,13 +144,13 @@ def compare(app, database_url: str, username: str, rows: list[dict]) -> None:
         try:
             ceiling_rps, ceiling_bad = _load(port, "/residents", "")
         finally:
-            _stop(proc)
+            stop(proc)
         cookie = _session_cookie(app, username)
         proc, port = _serve("wsgi:app", {"DATABASE_URL": database_url}, LOGS / "app.log")
         try:
             today_rps, today_bad = _load(port, "/today", cookie)
         finally:
-            _stop(proc)
+            stop(proc)
     ratio = today_rps / ceiling_rps if ceiling_rps else 0
     print(f"  ceiling app (bare Flask, 20 rows)  {ceiling_rps:8.1f} req/s  non-2xx {ceiling_bad}")
     print(f"  Today (bench-w0001)                {today_rps:8.1f} req/s  non-2xx {today_bad}")

@@ -13,35 +13,22 @@ import argparse
 import csv
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VENV_BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(ROOT))
+from bench.servers import VENV_BIN, gunicorn, in_app, load_demo  # noqa: E402
 
 
 def prepare(env: dict) -> dict:
     """Migrate, seed and load the demo township; return each demo worker's resident ids."""
-    flask = [str(VENV_BIN / "flask"), "--app", "wsgi:app"]
-    for cmd in (["db", "upgrade"], ["seed"], ["demo", "load"]):
-        subprocess.run(flask + cmd, cwd=ROOT, env=env, check=True, capture_output=True)
+    load_demo(env)
     code = (
         "import json, sqlalchemy as sa\n"
-        "from app import create_app\nfrom app.extensions import db\n"
         "from app.models import Resident, User\n"
-        "app = create_app()\n"
         "with app.app_context():\n"
         "    out = {}\n"
         "    for u in db.session.scalars(sa.select(User).where(User.role == 'worker',"
@@ -51,40 +38,20 @@ def prepare(env: dict) -> dict:
         "        if ids: out[u.username] = list(ids)\n"
         "    print(json.dumps(out))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def wait_until_up(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not come up")
+    return json.loads(in_app(env, code))
 
 
 def check_database(env: dict, confirmed: list[dict], before: int) -> dict:
     """Visits in the database against those the server confirmed."""
     code = (
-        "import json, sys, sqlalchemy as sa\n"
-        "from app import create_app\nfrom app.extensions import db\n"
+        "import json, sqlalchemy as sa\n"
         "from app.models import Photo, Visit\n"
-        "app = create_app()\n"
         "with app.app_context():\n"
         "    rows = db.session.execute(sa.select(Visit.id, Visit.uuid)).all()\n"
         "    photos = db.session.execute(sa.select(Photo.visit_id)).scalars().all()\n"
         "    print(json.dumps({'visits': [list(r) for r in rows], 'photo_visits': photos}))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    data = json.loads(done.stdout.strip().splitlines()[-1])
+    data = json.loads(in_app(env, code))
     by_uuid: dict[str, list[int]] = {}
     for vid, vuuid in data["visits"]:
         by_uuid.setdefault(vuuid, []).append(vid)
@@ -108,15 +75,11 @@ def check_database(env: dict, confirmed: list[dict], before: int) -> dict:
 
 def count_visits(env: dict) -> int:
     code = (
-        "import sqlalchemy as sa\nfrom app import create_app\n"
-        "from app.extensions import db\nfrom app.models import Visit\n"
-        "app = create_app()\nwith app.app_context():\n"
+        "import sqlalchemy as sa\nfrom app.models import Visit\n"
+        "with app.app_context():\n"
         "    print(db.session.scalar(sa.select(sa.func.count(Visit.id))))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    ).stdout
-    return int(out.strip().splitlines()[-1])
+    return int(in_app(env, code))
 
 
 def run_locust(url: str, env: dict, residents: dict, tmp: str, users: int, seconds: int) -> tuple:
@@ -213,40 +176,20 @@ def main() -> None:
     load_before = load_average()
 
     with tempfile.TemporaryDirectory(prefix="gridbook-load-") as tmp:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
         env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{tmp}/load.db",
             "PHOTO_STORE": f"{tmp}/photos",
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
             "FLASK_APP": "wsgi:app",
         }
         env.pop("GRIDBOOK_HTTPS", None)
         residents = prepare(env)
         before = count_visits(env)
-        error_log = open(f"{tmp}/error.log", "w")  # noqa: SIM115 (gunicorn writes it until stopped)
-        server = subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "-c",
-                "gunicorn.conf.py",
-                "--access-logfile",
-                f"{tmp}/access.log",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=error_log,
-        )
-        try:
-            wait_until_up(url)
+        with (
+            open(f"{tmp}/error.log", "w") as error_log,
+            gunicorn(env, "--access-logfile", f"{tmp}/access.log", stderr=error_log) as url,
+        ):
             rows, confirmed = run_locust(url, env, residents, tmp, args.users, seconds)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=40)
-            error_log.close()
         result = check_database(env, confirmed, before)
         errors_log = Path(f"{tmp}/error.log").read_text()
 

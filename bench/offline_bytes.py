@@ -37,18 +37,15 @@ import os
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-VENV_BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "gridbook-demo"  # the published demo login (app/demo/load.py)
 SLOW_3G = {
@@ -63,26 +60,17 @@ from offline_pages import _throttle_service_worker  # noqa: E402
 from outbox_replay import ENTRIES, PHOTO_EVERY, QUEUE  # noqa: E402
 from outbox_replay import _photo as replay_photo  # noqa: E402
 
+from bench.servers import free_port, in_app, load_demo, start_gunicorn, stop, wait_until_up  # noqa: E402
 from tests.photos.images import phone_photo  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepare(env: dict) -> tuple[int, int, list[int]]:
     """Migrate, seed, load the demo township: a visit worker1 may still add to, its resident,
     and worker1's residents."""
-    flask = [str(VENV_BIN / "flask"), "--app", "wsgi:app"]
-    for cmd in (["db", "upgrade"], ["seed"], ["demo", "load"]):
-        subprocess.run(flask + cmd, cwd=ROOT, env=env, check=True, capture_output=True)
+    load_demo(env)
     code = (
         "import sqlalchemy as sa\n"
-        "from app import create_app\nfrom app.extensions import db\n"
         "from app.models import DailyLog, Resident, User, Visit\n"
-        "app = create_app()\n"
         "with app.app_context():\n"
         "    w = db.session.scalar(sa.select(User).where(User.username == 'worker1'))\n"
         "    v = db.session.scalars(sa.select(Visit).join(DailyLog,"
@@ -92,23 +80,8 @@ def prepare(env: dict) -> tuple[int, int, list[int]]:
         "Resident.grid_id.in_(w.grid_ids), Resident.archived_at.is_(None))).all()\n"
         "    print(v.id, v.resident_id, *ids)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    visit, resident, *residents = map(int, done.stdout.strip().splitlines()[-1].split())
+    visit, resident, *residents = map(int, in_app(env, code).split())
     return visit, resident, residents
-
-
-def wait_until_up(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not come up")
 
 
 class Relay:
@@ -437,24 +410,15 @@ def main() -> None:
         photo.write_bytes(phone_photo())
         print(f"photo: {photo.name}, 4000x3000, {kb(photo.stat().st_size)}; visit {visit_id}")
         log = AccessLog(Path(tmp) / "access.log")
-        server = subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "-c",
-                "gunicorn.conf.py",
-                "--access-logfile",
-                str(log.path),
-                "--access-logformat",
-                "%(m)s %(U)s %(s)s %(B)s",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        server = start_gunicorn(
+            env,
+            "--access-logfile",
+            str(log.path),
+            "--access-logformat",
+            "%(m)s %(U)s %(s)s %(B)s",
         )
         try:
-            wait_until_up(f"http://127.0.0.1:{port}", seconds=120)
+            wait_until_up(f"http://127.0.0.1:{port}", seconds=120, proc=server)
             relay = Relay(port)
             url = f"http://127.0.0.1:{relay.port}"
             run(
@@ -469,8 +433,7 @@ def main() -> None:
                 original=not args.no_original,
             )
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=40)
+            stop(server)
 
 
 if __name__ == "__main__":

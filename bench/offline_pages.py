@@ -15,16 +15,16 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 
-from load import VENV_BIN, free_port, prepare, wait_until_up  # noqa: E402
+from bench.load import prepare  # noqa: E402
+from bench.servers import free_port, start_gunicorn, stop, wait_until_up  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 WORKER = "worker1"
@@ -98,15 +98,10 @@ def main() -> None:
         env.pop("GRIDBOOK_HTTPS", None)
         residents = prepare(env)[WORKER]
         urls = [f"{url}/residents/{rid}" for rid in residents[: args.pages]]
-        server = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(f"{tmp}/error.log", "w"),  # noqa: SIM115 (gunicorn writes it until stopped)
-        )
+        error_log = open(f"{tmp}/error.log", "w")  # noqa: SIM115 (gunicorn writes it until stopped)
+        server = start_gunicorn(env, stderr=error_log)
         try:
-            wait_until_up(url, seconds=120)
+            wait_until_up(url, seconds=120, proc=server)
             with sync_playwright() as p:
                 browser = p.chromium.launch(
                     executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
@@ -135,8 +130,7 @@ def main() -> None:
                 _throttle_service_worker(browser, SLOW_3G)
                 online_slow = _open_all(pg, urls)
 
-                server.terminate()
-                server.wait(timeout=30)
+                stop(server)
                 offline_slow = _open_all(pg, urls)  # slow 3G still on, page and worker
                 assert pg.get_attribute("body", "data-offline-at"), "not served from the cache"
                 cdp.send("Network.emulateNetworkConditions", NO_THROTTLE)
@@ -145,9 +139,8 @@ def main() -> None:
                 assert pg.get_attribute("body", "data-offline-at"), "not served from the cache"
                 browser.close()
         finally:
-            if server.poll() is None:
-                server.terminate()
-                server.wait(timeout=30)
+            stop(server)
+            error_log.close()
 
     print(_line("resident page online", online))
     print(_line("resident page online, slow 3G", online_slow))
