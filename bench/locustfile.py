@@ -13,7 +13,7 @@ import random
 import re
 import uuid
 
-from locust import HttpUser, between, events, task
+from locust import FastHttpUser, between, events, task
 
 PASSWORD = "gridbook-demo"
 RESIDENTS = json.loads(os.environ.get("LOAD_RESIDENTS", "{}"))  # username -> resident ids
@@ -46,7 +46,9 @@ def _token(html: str) -> str:
     return m.group(1) or m.group(2)
 
 
-class Worker(HttpUser):
+class Worker(FastHttpUser):
+    # geventhttpclient: a fraction of python-requests' CPU per request. Locust shares the 2
+    # cores with gunicorn here, so its own cost would count as the server's queueing.
     wait_time = between(0.5, 2)
 
     def on_start(self):
