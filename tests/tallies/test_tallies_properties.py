@@ -316,7 +316,8 @@ def _expected(world, view, start, end):
         def rate(ok, of):
             return "" if of == 0 or (hide and of < 3) else str(round(100 * ok / of, 1))
 
-        cells = [len(decided), decided_ok, len(replied), replied_ok, 0]
+        late = sum(1 for r in group if any(e.backfilled for e in r.events))
+        cells = [len(decided), decided_ok, len(replied), replied_ok, late]
         shown = ["<3" if hide and 0 < n < 3 else str(n) for n in cells]
         return [
             shown[0],
@@ -603,11 +604,13 @@ def _apply(world, setting, op) -> None:
             RequestEvent(request_id=r.id, kind="note", on_date=r.received_on, backfilled=args[1])
         )
     elif kind == "delete_request" and (r := _nth(Request, args[0])):
-        db.session.delete(r)  # its events go by ON DELETE CASCADE
-        db.session.flush()
-        for obj in list(db.session.identity_map.values()):
-            if isinstance(obj, RequestEvent) and obj.request_id == r.id:
-                db.session.expunge(obj)
+        # Its events first, as ON DELETE CASCADE would: deleting the request alone, the
+        # session sets their request_id to NULL (NOT NULL), whenever it has one.
+        for event in db.session.scalars(
+            sa.select(RequestEvent).where(RequestEvent.request_id == r.id)
+        ):
+            db.session.delete(event)
+        db.session.delete(r)
     elif kind == "approve":
         # What the tallies count does not depend on the review: a day's status changes nothing.
         log.status = "approved" if args[0] else "returned"
