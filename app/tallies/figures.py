@@ -13,7 +13,8 @@ tests' oracle), or from the sums kept per grid, community and township and month
 (`from_rollups`: models.TallyHazardFigures and TallyRequestFigures, a few hundred rows
 whatever the number of records; plain counts where nothing is hidden). The kept sums count
 every open hazard and running clock with a due date as overdue; the atoms holding one due
-today or later are taken out and put back as of today.
+today or later are taken out and put back as of today (for hazards, from the open counts
+kept on the roll-up rows due today or later).
 """
 
 from collections import Counter
@@ -142,50 +143,31 @@ class HazardFigures:
 
         # An open hazard due today or later is not overdue yet, which splits the kept atoms
         # of its (grid, unit, template, severity) that are open: those out, today's in. Every
-        # other atom is the same either way.
-        # The keys due today or later are few, whatever the period: read first, through
-        # ix_tally_hazards_due_on alone (joined or made distinct in SQL, a planner walks
-        # the grids' index over every row instead); then their atoms' open counts.
+        # other atom is the same either way. The rows due today or later carry their atom's
+        # open counts (models.TallyHazards), so only they are read, through
+        # ix_tally_hazards_due_on alone (filtered by grid and period here: in SQL, a planner
+        # walks the grids' index over every row instead).
         t = TallyHazards.__table__.c
         in_view = set(grid_ids)
-        live = {
-            tuple(row)
-            for row in db.session.execute(
-                sa.select(t.grid_id, t.unit, t.template_id, t.severity).where(t.due_on >= today)
-            )
-            if row[0] in in_view and start <= row[1] <= end
-        }
+        waiting: Counter = Counter()
+        open_counts: dict[tuple, tuple[int, int]] = {}
+        for grid, unit, template, severity, undated, dated, n in db.session.execute(
+            sa.select(
+                t.grid_id, t.unit, t.template_id, t.severity, t.open_undated, t.open_dated, t.n
+            ).where(t.due_on >= today)
+        ):
+            if grid in in_view and start <= unit <= end:
+                key = (grid, unit, template, severity, "open")
+                waiting[key] += n
+                open_counts[key] = (undated, dated)
         kept: Counter = Counter()
         now: Counter = Counter()
-        if live:
-            # Per key of their grids and units, summed in SQL (only the keys with a hazard
-            # not due yet come back): open and reported (no due date), open with a due date,
-            # and of those the ones not due yet.
-            keys = [t.grid_id, t.unit, t.template_id, t.severity]
-            has_due = t.due_on.is_not(None)
-            not_yet = sa.func.sum(sa.case((t.due_on >= today, t.n), else_=0))
-            for grid, unit, template, severity, reported, due, waiting in db.session.execute(
-                sa.select(
-                    *keys,
-                    sa.func.sum(sa.case((has_due, 0), else_=t.n)),
-                    sa.func.sum(sa.case((has_due, t.n), else_=0)),
-                    not_yet,
-                )
-                .where(
-                    t.grid_id.in_({k[0] for k in live}),
-                    t.unit.between(min(k[1] for k in live), max(k[1] for k in live)),
-                    t.status == "open",
-                )
-                .group_by(*keys)
-                .having(not_yet > 0)
-            ):
-                if (grid, unit, template, severity) not in live:
-                    continue
-                atom = (grid, unit, template, severity, "open")
-                kept[(*atom, 0)] += reported
-                kept[(*atom, 1)] += due
-                now[(*atom, 0)] += reported + waiting
-                now[(*atom, 1)] += due - waiting
+        for atom, n in waiting.items():
+            undated, dated = open_counts[atom]
+            kept[(*atom, 0)] += undated
+            kept[(*atom, 1)] += dated
+            now[(*atom, 0)] += undated + n
+            now[(*atom, 1)] += dated - n
         kept, now = +kept, +now
         for atoms, sign in ((kept, -1), (now, 1)):
             for atom, n in atoms.items():
