@@ -149,29 +149,51 @@ class HazardFigures:
         # walks the grids' index over every row instead).
         t = TallyHazards.__table__.c
         in_view = set(grid_ids)
-        waiting: Counter = Counter()
-        open_counts: dict[tuple, tuple[int, int]] = {}
+        waiting: dict[tuple, list[int]] = {}  # atom key -> [open undated, open dated, not due]
         for grid, unit, template, severity, undated, dated, n in db.session.execute(
             sa.select(
                 t.grid_id, t.unit, t.template_id, t.severity, t.open_undated, t.open_dated, t.n
             ).where(t.due_on >= today)
         ):
             if grid in in_view and start <= unit <= end:
-                key = (grid, unit, template, severity, "open")
-                waiting[key] += n
-                open_counts[key] = (undated, dated)
-        kept: Counter = Counter()
-        now: Counter = Counter()
-        for atom, n in waiting.items():
-            undated, dated = open_counts[atom]
-            kept[(*atom, 0)] += undated
-            kept[(*atom, 1)] += dated
-            now[(*atom, 0)] += undated + n
-            now[(*atom, 1)] += dated - n
-        kept, now = +kept, +now
-        for atoms, sign in ((kept, -1), (now, 1)):
-            for atom, n in atoms.items():
-                out._add(atom, n, place_of.get(atom[0]), sign, suppress)
+                key = (grid, unit, template, severity)
+                if key in waiting:
+                    waiting[key][2] += n
+                else:
+                    waiting[key] = [undated, dated, n]
+
+        def sums(n: int) -> tuple[int, int]:
+            return (n, 0) if not suppress or n >= SMALL else ((0, 1) if n else (0, 0))
+
+        # Per atom, what moving its hazards not due yet from overdue to open changes, added
+        # up per value of each table first (thousands of atoms at 10M visits, tens of values).
+        change: dict[tuple, list[int]] = {}
+        weeks: dict[date, date] = {}
+        for (grid, unit, template, severity), (undated, dated, n) in waiting.items():
+            e0, s0 = sums(undated + n)
+            e1, s1 = sums(dated - n)
+            k0, j0 = sums(undated)
+            k1, j1 = sums(dated)
+            d0, d1 = (e0 - k0, s0 - j0), (e1 - k1, s1 - j1)
+            both = (d0[0] + d1[0], d0[1] + d1[1])
+            week = weeks.get(unit) or weeks.setdefault(unit, week_start(unit))
+            place = place_of.get(grid)
+            for key, d in (
+                (("cells", (template, severity)), both),
+                (("weeks", (week, template)), both),
+                (("states", (None, "open", 0)), d0),
+                (("states", (None, "open", 1)), d1),
+                *(
+                    [(("states", (place, "open", 0)), d0), (("states", (place, "open", 1)), d1)]
+                    if place is not None
+                    else []
+                ),
+            ):
+                acc = change.get(key) or change.setdefault(key, [0, 0])
+                acc[0] += d[0]
+                acc[1] += d[1]
+        for (table, key), (e, s) in change.items():
+            _add_to(getattr(out, table), key, e, s)
         return out
 
 
