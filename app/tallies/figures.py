@@ -145,22 +145,20 @@ class HazardFigures:
         # of its (grid, unit, template, severity) that are open: those out, today's in. Every
         # other atom is the same either way. The rows due today or later carry their atom's
         # open counts (models.TallyHazards), so only they are read, through
-        # ix_tally_hazards_due_on alone (filtered by grid and period here: in SQL, a planner
-        # walks the grids' index over every row instead).
+        # ix_tally_hazards_due_on alone (`+ 0`: not the grids' index, which a planner would
+        # walk over every row of the period).
         t = TallyHazards.__table__.c
-        in_view = set(grid_ids)
         waiting: dict[tuple, list[int]] = {}  # atom key -> [open undated, open dated, not due]
         for grid, unit, template, severity, undated, dated, n in db.session.execute(
             sa.select(
                 t.grid_id, t.unit, t.template_id, t.severity, t.open_undated, t.open_dated, t.n
-            ).where(t.due_on >= today)
+            ).where(t.due_on >= today, (t.grid_id + 0).in_(grid_ids), t.unit.between(start, end))
         ):
-            if grid in in_view and start <= unit <= end:
-                key = (grid, unit, template, severity)
-                if key in waiting:
-                    waiting[key][2] += n
-                else:
-                    waiting[key] = [undated, dated, n]
+            key = (grid, unit, template, severity)
+            if key in waiting:
+                waiting[key][2] += n
+            else:
+                waiting[key] = [undated, dated, n]
 
         def sums(n: int) -> tuple[int, int]:
             return (n, 0) if not suppress or n >= SMALL else ((0, 1) if n else (0, 0))
