@@ -145,15 +145,17 @@ class HazardFigures:
         # of its (grid, unit, template, severity) that are open: those out, today's in. Every
         # other atom is the same either way. The rows due today or later carry their atom's
         # open counts (models.TallyHazards), so only they are read, through
-        # ix_tally_hazards_due_on alone (`+ 0`: not the grids' index, which a planner would
-        # walk over every row of the period).
+        # ix_tally_hazards_due_on alone: not the grids' index, which a planner walks over every
+        # row of the period (`+ 0`; SQLite does so for a period in SQL, skipping over grids).
         t = TallyHazards.__table__.c
         waiting: dict[tuple, list[int]] = {}  # atom key -> [open undated, open dated, not due]
         for grid, unit, template, severity, undated, dated, n in db.session.execute(
             sa.select(
                 t.grid_id, t.unit, t.template_id, t.severity, t.open_undated, t.open_dated, t.n
-            ).where(t.due_on >= today, (t.grid_id + 0).in_(grid_ids), t.unit.between(start, end))
+            ).where(t.due_on >= today, (t.grid_id + 0).in_(grid_ids))
         ):
+            if not start <= unit <= end:
+                continue
             key = (grid, unit, template, severity)
             if key in waiting:
                 waiting[key][2] += n
