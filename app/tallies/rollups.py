@@ -15,8 +15,9 @@ recount one after the other, each seeing the other's committed rows.
 Core UPDATEs that bypass the session call `recount_hazard` (hazards/services.py).
 
 Reads (`read`) take whole units inside the period from the roll-up and count the ragged
-edges (a partial month or week at either end) from the raw rows: the township's periods
-are whole months, so its views touch the roll-ups only.
+edges (a partial month or week at either end) from the measure's roll-up by day where it
+has one (visits, screenings), else from the raw rows: the township's periods are whole
+months, so its views touch the roll-ups only.
 
 More tables are kept beside them, so that a dashboard reads a few hundred rows whatever
 the number of records: households visited (each once a month: not a sum of days) by grid
