@@ -16,7 +16,9 @@ from .tallies.models import (
     TallyHazards,
     TallyHouseholds,
     TallyRequestFigures,
+    TallyScreeningDays,
     TallyScreenings,
+    TallyVisitDays,
     TallyVisits,
 )
 from .visits.models import Visit
@@ -51,7 +53,9 @@ __all__ = [
     "TallyHazards",
     "TallyHouseholds",
     "TallyRequestFigures",
+    "TallyScreeningDays",
     "TallyScreenings",
+    "TallyVisitDays",
     "TallyVisits",
     "Township",
     "User",

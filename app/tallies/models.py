@@ -37,10 +37,37 @@ class TallyScreenings(db.Model):
     n: Mapped[int]
 
 
+class TallyVisitDays(db.Model):
+    """Visits by grid, day and purpose: a secretary's days of a month cut by the period."""
+
+    __tablename__ = "tally_visit_days"
+    grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"), primary_key=True)
+    unit: Mapped[date] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
+    n: Mapped[int]
+
+
+class TallyScreeningDays(db.Model):
+    """Screenings by their visit's grid and day, and checklist template (as TallyVisitDays)."""
+
+    __tablename__ = "tally_screening_days"
+    grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"), primary_key=True)
+    unit: Mapped[date] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("checklist_templates.id"), primary_key=True
+    )
+    n: Mapped[int]
+
+
 class TallyHazards(db.Model):
     """Hazards by grid, week within the month found, template, severity and status; with
     the due date of the open ones (overdue is a matter of today) and the days the rectified
-    ones took. One row per distinct key (no primary key: two of its columns may be NULL)."""
+    ones took. One row per distinct key (no primary key: two of its columns may be NULL).
+
+    A row with a due date also holds its atom's (grid, unit, template, severity) open
+    hazards without a due date (`open_undated`: reported to a department) and with one
+    (`open_dated`), so that correcting the kept figures for the hazards not yet due reads
+    those rows only (figures.py); NULL on the other rows."""
 
     __tablename__ = "tally_hazards"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +79,8 @@ class TallyHazards(db.Model):
     due_on: Mapped[date | None]
     rectify_days: Mapped[int | None]
     n: Mapped[int]
+    open_undated: Mapped[int | None]
+    open_dated: Mapped[int | None]
 
     __table_args__ = (
         sa.Index("ix_tally_hazards_grid_unit", "grid_id", "unit"),
@@ -75,8 +104,8 @@ class TallyHazardFigures(db.Model):
     - days: days taken to rectify (`n` only; medians), by month.
 
     Overdue is a matter of today: these rows count every open hazard with a due date as
-    overdue, as it will be once the date has passed. The few (grid, unit) pairs with an open
-    hazard due today or later are counted again at read time (figures.py).
+    overdue, as it will be once the date has passed. The atoms holding an open hazard due
+    today or later are counted again at read time (figures.py).
     """
 
     __tablename__ = "tally_hazard_figures"

@@ -15,8 +15,9 @@ recount one after the other, each seeing the other's committed rows.
 Core UPDATEs that bypass the session call `recount_hazard` (hazards/services.py).
 
 Reads (`read`) take whole units inside the period from the roll-up and count the ragged
-edges (a partial month or week at either end) from the raw rows: the township's periods
-are whole months, so its views touch the roll-ups only.
+edges (a partial month or week at either end) from the measure's roll-up by day where it
+has one (visits, screenings), else from the raw rows: the township's periods are whole
+months, so its views touch the roll-ups only.
 
 More tables are kept beside them, so that a dashboard reads a few hundred rows whatever
 the number of records: households visited (each once a month: not a sum of days) by grid
@@ -63,7 +64,9 @@ from .models import (
     TallyHazards,
     TallyHouseholds,
     TallyRequestFigures,
+    TallyScreeningDays,
     TallyScreenings,
+    TallyVisitDays,
     TallyVisits,
 )
 
@@ -79,24 +82,31 @@ class Measure:
     name: str
     number: int  # stable, for the advisory lock
     table: sa.Table
-    weeks: bool  # unit: the week within the month, else the month
+    span: str  # unit: "month", "week" (the part of a week within the month) or "day"
     grid: Callable[[], sa.ColumnElement]
     day: Callable[[], sa.ColumnElement]
     key_columns: Callable[[], dict[str, sa.ColumnElement]]  # roll-up column name -> raw expression
     source: Callable[[], sa.Select]  # FROM and JOINs of the raw rows
+    # The same counts by day, kept beside it: a period's ragged edges are read from it
+    # instead of the raw rows.
+    days: "Measure | None" = None
 
     def unit(self, day: date) -> date:
-        if self.weeks:
+        if self.span == "day":
+            return day
+        if self.span == "week":
             return max(month_start(day), week_start(day))
         return month_start(day)
 
     def unit_end(self, unit: date) -> date:
-        if self.weeks:
+        if self.span == "day":
+            return unit
+        if self.span == "week":
             return min(month_end(unit), week_start(unit) + timedelta(days=6))
         return month_end(unit)
 
     def is_unit_start(self, day: date) -> bool:
-        return day.day == 1 or (self.weeks and day.weekday() == 0)
+        return self.span == "day" or day.day == 1 or (self.span == "week" and day.weekday() == 0)
 
     def rows(self, *where: sa.ColumnElement) -> sa.Subquery:
         """The raw rows as (grid_id, day, *keys), named like the roll-up's columns.
@@ -138,39 +148,56 @@ def _hazard_keys() -> dict[str, sa.ColumnElement]:
     }
 
 
-VISITS = Measure(
-    "visits",
-    1,
-    TallyVisits.__table__,
-    False,
-    lambda: Visit.grid_id,
-    lambda: Visit.visited_on,
-    lambda: {"purpose": Visit.purpose},
-    lambda: sa.select(Visit.id).select_from(Visit),
-)
-SCREENINGS = Measure(
-    "screenings",
-    2,
-    TallyScreenings.__table__,
-    False,
-    lambda: Visit.grid_id,
-    lambda: Visit.visited_on,
-    lambda: {"template_id": Screening.template_id},
-    lambda: (
-        sa.select(Screening.id).select_from(Screening).join(Visit, Screening.visit_id == Visit.id)
-    ),
-)
+def _visit_measure(name: str, number: int, table: sa.Table, span: str, days=None) -> Measure:
+    return Measure(
+        name,
+        number,
+        table,
+        span,
+        lambda: Visit.grid_id,
+        lambda: Visit.visited_on,
+        lambda: {"purpose": Visit.purpose},
+        lambda: sa.select(Visit.id).select_from(Visit),
+        days,
+    )
+
+
+def _screening_measure(name: str, number: int, table: sa.Table, span: str, days=None) -> Measure:
+    return Measure(
+        name,
+        number,
+        table,
+        span,
+        lambda: Visit.grid_id,
+        lambda: Visit.visited_on,
+        lambda: {"template_id": Screening.template_id},
+        lambda: (
+            sa.select(Screening.id)
+            .select_from(Screening)
+            .join(Visit, Screening.visit_id == Visit.id)
+        ),
+        days,
+    )
+
+
+# By day for visits and screenings only: hazards' ragged edges are a few rows through their
+# grid's index, while a secretary's ragged month of visits is tens of thousands of rows at
+# 10M visits, and PostgreSQL joins their screenings by reading every screening.
+VISIT_DAYS = _visit_measure("visits by day", 6, TallyVisitDays.__table__, "day")
+SCREENING_DAYS = _screening_measure("screenings by day", 7, TallyScreeningDays.__table__, "day")
+VISITS = _visit_measure("visits", 1, TallyVisits.__table__, "month", VISIT_DAYS)
+SCREENINGS = _screening_measure("screenings", 2, TallyScreenings.__table__, "month", SCREENING_DAYS)
 HAZARDS = Measure(
     "hazards",
     3,
     TallyHazards.__table__,
-    True,
+    "week",
     lambda: Hazard.grid_id,
     lambda: Hazard.found_on,
     _hazard_keys,
     lambda: sa.select(Hazard.id).select_from(Hazard),
 )
-MEASURES = (VISITS, SCREENINGS, HAZARDS)
+MEASURES = (VISITS, SCREENINGS, HAZARDS, VISIT_DAYS, SCREENING_DAYS)
 
 # ---- keeping them current -----------------------------------------------------------------
 
@@ -189,9 +216,10 @@ def _lock(session: Session, pairs: list[Pair]) -> None:
 
 def recount(session: Session, pairs: Iterable[tuple[Measure, int, date]]) -> None:
     """Count these (measure, grid, any day of the unit) again from the raw rows."""
+    pairs = [(m, g, d) for m, g, d in pairs if g is not None and d is not None]
+    pairs += [(m.days, g, d) for m, g, d in pairs if m.days is not None]
     units = sorted(
-        {(m, g, m.unit(d)) for m, g, d in pairs if g is not None and d is not None},
-        key=lambda p: (p[0].number, p[1], p[2]),
+        {(m, g, m.unit(d)) for m, g, d in pairs}, key=lambda p: (p[0].number, p[1], p[2])
     )
     _lock(session, units)
     for m, grid, unit in units:
@@ -215,6 +243,31 @@ def _recount_unit(session: Session, m: Measure, grid: int, unit: date) -> None:
         sa.literal(grid, sa.Integer()), sa.literal(unit, sa.Date()), *keys, sa.func.count()
     ).group_by(*keys)
     session.execute(sa.insert(t).from_select(["grid_id", "unit", *m.key_columns(), "n"], raw))
+    if m is HAZARDS:
+        fill_open_counts(session, t.c.grid_id == grid, t.c.unit == unit)
+
+
+def fill_open_counts(session: Session, *where: sa.ColumnElement) -> None:
+    """On each tally_hazards row with a due date (among `where`), its atom's open counts
+    without and with a due date (models.TallyHazards)."""
+    t = TallyHazards.__table__
+    keys = [t.c.grid_id, t.c.unit, t.c.template_id, t.c.severity]
+    dated = t.c.due_on.is_not(None)
+    atoms = (
+        sa.select(
+            *keys,
+            sa.func.sum(sa.case((dated, 0), else_=t.c.n)).label("undated"),
+            sa.func.sum(sa.case((dated, t.c.n), else_=0)).label("dated"),
+        )
+        .where(t.c.status == "open", *where)
+        .group_by(*keys)
+        .subquery()
+    )
+    session.execute(
+        sa.update(t)
+        .where(*(key == atoms.c[key.name] for key in keys), dated)
+        .values(open_undated=atoms.c.undated, open_dated=atoms.c.dated)
+    )
 
 
 def _values(obj, *names: str) -> list[tuple]:
@@ -309,7 +362,12 @@ def rebuild(
     only = (
         set(only)
         if only is not None
-        else {m.name for m in MEASURES} | {"households", *(k.name for k in FIGURE_KINDS)}
+        else {
+            *(m.name for m in MEASURES),
+            "hazard open counts",
+            "households",
+            *(k.name for k in FIGURE_KINDS),
+        }
     )
     written = {}
     for m in MEASURES:
@@ -327,6 +385,8 @@ def rebuild(
         for i in range(0, len(rows), 10_000):
             session.execute(sa.insert(m.table), rows[i : i + 10_000])
         written[m.name] = len(rows)
+    if "hazard open counts" in only:
+        fill_open_counts(session)
     if "households" in only:
         session.execute(sa.delete(TallyHouseholds))
         session.execute(
@@ -757,6 +817,10 @@ def read(
         edges = [(start, inner[0] - timedelta(days=1)), (inner[1] + timedelta(days=1), end)]
     for lo, hi in edges:
         if lo > hi:
+            continue
+        if m.days is not None:
+            d = m.days.table
+            counted(d, d.c.unit, d.c.n, d.c.grid_id.in_(grid_ids), d.c.unit.between(lo, hi))
             continue
         raw = m.rows(m.grid().in_(grid_ids), m.day().between(lo, hi))
         counted(raw, raw.c.day, sa.literal(1, sa.Integer()))
