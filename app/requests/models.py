@@ -95,8 +95,13 @@ class Request(db.Model):
     resident: Mapped["Resident"] = relationship()
     category: Mapped[RequestCategory] = relationship()
     grid: Mapped["Grid"] = relationship()
+    # The database deletes a request's events with it (ON DELETE CASCADE); without these
+    # the session would first set their request_id to NULL, which the column refuses.
     events: Mapped[list["RequestEvent"]] = relationship(
-        back_populates="request", order_by="RequestEvent.id"
+        back_populates="request",
+        order_by="RequestEvent.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
     __table_args__ = (
         sa.CheckConstraint(

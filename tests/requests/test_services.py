@@ -568,3 +568,17 @@ def test_steps_keep_their_order_and_late_entries_are_flagged(register, world):
     ]
     assert _audit(req)[2][1]["backfilled"] is True
     assert "backfilled" not in _audit(req)[3][1]
+
+
+def test_a_request_deleted_through_the_session_takes_its_events_with_it(register, world):
+    """As the database's ON DELETE CASCADE does; the session must not first set the events'
+    request_id to NULL (the column refuses it), with the events loaded or not."""
+    req = _formal_accepted(register, world)
+    assert len(req.events) >= 2  # loaded into the session
+    request_id = req.id
+    db.session.delete(req)
+    db.session.flush()
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(RequestEvent.request_id == request_id))
+        == 0
+    )

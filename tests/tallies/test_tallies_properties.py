@@ -604,13 +604,7 @@ def _apply(world, setting, op) -> None:
             RequestEvent(request_id=r.id, kind="note", on_date=r.received_on, backfilled=args[1])
         )
     elif kind == "delete_request" and (r := _nth(Request, args[0])):
-        # Its events first, as ON DELETE CASCADE would: deleting the request alone, the
-        # session sets their request_id to NULL (NOT NULL), whenever it has one.
-        for event in db.session.scalars(
-            sa.select(RequestEvent).where(RequestEvent.request_id == r.id)
-        ):
-            db.session.delete(event)
-        db.session.delete(r)
+        db.session.delete(r)  # its events with it (Request.events)
     elif kind == "approve":
         # What the tallies count does not depend on the review: a day's status changes nothing.
         log.status = "approved" if args[0] else "returned"
