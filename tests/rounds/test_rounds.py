@@ -14,18 +14,6 @@ from tests.conftest import fragment_root_ids
 EN = {"Accept-Language": "en"}
 
 
-@pytest.fixture(autouse=True)
-def seeded_cadences(app):
-    """Reference tables outlive a test on PostgreSQL: put the seeded cadences back."""
-    yield
-    from app.seed import care_reason_cadences
-
-    db.session.rollback()
-    for code, every in care_reason_cadences().items():
-        db.session.get(CareReason, code).visit_every_days = every
-    db.session.commit()
-
-
 @pytest.fixture
 def visited(make_resident, make_visit):
     """A resident of grid A1 whose last visit that met them was `days` ago."""
