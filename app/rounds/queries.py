@@ -74,16 +74,29 @@ def _on_round(user, worker: User | None = None) -> sa.Select:
 def _cadence(resident_ids: sa.Select) -> sa.Subquery:
     """Per resident listed, the shortest days-between-visits of their care reasons and the
     reasons' names, so that the list needs no second statement."""
-    return (
+    # The names in the order of their codes, as the resident's page lists them: both engines
+    # join the strings in the order the rows come (neither has ORDER BY inside the aggregate
+    # on SQLite 3.40).
+    reasons = (
         sa.select(
-            resident_care_reasons.c.resident_id.label("resident_id"),
-            sa.func.min(CareReason.visit_every_days).label("every"),
-            sa.func.aggregate_strings(CareReason.name_zh, "、").label("reasons_zh"),
-            sa.func.aggregate_strings(CareReason.name_en, ", ").label("reasons_en"),
+            resident_care_reasons.c.resident_id,
+            CareReason.visit_every_days,
+            CareReason.name_zh,
+            CareReason.name_en,
         )
         .join(CareReason, CareReason.code == resident_care_reasons.c.reason_code)
         .where(resident_care_reasons.c.resident_id.in_(resident_ids))
-        .group_by(resident_care_reasons.c.resident_id)
+        .order_by(resident_care_reasons.c.resident_id, CareReason.code)
+        .subquery("reasons")
+    )
+    return (
+        sa.select(
+            reasons.c.resident_id.label("resident_id"),
+            sa.func.min(reasons.c.visit_every_days).label("every"),
+            sa.func.aggregate_strings(reasons.c.name_zh, "、").label("reasons_zh"),
+            sa.func.aggregate_strings(reasons.c.name_en, ", ").label("reasons_en"),
+        )
+        .group_by(reasons.c.resident_id)
         .subquery("cadence")
     )
 
