@@ -3,6 +3,7 @@ the write's own transaction: visits through the form and the offline outbox, edi
 deletes, residents added (form and import), their care reasons, erasure, the admin's
 cadences; the rebuild command and the migration's fill compute the same."""
 
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from flask_migrate import downgrade, upgrade
 from app.extensions import db
 from app.models import CareReason, Resident, Visit
 from app.timeutil import local_today
+from tests.conftest import PG_URL
 from tests.migrations.test_migrations import demo_data, empty_db_url, migrate_app  # noqa: F401
 from tests.outbox_fixtures import REPLAY, visit_data
 from tests.rounds.conftest import computed_due, stored_due
@@ -220,3 +222,56 @@ def test_the_migration_fills_the_date_for_existing_residents():
     stored = stored_due()
     assert stored == computed_due()
     assert sum(d is not None for d in stored.values()) > 100
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite has one writer at a time")
+def test_two_visits_saved_at_once_both_count(world, make_resident, make_daily_log):
+    """The second writer waits for the first and then reads its visit (READ COMMITTED would
+    otherwise compute from what was committed before either began)."""
+    import threading
+    import time
+
+    from sqlalchemy.orm import Session
+
+    r = make_resident(created_at=datetime.now() - timedelta(days=60))
+    log = make_daily_log()
+    ids = (r.id, r.grid_id, world.worker_a.id, log.id)
+    db.session.rollback()
+
+    def visit(day):
+        rid, grid, worker, log_id = ids
+        return Visit(
+            uuid=str(uuid.uuid4()),
+            worker_id=worker,
+            grid_id=grid,
+            resident_id=rid,
+            daily_log_id=log_id,
+            visited_on=day,
+            purpose="routine",
+            outcome="done",
+        )
+
+    first, second = Session(db.engine), Session(db.engine)
+    first.add(visit(TODAY))
+    first.flush()  # its due date written: the resident's row is locked until it commits
+
+    def later():
+        second.add(visit(TODAY - timedelta(days=5)))
+        second.commit()
+
+    pid = second.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    thread = threading.Thread(target=later)
+    thread.start()
+    waiting = sa.text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid")
+    for _ in range(600):  # until the second writer waits for the first's lock
+        if db.session.scalar(waiting, {"pid": pid}):
+            break
+        db.session.rollback()
+        time.sleep(0.05)
+    first.commit()
+    thread.join(timeout=60)
+    first.close()
+    second.close()
+    db.session.rollback()
+    assert due_of(r) == TODAY + timedelta(days=7)
+    assert stored_due() == computed_due()
