@@ -1,20 +1,18 @@
 """The stored due date (Resident.next_visit_due_on) follows every write that changes it, in
 the write's own transaction: visits through the form and the offline outbox, edits and
 deletes, residents added (form and import), their care reasons, erasure, the admin's
-cadences; the rebuild command and the migration's fill compute the same."""
+cadences; the rebuild command computes the same (the migration's fill: tests/migrations)."""
 
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
 from app.models import CareReason, Resident, Visit
 from app.timeutil import local_today
 from tests.conftest import PG_URL
-from tests.migrations.test_migrations import demo_data, empty_db_url, migrate_app  # noqa: F401
 from tests.outbox_fixtures import REPLAY, visit_data
 from tests.rounds.conftest import computed_due, stored_due
 
@@ -211,17 +209,6 @@ def test_rebuild_command_puts_every_date_right(runner, world, make_resident, mak
     db.session.expire_all()
     assert due_of(r) == TODAY + timedelta(days=5)
     assert due_of(s) == s.created_at.date() + timedelta(days=90)
-
-
-@pytest.mark.usefixtures("migrate_app", "demo_data")
-def test_the_migration_fills_the_date_for_existing_residents():
-    downgrade(revision="3f7a9c2e4b18")
-    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("residents")}
-    assert "next_visit_due_on" not in columns
-    upgrade()
-    stored = stored_due()
-    assert stored == computed_due()
-    assert sum(d is not None for d in stored.values()) > 100
 
 
 @pytest.mark.skipif(not PG_URL, reason="SQLite has one writer at a time")
