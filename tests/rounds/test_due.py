@@ -262,3 +262,18 @@ def test_two_visits_saved_at_once_both_count(world, make_resident, make_daily_lo
     db.session.rollback()
     assert due_of(r) == TODAY + timedelta(days=7)
     assert stored_due() == computed_due()
+
+
+def test_a_care_reason_retired_by_the_seed_no_longer_counts(app, world, make_resident):
+    from app.seed import RETIRED_CARE_REASONS, load_reference_data
+
+    code = RETIRED_CARE_REASONS[0]
+    db.session.add(CareReason(code=code, name_zh="旧", name_en="Old", visit_every_days=3))
+    db.session.commit()
+    r = make_resident(care=("veteran", code), created_at=datetime.now() - timedelta(days=10))
+    start = (datetime.now() - timedelta(days=10)).date()
+    assert due_of(r) == start + timedelta(days=3)
+    load_reference_data()
+    db.session.commit()
+    assert db.session.get(CareReason, code) is None
+    assert due_of(r) == start + timedelta(days=90)
