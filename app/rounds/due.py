@@ -171,3 +171,9 @@ def _after_flush(session: Session, _ctx) -> None:
     ids.discard(None)
     if ids:
         refresh(session, ids)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous) -> None:
+    # A flush that failed left what it collected: those writes are undone, and so is the need.
+    session.info.pop("due_pending", None)
