@@ -10,7 +10,7 @@ lists read the residents due as a range of the (grid, date) index.
 
 Everything here is one SQL statement per list, whatever the caseload: Today must not grow a
 query per row. Households (issue 16) fit the same shape: group the cadence by household
-(shortest over its members' reasons) and the last visit by household.
+(shortest over its members' reasons) and the last visit by household, in due.py's rule.
 """
 
 from dataclasses import dataclass
@@ -74,9 +74,9 @@ def _on_round(user, worker: User | None = None) -> sa.Select:
 def _cadence(resident_ids: sa.Select) -> sa.Subquery:
     """Per resident listed, the shortest days-between-visits of their care reasons and the
     reasons' names, so that the list needs no second statement."""
-    # The names in the order of their codes, as the resident's page lists them: both engines
-    # join the strings in the order the rows come (neither has ORDER BY inside the aggregate
-    # on SQLite 3.40).
+    # The names in the order of their codes, as the resident's page lists them. SQLite 3.40
+    # has no ORDER BY inside an aggregate; both engines join the strings in the order the
+    # ordered subquery gives them (checked on every list of the large demo, bench/README).
     reasons = (
         sa.select(
             resident_care_reasons.c.resident_id,
