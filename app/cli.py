@@ -77,3 +77,6 @@ def register_cli(app: Flask) -> None:
     from .tallies.commands import tallies_cli
 
     app.cli.add_command(tallies_cli)
+    from .rounds.commands import rounds_cli
+
+    app.cli.add_command(rounds_cli)

@@ -130,11 +130,14 @@ def load_demo(
         from .large import load_large
 
         load_large(echo=echo, residents=residents, visits=visits)
-    # The loaders write rows in bulk, past the session's flush hook: count the roll-ups again.
+    # The loaders write rows in bulk, past the session's flush hooks: count the roll-ups and
+    # compute the residents' due dates again.
+    from ..rounds.due import rebuild as rebuild_due
     from ..tallies.rollups import rebuild
 
     with write_intent():
         rebuild(db.session)
+        rebuild_due(db.session)
         db.session.commit()
 
 

@@ -16,6 +16,7 @@ from ..audit.services import record
 from ..extensions import db
 from ..models import CareReason, Grid, Resident, resident_care_reasons
 from ..refusals import Invalid
+from ..rounds.due import refresh as refresh_due
 from ..timeutil import utcnow
 from ..validators import PHONE_RE
 from .households import attach_households
@@ -470,6 +471,8 @@ def apply_plan(plan: Plan) -> dict:
         )
         # The multi-row INSERT passes by the ORM's household event: placed here, in bulk.
         attach_households(db.session, sorted({d["grid_id"] for d in new}))
+        # And by the flush hook that keeps the due dates: computed here, set-based.
+        refresh_due(db.session, created)
     db.session.flush()
     summary = {
         "file_rows": len(plan.rows),

@@ -1,6 +1,6 @@
 """Residents on a caseload, and the stated reasons they are on it."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -95,6 +95,9 @@ class Resident(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     archived_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
+    # The day the next visit of the round is due (rounds/due.py computes it and keeps it
+    # current in every write's transaction); None: no care reason of theirs has a cadence.
+    next_visit_due_on: Mapped[date | None]
 
     grid: Mapped["Grid"] = relationship()
     household: Mapped[Household | None] = relationship()
@@ -105,6 +108,8 @@ class Resident(db.Model):
         sa.CheckConstraint("household_size >= 0 AND household_size <= 50", name="household"),
         sa.Index("ix_residents_grid_name", "grid_id", "name"),
         sa.Index("ix_residents_grid_pinyin", "grid_id", "pinyin"),
+        # Today's due list reads a range of it per grid of the worker.
+        sa.Index("ix_residents_grid_next_visit", "grid_id", "next_visit_due_on"),
     )
 
     @property

@@ -5,18 +5,19 @@ met, i.e. every outcome but "not home", from the day it is logged (the worker ne
 for the day's log to be submitted or approved). A resident never visited counts from the day
 they were put on the caseload. Archived and erased residents are off the round.
 
+The date itself is stored on the resident (due.py keeps it current with every write): the
+lists read the residents due as a range of the (grid, date) index.
+
 Everything here is one SQL statement per list, whatever the caseload: Today must not grow a
 query per row. Households (issue 16) fit the same shape: group the cadence by household
-(shortest over its members' reasons) and the last visit by household.
+(shortest over its members' reasons) and the last visit by household, in due.py's rule.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import selectinload
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from ..models import CareReason, Grid, Resident, User, Visit, resident_care_reasons, user_grids
@@ -29,29 +30,6 @@ from ..timeutil import local_today
 DUE_AHEAD_DAYS = 2
 TODAY_LIMIT = 8
 PER_PAGE = 30
-
-
-class add_days(FunctionElement):
-    """The date of a date or timestamp plus a number of days, on SQLite and PostgreSQL."""
-
-    type = sa.Date()
-    name = "add_days"
-    inherit_cache = True
-
-
-@compiles(add_days, "sqlite")
-def _add_days_sqlite(element, compiler, **kw):
-    start, days = list(element.clauses)
-    return (
-        f"date({compiler.process(start, **kw)}, '+' || {compiler.process(days, **kw)} || ' days')"
-    )
-
-
-@compiles(add_days)
-def _add_days_default(element, compiler, **kw):
-    start, days = list(element.clauses)
-    # PostgreSQL: date + integer is a date.
-    return f"(CAST({compiler.process(start, **kw)} AS DATE) + {compiler.process(days, **kw)})"
 
 
 @dataclass
@@ -79,36 +57,6 @@ class DueList:
     overdue: int
 
 
-def _cadence(resident_ids: sa.Select) -> sa.Subquery:
-    """Per resident, the shortest days-between-visits of their care reasons (NULL when none
-    has one) and the reasons' names, so that the list needs no second statement."""
-    return (
-        sa.select(
-            resident_care_reasons.c.resident_id.label("resident_id"),
-            sa.func.min(CareReason.visit_every_days).label("every"),
-            sa.func.aggregate_strings(CareReason.name_zh, "、").label("reasons_zh"),
-            sa.func.aggregate_strings(CareReason.name_en, ", ").label("reasons_en"),
-        )
-        .join(CareReason, CareReason.code == resident_care_reasons.c.reason_code)
-        .where(resident_care_reasons.c.resident_id.in_(resident_ids))
-        .group_by(resident_care_reasons.c.resident_id)
-        .subquery("cadence")
-    )
-
-
-def _last_visits(resident_ids: sa.Select) -> sa.Subquery:
-    """Per resident, the day of the last visit that met them."""
-    return (
-        sa.select(
-            Visit.resident_id.label("resident_id"),
-            sa.func.max(Visit.visited_on).label("last_on"),
-        )
-        .where(Visit.resident_id.in_(resident_ids), Visit.outcome != "not_home")
-        .group_by(Visit.resident_id)
-        .subquery("last_visit")
-    )
-
-
 def _on_round(user, worker: User | None = None) -> sa.Select:
     """Residents on the user's round: in scope, on file; of one worker's grids if given."""
     stmt = select_for(Resident, user).where(
@@ -123,18 +71,34 @@ def _on_round(user, worker: User | None = None) -> sa.Select:
     return stmt
 
 
-def _due_columns(user, worker: User | None = None):
-    residents = _on_round(user, worker)
-    ids = residents.with_only_columns(Resident.id)
-    # Both derived tables are limited to the round's residents: grouped over the whole
-    # table they would cost the same for one grid as for the township.
-    cadence = _cadence(ids)
-    last = _last_visits(ids)
-    due_on = add_days(sa.func.coalesce(last.c.last_on, Resident.created_at), cadence.c.every)
-    stmt = residents.join(
-        cadence, sa.and_(cadence.c.resident_id == Resident.id, cadence.c.every.is_not(None))
-    ).outerjoin(last, last.c.resident_id == Resident.id)
-    return stmt, due_on, last.c.last_on, cadence
+def _cadence(resident_ids: sa.Select) -> sa.Subquery:
+    """Per resident listed, the shortest days-between-visits of their care reasons and the
+    reasons' names, so that the list needs no second statement."""
+    # The names in the order of their codes, as the resident's page lists them. SQLite 3.40
+    # has no ORDER BY inside an aggregate; both engines join the strings in the order the
+    # ordered subquery gives them (checked on every list of the large demo, bench/README).
+    reasons = (
+        sa.select(
+            resident_care_reasons.c.resident_id,
+            CareReason.visit_every_days,
+            CareReason.name_zh,
+            CareReason.name_en,
+        )
+        .join(CareReason, CareReason.code == resident_care_reasons.c.reason_code)
+        .where(resident_care_reasons.c.resident_id.in_(resident_ids))
+        .order_by(resident_care_reasons.c.resident_id, CareReason.code)
+        .subquery("reasons")
+    )
+    return (
+        sa.select(
+            reasons.c.resident_id.label("resident_id"),
+            sa.func.min(reasons.c.visit_every_days).label("every"),
+            sa.func.aggregate_strings(reasons.c.name_zh, "、").label("reasons_zh"),
+            sa.func.aggregate_strings(reasons.c.name_en, ", ").label("reasons_en"),
+        )
+        .group_by(reasons.c.resident_id)
+        .subquery("cadence")
+    )
 
 
 def _rows(result) -> list[DueResident]:
@@ -156,23 +120,44 @@ def due_list(
 
 
 def _due_list_select(user, worker: User | None, today: date, limit: int, offset: int):
-    stmt, due_on, last_on, cadence = _due_columns(user, worker)
-    total = sa.func.count().over()
-    overdue = sa.func.sum(sa.case((due_on < today, 1), else_=0)).over()
-    return (
-        stmt.add_columns(
-            due_on,
-            last_on,
-            cadence.c.every,
-            cadence.c.reasons_zh,
-            cadence.c.reasons_en,
-            total,
-            overdue,
+    due_on = Resident.next_visit_due_on
+    # The page's rows first, read from the stored date's index (grid, date); the totals
+    # are window sums over every resident due, taken before the LIMIT.
+    listed = (
+        _on_round(user, worker)
+        .with_only_columns(
+            Resident.id.label("id"),
+            due_on.label("due_on"),
+            sa.func.count().over().label("total"),
+            sa.func.sum(sa.case((due_on < today, 1), else_=0)).over().label("overdue"),
         )
         .where(due_on <= today + timedelta(days=DUE_AHEAD_DAYS))
         .order_by(due_on, Resident.building, Resident.unit, Resident.room, Resident.id)
         .limit(limit)
         .offset(offset)
+        .cte("listed")
+    )
+    # Then what those rows show: the last visit that met them, their reasons and cadence.
+    last_on = (
+        sa.select(sa.func.max(Visit.visited_on))
+        .where(Visit.resident_id == Resident.id, Visit.outcome != "not_home")
+        .scalar_subquery()
+    )
+    cadence = _cadence(sa.select(listed.c.id))
+    return (
+        sa.select(
+            Resident,
+            listed.c.due_on,
+            last_on,
+            cadence.c.every,
+            cadence.c.reasons_zh,
+            cadence.c.reasons_en,
+            listed.c.total,
+            listed.c.overdue,
+        )
+        .join(listed, listed.c.id == Resident.id)
+        .join(cadence, cadence.c.resident_id == Resident.id)
+        .order_by(listed.c.due_on, Resident.building, Resident.unit, Resident.room, Resident.id)
     )
 
 
@@ -180,10 +165,17 @@ def overdue_by_worker(user) -> list[tuple[User, int, int]]:
     """For the secretary: each worker of the community with the residents of their grids
     overdue and due today, by name. Counts only; no ordering by them, no score."""
     today = local_today()
-    stmt, due_on, _last, _cadence_ = _due_columns(user)
-    due = stmt.with_only_columns(
-        Resident.id.label("resident_id"), Resident.grid_id.label("grid_id"), due_on.label("due_on")
-    ).subquery("due")
+    due_on = Resident.next_visit_due_on
+    due = (
+        _on_round(user)
+        .with_only_columns(
+            Resident.id.label("resident_id"),
+            Resident.grid_id.label("grid_id"),
+            due_on.label("due_on"),
+        )
+        .where(due_on <= today)
+        .subquery("due")
+    )
     community_grids = sa.select(Grid.id).where(Grid.community_id == user.community_id)
     rows = db.session.execute(
         select_for(User, user)

@@ -118,12 +118,23 @@ def _upsert_care_reason(row: dict) -> None:
 
 
 def _retire_care_reasons() -> None:
+    from ..rounds.due import refresh
+
+    had = list(
+        db.session.scalars(
+            sa.select(resident_care_reasons.c.resident_id).where(
+                resident_care_reasons.c.reason_code.in_(RETIRED_CARE_REASONS)
+            )
+        )
+    )
     db.session.execute(
         sa.delete(resident_care_reasons).where(
             resident_care_reasons.c.reason_code.in_(RETIRED_CARE_REASONS)
         )
     )
     db.session.execute(sa.delete(CareReason).where(CareReason.code.in_(RETIRED_CARE_REASONS)))
+    # The reason's cadence no longer counts for them (a bulk DELETE: no flush hook sees it).
+    refresh(db.session, had)
 
 
 def _load_checklists() -> None:

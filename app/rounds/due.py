@@ -1,0 +1,179 @@
+"""The day each resident's next visit of the round is due, stored on the resident.
+
+The rule (queries.py's docstring says why): the day of the last visit that met the resident
+(any outcome but "not home"), or the day they were put on the caseload if none, plus the
+shortest days-between-visits of their care reasons; None when no reason of theirs has one.
+Archived and erased residents keep the date; the round leaves them out by their own columns.
+
+Stored (`Resident.next_visit_due_on`, indexed with the grid) so that Today reads the
+residents due as a range of an index instead of computing every resident's date on each
+request (issue 19). `refresh` computes it in SQL for a set of residents; it is the one place
+the rule is written, used by:
+- the flush hooks below, for every write through the session: a visit added, deleted, or
+  changed in its day, outcome or resident (forms, the offline outbox, imports, retention);
+  a resident added or their care reasons changed; a care reason's cadence changed (one
+  UPDATE of the residents with that reason);
+- writes that bypass the session, which call `refresh` themselves (the resident import's
+  bulk INSERT, retiring a care reason in the seed, the demo loaders via `rebuild`);
+- the migration that added the column, and `flask rounds rebuild-due`.
+"""
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..models import CareReason, Resident, Visit, resident_care_reasons
+
+# Ids per UPDATE: well under SQLite's bound parameters, and a short IN list for PostgreSQL.
+CHUNK = 1000
+VISIT_FIELDS = ("resident_id", "visited_on", "outcome")
+RESIDENT_FIELDS = ("care_reasons", "created_at")
+
+
+class add_days(FunctionElement):
+    """The date of a date or timestamp plus a number of days, on SQLite and PostgreSQL."""
+
+    type = sa.Date()
+    name = "add_days"
+    inherit_cache = True
+
+
+@compiles(add_days, "sqlite")
+def _add_days_sqlite(element, compiler, **kw):
+    start, days = list(element.clauses)
+    return (
+        f"date({compiler.process(start, **kw)}, '+' || {compiler.process(days, **kw)} || ' days')"
+    )
+
+
+@compiles(add_days)
+def _add_days_default(element, compiler, **kw):
+    start, days = list(element.clauses)
+    # PostgreSQL: date + integer is a date.
+    return f"(CAST({compiler.process(start, **kw)} AS DATE) + {compiler.process(days, **kw)})"
+
+
+def due_on_sql() -> sa.ColumnElement:
+    """The due date of the resident row in the enclosing statement, by the rule above."""
+    last_met = (
+        sa.select(sa.func.max(Visit.visited_on))
+        .where(Visit.resident_id == Resident.id, Visit.outcome != "not_home")
+        .scalar_subquery()
+    )
+    every = (
+        sa.select(sa.func.min(CareReason.visit_every_days))
+        .join(resident_care_reasons, resident_care_reasons.c.reason_code == CareReason.code)
+        .where(resident_care_reasons.c.resident_id == Resident.id)
+        .scalar_subquery()
+    )
+    return add_days(sa.func.coalesce(last_met, Resident.created_at), every)
+
+
+def refresh(session: Session, ids: Iterable[int] | sa.Select | None = None) -> None:
+    """Compute the due date again for these residents (ids, or a SELECT of ids; None: all)."""
+    if ids is None or isinstance(ids, sa.Select):
+        _refresh(session, ids)
+    else:
+        ids = sorted({i for i in ids if i is not None})
+        for start in range(0, len(ids), CHUNK):
+            _refresh(session, ids[start : start + CHUNK])
+    # Residents loaded in the session would show the date they had before.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Resident):
+            session.expire(obj, ["next_visit_due_on"])
+
+
+def _refresh(session: Session, ids: list[int] | sa.Select | None) -> None:
+    where = sa.true() if ids is None else Resident.id.in_(ids)
+    if session.get_bind().dialect.name == "postgresql":
+        # Two writers to one resident (two visits saved at once): the second waits here for
+        # the first to commit, and its UPDATE below then reads the first's visit as well.
+        # Without it, both would compute from what was committed before either began.
+        session.execute(sa.select(Resident.id).where(where).order_by(Resident.id).with_for_update())
+    session.execute(
+        sa.update(Resident)
+        .where(where)
+        # The date is derived, not an edit of the resident's record.
+        .values(next_visit_due_on=due_on_sql(), updated_at=Resident.updated_at),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def rebuild(session: Session) -> int:
+    """Every resident's due date computed again (`flask rounds rebuild-due`, loaders)."""
+    refresh(session)
+    return session.scalar(sa.select(sa.func.count()).where(Resident.next_visit_due_on.is_not(None)))
+
+
+def _changed(obj, names: tuple[str, ...]) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def touched(session: Session) -> tuple[set[int], list, set[str]]:
+    """What this flush changes of the rule's inputs: ids of residents known now, residents
+    whose id is known only after the flush, and care reasons whose cadence changed."""
+    ids: set[int] = set()
+    later: list = []
+    codes: set[str] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Visit):
+            if obj in session.dirty and not _changed(obj, VISIT_FIELDS):
+                continue
+            # The resident it was for and the one it is for now (moved to another).
+            ids.update(sa.inspect(obj).attrs.resident_id.history.deleted)
+            ids.add(obj.resident_id)
+            # Set through the relationship to a resident added in this flush: no id yet.
+            resident = obj.__dict__.get("resident")
+            if resident is not None:
+                later.append(resident)
+        elif isinstance(obj, Resident):
+            if obj in session.new or _changed(obj, RESIDENT_FIELDS):
+                later.append(obj)
+        elif (
+            isinstance(obj, CareReason)
+            and obj in session.dirty
+            and _changed(obj, ("visit_every_days",))
+        ):
+            codes.add(obj.code)
+    ids.discard(None)
+    return ids, later, codes
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _ctx, _instances) -> None:
+    # Collected while the pre-flush values can be read; computed after the flush, when the
+    # new rows are in and have their ids.
+    ids, later, codes = session.info.setdefault("due_pending", (set(), [], set()))
+    with session.no_autoflush:
+        found = touched(session)
+    ids.update(found[0])
+    later.extend(found[1])
+    codes.update(found[2])
+
+
+@sa.event.listens_for(Session, "after_flush_postexec")
+def _after_flush(session: Session, _ctx) -> None:
+    pending = session.info.pop("due_pending", None)
+    if pending is None:
+        return
+    ids, later, codes = pending
+    ids.update(obj.id for obj in later)
+    if codes:
+        # One set-based UPDATE for everyone with the reason, however many they are.
+        ids_with_reason = sa.select(resident_care_reasons.c.resident_id).where(
+            resident_care_reasons.c.reason_code.in_(codes)
+        )
+        refresh(session, ids_with_reason)
+    ids.discard(None)
+    if ids:
+        refresh(session, ids)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous) -> None:
+    # A flush that failed left what it collected: those writes are undone, and so is the need.
+    session.info.pop("due_pending", None)
