@@ -1,7 +1,7 @@
 """residents: the day the next visit of the round is due, stored and indexed (issue 19)
 
 Revision ID: 8e5ca6a58aca
-Revises: 3f7a9c2e4b18
+Revises: 8d2e6f1a4c57
 Create Date: 2026-12-05 12:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "8e5ca6a58aca"
-down_revision = "3f7a9c2e4b18"
+down_revision = "8d2e6f1a4c57"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ from tests.migrations.test_migrations import demo_data, empty_db_url, migrate_ap
 from tests.rounds.conftest import computed_due, stored_due
 
 REVISION = "8e5ca6a58aca"
-BEFORE = "3f7a9c2e4b18"
+BEFORE = "8d2e6f1a4c57"
 
 
 def _indexes() -> set[str]:
