@@ -21,39 +21,15 @@ the rule is written, used by:
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..models import CareReason, Resident, Visit, resident_care_reasons
+from ..sqldates import add_days
 
 # Ids per UPDATE: well under SQLite's bound parameters, and a short IN list for PostgreSQL.
 CHUNK = 1000
 VISIT_FIELDS = ("resident_id", "visited_on", "outcome")
 RESIDENT_FIELDS = ("care_reasons", "created_at")
-
-
-class add_days(FunctionElement):
-    """The date of a date or timestamp plus a number of days, on SQLite and PostgreSQL."""
-
-    type = sa.Date()
-    name = "add_days"
-    inherit_cache = True
-
-
-@compiles(add_days, "sqlite")
-def _add_days_sqlite(element, compiler, **kw):
-    start, days = list(element.clauses)
-    return (
-        f"date({compiler.process(start, **kw)}, '+' || {compiler.process(days, **kw)} || ' days')"
-    )
-
-
-@compiles(add_days)
-def _add_days_default(element, compiler, **kw):
-    start, days = list(element.clauses)
-    # PostgreSQL: date + integer is a date.
-    return f"(CAST({compiler.process(start, **kw)} AS DATE) + {compiler.process(days, **kw)})"
 
 
 def due_on_sql() -> sa.ColumnElement:

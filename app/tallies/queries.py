@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from ..models import (
@@ -82,30 +80,6 @@ class Filters:
 
     def __post_init__(self):
         self.grid_ids = [p.grid_id for p in self.places]
-
-
-class days_between(FunctionElement):
-    """Whole days from the second date to the first, on SQLite and PostgreSQL."""
-
-    type = sa.Integer()
-    name = "days_between"
-    inherit_cache = True
-
-
-@compiles(days_between, "sqlite")
-def _days_between_sqlite(element, compiler, **kw):
-    end, start = list(element.clauses)
-    return (
-        f"CAST(julianday({compiler.process(end, **kw)}) - "
-        f"julianday({compiler.process(start, **kw)}) AS INTEGER)"
-    )
-
-
-@compiles(days_between)
-def _days_between_default(element, compiler, **kw):
-    end, start = list(element.clauses)
-    # PostgreSQL: date - date is an integer number of days.
-    return f"({compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
 
 
 def user_scope(user: User) -> Scope:

@@ -43,9 +43,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from ..models import (
@@ -58,6 +56,7 @@ from ..models import (
     Screening,
     Visit,
 )
+from ..sqldates import days_between, month_of
 from .disclosure import SMALL, month_end, month_start
 from .models import (
     TallyHazardFigures,
@@ -126,7 +125,6 @@ class Measure:
 
 
 def _hazard_keys() -> dict[str, sa.ColumnElement]:
-    from .queries import days_between
 
     return {
         "template_id": Hazard.template_id,
@@ -402,26 +400,6 @@ def rebuild(
         for name, count in written.items():
             echo(f"{name}: {count:,} roll-up rows")
     return written
-
-
-class month_of(FunctionElement):
-    """The first day of the date's month, on SQLite and PostgreSQL."""
-
-    type = sa.Date()
-    name = "month_of"
-    inherit_cache = True
-
-
-@compiles(month_of, "sqlite")
-def _month_of_sqlite(element, compiler, **kw):
-    (day,) = list(element.clauses)
-    return f"date({compiler.process(day, **kw)}, 'start of month')"
-
-
-@compiles(month_of)
-def _month_of_default(element, compiler, **kw):
-    (day,) = list(element.clauses)
-    return f"CAST(date_trunc('month', {compiler.process(day, **kw)}) AS DATE)"
 
 
 def _households(*where: sa.ColumnElement) -> sa.Select:
