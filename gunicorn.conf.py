@@ -14,3 +14,6 @@ max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket (for gunicornc, which we do not use) is one path per user: a
+# second server on the machine (tests, benchmarks, a second `make run`) would take it over.
+control_socket_disable = True

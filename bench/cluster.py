@@ -105,8 +105,6 @@ class Cluster:
                     env,
                     "--access-logfile",
                     "/dev/null",
-                    # Each master would claim the same ~/.gunicorn/gunicorn.ctl.
-                    "--no-control-socket",
                     stderr=log,
                 )
                 self._procs.append(proc)

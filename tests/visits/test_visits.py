@@ -237,3 +237,24 @@ def test_unknown_checklist_is_refused_with_the_form_kept(client, world, login_as
     assert resp.status_code in (200, 422)
     assert "量了血压" in resp.text
     assert _count() == 0
+
+
+def test_a_summary_too_long_comes_back_whole_with_a_message(client, world, login_as, make_resident):
+    """The browser is given no maxlength to cut a pasted note short without a word: the
+    form refuses it, says why, and gives every character back."""
+    r = make_resident()
+    login_as(world.worker_a)
+    form = client.get(f"/visits/new?resident={r.id}").text
+    textarea = form[form.index("<textarea") : form.index(">", form.index("<textarea"))]
+    assert "maxlength" not in textarea
+    # Purpose and outcome are required as the date is, and marked as it is.
+    for legend in ("走访事由", "走访结果"):
+        start = form.index("<legend>" + legend)
+        assert 'class="req"' in form[start : form.index("</legend>", start)]
+
+    long = "量了血压" * 1251  # 5,004 characters
+    resp = client.post("/visits", data=_visit_data(r, summary=long), htmx=True)
+    assert resp.status_code == 200
+    assert "5000" in resp.text and 'class="error"' in resp.text
+    assert long in resp.text
+    assert _count() == 0
