@@ -234,7 +234,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     "admin": (
         NavItem("admin.users", _l("Users"), "admin"),
         NavItem("admin.audit", _l("Audit log"), "admin"),
-        NavItem("admin.cadences", _l("Visit rounds"), "admin"),
+        NavItem("admin.cadences", _l("Days between visits"), "admin"),
     ),
 }
 
