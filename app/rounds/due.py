@@ -32,13 +32,18 @@ VISIT_FIELDS = ("resident_id", "visited_on", "outcome")
 RESIDENT_FIELDS = ("care_reasons", "created_at")
 
 
-def due_on_sql() -> sa.ColumnElement:
-    """The due date of the resident row in the enclosing statement, by the rule above."""
-    last_met = (
+def last_met_sql() -> sa.ScalarSelect:
+    """The day of the last visit that met the resident row of the enclosing statement."""
+    return (
         sa.select(sa.func.max(Visit.visited_on))
         .where(Visit.resident_id == Resident.id, Visit.outcome != "not_home")
         .scalar_subquery()
     )
+
+
+def due_on_sql() -> sa.ColumnElement:
+    """The due date of the resident row in the enclosing statement, by the rule above."""
+    last_met = last_met_sql()
     every = (
         sa.select(sa.func.min(CareReason.visit_every_days))
         .join(resident_care_reasons, resident_care_reasons.c.reason_code == CareReason.code)
@@ -68,7 +73,15 @@ def _refresh(session: Session, ids: list[int] | sa.Select | None) -> None:
         # Two writers to one resident (two visits saved at once): the second waits here for
         # the first to commit, and its UPDATE below then reads the first's visit as well.
         # Without it, both would compute from what was committed before either began.
-        session.execute(sa.select(Resident.id).where(where).order_by(Resident.id).with_for_update())
+        # FOR NO KEY UPDATE, not FOR UPDATE: each visit's INSERT already holds a key-share
+        # lock on its resident (the foreign key), which FOR UPDATE would wait for, each
+        # writer for the other's, until PostgreSQL killed one of the saves.
+        session.execute(
+            sa.select(Resident.id)
+            .where(where)
+            .order_by(Resident.id)
+            .with_for_update(key_share=True)
+        )
     session.execute(
         sa.update(Resident)
         .where(where)

@@ -264,6 +264,77 @@ def test_two_visits_saved_at_once_both_count(world, make_resident, make_daily_lo
     assert stored_due() == computed_due()
 
 
+@pytest.mark.skipif(not PG_URL, reason="SQLite has one writer at a time")
+def test_two_visits_inserted_before_either_recounts_do_not_deadlock(
+    world, make_resident, make_daily_log
+):
+    """Each visit's INSERT takes a key-share lock on its resident (the foreign key) before the
+    due date is recounted; a lock on the resident that conflicted with it would leave each
+    writer waiting for the other, and PostgreSQL would kill one of the two saves."""
+    import threading
+    import time
+
+    from sqlalchemy.orm import Session
+
+    from app.rounds.due import refresh
+
+    r = make_resident(created_at=datetime.now() - timedelta(days=60))
+    log = make_daily_log()
+    rid, grid, worker, log_id = r.id, r.grid_id, world.worker_a.id, log.id
+    db.session.rollback()
+
+    def insert(session, day):
+        # A Core INSERT: the flush hooks do not run, so the recount below comes after both.
+        session.execute(
+            sa.insert(Visit).values(
+                uuid=str(uuid.uuid4()),
+                worker_id=worker,
+                grid_id=grid,
+                resident_id=rid,
+                daily_log_id=log_id,
+                visited_on=day,
+                purpose="routine",
+                outcome="done",
+            )
+        )
+
+    first, second = Session(db.engine), Session(db.engine)
+    insert(first, TODAY - timedelta(days=5))
+    insert(second, TODAY)
+    failures = []
+
+    def recount_second():
+        try:
+            refresh(second, [rid])
+            second.commit()
+        except Exception as err:
+            failures.append(err)
+            second.rollback()
+
+    pid = second.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    thread = threading.Thread(target=recount_second)
+    thread.start()
+    waiting = sa.text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid")
+    for _ in range(200):  # until the second writer is done, or waits for a lock
+        if not thread.is_alive() or db.session.scalar(waiting, {"pid": pid}):
+            break
+        db.session.rollback()
+        time.sleep(0.05)
+    try:
+        refresh(first, [rid])
+        first.commit()
+    except Exception as err:
+        failures.append(err)
+        first.rollback()
+    thread.join(timeout=60)
+    first.close()
+    second.close()
+    db.session.rollback()
+    assert failures == []
+    assert due_of(r) == TODAY + timedelta(days=7)
+    assert stored_due() == computed_due()
+
+
 def test_a_care_reason_retired_by_the_seed_no_longer_counts(app, world, make_resident):
     from app.seed import RETIRED_CARE_REASONS, load_reference_data
 
