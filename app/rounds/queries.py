@@ -20,10 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import CareReason, Grid, Resident, User, Visit, resident_care_reasons, user_grids
+from ..models import CareReason, Grid, Resident, User, resident_care_reasons, user_grids
 from ..scope import select_for
 from ..statements import kept, user_scope
 from ..timeutil import local_today
+from .due import last_met_sql
 
 # Listed on Today and the round page from this many days ahead: a visit due the day after
 # tomorrow fits into today's walk as well.
@@ -138,11 +139,7 @@ def _due_list_select(user, worker: User | None, today: date, limit: int, offset:
         .cte("listed")
     )
     # Then what those rows show: the last visit that met them, their reasons and cadence.
-    last_on = (
-        sa.select(sa.func.max(Visit.visited_on))
-        .where(Visit.resident_id == Resident.id, Visit.outcome != "not_home")
-        .scalar_subquery()
-    )
+    last_on = last_met_sql()
     cadence = _cadence(sa.select(listed.c.id))
     return (
         sa.select(
