@@ -255,6 +255,7 @@ def test_a_summary_too_long_comes_back_whole_with_a_message(client, world, login
     long = "量了血压" * 1251  # 5,004 characters
     resp = client.post("/visits", data=_visit_data(r, summary=long), htmx=True)
     assert resp.status_code == 200
-    assert "5000" in resp.text and 'class="error"' in resp.text
+    assert "5000" in resp.text
+    assert 'class="error"' in resp.text
     assert long in resp.text
     assert _count() == 0
