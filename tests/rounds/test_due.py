@@ -211,6 +211,19 @@ def test_rebuild_command_puts_every_date_right(runner, world, make_resident, mak
     assert due_of(s) == s.created_at.date() + timedelta(days=90)
 
 
+def _visit_values(resident, worker, log):
+    """A visit's columns for another session, read while the fixtures' objects are loaded."""
+    fixed = {
+        "worker_id": worker.id,
+        "grid_id": resident.grid_id,
+        "resident_id": resident.id,
+        "daily_log_id": log.id,
+        "purpose": "routine",
+        "outcome": "done",
+    }
+    return lambda day: {**fixed, "uuid": str(uuid.uuid4()), "visited_on": day}
+
+
 @pytest.mark.skipif(not PG_URL, reason="SQLite has one writer at a time")
 def test_two_visits_saved_at_once_both_count(world, make_resident, make_daily_log):
     """The second writer waits for the first and then reads its visit (READ COMMITTED would
@@ -222,21 +235,11 @@ def test_two_visits_saved_at_once_both_count(world, make_resident, make_daily_lo
 
     r = make_resident(created_at=datetime.now() - timedelta(days=60))
     log = make_daily_log()
-    ids = (r.id, r.grid_id, world.worker_a.id, log.id)
+    values = _visit_values(r, world.worker_a, log)
     db.session.rollback()
 
     def visit(day):
-        rid, grid, worker, log_id = ids
-        return Visit(
-            uuid=str(uuid.uuid4()),
-            worker_id=worker,
-            grid_id=grid,
-            resident_id=rid,
-            daily_log_id=log_id,
-            visited_on=day,
-            purpose="routine",
-            outcome="done",
-        )
+        return Visit(**values(day))
 
     first, second = Session(db.engine), Session(db.engine)
     first.add(visit(TODAY))
@@ -280,23 +283,13 @@ def test_two_visits_inserted_before_either_recounts_do_not_deadlock(
 
     r = make_resident(created_at=datetime.now() - timedelta(days=60))
     log = make_daily_log()
-    rid, grid, worker, log_id = r.id, r.grid_id, world.worker_a.id, log.id
+    rid = r.id
+    values = _visit_values(r, world.worker_a, log)
     db.session.rollback()
 
     def insert(session, day):
         # A Core INSERT: the flush hooks do not run, so the recount below comes after both.
-        session.execute(
-            sa.insert(Visit).values(
-                uuid=str(uuid.uuid4()),
-                worker_id=worker,
-                grid_id=grid,
-                resident_id=rid,
-                daily_log_id=log_id,
-                visited_on=day,
-                purpose="routine",
-                outcome="done",
-            )
-        )
+        session.execute(sa.insert(Visit).values(**values(day)))
 
     first, second = Session(db.engine), Session(db.engine)
     insert(first, TODAY - timedelta(days=5))
