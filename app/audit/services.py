@@ -5,18 +5,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
 from ..db import write_intent
 from ..extensions import db
+from ..timeutil import utcnow
 from .models import AuditEvent
 
 
-def _event(action: str, object_type: str, object_id, detail: dict | None, user) -> AuditEvent:
+def _fields(action: str, object_type: str, object_id, detail: dict | None, user) -> dict:
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
-    return AuditEvent(
+    return dict(
+        at=utcnow(),
         user_id=getattr(user, "id", None),
         username=getattr(user, "username", "") or "",
         action=action,
@@ -32,7 +35,7 @@ def record(action: str, object_type: str = "", object_id=None, detail=None, user
     """Add an audit row to the current unit of work; it commits with the change it records."""
     if _demo_replay.get():
         return
-    db.session.add(_event(action, object_type, object_id, detail, user))
+    db.session.add(AuditEvent(**_fields(action, object_type, object_id, detail, user)))
     db.session.flush()
 
 
@@ -42,7 +45,7 @@ def record_later(action: str, object_type: str = "", object_id=None, detail=None
     Reads, refusals and failed logins: written in their own transaction once the request's
     own transaction is over, so they never wait on (or deadlock with) its write lock.
     """
-    g.setdefault("pending_audit", []).append(_event(action, object_type, object_id, detail, user))
+    g.setdefault("pending_audit", []).append(_fields(action, object_type, object_id, detail, user))
 
 
 def record_read(action: str, object_type: str, object_id=None, detail=None) -> None:
@@ -90,12 +93,13 @@ def flush_pending(_exc=None) -> None:
     if not rows:
         return
     try:
-        db.session.rollback()
-        with write_intent():
-            db.session.add_all(rows)
-            db.session.commit()
+        # The request is over and its records are not read again: end its transaction
+        # without expiring each loaded record (close, not rollback), then one INSERT on a
+        # connection of our own, without the unit of work's bookkeeping.
+        db.session.close()
+        with write_intent(), db.engine.begin() as conn:
+            conn.execute(sa.insert(AuditEvent), rows)
     except Exception:  # the response is already on its way; log, never break it
-        db.session.rollback()
         current_app.logger.exception("could not write %d audit rows", len(rows))
 
 
