@@ -7,9 +7,11 @@ from urllib.parse import quote
 from flask import abort, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from jinja2 import pass_context
 
 from ..audit.services import record_refusal
 from ..htmx import render
+from ..i18n import LANG_PARAM
 from ..permissions import requires
 from ..timeutil import local_today, local_tz, to_local, utcnow
 from . import (
@@ -27,7 +29,12 @@ ATTR_CHARS = "!#$&+-.^_`|~"
 FILENAME_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
-bp.app_template_filter("tally_cell")(cell_text)
+@bp.app_template_filter("tally_cell")
+@pass_context
+def _tally_cell(ctx, value, kind: str) -> str:
+    # The render's language, from its context: a year's tables have some thousand cells, and
+    # Flask-Babel's get_locale() goes through about ten context lookups for each.
+    return cell_text(value, kind, LANG_PARAM.get(ctx.get("lang", "")))
 
 
 def _filter_form() -> tuple[TallyFilterForm, Filters | None, Scope]:

@@ -53,16 +53,17 @@ def _number_text(value: int | float, kind: str, locale: str) -> str:
     return numbers.format_decimal(value, locale=locale)
 
 
-def cell_text(value, kind: str) -> str:
-    """A cell as the page shows it: "–" for none, figures as shown, numbers in the user's
-    locale (the same few numbers recur in every table: formatted once each)."""
+def cell_text(value, kind: str, locale: str | None = None) -> str:
+    """A cell as the page shows it: "–" for none, figures as shown, numbers in `locale`, by
+    default the user's (the same few numbers recur in every table: formatted once each)."""
     if value is None:
         return "\u2013"
     if isinstance(value, str):
         return value
     if kind == "date":
         return value.isoformat()
-    return _number_text(value, "decimal" if kind == "decimal" else "int", str(get_locale()))
+    kind = "decimal" if kind == "decimal" else "int"
+    return _number_text(value, kind, locale or str(get_locale()))
 
 
 def median_of(counts: Counter) -> float | None:
