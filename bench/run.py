@@ -88,6 +88,24 @@ class Counter:
             self.seconds += time.perf_counter() - self._start
 
 
+class RenderClock:
+    """The time templates took to render (their lazy loads included) while `on` is set."""
+
+    def __init__(self, app):
+        from flask import before_render_template, template_rendered
+
+        self.on, self.seconds, self._start = False, 0.0, 0.0
+        before_render_template.connect(self._begin, app, weak=False)
+        template_rendered.connect(self._end, app, weak=False)
+
+    def _begin(self, *_args, **_kwargs):
+        self._start = time.perf_counter()
+
+    def _end(self, *_args, **_kwargs):
+        if self.on:
+            self.seconds += time.perf_counter() - self._start
+
+
 @dataclass
 class Case:
     name: str
@@ -178,8 +196,9 @@ def subjects(app) -> dict:
     return out
 
 
-def measure(app, counter, client, url: str, runs: int, htmx: bool = False):
-    """Server times (s), the last response, and SQL statements of one request."""
+def measure(app, counter, client, url: str, runs: int, htmx: bool = False, clock=None):
+    """Server times (s), the last response, and SQL statements of one request (with its
+    SQL time in counter.seconds and its render time in clock.seconds)."""
     headers = {"HX-Request": "true"} if htmx else {}
     client.get(url, headers=headers)  # warm the caches (templates, SQLite pages)
     times = []
@@ -190,8 +209,12 @@ def measure(app, counter, client, url: str, runs: int, htmx: bool = False):
         if resp.status_code != 200:
             sys.exit(f"{url}: {resp.status_code}")
     counter.count, counter.seconds, counter.on = 0, 0.0, True
+    if clock is not None:
+        clock.seconds, clock.on = 0.0, True
     resp = client.get(url, headers=headers)
     counter.on = False
+    if clock is not None:
+        clock.on = False
     return times, resp, counter.count
 
 
@@ -345,6 +368,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         counter = Counter(db.engine)
+        clock = RenderClock(app)
         from app.demo.large import refresh_statistics
         from bench.bench_tallies import add_extras
 
@@ -449,7 +473,7 @@ def main() -> None:
     ceiling_ms = statistics.median(ceiling_times) * 1000
     head = (
         f"{'request':44} {'median ms':>9} {'p95 ms':>8} {'x ceil':>6} {'SQL ms':>6} "
-        f"{'gzip page':>10} {'gzip frag':>10} {'SQL':>4} {'SQL few':>7}"
+        f"{'render':>6} {'gzip page':>10} {'gzip frag':>10} {'SQL':>4} {'SQL few':>7}"
     )
     print(head)
     print("-" * len(head))
@@ -457,10 +481,23 @@ def main() -> None:
         f"{'framework ceiling: bare Flask, 20 rows':44} {ceiling_ms:9.2f} "
         f"{p95(ceiling_times) * 1000:8.2f} {1:6.1f} {0:6.1f}"
     )
+    # What every signed-in page pays before it shows any record: session, login, CSRF,
+    # language, the nav and its badges, the security headers. A worker page's cost above
+    # this floor is its own statements and rows.
+    times, _resp, sql = measure(app, counter, clients["bench-w0001"], "/outbox", args.runs * 5)
+    floor_ms = statistics.median(times) * 1000
+    print(
+        f"{'floor: signed-in page with no records':44} {floor_ms:9.2f} "
+        f"{p95(times) * 1000:8.2f} {floor_ms / ceiling_ms:6.1f} {counter.seconds * 1000:6.1f}"
+        f"{'':>29} {sql:>4}"
+    )
     for case in cases:
         client = clients[case.user]
-        times, resp, sql = measure(app, counter, client, case.url, args.runs, htmx=case.htmx)
+        times, resp, sql = measure(
+            app, counter, client, case.url, args.runs, htmx=case.htmx, clock=clock
+        )
         sql_ms = counter.seconds * 1000  # the database's share of the last request
+        render_ms = clock.seconds * 1000  # the templates' share of it
         page_gz = len(gzip.compress(resp.data)) if case.gzip_page else len(resp.data)
         frag_gz = "-"
         if case.fragment:
@@ -477,7 +514,7 @@ def main() -> None:
         size = f"{page_gz:,}" + ("" if case.gzip_page else " raw")
         print(
             f"{case.name:44} {median:9.1f} {p95(times) * 1000:8.1f} {median / ceiling_ms:6.1f} "
-            f"{sql_ms:6.1f} {size:>10} {frag_gz:>10} {sql:>4} {other!s:>7}{flag}"
+            f"{sql_ms:6.1f} {render_ms:6.1f} {size:>10} {frag_gz:>10} {sql:>4} {other!s:>7}{flag}"
         )
     if args.plans:
         print_plans(app, clients, cases)
