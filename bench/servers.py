@@ -5,6 +5,7 @@ comparison all do before they measure, so that each serves the app the same way:
 gunicorn.conf.py, the production settings, on 127.0.0.1.
 """
 
+import os
 import signal
 import socket
 import subprocess
@@ -90,8 +91,35 @@ def stop(proc: subprocess.Popen, seconds: float = 40) -> None:
         proc.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and of every process under it, living or
+    reaped (a gunicorn master and its workers). Linux /proc only."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def own(p: int, with_reaped: bool) -> int:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            return 0  # ended meanwhile: counted in its parent's reaped children
+        # utime, stime (fields 14-15), then cutime, cstime of children waited for (16-17).
+        return sum(int(f) for f in fields[11 : 15 if with_reaped else 13])
+
+    def children(p: int) -> list[int]:
+        try:
+            return [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except FileNotFoundError:
+            return []
+
+    total, todo = own(pid, True), children(pid)
+    while todo:
+        child = todo.pop()
+        total += own(child, True)
+        todo.extend(children(child))
+    return total / ticks
+
+
 @contextmanager
-def gunicorn(
+def serving(
     env: dict,
     *args: str,
     target: str = "wsgi:app",
@@ -100,13 +128,20 @@ def gunicorn(
     seconds: float = 60,
     path: str | None = "/healthz",
 ):
-    """Serve on a free port of 127.0.0.1 until the block ends; yields the base URL."""
+    """Serve on a free port of 127.0.0.1 until the block ends; yields (base URL, process)."""
     port = free_port()
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
     url = f"http://127.0.0.1:{port}"
     proc = start_gunicorn(env, *args, target=target, stdout=stdout, stderr=stderr)
     try:
         wait_until_up(url, seconds=seconds, proc=proc, path=path)
-        yield url
+        yield url, proc
     finally:
         stop(proc)
+
+
+@contextmanager
+def gunicorn(env: dict, *args: str, **kw):
+    """Serve on a free port of 127.0.0.1 until the block ends; yields the base URL."""
+    with serving(env, *args, **kw) as (url, _proc):
+        yield url
