@@ -41,6 +41,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -232,16 +233,31 @@ def recount_requests(session: Session, pairs: Iterable[tuple[int, date]]) -> Non
     recount_figures(session, grid_months, REQUEST_FIGURES)
 
 
-def _recount_unit(session: Session, m: Measure, grid: int, unit: date) -> None:
+# A recount's statements take their grid and days as parameters: built once per measure,
+# not on every write (building them cost more than running them: issue 19, make load).
+_GRID = sa.bindparam("grid", type_=sa.Integer())
+_UNIT = sa.bindparam("unit", type_=sa.Date())
+_LAST = sa.bindparam("last", type_=sa.Date())
+
+
+@cache
+def _recount_statements(m: Measure) -> tuple[sa.Delete, sa.Insert]:
     t = m.table
-    session.execute(sa.delete(t).where(t.c.grid_id == grid, t.c.unit == unit))
-    sub = m.rows(m.grid() == grid, m.day().between(unit, m.unit_end(unit)))
+    delete = sa.delete(t).where(t.c.grid_id == _GRID, t.c.unit == _UNIT)
+    sub = m.rows(m.grid() == _GRID, m.day().between(_UNIT, _LAST))
     keys = [sub.c[name] for name in m.key_columns()]
-    raw = sa.select(
-        sa.literal(grid, sa.Integer()), sa.literal(unit, sa.Date()), *keys, sa.func.count()
-    ).group_by(*keys)
-    session.execute(sa.insert(t).from_select(["grid_id", "unit", *m.key_columns(), "n"], raw))
+    raw = sa.select(_GRID, _UNIT, *keys, sa.func.count()).group_by(*keys)
+    insert = sa.insert(t).from_select(["grid_id", "unit", *m.key_columns(), "n"], raw)
+    return delete, insert
+
+
+def _recount_unit(session: Session, m: Measure, grid: int, unit: date) -> None:
+    delete, insert = _recount_statements(m)
+    params = {"grid": grid, "unit": unit, "last": m.unit_end(unit)}
+    session.execute(delete, params)
+    session.execute(insert, params)
     if m is HAZARDS:
+        t = m.table
         fill_open_counts(session, t.c.grid_id == grid, t.c.unit == unit)
 
 
@@ -414,13 +430,21 @@ def _households(*where: sa.ColumnElement) -> sa.Select:
     ).group_by(rows.c.grid_id, rows.c.month)
 
 
+@cache
+def _household_statements() -> tuple[sa.Delete, sa.Insert]:
+    t = TallyHouseholds.__table__
+    delete = sa.delete(t).where(t.c.grid_id == _GRID, t.c.unit == _UNIT)
+    stmt = _households(Visit.grid_id == _GRID, Visit.visited_on.between(_UNIT, _LAST))
+    return delete, sa.insert(t).from_select(["grid_id", "unit", "n"], stmt)
+
+
 def recount_households(session: Session, grid_months: set[tuple[int, date]]) -> None:
     """Count the households visited in these (grid, first day of the month) again."""
-    t = TallyHouseholds.__table__
+    delete, insert = _household_statements()
     for grid, month in sorted(grid_months):
-        session.execute(sa.delete(t).where(t.c.grid_id == grid, t.c.unit == month))
-        stmt = _households(Visit.grid_id == grid, Visit.visited_on.between(month, month_end(month)))
-        session.execute(sa.insert(t).from_select(["grid_id", "unit", "n"], stmt))
+        params = {"grid": grid, "unit": month, "last": month_end(month)}
+        session.execute(delete, params)
+        session.execute(insert, params)
 
 
 FIGURE_COLUMNS = [
