@@ -19,6 +19,7 @@ the rule is written, used by:
 """
 
 from collections.abc import Iterable
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -68,7 +69,12 @@ def refresh(session: Session, ids: Iterable[int] | sa.Select | None = None) -> N
 
 
 def _refresh(session: Session, ids: list[int] | sa.Select | None) -> None:
-    where = sa.true() if ids is None else Resident.id.in_(ids)
+    if isinstance(ids, list):
+        lock, update = _by_ids()
+        params = {"ids": ids}
+    else:
+        lock, update = _statements(sa.true() if ids is None else Resident.id.in_(ids))
+        params = {}
     if session.get_bind().dialect.name == "postgresql":
         # Two writers to one resident (two visits saved at once): the second waits here for
         # the first to commit, and its UPDATE below then reads the first's visit as well.
@@ -76,19 +82,27 @@ def _refresh(session: Session, ids: list[int] | sa.Select | None) -> None:
         # FOR NO KEY UPDATE, not FOR UPDATE: each visit's INSERT already holds a key-share
         # lock on its resident (the foreign key), which FOR UPDATE would wait for, each
         # writer for the other's, until PostgreSQL killed one of the saves.
-        session.execute(
-            sa.select(Resident.id)
-            .where(where)
-            .order_by(Resident.id)
-            .with_for_update(key_share=True)
-        )
-    session.execute(
+        session.execute(lock, params)
+    session.execute(update, params, execution_options={"synchronize_session": False})
+
+
+def _statements(where: sa.ColumnElement) -> tuple[sa.Select, sa.Update]:
+    """The row locks and the UPDATE of the residents `where` picks."""
+    lock = sa.select(Resident.id).where(where).order_by(Resident.id).with_for_update(key_share=True)
+    # The date is derived, not an edit of the resident's record.
+    update = (
         sa.update(Resident)
         .where(where)
-        # The date is derived, not an edit of the resident's record.
-        .values(next_visit_due_on=due_on_sql(), updated_at=Resident.updated_at),
-        execution_options={"synchronize_session": False},
+        .values(next_visit_due_on=due_on_sql(), updated_at=Resident.updated_at)
     )
+    return lock, update
+
+
+@cache
+def _by_ids() -> tuple[sa.Select, sa.Update]:
+    """_statements for a list of ids given as the parameter `ids`: built once, not on every
+    saved visit (building them cost more than running them: issue 19, make load)."""
+    return _statements(Resident.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def rebuild(session: Session) -> int:
