@@ -164,7 +164,8 @@ def report(
         visits = int(rows.get("/visits", {}).get("Request Count", 0))
         print(
             f"server CPU {server_cpu:.1f} s: {server_cpu / max(count, 1) * 1000:.1f} ms a "
-            f"request, {server_cpu / max(visits, 1) * 1000:.1f} ms a visit with its photo (the 50 logins included)"
+            f"request, {server_cpu / max(visits, 1) * 1000:.1f} ms a visit with its photo "
+            "(the logins included)"
         )
     if tracebacks:
         for log in error_logs:
