@@ -17,11 +17,11 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import IO
 
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageCms, ImageOps, UnidentifiedImageError
 
 from ..timeutil import local_tz, utcnow
 
@@ -228,10 +228,38 @@ def _srgb_profile() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
+# The corners and middle of the colour cube, greys and a few mixtures: a profile that leaves
+# them all where they are draws a picture as sRGB does.
+_PROBE_COLOURS = [(r, g, b) for r in (0, 128, 255) for g in (0, 128, 255) for b in (0, 128, 255)]
+_PROBE_COLOURS += [(v, v, v) for v in (16, 64, 96, 160, 192, 224)]
+_PROBE_COLOURS += [(200, 120, 80), (60, 140, 200), (90, 170, 60)]
+# sRGB profiles take a few hundred bytes to 3 KB: a larger one is not tried (nor remembered).
+SRGB_PROFILE_BYTES = 4096
+
+
+def _is_srgb(icc: bytes) -> bool:
+    """True for a colour profile that draws every probe colour within 2 levels of sRGB."""
+    return len(icc) <= SRGB_PROFILE_BYTES and _draws_as_srgb(icc)
+
+
+@lru_cache(maxsize=8)
+def _draws_as_srgb(icc: bytes) -> bool:
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        probe = Image.new("RGB", (len(_PROBE_COLOURS), 1))
+        probe.putdata(_PROBE_COLOURS)
+        seen = ImageCms.profileToProfile(probe, src, _srgb_profile(), outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return False
+    return all(high <= 2 for _low, high in ImageChops.difference(seen, probe).getextrema())
+
+
 def _to_srgb(im: Image.Image) -> Image.Image:
     """RGB pixels as they should look, alpha flattened on white, colour profile applied."""
     icc = im.info.get("icc_profile")
-    if icc and im.mode in ("RGB", "RGBA", "CMYK"):
+    # Chromium's canvas puts sRGB's own profile in every JPEG it makes (photos.js on every
+    # Android phone): converting sRGB to sRGB changes nothing but took most of the photo's time.
+    if icc and im.mode in ("RGB", "RGBA", "CMYK") and not (im.mode != "CMYK" and _is_srgb(icc)):
         # iPhones shoot in Display P3: convert to sRGB before the profile is dropped, or
         # the colours go dull.
         try:

@@ -5,7 +5,7 @@ import warnings
 from datetime import datetime
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageCms
 
 from app.photos.pipeline import FULL_SIDE, MAX_BYTES, THUMB_SIDE, PhotoRejected, process_photo
 from tests.photos.images import (
@@ -158,3 +158,53 @@ def test_message_names_the_formats_we_take(app):
         with pytest.raises(PhotoRejected) as exc:
             process_photo(PDF)
         assert "JPEG, PNG, WebP or HEIC" in str(exc.value.message)
+
+
+def _srgb_icc() -> bytes:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _swapped_icc() -> bytes:
+    """An RGB profile whose red and green primaries are sRGB's the other way round."""
+    icc = bytearray(_srgb_icc())
+    tags = {bytes(icc[132 + 12 * i : 136 + 12 * i]): 136 + 12 * i for i in range(icc[131])}
+    red, green = tags[b"rXYZ"], tags[b"gXYZ"]  # each tag's (offset, size) in the tag table
+    icc[red : red + 8], icc[green : green + 8] = icc[green : green + 8], icc[red : red + 8]
+    return bytes(icc)
+
+
+def _red_jpeg(**params) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (220, 30, 30)).save(buf, "JPEG", quality=90, **params)
+    return buf.getvalue()
+
+
+def test_a_photo_with_srgbs_own_profile_is_not_colour_converted(monkeypatch):
+    """Chromium's canvas (photos.js on Android) embeds sRGB's profile in every JPEG. The
+    picture is already sRGB: converting it changed nothing and took most of the photo's
+    time. It is stored exactly as the same picture without a profile."""
+    converted = []
+    real = ImageCms.profileToProfile
+
+    def counting(im, *args, **kwargs):
+        converted.append(im.size)
+        return real(im, *args, **kwargs)
+
+    monkeypatch.setattr(ImageCms, "profileToProfile", counting)
+    plain = process_photo(_red_jpeg())
+    tagged = process_photo(_red_jpeg(icc_profile=_srgb_icc()))
+
+    assert (64, 48) not in converted
+    assert tagged.full_jpeg == plain.full_jpeg
+    assert tagged.thumb_jpeg == plain.thumb_jpeg
+    assert "icc_profile" not in _open(tagged.full_jpeg).info
+
+
+def test_a_photo_in_another_colour_space_is_converted_to_srgb():
+    """A profile that draws red as green (here: sRGB with red and green swapped) is applied
+    before it is dropped, as a Display P3 photo's is."""
+    out = process_photo(_red_jpeg(icc_profile=_swapped_icc()))
+
+    r, g, b = _open(out.full_jpeg).getpixel((32, 24))
+    assert g > r + 60
+    assert "icc_profile" not in _open(out.full_jpeg).info
