@@ -63,7 +63,7 @@ def make_files(folder: Path) -> list[Path]:
     _picture(1600, 1200).save(path, "JPEG", quality=85, exif=_exif())
     paths.append(path)
     # What photos.js sends: already 1600 px and upright, EXIF dropped by the canvas, sRGB's
-    # profile added by it; kept as sent without its metadata (only the thumbnail is decoded).
+    # profile added by it, which the pipeline need not apply (it draws as sRGB already).
     path = folder / "shrunk.jpg"
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     _picture(1600, 1200).save(path, "JPEG", quality=80, icc_profile=icc)
