@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
-from ..db import write_intent
+from ..db import end_transaction, write_intent
 from ..extensions import db
 from .models import AuditEvent
 
@@ -90,7 +90,7 @@ def flush_pending(_exc=None) -> None:
     if not rows:
         return
     try:
-        db.session.rollback()
+        end_transaction(_exc)
         with write_intent():
             db.session.add_all(rows)
             db.session.commit()
