@@ -56,7 +56,8 @@ def _counts():
         .scalar_subquery()
     )
     answer_photos = (
-        sa.select(sa.func.coalesce(sa.func.sum(per_screening), 0))
+        # PostgreSQL sums counts as numeric: a whole number is what the page counts with.
+        sa.select(sa.cast(sa.func.coalesce(sa.func.sum(per_screening), 0), sa.Integer))
         .select_from(Visit)
         .join(Screening, Screening.visit_id == Visit.id)
         .where(of_day)
