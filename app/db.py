@@ -2,6 +2,7 @@
 
 import errno
 import logging
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -117,6 +118,7 @@ def finish_unit_of_work(*_args, **_kwargs) -> None:
 
 # Set on a PostgreSQL connection when its transaction sends anything but a plain SELECT.
 _WROTE = "gridbook_wrote"
+_MODIFIES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR)\b")
 # What commit hooks would act on (photos/services.py's files): such a session rolls back.
 _PENDING_ON_COMMIT = ("gridbook_photo_files",)
 
@@ -132,9 +134,10 @@ def install_postgresql_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _on_execute(conn, _cursor, statement, *_args):
-        # Anything but a SELECT that locks nothing counts as a write (a WITH may modify rows).
-        head = statement.lstrip()[:6].upper()
-        if head != "SELECT" or " FOR " in statement.upper():
+        # Anything but a SELECT (or WITH ... SELECT) that modifies and locks nothing counts
+        # as a write; a false alarm only costs the rollback it always was.
+        text = statement.lstrip().upper()
+        if not text.startswith(("SELECT", "WITH")) or _MODIFIES.search(text):
             conn.info[_WROTE] = True
 
 
