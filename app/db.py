@@ -141,6 +141,18 @@ def install_postgresql_hooks(engine: Engine) -> None:
             conn.info[_WROTE] = True
 
 
+def only_read(session) -> bool:
+    """True when the session's PostgreSQL transaction has sent only SELECTs that lock nothing
+    and holds no change to flush (False on SQLite, and whenever in doubt)."""
+    return (
+        session.in_transaction()
+        and session.get_bind().dialect.name == "postgresql"
+        and not (session.new or session.dirty or session.deleted)
+        and not any(session.info.get(key) for key in _PENDING_ON_COMMIT)
+        and session.connection().info.get(_WROTE) is False
+    )
+
+
 def end_transaction(exc: BaseException | None = None) -> None:
     """End the session's transaction: on PostgreSQL, one that only read with a COMMIT.
 
@@ -154,13 +166,7 @@ def end_transaction(exc: BaseException | None = None) -> None:
     session = db.session()
     if not session.in_transaction():
         return
-    if (
-        exc is None
-        and db.engine.dialect.name == "postgresql"
-        and not (session.new or session.dirty or session.deleted)
-        and not any(session.info.get(key) for key in _PENDING_ON_COMMIT)
-        and session.connection().info.get(_WROTE) is False
-    ):
+    if exc is None and only_read(session):
         try:
             session.commit()
             return
