@@ -263,9 +263,12 @@ def _register_request_hooks(app: Flask) -> None:
         remember_lang()
 
     app.teardown_request(flush_pending)
-    # Runs before flush_pending (teardowns run last registered first) and before the session
-    # is removed: a read-only request ends with a COMMIT on PostgreSQL (db.end_transaction).
-    app.teardown_request(end_transaction)
+    # When the request's app context ends, before Flask-SQLAlchemy removes the session (its
+    # teardown was registered first, so runs last): a transaction that only read ends with a
+    # COMMIT on PostgreSQL (db.end_transaction). Not per request context: one pushed inside
+    # an app context that is not its own (a test's session_transaction, a command rendering
+    # a page) must leave that context's session alone.
+    app.teardown_appcontext(end_transaction)
 
     @app.after_request
     def _security_headers(resp):
