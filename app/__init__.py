@@ -11,7 +11,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import load_config
-from .db import finish_unit_of_work, install_sqlite_hooks, set_write_intent
+from .db import (
+    end_transaction,
+    finish_unit_of_work,
+    install_postgresql_hooks,
+    install_sqlite_hooks,
+    set_write_intent,
+)
 from .errors import register_errors
 from .extensions import babel, compress, csrf, db, limiter, login, migrate
 from .extensions import htmx as htmx_ext  # the name `htmx` is the app.htmx module
@@ -91,6 +97,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     with app.app_context():
         install_sqlite_hooks(db.engine)
+        install_postgresql_hooks(db.engine)
     before_render_template.connect(finish_unit_of_work, app)
 
     _register_login(app)
@@ -256,6 +263,12 @@ def _register_request_hooks(app: Flask) -> None:
         remember_lang()
 
     app.teardown_request(flush_pending)
+    # When the request's app context ends, before Flask-SQLAlchemy removes the session (its
+    # teardown was registered first, so runs last): a transaction that only read ends with a
+    # COMMIT on PostgreSQL (db.end_transaction). Not per request context: one pushed inside
+    # an app context that is not its own (a test's session_transaction, a command rendering
+    # a page) must leave that context's session alone.
+    app.teardown_appcontext(end_transaction)
 
     @app.after_request
     def _security_headers(resp):

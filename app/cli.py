@@ -80,3 +80,6 @@ def register_cli(app: Flask) -> None:
     from .rounds.commands import rounds_cli
 
     app.cli.add_command(rounds_cli)
+    from .visits.commands import visits_cli
+
+    app.cli.add_command(visits_cli)

@@ -1,6 +1,8 @@
 """Database connection behaviour: SQLite pragmas, write transactions and the one commit."""
 
 import errno
+import logging
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -16,6 +18,8 @@ from .extensions import db
 _write_intent: ContextVar[bool] = ContextVar("gridbook_write_intent", default=True)
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+
+log = logging.getLogger(__name__)
 
 
 def set_write_intent(value: bool) -> None:
@@ -110,6 +114,70 @@ def finish_unit_of_work(*_args, **_kwargs) -> None:
     db.session.commit()
     # Done: reads while the page renders need no write lock, and nothing commits twice.
     _write_intent.set(False)
+
+
+# Set on a PostgreSQL connection when its transaction sends anything but a plain SELECT.
+_WROTE = "gridbook_wrote"
+_MODIFIES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR)\b")
+# What commit hooks would act on (photos/services.py's files): such a session rolls back.
+_PENDING_ON_COMMIT = ("gridbook_photo_files",)
+
+
+def install_postgresql_hooks(engine: Engine) -> None:
+    """Note on each PostgreSQL connection whether its transaction may have written."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.info[_WROTE] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(conn, _cursor, statement, *_args):
+        # Anything but a SELECT (or WITH ... SELECT) that modifies and locks nothing counts
+        # as a write; a false alarm only costs the rollback it always was.
+        text = statement.lstrip().upper()
+        if not text.startswith(("SELECT", "WITH")) or _MODIFIES.search(text):
+            conn.info[_WROTE] = True
+
+
+def only_read(session) -> bool:
+    """True when the session's PostgreSQL transaction has sent only SELECTs that lock nothing
+    and holds no change to flush (False on SQLite, and whenever in doubt)."""
+    return (
+        session.in_transaction()
+        and session.get_bind().dialect.name == "postgresql"
+        and not (session.new or session.dirty or session.deleted)
+        and not any(session.info.get(key) for key in _PENDING_ON_COMMIT)
+        and session.connection().info.get(_WROTE) is False
+    )
+
+
+def end_transaction(exc: BaseException | None = None) -> None:
+    """End the session's transaction: on PostgreSQL, one that only read with a COMMIT.
+
+    psycopg forgets every statement it has prepared on each ROLLBACK, and every read-only
+    request used to end with one: PostgreSQL then planned each statement of each page afresh,
+    which was most of its time on the worker pages (issue 19). A COMMIT of a transaction that
+    sent only SELECTs (no row written or locked) does what its ROLLBACK would, and lets psycopg
+    prepare a statement once it has run five times on the connection. Anything else (an error,
+    unflushed changes, a write, SQLite) is rolled back as before.
+    """
+    session = db.session()
+    if not session.in_transaction():
+        return
+    read = exc is None and only_read(session)
+    # Nothing reads the request's records again: they are let go as they are, not expired one
+    # by one, as a COMMIT or ROLLBACK would (about a hundred on Today; Flask-SQLAlchemy's own
+    # teardown closed the session, which lets them go too).
+    session.expunge_all()
+    if read:
+        try:
+            session.commit()
+            return
+        except Exception:  # the connection lost: end it like any other failed transaction
+            log.warning("could not end a read-only transaction with COMMIT", exc_info=True)
+    session.rollback()
 
 
 # PostgreSQL: read-only transaction or standby, disk full, out of memory or connections,

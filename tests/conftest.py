@@ -199,8 +199,12 @@ def refuse_next_commit():
     def _arm(exc: BaseException) -> None:
         armed = [True]
 
-        def before_commit(_session):
-            if armed[0] and has_request_context():
+        def before_commit(session):
+            from app.db import only_read
+
+            # A PostgreSQL transaction that only read ends with a COMMIT too (db.py), which
+            # writes nothing for a full disk to refuse: the next commit of a write is meant.
+            if armed[0] and has_request_context() and not only_read(session):
                 armed[0] = False
                 raise exc
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
-from ..db import write_intent
+from ..db import end_transaction, write_intent
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import AuditEvent
@@ -93,10 +93,10 @@ def flush_pending(_exc=None) -> None:
     if not rows:
         return
     try:
-        # The request is over and its records are not read again: end its transaction
-        # without expiring each loaded record (close, not rollback), then one INSERT on a
-        # connection of our own, without the unit of work's bookkeeping.
-        db.session.close()
+        # The request's own transaction ends first (a COMMIT of a read-only one on
+        # PostgreSQL keeps psycopg's prepared statements), then one INSERT on a connection of
+        # our own, without the unit of work's bookkeeping.
+        end_transaction(_exc)
         with write_intent(), db.engine.begin() as conn:
             conn.execute(sa.insert(AuditEvent), rows)
     except Exception:  # the response is already on its way; log, never break it

@@ -131,13 +131,15 @@ def load_demo(
 
         load_large(echo=echo, residents=residents, visits=visits)
     # The loaders write rows in bulk, past the session's flush hooks: count the roll-ups and
-    # compute the residents' due dates again.
+    # compute the residents' due dates and the open follow-ups again.
     from ..rounds.due import rebuild as rebuild_due
     from ..tallies.rollups import rebuild
+    from ..visits.follow_ups import rebuild as rebuild_follow_ups
 
     with write_intent():
         rebuild(db.session)
         rebuild_due(db.session)
+        rebuild_follow_ups(db.session)
         db.session.commit()
 
 

@@ -83,15 +83,10 @@ def open_counts(grid_ids: list[int], resident_ids: list[int] | None = None) -> d
             return model.grid_id.in_(grid_ids)
         return model.resident_id.in_(resident_ids)
 
-    later = sa.orm.aliased(Visit)
+    # Not yet answered by a later visit: stored on the visit (visits/follow_ups.py).
     follow_ups = db.session.scalar(
         sa.select(sa.func.count(Visit.id)).where(
-            where(Visit),
-            Visit.resident_id.is_not(None),
-            Visit.follow_up_on.is_not(None),
-            ~sa.exists().where(
-                later.resident_id == Visit.resident_id, later.visited_on > Visit.visited_on
-            ),
+            where(Visit), Visit.resident_id.is_not(None), Visit.follow_up_open_on.is_not(None)
         )
     )
     hazards = db.session.scalar(

@@ -42,15 +42,26 @@ def _counts():
     visit_photos = (
         sa.select(sa.func.count(Photo.id)).join(Visit, Visit.id == Photo.visit_id).where(of_day)
     )
-    # Reached from the day's answers: joined the other way round, SQLite walked the whole
-    # answer-photo index for every day.
-    day_answers = (
-        sa.select(Answer.id)
-        .join(Screening, Screening.id == Answer.screening_id)
-        .join(Visit, Visit.id == Screening.visit_id)
+    # Down from the day's visits: their screenings, each one's answers, each answer's photos
+    # through ix_photos_answer_id. The nesting fixes the order, so neither engine walks every
+    # answer photo (SQLite did, joined from the photos) or every answer (PostgreSQL did, with a
+    # join) for each day; and each level correlates with the one above it (an IN two levels
+    # below the day's row took a daily_logs of its own and counted every day's photos).
+    per_answer = (
+        sa.select(sa.func.count(Photo.id)).where(Photo.answer_id == Answer.id).scalar_subquery()
+    )
+    per_screening = (
+        sa.select(sa.func.coalesce(sa.func.sum(per_answer), 0))
+        .where(Answer.screening_id == Screening.id)
+        .scalar_subquery()
+    )
+    answer_photos = (
+        # PostgreSQL sums counts as numeric: a whole number is what the page counts with.
+        sa.select(sa.cast(sa.func.coalesce(sa.func.sum(per_screening), 0), sa.Integer))
+        .select_from(Visit)
+        .join(Screening, Screening.visit_id == Visit.id)
         .where(of_day)
     )
-    answer_photos = sa.select(sa.func.count(Photo.id)).where(Photo.answer_id.in_(day_answers))
     hazard_photos = (
         sa.select(sa.func.count(Photo.id))
         .join(Hazard, Hazard.id == Photo.hazard_id)

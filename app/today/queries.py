@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from flask import has_request_context
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..hazards import queries as hazard_queries
@@ -25,18 +25,13 @@ FOLLOW_UPS_PER_PAGE = 30
 def follow_ups_due(user, today) -> sa.Select:
     """Visits whose follow-up date has come and that no later visit to the same resident (or
     site) has answered yet, nearest date first: their ids and the number of them all."""
-    # A follow-up is done once a later visit to the same resident (or site) exists.
-    later = aliased(Visit)
-    same_subject = sa.or_(
-        sa.and_(Visit.resident_id.is_not(None), later.resident_id == Visit.resident_id),
-        sa.and_(Visit.resident_id.is_(None), later.project_id == Visit.project_id),
-    )
+    # Unanswered follow-ups carry their date in follow_up_open_on (visits/follow_ups.py): a
+    # range of the (grid, date) index, not a look for a later visit of each past follow-up.
     return (
         select_for(Visit, user)
-        .where(Visit.follow_up_on.is_not(None), Visit.follow_up_on <= today)
-        .where(~sa.exists().where(same_subject, later.visited_on > Visit.visited_on))
+        .where(Visit.follow_up_open_on <= today)
         .with_only_columns(Visit.id, sa.func.count().over().label("total"))
-        .order_by(Visit.follow_up_on, Visit.id)
+        .order_by(Visit.follow_up_open_on, Visit.id)
     )
 
 

@@ -37,6 +37,9 @@ class Visit(db.Model):
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     outcome: Mapped[str] = mapped_column(enum_type(VISIT_OUTCOMES, "outcome"))
     follow_up_on: Mapped[date | None]
+    # The follow-up date while no later visit has answered it (visits/follow_ups.py keeps it
+    # in step with the visits; never set by hand).
+    follow_up_open_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -59,7 +62,8 @@ class Visit(db.Model):
         sa.Index("ix_visits_grid_visited_on", "grid_id", "visited_on"),
         sa.Index("ix_visits_resident_visited_at", "resident_id", "visited_at"),
         sa.Index("ix_visits_project_visited_at", "project_id", "visited_at"),
-        sa.Index("ix_visits_follow_up", "grid_id", "follow_up_on"),
+        # The follow-ups due: a range of this index (visits/follow_ups.py).
+        sa.Index("ix_visits_grid_follow_up_open", "grid_id", "follow_up_open_on"),
         # The visit round's last visit that met the resident, read from the index alone.
         sa.Index("ix_visits_resident_round", "resident_id", "visited_on", "outcome"),
         sa.Index("ix_visits_household_visited_on", "household_id", "visited_on"),

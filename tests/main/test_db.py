@@ -60,3 +60,44 @@ def test_secret_key_is_generated_once_into_instance(tmp_path, monkeypatch):
     assert first == second
     assert len(first) >= 32
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+postgresql_only = pytest.mark.skipif(not PG_URL, reason="PostgreSQL's prepared statements")
+
+
+@postgresql_only
+def test_a_read_only_request_ends_with_commit(client, world, login_as):
+    """psycopg prepares a statement run five times on a connection and forgets them all on a
+    ROLLBACK: a request that only read ends with a COMMIT (db.end_transaction), so that its
+    pages stop being planned afresh on every request."""
+    login_as(world.worker_a)
+    ends: list[str] = []
+
+    def spy(kind):
+        return lambda _conn: ends.append(kind)
+
+    on_commit, on_rollback = spy("commit"), spy("rollback")
+    sa.event.listen(db.engine, "commit", on_commit)
+    sa.event.listen(db.engine, "rollback", on_rollback)
+    try:
+        for url in ("/requests", "/today"):  # Today's due list is a WITH ... SELECT
+            assert client.get(url).status_code == 200
+            assert "commit" in ends
+            assert "rollback" not in ends
+    finally:
+        sa.event.remove(db.engine, "commit", on_commit)
+        sa.event.remove(db.engine, "rollback", on_rollback)
+
+
+@postgresql_only
+def test_a_request_transaction_that_wrote_is_still_rolled_back(app, world, make_resident):
+    from app.db import end_transaction
+    from app.models import Resident
+
+    r = make_resident(name="张三")
+    db.session.execute(sa.update(Resident).where(Resident.id == r.id).values(name="李四"))
+    end_transaction()
+    assert db.session.scalar(sa.select(Resident.name).where(Resident.id == r.id)) == "张三"
+    db.session.get(Resident, r.id).name = "王五"  # changed, not flushed
+    end_transaction()
+    assert db.session.scalar(sa.select(Resident.name).where(Resident.id == r.id)) == "张三"

@@ -577,6 +577,8 @@ def test_queue_counts_belong_to_each_day(
     assert "1 visit" in quiet_row
     assert "screening" not in quiet_row or "0 screenings" in quiet_row
     assert "hazard" not in quiet_row or "0 hazards" in quiet_row
+    # The other day's answer photo is not this day's (its count correlates with each day).
+    assert "photo" not in quiet_row or "0 photos" in quiet_row
 
 
 # ---- the day page works from the bottom (issue 13, item 4) -------------------------

@@ -1,0 +1,177 @@
+"""Whether a visit's follow-up is still open, stored on the visit.
+
+The rule: a visit's follow-up is answered once a later visit (a later day) to the same resident
+exists, or, for a visit to a site alone (no resident), a later visit to the same project.
+`Visit.follow_up_open_on` holds the follow-up date while it is not answered, None once it is
+(or when the visit has none).
+
+Stored and indexed with the grid so that Today reads the follow-ups due as a range of an index
+instead of looking for a later visit of every visit with a follow-up date on each request
+(issue 19). `refresh` computes it in SQL for the visits of a set of residents and projects; it
+is the one place the rule is written, used by:
+- the flush hooks below, for every write through the session: a visit added, deleted, or
+  changed in its day, follow-up date, resident or project (forms, the offline outbox,
+  imports, retention);
+- writes that bypass the session, through `rebuild` (the demo loaders);
+- the migration that added the column, and `flask visits rebuild-follow-ups`.
+"""
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from ..projects.models import Project
+from ..residents.models import Resident
+from .models import Visit
+
+# Ids per UPDATE: well under SQLite's bound parameters, and a short IN list for PostgreSQL.
+CHUNK = 1000
+VISIT_FIELDS = ("resident_id", "project_id", "visited_on", "follow_up_on")
+
+
+def open_on_sql(by_resident: bool) -> sa.ColumnElement:
+    """The stored value of the visit row in the enclosing statement, by the rule above: for a
+    visit to a resident (by_resident), else for a visit to a site alone."""
+    later = aliased(Visit)
+    # Two statements rather than one with a CASE: each looks for the later visit through an
+    # index of its own, (resident, day) or (project, time).
+    if by_resident:
+        same_subject = later.resident_id == Visit.resident_id
+    else:
+        same_subject = later.project_id == Visit.project_id
+    answered = sa.exists().where(same_subject, later.visited_on > Visit.visited_on)
+    return sa.case((~answered, Visit.follow_up_on))
+
+
+def refresh(
+    session: Session, resident_ids: Iterable[int] = (), project_ids: Iterable[int] = ()
+) -> None:
+    """Compute the value again for the visits to these residents and projects."""
+    residents = sorted({i for i in resident_ids if i is not None})
+    projects = sorted({i for i in project_ids if i is not None})
+    for start in range(0, len(residents), CHUNK):
+        _refresh(session, True, Visit.resident_id.in_(residents[start : start + CHUNK]))
+    for start in range(0, len(projects), CHUNK):
+        _refresh(session, False, Visit.project_id.in_(projects[start : start + CHUNK]))
+    _expire(session)
+
+
+def _refresh(session: Session, by_resident: bool, where: sa.ColumnElement) -> None:
+    session.execute(
+        sa.update(Visit)
+        .where(
+            where,
+            Visit.resident_id.is_not(None) if by_resident else Visit.resident_id.is_(None),
+            # Only visits with a follow-up date, or that had one: the rest stay None.
+            sa.or_(Visit.follow_up_on.is_not(None), Visit.follow_up_open_on.is_not(None)),
+        )
+        # A derived value, not an edit of the visit.
+        .values(follow_up_open_on=open_on_sql(by_resident), updated_at=Visit.updated_at),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _expire(session: Session) -> None:
+    # Visits loaded in the session would show the value they had before.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Visit):
+            session.expire(obj, ["follow_up_open_on"])
+
+
+def rebuild(session: Session) -> int:
+    """Every visit's value computed again (`flask visits rebuild-follow-ups`, loaders); returns
+    how many follow-ups are open."""
+    _refresh(session, True, sa.true())
+    _refresh(session, False, sa.true())
+    _expire(session)
+    return session.scalar(sa.select(sa.func.count()).where(Visit.follow_up_open_on.is_not(None)))
+
+
+def _ids(state, name: str) -> list:
+    """The values a visit's attribute had and has in this flush (ids, or related objects)."""
+    history = state.attrs[name].history
+    return [*history.added, *history.unchanged, *history.deleted]
+
+
+def touched(session: Session) -> tuple[set[int], set[int], list]:
+    """Residents and projects whose visits this flush changes (old and new), and residents or
+    projects added in this flush, whose ids are known only after it."""
+    residents: set[int] = set()
+    projects: set[int] = set()
+    later: list = []
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, Visit):
+            continue
+        state = sa.inspect(obj)
+        if obj in session.dirty and not (
+            any(state.attrs[name].history.has_changes() for name in VISIT_FIELDS)
+            or any(state.attrs[name].history.has_changes() for name in ("resident", "project"))
+        ):
+            continue
+        residents.update(_ids(state, "resident_id"))
+        projects.update(_ids(state, "project_id"))
+        # Set through the relationship (a resident or project added in this flush has no id
+        # yet; one set on a persistent visit shows in the id only once the flush has run).
+        for related in (*_ids(state, "resident"), *_ids(state, "project")):
+            if related is None:
+                continue
+            identity = sa.inspect(related).identity
+            if identity is None:
+                later.append(related)
+            elif isinstance(related, Resident):
+                residents.add(identity[0])
+            else:
+                projects.add(identity[0])
+    residents.discard(None)
+    projects.discard(None)
+    return residents, projects, later
+
+
+def _lock(session: Session, residents: set[int], projects: set[int]) -> None:
+    # Two writers to one resident (a visit saved while another's follow-up date is edited):
+    # the second waits here for the first to commit, and its UPDATE after the flush then reads
+    # the first's visit as well. Taken before the flush writes the visits, so that neither
+    # holds a visit row the other's UPDATE must wait for. FOR NO KEY UPDATE, as in
+    # rounds/due.py: a visit's INSERT already holds a key-share lock on its resident.
+    for model, ids in ((Resident, residents), (Project, projects)):
+        ids = sorted(ids)
+        for start in range(0, len(ids), CHUNK):
+            session.execute(
+                sa.select(model.id)
+                .where(model.id.in_(ids[start : start + CHUNK]))
+                .order_by(model.id)
+                .with_for_update(key_share=True)
+            )
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _ctx, _instances) -> None:
+    # Collected while the pre-flush values can be read; computed after the flush, when the
+    # new rows are in and have their ids.
+    residents, projects, later = session.info.setdefault("follow_ups_pending", (set(), set(), []))
+    with session.no_autoflush:
+        found = touched(session)
+        if session.get_bind().dialect.name == "postgresql" and (found[0] or found[1]):
+            _lock(session, found[0], found[1])
+    residents.update(found[0])
+    projects.update(found[1])
+    later.extend(found[2])
+
+
+@sa.event.listens_for(Session, "after_flush_postexec")
+def _after_flush(session: Session, _ctx) -> None:
+    pending = session.info.pop("follow_ups_pending", None)
+    if pending is None:
+        return
+    residents, projects, later = pending
+    for obj in later:
+        (residents if isinstance(obj, Resident) else projects).add(obj.id)
+    if residents or projects:
+        refresh(session, residents, projects)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous) -> None:
+    # A flush that failed left what it collected: those writes are undone, and so is the need.
+    session.info.pop("follow_ups_pending", None)
