@@ -94,6 +94,8 @@ def phone_page(browser, base_url: str, **options):
         is_mobile=True,
         has_touch=True,
         locale="zh-CN",
+        # Where the phones are: the township's day, not the test machine's (UTC).
+        timezone_id="Asia/Shanghai",
         **options,
     )
     context.set_default_timeout(10_000)

@@ -27,7 +27,9 @@ def test_worker_records_noise_concern_and_secretary_sees_count_rise(
     count = f"#factor-{noise.id}-concerns"
 
     # The secretary has the project open before the visit.
-    office = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    office = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
     secretary = office.new_page()
     secretary.base_url = live_server.url
     login(secretary, "secretary_a", PASSWORD)

@@ -95,6 +95,8 @@ def phone(sw_browser):
         is_mobile=True,
         has_touch=True,
         locale="zh-CN",
+        # Where the phones are: the township's day, not the test machine's (UTC).
+        timezone_id="Asia/Shanghai",
         service_workers="allow",
     )
     context.set_default_timeout(30_000)  # two cores shared with other test runs

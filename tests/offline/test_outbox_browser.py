@@ -196,7 +196,10 @@ def _jpeg_b64() -> str:
 # Queue entries as the service worker would have (same store, same fields), offline.
 QUEUE = """async ({n, photoEvery, residentId, visitId, jpeg, user}) => {
   const bytes = Uint8Array.from(atob(jpeg), c => c.charCodeAt(0));
-  const today = new Date().toISOString().slice(0, 10);
+  // The phone's own day (toISOString would give UTC's, a day behind after 16:00 UTC).
+  const now = new Date();
+  const today = [now.getFullYear(), now.getMonth() + 1, now.getDate()]
+    .map((n) => String(n).padStart(2, "0")).join("-");
   for (let i = 0; i < n; i++) {
     const fd = new FormData();
     let url;
