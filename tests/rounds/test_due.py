@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import CareReason, Resident, Visit
 from app.timeutil import local_today
 from tests.conftest import PG_URL
+from tests.locks import second_waits_for_first
 from tests.outbox_fixtures import REPLAY, visit_data
 from tests.rounds.conftest import computed_due, stored_due
 
@@ -228,9 +229,6 @@ def _visit_values(resident, worker, log):
 def test_two_visits_saved_at_once_both_count(world, make_resident, make_daily_log):
     """The second writer waits for the first and then reads its visit (READ COMMITTED would
     otherwise compute from what was committed before either began)."""
-    import threading
-    import time
-
     from sqlalchemy.orm import Session
 
     r = make_resident(created_at=datetime.now() - timedelta(days=60))
@@ -249,17 +247,7 @@ def test_two_visits_saved_at_once_both_count(world, make_resident, make_daily_lo
         second.add(visit(TODAY - timedelta(days=5)))
         second.commit()
 
-    pid = second.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    thread = threading.Thread(target=later)
-    thread.start()
-    waiting = sa.text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid")
-    for _ in range(600):  # until the second writer waits for the first's lock
-        if db.session.scalar(waiting, {"pid": pid}):
-            break
-        db.session.rollback()
-        time.sleep(0.05)
-    first.commit()
-    thread.join(timeout=60)
+    second_waits_for_first(second, later, first.commit)
     first.close()
     second.close()
     db.session.rollback()
@@ -274,9 +262,6 @@ def test_two_visits_inserted_before_either_recounts_do_not_deadlock(
     """Each visit's INSERT takes a key-share lock on its resident (the foreign key) before the
     due date is recounted; a lock on the resident that conflicted with it would leave each
     writer waiting for the other, and PostgreSQL would kill one of the two saves."""
-    import threading
-    import time
-
     from sqlalchemy.orm import Session
 
     from app.rounds.due import refresh
@@ -304,22 +289,15 @@ def test_two_visits_inserted_before_either_recounts_do_not_deadlock(
             failures.append(err)
             second.rollback()
 
-    pid = second.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    thread = threading.Thread(target=recount_second)
-    thread.start()
-    waiting = sa.text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid")
-    for _ in range(200):  # until the second writer is done, or waits for a lock
-        if not thread.is_alive() or db.session.scalar(waiting, {"pid": pid}):
-            break
-        db.session.rollback()
-        time.sleep(0.05)
-    try:
-        refresh(first, [rid])
-        first.commit()
-    except Exception as err:
-        failures.append(err)
-        first.rollback()
-    thread.join(timeout=60)
+    def recount_first():
+        try:
+            refresh(first, [rid])
+            first.commit()
+        except Exception as err:
+            failures.append(err)
+            first.rollback()
+
+    second_waits_for_first(second, recount_second, recount_first)
     first.close()
     second.close()
     db.session.rollback()

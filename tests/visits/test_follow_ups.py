@@ -2,19 +2,17 @@
 two writers touch one resident at once (PostgreSQL; the rule itself:
 test_follow_up_properties.py)."""
 
-import threading
-import time
 import uuid
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Visit
 from app.timeutil import local_today
 from tests.conftest import PG_URL
+from tests.locks import second_waits_for_first
 from tests.visits.test_follow_up_properties import computed_open, stored_open
 
 TODAY = local_today()
@@ -47,17 +45,7 @@ def test_a_follow_up_set_while_a_later_visit_is_saved_is_answered(world, make_re
         second.add(Visit(uuid=str(uuid.uuid4()), **fields))
         second.commit()
 
-    pid = second.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    thread = threading.Thread(target=later)
-    thread.start()
-    waiting = sa.text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid")
-    for _ in range(200):  # until the second writer is done, or waits for the first's lock
-        if not thread.is_alive() or db.session.scalar(waiting, {"pid": pid}):
-            break
-        db.session.rollback()
-        time.sleep(0.05)
-    first.commit()
-    thread.join(timeout=60)
+    second_waits_for_first(second, later, first.commit)
     first.close()
     second.close()
     db.session.rollback()
