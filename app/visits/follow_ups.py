@@ -1,7 +1,9 @@
 """Whether a visit's follow-up is still open, stored on the visit.
 
-The rule: a visit's follow-up is answered once a later visit (a later day) to the same resident
-exists, or, for a visit to a site alone (no resident), a later visit to the same project.
+The rule: a visit's follow-up is answered once a later visit to the same resident exists, or,
+for a visit to a site alone (no resident), a later visit to the same project. Later is by day,
+then by time within the day, then by id: a follow-up set for the day of the visit (the form
+allows it) is answered by a second visit that same day.
 `Visit.follow_up_open_on` holds the follow-up date while it is not answered, None once it is
 (or when the visit has none).
 
@@ -27,7 +29,21 @@ from .models import Visit
 
 # Ids per UPDATE: well under SQLite's bound parameters, and a short IN list for PostgreSQL.
 CHUNK = 1000
-VISIT_FIELDS = ("resident_id", "project_id", "visited_on", "follow_up_on")
+VISIT_FIELDS = ("resident_id", "project_id", "visited_on", "visited_at", "follow_up_on")
+
+
+def after(later, visit) -> sa.ColumnElement:
+    """`later` comes after `visit`: by day, by time that day, by id (visits dated after the fact
+    all get midday). The day's bound is written on its own so that it bounds the search in the
+    (resident, day) index on both engines."""
+    return sa.and_(
+        later.visited_on >= visit.visited_on,
+        sa.or_(
+            later.visited_on > visit.visited_on,
+            later.visited_at > visit.visited_at,
+            sa.and_(later.visited_at == visit.visited_at, later.id > visit.id),
+        ),
+    )
 
 
 def open_on_sql(by_resident: bool) -> sa.ColumnElement:
@@ -40,7 +56,7 @@ def open_on_sql(by_resident: bool) -> sa.ColumnElement:
         same_subject = later.resident_id == Visit.resident_id
     else:
         same_subject = later.project_id == Visit.project_id
-    answered = sa.exists().where(same_subject, later.visited_on > Visit.visited_on)
+    answered = sa.exists().where(same_subject, after(later, Visit))
     return sa.case((~answered, Visit.follow_up_on))
 
 

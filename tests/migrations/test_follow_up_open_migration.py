@@ -29,3 +29,15 @@ def test_the_migration_fills_the_open_follow_ups_of_existing_visits():
     stored = stored_open()
     assert stored == computed_open()
     assert sum(d is not None for d in stored.values()) > 10
+
+
+@pytest.mark.usefixtures("migrate_app", "demo_data")
+def test_the_same_day_revision_computes_every_stored_value_again():
+    """Values left by the earlier rule (here: every follow-up date left open) are put right."""
+    downgrade(revision=REVISION)
+    db.session.execute(sa.text("UPDATE visits SET follow_up_open_on = follow_up_on"))
+    db.session.commit()
+    assert stored_open() != computed_open()
+    db.session.remove()  # SQLite: the upgrade writes on a connection of its own
+    upgrade(revision="b7e2d94c1f08")
+    assert stored_open() == computed_open()

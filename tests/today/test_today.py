@@ -43,6 +43,32 @@ def test_follow_up_disappears_after_a_later_visit(
     assert "钱奶奶" not in follow
 
 
+def _follow_ups(client) -> str:
+    page = client.get("/today").text
+    return page[page.index('id="today-follow-ups"') : page.index('id="today-hazards"')]
+
+
+def test_a_follow_up_for_today_is_answered_by_a_second_visit_that_day(
+    client, world, login_as, make_resident
+):
+    """The form allows a follow-up on the visit's own day ("come back this afternoon"): the
+    second visit that day answers it, and one before it does not."""
+    from tests.visits.test_visits import _visit_data
+
+    r = make_resident(name="钱奶奶")
+    login_as(world.worker_a)
+    today = local_today().isoformat()
+    assert client.post("/visits", data=_visit_data(r)).status_code == 303
+    assert "钱奶奶" not in _follow_ups(client)
+    saved = client.post(
+        "/visits", data=_visit_data(r, follow_up_on=today, outcome="needs_follow_up")
+    )
+    assert saved.status_code == 303
+    assert "钱奶奶" in _follow_ups(client)  # the morning's visit came before it
+    assert client.post("/visits", data=_visit_data(r)).status_code == 303
+    assert "钱奶奶" not in _follow_ups(client)
+
+
 def test_today_shows_the_log_status_and_the_submit_form(
     client, world, login_as, make_resident, make_visit
 ):

@@ -5,7 +5,7 @@ resident (by id or through the relationship) or site, deleted; residents added w
 visit in the same flush; several writes in one transaction or each in its own."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +20,8 @@ TODAY = local_today()
 PICK = st.integers(0, 1000)  # which existing row, modulo how many there are
 DAY = st.integers(-30, 0)
 FOLLOW_UP = st.one_of(st.none(), st.integers(0, 14))  # days after the visit
+# Times within a day, few so that two visits often share one (dated after the fact: midday).
+TIME = st.sampled_from([time(4), time(8, 30), time(12)])
 SUBJECT = st.sampled_from(["resident", "site", "both"])
 
 operations = st.lists(
@@ -27,6 +29,7 @@ operations = st.lists(
         st.one_of(
             st.tuples(st.just("add_visit"), SUBJECT, PICK, PICK, DAY, FOLLOW_UP),
             st.tuples(st.just("edit_visit"), PICK, DAY, FOLLOW_UP),
+            st.tuples(st.just("retime_visit"), PICK, TIME),
             st.tuples(st.just("move_visit"), PICK, PICK, st.booleans()),
             st.tuples(st.just("move_site"), PICK, PICK),
             st.tuples(st.just("delete_visit"), PICK),
@@ -40,19 +43,29 @@ operations = st.lists(
 
 def computed_open() -> dict:
     """Each visit's open follow-up date worked out in plain Python: its follow-up date unless a
-    later visit (a later day) to the same resident, or for a site visit the same project,
-    exists."""
+    later visit (by day, then time, then id) to the same resident, or for a site visit the same
+    project, exists."""
     visits = db.session.execute(
         sa.select(
-            Visit.id, Visit.resident_id, Visit.project_id, Visit.visited_on, Visit.follow_up_on
+            Visit.id,
+            Visit.resident_id,
+            Visit.project_id,
+            Visit.visited_on,
+            Visit.visited_at,
+            Visit.follow_up_on,
         )
     ).all()
     out = {}
-    for vid, rid, pid, day, follow_up in visits:
+    for vid, rid, pid, day, at, follow_up in visits:
+        key = (day, at, vid)
         if rid is not None:
-            answered = any(w.resident_id == rid and w.visited_on > day for w in visits)
+            answered = any(
+                w.resident_id == rid and (w.visited_on, w.visited_at, w.id) > key for w in visits
+            )
         else:
-            answered = any(w.project_id == pid and w.visited_on > day for w in visits)
+            answered = any(
+                w.project_id == pid and (w.visited_on, w.visited_at, w.id) > key for w in visits
+            )
         out[vid] = None if follow_up is None or answered else follow_up
     return out
 
@@ -136,6 +149,8 @@ def _apply(setting, op) -> None:
         visit.visited_on = TODAY + timedelta(days=args[1])
         follow_up = args[2]
         visit.follow_up_on = None if follow_up is None else visit.visited_on + timedelta(follow_up)
+    elif kind == "retime_visit":
+        visit.visited_at = datetime.combine(visit.visited_on, args[1])
     elif kind == "move_visit":
         resident = _pick(Resident, args[1])
         if args[2]:
