@@ -12,8 +12,27 @@
     // At most two at once: a pile of toasts hides the page under it.
     while (box.children.length >= 2) box.removeChild(box.firstChild);
     box.appendChild(el);
-    setTimeout(function () { el.remove(); }, 4000);
+    el.addEventListener("click", function () { el.remove(); });
+    setTimeout(function () { el.remove(); }, level === "error" ? 6000 : 2500);
   }
+
+  // A refused form or upload swapped in with its messages: the first one is brought into view
+  // when it landed above or below the screen (a long summary, many thumbnails), so that the
+  // thumb on the Save button sees why nothing was saved.
+  var ERRORS = "[role=alert], .form-error, small.error";
+  document.body.addEventListener("htmx:afterSettle", function (evt) {
+    // Fired on each element swapped in: for an outerHTML swap, detail.target is the old one.
+    var target = evt.target;
+    if (!target || !target.querySelector) return;
+    var first = target.matches(ERRORS) ? target : target.querySelector(ERRORS);
+    if (!first || !first.getBoundingClientRect) return;
+    var r = first.getBoundingClientRect();
+    var top = document.querySelector(".topbar");
+    var nav = document.querySelector(".bottom-nav");
+    var above = top ? top.getBoundingClientRect().bottom : 0;
+    var below = nav && getComputedStyle(nav).position === "fixed" ? nav.getBoundingClientRect().top : innerHeight;
+    if (r.top < above || r.bottom > below) first.scrollIntoView({ block: "center" });
+  });
 
   document.body.addEventListener("toast", function (evt) {
     var d = evt.detail || {};

@@ -1,0 +1,96 @@
+"""What a refusal and a success look like on the phone: the first message of a refused form or
+upload is on the screen, not above or below it; the "saved" toast goes away at a tap; a visit's
+edit and delete buttons are one height (walk findings, session 7)."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from tests.browser.conftest import login
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+# Between the top bar and the bottom tabs, where the thumb's user can read it.
+ON_SCREEN = """e => {
+  const r = e.getBoundingClientRect();
+  const top = document.querySelector('.topbar').getBoundingClientRect().bottom;
+  const nav = document.querySelector('.bottom-nav').getBoundingClientRect().top;
+  return r.top >= top && r.bottom <= nav;
+}"""
+
+
+def test_a_refused_visit_form_shows_its_first_message_on_screen(page, world, make_resident, shoot):
+    r = make_resident(name="钱奶奶")
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/residents/{r.id}")
+    page.click("text=记录走访")
+    form = page.locator("#visit-form")
+    form.wait_for()
+    summary = "量了血压，一切正常。" * 80  # a long summary: the purpose is far above Save
+    form.locator("textarea[name=summary]").fill(summary)
+    form.locator("input[name=outcome][value=done]").check()
+    form.locator("button[type=submit]").click()  # no purpose chosen
+    error = page.locator("#visit-form small.error").first
+    error.wait_for()
+    page.wait_for_timeout(300)  # the swap has settled
+    assert "走访事由" in error.inner_text()
+    assert error.evaluate(ON_SCREEN)
+    shoot(page, "refused")  # full-page: it moves the page, so after the look at the screen
+    assert page.locator("#visit-form textarea[name=summary]").input_value() == summary
+
+
+def _jpeg(tmp_path, n: int):
+    path = tmp_path / f"p{n}.jpg"
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 300), (20 * n, 80, 120)).save(buf, "JPEG")
+    path.write_bytes(buf.getvalue())
+    return str(path)
+
+
+def test_a_refused_photo_shows_its_message_on_screen(
+    page, world, make_resident, make_visit, tmp_path
+):
+    visit = make_visit(resident=make_resident())
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/{visit.id}")
+    gallery = f"#photos-visit-{visit.id}"
+    page.locator(f"{gallery} input[type=file]").set_input_files(
+        [_jpeg(tmp_path, n) for n in range(9)]
+    )
+    page.wait_for_selector(f"{gallery} .thumbs li >> nth=8")
+    bad = tmp_path / "scan.jpg"
+    bad.write_bytes(b"not a photo at all" * 50)
+    page.locator(f"{gallery} input[type=file]").set_input_files(str(bad))
+    message = page.locator(f"{gallery} .photo-errors")
+    message.wait_for()
+    page.wait_for_timeout(300)
+    assert "scan.jpg" in message.inner_text()
+    assert message.evaluate(ON_SCREEN)
+
+
+def test_the_saved_toast_goes_at_a_tap(page, world, make_resident):
+    r = make_resident(name="钱奶奶")
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/residents/{r.id}")
+    page.click("text=记录走访")
+    form = page.locator("#visit-form")
+    form.locator("input[name=purpose]").first.check()
+    form.locator("input[name=outcome][value=done]").check()
+    form.locator("button[type=submit]").click()
+    toast = page.locator(".toast")
+    toast.wait_for()
+    toast.click()
+    assert page.locator(".toast").count() == 0
+    assert page.locator("h1", has_text="钱奶奶").is_visible()
+
+
+def test_edit_and_delete_visit_are_one_height(page, world, make_resident, make_visit):
+    visit = make_visit(resident=make_resident())
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/{visit.id}")
+    edit = page.locator(".actions a[role=button]").bounding_box()
+    delete = page.locator(".actions form button").bounding_box()
+    assert abs(edit["height"] - delete["height"]) < 1
+    assert abs(edit["y"] - delete["y"]) < 1
