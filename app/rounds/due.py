@@ -24,6 +24,7 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..derived import kept_by_flush
 from ..models import CareReason, Resident, Visit, resident_care_reasons
 from ..sqldates import add_days
 
@@ -146,25 +147,13 @@ def touched(session: Session) -> tuple[set[int], list, set[str]]:
     return ids, later, codes
 
 
-@sa.event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _ctx, _instances) -> None:
-    # Collected while the pre-flush values can be read; computed after the flush, when the
-    # new rows are in and have their ids.
-    ids, later, codes = session.info.setdefault("due_pending", (set(), [], set()))
-    with session.no_autoflush:
-        found = touched(session)
-    ids.update(found[0])
-    later.extend(found[1])
-    codes.update(found[2])
-
-
-@sa.event.listens_for(Session, "after_flush_postexec")
-def _after_flush(session: Session, _ctx) -> None:
-    pending = session.info.pop("due_pending", None)
-    if pending is None:
-        return
-    ids, later, codes = pending
-    ids.update(obj.id for obj in later)
+def _apply(session: Session, collected: list) -> None:
+    ids: set[int] = set()
+    codes: set[str] = set()
+    for found_ids, later, found_codes in collected:
+        ids |= found_ids
+        ids.update(obj.id for obj in later)
+        codes |= found_codes
     if codes:
         # One set-based UPDATE for everyone with the reason, however many they are.
         ids_with_reason = sa.select(resident_care_reasons.c.resident_id).where(
@@ -176,7 +165,4 @@ def _after_flush(session: Session, _ctx) -> None:
         refresh(session, ids)
 
 
-@sa.event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, _previous) -> None:
-    # A flush that failed left what it collected: those writes are undone, and so is the need.
-    session.info.pop("due_pending", None)
+kept_by_flush("due_pending", touched, _apply)

@@ -46,6 +46,7 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..derived import kept_by_flush
 from ..extensions import db
 from ..models import (
     Community,
@@ -329,21 +330,14 @@ def touched(session: Session) -> tuple[set, set[int], set, set[int]]:
     return pairs, visit_ids, requests, request_ids
 
 
-# Collected before the flush, while every row (and any expired attribute) can still be
-# read; counted again after it, when the new rows have their ids.
-@sa.event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _ctx, _instances) -> None:
-    pending = session.info.setdefault("rollups_pending", (set(), set(), set(), set()))
-    for kept, found in zip(pending, touched(session), strict=True):
-        kept.update(found)
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _ctx) -> None:
-    pending = session.info.pop("rollups_pending", None)
-    if pending is None:
-        return
-    pairs, visit_ids, requests, request_ids = pending
+def _apply(session: Session, collected: list) -> None:
+    pairs: set = set()
+    visit_ids: set = set()
+    requests: set = set()
+    request_ids: set = set()
+    for found in collected:
+        for kept, more in zip((pairs, visit_ids, requests, request_ids), found, strict=True):
+            kept |= more
     if visit_ids:
         rows = session.execute(
             sa.select(Visit.grid_id, Visit.visited_on).where(Visit.id.in_(visit_ids))
@@ -359,6 +353,9 @@ def _after_flush(session: Session, _ctx) -> None:
         )
     if requests:
         recount_requests(session, requests)
+
+
+kept_by_flush("rollups_pending", touched, _apply, after="after_flush")
 
 
 def recount_hazard(hazard: Hazard) -> None:

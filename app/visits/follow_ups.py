@@ -23,6 +23,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from ..derived import kept_by_flush
 from ..projects.models import Project
 from ..residents.models import Resident
 from .models import Visit
@@ -161,33 +162,23 @@ def _lock(session: Session, residents: set[int], projects: set[int]) -> None:
             )
 
 
-@sa.event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _ctx, _instances) -> None:
-    # Collected while the pre-flush values can be read; computed after the flush, when the
-    # new rows are in and have their ids.
-    residents, projects, later = session.info.setdefault("follow_ups_pending", (set(), set(), []))
-    with session.no_autoflush:
-        found = touched(session)
-        if session.get_bind().dialect.name == "postgresql" and (found[0] or found[1]):
-            _lock(session, found[0], found[1])
-    residents.update(found[0])
-    projects.update(found[1])
-    later.extend(found[2])
+def _collect(session: Session) -> tuple[set[int], set[int], list]:
+    found = touched(session)
+    if session.get_bind().dialect.name == "postgresql" and (found[0] or found[1]):
+        _lock(session, found[0], found[1])
+    return found
 
 
-@sa.event.listens_for(Session, "after_flush_postexec")
-def _after_flush(session: Session, _ctx) -> None:
-    pending = session.info.pop("follow_ups_pending", None)
-    if pending is None:
-        return
-    residents, projects, later = pending
-    for obj in later:
-        (residents if isinstance(obj, Resident) else projects).add(obj.id)
+def _apply(session: Session, collected: list) -> None:
+    residents: set[int] = set()
+    projects: set[int] = set()
+    for found_residents, found_projects, later in collected:
+        residents |= found_residents
+        projects |= found_projects
+        for obj in later:
+            (residents if isinstance(obj, Resident) else projects).add(obj.id)
     if residents or projects:
         refresh(session, residents, projects)
 
 
-@sa.event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, _previous) -> None:
-    # A flush that failed left what it collected: those writes are undone, and so is the need.
-    session.info.pop("follow_ups_pending", None)
+kept_by_flush("follow_ups_pending", _collect, _apply)
