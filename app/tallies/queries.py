@@ -28,6 +28,7 @@ from ..models import (
     Visit,
 )
 from ..permissions import SECRETARY, TOWNSHIP
+from ..places import place_key
 from ..requests.deadlines import due_on_sql
 from ..scope import countable_requests, tally_grid_ids
 from . import rollups
@@ -84,12 +85,14 @@ class Filters:
 
 def user_scope(user: User) -> Scope:
     """The grids (with communities) the user may count, in display order."""
-    rows = db.session.execute(
-        sa.select(Grid.id, Grid.name, Community.id, Community.name)
-        .join(Community, Grid.community_id == Community.id)
-        .where(Grid.id.in_(tally_grid_ids(user)))
-        .order_by(Community.name, Grid.name)
-    ).all()
+    rows = sorted(
+        db.session.execute(
+            sa.select(Grid.id, Grid.name, Community.id, Community.name)
+            .join(Community, Grid.community_id == Community.id)
+            .where(Grid.id.in_(tally_grid_ids(user)))
+        ).all(),
+        key=lambda r: place_key(r[3], r[1]),
+    )
     township_id = user.township_id
     if township_id is None and user.community_id is not None:
         township_id = db.session.scalar(
