@@ -102,6 +102,11 @@ def user_scope(user: User) -> Scope:
     return Scope(name, [Place(*r) for r in rows])
 
 
+def whole_months_only(user: User) -> bool:
+    """True where small counts are hidden (the township): periods are whole months."""
+    return user.role in TOWNSHIP
+
+
 def filters_for(
     user: User,
     scope: Scope,
@@ -112,7 +117,7 @@ def filters_for(
 ) -> Filters:
     """Filters for a period and a community or grid already checked to be in the scope."""
     places = [p for p in scope.grids_of(community_id) if grid_id in (None, p.grid_id)]
-    suppress = user.role in TOWNSHIP
+    suppress = whole_months_only(user)
     if suppress:
         start, end = whole_months(start, end)
     return Filters(
