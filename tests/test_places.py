@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Community, Grid
@@ -97,3 +98,14 @@ def test_handover_form_lists_grids_in_natural_order(client, login_as, numbered):
     )
     to_grid = html[html.index("to_grid_id") :]
     assert _in_page(to_grid, NAMES) == IN_ORDER
+
+
+def test_a_users_grids_read_in_natural_order(client, login_as, numbered):
+    grids = db.session.scalars(sa.select(Grid).where(Grid.name.in_(NAMES))).all()
+    numbered.worker_a.grids = sorted(grids, key=lambda g: g.id)
+    db.session.commit()
+    joined = ", ".join(IN_ORDER)
+    login_as(numbered.admin)
+    assert joined in client.get("/admin/users").get_data(as_text=True)
+    login_as(numbered.secretary_a)
+    assert joined in client.get("/rounds/workers").get_data(as_text=True)
