@@ -160,6 +160,9 @@ ACTIONS: dict[str, Action] = {
     "admin.manage": Action(ADMIN),
     # Only the field worker's phone takes the caseload offline (app/offline).
     "offline.caseload": Action(WORKER, _has_grids),
+    # Only the field worker captures offline: entries wait on the phone in the outbox. The
+    # office roles' forms send as they are (or say they could not), so no outbox count either.
+    "outbox.capture": Action(WORKER),
 }
 
 

@@ -46,6 +46,7 @@ from .models import (
     Visit,
     user_grids,
 )
+from .places import grids_in_order
 
 NOTHING = sa.false()
 
@@ -210,7 +211,10 @@ def select_for(model: type, user: User | None = None) -> sa.Select:
 
 def grids(user: User | None = None) -> list[Grid]:
     """The grids whose records the user works with, by name (filters and grid choices)."""
-    return list(db.session.scalars(select_for(Grid, user).order_by(Grid.name)))
+    rows = db.session.execute(
+        select_for(Grid, user).add_columns(Community.name).join(Grid.community)
+    ).all()
+    return grids_in_order(rows)
 
 
 def import_grids(user: User | None = None) -> list[Grid]:
@@ -224,7 +228,8 @@ def import_grids(user: User | None = None) -> list[Grid]:
         stmt = stmt.where(Grid.community_id == user.community_id)
     elif user.role != "admin":
         return []
-    return list(db.session.scalars(stmt.order_by(Community.name, Grid.name)))
+    rows = db.session.execute(stmt.add_columns(Community.name)).all()
+    return grids_in_order(rows)
 
 
 def _refuse(model: type, ident) -> None:

@@ -7,7 +7,7 @@ from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 
-from . import labels
+from . import labels, places
 from .idempotency import new_key
 from .timeutil import local_today
 
@@ -27,6 +27,9 @@ def register_filters(app: Flask) -> None:
             return ""
         # Stored naive UTC; Flask-Babel converts from UTC to the configured zone.
         return _remembered(ctx, ("dt", value, fmt), lambda: format_datetime(value, fmt))
+
+    # A user's grids come in id order (User.grids): listed, they read in natural order.
+    app.template_filter("by_name")(places.by_name)
 
     @app.template_filter("days_until")
     def _days_until(value: date | None) -> int | None:

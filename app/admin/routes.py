@@ -16,6 +16,7 @@ from ..i18n import current_lang_code
 from ..models import AuditEvent, CareReason, Community, Grid, Township, User
 from ..pagination import page_number, paginate
 from ..permissions import ADMIN, requires
+from ..places import by_name, grids_in_order
 from ..requests.deadlines import schedule_status
 from ..scope import get_or_404, select_for
 from ..timeutil import day_start_utc
@@ -27,9 +28,9 @@ from .services import set_visit_cadence
 def _place_choices() -> dict:
     return {
         "townships": list(db.session.scalars(sa.select(Township).order_by(Township.name))),
-        "communities": list(db.session.scalars(sa.select(Community).order_by(Community.name))),
-        "grids": list(
-            db.session.scalars(sa.select(Grid).join(Community).order_by(Community.name, Grid.name))
+        "communities": by_name(db.session.scalars(sa.select(Community))),
+        "grids": grids_in_order(
+            db.session.execute(sa.select(Grid, Community.name).join(Grid.community)).all()
         ),
     }
 

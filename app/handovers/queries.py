@@ -5,6 +5,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Grid, Handover, Household, User
+from ..places import by_name
 from ..scope import select_for
 
 
@@ -46,10 +47,8 @@ def households_of(grid_ids: list[int]) -> list[Household]:
 
 
 def community_grids(secretary: User) -> list[Grid]:
-    return list(
-        db.session.scalars(
-            sa.select(Grid).where(Grid.community_id == secretary.community_id).order_by(Grid.name)
-        )
+    return by_name(
+        db.session.scalars(sa.select(Grid).where(Grid.community_id == secretary.community_id))
     )
 
 

@@ -6,11 +6,13 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from ..offline.keys import user_key
+from ..permissions import requires
 from . import bp, replay  # noqa: F401  (replay: its request hooks)
 
 
 @bp.route("")
 @login_required
+@requires("outbox.capture")
 def index():
     """Waiting and refused entries, read from the phone by static/js/outbox.js."""
     return render_template("outbox/index.html")

@@ -10,6 +10,7 @@ from ..enums import REQUEST_STATUSES
 from ..extensions import db
 from ..models import Community, Grid, RequestCategory, User
 from ..permissions import SECRETARY
+from ..places import place_key
 from ..scope import countable_requests, restricted_requests, rule, select_for, tally_grid_ids
 from ..statements import kept, user_scope
 from ..timeutil import local_today
@@ -155,12 +156,14 @@ def township_counts(user: User) -> dict:
     def figures(in_place) -> dict:
         return {m: atoms.figure(in_place, w) for m, w in measures.items()}
 
-    grids = db.session.execute(
-        sa.select(Grid.id, Grid.name, Community.name.label("community"))
-        .join(Community, Grid.community_id == Community.id)
-        .where(Grid.id.in_(grid_ids))
-        .order_by(Community.name, Grid.name)
-    ).all()
+    grids = sorted(
+        db.session.execute(
+            sa.select(Grid.id, Grid.name, Community.name.label("community"))
+            .join(Community, Grid.community_id == Community.id)
+            .where(Grid.id.in_(grid_ids))
+        ).all(),
+        key=lambda g: place_key(g.community, g.name),
+    )
     grid_rows = [
         {"community": g.community, "grid": g.name, **figures(lambda k, i=g.id: k[0] == i)}
         for g in grids

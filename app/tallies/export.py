@@ -12,11 +12,22 @@ from datetime import date
 import xlsxwriter
 from flask_babel import gettext as _
 
+from .disclosure import APPROX, SMALL_SHOWN, is_inexact
 from .tables import Table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 NUMBER_FORMATS = {"int": "#,##0", "decimal": "0.0", "date": "yyyy-mm-dd"}
+# "≈n" is written as the number n shown behind a literal "≈": it still adds up and sorts.
+APPROX_FORMATS = {kind: f'"{APPROX}"{NUMBER_FORMATS[kind]}' for kind in ("int", "decimal")}
+
+
+def _legend() -> str:
+    return _(
+        "“≈” marks an approximate figure: a number that counts each hidden count "
+        "as 2; sums and sorting use it. “<3” marks a hidden count of 1 or 2: it is "
+        "text, so sums and sorting leave it out."
+    )
 
 
 def csv_safe(value) -> str | int | float:
@@ -75,8 +86,24 @@ def to_xlsx(tables: list[Table], cover: list[tuple[str, str]]) -> bytes:
         kind: wb.add_format({"num_format": fmt, "bold": True, "top": 1})
         for kind, fmt in NUMBER_FORMATS.items()
     }
+    approx_formats = {
+        kind: wb.add_format({"num_format": fmt}) for kind, fmt in APPROX_FORMATS.items()
+    }
+    approx_total_formats = {
+        kind: wb.add_format({"num_format": fmt, "bold": True, "top": 1})
+        for kind, fmt in APPROX_FORMATS.items()
+    }
     total_text = wb.add_format({"bold": True, "top": 1})
+    total_small = wb.add_format({"bold": True, "top": 1, "align": "right"})
     text_right = wb.add_format({"align": "right"})
+    inexact = any(
+        is_inexact(value)
+        for t in tables
+        for row in [*t.rows, *([t.total] if t.total else [])]
+        for value in row[1:]
+    )
+    if inexact:
+        cover = [*cover, (_("Signs"), _legend())]
 
     ws = wb.add_worksheet(_("Cover")[:31])
     ws.set_column(0, 0, 24)
@@ -92,6 +119,7 @@ def to_xlsx(tables: list[Table], cover: list[tuple[str, str]]) -> bytes:
         for c, col in enumerate(table.columns):
             ws.write_string(0, c, col.label, header)
         rows = [*table.rows, *([table.total] if table.total else [])]
+        has_inexact = False
         for r, row in enumerate(rows, start=1):
             is_total = table.total is not None and r == len(rows)
             for c, (col, value) in enumerate(zip(table.columns, row, strict=True)):
@@ -103,8 +131,15 @@ def to_xlsx(tables: list[Table], cover: list[tuple[str, str]]) -> bytes:
                     ws.write_datetime(r, c, value, fmt)
                 elif isinstance(value, int | float) and not isinstance(value, bool):
                     ws.write_number(r, c, value, fmt)
+                elif col.kind in APPROX_FORMATS and is_inexact(value):
+                    has_inexact = True
+                    if value == SMALL_SHOWN:
+                        # Hidden: no number to give. Text, right-aligned among the numbers.
+                        ws.write_string(r, c, value, total_small if is_total else text_right)
+                    else:
+                        approx = (approx_total_formats if is_total else approx_formats)[col.kind]
+                        ws.write_number(r, c, int(value[len(APPROX) :]), approx)
                 else:
-                    # A figure shown as "<3" or "≈n" stays right-aligned among the numbers.
                     cell_fmt = (
                         total_text if is_total else (text_right if col.kind != "text" else None)
                     )
@@ -112,8 +147,11 @@ def to_xlsx(tables: list[Table], cover: list[tuple[str, str]]) -> bytes:
         for c, w in enumerate(widths):
             ws.set_column(c, c, min(max(w + 2, 8), 50))
         ws.freeze_panes(1, 0)
-        if table.note:
-            ws.write_string(len(rows) + 2, 0, table.note)
+        below = len(rows) + 2
+        for line in (table.note, _legend() if has_inexact else ""):
+            if line:
+                ws.write_string(below, 0, line)
+                below += 1
     wb.close()
     return buf.getvalue()
 

@@ -4,12 +4,21 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import AnyOf, Optional
+from wtforms.validators import Optional, ValidationError
 
 from ..forms import BaseForm
 from ..ids import form_id
+from .disclosure import whole_months
 
 PRESETS = ("week", "month", "last_month")
+# The township's figures cover whole calendar months (disclosure.py): a week button would
+# show one or two whole months, so it offers only the periods it can show as asked.
+MONTH_PRESETS = ("month", "last_month")
+PRESET_LABELS = {
+    "week": _l("This week"),
+    "month": _l("This month"),
+    "last_month": _l("Last month"),
+}
 EARLIEST = date(2000, 1, 1)
 MAX_DAYS = 5 * 366  # five years (issue 19): whole units come from the roll-ups, so still quick
 
@@ -40,21 +49,19 @@ class TallyFilterForm(BaseForm):
         csrf = False
 
     # Set by the preset buttons ("This week" ...); a plain "Show" keeps from/to as typed.
-    period = StringField(
-        validators=[
-            Optional(),
-            AnyOf((*PRESETS, "custom"), message=_l("Pick one of the periods offered.")),
-        ]
-    )
+    period = StringField(validators=[Optional()])
     start = DateField(_l("From"), name="from", validators=[Optional()])
     end = DateField(_l("To"), name="to", validators=[Optional()])
     community = SelectField(_l("Community"), coerce=_optional_id, validate_choice=False)
     grid = SelectField(_l("Grid"), coerce=_optional_id, validate_choice=False)
 
-    def __init__(self, *args, scope, today: date, **kwargs):
+    def __init__(self, *args, scope, today: date, months_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = scope
         self.today = today
+        # Whole calendar months only (the township): the dates shown widen to them too.
+        self.months_only = months_only
+        self.presets = MONTH_PRESETS if months_only else PRESETS
         self.community.choices = [(None, _l("All communities"))] + [
             (cid, name) for cid, name in scope.communities.items()
         ]
@@ -62,19 +69,34 @@ class TallyFilterForm(BaseForm):
             (p.grid_id, p.grid_name) for p in scope.places
         ]
 
+    def validate_period(self, field) -> None:
+        if field.data in (*self.presets, "custom"):
+            return
+        if self.months_only and field.data in PRESETS:
+            raise ValidationError(
+                _l(
+                    "Township figures cover whole calendar months: pick this month, last "
+                    "month, or dates that span the months you need."
+                )
+            )
+        raise ValidationError(_l("Pick one of the periods offered."))
+
+    def preset_label(self, preset: str) -> str:
+        return PRESET_LABELS[preset]
+
     def resolve_period(self) -> None:
         """Fill from/to from a preset, or this month when nothing was asked for."""
-        if self.period.data in PRESETS:
+        if self.period.data in self.presets:
             self._set_dates(*preset_dates(self.period.data, self.today))
         elif not self.start.raw_data and not self.end.raw_data:
             self._set_dates(*preset_dates("month", self.today))
 
     def chosen_preset(self) -> str | None:
         """The preset the shown period is, so that its button shows as chosen (also by default)."""
-        if self.period.data in PRESETS:
+        if self.period.data in self.presets:
             return self.period.data
         shown = (self.start.data, self.end.data)
-        return next((p for p in PRESETS if preset_dates(p, self.today) == shown), None)
+        return next((p for p in self.presets if preset_dates(p, self.today) == shown), None)
 
     def _set_dates(self, start: date, end: date) -> None:
         for f, value in ((self.start, start), (self.end, end)):
@@ -106,6 +128,9 @@ class TallyFilterForm(BaseForm):
         if (end - start).days >= MAX_DAYS:
             self.end.errors.append(_l("Pick a period of at most five years."))
             return False
+        if self.months_only:
+            # The period shown, not only the one typed: the inputs say what the tables count.
+            self._set_dates(*whole_months(start, end))
         grid = self.grid.data
         if grid and self.community.data:
             place = next(p for p in self.scope.places if p.grid_id == grid)

@@ -28,6 +28,7 @@ from ..models import (
     Visit,
 )
 from ..permissions import SECRETARY, TOWNSHIP
+from ..places import place_key
 from ..requests.deadlines import due_on_sql
 from ..scope import countable_requests, tally_grid_ids
 from . import rollups
@@ -84,12 +85,14 @@ class Filters:
 
 def user_scope(user: User) -> Scope:
     """The grids (with communities) the user may count, in display order."""
-    rows = db.session.execute(
-        sa.select(Grid.id, Grid.name, Community.id, Community.name)
-        .join(Community, Grid.community_id == Community.id)
-        .where(Grid.id.in_(tally_grid_ids(user)))
-        .order_by(Community.name, Grid.name)
-    ).all()
+    rows = sorted(
+        db.session.execute(
+            sa.select(Grid.id, Grid.name, Community.id, Community.name)
+            .join(Community, Grid.community_id == Community.id)
+            .where(Grid.id.in_(tally_grid_ids(user)))
+        ).all(),
+        key=lambda r: place_key(r[3], r[1]),
+    )
     township_id = user.township_id
     if township_id is None and user.community_id is not None:
         township_id = db.session.scalar(
@@ -97,6 +100,11 @@ def user_scope(user: User) -> Scope:
         )
     name = db.session.scalar(sa.select(Township.name).where(Township.id == township_id)) or ""
     return Scope(name, [Place(*r) for r in rows])
+
+
+def whole_months_only(user: User) -> bool:
+    """True where small counts are hidden (the township): periods are whole months."""
+    return user.role in TOWNSHIP
 
 
 def filters_for(
@@ -109,7 +117,7 @@ def filters_for(
 ) -> Filters:
     """Filters for a period and a community or grid already checked to be in the scope."""
     places = [p for p in scope.grids_of(community_id) if grid_id in (None, p.grid_id)]
-    suppress = user.role in TOWNSHIP
+    suppress = whole_months_only(user)
     if suppress:
         start, end = whole_months(start, end)
     return Filters(

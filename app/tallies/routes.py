@@ -20,7 +20,7 @@ from . import (
 )
 from .export import to_csv, to_xlsx
 from .forms import TallyFilterForm
-from .queries import Filters, Scope, filters_for, user_scope
+from .queries import Filters, Scope, filters_for, user_scope, whole_months_only
 from .services import record_export
 from .tables import build_tables, cell_text, charts
 
@@ -43,7 +43,12 @@ def _filter_form() -> tuple[TallyFilterForm, Filters | None, Scope]:
     A community or grid outside the user's scope is a 404, as if it did not exist.
     """
     scope = user_scope(current_user)
-    form = TallyFilterForm(formdata=request.args, scope=scope, today=local_today())
+    form = TallyFilterForm(
+        formdata=request.args,
+        scope=scope,
+        today=local_today(),
+        months_only=whole_months_only(current_user),
+    )
     community_id, grid_id = form.community.data, form.grid.data
     if community_id is not None and community_id not in scope.communities:
         record_refusal("community", community_id)

@@ -128,7 +128,7 @@ def test_township_exports_last_month_in_two_taps(page, world, make_resident, mak
     # The chosen period looks chosen: filled, where the others are outlined.
     background = "e => getComputedStyle(e).backgroundColor"
     chosen = page.locator(".tally-presets button[aria-pressed=true]").evaluate(background)
-    other = page.locator(".tally-presets button[value=week]").evaluate(background)
+    other = page.locator(".tally-presets button[value=month]").evaluate(background)
     assert chosen != other
     shoot(page, "1-last-month")
 

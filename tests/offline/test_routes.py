@@ -252,6 +252,30 @@ def test_only_workers_take_a_caseload_offline(client, world, login_as, who):
     assert _body_attr(page, "data-user")  # still tagged: the shell and outbox need it
 
 
+@pytest.mark.parametrize(
+    ("who", "home", "captures"),
+    [
+        ("worker_a", "/today", True),
+        ("secretary_a", "/review", False),
+        ("township_user", "/tallies", False),
+        ("inspector", "/requests", False),
+        ("admin", "/admin/users", False),
+    ],
+)
+def test_only_workers_get_the_outbox(client, world, login_as, who, home, captures):
+    """The office roles capture nothing offline: no "waiting" count in the top bar, no outbox."""
+    login_as(getattr(world, who))
+    resp = client.get(home, headers={"Accept-Language": "zh"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert ("data-outbox-count" in html) is captures
+    assert ("待发送" in html or 'id="outbox-strings"' in html) is captures
+    assert (_body_attr(html, "data-outbox-js") is not None) is captures
+    assert client.get("/outbox").status_code == (200 if captures else 404)
+    # The shell still knows who is signed in: the service worker keys its caches by it.
+    assert _body_attr(html, "data-user")
+
+
 def test_caseload_needs_a_login(client):
     resp = client.get("/offline/caseload.json")
     assert resp.status_code in (302, 303)

@@ -1,9 +1,11 @@
 """XLSX and CSV exports: structure, language, file names, audit, formulas, small counts."""
 
+import io
 import json
 from datetime import timedelta
 from urllib.parse import quote
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -262,11 +264,12 @@ def test_small_request_counts_are_counted_as_two_in_every_figure(
     assert sections[5].rows[0][:2] == ["A1", "<3"]
     assert sections[5].rows[-1][:2] == ["Total", "≈7"]
     sheets = read_xlsx(client.get(f"/tallies/export.xlsx?{query}", headers=EN).data)
+    # "≈5" is the number 5, shown as "≈5" (test_xlsx_approximate_figures_are_numbers).
     assert _category_row(sheets["Requests by category"].rows) == [
         "Property management",
         "<3",
         3,
-        "≈5",
+        5,
     ]
     html = client.get(f"/tallies?{query}", headers=EN).get_data(as_text=True)
     table = html[html.index('id="table-request_categories"') :]
@@ -288,3 +291,50 @@ def test_secretary_sees_exact_counts_for_own_grids(client, world, login_as, make
     login_as(world.secretary_a)
     _c, sections = read_csv(client.get(f"/tallies/export.csv?{_period()}", headers=EN).data)
     assert _category_row(sections[7].rows) == ["Property management", "1", "0", "1"]
+
+
+def test_xlsx_approximate_figures_are_numbers(client, world, login_as, make_request):
+    """In Excel a "≈" figure adds up and sorts as the number it is, still marked approximate;
+    a "<3" stays text (nothing to add up), and a legend on the sheet and cover says so."""
+    for _ in range(2):
+        make_request(world.a1, category="R04")
+    for _ in range(3):
+        make_request(world.a2, category="R04")
+    login_as(world.township_user)
+    query = f"{_period()}&community={world.ca.id}"
+    data = client.get(f"/tallies/export.xlsx?{query}", headers=EN).data
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb["Requests by category"]
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["Category", "A1", "A2", "Total"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "Property management")
+    hidden, exact, approx = row[1], row[2], row[3]
+    assert (hidden.value, hidden.data_type) == ("<3", "s")
+    assert hidden.alignment.horizontal == "right"
+    assert (exact.value, exact.data_type, exact.number_format) == (3, "n", "#,##0")
+    assert (approx.value, approx.data_type) == (5, "n")
+    assert approx.number_format == '"≈"#,##0'
+    # The total row's approximate figures are numbers too.
+    total = next(r for r in wb["Requests"].iter_rows(min_row=2) if r[0].value == "Total")
+    assert (total[1].value, total[1].data_type, total[1].number_format) == (5, "n", '"≈"#,##0')
+    assert total[1].font.b
+    legend = [c.value for c in ws["A"] if isinstance(c.value, str) and "≈" in c.value]
+    assert "<3" in legend[-1]
+    cover = {r[0].value: r[1].value for r in wb["Cover"].iter_rows() if r[0].value}
+    assert "<3" in cover["Signs"]
+    assert "≈" in cover["Signs"]
+    # No figure in a count column is left as text but "<3".
+    for sheet in wb.worksheets[1:]:
+        for r in sheet.iter_rows(min_row=2):
+            for cell in r[1:]:
+                assert cell.data_type != "s" or cell.value in ("<3", None), (sheet.title, cell)
+            if r[0].value is None:
+                break
+
+
+def test_xlsx_of_exact_figures_has_no_legend(client, world, login_as, make_request):
+    make_request(world.a1, category="R04")
+    login_as(world.secretary_a)
+    data = client.get(f"/tallies/export.xlsx?{_period()}", headers=EN).data
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert "Signs" not in [r[0].value for r in wb["Cover"].iter_rows()]

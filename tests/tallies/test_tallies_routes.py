@@ -224,6 +224,54 @@ def test_custom_period_and_default_month(client, world, login_as):
     assert html.count('aria-pressed="true"') == 1
 
 
+def _presets(html: str) -> list[str]:
+    box = html[html.index('class="tally-presets"') : html.index("</fieldset>")]
+    return re.findall(r'name="period" value="([a-z_]+)"', box)
+
+
+def test_township_is_offered_only_periods_it_can_be_shown(client, world, login_as):
+    """Township figures cover whole months: no "This week" that would show whole months."""
+    login_as(world.township_user)
+    html = client.get("/tallies", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert _presets(html) == ["month", "last_month"]
+    assert "本周" not in html
+    assert "本月" in html
+    login_as(world.secretary_a)  # exact counts of one's own grids: a week is a week
+    html = client.get("/tallies", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert _presets(html) == ["week", "month", "last_month"]
+    assert "本周" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("zh", "街道查看的统计按整月计算：请选择本月"),
+        ("en", "Township figures cover whole calendar months: pick"),
+    ],
+)
+def test_township_week_from_an_old_link_is_refused_with_a_reason(
+    client, world, login_as, lang, message
+):
+    login_as(world.township_user)
+    resp = client.get("/tallies?period=week", headers={"Accept-Language": lang})
+    html = resp.get_data(as_text=True)
+    assert message in html
+    assert 'id="table-visits"' not in html
+    resp = client.get("/tallies/export.xlsx?period=week", headers={"Accept-Language": lang})
+    assert resp.status_code == 400
+    assert message in resp.get_data(as_text=True)
+
+
+def test_township_dates_show_the_whole_months_counted(client, world, login_as):
+    login_as(world.township_user)
+    html = client.get("/tallies?from=2024-02-12&to=2024-03-03&period=custom").get_data(as_text=True)
+    # A week typed in is shown as the months it touches, in the inputs as in the tables.
+    assert 'name="from" type="date" value="2024-02-01"' in html
+    assert 'name="to" type="date" value="2024-03-31"' in html
+    assert "export.xlsx?from=2024-02-01&amp;to=2024-03-31" in html
+    assert 'aria-pressed="true"' not in html
+
+
 def test_preset_dates():
     today = date(2024, 3, 14)  # a Thursday
     assert preset_dates("week", today) == (date(2024, 3, 11), date(2024, 3, 17))
