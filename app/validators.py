@@ -8,27 +8,48 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from .timeutil import local_today
 
+# A date this far from today is most likely a mistyped year (2025 for 2026), not a
+# slip of a few days: only then is "check the year" the helpful word.
+YEAR_OFF_DAYS = 300
+
 
 class DateWithin:
-    """A date no more than `past` days back and `future` days ahead of today."""
+    """A date no more than `past` days back and `future` days ahead of today.
 
-    def __init__(self, past: int | None = 365, future: int | None = 0):
-        self.past, self.future = past, future
+    One message per mistake, and the last word on the field: a refused date stops the field's
+    later checks (the form's own validate_<field>), which would otherwise add a second message
+    about the same date. `passed` words a date before today when `past` is 0, for a field
+    whose own reason is clearer ("the follow-up cannot be in the past").
+    """
+
+    def __init__(self, past: int | None = 365, future: int | None = 0, *, passed=None):
+        self.past, self.future, self.passed = past, future, passed
 
     def __call__(self, form, field):
         if field.data is None:
             return
         today = local_today()
+        years_off = abs((field.data - today).days) >= YEAR_OFF_DAYS
         if self.future is not None and field.data > today + timedelta(days=self.future):
+            if years_off:
+                raise StopValidation(_l("This date is too far ahead. Check the year."))
             if self.future == 0:
-                raise ValidationError(_l("This date is in the future."))
-            raise ValidationError(_l("This date is too far ahead."))
+                raise StopValidation(_l("This date is in the future."))
+            raise StopValidation(
+                _l("This date is more than %(days)s days ahead.", days=self.future)
+            )
         if self.past is not None and field.data < today - timedelta(days=self.past):
-            raise ValidationError(_l("This date is too far in the past. Check the year."))
+            if years_off:
+                raise StopValidation(_l("This date is too far in the past. Check the year."))
+            if self.past == 0:
+                raise StopValidation(
+                    self.passed or _l("This date has passed. Choose today or a later day.")
+                )
+            raise StopValidation(_l("This date is more than %(days)s days ago.", days=self.past))
 
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")

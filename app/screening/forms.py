@@ -32,7 +32,17 @@ class HazardForm(BaseForm):
         render_kw={"rows": 2},
     )
     severity = SelectField(_l("Severity"), validators=[DataRequired()])
-    due_on = DateField(_l("Fix by"), validators=[Optional(), DateWithin(past=0, future=366)])
+    due_on = DateField(
+        _l("Fix by"),
+        validators=[
+            Optional(),
+            DateWithin(
+                past=0,
+                future=366,
+                passed=_l("The deadline cannot be in the past. Choose today or a later day."),
+            ),
+        ],
+    )
     # Photos go with the note in the one save; their own key makes a resent batch count once.
     photos = MultipleFileField(
         _l("Take or choose a photo"),

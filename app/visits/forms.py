@@ -40,7 +40,15 @@ class VisitForm(IdempotentForm):
         validators=[DataRequired(message=_l("Enter a valid date.")), DateWithin(past=30, future=0)],
     )
     follow_up_on = DateField(
-        _l("Next follow-up (optional)"), validators=[Optional(), DateWithin(past=0, future=366)]
+        _l("Next follow-up (optional)"),
+        validators=[
+            Optional(),
+            DateWithin(
+                past=0,
+                future=366,
+                passed=_l("The next follow-up cannot be in the past. Choose today or a later day."),
+            ),
+        ],
     )
     concern_summary = TextAreaField(
         _l("Residents' concern about the project (optional)"),

@@ -1,6 +1,8 @@
 import io
 import json
+import re
 import uuid
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -8,6 +10,7 @@ from markupsafe import escape
 
 from app.extensions import db
 from app.models import Answer, ChecklistItem, ChecklistTemplate, DailyLog, Hazard, Screening
+from app.timeutil import local_today
 
 
 def _start(client, visit, code="fire"):
@@ -364,3 +367,19 @@ def test_any_answered_item_takes_photos_through_the_photo_pipeline(client, world
     item_html = page.text.split(f'id="item-{item.id}"')[1].split("</li>")[0]
     assert f"/photos/{photo.id}/thumb" in item_html
     assert 'name="owner_type" value="answer"' not in item_html
+
+
+def test_a_deadline_days_past_gets_one_message_not_check_the_year(client, screening):
+    item = _item("F1")
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    two_days_ago = (local_today() - timedelta(days=2)).isoformat()
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}/hazard",
+        data={"note": "电动车在楼道充电", "severity": "S3", "due_on": two_days_ago},
+        headers={"Accept-Language": "en"},
+        htmx=True,
+    )
+    errors = re.findall(r'<small class="error" id="[^"]*due_on-error">([^<]*)</small>', resp.text)
+    assert errors == ["The deadline cannot be in the past. Choose today or a later day."]
+    assert "电动车在楼道充电" in resp.text
+    assert db.session.scalar(sa.select(Hazard.note)) != "电动车在楼道充电"

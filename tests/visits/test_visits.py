@@ -1,3 +1,4 @@
+import re
 import uuid
 from datetime import timedelta
 
@@ -258,4 +259,41 @@ def test_a_summary_too_long_comes_back_whole_with_a_message(client, world, login
     assert "5000" in resp.text
     assert 'class="error"' in resp.text
     assert long in resp.text
+    assert _count() == 0
+
+
+def _field_errors(html: str, field: str) -> list[str]:
+    return re.findall(rf'<small class="error" id="{field}-error">([^<]*)</small>', html)
+
+
+@pytest.mark.parametrize(
+    ("field", "days", "lang", "message"),
+    [
+        (
+            "follow_up_on",
+            -2,
+            "en",
+            "The next follow-up cannot be in the past. Choose today or a later day.",
+        ),
+        ("follow_up_on", -2, "zh-CN", "下次跟进日期不能早于今天，请选今天或以后的日期。"),
+        ("follow_up_on", -400, "en", "This date is too far in the past. Check the year."),
+        ("follow_up_on", 400, "en", "This date is too far ahead. Check the year."),
+        ("visited_on", -40, "en", "This date is more than 30 days ago."),
+        ("visited_on", -40, "zh-CN", "日期早于 30 天前。"),
+        ("visited_on", -366, "en", "This date is too far in the past. Check the year."),
+        ("visited_on", -366, "zh-CN", "日期太早了，请检查年份。"),
+    ],
+)
+def test_a_wrong_date_gets_one_message_that_fits_the_mistake(
+    client, world, login_as, make_resident, field, days, lang, message
+):
+    """ "Check the year" is for a date a year or more off, never beside the specific word."""
+    r = make_resident()
+    login_as(world.worker_a)
+    day = (local_today() + timedelta(days=days)).isoformat()
+    resp = client.post(
+        "/visits", data=_visit_data(r, **{field: day}), headers={"Accept-Language": lang}
+    )
+    assert resp.status_code == 200
+    assert _field_errors(resp.text, field) == [message]
     assert _count() == 0
