@@ -5,10 +5,18 @@ import re
 import unicodedata
 from datetime import timedelta
 
+from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.fields import RadioField, SelectFieldBase
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    StopValidation,
+    ValidationError,
+)
 
 from .timeutil import local_today
 
@@ -50,6 +58,69 @@ class DateWithin:
                     self.passed or _l("This date has passed. Choose today or a later day.")
                 )
             raise StopValidation(_l("This date is more than %(days)s days ago.", days=self.past))
+
+
+def _named(field) -> str:
+    return str(field.label.text)
+
+
+def missing_message(field) -> str:
+    """What a user reads under an empty required field: what to do, naming the field."""
+    if isinstance(field, SelectFieldBase | RadioField):
+        return gettext("Choose “%(field)s”.", field=_named(field))
+    return gettext("Fill in “%(field)s”.", field=_named(field))
+
+
+class _NamesTheField:
+    """An empty field is refused in words naming it, not WTForms' "This field is required."
+    (a form may still give a field its own `message`)."""
+
+    message = None
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except StopValidation:
+            if self.message is not None:
+                raise
+            raise StopValidation(missing_message(field)) from None
+
+
+class Required(_NamesTheField, DataRequired):
+    """DataRequired (whitespace alone is empty) that names the field it refuses."""
+
+
+class RequiredInput(_NamesTheField, InputRequired):
+    """InputRequired (0 counts as given) that names the field it refuses."""
+
+
+class Chars(Length):
+    """At most `max` (and at least `min`) characters, the message naming the field, its
+    limits and how long the text is, in the user's number format."""
+
+    def __init__(self, max: int, min: int = -1):
+        super().__init__(min=min, max=max)
+
+    def __call__(self, form, field):
+        length = len(field.data or "")
+        if length <= self.max and length >= self.min:
+            return
+        words = {
+            "field": _named(field),
+            "min": format_number(self.min),
+            "max": format_number(self.max),
+            "length": format_number(length),
+        }
+        if self.min > 0:
+            raise ValidationError(
+                gettext(
+                    "“%(field)s” takes %(min)s to %(max)s characters; this has %(length)s.",
+                    **words,
+                )
+            )
+        raise ValidationError(
+            gettext("“%(field)s” takes at most %(max)s characters; this has %(length)s.", **words)
+        )
 
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")

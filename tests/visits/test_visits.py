@@ -256,7 +256,7 @@ def test_a_summary_too_long_comes_back_whole_with_a_message(client, world, login
     long = "量了血压" * 1251  # 5,004 characters
     resp = client.post("/visits", data=_visit_data(r, summary=long), htmx=True)
     assert resp.status_code == 200
-    assert "5000" in resp.text
+    assert "“走访情况”最多 5,000 字，现在是 5,004 字。" in resp.text
     assert 'class="error"' in resp.text
     assert long in resp.text
     assert _count() == 0
