@@ -38,7 +38,9 @@ class DateWithin:
         self.past, self.future, self.passed = past, future, passed
 
     def __call__(self, form, field):
-        if field.data is None:
+        # A date already on the record (the form built with obj=) is not refused for having
+        # aged: correcting Monday's visit on Thursday keeps Wednesday's follow-up.
+        if field.data is None or field.data == field.object_data:
             return
         today = local_today()
         years_off = abs((field.data - today).days) >= YEAR_OFF_DAYS

@@ -233,7 +233,7 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
     hz = services.hazard_of(screening, item)
     if hz is None and item.concern_value() != "hazard":
         abort(404)
-    form = HazardForm(found_on=hz.found_on if hz else screening.visit.visited_on)
+    form = HazardForm(obj=hz, found_on=hz.found_on if hz else screening.visit.visited_on)
     valid = form.validate_on_submit()
     problems, saved = [], []
     described_now = hz is None and valid

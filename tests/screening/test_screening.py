@@ -466,3 +466,16 @@ def test_a_deadline_days_past_gets_one_message_not_check_the_year(client, screen
     assert errors == ["The deadline cannot be in the past. Choose today or a later day."]
     assert "电动车在楼道充电" in resp.text
     assert db.session.scalar(sa.select(Hazard.note)) != "电动车在楼道充电"
+
+
+def test_an_overdue_hazards_note_is_saved_with_its_deadline_as_it_is(client, screening):
+    item = _item("F1")
+    _tap_hazard(client, screening, item)
+    hz = db.session.scalar(sa.select(Hazard))
+    yesterday = local_today() - timedelta(days=1)
+    hz.found_on, hz.due_on = yesterday - timedelta(days=2), yesterday
+    db.session.commit()
+    resp = _describe(client, screening, item, note="已贴限期整改通知", due_on=yesterday.isoformat())
+    assert 'class="error"' not in resp.text
+    db.session.refresh(hz)
+    assert (hz.note, hz.due_on) == ("已贴限期整改通知", yesterday)

@@ -297,3 +297,29 @@ def test_a_wrong_date_gets_one_message_that_fits_the_mistake(
     assert resp.status_code == 200
     assert _field_errors(resp.text, field) == [message]
     assert _count() == 0
+
+
+def test_editing_an_older_visit_keeps_its_follow_up_date_that_has_since_passed(
+    client, world, login_as, make_resident, make_visit
+):
+    """A stored date is not refused for having aged: the worker corrects the summary of
+    Monday's visit on Thursday without being told Wednesday's follow-up is in the past."""
+    today = local_today()
+    v = make_visit(
+        resident=make_resident(), day=today - timedelta(days=5), follow_up_on=today - timedelta(2)
+    )
+    login_as(world.worker_a)
+    data = {
+        "purpose": v.purpose,
+        "summary": "补记：血压偏高",
+        "outcome": v.outcome,
+        "visited_on": v.visited_on.isoformat(),
+        "follow_up_on": v.follow_up_on.isoformat(),
+    }
+    assert client.post(f"/visits/{v.id}/edit", data=data).status_code == 303
+    assert db.session.get(Visit, v.id).summary == "补记：血压偏高"
+    # A date typed anew is still checked.
+    data["follow_up_on"] = (today - timedelta(days=1)).isoformat()
+    resp = client.post(f"/visits/{v.id}/edit", data=data, headers={"Accept-Language": "en"})
+    assert resp.status_code == 200
+    assert "The next follow-up cannot be in the past." in resp.text
