@@ -5,30 +5,124 @@ import re
 import unicodedata
 from datetime import timedelta
 
+from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
-from wtforms.validators import ValidationError
+from wtforms.fields import RadioField, SelectFieldBase
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    StopValidation,
+    ValidationError,
+)
 
 from .timeutil import local_today
 
+# A date this far from today is most likely a mistyped year (2025 for 2026), not a
+# slip of a few days: only then is "check the year" the helpful word.
+YEAR_OFF_DAYS = 300
+
 
 class DateWithin:
-    """A date no more than `past` days back and `future` days ahead of today."""
+    """A date no more than `past` days back and `future` days ahead of today.
 
-    def __init__(self, past: int | None = 365, future: int | None = 0):
-        self.past, self.future = past, future
+    One message per mistake, and the last word on the field: a refused date stops the field's
+    later checks (the form's own validate_<field>), which would otherwise add a second message
+    about the same date. `passed` words a date before today when `past` is 0, for a field
+    whose own reason is clearer ("the follow-up cannot be in the past").
+    """
+
+    def __init__(self, past: int | None = 365, future: int | None = 0, *, passed=None):
+        self.past, self.future, self.passed = past, future, passed
 
     def __call__(self, form, field):
-        if field.data is None:
+        # A date already on the record (the form built with obj=) is not refused for having
+        # aged: correcting Monday's visit on Thursday keeps Wednesday's follow-up.
+        if field.data is None or field.data == field.object_data:
             return
         today = local_today()
+        years_off = abs((field.data - today).days) >= YEAR_OFF_DAYS
         if self.future is not None and field.data > today + timedelta(days=self.future):
+            if years_off:
+                raise StopValidation(_l("This date is too far ahead. Check the year."))
             if self.future == 0:
-                raise ValidationError(_l("This date is in the future."))
-            raise ValidationError(_l("This date is too far ahead."))
+                raise StopValidation(_l("This date is in the future."))
+            raise StopValidation(
+                _l("This date is more than %(days)s days ahead.", days=self.future)
+            )
         if self.past is not None and field.data < today - timedelta(days=self.past):
-            raise ValidationError(_l("This date is too far in the past. Check the year."))
+            if years_off:
+                raise StopValidation(_l("This date is too far in the past. Check the year."))
+            if self.past == 0:
+                raise StopValidation(
+                    self.passed or _l("This date has passed. Choose today or a later day.")
+                )
+            raise StopValidation(_l("This date is more than %(days)s days ago.", days=self.past))
+
+
+def _named(field) -> str:
+    return str(field.label.text)
+
+
+def missing_message(field) -> str:
+    """What a user reads under an empty required field: what to do, naming the field."""
+    if isinstance(field, SelectFieldBase | RadioField):
+        return gettext("Choose “%(field)s”.", field=_named(field))
+    return gettext("Fill in “%(field)s”.", field=_named(field))
+
+
+class _NamesTheField:
+    """An empty field is refused in words naming it, not WTForms' "This field is required."
+    (a form may still give a field its own `message`)."""
+
+    message = None
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except StopValidation:
+            if self.message is not None:
+                raise
+            raise StopValidation(missing_message(field)) from None
+
+
+class Required(_NamesTheField, DataRequired):
+    """DataRequired (whitespace alone is empty) that names the field it refuses."""
+
+
+class RequiredInput(_NamesTheField, InputRequired):
+    """InputRequired (0 counts as given) that names the field it refuses."""
+
+
+class Chars(Length):
+    """At most `max` (and at least `min`) characters, the message naming the field, its
+    limits and how long the text is, in the user's number format."""
+
+    def __init__(self, max: int, min: int = -1):
+        super().__init__(min=min, max=max)
+
+    def __call__(self, form, field):
+        length = len(field.data or "")
+        if length <= self.max and length >= self.min:
+            return
+        words = {
+            "field": _named(field),
+            "min": format_number(self.min),
+            "max": format_number(self.max),
+            "length": format_number(length),
+        }
+        if self.min > 0:
+            raise ValidationError(
+                gettext(
+                    "“%(field)s” takes %(min)s to %(max)s characters; this has %(length)s.",
+                    **words,
+                )
+            )
+        raise ValidationError(
+            gettext("“%(field)s” takes at most %(max)s characters; this has %(length)s.", **words)
+        )
 
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")

@@ -1,19 +1,20 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import EqualTo
 
 from ..forms import BaseForm
+from ..validators import Chars, Required
 
 
 class LoginForm(BaseForm):
     username = StringField(
         _l("Username"),
-        validators=[DataRequired(), Length(max=64)],
+        validators=[Required(), Chars(max=64)],
         render_kw={"autocomplete": "username", "autocapitalize": "none"},
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(max=256)],
+        validators=[Required(), Chars(max=256)],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -21,17 +22,17 @@ class LoginForm(BaseForm):
 class PasswordForm(BaseForm):
     current = PasswordField(
         _l("Current password"),
-        validators=[DataRequired()],
+        validators=[Required()],
         render_kw={"autocomplete": "current-password"},
     )
     new = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=10, max=256)],
+        validators=[Required(), Chars(min=10, max=256)],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("Repeat new password"),
-        validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))],
+        validators=[Required(), EqualTo("new", _l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
 

@@ -8,13 +8,14 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.services import scope_refusal
 from ..enums import ROLES
 from ..forms import BaseForm
 from ..labels import choices
+from ..validators import Chars, Required
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -26,21 +27,21 @@ class UserForm(BaseForm):
     username = StringField(
         _l("Username"),
         validators=[
-            DataRequired(),
-            Length(min=3, max=64),
+            Required(),
+            Chars(min=3, max=64),
             Regexp(
                 r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash and underscore only.")
             ),
         ],
     )
-    display_name = StringField(_l("Name shown"), validators=[DataRequired(), Length(max=100)])
+    display_name = StringField(_l("Name shown"), validators=[Required(), Chars(max=100)])
     role = SelectField(_l("Role"))
     township_id = SelectField(_l("Township"), coerce=int, validators=[Optional()])
     community_id = SelectField(_l("Community"), coerce=int, validators=[Optional()])
     grid_ids = MultiCheckboxField(_l("Grids"), coerce=int)
     password = PasswordField(
         _l("Password"),
-        validators=[Optional(), Length(min=10, max=256)],
+        validators=[Optional(), Chars(min=10, max=256)],
         render_kw={"autocomplete": "new-password"},
     )
     active = BooleanField(_l("Active"), default=True)
@@ -54,7 +55,7 @@ class UserForm(BaseForm):
         self._community_of = {g.id: g.community_id for g in grids}
         self.creating = creating
         if creating:
-            self.password.validators = [DataRequired(), Length(min=10, max=256)]
+            self.password.validators = [Required(), Chars(min=10, max=256)]
             self.password.flags.required = True
 
     def validate(self, extra_validators=None) -> bool:
@@ -75,10 +76,10 @@ class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    action = StringField(_l("Action"), validators=[Optional(), Length(max=40)])
-    username = StringField(_l("User"), validators=[Optional(), Length(max=64)])
-    object_type = StringField(_l("Record type"), validators=[Optional(), Length(max=40)])
-    object_id = StringField(_l("Record id"), validators=[Optional(), Length(max=40)])
+    action = StringField(_l("Action"), validators=[Optional(), Chars(max=40)])
+    username = StringField(_l("User"), validators=[Optional(), Chars(max=64)])
+    object_type = StringField(_l("Record type"), validators=[Optional(), Chars(max=40)])
+    object_id = StringField(_l("Record id"), validators=[Optional(), Chars(max=40)])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
 

@@ -622,7 +622,12 @@ class DemoBuilder:
         for item in template.items:
             draw = rng.random()
             value = "hazard" if draw < hazard_rate else "na" if draw < 0.12 else "ok"
-            answer = screening.answer(run, item, value)
+            described = None
+            if value == "hazard" and item.concern_value() == "hazard":
+                # Saved with its note, as the checklist page saves one.
+                note = rng.choice(texts.HAZARD_NOTES[item.default_severity])
+                described = (note, item.default_severity, None)
+            answer = screening.answer(run, item, value, described=described)
             if answer.hazard is not None:
                 self._hazard(answer.hazard, plan)
             elif answer.value == "concern":
@@ -647,11 +652,9 @@ class DemoBuilder:
             self._photo(answer, plan.user, item.template.code, caption)
 
     def _hazard(self, hazard: Hazard, plan: WorkerPlan) -> None:
-        """Describe a hazard just found and, for many, plan the fix a few days later."""
+        """A hazard just found (described): photos, and for many the fix a few days later."""
         rng = self.rng
         item = hazard.item
-        note = rng.choice(texts.HAZARD_NOTES[item.default_severity])
-        hazards.update_details(hazard, note, hazard.severity, None)
         self.hazards.append(hazard)
         if self.photos["hazard"] < HAZARD_PHOTOS:
             self.photos["hazard"] += 1

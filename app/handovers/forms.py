@@ -1,10 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, TextAreaField, widgets
-from wtforms.validators import DataRequired, Length
 
 from ..forms import BaseForm, IdempotentForm, IdsField
 from ..ids import form_id
-from ..validators import stripped
+from ..validators import Chars, Required, stripped
 
 
 class CheckboxesField(IdsField):
@@ -16,12 +15,12 @@ class HandoverForm(IdempotentForm):
     from_worker_id = SelectField(
         _l("From worker"),
         coerce=form_id,
-        validators=[DataRequired(message=_l("Choose the worker handing over."))],
+        validators=[Required(message=_l("Choose the worker handing over."))],
     )
     to_worker_id = SelectField(
         _l("To worker"),
         coerce=form_id,
-        validators=[DataRequired(message=_l("Choose the worker taking over."))],
+        validators=[Required(message=_l("Choose the worker taking over."))],
     )
     grid_ids = CheckboxesField(_l("Whole grids"))
     household_ids = CheckboxesField(_l("Or chosen households"))
@@ -34,8 +33,8 @@ class HandoverForm(IdempotentForm):
         _l("Handover note for the new worker"),
         filters=[stripped],
         validators=[
-            DataRequired(message=_l("Write a note for the new worker.")),
-            Length(max=2000, message=_l("Keep the note under %(max)d characters.", max=2000)),
+            Required(message=_l("Write a note for the new worker.")),
+            Chars(max=2000),
         ],
         render_kw={"rows": 4},
     )

@@ -2,14 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import Optional
 
 from ..enums import DEPARTMENT_PROGRESS
 from ..forms import BaseForm
 from ..i18n import localized
 from ..labels import choices
 from ..timeutil import local_today
-from ..validators import DateWithin, stripped
+from ..validators import Chars, DateWithin, Required, RequiredInput, stripped
 
 
 class BoardFilterForm(BaseForm):
@@ -25,7 +25,7 @@ class RectifyForm(BaseForm):
     note = TextAreaField(
         _l("What was done"),
         filters=[stripped],
-        validators=[DataRequired(message=_l("Say what was done to fix it.")), Length(max=2000)],
+        validators=[Required(message=_l("Say what was done to fix it.")), Chars(max=2000)],
         render_kw={"rows": 2},
     )
 
@@ -38,7 +38,7 @@ class SendBackForm(BaseForm):
     comment = TextAreaField(
         _l("What is still wrong"),
         filters=[stripped],
-        validators=[DataRequired(message=_l("Say what is still wrong.")), Length(max=2000)],
+        validators=[Required(message=_l("Say what is still wrong.")), Chars(max=2000)],
         render_kw={"rows": 2},
     )
 
@@ -48,13 +48,13 @@ class ReportForm(BaseForm):
 
     department = SelectField(
         _l("Reported to"),
-        validators=[DataRequired(message=_l("Choose the department from the list."))],
+        validators=[Required(message=_l("Choose the department from the list."))],
     )
     reported_on = DateField(
         _l("Reported on"),
         default=local_today,
         validators=[
-            InputRequired(message=_l("Enter the day it was reported.")),
+            RequiredInput(message=_l("Enter the day it was reported.")),
             DateWithin(past=366, future=0),
         ],
     )
@@ -63,7 +63,7 @@ class ReportForm(BaseForm):
         # Its own id: the hazard card also holds the rectify form's "note".
         id="report-note",
         filters=[stripped],
-        validators=[Length(max=2000)],
+        validators=[Chars(max=2000)],
         render_kw={"rows": 2},
     )
 
@@ -79,12 +79,12 @@ class ReportForm(BaseForm):
 class DepartmentProgressForm(BaseForm):
     """What the department has done so far, as the secretary learnt it."""
 
-    progress = SelectField(_l("Department's progress"), validators=[DataRequired()])
+    progress = SelectField(_l("Department's progress"), validators=[Required()])
     note = TextAreaField(
         _l("What the department said or did"),
         id="progress-note",
         filters=[stripped],
-        validators=[Length(max=2000)],
+        validators=[Chars(max=2000)],
         render_kw={"rows": 2},
     )
 

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
+from wtforms.validators import Optional, StopValidation
 
 from ..enums import (
     ASSESSMENT_DIMENSIONS,
@@ -14,6 +14,7 @@ from ..enums import (
 )
 from ..forms import BaseForm, IdempotentForm
 from ..labels import choices
+from ..validators import Chars, Required, RequiredInput
 
 FINDINGS = ("met", "partly_met", "not_met")
 SCALE = (1, 2, 3)
@@ -25,7 +26,7 @@ class ScaleField(SelectField):
     """Likelihood or impact, 1 to 3; anything else reads as one clear message."""
 
     def __init__(self, label, **kw):
-        super().__init__(label, coerce=int, validators=[InputRequired(SCALE_MESSAGE)], **kw)
+        super().__init__(label, coerce=int, validators=[RequiredInput(SCALE_MESSAGE)], **kw)
         self.choices = [(0, "—"), (1, _l("1 · Low")), (2, _l("2 · Medium")), (3, _l("3 · High"))]
 
     def process_formdata(self, valuelist):
@@ -41,12 +42,10 @@ class ScaleField(SelectField):
 
 
 class ProjectForm(BaseForm):
-    name = StringField(
-        lazy_pgettext("project", "Name"), validators=[DataRequired(), Length(max=200)]
-    )
+    name = StringField(lazy_pgettext("project", "Name"), validators=[Required(), Chars(max=200)])
     kind = SelectField(_l("Kind of works"))
-    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
-    contractor = StringField(_l("Contractor"), validators=[Optional(), Length(max=200)])
+    location = StringField(_l("Location"), validators=[Optional(), Chars(max=200)])
+    contractor = StringField(_l("Contractor"), validators=[Optional(), Chars(max=200)])
     starts_on = DateField(_l("Starts"), validators=[Optional()])
     ends_on = DateField(_l("Ends"), validators=[Optional()])
     status = SelectField(_l("Status"))
@@ -70,14 +69,14 @@ class NewProjectForm(IdempotentForm, ProjectForm):
 
 
 class RiskFactorForm(IdempotentForm):
-    factor_code = SelectField(_l("Risk factor"), validators=[DataRequired()])
+    factor_code = SelectField(_l("Risk factor"), validators=[Required()])
     description = TextAreaField(
-        _l("What could happen here"), validators=[Optional(), Length(max=NOTE_MAX)]
+        _l("What could happen here"), validators=[Optional(), Chars(max=NOTE_MAX)]
     )
     likelihood = ScaleField(_l("Likelihood"))
     impact = ScaleField(_l("Impact"))
-    mitigation = TextAreaField(_l("Mitigation"), validators=[Optional(), Length(max=NOTE_MAX)])
-    owner = StringField(_l("Owner"), validators=[Optional(), Length(max=100)])
+    mitigation = TextAreaField(_l("Mitigation"), validators=[Optional(), Chars(max=NOTE_MAX)])
+    owner = StringField(_l("Owner"), validators=[Optional(), Chars(max=100)])
     review_on = DateField(_l("Review by"), validators=[Optional()])
     status = SelectField(_l("Status"))
     text_shared = BooleanField(_l("Share the description and mitigation with the township"))
@@ -121,6 +120,6 @@ for _dim in ASSESSMENT_DIMENSIONS:
     setattr(
         AssessmentForm,
         f"{_dim}_note",
-        TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)]),
+        TextAreaField(_l("Note"), validators=[Optional(), Chars(max=NOTE_MAX)]),
     )
     setattr(AssessmentForm, f"{_dim}_shared", BooleanField(_l("Share this note with the township")))

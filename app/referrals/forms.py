@@ -2,23 +2,25 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import Optional
 
 from ..forms import BaseForm, IdempotentForm, IdField
 from ..i18n import localized
-from ..validators import DateWithin, stripped
+from ..validators import Chars, DateWithin, Required, RequiredInput, stripped
 
 
 class ReferralForm(IdempotentForm):
-    visit_id = IdField(validators=[InputRequired()])
+    visit_id = IdField(
+        validators=[RequiredInput(message=_l("Start the referral from the visit it comes from."))]
+    )
     answer_id = IdField(validators=[Optional()])
     service_code = SelectField(
-        _l("Refer to"), validators=[DataRequired(message=_l("Choose a service from the list."))]
+        _l("Refer to"), validators=[Required(message=_l("Choose a service from the list."))]
     )
     note = TextAreaField(
         _l("What the service should know"),
         filters=[stripped],
-        validators=[DataRequired(message=_l("Say what the person needs.")), Length(max=2000)],
+        validators=[Required(message=_l("Say what the person needs.")), Chars(max=2000)],
         render_kw={"rows": 2},
     )
     follow_up_on = DateField(
@@ -49,7 +51,7 @@ class DoneForm(BaseForm):
     outcome = TextAreaField(
         _l("What the service did"),
         filters=[stripped],
-        validators=[DataRequired(message=_l("Say what the service did.")), Length(max=2000)],
+        validators=[Required(message=_l("Say what the service did.")), Chars(max=2000)],
         render_kw={"rows": 2},
     )
 

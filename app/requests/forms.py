@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import Optional
 
 from ..enums import (
     REDIRECT_CHANNELS,
@@ -23,22 +23,22 @@ from ..enums import (
 from ..forms import BaseForm, IdempotentForm, IdField
 from ..labels import choices
 from ..timeutil import local_today
-from ..validators import DateWithin, stripped
+from ..validators import Chars, DateWithin, Required, RequiredInput, stripped
 
-TEXT = [DataRequired(), Length(max=4000)]
+TEXT = [Required(), Chars(max=4000)]
 
 
 class RequestForm(IdempotentForm):
     resident = IdField()
     visit = IdField()
-    channel = SelectField(_l("How it came in"), validators=[InputRequired()])
-    category = SelectField(_l("Category"), validators=[InputRequired()])
+    channel = SelectField(_l("How it came in"), validators=[RequiredInput()])
+    category = SelectField(_l("Category"), validators=[RequiredInput()])
     summary = TextAreaField(_l("What the resident asks for"), filters=[stripped], validators=TEXT)
     # A year back covers a backlog being entered; the service refuses a future date.
     received_on = DateField(
         _l("Date received"),
         default=local_today,
-        validators=[InputRequired(), DateWithin(past=365, future=None)],
+        validators=[RequiredInput(), DateWithin(past=365, future=None)],
     )
     # The secretary's choice for a letter or a walk-in to the office (Art. 22: from receipt).
     formal = BooleanField(_l("A letters-and-visits matter from receipt (letter or walk-in)"))
@@ -51,7 +51,7 @@ class RequestForm(IdempotentForm):
 class StepForm(BaseForm):
     """A step on the request: always dated; the rules check the date against the record."""
 
-    on = DateField(_l("Date"), default=local_today, validators=[InputRequired()])
+    on = DateField(_l("Date"), default=local_today, validators=[RequiredInput()])
 
 
 class AcceptForm(StepForm):
@@ -63,7 +63,7 @@ class MoveToFormalForm(StepForm):
     reason = TextAreaField(
         _l("Reason the formal clock starts after receipt"),
         filters=[stripped],
-        validators=[Optional(), Length(max=4000)],
+        validators=[Optional(), Chars(max=4000)],
     )
 
 
@@ -74,7 +74,7 @@ class NotAcceptForm(StepForm):
 
 
 class RedirectForm(StepForm):
-    channel = RadioField(_l("Legal channel"), validators=[InputRequired()])
+    channel = RadioField(_l("Legal channel"), validators=[RequiredInput()])
     reason = TextAreaField(_l("Why it belongs there"), filters=[stripped], validators=TEXT)
 
     def __init__(self, *args, **kw):
@@ -86,7 +86,7 @@ class ExtendForm(StepForm):
     # The 1-30 limit is the state machine's rule; the form only reads a whole number.
     days = IntegerField(
         _l("Extra days (at most 30)"),
-        validators=[InputRequired()],
+        validators=[RequiredInput()],
         render_kw={"inputmode": "numeric", "min": 1, "max": 30},
     )
     reason = TextAreaField(
@@ -111,7 +111,7 @@ class ReviewForm(StepForm):
     """The resident asked for a review (or re-review): when, and of which body if known."""
 
     body = StringField(
-        _l("Body asked to review (if known)"), filters=[stripped], validators=[Length(max=200)]
+        _l("Body asked to review (if known)"), filters=[stripped], validators=[Chars(max=200)]
     )
 
 
@@ -125,7 +125,10 @@ class ReceiptForm(StepForm):
 
 
 class FollowUpForm(StepForm):
-    satisfaction = RadioField(_l("Is the resident satisfied?"), validators=[InputRequired()])
+    satisfaction = RadioField(
+        _l("Is the resident satisfied?"),
+        validators=[RequiredInput(message=_l("Choose whether the resident is satisfied."))],
+    )
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)

@@ -10,11 +10,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import BaseForm, IdempotentForm
-from ..validators import phone_number, stripped
+from ..validators import Chars, Required, phone_number, stripped
 
 
 class CheckboxListField(SelectMultipleField):
@@ -26,30 +26,33 @@ class ResidentForm(IdempotentForm):
     name = StringField(
         lazy_pgettext("resident", "Name"),
         filters=[stripped],
-        validators=[DataRequired(), Length(max=50)],
+        validators=[Required(), Chars(max=50)],
     )
-    grid_id = SelectField(_l("Grid"), coerce=int, validators=[DataRequired()])
-    building = StringField(_l("Building"), filters=[stripped], validators=[Length(max=20)])
-    unit = StringField(_l("Unit"), filters=[stripped], validators=[Length(max=20)])
-    room = StringField(_l("Room"), filters=[stripped], validators=[Length(max=20)])
+    grid_id = SelectField(_l("Grid"), coerce=int, validators=[Required()])
+    building = StringField(_l("Building"), filters=[stripped], validators=[Chars(max=20)])
+    unit = StringField(_l("Unit"), filters=[stripped], validators=[Chars(max=20)])
+    room = StringField(_l("Room"), filters=[stripped], validators=[Chars(max=20)])
     phone = StringField(
         _l("Phone (optional)"),
         filters=[stripped],
-        validators=[Optional(), Length(max=20), phone_number],
+        validators=[Optional(), Chars(max=20), phone_number],
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
     household_size = IntegerField(
         _l("Household size"),
         default=1,
-        validators=[DataRequired(), NumberRange(min=1, max=50)],
+        validators=[
+            Required(message=_l("Fill in how many people live in the household.")),
+            NumberRange(min=1, max=50, message=_l("A household has 1 to 50 people.")),
+        ],
         render_kw={"inputmode": "numeric"},
     )
     care_reasons = CheckboxListField(
         _l("Why this resident is on the caseload"),
-        validators=[DataRequired(message=_l("Choose at least one reason."))],
+        validators=[Required(message=_l("Choose at least one reason."))],
     )
     notes = TextAreaField(
-        _l("Notes"), filters=[stripped], validators=[Length(max=2000)], render_kw={"rows": 3}
+        _l("Notes"), filters=[stripped], validators=[Chars(max=2000)], render_kw={"rows": 3}
     )
     # Only for an archived resident's record, corrected by the secretary (PIPL Art. 46).
     correction_reason = SelectField(_l("Why this archived record is corrected"), default="")
@@ -70,7 +73,7 @@ class SearchForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or address"), filters=[stripped], validators=[Length(max=50)])
+    q = StringField(_l("Name or address"), filters=[stripped], validators=[Chars(max=50)])
     care = SelectField(_l("Care reason"), validators=[Optional()])
 
 
@@ -80,11 +83,11 @@ class ArchiveForm(BaseForm):
 
 class EraseForm(BaseForm):
     reason = SelectField(
-        _l("Why"), validators=[DataRequired(message=_l("Choose why the record is erased."))]
+        _l("Why"), validators=[Required(message=_l("Choose why the record is erased."))]
     )
     confirm = BooleanField(
         _l("I understand that the name, address, phone, notes and photos are erased for good."),
-        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+        validators=[Required(message=_l("Tick the box to confirm."))],
     )
 
     def __init__(self, *args, **kwargs):

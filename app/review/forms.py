@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Optional
 
 from ..forms import BaseForm, IdsField
 from ..urls import local_path
-from ..validators import stripped
+from ..validators import Chars, Required, stripped
 from .services import COMMENT_MAX
 
 
@@ -36,8 +36,8 @@ class ReturnForm(NextMixin, BaseForm):
         _l("What should be fixed"),
         filters=[stripped],
         validators=[
-            DataRequired(message=_l("Write what the worker should fix.")),
-            Length(max=COMMENT_MAX),
+            Required(message=_l("Write what the worker should fix.")),
+            Chars(max=COMMENT_MAX),
         ],
         render_kw={"rows": 2},
     )
@@ -48,8 +48,8 @@ class ReopenForm(NextMixin, BaseForm):
         _l("Reason for reopening"),
         filters=[stripped],
         validators=[
-            DataRequired(message=_l("Give the reason for reopening the day.")),
-            Length(max=COMMENT_MAX),
+            Required(message=_l("Give the reason for reopening the day.")),
+            Chars(max=COMMENT_MAX),
         ],
         render_kw={"rows": 2},
     )
@@ -57,7 +57,7 @@ class ReopenForm(NextMixin, BaseForm):
 
 class ApproveManyForm(BaseForm):
     log_ids = IdsField(
-        validators=[DataRequired(message=_l("Tick the days to approve."))],
+        validators=[Required(message=_l("Tick the days to approve."))],
     )
 
 

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, HiddenField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from ..enums import ANSWER_VALUES, SEVERITIES
 from ..forms import BaseForm, IdempotentForm, IdField
 from ..labels import choices
-from ..validators import DateWithin, stripped
+from ..validators import Chars, DateWithin, Required, RequiredInput, stripped
 
 
 class StartForm(IdempotentForm):
@@ -14,25 +14,38 @@ class StartForm(IdempotentForm):
     # Or the client UUID of a visit the phone recorded without signal: the checklist was
     # started before the visit had an id (static/js/outbox.js, the outbox's list on a page).
     visit_uuid = HiddenField()
-    template_id = IdField(validators=[InputRequired()])
+    template_id = IdField(validators=[RequiredInput(message=_l("Choose a checklist."))])
 
     def visit_named(self) -> bool:
         return bool(self.visit_id.data or self.visit_uuid.data)
 
 
 class AnswerForm(BaseForm):
-    value = SelectField(validators=[DataRequired()], choices=list(ANSWER_VALUES))
+    value = SelectField(
+        validators=[Required(message=_l("Choose OK, hazard or not applicable."))],
+        choices=list(ANSWER_VALUES),
+    )
 
 
 class HazardForm(BaseForm):
     note = TextAreaField(
         _l("What is wrong, and what was advised"),
         filters=[stripped],
-        validators=[DataRequired(message=_l("Describe the hazard.")), Length(max=2000)],
+        validators=[Required(message=_l("Describe the hazard.")), Chars(max=2000)],
         render_kw={"rows": 2},
     )
-    severity = SelectField(_l("Severity"), validators=[DataRequired()])
-    due_on = DateField(_l("Fix by"), validators=[Optional(), DateWithin(past=0, future=366)])
+    severity = SelectField(_l("Severity"), validators=[Required()])
+    due_on = DateField(
+        _l("Fix by"),
+        validators=[
+            Optional(),
+            DateWithin(
+                past=0,
+                future=366,
+                passed=_l("The deadline cannot be in the past. Choose today or a later day."),
+            ),
+        ],
+    )
     # Photos go with the note in the one save; their own key makes a resent batch count once.
     photos = MultipleFileField(
         _l("Take or choose a photo"),
@@ -55,7 +68,9 @@ class HazardForm(BaseForm):
 class RemainingForm(BaseForm):
     """Answer every item not yet answered: all OK, or not applicable when finishing."""
 
-    value = SelectField(validators=[DataRequired()], choices=["ok", "na"])
+    value = SelectField(
+        validators=[Required(message=_l("Choose OK or not applicable."))], choices=["ok", "na"]
+    )
 
 
 class FinishForm(BaseForm):

@@ -184,12 +184,40 @@ def answer(item_id: int, screening_id: int | None = None, screening_uuid: str | 
             return redirect(url_for("screening.show", screening_id=screening.id), code=303)
         resp = _item_response(screening, item)
         return toast(resp, _("Not saved: tap the answer again."), "error")
+    if _opens_hazard(screening, item, form.value.data):
+        # Nothing is stored yet: the hazard is saved with its note (hazard() below).
+        blank = _new_hazard_form(screening, item)
+        if not wants_fragment():
+            ctx = _page_context(screening)
+            ctx["hazard_forms"][item.id] = blank
+            return render("screening/show.html", **ctx)
+        return _item_response(screening, item, hazard_form=blank)
     services.answer(screening, item, form.value.data)
     if not wants_fragment():
         return redirect(
             url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
         )
     return _item_response(screening, item)
+
+
+def _opens_hazard(screening: Screening, item: ChecklistItem, value: str | None) -> bool:
+    """A tap on "hazard" for an item with no hazard yet: it asks for the note first."""
+    return (
+        value == "hazard"
+        and item.concern_value() == "hazard"
+        and services.hazard_of(screening, item) is None
+    )
+
+
+def _new_hazard_form(screening: Screening, item: ChecklistItem) -> HazardForm:
+    """The hazard form for an item just tapped "hazard": the item's severity and deadline."""
+    found_on = screening.visit.visited_on
+    due_on = hazards.default_due(
+        found_on, item.default_severity, item.default_severity, item.default_days
+    )
+    return HazardForm(
+        formdata=None, severity=item.default_severity, due_on=due_on, found_on=found_on
+    )
 
 
 @bp.route("/<int:screening_id>/items/<int:item_id>/hazard", methods=["POST"])
@@ -202,15 +230,28 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
     screening = _screening(screening_id, screening_uuid)
     authorize("screening.run", screening)
     item = _item(screening, item_id)
-    answer = queries.answers_by_item(screening).get(item.id)
-    if answer is None or answer.hazard is None:
+    hz = services.hazard_of(screening, item)
+    if hz is None and item.concern_value() != "hazard":
         abort(404)
-    hz = answer.hazard
-    form = HazardForm(found_on=hz.found_on)
+    form = HazardForm(obj=hz, found_on=hz.found_on if hz else screening.visit.visited_on)
     valid = form.validate_on_submit()
     problems, saved = [], []
+    described_now = hz is None and valid
+    if described_now:
+        # The first save of a hazard: the answer and the hazard with its note, together.
+        described = (form.note.data, form.severity.data, form.due_on.data)
+        hz = services.answer(screening, item, "hazard", described=described).hazard
+    elif hz is None and chosen_files(form.photos.data):
+        # No hazard to hold the photo until the note is given; the page sends it with the
+        # note (static/js/photos.js), so only a page without JavaScript gets here.
+        form.photos.errors = [_("Not saved: describe the hazard, then add the photo again.")]
     # Photos sent are kept even when the note is missing: the worker took them at the door.
-    if chosen_files(form.photos.data) and "csrf_token" not in form.errors and not g.get("refusal"):
+    if (
+        hz is not None
+        and chosen_files(form.photos.data)
+        and "csrf_token" not in form.errors
+        and not g.get("refusal")
+    ):
         try:
             saved = add_photos(
                 form.photos.data,
@@ -221,7 +262,7 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
             )
         except PhotosRejected as err:
             problems = err.problems
-    if valid:
+    if valid and not described_now:
         hazards.update_details(hz, form.note.data, form.severity.data, form.due_on.data)
     if not wants_fragment():
         if valid and not problems:
@@ -231,10 +272,13 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
         ctx = _page_context(screening)
         if not valid:
             ctx["hazard_forms"][item.id] = form
-        ctx["photo_errors"] = {hz.id: problems}
+        ctx["photo_errors"] = {hz.id: problems} if hz else {}
         return render("screening/show.html", **ctx)
     resp = _item_response(
-        screening, item, hazard_form=None if valid else form, photo_errors={hz.id: problems}
+        screening,
+        item,
+        hazard_form=None if valid else form,
+        photo_errors={hz.id: problems} if hz else {},
     )
     if valid:
         return toast(resp, _("Hazard saved."))

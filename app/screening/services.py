@@ -7,7 +7,7 @@ from ..audit.services import record
 from ..extensions import db
 from ..hazards import services as hazards
 from ..idempotency import create_once
-from ..models import Answer, ChecklistItem, ChecklistTemplate, Screening, Visit
+from ..models import Answer, ChecklistItem, ChecklistTemplate, Hazard, Screening, Visit
 from ..refusals import Conflict
 from ..review.locks import ensure_editable
 from ..timeutil import utcnow
@@ -41,8 +41,15 @@ def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screen
     return screening
 
 
-def answer(screening: Screening, item: ChecklistItem, value: str) -> Answer:
+def answer(
+    screening: Screening, item: ChecklistItem, value: str, described: tuple | None = None
+) -> Answer:
     """Save one answer; a 'hazard' opens a hazard, changing it back withdraws an untouched one.
+
+    A hazard is opened only with what the worker says about it (`described`: note, severity,
+    deadline), in the same save: an open hazard without a note would count on the hazard
+    board and in the tallies with nothing to act on. A tap on "hazard" alone stores nothing
+    (the route opens the form for it).
 
     On a welfare item "needs attention" is a concern, never a hazard: it offers a referral.
     A page (or an outbox entry) from before an item became a welfare item may still say
@@ -52,6 +59,8 @@ def answer(screening: Screening, item: ChecklistItem, value: str) -> Answer:
         value = item.concern_value()
     visit = screening.visit
     ensure_editable(visit.daily_log)
+    if value == "hazard" and described is None and hazard_of(screening, item) is None:
+        raise ValueError("a new hazard is saved with its description")
     ans = db.session.scalar(
         sa.select(Answer).where(Answer.screening_id == screening.id, Answer.item_id == item.id)
     )
@@ -66,7 +75,8 @@ def answer(screening: Screening, item: ChecklistItem, value: str) -> Answer:
         record("answer_changed", "answer", ans.id, {"value": value})
     hazard = ans.hazard
     if value == "hazard" and hazard is None:
-        hazards.open_from_answer(ans, visit)
+        hazard = hazards.open_from_answer(ans, visit)
+        hazards.update_details(hazard, *described)
     elif value != "hazard" and hazard is not None:
         if hazard.status == "open":
             hazards.withdraw(hazard)
@@ -76,6 +86,15 @@ def answer(screening: Screening, item: ChecklistItem, value: str) -> Answer:
     db.session.flush()
     db.session.refresh(ans)
     return ans
+
+
+def hazard_of(screening: Screening, item: ChecklistItem):
+    """The hazard already opened on this item of the checklist, or None."""
+    return db.session.scalar(
+        sa.select(Hazard)
+        .join(Answer, Hazard.answer_id == Answer.id)
+        .where(Answer.screening_id == screening.id, Answer.item_id == item.id)
+    )
 
 
 def answer_remaining(screening: Screening, value: str) -> list[Answer]:

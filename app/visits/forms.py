@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from ..enums import VISIT_OUTCOMES, VISIT_PURPOSES
 from ..forms import BaseForm, IdempotentForm, IdField
 from ..i18n import localized
 from ..labels import choices
 from ..timeutil import local_today
-from ..validators import DateWithin, stripped
+from ..validators import Chars, DateWithin, Required, stripped
 from .services import CONCERN_FIELDS, FIELDS, SCREENING
 
 
@@ -24,28 +24,34 @@ class ChecklistChoiceField(RadioField):
 class VisitForm(IdempotentForm):
     resident_id = IdField()
     project_id = IdField()
-    purpose = RadioField(_l("Purpose"), validators=[DataRequired(message=_l("Choose a purpose."))])
+    purpose = RadioField(_l("Purpose"), validators=[Required(message=_l("Choose a purpose."))])
     summary = TextAreaField(
         _l("What happened"),
         filters=[stripped],
-        validators=[
-            Length(max=5000, message=_l("Keep the summary under %(max)d characters.", max=5000))
-        ],
+        validators=[Chars(max=5000)],
         render_kw={"rows": 3},
     )
-    outcome = RadioField(_l("Outcome"), validators=[DataRequired(message=_l("Choose an outcome."))])
+    outcome = RadioField(_l("Outcome"), validators=[Required(message=_l("Choose an outcome."))])
     visited_on = DateField(
         _l("Date of visit"),
         default=local_today,
-        validators=[DataRequired(message=_l("Enter a valid date.")), DateWithin(past=30, future=0)],
+        validators=[Required(message=_l("Enter a valid date.")), DateWithin(past=30, future=0)],
     )
     follow_up_on = DateField(
-        _l("Next follow-up (optional)"), validators=[Optional(), DateWithin(past=0, future=366)]
+        _l("Next follow-up (optional)"),
+        validators=[
+            Optional(),
+            DateWithin(
+                past=0,
+                future=366,
+                passed=_l("The next follow-up cannot be in the past. Choose today or a later day."),
+            ),
+        ],
     )
     concern_summary = TextAreaField(
         _l("Residents' concern about the project (optional)"),
         filters=[stripped],
-        validators=[Length(max=1000)],
+        validators=[Chars(max=1000)],
         render_kw={"rows": 2, "placeholder": _l("e.g. night-time noise after 22:00")},
     )
     concern_factor_id = SelectField(

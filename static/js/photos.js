@@ -189,6 +189,15 @@
     shrinkInput(input).then(function () {
       if (input.dataset.generation !== String(mine)) return;  // chosen again meanwhile
       form.removeAttribute("data-shrinking");
+      // A hazard not saved yet is saved with its note: the photo waits in the form for Save,
+      // as the server would refuse a hazard without a note (and have nowhere to keep it).
+      var note = form.hasAttribute("data-needs-note") && form.elements.note;
+      if (note && !note.value.trim()) {
+        var bar = barOf(form);
+        if (bar) { bar.classList.remove("active"); bar.value = 0; }
+        note.focus();
+        return;
+      }
       submit(form);
     });
   });

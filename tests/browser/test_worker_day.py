@@ -99,3 +99,36 @@ def test_worker_logs_visit_with_fire_screening_hazard_and_photo(
     assert "王秀英" in page.locator("#today-hazards").inner_text()
     shoot(page, "6-today")
     assert page.js_errors == []
+
+
+def test_a_photo_taken_before_the_note_waits_for_it_and_no_bare_hazard_is_saved(
+    page, world, make_resident, make_visit, shoot, tmp_path
+):
+    """Tapping 隐患 stores nothing; a photo chosen first is held in the form (made small)
+    until the note is typed, then note and photo are saved as one hazard."""
+    visit = make_visit(resident=make_resident(name="王秀英"))
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/{visit.id}")
+    page.click("#start-screening >> text=消防安全")
+    page.wait_for_selector("#screening-summary")
+    first = page.locator("li.checklist-item").first
+    first.locator("button.ans-hazard").click()
+    form = first.locator(".hazard-form")
+    form.wait_for()
+    assert first.locator("button.ans-hazard").get_attribute("aria-pressed") == "true"
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/hazard") else None)
+    form.locator("input[type=file]").set_input_files(str(_jpeg(tmp_path)))
+    page.wait_for_function("() => !document.querySelector('form.hazard-form[data-shrinking]')")
+    assert page.evaluate("() => document.activeElement.name") == "note"
+    assert sent == []
+    assert fresh_scalar(sa.select(sa.func.count(Hazard.id))) == 0
+    shoot(page, "photo-waits-for-note")
+
+    form.locator("textarea[name=note]").fill("楼道堆放纸箱")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("li.checklist-item .hazard-box .thumbs img")
+    hazard = fresh_scalar(sa.select(Hazard))
+    assert hazard.note == "楼道堆放纸箱"
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 1
+    assert page.js_errors == []

@@ -85,7 +85,8 @@ def test_late_report_says_how_late(client, world, login_as, late_hazard):
         ({"department": ""}, "Choose the department from the list."),
         ({"department": "nope"}, "Not a valid choice"),
         ({"reported_on": ""}, "Enter the day it was reported."),
-        ({"reported_on": "2999-01-01"}, "This date is in the future."),
+        ({"reported_on": (local_today() + timedelta(days=1)).isoformat()}, "in the future."),
+        ({"reported_on": "2999-01-01"}, "This date is too far ahead. Check the year."),
         ({"reported_on": "2020-01-01"}, "too far in the past"),
     ],
 )

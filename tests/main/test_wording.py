@@ -100,3 +100,52 @@ def test_every_typical_action_advises_or_reports_and_never_orders_or_fines(app):
         assert not re.search(r"\b(order|orders|fine|fines|penalt|must)\b", item.action_en, re.I), (
             item.code
         )
+
+
+# WTForms validators whose message, when none is given, is WTForms' own ("This field is
+# required.", "Field cannot be longer than 2000 characters."), naming no field.
+_GENERIC = {"DataRequired", "InputRequired", "Length", "NumberRange", "Regexp", "EqualTo"}
+
+
+def _generic_validator_calls() -> list[str]:
+    found = []
+    for path in APP.rglob("*.py"):
+        if path.name == "validators.py" and path.parent == APP:
+            continue  # where the named helpers (Required, RequiredInput, Chars) are made
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name not in _GENERIC:
+                continue
+            # message is a keyword, or the last positional argument (EqualTo's second).
+            positional = {"DataRequired": 1, "InputRequired": 1, "EqualTo": 2, "Regexp": 3}
+            has_message = any(k.arg == "message" for k in node.keywords) or (
+                len(node.args) >= positional.get(name, 99)
+            )
+            if not has_message:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    return found
+
+
+def test_no_form_field_shows_wtforms_generic_required_or_length_message():
+    """Every required or length-limited field says which field and what to do, in both
+    languages: app.validators.Required / RequiredInput / Chars, or its own message."""
+    assert _generic_validator_calls() == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "required", "too_long"),
+    [
+        ("en", "Fill in “Name”.", "“Name” takes at most 200 characters; this has 10,000."),
+        ("zh", "请填写“项目名称”。", "“项目名称”最多 200 字，现在是 10,000 字。"),
+    ],
+)
+def test_required_and_length_messages_name_the_field_in_the_pages_language(
+    client, world, login_as, lang, required, too_long
+):
+    login_as(world.secretary_a)
+    data = {"name": "", "kind": "road_works", "status": "planned"}
+    assert required in client.post(f"/projects/new?lang={lang}", data=data).text
+    data["name"] = "x" * 10_000
+    assert too_long in client.post(f"/projects/new?lang={lang}", data=data).text

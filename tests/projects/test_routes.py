@@ -333,8 +333,8 @@ def test_secretary_edits_a_project(client, world, login_as, make_project):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("name", "", "This field is required."),
-        ("name", "x" * 10_000, "Field cannot be longer than 200 characters."),
+        ("name", "", "Fill in “Name”."),
+        ("name", "x" * 10_000, "“Name” takes at most 200 characters; this has 10,000."),
         ("ends_on", "2026-02-01", "The end date is before the start date."),
         ("starts_on", "2026-13-45", "Not a valid date value."),
         ("kind", "airport", "Not a valid choice."),
@@ -424,7 +424,7 @@ def test_a_listed_factor_type_is_changed_in_its_row(
         ("impact", "", "Choose 1 (low), 2 (medium) or 3 (high)."),
         ("impact", "high", "Choose 1 (low), 2 (medium) or 3 (high)."),
         ("factor_code", "P99", "Not a valid choice."),
-        ("owner", "x" * 10_000, "Field cannot be longer than 100 characters."),
+        ("owner", "x" * 10_000, "“Owner” takes at most 100 characters; this has 10,000."),
         ("review_on", "someday", "Not a valid date value."),
     ],
 )

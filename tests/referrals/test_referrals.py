@@ -90,6 +90,11 @@ def test_safety_item_of_the_welfare_check_still_opens_a_hazard(client, welfare_s
     client.post(
         f"/screening/{welfare_screening.id}/items/{w6.id}", data={"value": "hazard"}, htmx=True
     )
+    client.post(
+        f"/screening/{welfare_screening.id}/items/{w6.id}/hazard",
+        data={"note": "燃气软管老化", "severity": w6.default_severity, "due_on": ""},
+        htmx=True,
+    )
     assert db.session.scalar(sa.select(Answer.value)) == "hazard"
     assert db.session.scalar(sa.select(sa.func.count(Hazard.id))) == 1
 

@@ -1,6 +1,8 @@
 import io
 import json
+import re
 import uuid
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -8,6 +10,7 @@ from markupsafe import escape
 
 from app.extensions import db
 from app.models import Answer, ChecklistItem, ChecklistTemplate, DailyLog, Hazard, Screening
+from app.timeutil import local_today
 
 
 def _start(client, visit, code="fire"):
@@ -31,6 +34,24 @@ def screening(client, world, login_as, make_resident, make_visit):
 
 def _item(code):
     return db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == code))
+
+
+def _describe(client, screening, item, note="电动车在楼道充电", **data):
+    """Save the hazard found on an item: its note, the item's severity, the default date."""
+    return client.post(
+        f"/screening/{screening.id}/items/{item.id}/hazard",
+        data={"note": note, "severity": item.default_severity, "due_on": "", **data},
+        htmx=True,
+    )
+
+
+def _tap_hazard(client, screening, item):
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    return _describe(client, screening, item)
+
+
+def _count(model):
+    return db.session.scalar(sa.select(sa.func.count(model.id)))
 
 
 def test_checklist_page_lists_every_item(client, screening):
@@ -74,17 +95,27 @@ def test_each_tap_is_saved_and_returns_the_item(client, screening):
     assert db.session.scalar(sa.select(Answer.value)) == "na"
 
 
-def test_hazard_answer_opens_hazard_with_template_defaults(client, screening):
+def test_a_hazard_tap_opens_its_form_and_stores_nothing_until_the_note(client, screening):
+    """A tap on 隐患 alone saves no hazard: one left without a note would count on the
+    township's hazard board and tallies with nothing to act on."""
     item = _item("F1")  # S2, 3 days
     resp = client.post(
         f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"}, htmx=True
     )
     assert "HX-Trigger" not in resp.headers  # issue 11: no event nobody listens to
-    hz = db.session.scalar(sa.select(Hazard))
-    assert hz.severity == "S2"
-    assert (hz.due_on - hz.found_on).days == 3
-    assert hz.resident_id == screening.visit.resident_id
+    assert resp.text.lstrip().startswith(f'<li id="item-{item.id}"')
     assert 'name="note"' in resp.text
+    assert '<option selected value="S2">' in resp.text
+    due = screening.visit.visited_on + timedelta(days=3)
+    assert f'name="due_on" type="date" value="{due.isoformat()}"' in resp.text
+    assert re.search(r'value="hazard" class="ans-hazard"\s+aria-pressed="true"', resp.text)
+    assert (_count(Answer), _count(Hazard)) == (0, 0)
+    resp = _describe(client, screening, item, note="电动车在楼道充电")
+    assert resp.status_code == 200
+    hz = db.session.scalar(sa.select(Hazard))
+    assert (hz.note, hz.severity, (hz.due_on - hz.found_on).days) == ("电动车在楼道充电", "S2", 3)
+    assert hz.resident_id == screening.visit.resident_id
+    assert db.session.scalar(sa.select(Answer.value)) == "hazard"
     resp = client.post(
         f"/screening/{screening.id}/items/{item.id}/hazard",
         data={"note": "电动车在楼道充电", "severity": "S1", "due_on": ""},
@@ -97,28 +128,63 @@ def test_hazard_answer_opens_hazard_with_template_defaults(client, screening):
     assert hz.due_on == hz.found_on
 
 
-def test_hazard_without_note_is_refused_and_kept(client, screening):
+def test_hazard_without_note_is_refused_kept_and_nothing_stored(client, screening):
     item = _item("F1")
     client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
-    resp = client.post(
-        f"/screening/{screening.id}/items/{item.id}/hazard",
-        data={"note": "", "severity": "S3", "due_on": "1900-01-01"},
-        htmx=True,
-    )
+    resp = _describe(client, screening, item, note="  ", severity="S3", due_on="1900-01-01")
     assert resp.status_code == 200
     assert resp.text.count('class="error"') >= 2
-    assert db.session.scalar(sa.select(Hazard.severity)) == "S2"
+    assert '<option selected value="S3">' in resp.text
+    assert 'value="1900-01-01"' in resp.text
+    assert (_count(Answer), _count(Hazard)) == (0, 0)
+
+
+def test_a_hazard_tap_on_an_answered_item_keeps_the_answer_until_the_note(client, screening):
+    item = _item("F2")
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "ok"})
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    assert (db.session.scalar(sa.select(Answer.value)), _count(Hazard)) == ("ok", 0)
+    _describe(client, screening, item)
+    db.session.expire_all()
+    assert (db.session.scalar(sa.select(Answer.value)), _count(Hazard)) == ("hazard", 1)
+
+
+def test_a_hazard_tap_without_javascript_opens_the_form_on_the_page(client, screening):
+    item = _item("F1")
+    resp = client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    assert resp.status_code == 200
+    assert "<html" in resp.text
+    block = resp.text[resp.text.index(f'<li id="item-{item.id}"') :]
+    block = block[: block.index("</li>")]
+    assert f'action="/screening/{screening.id}/items/{item.id}/hazard"' in block
+    assert (_count(Answer), _count(Hazard)) == (0, 0)
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}/hazard",
+        data={"note": "插线板串接", "severity": "S2", "due_on": ""},
+    )
+    assert resp.status_code == 303
+    assert db.session.scalar(sa.select(Hazard.note)) == "插线板串接"
+
+
+def test_a_hazard_saved_twice_is_one_hazard(client, screening):
+    item = _item("F1")
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    _describe(client, screening, item)
+    _describe(client, screening, item)
+    assert (_count(Answer), _count(Hazard)) == (1, 1)
 
 
 def test_mis_tap_hazard_is_withdrawn(client, screening):
     item = _item("F1")
-    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    _tap_hazard(client, screening, item)
+    assert _count(Hazard) == 1
     client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "ok"})
     assert db.session.scalar(sa.select(sa.func.count(Hazard.id))) == 0
 
 
 def test_summary_counts(client, screening):
-    for code, value in (("F1", "hazard"), ("F2", "ok"), ("F3", "ok"), ("F4", "na")):
+    _tap_hazard(client, screening, _item("F1"))
+    for code, value in (("F2", "ok"), ("F3", "ok"), ("F4", "na")):
         client.post(f"/screening/{screening.id}/items/{_item(code).id}", data={"value": value})
     page = client.get(f"/screening/{screening.id}").text
     n = len(screening.template.items)
@@ -177,14 +243,13 @@ def test_project_screening_puts_hazard_on_the_project(
     login_as(world.worker_a)
     resp, _tpl = _start(client, visit, code="construction")
     s = db.session.scalar(sa.select(Screening))
-    item = s.template.items[0]
-    client.post(f"/screening/{s.id}/items/{item.id}", data={"value": "hazard"})
+    _tap_hazard(client, s, s.template.items[0])
     assert db.session.scalar(sa.select(Hazard.project_id)) == project.id
 
 
 def test_a_rectified_hazard_keeps_its_severity_and_deadline(client, screening):
     item = _item("F1")
-    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    _tap_hazard(client, screening, item)
     hz = db.session.scalar(sa.select(Hazard))
     hz.status = "rectified"
     db.session.commit()
@@ -218,7 +283,7 @@ def _bulk_events():
 
 
 def test_all_remaining_ok_answers_only_unanswered_items_as_one_event(client, screening):
-    client.post(f"/screening/{screening.id}/items/{_item('F1').id}", data={"value": "hazard"})
+    _tap_hazard(client, screening, _item("F1"))
     client.post(f"/screening/{screening.id}/items/{_item('F2').id}", data={"value": "na"})
     page = client.get(f"/screening/{screening.id}")
     assert 'id="remaining-ok"' in page.text
@@ -295,7 +360,9 @@ def test_hazard_note_severity_and_photo_in_one_save(client, screening):
     assert f'id="photos-hazard-{hz.id}"' in resp.text
 
 
-def test_photo_sent_without_note_is_kept_and_the_note_still_asked(client, screening):
+def test_a_photo_sent_before_any_note_opens_no_hazard_and_says_so(client, screening):
+    """The page holds the photo until the note is typed (static/js/photos.js); a page
+    without JavaScript that sends it alone is told to add it again with the note."""
     from app.models import Photo
 
     item = _item("F1")
@@ -303,17 +370,36 @@ def test_photo_sent_without_note_is_kept_and_the_note_still_asked(client, screen
     resp = client.post(
         f"/screening/{screening.id}/items/{item.id}/hazard",
         data={"note": "", "severity": "S2", "photo_uuid": str(uuid.uuid4()), "photos": [_photo()]},
+        headers={"Accept-Language": "en"},
         htmx=True,
     )
     assert resp.status_code == 200
+    assert "Not saved: describe the hazard, then add the photo again." in resp.text
+    assert (_count(Answer), _count(Hazard), _count(Photo)) == (0, 0, 0)
+
+
+def test_a_photo_on_a_saved_hazard_without_its_note_is_kept(client, screening):
+    from app.models import Photo
+
+    item = _item("F1")
+    _tap_hazard(client, screening, item)
+    resp = _describe(
+        client, screening, item, note="", photo_uuid=str(uuid.uuid4()), photos=[_photo()]
+    )
     assert 'class="error"' in resp.text
     hz = db.session.scalar(sa.select(Hazard))
-    assert hz.note == ""
+    assert hz.note == "电动车在楼道充电"
     assert db.session.scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hz.id))
 
 
-def test_finish_with_a_hazard_without_its_note_is_not_complete(client, screening):
-    client.post(f"/screening/{screening.id}/items/{_item('F1').id}", data={"value": "hazard"})
+def test_finish_with_a_hazard_without_its_note_is_not_complete(app, client, screening):
+    """Hazards saved with an empty note before the note was asked first are still kept
+    from a finished checklist."""
+    from app.screening import services
+
+    with app.test_request_context():
+        services.answer(screening, _item("F1"), "hazard", described=("", "S2", None))
+        db.session.commit()
     client.post(f"/screening/{screening.id}/remaining", data={"value": "ok"})
     resp = client.post(f"/screening/{screening.id}/finish")
     assert resp.status_code == 200
@@ -364,3 +450,32 @@ def test_any_answered_item_takes_photos_through_the_photo_pipeline(client, world
     item_html = page.text.split(f'id="item-{item.id}"')[1].split("</li>")[0]
     assert f"/photos/{photo.id}/thumb" in item_html
     assert 'name="owner_type" value="answer"' not in item_html
+
+
+def test_a_deadline_days_past_gets_one_message_not_check_the_year(client, screening):
+    item = _item("F1")
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    two_days_ago = (local_today() - timedelta(days=2)).isoformat()
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}/hazard",
+        data={"note": "电动车在楼道充电", "severity": "S3", "due_on": two_days_ago},
+        headers={"Accept-Language": "en"},
+        htmx=True,
+    )
+    errors = re.findall(r'<small class="error" id="[^"]*due_on-error">([^<]*)</small>', resp.text)
+    assert errors == ["The deadline cannot be in the past. Choose today or a later day."]
+    assert "电动车在楼道充电" in resp.text
+    assert db.session.scalar(sa.select(Hazard.note)) != "电动车在楼道充电"
+
+
+def test_an_overdue_hazards_note_is_saved_with_its_deadline_as_it_is(client, screening):
+    item = _item("F1")
+    _tap_hazard(client, screening, item)
+    hz = db.session.scalar(sa.select(Hazard))
+    yesterday = local_today() - timedelta(days=1)
+    hz.found_on, hz.due_on = yesterday - timedelta(days=2), yesterday
+    db.session.commit()
+    resp = _describe(client, screening, item, note="已贴限期整改通知", due_on=yesterday.isoformat())
+    assert 'class="error"' not in resp.text
+    db.session.refresh(hz)
+    assert (hz.note, hz.due_on) == ("已贴限期整改通知", yesterday)

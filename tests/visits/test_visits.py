@@ -1,3 +1,4 @@
+import re
 import uuid
 from datetime import timedelta
 
@@ -255,7 +256,70 @@ def test_a_summary_too_long_comes_back_whole_with_a_message(client, world, login
     long = "量了血压" * 1251  # 5,004 characters
     resp = client.post("/visits", data=_visit_data(r, summary=long), htmx=True)
     assert resp.status_code == 200
-    assert "5000" in resp.text
+    assert "“走访情况”最多 5,000 字，现在是 5,004 字。" in resp.text
     assert 'class="error"' in resp.text
     assert long in resp.text
     assert _count() == 0
+
+
+def _field_errors(html: str, field: str) -> list[str]:
+    return re.findall(rf'<small class="error" id="{field}-error">([^<]*)</small>', html)
+
+
+@pytest.mark.parametrize(
+    ("field", "days", "lang", "message"),
+    [
+        (
+            "follow_up_on",
+            -2,
+            "en",
+            "The next follow-up cannot be in the past. Choose today or a later day.",
+        ),
+        ("follow_up_on", -2, "zh-CN", "下次跟进日期不能早于今天，请选今天或以后的日期。"),
+        ("follow_up_on", -400, "en", "This date is too far in the past. Check the year."),
+        ("follow_up_on", 400, "en", "This date is too far ahead. Check the year."),
+        ("visited_on", -40, "en", "This date is more than 30 days ago."),
+        ("visited_on", -40, "zh-CN", "日期早于 30 天前。"),
+        ("visited_on", -366, "en", "This date is too far in the past. Check the year."),
+        ("visited_on", -366, "zh-CN", "日期太早了，请检查年份。"),
+    ],
+)
+def test_a_wrong_date_gets_one_message_that_fits_the_mistake(
+    client, world, login_as, make_resident, field, days, lang, message
+):
+    """ "Check the year" is for a date a year or more off, never beside the specific word."""
+    r = make_resident()
+    login_as(world.worker_a)
+    day = (local_today() + timedelta(days=days)).isoformat()
+    resp = client.post(
+        "/visits", data=_visit_data(r, **{field: day}), headers={"Accept-Language": lang}
+    )
+    assert resp.status_code == 200
+    assert _field_errors(resp.text, field) == [message]
+    assert _count() == 0
+
+
+def test_editing_an_older_visit_keeps_its_follow_up_date_that_has_since_passed(
+    client, world, login_as, make_resident, make_visit
+):
+    """A stored date is not refused for having aged: the worker corrects the summary of
+    Monday's visit on Thursday without being told Wednesday's follow-up is in the past."""
+    today = local_today()
+    v = make_visit(
+        resident=make_resident(), day=today - timedelta(days=5), follow_up_on=today - timedelta(2)
+    )
+    login_as(world.worker_a)
+    data = {
+        "purpose": v.purpose,
+        "summary": "补记：血压偏高",
+        "outcome": v.outcome,
+        "visited_on": v.visited_on.isoformat(),
+        "follow_up_on": v.follow_up_on.isoformat(),
+    }
+    assert client.post(f"/visits/{v.id}/edit", data=data).status_code == 303
+    assert db.session.get(Visit, v.id).summary == "补记：血压偏高"
+    # A date typed anew is still checked.
+    data["follow_up_on"] = (today - timedelta(days=1)).isoformat()
+    resp = client.post(f"/visits/{v.id}/edit", data=data, headers={"Accept-Language": "en"})
+    assert resp.status_code == 200
+    assert "The next follow-up cannot be in the past." in resp.text
