@@ -11,6 +11,7 @@ import json
 import os
 import random
 import re
+import time
 import uuid
 
 from locust import FastHttpUser, between, events, task
@@ -18,6 +19,9 @@ from locust import FastHttpUser, between, events, task
 PASSWORD = "gridbook-demo"
 RESIDENTS = json.loads(os.environ.get("LOAD_RESIDENTS", "{}"))  # username -> resident ids
 CONFIRMED: list[dict] = []
+# When each save-visit started and how long it took, and when each login ended: load.py
+# reads them to tell the saves made while logins still ran from those made after.
+TIMES: dict[str, list] = {"saves": [], "logins": []}
 CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|'
     r'name="csrf_token" value="([^"]+)"'
@@ -62,6 +66,7 @@ class Worker(FastHttpUser):
         )
         if resp.status_code != 303:
             raise RuntimeError(f"login failed: {resp.status_code}")
+        TIMES["logins"].append(time.time())
 
     @task
     def log_visit_with_photo(self):
@@ -109,9 +114,19 @@ class Worker(FastHttpUser):
             confirmed["photo"] = True
 
 
+@events.request.add_listener
+def _time_saves(name, response_time, start_time=None, exception=None, **_kw):
+    if name == "/visits" and start_time is not None and exception is None:
+        TIMES["saves"].append((start_time, response_time))
+
+
 @events.quitting.add_listener
 def _write_confirmed(environment, **_kw):
     path = os.environ.get("LOAD_CONFIRMED")
     if path:
         with open(path, "w") as fh:
             json.dump(CONFIRMED, fh)
+    path = os.environ.get("LOAD_TIMES")
+    if path:
+        with open(path, "w") as fh:
+            json.dump(TIMES, fh)
