@@ -34,11 +34,13 @@ class RequestForm(IdempotentForm):
     channel = SelectField(_l("How it came in"), validators=[RequiredInput()])
     category = SelectField(_l("Category"), validators=[RequiredInput()])
     summary = TextAreaField(_l("What the resident asks for"), filters=[stripped], validators=TEXT)
-    # A year back covers a backlog being entered; the service refuses a future date.
+    # A year back covers a backlog being entered. A future date is refused here, with the
+    # rest of the form's messages (and "check the year" for a year off); the service refuses
+    # one as well, for every other way in.
     received_on = DateField(
         _l("Date received"),
         default=local_today,
-        validators=[RequiredInput(), DateWithin(past=365, future=None)],
+        validators=[RequiredInput(), DateWithin(past=365, future=0)],
     )
     # The secretary's choice for a letter or a walk-in to the office (Art. 22: from receipt).
     formal = BooleanField(_l("A letters-and-visits matter from receipt (letter or walk-in)"))

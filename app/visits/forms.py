@@ -35,7 +35,10 @@ class VisitForm(IdempotentForm):
     visited_on = DateField(
         _l("Date of visit"),
         default=local_today,
-        validators=[Required(message=_l("Enter a valid date.")), DateWithin(past=30, future=0)],
+        validators=[
+            Required(message=_l("Enter the date of the visit.")),
+            DateWithin(past=30, future=0),
+        ],
     )
     follow_up_on = DateField(
         _l("Next follow-up (optional)"),

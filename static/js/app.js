@@ -27,9 +27,13 @@
     var first = target.matches(ERRORS) ? target : target.querySelector(ERRORS);
     if (!first || !first.getBoundingClientRect) return;
     var r = first.getBoundingClientRect();
-    var top = document.querySelector(".topbar");
     var nav = document.querySelector(".bottom-nav");
-    var above = top ? top.getBoundingClientRect().bottom : 0;
+    // What stays on top of the page as it scrolls: the top bar, and a checklist's counts.
+    var above = 0;
+    document.querySelectorAll(".topbar, .screening-summary").forEach(function (bar) {
+      var b = bar.getBoundingClientRect();
+      if (b.top < 100) above = Math.max(above, b.bottom);
+    });
     var below = nav && getComputedStyle(nav).position === "fixed" ? nav.getBoundingClientRect().top : innerHeight;
     if (r.top < above || r.bottom > below) first.scrollIntoView({ block: "center" });
   });
@@ -52,6 +56,54 @@
     var msg = status === 404 ? document.body.dataset.msgNotFound : document.body.dataset.msgFailed;
     showToast(msg || "Not saved. Try again.", "error");
   });
+
+  // A hazard tapped but not saved yet (its form open, data-needs-note) is stored only with its
+  // note. "All remaining OK" or "Finish" would answer its item OK or N/A, and the reload would
+  // drop the note typed so far: they wait, and the open form is shown. Registered before the
+  // confirmations and the outbox, so that neither asks or queues first.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-hazard-pending")) return;
+    var open = document.querySelector("form.hazard-form[data-needs-note]:not([data-note-sent])");
+    if (!open) return;
+    evt.preventDefault();
+    evt.stopImmediatePropagation();
+    showToast(form.getAttribute("data-hazard-pending"), "error");
+    open.scrollIntoView({ block: "center" });
+    if (open.elements.note) open.elements.note.focus({ preventScroll: true });
+  }, true);
+
+  // Once its Save has gone (sent, or queued by the outbox without signal) the form waits for
+  // no one: the bubbling phase is reached only when no check above held the submit back. A
+  // refusal swaps in a fresh form, unmarked.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (form.hasAttribute && form.hasAttribute("data-needs-note")) form.setAttribute("data-note-sent", "");
+  });
+
+  // Saving such a hazard with no note and a photo chosen: the server could keep the photo
+  // nowhere (there is no hazard yet) and the swap would clear the chosen file, so the form is
+  // not sent; the note says what it needs and the photo stays chosen.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-needs-note")) return;
+    var note = form.elements.note;
+    var files = form.querySelector("input[type=file]");
+    if (!note || note.value.trim() || !files || !files.files || !files.files.length) return;
+    evt.preventDefault();
+    evt.stopImmediatePropagation();
+    var error = form.querySelector("small.error.note-missing");
+    if (!error) {
+      error = document.createElement("small");
+      error.className = "error note-missing";
+      error.id = (note.id || "note") + "-missing";
+      note.insertAdjacentElement("afterend", error);
+    }
+    error.textContent = form.getAttribute("data-needs-note");
+    note.setAttribute("aria-invalid", "true");
+    note.setAttribute("aria-describedby", error.id);
+    note.focus();
+  }, true);
 
   // Confirmation prompts without inline handlers: <form data-confirm="...">.
   document.addEventListener("submit", function (evt) {

@@ -289,6 +289,8 @@
       var item = document.querySelector(entry.target);
       var form = item && item.querySelector("form.hazard-form");
       if (!form) return;
+      // Its Save waits here: "All remaining OK" and "Finish" need not wait for it (app.js).
+      form.setAttribute("data-note-sent", "");
       entry.fields.forEach(function (pair) {
         var el = form.elements[pair[0]];
         if (typeof pair[1] !== "string" || !el || el.type === "hidden" || el.type === "file") return;

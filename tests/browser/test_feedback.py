@@ -1,13 +1,17 @@
 """What a refusal and a success look like on the phone: the first message of a refused form or
-upload is on the screen, not above or below it; the "saved" toast goes away at a tap; a visit's
-edit and delete buttons are one height (walk findings, session 7)."""
+upload is on the screen, not above or below it (nor under a checklist's counts); the "saved"
+toast goes away at a tap; a visit's edit and delete buttons are one height; a hazard tapped but
+not saved yet is neither answered OK by "All remaining OK" nor loses its photo (walks of
+sessions 7 and 8)."""
 
 import io
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
-from tests.browser.conftest import login
+from app.models import Answer, Hazard, Photo
+from tests.browser.conftest import fresh_scalar, login
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -94,3 +98,82 @@ def test_edit_and_delete_visit_are_one_height(page, world, make_resident, make_v
     delete = page.locator(".actions form button").bounding_box()
     assert abs(edit["height"] - delete["height"]) < 1
     assert abs(edit["y"] - delete["y"]) < 1
+
+
+def _open_pending_hazard(page, world, make_resident, make_visit):
+    """A fire checklist with its first item tapped 隐患: the hazard form open, nothing saved."""
+    visit = make_visit(resident=make_resident(name="王秀英"))
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/{visit.id}")
+    page.click("#start-screening >> text=消防安全")
+    page.wait_for_selector("#screening-summary")
+    first = page.locator("li.checklist-item").first
+    first.locator("button.ans-hazard").click()
+    form = first.locator(".hazard-form")
+    form.wait_for()
+    return form
+
+
+def _stored(model) -> int:
+    return fresh_scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_all_remaining_ok_waits_for_a_hazard_not_saved_yet(
+    page, world, make_resident, make_visit, shoot
+):
+    """ "All remaining OK" would answer the tapped item OK and the reload would drop its note:
+    it says so, and the note typed so far stays."""
+    form = _open_pending_hazard(page, world, make_resident, make_visit)
+    form.locator("textarea[name=note]").fill("楼道堆放")
+    page.click("#remaining-ok button[type=submit]")
+    page.wait_for_selector(".toast-error")
+    assert "隐患还没保存" in page.locator(".toast-error").inner_text()
+    assert form.locator("textarea[name=note]").input_value() == "楼道堆放"
+    assert page.evaluate("() => document.activeElement.name") == "note"
+    page.click("#finish-screening button[type=submit]")
+    page.wait_for_timeout(300)
+    shoot(page, "waits")
+    assert form.locator("textarea[name=note]").input_value() == "楼道堆放"
+    assert _stored(Answer) == 0
+    assert _stored(Hazard) == 0
+    assert page.js_errors == []
+
+
+def test_a_photo_chosen_before_an_empty_note_is_kept(
+    page, world, make_resident, make_visit, tmp_path
+):
+    """Save with a photo and no note: nothing is sent (there is no hazard to keep the photo
+    on), the note asks for itself, and the photo stays chosen for the Save that follows."""
+    form = _open_pending_hazard(page, world, make_resident, make_visit)
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/hazard") else None)
+    form.locator("input[type=file]").set_input_files(_jpeg(tmp_path, 1))
+    page.wait_for_function("() => !document.querySelector('form.hazard-form[data-shrinking]')")
+    form.locator("button[type=submit]").click()
+    message = form.locator("small.error")
+    message.wait_for()
+    assert "请描述隐患情况" in message.inner_text()
+    assert sent == []
+    assert form.locator("input[type=file]").evaluate("e => e.files.length") == 1
+    form.locator("textarea[name=note]").fill("楼道堆放纸箱")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("li.checklist-item .hazard-box .thumbs img")
+    hazard = fresh_scalar(sa.select(Hazard))
+    assert hazard.note == "楼道堆放纸箱"
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 1
+
+
+def test_a_hazard_message_is_not_under_the_checklist_counts(page, world, make_resident, make_visit):
+    """The checklist's counts stay on top as it scrolls: a message under them is not seen."""
+    form = _open_pending_hazard(page, world, make_resident, make_visit)
+    page.evaluate("() => window.scrollBy(0, 0)")
+    form.locator("button[type=submit]").click()  # no note, no photo: the server refuses
+    error = page.locator("li.checklist-item .hazard-form small.error").first
+    error.wait_for()
+    page.wait_for_timeout(300)
+    below_counts = """e => {
+      const r = e.getBoundingClientRect();
+      const bar = document.querySelector('.screening-summary').getBoundingClientRect();
+      return r.top >= bar.bottom && r.bottom <= innerHeight;
+    }"""
+    assert error.evaluate(below_counts)

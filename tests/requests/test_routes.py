@@ -145,12 +145,30 @@ def test_create_invalid_keeps_what_was_typed(client, world, login_as, make_resid
         category="R06",
     )
     r = client.post("/requests?lang=en", data=data, htmx=htmx)
-    # Issue 11: the service's refusal answers a plain POST with its status (422), htmx with 200.
-    assert r.status_code == (200 if htmx else 422)
+    # The form refuses a future date with its other messages, in the same round.
+    assert r.status_code == 200
     assert ("<html" in r.text) is not htmx
-    assert "The date cannot be in the future." in r.text
+    assert "This date is in the future." in r.text
     assert "Water leaks from the flat above." in r.text
     assert '<option selected value="R06">' in r.text
+    assert data["client_uuid"] in r.text
+    assert _count(Request) == 0
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_refusal_of_the_service_keeps_what_was_typed(
+    client, world, login_as, make_resident, htmx
+):
+    """Issue 11: the service's refusal answers a plain POST with its status (422), htmx with
+    200. A phone call cannot start on the formal track at receipt (only a letter or a walk-in)."""
+    resident = make_resident()
+    login_as(world.secretary_a)
+    data = _new_form_data(resident, summary="Water leaks from the flat above.", formal="y")
+    r = client.post("/requests?lang=en", data=data, htmx=htmx)
+    assert r.status_code == (200 if htmx else 422)
+    assert ("<html" in r.text) is not htmx
+    assert "Only a letter or a walk-in to the office starts on the formal track" in r.text
+    assert "Water leaks from the flat above." in r.text
     assert data["client_uuid"] in r.text
     assert _count(Request) == 0
 
@@ -606,3 +624,15 @@ def test_late_refusal_and_late_reply_show_their_lateness(client, world, login_as
     page = client.get(f"/requests/{replied.id}?lang=en").text
     assert "The reply came 10 days after its deadline." in page
     assert "request-decision-late" not in page
+
+
+def test_a_year_off_is_said_with_the_other_messages(client, world, login_as, make_resident):
+    """A mistyped year (2062) is named in the first round, beside the empty fields' messages,
+    not after they are put right."""
+    resident = make_resident()
+    login_as(world.worker_a)
+    data = _new_form_data(resident, category="", summary="", received_on="2062-01-01")
+    r = client.post("/requests?lang=en", data=data)
+    assert "Check the year." in r.text
+    assert "Choose “Category”." in r.text
+    assert _count(Request) == 0

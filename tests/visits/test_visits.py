@@ -275,7 +275,7 @@ def _field_errors(html: str, field: str) -> list[str]:
             "en",
             "The next follow-up cannot be in the past. Choose today or a later day.",
         ),
-        ("follow_up_on", -2, "zh-CN", "下次跟进日期不能早于今天，请选今天或以后的日期。"),
+        ("follow_up_on", -2, "zh-CN", "下次回访日期不能早于今天，请选今天或以后的日期。"),
         ("follow_up_on", -400, "en", "This date is too far in the past. Check the year."),
         ("follow_up_on", 400, "en", "This date is too far ahead. Check the year."),
         ("visited_on", -40, "en", "This date is more than 30 days ago."),
