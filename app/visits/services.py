@@ -10,7 +10,7 @@ from ..audit.services import record
 from ..extensions import db
 from ..idempotency import PayloadMismatch, create_once, holds
 from ..models import Concern, DailyLog, Project, Resident, User, Visit
-from ..refusals import Conflict
+from ..refusals import Conflict, Locked
 from ..review.locks import ensure_editable
 from ..timeutil import moment_on
 
@@ -20,6 +20,12 @@ FIELDS = ("purpose", "summary", "outcome", "visited_on", "follow_up_on")
 CONCERN_FIELDS = ("concern_summary", "concern_factor_id")
 # The purpose whose visit opens a checklist.
 SCREENING = "screening"
+
+
+ADDED_TO_APPROVED = _l(
+    "This day's log is already approved, so no visit can be added to it. Ask your community "
+    "secretary to reopen the day, then save again."
+)
 
 
 def daily_log_for(worker: User, day: date) -> DailyLog:
@@ -33,7 +39,10 @@ def daily_log_for(worker: User, day: date) -> DailyLog:
                 db.session.add(log)
         except IntegrityError:
             log = db.session.scalar(stmt)
-    ensure_editable(log)
+    if log.locked:
+        # A visit made after the secretary approved the day: typing cannot mend it, the
+        # secretary's reopening can (under htmx the form keeps what was typed meanwhile).
+        raise Locked(ADDED_TO_APPROVED)
     return log
 
 

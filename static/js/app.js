@@ -13,7 +13,7 @@
     while (box.children.length >= 2) box.removeChild(box.firstChild);
     box.appendChild(el);
     el.addEventListener("click", function () { el.remove(); });
-    setTimeout(function () { el.remove(); }, level === "error" ? 6000 : 2500);
+    setTimeout(function () { el.remove(); }, level === "error" ? 10000 : 2500);
   }
 
   // A refused form or upload swapped in with its messages: the first one is brought into view

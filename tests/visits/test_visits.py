@@ -159,6 +159,11 @@ def test_new_visit_on_an_approved_day_is_refused(
     r = make_resident()
     login_as(world.worker_a)
     assert client.post("/visits", data=_visit_data(r)).status_code == 409
+    # Under htmx the form stays as typed and the toast says what would mend it: the worker
+    # cannot retype their way out, the secretary's reopening can.
+    resp = client.post("/visits?lang=en", data=_visit_data(r), htmx=True)
+    assert resp.status_code == 409
+    assert "Ask your community secretary to reopen the day" in resp.headers["HX-Trigger"]
     assert _count() == 0
 
 
