@@ -192,3 +192,18 @@ def login(pg, username: str, password: str) -> None:
     pg.fill("input[name=password]", password)
     pg.click("form button[type=submit]")
     pg.wait_for_load_state("networkidle")
+
+
+def open_pending_hazard(pg, visit, username: str = "worker_a"):
+    """Signed in, the visit's fire checklist with its first item tapped 隐患: the hazard form
+    open in place, nothing saved yet. Returns the item."""
+    from tests.conftest import PASSWORD
+
+    login(pg, username, PASSWORD)
+    pg.goto(pg.base_url + f"/visits/{visit.id}")
+    pg.click("#start-screening >> text=消防安全")
+    pg.wait_for_selector("#screening-summary")
+    item = pg.locator("li.checklist-item").first
+    item.locator("button.ans-hazard").click()
+    item.locator(".hazard-form").wait_for()
+    return item

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.models import Answer, Hazard, Photo
-from tests.browser.conftest import fresh_scalar, login
+from tests.browser.conftest import fresh_scalar, login, open_pending_hazard
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -101,17 +101,8 @@ def test_edit_and_delete_visit_are_one_height(page, world, make_resident, make_v
 
 
 def _open_pending_hazard(page, world, make_resident, make_visit):
-    """A fire checklist with its first item tapped 隐患: the hazard form open, nothing saved."""
     visit = make_visit(resident=make_resident(name="王秀英"))
-    login(page, "worker_a", PASSWORD)
-    page.goto(page.base_url + f"/visits/{visit.id}")
-    page.click("#start-screening >> text=消防安全")
-    page.wait_for_selector("#screening-summary")
-    first = page.locator("li.checklist-item").first
-    first.locator("button.ans-hazard").click()
-    form = first.locator(".hazard-form")
-    form.wait_for()
-    return form
+    return open_pending_hazard(page, visit).locator(".hazard-form")
 
 
 def _stored(model) -> int:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.models import Hazard, Photo, Visit
-from tests.browser.conftest import fresh_scalar, login
+from tests.browser.conftest import fresh_scalar, login, open_pending_hazard
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -106,15 +106,8 @@ def test_a_photo_taken_before_the_note_waits_for_it_and_no_bare_hazard_is_saved(
 ):
     """Tapping 隐患 stores nothing; a photo chosen first is held in the form (made small)
     until the note is typed, then note and photo are saved as one hazard."""
-    visit = make_visit(resident=make_resident(name="王秀英"))
-    login(page, "worker_a", PASSWORD)
-    page.goto(page.base_url + f"/visits/{visit.id}")
-    page.click("#start-screening >> text=消防安全")
-    page.wait_for_selector("#screening-summary")
-    first = page.locator("li.checklist-item").first
-    first.locator("button.ans-hazard").click()
+    first = open_pending_hazard(page, make_visit(resident=make_resident(name="王秀英")))
     form = first.locator(".hazard-form")
-    form.wait_for()
     assert first.locator("button.ans-hazard").get_attribute("aria-pressed") == "true"
     sent = []
     page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/hazard") else None)
