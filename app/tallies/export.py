@@ -12,7 +12,7 @@ from datetime import date
 import xlsxwriter
 from flask_babel import gettext as _
 
-from .disclosure import APPROX, SMALL_SHOWN, is_inexact
+from .disclosure import APPROX, SMALL_SHOWN, chart_number, is_inexact
 from .tables import Table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -138,7 +138,7 @@ def to_xlsx(tables: list[Table], cover: list[tuple[str, str]]) -> bytes:
                         ws.write_string(r, c, value, total_small if is_total else text_right)
                     else:
                         approx = (approx_total_formats if is_total else approx_formats)[col.kind]
-                        ws.write_number(r, c, int(value[len(APPROX) :]), approx)
+                        ws.write_number(r, c, chart_number(value), approx)
                 else:
                     cell_fmt = (
                         total_text if is_total else (text_right if col.kind != "text" else None)
