@@ -207,3 +207,18 @@ def open_pending_hazard(pg, visit, username: str = "worker_a"):
     item.locator("button.ans-hazard").click()
     item.locator(".hazard-form").wait_for()
     return item
+
+
+def saves_note_and_photo(pg, form, note: str) -> None:
+    """The pending hazard form saved with `note` and the photo chosen in it: one hazard with
+    that note and that one photo."""
+    import sqlalchemy as sa
+
+    from app.models import Hazard, Photo
+
+    form.locator("textarea[name=note]").fill(note)
+    form.locator("button[type=submit]").click()
+    pg.wait_for_selector("li.checklist-item .hazard-box .thumbs img")
+    hazard = fresh_scalar(sa.select(Hazard))
+    assert hazard.note == note
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 1

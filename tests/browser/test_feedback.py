@@ -10,8 +10,13 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app.models import Answer, Hazard, Photo
-from tests.browser.conftest import fresh_scalar, login, open_pending_hazard
+from app.models import Answer, Hazard
+from tests.browser.conftest import (
+    fresh_scalar,
+    login,
+    open_pending_hazard,
+    saves_note_and_photo,
+)
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -146,12 +151,7 @@ def test_a_photo_chosen_before_an_empty_note_is_kept(
     assert "请描述隐患情况" in message.inner_text()
     assert sent == []
     assert form.locator("input[type=file]").evaluate("e => e.files.length") == 1
-    form.locator("textarea[name=note]").fill("楼道堆放纸箱")
-    form.locator("button[type=submit]").click()
-    page.wait_for_selector("li.checklist-item .hazard-box .thumbs img")
-    hazard = fresh_scalar(sa.select(Hazard))
-    assert hazard.note == "楼道堆放纸箱"
-    assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 1
+    saves_note_and_photo(page, form, "楼道堆放纸箱")
 
 
 def test_a_hazard_message_is_not_under_the_checklist_counts(page, world, make_resident, make_visit):

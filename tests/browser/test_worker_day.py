@@ -7,7 +7,12 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.models import Hazard, Photo, Visit
-from tests.browser.conftest import fresh_scalar, login, open_pending_hazard
+from tests.browser.conftest import (
+    fresh_scalar,
+    login,
+    open_pending_hazard,
+    saves_note_and_photo,
+)
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -118,10 +123,5 @@ def test_a_photo_taken_before_the_note_waits_for_it_and_no_bare_hazard_is_saved(
     assert fresh_scalar(sa.select(sa.func.count(Hazard.id))) == 0
     shoot(page, "photo-waits-for-note")
 
-    form.locator("textarea[name=note]").fill("楼道堆放纸箱")
-    form.locator("button[type=submit]").click()
-    page.wait_for_selector("li.checklist-item .hazard-box .thumbs img")
-    hazard = fresh_scalar(sa.select(Hazard))
-    assert hazard.note == "楼道堆放纸箱"
-    assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 1
+    saves_note_and_photo(page, form, "楼道堆放纸箱")
     assert page.js_errors == []
