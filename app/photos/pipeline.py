@@ -43,6 +43,10 @@ THUMB_SIDE = 320
 # for a 12 MP photo), where it looks as Lanczos does at two thirds of the time.
 FULL_RESAMPLE = Image.Resampling.BICUBIC
 FULL_QUALITY = 82
+# The thumbnail box-reduces until the last Lanczos step is at most 1.5x: 3 ms less than
+# Pillow's default 2.0 for a 1600 px photo (a tenth of the pipeline), and 53 dB from a full
+# Lanczos on a detailed picture, below what a 320 px list image can show.
+THUMB_GAP = 1.5
 THUMB_QUALITY = 75
 # Pillow's names; never EPS (it runs Ghostscript), never anything not listed here.
 FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
@@ -173,7 +177,9 @@ def process_photo(source: bytes | IO[bytes]) -> ProcessedPhoto:
             clean, captured_at = _decode(im)
         finally:
             gate.release()
-    thumb = clean.resize(_fit(clean.size, THUMB_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    thumb = clean.resize(
+        _fit(clean.size, THUMB_SIDE), Image.Resampling.LANCZOS, reducing_gap=THUMB_GAP
+    )
     return ProcessedPhoto(
         full_jpeg=_jpeg(clean, FULL_QUALITY, optimize=False),
         thumb_jpeg=_jpeg(thumb, THUMB_QUALITY, optimize=True),
