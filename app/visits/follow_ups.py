@@ -19,6 +19,7 @@ is the one place the rule is written, used by:
 """
 
 from collections.abc import Iterable
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -67,15 +68,18 @@ def refresh(
     """Compute the value again for the visits to these residents and projects."""
     residents = sorted({i for i in resident_ids if i is not None})
     projects = sorted({i for i in project_ids if i is not None})
-    for start in range(0, len(residents), CHUNK):
-        _refresh(session, True, Visit.resident_id.in_(residents[start : start + CHUNK]))
-    for start in range(0, len(projects), CHUNK):
-        _refresh(session, False, Visit.project_id.in_(projects[start : start + CHUNK]))
+    for by_resident, ids in ((True, residents), (False, projects)):
+        for start in range(0, len(ids), CHUNK):
+            session.execute(
+                _update_by_ids(by_resident),
+                {"ids": ids[start : start + CHUNK]},
+                execution_options={"synchronize_session": False},
+            )
     _expire(session)
 
 
-def _refresh(session: Session, by_resident: bool, where: sa.ColumnElement) -> None:
-    session.execute(
+def _update(by_resident: bool, where: sa.ColumnElement) -> sa.Update:
+    return (
         sa.update(Visit)
         .where(
             where,
@@ -84,9 +88,17 @@ def _refresh(session: Session, by_resident: bool, where: sa.ColumnElement) -> No
             sa.or_(Visit.follow_up_on.is_not(None), Visit.follow_up_open_on.is_not(None)),
         )
         # A derived value, not an edit of the visit.
-        .values(follow_up_open_on=open_on_sql(by_resident), updated_at=Visit.updated_at),
-        execution_options={"synchronize_session": False},
+        .values(follow_up_open_on=open_on_sql(by_resident), updated_at=Visit.updated_at)
     )
+
+
+@cache
+def _update_by_ids(by_resident: bool) -> sa.Update:
+    """_update for a list of resident (or project) ids given as the parameter `ids`: built
+    once, not on every saved visit (building it and its cache key cost more than running it:
+    issue 19, make load), as rounds/due.py does."""
+    column = Visit.resident_id if by_resident else Visit.project_id
+    return _update(by_resident, column.in_(sa.bindparam("ids", expanding=True)))
 
 
 def _expire(session: Session) -> None:
@@ -99,8 +111,10 @@ def _expire(session: Session) -> None:
 def rebuild(session: Session) -> int:
     """Every visit's value computed again (`flask visits rebuild-follow-ups`, loaders); returns
     how many follow-ups are open."""
-    _refresh(session, True, sa.true())
-    _refresh(session, False, sa.true())
+    for by_resident in (True, False):
+        session.execute(
+            _update(by_resident, sa.true()), execution_options={"synchronize_session": False}
+        )
     _expire(session)
     return session.scalar(sa.select(sa.func.count()).where(Visit.follow_up_open_on.is_not(None)))
 
@@ -154,12 +168,17 @@ def _lock(session: Session, residents: set[int], projects: set[int]) -> None:
     for model, ids in ((Resident, residents), (Project, projects)):
         ids = sorted(ids)
         for start in range(0, len(ids), CHUNK):
-            session.execute(
-                sa.select(model.id)
-                .where(model.id.in_(ids[start : start + CHUNK]))
-                .order_by(model.id)
-                .with_for_update(key_share=True)
-            )
+            session.execute(_lock_by_ids(model), {"ids": ids[start : start + CHUNK]})
+
+
+@cache
+def _lock_by_ids(model) -> sa.Select:
+    return (
+        sa.select(model.id)
+        .where(model.id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(model.id)
+        .with_for_update(key_share=True)
+    )
 
 
 def _collect(session: Session) -> tuple[set[int], set[int], list]:
