@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, RadioField, SelectField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
 from ..enums import VISIT_OUTCOMES, VISIT_PURPOSES
@@ -62,6 +62,9 @@ class VisitForm(IdempotentForm):
     )
     # A screening visit opens its checklist on save; only asked when the purpose is screening.
     checklist_id = ChecklistChoiceField(_l("Checklist"))
+    # Added by the phone's outbox to a form it queued (static/js/outbox-core.js), never shown:
+    # when it was filled. No validators: a phone with a wrong clock still saves its visit.
+    captured_at = HiddenField()
 
     def __init__(self, *args, factors=(), checklists=(), **kw):
         super().__init__(*args, **kw)

@@ -94,7 +94,9 @@ def create():
             existing=getattr(g.get("refusal"), "existing", None),
         )
     key = client_key(form.client_uuid.data)
-    visit, _created = create_visit(current_user, form.values(), key, resident, project)
+    visit, _created = create_visit(
+        current_user, form.values(), key, resident, project, captured_at=form.captured_at.data
+    )
     checklist = form.checklist()
     if checklist is not None:
         # A screening visit lands on its checklist: the same key makes a retry open the same one.

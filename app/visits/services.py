@@ -12,7 +12,7 @@ from ..idempotency import PayloadMismatch, create_once, holds
 from ..models import Concern, DailyLog, Project, Resident, User, Visit
 from ..refusals import Conflict, Locked
 from ..review.locks import ensure_editable
-from ..timeutil import moment_on
+from ..timeutil import captured_moment, moment_on
 
 # What a worker enters and may correct until the day is approved (the form's fields too).
 FIELDS = ("purpose", "summary", "outcome", "visited_on", "follow_up_on")
@@ -52,9 +52,17 @@ SENT_BEFORE = _l(
 
 
 def create_visit(
-    worker: User, data: dict, client_uuid: str, resident: Resident | None, project: Project | None
+    worker: User,
+    data: dict,
+    client_uuid: str,
+    resident: Resident | None,
+    project: Project | None,
+    captured_at: str | None = None,
 ):
     """Log a visit once per client UUID; returns (visit, created)."""
+    # `captured_at`: when the phone's outbox queued the form (epoch ms). A visit that waited
+    # for signal is placed in its day then, not when it arrived, if that time is believable;
+    # otherwise (and online) as before. Never a reason to refuse: a phone's clock can be wrong.
 
     def create() -> Visit:
         log = daily_log_for(worker, data["visited_on"])
@@ -68,7 +76,9 @@ def create_visit(
             **{f: data.get(f) for f in FIELDS},
         )
         visit.summary = visit.summary or ""
-        visit.visited_at = moment_on(visit.visited_on)
+        visit.visited_at = captured_moment(captured_at, visit.visited_on) or moment_on(
+            visit.visited_on
+        )
         db.session.add(visit)
         db.session.flush()
         if project is not None and data.get("concern_summary"):
@@ -94,6 +104,8 @@ def create_visit(
     concern = (data.get("concern_summary") or "").strip()
     sent_concern = (data.get("concern_factor_id") or None, concern) if project and concern else None
 
+    # Not the capture time: a form whose answer was lost is queued after the server saved it,
+    # and its resend (a later captured_at) is still the same visit, kept as first saved.
     def same(existing: Visit) -> bool:
         stored = db.session.execute(
             sa.select(Concern.risk_factor_id, Concern.summary).where(

@@ -27,6 +27,12 @@
   // while anything older waits, what is done on it waits behind, so that it never reaches
   // the server before the visit or start that makes the screening.
   var BEHIND = /^\/screening\/u\//;
+  // A new visit is placed in its day by when it was made, not when it arrives: its entry goes
+  // with the moment the worker saved it (`created`, the phone's clock, ms since 1970 UTC: an
+  // instant whatever zone the phone is set to), which the server takes if believable
+  // (app/timeutil.py captured_moment). A visit's edit never waits in the outbox.
+  var CAPTURED = /^\/visits$/;
+  var CAPTURED_FIELD = "captured_at";
   var META = "_outbox";
   // A request the page sends itself to watch its progress (a photo, online: photos.js); the
   // page keeps the entry if it fails (outbox.js), so the worker lets it by.
@@ -116,7 +122,7 @@
   // An entry from a form's data: `_outbox` (set by outbox.js on submit) names the user, the
   // page, a label for people and where on the page the entry shows; the CSRF token is not
   // kept (a fresh one is fetched before each replay).
-  function entryFrom(url, formData, htmx) {
+  function entryFrom(url, formData, htmx, at) {
     var meta;
     try { meta = JSON.parse(formData.get(META) || "null"); } catch (e) { meta = null; }
     if (!meta || !meta.user) return null;
@@ -127,7 +133,7 @@
     return {
       id: newId(),
       user: meta.user,
-      created: Date.now(),
+      created: at || Date.now(),
       url: new URL(url, self.location.href).pathname,
       method: "POST",
       fields: fields,
@@ -172,11 +178,16 @@
 
   function bodyOf(entry, csrf) {
     var body = new FormData();
+    var captured = CAPTURED.test(entry.url) && typeof entry.created === "number";
     entry.fields.forEach(function (pair) {
       var value = pair[1];
+      if (captured && pair[0] === CAPTURED_FIELD) return;
       if (value instanceof Blob) body.append(pair[0], value, value.name || "photo.jpg");
       else body.append(pair[0], value);
     });
+    // From `created` at each send, so that entries queued before this script knew of it go
+    // with their time too, and every resend of an entry carries the same one.
+    if (captured) body.append(CAPTURED_FIELD, String(Math.floor(entry.created)));
     body.append("csrf_token", csrf);
     return body;
   }
@@ -313,10 +324,10 @@
     return Response.redirect(back.href, 303);
   }
 
-  function keep(copy, networkError) {
+  function keep(copy, networkError, at) {
     var htmx = copy.headers.get("HX-Request") === "true";
     return copy.formData().then(function (data) {
-      var entry = entryFrom(copy.url, data, htmx);
+      var entry = entryFrom(copy.url, data, htmx, at);
       if (!entry) throw networkError;  // not a form that may wait: fails as it always did
       return api.enqueue(entry).then(function () {
         registerSync();
@@ -338,12 +349,14 @@
   }
 
   function capture(request) {
+    // When the worker pressed save: a fetch on a failing link may take a while to give up.
+    var at = Date.now();
     var copy = request.clone();
     var behind = BEHIND.test(new URL(request.url).pathname) ? waitingFor(request) : Promise.resolve(false);
     return behind.then(function (wait) {
-      if (!wait) return fetch(request).catch(function (err) { return keep(copy, err); });
+      if (!wait) return fetch(request).catch(function (err) { return keep(copy, err, at); });
       // Queued behind the older entries, and sent with them now if the network is there.
-      return keep(copy, new TypeError("outbox: waits behind older entries")).then(function (resp) {
+      return keep(copy, new TypeError("outbox: waits behind older entries"), at).then(function (resp) {
         replay();
         return resp;
       });

@@ -5,6 +5,8 @@ and are sent once when the network returns (Chromium, the outbox's stand-in serv
 # is OFFLINE's): pytest finds them here, and they are parameters of the tests below.
 # ruff: noqa: F811
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -114,6 +116,30 @@ def test_visit_and_answers_offline_wait_then_arrive_once(
     assert entries(phone) == []
     shoot(phone, "2-sent")
     assert not [e for e in phone.js_errors if "net::" not in e]
+
+
+def test_a_visit_saved_offline_keeps_the_time_it_was_saved_not_when_it_arrived(
+    phone, outbox_server, world, make_resident
+):
+    r = make_resident(name="王秀英")
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    phone.context.set_offline(True)
+    log_visit(phone, "没信号时录的")
+    phone.wait_for_selector("#outbox-here >> text=走访 王秀英")
+    outbox_loaded(phone)
+    # When the phone says it queued the visit (its clock: ms since 1970 UTC).
+    [queued_ms] = phone.evaluate("() => gridbookOutbox.all().then(r => r.map(e => e.created))")
+    queued = datetime(1970, 1, 1) + timedelta(milliseconds=queued_ms)
+    back_online = datetime.now(UTC).replace(tzinfo=None)  # the arrival is after this
+
+    phone.context.set_offline(False)
+    phone.wait_for_selector("#timeline >> text=没信号时录的", timeout=20_000)
+    sent_all(phone)
+    visited_at = fresh_scalar(sa.select(Visit.visited_at))
+    assert visited_at == queued
+    assert visited_at < back_online
 
 
 def _screening(world, make_resident, make_visit):
