@@ -21,11 +21,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Community, Grid, Request, RequestCategory
+from ..statements import kept as kept_statement
 from .disclosure import SMALL, _shown, month_end, month_start
 from .models import TallyHazardFigures, TallyHazards, TallyRequestFigures
 from .rollups import HAZARDS, TIMELINESS_DIMS
@@ -115,29 +117,27 @@ class HazardFigures:
             return out
         targets = _targets(grid_ids, place_of)
         total = [key for key, rows in targets.items() if None in rows]
-        f = TallyHazardFigures.__table__.c
 
-        figure = (f.exact, f.small) if suppress else (f.n, sa.literal_column("0"))
-
-        def summed(dim, places, keys, sums=figure):
-            return db.session.execute(
-                sa.select(*keys, *(sa.func.sum(c) for c in sums))
-                .where(f.dim == dim, _among(f, places), f.unit.between(start, end))
-                .group_by(*keys)
+        def summed(dim, places, keys, sums=None):
+            levels, ids = _among_values(places)
+            stmt = kept_statement(
+                ("tallies.hazard_figures", dim, levels, keys, sums, suppress),
+                lambda: _hazard_summed(dim, levels, keys, sums, suppress),
             )
+            return db.session.execute(stmt, {**ids, "start": start, "end": end})
 
         # The total's places are disjoint: their sums add up in SQL.
-        for template, severity, e, s in summed("cell", total, [f.template_id, f.severity]):
+        for template, severity, e, s in summed("cell", total, ("template_id", "severity")):
             _add_to(out.cells, (template, severity), e, s)
-        for unit, template, e, s in summed("week", total, [f.unit, f.template_id]):
+        for unit, template, e, s in summed("week", total, ("unit", "template_id")):
             _add_to(out.weeks, (week_start(unit), template), e, s)
-        keys = [f.level, f.place_id]
+        keys = ("level", "place_id")
         for level, place, status, overdue, e, s in summed(
-            "state", targets, [*keys, f.status, f.overdue]
+            "state", targets, (*keys, "status", "overdue")
         ):
             for target in targets[(level, place)]:
                 _add_to(out.states, (target, status, overdue), e, s)
-        for level, place, days, n in summed("days", targets, [*keys, f.days], sums=(f.n,)):
+        for level, place, days, n in summed("days", targets, (*keys, "days"), sums=("n",)):
             for target in targets[(level, place)]:
                 out.days.setdefault(target, Counter())[days] += n
 
@@ -147,12 +147,9 @@ class HazardFigures:
         # open counts (models.TallyHazards), so only they are read, through
         # ix_tally_hazards_due_on alone: not the grids' index, which a planner walks over every
         # row of the period (`+ 0`; SQLite does so for a period in SQL, skipping over grids).
-        t = TallyHazards.__table__.c
         waiting: dict[tuple, list[int]] = {}  # atom key -> [open undated, open dated, not due]
         for grid, unit, template, severity, undated, dated, n in db.session.execute(
-            sa.select(
-                t.grid_id, t.unit, t.template_id, t.severity, t.open_undated, t.open_dated, t.n
-            ).where(t.due_on >= today, (t.grid_id + 0).in_(grid_ids))
+            _hazards_waiting(), {"today": today, "grid_ids": grid_ids}
         ):
             if not start <= unit <= end:
                 continue
@@ -197,21 +194,60 @@ class HazardFigures:
         return out
 
 
+# Statements built once, their values bound on each read (rollups.read says why).
+_GRID_IDS = sa.bindparam("grid_ids", expanding=True, type_=sa.Integer())
+_START = sa.bindparam("start", type_=sa.Date())
+_END = sa.bindparam("end", type_=sa.Date())
+_TODAY = sa.bindparam("today", type_=sa.Date())
+_PLACE_IDS = {
+    level: sa.bindparam(f"{level}_ids", expanding=True, type_=sa.Integer()) for level in "gct"
+}
+
+
+def _hazard_summed(dim: str, levels: tuple, keys: tuple, sums: tuple | None, suppress: bool):
+    """The kept hazard figures of `dim` of the places `_among_values` gives, in [start, end],
+    summed by `keys`: `sums`, else the figure (exact and small, or n where nothing hides)."""
+    f = TallyHazardFigures.__table__.c
+    if sums is not None:
+        summed = [f[name] for name in sums]
+    else:
+        summed = (f.exact, f.small) if suppress else (f.n, sa.literal_column("0"))
+    cols = [f[name] for name in keys]
+    return (
+        sa.select(*cols, *(sa.func.sum(c) for c in summed))
+        .where(f.dim == dim, _among(f, levels), f.unit.between(_START, _END))
+        .group_by(*cols)
+    )
+
+
+@cache
+def _hazards_waiting() -> sa.Select:
+    t = TallyHazards.__table__.c
+    return sa.select(
+        t.grid_id, t.unit, t.template_id, t.severity, t.open_undated, t.open_dated, t.n
+    ).where(t.due_on >= _TODAY, (t.grid_id + 0).in_(_GRID_IDS))
+
+
+@cache
+def _places_select() -> sa.Select:
+    return (
+        sa.select(Grid.id, Grid.community_id, Community.township_id)
+        .join(Community, Grid.community_id == Community.id)
+        .where(
+            Community.township_id.in_(
+                sa.select(Community.township_id)
+                .join(Grid, Grid.community_id == Community.id)
+                .where(Grid.id.in_(_GRID_IDS))
+            )
+        )
+    )
+
+
 class _Places:
     """Which kept places (grid, community or township) add up to a set of grids."""
 
     def __init__(self, grid_ids: list[int]):
-        rows = db.session.execute(
-            sa.select(Grid.id, Grid.community_id, Community.township_id)
-            .join(Community, Grid.community_id == Community.id)
-            .where(
-                Community.township_id.in_(
-                    sa.select(Community.township_id)
-                    .join(Grid, Grid.community_id == Community.id)
-                    .where(Grid.id.in_(grid_ids))
-                )
-            )
-        ).all()
+        rows = db.session.execute(_places_select(), {"grid_ids": grid_ids}).all()
         self.community_of = {g: c for g, c, _t in rows}
         self.community_grids: dict[int, set[int]] = {}
         self.township_grids: dict[int, set[int]] = {}
@@ -314,32 +350,22 @@ class RequestFigures:
         if not grid_ids:
             return out
         targets = _targets(grid_ids, place_of)
-        f = TallyRequestFigures.__table__.c
-        restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
-        counted = Request.category_code.not_in(restricted)
+        levels, ids = _among_values(targets)
 
-        figure = (f.exact, f.small) if suppress else (f.n, sa.literal_column("0"))
-
-        def summed(dims, keys, where, sums=figure):
-            return db.session.execute(
-                sa.select(f.level, f.place_id, *keys, *(sa.func.sum(c) for c in sums))
-                .where(f.dim.in_(dims), _among(f, targets), f.unit.between(start, end), where)
-                .group_by(f.level, f.place_id, *keys)
+        def summed(name):
+            stmt = kept_statement(
+                ("tallies.request_figures", name, levels, suppress),
+                lambda: _request_summed(name, levels, suppress),
             )
+            return db.session.execute(stmt, {**ids, "start": start, "end": end})
 
-        for level, place, accepted, replied, overdue, e, s in summed(
-            ["state"], [f.accepted, f.replied, f.overdue], f.restricted == 0
-        ):
+        for level, place, accepted, replied, overdue, e, s in summed("state"):
             for target in targets[(level, place)]:
                 _add_to(out.states, (target, accepted, replied, overdue), e, s)
-        for level, place, category, e, s in summed(
-            ["cat"], [f.category], f.category.not_in(restricted)
-        ):
+        for level, place, category, e, s in summed("cat"):
             for target in targets[(level, place)]:
                 _add_to(out.categories, (target, category), e, s)
-        for level, place, dim, n in summed(
-            TIMELINESS_DIMS, [f.dim], f.restricted == 0, sums=(f.n,)
-        ):
+        for level, place, dim, n in summed("times"):
             for target in targets[(level, place)]:
                 sums = out.times.setdefault(target, dict.fromkeys(TIMELINESS_DIMS, 0))
                 sums[dim] += n
@@ -347,41 +373,24 @@ class RequestFigures:
         # A running clock that runs out today or later is not overdue yet (and may be due
         # soon), which splits the kept atoms of its (grid, month, category, status, accepted,
         # replied): those out, today's in.
-        from .queries import request_accepted
-
-        r = Request
-        flags = [
-            r.grid_id,
-            r.received_on,
-            r.category_code,
-            r.status,
-            sa.case((request_accepted(), 1), else_=0),
-            sa.case((r.replied_on.is_not(None), 1), else_=0),
-            r.due_on,
-        ]
-
         def atom_key(row) -> tuple:
             grid, day, *rest, _due = row
             return (grid, month_start(day), *rest)
 
-        # The running clocks due today or later, through ix_requests_due_on (`+ 0`: not the
-        # grid's index); then every request of their atoms.
-        live = db.session.execute(
-            sa.select(*flags).where((r.grid_id + 0).in_(grid_ids), r.due_on >= today, counted)
-        ).all()
+        live_stmt, atoms_stmt = _requests_live()
+        live = db.session.execute(live_stmt, {"grid_ids": grid_ids, "today": today}).all()
         live = [row for row in live if start <= row[1] <= end]
         live_keys = {atom_key(row) for row in live}
         rows = []
         if live_keys:
             rows = db.session.execute(
-                sa.select(*flags).where(
-                    r.grid_id.in_({k[0] for k in live_keys}),
-                    r.status.in_({k[3] for k in live_keys}),
-                    r.received_on.between(
-                        min(k[1] for k in live_keys), month_end(max(k[1] for k in live_keys))
-                    ),
-                    counted,
-                )
+                atoms_stmt,
+                {
+                    "grid_ids": sorted({k[0] for k in live_keys}),
+                    "statuses": sorted({k[3] for k in live_keys}),
+                    "start": min(k[1] for k in live_keys),
+                    "end": month_end(max(k[1] for k in live_keys)),
+                },
             ).all()
         kept: Counter = Counter()
         now: Counter = Counter()
@@ -400,6 +409,54 @@ class RequestFigures:
         return out
 
 
+def _request_summed(name: str, levels: tuple, suppress: bool) -> sa.Select:
+    """The kept request figures of the places `_among_values` gives, in [start, end]: the
+    states, the categories or the timeliness sums (`name`), leaving out the restricted."""
+    f = TallyRequestFigures.__table__.c
+    restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
+    figure = (f.exact, f.small) if suppress else (f.n, sa.literal_column("0"))
+    dims, keys, where, sums = {
+        "state": (["state"], [f.accepted, f.replied, f.overdue], f.restricted == 0, figure),
+        "cat": (["cat"], [f.category], f.category.not_in(restricted), figure),
+        "times": (TIMELINESS_DIMS, [f.dim], f.restricted == 0, (f.n,)),
+    }[name]
+    return (
+        sa.select(f.level, f.place_id, *keys, *(sa.func.sum(c) for c in sums))
+        .where(f.dim.in_(dims), _among(f, levels), f.unit.between(_START, _END), where)
+        .group_by(f.level, f.place_id, *keys)
+    )
+
+
+@cache
+def _requests_live() -> tuple[sa.Select, sa.Select]:
+    """The running clocks due on `today` or later among the grids, through
+    ix_requests_due_on (`+ 0`: not the grid's index); and every request of the grids and
+    statuses received in [start, end], to find their atoms."""
+    from .queries import request_accepted
+
+    r = Request
+    restricted = sa.select(RequestCategory.code).where(RequestCategory.restricted)
+    counted = r.category_code.not_in(restricted)
+    flags = [
+        r.grid_id,
+        r.received_on,
+        r.category_code,
+        r.status,
+        sa.case((request_accepted(), 1), else_=0),
+        sa.case((r.replied_on.is_not(None), 1), else_=0),
+        r.due_on,
+    ]
+    live = sa.select(*flags).where((r.grid_id + 0).in_(_GRID_IDS), r.due_on >= _TODAY, counted)
+    statuses = sa.bindparam("statuses", expanding=True, type_=sa.String())
+    atoms = sa.select(*flags).where(
+        r.grid_id.in_(_GRID_IDS),
+        r.status.in_(statuses),
+        r.received_on.between(_START, _END),
+        counted,
+    )
+    return live, atoms
+
+
 def _targets(grid_ids: list[int], place_of: dict[int, int]) -> dict[tuple[str, int], list]:
     """The kept places to read, each with the rows (place index, None: total) it adds to."""
     groups: dict[int, set[int]] = {}
@@ -415,11 +472,18 @@ def _targets(grid_ids: list[int], place_of: dict[int, int]) -> dict[tuple[str, i
     return targets
 
 
-def _among(f, keys) -> sa.ColumnElement:
+def _among_values(keys) -> tuple[tuple[str, ...], dict[str, list[int]]]:
+    """The levels of these (level, place id) and the parameters `_among` takes for them."""
     by_level: dict[str, list[int]] = {}
     for level, place in keys:
         by_level.setdefault(level, []).append(place)
-    return sa.or_(*(sa.and_(f.level == lv, f.place_id.in_(ids)) for lv, ids in by_level.items()))
+    levels = tuple(sorted(by_level))
+    return levels, {f"{level}_ids": by_level[level] for level in levels}
+
+
+def _among(f, levels: tuple[str, ...]) -> sa.ColumnElement:
+    """The places of these levels whose ids are bound as `_among_values` gives them."""
+    return sa.or_(*(sa.and_(f.level == lv, f.place_id.in_(_PLACE_IDS[lv])) for lv in levels))
 
 
 def _add_to(table: dict, key, e: int, s: int) -> None:
@@ -460,15 +524,23 @@ class KeyFigures:
         cls, column: sa.Column, grid_ids: list[int], start: date, end: date
     ) -> "KeyFigures":
         """The township's figures over whole months: the roll-up's rows are the atoms."""
-        t = column.table.c
-        n = t.n
-        rows = db.session.execute(
-            sa.select(
-                column,
-                sa.func.sum(sa.case((n >= SMALL, n), else_=0)),
-                sa.func.sum(sa.case((n < SMALL, 1), else_=0)),
-            )
-            .where(t.grid_id.in_(grid_ids), t.unit.between(start, end), n > 0)
-            .group_by(column)
+        stmt = kept_statement(
+            ("tallies.key_figures", column.table.name, column.name),
+            lambda: _key_figures(column),
         )
+        rows = db.session.execute(stmt, {"grid_ids": grid_ids, "start": start, "end": end})
         return cls({key: [e, s] for key, e, s in rows})
+
+
+def _key_figures(column: sa.Column) -> sa.Select:
+    t = column.table.c
+    n = t.n
+    return (
+        sa.select(
+            column,
+            sa.func.sum(sa.case((n >= SMALL, n), else_=0)),
+            sa.func.sum(sa.case((n < SMALL, 1), else_=0)),
+        )
+        .where(t.grid_id.in_(_GRID_IDS), t.unit.between(_START, _END), n > 0)
+        .group_by(column)
+    )

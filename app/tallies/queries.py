@@ -9,6 +9,7 @@ and hiding small counts (disclosure.py) happen in one place, in Python.
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -31,6 +32,8 @@ from ..permissions import SECRETARY, TOWNSHIP
 from ..places import place_key
 from ..requests.deadlines import due_on_sql
 from ..scope import countable_requests, tally_grid_ids
+from ..statements import kept
+from ..statements import user_scope as statement_scope
 from . import rollups
 from .disclosure import whole_months
 
@@ -77,6 +80,9 @@ class Filters:
     # Which requests count (scope.countable_requests): never complaints about officials
     # outside the secretary's view.
     request_rule: sa.ColumnElement = sa.true()
+    # What request_rule is built from (statements.user_scope), so that the statements holding
+    # it are kept under it; None: they are built afresh.
+    rule_key: tuple | None = None
     grid_ids: list[int] = field(init=False)
 
     def __post_init__(self):
@@ -85,21 +91,30 @@ class Filters:
 
 def user_scope(user: User) -> Scope:
     """The grids (with communities) the user may count, in display order."""
-    rows = sorted(
-        db.session.execute(
+    places = kept(
+        ("tallies.user_places", statement_scope(user)),
+        lambda: (
             sa.select(Grid.id, Grid.name, Community.id, Community.name)
             .join(Community, Grid.community_id == Community.id)
             .where(Grid.id.in_(tally_grid_ids(user)))
-        ).all(),
-        key=lambda r: place_key(r[3], r[1]),
+        ),
     )
+    rows = sorted(db.session.execute(places).all(), key=lambda r: place_key(r[3], r[1]))
     township_id = user.township_id
     if township_id is None and user.community_id is not None:
-        township_id = db.session.scalar(
-            sa.select(Community.township_id).where(Community.id == user.community_id)
-        )
-    name = db.session.scalar(sa.select(Township.name).where(Township.id == township_id)) or ""
+        township_id = db.session.scalar(_township_of_community(), {"id": user.community_id})
+    name = db.session.scalar(_township_name(), {"id": township_id}) or ""
     return Scope(name, [Place(*r) for r in rows])
+
+
+@cache
+def _township_of_community() -> sa.Select:
+    return sa.select(Community.township_id).where(Community.id == sa.bindparam("id"))
+
+
+@cache
+def _township_name() -> sa.Select:
+    return sa.select(Township.name).where(Township.id == sa.bindparam("id"))
 
 
 def whole_months_only(user: User) -> bool:
@@ -129,6 +144,7 @@ def filters_for(
         community_id=community_id,
         grid_id=grid_id,
         request_rule=countable_requests(user),
+        rule_key=("countable_requests", *statement_scope(user)),
     )
 
 
@@ -157,9 +173,7 @@ def _keys(counts: Counter, f: Filters) -> Counter:
 
 def visit_atoms(f: Filters) -> Counter:
     """Visits made in the period, by (grid, day, purpose); from the roll-ups."""
-    out = rollups.read(
-        rollups.VISITS, f.grid_ids, f.start, f.end, lambda c: [c("purpose")], f.suppress
-    )
+    out = rollups.read(rollups.VISITS, f.grid_ids, f.start, f.end, "purpose", f.suppress)
     return _keys(out, f)
 
 
@@ -170,39 +184,53 @@ def household_atoms(f: Filters) -> Counter:
     from .disclosure import month_start
 
     out: Counter = Counter()
+    months, days = _household_selects()
     inner = rollups.whole_units(rollups.VISITS, f.start, f.end)
     edges = [(f.start, f.end)]
     if inner:
-        t = TallyHouseholds.__table__.c
-        for grid, month, n in db.session.execute(
-            sa.select(t.grid_id, t.unit, t.n).where(
-                t.grid_id.in_(f.grid_ids), t.unit.between(*inner)
-            )
-        ):
+        values = {"grid_ids": f.grid_ids, "start": inner[0], "end": inner[1]}
+        for grid, month, n in db.session.execute(months, values):
             out[(grid, month)] += n
         edges = [(f.start, inner[0] - timedelta(days=1)), (inner[1] + timedelta(days=1), f.end)]
     for lo, hi in edges:
         if lo > hi:
             continue
-        rows = db.session.execute(
-            sa.select(Visit.grid_id, Visit.household_id, Visit.visited_on)
-            .where(
-                Visit.grid_id.in_(f.grid_ids),
-                Visit.visited_on.between(lo, hi),
-                Visit.household_id.is_not(None),
-            )
-            .group_by(Visit.grid_id, Visit.household_id, Visit.visited_on)
-        ).all()
+        rows = db.session.execute(days, {"grid_ids": f.grid_ids, "start": lo, "end": hi}).all()
         visited = {(grid, month_start(day), household) for grid, household, day in rows}
         out.update(Counter((grid, month) for grid, month, _household in visited))
     return out
 
 
+# Statements below are built once, their values bound on each read (rollups.read says why).
+_GRID_IDS = sa.bindparam("grid_ids", expanding=True, type_=sa.Integer())
+_START = sa.bindparam("start", type_=sa.Date())
+_END = sa.bindparam("end", type_=sa.Date())
+_TODAY = sa.bindparam("today", type_=sa.Date())
+
+
+@cache
+def _household_selects() -> tuple[sa.Select, sa.Select]:
+    """Households visited by grid and whole month in [start, end], from the roll-up; and the
+    (grid, household, day) of the visits in [start, end]."""
+    t = TallyHouseholds.__table__.c
+    months = sa.select(t.grid_id, t.unit, t.n).where(
+        t.grid_id.in_(_GRID_IDS), t.unit.between(_START, _END)
+    )
+    days = (
+        sa.select(Visit.grid_id, Visit.household_id, Visit.visited_on)
+        .where(
+            Visit.grid_id.in_(_GRID_IDS),
+            Visit.visited_on.between(_START, _END),
+            Visit.household_id.is_not(None),
+        )
+        .group_by(Visit.grid_id, Visit.household_id, Visit.visited_on)
+    )
+    return months, days
+
+
 def screening_atoms(f: Filters) -> Counter:
     """Screenings run on visits in the period, by (grid, day, template id); from the roll-ups."""
-    out = rollups.read(
-        rollups.SCREENINGS, f.grid_ids, f.start, f.end, lambda c: [c("template_id")], f.suppress
-    )
+    out = rollups.read(rollups.SCREENINGS, f.grid_ids, f.start, f.end, "template", f.suppress)
     return _keys(out, f)
 
 
@@ -210,42 +238,69 @@ HAZARD_STATES = ("found", "rectified", "verified", "open", "overdue")
 RECTIFIED = rollups.RECTIFIED
 
 
+def _overdue(c) -> sa.ColumnElement[int]:
+    # Today is a parameter: the statement is kept across days (rollups.PICKS).
+    return sa.case((sa.and_(c("status") == "open", c("due_on") < rollups.TODAY), 1), else_=0)
+
+
+@rollups.pick("purpose")
+def _by_purpose(c):
+    return [c("purpose")]
+
+
+@rollups.pick("template")
+def _by_template(c):
+    return [c("template_id")]
+
+
+@rollups.pick("hazard atom")
+def _hazard_atom(c):
+    return [c("template_id"), c("severity"), c("status"), _overdue(c)]
+
+
+@rollups.pick("rectify days")
+def _rectify_days(c):
+    return [c("rectify_days")]
+
+
+@rollups.condition("rectified")
+def _rectified(c):
+    return c("rectify_days").is_not(None)
+
+
+@rollups.pick("hazard atom, rectify days")
+def _hazard_atom_days(c):
+    return [*_hazard_atom(c), c("rectify_days")]
+
+
 def hazard_atoms(f: Filters, today: date) -> Counter:
     """Hazards found in the period, by (grid, day found or its unit, template id, severity,
     status, overdue today); from the roll-ups. One query feeds every hazard table."""
-
-    def pick(c):
-        overdue = sa.case((sa.and_(c("status") == "open", c("due_on") < today), 1), else_=0)
-        return [c("template_id"), c("severity"), c("status"), overdue]
-
-    return rollups.read(rollups.HAZARDS, f.grid_ids, f.start, f.end, pick, True)
+    return rollups.read(
+        rollups.HAZARDS, f.grid_ids, f.start, f.end, "hazard atom", True, params={"today": today}
+    )
 
 
 def rectify_days(f: Filters) -> Counter:
     """Hazards found in the period and rectified, by (grid, whole days taken to rectify)."""
     out = rollups.read(
-        rollups.HAZARDS,
-        f.grid_ids,
-        f.start,
-        f.end,
-        lambda c: [c("rectify_days")],
-        False,
-        where=lambda c: c("rectify_days").is_not(None),
+        rollups.HAZARDS, f.grid_ids, f.start, f.end, "rectify days", False, where="rectified"
     )
     return Counter({(g, int(d)): n for (g, _day, d), n in out.items()})
 
 
 def hazard_counts(f: Filters, today: date) -> tuple[Counter, Counter]:
     """`hazard_atoms` and `rectify_days` of the period from one read of the roll-ups."""
-
-    def pick(c):
-        overdue = sa.case((sa.and_(c("status") == "open", c("due_on") < today), 1), else_=0)
-        return [c("template_id"), c("severity"), c("status"), overdue, c("rectify_days")]
-
     atoms: Counter = Counter()
     days: Counter = Counter()
     for (grid, day, *key, taken), n in rollups.read(
-        rollups.HAZARDS, f.grid_ids, f.start, f.end, pick, True
+        rollups.HAZARDS,
+        f.grid_ids,
+        f.start,
+        f.end,
+        "hazard atom, rectify days",
+        True,
+        params={"today": today},
     ).items():
         atoms[(grid, day, *key)] += n
         if taken is not None:
@@ -266,17 +321,41 @@ def request_atoms(
     start: date | None = None,
     end: date | None = None,
     amber_days: int = 5,
+    rule_key: tuple | None = None,
 ) -> Counter:
     """Requests by REQUEST_KEY: (grid, day received, category, status, accepted, replied,
-    overdue today, due within `amber_days`). The same atoms for every view of requests."""
+    overdue today, due within `amber_days`). The same atoms for every view of requests.
+
+    `rule_key` names what `rule` is built from (Filters.rule_key): the statement is kept
+    under it; without it the statement is built afresh."""
+    by_grid, by_period = grid_ids is not None, start is not None
+
+    def build():
+        return _request_atoms_select(rule, by_grid, by_period)
+
+    if rule_key is None:
+        stmt = build()
+    else:
+        stmt = kept(("tallies.request_atoms", rule_key, by_grid, by_period), build)
+    values = {
+        "today": today,
+        "soon": today + timedelta(days=amber_days),
+        "grid_ids": grid_ids,
+        "start": start,
+        "end": end,
+    }
+    rows = db.session.execute(stmt, values).all()
+    return Counter({tuple(r[:-1]): int(r[-1]) for r in rows})
+
+
+def _request_atoms_select(rule: sa.ColumnElement, by_grid: bool, by_period: bool) -> sa.Select:
     due_on = due_on_sql()
+    soon = sa.bindparam("soon", type_=sa.Date())
     flags = [
         sa.case((request_accepted(), 1), else_=0),
         sa.case((Request.replied_on.is_not(None), 1), else_=0),
-        sa.case((request_overdue(today), 1), else_=0),
-        sa.case(
-            (sa.and_(due_on >= today, due_on <= today + timedelta(days=amber_days)), 1), else_=0
-        ),
+        sa.case((request_overdue(_TODAY), 1), else_=0),
+        sa.case((sa.and_(due_on >= _TODAY, due_on <= soon), 1), else_=0),
     ]
     stmt = sa.select(
         Request.grid_id,
@@ -286,16 +365,13 @@ def request_atoms(
         *flags,
         sa.func.count(),
     ).where(rule)
-    if grid_ids is not None:
-        stmt = stmt.where(Request.grid_id.in_(grid_ids))
-    if start is not None:
-        stmt = stmt.where(Request.received_on.between(start, end))
-    rows = db.session.execute(
-        stmt.group_by(
-            Request.grid_id, Request.received_on, Request.category_code, Request.status, *flags
-        )
-    ).all()
-    return Counter({tuple(r[:-1]): int(r[-1]) for r in rows})
+    if by_grid:
+        stmt = stmt.where(Request.grid_id.in_(_GRID_IDS))
+    if by_period:
+        stmt = stmt.where(Request.received_on.between(_START, _END))
+    return stmt.group_by(
+        Request.grid_id, Request.received_on, Request.category_code, Request.status, *flags
+    )
 
 
 TIMELINESS = ("decided", "decided_on_time", "replied", "replied_on_time", "entered_late")
@@ -305,12 +381,25 @@ def request_timeliness_by_grid(f: Filters) -> dict[int, dict[str, int]]:
     """Decisions and replies on the requests received in the period, and how many kept their
     clocks (stored on each request by requests/deadlines.py), by grid; with the requests that
     have a step entered late (补录)."""
+
+    def build():
+        return _timeliness_select(f.request_rule)
+
+    if f.rule_key is None:
+        stmt = build()
+    else:
+        stmt = kept(("tallies.request_timeliness", f.rule_key), build)
+    rows = db.session.execute(stmt, {"grid_ids": f.grid_ids, "start": f.start, "end": f.end})
+    return {row[0]: dict(zip(TIMELINESS, row[1:], strict=True)) for row in rows}
+
+
+def _timeliness_select(rule: sa.ColumnElement) -> sa.Select:
     entered_late = (
         sa.exists()
         .where(RequestEvent.request_id == Request.id, RequestEvent.backfilled.is_(sa.true()))
         .correlate(Request)
     )
-    rows = db.session.execute(
+    return (
         sa.select(
             Request.grid_id,
             _count_if(Request.decided_on_time.is_not(None)),
@@ -319,14 +408,9 @@ def request_timeliness_by_grid(f: Filters) -> dict[int, dict[str, int]]:
             _count_if(Request.replied_on_time.is_(sa.true())),
             _count_if(entered_late),
         )
-        .where(
-            Request.grid_id.in_(f.grid_ids),
-            Request.received_on.between(f.start, f.end),
-            f.request_rule,
-        )
+        .where(Request.grid_id.in_(_GRID_IDS), Request.received_on.between(_START, _END), rule)
         .group_by(Request.grid_id)
     )
-    return {row[0]: dict(zip(TIMELINESS, row[1:], strict=True)) for row in rows}
 
 
 def request_atoms_for(f: Filters, today: date) -> Counter:
@@ -340,23 +424,31 @@ def request_atoms_for(f: Filters, today: date) -> Counter:
         start=f.start,
         end=f.end,
         amber_days=rules().amber_days,
+        rule_key=f.rule_key,
     )
 
 
 def checklist_templates() -> list[ChecklistTemplate]:
     """Checklist templates (the hazard categories), in a stable order."""
-    return list(db.session.scalars(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id)))
+    return list(db.session.scalars(_ordered(ChecklistTemplate, ChecklistTemplate.id)))
 
 
 def request_categories() -> list[RequestCategory]:
     """Request categories in code order."""
-    return list(db.session.scalars(sa.select(RequestCategory).order_by(RequestCategory.code)))
+    return list(db.session.scalars(_ordered(RequestCategory, RequestCategory.code)))
 
 
 def referral_atoms(f: Filters) -> Counter:
     """Referrals raised in the period, by (grid, day referred, service, status): counted on
     their own, never as hazards."""
-    rows = db.session.execute(
+    values = {"grid_ids": f.grid_ids, "start": f.start, "end": f.end}
+    rows = db.session.execute(_referrals_select(), values).all()
+    return Counter({tuple(r[:-1]): int(r[-1]) for r in rows})
+
+
+@cache
+def _referrals_select() -> sa.Select:
+    return (
         sa.select(
             Referral.grid_id,
             Referral.referred_on,
@@ -364,12 +456,16 @@ def referral_atoms(f: Filters) -> Counter:
             Referral.status,
             sa.func.count(),
         )
-        .where(Referral.grid_id.in_(f.grid_ids), Referral.referred_on.between(f.start, f.end))
+        .where(Referral.grid_id.in_(_GRID_IDS), Referral.referred_on.between(_START, _END))
         .group_by(Referral.grid_id, Referral.referred_on, Referral.service_code, Referral.status)
-    ).all()
-    return Counter({tuple(r[:-1]): int(r[-1]) for r in rows})
+    )
 
 
 def referral_services() -> list[ReferralService]:
     """The services referrals go to, in the reference list's order."""
-    return list(db.session.scalars(sa.select(ReferralService).order_by(ReferralService.position)))
+    return list(db.session.scalars(_ordered(ReferralService, ReferralService.position)))
+
+
+@cache
+def _ordered(model, order) -> sa.Select:
+    return sa.select(model).order_by(order)

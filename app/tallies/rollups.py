@@ -59,6 +59,7 @@ from ..models import (
     Visit,
 )
 from ..sqldates import days_between, month_of
+from ..statements import kept as kept_statement
 from .disclosure import SMALL, month_end, month_start
 from .models import (
     TallyHazardFigures,
@@ -768,59 +769,107 @@ def whole_units(m: Measure, start: date, end: date) -> tuple[date, date] | None:
     return (first, last) if first <= last else None
 
 
+Col = Callable[[str], sa.ColumnElement]
+
+# What `read` counts by and filters on, by name. Its statements are built once and kept
+# under these names (issue 19: building them and their cache keys cost a fifth of a
+# secretary's dashboard), so a pick must be the same whenever its name is: values it needs
+# (today) are bind parameters, given to `read` in `params`, never closed over.
+PICKS: dict[str, Callable[[Col], list[sa.ColumnElement]]] = {}
+CONDITIONS: dict[str, Callable[[Col], sa.ColumnElement]] = {}
+TODAY = sa.bindparam("today", type_=sa.Date())
+
+
+def _register(registry: dict, name: str):
+    def add(fn):
+        # A closure or default value would be frozen into the statement kept for `name`.
+        if fn.__closure__ or fn.__defaults__ or fn.__kwdefaults__:
+            raise TypeError(f"{name}: a pick takes its values as bind parameters")
+        if name in registry:
+            raise ValueError(f"{name}: named twice")
+        registry[name] = fn
+        return fn
+
+    return add
+
+
+def pick(name: str):
+    """Register `fn(col)`, the key columns `read` counts by, as `name`."""
+    return _register(PICKS, name)
+
+
+def condition(name: str):
+    """Register `fn(col)`, a condition on the rows `read` counts, as `name`."""
+    return _register(CONDITIONS, name)
+
+
+_GRID_IDS = sa.bindparam("grid_ids", expanding=True, type_=sa.Integer())
+_LO = sa.bindparam("lo", type_=sa.Date())
+_HI = sa.bindparam("hi", type_=sa.Date())
+
+
+def _read_select(m: Measure, source: str, pick: str, where: str | None, by_day: bool):
+    """The statement counting `source` ("units": the roll-up, "days": its by-day table,
+    "raw": the raw rows) of the grids `grid_ids` in [lo, hi], grouped by the pick."""
+    if source == "raw":
+        src = m.rows(m.grid().in_(_GRID_IDS), m.day().between(_LO, _HI))
+        day, n, within = src.c.day, sa.literal(1, sa.Integer()), []
+    else:
+        src = m.table if source == "units" else m.days.table
+        day, n = src.c.unit, src.c.n
+        within = [src.c.grid_id.in_(_GRID_IDS), src.c.unit.between(_LO, _HI)]
+
+    def col(name):
+        return src.c[name]
+
+    # Grouped outside, by plain column names (Measure.rows says why).
+    picked = [e.label(f"k{i}") for i, e in enumerate(PICKS[pick](col))]
+    conds = [*within, *([CONDITIONS[where](col)] if where is not None else [])]
+    sub = sa.select(src.c.grid_id, day.label("day"), *picked, n.label("n")).where(*conds)
+    sub = sub.subquery()
+    keys = [sub.c[f"k{i}"] for i in range(len(picked))]
+    group = [sub.c.grid_id, *([sub.c.day] if by_day else []), *keys]
+    day_out = sub.c.day if by_day else sa.null()
+    return sa.select(sub.c.grid_id, day_out, *keys, sa.func.sum(sub.c.n)).group_by(*group)
+
+
 def read(
     m: Measure,
     grid_ids: list[int],
     start: date,
     end: date,
-    pick: Callable[[Callable[[str], sa.ColumnElement]], list[sa.ColumnElement]],
+    pick: str,
     by_day: bool,
-    where: Callable[[Callable[[str], sa.ColumnElement]], sa.ColumnElement] | None = None,
+    where: str | None = None,
+    params: dict | None = None,
 ) -> Counter:
     """Counts of the measure in [start, end] over the grids, keyed (grid, day, *pick(col)).
 
-    `pick` and `where` get `col(name)`, a key column (roll-up or raw alike). The day is the
-    unit's first day for roll-up rows, the row's own day at the edges; None unless `by_day`.
+    `pick` and `where` name a registered pick and condition (`pick`, `condition`), which get
+    `col(name)`, a key column (roll-up or raw alike); `params` binds their parameters. The
+    day is the unit's first day for roll-up rows, the row's own day at the edges; None
+    unless `by_day`.
     """
+    if pick not in PICKS or (where is not None and where not in CONDITIONS):
+        raise KeyError(f"read: register {pick!r} and {where!r} by name first")
     out: Counter = Counter()
 
-    def add(rows):
+    def counted(source: str, lo: date, hi: date) -> None:
+        stmt = kept_statement(
+            ("tallies.read", m.name, source, pick, where, by_day),
+            lambda: _read_select(m, source, pick, where, by_day),
+        )
+        values = {"grid_ids": grid_ids, "lo": lo, "hi": hi, **(params or {})}
+        rows = db.session.execute(stmt, values)
         for grid, day, *rest in rows:
             out[(grid, day if by_day else None, *rest[:-1])] += int(rest[-1])
 
-    t = m.table
     inner = whole_units(m, start, end)
-
-    def counted(source, day, n, *within) -> None:
-        """Group the source's rows (grid_id, its keys) outside, by plain column names."""
-
-        def col(name):
-            return source.c[name]
-
-        picked = [e.label(f"k{i}") for i, e in enumerate(pick(col))]
-        conds = [*within, *([where(col)] if where is not None else [])]
-        sub = sa.select(source.c.grid_id, day.label("day"), *picked, n.label("n")).where(*conds)
-        sub = sub.subquery()
-        keys = [sub.c[f"k{i}"] for i in range(len(picked))]
-        group = [sub.c.grid_id, *([sub.c.day] if by_day else []), *keys]
-        day_out = sub.c.day if by_day else sa.null()
-        add(
-            db.session.execute(
-                sa.select(sub.c.grid_id, day_out, *keys, sa.func.sum(sub.c.n)).group_by(*group)
-            )
-        )
-
     edges = [(start, end)]
     if inner:
-        counted(t, t.c.unit, t.c.n, t.c.grid_id.in_(grid_ids), t.c.unit.between(*inner))
+        counted("units", *inner)
         edges = [(start, inner[0] - timedelta(days=1)), (inner[1] + timedelta(days=1), end)]
     for lo, hi in edges:
-        if lo > hi:
-            continue
-        if m.days is not None:
-            d = m.days.table
-            counted(d, d.c.unit, d.c.n, d.c.grid_id.in_(grid_ids), d.c.unit.between(lo, hi))
-            continue
-        raw = m.rows(m.grid().in_(grid_ids), m.day().between(lo, hi))
-        counted(raw, raw.c.day, sa.literal(1, sa.Integer()))
+        if lo <= hi:
+            counted("days" if m.days is not None else "raw", lo, hi)
     return out
