@@ -210,3 +210,13 @@ def step(hazard_id: int, step: str):
     shown = todo.form_name and _offers(hazard, step, todo)
     refusal = None if shown else " ".join(form.all_form_errors) or None
     return _respond(hazard, level="error", refusal=refusal, **forms)
+
+
+@bp.get("/<int:hazard_id>/<step>")
+@login_required
+def step_address(hazard_id: int, step: str):
+    """The hazard, for a step's address reached by GET (a reload after the step's answer,
+    the back button, a shared link)."""
+    authorize(step_named(STEPS, step).action)
+    hazard = get_or_404(Hazard, hazard_id)
+    return redirect(url_for("hazards.show", hazard_id=hazard.id), code=303)

@@ -236,6 +236,15 @@ def step(daily_log_id: int, step: str):
     return render("review/day.html", **_day_context(log, refusal=refusal, **forms))
 
 
+@bp.get("/days/<int:daily_log_id>/<step>")
+@login_required
+def step_address(daily_log_id: int, step: str):
+    """The day, for a step's address reached by GET (a reload after a refused approve or
+    reopen, the back button, a shared link)."""
+    authorize(step_named(STEPS, step).action)
+    return redirect(day_url(get_or_404(DailyLog, daily_log_id)), code=303)
+
+
 def _today_response(message: str, level: str = "success", form=None):
     from ..today.queries import today_context
 
@@ -294,3 +303,19 @@ def approve_many():
             ngettext("%(num)d day was not found.", "%(num)d days were not found.", missing), "error"
         )
     return redirect(url_for("review.queue", status="submitted"), code=303)
+
+
+@bp.get("/approve-many")
+@login_required
+@requires("review.decide")
+def approve_many_address():
+    """The queue of days waiting, for the approve-all address reached by GET (a reload)."""
+    return redirect(url_for("review.queue", status="submitted"), code=303)
+
+
+@bp.get("/submit")
+@login_required
+@requires("review.submit")
+def submit_address():
+    """Today's page, for the submit address reached by GET (a reload)."""
+    return redirect(url_for("today.index"), code=303)

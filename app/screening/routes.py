@@ -331,3 +331,36 @@ def finish(screening_id: int | None = None, screening_uuid: str | None = None):
     services.finish(screening)
     flash(_("Screening saved."), "success")
     return redirect_client(url_for("visits.show", visit_id=screening.visit_id))
+
+
+# The addresses the checklist's forms post to, reached by GET: a reload after the page came
+# back from a post (a refused finish, a hazard note to mend), the back button, a shared link,
+# or a phone restoring a tab it had dropped. Each goes on to the part of the checklist it is
+# about, with the POST's role and scope checks (unknown or out of scope: 404).
+@bp.get("/<int:screening_id>/items/<int:item_id>")
+@bp.get("/u/<string:screening_uuid>/items/<int:item_id>")
+@bp.get("/<int:screening_id>/items/<int:item_id>/hazard")
+@bp.get("/u/<string:screening_uuid>/items/<int:item_id>/hazard")
+@login_required
+@requires("screening.run")
+def item_address(item_id: int, screening_id: int | None = None, screening_uuid: str | None = None):
+    """The checklist at the item an answer or hazard form was about."""
+    screening = _screening(screening_id, screening_uuid)
+    item = _item(screening, item_id)
+    return redirect(
+        url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
+    )
+
+
+@bp.get("/<int:screening_id>/remaining")
+@bp.get("/u/<string:screening_uuid>/remaining")
+@bp.get("/<int:screening_id>/finish")
+@bp.get("/u/<string:screening_uuid>/finish")
+@login_required
+@requires("screening.run")
+def finish_address(screening_id: int | None = None, screening_uuid: str | None = None):
+    """The checklist at its finish button."""
+    screening = _screening(screening_id, screening_uuid)
+    return redirect(
+        url_for("screening.show", screening_id=screening.id) + "#finish-screening", code=303
+    )

@@ -176,3 +176,13 @@ def delete(visit_id: int):
     delete_visit(visit)
     flash(_("Visit deleted."), "success")
     return redirect(back, code=303)
+
+
+@bp.get("/<int:visit_id>/delete")
+@login_required
+@requires("visits.change")
+def delete_address(visit_id: int):
+    """The visit, for the delete address reached by GET (a reload after a refused delete,
+    the back button): deleting takes the button and its confirmation."""
+    visit = get_or_404(Visit, visit_id)
+    return redirect(url_for("visits.show", visit_id=visit.id), code=303)
