@@ -16,7 +16,7 @@ from ..htmx import fragments, render, toast, wants_fragment
 from ..labels import label
 from ..models import DailyLog
 from ..pagination import page_number, page_of
-from ..permissions import authorize, can, requires
+from ..permissions import authorize, authorize_address, can, requires
 from ..requests.queries import ALERT_DAYS, due_soon
 from ..scope import get_or_404
 from ..steps import Step, step_named
@@ -241,8 +241,11 @@ def step(daily_log_id: int, step: str):
 def step_address(daily_log_id: int, step: str):
     """The day, for a step's address reached by GET (a reload after a refused approve or
     reopen, the back button, a shared link)."""
-    authorize(step_named(STEPS, step).action)
-    return redirect(day_url(get_or_404(DailyLog, daily_log_id)), code=303)
+    todo = step_named(STEPS, step)
+    authorize(todo.action)
+    log = get_or_404(DailyLog, daily_log_id)
+    authorize_address(todo.action, log)
+    return redirect(day_url(log), code=303)
 
 
 def _today_response(message: str, level: str = "success", form=None):

@@ -14,7 +14,7 @@ from ..i18n import localized
 from ..idempotency import client_key
 from ..ids import parse_id
 from ..models import ChecklistItem, ChecklistTemplate, Screening, Visit
-from ..permissions import authorize, can, requires
+from ..permissions import authorize, authorize_address, can, requires
 from ..photos.forms import client_times
 from ..photos.services import PhotosRejected, add_photos, chosen_files
 from ..referrals import queries as referral_queries
@@ -346,6 +346,7 @@ def finish(screening_id: int | None = None, screening_uuid: str | None = None):
 def item_address(item_id: int, screening_id: int | None = None, screening_uuid: str | None = None):
     """The checklist at the item an answer or hazard form was about."""
     screening = _screening(screening_id, screening_uuid)
+    authorize_address("screening.run", screening)
     item = _item(screening, item_id)
     return redirect(
         url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
@@ -361,6 +362,7 @@ def item_address(item_id: int, screening_id: int | None = None, screening_uuid: 
 def finish_address(screening_id: int | None = None, screening_uuid: str | None = None):
     """The checklist at its finish button."""
     screening = _screening(screening_id, screening_uuid)
+    authorize_address("screening.run", screening)
     return redirect(
         url_for("screening.show", screening_id=screening.id) + "#finish-screening", code=303
     )
