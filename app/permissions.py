@@ -7,6 +7,7 @@ A newcomer adding a role-restricted page adds one line to ACTIONS.
 """
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, NamedTuple
@@ -14,7 +15,7 @@ from typing import Any, NamedTuple
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .refusals import Locked, NotAllowed
+from .refusals import Conflict, Locked, NotAllowed
 
 WORKER = frozenset({"worker"})
 SECRETARY = frozenset({"secretary"})
@@ -189,6 +190,14 @@ def can(action: str, obj: Any = None, user=None) -> bool:
     except Refusal:
         return False
     return True
+
+
+def authorize_address(action: str, obj: Any, user=None) -> None:
+    """`authorize` for a step's address opened by GET, which only leads to the record's page:
+    refused like the step when the user may not take it (NotAllowed: 404), let through when
+    only the record's state stops it (a locked day, a step already taken): the page says so."""
+    with suppress(Conflict):
+        authorize(action, obj, user)
 
 
 def requires(action: str):

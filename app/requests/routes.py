@@ -1,6 +1,6 @@
 """Residents' requests: register one, take it step by step to an answer, list what is due."""
 
-from flask import abort, flash, g, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -347,3 +347,14 @@ def step(request_id: int, slug: str):
         return redirect_client(url_for("requests.show", request_id=req.id))
     resp = render("requests/show.html", "requests/_card.html", **_card_context(req))
     return toast(resp, todo.done)
+
+
+@bp.get("/<int:request_id>/<slug>")
+@login_required
+@requires("requests.step")
+def step_address(request_id: int, slug: str):
+    """The request, for a step's address reached by GET (a reload after the step's answer,
+    the back button, a shared link)."""
+    req = get_or_404(ResidentRequest, request_id)
+    step_named(STEPS, slug)
+    return redirect(url_for("requests.show", request_id=req.id), code=303)

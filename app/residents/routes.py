@@ -189,6 +189,16 @@ def archive(resident_id: int):
     return redirect(url_for("residents.index"), code=303)
 
 
+@bp.get("/<int:resident_id>/archive")
+@login_required
+@requires("residents.manage")
+def archive_address(resident_id: int):
+    """The resident's edit page (where archiving is offered), for the archive address
+    reached by GET (a reload after a refused archive, the back button)."""
+    resident = get_or_404(Resident, resident_id)
+    return redirect(url_for("residents.edit", resident_id=resident.id), code=303)
+
+
 @bp.route("/<int:resident_id>/erase", methods=["GET", "POST"])
 @login_required
 @requires("residents.erase")

@@ -16,7 +16,7 @@ from ..htmx import fragments, render, toast, wants_fragment
 from ..labels import label
 from ..models import DailyLog
 from ..pagination import page_number, page_of
-from ..permissions import authorize, can, requires
+from ..permissions import authorize, authorize_address, can, requires
 from ..requests.queries import ALERT_DAYS, due_soon
 from ..scope import get_or_404
 from ..steps import Step, step_named
@@ -236,6 +236,18 @@ def step(daily_log_id: int, step: str):
     return render("review/day.html", **_day_context(log, refusal=refusal, **forms))
 
 
+@bp.get("/days/<int:daily_log_id>/<step>")
+@login_required
+def step_address(daily_log_id: int, step: str):
+    """The day, for a step's address reached by GET (a reload after a refused approve or
+    reopen, the back button, a shared link)."""
+    todo = step_named(STEPS, step)
+    authorize(todo.action)
+    log = get_or_404(DailyLog, daily_log_id)
+    authorize_address(todo.action, log)
+    return redirect(day_url(log), code=303)
+
+
 def _today_response(message: str, level: str = "success", form=None):
     from ..today.queries import today_context
 
@@ -294,3 +306,19 @@ def approve_many():
             ngettext("%(num)d day was not found.", "%(num)d days were not found.", missing), "error"
         )
     return redirect(url_for("review.queue", status="submitted"), code=303)
+
+
+@bp.get("/approve-many")
+@login_required
+@requires("review.decide")
+def approve_many_address():
+    """The queue of days waiting, for the approve-all address reached by GET (a reload)."""
+    return redirect(url_for("review.queue", status="submitted"), code=303)
+
+
+@bp.get("/submit")
+@login_required
+@requires("review.submit")
+def submit_address():
+    """Today's page, for the submit address reached by GET (a reload)."""
+    return redirect(url_for("today.index"), code=303)

@@ -295,25 +295,43 @@ def hazard_status_table(f: Filters, c: Counts) -> Table:
     return t
 
 
-def hazards_weekly_table(f: Filters, c: Counts, templates) -> Table:
+def week_label(first: date, last: date, with_year: bool) -> str:
+    """A week's row label: its first and last day within the period ("12-01 – 12-06")."""
+    fmt = "%Y-%m-%d" if with_year else "%m-%d"
+    return f"{first.strftime(fmt)} \u2013 {last.strftime(fmt)}"
+
+
+def hazards_weekly_table(f: Filters, c: Counts, templates, today: date | None = None) -> Table:
+    """One row per week of the period that has begun by `today`, its first and last week cut
+    to the period's days: the weeks' counts are those of exactly the days they name.
+
+    A week not begun yet is left out rather than shown as 0 or "–": "this month" read on
+    the 5th would otherwise end in rows of zeros that read as weeks with nothing found.
+    """
     t = Table(
         "hazards_weekly",
         _("Hazards by week"),
         _("Hazards found by category, week by week"),
-        [Column(_("Week starting"), "date")]
+        [Column(_("Week"), "text")]
         + [Column(localized(tpl)) for tpl in templates]
         + [Column(_("Total"))],
         note=_hidden_note(f),
     )
     by_week: dict[date, dict] = {}
+    # Keyed by the Monday of each week: a count lies in the period, so its Monday's row
+    # counts exactly the days of the week inside the period.
     for (week, template), sums in c.hazards.weeks.items():
         by_week.setdefault(week, {})[template] = sums
     figure = c.hazards.figure
+    with_year = f.start.year != f.end.year
     week = week_start(f.start)
     while week <= f.end:
+        first, last = max(week, f.start), min(week + timedelta(days=6), f.end)
+        if today is not None and first > today:
+            break
         cells = by_week.get(week, {})
         row = [figure([cells[tpl.id]] if tpl.id in cells else []) for tpl in templates]
-        t.rows.append([week, *row, figure(cells.values())])
+        t.rows.append([week_label(first, last, with_year), *row, figure(cells.values())])
         week += timedelta(days=7)
     return t
 
@@ -514,14 +532,17 @@ def referrals_table(f: Filters, atoms: Atoms, services) -> Table:
     return t
 
 
-def tables_from(f: Filters, c: Counts, templates, categories) -> list[Table]:
-    """Every tally from the counts, in the order the page and the exports show them."""
+def tables_from(
+    f: Filters, c: Counts, templates, categories, today: date | None = None
+) -> list[Table]:
+    """Every tally from the counts, in the order the page and the exports show them; weeks
+    after `today` are not listed."""
     return [
         visits_table(f, c),
         screenings_table(f, c, templates),
         hazards_found_table(f, c, templates),
         hazard_status_table(f, c),
-        hazards_weekly_table(f, c, templates),
+        hazards_weekly_table(f, c, templates, today),
         request_status_table(f, c),
         # Exact rates need exact counts, which the township's views do not give
         # (disclosure.py): the township sees coarse rates without their counts.
@@ -533,7 +554,9 @@ def tables_from(f: Filters, c: Counts, templates, categories) -> list[Table]:
 
 def build_tables(f: Filters, today: date) -> list[Table]:
     """Every tally for the filters, in the order the page and the exports show them."""
-    tables = tables_from(f, fetch_counts(f, today), q.checklist_templates(), q.request_categories())
+    tables = tables_from(
+        f, fetch_counts(f, today), q.checklist_templates(), q.request_categories(), today
+    )
     # Referrals are counted on their own (one query), apart from the hazard atoms.
     referrals = Atoms(q.referral_atoms(f), 1, f.suppress)
     households_last = [t for t in tables if t.key == "households"]
@@ -567,7 +590,7 @@ def charts(tables: list[Table]) -> dict:
         "hazards_weekly": {
             "type": "bar",
             "stacked": True,
-            "labels": [row[0].isoformat() for row in weekly.rows],
+            "labels": [row[0] for row in weekly.rows],
             "labelled": True,
             "datasets": [
                 {

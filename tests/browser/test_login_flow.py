@@ -46,3 +46,24 @@ def test_account_menu_opens_and_closes_with_a_tap_elsewhere(page, world):
     page.locator("main h1").first.click()
     assert not logout.is_visible()
     assert page.url.endswith("/today")
+
+
+@pytest.mark.parametrize("username", ["worker_a", "township_1"])
+def test_change_password_is_one_tap_from_the_account_menu_on_a_phone(page, world, shoot, username):
+    login(page, username, PASSWORD)
+    menu = page.locator("#account-menu")
+    menu.locator("summary").click()
+    link = menu.locator("a", has_text="修改密码")
+    assert link.is_visible()
+    box = link.bounding_box()
+    assert box["height"] >= 44
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(page, f"account-menu-{username}")
+    link.click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/account/password")
+    assert page.locator("input[name=current]").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.js_errors == []

@@ -262,3 +262,27 @@ def test_a_refused_step_under_htmx_shows_the_card_as_it_stands(client, world, lo
     assert "has not been marked rectified" in trig["toast"]["message"]
     assert client.post(f"/hazards/{hazard.id}/no-such-step", data={}).status_code == 404
     assert hz(hazard).status == "open"
+
+
+def test_step_address_reloaded_after_a_refused_step_shows_the_hazard(
+    client, world, login_as, hazard, make_photo
+):
+    """Reloading the "already rectified" refusal asked for /rectify by GET: a 405 page."""
+    make_photo(hazard=hazard, rectification=True)
+    login_as(world.worker_a)
+    client.post(f"/hazards/{hazard.id}/rectify", data={"note": "清理了楼道"})
+    assert client.post(f"/hazards/{hazard.id}/rectify", data={"note": "x"}).status_code == 409
+    resp = client.get(f"/hazards/{hazard.id}/rectify")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/hazards/{hazard.id}"
+    assert client.get(resp.headers["Location"]).status_code == 200
+    assert hz(hazard).rectified_note == "清理了楼道"
+    assert client.get(f"/hazards/{hazard.id}/no-such-step").status_code == 404
+    assert client.get(f"/hazards/{hazard.id + 99}/rectify").status_code == 404
+    login_as(world.secretary_a)
+    resp = client.get(f"/hazards/{hazard.id}/verify")
+    assert resp.headers["Location"] == f"/hazards/{hazard.id}"
+    assert hz(hazard).status == "rectified"
+    for user in (world.worker_b, world.secretary_b, world.township_user):
+        login_as(user)
+        assert client.get(f"/hazards/{hazard.id}/rectify").status_code == 404

@@ -95,6 +95,24 @@ def test_language_and_logout_sit_in_the_account_menu(client, world, login_as):
     assert 'href="?lang=en"' in client.get("/login").text
 
 
+@pytest.mark.parametrize("user", ["worker_a", "secretary_a", "township_user", "inspector", "admin"])
+@pytest.mark.parametrize(("lang", "label"), [("zh", "修改密码"), ("en", "Change password")])
+def test_every_role_reaches_change_password_from_the_account_menu(
+    client, world, login_as, user, lang, label
+):
+    """The walk found no way to the change-password page but typing its address."""
+    login_as(getattr(world, user))
+    home = client.get("/", follow_redirects=True)
+    html = client.get(f"{home.request.path}?lang={lang}").text
+    menu = re.search(r'<details class="account-menu" id="account-menu">.*?</details>', html, re.S)
+    assert menu is not None
+    assert f'<a href="/account/password">{label}</a>' in menu.group(0)
+    form = client.get("/account/password")
+    assert form.status_code == 200
+    assert 'name="current"' in form.text
+    assert 'name="new"' in form.text
+
+
 def test_axe_is_for_the_browser_tests_only():
     """axe-core is copied to static/vendor for the tests; no template may send it to users."""
     templates = Path(__file__).resolve().parents[2] / "templates"

@@ -636,3 +636,22 @@ def test_a_year_off_is_said_with_the_other_messages(client, world, login_as, mak
     assert "Check the year." in r.text
     assert "Choose “Category”." in r.text
     assert _count(Request) == 0
+
+
+def test_step_address_by_get_goes_to_the_request(client, world, login_as, make_request):
+    """Reloading a step's answer (a refusal, a form to mend) asked for it by GET: a 405."""
+    req = make_request()
+    login_as(world.worker_a)
+    for slug in ("accept", "not-accept", "redirect"):
+        resp = client.get(f"/requests/{req.id}/{slug}")
+        assert resp.status_code == 303
+        assert resp.headers["Location"] == f"/requests/{req.id}"
+    assert client.get(f"/requests/{req.id}").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).status == "received"
+    assert _count(RequestEvent) == 0
+    assert client.get(f"/requests/{req.id}/no-such-step").status_code == 404
+    assert client.get(f"/requests/{req.id + 99}/accept").status_code == 404
+    for user in (world.worker_b, world.secretary_b, world.township_user):
+        login_as(user)
+        assert client.get(f"/requests/{req.id}/accept").status_code == 404

@@ -174,3 +174,18 @@ def test_timeline_shows_visits_newest_first_and_pages(
     with count_queries() as more_rows:
         client.get(f"/residents/{r.id}")
     assert more_rows.count == few.count
+
+
+def test_archive_address_by_get_goes_to_the_residents_edit_page(
+    client, world, login_as, make_resident
+):
+    r = make_resident()
+    login_as(world.worker_a)
+    resp = client.get(f"/residents/{r.id}/archive")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/residents/{r.id}/edit"
+    db.session.refresh(r)
+    assert r.archived_at is None
+    assert client.get(f"/residents/{r.id + 99}/archive").status_code == 404
+    login_as(world.worker_b)
+    assert client.get(f"/residents/{r.id}/archive").status_code == 404

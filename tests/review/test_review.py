@@ -616,3 +616,42 @@ def test_a_refused_return_keeps_the_row_where_it_was_shown(
     assert root_ids(resp.text)[0] == f"log-{submitted.id}"
     assert ("action-bar" in resp.text) is bar
     assert ('name="log_ids"' in resp.text) is not bar
+
+
+def test_step_address_reloaded_after_a_refused_approve_shows_the_day(
+    client, world, login_as, submitted
+):
+    """Reloading the "already approved" refusal asked for /approve by GET: a 405 page."""
+    login_as(world.secretary_a)
+    assert client.post(f"/review/days/{submitted.id}/approve", data={}).status_code == 303
+    assert client.post(f"/review/days/{submitted.id}/approve", data={}).status_code == 409
+    for step in ("approve", "return", "reopen"):
+        resp = client.get(f"/review/days/{submitted.id}/{step}")
+        assert resp.status_code == 303
+        assert resp.headers["Location"] == day_path(submitted)
+    assert client.get(day_path(submitted)).status_code == 200
+    assert status_of(submitted) == "approved"
+    assert len(audits("daylog_approved")) == 1
+    assert len(audits("daylog_reopened")) == 0
+    assert client.get(f"/review/days/{submitted.id}/no-such-step").status_code == 404
+    assert client.get(f"/review/days/{submitted.id + 99}/approve").status_code == 404
+    resp = client.get("/review/approve-many")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == "/review?status=submitted"
+
+
+@pytest.mark.parametrize("who", ["secretary_b", "worker_b", "township_user"])
+def test_step_address_by_get_out_of_scope_is_404(client, world, login_as, submitted, who):
+    login_as(getattr(world, who))
+    assert client.get(f"/review/days/{submitted.id}/approve").status_code == 404
+
+
+def test_submit_address_by_get_goes_to_today(client, world, login_as, visit):
+    login_as(world.worker_a)
+    resp = client.get("/review/submit")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == "/today"
+    assert status_of(visit.daily_log) == "open"
+    resp = client.get(f"/review/days/{visit.daily_log_id}/submit")
+    assert resp.headers["Location"] == day_path(visit.daily_log)
+    assert status_of(visit.daily_log) == "open"

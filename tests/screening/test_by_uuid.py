@@ -322,3 +322,10 @@ def test_the_caseload_says_how_a_waiting_visit_starts_a_checklist(client, world,
     assert data["messages"]["start_checklist"] == "Start a checklist:"
     login_as(world.secretary_a)
     assert client.get("/offline/caseload.json").status_code == 404
+
+
+def test_finish_address_by_uuid_reloaded_goes_to_that_checklists_finish(client, started):
+    key, screening = started
+    resp = client.get(f"/screening/u/{key}/finish")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/screening/{screening.id}#finish-screening"

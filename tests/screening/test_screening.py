@@ -479,3 +479,67 @@ def test_an_overdue_hazards_note_is_saved_with_its_deadline_as_it_is(client, scr
     assert 'class="error"' not in resp.text
     db.session.refresh(hz)
     assert (hz.note, hz.due_on) == ("已贴限期整改通知", yesterday)
+
+
+def test_finish_address_reloaded_goes_to_the_checklists_finish_button(client, screening):
+    """Reloading the "items left" answer (or going back to it) asked for /finish by GET: 405."""
+    resp = client.post(f"/screening/{screening.id}/finish")
+    assert resp.status_code == 200
+    assert 'id="finish-unanswered"' in resp.text
+    resp = client.get(f"/screening/{screening.id}/finish")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/screening/{screening.id}#finish-screening"
+    page = client.get(resp.headers["Location"])
+    assert page.status_code == 200
+    assert 'id="finish-screening"' in page.text
+    # Nothing was finished or answered by the GET.
+    db.session.expire_all()
+    assert db.session.get(Screening, screening.id).completed_at is None
+    assert _answers(screening) == {}
+
+
+@pytest.mark.parametrize(
+    ("path", "anchor"),
+    [
+        ("/remaining", "#finish-screening"),
+        ("/items/{item}", "#item-{item}"),
+        ("/items/{item}/hazard", "#item-{item}"),
+    ],
+)
+def test_other_checklist_form_addresses_by_get_go_to_their_place(client, screening, path, anchor):
+    item = _item("F1").id
+    resp = client.get(f"/screening/{screening.id}" + path.format(item=item))
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/screening/{screening.id}" + anchor.format(item=item)
+    assert _answers(screening) == {}
+
+
+def test_finish_address_after_the_day_is_locked_shows_the_checklist(client, screening):
+    """A refused finish (the day approved meanwhile), reloaded: the checklist, not a 405."""
+    db.session.execute(sa.update(DailyLog).values(status="approved"))
+    db.session.commit()
+    refused = client.post(f"/screening/{screening.id}/finish", data={"remaining": "na"})
+    assert refused.status_code == 409
+    resp = client.get(f"/screening/{screening.id}/finish")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/screening/{screening.id}#finish-screening"
+    assert client.get(resp.headers["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["worker_b", "secretary_b", "township_user"])
+def test_finish_address_by_get_out_of_scope_is_404(client, world, login_as, screening, who):
+    login_as(getattr(world, who))
+    assert client.get(f"/screening/{screening.id}/finish").status_code == 404
+    assert client.get(f"/screening/u/{screening.uuid}/finish").status_code == 404
+    item = _item("F1").id
+    assert client.get(f"/screening/{screening.id}/items/{item}/hazard").status_code == 404
+
+
+def test_unknown_screening_or_item_by_get_is_404(client, world, screening):
+    assert client.get(f"/screening/{screening.id + 99}/finish").status_code == 404
+    assert client.get(f"/screening/u/{uuid.uuid4()}/finish").status_code == 404
+    assert client.get("/screening/u/not-a-uuid/finish").status_code == 404
+    gas = db.session.scalar(
+        sa.select(ChecklistItem).where(ChecklistItem.template_id != screening.template_id)
+    )
+    assert client.get(f"/screening/{screening.id}/items/{gas.id}").status_code == 404

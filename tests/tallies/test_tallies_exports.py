@@ -81,10 +81,13 @@ def test_xlsx_has_cover_and_one_sheet_per_tally(client, world, login_as, visit_i
         )
         assert "<cols>" in sheet.xml
         assert sheet.formulas == 0
-    # Counts formatted as whole numbers, weeks as dates, medians with one decimal.
+    # Counts formatted as whole numbers, medians with one decimal; weeks are labelled with
+    # their first and last day in the period, as on the page.
     assert xlsx_number_format(resp.data, visits, 1, 1) == "#,##0"
     weekly = sheets["Hazards by week"]
-    assert xlsx_number_format(resp.data, weekly, 1, 0) == "yyyy-mm-dd"
+    first = month_start(local_today() - timedelta(days=20))
+    last = min(first + timedelta(days=6 - first.weekday()), month_end(first))
+    assert _body(weekly)[1][0] == f"{first:%m-%d} \u2013 {last:%m-%d}"
     assert xlsx_number_format(resp.data, status, 1, 6) == "0.0"
 
 

@@ -261,12 +261,14 @@ def _expected(world, view, start, end):
 
     exp["hazard_status"] = [hazard_row([h for h in hs if h.grid_id in g]) for _n, g in places]
     exp["hazard_status"].append(hazard_row(hs))
-    weeks, week = [], start - timedelta(days=start.weekday())
-    while week <= end:
-        in_week = [h for h in hs if week <= h.found_on < week + timedelta(days=7)]
+    # The weeks begun by today, each cut to the period's days (the labels: week_labels).
+    weeks, first = [], start
+    while first <= end and first <= TODAY:
+        last = min(first + timedelta(days=6 - first.weekday()), end)
+        in_week = [h for h in hs if first <= h.found_on <= last]
         row = [sum(1 for h in in_week if h.template_id == t.id) for t in templates]
         weeks.append([*map(str, row), str(len(in_week))])
-        week += timedelta(days=7)
+        first = last + timedelta(days=1)
     exp["hazards_weekly"] = weeks
 
     def request_row(group):
@@ -383,6 +385,18 @@ def _expected(world, view, start, end):
     return exp, [name for name, _g in places]
 
 
+def _week_labels(start, end) -> list[str]:
+    """The weekly table's labels: first and last day of each week begun by today, in the
+    period ("12-01 – 12-06"; with the year when the period spans two)."""
+    fmt = "%Y-%m-%d" if start.year != end.year else "%m-%d"
+    labels, first = [], start
+    while first <= end and first <= TODAY:
+        last = min(first + timedelta(days=6 - first.weekday()), end)
+        labels.append(f"{first.strftime(fmt)} \u2013 {last.strftime(fmt)}")
+        first = last + timedelta(days=1)
+    return labels
+
+
 ORDER = [
     "visits",
     "screenings",
@@ -448,6 +462,7 @@ def test_every_tally_equals_a_brute_force_count(
             ]
         assert got == expected[key], key
     assert [r[0] for r in sections[3].rows[:-1]] == place_names
+    assert [r[0] for r in sections[4].rows] == _week_labels(start, end)
     assert [r[0] for r in sections[5].rows[:-1]] == place_names
 
 

@@ -214,8 +214,9 @@ def test_custom_period_and_default_month(client, world, login_as):
     html = client.get("/tallies?from=2024-02-01&to=2024-02-29&period=custom").get_data(as_text=True)
     assert "export.xlsx?from=2024-02-01&amp;to=2024-02-29" in html
     assert 'aria-pressed="true"' not in html  # a period of one's own: no preset shows chosen
-    # Five Mondays from the week of 29 January to the week of 26 February.
+    # Five weeks, cut to February: from 1 February (a Thursday) to the 29th.
     assert _table(html, "hazards_weekly").count("<tr>") == 1 + 5
+    assert "02-01 \u2013 02-04" in _table(html, "hazards_weekly")
     start, end = preset_dates("month", local_today())
     html = client.get("/tallies").get_data(as_text=True)
     assert f"from={start.isoformat()}&amp;to={end.isoformat()}" in html

@@ -328,3 +328,22 @@ def test_editing_an_older_visit_keeps_its_follow_up_date_that_has_since_passed(
     resp = client.post(f"/visits/{v.id}/edit", data=data, headers={"Accept-Language": "en"})
     assert resp.status_code == 200
     assert "The next follow-up cannot be in the past." in resp.text
+
+
+def test_delete_address_reloaded_after_a_refused_delete_shows_the_visit(
+    client, world, login_as, make_resident, make_visit
+):
+    """Reloading the "day approved" refusal asked for /delete by GET: a 405 page."""
+    v = make_visit(resident=make_resident())
+    db.session.get(DailyLog, v.daily_log_id).status = "approved"
+    db.session.commit()
+    login_as(world.worker_a)
+    assert client.post(f"/visits/{v.id}/delete").status_code == 409
+    resp = client.get(f"/visits/{v.id}/delete")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/visits/{v.id}"
+    assert client.get(resp.headers["Location"]).status_code == 200
+    assert _count() == 1
+    assert client.get(f"/visits/{v.id + 99}/delete").status_code == 404
+    login_as(world.worker_b)
+    assert client.get(f"/visits/{v.id}/delete").status_code == 404
