@@ -115,10 +115,16 @@ def logout():
 def password():
     """Change one's own password; every session, this one included, then ends."""
     form = PasswordForm()
-    if form.validate_on_submit():
-        if not check_password(current_user.password_hash, form.current.data):
+    if form.is_submitted():
+        valid = form.validate()
+        # Checked with the other fields, not after them: a wrong current password is said in
+        # the same round as a short new one, not only once that is put right.
+        wrong = bool(form.current.data) and not check_password(
+            current_user.password_hash, form.current.data
+        )
+        if wrong:
             form.current.errors.append(_("The current password is wrong."))
-        else:
+        elif valid:
             set_password(current_user, form.new.data, actor=current_user)
             logout_user()
             session.clear()

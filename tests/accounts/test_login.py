@@ -167,3 +167,18 @@ def test_a_login_without_a_pick_keeps_the_stored_language(client, world):
     db.session.commit()
     _login(client, "worker_a", headers={"Accept-Language": "zh-CN"})
     assert 'lang="en"' in client.get("/today").text
+
+
+def test_a_wrong_current_password_is_named_with_the_other_mistakes(client, world):
+    """A tired user hears every mistake at once, and nothing is changed."""
+    _login(client, "worker_a")
+    r = client.post(
+        "/account/password?lang=en",
+        data={"current": "not my password", "new": "short", "confirm": "other"},
+    )
+    assert r.status_code == 200  # the form again, with what was typed and why
+    assert "The current password is wrong." in r.text
+    assert "takes 10 to 256 characters" in r.text
+    assert "The passwords differ." in r.text
+    client.post("/logout")
+    assert _login(client, "worker_a").status_code == 303  # the old password still works
