@@ -142,7 +142,12 @@ def township_counts(user: User) -> dict:
     grid_ids = list(db.session.scalars(tally_grid_ids(user)))
     atoms = Atoms(
         request_atoms(
-            countable_requests(user), today, grid_ids=grid_ids, amber_days=rules().amber_days
+            countable_requests(user),
+            today,
+            grid_ids=grid_ids,
+            amber_days=rules().amber_days,
+            # Kept as the tallies keep it (tallies/queries.py): built once per user's scope.
+            rule_key=("countable_requests", *user_scope(user)),
         ),
         1,
         suppress=True,

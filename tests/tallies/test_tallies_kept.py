@@ -129,3 +129,24 @@ def test_read_binds_today_per_call(app, world, make_resident, make_visit, make_h
     assert overdue(today) == {0: 1}
     assert overdue(today + timedelta(days=1)) == {1: 1}
     assert overdue(today) == {0: 1}
+
+
+def test_the_townships_request_counts_run_the_statements_of_the_first(app, world):
+    """The township's /requests counts keep their SELECT of request atoms, as the dashboard
+    does: the second time runs the very object the first built."""
+    from app.requests.queries import township_counts
+
+    ran: list[list] = []  # the statements themselves, held so that no id is reused
+
+    def seen(state):
+        ran[-1].append(state.statement)
+
+    sa.event.listen(Session, "do_orm_execute", seen)
+    try:
+        with app.test_request_context("/?lang=en"):
+            for _ in range(2):
+                ran.append([])
+                township_counts(world.township_user)
+    finally:
+        sa.event.remove(Session, "do_orm_execute", seen)
+    assert any(second is first for second in ran[1] for first in ran[0])
