@@ -93,16 +93,22 @@ def log_visit(pg, summary: str) -> None:
     pg.click("#visit-form button[type=submit]")
 
 
+def visit_queued_offline(pg, resident, summary: str) -> None:
+    """worker_a, on the resident's page, loses signal and logs a visit: it waits in the
+    outbox."""
+    login(pg, "worker_a", PASSWORD)
+    controlled(pg, f"/residents/{resident.id}")
+    open_visit_form(pg)
+    pg.context.set_offline(True)
+    log_visit(pg, summary)
+    pg.wait_for_selector(f"#outbox-here >> text=走访 {resident.name}")
+
+
 def test_visit_and_answers_offline_wait_then_arrive_once(
     phone, outbox_server, world, make_resident, make_visit, shoot
 ):
     r = make_resident(name="王秀英")
-    login(phone, "worker_a", PASSWORD)
-    controlled(phone, f"/residents/{r.id}")
-    open_visit_form(phone)
-    phone.context.set_offline(True)
-    log_visit(phone, "门口聊了十分钟，身体还好")
-    phone.wait_for_selector("#outbox-here >> text=走访 王秀英")
+    visit_queued_offline(phone, r, "门口聊了十分钟，身体还好")
     assert "待发送" in phone.locator("#outbox-here").inner_text()
     assert waiting(phone) == "1"
     assert _count(Visit) == 0
@@ -122,12 +128,7 @@ def test_a_visit_saved_offline_keeps_the_time_it_was_saved_not_when_it_arrived(
     phone, outbox_server, world, make_resident
 ):
     r = make_resident(name="王秀英")
-    login(phone, "worker_a", PASSWORD)
-    controlled(phone, f"/residents/{r.id}")
-    open_visit_form(phone)
-    phone.context.set_offline(True)
-    log_visit(phone, "没信号时录的")
-    phone.wait_for_selector("#outbox-here >> text=走访 王秀英")
+    visit_queued_offline(phone, r, "没信号时录的")
     outbox_loaded(phone)
     # When the phone says it queued the visit (its clock: ms since 1970 UTC).
     [queued_ms] = phone.evaluate("() => gridbookOutbox.all().then(r => r.map(e => e.created))")
@@ -323,12 +324,7 @@ def test_refused_replay_is_kept_with_its_reason_fixed_and_sent_or_discarded(
     from app.models import DailyLog
 
     r = make_resident(name="王秀英")
-    login(phone, "worker_a", PASSWORD)
-    controlled(phone, f"/residents/{r.id}")
-    open_visit_form(phone)
-    phone.context.set_offline(True)
-    log_visit(phone, "审核前录的")
-    phone.wait_for_selector("#outbox-here >> text=走访 王秀英")
+    visit_queued_offline(phone, r, "审核前录的")
     _queue(phone, 1, r)
     until(phone, "() => gridbookOutbox.all().then(r => r.length)", 2)
     # Meanwhile the secretary approved the worker's day: the replays are refused.
