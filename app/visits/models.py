@@ -1,6 +1,6 @@
 """Door-to-door and site visits."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from ..residents.models import Resident
     from ..review.models import DailyLog
     from ..screening.models import Screening
+
+# A wait in the phone's outbox shorter than this is not shown: a phone's clock may be a few
+# minutes off (timeutil.CLOCK_SKEW), and a form that waited out a short gap in signal arrives
+# in the order it was made. Longer, and it explains to the secretary a visit that arrived late,
+# out of the day's order, or after she began the review.
+OUTBOX_WAIT_SHOWN = timedelta(minutes=10)
 
 
 class Visit(db.Model):
@@ -40,6 +46,11 @@ class Visit(db.Model):
     # The follow-up date while no later visit has answered it (visits/follow_ups.py keeps it
     # in step with the visits; never set by hand).
     follow_up_open_on: Mapped[date | None]
+    # When the worker pressed Save on the phone, for a visit that came from the phone's outbox
+    # and whose time the server believed (timeutil.captured_moment); None for one sent online
+    # or with a time not believed. Kept apart from visited_at, which an edit of the date resets.
+    captured_at: Mapped[datetime | None]
+    # When the visit reached the server.
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -71,3 +82,10 @@ class Visit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Visit {self.id} {self.visited_on}>"
+
+    def outbox_wait(self) -> timedelta | None:
+        """How long the visit waited in the phone's outbox, if long enough to tell the reader."""
+        if self.captured_at is None or self.created_at is None:
+            return None
+        waited = self.created_at - self.captured_at
+        return waited if waited > OUTBOX_WAIT_SHOWN else None

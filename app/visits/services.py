@@ -76,9 +76,8 @@ def create_visit(
             **{f: data.get(f) for f in FIELDS},
         )
         visit.summary = visit.summary or ""
-        visit.visited_at = captured_moment(captured_at, visit.visited_on) or moment_on(
-            visit.visited_on
-        )
+        visit.captured_at = captured_moment(captured_at, visit.visited_on)
+        visit.visited_at = visit.captured_at or moment_on(visit.visited_on)
         db.session.add(visit)
         db.session.flush()
         if project is not None and data.get("concern_summary"):

@@ -3,14 +3,11 @@
 server cannot believe is ignored, never a reason to refuse the visit."""
 
 import uuid
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app import timeutil
 from app.extensions import db
 from app.models import Visit
 from app.timeutil import clock_at, day_start_utc, local_today
@@ -98,20 +95,6 @@ def test_the_phone_time_is_taken_only_when_believable(
         visit = _save(world, make_resident(), visited_on, captured_at)
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).visited_at == expected
-
-
-@pytest.fixture
-def server_at(monkeypatch):
-    """Within the block, the server's now is `moment`: clock_at for the test client's requests
-    too, which each run in a context of their own (tests/conftest.py GridbookClient)."""
-
-    @contextmanager
-    def _at(moment: datetime):
-        with monkeypatch.context() as m:
-            m.setattr(timeutil, "_clock", ContextVar("test_clock", default=moment))
-            yield
-
-    return _at
 
 
 def _replay(client, data, **kw):
