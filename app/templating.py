@@ -9,7 +9,7 @@ from jinja2 import pass_context
 
 from . import labels, places
 from .idempotency import new_key
-from .timeutil import local_today
+from .timeutil import local_today, to_local
 
 
 def register_filters(app: Flask) -> None:
@@ -27,6 +27,11 @@ def register_filters(app: Flask) -> None:
             return ""
         # Stored naive UTC; Flask-Babel converts from UTC to the configured zone.
         return _remembered(ctx, ("dt", value, fmt), lambda: format_datetime(value, fmt))
+
+    # The township's date of a stored moment, to tell whether two moments fall on one day.
+    @app.template_filter("local_day")
+    def _local_day(value: datetime) -> date:
+        return to_local(value).date()
 
     # A user's grids come in id order (User.grids): listed, they read in natural order.
     app.template_filter("by_name")(places.by_name)
