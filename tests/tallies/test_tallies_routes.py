@@ -408,3 +408,22 @@ def _contrast(a: str, b: str) -> float:
 
     hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [("zh", "这个时段还没有开始"), ("en", "This period has not begun")],
+)
+def test_a_period_not_begun_says_so_instead_of_bare_zeros(client, world, login_as, lang, message):
+    """Walk: next spring's months showed only zeros, as if nothing had been done."""
+    login_as(world.township_user)
+    today = local_today()
+    later = date(today.year + 1, 3, 1)
+    end = later.replace(day=30)
+    query = f"/tallies?from={later.isoformat()}&to={end.isoformat()}&period=custom"
+    html = client.get(query, headers={"Accept-Language": lang}).get_data(as_text=True)
+    assert 'id="table-visits"' in html
+    assert message in html
+    # A period that has begun, even one running on past today, counts what is there: no note.
+    html = client.get("/tallies", headers={"Accept-Language": lang}).get_data(as_text=True)
+    assert 'id="tally-not-begun"' not in html
