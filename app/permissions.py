@@ -7,7 +7,6 @@ A newcomer adding a role-restricted page adds one line to ACTIONS.
 """
 
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, NamedTuple
@@ -15,7 +14,7 @@ from typing import Any, NamedTuple
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .refusals import Conflict, Locked, NotAllowed
+from .refusals import Locked, NotAllowed
 
 WORKER = frozenset({"worker"})
 SECRETARY = frozenset({"secretary"})
@@ -192,12 +191,16 @@ def can(action: str, obj: Any = None, user=None) -> bool:
     return True
 
 
-def authorize_address(action: str, obj: Any, user=None) -> None:
-    """`authorize` for a step's address opened by GET, which only leads to the record's page:
-    refused like the step when the user may not take it (NotAllowed: 404), let through when
-    only the record's state stops it (a locked day, a step already taken): the page says so."""
-    with suppress(Conflict):
-        authorize(action, obj, user)
+def address_target(action: str, obj: Any, page: str, step_place: str | None = None) -> str:
+    """Where a step's address opened by GET leads (a reload, the back button, a shared link):
+    the record's page, or the step's place on it (`step_place`, e.g. the page at its button)
+    when the user may take the step now.
+
+    The caller has read the record the way its page does (out of scope: 404), so whoever
+    may see the page is led there; a user who may only read it (a secretary opening a
+    worker's link, a locked day) lands on the page's top, where it says so.
+    """
+    return step_place if step_place is not None and can(action, obj) else page
 
 
 def requires(action: str):

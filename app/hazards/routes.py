@@ -13,7 +13,7 @@ from ..htmx import render, toast, wants_fragment
 from ..labels import label
 from ..models import Hazard
 from ..pagination import page_number, paginate
-from ..permissions import authorize, authorize_address, requires
+from ..permissions import address_target, authorize, requires
 from ..photos.queries import photos_for
 from ..review.badges import nav_oob
 from ..scope import get_or_404
@@ -216,9 +216,8 @@ def step(hazard_id: int, step: str):
 @login_required
 def step_address(hazard_id: int, step: str):
     """The hazard, for a step's address reached by GET (a reload after the step's answer,
-    the back button, a shared link)."""
+    the back button, a shared link), whoever may see it."""
     todo = step_named(STEPS, step)
-    authorize(todo.action)
     hazard = get_or_404(Hazard, hazard_id)
-    authorize_address(todo.action, hazard)
-    return redirect(url_for("hazards.show", hazard_id=hazard.id), code=303)
+    page = url_for("hazards.show", hazard_id=hazard.id)
+    return redirect(address_target(todo.action, hazard, page), code=303)

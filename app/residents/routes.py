@@ -14,7 +14,7 @@ from ..i18n import localized
 from ..idempotency import client_key, new_key
 from ..models import Resident
 from ..pagination import page_number, paginate
-from ..permissions import authorize, requires
+from ..permissions import address_target, authorize, requires
 from ..scope import get_or_404
 from . import bp, queries
 from .forms import ArchiveForm, EraseForm, ResidentForm, SearchForm
@@ -191,12 +191,14 @@ def archive(resident_id: int):
 
 @bp.get("/<int:resident_id>/archive")
 @login_required
-@requires("residents.manage")
 def archive_address(resident_id: int):
     """The resident's edit page (where archiving is offered), for the archive address
-    reached by GET (a reload after a refused archive, the back button)."""
+    reached by GET (a reload after a refused archive, the back button); the resident's page
+    for one who may see the resident but not archive them."""
     resident = get_or_404(Resident, resident_id)
-    return redirect(url_for("residents.edit", resident_id=resident.id), code=303)
+    page = url_for("residents.show", resident_id=resident.id)
+    edit_page = url_for("residents.edit", resident_id=resident.id)
+    return redirect(address_target("residents.manage", resident, page, edit_page), code=303)
 
 
 @bp.route("/<int:resident_id>/erase", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from ..htmx import fragments, render, toast, wants_fragment
 from ..labels import label
 from ..models import DailyLog
 from ..pagination import page_number, page_of
-from ..permissions import authorize, authorize_address, can, requires
+from ..permissions import address_target, authorize, can, requires
 from ..requests.queries import ALERT_DAYS, due_soon
 from ..scope import get_or_404
 from ..steps import Step, step_named
@@ -240,12 +240,10 @@ def step(daily_log_id: int, step: str):
 @login_required
 def step_address(daily_log_id: int, step: str):
     """The day, for a step's address reached by GET (a reload after a refused approve or
-    reopen, the back button, a shared link)."""
+    reopen, the back button, a shared link), whoever may see it."""
     todo = step_named(STEPS, step)
-    authorize(todo.action)
     log = get_or_404(DailyLog, daily_log_id)
-    authorize_address(todo.action, log)
-    return redirect(day_url(log), code=303)
+    return redirect(address_target(todo.action, log, day_url(log)), code=303)
 
 
 def _today_response(message: str, level: str = "success", form=None):
@@ -310,15 +308,16 @@ def approve_many():
 
 @bp.get("/approve-many")
 @login_required
-@requires("review.decide")
+@requires("review.queue")
 def approve_many_address():
-    """The queue of days waiting, for the approve-all address reached by GET (a reload)."""
+    """The queue of days waiting, for the approve-all address reached by GET (a reload),
+    whoever may see the queue."""
     return redirect(url_for("review.queue", status="submitted"), code=303)
 
 
 @bp.get("/submit")
 @login_required
-@requires("review.submit")
+@requires("today.view")
 def submit_address():
-    """Today's page, for the submit address reached by GET (a reload)."""
+    """Today's page, for the submit address reached by GET (a reload), whoever may see it."""
     return redirect(url_for("today.index"), code=303)

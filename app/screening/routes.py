@@ -14,7 +14,7 @@ from ..i18n import localized
 from ..idempotency import client_key
 from ..ids import parse_id
 from ..models import ChecklistItem, ChecklistTemplate, Screening, Visit
-from ..permissions import authorize, authorize_address, can, requires
+from ..permissions import address_target, authorize, can, requires
 from ..photos.forms import client_times
 from ..photos.services import PhotosRejected, add_photos, chosen_files
 from ..referrals import queries as referral_queries
@@ -335,21 +335,20 @@ def finish(screening_id: int | None = None, screening_uuid: str | None = None):
 
 # The addresses the checklist's forms post to, reached by GET: a reload after the page came
 # back from a post (a refused finish, a hazard note to mend), the back button, a shared link,
-# or a phone restoring a tab it had dropped. Each goes on to the part of the checklist it is
-# about, with the POST's role and scope checks (unknown or out of scope: 404).
+# or a phone restoring a tab it had dropped. Whoever may see the checklist gets it (unknown or
+# out of scope: 404), at the part the form was about only if they may fill it in.
 @bp.get("/<int:screening_id>/items/<int:item_id>")
 @bp.get("/u/<string:screening_uuid>/items/<int:item_id>")
 @bp.get("/<int:screening_id>/items/<int:item_id>/hazard")
 @bp.get("/u/<string:screening_uuid>/items/<int:item_id>/hazard")
 @login_required
-@requires("screening.run")
 def item_address(item_id: int, screening_id: int | None = None, screening_uuid: str | None = None):
-    """The checklist at the item an answer or hazard form was about."""
+    """The checklist, at the item an answer or hazard form was about."""
     screening = _screening(screening_id, screening_uuid)
-    authorize_address("screening.run", screening)
     item = _item(screening, item_id)
+    page = url_for("screening.show", screening_id=screening.id)
     return redirect(
-        url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
+        address_target("screening.run", screening, page, f"{page}#item-{item.id}"), code=303
     )
 
 
@@ -358,11 +357,10 @@ def item_address(item_id: int, screening_id: int | None = None, screening_uuid: 
 @bp.get("/<int:screening_id>/finish")
 @bp.get("/u/<string:screening_uuid>/finish")
 @login_required
-@requires("screening.run")
 def finish_address(screening_id: int | None = None, screening_uuid: str | None = None):
-    """The checklist at its finish button."""
+    """The checklist, at its finish button."""
     screening = _screening(screening_id, screening_uuid)
-    authorize_address("screening.run", screening)
+    page = url_for("screening.show", screening_id=screening.id)
     return redirect(
-        url_for("screening.show", screening_id=screening.id) + "#finish-screening", code=303
+        address_target("screening.run", screening, page, f"{page}#finish-screening"), code=303
     )

@@ -11,7 +11,7 @@ from ..forms import redisplays_form_on_error
 from ..htmx import fragments, redirect_client, render, toast, trigger, wants_fragment
 from ..idempotency import client_key, new_key
 from ..models import Photo, Project, Resident, RiskFactor, Visit
-from ..permissions import authorize, authorize_address, requires
+from ..permissions import address_target, authorize, requires
 from ..referrals.routes import panel_context as referral_panel
 from ..refusals import Locked
 from ..scope import get_or_404, select_for
@@ -182,10 +182,9 @@ def delete(visit_id: int):
 
 @bp.get("/<int:visit_id>/delete")
 @login_required
-@requires("visits.change")
 def delete_address(visit_id: int):
     """The visit, for the delete address reached by GET (a reload after a refused delete,
-    the back button): deleting takes the button and its confirmation."""
+    the back button, a shared link): deleting takes the button and its confirmation."""
     visit = get_or_404(Visit, visit_id)
-    authorize_address("visits.change", visit)
-    return redirect(url_for("visits.show", visit_id=visit.id), code=303)
+    page = url_for("visits.show", visit_id=visit.id)
+    return redirect(address_target("visits.change", visit, page), code=303)

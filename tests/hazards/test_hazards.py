@@ -286,3 +286,20 @@ def test_step_address_reloaded_after_a_refused_step_shows_the_hazard(
     for user in (world.worker_b, world.secretary_b, world.township_user):
         login_as(user)
         assert client.get(f"/hazards/{hazard.id}/rectify").status_code == 404
+
+
+@pytest.mark.parametrize("step", ["verify", "send-back", "department"])
+def test_a_secretarys_step_link_opened_by_the_worker_shows_the_hazard(
+    client, world, login_as, hazard, step
+):
+    """The worker may see the hazard but not verify it: its page, not a 404; nothing done."""
+    login_as(world.worker_a)
+    assert client.get(f"/hazards/{hazard.id}").status_code == 200
+    resp = client.get(f"/hazards/{hazard.id}/{step}")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/hazards/{hazard.id}"
+    assert hz(hazard).status == "open"
+    assert audits("hazard_verified") == []
+    for user in (world.worker_a2, world.inspector, world.admin):
+        login_as(user)
+        assert client.get(f"/hazards/{hazard.id}/{step}").status_code == 404

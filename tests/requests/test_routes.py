@@ -655,3 +655,27 @@ def test_step_address_by_get_goes_to_the_request(client, world, login_as, make_r
     for user in (world.worker_b, world.secretary_b, world.township_user):
         login_as(user)
         assert client.get(f"/requests/{req.id}/accept").status_code == 404
+
+
+def test_step_address_of_a_complaint_about_officials_goes_as_its_page_does(
+    client, world, login_as, make_request
+):
+    """R15: the inspector and the worker who recorded it see the request, so its step links
+    lead them there; the community's secretary, another worker and the township: 404."""
+    req = make_request(category="R15", recorded_by=world.worker_a)
+    plain = make_request()
+    for user in (world.inspector, world.worker_a):
+        login_as(user)
+        assert client.get(f"/requests/{req.id}").status_code == 200
+        resp = client.get(f"/requests/{req.id}/accept")
+        assert resp.status_code == 303, user.username
+        assert resp.headers["Location"] == f"/requests/{req.id}"
+    assert client.get(f"/requests/{plain.id}/accept").status_code == 303  # worker_a's grid
+    login_as(world.inspector)
+    assert client.get(f"/requests/{plain.id}/accept").status_code == 404
+    for user in (world.secretary_a, world.worker_a2, world.township_user, world.admin):
+        login_as(user)
+        assert client.get(f"/requests/{req.id}/accept").status_code == 404, user.username
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).status == "received"
+    assert _count(RequestEvent) == 0

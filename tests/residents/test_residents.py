@@ -2,6 +2,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, Resident
+from app.timeutil import utcnow
 
 
 def test_search_is_scoped_and_htmx_gets_only_rows(client, world, login_as, make_resident):
@@ -189,3 +190,22 @@ def test_archive_address_by_get_goes_to_the_residents_edit_page(
     assert client.get(f"/residents/{r.id + 99}/archive").status_code == 404
     login_as(world.worker_b)
     assert client.get(f"/residents/{r.id}/archive").status_code == 404
+
+
+def test_archive_address_of_an_archived_resident_goes_to_the_residents_page(
+    client, world, login_as, make_resident
+):
+    """No one archives an archived resident (nor may the worker edit one): those who may see
+    the resident get the resident's page, not an edit page that would answer 404."""
+    r = make_resident()
+    r.archived_at = utcnow()
+    db.session.commit()
+    for user in (world.worker_a, world.secretary_a):
+        login_as(user)
+        resp = client.get(f"/residents/{r.id}/archive")
+        assert resp.status_code == 303, user.username
+        assert resp.headers["Location"] == f"/residents/{r.id}"
+        assert client.get(resp.headers["Location"]).status_code == 200
+    for user in (world.worker_a2, world.township_user, world.inspector, world.admin):
+        login_as(user)
+        assert client.get(f"/residents/{r.id}/archive").status_code == 404, user.username

@@ -640,10 +640,32 @@ def test_step_address_reloaded_after_a_refused_approve_shows_the_day(
     assert resp.headers["Location"] == "/review?status=submitted"
 
 
-@pytest.mark.parametrize("who", ["secretary_b", "worker_b", "township_user"])
+@pytest.mark.parametrize(
+    "who", ["secretary_b", "worker_a2", "worker_b", "township_user", "inspector", "admin"]
+)
 def test_step_address_by_get_out_of_scope_is_404(client, world, login_as, submitted, who):
     login_as(getattr(world, who))
-    assert client.get(f"/review/days/{submitted.id}/approve").status_code == 404
+    for step in ("approve", "return", "reopen", "submit"):
+        assert client.get(f"/review/days/{submitted.id}/{step}").status_code == 404
+
+
+def test_the_secretarys_approve_link_opened_by_the_worker_shows_their_day(
+    client, world, login_as, submitted
+):
+    """The worker may see their own day, not approve it: the day's page, nothing decided."""
+    login_as(world.worker_a)
+    assert client.get(day_path(submitted)).status_code == 200
+    for step in ("approve", "return", "reopen"):
+        resp = client.get(f"/review/days/{submitted.id}/{step}")
+        assert resp.status_code == 303, step
+        assert resp.headers["Location"] == day_path(submitted)
+    assert status_of(submitted) == "submitted"
+    assert audits("daylog_approved") == []
+    assert audits("daylog_returned") == []
+    # And the worker's own submit link opened by the secretary: the day, not submitted again.
+    login_as(world.secretary_a)
+    resp = client.get(f"/review/days/{submitted.id}/submit")
+    assert resp.headers["Location"] == day_path(submitted)
 
 
 def test_submit_address_by_get_goes_to_today(client, world, login_as, visit):

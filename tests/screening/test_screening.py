@@ -515,24 +515,83 @@ def test_other_checklist_form_addresses_by_get_go_to_their_place(client, screeni
 
 
 def test_finish_address_after_the_day_is_locked_shows_the_checklist(client, screening):
-    """A refused finish (the day approved meanwhile), reloaded: the checklist, not a 405."""
+    """A refused finish (the day approved meanwhile), reloaded: the checklist's top, where it
+    says it is read only (the finish button is gone), not a 405."""
     db.session.execute(sa.update(DailyLog).values(status="approved"))
     db.session.commit()
     refused = client.post(f"/screening/{screening.id}/finish", data={"remaining": "na"})
     assert refused.status_code == 409
     resp = client.get(f"/screening/{screening.id}/finish")
     assert resp.status_code == 303
-    assert resp.headers["Location"] == f"/screening/{screening.id}#finish-screening"
-    assert client.get(resp.headers["Location"]).status_code == 200
+    assert resp.headers["Location"] == f"/screening/{screening.id}"
+    page = client.get(resp.headers["Location"], headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert "Read only." in page.text
+    assert 'id="finish-screening"' not in page.text
 
 
-@pytest.mark.parametrize("who", ["worker_b", "secretary_b", "township_user"])
-def test_finish_address_by_get_out_of_scope_is_404(client, world, login_as, screening, who):
-    login_as(getattr(world, who))
-    assert client.get(f"/screening/{screening.id}/finish").status_code == 404
-    assert client.get(f"/screening/u/{screening.uuid}/finish").status_code == 404
+CHECKLIST_ADDRESSES = [
+    "/screening/{id}/finish",
+    "/screening/u/{uuid}/finish",
+    "/screening/{id}/remaining",
+    "/screening/u/{uuid}/remaining",
+    "/screening/{id}/items/{item}",
+    "/screening/u/{uuid}/items/{item}",
+    "/screening/{id}/items/{item}/hazard",
+    "/screening/u/{uuid}/items/{item}/hazard",
+]
+
+
+def _addresses(screening) -> list[str]:
     item = _item("F1").id
-    assert client.get(f"/screening/{screening.id}/items/{item}/hazard").status_code == 404
+    return [a.format(id=screening.id, uuid=screening.uuid, item=item) for a in CHECKLIST_ADDRESSES]
+
+
+def test_secretary_opening_a_workers_finish_link_gets_the_checklist_without_its_button(
+    client, world, login_as, screening
+):
+    """The product owner's case: the secretary may read the checklist, not finish it."""
+    login_as(world.secretary_a)
+    page = client.get(f"/screening/{screening.id}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert "Read only." in page.text
+    assert 'id="finish-screening"' not in page.text
+    resp = client.get(f"/screening/{screening.id}/finish")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/screening/{screening.id}"
+    for address in _addresses(screening):
+        resp = client.get(address)
+        assert resp.status_code == 303, address
+        assert resp.headers["Location"] == f"/screening/{screening.id}", address
+    db.session.expire_all()
+    assert db.session.get(Screening, screening.id).completed_at is None
+    assert _answers(screening) == {}
+
+
+def test_a_colleague_in_the_same_grid_gets_the_checklist_without_its_button(
+    client, world, login_as, screening
+):
+    """Another worker of the grid sees the checklist; only the worker who made the visit
+    fills it in, so only they land at its button."""
+    world.worker_a2.grids = [world.a2, world.a1]
+    db.session.commit()
+    login_as(world.worker_a2)
+    assert client.get(f"/screening/{screening.id}").status_code == 200
+    for address in _addresses(screening):
+        resp = client.get(address)
+        assert resp.status_code == 303, address
+        assert resp.headers["Location"] == f"/screening/{screening.id}", address
+
+
+@pytest.mark.parametrize(
+    "who", ["worker_a2", "worker_b", "secretary_b", "township_user", "inspector", "admin"]
+)
+def test_finish_address_by_get_out_of_scope_is_404(client, world, login_as, screening, who):
+    """Another grid's worker, another community, and the roles that never see a checklist."""
+    login_as(getattr(world, who))
+    assert client.get(f"/screening/{screening.id}").status_code == 404
+    for address in _addresses(screening):
+        assert client.get(address).status_code == 404, address
 
 
 def test_unknown_screening_or_item_by_get_is_404(client, world, screening):

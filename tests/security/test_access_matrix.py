@@ -65,11 +65,6 @@ OWN_WORKER = {
     "screening.remaining",
     "review.step/submit",
     "handovers.dismiss_note",
-    # A step's address opened by GET (a reload, the back button) is checked as the step.
-    "visits.delete_address",
-    "screening.item_address",
-    "screening.finish_address",
-    "review.step_address/submit",
 }
 SECRETARY = {
     "projects.edit",
@@ -85,12 +80,6 @@ SECRETARY = {
     "hazards.step/verify",
     "hazards.step/send-back",
     "hazards.step/department",
-    "review.step_address/approve",
-    "review.step_address/return",
-    "review.step_address/reopen",
-    "hazards.step_address/verify",
-    "hazards.step_address/send-back",
-    "hazards.step_address/department",
     "residents.access",
     "residents.erase",
     "residents.copy",
@@ -104,12 +93,35 @@ FIELD = {
     "referrals.step/accept",
     "referrals.step/done",
     "referrals.step/follow-up",
-    "residents.archive_address",
-    "hazards.step_address/rectify",
-    "hazards.step_address/report",
-    "requests.step_address",
 }
 ADMIN = {"admin.user_edit"}
+# A step's address opened by GET (a reload, the back button, a shared link) is not in the
+# lists above: whoever may see the record is led to its page, and only one who may take the
+# step to the step's place on it. The step each address stands for, the record's page, and
+# the step's place where the page has one.
+ADDRESSES = {
+    "visits.delete_address": "visits.delete",
+    "screening.item_address": "screening.answer",
+    "screening.finish_address": "screening.finish",
+    "hazards.step_address": "hazards.step",
+    "review.step_address": "review.step",
+    "requests.step_address": "requests.step",
+    "residents.archive_address": "residents.archive",
+}
+RECORD_PAGES = {
+    "visits.delete_address": lambda r: f"/visits/{r.visit.id}",
+    "screening.item_address": lambda r: f"/screening/{r.screening.id}",
+    "screening.finish_address": lambda r: f"/screening/{r.screening.id}",
+    "hazards.step_address": lambda r: f"/hazards/{r.hazard.id}",
+    "review.step_address": lambda r: f"/review/{r.worker.id}/{r.log.day.isoformat()}",
+    "requests.step_address": lambda r: f"/requests/{r.request.id}",
+    "residents.archive_address": lambda r: f"/residents/{r.resident.id}",
+}
+STEP_PLACES = {
+    "screening.item_address": lambda r: f"/screening/{r.screening.id}#item-{r.item.id}",
+    "screening.finish_address": lambda r: f"/screening/{r.screening.id}#finish-screening",
+    "residents.archive_address": lambda r: f"/residents/{r.resident.id}/edit",
+}
 
 
 def may_read(user, kind: str, records: RecordSet) -> bool:
@@ -274,6 +286,47 @@ def test_post_list_is_every_post_route_with_an_id(app):
         ("referrals.step", REFERRAL_STEPS),
     ):
         assert {f"{endpoint}/{s}" for s in steps} <= listed, endpoint
+
+
+def test_step_addresses_by_get_lead_whoever_may_see_the_record_to_its_page(
+    app, client, world, login_as, two_sets
+):
+    """Step by step and role by role: out of scope 404; in scope a 303 to the record's page,
+    at the step's place only for one who may take the step; the page opens; nothing written."""
+    from tests.security.conftest import table_snapshot
+
+    rules = [
+        (rule, *named)
+        for rule in id_rules(app, {"GET"})
+        if rule.endpoint in ADDRESSES or rule.endpoint.endswith("_address")
+        for named in _steps(rule)
+    ]
+    assert {rule.endpoint for rule, *_ in rules} == set(ADDRESSES)
+    snap = table_snapshot()
+    checked = {"refused": 0, "page": 0, "step": 0}
+    for user in _users(world):
+        login_as(user)
+        for rule, endpoint, step in rules:
+            kind = _subject(rule)
+            for records in two_sets.values():
+                url = rule.build(url_args(rule, records, step=step))[1]
+                resp = client.get(url)
+                where = f"{user.username} GET {url}"
+                if not may_read(user, kind, records):
+                    assert resp.status_code == 404, where
+                    checked["refused"] += 1
+                    continue
+                assert resp.status_code == 303, where
+                takes = may_use(
+                    user, endpoint.replace(rule.endpoint, ADDRESSES[rule.endpoint]), kind, records
+                )
+                at_step = takes and rule.endpoint in STEP_PLACES
+                expected = (STEP_PLACES if at_step else RECORD_PAGES)[rule.endpoint](records)
+                assert resp.headers["Location"] == expected, where
+                assert client.get(expected).status_code == 200, f"{where} -> {expected}"
+                checked["step" if at_step else "page"] += 1
+    assert table_snapshot() == snap
+    assert min(checked.values()) > 10, checked
 
 
 @pytest.mark.parametrize("endpoint", POST_RULES)

@@ -347,3 +347,19 @@ def test_delete_address_reloaded_after_a_refused_delete_shows_the_visit(
     assert client.get(f"/visits/{v.id + 99}/delete").status_code == 404
     login_as(world.worker_b)
     assert client.get(f"/visits/{v.id}/delete").status_code == 404
+
+
+def test_delete_link_opened_by_the_secretary_shows_the_visit(
+    client, world, login_as, make_resident, make_visit
+):
+    """The secretary may see a worker's visit, not delete it: the visit's page, kept."""
+    v = make_visit(resident=make_resident())
+    login_as(world.secretary_a)
+    resp = client.get(f"/visits/{v.id}/delete")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/visits/{v.id}"
+    assert client.get(resp.headers["Location"]).status_code == 200
+    assert _count() == 1
+    for user in (world.worker_a2, world.township_user, world.inspector, world.admin):
+        login_as(user)
+        assert client.get(f"/visits/{v.id}/delete").status_code == 404, user.username
