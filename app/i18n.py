@@ -89,15 +89,30 @@ def template_gettext() -> dict:
     without context still reach the globals, which give the same words.
     """
     t = get_translations()
+    # Words already given in this render: a list asks for the same ones on every row ("Approve",
+    # "%(num)d visits" with the same few numbers), each a catalogue lookup and a %-format.
+    said: dict = {}
 
     @pass_context
     def gettext(ctx, string, **variables):
-        return _formatted(ctx, t.ugettext(string), variables)
+        if variables:
+            return _formatted(ctx, t.ugettext(string), variables)
+        key = (string, ctx.eval_ctx.autoescape)
+        word = said.get(key)
+        if word is None:
+            word = said[key] = _formatted(ctx, t.ugettext(string), variables)
+        return word
 
     @pass_context
     def ngettext(ctx, singular, plural, num, **variables):
-        variables.setdefault("num", num)
-        return _formatted(ctx, t.ungettext(singular, plural, num), variables)
+        if variables or type(num) is not int:
+            variables.setdefault("num", num)
+            return _formatted(ctx, t.ungettext(singular, plural, num), variables)
+        key = (singular, plural, num, ctx.eval_ctx.autoescape)
+        word = said.get(key)
+        if word is None:
+            word = said[key] = _formatted(ctx, t.ungettext(singular, plural, num), {"num": num})
+        return word
 
     @pass_context
     def pgettext(ctx, context, string, **variables):
@@ -124,6 +139,9 @@ def template_gettext() -> dict:
 
     return {
         "gettext": gettext,
+        # Jinja's `_` is an alias that looks `gettext` up and calls it through the context
+        # again: two context calls for each of a list's hundreds of words instead of one.
+        "_": gettext,
         "ngettext": ngettext,
         "pgettext": pgettext,
         "npgettext": npgettext,

@@ -240,12 +240,13 @@ def _refuse(model: type, ident) -> None:
     abort(404)
 
 
-def get_or_404(model: type, ident, user: User | None = None):
-    """The record with this id if the user may see it, else 404 (and the refusal audited)."""
+def get_or_404(model: type, ident, user: User | None = None, options: tuple = ()):
+    """The record with this id if the user may see it, else 404 (and the refusal audited).
+    `options` are loader options for what the page reads of it anyway."""
     ident = parse_id(ident)
     if ident is None:
         abort(404)
-    obj = db.session.scalar(select_for(model, user).where(model.id == ident))
+    obj = db.session.scalar(select_for(model, user).where(model.id == ident).options(*options))
     if obj is None:
         _refuse(model, ident)
     return obj

@@ -3,7 +3,7 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record_read
 from ..extensions import db
@@ -122,7 +122,10 @@ def create():
 @login_required
 def show(visit_id: int):
     """One visit: what happened, its screenings, photos and what to do next."""
-    visit = get_or_404(Visit, visit_id)
+    # Its resident and day are on the page: in the same statement, not two lazy loads.
+    visit = get_or_404(
+        Visit, visit_id, options=(joinedload(Visit.resident), joinedload(Visit.daily_log))
+    )
     record_read("visit_viewed", "visit", visit.id, {"resident": visit.resident_id})
     photos = db.session.scalars(
         select_for(Photo).where(Photo.visit_id == visit.id).order_by(Photo.id)
