@@ -40,7 +40,7 @@ RUN_AXE = """async () => {
 SMALL_TARGETS = """() => {
   const sel = 'button, [role=button], summary, select, input:not([type=hidden]), textarea, '
     + 'nav a, a.row, a.log-open, a[role=button], label.tick, label.chip, label.photo-pick-label, '
-    + '.back a, .more';
+    + '.back a, .more, .link-line a, .tap-rows th a';
   const small = [];
   for (const el of document.querySelectorAll(sel)) {
     if (el.closest('.visually-hidden') || el.classList.contains('visually-hidden')) continue;
@@ -130,6 +130,7 @@ def places(world, make_resident, make_visit, make_project, make_request, make_ha
             "/requests",
             f"/requests/{request.id}",
             "/projects",
+            "/today/follow-ups",
         ],
         "secretary_a": [
             "/review",
@@ -139,6 +140,7 @@ def places(world, make_resident, make_visit, make_project, make_request, make_ha
             "/projects",
             f"/projects/{project.id}",
             "/tallies",
+            "/rounds/workers",
         ],
         "township_1": ["/tallies", "/requests", "/projects"],
         "admin_1": ["/admin/users", "/admin/audit"],
