@@ -4,7 +4,7 @@ from babel import support
 from flask import current_app, g
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField
+from wtforms import FileField, HiddenField, PasswordField, SelectMultipleField, StringField
 from wtforms.i18n import messages_path
 
 from .ids import NO_RECORD, form_id, parse_id
@@ -62,6 +62,14 @@ class BaseForm(FlaskForm):
                 # A new list: the field's own one is shared by every form built from the class.
                 field.validators = [*field.validators, no_id_number]
             return field
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        for field in self:
+            if isinstance(field, FileField) and field.object_data is not None:
+                # A file input holds only what this request uploads: a record's attribute of
+                # the same name (a hazard's stored photos, with obj=) is no file to save again.
+                field.process(self.meta.wrap_formdata(self, formdata))
 
     def validate(self, extra_validators=None) -> bool:
         for field in self:
