@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import FileField, HiddenField, PasswordField, SelectMultipleField, StringField
 from wtforms.i18n import messages_path
+from wtforms.widgets import TextInput
 
 from .ids import NO_RECORD, form_id, parse_id
 from .validators import no_id_number
@@ -121,10 +122,28 @@ class IdsField(SelectMultipleField):
         super().__init__(label, validators, coerce=form_id, validate_choice=False, **kwargs)
 
 
+class ClientKeyField(HiddenField):
+    """A create form's client UUID, in a text input the page hides.
+
+    Back after a save shows the form's page fetched anew, with a new key, and Chrome puts back
+    what was typed in it: a second Save would make a second record. Chrome puts back a text
+    input (never a hidden one) whose value differs from the page's; static/js/app.js makes the
+    key differ, so that the key comes back with the entries and that Save is a retry. A form of
+    buttons or photos only renders a hidden input instead: nothing typed comes back there, and
+    a tap after Back is a new action (another checklist, other photos).
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"hidden": True, "data-client-key": True})
+        super().__init__(label, validators, **kwargs)
+
+
 class IdempotentForm(BaseForm):
     """A create form: the client's UUID makes a double tap or a retry create one record."""
 
-    client_uuid = HiddenField()
+    client_uuid = ClientKeyField()
 
 
 def _csrf_message() -> str:
