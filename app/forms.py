@@ -4,8 +4,9 @@ from babel import support
 from flask import current_app, g
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField
+from wtforms import FileField, HiddenField, PasswordField, SelectMultipleField, StringField
 from wtforms.i18n import messages_path
+from wtforms.widgets import TextInput
 
 from .ids import NO_RECORD, form_id, parse_id
 from .validators import no_id_number
@@ -63,6 +64,14 @@ class BaseForm(FlaskForm):
                 field.validators = [*field.validators, no_id_number]
             return field
 
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        for field in self:
+            if isinstance(field, FileField) and field.object_data is not None:
+                # A file input holds only what this request uploads: a record's attribute of
+                # the same name (a hazard's stored photos, with obj=) is no file to save again.
+                field.process(self.meta.wrap_formdata(self, formdata))
+
     def validate(self, extra_validators=None) -> bool:
         for field in self:
             # A browser always sends its text fields, if only empty; a request that leaves
@@ -113,10 +122,28 @@ class IdsField(SelectMultipleField):
         super().__init__(label, validators, coerce=form_id, validate_choice=False, **kwargs)
 
 
+class ClientKeyField(HiddenField):
+    """A create form's client UUID, in a text input the page hides.
+
+    Back after a save shows the form's page fetched anew, with a new key, and Chrome puts back
+    what was typed in it: a second Save would make a second record. Chrome puts back a text
+    input (never a hidden one) whose value differs from the page's; static/js/app.js makes the
+    key differ, so that the key comes back with the entries and that Save is a retry. A form of
+    buttons or photos only renders a hidden input instead: nothing typed comes back there, and
+    a tap after Back is a new action (another checklist, other photos).
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"hidden": True, "data-client-key": True})
+        super().__init__(label, validators, **kwargs)
+
+
 class IdempotentForm(BaseForm):
     """A create form: the client's UUID makes a double tap or a retry create one record."""
 
-    client_uuid = HiddenField()
+    client_uuid = ClientKeyField()
 
 
 def _csrf_message() -> str:

@@ -65,6 +65,9 @@ class VisitForm(IdempotentForm):
     # Added by the phone's outbox to a form it queued (static/js/outbox-core.js), never shown:
     # when it was filled. No validators: a phone with a wrong clock still saves its visit.
     captured_at = HiddenField()
+    # "1" when the form is the page itself (/visits/new opened on its own): a save then opens
+    # the saved visit, as that page has no timeline for the new entry to join.
+    own_page = HiddenField()
 
     def __init__(self, *args, factors=(), checklists=(), **kw):
         super().__init__(*args, **kw)

@@ -53,6 +53,7 @@ def _form(resident, project, **kw) -> VisitForm:
     form = VisitForm(factors=_factors(project), checklists=checklists, **kw)
     if not form.is_submitted():
         form.client_uuid.data = new_key()
+        form.own_page.data = "" if wants_fragment() else "1"
         form.resident_id.data = resident.id if resident else ""
         form.project_id.data = project.id if project else ""
         if project is not None and resident is None:
@@ -103,10 +104,11 @@ def create():
         screening = start_screening(visit, checklist, key)
         flash(_("Visit saved."), "success")
         return redirect_client(url_for("screening.show", screening_id=screening.id))
-    if not wants_fragment():
+    if not wants_fragment() or form.own_page.data:
         flash(_("Visit saved."), "success")
-        return redirect(url_for("visits.show", visit_id=visit.id), code=303)
-    # The new entry goes to the top of the timeline; the form folds back into its button.
+        return redirect_client(url_for("visits.show", visit_id=visit.id))
+    # The new entry goes to the top of the resident's or project's timeline (#timeline-new);
+    # the form folds back into its button.
     resp = fragments(
         render_template("visits/_entry.html", visit=visit, new=True),
         render_template("visits/_form_slot.html", resident=resident, project=project, oob=True),

@@ -57,6 +57,24 @@
     showToast(msg || "Not saved. Try again.", "error");
   });
 
+  // Back after a save fetches the form's page anew (Cache-Control: no-store keeps personal
+  // data out of the browser, and so out of its back-forward cache) and Chrome puts back what
+  // was typed: the key of a create form must come back with it, or the second Save makes a
+  // second record. Chrome never puts back a hidden input, nor a text input whose value is the
+  // page's own, so the key (app/forms.py ClientKeyField, a text input the page hides) is made
+  // to differ from the page's here. It then comes back exactly when the entries do, and
+  // their Save lands on the record the first one made (app/idempotency.py).
+  function keepKeys(root) {
+    var keys = root.querySelectorAll ? root.querySelectorAll("input[data-client-key]") : [];
+    for (var i = 0; i < keys.length; i++) {
+      var key = keys[i].value;  // the one put back, where Chrome did so before this ran
+      keys[i].defaultValue = "";
+      keys[i].value = key;
+    }
+  }
+  keepKeys(document);
+  document.body.addEventListener("htmx:load", function (evt) { keepKeys(evt.target); });
+
   // A hazard tapped but not saved yet (its form open, data-needs-note) is stored only with its
   // note. "All remaining OK" or "Finish" would answer its item OK or N/A, and the reload would
   // drop the note typed so far: they wait, and the open form is shown. Registered before the

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app.models import Answer, Hazard
+from app.models import Answer, Hazard, Photo
 from tests.browser.conftest import (
     fresh_scalar,
     login,
@@ -168,3 +168,36 @@ def test_a_hazard_message_is_not_under_the_checklist_counts(page, world, make_re
       return r.top >= bar.bottom && r.bottom <= innerHeight;
     }"""
     assert error.evaluate(below_counts)
+
+
+def test_a_hazard_with_a_photo_takes_a_new_note_and_another_photo(
+    page, world, make_resident, make_visit, tmp_path
+):
+    """Walk: once a hazard had a photo, every later save of its form answered 500 ("未保存，
+    请稍后重试") and the new note was lost."""
+    form = _open_pending_hazard(page, world, make_resident, make_visit)
+    form.locator("input[type=file]").set_input_files(_jpeg(tmp_path, 1))
+    page.wait_for_function("() => !document.querySelector('form.hazard-form[data-shrinking]')")
+    saves_note_and_photo(page, form, "楼道停了两辆电动车")
+    hazard = fresh_scalar(sa.select(Hazard))
+
+    form.locator("textarea[name=note]").fill("楼道停了两辆电动车，已劝走一辆")
+    with page.expect_response(lambda r: r.url.endswith("/hazard")) as sent:
+        form.locator("button[type=submit]").click()
+    assert sent.value.status == 200
+    page.wait_for_selector(".toast:not(.toast-error)")
+    assert fresh_scalar(sa.select(Hazard.note)) == "楼道停了两辆电动车，已劝走一辆"
+    assert _photos_of(hazard) == 1
+
+    # A photo chosen on a described hazard goes at once, with the note as it stands.
+    with page.expect_response(lambda r: r.url.endswith("/hazard")) as sent:
+        form.locator("input[type=file]").set_input_files(_jpeg(tmp_path, 2))
+    assert sent.value.status == 200
+    page.wait_for_selector("li.checklist-item .hazard-box .thumbs li >> nth=1")
+    assert _photos_of(hazard) == 2
+    assert page.locator(".toast-error").count() == 0
+    assert page.js_errors == []
+
+
+def _photos_of(hazard) -> int:
+    return fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id))

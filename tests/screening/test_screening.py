@@ -602,3 +602,33 @@ def test_unknown_screening_or_item_by_get_is_404(client, world, screening):
         sa.select(ChecklistItem).where(ChecklistItem.template_id != screening.template_id)
     )
     assert client.get(f"/screening/{screening.id}/items/{gas.id}").status_code == 404
+
+
+def _hazard_photos(hz) -> int:
+    from app.models import Photo
+
+    return db.session.scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hz.id))
+
+
+def test_a_hazard_with_a_photo_takes_a_new_note_and_one_more_photo(client, screening):
+    """The form built from the stored hazard must not take its stored photos for new uploads
+    (walk: a 500 and the edit lost once the hazard had a photo)."""
+    item = _item("F1")
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    _describe(client, screening, item, photo_uuid=str(uuid.uuid4()), photos=[_photo()])
+    hz = db.session.scalar(sa.select(Hazard))
+    assert _hazard_photos(hz) == 1
+
+    resp = _describe(client, screening, item, note="电动车已劝离楼道")
+    assert resp.status_code == 200
+    assert json.loads(resp.headers["HX-Trigger"])["toast"]["level"] == "success"
+    db.session.refresh(hz)
+    assert hz.note == "电动车已劝离楼道"
+    assert _hazard_photos(hz) == 1
+
+    more = {"photo_uuid": str(uuid.uuid4()), "photos": [_photo()]}
+    resp = _describe(client, screening, item, note="两辆都已劝离", **more)
+    assert resp.status_code == 200
+    db.session.refresh(hz)
+    assert hz.note == "两辆都已劝离"
+    assert _hazard_photos(hz) == 2

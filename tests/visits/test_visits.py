@@ -58,6 +58,46 @@ def test_htmx_save_returns_entry_and_toast(client, world, login_as, make_residen
     assert log.day == local_today()
 
 
+def _own_page(html: str) -> str | None:
+    """The value of the form's own_page field, None if the form has none."""
+    found = re.search(r'<input[^>]*name="own_page"[^>]*>', html)
+    if found is None:
+        return None
+    value = re.search(r'value="([^"]*)"', found.group(0))
+    return value.group(1) if value else ""
+
+
+def test_the_form_says_whether_it_is_its_own_page(client, world, login_as, make_resident):
+    r = make_resident()
+    login_as(world.worker_a)
+    assert _own_page(client.get(f"/visits/new?resident={r.id}").text) == "1"
+    assert _own_page(client.get(f"/visits/new?resident={r.id}", htmx=True).text) == ""
+
+
+def test_htmx_save_on_the_forms_own_page_opens_the_visit(client, world, login_as, make_resident):
+    """Walk: /visits/new has no timeline to put the new entry in; htmx refused the re-target
+    (htmx:targetError) and the form stayed filled with Save disabled for good."""
+    r = make_resident()
+    login_as(world.worker_a)
+    en = {"Accept-Language": "en"}
+    resp = client.post("/visits", data=_visit_data(r, own_page="1"), headers=en, htmx=True)
+    visit = db.session.scalar(sa.select(Visit))
+    assert resp.status_code == 204
+    assert resp.headers["HX-Redirect"] == f"/visits/{visit.id}"
+    assert "HX-Retarget" not in resp.headers
+    assert "Visit saved." in client.get(resp.headers["HX-Redirect"], headers=en).text
+
+
+def test_a_refused_form_on_its_own_page_stays_its_own_page(client, world, login_as, make_resident):
+    r = make_resident()
+    login_as(world.worker_a)
+    resp = client.post("/visits", data=_visit_data(r, own_page="1", purpose=""), htmx=True)
+    assert 'class="error"' in resp.text
+    assert _own_page(resp.text) == "1"
+    assert "<h1>" in resp.text
+    assert _count() == 0
+
+
 def test_plain_save_redirects_to_the_visit(client, world, login_as, make_resident):
     r = make_resident()
     login_as(world.worker_a)
