@@ -80,6 +80,27 @@ class Store:
         claimed.unlink(missing_ok=True)
         (self.folder / f"{token}.json").unlink(missing_ok=True)
 
+    def save_result(self, token: str, user_id: int, result: dict) -> None:
+        """Keep what an import did, for its result page (swept like the uploads)."""
+        if not TOKEN_RE.match(token or ""):
+            raise Conflict(GONE)
+        data = {"user": user_id, "at": time.time(), "result": result}
+        path = self.folder / f"{token}.result"
+        path.unlink(missing_ok=True)
+        self._write(path, json.dumps(data, ensure_ascii=False).encode())
+
+    def load_result(self, token: str, user_id: int) -> dict:
+        """What this user's import under `token` did; gone (409) for anyone else or later."""
+        if not TOKEN_RE.match(token or ""):
+            raise Conflict(GONE)
+        try:
+            data = json.loads((self.folder / f"{token}.result").read_text())
+        except (OSError, ValueError) as exc:
+            raise Conflict(GONE) from exc
+        if data.get("user") != user_id or time.time() - data.get("at", 0) > KEEP_SECONDS:
+            raise Conflict(GONE)
+        return data["result"]
+
     def discard(self, token: str, user_id: int) -> None:
         """Forget an upload (cancelled)."""
         self._meta(token, user_id)
