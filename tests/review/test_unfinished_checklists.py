@@ -40,7 +40,7 @@ def approve_confirm(page: str) -> str:
 def test_todays_submit_names_the_unfinished_checklist(client, world, login_as, screening):
     login_as(world.worker_a)
     page = client.get("/today").text
-    assert confirm_of(page, "submit-today") == "提交今日日志（共 1 次走访）送审？ 1 份排查未完成。"
+    assert confirm_of(page, "submit-today") == "提交今日日志（共 1 次走访）送审？1 份排查未完成。"
     assert 'id="unfinished-checklists"' in page
     # Not blocked: the day is submitted as it is.
     resp = client.post("/review/submit", data={"day": screening.visit.visited_on.isoformat()})
@@ -88,6 +88,13 @@ def test_approve_names_and_day_marks_the_unfinished_checklist(client, world, log
     login_as(world.secretary_a)
     day = client.get(f"/review/{world.worker_a.id}/{screening.visit.visited_on}").text
     assert "1 份排查未完成" in approve_confirm(day)
+    english = client.get(
+        f"/review/{world.worker_a.id}/{screening.visit.visited_on}",
+        headers={"Accept-Language": "en"},
+    ).text
+    assert approve_confirm(english).endswith(
+        "Its records are then locked. 1 checklist not finished."
+    )
     assert f'id="day-screening-{screening.id}"' in day
     assert "screening-unfinished" in day
     queue = client.get("/review").text
