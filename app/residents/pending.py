@@ -2,7 +2,9 @@
 
 The file is kept server-side (never in the session cookie) in a folder every app process
 reads, with the id of the user who sent it beside it; another user's token is as good as
-none. A file is deleted once imported, cancelled, or older than `KEEP`.
+none. A file is deleted once imported, cancelled, or older than `KEEP`. What an import did
+(the names added, the rows refused and why) stays under the same token for its result page,
+and is swept as the uploads are.
 """
 
 import json
