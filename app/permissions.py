@@ -250,6 +250,9 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("admin.users", _l("Users"), "admin"),
         NavItem("admin.audit", _l("Audit log"), "admin"),
         NavItem("admin.cadences", _l("Days between visits"), "admin"),
+        # The admin may import residents (residents.import) but has no residents list to
+        # reach the import from, as the secretary has.
+        NavItem("residents.import_upload", _l("Import residents"), "residents"),
     ),
 }
 

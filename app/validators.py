@@ -107,6 +107,11 @@ class Chars(Length):
         length = len(field.data or "")
         if length <= self.max and length >= self.min:
             return
+        # A text already on the record (the form built with obj=) is not refused for a limit
+        # younger than it: correcting an old visit's date keeps its long summary. A change to
+        # the text meets the limit.
+        if isinstance(field.object_data, str) and field.data == field.object_data.strip():
+            return
         words = {
             "field": _named(field),
             "min": format_number(self.min),

@@ -26,6 +26,9 @@ from ..timeutil import local_today
 from ..validators import Chars, DateWithin, Required, RequiredInput, stripped
 
 TEXT = [Required(), Chars(max=4000)]
+# What the resident asks for, in the worker's words: a note's length, as on visits and hazards.
+# Replies, reasons and decisions keep TEXT's 4,000: a written reply is a letter.
+SUMMARY = [Required(), Chars(max=2000)]
 
 
 class RequestForm(IdempotentForm):
@@ -33,7 +36,9 @@ class RequestForm(IdempotentForm):
     visit = IdField()
     channel = SelectField(_l("How it came in"), validators=[RequiredInput()])
     category = SelectField(_l("Category"), validators=[RequiredInput()])
-    summary = TextAreaField(_l("What the resident asks for"), filters=[stripped], validators=TEXT)
+    summary = TextAreaField(
+        _l("What the resident asks for"), filters=[stripped], validators=SUMMARY
+    )
     # A year back covers a backlog being entered. A future date is refused here, with the
     # rest of the form's messages (and "check the year" for a year off); the service refuses
     # one as well, for every other way in.

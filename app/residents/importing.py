@@ -483,7 +483,8 @@ def apply_plan(plan: Plan) -> dict:
         "dropped_columns": len(plan.dropped),
     }
     record("residents_imported", "resident", None, summary | {"merged_ids": sorted(merged)})
-    return summary
+    # The result page names who was added; the audit keeps the counts only.
+    return summary | {"added_names": [d["name"] for d in new]}
 
 
 def new_resident_values(d: dict) -> dict:

@@ -18,6 +18,9 @@ from . import bp, importing, queries, sheet
 from .forms import UploadForm, action_choices, import_form
 from .pending import Store
 
+# A sheet of thousands is not listed name by name on one page.
+RESULT_NAMES_SHOWN = 200
+
 
 def _store() -> Store:
     folder = current_app.config.get("IMPORT_STORE") or Path(current_app.instance_path) / "imports"
@@ -59,7 +62,7 @@ def import_template():
     ws = wb.add_worksheet(_("Residents"))
     text = wb.add_format({"num_format": "@"})
     bold = wb.add_format({"bold": True})
-    headers = ["姓名", "网格", "楼栋", "单元", "房号", "联系电话", "户籍人口", "关爱类型", "备注"]
+    headers = ["姓名", "网格", "楼栋", "单元", "房号", "联系电话", "家庭人口", "关爱类型", "备注"]
     ws.write_row(0, 0, headers, bold)
     # Text columns, so that Excel keeps "5-1" and "0571..." as typed instead of a date or number.
     ws.set_column(0, len(headers) - 1, 14, text)
@@ -165,18 +168,15 @@ def import_preview(token: str):
         # Only the request that takes the file imports it: a double tap finds it gone.
         store.claim(token, current_user.id)
         done = importing.apply_plan(plan)
-        flash(
-            _(
-                "Imported: %(created)d added, %(merged)d merged, %(skipped)d skipped, "
-                "%(errors)d rows with errors left out.",
-                created=done["created"],
-                merged=done["merged"],
-                skipped=done["skipped"],
-                errors=done["errors"],
-            ),
-            "success",
-        )
-        return redirect(url_for("residents.import_upload"), code=303)
+        # The rows left out stay listed after the import, each with why, as in the preview:
+        # the sheet is put right from this list.
+        done["refused"] = [
+            {"line": r.line, "name": r.data.get("name", ""), "errors": [str(e) for e in r.errors]}
+            for r in plan.with_errors
+        ]
+        done["filename"] = filename
+        store.save_result(token, current_user.id, done)
+        return redirect(url_for("residents.import_done", token=token), code=303)
     return render(
         "residents/import_preview.html",
         form=form,
@@ -186,3 +186,13 @@ def import_preview(token: str):
         mapping=_mapping_table(rows, columns, form),
         shown=importing.DUPLICATE_CHOICES_SHOWN,
     )
+
+
+@bp.get("/import/<token>/done")
+@login_required
+@requires("residents.import")
+def import_done(token: str):
+    """What an import did: how many were added, merged and skipped, who was added, and each
+    row left out with its errors."""
+    result = _store().load_result(token, current_user.id)
+    return render("residents/import_done.html", result=result, shown=RESULT_NAMES_SHOWN)

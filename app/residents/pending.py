@@ -2,7 +2,9 @@
 
 The file is kept server-side (never in the session cookie) in a folder every app process
 reads, with the id of the user who sent it beside it; another user's token is as good as
-none. A file is deleted once imported, cancelled, or older than `KEEP`.
+none. A file is deleted once imported, cancelled, or older than `KEEP`. What an import did
+(the names added, the rows refused and why) stays under the same token for its result page,
+and is swept as the uploads are.
 """
 
 import json
@@ -79,6 +81,27 @@ class Store:
             raise Conflict(GONE) from exc
         claimed.unlink(missing_ok=True)
         (self.folder / f"{token}.json").unlink(missing_ok=True)
+
+    def save_result(self, token: str, user_id: int, result: dict) -> None:
+        """Keep what an import did, for its result page (swept like the uploads)."""
+        if not TOKEN_RE.match(token or ""):
+            raise Conflict(GONE)
+        data = {"user": user_id, "at": time.time(), "result": result}
+        path = self.folder / f"{token}.result"
+        path.unlink(missing_ok=True)
+        self._write(path, json.dumps(data, ensure_ascii=False).encode())
+
+    def load_result(self, token: str, user_id: int) -> dict:
+        """What this user's import under `token` did; gone (409) for anyone else or later."""
+        if not TOKEN_RE.match(token or ""):
+            raise Conflict(GONE)
+        try:
+            data = json.loads((self.folder / f"{token}.result").read_text())
+        except (OSError, ValueError) as exc:
+            raise Conflict(GONE) from exc
+        if data.get("user") != user_id or time.time() - data.get("at", 0) > KEEP_SECONDS:
+            raise Conflict(GONE)
+        return data["result"]
 
     def discard(self, token: str, user_id: int) -> None:
         """Forget an upload (cancelled)."""

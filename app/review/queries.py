@@ -35,6 +35,9 @@ def _counts():
         .join(Visit, Visit.id == Screening.visit_id)
         .where(of_day)
     )
+    # A checklist left open is named when the day is submitted and approved (walk: a day
+    # with an unfinished screening went through both without a word).
+    open_screenings = screenings.where(Screening.completed_at.is_(None))
     hazards = (
         sa.select(sa.func.count(Hazard.id)).join(Visit, Visit.id == Hazard.visit_id).where(of_day)
     )
@@ -78,6 +81,7 @@ def _counts():
         screenings.scalar_subquery().label("screenings"),
         hazards.scalar_subquery().label("hazards"),
         photos.label("photos"),
+        open_screenings.scalar_subquery().label("open_screenings"),
     )
 
 
@@ -114,7 +118,8 @@ def queue(
 ) -> sa.Select:
     """Every day with activity in the user's scope with its counts: submitted ones first.
 
-    One statement: rows are (DailyLog, worker name, visits, screenings, hazards, photos).
+    One statement: rows are (DailyLog, worker name, visits, screenings, hazards, photos,
+    screenings not finished).
     Meant for one day or a few (queue_row, day_row); a page of the queue is queue_page.
     """
     return (
@@ -260,13 +265,25 @@ def _day_photos(user, visits: bool, answers: bool, hazards: bool) -> sa.Select:
     return select_for(Photo, user).where(sa.or_(*conditions)).order_by(Photo.id)
 
 
-def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, list[DailyLog]]:
-    """The worker's log of today with its number of visits, and the days returned to them
-    (newest first, today's left out), in one statement."""
+def open_screenings_of_day():
+    """The number of screenings not finished on the day's visits, as a correlated column."""
+    return (
+        sa.select(sa.func.count(Screening.id))
+        .join(Visit, Visit.id == Screening.visit_id)
+        .where(Visit.daily_log_id == DailyLog.id, Screening.completed_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, int, list]:
+    """The worker's log of today with its number of visits and of checklists not finished, and
+    the days returned to them (newest first, today's left out), in one statement."""
     visits = sa.select(sa.func.count(Visit.id)).where(Visit.daily_log_id == DailyLog.id)
     rows = db.session.execute(
         select_for(DailyLog, user)
-        .add_columns(visits.scalar_subquery().label("visits"))
+        .add_columns(
+            visits.scalar_subquery().label("visits"), open_screenings_of_day().label("open")
+        )
         .where(
             DailyLog.worker_id == user.id,
             sa.or_(DailyLog.day == today, DailyLog.status == "returned"),
@@ -274,6 +291,8 @@ def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, 
         .order_by(DailyLog.day.desc())
         .limit(limit + 1)
     ).all()
-    log, count = next(((r[0], r[1]) for r in rows if r[0].day == today), (None, 0))
+    log, count, unfinished = next(
+        ((r[0], r[1], r[2]) for r in rows if r[0].day == today), (None, 0, 0)
+    )
     returned = [r[0] for r in rows if r[0].status == "returned"][:limit]
-    return log, count or 0, [r for r in returned if r.day != today]
+    return log, count or 0, unfinished or 0, [r for r in returned if r.day != today]

@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..hazards import queries as hazard_queries
-from ..models import Hazard, Visit
+from ..models import Hazard, Screening, Visit
 from ..referrals.queries import follow_ups_due as follow_ups_due_referrals
 from ..requests.queries import due_soon
 from ..review.badges import LazyBadges
@@ -56,12 +56,23 @@ def _visits(user, today) -> sa.Select:
         .where(Visit.worker_id == user.id, Visit.visited_on == today)
         .with_only_columns(Visit.id, sa.literal(0).label("kind"), sa.literal(0).label("total"))
     )
+    # Each of today's visits carries its checklists not finished: the day's submit names them.
+    unfinished = (
+        sa.select(sa.func.count(Screening.id))
+        .where(Screening.visit_id == Visit.id, Screening.completed_at.is_(None))
+        .scalar_subquery()
+    )
     due = follow_ups_due(user, today).limit(SECTION_LIMIT).subquery()
     listed = sa.union_all(
         mine_today, sa.select(due.c.id, sa.literal(1).label("kind"), due.c.total)
     ).subquery()
     return (
-        sa.select(Visit, listed.c.kind, listed.c.total)
+        sa.select(
+            Visit,
+            listed.c.kind,
+            listed.c.total,
+            sa.case((listed.c.kind == 0, unfinished), else_=0).label("unfinished"),
+        )
         .join(listed, listed.c.id == Visit.id)
         .options(joinedload(Visit.resident), joinedload(Visit.project), joinedload(Visit.daily_log))
         .order_by(
@@ -96,13 +107,15 @@ def today_context(user) -> dict:
     rows = db.session.execute(
         kept(("today_visits", scope, today), lambda: _visits(user, today))
     ).all()
-    visits = [v for v, kind, _total in rows if kind == 0]
-    follow_ups = [v for v, kind, _total in rows if kind == 1]
-    follow_ups_total = next((int(total) for _v, kind, total in rows if kind == 1), 0)
+    visits = [v for v, kind, _total, _open in rows if kind == 0]
+    follow_ups = [v for v, kind, _total, _open in rows if kind == 1]
+    follow_ups_total = next((int(total) for _v, kind, total, _open in rows if kind == 1), 0)
     # The nav's counts and the day's status belong to the request (current_user's page).
     in_request = has_request_context()
     if in_request:
-        prime_today_status(user, today, visits)
+        prime_today_status(
+            user, today, visits, sum(int(n or 0) for _v, kind, _t, n in rows if kind == 0)
+        )
     hazard_rows = db.session.execute(
         kept(("today_hazards", scope, today), lambda: _hazards(user, today))
     ).all()

@@ -10,6 +10,8 @@ from ..timeutil import local_today
 from ..validators import Chars, DateWithin, Required, stripped
 from .services import CONCERN_FIELDS, FIELDS, SCREENING
 
+SUMMARY_MAX = 2000
+
 
 class ChecklistChoiceField(RadioField):
     """The checklist of a screening visit: may be left out; when sent, one of those listed."""
@@ -28,7 +30,9 @@ class VisitForm(IdempotentForm):
     summary = TextAreaField(
         _l("What happened"),
         filters=[stripped],
-        validators=[Chars(max=5000)],
+        # As long as a hazard's or a resident's note: a visit's summary is read on the day's
+        # review page in full, and 5,000 characters was a page of it.
+        validators=[Chars(max=SUMMARY_MAX)],
         render_kw={"rows": 3},
     )
     outcome = RadioField(_l("Outcome"), validators=[Required(message=_l("Choose an outcome."))])

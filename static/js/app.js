@@ -9,6 +9,12 @@
     var el = document.createElement("div");
     el.className = "toast" + (level === "error" ? " toast-error" : "");
     el.textContent = message;
+    // A newer outcome supersedes an older "not saved": left on screen, the old error would
+    // outlive the success that followed it and be the last word. (The form that was refused
+    // keeps its own messages.)
+    Array.prototype.slice.call(box.querySelectorAll(".toast-error")).forEach(function (old) {
+      old.remove();
+    });
     // At most two at once: a pile of toasts hides the page under it.
     while (box.children.length >= 2) box.removeChild(box.firstChild);
     box.appendChild(el);

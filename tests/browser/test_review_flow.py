@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from app.extensions import db
 from tests.browser.conftest import login, phone_page
 from tests.conftest import PASSWORD
 
@@ -83,4 +84,29 @@ def test_submit_return_fix_resubmit_approve_lock(
     assert worker.locator(".flash-error").count() == 1
     shoot(worker, "5-worker-locked")
     assert worker.js_errors == []
+    assert sec.js_errors == []
+
+
+def test_a_success_dismisses_the_error_toast_before_it(
+    secretary_page, world, make_resident, make_visit, shoot
+):
+    """Returned with an empty comment (a red toast, 10 s), then approved: the red "not saved"
+    goes with the green "approved", so the last word on screen is the one that holds (walk)."""
+    visit = make_visit(resident=make_resident(name="李奶奶"), summary="量了血压")
+    log_id = visit.daily_log_id
+    visit.daily_log.status = "submitted"
+    db.session.commit()
+    sec = secretary_page
+    sec.on("dialog", lambda d: d.accept())
+    login(sec, "secretary_a", PASSWORD)
+    sec.goto(sec.base_url + f"/review/{world.worker_a.id}/{visit.visited_on.isoformat()}")
+    row = sec.locator(f"#log-{log_id}")
+    row.locator("details.return summary").click()
+    row.locator("details.return button[type=submit]").click()
+    sec.wait_for_selector(".toast-error")
+    row.locator("button.approve").click()
+    sec.wait_for_selector(f"#log-{log_id}.log-approved")
+    sec.wait_for_selector(".toast:not(.toast-error)")
+    shoot(sec, "success-after-error")
+    assert sec.locator(".toast-error").count() == 0
     assert sec.js_errors == []

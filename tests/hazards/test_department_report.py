@@ -190,3 +190,40 @@ def test_card_offers_report_in_chinese(client, world, login_as, late_hazard):
     page = client.get(f"/hazards/{late_hazard.id}")
     assert "上报部门" in page.text
     assert "燃气公司" in page.text
+
+
+def _report_heading(page: str, hazard_id: int) -> str:
+    section = page.split(f'id="hazard-report-{hazard_id}"', 1)[1]
+    return section.split("<h2>", 1)[1].split("</h2>", 1)[0].strip()
+
+
+@pytest.mark.parametrize(
+    ("headers", "before", "after"),
+    [
+        ({}, "上报部门", "已上报部门"),
+        (EN, "Report to a department", "Reported to a department"),
+    ],
+)
+def test_the_report_heading_says_reported_only_once_it_is(
+    client, world, login_as, late_hazard, headers, before, after
+):
+    """Walk: "已上报部门" headed every open hazard never reported."""
+    login_as(world.worker_a)
+    page = client.get(f"/hazards/{late_hazard.id}", headers=headers).text
+    assert _report_heading(page, late_hazard.id) == before
+    assert _report(client, late_hazard).status_code == 200
+    page = client.get(f"/hazards/{late_hazard.id}", headers=headers).text
+    assert _report_heading(page, late_hazard.id) == after
+
+
+def test_the_report_heading_of_a_hazard_never_reported_and_closed(
+    client, world, login_as, late_hazard
+):
+    """Rectified without a report, the section says so under a heading that claims nothing."""
+    late_hazard.status = "rectified"
+    late_hazard.rectified_on = local_today()
+    db.session.commit()
+    login_as(world.worker_a)
+    page = client.get(f"/hazards/{late_hazard.id}", headers=EN).text
+    assert _report_heading(page, late_hazard.id) == "Report to a department"
+    assert "Not reported to a department." in page

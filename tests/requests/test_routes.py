@@ -183,6 +183,22 @@ def test_create_without_summary_says_so(client, world, login_as, make_resident):
     assert _count(Request) == 0
 
 
+def test_a_summary_longer_than_a_note_is_refused_and_kept(client, world, login_as, make_resident):
+    """What the resident asks for is a note of at most 2,000 characters (was 4,000, as a
+    written reply may be): the message names the field and the length; nothing typed is lost."""
+    resident = make_resident()
+    login_as(world.worker_a)
+    text = "电梯" * 1001  # 2,002 characters
+    r = client.post("/requests", data=_new_form_data(resident, summary=text), htmx=True)
+    assert r.status_code == 200
+    assert "“诉求内容”最多 2,000 字，现在是 2,002 字。" in r.text
+    assert text in r.text
+    assert _count(Request) == 0
+    r = client.post("/requests", data=_new_form_data(resident, summary=text[:2000]))
+    assert r.status_code == 303
+    assert _count(Request) == 1
+
+
 def test_expired_csrf_token_keeps_the_typed_summary(client, world, login_as, make_resident):
     resident = make_resident()
     login_as(world.worker_a)

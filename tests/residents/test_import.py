@@ -11,7 +11,7 @@ import xlsxwriter
 from app.extensions import db
 from app.models import AuditEvent, Resident
 
-HEADERS = ["姓名", "网格", "楼栋", "单元", "房号", "联系电话", "户籍人口", "关爱类型", "备注"]
+HEADERS = ["姓名", "网格", "楼栋", "单元", "房号", "联系电话", "家庭人口", "关爱类型", "备注"]
 
 
 @pytest.fixture
@@ -102,10 +102,11 @@ def test_sheet_imports_with_headers_recognised_and_audited(client, world, login_
     )
     assert event is not None
     assert event.user_id == world.secretary_a.id
-    # The uploaded file is gone once imported.
+    # The uploaded file is gone once imported; what the import did is kept for its result
+    # page (swept with the uploads).
     token = url.rsplit("/", 1)[1]
     assert client.post(url, data={"step": "import"}).status_code == 409
-    assert not list(import_store.glob(f"{token}*"))
+    assert [p.suffix for p in import_store.glob(f"{token}*")] == [".result"]
 
 
 def test_reimporting_the_same_file_creates_nothing_new(client, world, login_as):
@@ -436,3 +437,75 @@ def test_a_default_reason_and_grid_fill_rows_without_them(client, world, login_a
     assert resp.status_code == 303
     [r] = residents()
     assert (r.grid_id, [c.code for c in r.care_reasons]) == (world.a2.id, ["dibao"])
+
+
+# ---- after the import: what was done, who was added, which rows were refused and why ----
+
+
+def test_the_result_page_names_who_was_added_and_each_row_refused(client, world, login_as):
+    """Walk: after Import the page said only "2 行有错误未导入", no longer which rows or why."""
+    login_as(world.secretary_a)
+    data = xlsx([HEADERS, row(), row("", room="505"), row("王五", room="506", size="三")])
+    resp = import_sheet(client, data)
+    assert resp.status_code == 303
+    page = client.get(resp.headers["Location"])
+    assert page.status_code == 200
+    text = page.text
+    assert "新增：1" in text
+    assert "有错误未导入：2" in text
+    assert "张福贵" in text.split('id="import-added"', 1)[1]
+    errors = text.split('id="import-errors"', 1)[1]
+    assert "缺少姓名。" in errors.split('id="import-error-3"', 1)[1].split("</li>", 1)[0]
+    assert "第 4 行：王五" in errors
+    assert "家庭人口“三”不是 1 到 50 之间的数字。" in errors
+    assert [r.name for r in residents()] == ["张福贵"]
+
+
+def test_the_result_page_is_its_importers_only(client, world, login_as):
+    login_as(world.secretary_a)
+    done = import_sheet(client, xlsx([HEADERS, row()])).headers["Location"]
+    login_as(world.secretary_b)
+    assert client.get(done).status_code == 409
+    login_as(world.secretary_a)
+    assert client.get(done).status_code == 200
+
+
+def test_admin_finds_the_import_in_the_menu(client, world, login_as):
+    login_as(world.admin)
+    home = client.get("/admin/users").text
+    nav = home.split('id="bottom-nav"', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/residents/import"' in nav
+    page = client.get("/residents/import").text
+    nav = page.split('id="bottom-nav"', 1)[1].split("</nav>", 1)[0]
+    assert 'aria-current="page"' in nav.split('href="/residents/import"', 1)[1].split("</a>")[0]
+
+
+@pytest.mark.parametrize("role", ["worker_a", "township_user", "secretary_a"])
+def test_no_import_in_the_menu_of_others(client, world, login_as, role):
+    """Workers and the township may not import; the secretary finds it on the residents list."""
+    login_as(getattr(world, role))
+    page = client.get("/", follow_redirects=True).text
+    nav = page.split('id="bottom-nav"', 1)[1].split("</nav>", 1)[0]
+    assert "/residents/import" not in nav
+
+
+def test_the_template_names_the_household_size_column_as_the_app_does(client, world, login_as):
+    from openpyxl import load_workbook
+
+    login_as(world.secretary_a)
+    template = client.get("/residents/import/template.xlsx")
+    headers = [c.value for c in load_workbook(io.BytesIO(template.data)).worksheets[0][1]]
+    assert "家庭人口" in headers
+    assert "户籍人口" not in headers
+    # The preview maps it to the field of that name.
+    _url, page = preview(client, template.data)
+    assert "<td>家庭人口</td>" in page.text
+
+
+def test_a_sheet_with_the_old_household_header_still_imports(client, world, login_as):
+    """Sheets filled from the old template say 户籍人口: still read as the household size."""
+    login_as(world.secretary_a)
+    old = ["户籍人口" if h == "家庭人口" else h for h in HEADERS]
+    assert "户籍人口" in old
+    assert import_sheet(client, xlsx([old, row(size="3")])).status_code == 303
+    assert [r.household_size for r in residents()] == [3]

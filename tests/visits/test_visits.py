@@ -298,13 +298,67 @@ def test_a_summary_too_long_comes_back_whole_with_a_message(client, world, login
         start = form.index("<legend>" + legend)
         assert 'class="req"' in form[start : form.index("</legend>", start)]
 
-    long = "量了血压" * 1251  # 5,004 characters
+    long = "量了血压" * 501  # 2,004 characters
     resp = client.post("/visits", data=_visit_data(r, summary=long), htmx=True)
     assert resp.status_code == 200
-    assert "“走访情况”最多 5,000 字，现在是 5,004 字。" in resp.text
+    assert "“走访情况”最多 2,000 字，现在是 2,004 字。" in resp.text
     assert 'class="error"' in resp.text
     assert long in resp.text
     assert _count() == 0
+
+
+@pytest.mark.parametrize(
+    ("length", "saved", "lang", "message"),
+    [
+        (2000, True, "zh", ""),
+        # Walk: a 5,000-character summary saved without a word and filled the day's page.
+        (5000, False, "zh", "“走访情况”最多 2,000 字，现在是 5,000 字。"),
+        (2001, False, "en", "“What happened” takes at most 2,000 characters; this has 2,001."),
+    ],
+)
+def test_a_visit_summary_holds_a_note_not_a_page(
+    client, world, login_as, make_resident, length, saved, lang, message
+):
+    r = make_resident()
+    login_as(world.worker_a)
+    text = ("量" * length)[:length]
+    resp = client.post(
+        "/visits", data=_visit_data(r, summary=text), headers={"Accept-Language": lang}
+    )
+    assert _count() == (1 if saved else 0)
+    if not saved:
+        assert resp.status_code == 200
+        assert _field_errors(resp.text, "summary") == [message]
+        assert text in resp.text
+
+
+def test_an_old_long_summary_is_kept_on_an_edit_that_leaves_it(
+    client, world, login_as, make_resident, make_visit
+):
+    """A summary saved before the 2,000 limit stays editable: the limit applies to a changed
+    text only, so correcting the outcome does not force the worker to cut an old note."""
+    old = "旧记录" * 1000  # 3,000 characters, saved under the old limit of 5,000
+    v = make_visit(resident=make_resident(), summary=old)
+    login_as(world.worker_a)
+    data = {
+        "purpose": v.purpose,
+        "summary": old,
+        "outcome": "needs_follow_up",
+        "visited_on": v.visited_on.isoformat(),
+        "follow_up_on": "",
+    }
+    assert client.post(f"/visits/{v.id}/edit", data=data).status_code == 303
+    db.session.expire_all()
+    saved = db.session.get(Visit, v.id)
+    assert (saved.outcome, len(saved.summary)) == ("needs_follow_up", 3000)
+    # A changed summary meets the limit, and comes back whole with the message.
+    data["summary"] = old + "补"
+    resp = client.post(f"/visits/{v.id}/edit", data=data)
+    assert resp.status_code == 200
+    assert _field_errors(resp.text, "summary") == ["“走访情况”最多 2,000 字，现在是 3,001 字。"]
+    assert old + "补" in resp.text
+    db.session.expire_all()
+    assert len(db.session.get(Visit, v.id).summary) == 3000
 
 
 def _field_errors(html: str, field: str) -> list[str]:
