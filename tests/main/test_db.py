@@ -101,3 +101,19 @@ def test_a_request_transaction_that_wrote_is_still_rolled_back(app, world, make_
     db.session.get(Resident, r.id).name = "王五"  # changed, not flushed
     end_transaction()
     assert db.session.scalar(sa.select(Resident.name).where(Resident.id == r.id)) == "张三"
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's JIT")
+def test_postgresql_connections_run_without_jit(client, world, login_as):
+    """JIT compiles a statement estimated above jit_above_cost on every run: on a big database
+    the review queue's counts took 40 ms to compile and a few to read (bench/README)."""
+    login_as(world.worker_a)
+    assert client.get("/today").status_code == 200
+    fresh = db.engine.connect()  # a connection made after the hooks, as every request's
+    try:
+        assert fresh.exec_driver_sql("SHOW jit").scalar() == "off"
+        # Set for the connection, not one transaction: still off after a rollback.
+        fresh.rollback()
+        assert fresh.exec_driver_sql("SHOW jit").scalar() == "off"
+    finally:
+        fresh.close()
