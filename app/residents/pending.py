@@ -48,15 +48,19 @@ class Store:
             fh.write(data)
 
     def _meta(self, token: str, user_id: int) -> dict:
+        return self._kept(token, user_id, "json")
+
+    def _kept(self, token: str, user_id: int, suffix: str) -> dict:
+        """The JSON kept under `token` for this user; gone (409) for anyone else or later."""
         if not TOKEN_RE.match(token or ""):
             raise Conflict(GONE)
         try:
-            meta = json.loads((self.folder / f"{token}.json").read_text())
+            kept = json.loads((self.folder / f"{token}.{suffix}").read_text())
         except (OSError, ValueError) as exc:
             raise Conflict(GONE) from exc
-        if meta.get("user") != user_id or time.time() - meta.get("at", 0) > KEEP_SECONDS:
+        if kept.get("user") != user_id or time.time() - kept.get("at", 0) > KEEP_SECONDS:
             raise Conflict(GONE)
-        return meta
+        return kept
 
     def load(self, token: str, user_id: int) -> tuple[str, bytes]:
         """The file name and kept content of this user's pending upload."""
@@ -93,15 +97,7 @@ class Store:
 
     def load_result(self, token: str, user_id: int) -> dict:
         """What this user's import under `token` did; gone (409) for anyone else or later."""
-        if not TOKEN_RE.match(token or ""):
-            raise Conflict(GONE)
-        try:
-            data = json.loads((self.folder / f"{token}.result").read_text())
-        except (OSError, ValueError) as exc:
-            raise Conflict(GONE) from exc
-        if data.get("user") != user_id or time.time() - data.get("at", 0) > KEEP_SECONDS:
-            raise Conflict(GONE)
-        return data["result"]
+        return self._kept(token, user_id, "result")["result"]
 
     def discard(self, token: str, user_id: int) -> None:
         """Forget an upload (cancelled)."""
