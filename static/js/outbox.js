@@ -43,7 +43,10 @@
   function editable(form) {
     var out = [], seen = {};
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || seen[el.name] || el.disabled) return;
+      // The record's key (app/forms.py ClientKeyField, a text input the page hides) is the
+      // entry's identity, not something to correct: changed or cleared, a resend would be
+      // taken for a new record.
+      if (!el.name || seen[el.name] || el.disabled || el.hidden) return;
       var kind = el.tagName === "TEXTAREA" ? "textarea" : el.tagName === "SELECT" ? "select" : el.type;
       if (["text", "textarea", "date", "number", "select", "radio", "tel"].indexOf(kind) === -1) return;
       seen[el.name] = true;

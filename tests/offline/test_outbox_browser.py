@@ -352,6 +352,10 @@ def test_refused_replay_is_kept_with_its_reason_fixed_and_sent_or_discarded(
     db.session.commit()
     first = phone.locator("#outbox-list li").first
     first.locator("button.outbox-open").click()
+    # The entry's key is its identity, not a field to correct (it was offered once it became
+    # a text input the page hides, for Back then Save).
+    first.locator(".outbox-edit textarea[name=summary]").wait_for()
+    assert first.locator(".outbox-edit [name=client_uuid]").count() == 0
     first.locator("textarea[name=summary]").fill("审核前录的，已更正")
     first.locator(".outbox-edit button[type=submit]").click()
     until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
@@ -582,3 +586,37 @@ def test_an_entry_sent_before_the_outbox_script_arrives_waits_for_it(
         sent_all(pg)
         assert _count(Visit) == 1
         assert fresh_scalar(sa.select(Visit.summary)) == "脚本还没到就点了保存"
+
+
+def test_a_request_saved_then_back_without_signal_then_save_is_one_request(
+    phone, outbox_server, world, make_resident
+):
+    """Back after a save, the signal gone: the phone's copy of the form comes back with what
+    was typed and the key Chrome put back, which the page served offline keeps (offline.js
+    gives a form from the phone's cache a fresh key; Chrome puts the typed one back): the Save
+    waits in the outbox and, sent, lands on the request the first Save made."""
+    from app.models import Request
+
+    r = make_resident(name="陈阿姨")
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/requests/new?resident={r.id}")
+    form = phone.locator("#request-form")
+    form.locator("select[name=category]").select_option("R18")
+    form.locator("textarea[name=summary]").fill("问养老补贴怎么申请")
+    form.locator("button[type=submit]").click()
+    phone.wait_for_url(lambda url: "/requests/new" not in url)
+    assert _count(Request) == 1
+
+    phone.context.set_offline(True)
+    phone.go_back()
+    phone.wait_for_load_state("load")
+    until(phone, "() => document.body.hasAttribute('data-offline-at')", True)
+    assert form.locator("textarea[name=summary]").input_value() == "问养老补贴怎么申请"
+    key = form.locator("input[name=client_uuid]").input_value()
+    assert key == fresh_scalar(sa.select(Request.uuid))
+    form.locator("button[type=submit]").click()
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
+
+    phone.context.set_offline(False)
+    sent_all(phone)
+    assert _count(Request) == 1
