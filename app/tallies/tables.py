@@ -434,11 +434,12 @@ RATE_MIN = 10
 RATE_STEP = 5
 
 
-def coarse_rate(on_time: int, of: int) -> float | None:
-    """The rate the township may see: none under RATE_MIN, else to the nearest RATE_STEP %."""
+def coarse_rate(on_time: int, of: int) -> int | None:
+    """The rate the township may see: none under RATE_MIN, else to the nearest RATE_STEP %
+    (a whole number: "95.0" would claim a precision the rate does not have)."""
     if of < RATE_MIN:
         return None
-    return float(RATE_STEP * math.floor(100 * on_time / of / RATE_STEP + 0.5))
+    return RATE_STEP * math.floor(100 * on_time / of / RATE_STEP + 0.5)
 
 
 def township_timeliness_table(f: Filters, c: Counts) -> Table:
@@ -449,8 +450,8 @@ def township_timeliness_table(f: Filters, c: Counts) -> Table:
         _("Requests received in the period: decisions and replies on time"),
         [
             Column(_("Community") if not f.by_grid else _("Grid"), "text"),
-            Column(_("On-time decision rate (%)"), "decimal"),
-            Column(_("On-time reply rate (%)"), "decimal"),
+            Column(_("On-time decision rate (%)")),
+            Column(_("On-time reply rate (%)")),
         ],
         note=_(
             "Whole calendar months. A rate shows only where at least %(n)d requests were "
