@@ -273,6 +273,13 @@ def hazard_status_table(f: Filters, c: Counts) -> Table:
                 [
                     _("Rectified includes verified. Overdue: open and past its due date today."),
                     _hidden_note(f),
+                    # Without it the township sees a column of dashes and no reason.
+                    _(
+                        "No median is shown where the hazards found include such a count: "
+                        "it could tell what the count holds."
+                    )
+                    if f.suppress
+                    else "",
                 ],
             )
         ),

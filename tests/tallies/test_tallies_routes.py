@@ -331,8 +331,16 @@ def test_hazard_states_and_median_on_the_page(client, world, login_as):
     html = client.get(f"/tallies?from={found - timedelta(days=3)}&to={today}").get_data(
         as_text=True
     )
-    # No median over hazards that include a small count.
+    # No median over hazards that include a small count, and the table says why.
     assert '<td class="num">–</td></tr></tfoot>' in _table(html, "hazard_status")
+    why = "No median is shown where the hazards found include such a count"
+    assert why in client.get(
+        f"/tallies?lang=en&from={found - timedelta(days=3)}&to={today}"
+    ).get_data(as_text=True)
+    login_as(world.secretary_a)  # her figures are exact: no such note
+    assert why not in client.get(
+        f"/tallies?lang=en&from={found - timedelta(days=3)}&to={today}"
+    ).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
