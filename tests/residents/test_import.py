@@ -545,3 +545,17 @@ def test_lists_of_names_read_as_the_pages_language_lists(
     assert f'<p id="import-added">{added}</p>' in client.get(done).text
     monkeypatch.setattr(imports, "RESULT_NAMES_SHOWN", 2)
     assert f'<p id="import-added">{added_cut}</p>' in client.get(done).text
+
+
+def test_an_import_whose_commit_fails_keeps_no_result_and_no_resident(
+    client, world, login_as, import_store, refuse_next_commit
+):
+    """The result page says who was added: it is not written unless the rows are."""
+    login_as(world.secretary_a)
+    url, _page = preview(client, xlsx([HEADERS, row(), row("王五", room="505", phone="")]))
+    token = url.rsplit("/", 1)[1]
+    refuse_next_commit(sa.exc.OperationalError("COMMIT", {}, Exception("database or disk is full")))
+    assert client.post(url, data={"step": "import"}).status_code != 303
+    assert residents() == []
+    assert not list(import_store.glob(f"{token}*.result"))
+    assert client.get(url + "/done").status_code == 409  # "no longer here", not "added: 2"
