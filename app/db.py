@@ -3,11 +3,13 @@
 import errno
 import logging
 import re
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, SessionTransaction
 
 from .extensions import db
 
@@ -116,11 +118,44 @@ def finish_unit_of_work(*_args, **_kwargs) -> None:
     _write_intent.set(False)
 
 
+# What the session does once its transaction has committed (and forgets if it rolls back).
+_ON_COMMIT = "gridbook_on_commit"
+
+
+def on_commit(action: Callable[[], None]) -> None:
+    """Run `action` once the current transaction has committed; never if it rolls back.
+
+    For what lives outside the database and must not claim more than the rows do (an
+    import's result page saying who was added): the request commits after its view returns
+    (finish_unit_of_work), and that commit can still fail.
+    """
+    session = db.session()
+    if not event.contains(Session, "after_commit", _run_on_commit):
+        event.listen(Session, "after_commit", _run_on_commit)
+        event.listen(Session, "after_transaction_end", _forget_on_commit)
+    session.info.setdefault(_ON_COMMIT, []).append(action)
+
+
+def _run_on_commit(session: Session) -> None:
+    for action in session.info.pop(_ON_COMMIT, []):
+        try:
+            action()
+        except Exception:
+            # The rows are committed: a failure here must not turn the request into an error
+            # that claims nothing was saved.
+            log.exception("after-commit action %r failed", action)
+
+
+def _forget_on_commit(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # a savepoint's end leaves the outer transaction's
+        session.info.pop(_ON_COMMIT, None)
+
+
 # Set on a PostgreSQL connection when its transaction sends anything but a plain SELECT.
 _WROTE = "gridbook_wrote"
 _MODIFIES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR)\b")
 # What commit hooks would act on (photos/services.py's files): such a session rolls back.
-_PENDING_ON_COMMIT = ("gridbook_photo_files",)
+_PENDING_ON_COMMIT = ("gridbook_photo_files", _ON_COMMIT)
 
 
 def install_postgresql_hooks(engine: Engine) -> None:

@@ -191,16 +191,17 @@ def can(action: str, obj: Any = None, user=None) -> bool:
     return True
 
 
-def address_target(action: str, obj: Any, page: str, step_place: str | None = None) -> str:
+def address_target(action: str, obj: Any, page: str, step_place: str) -> str:
     """Where a step's address opened by GET leads (a reload, the back button, a shared link):
-    the record's page, or the step's place on it (`step_place`, e.g. the page at its button)
-    when the user may take the step now.
+    the step's place on the record's page (`step_place`, e.g. the page at its button) when the
+    user may take the step now, else the page. (A step with no place of its own leads to the
+    page for everyone: its route redirects there without asking.)
 
     The caller has read the record the way its page does (out of scope: 404), so whoever
     may see the page is led there; a user who may only read it (a secretary opening a
     worker's link, a locked day) lands on the page's top, where it says so.
     """
-    return step_place if step_place is not None and can(action, obj) else page
+    return step_place if can(action, obj) else page
 
 
 def requires(action: str):

@@ -2,8 +2,9 @@
 
 from datetime import date, datetime
 
+from babel.lists import format_list
 from flask import Flask
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 
@@ -39,6 +40,11 @@ def register_filters(app: Flask) -> None:
     @app.template_filter("days_until")
     def _days_until(value: date | None) -> int | None:
         return (value - local_today()).days if value else None
+
+    # 王五、李四和张三 in Chinese, "A, B, and C" in English: not one separator for both.
+    @app.template_filter("listed")
+    def _listed(items) -> str:
+        return format_list([str(item) for item in items], locale=get_locale())
 
     app.jinja_env.globals.update(
         new_uuid=new_key,

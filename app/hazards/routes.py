@@ -13,7 +13,7 @@ from ..htmx import render, toast, wants_fragment
 from ..labels import label
 from ..models import Hazard
 from ..pagination import page_number, paginate
-from ..permissions import address_target, authorize, requires
+from ..permissions import authorize, requires
 from ..photos.queries import photos_for
 from ..review.badges import nav_oob
 from ..scope import get_or_404
@@ -217,7 +217,6 @@ def step(hazard_id: int, step: str):
 def step_address(hazard_id: int, step: str):
     """The hazard, for a step's address reached by GET (a reload after the step's answer,
     the back button, a shared link), whoever may see it."""
-    todo = step_named(STEPS, step)
+    step_named(STEPS, step)  # an unknown step is a 404
     hazard = get_or_404(Hazard, hazard_id)
-    page = url_for("hazards.show", hazard_id=hazard.id)
-    return redirect(address_target(todo.action, hazard, page), code=303)
+    return redirect(url_for("hazards.show", hazard_id=hazard.id), code=303)

@@ -12,7 +12,7 @@ from ..i18n import localized
 from ..idempotency import client_key, new_key
 from ..models import Resident, Visit
 from ..pagination import page_number, paginate
-from ..permissions import address_target, authorize, can, requires
+from ..permissions import authorize, can, requires
 from ..scope import get_or_404
 from ..steps import Step, step_named
 from . import bp, services
@@ -355,6 +355,5 @@ def step_address(request_id: int, slug: str):
     """The request, for a step's address reached by GET (a reload after the step's answer,
     the back button, a shared link), whoever may see it."""
     req = get_or_404(ResidentRequest, request_id)
-    todo = step_named(STEPS, slug)
-    page = url_for("requests.show", request_id=req.id)
-    return redirect(address_target(todo.action, req, page), code=303)
+    step_named(STEPS, slug)  # an unknown step is a 404
+    return redirect(url_for("requests.show", request_id=req.id), code=303)

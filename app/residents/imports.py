@@ -1,6 +1,7 @@
 """Import residents from the community's sheet: upload, map and preview, then one write."""
 
 import io
+from functools import partial
 from pathlib import Path
 
 import xlsxwriter
@@ -9,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import scope
+from ..db import on_commit
 from ..forms import redisplays_form_on_error
 from ..htmx import render
 from ..i18n import localized
@@ -175,7 +177,9 @@ def import_preview(token: str):
             for r in plan.with_errors
         ]
         done["filename"] = filename
-        store.save_result(token, current_user.id, done)
+        # The result page says who was added: only once they are (the commit comes after
+        # this view returns, and can fail).
+        on_commit(partial(store.save_result, token, current_user.id, done))
         return redirect(url_for("residents.import_done", token=token), code=303)
     return render(
         "residents/import_preview.html",

@@ -16,6 +16,7 @@ from ..models import (
     Visit,
 )
 from ..scope import select_for
+from ..screening.queries import unfinished_count
 from ..statements import kept, user_scope
 
 QUEUE_STATUSES = ("submitted", "returned", "approved", "open")
@@ -35,9 +36,6 @@ def _counts():
         .join(Visit, Visit.id == Screening.visit_id)
         .where(of_day)
     )
-    # A checklist left open is named when the day is submitted and approved (walk: a day
-    # with an unfinished screening went through both without a word).
-    open_screenings = screenings.where(Screening.completed_at.is_(None))
     hazards = (
         sa.select(sa.func.count(Hazard.id)).join(Visit, Visit.id == Hazard.visit_id).where(of_day)
     )
@@ -81,7 +79,9 @@ def _counts():
         screenings.scalar_subquery().label("screenings"),
         hazards.scalar_subquery().label("hazards"),
         photos.label("photos"),
-        open_screenings.scalar_subquery().label("open_screenings"),
+        # A checklist left open is named when the day is submitted and approved (walk: a day
+        # with an unfinished screening went through both without a word).
+        unfinished_count(DailyLog).label("open_screenings"),
     )
 
 
@@ -265,16 +265,6 @@ def _day_photos(user, visits: bool, answers: bool, hazards: bool) -> sa.Select:
     return select_for(Photo, user).where(sa.or_(*conditions)).order_by(Photo.id)
 
 
-def open_screenings_of_day():
-    """The number of screenings not finished on the day's visits, as a correlated column."""
-    return (
-        sa.select(sa.func.count(Screening.id))
-        .join(Visit, Visit.id == Screening.visit_id)
-        .where(Visit.daily_log_id == DailyLog.id, Screening.completed_at.is_(None))
-        .scalar_subquery()
-    )
-
-
 def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, int, list]:
     """The worker's log of today with its number of visits and of checklists not finished, and
     the days returned to them (newest first, today's left out), in one statement."""
@@ -282,7 +272,7 @@ def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, 
     rows = db.session.execute(
         select_for(DailyLog, user)
         .add_columns(
-            visits.scalar_subquery().label("visits"), open_screenings_of_day().label("open")
+            visits.scalar_subquery().label("visits"), unfinished_count(DailyLog).label("open")
         )
         .where(
             DailyLog.worker_id == user.id,

@@ -16,7 +16,7 @@ from ..htmx import fragments, render, toast, wants_fragment
 from ..labels import label
 from ..models import DailyLog
 from ..pagination import page_number, page_of
-from ..permissions import address_target, authorize, can, requires
+from ..permissions import authorize, can, requires
 from ..requests.queries import ALERT_DAYS, due_soon
 from ..scope import get_or_404
 from ..steps import Step, step_named
@@ -254,9 +254,9 @@ def step(daily_log_id: int, step: str):
 def step_address(daily_log_id: int, step: str):
     """The day, for a step's address reached by GET (a reload after a refused approve or
     reopen, the back button, a shared link), whoever may see it."""
-    todo = step_named(STEPS, step)
+    step_named(STEPS, step)  # an unknown step is a 404
     log = get_or_404(DailyLog, daily_log_id)
-    return redirect(address_target(todo.action, log, day_url(log)), code=303)
+    return redirect(day_url(log), code=303)
 
 
 def _today_response(message: str, level: str = "success", form=None):

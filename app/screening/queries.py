@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Answer, ChecklistItem, ChecklistTemplate, Photo, Screening
+from ..models import Answer, ChecklistItem, ChecklistTemplate, DailyLog, Photo, Screening, Visit
 from ..scope import select_for
 
 
@@ -16,6 +16,22 @@ def active_templates() -> list[ChecklistTemplate]:
             .order_by(ChecklistTemplate.id)
         )
     )
+
+
+def unfinished_count(of: type[Visit] | type[DailyLog]) -> sa.ScalarSelect:
+    """The number of checklists not finished of each visit, or of each day's visits, as a
+    column correlated with the row of `of` in the statement that takes it."""
+    # The day's count goes through its visits' rows: correlated with daily_logs at one level
+    # (see review.queries._counts).
+    if of is DailyLog:
+        stmt = (
+            sa.select(sa.func.count(Screening.id))
+            .join(Visit, Visit.id == Screening.visit_id)
+            .where(Visit.daily_log_id == DailyLog.id)
+        )
+    else:
+        stmt = sa.select(sa.func.count(Screening.id)).where(Screening.visit_id == Visit.id)
+    return stmt.where(Screening.completed_at.is_(None)).scalar_subquery()
 
 
 def answers_by_item(screening: Screening) -> dict[int, Answer]:

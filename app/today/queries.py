@@ -6,13 +6,14 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..hazards import queries as hazard_queries
-from ..models import Hazard, Screening, Visit
+from ..models import Hazard, Visit
 from ..referrals.queries import follow_ups_due as follow_ups_due_referrals
 from ..requests.queries import due_soon
 from ..review.badges import LazyBadges
 from ..review.routes import prime_today_status
 from ..rounds.queries import TODAY_LIMIT, due_list
 from ..scope import select_for
+from ..screening.queries import unfinished_count
 from ..statements import kept, user_scope
 from ..timeutil import local_today
 
@@ -57,11 +58,7 @@ def _visits(user, today) -> sa.Select:
         .with_only_columns(Visit.id, sa.literal(0).label("kind"), sa.literal(0).label("total"))
     )
     # Each of today's visits carries its checklists not finished: the day's submit names them.
-    unfinished = (
-        sa.select(sa.func.count(Screening.id))
-        .where(Screening.visit_id == Visit.id, Screening.completed_at.is_(None))
-        .scalar_subquery()
-    )
+    unfinished = unfinished_count(Visit)
     due = follow_ups_due(user, today).limit(SECTION_LIMIT).subquery()
     listed = sa.union_all(
         mine_today, sa.select(due.c.id, sa.literal(1).label("kind"), due.c.total)

@@ -11,7 +11,7 @@ from ..forms import redisplays_form_on_error
 from ..htmx import fragments, redirect_client, render, toast, trigger, wants_fragment
 from ..idempotency import client_key, new_key
 from ..models import Photo, Project, Resident, RiskFactor, Visit
-from ..permissions import address_target, authorize, requires
+from ..permissions import authorize, requires
 from ..referrals.routes import panel_context as referral_panel
 from ..refusals import Locked
 from ..scope import get_or_404, select_for
@@ -191,5 +191,4 @@ def delete_address(visit_id: int):
     """The visit, for the delete address reached by GET (a reload after a refused delete,
     the back button, a shared link): deleting takes the button and its confirmation."""
     visit = get_or_404(Visit, visit_id)
-    page = url_for("visits.show", visit_id=visit.id)
-    return redirect(address_target("visits.change", visit, page), code=303)
+    return redirect(url_for("visits.show", visit_id=visit.id), code=303)

@@ -19,7 +19,13 @@
     while (box.children.length >= 2) box.removeChild(box.firstChild);
     box.appendChild(el);
     el.addEventListener("click", function () { el.remove(); });
-    setTimeout(function () { el.remove(); }, level === "error" ? 10000 : 2500);
+    setTimeout(function () { el.remove(); }, level === "error" ? 10000 : successMs(message));
+  }
+
+  // Long enough to read: 2.5 s and a tenth of a second a character (a sentence such as
+  // 保存在手机上，有信号时自动发送 was gone before it was read), at most 6 s.
+  function successMs(message) {
+    return Math.min(6000, 2500 + 100 * String(message).length);
   }
 
   // A refused form or upload swapped in with its messages: the first one is brought into view

@@ -14,16 +14,9 @@
 
   function here() { return location.pathname + location.search; }
 
+  // app.js shows it (one kind of toast on the page: a newer note supersedes an older error).
   function toast(message, level) {
-    var box = document.getElementById("toasts");
-    if (!box || !message) return;
-    var el = document.createElement("div");
-    el.className = "toast" + (level === "error" ? " toast-error" : "");
-    el.textContent = message;
-    // A replay saves entries one after another: at most two notes at once, as app.js shows them.
-    while (box.children.length >= 2) box.removeChild(box.firstChild);
-    box.appendChild(el);
-    setTimeout(function () { el.remove(); }, level === "error" ? 8000 : 4000);
+    document.body.dispatchEvent(new CustomEvent("toast", { detail: { message: message, level: level } }));
   }
 
   // ---- what a form carries when it may wait --------------------------------------

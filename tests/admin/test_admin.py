@@ -1,5 +1,6 @@
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -201,3 +202,15 @@ def test_admin_page_says_which_years_have_no_holiday_schedule(client, world, log
     assert schedule_status(date(last - 1, 6, 1))["missing"] == []
     if missing:
         assert str(missing[0]) in html
+
+
+@pytest.mark.parametrize(("lang", "listed"), [("zh", "A1和A2"), ("en", "A1 and A2")])
+def test_a_users_grids_are_listed_as_the_pages_language_lists(
+    client, world, login_as, lang, listed
+):
+    world.worker_a.grids = [world.a2, world.a1]
+    db.session.commit()
+    login_as(world.admin)
+    page = client.get(f"/admin/users?lang={lang}").text
+    row = page.split(f'id="user-{world.worker_a.id}"', 1)[1].split("</tr>", 1)[0]
+    assert listed in row

@@ -1,8 +1,8 @@
 """What a refusal and a success look like on the phone: the first message of a refused form or
 upload is on the screen, not above or below it (nor under a checklist's counts); the "saved"
-toast goes away at a tap; a visit's edit and delete buttons are one height; a hazard tapped but
-not saved yet is neither answered OK by "All remaining OK" nor loses its photo (walks of
-sessions 7 and 8)."""
+toast goes away at a tap, and stays long enough to read; a visit's edit and delete buttons are
+one height; a hazard tapped but not saved yet is neither answered OK by "All remaining OK" nor
+loses its photo (walks of sessions 7 and 8)."""
 
 import io
 
@@ -93,6 +93,43 @@ def test_the_saved_toast_goes_at_a_tap(page, world, make_resident):
     toast.click()
     assert page.locator(".toast").count() == 0
     assert page.locator("h1", has_text="钱奶奶").is_visible()
+
+
+TOAST = """([message, level]) => document.body.dispatchEvent(
+  new CustomEvent("toast", {detail: {message, level}}))"""
+
+
+def test_a_long_success_toast_stays_longer_and_an_error_stays_longest(page, world):
+    login(page, "worker_a", PASSWORD)
+    # Time moves only when the test moves it (no waiting on the machine's clock).
+    page.clock.install()
+    page.goto(page.base_url + "/")
+    toast = page.locator(".toast")
+
+    page.evaluate(TOAST, ["已发送并保存。", None])
+    page.clock.run_for(2400)
+    assert toast.count() == 1
+    page.clock.run_for(1000)
+    assert toast.count() == 0
+
+    # 15 characters: 4 s, not the 2.5 s of a one-word note.
+    page.evaluate(TOAST, ["保存在手机上，有信号时自动发送", None])
+    page.clock.run_for(3800)
+    assert toast.count() == 1
+    page.clock.run_for(400)
+    assert toast.count() == 0
+
+    page.evaluate(TOAST, ["很长的一句话，" * 20, None])
+    page.clock.run_for(5800)
+    assert toast.count() == 1
+    page.clock.run_for(400)
+    assert toast.count() == 0
+
+    page.evaluate(TOAST, ["没有保存。", "error"])
+    page.clock.run_for(9800)
+    assert page.locator(".toast-error").count() == 1
+    page.clock.run_for(400)
+    assert toast.count() == 0
 
 
 def test_edit_and_delete_visit_are_one_height(page, world, make_resident, make_visit):

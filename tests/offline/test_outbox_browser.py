@@ -474,6 +474,10 @@ def test_without_a_service_worker_the_page_keeps_the_entry(
         log_visit(pg, "没有服务工作线程时录的")
         pg.wait_for_selector("#outbox-here >> text=走访 王秀英")
         assert _count(Visit) == 0
+        # app.js's red "not sent" came first; the outbox's note that the entry is kept
+        # supersedes it, as any later outcome does, rather than sitting beside it.
+        pg.wait_for_selector(".toast >> text=已保存在本机")
+        assert pg.locator(".toast-error").count() == 0
         pg.context.set_offline(False)  # the page sends it itself
         sent_all(pg)
         assert _count(Visit) == 1

@@ -509,3 +509,53 @@ def test_a_sheet_with_the_old_household_header_still_imports(client, world, logi
     assert "户籍人口" in old
     assert import_sheet(client, xlsx([old, row(size="3")])).status_code == 303
     assert [r.household_size for r in residents()] == [3]
+
+
+@pytest.mark.parametrize(
+    ("lang", "dropped", "added", "added_cut"),
+    [
+        ("zh", "身份证号、民族和宗教信仰", "张福贵、王五和赵六", "张福贵、王五和另外 1 人"),
+        (
+            "en",
+            "身份证号, 民族, and 宗教信仰",
+            "张福贵, 王五, and 赵六",
+            "张福贵, 王五, and 1 more",
+        ),
+    ],
+)
+def test_lists_of_names_read_as_the_pages_language_lists(
+    client, world, login_as, monkeypatch, lang, dropped, added, added_cut
+):
+    from app.residents import imports
+
+    if lang == "en":
+        _english(world.secretary_a)
+    login_as(world.secretary_a)
+    headers = [*HEADERS, "身份证号", "民族", "宗教信仰"]
+    rows = [
+        [*row(name, room=str(501 + i), phone=f"1381234567{i}"), "", "", ""]
+        for i, name in enumerate(["张福贵", "王五", "赵六"])
+    ]
+    data = xlsx([headers, *rows])
+    url, page = preview(client, data)
+    assert dropped in page.text
+    resp = client.post(url, data={"step": "import"})
+    assert resp.status_code == 303
+    done = resp.headers["Location"]
+    assert f'<p id="import-added">{added}</p>' in client.get(done).text
+    monkeypatch.setattr(imports, "RESULT_NAMES_SHOWN", 2)
+    assert f'<p id="import-added">{added_cut}</p>' in client.get(done).text
+
+
+def test_an_import_whose_commit_fails_keeps_no_result_and_no_resident(
+    client, world, login_as, import_store, refuse_next_commit
+):
+    """The result page says who was added: it is not written unless the rows are."""
+    login_as(world.secretary_a)
+    url, _page = preview(client, xlsx([HEADERS, row(), row("王五", room="505", phone="")]))
+    token = url.rsplit("/", 1)[1]
+    refuse_next_commit(sa.exc.OperationalError("COMMIT", {}, Exception("database or disk is full")))
+    assert client.post(url, data={"step": "import"}).status_code != 303
+    assert residents() == []
+    assert not list(import_store.glob(f"{token}*.result"))
+    assert client.get(url + "/done").status_code == 409  # "no longer here", not "added: 2"
