@@ -111,11 +111,18 @@
     if (form.matches && form.matches("form[data-outbox]") && user) hiddenInput(form, core.META, metaFor(form, evt.submitter));
   }, true);
 
+  // A queued photo is the outbox's to keep: the form no longer holds one "not saved yet"
+  // (its note and the question before leaving would contradict the "waiting" mark).
+  function photosQueued(form) {
+    form.querySelectorAll("input[type=file]").forEach(function (input) { input.value = ""; });
+    form.querySelectorAll(".photo-chosen").forEach(function (el) { el.textContent = ""; });
+  }
+
   // A queued form starts afresh: new UUIDs, so a second entry from it is not taken for a retry.
   function afresh(form) {
     if (!form) return;
     if (form.matches("form.visit-form, #request-form")) form.reset();
-    form.querySelectorAll("input[type=file]").forEach(function (input) { input.value = ""; });
+    photosQueued(form);
     form.querySelectorAll("input[name=client_uuid], input[name=photo_uuid]").forEach(function (input) {
       input.value = core.newId();
     });
@@ -144,9 +151,13 @@
     if (!data.get(core.META)) data.set(core.META, metaFor(form));
     var entry = core.entryFrom(cfg.path || form.getAttribute("action"), data, true);
     if (!entry) return;
-    // The form keeps what was chosen (as before: a photo not yet on the server still asks
-    // before leaving); sending it again makes the same UUIDs, so the server keeps one.
-    core.enqueue(entry).then(function () { toast(S.queued); refresh(); }, function (err) {
+    // Other forms keep what was typed; sending them again makes the same UUIDs, so the
+    // server keeps one. The photo form's photo is in the entry now: it starts afresh.
+    core.enqueue(entry).then(function () {
+      if (form.matches("form.photo-upload")) afresh(form);
+      toast(S.queued);
+      refresh();
+    }, function (err) {
       toast(err && err.name === "QuotaExceededError" ? S.full : S.failed, "error");
     });
   });
@@ -267,7 +278,28 @@
       field(entry, "client_uuid") && field(entry, "resident_id");
   }
 
+  // A photo waiting to send is shown from the phone's own copy, as a saved one would be.
+  var thumbUrls = [];
+  function queuedThumbs(entry) {
+    var photos = entry.fields.filter(function (f) {
+      return f[1] instanceof Blob && /^image\//.test(f[1].type);
+    });
+    if (!photos.length || !window.URL || !URL.createObjectURL) return null;
+    var box = document.createElement("span");
+    box.className = "outbox-thumbs";
+    photos.forEach(function (f) {
+      var img = document.createElement("img");
+      img.src = URL.createObjectURL(f[1]);
+      thumbUrls.push(img.src);
+      img.alt = "";
+      box.appendChild(img);
+    });
+    return box;
+  }
+
   function markPage(entries) {
+    thumbUrls.forEach(function (u) { URL.revokeObjectURL(u); });
+    thumbUrls = [];
     document.querySelectorAll("[data-outbox-mark], #outbox-here").forEach(function (el) { el.remove(); });
     document.querySelectorAll(".outbox-pending").forEach(function (el) { el.classList.remove("outbox-pending"); });
     var listed = [];
@@ -275,7 +307,10 @@
       var target = entry.target ? document.querySelector(entry.target) : null;
       if (!target) { listed.push(entry); return; }
       target.classList.add("outbox-pending");
-      target.appendChild(badge(entry));
+      var mark = badge(entry);
+      var thumbs = queuedThumbs(entry);
+      if (thumbs) mark.appendChild(thumbs);
+      target.appendChild(mark);
       // A checklist answer shows the tapped value as chosen, as a saved one would.
       var value = entry.fields.filter(function (f) { return f[0] === "value"; })[0];
       if (value) {
