@@ -235,6 +235,8 @@ def test_a_photo_chosen_offline_says_only_that_it_waits(
     phone.locator(f"#photos-visit-{visit.id} input[type=file]").set_input_files(str(photo))
     until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
     _says_only_that_it_waits(phone, f"#photos-visit-{visit.id}")
+    # /outbox says whose visit the photo is of.
+    assert [e["label"] for e in entries(phone)] == ["照片 · 王勇的走访"]
     assert phone.js_errors == []
 
     phone.context.set_offline(False)
