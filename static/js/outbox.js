@@ -39,6 +39,11 @@
     return wrap ? wrap.textContent.trim() : el.name;
   }
 
+  function shown(el) {
+    var radios = el.type === "radio" ? el.form.querySelectorAll("input[type=radio][name='" + el.name + "']") : [el];
+    return Array.prototype.some.call(radios, function (r) { return r.getClientRects().length > 0; });
+  }
+
   // The fields a worker may correct on /outbox if the server refuses the entry.
   function editable(form) {
     var out = [], seen = {};
@@ -49,6 +54,9 @@
       if (!el.name || seen[el.name] || el.disabled || el.hidden) return;
       var kind = el.tagName === "TEXTAREA" ? "textarea" : el.tagName === "SELECT" ? "select" : el.type;
       if (["text", "textarea", "date", "number", "select", "radio", "tel"].indexOf(kind) === -1) return;
+      // Nor is a field the worker could not see (the visit form's checklist, shown for a
+      // screening only, comes with the first one checked): its value rides along untouched.
+      if (!shown(el)) return;
       seen[el.name] = true;
       var spec = { name: el.name, label: labelFor(el), kind: kind };
       if (kind === "select") {
@@ -360,10 +368,19 @@
 
   function refresh() {
     return keptStarts().then(mine).then(function (entries) {
-      var n = entries.length;
-      countEl.querySelector(".n").textContent = String(n);
-      countEl.hidden = n === 0;
-      countEl.classList.toggle("has-refused", entries.some(function (e) { return e.status !== WAITING; }));
+      var waitingN = entries.filter(function (e) { return e.status === WAITING; }).length;
+      var refusedN = entries.length - waitingN;
+      var waitingEl = countEl.querySelector(".waiting");
+      var refusedEl = countEl.querySelector(".refused-n");
+      // A page kept offline before the two counts (no .refused-n) counts everything together.
+      countEl.querySelector(".n").textContent = String(refusedEl ? waitingN : entries.length);
+      if (waitingEl && refusedEl) {
+        waitingEl.hidden = waitingN === 0;
+        refusedEl.textContent = refusedN ? refusedEl.getAttribute("data-text").replace("#", refusedN) : "";
+        refusedEl.hidden = refusedN === 0;
+      }
+      countEl.hidden = entries.length === 0;
+      countEl.classList.toggle("has-refused", refusedN > 0);
       markPage(entries);
       if (page) page.render(entries);
       return entries;
