@@ -35,6 +35,15 @@ def photo_url(photo: Photo, thumb: bool = False) -> str:
     return url_for("photos.full", photo_id=photo.id, v=photo.sha256[:VERSION_LENGTH])
 
 
+@bp.app_template_global()
+def photo_outbox_label(owner) -> str | None:
+    """What a photo waiting in the outbox belongs to, for its line on /outbox (None: "Photos")."""
+    if not isinstance(owner, Visit):
+        return None
+    name = owner.resident.name if owner.resident else (owner.project.name if owner.project else "")
+    return _("Photo · visit to %(name)s", name=name)
+
+
 def _send(photo: Photo, key: str, suffix: str) -> Response:
     try:
         data = get_store().read(key)
@@ -91,6 +100,7 @@ def _gallery(owner, rectification: bool, errors=(), status: int = 200) -> Respon
         errors=list(errors),
         rectification=rectification,
         editable=can_add_photos(owner, rectification),
+        outbox_label=photo_outbox_label(owner),
         back_url=_owner_url(owner),
     )
 

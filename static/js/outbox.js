@@ -32,6 +32,11 @@
     return wrap ? wrap.textContent.trim() : el.name;
   }
 
+  function shown(el) {
+    var radios = el.type === "radio" ? el.form.querySelectorAll("input[type=radio][name='" + el.name + "']") : [el];
+    return Array.prototype.some.call(radios, function (r) { return r.getClientRects().length > 0; });
+  }
+
   // The fields a worker may correct on /outbox if the server refuses the entry.
   function editable(form) {
     var out = [], seen = {};
@@ -42,6 +47,9 @@
       if (!el.name || seen[el.name] || el.disabled || el.hidden) return;
       var kind = el.tagName === "TEXTAREA" ? "textarea" : el.tagName === "SELECT" ? "select" : el.type;
       if (["text", "textarea", "date", "number", "select", "radio", "tel"].indexOf(kind) === -1) return;
+      // Nor is a field the worker could not see (the visit form's checklist, shown for a
+      // screening only, comes with the first one checked): its value rides along untouched.
+      if (!shown(el)) return;
       seen[el.name] = true;
       var spec = { name: el.name, label: labelFor(el), kind: kind };
       if (kind === "select") {
@@ -104,11 +112,18 @@
     if (form.matches && form.matches("form[data-outbox]") && user) hiddenInput(form, core.META, metaFor(form, evt.submitter));
   }, true);
 
+  // A queued photo is the outbox's to keep: the form no longer holds one "not saved yet"
+  // (its note and the question before leaving would contradict the "waiting" mark).
+  function photosQueued(form) {
+    form.querySelectorAll("input[type=file]").forEach(function (input) { input.value = ""; });
+    form.querySelectorAll(".photo-chosen").forEach(function (el) { el.textContent = ""; });
+  }
+
   // A queued form starts afresh: new UUIDs, so a second entry from it is not taken for a retry.
   function afresh(form) {
     if (!form) return;
     if (form.matches("form.visit-form, #request-form")) form.reset();
-    form.querySelectorAll("input[type=file]").forEach(function (input) { input.value = ""; });
+    photosQueued(form);
     form.querySelectorAll("input[name=client_uuid], input[name=photo_uuid]").forEach(function (input) {
       input.value = core.newId();
     });
@@ -137,9 +152,13 @@
     if (!data.get(core.META)) data.set(core.META, metaFor(form));
     var entry = core.entryFrom(cfg.path || form.getAttribute("action"), data, true);
     if (!entry) return;
-    // The form keeps what was chosen (as before: a photo not yet on the server still asks
-    // before leaving); sending it again makes the same UUIDs, so the server keeps one.
-    core.enqueue(entry).then(function () { toast(S.queued); refresh(); }, function (err) {
+    // Other forms keep what was typed; sending them again makes the same UUIDs, so the
+    // server keeps one. The photo form's photo is in the entry now: it starts afresh.
+    core.enqueue(entry).then(function () {
+      if (form.matches("form.photo-upload")) afresh(form);
+      toast(S.queued);
+      refresh();
+    }, function (err) {
       toast(err && err.name === "QuotaExceededError" ? S.full : S.failed, "error");
     });
   });
@@ -260,7 +279,28 @@
       field(entry, "client_uuid") && field(entry, "resident_id");
   }
 
+  // A photo waiting to send is shown from the phone's own copy, as a saved one would be.
+  var thumbUrls = [];
+  function queuedThumbs(entry) {
+    var photos = entry.fields.filter(function (f) {
+      return f[1] instanceof Blob && /^image\//.test(f[1].type);
+    });
+    if (!photos.length || !window.URL || !URL.createObjectURL) return null;
+    var box = document.createElement("span");
+    box.className = "outbox-thumbs";
+    photos.forEach(function (f) {
+      var img = document.createElement("img");
+      img.src = URL.createObjectURL(f[1]);
+      thumbUrls.push(img.src);
+      img.alt = "";
+      box.appendChild(img);
+    });
+    return box;
+  }
+
   function markPage(entries) {
+    thumbUrls.forEach(function (u) { URL.revokeObjectURL(u); });
+    thumbUrls = [];
     document.querySelectorAll("[data-outbox-mark], #outbox-here").forEach(function (el) { el.remove(); });
     document.querySelectorAll(".outbox-pending").forEach(function (el) { el.classList.remove("outbox-pending"); });
     var listed = [];
@@ -268,7 +308,10 @@
       var target = entry.target ? document.querySelector(entry.target) : null;
       if (!target) { listed.push(entry); return; }
       target.classList.add("outbox-pending");
-      target.appendChild(badge(entry));
+      var mark = badge(entry);
+      var thumbs = queuedThumbs(entry);
+      if (thumbs) mark.appendChild(thumbs);
+      target.appendChild(mark);
       // A checklist answer shows the tapped value as chosen, as a saved one would.
       var value = entry.fields.filter(function (f) { return f[0] === "value"; })[0];
       if (value) {
@@ -318,10 +361,19 @@
 
   function refresh() {
     return keptStarts().then(mine).then(function (entries) {
-      var n = entries.length;
-      countEl.querySelector(".n").textContent = String(n);
-      countEl.hidden = n === 0;
-      countEl.classList.toggle("has-refused", entries.some(function (e) { return e.status !== WAITING; }));
+      var waitingN = entries.filter(function (e) { return e.status === WAITING; }).length;
+      var refusedN = entries.length - waitingN;
+      var waitingEl = countEl.querySelector(".waiting");
+      var refusedEl = countEl.querySelector(".refused-n");
+      // A page kept offline before the two counts (no .refused-n) counts everything together.
+      countEl.querySelector(".n").textContent = String(refusedEl ? waitingN : entries.length);
+      if (waitingEl && refusedEl) {
+        waitingEl.hidden = waitingN === 0;
+        refusedEl.textContent = refusedN ? refusedEl.getAttribute("data-text").replace("#", refusedN) : "";
+        refusedEl.hidden = refusedN === 0;
+      }
+      countEl.hidden = entries.length === 0;
+      countEl.classList.toggle("has-refused", refusedN > 0);
       markPage(entries);
       if (page) page.render(entries);
       return entries;

@@ -2,7 +2,8 @@
 // metadata -- the browser's own decoder and a canvas, no library. It replaces the input's
 // files, so htmx or the outbox sends the small one. What cannot be decoded here (HEIC on
 // most Android browsers, not a picture) goes as chosen: the server checks and re-encodes
-// every upload anyway. Without JavaScript the Upload button sends the full-size file.
+// every upload anyway. Without JavaScript the Upload button (hidden once this script runs)
+// sends the full-size file.
 (function () {
   "use strict";
 
@@ -246,6 +247,9 @@
     bar.classList.remove("active");
     bar.value = 0;
   });
+
+  // From here a chosen photo sends itself: the Upload button (app.css) is for pages without JS.
+  document.documentElement.classList.add("photos-auto");
 
   window.gridbookPhotos = { shrinkFile: shrinkFile, shrinkInput: shrinkInput, exifTime: exifTime };
 })();

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.models import Photo
-from tests.browser.conftest import fresh_scalar, login
+from tests.browser.conftest import fresh_scalar, login, phone_page
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def test_worker_adds_opens_and_deletes_visit_photos(
     gallery.locator("input[type=file]").set_input_files(
         [str(_jpeg(tmp_path, "a.jpg", (200, 60, 40))), str(_jpeg(tmp_path, "b.jpg", (40, 90, 200)))]
     )
-    # Choosing the photos sends them: no Upload tap (the button stays for pages without JS).
+    # Choosing the photos sends them: no Upload tap (the button is for pages without JS).
     page.wait_for_selector(f"#photos-visit-{visit.id} .thumbs img >> nth=1")
     page.wait_for_selector(".toast")
     # The thumbnails really load (scope, CSP and headers all let them through).
@@ -61,3 +61,30 @@ def test_worker_adds_opens_and_deletes_visit_photos(
     resp = page.goto(page.base_url + f"/photos/{photo.id}")
     assert resp.headers["content-type"] == "image/jpeg"
     assert page.js_errors == []
+
+
+def test_upload_button_is_offered_only_where_no_script_sends_the_photo(
+    page, browser, live_server, world, make_resident, make_visit, tmp_path
+):
+    visit = make_visit(resident=make_resident())
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/{visit.id}")
+    page.wait_for_function("() => !!window.gridbookPhotos")
+    gallery = page.locator(f"#photos-visit-{visit.id}")
+    # The script sends a chosen photo: an Upload tap could only ask for a file again.
+    assert gallery.locator("form.photo-upload button[type=submit]").is_hidden()
+    gallery.locator("input[type=file]").set_input_files(str(_jpeg(tmp_path, "a.jpg", (9, 9, 9))))
+    page.wait_for_selector(f"#photos-visit-{visit.id} .thumbs img")
+    assert gallery.locator("form.photo-upload button[type=submit]").is_hidden()
+    assert page.js_errors == []
+
+    # Without JavaScript the button is the way to send the photo, and it does.
+    with phone_page(browser, live_server.url, java_script_enabled=False) as plain:
+        login(plain, "worker_a", PASSWORD)
+        plain.goto(plain.base_url + f"/visits/{visit.id}")
+        form = plain.locator(f"#photos-visit-{visit.id} form.photo-upload")
+        assert form.locator("button[type=submit]").is_visible()
+        form.locator("input[type=file]").set_input_files(str(_jpeg(tmp_path, "b.jpg", (1, 2, 3))))
+        form.locator("button[type=submit]").click()
+        plain.wait_for_load_state()
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 2

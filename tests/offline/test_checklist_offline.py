@@ -25,6 +25,7 @@ from tests.offline.test_outbox_browser import (
     entries,
     open_visit_form,
     outbox_loaded,
+    refused,
     sent_all,
     until,
     waiting,
@@ -332,7 +333,9 @@ def test_answers_refused_on_replay_stay_with_the_reason(phone, outbox_server, wo
     assert "审核通过" in entry["reason"]
     assert _count(Visit) == 1
     assert _count(Answer) == 0
-    assert waiting(phone) == "1"  # kept, counted, never dropped
+    # Kept, counted apart from what waits for the network, never dropped.
+    assert waiting(phone) == "0"
+    assert refused(phone) == "1 条未保存"
 
 
 def test_a_checklist_started_on_a_visit_still_waiting_to_send(

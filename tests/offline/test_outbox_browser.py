@@ -73,7 +73,15 @@ def sent_all(pg, timeout: float = 30) -> None:
 
 def waiting(pg) -> str:
     el = pg.locator("[data-outbox-count]")
-    return "0" if el.is_hidden() else el.locator(".n").inner_text()
+    if el.is_hidden() or el.locator(".waiting").is_hidden():
+        return "0"
+    return el.locator(".n").inner_text()
+
+
+def refused(pg) -> str:
+    """The top bar's count of entries the server refused, which wait for the worker."""
+    el = pg.locator("[data-outbox-count] .refused-n")
+    return "" if el.is_hidden() else el.inner_text()
 
 
 def entries(pg) -> list[dict]:
@@ -339,7 +347,9 @@ def test_refused_replay_is_kept_with_its_reason_fixed_and_sent_or_discarded(
     reasons = [e["reason"] for e in entries(phone)]
     assert all("审核通过" in reason for reason in reasons)
     assert _count(Visit) == 0
-    assert waiting(phone) == "2"  # refused entries still count: nothing dropped
+    # Refused entries are counted apart: they wait for the worker, not for the network.
+    assert waiting(phone) == "0"
+    assert refused(phone) == "2 条未保存"
 
     phone.click("[data-outbox-count]")
     phone.wait_for_selector("#outbox-list .outbox-refused")
@@ -356,6 +366,9 @@ def test_refused_replay_is_kept_with_its_reason_fixed_and_sent_or_discarded(
     # a text input the page hides, for Back then Save).
     first.locator(".outbox-edit textarea[name=summary]").wait_for()
     assert first.locator(".outbox-edit [name=client_uuid]").count() == 0
+    # A routine visit offers no checklist: the form shows that choice for a screening only.
+    assert first.locator(".outbox-edit [name=purpose]").count() == 1
+    assert first.locator(".outbox-edit [name=checklist_id]").count() == 0
     first.locator("textarea[name=summary]").fill("审核前录的，已更正")
     first.locator(".outbox-edit button[type=submit]").click()
     until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)

@@ -192,6 +192,7 @@ def test_a_photo_whose_own_send_fails_waits_in_the_outbox_and_arrives_once(
     until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
     assert waiting(phone) == "1"
     assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 0
+    _says_only_that_it_waits(phone, f"#photos-visit-{visit.id}")
 
     outbox_server.start()
     phone.reload()  # every page load asks the outbox to send
@@ -199,3 +200,45 @@ def test_a_photo_whose_own_send_fails_waits_in_the_outbox_and_arrives_once(
     assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 1
     saved = fresh_scalar(sa.select(Photo))
     assert saved.captured_at == _local_to_utc("2026:05:06 07:08:09")  # kept in the outbox too
+
+
+def _says_only_that_it_waits(phone, gallery: str) -> None:
+    """The queued photo is shown waiting, from the phone's copy, and no longer as chosen."""
+    phone.wait_for_selector(f"{gallery} .outbox-mark .outbox-thumbs img")
+    until(
+        phone,
+        f"() => [...document.querySelectorAll('{gallery} .outbox-thumbs img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)",
+        True,
+    )
+    assert phone.locator(f"{gallery} .photo-chosen").inner_text() == ""
+    assert phone.evaluate(f"document.querySelector('{gallery} input[type=file]').files.length") == 0
+
+
+@pytest.mark.browser
+def test_a_photo_chosen_offline_says_only_that_it_waits(
+    phone,
+    outbox_server,  # noqa: F811
+    world,
+    make_resident,
+    make_visit,
+    tmp_path,
+):
+    visit = make_visit(resident=make_resident(name="王勇"))
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/visits/{visit.id}")
+    outbox_loaded(phone)
+    phone.wait_for_function("() => !!window.gridbookPhotos")
+    photo = tmp_path / "IMG_0003.jpg"
+    photo.write_bytes(phone_photo(long_side=2000))
+    phone.context.set_offline(True)
+    phone.locator(f"#photos-visit-{visit.id} input[type=file]").set_input_files(str(photo))
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
+    _says_only_that_it_waits(phone, f"#photos-visit-{visit.id}")
+    # /outbox says whose visit the photo is of.
+    assert [e["label"] for e in entries(phone)] == ["照片 · 王勇的走访"]
+    assert phone.js_errors == []
+
+    phone.context.set_offline(False)
+    sent_all(phone)
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 1

@@ -1,7 +1,10 @@
 """Uploading, viewing and deleting photos through the app, as the people who use it."""
 
+import html as html_lib
 import io
+import json
 import os
+import re
 import time
 import uuid
 
@@ -477,3 +480,20 @@ def test_fix_photos_are_locked_once_the_hazard_is_verified(
     )
     assert resp.status_code == 409
     assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
+
+
+def _outbox_label(html: str) -> str:
+    spec = re.search(r"class=\"photo-upload\"\s+data-outbox='([^']*)'", html).group(1)
+    return json.loads(html_lib.unescape(spec))["label"]
+
+
+def test_a_visits_photo_form_says_whose_visit_a_waiting_photo_belongs_to(
+    client, login_as, world, make_resident, make_visit
+):
+    visit = make_visit(resident=make_resident(name="王勇"))
+    login_as(world.worker_a)
+    page = client.get(f"/visits/{visit.id}", headers={"Accept-Language": "en"})
+    assert _outbox_label(page.get_data(as_text=True)) == "Photo · visit to 王勇"
+    # The gallery an upload sends back keeps it, for the next photo taken without signal.
+    resp = upload(client, "visit", visit.id, _files((encoded("JPEG"), "a.jpg")))
+    assert _outbox_label(resp.get_data(as_text=True)) == "照片 · 王勇的走访"  # zh by default
