@@ -207,6 +207,29 @@ def test_new_visit_on_an_approved_day_is_refused(
     assert _count() == 0
 
 
+@pytest.mark.parametrize("status", ["open", "submitted", "returned", "approved"])
+def test_an_approved_day_says_so_before_the_form_is_typed(
+    client, world, login_as, make_resident, make_daily_log, status
+):
+    make_daily_log(status=status)
+    r = make_resident()
+    login_as(world.worker_a)
+    note = "already approved, so no visit can be added"
+    pages = [
+        client.get(f"/residents/{r.id}?lang=en").text,
+        client.get(f"/visits/new?resident={r.id}&lang=en").text,
+        client.get(f"/visits/new?resident={r.id}&lang=en", htmx=True).text,
+    ]
+    for text in pages:
+        assert (note in text) == (status == "approved")
+    # The resident's page offers no button that opens the form; the form's page has no form.
+    assert (f'hx-get="/visits/new?resident={r.id}"' in pages[0]) == (status != "approved")
+    for text in pages[1:]:
+        assert ('name="client_uuid"' in text) == (status != "approved")
+    # The htmx answer still fills the slot it was asked for.
+    assert pages[2].lstrip().startswith('<div id="visit-form-slot"')
+
+
 def test_other_roles_cannot_log_visits(client, world, login_as, make_resident):
     r = make_resident()
     login_as(world.secretary_a)
