@@ -330,6 +330,28 @@ def test_a_summary_too_long_comes_back_whole_with_a_message(client, world, login
     assert _count() == 0
 
 
+def test_every_limited_text_box_carries_its_limit_for_the_live_count(
+    client, world, login_as, make_resident, make_visit
+):
+    """app.js counts from data-max-chars into the box's -count element; no maxlength."""
+    r = make_resident()
+    v = make_visit(resident=r)
+    login_as(world.worker_a)
+    visit_form = client.get(f"/visits/new?resident={r.id}").text
+    db.session.get(DailyLog, v.daily_log_id).status = "submitted"
+    db.session.commit()
+    login_as(world.secretary_a)
+    queue = client.get("/review").text
+    boxes = re.findall(r"<textarea[^>]*>", visit_form) + re.findall(r"<textarea[^>]*>", queue)
+    ids = {re.search(r'id="([^"]+)"', box)[1]: box for box in boxes}
+    assert {"summary", f"comment-{v.daily_log_id}"} <= set(ids)
+    for box_id, box in ids.items():
+        assert 'data-max-chars="2000"' in box
+        assert "maxlength" not in box
+        page = visit_form if box_id == "summary" else queue
+        assert f'id="{box_id}-count"' in page
+
+
 @pytest.mark.parametrize(
     ("length", "saved", "lang", "message"),
     [
