@@ -43,7 +43,8 @@ LABELS = {
         "open": _l("Not submitted"),
         "submitted": _l("Submitted"),
         "approved": _l("Approved"),
-        "returned": _l("Returned"),
+        # Returned after review or reopened after approval: one status, words that fit both.
+        "returned": _l("Back for changes"),
     },
     "purpose": {
         "routine": _l("Routine visit"),

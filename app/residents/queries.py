@@ -8,6 +8,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload, with_loader
 from ..extensions import db
 from ..models import (
     CareReason,
+    DailyLog,
     Hazard,
     Photo,
     Request,
@@ -19,6 +20,7 @@ from ..models import (
 from ..pagination import Page, page_of
 from ..scope import rule, select_for
 from ..statements import kept, user_scope
+from ..timeutil import local_today
 from . import pinyin
 
 
@@ -74,9 +76,16 @@ def access_log(resident: Resident) -> sa.Select:
     )
 
 
-def resident_page(user, resident_id: int) -> tuple[Resident, int] | None:
-    """The resident (with care reasons) and the open requests the user may see, in one
-    statement; None out of scope."""
+def todays_log_locked(user) -> sa.Exists:
+    """Whether the user's own log for today is approved: a new visit would be refused."""
+    return sa.exists().where(
+        DailyLog.worker_id == user.id, DailyLog.day == local_today(), DailyLog.locked_sql()
+    )
+
+
+def resident_page(user, resident_id: int) -> tuple[Resident, int, bool] | None:
+    """The resident (with care reasons), the open requests the user may see and whether the
+    user's day is approved, in one statement; None out of scope."""
     from ..requests.deadlines import OPEN_STATUSES
 
     open_requests = sa.select(sa.func.count(Request.id)).where(
@@ -87,7 +96,7 @@ def resident_page(user, resident_id: int) -> tuple[Resident, int] | None:
     row = (
         db.session.execute(
             select_for(Resident, user)
-            .add_columns(open_requests.scalar_subquery())
+            .add_columns(open_requests.scalar_subquery(), todays_log_locked(user))
             .where(Resident.id == resident_id)
             # Flat outer joins: joinedload nests the secondary join in parentheses, which
             # SQLite answers by materializing every resident's care reasons first.
@@ -99,7 +108,7 @@ def resident_page(user, resident_id: int) -> tuple[Resident, int] | None:
         .unique()
         .first()
     )
-    return (row[0], row[1] or 0) if row is not None else None
+    return (row[0], row[1] or 0, bool(row[2])) if row is not None else None
 
 
 ADDRESS_WORDS = re.compile(r"\s*(?:栋|幢|号楼|单元|[/\s])\s*")

@@ -120,9 +120,10 @@ def _show_context(resident_id: int) -> dict:
     found = queries.resident_page(current_user, resident_id)
     if found is None:
         get_or_404(Resident, resident_id)  # out of scope or missing: the one 404, audited
-    resident, open_requests = found
+    resident, open_requests, day_locked = found
     return {
         "resident": resident,
+        "day_locked": day_locked,
         "timeline": queries.timeline(current_user, resident, page_number(request.args)),
         "open_requests": open_requests,
     }

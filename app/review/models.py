@@ -37,5 +37,10 @@ class DailyLog(db.Model):
         """Approved days are read-only until the secretary reopens them."""
         return self.status == "approved"
 
+    @classmethod
+    def locked_sql(cls):
+        """`locked` in SQL, so a page can ask before the worker types what Save would refuse."""
+        return cls.status == "approved"
+
     def __repr__(self) -> str:
         return f"<DailyLog {self.worker_id} {self.day} {self.status}>"

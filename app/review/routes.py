@@ -83,7 +83,12 @@ def prime_today_status(user, today, visits: list, open_screenings: int = 0) -> N
 
 @bp.app_context_processor
 def _review_globals():
-    return {"badges": LazyBadges(), "daylog_status": today_status}
+    # The return and reopen boxes are written by hand in review/_row.html: their limit too.
+    return {
+        "badges": LazyBadges(),
+        "daylog_status": today_status,
+        "review_comment_max": services.COMMENT_MAX,
+    }
 
 
 def day_url(log: DailyLog) -> str:

@@ -43,6 +43,16 @@ def last_met_sql() -> sa.ScalarSelect:
     )
 
 
+def last_not_home_sql() -> sa.ScalarSelect:
+    """The day of the last visit that found nobody home: not a visit of the round, but an
+    attempt the lists must not call "not visited yet"."""
+    return (
+        sa.select(sa.func.max(Visit.visited_on))
+        .where(Visit.resident_id == Resident.id, Visit.outcome == "not_home")
+        .scalar_subquery()
+    )
+
+
 def due_on_sql() -> sa.ColumnElement:
     """The due date of the resident row in the enclosing statement, by the rule above."""
     last_met = last_met_sql()

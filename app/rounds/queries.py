@@ -24,7 +24,7 @@ from ..models import CareReason, Grid, Resident, User, resident_care_reasons, us
 from ..scope import select_for
 from ..statements import kept, user_scope
 from ..timeutil import local_today
-from .due import last_met_sql
+from .due import last_met_sql, last_not_home_sql
 
 # Listed on Today and the round page from this many days ahead: a visit due the day after
 # tomorrow fits into today's walk as well.
@@ -41,6 +41,7 @@ class DueResident:
     every_days: int
     reasons_zh: str = ""
     reasons_en: str = ""
+    last_not_home_on: date | None = None
 
     def reasons(self, locale: str) -> str:
         """The resident's care reasons, named in `locale`."""
@@ -103,7 +104,7 @@ def _cadence(resident_ids: sa.Select) -> sa.Subquery:
 
 
 def _rows(result) -> list[DueResident]:
-    return [DueResident(*r[:6]) for r in result]
+    return [DueResident(*r[:6], last_not_home_on=r[8]) for r in result]
 
 
 def due_list(
@@ -151,6 +152,7 @@ def _due_list_select(user, worker: User | None, today: date, limit: int, offset:
             cadence.c.reasons_en,
             listed.c.total,
             listed.c.overdue,
+            last_not_home_sql(),
         )
         .join(listed, listed.c.id == Resident.id)
         .join(cadence, cadence.c.resident_id == Resident.id)

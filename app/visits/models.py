@@ -83,6 +83,15 @@ class Visit(db.Model):
     def __repr__(self) -> str:
         return f"<Visit {self.id} {self.visited_on}>"
 
+    def day_status(self) -> str:
+        """The day's status as it concerns this visit: one added after the day came back to
+        the worker was never returned, it is simply not submitted yet."""
+        log = self.daily_log
+        reviewed = log.reviewed_at
+        if log.status == "returned" and reviewed and self.created_at and self.created_at > reviewed:
+            return "open"
+        return log.status
+
     def outbox_wait(self) -> timedelta | None:
         """How long the visit waited in the phone's outbox, if long enough to tell the reader."""
         if self.captured_at is None or self.created_at is None:

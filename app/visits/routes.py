@@ -1,5 +1,6 @@
 """Log and correct visits; a visit's page with its screenings and photos."""
 
+import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -14,6 +15,7 @@ from ..models import Photo, Project, Resident, RiskFactor, Visit
 from ..permissions import authorize, requires
 from ..referrals.routes import panel_context as referral_panel
 from ..refusals import Locked
+from ..residents.queries import todays_log_locked
 from ..scope import get_or_404, select_for
 from ..screening.queries import active_templates, counts
 from ..screening.services import start as start_screening
@@ -71,8 +73,16 @@ def new():
     """The visit form, on its own page or dropped into a resident's or project's page."""
     resident, project = _subject_from(request.args)
     form = _form(resident, project)
+    # Said before the typing: Save would refuse a visit on an approved day (services).
+    day_locked = bool(db.session.scalar(sa.select(todays_log_locked(current_user))))
     return render(
-        "visits/new.html", "visits/_form.html", form=form, resident=resident, project=project
+        "visits/new.html",
+        "visits/_form_slot.html" if day_locked else "visits/_form.html",
+        form=form,
+        resident=resident,
+        project=project,
+        day_locked=day_locked,
+        oob=False,
     )
 
 

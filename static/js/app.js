@@ -318,4 +318,35 @@
     btn.hidden = false;
     btn.addEventListener("click", function () { window.print(); });
   });
+  // A text box with a length limit (data-max-chars, which the form macro writes from the
+  // field's validator) shows "1,234 / 2,000" once the text passes 80 % of it, so the limit is
+  // known before Save refuses the text. No maxlength: it cuts a pasted note short silently.
+  // Counted as the server counts: characters (code points, not UTF-16 units), trimmed.
+  var COUNT_FROM = 0.8;
+  var numbers;
+  try {
+    numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  } catch (e) {
+    numbers = new Intl.NumberFormat();
+  }
+  function showCount(box) {
+    var max = parseInt(box.getAttribute("data-max-chars"), 10);
+    var out = document.getElementById(box.id + "-count");
+    if (!max || !out) return;
+    var length = Array.from(box.value.trim()).length;
+    out.hidden = length < max * COUNT_FROM;
+    out.textContent = numbers.format(length) + " / " + numbers.format(max);
+    out.classList.toggle("over", length > max);
+  }
+  function countAll(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll("textarea[data-max-chars]").forEach(showCount);
+  }
+  document.addEventListener("input", function (evt) {
+    var box = evt.target;
+    if (box.matches && box.matches("textarea[data-max-chars]")) showCount(box);
+  });
+  // A form given back with a text over the limit shows the count at once.
+  countAll(document);
+  document.body.addEventListener("htmx:load", function (evt) { countAll(evt.target); });
 })();

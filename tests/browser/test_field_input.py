@@ -142,3 +142,22 @@ def test_checklist_counts_stick_right_under_the_top_bar(
     counts = page.locator("#screening-summary").evaluate(RECT)
     assert counts[1] == pytest.approx(bar[3], abs=0.5)  # no gap for text to show through
     shoot(page, "scrolled")
+
+
+def test_the_summary_counts_its_characters_near_the_limit(page, make_resident, shoot):
+    """The limit shows while typing, past 80 % of it, and turns red over it; nothing is cut."""
+    resident = make_resident(name="赵建国")
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/new?resident={resident.id}")
+    count = page.locator("#summary-count")
+    page.fill("#summary", "量" * 1500)
+    assert count.is_hidden()
+    page.fill("#summary", "量" * 1700)
+    assert count.is_visible()
+    assert count.inner_text() == "1,700 / 2,000"
+    assert "over" not in (count.get_attribute("class") or "")
+    page.fill("#summary", "😀" * 2001)  # counted as the server counts: characters
+    assert count.inner_text() == "2,001 / 2,000"
+    assert "over" in count.get_attribute("class")
+    assert page.input_value("#summary") == "😀" * 2001  # nothing cut
+    shoot(page, "over")

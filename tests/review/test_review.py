@@ -677,3 +677,32 @@ def test_submit_address_by_get_goes_to_today(client, world, login_as, visit):
     resp = client.get(f"/review/days/{visit.daily_log_id}/submit")
     assert resp.headers["Location"] == day_path(visit.daily_log)
     assert status_of(visit.daily_log) == "open"
+
+
+def test_after_a_reopen_the_words_fit_and_only_returned_visits_are_badged(
+    client, world, login_as, submitted, make_resident, make_visit
+):
+    """Reopening an approved day is not a return of its visits, nor of a visit added after."""
+    set_status(submitted, "approved")
+    login_as(world.secretary_a)
+    resp = client.post(f"/review/days/{submitted.id}/reopen", data={"reason": "日期有误"})
+    assert resp.status_code == 303
+    before = db.session.scalar(sa.select(Visit).where(Visit.daily_log_id == submitted.id))
+    log = db.session.get(DailyLog, submitted.id)
+    later = log.reviewed_at + timedelta(seconds=1)
+    after = make_visit(resident=make_resident(name="新走访"), created_at=later)
+    login_as(world.worker_a)
+    today = client.get("/today", headers=EN).text
+    assert "Returned" not in today
+    assert "Please change and resubmit:" in today
+    assert "日期有误" in today
+    zh = client.get("/today").text
+    assert "已退回" not in zh
+    assert "请修改后重新提交" in zh
+
+    def badge(visit) -> tuple[str, ...]:
+        page = client.get(f"/visits/{visit.id}", headers=EN).text
+        return re.search(r'class="status status-(\w+)">([^<]*)<', page).groups()
+
+    assert badge(before) == ("returned", "Back for changes")
+    assert badge(after) == ("open", "Not submitted")

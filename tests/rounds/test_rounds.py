@@ -59,6 +59,33 @@ def test_a_visit_that_did_not_meet_the_resident_does_not_count(
     assert "陈爷爷" not in due
 
 
+def test_a_not_home_visit_is_not_called_never_visited(
+    client, world, login_as, make_resident, make_visit, visited
+):
+    """Still due (the round counts visits that met them), but the words say he was tried."""
+    never_met = make_resident(name="赵建国", created_at=datetime.now() - timedelta(days=20))
+    make_visit(resident=never_met, outcome="not_home")
+    met_before = visited("刘奶奶", 10)
+    make_visit(resident=met_before, day=local_today() - timedelta(days=1), outcome="not_home")
+    visited("陈爷爷", 10)
+    login_as(world.worker_a)
+    for url in ("/today", "/rounds"):
+        zh = client.get(url).text
+        assert "赵建国" in zh
+        assert "刘奶奶" in zh
+        row = zh[zh.index(f'id="due-{never_met.id}"') :].split("</li>")[0]
+        assert "尚未走访" not in row
+        assert "上次走访未遇" in row
+        en = client.get(url, headers=EN).text
+        row = en[en.index(f'id="due-{never_met.id}"') :].split("</li>")[0]
+        assert "not visited yet" not in row
+        assert "nobody home" in row
+        row = en[en.index(f'id="due-{met_before.id}"') :].split("</li>")[0]
+        assert "last visit" in row
+        assert "nobody home" in row
+        assert "nobody home" not in en[en.index("陈爷爷") :].split("</li>")[0]
+
+
 def test_the_shortest_cadence_of_the_care_reasons_wins(client, world, login_as, visited):
     visited("刘奶奶", 8, care=("dibao", "elderly_alone"))
     login_as(world.worker_a)

@@ -207,6 +207,29 @@ def test_new_visit_on_an_approved_day_is_refused(
     assert _count() == 0
 
 
+@pytest.mark.parametrize("status", ["open", "submitted", "returned", "approved"])
+def test_an_approved_day_says_so_before_the_form_is_typed(
+    client, world, login_as, make_resident, make_daily_log, status
+):
+    make_daily_log(status=status)
+    r = make_resident()
+    login_as(world.worker_a)
+    note = "already approved, so no visit can be added"
+    pages = [
+        client.get(f"/residents/{r.id}?lang=en").text,
+        client.get(f"/visits/new?resident={r.id}&lang=en").text,
+        client.get(f"/visits/new?resident={r.id}&lang=en", htmx=True).text,
+    ]
+    for text in pages:
+        assert (note in text) == (status == "approved")
+    # The resident's page offers no button that opens the form; the form's page has no form.
+    assert (f'hx-get="/visits/new?resident={r.id}"' in pages[0]) == (status != "approved")
+    for text in pages[1:]:
+        assert ('name="client_uuid"' in text) == (status != "approved")
+    # The htmx answer still fills the slot it was asked for.
+    assert pages[2].lstrip().startswith('<div id="visit-form-slot"')
+
+
 def test_other_roles_cannot_log_visits(client, world, login_as, make_resident):
     r = make_resident()
     login_as(world.secretary_a)
@@ -305,6 +328,28 @@ def test_a_summary_too_long_comes_back_whole_with_a_message(client, world, login
     assert 'class="error"' in resp.text
     assert long in resp.text
     assert _count() == 0
+
+
+def test_every_limited_text_box_carries_its_limit_for_the_live_count(
+    client, world, login_as, make_resident, make_visit
+):
+    """app.js counts from data-max-chars into the box's -count element; no maxlength."""
+    r = make_resident()
+    v = make_visit(resident=r)
+    login_as(world.worker_a)
+    visit_form = client.get(f"/visits/new?resident={r.id}").text
+    db.session.get(DailyLog, v.daily_log_id).status = "submitted"
+    db.session.commit()
+    login_as(world.secretary_a)
+    queue = client.get("/review").text
+    boxes = re.findall(r"<textarea[^>]*>", visit_form) + re.findall(r"<textarea[^>]*>", queue)
+    ids = {re.search(r'id="([^"]+)"', box)[1]: box for box in boxes}
+    assert {"summary", f"comment-{v.daily_log_id}"} <= set(ids)
+    for box_id, box in ids.items():
+        assert 'data-max-chars="2000"' in box
+        assert "maxlength" not in box
+        page = visit_form if box_id == "summary" else queue
+        assert f'id="{box_id}-count"' in page
 
 
 @pytest.mark.parametrize(
