@@ -78,15 +78,15 @@ def _jpeg(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("lang", "words", "kept"),
+    ("lang", "words", "waits"),
     [
-        ("zh", "拍照或选择照片", "已选照片 1 张，尚未保存"),
-        ("en", "Take or choose a photo", "Photos chosen, not saved yet: 1"),
+        ("zh", "拍照或选择照片", "待发送"),
+        ("en", "Take or choose a photo", "Waiting to send"),
     ],
     ids=["zh", "en"],
 )
 def test_photo_picker_speaks_our_language_and_works_by_keyboard(
-    page_without_worker, world, make_resident, make_visit, shoot, tmp_path, lang, words, kept
+    page_without_worker, world, make_resident, make_visit, shoot, tmp_path, lang, words, waits
 ):
     # Without a service worker (the first visit): with one, the photo waits in the outbox
     # instead (tests/offline/test_outbox_browser.py).
@@ -116,16 +116,22 @@ def test_photo_picker_speaks_our_language_and_works_by_keyboard(
     assert label.evaluate("e => getComputedStyle(e).outlineStyle") != "none"
     shoot(page, "focused")
 
-    # No connection: the chosen photo is not sent, and the page says so under the label.
+    # No connection: the chosen photo is not sent; it waits on the phone (the page's outbox),
+    # and the page says so in its language, once: no "chosen, not saved" beside it, no red
+    # "not sent" left over.
     page.route("**/photos", lambda route: route.abort())
     # The press goes to the file input itself: a page-level key press lands wherever the
     # focus is at that instant, and an htmx swap elsewhere on the page may have moved it.
     with page.expect_file_chooser() as chooser:
         file_input.press("Space")
     chooser.value.set_files(str(_jpeg(tmp_path)))
-    page.wait_for_selector(".toast-error")
-    assert gallery.locator(".photo-chosen").inner_text() == kept
-    shoot(page, "kept")
+    mark = gallery.locator(".outbox-mark")
+    mark.wait_for()
+    assert mark.locator("strong").inner_text() == waits
+    assert gallery.locator(".photo-chosen").inner_text() == ""
+    page.wait_for_selector(".toast:not(.toast-error)")
+    assert page.locator(".toast-error").count() == 0
+    shoot(page, "waits")
 
 
 def test_checklist_counts_stick_right_under_the_top_bar(
