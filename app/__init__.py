@@ -67,9 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .photos.pipeline import limit_decodes
 
-    limit_decodes(
-        app.config["PHOTO_DECODES"], app.config["PHOTO_DECODE_WAIT"], app.config["PHOTO_NICE"]
-    )
+    limit_decodes(app.config["PHOTO_DECODES"], app.config["PHOTO_DECODE_WAIT"])
 
     if app.config["PROXY_COUNT"]:
         # Trust exactly as many proxies as we are told sit in front of us.

@@ -108,8 +108,6 @@ def load_config(instance_path: Path) -> dict:
         # before it is told the server is busy (app/photos/pipeline.py).
         "PHOTO_DECODES": int(os.environ.get("GRIDBOOK_PHOTO_DECODES", "2")),
         "PHOTO_DECODE_WAIT": float(os.environ.get("GRIDBOOK_PHOTO_DECODE_WAIT", "20")),
-        # How far below the requests' priority a photo's work runs (0-19; 0: the same).
-        "PHOTO_NICE": int(os.environ.get("GRIDBOOK_PHOTO_NICE", "10")),
         "RETENTION_DAYS": int(os.environ.get("GRIDBOOK_RETENTION_DAYS", str(3 * 365))),
         # What a phone keeps for work without signal (app/offline): cached personal pages
         # expire after OFFLINE_DAYS; at most OFFLINE_RESIDENTS residents per grid are kept.

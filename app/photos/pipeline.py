@@ -10,17 +10,11 @@ and each full-size copy costs as much again). So the decoded size is capped by m
 decodes at a reduced scale, the picture is reduced to the output size before any colour
 work, and at most DECODES pictures are decoded at once per process; an upload that cannot
 get a turn within DECODE_WAIT seconds is told the server is busy.
-
-Time: a picture's work (decoding, resizing, encoding: tens of milliseconds of CPU) runs in
-threads of lower priority (NICE), so that on a busy server the small requests a worker waits
-on at the door (saving a visit, opening a page) go first and a photo takes longer instead.
 """
 
 import io
-import os
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
@@ -43,9 +37,6 @@ BYTES_PER_PIXEL = {"L": 1, "LA": 2, "I;16": 2, "I;16B": 2, "I;16L": 2, "RGB": 3,
 REDUCE_AS_IS = ("RGB", "RGBA", "L", "LA", "CMYK")
 DECODES = 2
 DECODE_WAIT = 20.0
-# Added to the photo threads' nice value: at 10 a thread gets about a tenth of the CPU a
-# request thread gets while both want it, and all of it when nothing else does.
-NICE = 10
 FULL_SIDE = 1600
 THUMB_SIDE = 320
 # Bicubic for the full picture: after a JPEG's draft the step left is small (2016 -> 1600 px
@@ -123,53 +114,15 @@ def register_heif() -> None:
     pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
 
-_decode_count = DECODES
 _decodes = threading.BoundedSemaphore(DECODES)
 _decode_wait = DECODE_WAIT
-_nice = NICE
-_pool: ThreadPoolExecutor | None = None
-_pool_pid = 0
-_pool_lock = threading.Lock()
 
 
-def limit_decodes(count: int = DECODES, wait: float = DECODE_WAIT, nice: int = NICE) -> None:
-    """At most `count` pictures decoded at once in this process; others wait `wait` seconds.
-    The work runs `nice` steps below the requests' priority."""
-    global _decode_count, _decodes, _decode_wait, _nice, _pool
-    _decode_count = max(1, count)
-    _decodes = threading.BoundedSemaphore(_decode_count)
+def limit_decodes(count: int = DECODES, wait: float = DECODE_WAIT) -> None:
+    """At most `count` pictures decoded at once in this process; others wait `wait` seconds."""
+    global _decodes, _decode_wait
+    _decodes = threading.BoundedSemaphore(max(1, count))
     _decode_wait = wait
-    _nice = max(0, nice)
-    with _pool_lock:
-        old, _pool = _pool, None
-    if old is not None:
-        old.shutdown(wait=False)
-
-
-def _lower_priority() -> None:
-    # Linux gives each thread its own nice value (PRIO_PROCESS with a thread's id); elsewhere,
-    # or where refused, the work runs at the requests' priority.
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + _nice))
-    except (AttributeError, OSError):
-        pass
-
-
-def _photo_threads() -> ThreadPoolExecutor:
-    """This process's photo threads (made on first use: threads do not survive gunicorn's fork;
-    and a thread's raised nice value cannot be lowered again without privileges, so they do
-    nothing else)."""
-    global _pool, _pool_pid
-    with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid():
-            _pool = ThreadPoolExecutor(
-                max_workers=_decode_count,
-                thread_name_prefix="photo",
-                initializer=_lower_priority,
-            )
-            _pool_pid = os.getpid()
-        return _pool
 
 
 def decoded_bytes(mode: str, width: int, height: int) -> int:
@@ -221,13 +174,9 @@ def process_photo(source: bytes | IO[bytes]) -> ProcessedPhoto:
         if not gate.acquire(timeout=_decode_wait):
             raise reject("busy")
         try:
-            return _photo_threads().submit(_process, im).result()
+            clean, captured_at = _decode(im)
         finally:
             gate.release()
-
-
-def _process(im: Image.Image) -> ProcessedPhoto:
-    clean, captured_at = _decode(im)
     thumb = clean.resize(
         _fit(clean.size, THUMB_SIDE), Image.Resampling.LANCZOS, reducing_gap=THUMB_GAP
     )

@@ -2,7 +2,6 @@
 (issue 18, item 5). Peak memory itself is measured in bench/photo_memory.py."""
 
 import io
-import os
 import threading
 import time
 import uuid
@@ -93,46 +92,6 @@ def test_the_config_sets_the_limit(app):
     assert not gate.acquire(blocking=False)
     for _ in range(2):
         gate.release()
-
-
-def _nice_of_the_work(monkeypatch) -> tuple[int, int, int]:
-    """(the calling thread's id, the id of the thread that decoded, that thread's nice value)."""
-    seen = {}
-    real = pipeline._decode
-
-    def spy(im):
-        seen["thread"] = threading.get_native_id()
-        seen["nice"] = os.getpriority(os.PRIO_PROCESS, seen["thread"])
-        return real(im)
-
-    monkeypatch.setattr(pipeline, "_decode", spy)
-    out = process_photo(encoded("JPEG"))
-    assert Image.open(io.BytesIO(out.full_jpeg)).size == (640, 480)  # the work's result came back
-    return threading.get_native_id(), seen["thread"], seen["nice"]
-
-
-def test_a_photos_work_runs_below_the_requests_priority(monkeypatch):
-    """On a busy server the requests a worker waits on (saving a visit) go before the CPU a
-    photo takes; the request's own thread keeps its priority for the next request."""
-    me = threading.get_native_id()
-    before = os.getpriority(os.PRIO_PROCESS, me)
-    pipeline.limit_decodes(2, 20, nice=10)
-    try:
-        caller, worker, nice = _nice_of_the_work(monkeypatch)
-        assert caller == me
-        assert worker != me
-        assert nice == min(19, before + 10)
-        assert os.getpriority(os.PRIO_PROCESS, me) == before
-        # Configured to 0, the work runs at the requests' priority.
-        pipeline.limit_decodes(2, 20, nice=0)
-        assert _nice_of_the_work(monkeypatch)[2] == before
-    finally:
-        pipeline.limit_decodes()
-
-
-def test_the_config_sets_the_photos_priority(app):
-    assert app.config["PHOTO_NICE"] == 10
-    assert pipeline._nice == 10
 
 
 def test_a_busy_server_answers_the_upload_in_the_users_language(
