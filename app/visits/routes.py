@@ -77,12 +77,11 @@ def new():
     day_locked = bool(db.session.scalar(sa.select(todays_log_locked(current_user))))
     return render(
         "visits/new.html",
-        "visits/_form_slot.html" if day_locked else "visits/_form.html",
+        "visits/_form.html",
         form=form,
         resident=resident,
         project=project,
         day_locked=day_locked,
-        oob=False,
     )
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from app.extensions import db
 from app.models import ChecklistTemplate, DailyLog, Screening, Visit
@@ -214,7 +215,7 @@ def test_an_approved_day_says_so_before_the_form_is_typed(
     make_daily_log(status=status)
     r = make_resident()
     login_as(world.worker_a)
-    note = "already approved, so no visit can be added"
+    note = "is already approved: a visit on that day is refused until"
     pages = [
         client.get(f"/residents/{r.id}?lang=en").text,
         client.get(f"/visits/new?resident={r.id}&lang=en").text,
@@ -222,12 +223,28 @@ def test_an_approved_day_says_so_before_the_form_is_typed(
     ]
     for text in pages:
         assert (note in text) == (status == "approved")
-    # The resident's page offers no button that opens the form; the form's page has no form.
-    assert (f'hx-get="/visits/new?resident={r.id}"' in pages[0]) == (status != "approved")
+    # It names its day: a phone that kept the page offline shows it tomorrow too.
+    if status == "approved":
+        assert f"Your log for {format_date(local_today(), 'medium', locale='en')} is" in pages[0]
+    # Beside the button and the form, not instead: a visit on an earlier day that is still
+    # open can be logged (the form's date goes 30 days back).
+    assert f'hx-get="/visits/new?resident={r.id}"' in pages[0]
     for text in pages[1:]:
-        assert ('name="client_uuid"' in text) == (status != "approved")
+        assert 'name="client_uuid"' in text
     # The htmx answer still fills the slot it was asked for.
     assert pages[2].lstrip().startswith('<div id="visit-form-slot"')
+
+
+def test_an_approved_day_still_takes_a_visit_on_an_earlier_open_day(
+    client, world, login_as, make_resident, make_daily_log
+):
+    make_daily_log(status="approved")
+    r = make_resident()
+    login_as(world.worker_a)
+    earlier = local_today() - timedelta(days=2)
+    resp = client.post("/visits", data=_visit_data(r, visited_on=earlier.isoformat()))
+    assert resp.status_code == 303
+    assert _count() == 1
 
 
 def test_other_roles_cannot_log_visits(client, world, login_as, make_resident):
@@ -375,6 +392,19 @@ def test_a_visit_summary_holds_a_note_not_a_page(
         assert resp.status_code == 200
         assert _field_errors(resp.text, "summary") == [message]
         assert text in resp.text
+
+
+def test_a_line_break_counts_once_however_the_form_was_sent(
+    client, world, login_as, make_resident
+):
+    """A plain form post sends a line break as CRLF, htmx (and the page's live count) as LF:
+    the limit and the stored note count it once either way."""
+    r = make_resident()
+    login_as(world.worker_a)
+    lines = ["量" * 99] * 20  # 1,980 characters and 19 line breaks: 1,999, or 2,018 as CRLF
+    resp = client.post("/visits", data=_visit_data(r, summary="\r\n".join(lines)))
+    assert resp.status_code == 303
+    assert db.session.scalar(sa.select(Visit.summary)) == "\n".join(lines)
 
 
 def test_an_old_long_summary_is_kept_on_an_edit_that_leaves_it(
