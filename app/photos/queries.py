@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Answer, Hazard, Photo, Visit
@@ -9,6 +10,9 @@ from ..scope import get_or_404, select_for
 
 OWNER_MODELS: dict[str, type] = {"visit": Visit, "answer": Answer, "hazard": Hazard}
 OWNER_COLUMNS = {"visit": Photo.visit_id, "answer": Photo.answer_id, "hazard": Photo.hazard_id}
+# A visit's gallery names whom the visit was to (its photos' line in the outbox): read with
+# the visit, not by a statement of its own.
+OWNER_OPTIONS: dict[type, tuple] = {Visit: (joinedload(Visit.resident), joinedload(Visit.project))}
 
 
 def owner_type_of(owner) -> str:
@@ -24,7 +28,7 @@ def get_owner_or_404(owner_type: str | None, owner_id) -> Visit | Answer | Hazar
     model = OWNER_MODELS.get(owner_type or "")
     if model is None:
         abort(404)
-    return get_or_404(model, owner_id)
+    return get_or_404(model, owner_id, options=OWNER_OPTIONS.get(model, ()))
 
 
 def photo_owner(photo: Photo) -> Visit | Answer | Hazard:
@@ -32,7 +36,8 @@ def photo_owner(photo: Photo) -> Visit | Answer | Hazard:
     for name, column in OWNER_COLUMNS.items():
         ident = getattr(photo, column.key)
         if ident is not None:
-            return db.session.get(OWNER_MODELS[name], ident)
+            model = OWNER_MODELS[name]
+            return db.session.get(model, ident, options=OWNER_OPTIONS.get(model, ()))
     raise LookupError(f"{photo!r} has no owner")
 
 

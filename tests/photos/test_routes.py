@@ -497,3 +497,16 @@ def test_a_visits_photo_form_says_whose_visit_a_waiting_photo_belongs_to(
     # The gallery an upload sends back keeps it, for the next photo taken without signal.
     resp = upload(client, "visit", visit.id, _files((encoded("JPEG"), "a.jpg")))
     assert _outbox_label(resp.get_data(as_text=True)) == "照片 · 王勇的走访"  # zh by default
+
+
+def test_the_waiting_photos_label_is_read_with_the_visit(
+    client, login_as, world, make_resident, make_visit, count_queries
+):
+    """Naming the visit's resident costs no statement of its own on the upload's answer."""
+    visit = make_visit(resident=make_resident(name="王勇"))
+    login_as(world.worker_a)
+    with count_queries() as n:
+        resp = upload(client, "visit", visit.id, _files((encoded("JPEG"), "a.jpg")))
+    assert _outbox_label(resp.get_data(as_text=True)) == "照片 · 王勇的走访"
+    lazy = re.compile(r"FROM (residents|projects)\s+WHERE (residents|projects)\.id =")
+    assert [s for s in n.statements if lazy.search(s)] == []
