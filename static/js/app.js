@@ -336,7 +336,10 @@
     var length = Array.from(box.value.trim()).length;
     out.hidden = length < max * COUNT_FROM;
     out.textContent = numbers.format(length) + " / " + numbers.format(max);
-    out.classList.toggle("over", length > max);
+    // An old text already over a newer limit is kept as it is (the server lets it through
+    // unchanged): red only once it is changed, or where the server refused it.
+    var kept = box.value === box.defaultValue && box.getAttribute("aria-invalid") !== "true";
+    out.classList.toggle("over", length > max && !kept);
   }
   function countAll(root) {
     if (!root.querySelectorAll) return;

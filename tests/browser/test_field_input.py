@@ -167,3 +167,21 @@ def test_the_summary_counts_its_characters_near_the_limit(page, make_resident, s
     assert "over" in count.get_attribute("class")
     assert page.input_value("#summary") == "😀" * 2001  # nothing cut
     shoot(page, "over")
+
+
+def test_an_old_note_over_a_newer_limit_is_not_marked_until_changed(
+    page, make_resident, make_visit
+):
+    """The server keeps a summary saved before the 2,000 limit when it is left as it is: the
+    count shows its length, red only once the text is changed."""
+    visit = make_visit(resident=make_resident(name="赵建国"), summary="旧记录" * 1000)
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/visits/{visit.id}/edit")
+    count = page.locator("#summary-count")
+    assert count.is_visible()
+    assert count.inner_text() == "3,000 / 2,000"
+    assert "over" not in (count.get_attribute("class") or "")
+    page.locator("#summary").press("End")
+    page.keyboard.type("补")
+    assert count.inner_text() == "3,001 / 2,000"
+    assert "over" in count.get_attribute("class")
