@@ -248,6 +248,14 @@
     bar.value = 0;
   });
 
+  // A send the server answered with an error (busy, too large, a fault) keeps the photo in
+  // the form, and the page says "not saved": the Upload button comes back for that form, so
+  // the same photo can be sent again (choosing the same file again may fire no change).
+  document.body.addEventListener("htmx:responseError", function (evt) {
+    var form = evt.target.closest ? evt.target.closest("form.photo-upload") : null;
+    if (form && hasPhoto(form)) form.classList.add("photo-retry");
+  });
+
   // From here a chosen photo sends itself: the Upload button (app.css) is for pages without JS.
   document.documentElement.classList.add("photos-auto");
 

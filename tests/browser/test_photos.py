@@ -78,6 +78,26 @@ def test_upload_button_is_offered_only_where_no_script_sends_the_photo(
     assert gallery.locator("form.photo-upload button[type=submit]").is_hidden()
     assert page.js_errors == []
 
+    # The server refuses a send (busy, a fault): the photo stays chosen and the button comes
+    # back for that form, so that one tap sends the same photo again.
+    answers = iter([503])
+
+    def once(route):
+        status = next(answers, None)
+        route.fulfill(status=status, body="busy") if status else route.continue_()
+
+    page.route("**/photos", once)
+    gallery.locator("input[type=file]").set_input_files(str(_jpeg(tmp_path, "c.jpg", (7, 7, 7))))
+    page.wait_for_selector(".toast-error")
+    button = gallery.locator("form.photo-upload button[type=submit]")
+    button.wait_for(state="visible")
+    button.click()
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#photos-visit-{visit.id} .thumbs img').length === 2"
+    )
+    assert gallery.locator("form.photo-upload button[type=submit]").is_hidden()
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 2
+
     # Without JavaScript the button is the way to send the photo, and it does.
     with phone_page(browser, live_server.url, java_script_enabled=False) as plain:
         login(plain, "worker_a", PASSWORD)
@@ -87,4 +107,4 @@ def test_upload_button_is_offered_only_where_no_script_sends_the_photo(
         form.locator("input[type=file]").set_input_files(str(_jpeg(tmp_path, "b.jpg", (1, 2, 3))))
         form.locator("button[type=submit]").click()
         plain.wait_for_load_state()
-    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 2
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 3
