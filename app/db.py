@@ -129,11 +129,7 @@ def on_commit(action: Callable[[], None]) -> None:
     import's result page saying who was added): the request commits after its view returns
     (finish_unit_of_work), and that commit can still fail.
     """
-    session = db.session()
-    if not event.contains(Session, "after_commit", _run_on_commit):
-        event.listen(Session, "after_commit", _run_on_commit)
-        event.listen(Session, "after_transaction_end", _forget_on_commit)
-    session.info.setdefault(_ON_COMMIT, []).append(action)
+    db.session().info.setdefault(_ON_COMMIT, []).append(action)
 
 
 def _run_on_commit(session: Session) -> None:
@@ -149,6 +145,12 @@ def _run_on_commit(session: Session) -> None:
 def _forget_on_commit(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # a savepoint's end leaves the outer transaction's
         session.info.pop(_ON_COMMIT, None)
+
+
+# Listened for from the start: added while another thread's session runs its commit
+# listeners, a listener can break that iteration.
+event.listen(Session, "after_commit", _run_on_commit)
+event.listen(Session, "after_transaction_end", _forget_on_commit)
 
 
 # Set on a PostgreSQL connection when its transaction sends anything but a plain SELECT.
