@@ -394,9 +394,7 @@ def test_a_visit_summary_holds_a_note_not_a_page(
         assert text in resp.text
 
 
-def test_a_line_break_counts_once_however_the_form_was_sent(
-    client, world, login_as, make_resident
-):
+def test_a_line_break_counts_once_however_the_form_was_sent(client, world, login_as, make_resident):
     """A plain form post sends a line break as CRLF, htmx (and the page's live count) as LF:
     the limit and the stored note count it once either way."""
     r = make_resident()
