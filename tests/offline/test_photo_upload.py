@@ -170,6 +170,16 @@ def test_a_photo_under_the_service_worker_shows_real_progress_and_keeps_its_time
     assert phone.js_errors == []
 
 
+def _on_the_visits_page(phone, visit, photo):
+    """The worker on the visit's page under the service worker, a phone photo at hand."""
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/visits/{visit.id}")
+    outbox_loaded(phone)
+    phone.wait_for_function("() => !!window.gridbookPhotos")
+    photo.write_bytes(phone_photo(long_side=2000))
+    return photo
+
+
 @pytest.mark.browser
 def test_a_photo_whose_own_send_fails_waits_in_the_outbox_and_arrives_once(
     phone,
@@ -180,12 +190,7 @@ def test_a_photo_whose_own_send_fails_waits_in_the_outbox_and_arrives_once(
     tmp_path,
 ):
     visit = make_visit(resident=make_resident(name="王秀英"))
-    login(phone, "worker_a", PASSWORD)
-    controlled(phone, f"/visits/{visit.id}")
-    outbox_loaded(phone)
-    phone.wait_for_function("() => !!window.gridbookPhotos")
-    photo = tmp_path / "IMG_0002.jpg"
-    photo.write_bytes(phone_photo(long_side=2000))
+    photo = _on_the_visits_page(phone, visit, tmp_path / "IMG_0002.jpg")
     # The phone thinks it is online, but the server is gone: the page's own send fails.
     outbox_server.stop()
     phone.locator(f"#photos-visit-{visit.id} input[type=file]").set_input_files(str(photo))
@@ -225,12 +230,7 @@ def test_a_photo_chosen_offline_says_only_that_it_waits(
     tmp_path,
 ):
     visit = make_visit(resident=make_resident(name="王勇"))
-    login(phone, "worker_a", PASSWORD)
-    controlled(phone, f"/visits/{visit.id}")
-    outbox_loaded(phone)
-    phone.wait_for_function("() => !!window.gridbookPhotos")
-    photo = tmp_path / "IMG_0003.jpg"
-    photo.write_bytes(phone_photo(long_side=2000))
+    photo = _on_the_visits_page(phone, visit, tmp_path / "IMG_0003.jpg")
     phone.context.set_offline(True)
     phone.locator(f"#photos-visit-{visit.id} input[type=file]").set_input_files(str(photo))
     until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
