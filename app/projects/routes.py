@@ -1,10 +1,12 @@
 """Project pages: list, details, risk register with heat map, assessment, decision."""
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..enums import ASSESSMENT_DIMENSIONS
+from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import render, toast, trigger, wants_fragment
 from ..i18n import current_lang_code
@@ -12,6 +14,7 @@ from ..idempotency import new_key
 from ..models import Project, RiskFactor
 from ..pagination import Page, page_number
 from ..permissions import authorize, can, requires
+from ..residents.queries import todays_log_locked
 from ..scope import get_or_404
 from . import bp
 from .forms import AssessmentForm, DecisionForm, NewProjectForm, ProjectForm, RiskFactorForm
@@ -103,6 +106,10 @@ def show_context(
         "factor": factor,
         "assessment_form": assessment_form,
         "decision_form": decision_form,
+        # Said beside "Log a visit", as on a resident's page: Save refuses a visit on an
+        # approved day.
+        "day_locked": can("visits.log")
+        and bool(db.session.scalar(sa.select(todays_log_locked(user)))),
     }
 
 

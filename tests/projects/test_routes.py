@@ -678,3 +678,17 @@ def test_township_sees_the_register_as_structure_never_free_text(
     page = client.get(f"/projects/{project.id}?lang=en").text
     for text in ("3号楼张三家拒绝签约", "请街道出面与张三家协商", "李主任", "张三情绪激动"):
         assert text in page
+
+
+def test_an_approved_day_says_so_beside_a_projects_log_a_visit(
+    client, world, login_as, make_project, make_daily_log
+):
+    project = make_project()
+    login_as(world.worker_a)
+    note = "is already approved: a visit on that day is refused until"
+    page = client.get(f"/projects/{project.id}?lang=en").text
+    assert note not in page
+    make_daily_log(status="approved")
+    page = client.get(f"/projects/{project.id}?lang=en").text
+    assert note in page
+    assert f'hx-get="/visits/new?project={project.id}"' in page  # the button stays
