@@ -446,14 +446,22 @@
 
   // ---- logout ----------------------------------------------------------------------
 
-  function logoutDialog(form, count) {
+  // What the logout's warning counts: what waits for the network, and apart what the server
+  // refused, which waits for the worker.
+  function counted(rows) {
+    var waitingN = rows.filter(function (e) { return e.status === WAITING; }).length;
+    var refusedN = rows.length - waitingN;
+    return S.waiting + ": " + waitingN + (refusedN ? " · " + S.refused + ": " + refusedN : "");
+  }
+
+  function logoutDialog(form, rows) {
     var dlg = document.createElement("dialog");
     dlg.id = "outbox-logout";
     dlg.innerHTML = "<article><h2></h2><p class='n'></p><p class='text'></p><p class='form-error' hidden></p>" +
       "<footer><button type='button' class='send'></button> <button type='button' class='secondary keep'></button> " +
       "<button type='button' class='secondary outline cancel'></button></footer></article>";
     dlg.querySelector("h2").textContent = S.logoutTitle;
-    dlg.querySelector(".n").textContent = S.waiting + ": " + count;
+    dlg.querySelector(".n").textContent = counted(rows);
     dlg.querySelector(".text").textContent = S.logoutText;
     dlg.querySelector(".send").textContent = S.sendNow;
     dlg.querySelector(".keep").textContent = S.keep;
@@ -469,7 +477,7 @@
         button.removeAttribute("aria-busy");
         refresh();
         if (!left.length) { leave(); return; }
-        dlg.querySelector(".n").textContent = S.waiting + ": " + left.length;
+        dlg.querySelector(".n").textContent = counted(left);
         var err = dlg.querySelector(".form-error");
         err.textContent = S.notAll;
         err.hidden = false;
@@ -487,8 +495,8 @@
       // Entries on this phone (anyone's) must outlive the logout: the server then asks the
       // browser to clear its HTTP cache only, not its storage.
       if (rows.length) hiddenInput(form, "outbox_kept", "1");
-      var count = rows.filter(function (e) { return e.user === user; }).length;
-      if (count) logoutDialog(form, count);
+      var own = rows.filter(function (e) { return e.user === user; });
+      if (own.length) logoutDialog(form, own);
       else form.submit();
     }, function () { form.submit(); });
   }, true);

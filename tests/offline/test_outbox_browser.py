@@ -350,6 +350,12 @@ def test_refused_replay_is_kept_with_its_reason_fixed_and_sent_or_discarded(
     # Refused entries are counted apart: they wait for the worker, not for the network.
     assert waiting(phone) == "0"
     assert refused(phone) == "2 条未保存"
+    # So does the logout's warning: nothing waits for the network, two wait for the worker.
+    phone.click("#account-menu summary")
+    phone.click("header form[action$='/logout'] button")
+    dialog = phone.locator("dialog#outbox-logout")
+    assert dialog.locator(".n").inner_text() == "待发送: 0 · 未保存: 2"
+    dialog.locator("button.cancel").click()
 
     phone.click("[data-outbox-count]")
     phone.wait_for_selector("#outbox-list .outbox-refused")
