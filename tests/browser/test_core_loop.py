@@ -118,10 +118,18 @@ def test_a_photo_not_sent_is_never_dropped_silently(
     first = page.locator("li.checklist-item").first
     first.locator("button.ans-hazard").click()
     first.locator(".hazard-form textarea[name=note]").fill("楼道堆放纸箱")
-    # No connection: the photo is chosen but cannot be sent.
+    # No connection: the photo is chosen but cannot be sent. The page keeps the hazard with
+    # its photo on the phone (its outbox) and says so, in place of the red "not sent".
     page.route("**/hazard", lambda route: route.abort())
     first.locator(".hazard-form input[type=file]").set_input_files(str(_jpeg(tmp_path)))
-    page.wait_for_selector(".toast-error")
+    page.wait_for_selector(".toast:not(.toast-error)")
+    assert "已保存在本机" in page.locator("#toasts").inner_text()
+    assert page.locator(".toast-error").count() == 0
+    assert page.evaluate("gridbookOutbox.all().then(r => r.map(e => e.label))") == [
+        "隐患 F1：王秀英"
+    ]
+    # The form keeps what was typed and chosen (sent again, it makes the same hazard), and
+    # leaving it still asks.
     asked: list[str] = []
     page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
     page.click("#finish-screening button")
