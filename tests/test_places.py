@@ -104,7 +104,8 @@ def test_a_users_grids_read_in_natural_order(client, login_as, numbered):
     grids = db.session.scalars(sa.select(Grid).where(Grid.name.in_(NAMES))).all()
     numbered.worker_a.grids = sorted(grids, key=lambda g: g.id)
     db.session.commit()
-    joined = ", ".join(IN_ORDER)
+    # Listed as the page's language lists (Babel's pattern): "、" between, "和" before the last.
+    joined = "、".join(IN_ORDER[:-1]) + "和" + IN_ORDER[-1]
     login_as(numbered.admin)
     assert joined in client.get("/admin/users").get_data(as_text=True)
     login_as(numbered.secretary_a)
