@@ -45,8 +45,13 @@ static/vendor/.installed: package.json package-lock.json static/css/pico.scss
 	cp node_modules/workbox-*/build/workbox-*.prod.js static/vendor/workbox/
 	touch $@
 
-translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -d app/translations -f
+# Compiled only when a catalogue changed: two test runs side by side (.ci/run) must not
+# rewrite a catalogue while the other reads it.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
+translations: $(CATALOGUES)
+
+app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -f -l $* -i $< -o $@
 
 # Babel skips folders whose names start with "_" (templates/_macros): name them here.
 MESSAGE_SOURCES := app templates templates/_macros
