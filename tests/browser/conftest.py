@@ -10,12 +10,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from app.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
+
+# Playwright's expect() waits 5 s by default: as the pages' own waits, long enough for two
+# cores shared with the other engine's suite.
+expect.set_options(timeout=30_000)
 
 
 def pytest_collection_modifyitems(items):
@@ -98,7 +103,9 @@ def phone_page(browser, base_url: str, **options):
         timezone_id="Asia/Shanghai",
         **options,
     )
-    context.set_default_timeout(10_000)
+    # Two cores shared with the other engine's suite (.ci/run runs both at once): a page may
+    # take seconds to answer. A wait that passes returns as soon as it can.
+    context.set_default_timeout(30_000)
     pg = context.new_page()
     pg.base_url = base_url
     errors: list[str] = []
