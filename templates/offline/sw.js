@@ -37,6 +37,12 @@ precacheAndRoute(CONFIG.precache);
 /* ---- whose pages: one cache per signed-in user -------------------------------------- */
 
 let meta = null;
+// When the signed-in user last changed on this phone. An answer to a request sent before
+// then was rendered for whoever was signed in at the time: a caseload page fetched in the
+// background for the last user, arriving after the next one signed in, must not make the
+// phone take that user for the current one again (their kept pages would stand in for
+// the new user's on a slow connection).
+let userChangedAt = 0;
 
 async function readMeta() {
   if (meta) return meta;
@@ -62,6 +68,7 @@ async function setUser(key) {
   const m = await readMeta();
   if (m.user === key) return;
   m.user = key;
+  userChangedAt = Date.now();
   m.warmed = {};
   await writeMeta();
   const names = await caches.keys();
@@ -78,9 +85,10 @@ function isHtml(response) {
 }
 
 // Only a page the server says it rendered for a signed-in user tells who that is; a page
-// without the header (the login page) says nobody is.
-function noteUser(response) {
+// without the header (the login page) says nobody is. `sentAt`: when its request went out.
+function noteUser(response, sentAt) {
   if (!response || response.type !== "basic" || !isHtml(response)) return null;
+  if (sentAt < userChangedAt) return null;
   return setUser(response.headers.get(CONFIG.userHeader) || "");
 }
 
@@ -133,8 +141,12 @@ function pagesFor(key) {
       { cacheKeyWillBeUsed: async ({ request }) => cacheKey(request) },
       new CacheableResponsePlugin({ statuses: [200] }),
       {
-        fetchDidSucceed: async ({ response }) => {
-          await noteUser(response);
+        requestWillFetch: async ({ request, state }) => {
+          state.sentAt = Date.now();
+          return request;
+        },
+        fetchDidSucceed: async ({ response, state }) => {
+          await noteUser(response, state.sentAt);
           return response;
         },
         // Kept only if rendered for this very user, a user whose pages may be kept (a
@@ -206,8 +218,9 @@ async function handlePage({ request, event }) {
   const key = await currentUser();
   if (!key) {
     try {
+      const sentAt = Date.now();
       const response = await fetch(request);
-      await noteUser(response);
+      await noteUser(response, sentAt);
       return response;
     } catch (err) {
       return fallback(request);

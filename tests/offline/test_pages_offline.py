@@ -255,3 +255,54 @@ def test_kept_pages_expire(phone, short_lived_server, caseload):
     shown = _open(pg, f"{short_lived_server.url}/residents/{wang.id}")
     assert "王秀英" not in shown
     assert pg.locator("#offline-fallback").count() == 1
+
+
+def test_a_late_answer_for_the_first_user_does_not_bring_their_pages_back(
+    phone, app_server, caseload
+):
+    """The first user's caseload warm-up is still fetching when the next user signs in on
+    the same phone (no logout). Its answers, rendered for the first user, arrive after: they
+    must not make the phone take the first user for the signed-in one again, or without
+    signal the next user would be shown the first user's kept pages."""
+    from app.offline.keys import WARMUP_HEADER
+
+    base = app_server.url
+    held = []
+
+    def hold_warmup(route):
+        request = route.request
+        if WARMUP_HEADER.lower() in request.headers and "caseload" not in request.url:
+            held.append((route, route.fetch()))  # answered now, for worker_a; delivered later
+        else:
+            route.continue_()
+
+    phone.route("**/*", hold_warmup)
+    pg = _page(phone, base)
+    login(pg, "worker_a", PASSWORD)
+    while len(held) < 2:  # both of the warm-up's fetchers wait on an answer
+        pg.wait_for_timeout(100)
+
+    phone.clear_cookies()
+    login(pg, "secretary_a", PASSWORD)
+    pg.wait_for_selector("body[data-user]", state="attached")
+
+    route, answer = held.pop(0)
+    assert "Worker_A" in answer.text()
+    route.fulfill(response=answer)
+    # The service worker has the late answer once the first user's kept copy is written.
+    pg.wait_for_function(
+        """async (url) => {
+            for (const name of await caches.keys()) {
+                if (!name.startsWith('gridbook-pages-')) continue;
+                if (await (await caches.open(name)).match(url, {ignoreVary: true})) return true;
+            }
+            return false;
+        }""",
+        arg=route.request.url,
+    )
+
+    phone.set_offline(True)
+    shown = _open(pg, route.request.url)
+    assert "Worker_A" not in shown
+    for resident in caseload.values():
+        assert resident.name not in shown
