@@ -197,7 +197,10 @@ def login(pg, username: str, password: str) -> None:
     pg.goto(pg.base_url + "/login")
     pg.fill("input[name=username]", username)
     pg.fill("input[name=password]", password)
-    pg.click("form button[type=submit]")
+    # Until the answer's page is committed, the login page itself is "idle": a slow server
+    # would let the next step start from the login page, cancelling the sign-in.
+    with pg.expect_navigation():
+        pg.click("form button[type=submit]")
     pg.wait_for_load_state("networkidle")
 
 
