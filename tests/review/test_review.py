@@ -266,6 +266,18 @@ def test_day_page_shows_everything_in_the_day(client, world, login_as, full_day)
     assert f'href="/hazards/{full_day.hazard.id}"' in page.text
 
 
+def test_day_page_names_the_worker_and_day_once(client, world, login_as, visit):
+    """The heading says whose day and which; the day's status line below does not repeat it."""
+    login_as(world.secretary_a)
+    html = client.get(day_path(visit.daily_log), headers=EN).text
+    main = html[html.index("<main") : html.index("</main>")]
+    heading = re.search(r"<h1>(.*?)</h1>", main, re.S).group(1)
+    name = world.worker_a.display_name
+    assert name in heading
+    assert main.count(name) == 1
+    assert re.search(r'class="log-title">\s*<span class="status status-', main)
+
+
 def test_day_page_scope_and_bad_dates(client, world, login_as, visit):
     log = visit.daily_log
     login_as(world.worker_a)
