@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from babel.lists import format_list
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 
@@ -23,11 +23,11 @@ def register_filters(app: Flask) -> None:
 
     @app.template_filter("dt")
     @pass_context
-    def _datetime(ctx, value: datetime | None, fmt: str = "short") -> str:
+    def _datetime(ctx, value: datetime | None, fmt: str = "") -> str:
         if not value:
             return ""
         # Stored naive UTC; Flask-Babel converts from UTC to the configured zone.
-        return _remembered(ctx, ("dt", value, fmt), lambda: format_datetime(value, fmt))
+        return _remembered(ctx, ("dt", value, fmt), lambda: _moment(value, fmt))
 
     # The township's date of a stored moment, to tell whether two moments fall on one day.
     @app.template_filter("local_day")
@@ -53,6 +53,16 @@ def register_filters(app: Flask) -> None:
         severity_label=lambda code: labels.label("severity", code),
         _l=_l,
     )
+
+
+def _moment(value: datetime, fmt: str) -> str:
+    """A stored moment with its date written as the pages' dates are ("Dec 6, 2026" beside
+    "Dec 6, 2026, 3:47 PM", not "12/6/26, 3:47 PM"; 2026年12月6日 15:47), and the time to the
+    minute; `fmt`, a pattern of its own ("HH:mm")."""
+    if fmt:
+        return format_datetime(value, fmt)
+    joined = get_locale().datetime_formats["medium"]
+    return joined.format(format_time(value, "short"), format_date(value, "medium"))
 
 
 def _remembered(ctx, key: tuple, format_) -> str:

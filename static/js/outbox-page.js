@@ -13,6 +13,12 @@
   var WAITING = "waiting";
   var refresh = function () { return core.page.show(renderer); };
 
+  // In the page's language and as the server writes a moment ("Dec 6, 2026, 3:47 PM",
+  // 2026年12月6日 15:47), not in the phone's own settings.
+  var moments = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+    { dateStyle: "medium", timeStyle: "short" });
+  function recordedAt(ms) { return moments.format(new Date(ms)); }
+
   function outboxPage(el) {
     var P = el.dataset;
     var list = el.querySelector("#outbox-list");
@@ -96,7 +102,7 @@
       var meta = document.createElement("p");
       meta.className = "meta";
       var photos = entry.fields.filter(function (f) { return f[1] instanceof Blob; }).length;
-      meta.textContent = P.recorded + " " + new Date(entry.created).toLocaleString() +
+      meta.textContent = P.recorded + " " + recordedAt(entry.created) +
         (photos ? " · " + P.photos + " " + photos : "");
       li.appendChild(meta);
       if (entry.reason) {

@@ -149,3 +149,15 @@ def test_required_and_length_messages_name_the_field_in_the_pages_language(
     assert required in client.post(f"/projects/new?lang={lang}", data=data).text
     data["name"] = "x" * 10_000
     assert too_long in client.post(f"/projects/new?lang={lang}", data=data).text
+
+
+def test_a_moment_is_written_with_the_pages_date_and_the_time_to_the_minute(app):
+    """One way to write a date on every page: a moment's date reads as a day's does."""
+    from datetime import datetime
+
+    moment = datetime(2026, 12, 6, 20, 30)  # stored UTC: the next morning in the township
+    render = app.jinja_env.from_string("{{ m|dt }} / {{ m|dt('HH:mm') }}").render
+    with app.test_request_context(), force_locale("en"):
+        assert render(m=moment) == "Dec 7, 2026, 4:30\u202fAM / 04:30"  # CLDR's narrow space
+    with app.test_request_context(), force_locale("zh_Hans"):
+        assert render(m=moment) == "2026年12月7日 04:30 / 04:30"

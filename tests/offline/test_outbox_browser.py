@@ -5,6 +5,7 @@ and are sent once when the network returns (Chromium, the outbox's stand-in serv
 # is OFFLINE's): pytest finds them here, and they are parameters of the tests below.
 # ruff: noqa: F811
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -360,6 +361,9 @@ def test_refused_replay_is_kept_with_its_reason_fixed_and_sent_or_discarded(
     phone.click("[data-outbox-count]")
     phone.wait_for_selector("#outbox-list .outbox-refused")
     assert "审核通过" in phone.locator("#outbox-list").inner_text()
+    # When each was recorded, written as the server writes a moment in the page's language.
+    recorded = phone.locator("#outbox-list li .meta").first.inner_text()
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", recorded), recorded
     shoot(phone, "1-refused")
 
     # The day is reopened; the worker corrects the first entry's text and sends it again.
