@@ -89,6 +89,8 @@ def write_lock_released():
         and session.in_transaction()
         and db.engine.dialect.name == "sqlite"
         and not (session.new or session.dirty or session.deleted)
+        # Ending it would run or forget what waits for its end (on_commit, on_rollback).
+        and not any(session.info.get(key) for key in _PENDING_ON_COMMIT)
     ):
         conn = session.connection()
         changes = conn.connection.dbapi_connection.total_changes
@@ -109,17 +111,25 @@ def finish_unit_of_work(*_args, **_kwargs) -> None:
     Connected to Flask's `before_render_template` signal and called when the view returns
     (app.Gridbook.dispatch_request); routes and services never commit.
     """
-    from flask import has_request_context
+    from flask import g, has_request_context
 
     if not has_request_context() or not _write_intent.get():
         return
-    db.session.commit()
+    try:
+        db.session.commit()
+    except Exception:
+        # The database refused the commit after the view had done its work: nothing was
+        # saved, and a form can be shown again as it was sent (app/errors.py).
+        g.commit_failed = True
+        raise
     # Done: reads while the page renders need no write lock, and nothing commits twice.
     _write_intent.set(False)
 
 
-# What the session does once its transaction has committed (and forgets if it rolls back).
+# What the session does once its transaction has committed (and forgets if it rolls back),
+# and what it does if the transaction ends without committing (and forgets if it commits).
 _ON_COMMIT = "gridbook_on_commit"
+_ON_ROLLBACK = "gridbook_on_rollback"
 
 
 def on_commit(action: Callable[[], None]) -> None:
@@ -132,32 +142,57 @@ def on_commit(action: Callable[[], None]) -> None:
     db.session().info.setdefault(_ON_COMMIT, []).append(action)
 
 
+def on_rollback(action: Callable[[], None]) -> None:
+    """Run `action` if the current transaction ends without committing (rolled back, or its
+    session closed); never once it has committed.
+
+    The other half of on_commit, for what was set aside outside the database before the rows
+    were written and must come back when they do not (an import's claimed upload). `action`
+    runs while the session ends its transaction: it must not use the database.
+    """
+    session = db.session()
+    if not session.in_transaction():
+        # Registered before any query: without a transaction to end, nothing would run it.
+        session.begin()
+    session.info.setdefault(_ON_ROLLBACK, []).append(action)
+
+
 def _run_on_commit(session: Session) -> None:
-    for action in session.info.pop(_ON_COMMIT, []):
+    session.info.pop(_ON_ROLLBACK, None)
+    _run(session.info.pop(_ON_COMMIT, []), "after-commit")
+
+
+def _end_of_transaction(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:  # a savepoint's end leaves the outer transaction's
+        return
+    # Still here, so the transaction did not commit (after_commit takes both lists first).
+    session.info.pop(_ON_COMMIT, None)
+    _run(session.info.pop(_ON_ROLLBACK, []), "after-rollback")
+
+
+def _run(actions: list[Callable[[], None]], kind: str) -> None:
+    for action in actions:
         try:
             action()
         except Exception:
-            # The rows are committed: a failure here must not turn the request into an error
-            # that claims nothing was saved.
-            log.exception("after-commit action %r failed", action)
-
-
-def _forget_on_commit(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # a savepoint's end leaves the outer transaction's
-        session.info.pop(_ON_COMMIT, None)
+            # After a commit, the rows are saved: a failure here must not turn the request
+            # into an error that claims they are not. After a rollback, the error being
+            # handled is the one the user must hear about, not this one.
+            log.exception("%s action %r failed", kind, action)
 
 
 # Listened for from the start: added while another thread's session runs its commit
 # listeners, a listener can break that iteration.
 event.listen(Session, "after_commit", _run_on_commit)
-event.listen(Session, "after_transaction_end", _forget_on_commit)
+event.listen(Session, "after_transaction_end", _end_of_transaction)
 
 
 # Set on a PostgreSQL connection when its transaction sends anything but a plain SELECT.
 _WROTE = "gridbook_wrote"
 _MODIFIES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR)\b")
-# What commit hooks would act on (photos/services.py's files): such a session rolls back.
-_PENDING_ON_COMMIT = ("gridbook_photo_files", _ON_COMMIT)
+# What a transaction's end would act on (photos/services.py's files, on_commit and
+# on_rollback actions): such a session rolls back, and write_lock_released leaves it open.
+_PENDING_ON_COMMIT = ("gridbook_photo_files", _ON_COMMIT, _ON_ROLLBACK)
 
 
 def install_postgresql_hooks(engine: Engine) -> None:

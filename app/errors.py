@@ -1,14 +1,16 @@
 """Turning refusals and errors into answers: the form again, a fragment, or an error page.
 
 A view marked `redisplays_form_on_error` is run once more when its request failed in a way
-the user can mend (an expired token, throttling, a refusal, a storage failure): its form
-then fails validation with the reason, and the view renders what was typed as usual.
+the user can mend (an expired token, throttling, a refusal, a storage failure, a commit the
+database refused): its form then fails validation with the reason, and the view renders what
+was typed as usual.
 """
 
 import inspect
 
 from flask import Flask, g, jsonify, make_response, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from .db import is_storage_failure, set_write_intent
@@ -112,11 +114,14 @@ def register_errors(app: Flask) -> None:
         app.logger.exception("unhandled error")
         db.session.rollback()
         storage = is_storage_failure(err)
+        # The database refused the request's commit (a constraint it checks then, a conflict
+        # with another transaction): the view did its work and nothing of it was saved.
+        refused = g.get("commit_failed", False) and isinstance(err, DBAPIError)
         view = _form_view()
-        if storage and request.method == "POST" and "storage_error" not in g and view:
-            # A full disk or a read-only database: run the form view again, as for an
-            # expired token, so the form comes back with what was typed and "not saved".
-            # Its validation now fails, so it only reads (and reads need no write lock).
+        if (storage or refused) and request.method == "POST" and "storage_error" not in g and view:
+            # A full disk, a read-only database, a refused commit: run the form view again,
+            # as for an expired token, so the form comes back with what was typed and "not
+            # saved". Its validation now fails, so it only reads (and reads need no write lock).
             g.storage_error = True
             set_write_intent(False)
             try:

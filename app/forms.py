@@ -83,7 +83,7 @@ class BaseForm(FlaskForm):
             self.form_errors.append(_csrf_message())
             return False
         if getattr(g, "storage_error", False):
-            self.form_errors.append(storage_message())
+            self.form_errors.append(self.not_saved_message())
             return False
         refusal = g.get("refusal")
         if refusal is not None:
@@ -94,6 +94,10 @@ class BaseForm(FlaskForm):
                 self.form_errors.append(str(refusal.message))
             return False
         return ok
+
+    def not_saved_message(self) -> str:
+        """What the user reads when the disk or database refused to store this form."""
+        return storage_message()
 
     @property
     def all_form_errors(self) -> list[str]:

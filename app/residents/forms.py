@@ -117,6 +117,18 @@ class ImportForm(BaseForm):
     duplicate_default = SelectField(_l("For every duplicate"), default="skip")
     step = HiddenField()
 
+    def not_saved_message(self) -> str:
+        if self.step.data != "import":
+            return super().not_saved_message()
+        # The sheet is still there and the choices come back with this message: Import again
+        # is all it takes, no new upload.
+        return str(
+            _l(
+                "Nothing was imported: the server could not save the residents. The sheet and "
+                "your choices are kept; press Import again."
+            )
+        )
+
 
 def action_choices(blank: bool = False) -> list[tuple[str, str]]:
     choices = [

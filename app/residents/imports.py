@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import scope
-from ..db import on_commit
+from ..db import on_commit, on_rollback
 from ..forms import redisplays_form_on_error
 from ..htmx import render
 from ..i18n import localized
@@ -167,8 +167,12 @@ def import_preview(token: str):
     if form.is_submitted() and not form.errors and step == "import":
         if plan.count("add") + plan.count("merge") == 0:
             raise Invalid(_("Nothing to import: every row is skipped or has an error."))
-        # Only the request that takes the file imports it: a double tap finds it gone.
+        # Only the request that takes the file imports it: a double tap finds it taken. It is
+        # deleted once the rows are committed and given back if they are not (the commit comes
+        # after this view returns, and can fail): the secretary then imports again from this
+        # preview, with the choices she made (app/errors.py), without uploading the sheet anew.
         store.claim(token, current_user.id)
+        on_rollback(partial(store.unclaim, token))
         done = importing.apply_plan(plan)
         # The rows left out stay listed after the import, each with why, as in the preview:
         # the sheet is put right from this list.
@@ -177,9 +181,9 @@ def import_preview(token: str):
             for r in plan.with_errors
         ]
         done["filename"] = filename
-        # The result page says who was added: only once they are (the commit comes after
-        # this view returns, and can fail).
+        # The result page says who was added: only once they are.
         on_commit(partial(store.save_result, token, current_user.id, done))
+        on_commit(partial(store.imported, token))
         return redirect(url_for("residents.import_done", token=token), code=303)
     return render(
         "residents/import_preview.html",

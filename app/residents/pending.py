@@ -2,11 +2,14 @@
 
 The file is kept server-side (never in the session cookie) in a folder every app process
 reads, with the id of the user who sent it beside it; another user's token is as good as
-none. A file is deleted once imported, cancelled, or older than `KEEP`. What an import did
-(the names added, the rows refused and why) stays under the same token for its result page,
-and is swept as the uploads are.
+none. A file is deleted once imported, cancelled, or older than `KEEP`. While its import is
+being written it is set aside under another name, so that no second request imports it, and
+put back if that import does not commit. What an import did (the names added, the rows
+refused and why) stays under the same token for its result page, and is swept as the uploads
+are.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -22,6 +25,10 @@ KEEP_SECONDS = 2 * 3600
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 GONE = _l(
     "This upload is no longer here (already imported, cancelled or too old). Upload the file again."
+)
+IMPORTING = _l(
+    "This sheet is already being imported, and is imported only once. Reload this page in a "
+    "moment: if that import did not go through, the sheet is still here to import again."
 )
 
 
@@ -68,22 +75,43 @@ class Store:
         try:
             return meta["filename"], (self.folder / f"{token}.upload").read_bytes()
         except OSError as exc:
+            if self._claimed(token).exists():
+                raise Conflict(IMPORTING) from exc
             raise Conflict(GONE) from exc
+
+    def _claimed(self, token: str) -> Path:
+        return self.folder / f"{token}.importing"
 
     def claim(self, token: str, user_id: int) -> None:
         """Take the upload for importing: of two requests at once, only one gets it.
 
-        What was kept is written once and never changed, so the caller imports what it
-        already read; the claim only decides who does.
+        The file is set aside, not deleted, until the import's transaction ends: `imported`
+        deletes it once the rows are committed, `unclaim` gives it back if they are not, and
+        the user imports again from the same preview. What was kept is written once and never
+        changed, so the caller imports what it already read; the claim only decides who does.
         """
         self._meta(token, user_id)
-        claimed = self.folder / f"{token}.{secrets.token_hex(4)}.importing"
         try:
             # rename is atomic: the loser of a double tap finds the file gone.
-            os.rename(self.folder / f"{token}.upload", claimed)
+            os.rename(self.folder / f"{token}.upload", self._claimed(token))
         except OSError as exc:
+            if self._claimed(token).exists():
+                raise Conflict(IMPORTING) from exc
             raise Conflict(GONE) from exc
-        claimed.unlink(missing_ok=True)
+
+    def unclaim(self, token: str) -> None:
+        """Give a claimed upload back: its import did not commit, and may be tried again."""
+        if not TOKEN_RE.match(token or ""):
+            return
+        # Swept meanwhile (older than KEEP_SECONDS): it is gone as it would have been.
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(self._claimed(token), self.folder / f"{token}.upload")
+
+    def imported(self, token: str) -> None:
+        """Delete a claimed upload whose import has committed."""
+        if not TOKEN_RE.match(token or ""):
+            return
+        self._claimed(token).unlink(missing_ok=True)
         (self.folder / f"{token}.json").unlink(missing_ok=True)
 
     def save_result(self, token: str, user_id: int, result: dict) -> None:

@@ -117,3 +117,36 @@ def test_postgresql_connections_run_without_jit(client, world, login_as):
         assert fresh.exec_driver_sql("SHOW jit").scalar() == "off"
     finally:
         fresh.close()
+
+
+def test_on_rollback_runs_when_the_transaction_ends_without_committing(app):
+    """What an import set aside (its claimed upload) comes back when its rows do not."""
+    from app.db import on_commit, on_rollback
+
+    ran: list[str] = []
+
+    def fails():
+        raise OSError("the folder is gone")
+
+    # Registered before any query, and after one that fails (logged, not raised): each runs.
+    on_rollback(fails)
+    on_rollback(lambda: ran.append("given back"))
+    on_commit(lambda: ran.append("committed"))
+    db.session.rollback()
+    assert ran == ["given back"]
+
+    ran.clear()
+    db.session.execute(sa.select(1))
+    on_rollback(lambda: ran.append("given back"))
+    on_commit(lambda: ran.append("committed"))
+    db.session.commit()
+    db.session.rollback()  # a later transaction's end no longer concerns the committed one
+    assert ran == ["committed"]
+
+    ran.clear()
+    db.session.execute(sa.select(1))
+    on_rollback(lambda: ran.append("given back"))
+    db.session.begin_nested().rollback()  # a savepoint's end leaves the outer transaction's
+    assert ran == []
+    db.session.close()
+    assert ran == ["given back"]

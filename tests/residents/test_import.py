@@ -283,6 +283,8 @@ def test_a_failed_import_changes_nothing(client, world, login_as, monkeypatch):
     monkeypatch.setattr(importing, "record", broken)
     assert client.post(url, data={"step": "import"}).status_code == 500
     assert residents() == []
+    # The sheet it had taken is given back: Back and Import, no new upload.
+    assert client.get(url).status_code == 200
 
 
 def test_cancel_deletes_the_upload(client, world, login_as, import_store):
@@ -559,3 +561,98 @@ def test_an_import_whose_commit_fails_keeps_no_result_and_no_resident(
     assert residents() == []
     assert not list(import_store.glob(f"{token}*.result"))
     assert client.get(url + "/done").status_code == 409  # "no longer here", not "added: 2"
+
+
+def _selected(page: str, name: str) -> str:
+    """The value chosen in the select called `name` on the page."""
+    select = page.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+    return select.split('selected value="', 1)[1].split('"', 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "refusal", "message"),
+    [
+        (
+            "en",
+            sa.exc.OperationalError("COMMIT", {}, Exception("database or disk is full")),
+            "Nothing was imported: the server could not save the residents. The sheet and "
+            "your choices are kept; press Import again.",
+        ),
+        (
+            "zh",
+            sa.exc.IntegrityError("COMMIT", {}, Exception("UNIQUE constraint failed")),
+            "导入没有成功：服务器未能保存，没有导入任何居民。表格和您的选择都还在，"
+            "请再点一次“导入”。",
+        ),
+    ],
+    ids=["disk_full", "unique_clash"],
+)
+def test_an_import_whose_commit_fails_comes_back_to_its_preview(
+    client, world, login_as, import_store, refuse_next_commit, lang, refusal, message
+):
+    """Walk: the commit failed after the sheet was taken, and the secretary was told to upload
+    it again and map its columns anew. Now she is back on the preview, her choices kept."""
+    if lang == "en":
+        _english(world.secretary_a)
+    login_as(world.secretary_a)
+    data = xlsx(
+        [["住户称呼", "门牌地址", "电话"], ["赵六", "7-3-302", "1"], ["钱七", "8-1-101", "2"]]
+    )
+    url, _page = preview(client, data)
+    token = url.rsplit("/", 1)[1]
+    # Nothing of this is guessed from the sheet: she chose it all (the phones are no phones).
+    choices = {
+        "step": "import",
+        "col_0": "name",
+        "col_1": "address",
+        "col_2": "",
+        "grid": str(world.a2.id),
+        "default_reason": "dibao",
+    }
+    refuse_next_commit(refusal)
+    resp = client.post(url, data=choices)
+    assert resp.status_code == 200
+    assert message in resp.text
+    assert 'id="import-form"' in resp.text
+    for name in ("col_0", "col_1", "col_2", "grid", "default_reason"):
+        assert _selected(resp.text, name) == choices[name]
+    assert residents() == []
+    assert not list(import_store.glob(f"{token}*.result"))
+    assert client.get(url).status_code == 200  # the upload is still there
+
+    assert client.post(url, data=choices).status_code == 303
+    assert [(r.name, r.address, r.grid_id) for r in residents()] == [
+        ("赵六", "7-3-302", world.a2.id),
+        ("钱七", "8-1-101", world.a2.id),
+    ]
+    # Imported once: the sheet is gone, what the import did is kept for its result page.
+    assert client.post(url, data=choices).status_code == 409
+    assert len(residents()) == 2
+    assert [p.suffix for p in import_store.glob(f"{token}*")] == [".result"]
+    assert client.get(url + "/done").status_code == 200
+
+
+def test_a_second_tap_while_the_first_imports_imports_nothing(
+    client, world, login_as, import_store
+):
+    """Whether the first request is still writing, has failed or has committed, a sheet is
+    imported once."""
+    from app.residents.pending import Store
+
+    _english(world.secretary_a)
+    login_as(world.secretary_a)
+    url, _page = preview(client, xlsx([HEADERS, row(), row("王五", room="505", phone="")]))
+    token = url.rsplit("/", 1)[1]
+    store = Store(import_store)
+    store.claim(token, world.secretary_a.id)  # the first tap's request, still writing
+    resp = client.post(url, data={"step": "import"})
+    assert resp.status_code == 409
+    assert "This sheet is already being imported" in resp.text
+    assert residents() == []
+    store.unclaim(token)  # that request's commit failed
+    assert client.post(url, data={"step": "import"}).status_code == 303
+    assert len(residents()) == 2
+    resp = client.post(url, data={"step": "import"})  # after it committed
+    assert resp.status_code == 409
+    assert "no longer here" in resp.text
+    assert len(residents()) == 2
