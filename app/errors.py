@@ -10,7 +10,7 @@ import inspect
 
 from flask import Flask, g, jsonify, make_response, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from .db import is_storage_failure, set_write_intent
@@ -114,9 +114,11 @@ def register_errors(app: Flask) -> None:
         app.logger.exception("unhandled error")
         db.session.rollback()
         storage = is_storage_failure(err)
-        # The database refused the request's commit (a constraint it checks then, a conflict
-        # with another transaction): the view did its work and nothing of it was saved.
-        refused = g.get("commit_failed", False) and isinstance(err, DBAPIError)
+        # The database refused the request's commit for a constraint it checks then: the view
+        # did its work and nothing of it was saved. Not any error at commit: a connection lost
+        # during COMMIT leaves it unknown whether the rows were saved, and "not saved" could
+        # then be false (the outbox sends such a request again, under the same key).
+        refused = g.get("commit_failed", False) and isinstance(err, IntegrityError)
         view = _form_view()
         if (storage or refused) and request.method == "POST" and "storage_error" not in g and view:
             # A full disk, a read-only database, a refused commit: run the form view again,

@@ -656,3 +656,20 @@ def test_a_second_tap_while_the_first_imports_imports_nothing(
     assert resp.status_code == 409
     assert "no longer here" in resp.text
     assert len(residents()) == 2
+
+
+def test_a_commit_of_unknown_outcome_is_not_called_not_saved(
+    client, world, login_as, import_store, refuse_next_commit
+):
+    """The connection lost during COMMIT: the rows may have been saved, so the page must not
+    say they were not. It is an error page; the sheet, not imported here, is still there."""
+    login_as(world.secretary_a)
+    url, _page = preview(client, xlsx([HEADERS, row()]))
+    lost = Exception("server closed the connection unexpectedly")
+    refuse_next_commit(sa.exc.OperationalError("COMMIT", {}, lost))
+    resp = client.post(url, data={"step": "import"})
+    assert resp.status_code == 500
+    assert "Import again" not in resp.text
+    assert "再点一次" not in resp.text
+    assert residents() == []
+    assert client.get(url).status_code == 200
