@@ -254,22 +254,38 @@
     }, { once: true });
   });
 
-  // A photo chosen but not sent (offline, failed, still going) is never dropped silently.
+  // A photo chosen but not sent (offline, failed, still going) is never dropped silently. One
+  // whose form went to the outbox as it stands (data-queued, set by outbox.js) is the outbox's
+  // to send: leaving loses nothing.
   function pendingPhoto(except) {
     var inputs = document.querySelectorAll("input[type=file][data-pending]");
     for (var i = 0; i < inputs.length; i++) {
-      if (inputs[i].files && inputs[i].files.length && inputs[i].form !== except) return inputs[i];
+      var form = inputs[i].form;
+      if (form === except || (form && form.hasAttribute("data-queued"))) continue;
+      if (inputs[i].files && inputs[i].files.length) return inputs[i];
     }
     return null;
   }
   // The browser's own "N files" is hidden under our label: say what is chosen and not yet saved.
-  document.addEventListener("change", function (evt) {
-    var input = evt.target;
-    if (!input.matches || !input.matches(".photo-pick input[type=file]")) return;
+  function showChosen(input) {
     var out = input.parentNode.querySelector(".photo-chosen");
     if (!out) return;
     var n = input.files ? input.files.length : 0;
     out.textContent = n ? out.getAttribute("data-chosen").replace("#", n) : "";
+  }
+  document.addEventListener("change", function (evt) {
+    var input = evt.target;
+    if (input.matches && input.matches(".photo-pick input[type=file]")) showChosen(input);
+  });
+  // A queued form changed again holds something the outbox does not: it is unsaved again,
+  // its photo with it (leaving asks), until it is saved again. "input" is what every field
+  // fires as the worker changes it; "change" would come late too, from a text box left after
+  // its Save.
+  document.addEventListener("input", function (evt) {
+    var form = evt.target.form;
+    if (!form || !form.hasAttribute("data-queued")) return;
+    form.removeAttribute("data-queued");
+    form.querySelectorAll(".photo-pick input[type=file]").forEach(showChosen);
   });
 
   // The account menu closes when the thumb taps anywhere else.

@@ -129,9 +129,39 @@
     });
   }
 
+  // A form kept as it stands once queued (a hazard's: saved again, it is the same hazard and,
+  // with the same key, the same photo) holds nothing the outbox does not: its photo says it
+  // waits, its "not saved yet" notes are hidden (app.css), and leaving does not ask (app.js),
+  // until it is changed again (app.js takes data-queued off).
+  function kept(form) {
+    form.setAttribute("data-queued", "");
+    form.gridbookDrawn = true;  // what the worker typed: markPage need not put it back
+    var photos = false;
+    form.querySelectorAll(".photo-pick input[type=file]").forEach(function (input) {
+      var out = input.parentNode.querySelector(".photo-chosen");
+      var n = input.files ? input.files.length : 0;
+      if (out) out.textContent = n ? S.waiting : "";
+      if (n) photos = true;
+    });
+    var key = form.querySelector("input[name=photo_uuid]");
+    if (key && photos) key.setAttribute("data-queued", "");
+  }
+
+  // A photo chosen in a form whose photo went to the outbox under its key is another photo:
+  // a key of its own, or the server would take it for that one resent with other content.
+  document.addEventListener("change", function (evt) {
+    var input = evt.target;
+    if (input.type !== "file" || !input.form) return;
+    var key = input.form.querySelector("input[name=photo_uuid][data-queued]");
+    if (!key) return;
+    key.value = core.newId();
+    key.removeAttribute("data-queued");
+  });
+
   document.body.addEventListener("outbox-queued", function (evt) {
     var form = evt.target && evt.target.closest ? evt.target.closest("form") : null;
-    afresh(form);
+    if (form && form.matches("form.hazard-form")) kept(form);
+    else afresh(form);
     toast(S.queued);
     refresh();
   });
@@ -156,6 +186,7 @@
     // server keeps one. The photo form's photo is in the entry now: it starts afresh.
     core.enqueue(entry).then(function () {
       if (form.matches("form.photo-upload")) afresh(form);
+      else if (form.matches("form.hazard-form")) kept(form);
       toast(S.queued);
       refresh();
     }, function (err) {
@@ -323,6 +354,7 @@
     });
     // A hazard described offline shows what was typed (note, severity, date) when the page
     // is drawn again, so that nobody types it twice thinking it lost.
+    var drawn = [];
     entries.forEach(function (entry) {
       if (entry.page !== here() || !/\/hazard$/.test(entry.url) || !entry.target) return;
       var item = document.querySelector(entry.target);
@@ -330,6 +362,12 @@
       if (!form) return;
       // Its Save waits here: "All remaining OK" and "Finish" need not wait for it (app.js).
       form.setAttribute("data-note-sent", "");
+      // Drawn from its entries once; from then on it holds what the worker types, which a
+      // later count (another entry queued, a replay) must not overwrite.
+      if (form.gridbookDrawn && drawn.indexOf(form) === -1) return;
+      form.gridbookDrawn = true;
+      drawn.push(form);
+      form.setAttribute("data-queued", "");
       entry.fields.forEach(function (pair) {
         var el = form.elements[pair[0]];
         if (typeof pair[1] !== "string" || !el || el.type === "hidden" || el.type === "file") return;

@@ -232,3 +232,60 @@ def saves_note_and_photo(pg, form, note: str) -> None:
     hazard = fresh_scalar(sa.select(Hazard))
     assert hazard.note == note
     assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 1
+
+
+UNSAVED_PHOTO = "有照片已选好但还没保存，确定不保存就离开吗？"
+
+
+def queued_hazard_keeps_its_form(pg, item) -> None:
+    """The pending hazard's Save (note "楼道堆放纸箱" and a photo) has just gone to the outbox
+    without signal, its only entry: the form says the photo waits, not that it is unsaved,
+    and keeps what was typed; typed again it is unsaved (leaving asks); saved again it waits
+    again (two entries)."""
+    form = item.locator("form.hazard-form")
+    chosen = form.locator(".photo-chosen")
+    expect(chosen).to_have_text("待发送")
+    item.locator(".hazard-box .outbox-mark .outbox-thumbs img").wait_for()
+    assert "尚未保存" not in item.locator(".hazard-box").inner_text()
+    assert form.locator("textarea[name=note]").input_value() == "楼道堆放纸箱"
+    assert form.evaluate("f => f.querySelector('input[type=file]').files.length") == 1
+    # The note left (its "change" comes only now) is no edit: still waiting.
+    pg.click("h1")
+    expect(chosen).to_have_text("待发送")
+
+    asked: list[str] = []
+
+    def dismiss(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    pg.on("dialog", dismiss)
+    form.locator("textarea[name=note]").fill("楼道堆放纸箱，已提醒清理")
+    expect(chosen).to_have_text("已选照片 1 张，尚未保存")
+    with pg.expect_event("dialog") as finishing:
+        pg.click("#finish-screening button")
+    assert finishing.value.message == UNSAVED_PHOTO
+    with pg.expect_event("dialog"):
+        pg.click(".link-line a")
+    pg.remove_listener("dialog", dismiss)
+    assert asked == ["confirm", "beforeunload"]
+    assert "/screening/" in pg.url
+
+    form.locator("button[type=submit]").click()
+    expect(pg.locator("[data-outbox-count] .n")).to_have_text("2")
+    expect(chosen).to_have_text("待发送")
+
+
+def leaves_without_asking(pg, visit_id: int) -> None:
+    """Back to the visit from its checklist, with no question on the way."""
+    asked: list[str] = []
+
+    def dismiss(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    pg.on("dialog", dismiss)
+    pg.click(".link-line a")
+    pg.wait_for_url(f"**/visits/{visit_id}")
+    pg.remove_listener("dialog", dismiss)
+    assert asked == []

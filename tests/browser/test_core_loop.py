@@ -7,9 +7,16 @@ import time
 import pytest
 import sqlalchemy as sa
 from PIL import Image
+from playwright.sync_api import expect
 
 from app.models import Answer, AuditEvent, Hazard, Photo, Screening
-from tests.browser.conftest import Walk, fresh_scalar, login
+from tests.browser.conftest import (
+    Walk,
+    fresh_scalar,
+    leaves_without_asking,
+    login,
+    queued_hazard_keeps_its_form,
+)
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -108,8 +115,8 @@ def test_core_loop_in_twelve_taps(page, world, make_resident, shoot, tmp_path):
 def test_a_photo_not_sent_is_never_dropped_silently(
     page_without_worker, world, make_resident, make_visit, shoot, tmp_path
 ):
-    # Without a service worker (the first visit): with one, the photo waits in the outbox
-    # instead (tests/offline/test_outbox_browser.py).
+    # Without a service worker (the first visit): with one, the service worker keeps the entry
+    # (tests/offline/test_photo_upload.py).
     page = page_without_worker
     visit = make_visit(resident=make_resident(name="王秀英"), purpose="screening")
     login(page, "worker_a", PASSWORD)
@@ -128,12 +135,25 @@ def test_a_photo_not_sent_is_never_dropped_silently(
     assert page.evaluate("gridbookOutbox.all().then(r => r.map(e => e.label))") == [
         "隐患 F1：王秀英"
     ]
-    # The form keeps what was typed and chosen (sent again, it makes the same hazard), and
-    # leaving it still asks.
-    asked: list[str] = []
-    page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
-    page.click("#finish-screening button")
-    assert asked == ["有照片已选好但还没保存，确定不保存就离开吗？"]
-    assert "/screening/" in page.url
     shoot(page, "photo-kept")
+    checklist = page.url
+    queued_hazard_keeps_its_form(page, first)
     assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 0
+
+    # With the connection back, the worker goes back to the visit, and that page sends both
+    # saves (every page load does): one hazard, as last typed, and one photo.
+    page.unroute("**/hazard")
+    leaves_without_asking(page, visit.id)
+    left = "() => window.gridbookOutbox ? gridbookOutbox.all().then(r => r.length) : -1"
+    for _ in range(150):
+        if page.evaluate(left) == 0:
+            break
+        page.wait_for_timeout(200)
+    assert page.evaluate(left) == 0
+    page.goto(checklist)
+    expect(first.locator("textarea[name=note]")).to_have_value("楼道堆放纸箱，已提醒清理")
+    expect(first.locator(".hazard-box .thumbs img")).to_have_count(1)
+    hazard = fresh_scalar(sa.select(Hazard))
+    assert hazard.note == "楼道堆放纸箱，已提醒清理"
+    assert fresh_scalar(sa.select(sa.func.count(Hazard.id))) == 1
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 1

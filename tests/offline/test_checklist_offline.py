@@ -10,6 +10,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from app.models import Answer, Hazard, Photo, Screening, Visit
 from tests.browser.conftest import (  # noqa: F401 (fixtures)
@@ -111,6 +112,9 @@ def _answer_offline(pg, items: list[int], tmp_path) -> None:
     # Choosing the photo sends the form with its note (photos.js), made small first.
     form.locator("input[type=file]").set_input_files(str(_photo(tmp_path)))
     until(pg, "() => gridbookOutbox.all().then(r => r.length)", 3)
+    # Until the page is told the outbox keeps it, the photo is on its way: a tap elsewhere
+    # would first ask whether to leave it unsaved.
+    expect(form.locator(".photo-chosen")).to_have_text("待发送")
 
     pg.locator(f"#item-{items[1]} button.ans-na").click()
     pg.locator(f"#item-{items[1]} [data-outbox-mark]").wait_for()

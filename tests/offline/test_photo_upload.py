@@ -10,20 +10,24 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from app.extensions import db
-from app.models import Photo
+from app.models import Hazard, Photo
 from app.photos.pipeline import client_captured_at
 from app.timeutil import local_tz
 from tests.browser.conftest import (  # noqa: F401 (fixtures)
     browser,
     fresh_scalar,
+    leaves_without_asking,
     login,
     phone_page,
     playwright_instance,
+    queued_hazard_keeps_its_form,
 )
 from tests.conftest import PASSWORD
 from tests.offline.test_outbox_browser import (
+    _screening,
     controlled,
     entries,
     outbox_loaded,
@@ -242,3 +246,62 @@ def test_a_photo_chosen_offline_says_only_that_it_waits(
     phone.context.set_offline(False)
     sent_all(phone)
     assert fresh_scalar(sa.select(sa.func.count(Photo.id))) == 1
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("cut", ["offline", "server gone"])
+def test_a_hazard_saved_without_signal_waits_with_its_photo_and_is_not_unsaved(
+    phone,
+    outbox_server,  # noqa: F811
+    world,
+    make_resident,
+    make_visit,
+    tmp_path,
+    cut,
+):
+    s, items = _screening(world, make_resident, make_visit)
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/screening/{s.id}")
+    outbox_loaded(phone)
+    item = phone.locator(f"#item-{items[0]}")
+    item.locator("button.ans-hazard").click()
+    form = item.locator("form.hazard-form")
+    form.wait_for()
+    phone.wait_for_function("() => !!window.gridbookPhotos")
+    key = form.locator("input[name=photo_uuid]").input_value()
+    photo = tmp_path / "IMG_0004.jpg"
+    photo.write_bytes(phone_photo(long_side=2000))
+    # "offline": the service worker keeps the Save; "server gone": the page's own send of the
+    # photo (for its progress) fails, and the page keeps it.
+    if cut == "offline":
+        phone.context.set_offline(True)
+    else:
+        outbox_server.stop()
+    form.locator("textarea[name=note]").fill("楼道堆放纸箱")
+    form.locator("input[type=file]").set_input_files(str(photo))  # sent with its note
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
+    queued_hazard_keeps_its_form(phone, item)
+    # Another photo chosen in the same form is another photo, under a key of its own.
+    other = tmp_path / "IMG_0005.jpg"
+    other.write_bytes(phone_photo(long_side=1800))
+    form.locator("input[type=file]").set_input_files(str(other))
+    expect(phone.locator("[data-outbox-count] .n")).to_have_text("3")
+    expect(form.locator(".photo-chosen")).to_have_text("待发送")
+    keys = phone.evaluate(
+        "gridbookOutbox.all().then(r => r.map(e => e.fields.find(f => f[0] === 'photo_uuid')[1]))"
+    )
+    assert keys[:2] == [key, key]  # saved twice, one photo
+    assert keys[2] != key
+    leaves_without_asking(phone, s.visit_id)
+
+    if cut == "offline":
+        phone.context.set_offline(False)
+    else:
+        outbox_server.start()
+    phone.goto(phone.base_url + f"/screening/{s.id}")  # every page load sends what waits
+    sent_all(phone)
+    hazard = fresh_scalar(sa.select(Hazard))
+    assert hazard.note == "楼道堆放纸箱，已提醒清理"
+    assert fresh_scalar(sa.select(sa.func.count(Hazard.id))) == 1
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 2
+    assert outbox_server.replays == [f"/screening/{s.id}/items/{items[0]}/hazard"] * 3
