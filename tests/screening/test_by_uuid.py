@@ -329,3 +329,23 @@ def test_finish_address_by_uuid_reloaded_goes_to_that_checklists_finish(client, 
     resp = client.get(f"/screening/u/{key}/finish")
     assert resp.status_code == 303
     assert resp.headers["Location"] == f"/screening/{screening.id}#finish-screening"
+
+
+def test_a_checklist_begun_is_continued_from_its_visit_not_begun_again(client, started):
+    """A worker back to finish a checklist taps the big button: it opens the one begun, it does
+    not start a second, blank one beside it. Other checklists can still be started."""
+    _key, screening = started
+    page = client.get(f"/visits/{screening.visit_id}", headers={"Accept-Language": "zh"}).text
+    start = page[page.index('id="start-screening"') :]
+    start = start[: start.index("</form>")]
+    assert f'href="/screening/{screening.id}"' in start
+    assert "继续：消防安全" in start
+    assert f'name="template_id" value="{_template().id}"' not in start
+    assert f'name="template_id" value="{_template("gas").id}"' in start
+
+    db.session.execute(
+        sa.update(Screening).where(Screening.id == screening.id).values(completed_at=sa.func.now())
+    )
+    db.session.commit()
+    page = client.get(f"/visits/{screening.visit_id}", headers={"Accept-Language": "zh"}).text
+    assert f'name="template_id" value="{_template().id}"' in page  # finished: may be done again
