@@ -21,7 +21,7 @@ from ..labels import label
 from ..requests.deadlines import rules
 from . import queries as q
 from . import rollups
-from .disclosure import Atoms, chart_number, is_inexact
+from .disclosure import SMALL_AS, SMALL_SHOWN, Atoms, chart_number, is_inexact
 from .figures import HazardFigures, KeyFigures, RequestFigures
 from .models import TallyScreenings, TallyVisits
 from .queries import Filters
@@ -573,7 +573,17 @@ def build_tables(f: Filters, today: date) -> list[Table]:
 
 
 def _chart_value(value):
-    return chart_number(value)
+    # "<3" is drawn as the 2 it counts for in the totals beside it (SMALL_AS) and labelled
+    # "<3" (_shown): no bar at all read as none.
+    return SMALL_AS if value == SMALL_SHOWN else chart_number(value)
+
+
+def _shown(cells: list) -> dict:
+    """The figures as the table writes them ("<3", "≈7"), for the chart's labels and
+    tooltips, where a column has any such figure."""
+    if not any(is_inexact(cell) for cell in cells):
+        return {}
+    return {"shown": [str(cell) for cell in cells]}
 
 
 # Okabe and Ito's palette for categorical data: told apart with the common colour-vision
@@ -604,6 +614,7 @@ def charts(tables: list[Table]) -> dict:
                 {
                     "label": name,
                     "data": [_chart_value(row[i + 1]) for row in weekly.rows],
+                    **_shown([row[i + 1] for row in weekly.rows]),
                     "color": CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)][0],
                     "text": CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)][1],
                 }
@@ -614,16 +625,22 @@ def charts(tables: list[Table]) -> dict:
             "type": "bar",
             "stacked": False,
             "labels": [row[0] for row in status.rows],
+            # Its bars carry their numbers too: a "<3" drawn as 2 must say "<3".
+            "labelled": True,
             "datasets": [
                 {
                     "label": status.columns[4].label,
                     "data": [_chart_value(row[4]) for row in status.rows],
+                    **_shown([row[4] for row in status.rows]),
                     "color": "#1565c0",
+                    "text": "#fff",
                 },
                 {
                     "label": status.columns[5].label,
                     "data": [_chart_value(row[5]) for row in status.rows],
+                    **_shown([row[5] for row in status.rows]),
                     "color": "#c62828",
+                    "text": "#fff",
                 },
             ],
         },

@@ -3,6 +3,12 @@
 (function () {
   "use strict";
 
+  // A hidden small count is drawn as the 2 it counts for in the totals, and read as "<3";
+  // an approximate one as "≈n", never as a plain number.
+  function shown(dataset, i, value) {
+    return dataset.shown ? dataset.shown[i] : value;
+  }
+
   function config(spec) {
     var stacked = !!spec.stacked;
     return {
@@ -13,6 +19,7 @@
           var ds = { label: d.label, data: d.data };
           if (d.color) { ds.backgroundColor = d.color; ds.borderColor = d.color; }
           if (d.text) ds.datalabels = { color: d.text };
+          if (d.shown) ds.shown = d.shown;  // "<3", "≈7": as the table writes them
           return ds;
         })
       },
@@ -26,7 +33,15 @@
           legend: { position: "bottom" },
           datalabels: {
             display: function (ctx) { return ctx.dataset.data[ctx.dataIndex] > 0; },
+            formatter: function (value, ctx) { return shown(ctx.dataset, ctx.dataIndex, value); },
             font: { weight: "bold" }
+          },
+          tooltip: {
+            callbacks: {
+              label: function (ctx) {
+                return ctx.dataset.label + ": " + shown(ctx.dataset, ctx.dataIndex, ctx.formattedValue);
+              }
+            }
           }
         },
         scales: {

@@ -60,6 +60,13 @@ def test_township_sees_charts_and_switches_period(page, world, shoot):
     labelled = """() => Chart.getChart(document.querySelector(
         'canvas[data-chart-key=hazards_weekly]')).config.plugins.some(p => p.id === 'datalabels')"""
     assert page.evaluate(labelled)
+    # A hidden small count stands as a bar labelled "<3", not as no bar (read as none).
+    small = """() => { const c = Chart.getChart(document.querySelector(
+        'canvas[data-chart-key=hazards_weekly]'));
+        const label = c.config.options.plugins.datalabels.formatter;
+        return c.data.datasets.flatMap(ds => ds.data.map(
+            (v, i) => [v, label(v, {dataset: ds, dataIndex: i})])).filter(p => p[1] === '<3'); }"""
+    assert page.evaluate(small)[0] == [2, "<3"]
     # Wide tables scroll in their own box; the page itself fits the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shoot(page, "tallies-this-month")

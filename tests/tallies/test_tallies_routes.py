@@ -435,3 +435,44 @@ def test_a_period_not_begun_says_so_instead_of_bare_zeros(client, world, login_a
     # A period that has begun, even one running on past today, counts what is there: no note.
     html = client.get("/tallies", headers={"Accept-Language": lang}).get_data(as_text=True)
     assert 'id="tally-not-begun"' not in html
+
+
+def _chart(html: str, key: str) -> dict:
+    raw = re.search(rf"data-chart-key=\"{key}\"[^>]*data-chart='([^']*)'", html).group(1)
+    return json.loads(raw.replace("&#34;", '"').replace("&amp;", "&"))
+
+
+def test_a_hidden_small_count_is_a_bar_read_as_under_3_not_no_bar(client, world, login_as):
+    """The walk: the township's chart drew "<3" as nothing (read as none) and "≈7" as 7."""
+    from app.models import ChecklistItem, Hazard
+
+    item = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == "F3"))
+    found = local_today()
+    db.session.add(
+        Hazard(
+            item_id=item.id,
+            template_id=item.template_id,
+            grid_id=world.a1.id,
+            severity="S1",
+            found_on=found,
+            due_on=found,
+            status="open",
+        )
+    )
+    db.session.commit()
+    login_as(world.township_user)
+    html = client.get("/tallies").get_data(as_text=True)
+
+    drawn = []
+    for key in ("hazards_weekly", "hazard_status"):
+        for dataset in _chart(html, key)["datasets"]:
+            if "shown" not in dataset:  # exact figures only: drawn and labelled as they are
+                assert all(v is None or isinstance(v, int) for v in dataset["data"])
+                continue
+            for value, shown in zip(dataset["data"], dataset["shown"], strict=True):
+                if shown == "<3":
+                    drawn.append(value)
+                if shown.startswith("\u2248"):
+                    assert value == int(shown[1:])
+    assert drawn
+    assert set(drawn) == {2}  # as the totals beside it count it
