@@ -8,17 +8,21 @@
   var body = document.body;
   var key = body.getAttribute("data-user");  // null on a page without it (offline fallback)
 
-  function hhmm(ms) {
+  // When a kept page was fetched, in the page's language: its time alone if that was today,
+  // else its date too (pages are kept for days: "as of 17:25" would pass for today's).
+  function keptAt(ms) {
+    var lang = document.documentElement.lang || undefined;
     var d = new Date(ms);
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    return pad(d.getHours()) + ":" + pad(d.getMinutes());
+    var today = new Date().toDateString() === d.toDateString();
+    var style = today ? { timeStyle: "short" } : { dateStyle: "medium", timeStyle: "short" };
+    return new Intl.DateTimeFormat(lang, style).format(d);
   }
 
   function showBanner(at) {
     var banner = document.getElementById("offline-banner");
     if (!banner || !at) return;
     var text = body.getAttribute("data-msg-offline-as-of") || "Offline, as of {time}";
-    banner.textContent = text.replace("{time}", hhmm(Number(at)));
+    banner.textContent = text.replace("{time}", keptAt(Number(at)));
     banner.hidden = false;
   }
 

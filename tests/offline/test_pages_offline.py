@@ -306,3 +306,19 @@ def test_a_late_answer_for_the_first_user_does_not_bring_their_pages_back(
     assert "Worker_A" not in shown
     for resident in caseload.values():
         assert resident.name not in shown
+
+
+def test_a_page_kept_on_an_earlier_day_says_which_day(phone, app_server, caseload):
+    """Pages are kept for days: "as of 17:25" on a page from the day before yesterday would
+    pass for today's."""
+    from datetime import datetime, timedelta
+
+    pg = _page(phone, app_server.url)
+    _log_in_and_keep(pg, "worker_a")
+    phone.set_offline(True)
+    pg.goto(app_server.url + "/today")
+    assert BANNER.match(_banner(pg))  # kept today: the time alone
+
+    pg.clock.set_fixed_time(datetime.now() + timedelta(days=2))
+    pg.goto(app_server.url + "/today")
+    assert re.match(r"^离线 · 截至 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d 的内容$", _banner(pg))
