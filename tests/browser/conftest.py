@@ -6,6 +6,7 @@ Browser tests skip with a plain message when /usr/bin/chromium is missing, excep
 
 import atexit
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -201,6 +202,17 @@ def login(pg, username: str, password: str) -> None:
     # would let the next step start from the login page, cancelling the sign-in.
     with pg.expect_navigation():
         pg.click("form button[type=submit]")
+    pg.wait_for_load_state("networkidle")
+
+
+def logout(pg) -> None:
+    """Sign out from the account menu, as a user hands the phone on. Not clear_cookies(): a
+    field worker's caseload warm-up still fetching in the background answers with her session
+    cookie and sets it again, and the next user's pages came back as hers (CI, stop 27). A
+    logout ends the session on the server, so such a cookie no longer signs anyone in."""
+    pg.click("#account-menu summary")
+    with pg.expect_navigation(url=re.compile(r"/login")):
+        pg.click("form[data-logout] button[type=submit]")
     pg.wait_for_load_state("networkidle")
 
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, logout
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -46,7 +46,7 @@ def test_request_from_registration_to_the_review_window(page, app, world, make_r
     shoot(page, "2-registered")
 
     # The secretary makes it a formal letters-and-visits matter and accepts it.
-    page.context.clear_cookies()
+    logout(page)
     login(page, "secretary_a", PASSWORD)
     page.goto(page.base_url + request_path)
     _step(page, "formal")
@@ -66,7 +66,7 @@ def test_request_from_registration_to_the_review_window(page, app, world, make_r
 
     # The worker's follow-up visit cannot close a formal matter while the resident may still
     # ask for a review (Art. 35): the page says until when, and offers no closing step.
-    page.context.clear_cookies()
+    logout(page)
     login(page, "worker_a", PASSWORD)
     page.goto(page.base_url + request_path)
     expect(page.locator("#request-review")).to_be_visible()
