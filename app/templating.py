@@ -58,7 +58,10 @@ def register_filters(app: Flask) -> None:
 def _moment(value: datetime, fmt: str) -> str:
     """A stored moment with its date written as the pages' dates are ("Dec 6, 2026" beside
     "Dec 6, 2026, 3:47 PM", not "12/6/26, 3:47 PM"; 2026年12月6日 15:47), and the time to the
-    minute; `fmt`, a pattern of its own ("HH:mm")."""
+    minute; "time", its time of day alone as the language writes it (3:47 PM, 15:47); any
+    other `fmt`, a pattern of its own."""
+    if fmt == "time":
+        return format_time(value, "short")
     if fmt:
         return format_datetime(value, fmt)
     joined = get_locale().datetime_formats["medium"]

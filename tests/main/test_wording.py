@@ -156,8 +156,8 @@ def test_a_moment_is_written_with_the_pages_date_and_the_time_to_the_minute(app)
     from datetime import datetime
 
     moment = datetime(2026, 12, 6, 20, 30)  # stored UTC: the next morning in the township
-    render = app.jinja_env.from_string("{{ m|dt }} / {{ m|dt('HH:mm') }}").render
+    render = app.jinja_env.from_string("{{ m|dt }} / {{ m|dt('time') }}").render
     with app.test_request_context(), force_locale("en"):
-        assert render(m=moment) == "Dec 7, 2026, 4:30\u202fAM / 04:30"  # CLDR's narrow space
+        assert render(m=moment) == "Dec 7, 2026, 4:30\u202fAM / 4:30\u202fAM"  # CLDR's narrow space
     with app.test_request_context(), force_locale("zh_Hans"):
         assert render(m=moment) == "2026年12月7日 04:30 / 04:30"

@@ -56,7 +56,7 @@ def test_a_visit_that_waited_six_hours_says_when_it_was_saved_and_when_it_arrive
         assert "手机上保存于 09:03，15:03 送达" in shown
     for shown in _pages(client, world, login_as, visit, EN):
         assert LINE in shown
-        assert "Saved on the phone at 09:03, reached the server at 15:03" in shown
+        assert "Saved on the phone at 9:03\u202fAM, reached the server at 3:03\u202fPM" in shown
 
 
 def test_a_visit_that_arrived_on_a_later_day_shows_that_day(
@@ -75,7 +75,8 @@ def test_a_visit_that_arrived_on_a_later_day_shows_that_day(
     row, page = _pages(client, world, login_as, visit, EN)
     day = f"{DAY:%b} {DAY.day}, {DAY.year}"
     for shown in (row, page):
-        assert f"Saved on the phone at 20:30, reached the server on {day} at 15:03" in shown
+        saved, arrived = "8:30\u202fPM", "3:03\u202fPM"  # CLDR's narrow space before PM
+        assert f"Saved on the phone at {saved}, reached the server on {day} at {arrived}" in shown
     row, page = _pages(client, world, login_as, visit)
     for shown in (row, page):
         assert f"手机上保存于 20:30，{DAY.year}年{DAY.month}月{DAY.day}日 15:03 送达" in shown
@@ -94,8 +95,10 @@ def test_a_visit_moved_to_another_day_names_the_day_it_was_saved(
     row, page = _pages(client, world, login_as, visit, EN)
     day = f"{DAY:%b} {DAY.day}, {DAY.year}"
     for shown in (row, page):
-        assert f"Saved on the phone on {day} at 09:03, reached the server on {day} at 15:03" in (
-            shown
+        saved, arrived = "9:03\u202fAM", "3:03\u202fPM"
+        assert (
+            f"Saved on the phone on {day} at {saved}, reached the server on {day} at {arrived}"
+            in (shown)
         )
 
 
