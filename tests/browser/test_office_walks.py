@@ -60,6 +60,10 @@ def test_secretary_approves_a_day_in_three_taps_without_scrolling(
     # The day page has no tick box (it did nothing there) and keeps its bar at the bottom.
     assert page.locator(f"#log-{log.id} input[type=checkbox]").count() == 0
     assert page.evaluate("document.documentElement.scrollHeight") > 2 * 844
+    # The heading sits under the way back, not a blank line lower (Pico's heading margin).
+    back = page.locator("main .link-line").evaluate(RECT)
+    heading = page.locator("main h1").evaluate(RECT)
+    assert 0 <= heading[1] - back[3] <= 16
     approve = page.locator(".action-bar button.approve")
     assert approve.evaluate(IN_VIEW)
     shoot(page, "2-day")
