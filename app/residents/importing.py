@@ -6,6 +6,7 @@ one transaction, so a failed import leaves nothing behind.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -49,46 +50,167 @@ FIELD_LABELS = {
     "notes": _l("Notes"),
 }
 
-# Headers as communities write them (normalised: no spaces, marks or bracketed remarks).
+# Headers as communities write them, normalised (`normalise_header`: width, case, spaces,
+# marks and bracketed remarks do not count). A header is matched whole, never by a part of
+# it, and belongs to one field only (tests/residents/test_import_headers.py holds both).
 HEADERS = {
-    "name": {"姓名", "名字", "居民姓名", "人员姓名", "户主姓名", "name"},
-    "grid": {"网格", "所属网格", "网格名称", "网格名", "grid"},
-    "building": {"楼栋", "楼号", "楼栋号", "栋", "幢", "楼", "栋号", "building"},
-    "unit": {"单元", "单元号", "unit"},
-    "room": {"门牌", "门牌号", "房号", "房间号", "室", "户号", "房屋号", "room"},
-    "address": {"地址", "住址", "家庭住址", "现住址", "居住地址", "address"},
-    "phone": {"电话", "联系电话", "手机", "手机号", "手机号码", "电话号码", "联系方式", "phone"},
+    "name": {
+        "姓名",
+        "名字",
+        "称呼",
+        "户主",
+        "户主姓名",
+        "住户",
+        "住户姓名",
+        "住户称呼",
+        "居民姓名",
+        "人员姓名",
+        "对象姓名",
+        "老人姓名",
+        "name",
+        "fullname",
+        "residentname",
+        "resident",
+    },
+    "grid": {"网格", "所属网格", "所在网格", "网格名称", "网格名", "grid", "gridname"},
+    "building": {
+        "楼栋",
+        "楼号",
+        "楼栋号",
+        "栋",
+        "栋号",
+        "幢",
+        "幢号",
+        "楼",
+        "楼幢",
+        "楼幢号",
+        "building",
+        "buildingno",
+        "buildingnumber",
+        "bldg",
+        "block",
+    },
+    "unit": {"单元", "单元号", "unit", "unitno", "unitnumber"},
+    "room": {
+        "房号",
+        "房间号",
+        "室",
+        "室号",
+        "户号",
+        "房屋号",
+        "room",
+        "roomno",
+        "roomnumber",
+        "apartment",
+        "apt",
+        "flat",
+        "flatno",
+    },
+    "address": {
+        "地址",
+        "住址",
+        "门牌地址",
+        "家庭住址",
+        "家庭地址",
+        "现住址",
+        "居住地址",
+        "现居住地址",
+        "详细地址",
+        "住户地址",
+        "房屋地址",
+        "楼栋单元房号",
+        "楼栋房号",
+        "address",
+        "homeaddress",
+        "streetaddress",
+    },
+    "phone": {
+        "电话",
+        "联系电话",
+        "电话号码",
+        "手机",
+        "手机号",
+        "手机号码",
+        "联系方式",
+        "联系手机",
+        "移动电话",
+        "固定电话",
+        "座机",
+        "phone",
+        "phoneno",
+        "phonenumber",
+        "telephone",
+        "tel",
+        "mobile",
+        "mobileno",
+        "mobilephone",
+        "mobilenumber",
+        "cellphone",
+        "contactnumber",
+        "contactphone",
+    },
     "household_size": {
-        "户籍人口",
         "家庭人口",
+        "家庭人口数",
+        "家庭人数",
+        "家庭成员数",
+        "户籍人口",
+        "户籍人数",
         "户人数",
         "人口数",
-        "家庭人数",
-        "户籍人数",
+        "同住人数",
         "householdsize",
+        "familysize",
+        "householdmembers",
+        "peopleinhousehold",
     },
     "care_reasons": {
         "关爱类型",
+        "关爱类别",
         "关爱对象类型",
         "关爱原因",
         "帮扶类型",
         "人员类别",
         "人员类型",
+        "对象类别",
+        "对象类型",
+        "困难类型",
         "类别",
         "carereasons",
+        "carereason",
+        "caretype",
+        "category",
         "whythisresidentisonthecaseload",
     },
-    "notes": {"备注", "说明", "notes", "note"},
+    "notes": {
+        "备注",
+        "说明",
+        "备注说明",
+        "情况说明",
+        "notes",
+        "note",
+        "remarks",
+        "remark",
+        "comments",
+        "comment",
+    },
 }
 _HEADER_FIELD = {h: f for f, names in HEADERS.items() for h in names}
+# "门牌号" is the whole house number (5-1-504) in a sheet with no other column for the
+# address, and the door within the building in a sheet that has a building, unit or address
+# column beside it: the one header read by what stands beside it.
+DOOR_PLATE = {"门牌", "门牌号", "门牌号码", "doorno", "doornumber", "housenumber"}
 
 # Columns Gridbook must never store (DESIGN.md: no ethnicity, religion, political opinion,
 # ID-card number or location trail; nothing that watches people or their complaints). A header
-# containing any of these is dropped whole, whatever the user maps.
+# containing any of these, in its bracketed remarks too, is dropped whole, whatever the user
+# maps.
 FORBIDDEN = (
     "身份证",
+    "身份号",
     "证件号",
     "公民身份",
+    "护照",
     "民族",
     "宗教",
     "信仰",
@@ -105,6 +227,8 @@ FORBIDDEN = (
     "轨迹",
     "idcard",
     "idnumber",
+    "idno",
+    "passport",
     "ethnic",
     "religio",
     "political",
@@ -115,22 +239,34 @@ ADDRESS_RE = re.compile(
     r"^\s*(?P<b>[0-9A-Za-z]+)\s*(?:-|栋|幢|号楼|楼)\s*"
     r"(?:(?P<u>[0-9A-Za-z]+)\s*(?:-|单元)\s*)?(?P<r>[0-9A-Za-z]+)\s*(?:室|号)?\s*$"
 )
+REMARK_RE = re.compile(r"[(\[【][^)\]】]*[)\]】]")
 SPLIT_REASONS = re.compile(r"[、,，;；/|\s]+")
 ACTIONS = ("add", "merge", "skip")
 DUPLICATE_CHOICES_SHOWN = 200
 
 
+def _plain(text) -> str:
+    """The text as compared: full-width forms as half-width, one case, and no spaces,
+    punctuation or symbols (a required field's "*", a trailing "：")."""
+    text = unicodedata.normalize("NFKC", "" if text is None else str(text)).casefold()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZC")
+
+
 def normalise_header(text) -> str:
-    text = "" if text is None else str(text)
-    text = re.sub(r"[（(][^）)]*[）)]", "", text)
-    return re.sub(r"[\s*：:_\-]", "", text).lower()
+    """A header (or a care reason) as looked up: `_plain`, without bracketed remarks."""
+    text = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    return _plain(REMARK_RE.sub("", text))
 
 
 def is_forbidden(header) -> bool:
+    """A column Gridbook never stores, said in its name or in a remark beside it."""
+    key = _plain(header)
+    return bool(key) and any(word in key for word in FORBIDDEN)
+
+
+def _recognised(header) -> bool:
     key = normalise_header(header)
-    if not key:
-        return False
-    return any(word in key for word in FORBIDDEN)
+    return key in _HEADER_FIELD or key in DOOR_PLATE or is_forbidden(header)
 
 
 @dataclass
@@ -162,19 +298,17 @@ def find_columns(rows: list[list]) -> Columns:
 
     best, best_score = 0, -1
     for i in range(min(len(rows), 10)):
-        score = sum(
-            1 for h in combined(i) if normalise_header(h) in _HEADER_FIELD or is_forbidden(h)
-        )
+        score = sum(1 for h in combined(i) if _recognised(h))
         if score > best_score:
             best, best_score = i, score
     headers = combined(best) if rows else []
-    guessed, forbidden, taken = [], [], set()
-    for c, h in enumerate(headers):
-        if h and is_forbidden(h):
-            forbidden.append(c)
-            guessed.append("")
-            continue
-        f = _HEADER_FIELD.get(normalise_header(h), "")
+    forbidden = [c for c, h in enumerate(headers) if h and is_forbidden(h)]
+    keys = ["" if c in forbidden else normalise_header(h) for c, h in enumerate(headers)]
+    placed = any(_HEADER_FIELD.get(k) in ("address", "building", "unit") for k in keys)
+    guessed, taken = [], set()
+    for key in keys:
+        f = ("room" if placed else "address") if key in DOOR_PLATE else _HEADER_FIELD.get(key, "")
+        # Two columns for one field: the first is imported, the other left for the user.
         if f in taken:
             f = ""
         taken.add(f)

@@ -133,10 +133,10 @@ def test_csv_in_every_encoding_chinese_excel_writes(client, world, login_as, enc
 
 def test_unknown_header_is_mapped_by_hand(client, world, login_as):
     login_as(world.secretary_a)
-    data = xlsx([["住户称呼", "门牌地址", "关爱类型"], ["赵六", "7-3-302", "独居老人"]])
+    data = xlsx([["第一列", "第二列", "关爱类型"], ["赵六", "7-3-302", "独居老人"]])
     url, page = preview(client, data)
-    assert "住户称呼" in page.text
-    assert "No name" not in page.text
+    assert "第一列" in page.text
+    assert _selected(page.text, "col_0") == ""
     resp = client.post(
         url, data={"step": "import", "col_0": "name", "col_1": "address", "grid": str(world.a1.id)}
     )
@@ -673,3 +673,32 @@ def test_a_commit_of_unknown_outcome_is_not_called_not_saved(
     assert "再点一次" not in resp.text
     assert residents() == []
     assert client.get(url).status_code == 200
+
+
+# ---- the phone walk: headers as townships write them, columns left unchosen, nothing to do ----
+
+TESTERS_SHEET = [
+    ["住户称呼", "门牌地址", "电话", "身份证号码："],
+    ["赵六", "7-3-302", "13800000001", "110101195003071234"],
+    ["钱七", "8-1-101", "13800000002", "110101195003075678"],
+]
+
+
+def test_the_walks_sheet_is_read_by_its_headers_and_its_id_column_never_imported(
+    client, world, login_as
+):
+    """Walk: with 住户称呼 / 门牌地址 / 电话 only 电话 was matched; both rows read 缺少姓名."""
+    login_as(world.secretary_a)
+    url, page = preview(client, xlsx(TESTERS_SHEET))
+    assert [_selected(page.text, f"col_{i}") for i in range(3)] == ["name", "address", "phone"]
+    assert 'name="col_3"' not in page.text  # dropped: nothing to choose for it
+    assert "缺少姓名" not in page.text
+    resp = client.post(
+        url, data={"step": "import", "grid": str(world.a1.id), "default_reason": "dibao"}
+    )
+    assert resp.status_code == 303
+    assert [(r.name, r.address, r.phone) for r in residents()] == [
+        ("赵六", "7-3-302", "13800000001"),
+        ("钱七", "8-1-101", "13800000002"),
+    ]
+    assert "110101195003071234" not in _database_text()
