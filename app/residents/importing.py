@@ -234,6 +234,30 @@ FORBIDDEN = (
     "political",
 )
 
+# Required fields, and what a row lacking one is told. With no column for the field (and no
+# value for the whole sheet), the sheet is told instead: `COLUMN_MISSING`.
+ROW_LACKS = {
+    "name": _l("The name is missing."),
+    "grid": _l("No grid: add a grid column or choose a grid for the whole sheet."),
+    "care_reasons": _l("No care reason: every resident on the caseload needs one."),
+}
+COLUMN_MISSING = {
+    "name": _l(
+        "No column is chosen as “%(field)s”: choose one for it under Columns above.",
+        field=FIELD_LABELS["name"],
+    ),
+    "grid": _l(
+        "No column is chosen as “%(field)s”, and no grid for rows without one: choose the "
+        "grid column above, or one grid for the whole sheet.",
+        field=FIELD_LABELS["grid"],
+    ),
+    "care_reasons": _l(
+        "No column is chosen as “%(field)s”, and no care reason for rows without one: choose "
+        "that column above, or one care reason for the whole sheet.",
+        field=FIELD_LABELS["care_reasons"],
+    ),
+}
+
 ID_NUMBER_RE = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
 ADDRESS_RE = re.compile(
     r"^\s*(?P<b>[0-9A-Za-z]+)\s*(?:-|栋|幢|号楼|楼)\s*"
@@ -358,6 +382,7 @@ class Plan:
     rows: list[Row]
     empty: int
     dropped: list[str]
+    missing: list[str] = field(default_factory=list)  # required fields no column fills
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if not r.errors and r.action == action)
@@ -369,6 +394,44 @@ class Plan:
     @property
     def duplicates(self) -> list[Row]:
         return [r for r in self.rows if not r.errors and r.duplicate]
+
+    def faults(self, row: Row) -> list:
+        """What is wrong in the row's own cells, not in the columns chosen for the sheet."""
+        # A column left unchosen is said once, beside the column choices: the same words on
+        # every row buried the rows whose cells are really wrong.
+        unsaid = [ROW_LACKS[f] for f in self.missing]
+        return [e for e in row.errors if not any(e is u for u in unsaid)]
+
+    @property
+    def with_faults(self) -> list[Row]:
+        return [r for r in self.rows if self.faults(r)]
+
+    def nothing_to_import(self):
+        """Why pressing Import would add or merge nobody; None when it would."""
+        if self.count("add") + self.count("merge"):
+            return None
+        if self.missing:
+            return _l(
+                "Nothing to import yet: choose the missing columns under Columns, then press "
+                "“Check again”."
+            )
+        if self.empty and not self.rows:
+            return _l(
+                "Nothing to import: the rows under the headers are empty in every column chosen."
+            )
+        if not self.rows:
+            return _l("Nothing to import: the sheet has no rows under its headers.")
+        if all(r.errors for r in self.rows):
+            return _l(
+                "Nothing to import: every row has an error. Correct the sheet and upload it again."
+            )
+        if not any(r.errors for r in self.rows):
+            return _l(
+                "Nothing to import: every row is already on the caseload or repeats another "
+                "row, and is skipped. To merge or add them, choose so for the duplicates, then "
+                "press “Check again”."
+            )
+        return _l("Nothing to import: every row is skipped or has an error.")
 
 
 @dataclass
@@ -404,7 +467,12 @@ def make_plan(rows: list[list], columns: Columns, choices: Choices, grids: list[
     _find_duplicates(out, [g.id for g in grids if g.id in named])
     choose(out, choices)
     dropped = [columns.headers[c] for c in columns.forbidden]
-    return Plan(out, empty, dropped)
+    given = {"grid": choices.default_grid is not None, "care_reasons": bool(choices.default_reason)}
+    # A sheet of headers only lacks nothing but rows.
+    missing = (
+        [f for f in ROW_LACKS if f not in mapping and not given.get(f)] if out or empty else []
+    )
+    return Plan(out, empty, dropped, missing)
 
 
 def _reason_lookup() -> dict[str, str]:
@@ -435,7 +503,7 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
     text = {f: cell_text(v) for f, v in cells.items()}
     data["name"] = text.get("name", "")
     if not data["name"]:
-        errors.append(_l("The name is missing."))
+        errors.append(ROW_LACKS["name"])
     elif len(data["name"]) > 50:
         errors.append(_l("The name is longer than 50 characters."))
     for part in ("building", "unit", "room"):
@@ -470,7 +538,7 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
     elif choices.default_grid is not None:
         data["grid_id"] = choices.default_grid.id
     else:
-        errors.append(_l("No grid: add a grid column or choose a grid for the whole sheet."))
+        errors.append(ROW_LACKS["grid"])
     phone = text.get("phone", "")
     data["phone"] = phone or None
     if phone and (len(phone) > 20 or not PHONE_RE.match(phone)):
@@ -497,7 +565,7 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
     if not codes and choices.default_reason:
         codes = [choices.default_reason]
     if not codes and not unknown:
-        errors.append(_l("No care reason: every resident on the caseload needs one."))
+        errors.append(ROW_LACKS["care_reasons"])
     data["care_reasons"] = sorted(codes)
     data["notes"] = text.get("notes", "")
     if len(data["notes"]) > 2000:
