@@ -6,6 +6,7 @@ one transaction, so a failed import leaves nothing behind.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -49,46 +50,167 @@ FIELD_LABELS = {
     "notes": _l("Notes"),
 }
 
-# Headers as communities write them (normalised: no spaces, marks or bracketed remarks).
+# Headers as communities write them, normalised (`normalise_header`: width, case, spaces,
+# marks and bracketed remarks do not count). A header is matched whole, never by a part of
+# it, and belongs to one field only (tests/residents/test_import_headers.py holds both).
 HEADERS = {
-    "name": {"姓名", "名字", "居民姓名", "人员姓名", "户主姓名", "name"},
-    "grid": {"网格", "所属网格", "网格名称", "网格名", "grid"},
-    "building": {"楼栋", "楼号", "楼栋号", "栋", "幢", "楼", "栋号", "building"},
-    "unit": {"单元", "单元号", "unit"},
-    "room": {"门牌", "门牌号", "房号", "房间号", "室", "户号", "房屋号", "room"},
-    "address": {"地址", "住址", "家庭住址", "现住址", "居住地址", "address"},
-    "phone": {"电话", "联系电话", "手机", "手机号", "手机号码", "电话号码", "联系方式", "phone"},
+    "name": {
+        "姓名",
+        "名字",
+        "称呼",
+        "户主",
+        "户主姓名",
+        "住户",
+        "住户姓名",
+        "住户称呼",
+        "居民姓名",
+        "人员姓名",
+        "对象姓名",
+        "老人姓名",
+        "name",
+        "fullname",
+        "residentname",
+        "resident",
+    },
+    "grid": {"网格", "所属网格", "所在网格", "网格名称", "网格名", "grid", "gridname"},
+    "building": {
+        "楼栋",
+        "楼号",
+        "楼栋号",
+        "栋",
+        "栋号",
+        "幢",
+        "幢号",
+        "楼",
+        "楼幢",
+        "楼幢号",
+        "building",
+        "buildingno",
+        "buildingnumber",
+        "bldg",
+        "block",
+    },
+    "unit": {"单元", "单元号", "unit", "unitno", "unitnumber"},
+    "room": {
+        "房号",
+        "房间号",
+        "室",
+        "室号",
+        "户号",
+        "房屋号",
+        "room",
+        "roomno",
+        "roomnumber",
+        "apartment",
+        "apt",
+        "flat",
+        "flatno",
+    },
+    "address": {
+        "地址",
+        "住址",
+        "门牌地址",
+        "家庭住址",
+        "家庭地址",
+        "现住址",
+        "居住地址",
+        "现居住地址",
+        "详细地址",
+        "住户地址",
+        "房屋地址",
+        "楼栋单元房号",
+        "楼栋房号",
+        "address",
+        "homeaddress",
+        "streetaddress",
+    },
+    "phone": {
+        "电话",
+        "联系电话",
+        "电话号码",
+        "手机",
+        "手机号",
+        "手机号码",
+        "联系方式",
+        "联系手机",
+        "移动电话",
+        "固定电话",
+        "座机",
+        "phone",
+        "phoneno",
+        "phonenumber",
+        "telephone",
+        "tel",
+        "mobile",
+        "mobileno",
+        "mobilephone",
+        "mobilenumber",
+        "cellphone",
+        "contactnumber",
+        "contactphone",
+    },
     "household_size": {
-        "户籍人口",
         "家庭人口",
+        "家庭人口数",
+        "家庭人数",
+        "家庭成员数",
+        "户籍人口",
+        "户籍人数",
         "户人数",
         "人口数",
-        "家庭人数",
-        "户籍人数",
+        "同住人数",
         "householdsize",
+        "familysize",
+        "householdmembers",
+        "peopleinhousehold",
     },
     "care_reasons": {
         "关爱类型",
+        "关爱类别",
         "关爱对象类型",
         "关爱原因",
         "帮扶类型",
         "人员类别",
         "人员类型",
+        "对象类别",
+        "对象类型",
+        "困难类型",
         "类别",
         "carereasons",
+        "carereason",
+        "caretype",
+        "category",
         "whythisresidentisonthecaseload",
     },
-    "notes": {"备注", "说明", "notes", "note"},
+    "notes": {
+        "备注",
+        "说明",
+        "备注说明",
+        "情况说明",
+        "notes",
+        "note",
+        "remarks",
+        "remark",
+        "comments",
+        "comment",
+    },
 }
 _HEADER_FIELD = {h: f for f, names in HEADERS.items() for h in names}
+# "门牌号" is the whole house number (5-1-504) in a sheet with no other column for the
+# address, and the door within the building in a sheet that has a building, unit or address
+# column beside it: the one header read by what stands beside it.
+DOOR_PLATE = {"门牌", "门牌号", "门牌号码", "doorno", "doornumber", "housenumber"}
 
 # Columns Gridbook must never store (DESIGN.md: no ethnicity, religion, political opinion,
 # ID-card number or location trail; nothing that watches people or their complaints). A header
-# containing any of these is dropped whole, whatever the user maps.
+# containing any of these, in its bracketed remarks too, is dropped whole, whatever the user
+# maps.
 FORBIDDEN = (
     "身份证",
+    "身份号",
     "证件号",
     "公民身份",
+    "护照",
     "民族",
     "宗教",
     "信仰",
@@ -105,32 +227,70 @@ FORBIDDEN = (
     "轨迹",
     "idcard",
     "idnumber",
+    "idno",
+    "passport",
     "ethnic",
     "religio",
     "political",
 )
+
+# Required fields, and what a row lacking one is told. With no column for the field (and no
+# value for the whole sheet), the sheet is told instead: `COLUMN_MISSING`.
+ROW_LACKS = {
+    "name": _l("The name is missing."),
+    "grid": _l("No grid: add a grid column or choose a grid for the whole sheet."),
+    "care_reasons": _l("No care reason: every resident on the caseload needs one."),
+}
+COLUMN_MISSING = {
+    "name": _l(
+        "No column is chosen as “%(field)s”: choose one for it under Columns above.",
+        field=FIELD_LABELS["name"],
+    ),
+    "grid": _l(
+        "No column is chosen as “%(field)s”, and no grid for rows without one: choose the "
+        "grid column above, or one grid for the whole sheet.",
+        field=FIELD_LABELS["grid"],
+    ),
+    "care_reasons": _l(
+        "No column is chosen as “%(field)s”, and no care reason for rows without one: choose "
+        "that column above, or one care reason for the whole sheet.",
+        field=FIELD_LABELS["care_reasons"],
+    ),
+}
 
 ID_NUMBER_RE = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
 ADDRESS_RE = re.compile(
     r"^\s*(?P<b>[0-9A-Za-z]+)\s*(?:-|栋|幢|号楼|楼)\s*"
     r"(?:(?P<u>[0-9A-Za-z]+)\s*(?:-|单元)\s*)?(?P<r>[0-9A-Za-z]+)\s*(?:室|号)?\s*$"
 )
+REMARK_RE = re.compile(r"[(\[【][^)\]】]*[)\]】]")
 SPLIT_REASONS = re.compile(r"[、,，;；/|\s]+")
 ACTIONS = ("add", "merge", "skip")
 DUPLICATE_CHOICES_SHOWN = 200
 
 
+def _plain(text) -> str:
+    """The text as compared: full-width forms as half-width, one case, and no spaces,
+    punctuation or symbols (a required field's "*", a trailing "：")."""
+    text = unicodedata.normalize("NFKC", "" if text is None else str(text)).casefold()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZC")
+
+
 def normalise_header(text) -> str:
-    text = "" if text is None else str(text)
-    text = re.sub(r"[（(][^）)]*[）)]", "", text)
-    return re.sub(r"[\s*：:_\-]", "", text).lower()
+    """A header (or a care reason) as looked up: `_plain`, without bracketed remarks."""
+    text = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    return _plain(REMARK_RE.sub("", text))
 
 
 def is_forbidden(header) -> bool:
+    """A column Gridbook never stores, said in its name or in a remark beside it."""
+    key = _plain(header)
+    return bool(key) and any(word in key for word in FORBIDDEN)
+
+
+def _recognised(header) -> bool:
     key = normalise_header(header)
-    if not key:
-        return False
-    return any(word in key for word in FORBIDDEN)
+    return key in _HEADER_FIELD or key in DOOR_PLATE or is_forbidden(header)
 
 
 @dataclass
@@ -162,19 +322,17 @@ def find_columns(rows: list[list]) -> Columns:
 
     best, best_score = 0, -1
     for i in range(min(len(rows), 10)):
-        score = sum(
-            1 for h in combined(i) if normalise_header(h) in _HEADER_FIELD or is_forbidden(h)
-        )
+        score = sum(1 for h in combined(i) if _recognised(h))
         if score > best_score:
             best, best_score = i, score
     headers = combined(best) if rows else []
-    guessed, forbidden, taken = [], [], set()
-    for c, h in enumerate(headers):
-        if h and is_forbidden(h):
-            forbidden.append(c)
-            guessed.append("")
-            continue
-        f = _HEADER_FIELD.get(normalise_header(h), "")
+    forbidden = [c for c, h in enumerate(headers) if h and is_forbidden(h)]
+    keys = ["" if c in forbidden else normalise_header(h) for c, h in enumerate(headers)]
+    placed = any(_HEADER_FIELD.get(k) in ("address", "building", "unit") for k in keys)
+    guessed, taken = [], set()
+    for key in keys:
+        f = ("room" if placed else "address") if key in DOOR_PLATE else _HEADER_FIELD.get(key, "")
+        # Two columns for one field: the first is imported, the other left for the user.
         if f in taken:
             f = ""
         taken.add(f)
@@ -224,6 +382,7 @@ class Plan:
     rows: list[Row]
     empty: int
     dropped: list[str]
+    missing: list[str] = field(default_factory=list)  # required fields no column fills
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if not r.errors and r.action == action)
@@ -235,6 +394,44 @@ class Plan:
     @property
     def duplicates(self) -> list[Row]:
         return [r for r in self.rows if not r.errors and r.duplicate]
+
+    def faults(self, row: Row) -> list:
+        """What is wrong in the row's own cells, not in the columns chosen for the sheet."""
+        # A column left unchosen is said once, beside the column choices: the same words on
+        # every row buried the rows whose cells are really wrong.
+        unsaid = [ROW_LACKS[f] for f in self.missing]
+        return [e for e in row.errors if not any(e is u for u in unsaid)]
+
+    @property
+    def with_faults(self) -> list[Row]:
+        return [r for r in self.rows if self.faults(r)]
+
+    def nothing_to_import(self):
+        """Why pressing Import would add or merge nobody; None when it would."""
+        if self.count("add") + self.count("merge"):
+            return None
+        if self.missing:
+            return _l(
+                "Nothing to import yet: choose the missing columns under Columns, then press "
+                "“Check again”."
+            )
+        if self.empty and not self.rows:
+            return _l(
+                "Nothing to import: the rows under the headers are empty in every column chosen."
+            )
+        if not self.rows:
+            return _l("Nothing to import: the sheet has no rows under its headers.")
+        if all(r.errors for r in self.rows):
+            return _l(
+                "Nothing to import: every row has an error. Correct the sheet and upload it again."
+            )
+        if not any(r.errors for r in self.rows):
+            return _l(
+                "Nothing to import: every row is already on the caseload or repeats another "
+                "row, and is skipped. To merge or add them, choose so for the duplicates, then "
+                "press “Check again”."
+            )
+        return _l("Nothing to import: every row is skipped or has an error.")
 
 
 @dataclass
@@ -270,7 +467,12 @@ def make_plan(rows: list[list], columns: Columns, choices: Choices, grids: list[
     _find_duplicates(out, [g.id for g in grids if g.id in named])
     choose(out, choices)
     dropped = [columns.headers[c] for c in columns.forbidden]
-    return Plan(out, empty, dropped)
+    given = {"grid": choices.default_grid is not None, "care_reasons": bool(choices.default_reason)}
+    # A sheet of headers only lacks nothing but rows.
+    missing = (
+        [f for f in ROW_LACKS if f not in mapping and not given.get(f)] if out or empty else []
+    )
+    return Plan(out, empty, dropped, missing)
 
 
 def _reason_lookup() -> dict[str, str]:
@@ -301,7 +503,7 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
     text = {f: cell_text(v) for f, v in cells.items()}
     data["name"] = text.get("name", "")
     if not data["name"]:
-        errors.append(_l("The name is missing."))
+        errors.append(ROW_LACKS["name"])
     elif len(data["name"]) > 50:
         errors.append(_l("The name is longer than 50 characters."))
     for part in ("building", "unit", "room"):
@@ -336,7 +538,7 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
     elif choices.default_grid is not None:
         data["grid_id"] = choices.default_grid.id
     else:
-        errors.append(_l("No grid: add a grid column or choose a grid for the whole sheet."))
+        errors.append(ROW_LACKS["grid"])
     phone = text.get("phone", "")
     data["phone"] = phone or None
     if phone and (len(phone) > 20 or not PHONE_RE.match(phone)):
@@ -363,7 +565,7 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
     if not codes and choices.default_reason:
         codes = [choices.default_reason]
     if not codes and not unknown:
-        errors.append(_l("No care reason: every resident on the caseload needs one."))
+        errors.append(ROW_LACKS["care_reasons"])
     data["care_reasons"] = sorted(codes)
     data["notes"] = text.get("notes", "")
     if len(data["notes"]) > 2000:

@@ -165,8 +165,11 @@ def import_preview(token: str):
         flash(_("Import cancelled; the uploaded file was deleted."), "success")
         return redirect(url_for("residents.import_upload"), code=303)
     if form.is_submitted() and not form.errors and step == "import":
-        if plan.count("add") + plan.count("merge") == 0:
-            raise Invalid(_("Nothing to import: every row is skipped or has an error."))
+        # The page offers no Import then; a request sent anyway (a page kept from before,
+        # or columns changed without Check again) comes back to it with why.
+        nothing = plan.nothing_to_import()
+        if nothing is not None:
+            raise Invalid(nothing)
         # Only the request that takes the file imports it: a double tap finds it taken. It is
         # deleted once the rows are committed and given back if they are not (the commit comes
         # after this view returns, and can fail): the secretary then imports again from this
@@ -193,6 +196,7 @@ def import_preview(token: str):
         filename=filename,
         mapping=_mapping_table(rows, columns, form),
         shown=importing.DUPLICATE_CHOICES_SHOWN,
+        column_missing=importing.COLUMN_MISSING,
     )
 
 

@@ -133,10 +133,10 @@ def test_csv_in_every_encoding_chinese_excel_writes(client, world, login_as, enc
 
 def test_unknown_header_is_mapped_by_hand(client, world, login_as):
     login_as(world.secretary_a)
-    data = xlsx([["住户称呼", "门牌地址", "关爱类型"], ["赵六", "7-3-302", "独居老人"]])
+    data = xlsx([["第一列", "第二列", "关爱类型"], ["赵六", "7-3-302", "独居老人"]])
     url, page = preview(client, data)
-    assert "住户称呼" in page.text
-    assert "No name" not in page.text
+    assert "第一列" in page.text
+    assert _selected(page.text, "col_0") == ""
     resp = client.post(
         url, data={"step": "import", "col_0": "name", "col_1": "address", "grid": str(world.a1.id)}
     )
@@ -432,7 +432,7 @@ def test_a_default_reason_and_grid_fill_rows_without_them(client, world, login_a
     login_as(world.secretary_a)
     data = xlsx([["姓名", "房号"], ["吴一", "101"]])
     url, page = preview(client, data)
-    assert "缺少关爱类型" in page.text
+    assert "没有哪一列选作“关爱类型”，也没有选“未填关爱类型的行按”" in page.text
     resp = client.post(
         url, data={"step": "import", "grid": str(world.a2.id), "default_reason": "dibao"}
     )
@@ -673,3 +673,166 @@ def test_a_commit_of_unknown_outcome_is_not_called_not_saved(
     assert "再点一次" not in resp.text
     assert residents() == []
     assert client.get(url).status_code == 200
+
+
+# ---- the phone walk: headers as townships write them, columns left unchosen, nothing to do ----
+
+TESTERS_SHEET = [
+    ["住户称呼", "门牌地址", "电话", "身份证号码："],
+    ["赵六", "7-3-302", "13800000001", "110101195003071234"],
+    ["钱七", "8-1-101", "13800000002", "110101195003075678"],
+]
+
+
+def test_the_walks_sheet_is_read_by_its_headers_and_its_id_column_never_imported(
+    client, world, login_as
+):
+    """Walk: with 住户称呼 / 门牌地址 / 电话 only 电话 was matched; both rows read 缺少姓名."""
+    login_as(world.secretary_a)
+    url, page = preview(client, xlsx(TESTERS_SHEET))
+    assert [_selected(page.text, f"col_{i}") for i in range(3)] == ["name", "address", "phone"]
+    assert 'name="col_3"' not in page.text  # dropped: nothing to choose for it
+    assert "缺少姓名" not in page.text
+    resp = client.post(
+        url, data={"step": "import", "grid": str(world.a1.id), "default_reason": "dibao"}
+    )
+    assert resp.status_code == 303
+    assert [(r.name, r.address, r.phone) for r in residents()] == [
+        ("赵六", "7-3-302", "13800000001"),
+        ("钱七", "8-1-101", "13800000002"),
+    ]
+    assert "110101195003071234" not in _database_text()
+
+
+@pytest.mark.parametrize(
+    ("lang", "name_missing", "sheet_fix", "nothing"),
+    [
+        (
+            "zh",
+            "没有哪一列选作“姓名”：请在上面的“列对应”中为它选一列。",
+            "请在表中改正后重新上传",
+            "暂时没有可导入的行：请先在“列对应”中选好缺少的列，再点“重新检查”。",
+        ),
+        (
+            "en",
+            "No column is chosen as “Name”: choose one for it under Columns above.",
+            "Correct them in the sheet",
+            "Nothing to import yet: choose the missing columns under Columns, then press "
+            "“Check again”.",
+        ),
+    ],
+)
+def test_a_required_column_left_unchosen_is_said_once_beside_the_column_choices(
+    client, world, login_as, lang, name_missing, sheet_fix, nothing
+):
+    """Walk: no column chosen for the name, and each row said "missing name" under "correct
+    them in the sheet and upload again", when the fix was a choice on the same page."""
+    if lang == "en":
+        _english(world.secretary_a)
+    login_as(world.secretary_a)
+    data = xlsx([["甲", "地址", "电话"], ["赵六", "7-3-302", "13800000001"], ["钱七", "8-1-101"]])
+    url, page = preview(client, data)
+    missing = page.text.split('id="import-missing"', 1)[1].split("</div>", 1)[0]
+    assert missing.count(name_missing) == 1
+    # The grid and the care reason are wanted too, and can be given for the whole sheet.
+    assert missing.count("<p>") == 3
+    assert page.text.count(name_missing) == 1
+    assert 'id="import-errors"' not in page.text
+    assert sheet_fix not in page.text
+    assert "The name is missing." not in page.text
+    assert "缺少姓名" not in page.text
+    assert nothing in page.text.split('id="import-nothing"', 1)[1]
+
+    # A row whose own cell is wrong is still listed, to be put right in the sheet: only with
+    # what is wrong in it.
+    data = xlsx([["甲", "地址", "电话"], ["赵六", "7-3-302", "call me"], ["钱七", "8-1-101"]])
+    url, page = preview(client, data)
+    errors = page.text.split('id="import-errors"', 1)[1].split("</ul>", 1)[0]
+    assert errors.count("<li>") == 1
+    assert "call me" in errors
+    assert "缺少姓名" not in errors
+    assert "The name is missing." not in errors
+    assert sheet_fix in page.text
+    assert name_missing in page.text
+
+    # Chosen on the page, the columns are no longer missing.
+    choices = {"col_0": "name", "grid": str(world.a1.id), "default_reason": "dibao"}
+    page = client.post(url, data={"step": "check", **choices})
+    assert page.status_code == 200
+    assert 'id="import-missing"' not in page.text
+    assert 'value="import"' in page.text
+
+
+@pytest.mark.parametrize(
+    ("case", "nothing"),
+    [
+        ("missing", "暂时没有可导入的行：请先在“列对应”中选好缺少的列，再点“重新检查”。"),
+        ("errors", "没有可导入的行：每一行都有错误。请在表中改正后重新上传。"),
+        ("duplicates", "没有可导入的行：每一行都已在名单中，或与本表别的行重复，都会跳过。"),
+        ("no_rows", "没有可导入的行：表头下面没有数据。"),
+        ("numbered_blanks", "没有可导入的行：表头下面的各行在选定的列里都是空的。"),
+    ],
+)
+def test_with_nothing_to_import_the_page_says_why_and_offers_no_import(
+    client, world, login_as, make_resident, case, nothing
+):
+    """Walk: Import stayed offered with 0 rows to add, and pressing it answered 422."""
+    login_as(world.secretary_a)
+    url, page = preview(client, xlsx([HEADERS, row()]))
+    assert 'value="import"' in page.text
+    assert 'id="import-nothing"' not in page.text
+    sheet = {
+        "missing": [["甲", "乙"], ["张福贵", "5-1-504"]],
+        "errors": [HEADERS, row(phone="call me"), row("", room="505")],
+        "duplicates": [HEADERS, row()],
+        "no_rows": [HEADERS],
+        "numbered_blanks": [["序号", *HEADERS], [1], [2]],
+    }[case]
+    if case == "duplicates":
+        make_resident(name="张福贵", building="5", unit="1", room="504")
+    _url, page = preview(client, xlsx(sheet))
+    assert 'value="import"' not in page.text
+    assert nothing in page.text.split('id="import-nothing"', 1)[1].split("</p>", 1)[0]
+    assert 'value="check"' in page.text
+    assert 'value="cancel"' in page.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("zh", "暂时没有可导入的行：请先在“列对应”中选好缺少的列，再点“重新检查”。"),
+        (
+            "en",
+            "Nothing to import yet: choose the missing columns under Columns, then press "
+            "“Check again”.",
+        ),
+    ],
+)
+def test_an_import_sent_with_nothing_to_import_comes_back_to_its_preview_with_why(
+    client, world, login_as, import_store, lang, message
+):
+    """Import pressed after unchoosing the name column (or from a page kept from before): the
+    preview comes back with why, the choices as sent, and the sheet still there to import."""
+    if lang == "en":
+        _english(world.secretary_a)
+    login_as(world.secretary_a)
+    url, _page = preview(client, xlsx(TESTERS_SHEET))
+    choices = {
+        "col_0": "",
+        "col_1": "address",
+        "col_2": "phone",
+        "grid": str(world.a2.id),
+        "default_reason": "dibao",
+    }
+    resp = client.post(url, data={"step": "import", **choices})
+    assert resp.status_code == 422
+    assert 'id="import-form"' in resp.text
+    assert message in resp.text.split('id="import-summary"', 1)[0]  # at the top, as it loads
+    for name, value in choices.items():
+        assert _selected(resp.text, name) == value
+    assert 'value="import"' not in resp.text
+    assert residents() == []
+
+    choices["col_0"] = "name"
+    assert client.post(url, data={"step": "import", **choices}).status_code == 303
+    assert [r.name for r in residents()] == ["赵六", "钱七"]
