@@ -466,7 +466,8 @@ def make_plan(rows: list[list], columns: Columns, choices: Choices, grids: list[
     named = {r.data["grid_id"] for r in out if not r.errors}
     _find_duplicates(out, [g.id for g in grids if g.id in named])
     choose(out, choices)
-    dropped = [columns.headers[c] for c in columns.forbidden]
+    # Named as a person says them: "身份证号码：" or "民族*" reads oddly inside a sentence.
+    dropped = [columns.headers[c].strip().rstrip(":：*＊ 　") for c in columns.forbidden]
     given = {"grid": choices.default_grid is not None, "care_reasons": bool(choices.default_reason)}
     # A sheet of headers only lacks nothing but rows.
     missing = (

@@ -156,6 +156,10 @@ def test_forbidden_columns_are_dropped_with_a_notice_and_stored_nowhere(
     assert 'id="dropped-columns"' in page.text
     for header in ("身份证号", "民族", "宗教信仰", "政治面貌"):
         assert header in page.text
+    # The notice names them as a person would, not with the sheet's trailing marks.
+    _, marked = preview(client, xlsx([[*HEADERS, "身份证号码：", "民族*"], [*row(), "1", "2"]]))
+    notice = marked.text.split('id="dropped-columns"')[1].split("</p>")[0]
+    assert "身份证号码、民族。" in notice.replace("和", "、")
     # Not even the file kept for the preview holds them.
     kept = b"".join(p.read_bytes() for p in import_store.iterdir())
     assert b"110101195003071234" not in kept
