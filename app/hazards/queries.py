@@ -17,11 +17,15 @@ PER_PAGE = 25
 DUE_AHEAD_DAYS = 3
 
 
+def due_now(today: date) -> tuple:
+    """Open hazards on the worker's clock, overdue or due within DUE_AHEAD_DAYS: Today's list,
+    the board's filter and the worker's nav badge count the same ones."""
+    return Hazard.awaiting_worker_sql(), Hazard.due_on <= today + timedelta(days=DUE_AHEAD_DAYS)
+
+
 def due_select(user, today: date) -> sa.Select:
-    """Open hazards on the worker's clock, overdue or due within DUE_AHEAD_DAYS."""
-    return select_for(Hazard, user).where(
-        Hazard.awaiting_worker_sql(), Hazard.due_on <= today + timedelta(days=DUE_AHEAD_DAYS)
-    )
+    """The user's hazards due now (due_now)."""
+    return select_for(Hazard, user).where(*due_now(today))
 
 
 def board(
@@ -42,10 +46,7 @@ def board(
     if status == "overdue":
         stmt = stmt.where(Hazard.overdue_sql(local_today()))
     elif status == "due":
-        stmt = stmt.where(
-            Hazard.awaiting_worker_sql(),
-            Hazard.due_on <= local_today() + timedelta(days=DUE_AHEAD_DAYS),
-        )
+        stmt = stmt.where(*due_now(local_today()))
     elif status == "reported":
         stmt = stmt.where(Hazard.status == "open", Hazard.reported_on.is_not(None))
     elif status in BOARD_STATUSES:

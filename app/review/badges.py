@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..handovers.queries import handover_notes_select
+from ..hazards import queries as hazard_queries
 from ..models import DailyLog, Hazard
 from ..permissions import SECRETARY, WORKER
 from ..requests.queries import alerts_select
@@ -20,8 +21,8 @@ def _count(stmt: sa.Select) -> sa.ScalarSelect:
 
 
 def badge_counts(user) -> dict[str, int]:
-    """Nav counts in one query: a worker's returned days and hazards due; a secretary's
-    submitted days waiting and overdue hazards."""
+    """Nav counts in one query: a worker's returned days and hazards due now (overdue or due
+    soon); a secretary's submitted days waiting and overdue hazards."""
     if user.role not in WORKER and user.role not in SECRETARY:
         return {}
     today = local_today()
@@ -37,9 +38,9 @@ def badge_counts(user) -> dict[str, int]:
 def _badges_select(user, today) -> sa.Select:
     if user.role in WORKER:
         days = select_for(DailyLog, user).where(DailyLog.status == "returned")
-        hazards = select_for(Hazard, user).where(
-            Hazard.awaiting_worker_sql(), Hazard.due_on <= today
-        )
+        # The same hazards as Today's list and the board's filter: a badge of 1 over a list
+        # of 3 reads as a mistake.
+        hazards = hazard_queries.due_select(user, today)
     else:
         days = select_for(DailyLog, user).where(DailyLog.status == "submitted")
         hazards = select_for(Hazard, user).where(Hazard.overdue_sql(today))

@@ -36,6 +36,7 @@ def test_worker_sees_returned_days_and_hazards_due(
     _status(returned, "returned")
     make_hazard(resident=r, due_on=today - timedelta(days=2))  # overdue
     make_hazard(resident=r, due_on=today)  # due today
+    make_hazard(resident=r, due_on=today + timedelta(days=3))  # due soon: on Today's list too
     make_hazard(resident=r, due_on=today + timedelta(days=5))  # not yet
     make_hazard(resident=r, due_on=today - timedelta(days=1), status="rectified")
     other = make_resident(grid=world.a2)
@@ -45,7 +46,7 @@ def test_worker_sees_returned_days_and_hazards_due(
         due_on=today - timedelta(days=3),
     )  # not hers
     login_as(world.worker_a)
-    assert nav_badges(client.get("/today").text) == {"today": "1", "hazards": "2"}
+    assert nav_badges(client.get("/today").text) == {"today": "1", "hazards": "3"}
 
 
 def test_secretary_sees_days_waiting_and_overdue_hazards(
