@@ -158,8 +158,8 @@ def test_township_sees_counts_only(client, world, login_as, make_request, make_r
     assert "Accusations against officials" not in text  # R15 is in no table here
     assert "whole township" in text  # ... only in one township-wide count
     rows = re.findall(
-        r"<tr><td>(Community \w)</td><td>(\w\d)</td><td>([^<]*)</td>"
-        r"<td>([^<]*)</td><td>([^<]*)</td></tr>",
+        r'<tr><td>(Community \w)</td><td>(\w\d)</td><td class="num">([^<]*)</td>'
+        r'<td class="num">([^<]*)</td><td class="num">([^<]*)</td></tr>',
         text,
     )
     # A1: two open, one due soon, one overdue, each alone in its atom: each counts as 2.

@@ -1,0 +1,59 @@
+"""Tables on a 390 px phone: column headings stay on one line and row names get a column wide
+enough to read, instead of a character a line (the township's request counts, the register)."""
+
+import pytest
+
+from app.extensions import db
+from app.models import RiskFactor
+from tests.browser.conftest import login
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+# For each cell: its height in lines of its own text, and its width.
+LINES = """sel => [...document.querySelectorAll(sel)].map(e => {
+  const s = getComputedStyle(e);
+  const line = parseFloat(s.lineHeight) || 1.5 * parseFloat(s.fontSize);
+  const r = e.getBoundingClientRect();
+  const pad = parseFloat(s.paddingTop) + parseFloat(s.paddingBottom);
+  return [e.innerText.trim(), (r.height - pad) / line, r.width];
+})"""
+
+
+def test_township_request_counts_read_on_a_phone(page, world, make_request):
+    for category in ("R01", "R03", "R04"):
+        make_request(grid=world.a1, category=category)
+    login(page, "township_1", PASSWORD)
+    page.goto(f"{page.base_url}/requests")
+    for table in ("#request-grid-table", "#request-category-table"):
+        heads = page.evaluate(LINES, f"{table} thead th")
+        assert heads
+        assert all(lines < 1.5 for _text, lines, _w in heads), heads
+    names = page.evaluate(LINES, "#request-category-table tbody th")
+    assert names
+    assert all(width >= 140 for _text, _lines, width in names), names
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.js_errors == []
+
+
+def test_the_risk_register_headings_stay_on_one_line(page, world, make_project):
+    project = make_project(name="旧市场拆迁", kind="demolition")
+    # Long factor names and descriptions squeeze the count column to a character a line.
+    for code in ("P6", "P7", "P9"):
+        db.session.add(
+            RiskFactor(
+                project_id=project.id,
+                factor_code=code,
+                likelihood=2,
+                impact=2,
+                description="半幅封闭施工，沿线小区出入口和公交站临时调整，开挖和渣土运输扬尘",
+                mitigation="分段半幅施工，设置临时便道和交通引导员，出入口改造前征求居民意见",
+            )
+        )
+    db.session.commit()
+    login(page, "secretary_a", PASSWORD)
+    page.goto(f"{page.base_url}/projects/{project.id}")
+    heads = page.evaluate(LINES, "#register thead th")
+    assert heads
+    assert all(lines < 1.5 for _text, lines, _w in heads), heads
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
