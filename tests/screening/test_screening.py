@@ -36,11 +36,12 @@ def _item(code):
     return db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == code))
 
 
-def _describe(client, screening, item, note="电动车在楼道充电", **data):
+def _describe(client, screening, item, note="电动车在楼道充电", headers=None, **data):
     """Save the hazard found on an item: its note, the item's severity, the default date."""
     return client.post(
         f"/screening/{screening.id}/items/{item.id}/hazard",
         data={"note": note, "severity": item.default_severity, "due_on": "", **data},
+        headers=headers,
         htmx=True,
     )
 
@@ -632,3 +633,34 @@ def test_a_hazard_with_a_photo_takes_a_new_note_and_one_more_photo(client, scree
     db.session.refresh(hz)
     assert hz.note == "两辆都已劝离"
     assert _hazard_photos(hz) == 2
+
+
+@pytest.mark.parametrize(
+    ("lang", "pending", "saved", "saved_with_photo"),
+    [
+        ("zh", "尚未保存：请填写隐患情况后保存。", "已保存。", "已保存，含照片 1 张。"),
+        ("en", "Not saved yet: describe the hazard and save it.", "Saved.", "Saved, with 1 photo."),
+    ],
+)
+def test_the_hazard_form_says_whether_it_is_saved_and_with_how_many_photos(
+    client, screening, lang, pending, saved, saved_with_photo
+):
+    item = _item("F1")
+    lang_header = {"Accept-Language": lang}
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}",
+        data={"value": "hazard"},
+        headers=lang_header,
+        htmx=True,
+    )
+    line = re.search(r'<p class="hazard-state ([^"]*)"[^>]*>([^<]*)</p>', resp.text)
+    assert line.groups() == ("form-error hazard-unsaved", pending)
+
+    resp = _describe(client, screening, item, headers=lang_header)
+    line = re.search(r'<p class="hazard-state ([^"]*)"[^>]*>([^<]*)</p>', resp.text)
+    assert line.groups() == ("hazard-saved", saved)
+
+    more = {"photo_uuid": str(uuid.uuid4()), "photos": [_photo()]}
+    resp = _describe(client, screening, item, headers=lang_header, **more)
+    line = re.search(r'<p class="hazard-state ([^"]*)"[^>]*>([^<]*)</p>', resp.text)
+    assert line.groups() == ("hazard-saved", saved_with_photo)
