@@ -59,8 +59,9 @@ def withdraw(hazard: Hazard) -> None:
     db.session.flush()
 
 
-def update_details(hazard: Hazard, note: str, severity: str, due_on: date | None) -> None:
-    """Record what the worker saw: the note, the severity and the deadline.
+def update_details(hazard: Hazard, note: str, severity: str, due_on: date | None) -> bool:
+    """Record what the worker saw: the note, the severity and the deadline; False when the
+    hazard already said all that.
 
     Only while the hazard is open and its day not approved: a rectified or verified
     hazard's severity and deadline are what it was judged by.
@@ -69,6 +70,10 @@ def update_details(hazard: Hazard, note: str, severity: str, due_on: date | None
         ensure_editable(hazard.visit.daily_log)
     if hazard.status != "open":
         raise Conflict(STATE_MESSAGES[hazard.status])
+    # A Save of the form as it stands (after a photo saved it, a double tap) is no update:
+    # the audit would list a change nobody made.
+    if (note, severity) == (hazard.note, hazard.severity) and due_on in (None, hazard.due_on):
+        return False
     item = hazard.item
     hazard.note = note
     if severity != hazard.severity and due_on is None:
@@ -78,6 +83,7 @@ def update_details(hazard: Hazard, note: str, severity: str, due_on: date | None
         hazard.due_on = due_on
     db.session.flush()
     record("hazard_updated", "hazard", hazard.id, {"severity": severity})
+    return True
 
 
 def _move(hazard: Hazard, from_status: str, values: dict) -> None:

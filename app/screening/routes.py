@@ -262,8 +262,9 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
             )
         except PhotosRejected as err:
             problems = err.problems
+    changed = described_now
     if valid and not described_now:
-        hazards.update_details(hz, form.note.data, form.severity.data, form.due_on.data)
+        changed = hazards.update_details(hz, form.note.data, form.severity.data, form.due_on.data)
     if not wants_fragment():
         if valid and not problems:
             return redirect(
@@ -280,6 +281,9 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
         hazard_form=None if valid else form,
         photo_errors={hz.id: problems} if hz else {},
     )
+    if valid and not (changed or saved or problems):
+        # Saved already, as it stands (the photo's own save sent it): nothing new was made.
+        return toast(resp, _("No changes: this hazard was already saved."))
     if valid:
         return toast(resp, _("Hazard saved."))
     if saved:

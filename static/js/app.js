@@ -277,15 +277,90 @@
     var input = evt.target;
     if (input.matches && input.matches(".photo-pick input[type=file]")) showChosen(input);
   });
+  // The line atop a hazard form (screening/_hazard_state.html) says where what the form holds
+  // stands, and so what the worker still has to do: the reason it is not saved (no note yet,
+  // with a photo waiting for it or not; typed and never saved; changed since its last Save,
+  // sent or kept in the outbox), that it is on its way, or that the server has it, with how
+  // many photos. A form that waits in the outbox as it stands hides it (app.css).
+  var HAZARD_STATES = {
+    empty: "form-error hazard-unsaved", "empty-photo": "form-error hazard-unsaved",
+    unsaved: "form-error hazard-unsaved", changed: "form-error hazard-unsaved",
+    sending: "hazard-sending", saved: "hazard-saved"
+  };
+  function hazardState(form) {
+    var line = form.querySelector(".hazard-state");
+    if (!line) return;  // a refused form: its fields say what is wrong
+    var note = form.elements.note;
+    var files = form.querySelector("input[type=file]");
+    var photo = !!(files && files.files && files.files.length);
+    var state = "saved";
+    if (note && !note.value.trim()) state = photo ? "empty-photo" : "empty";
+    else if (form.hasAttribute("data-sending") || form.hasAttribute("data-shrinking")) state = "sending";
+    else if (form.hasAttribute("data-changed")) state = "changed";
+    else if (form.hasAttribute("data-needs-note")) state = "unsaved";
+    var text = state === "saved" ? savedText(line, form) : line.getAttribute("data-" + state);
+    if (line.textContent !== text) line.textContent = text;
+    line.className = "hazard-state " + HAZARD_STATES[state];
+  }
+  function savedText(line, form) {
+    var box = form.closest(".hazard-box");
+    var n = box ? box.querySelectorAll(".photos .thumbs li").length : 0;
+    if (!n) return line.getAttribute("data-saved-none");
+    var one = false;
+    try {
+      one = new Intl.PluralRules(document.documentElement.lang || undefined).select(n) === "one";
+    } catch (e) {
+      one = n === 1;
+    }
+    return line.getAttribute(one ? "data-saved-one" : "data-saved-other").replace("#", n);
+  }
+  function hazardForm(el) {
+    var form = el && (el.form || (el.closest && el.closest("form")));
+    return form && form.matches("form.hazard-form") ? form : null;
+  }
   // A queued form changed again holds something the outbox does not: it is unsaved again,
-  // its photo with it (leaving asks), until it is saved again. "input" is what every field
-  // fires as the worker changes it; "change" would come late too, from a text box left after
-  // its Save.
+  // its photo with it (leaving asks), until it is saved again. So is a saved hazard's form
+  // changed (data-changed). "input" is what every field fires as the worker changes it;
+  // "change" would come late too, from a text box left after its Save.
   document.addEventListener("input", function (evt) {
     var form = evt.target.form;
-    if (!form || !form.hasAttribute("data-queued")) return;
-    form.removeAttribute("data-queued");
-    form.querySelectorAll(".photo-pick input[type=file]").forEach(showChosen);
+    if (!form) return;
+    var queued = form.hasAttribute("data-queued");
+    var hazard = hazardForm(evt.target);
+    if (hazard && (queued || !hazard.hasAttribute("data-needs-note"))) {
+      hazard.setAttribute("data-changed", "");
+    }
+    if (queued) {
+      form.removeAttribute("data-queued");
+      form.querySelectorAll(".photo-pick input[type=file]").forEach(showChosen);
+    }
+    if (hazard) hazardState(hazard);
+  });
+  // On window, so that it runs after photos.js (on document) has taken a chosen photo on its
+  // way (data-shrinking): the line then says it is being saved, not that Save is wanted.
+  window.addEventListener("change", function (evt) {
+    var form = hazardForm(evt.target);
+    if (form) hazardState(form);
+  });
+  document.body.addEventListener("htmx:beforeRequest", function (evt) {
+    var form = hazardForm(evt.detail.elt);
+    if (!form) return;
+    form.setAttribute("data-sending", "");
+    hazardState(form);
+  });
+  // Answered and swapped, the form is gone; still here, it was refused, failed or kept in the
+  // outbox (outbox.js marks it data-queued first when it could).
+  document.body.addEventListener("htmx:afterRequest", function (evt) {
+    var form = hazardForm(evt.detail.elt);
+    if (!form) return;
+    form.removeAttribute("data-sending");
+    hazardState(form);
+  });
+  // A photo of a saved hazard deleted (its gallery swapped): the count on the line follows.
+  document.body.addEventListener("htmx:afterSettle", function (evt) {
+    var box = evt.target && evt.target.closest ? evt.target.closest(".hazard-box") : null;
+    var form = box && evt.target.matches(".photos") ? box.querySelector("form.hazard-form") : null;
+    if (form) hazardState(form);
   });
 
   // The account menu closes when the thumb taps anywhere else.

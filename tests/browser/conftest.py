@@ -216,14 +216,15 @@ def logout(pg) -> None:
     pg.wait_for_load_state("networkidle")
 
 
-def open_pending_hazard(pg, visit, username: str = "worker_a"):
-    """Signed in, the visit's fire checklist with its first item tapped 隐患: the hazard form
-    open in place, nothing saved yet. Returns the item."""
+def open_pending_hazard(pg, visit, username: str = "worker_a", checklist: str = "消防安全"):
+    """Signed in, the visit's fire checklist (`checklist`: its name in the user's language)
+    with its first item tapped 隐患: the hazard form open in place, nothing saved yet. Returns
+    the item."""
     from tests.conftest import PASSWORD
 
     login(pg, username, PASSWORD)
     pg.goto(pg.base_url + f"/visits/{visit.id}")
-    pg.click("#start-screening >> text=消防安全")
+    pg.click(f"#start-screening >> text={checklist}")
     pg.wait_for_selector("#screening-summary")
     item = pg.locator("li.checklist-item").first
     item.locator("button.ans-hazard").click()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from app.models import Answer, Visit
 from tests.browser.conftest import (  # noqa: F401 (fixtures)
@@ -534,7 +535,11 @@ def test_a_hazard_tapped_offline_is_described_offline_and_arrives_after_its_answ
     # The server would have sent the hazard's form back; offline the page brings its own.
     form = item.locator("form.hazard-form")
     form.wait_for()
+    # It says what it needs, as the server's form does: the note, then the Save.
+    unsaved = form.locator(".hazard-unsaved")
+    expect(unsaved).to_have_text("尚未保存：请填写隐患情况后保存。")
     form.locator("textarea[name=note]").fill("楼道堆放纸箱，已提醒清理")
+    expect(unsaved).to_have_text("尚未保存：请点“保存隐患”。")
     severity = form.locator("select[name=severity] option").nth(1).get_attribute("value")
     form.locator("select[name=severity]").select_option(severity)
     # Its label names its own field: ids are made unique per item.
@@ -545,6 +550,7 @@ def test_a_hazard_tapped_offline_is_described_offline_and_arrives_after_its_answ
     until(phone, "() => gridbookOutbox.all().then(r => r.length)", 2)
     assert waiting(phone) == "2"
     assert _count(Hazard) == 0
+    expect(unsaved).to_be_hidden()
     shoot(phone, "1-hazard-waiting")
 
     # Drawn again from the phone (a reload, the way back from finishing): what was typed is

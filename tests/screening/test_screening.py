@@ -36,11 +36,12 @@ def _item(code):
     return db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == code))
 
 
-def _describe(client, screening, item, note="电动车在楼道充电", **data):
+def _describe(client, screening, item, note="电动车在楼道充电", headers=None, **data):
     """Save the hazard found on an item: its note, the item's severity, the default date."""
     return client.post(
         f"/screening/{screening.id}/items/{item.id}/hazard",
         data={"note": note, "severity": item.default_severity, "due_on": "", **data},
+        headers=headers,
         htmx=True,
     )
 
@@ -632,3 +633,69 @@ def test_a_hazard_with_a_photo_takes_a_new_note_and_one_more_photo(client, scree
     db.session.refresh(hz)
     assert hz.note == "两辆都已劝离"
     assert _hazard_photos(hz) == 2
+
+
+def _hazard_writes() -> int:
+    from app.models import AuditEvent
+
+    return db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.action.in_(("hazard_opened", "hazard_updated", "photo_added"))
+        )
+    )
+
+
+def test_a_hazard_saved_again_as_it_stands_makes_nothing_new_and_says_so(client, screening):
+    """After a photo's own save (photos.js sends the form with its note) the worker may tap
+    Save as well: the same hazard, no update nobody made in the audit, and a toast that says
+    nothing changed. A Save with a change updates that hazard."""
+    item = _item("F1")
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    _describe(client, screening, item, photo_uuid=str(uuid.uuid4()), photos=[_photo()])
+    hz = db.session.scalar(sa.select(Hazard))
+    writes = _hazard_writes()
+
+    en = {"Accept-Language": "en"}
+    resp = _describe(client, screening, item, headers=en)
+    assert resp.status_code == 200
+    toast = json.loads(resp.headers["HX-Trigger"])["toast"]
+    assert toast == {"message": "No changes: this hazard was already saved.", "level": "success"}
+    assert "Saved, with 1 photo." in resp.text
+    assert (_count(Hazard), _hazard_writes(), _hazard_photos(hz)) == (1, writes, 1)
+
+    resp = _describe(client, screening, item, note="电动车已劝离", headers=en)
+    assert json.loads(resp.headers["HX-Trigger"])["toast"]["message"] == "Hazard saved."
+    db.session.refresh(hz)
+    assert hz.note == "电动车已劝离"
+    assert (_count(Hazard), _hazard_writes(), _hazard_photos(hz)) == (1, writes + 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("lang", "pending", "saved", "saved_with_photo"),
+    [
+        ("zh", "尚未保存：请填写隐患情况后保存。", "已保存。", "已保存，含照片 1 张。"),
+        ("en", "Not saved yet: describe the hazard and save it.", "Saved.", "Saved, with 1 photo."),
+    ],
+)
+def test_the_hazard_form_says_whether_it_is_saved_and_with_how_many_photos(
+    client, screening, lang, pending, saved, saved_with_photo
+):
+    item = _item("F1")
+    lang_header = {"Accept-Language": lang}
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}",
+        data={"value": "hazard"},
+        headers=lang_header,
+        htmx=True,
+    )
+    line = re.search(r'<p class="hazard-state ([^"]*)"[^>]*>([^<]*)</p>', resp.text)
+    assert line.groups() == ("form-error hazard-unsaved", pending)
+
+    resp = _describe(client, screening, item, headers=lang_header)
+    line = re.search(r'<p class="hazard-state ([^"]*)"[^>]*>([^<]*)</p>', resp.text)
+    assert line.groups() == ("hazard-saved", saved)
+
+    more = {"photo_uuid": str(uuid.uuid4()), "photos": [_photo()]}
+    resp = _describe(client, screening, item, headers=lang_header, **more)
+    line = re.search(r'<p class="hazard-state ([^"]*)"[^>]*>([^<]*)</p>', resp.text)
+    assert line.groups() == ("hazard-saved", saved_with_photo)

@@ -1,0 +1,124 @@
+"""The line atop a hazard form says why it is not saved, in each state the worker can put it
+in: no note yet (with a photo waiting for it or not), typed and never saved, kept in the
+outbox without signal (hidden: the form waits), and changed again after that (the walk: a
+queued hazard typed into again said "fill in the hazard's description" over a filled note)."""
+
+# ruff: noqa: F811  (fixtures imported from their modules are parameters below)
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from app.extensions import db
+from app.models import Hazard, Photo
+from tests.browser.conftest import (  # noqa: F401 (fixtures)
+    browser,
+    fresh_scalar,
+    login,
+    phone_page,
+    playwright_instance,
+    shoot,
+)
+from tests.conftest import PASSWORD
+from tests.offline.test_outbox_browser import (
+    _screening,
+    controlled,
+    outbox_loaded,
+    sent_all,
+    until,
+)
+from tests.outbox_fixtures import outbox_server  # noqa: F401 (a fixture)
+from tests.photos.images import phone_photo
+
+pytestmark = pytest.mark.browser
+
+SAYS = {
+    "zh": {
+        "empty": "尚未保存：请填写隐患情况后保存。",
+        "empty_photo": "尚未保存：请填写隐患情况，再和照片一起保存。",
+        "unsaved": "尚未保存：请点“保存隐患”。",
+        "changed": "修改尚未保存：请点“保存隐患”。",
+        "waiting": "待发送",
+    },
+    "en": {
+        "empty": "Not saved yet: describe the hazard and save it.",
+        "empty_photo": "Not saved yet: describe the hazard, then save it with the photo.",
+        "unsaved": "Not saved yet: tap “Save hazard”.",
+        "changed": "Changes not saved yet: tap “Save hazard”.",
+        "waiting": "Waiting to send",
+    },
+}
+NOTE = {
+    "zh": ("楼道堆放纸箱", "，已提醒清理"),
+    "en": ("Boxes piled in the stairwell", "; told to clear"),
+}
+
+
+@pytest.fixture
+def phone(browser, outbox_server):
+    with phone_page(browser, outbox_server.url) as pg:
+        yield pg
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_queued_hazard_typed_into_again_says_it_is_changed_not_that_its_note_is_missing(
+    phone, outbox_server, world, make_resident, make_visit, tmp_path, shoot, lang
+):
+    says, (note, more) = SAYS[lang], NOTE[lang]
+    world.worker_a.locale = lang if lang == "en" else "zh_Hans"
+    db.session.commit()
+    s, items = _screening(world, make_resident, make_visit)
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/screening/{s.id}")
+    outbox_loaded(phone)
+    item = phone.locator(f"#item-{items[0]}")
+    item.locator("button.ans-hazard").click()
+    form = item.locator("form.hazard-form")
+    form.wait_for()
+    phone.wait_for_function("() => !!window.gridbookPhotos")
+    unsaved = form.locator(".hazard-unsaved")
+    expect(unsaved).to_have_text(says["empty"])
+
+    # A photo first: it waits in the form for the note, and the line says so.
+    photo = tmp_path / "IMG_0006.jpg"
+    photo.write_bytes(phone_photo(long_side=1200))
+    form.locator("input[type=file]").set_input_files(str(photo))
+    # Made small, it stays in the form: photos.js sends it only with a note.
+    until(phone, "() => !document.querySelector('form.hazard-form[data-shrinking]')", True)
+    expect(unsaved).to_have_text(says["empty_photo"])
+    # The note typed: what is missing now is the Save, not the note.
+    form.locator("textarea[name=note]").fill(note)
+    expect(unsaved).to_have_text(says["unsaved"])
+
+    phone.context.set_offline(True)
+    form.locator("button[type=submit]").click()
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
+    expect(form.locator(".photo-chosen")).to_have_text(says["waiting"])
+    expect(unsaved).to_be_hidden()
+    shoot(phone, "1-waiting")
+
+    # Typed into again: unsaved because of the change; its note is there.
+    form.locator("textarea[name=note]").press("End")
+    form.locator("textarea[name=note]").press_sequentially(more)
+    expect(unsaved).to_be_visible()
+    expect(unsaved).to_have_text(says["changed"])
+    unsaved.scroll_into_view_if_needed()
+    shoot(phone, "2-changed")
+    # Emptied, it asks for the note again (the photo still waits with it).
+    form.locator("textarea[name=note]").fill("")
+    expect(unsaved).to_have_text(says["empty_photo"])
+    form.locator("textarea[name=note]").fill(note + more)
+    expect(unsaved).to_have_text(says["changed"])
+
+    form.locator("button[type=submit]").click()
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 2)
+    expect(unsaved).to_be_hidden()
+
+    phone.context.set_offline(False)
+    phone.goto(phone.base_url + f"/screening/{s.id}")  # every page load sends what waits
+    sent_all(phone)
+    hazard = fresh_scalar(sa.select(Hazard))
+    assert hazard.note == note + more
+    assert fresh_scalar(sa.select(sa.func.count(Hazard.id))) == 1
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 1
+    assert not [e for e in phone.js_errors if "net::" not in e]
