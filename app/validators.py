@@ -5,7 +5,7 @@ import re
 import unicodedata
 from datetime import timedelta
 
-from flask_babel import format_number, gettext
+from flask_babel import format_date, format_number, gettext
 from flask_babel import lazy_gettext as _l
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
@@ -50,7 +50,11 @@ class DateWithin:
             if self.future == 0:
                 raise StopValidation(_l("This date is in the future."))
             raise StopValidation(
-                _l("This date is more than %(days)s days ahead.", days=self.future)
+                gettext(
+                    "This date is more than %(days)s days ahead: choose %(latest)s or earlier.",
+                    days=self.future,
+                    latest=format_date(today + timedelta(days=self.future)),
+                )
             )
         if self.past is not None and field.data < today - timedelta(days=self.past):
             if years_off:
@@ -59,7 +63,15 @@ class DateWithin:
                 raise StopValidation(
                     self.passed or _l("This date has passed. Choose today or a later day.")
                 )
-            raise StopValidation(_l("This date is more than %(days)s days ago.", days=self.past))
+            # Say which dates are allowed: "more than 30 days ago" alone leaves the worker
+            # counting back on her fingers.
+            raise StopValidation(
+                gettext(
+                    "This date is more than %(days)s days ago: choose %(earliest)s or later.",
+                    days=self.past,
+                    earliest=format_date(today - timedelta(days=self.past)),
+                )
+            )
 
 
 def _named(field) -> str:

@@ -14,7 +14,7 @@ from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import BaseForm, IdempotentForm
-from ..validators import Chars, Required, phone_number, stripped
+from ..validators import Chars, Required, RequiredInput, phone_number, stripped
 
 
 class CheckboxListField(SelectMultipleField):
@@ -42,7 +42,8 @@ class ResidentForm(IdempotentForm):
         _l("Household size"),
         default=1,
         validators=[
-            Required(message=_l("Fill in how many people live in the household.")),
+            # 0 is a number typed, not a field left empty: the range below says what is wrong.
+            RequiredInput(message=_l("Fill in how many people live in the household.")),
             NumberRange(min=1, max=50, message=_l("A household has 1 to 50 people.")),
         ],
         render_kw={"inputmode": "numeric"},

@@ -209,3 +209,22 @@ def test_archive_address_of_an_archived_resident_goes_to_the_residents_page(
     for user in (world.worker_a2, world.township_user, world.inspector, world.admin):
         login_as(user)
         assert client.get(f"/residents/{r.id}/archive").status_code == 404, user.username
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "message"),
+    [
+        ("0", "en", "A household has 1 to 50 people."),
+        ("0", "zh-CN", "户内人数应为 1 到 50 人。"),
+        ("", "zh-CN", "请填写户内人数。"),
+        ("51", "en", "A household has 1 to 50 people."),
+    ],
+)
+def test_household_size_says_what_is_wrong_with_it(client, world, login_as, value, lang, message):
+    """0 was typed: "fill in the household size" told the worker she had left it empty."""
+    login_as(world.worker_a)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    r = _new_resident(client, world, household_size=value)
+    assert r.status_code == 200
+    assert message in r.text
+    assert db.session.scalar(sa.select(sa.func.count(Resident.id))) == 0

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from babel.dates import format_date
+from flask_babel import format_date as page_date
 
 from app.extensions import db
 from app.models import ChecklistTemplate, DailyLog, Screening, Visit
@@ -450,8 +451,8 @@ def _field_errors(html: str, field: str) -> list[str]:
         ("follow_up_on", -2, "zh-CN", "下次回访日期不能早于今天，请选今天或以后的日期。"),
         ("follow_up_on", -400, "en", "This date is too far in the past. Check the year."),
         ("follow_up_on", 400, "en", "This date is too far ahead. Check the year."),
-        ("visited_on", -40, "en", "This date is more than 30 days ago."),
-        ("visited_on", -40, "zh-CN", "日期早于 30 天前。"),
+        ("visited_on", -40, "en", "This date is more than 30 days ago: choose {30} or later."),
+        ("visited_on", -40, "zh-CN", "日期早于 30 天前：请选 {30} 或以后的日期。"),
         ("visited_on", -366, "en", "This date is too far in the past. Check the year."),
         ("visited_on", -366, "zh-CN", "日期太早了，请检查年份。"),
     ],
@@ -467,6 +468,9 @@ def test_a_wrong_date_gets_one_message_that_fits_the_mistake(
         "/visits", data=_visit_data(r, **{field: day}), headers={"Accept-Language": lang}
     )
     assert resp.status_code == 200
+    # "{30}": the earliest date allowed, as the page writes dates in that language.
+    with client.application.test_request_context(headers={"Accept-Language": lang}):
+        message = message.replace("{30}", page_date(local_today() - timedelta(days=30)))
     assert _field_errors(resp.text, field) == [message]
     assert _count() == 0
 
