@@ -19,8 +19,9 @@ def select_locale() -> str:
         return lang
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
-    if session.get("lang") in ("zh_Hans", "en"):
-        return session["lang"]
+    for key in ("lang", "lang_kept"):
+        if session.get(key) in ("zh_Hans", "en"):
+            return session[key]
     best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
     return "en" if best == "en" else "zh_Hans"
 

@@ -98,8 +98,14 @@ def logout():
     if request.method == "POST" and form.validate_on_submit():
         record("logout", "user", current_user.id)
         end_session(current_user.current_session_token)
+        lang = current_user.locale
         logout_user()
         session.clear()
+        # The phone stays in the language it was used in: the sign-in page after a logout
+        # in English is in English, whatever the phone's own setting. Not "lang": that is a
+        # choice made on the sign-in page, which would become the next user's own.
+        if lang in ("zh_Hans", "en"):
+            session["lang_kept"] = lang
         resp = redirect_client(url_for("accounts.login"))
         # Entries still in the phone's outbox (outbox.js says so) must outlive the logout:
         # then only the HTTP cache is cleared, not the storage that holds them.

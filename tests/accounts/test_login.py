@@ -182,3 +182,19 @@ def test_a_wrong_current_password_is_named_with_the_other_mistakes(client, world
     assert "The passwords differ." in r.text
     client.post("/logout")
     assert _login(client, "worker_a").status_code == 303  # the old password still works
+
+
+def test_the_sign_in_page_after_a_logout_keeps_the_language_in_use(client, world):
+    """A phone set to Chinese, used in English: logging out must not switch the page back."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    _login(client, "worker_a")
+    client.get("/today?lang=en")
+    assert client.post("/logout").status_code == 303
+    assert '<html lang="en"' in client.get("/login").text
+    # The next person's own choice still stands once they sign in, and is not overwritten.
+    world.worker_a2.locale = "zh_Hans"
+    db.session.commit()
+    _login(client, "worker_a2")
+    assert '<html lang="zh-Hans"' in client.get("/today").text
+    db.session.refresh(world.worker_a2)
+    assert world.worker_a2.locale == "zh_Hans"
