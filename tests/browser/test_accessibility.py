@@ -40,7 +40,7 @@ RUN_AXE = """async () => {
 SMALL_TARGETS = """() => {
   const sel = 'button, [role=button], summary, select, input:not([type=hidden]), textarea, '
     + 'nav a, a.row, a.log-open, a[role=button], label.tick, label.chip, label.photo-pick-label, '
-    + '.more, .link-line a, .tap-rows th a';
+    + '.more, .link-line a, .tap-rows th a, #resident-household-link';
   const small = [];
   for (const el of document.querySelectorAll(sel)) {
     if (el.closest('.visually-hidden') || el.classList.contains('visually-hidden')) continue;
