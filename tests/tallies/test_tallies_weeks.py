@@ -6,29 +6,13 @@ weeks of zeros that had not begun.
 
 import html as htmllib
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
-from app.timeutil import clock_at
 from tests.tallies.files import read_csv, read_xlsx
 
 EN = {"Accept-Language": "en"}
-# 2026-12-05, mid-morning where the township is (Asia/Shanghai).
-ON_5_DECEMBER = datetime(2026, 12, 5, 2, 0)
-
-
-@pytest.fixture
-def fifth_of_december():
-    """Open a page as on 5 December 2026 (signed in first: the session is today's)."""
-    if datetime.now(UTC).replace(tzinfo=None) < ON_5_DECEMBER:
-        pytest.skip("the clock can only be set back")
-
-    def _get(client, url: str):
-        with clock_at(ON_5_DECEMBER):
-            return client.get(url, headers=EN)
-
-    return _get
 
 
 @pytest.fixture
