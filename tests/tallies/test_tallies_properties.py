@@ -386,13 +386,12 @@ def _expected(world, view, start, end):
 
 
 def _week_labels(start, end) -> list[str]:
-    """The weekly table's labels: first and last day of each week begun by today, in the
-    period ("12-01 – 12-06"; with the year when the period spans two)."""
-    fmt = "%Y-%m-%d" if start.year != end.year else "%m-%d"
+    """The weekly table's labels in an export: first and last day of each week begun by
+    today, in the period, as ISO dates ("2026-12-01 – 2026-12-06")."""
     labels, first = [], start
     while first <= end and first <= TODAY:
         last = min(first + timedelta(days=6 - first.weekday()), end)
-        labels.append(f"{first.strftime(fmt)} \u2013 {last.strftime(fmt)}")
+        labels.append(f"{first} \u2013 {last}")
         first = last + timedelta(days=1)
     return labels
 

@@ -216,7 +216,7 @@ def test_custom_period_and_default_month(client, world, login_as):
     assert 'aria-pressed="true"' not in html  # a period of one's own: no preset shows chosen
     # Five weeks, cut to February: from 1 February (a Thursday) to the 29th.
     assert _table(html, "hazards_weekly").count("<tr>") == 1 + 5
-    assert "02-01 \u2013 02-04" in _table(html, "hazards_weekly")
+    assert "2月1日至4日" in _table(html, "hazards_weekly")
     start, end = preset_dates("month", local_today())
     html = client.get("/tallies").get_data(as_text=True)
     assert f"from={start.isoformat()}&amp;to={end.isoformat()}" in html
@@ -333,7 +333,7 @@ def test_hazard_states_and_median_on_the_page(client, world, login_as):
     )
     # No median over hazards that include a small count, and the table says why.
     assert '<td class="num">–</td></tr></tfoot>' in _table(html, "hazard_status")
-    why = "No median is shown where the hazards found include such a count"
+    why = "No median is shown where the hazards found include a hidden count"
     assert why in client.get(
         f"/tallies?lang=en&from={found - timedelta(days=3)}&to={today}"
     ).get_data(as_text=True)
