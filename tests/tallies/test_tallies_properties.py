@@ -33,7 +33,7 @@ from app.models import (
     Visit,
 )
 from app.requests.deadlines import current_clock
-from app.tallies.disclosure import is_inexact, whole_months
+from app.tallies.disclosure import is_inexact, months_meant, whole_months
 from app.tallies.rollups import rebuild
 from app.timeutil import local_today
 from tests.tallies.files import read_csv
@@ -448,7 +448,7 @@ def test_every_tally_equals_a_brute_force_count(
     _cover, sections = read_csv(resp.data)
     township = role == "township_user"
     if township:
-        start, end = whole_months(start, end)
+        start, end = months_meant(start, end)
     expected, place_names = _expected(world, view, start, end)
     order = [key for key in ORDER if key in expected]
     for key, section in zip(order, sections, strict=True):
@@ -772,7 +772,7 @@ def test_rollups_equal_raw_counts_after_any_writes(
     _cover, sections = read_csv(resp.data)
     township = role == "township_user"
     if township:
-        start, end = whole_months(start, end)
+        start, end = months_meant(start, end)
     expected, _names = _expected(world, view, start, end)
     for key, section in zip([k for k in ORDER if k in expected], sections, strict=True):
         got = [row[1:] for row in section.rows]
