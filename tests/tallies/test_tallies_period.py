@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from app.extensions import db
 from tests.tallies.files import read_csv
 
 # CLDR's span of days: a thin space either side of the dash in both languages' long forms.
@@ -133,3 +134,25 @@ def test_the_township_notes_read_as_plain_english(client, world, login_as, fifth
         assert said in text
     for old in ("no subtraction can work it out", "the community's own", "due date today"):
         assert old not in text
+
+
+def test_grids_of_the_same_name_are_told_apart_by_their_community(
+    client, world, login_as, fifth_of_december
+):
+    """第1网格 in two communities: each under its community's heading in the grid filter."""
+    world.a1.name = world.b1.name = "第1网格"
+    db.session.commit()
+    login_as(world.township_user)
+    html = fifth_of_december(client, "/tallies", "zh").get_data(as_text=True)
+    select = html[html.index('id="grid"') : html.index("</select>", html.index('id="grid"'))]
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select, re.S)
+    assert [(label, sorted(re.findall(r'value="(\d+)"', body))) for label, body in groups] == [
+        ("Community A", sorted([str(world.a1.id), str(world.a2.id)])),
+        ("Community B", sorted([str(world.b1.id), str(world.b2.id)])),
+    ]
+    # With a community chosen, its grids only; one of another community is out of the form.
+    html = fifth_of_december(client, f"/tallies?community={world.cb.id}", "zh").get_data(
+        as_text=True
+    )
+    select = html[html.index('id="grid"') : html.index("</select>", html.index('id="grid"'))]
+    assert re.findall(r'<optgroup label="([^"]+)"', select) == ["Community B"]
