@@ -1,5 +1,8 @@
 """Which language a page is in: ?lang=, then the user's choice, then Accept-Language."""
 
+from datetime import date
+
+from babel.dates import format_interval
 from flask import g, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -33,6 +36,13 @@ def is_english() -> bool:
 def current_lang_code() -> str:
     """'zh' or 'en', for the <html lang> attribute and ?lang= links."""
     return "en" if is_english() else "zh"
+
+
+def date_span(start: date, end: date, skeleton: str = "yMMMd", locale: str | None = None) -> str:
+    """Two dates as the language writes a span of them, from CLDR's interval patterns: "Dec 1
+    – 6, 2026", 2026年12月1日 – 6日; "MMMd": "Dec 1 – 6", 12月1日至6日; "yMMM": months,
+    "Dec 2025 – Nov 2026". One day (or month) alone where both ends are the same."""
+    return format_interval(start, end, skeleton, locale=locale or get_locale())
 
 
 def localized(obj, zh_attr: str = "name_zh", en_attr: str = "name_en") -> str:

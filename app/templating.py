@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 
 from . import labels, places
+from .i18n import date_span
 from .idempotency import new_key
 from .timeutil import local_today, to_local
 
@@ -49,6 +50,7 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.globals.update(
         new_uuid=new_key,
         today=local_today,
+        date_span=date_span,
         label=labels.label,
         severity_label=lambda code: labels.label("severity", code),
         _l=_l,

@@ -26,6 +26,9 @@ SMALL_SHOWN = "<3"
 APPROX = "\u2248"  # ≈
 # What a small atom adds to a figure, whatever it holds.
 SMALL_AS = 2
+# Days that make "about one month" of a period picked by hand (months_meant): a month of
+# 28 to 31 days, picked to the same day of the month (one day more) or to the day before.
+ABOUT_A_MONTH = (28, 32)
 
 
 def month_start(day: date) -> date:
@@ -46,6 +49,23 @@ def segment(day: date, weeks: bool = False) -> tuple[date, date | None]:
 def whole_months(start: date, end: date) -> tuple[date, date]:
     """A township period: widened to the first and the last day of its months."""
     return month_start(start), month_end(end)
+
+
+def months_meant(start: date, end: date) -> tuple[date, date]:
+    """The whole months shown for dates picked by hand: every month they touch, except where
+    the days picked in the first and in the last month add up to about one month (a number of
+    months to the day, give or take a day: 2025-12-06 to 2026-12-06). Those two parts are one
+    month's days, so only the part holding more of them (the first on a tie) is shown as its
+    whole month: twelve months picked are twelve months shown, not thirteen."""
+    first, last = whole_months(start, end)
+    if month_start(start) == month_start(end) or (start, end) == (first, last):
+        return first, last
+    head, tail = (month_end(start) - start).days + 1, end.day
+    if not ABOUT_A_MONTH[0] <= head + tail <= ABOUT_A_MONTH[1]:
+        return first, last
+    if head >= tail:
+        return first, month_start(end) - timedelta(days=1)
+    return month_end(start) + timedelta(days=1), last
 
 
 class Atoms:

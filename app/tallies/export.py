@@ -2,6 +2,8 @@
 
 Text that a spreadsheet would read as a formula (= + - @, and tab or carriage return per
 OWASP) is always written as text: XLSX string cells, and in CSV behind a single quote.
+Dates are ISO (the cover's period, each week as "2026-12-01 – 2026-12-06"), whatever the
+language: a file is sorted, filtered and passed on, where "Dec 1 – 6" would sort by name.
 """
 
 import csv
@@ -13,7 +15,7 @@ import xlsxwriter
 from flask_babel import gettext as _
 
 from .disclosure import APPROX, SMALL_SHOWN, chart_number, is_inexact
-from .tables import Table
+from .tables import Table, Week
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -40,11 +42,13 @@ def csv_safe(value) -> str | int | float:
         return value
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value)
+    text = value.iso() if isinstance(value, Week) else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _display_width(value) -> int:
+    if isinstance(value, Week):
+        value = value.iso()
     text = value.isoformat() if isinstance(value, date) else str(value if value is not None else "")
     # CJK characters take two columns in a spreadsheet's default font.
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
@@ -103,7 +107,7 @@ def to_xlsx(tables: list[Table], cover: list[tuple[str, str]]) -> bytes:
         for value in row[1:]
     )
     if inexact:
-        cover = [*cover, (_("Signs"), _legend())]
+        cover = [*cover, (_("Symbols"), _legend())]
 
     ws = wb.add_worksheet(_("Cover")[:31])
     ws.set_column(0, 0, 24)
@@ -125,6 +129,8 @@ def to_xlsx(tables: list[Table], cover: list[tuple[str, str]]) -> bytes:
             for c, (col, value) in enumerate(zip(table.columns, row, strict=True)):
                 widths[c] = max(widths[c], _display_width(value))
                 fmt = (total_formats if is_total else formats).get(col.kind)
+                if isinstance(value, Week):
+                    value = value.iso()
                 if value is None:
                     ws.write_blank(r, c, None, fmt)
                 elif isinstance(value, date):
@@ -140,9 +146,7 @@ def to_xlsx(tables: list[Table], cover: list[tuple[str, str]]) -> bytes:
                         approx = (approx_total_formats if is_total else approx_formats)[col.kind]
                         ws.write_number(r, c, chart_number(value), approx)
                 else:
-                    cell_fmt = (
-                        total_text if is_total else (text_right if col.kind != "text" else None)
-                    )
+                    cell_fmt = total_text if is_total else (text_right if col.numeric else None)
                     ws.write_string(r, c, str(value), cell_fmt)
         for c, w in enumerate(widths):
             ws.set_column(c, c, min(max(w + 2, 8), 50))

@@ -8,27 +8,31 @@ from wtforms.validators import Optional, ValidationError
 
 from ..forms import BaseForm
 from ..ids import form_id
-from .disclosure import whole_months
+from .disclosure import months_meant
 
-PRESETS = ("week", "month", "last_month")
+PRESETS = ("week", "month", "last_month", "last_12_months")
 # The township's figures cover whole calendar months (disclosure.py): a week button would
 # show one or two whole months, so it offers only the periods it can show as asked.
-MONTH_PRESETS = ("month", "last_month")
+MONTH_PRESETS = ("month", "last_month", "last_12_months")
 PRESET_LABELS = {
     "week": _l("This week"),
     "month": _l("This month"),
     "last_month": _l("Last month"),
+    "last_12_months": _l("Last 12 months"),
 }
 EARLIEST = date(2000, 1, 1)
 MAX_DAYS = 5 * 366  # five years (issue 19): whole units come from the roll-ups, so still quick
 
 
 def preset_dates(preset: str, today: date) -> tuple[date, date]:
-    """First and last day of this week, this month or last month."""
+    """First and last day of this week, this month, last month, or the 12 whole months
+    before this one (a year of months all counted to their end)."""
     if preset == "week":
         monday = today - timedelta(days=today.weekday())
         return monday, monday + timedelta(days=6)
     first = today.replace(day=1)
+    if preset == "last_12_months":
+        return first.replace(year=first.year - 1), first - timedelta(days=1)
     if preset == "last_month":
         last = first - timedelta(days=1)
         return last.replace(day=1), last
@@ -61,6 +65,8 @@ class TallyFilterForm(BaseForm):
         self.today = today
         # Whole calendar months only (the township): the dates shown widen to them too.
         self.months_only = months_only
+        # The dates typed, where the months shown differ from them (township only).
+        self.picked: tuple[date, date] | None = None
         self.presets = MONTH_PRESETS if months_only else PRESETS
         self.community.choices = [(None, _l("All communities"))] + [
             (cid, name) for cid, name in scope.communities.items()
@@ -76,7 +82,7 @@ class TallyFilterForm(BaseForm):
             raise ValidationError(
                 _l(
                     "Township figures cover whole calendar months: pick this month, last "
-                    "month, or dates that span the months you need."
+                    "month, the last 12 months, or dates that span the months you need."
                 )
             )
         raise ValidationError(_l("Pick one of the periods offered."))
@@ -129,8 +135,12 @@ class TallyFilterForm(BaseForm):
             self.end.errors.append(_l("Pick a period of at most five years."))
             return False
         if self.months_only:
-            # The period shown, not only the one typed: the inputs say what the tables count.
-            self._set_dates(*whole_months(start, end))
+            # The period shown, not only the one typed: the inputs say what the tables count,
+            # and the page names the dates picked where they differ.
+            shown = months_meant(start, end)
+            if shown != (start, end):
+                self.picked = (start, end)
+            self._set_dates(*shown)
         grid = self.grid.data
         if grid and self.community.data:
             place = next(p for p in self.scope.places if p.grid_id == grid)

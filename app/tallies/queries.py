@@ -88,6 +88,11 @@ class Filters:
     def __post_init__(self):
         self.grid_ids = [p.grid_id for p in self.places]
 
+    @property
+    def months(self) -> int:
+        """How many calendar months the period touches (the township's: whole months)."""
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
 
 def user_scope(user: User) -> Scope:
     """The grids (with communities) the user may count, in display order."""

@@ -120,8 +120,9 @@ def _cover(f: Filters, township: str) -> list[tuple[str, str]]:
                 _("Small counts"),
                 _(
                     "Whole calendar months. A count of 1 or 2 that could point at a household "
-                    "is shown as \u201c<3\u201d, and counted as 2 in every figure that "
-                    "includes it (\u201c\u2248\u201d), so that no subtraction can work it out."
+                    "is shown as \u201c<3\u201d and counted as 2 in every figure that "
+                    "includes it (\u201c\u2248\u201d), so that it cannot be worked out by "
+                    "subtraction."
                 ),
             )
         )

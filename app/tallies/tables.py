@@ -16,7 +16,7 @@ from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 
 from ..enums import REFERRAL_STATUSES, SEVERITIES, VISIT_PURPOSES
-from ..i18n import localized
+from ..i18n import date_span, localized
 from ..labels import label
 from ..requests.deadlines import rules
 from . import queries as q
@@ -30,7 +30,27 @@ from .queries import Filters
 @dataclass
 class Column:
     label: str
-    kind: str = "int"  # int, decimal, text or date
+    kind: str = "int"  # int, decimal, text, date or week
+
+    @property
+    def numeric(self) -> bool:
+        """A column of figures, aligned to the right."""
+        return self.kind in ("int", "decimal")
+
+
+@dataclass(frozen=True)
+class Week:
+    """A week's row: its first and last day within the period, and whether its label needs
+    the year (a period over two years)."""
+
+    first: date
+    last: date
+    with_year: bool = False
+
+    def iso(self) -> str:
+        """The week in an export: ISO dates with the year, read alike in every language and
+        sorted by time as text ("Dec 1 – 6" and 12月1日至6日 sort by name)."""
+        return f"{self.first.isoformat()} \u2013 {self.last.isoformat()}"
 
 
 @dataclass
@@ -44,6 +64,11 @@ class Table:
     rows: list[list] = field(default_factory=list)
     total: list | None = None
     note: str = ""
+
+
+@lru_cache(maxsize=1024)
+def _week_text(week: Week, locale: str) -> str:
+    return date_span(week.first, week.last, "yMMMd" if week.with_year else "MMMd", locale)
 
 
 @lru_cache(maxsize=4096)
@@ -62,6 +87,8 @@ def cell_text(value, kind: str, locale: str | None = None) -> str:
         return value
     if kind == "date":
         return value.isoformat()
+    if kind == "week":
+        return _week_text(value, locale or str(get_locale()))
     kind = "decimal" if kind == "decimal" else "int"
     return _number_text(value, kind, locale or str(get_locale()))
 
@@ -165,8 +192,8 @@ def _hidden_note(f: Filters) -> str:
         return ""
     return _(
         "Whole calendar months. A count of 1 or 2 that could point at a household is shown "
-        "as \u201c<3\u201d, and counted as 2 in every figure that includes it "
-        "(\u201c\u2248\u201d), so that no subtraction can work it out."
+        "as \u201c<3\u201d and counted as 2 in every figure that includes it "
+        "(\u201c\u2248\u201d), so that it cannot be worked out by subtraction."
     )
 
 
@@ -271,12 +298,15 @@ def hazard_status_table(f: Filters, c: Counts) -> Table:
             filter(
                 None,
                 [
-                    _("Rectified includes verified. Overdue: open and past its due date today."),
+                    _(
+                        "Rectified includes verified. Overdue: still open today and past its "
+                        "due date."
+                    ),
                     _hidden_note(f),
                     # Without it the township sees a column of dashes and no reason.
                     _(
-                        "No median is shown where the hazards found include such a count: "
-                        "it could tell what the count holds."
+                        "No median is shown where the hazards found include a hidden count: "
+                        "the median could give it away."
                     )
                     if f.suppress
                     else "",
@@ -302,12 +332,6 @@ def hazard_status_table(f: Filters, c: Counts) -> Table:
     return t
 
 
-def week_label(first: date, last: date, with_year: bool) -> str:
-    """A week's row label: its first and last day within the period ("12-01 – 12-06")."""
-    fmt = "%Y-%m-%d" if with_year else "%m-%d"
-    return f"{first.strftime(fmt)} \u2013 {last.strftime(fmt)}"
-
-
 def hazards_weekly_table(f: Filters, c: Counts, templates, today: date | None = None) -> Table:
     """One row per week of the period that has begun by `today`, its first and last week cut
     to the period's days: the weeks' counts are those of exactly the days they name.
@@ -319,7 +343,7 @@ def hazards_weekly_table(f: Filters, c: Counts, templates, today: date | None = 
         "hazards_weekly",
         _("Hazards by week"),
         _("Hazards found by category, week by week"),
-        [Column(_("Week"), "text")]
+        [Column(_("Week"), "week")]
         + [Column(localized(tpl)) for tpl in templates]
         + [Column(_("Total"))],
         note=_hidden_note(f),
@@ -338,7 +362,7 @@ def hazards_weekly_table(f: Filters, c: Counts, templates, today: date | None = 
             break
         cells = by_week.get(week, {})
         row = [figure([cells[tpl.id]] if tpl.id in cells else []) for tpl in templates]
-        t.rows.append([week_label(first, last, with_year), *row, figure(cells.values())])
+        t.rows.append([Week(first, last, with_year), *row, figure(cells.values())])
         week += timedelta(days=7)
     return t
 
@@ -461,9 +485,9 @@ def township_timeliness_table(f: Filters, c: Counts) -> Table:
             Column(_("On-time reply rate (%)")),
         ],
         note=_(
-            "Whole calendar months. A rate shows only where at least %(n)d requests were "
-            "decided (or replied to) in the period, to the nearest %(step)d %%; the counts "
-            "behind it are the community's own.",
+            "Whole calendar months. A rate is shown only where at least %(n)d requests were "
+            "decided (or replied to) in the period, rounded to the nearest %(step)d%%; the "
+            "counts behind it are shown to the community only.",
             n=RATE_MIN,
             step=RATE_STEP,
         ),
@@ -608,7 +632,7 @@ def charts(tables: list[Table]) -> dict:
         "hazards_weekly": {
             "type": "bar",
             "stacked": True,
-            "labels": [row[0] for row in weekly.rows],
+            "labels": [cell_text(row[0], "week") for row in weekly.rows],
             "labelled": True,
             "datasets": [
                 {

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.enums import HAZARD_STATUSES, REQUEST_STATUSES, SEVERITIES, VISIT_PURPOSES
-from app.tallies.disclosure import month_end, segment, whole_months
+from app.tallies.disclosure import month_end, month_start, months_meant, segment, whole_months
 from app.tallies.figures import HazardFigures, KeyFigures, RequestFigures
 from app.tallies.queries import Filters, Place
 from app.tallies.tables import Counts, place_of, tables_from
@@ -157,6 +157,52 @@ def test_township_periods_are_whole_months():
         date(2026, 2, 1),
         date(2026, 2, 28),
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "shown"),
+    [
+        # A number of months to the day: one month cut in two, shown once, where most of
+        # its days were picked.
+        ("2025-12-06", "2026-12-06", ("2025-12-01", "2026-11-30")),
+        ("2025-12-06", "2026-12-05", ("2025-12-01", "2026-11-30")),
+        ("2025-12-16", "2026-12-16", ("2025-12-01", "2026-11-30")),  # 16 and 16: the first
+        ("2025-12-20", "2026-12-20", ("2026-01-01", "2026-12-31")),
+        ("2025-12-01", "2026-12-01", ("2025-12-01", "2026-11-30")),
+        ("2026-03-06", "2026-04-06", ("2026-03-01", "2026-03-31")),
+        ("2026-01-31", "2026-02-28", ("2026-02-01", "2026-02-28")),
+        ("2026-04-30", "2026-05-31", ("2026-05-01", "2026-05-31")),
+        # Whole months as they are; anything else widened to every month it touches.
+        ("2025-12-01", "2026-11-30", ("2025-12-01", "2026-11-30")),
+        ("2026-01-01", "2026-12-05", ("2026-01-01", "2026-12-31")),
+        ("2026-12-06", "2026-12-20", ("2026-12-01", "2026-12-31")),
+        ("2026-10-25", "2026-11-04", ("2026-10-01", "2026-11-30")),
+        ("2025-12-06", "2026-12-08", ("2025-12-01", "2026-12-31")),
+    ],
+)
+def test_months_meant_by_dates_picked(start, end, shown):
+    picked = (date.fromisoformat(start), date.fromisoformat(end))
+    assert months_meant(*picked) == tuple(map(date.fromisoformat, shown))
+
+
+@given(st.dates(date(2020, 1, 1), date(2030, 12, 31)), st.integers(0, 5 * 366))
+def test_months_meant_are_whole_months_of_those_touched(start, days):
+    """The privacy property: whole months, whatever was picked; and of the months touched,
+    at most one left out, and only one picked in part, never one wholly inside the dates."""
+    end = start + timedelta(days=days)
+    first, last = months_meant(start, end)
+    assert (first, last) == whole_months(first, last)
+    widest = whole_months(start, end)
+    starts_later, ends_sooner = first != widest[0], last != widest[1]
+    assert not (starts_later and ends_sooner)
+    if starts_later:
+        assert start != widest[0]
+        assert first == month_end(start) + timedelta(days=1)
+    if ends_sooner:
+        assert end != widest[1]
+        assert last == month_start(end) - timedelta(days=1)
+    assert first <= last
+    assert months_meant(first, last) == (first, last)
 
 
 def test_one_grid_one_day_is_widened_to_the_month_and_hides_a_single_request(

@@ -33,7 +33,7 @@ from app.models import (
     Visit,
 )
 from app.requests.deadlines import current_clock
-from app.tallies.disclosure import is_inexact, whole_months
+from app.tallies.disclosure import is_inexact, months_meant, whole_months
 from app.tallies.rollups import rebuild
 from app.timeutil import local_today
 from tests.tallies.files import read_csv
@@ -386,13 +386,12 @@ def _expected(world, view, start, end):
 
 
 def _week_labels(start, end) -> list[str]:
-    """The weekly table's labels: first and last day of each week begun by today, in the
-    period ("12-01 – 12-06"; with the year when the period spans two)."""
-    fmt = "%Y-%m-%d" if start.year != end.year else "%m-%d"
+    """The weekly table's labels in an export: first and last day of each week begun by
+    today, in the period, as ISO dates ("2026-12-01 – 2026-12-06")."""
     labels, first = [], start
     while first <= end and first <= TODAY:
         last = min(first + timedelta(days=6 - first.weekday()), end)
-        labels.append(f"{first.strftime(fmt)} \u2013 {last.strftime(fmt)}")
+        labels.append(f"{first} \u2013 {last}")
         first = last + timedelta(days=1)
     return labels
 
@@ -449,7 +448,7 @@ def test_every_tally_equals_a_brute_force_count(
     _cover, sections = read_csv(resp.data)
     township = role == "township_user"
     if township:
-        start, end = whole_months(start, end)
+        start, end = months_meant(start, end)
     expected, place_names = _expected(world, view, start, end)
     order = [key for key in ORDER if key in expected]
     for key, section in zip(order, sections, strict=True):
@@ -773,7 +772,7 @@ def test_rollups_equal_raw_counts_after_any_writes(
     _cover, sections = read_csv(resp.data)
     township = role == "township_user"
     if township:
-        start, end = whole_months(start, end)
+        start, end = months_meant(start, end)
     expected, _names = _expected(world, view, start, end)
     for key, section in zip([k for k in ORDER if k in expected], sections, strict=True):
         got = [row[1:] for row in section.rows]

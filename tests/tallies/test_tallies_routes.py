@@ -197,7 +197,7 @@ def test_bad_dates_give_a_message_not_a_500(client, world, login_as, query, mess
     )
 
 
-@pytest.mark.parametrize("preset", ["week", "month", "last_month"])
+@pytest.mark.parametrize("preset", ["week", "month", "last_month", "last_12_months"])
 def test_presets_set_the_period(client, world, login_as, preset):
     login_as(world.secretary_a)  # the township's periods are whole months (test_disclosure)
     html = client.get(f"/tallies?period={preset}&from=2001-01-01&to=2001-01-02").get_data(
@@ -216,7 +216,7 @@ def test_custom_period_and_default_month(client, world, login_as):
     assert 'aria-pressed="true"' not in html  # a period of one's own: no preset shows chosen
     # Five weeks, cut to February: from 1 February (a Thursday) to the 29th.
     assert _table(html, "hazards_weekly").count("<tr>") == 1 + 5
-    assert "02-01 \u2013 02-04" in _table(html, "hazards_weekly")
+    assert "2月1日至4日" in _table(html, "hazards_weekly")
     start, end = preset_dates("month", local_today())
     html = client.get("/tallies").get_data(as_text=True)
     assert f"from={start.isoformat()}&amp;to={end.isoformat()}" in html
@@ -227,19 +227,20 @@ def test_custom_period_and_default_month(client, world, login_as):
 
 def _presets(html: str) -> list[str]:
     box = html[html.index('class="tally-presets"') : html.index("</fieldset>")]
-    return re.findall(r'name="period" value="([a-z_]+)"', box)
+    return re.findall(r'name="period" value="([a-z0-9_]+)"', box)
 
 
 def test_township_is_offered_only_periods_it_can_be_shown(client, world, login_as):
     """Township figures cover whole months: no "This week" that would show whole months."""
     login_as(world.township_user)
     html = client.get("/tallies", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert _presets(html) == ["month", "last_month"]
+    assert _presets(html) == ["month", "last_month", "last_12_months"]
     assert "本周" not in html
     assert "本月" in html
+    assert "近12个月" in html
     login_as(world.secretary_a)  # exact counts of one's own grids: a week is a week
     html = client.get("/tallies", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert _presets(html) == ["week", "month", "last_month"]
+    assert _presets(html) == ["week", "month", "last_month", "last_12_months"]
     assert "本周" in html
 
 
@@ -280,6 +281,13 @@ def test_preset_dates():
     assert preset_dates("last_month", today) == (date(2024, 2, 1), date(2024, 2, 29))
     assert preset_dates("last_month", date(2024, 1, 5)) == (date(2023, 12, 1), date(2023, 12, 31))
     assert preset_dates("month", date(2024, 12, 31)) == (date(2024, 12, 1), date(2024, 12, 31))
+    # Twelve whole months before this one: each counted to its end.
+    last_12 = (date(2023, 3, 1), date(2024, 2, 29))
+    assert preset_dates("last_12_months", today) == last_12
+    assert preset_dates("last_12_months", date(2024, 1, 5)) == (
+        date(2023, 1, 1),
+        date(2023, 12, 31),
+    )
 
 
 def test_hazard_states_and_median_on_the_page(client, world, login_as):
@@ -333,7 +341,7 @@ def test_hazard_states_and_median_on_the_page(client, world, login_as):
     )
     # No median over hazards that include a small count, and the table says why.
     assert '<td class="num">–</td></tr></tfoot>' in _table(html, "hazard_status")
-    why = "No median is shown where the hazards found include such a count"
+    why = "No median is shown where the hazards found include a hidden count"
     assert why in client.get(
         f"/tallies?lang=en&from={found - timedelta(days=3)}&to={today}"
     ).get_data(as_text=True)
