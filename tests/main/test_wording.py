@@ -161,3 +161,13 @@ def test_a_moment_is_written_with_the_pages_date_and_the_time_to_the_minute(app)
         assert render(m=moment) == "Dec 7, 2026, 4:30\u202fAM / 4:30\u202fAM"  # CLDR's narrow space
     with app.test_request_context(), force_locale("zh_Hans"):
         assert render(m=moment) == "2026年12月7日 04:30 / 04:30"
+
+
+def test_a_small_count_is_never_called_a_decimal_in_chinese():
+    """小数 is a decimal fraction: a hidden 1 or 2 is a 小数目 (the township read it wrong)."""
+    from babel.messages.pofile import read_po
+
+    with (APP / "translations" / "zh_Hans" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    wrong = [m.id for m in catalogue if m.string and re.search(r"小数(?!目|点)", str(m.string))]
+    assert wrong == []
