@@ -84,3 +84,21 @@ def test_township_sees_charts_and_switches_period(page, world, shoot):
         page.click("text=CSV")
     assert info.value.suggested_filename.endswith(".csv")
     assert page.js_errors == []
+
+
+def test_enter_in_a_date_field_shows_the_dates_typed(page, world):
+    """Enter submits with the form's first button: it was 'This month', which threw the typed
+    dates away. It is now the same as tapping 'Show'."""
+    first_of_month = local_today().replace(day=1)
+    last_month = (first_of_month - timedelta(days=1)).replace(day=1)
+    login(page, "township_1", PASSWORD)
+    _wait_for_charts(page)
+    page.fill("input[name=from]", last_month.replace(day=10).isoformat())
+    page.fill("input[name=to]", last_month.replace(day=20).isoformat())
+    page.press("input[name=to]", "Enter")
+    page.wait_for_url("**period=custom**")
+    _wait_for_charts(page)
+    # Widened to the whole month typed (the township's figures are whole months).
+    assert page.input_value("input[name=from]") == last_month.isoformat()
+    assert page.input_value("input[name=to]") == (first_of_month - timedelta(days=1)).isoformat()
+    assert page.js_errors == []
