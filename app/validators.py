@@ -142,13 +142,55 @@ class Chars(Length):
         )
 
 
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
+PHONE_MAX = 20
+
+# What the user reads under a phone field, by what `phone_fault` found.
+PHONE_MESSAGES = {
+    "chars": _l("Enter a phone number with digits only, e.g. 13812345678."),
+    "short": _l(
+        "This phone number is too short: a mobile number has 11 digits; a landline has 7 or "
+        "8, and may have its area code and a dash before them (010-12345678)."
+    ),
+    "long": _l(
+        "This phone number is too long: a mobile number has 11 digits, and a landline with its "
+        "area code fits in 20 characters."
+    ),
+    "ends": _l("A phone number begins and ends with a digit, e.g. 13812345678 or 010-12345678."),
+}
 
 
-def phone_number(form, field):
-    """A mobile or landline number: digits, spaces and dashes, 7 to 20 characters."""
-    if field.data and not PHONE_RE.match(field.data.strip()):
-        raise ValidationError(_l("Enter a phone number with digits only, e.g. 13812345678."))
+def phone_fault(number: str) -> str | None:
+    """What is wrong with a phone number (a key of PHONE_MESSAGES), or None if nothing.
+
+    One rule, taken apart to say which part of it a number breaks: an optional +, then 7 to
+    20 digits, spaces and dashes that begin and end with a digit; 20 characters in all (the
+    column's width).
+    """
+    body = number.removeprefix("+")
+    if not body or any(ch not in "0123456789 -" for ch in body):
+        return "chars"
+    if len(number) > PHONE_MAX:
+        return "long"
+    if len(body) < 7:
+        return "short"
+    if not (body[0].isdigit() and body[-1].isdigit()):
+        return "ends"
+    return None
+
+
+class PhoneNumber:
+    """A mobile or landline number, refused with what is wrong with it (PHONE_MESSAGES)."""
+
+    # The input's maxlength, as Chars would set it: this check says "too long" itself.
+    field_flags = {"maxlength": PHONE_MAX}
+
+    def __call__(self, form, field):
+        fault = phone_fault(field.data.strip()) if field.data else None
+        if fault is not None:
+            raise ValidationError(PHONE_MESSAGES[fault])
+
+
+phone_number = PhoneNumber()
 
 
 def stripped(value):
@@ -160,6 +202,25 @@ def stripped(value):
     if not isinstance(value, str):
         return value
     return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+# The full-width forms a Chinese input method types for the characters of phone numbers and
+# addresses (digits, letters, + - / ( ) #, and its wide space), each as its ASCII character:
+# what NFKC makes of them. Not NFKC itself: it also rewrites text a user meant, 第㈠ as
+# 第(一), ① as 1, Ⅱ as II, … as ..., and CJK compatibility ideographs; nor the whole
+# full-width block, whose ，：！ are Chinese punctuation.
+_WIDE = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
+_WIDE += "ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋－／（）＃\u3000"
+HALFWIDTH = str.maketrans(_WIDE, "".join(unicodedata.normalize("NFKC", ch) for ch in _WIDE))
+
+
+def halfwidth(value):
+    """Filter: a phone number, an address part or a search as one line of ASCII digits and
+    letters, whichever keyboard typed them: full-width forms as ASCII, spaces trimmed, a run
+    of them as one."""
+    if not isinstance(value, str):
+        return value
+    return " ".join(value.translate(HALFWIDTH).split())
 
 
 # 17 digits and a check character, alone or written in groups ("1101 0519 4912 3100 2X").

@@ -9,12 +9,13 @@ from ..htmx import render
 from ..models import Grid, Household
 from ..permissions import requires
 from ..scope import get_or_404
+from ..validators import halfwidth
 from . import bp, queries
 
 
 def _place_arg(name: str) -> str:
     """A building or unit from the query string ("" is a real value: no unit number)."""
-    return (request.args.get(name) or "").strip()[:20]
+    return halfwidth(request.args.get(name) or "")[:20]
 
 
 @bp.route("/buildings")

@@ -14,7 +14,7 @@ from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import BaseForm, IdempotentForm
-from ..validators import Chars, Required, RequiredInput, phone_number, stripped
+from ..validators import Chars, Required, RequiredInput, halfwidth, phone_number, stripped
 
 
 class CheckboxListField(SelectMultipleField):
@@ -29,13 +29,15 @@ class ResidentForm(IdempotentForm):
         validators=[Required(), Chars(max=50)],
     )
     grid_id = SelectField(_l("Grid"), coerce=int, validators=[Required()])
-    building = StringField(_l("Building"), filters=[stripped], validators=[Chars(max=20)])
-    unit = StringField(_l("Unit"), filters=[stripped], validators=[Chars(max=20)])
-    room = StringField(_l("Room"), filters=[stripped], validators=[Chars(max=20)])
+    # Full-width from a Chinese keyboard is stored as ASCII: ７栋 is the building 7栋 is,
+    # found by a search for 7-2-301 and listed once by building.
+    building = StringField(_l("Building"), filters=[halfwidth], validators=[Chars(max=20)])
+    unit = StringField(_l("Unit"), filters=[halfwidth], validators=[Chars(max=20)])
+    room = StringField(_l("Room"), filters=[halfwidth], validators=[Chars(max=20)])
     phone = StringField(
         _l("Phone (optional)"),
-        filters=[stripped],
-        validators=[Optional(), Chars(max=20), phone_number],
+        filters=[halfwidth],
+        validators=[Optional(), phone_number],
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
     household_size = IntegerField(
@@ -74,7 +76,7 @@ class SearchForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or address"), filters=[stripped], validators=[Chars(max=50)])
+    q = StringField(_l("Name or address"), filters=[halfwidth], validators=[Chars(max=50)])
     care = SelectField(_l("Care reason"), validators=[Optional()])
 
 

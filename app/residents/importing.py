@@ -19,7 +19,7 @@ from ..models import CareReason, Grid, Resident, resident_care_reasons
 from ..refusals import Invalid
 from ..rounds.due import refresh as refresh_due
 from ..timeutil import utcnow
-from ..validators import PHONE_RE
+from ..validators import halfwidth, phone_fault
 from .households import attach_households
 from .pinyin import name_key
 
@@ -255,6 +255,26 @@ COLUMN_MISSING = {
         "No column is chosen as “%(field)s”, and no care reason for rows without one: choose "
         "that column above, or one care reason for the whole sheet.",
         field=FIELD_LABELS["care_reasons"],
+    ),
+}
+
+# What a row is told about its phone number, by what validators.phone_fault found.
+PHONE_FAULTS = {
+    "chars": lambda value: _l("The phone number “%(value)s” is not a phone number.", value=value),
+    "short": lambda value: _l(
+        "The phone number “%(value)s” is too short: a mobile number has 11 digits; a "
+        "landline has 7 or 8, and may have its area code and a dash before them (010-12345678).",
+        value=value,
+    ),
+    "long": lambda value: _l(
+        "The phone number “%(value)s” is too long: a mobile number has 11 digits, and a "
+        "landline with its area code fits in 20 characters.",
+        value=value,
+    ),
+    "ends": lambda value: _l(
+        "The phone number “%(value)s” does not begin and end with a digit, as 13812345678 or "
+        "010-12345678 do.",
+        value=value,
     ),
 }
 
@@ -502,6 +522,10 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
                 )
             )
     text = {f: cell_text(v) for f, v in cells.items()}
+    # Typed as the resident form takes them (validators.halfwidth): ９栋 is building 9.
+    for name in ("building", "unit", "room", "address", "phone"):
+        if name in text:
+            text[name] = halfwidth(text[name])
     data["name"] = text.get("name", "")
     if not data["name"]:
         errors.append(ROW_LACKS["name"])
@@ -542,8 +566,9 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
         errors.append(ROW_LACKS["grid"])
     phone = text.get("phone", "")
     data["phone"] = phone or None
-    if phone and (len(phone) > 20 or not PHONE_RE.match(phone)):
-        errors.append(_l("The phone number “%(value)s” is not a phone number.", value=phone))
+    fault = phone_fault(phone) if phone else None
+    if fault is not None:
+        errors.append(PHONE_FAULTS[fault](phone))
     size = text.get("household_size", "").removesuffix("人").strip()
     if not size:
         data["household_size"] = 1

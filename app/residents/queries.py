@@ -37,7 +37,10 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
         address = Resident.building + "-" + Resident.unit + "-" + Resident.room
         stmt = stmt.where(
             sa.or_(
-                Resident.name.like(like, escape="\\"),
+                # A space typed in a name, or stored in one, does not count: "赵 建国" is 赵建国.
+                _without_spaces(Resident.name).like(
+                    f"%{_escape_like(_without_spaces(q))}%", escape="\\"
+                ),
                 address.like(like, escape="\\"),
                 (Resident.building + Resident.unit + Resident.room).like(like, escape="\\"),
                 # "zfg", "zhangfu", "张fg": the stored pinyin key, still one query.
@@ -142,6 +145,13 @@ def possible_duplicates(user, data: dict, limit: int = 5) -> list[Resident]:
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+def _without_spaces(text):
+    """The text (a string or a column) without spaces, narrow or as a Chinese keyboard types."""
+    if isinstance(text, str):
+        return "".join(text.split())
+    return sa.func.replace(sa.func.replace(text, " ", ""), "\u3000", "")
 
 
 def _escape_like(text: str) -> str:

@@ -255,11 +255,22 @@ async function keptCaseload(key) {
   return { at: cachedAt(hit), data: await hit.json() };
 }
 
+// Full-width digits, letters and + - / ( ) # and the wide space as the ASCII ones, as the
+// server's search reads a query (app/validators.py, halfwidth).
+const WIDE = /[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff0b\uff0d\uff0f\uff08\uff09\uff03]/g;
+
+function halfwidth(text) {
+  return text.replace(WIDE, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/\s+/g, " ").trim();
+}
+
 // The same markup as templates/residents/_rows.html, for the same htmx target.
 function searchRows(kept, q, care) {
-  const needle = q.trim().toLowerCase();
+  const needle = halfwidth(q).toLowerCase();
+  // A space in a name, typed or stored, does not count: "赵 建国" is 赵建国.
+  const inName = needle.replace(/ /g, "");
   const found = kept.data.residents.filter((r) => (
-    (!needle || r.name.toLowerCase().includes(needle) ||
+    (!needle || r.name.replace(/\s/g, "").toLowerCase().includes(inName) ||
       r.match.some((m) => m.toLowerCase().includes(needle))) &&
     (!care || r.care.includes(care))
   ));

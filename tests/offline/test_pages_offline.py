@@ -131,6 +131,13 @@ def test_caseload_opens_without_network(phone, app_server, caseload, screening, 
     pg.wait_for_selector("#resident-rows >> text=王秀英", state="detached")
     assert pg.locator("#resident-rows >> text=刘强").count() == 1
     shoot(pg, f"{how}-search")
+    # As typed on a Chinese keyboard: full-width digits, a space inside the name.
+    pg.fill("#q", "王 秀英")
+    pg.wait_for_selector("#resident-rows >> text=刘强", state="detached")
+    assert pg.locator("#resident-rows >> text=王秀英").count() == 1
+    pg.fill("#q", "５－１－１０２")
+    pg.wait_for_selector("#resident-rows >> text=王秀英", state="detached")
+    assert pg.locator("#resident-rows >> text=刘强").count() == 1
     pg.click("#resident-rows >> text=刘强")
     pg.wait_for_selector("h1 >> text=刘强")
     assert pg.url.endswith(f"/residents/{liu.id}")

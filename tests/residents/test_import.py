@@ -221,6 +221,39 @@ def test_duplicates_against_caseload_and_within_sheet_choose_per_row(
     assert [r.name for r in residents()] == ["张福贵", "钱七", "孙八", "孙八"]
 
 
+def test_full_width_cells_are_imported_as_the_ascii_ones(client, world, login_as, make_resident):
+    """A sheet typed on a Chinese keyboard: ９/２/２０３ is the address 9-2-203, with the
+    neighbour already there; a full-width phone is a phone, and the same as one on file."""
+    neighbour = make_resident(name="李明", building="9", unit="2", room="203")
+    on_file = make_resident(name="钱七", building="8", unit="1", room="101", phone="13700000000")
+    login_as(world.secretary_a)
+    data = xlsx(
+        [
+            HEADERS,
+            row(
+                "孙悟空", building="９", unit="２", room="２０３", phone="１３９ １２３４　５６７８"
+            ),
+            row("钱七七", building="8", unit="1", room="102", phone="１３７００００００００"),
+        ]
+    )
+    url, page = preview(client, data)
+    assert 'id="import-errors"' not in page.text
+    assert 'id="import-row-3"' in page.text  # the phone of 钱七, on file
+    assert client.post(url, data={"step": "import"}).status_code == 303
+    added = db.session.scalar(sa.select(Resident).where(Resident.name == "孙悟空"))
+    assert (added.address, added.phone) == ("9-2-203", "139 1234 5678")
+    assert added.household_id == neighbour.household_id
+    assert [r.name for r in residents()] == ["李明", "钱七", "孙悟空"]
+    assert on_file.phone == "13700000000"
+
+
+def test_a_full_width_address_column_is_read(client, world, login_as):
+    login_as(world.secretary_a)
+    data = xlsx([["姓名", "地址", "关爱类型"], ["吴一", "５栋１单元５０４室", "独居老人"]])
+    assert import_sheet(client, data, grid=str(world.a1.id)).status_code == 303
+    assert [r.address for r in residents()] == ["5-1-504"]
+
+
 def test_rows_for_grids_outside_scope_are_refused(client, world, login_as):
     login_as(world.secretary_a)
     data = xlsx([HEADERS, row(grid="B1"), row("周九", grid="不存在的网格", room="1")])
@@ -409,6 +442,10 @@ def test_empty_rows_are_ignored_and_dates_typed_as_text_kept_out(client, world, 
     [
         ({"name": ""}, "name is missing"),
         ({"phone": "call me"}, "is not a phone number"),
+        ({"phone": "12345"}, "“12345” is too short: a mobile number has 11 digits"),
+        ({"phone": "１２３４５"}, "“12345” is too short"),
+        ({"phone": "1" * 21}, "is too long"),
+        ({"phone": "-138 1234 5678"}, "does not begin and end with a digit"),
         ({"size": "many"}, "not a number from 1 to 50"),
         ({"care": "不知道"}, "Unknown care reason"),
         ({"care": ""}, "No care reason"),
@@ -423,6 +460,13 @@ def test_row_errors_in_the_users_language(client, world, login_as, cells, fragme
     assert 'id="import-errors"' in page.text
     assert client.post(url, data={"step": "import"}).status_code == 422
     assert residents() == []
+
+
+def test_a_short_phone_number_is_told_in_chinese(client, world, login_as):
+    login_as(world.secretary_a)
+    _url, page = preview(client, xlsx([HEADERS, row(phone="12345")]))
+    assert "电话号码“12345”太短：手机号是 11 位数字" in page.text
+    assert "不是有效的电话号码" not in page.text
 
 
 def test_an_unknown_reason_is_one_error_in_chinese(client, world, login_as):
