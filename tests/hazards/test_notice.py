@@ -30,8 +30,7 @@ def test_notice_holds_place_finding_advice_deadline_contact_signatures_and_recei
     # Advice for the household, not the worker's typical action ("advise the household to...").
     assert escape(h.item.action_zh) not in page
     todo = _section(page, "notice-todo")
-    assert "请对上述隐患进行整改。" in todo
-    assert "不清楚怎么整改的，可以问下面写明的网格员" in todo
+    assert "请对上述隐患进行整改。不清楚怎么整改的，可以问下面写明的网格员" in todo
     assert "劝导" not in todo
     assert "请于" in page  # by when, as a request
     assert "网格员Worker_A" in page
@@ -69,7 +68,7 @@ def test_notice_in_english_on_request_whatever_the_screen(
     assert "Hazard rectification notice" in sheet
     assert escape(h.item.text_en) in sheet
     assert escape(h.item.action_en) not in page
-    assert "Please fix the hazard described above." in _section(sheet, "notice-todo")
+    assert "Please fix the hazard described above. Not sure how?" in _section(sheet, "notice-todo")
     assert "Receipt" in sheet
     assert 'id="notice-zh"' in page
     # The page around it stays in the screen's language, Chinese here.
