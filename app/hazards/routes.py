@@ -1,10 +1,11 @@
 """The hazard board and the loop of one hazard: rectified, verified or sent back."""
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from .. import scope
 from ..audit.services import record_read
@@ -110,12 +111,17 @@ NOTICE_LANGUAGES = {"zh": "zh_Hans", "en": "en"}
 @requires("hazards.board")
 def notice(hazard_id: int):
     """The rectification notice (限期整改通知单) to print on A4 or read out to the household:
-    Chinese unless ?language=en, whatever the screen's language."""
+    Chinese unless ?language=en, whatever the screen's language; the page around it is in
+    the user's."""
     hazard = get_or_404(Hazard, hazard_id)
-    language = request.args.get("language", "zh")
+    language = "en" if request.args.get("language") == "en" else "zh"
     record_read("hazard_notice_viewed", "hazard", hazard.id, {"resident": hazard.resident_id})
-    with force_locale(NOTICE_LANGUAGES.get(language, "zh_Hans")):
-        return render("hazards/notice.html", hazard=hazard, today=local_today())
+    # Rendered apart: a template's words come in one language, and the page's are the user's.
+    with force_locale(NOTICE_LANGUAGES[language]):
+        sheet = render_template("hazards/_notice.html", hazard=hazard)
+    # Our own template, its values escaped as it was rendered.
+    sheet = Markup(sheet)  # noqa: S704
+    return render("hazards/notice.html", hazard=hazard, sheet=sheet, notice_lang=language)
 
 
 def _respond(hazard: Hazard, message: str = "", level: str = "success", **ctx):

@@ -1,8 +1,9 @@
 """Run a hazard checklist during a visit: one tap per item, saved as tapped."""
 
+from babel.lists import format_list
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..audit.services import record_read
@@ -112,6 +113,8 @@ def _page_context(screening: Screening) -> dict:
         "counts": queries.counts(screening),
         "editable": can("screening.run") if blank else can("screening.run", screening),
         "photo_errors": {},
+        # Item id -> the fields to correct, for a hazard form refused with a photo in it.
+        "photo_held": {},
     }
 
 
@@ -154,9 +157,16 @@ def blank():
     return render("screening/show.html", **_page_context(Screening(template=template)))
 
 
-def _item_response(screening: Screening, item: ChecklistItem, hazard_form=None, photo_errors=None):
+def _item_response(
+    screening: Screening,
+    item: ChecklistItem,
+    hazard_form=None,
+    photo_errors=None,
+    photo_held=None,
+):
     ctx = _page_context(screening)
     ctx["photo_errors"] = photo_errors or {}
+    ctx["photo_held"] = photo_held or {}
     answer = ctx["answers"].get(item.id)
     if hazard_form is None:
         hazard_form = ctx["hazard_forms"].get(item.id)
@@ -200,6 +210,17 @@ def answer(item_id: int, screening_id: int | None = None, screening_uuid: str | 
     return _item_response(screening, item)
 
 
+def _wrong_fields(form: HazardForm) -> str:
+    """The refused fields' names, quoted and listed as the language lists ("" for none: the
+    form as a whole was refused, its token expired say)."""
+    names = [
+        f"“{form[name].label.text}”"
+        for name in form.errors
+        if name not in ("csrf_token", "photos", "photo_uuid")
+    ]
+    return format_list(names, locale=get_locale()) if names else ""
+
+
 def _opens_hazard(screening: Screening, item: ChecklistItem, value: str | None) -> bool:
     """A tap on "hazard" for an item with no hazard yet: it asks for the note first."""
     return (
@@ -235,23 +256,15 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
         abort(404)
     form = HazardForm(obj=hz, found_on=hz.found_on if hz else screening.visit.visited_on)
     valid = form.validate_on_submit()
+    sent = chosen_files(form.photos.data)
     problems, saved = [], []
     described_now = hz is None and valid
     if described_now:
         # The first save of a hazard: the answer and the hazard with its note, together.
         described = (form.note.data, form.severity.data, form.due_on.data)
         hz = services.answer(screening, item, "hazard", described=described).hazard
-    elif hz is None and chosen_files(form.photos.data):
-        # No hazard to hold the photo until the note is given; the page sends it with the
-        # note (static/js/photos.js), so only a page without JavaScript gets here.
-        form.photos.errors = [_("Not saved: describe the hazard, then add the photo again.")]
     # Photos sent are kept even when the note is missing: the worker took them at the door.
-    if (
-        hz is not None
-        and chosen_files(form.photos.data)
-        and "csrf_token" not in form.errors
-        and not g.get("refusal")
-    ):
+    if hz is not None and sent and "csrf_token" not in form.errors and not g.get("refusal"):
         try:
             saved = add_photos(
                 form.photos.data,
@@ -265,6 +278,13 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
     changed = described_now
     if valid and not described_now:
         changed = hazards.update_details(hz, form.note.data, form.severity.data, form.due_on.data)
+    # A photo sent with a form refused before the photo could be stored (no hazard yet to hold
+    # it, an expired token): nothing of it is saved, and the form says what to correct; the
+    # page puts the photo back into the form it gets (static/js/photos.js). Not for a refusal
+    # of the hazard's state (verified, say): saving it again would not store the photo.
+    held = {}
+    if sent and not (valid or saved or problems or g.get("refusal")):
+        held = {item.id: _wrong_fields(form)}
     if not wants_fragment():
         if valid and not problems:
             return redirect(
@@ -274,12 +294,14 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
         if not valid:
             ctx["hazard_forms"][item.id] = form
         ctx["photo_errors"] = {hz.id: problems} if hz else {}
+        ctx["photo_held"] = held
         return render("screening/show.html", **ctx)
     resp = _item_response(
         screening,
         item,
         hazard_form=None if valid else form,
         photo_errors={hz.id: problems} if hz else {},
+        photo_held=held,
     )
     if valid and not (changed or saved or problems):
         # Saved already, as it stands (the photo's own save sent it): nothing new was made.

@@ -134,8 +134,15 @@
     }
   }
 
+  function capturedTimes(form) {
+    return Array.prototype.map.call(
+      form.querySelectorAll("input[type=hidden][name=captured_at]"), function (el) { return el.value; });
+  }
+
   // Replace the input's files by their small versions; resolves when done (never rejects).
-  async function shrinkInput(input) {
+  // `held`: photos the input already held, made small before (a refused form's, see below),
+  // which a new choice would replace: they go first, as they are.
+  async function shrinkInput(input, held) {
     if (!canShrink()) return;
     var chosen = Array.prototype.slice.call(input.files);
     var small = [], times = [];
@@ -143,6 +150,11 @@
       times.push(await exifTime(chosen[i]));
       // One at a time: a 12 MP picture decoded takes 48 MB, a cheap phone has little.
       small.push(await shrinkFile(chosen[i]));
+    }
+    if (held) {
+      small = held.files.concat(small);
+      times = held.times.concat(times);
+      chosen = [];  // the input holds the new choice only: its files must be set anew
     }
     setTimes(input, times);
     if (small.every(function (f, n) { return f === chosen[n]; })) return;
@@ -184,10 +196,12 @@
     if (!input.files || !input.files.length) return;
     var form = input.form;
     var mine = ++generation;
+    var held = input.gridbookHeld || null;
+    input.gridbookHeld = null;
     input.dataset.generation = String(mine);
     form.setAttribute("data-shrinking", "");
     preparing(barOf(form));
-    shrinkInput(input).then(function () {
+    shrinkInput(input, held).then(function () {
       if (input.dataset.generation !== String(mine)) return;  // chosen again meanwhile
       form.removeAttribute("data-shrinking");
       // A hazard not saved yet is saved with its note: the photo waits in the form for Save,
@@ -246,6 +260,41 @@
     if (!bar) return;
     bar.classList.remove("active");
     bar.value = 0;
+  });
+
+  // A hazard form the server refused before it could store the photo sent with it (a wrong
+  // date; no note, so no hazard to hold it; an expired token) comes back with an empty file
+  // input and a line saying the photo is not saved (.photo-held). The input that holds the
+  // photo, from the form that was sent, takes the empty one's place: the photo goes with the
+  // next Save, and the line says it is kept. An input keeps its files wherever it is put, so
+  // this needs no DataTransfer; where the form does not come back refused (saved, or another
+  // answer) nothing is put back.
+  var sentPhotos = null;
+  document.body.addEventListener("htmx:beforeSwap", function (evt) {
+    var elt = evt.detail && evt.detail.requestConfig && evt.detail.requestConfig.elt;  // who sent
+    var form = elt && elt.closest ? elt.closest("form.hazard-form") : null;
+    var input = form ? form.querySelector("input[type=file]") : null;
+    sentPhotos = input && input.files && input.files.length
+      ? { action: form.getAttribute("action"), input: input, times: capturedTimes(form) }
+      : null;
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    var sent = sentPhotos;
+    sentPhotos = null;
+    if (!sent) return;
+    var form = Array.prototype.filter.call(document.querySelectorAll("form.hazard-form"), function (f) {
+      return f.getAttribute("action") === sent.action;
+    })[0];
+    var line = form ? form.querySelector(".photo-held") : null;
+    var empty = form ? form.querySelector("input[type=file]") : null;
+    if (!line || !empty || empty === sent.input) return;
+    empty.replaceWith(sent.input);
+    setTimes(sent.input, sent.times);
+    // A photo chosen next would replace these in the input: photos.js adds it to them.
+    sent.input.gridbookHeld = { files: Array.prototype.slice.call(sent.input.files), times: sent.times };
+    line.textContent = line.getAttribute("data-kept");
+    var chosen = sent.input.parentNode.querySelector(".photo-chosen");
+    if (chosen) chosen.textContent = chosen.getAttribute("data-chosen").replace("#", sent.input.files.length);
   });
 
   // A send the server answered with an error (busy, too large, a fault) keeps the photo in

@@ -44,10 +44,10 @@ SAYS = {
 WRITES = ("answer_saved", "answer_changed", "hazard_opened", "hazard_updated", "photo_added")
 
 
-def _jpeg(tmp_path):
-    path = tmp_path / "hazard.jpg"
+def _jpeg(tmp_path, name="hazard.jpg", colour=(200, 60, 40)):
+    path = tmp_path / name
     buf = io.BytesIO()
-    Image.new("RGB", (1200, 900), (200, 60, 40)).save(buf, "JPEG")
+    Image.new("RGB", (1200, 900), colour).save(buf, "JPEG")
     path.write_bytes(buf.getvalue())
     return path
 
@@ -122,4 +122,81 @@ def test_a_photo_saves_the_hazard_and_the_form_then_reads_as_saved(
     item.locator(".hazard-box .photo-delete").click()
     expect(item.locator(".hazard-box .thumbs img")).to_have_count(0)
     expect(saved).to_have_text(says["saved_0"])
+    assert page.js_errors == []
+
+
+HELD = {
+    "zh": {
+        "kept": "尚未保存：请改正“整改期限”。照片已保留，改正后点“保存隐患”一起保存。",
+        "date": "日期太早了，请检查年份。",
+        "chosen": "已选照片 1 张，尚未保存",
+        "chosen_2": "已选照片 2 张，尚未保存",
+        "saved_2": "已保存，含照片 2 张。",
+        "blamed": "请先填写隐患情况",
+    },
+    "en": {
+        "kept": "Not saved yet: correct “Fix by”. The photo is kept: once corrected, tap "
+        "“Save hazard” to save it with the hazard.",
+        "date": "This date is too far in the past. Check the year.",
+        "chosen": "Photos chosen, not saved yet: 1",
+        "chosen_2": "Photos chosen, not saved yet: 2",
+        "saved_2": "Saved, with 2 photos.",
+        "blamed": "describe the hazard, then add the photo",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_photo_sent_with_a_wrong_date_is_kept_and_saved_with_the_corrected_hazard(
+    page, world, make_resident, make_visit, tmp_path, shoot, lang
+):
+    """The walk: note typed, fix-by date mistyped 2020-01-01, photo chosen. The server refused
+    the date and the form blamed the note ("describe the hazard, then add the photo again");
+    the date corrected and saved, the hazard had no photo."""
+    from datetime import timedelta
+
+    from app.timeutil import local_today
+
+    says, held = SAYS[lang], HELD[lang]
+    if lang == "en":
+        world.worker_a.locale = "en"
+        db.session.commit()
+    visit = make_visit(resident=make_resident(name="王秀英"), purpose="screening")
+    item = open_pending_hazard(page, visit, checklist=says["checklist"])
+    page.wait_for_function("() => !!window.gridbookPhotos")
+    form = item.locator("form.hazard-form")
+    form.locator("textarea[name=note]").fill(says["note"][0])
+    form.locator("input[name=due_on]").fill("2020-01-01")
+    form.locator("input[type=file]").set_input_files(str(_jpeg(tmp_path)))
+
+    # Refused for the date, and it says so: which field, and that the photo is kept.
+    expect(form.locator(".photo-held")).to_have_text(held["kept"])
+    expect(form.locator("input[name=due_on] ~ small.error")).to_have_text(held["date"])
+    assert held["blamed"] not in item.inner_text()
+    expect(form.locator(".photo-chosen")).to_have_text(held["chosen"])
+    assert form.evaluate("f => f.querySelector('input[type=file]').files.length") == 1
+    assert form.locator("textarea[name=note]").input_value() == says["note"][0]
+    assert (_count(Hazard), _count(Photo)) == (0, 0)
+    form.locator(".photo-held").scroll_into_view_if_needed()
+    shoot(page, "1-refused-photo-kept")
+
+    # A second photo chosen before the date is mended sends the form again: refused again,
+    # with both photos kept (the new choice does not replace the first in the input).
+    second = _jpeg(tmp_path, "second.jpg", (40, 60, 200))
+    form.locator("input[type=file]").set_input_files(str(second))
+    expect(form.locator(".photo-chosen")).to_have_text(held["chosen_2"])
+    expect(form.locator(".photo-held")).to_have_text(held["kept"])
+    assert (_count(Hazard), _count(Photo)) == (0, 0)
+
+    due = local_today() + timedelta(days=3)
+    form.locator("input[name=due_on]").fill(due.isoformat())
+    form.locator("button[type=submit]").click()
+    expect(item.locator(".hazard-box .thumbs img")).to_have_count(2)
+    expect(page.locator("#toasts")).to_contain_text(says["saved_toast"])
+    expect(item.locator("form.hazard-form .hazard-saved")).to_have_text(held["saved_2"])
+    hazard = fresh_scalar(sa.select(Hazard))
+    assert (hazard.note, hazard.due_on) == (says["note"][0], due)
+    assert (_count(Hazard), _count(Photo)) == (1, 2)
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 2
+    shoot(page, "2-saved-with-photos")
     assert page.js_errors == []

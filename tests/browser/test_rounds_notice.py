@@ -84,8 +84,26 @@ def test_rectification_notice_reads_on_a_phone_and_prints_on_one_a4_page(
     page.emulate_media(media="screen")
     page.click("#notice-en")
     page.wait_for_selector("#notice-title >> text=Hazard rectification notice")
-    assert page.locator("html").get_attribute("lang") == "en"
+    # The notice in English, the page around it still in the worker's Chinese.
+    assert page.locator(f"#hazard-notice-{h.id}").get_attribute("lang") == "en"
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert page.locator(".notice-tools").inner_text().split() == ["←", "隐患", "中文版", "打印"]
     shoot(page, "3-notice-en")
+
+    # The worker's screen in English (the walk: the whole page stayed Chinese): the page's
+    # words follow it, the notice handed to the household stays Chinese.
+    page.goto(f"{page.base_url}/hazards/{h.id}/notice?lang=en")
+    page.wait_for_selector("#notice-title >> text=安全隐患限期整改通知单")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator(f"#hazard-notice-{h.id}").get_attribute("lang") == "zh-Hans"
+    tools = page.locator(".notice-tools").inner_text().split()
+    assert tools == ["←", "Hazard", "English", "version", "Print"]
+    nav = page.locator("#bottom-nav").inner_text()
+    assert "Today" in nav
+    assert "今日" not in nav
+    assert headings.all_inner_texts()[3] == "建议整改措施"
+    assert "劝导" not in page.locator(f"#hazard-notice-{h.id}").inner_text()
+    shoot(page, "4-notice-zh-on-an-english-screen")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

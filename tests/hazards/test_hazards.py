@@ -128,6 +128,63 @@ def test_rectified_late_is_visible(client, world, login_as, make_hazard, residen
     assert "rectified 3 days late" in client.get(f"/hazards/{late.id}", headers=EN).text
 
 
+# (status, found days ago, fixed days after found, due days after found) -> what the board
+# and the hazard's page say of its age, in English and in Chinese.
+AGES = [
+    (("open", 0, None, 3), "found today", "今天发现"),
+    (("open", 1, None, 3), "open 1 day", "历时 1 天"),
+    (("open", 2, None, 3), "open 2 days", "历时 2 天"),
+    (("rectified", 2, 0, 3), "fixed the same day", "当天整改"),
+    (("rectified", 2, 1, 3), "fixed in 1 day", "整改用时 1 天"),
+    (("rectified", 4, 2, 3), "fixed in 2 days", "整改用时 2 天"),
+    (("open", 4, None, 3), "1 day overdue", "逾期 1 天"),
+    (("open", 5, None, 3), "2 days overdue", "逾期 2 天"),
+    (("rectified", 4, 4, 3), "rectified 1 day late", "超期 1 天完成整改"),
+    (("rectified", 5, 5, 3), "rectified 2 days late", "超期 2 天完成整改"),
+]
+
+
+@pytest.mark.parametrize(("case", "en", "zh"), AGES)
+def test_a_hazards_age_reads_as_words_with_english_plurals(
+    client, world, login_as, make_hazard, make_visit, resident, case, en, zh
+):
+    """The walk: a hazard fixed the day it was found read "open 0 days" (历时 0 天); and the
+    English said "1 days overdue"."""
+    status, ago, fixed_after, due_after = case
+    found = local_today() - timedelta(days=ago)
+    h = make_hazard(
+        visit=make_visit(resident=resident, day=found),
+        status=status,
+        due_on=found + timedelta(days=due_after),
+        rectified_on=None if fixed_after is None else found + timedelta(days=fixed_after),
+    )
+    login_as(world.worker_a)
+    for lang, said in (("en", en), ("zh-CN", zh)):
+        headers = {"Accept-Language": lang}
+        board = client.get("/hazards", headers=headers).text
+        row = re.search(rf'<li id="hazard-row-{h.id}".*?</li>', board, re.S).group(0)
+        card = client.get(f"/hazards/{h.id}", headers=headers).text
+        timing = re.search(r'<p class="hazard-timing">(.*?)</p>', card, re.S).group(1)
+        for text in (row, timing):
+            words = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+            assert said in words
+            assert "0 days" not in words
+            assert "0 天" not in words
+            assert not re.search(r"\b1 days\b", words)
+
+
+def test_a_report_one_day_late_says_day(client, world, login_as, make_hazard, resident):
+    h = make_hazard(
+        resident=resident,
+        due_on=local_today() - timedelta(days=1),
+        reported_on=local_today(),
+        department_code="gas_company",
+        department_progress="reported",
+    )
+    login_as(world.worker_a)
+    assert "reported 1 day late" in client.get(f"/hazards/{h.id}", headers=EN).text
+
+
 # ---- one hazard --------------------------------------------------------------------
 
 

@@ -122,3 +122,50 @@ def test_a_queued_hazard_typed_into_again_says_it_is_changed_not_that_its_note_i
     assert fresh_scalar(sa.select(sa.func.count(Hazard.id))) == 1
     assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 1
     assert not [e for e in phone.js_errors if "net::" not in e]
+
+
+def test_a_hazard_queued_with_a_wrong_date_is_refused_for_the_date_and_saved_with_its_photo(
+    phone, outbox_server, world, make_resident, make_visit, tmp_path, shoot
+):
+    """Without signal the photo's send goes to the outbox with the mistyped date: the server
+    refuses it for the date (not for the note), the entry keeps the photo, and corrected on
+    /outbox it is saved with it."""
+    from app.timeutil import local_today
+
+    s, items = _screening(world, make_resident, make_visit)
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/screening/{s.id}")
+    outbox_loaded(phone)
+    item = phone.locator(f"#item-{items[0]}")
+    item.locator("button.ans-hazard").click()
+    form = item.locator("form.hazard-form")
+    form.wait_for()
+    phone.wait_for_function("() => !!window.gridbookPhotos")
+    form.locator("textarea[name=note]").fill("飞线充电，电线裸露")
+    form.locator("input[name=due_on]").fill("2020-01-01")
+
+    phone.context.set_offline(True)
+    photo = tmp_path / "IMG_0007.jpg"
+    photo.write_bytes(phone_photo(long_side=1200))
+    form.locator("input[type=file]").set_input_files(str(photo))
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
+
+    phone.context.set_offline(False)
+    phone.goto(phone.base_url + "/outbox")  # every page load sends what waits
+    until(phone, "() => gridbookOutbox.all().then(r => r.map(e => e.status).join())", "refused")
+    entry = phone.locator("#outbox-list li").first
+    entry.wait_for()
+    assert "整改期限: 日期太早了，请检查年份。" in entry.inner_text()
+    assert "隐患情况" not in entry.inner_text()
+    assert fresh_scalar(sa.select(sa.func.count(Hazard.id))) == 0
+    shoot(phone, "1-refused-for-the-date")
+
+    entry.locator("button.outbox-open").click()
+    due = entry.locator(".outbox-edit input[name=due_on]")
+    due.fill(local_today().isoformat())
+    entry.locator(".outbox-edit button[type=submit]").click()
+    until(phone, "() => gridbookOutbox.all().then(r => r.length)", 0)
+    hazard = fresh_scalar(sa.select(Hazard))
+    assert (hazard.note, hazard.due_on) == ("飞线充电，电线裸露", local_today())
+    assert fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id)) == 1
+    assert not [e for e in phone.js_errors if "net::" not in e]

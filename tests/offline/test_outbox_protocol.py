@@ -209,6 +209,48 @@ def test_hazard_with_photo_replays_once(client, world, login_as, make_resident, 
     assert db.session.scalar(sa.select(Hazard)).note == "插线板超负荷"
 
 
+def test_a_hazard_refused_for_its_date_is_refused_for_the_date_and_keeps_its_photo(
+    client, world, login_as, make_resident, make_visit
+):
+    """Queued without signal with a mistyped date and a photo: the reason on /outbox names the
+    date, not the note or the photo (the entry holds the photo); corrected there and sent
+    again, the hazard is saved with it."""
+    import io
+
+    from PIL import Image
+
+    s, _tpl = _screening(client, world, login_as, make_resident, make_visit)
+    item = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == "F1"))
+    _replay(client, f"/screening/{s.id}/items/{item.id}", {"value": "hazard"}, world.worker_a)
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 50, 50)).save(buf, "JPEG")
+    key = str(uuid.uuid4())
+
+    def send(due_on):
+        return _replay(
+            client,
+            f"/screening/{s.id}/items/{item.id}/hazard",
+            {
+                "note": "飞线充电",
+                "severity": "S2",
+                "due_on": due_on,
+                "photo_uuid": key,
+                "photos": (io.BytesIO(buf.getvalue()), "h.jpg", "image/jpeg"),
+            },
+            world.worker_a,
+            content_type="multipart/form-data",
+        )
+
+    refused = send("2020-01-01")
+    assert (refused.json["status"], refused.json["reason"]) == (
+        "refused",
+        "整改期限: 日期太早了，请检查年份。",
+    )
+    assert send("").json["status"] == "saved"
+    assert _count(Photo) == 1
+    assert db.session.scalar(sa.select(Photo.hazard_id)) == db.session.scalar(sa.select(Hazard.id))
+
+
 def test_photo_upload_and_request_replay_once(client, world, login_as, make_resident, make_visit):
     import io
 

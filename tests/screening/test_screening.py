@@ -375,8 +375,95 @@ def test_a_photo_sent_before_any_note_opens_no_hazard_and_says_so(client, screen
         htmx=True,
     )
     assert resp.status_code == 200
-    assert "Not saved: describe the hazard, then add the photo again." in resp.text
+    assert _photo_held(resp) == (
+        "The photo is not saved: correct “What is wrong, and what was advised”, "
+        "then add the photo again.",
+        "Not saved yet: correct “What is wrong, and what was advised”. The photo is kept: "
+        "once corrected, tap “Save hazard” to save it with the hazard.",
+    )
     assert (_count(Answer), _count(Hazard), _count(Photo)) == (0, 0, 0)
+
+
+def _photo_held(resp) -> tuple[str, str] | None:
+    """The line under a refused hazard form's photo button: its text without script, and the
+    one static/js/photos.js shows once it has put the photo back (data-kept)."""
+    import html
+
+    found = re.search(
+        r'<small class="error photo-held"[^>]*data-kept="([^"]*)">([^<]*)</small>', resp.text
+    )
+    return (html.unescape(found[2]), html.unescape(found[1])) if found else None
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "en",
+            (
+                "The photo is not saved: correct “Fix by”, then add the photo again.",
+                "Not saved yet: correct “Fix by”. The photo is kept: once corrected, tap "
+                "“Save hazard” to save it with the hazard.",
+            ),
+        ),
+        (
+            "zh-CN",
+            (
+                "照片未保存：请改正“整改期限”，再重新添加照片。",
+                "尚未保存：请改正“整改期限”。照片已保留，改正后点“保存隐患”一起保存。",
+            ),
+        ),
+    ],
+)
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_photo_sent_with_a_wrong_date_names_the_date_not_the_note(
+    client, screening, lang, said, htmx
+):
+    """The walk: the note typed, the date mistyped 2020-01-01, a photo chosen (which sends the
+    form). The form blamed the note ("describe the hazard, then add the photo again"), which
+    was there; nothing is stored, and the line under the photo names the date."""
+    from app.models import Photo
+
+    item = _item("F1")
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}/hazard",
+        data={
+            "note": "飞线充电，电线裸露",
+            "severity": "S2",
+            "due_on": "2020-01-01",
+            "photo_uuid": str(uuid.uuid4()),
+            "photos": [_photo()],
+        },
+        headers={"Accept-Language": lang},
+        htmx=htmx,
+    )
+    assert resp.status_code == 200
+    assert _photo_held(resp) == said
+    assert "飞线充电，电线裸露" in resp.text
+    assert "note-error" not in resp.text
+    assert (_count(Answer), _count(Hazard), _count(Photo)) == (0, 0, 0)
+
+
+def test_a_saved_hazards_photo_is_stored_even_with_a_wrong_date_and_not_said_held(
+    client, screening
+):
+    """A hazard that exists holds the photo at once, whatever else the form gets wrong."""
+    from app.models import Photo
+
+    item = _item("F1")
+    _tap_hazard(client, screening, item)
+    resp = _describe(
+        client,
+        screening,
+        item,
+        due_on="2020-01-01",
+        photo_uuid=str(uuid.uuid4()),
+        photos=[_photo()],
+    )
+    assert "due_on-error" in resp.text
+    assert _photo_held(resp) is None
+    assert _count(Photo) == 1
 
 
 def test_a_photo_on_a_saved_hazard_without_its_note_is_kept(client, screening):
