@@ -195,6 +195,7 @@ LABELS = {
         "visit_deleted": _l("Visit deleted"),
         "screening_started": _l("Screening started"),
         "screening_finished": _l("Screening finished"),
+        "screening_discarded": _l("Checklist discarded with nothing checked"),
         "answer_saved": _l("Checklist answer saved"),
         "answer_changed": _l("Checklist answer changed"),
         "answers_bulk_saved": _l("Remaining checklist items answered at once"),

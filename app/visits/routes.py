@@ -146,7 +146,7 @@ def show(visit_id: int):
         visit=visit,
         templates=active_templates(),
         photos=photos,
-        unanswered={s.id: counts(s)["unanswered"] for s in visit.screenings},
+        screening_counts={s.id: counts(s) for s in visit.screenings},
         **{k: v for k, v in referral_panel(visit).items() if k != "visit"},
     )
 
