@@ -1,11 +1,16 @@
 """A visit's checklists on the phone: a blank one opened by a tap is discarded, a finished one
-reads as its result and is checked again only on purpose (walk: a second blank fire checklist
-that could not be removed)."""
+reads as its result and is checked again only on purpose; and a visit of a returned day leads
+back to the day after an edit (walk: a second blank fire checklist that could not be removed;
+no way back to the returned Dec 4 but through Today)."""
+
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.models import Screening
+from app.extensions import db
+from app.models import DailyLog, Screening
+from app.timeutil import local_today
 from tests.browser.conftest import Walk, fresh_scalar, login
 from tests.conftest import PASSWORD
 
@@ -103,3 +108,31 @@ def test_a_blank_checklist_with_answers_waiting_on_the_phone_is_not_discarded(
     page.wait_for_selector(".toast >> text=这份排查的答案还在手机里等待发送")
     assert fresh_scalar(SCREENINGS) == 1
 
+
+def test_after_editing_a_visit_of_a_returned_day_the_way_back_is_to_the_day(
+    page, world, make_resident, make_visit, shoot
+):
+    day = local_today() - timedelta(days=2)
+    visit = make_visit(resident=make_resident(name="谢超"), day=day, summary="走访了解家庭情况")
+    log = db.session.get(DailyLog, visit.daily_log_id)
+    log.status, log.comment = "returned", "第2次走访没写居民情况，补上后重新提交。"
+    db.session.commit()
+    login(page, "worker_a", PASSWORD)
+    walk = Walk(page)
+    page.goto(page.base_url + "/today")
+    walk.tap(page.locator(".returned-days a").first)
+    walk.tap(page.locator(f"#day-visit-{visit.id} h3 a"))
+    walk.tap(page.locator(f"#visit-{visit.id} a[href*='/edit']"))
+    walk.type(page.locator("textarea[name=summary]"), "走访了解家庭情况，居民身体很好。")
+    walk.tap(page.locator("#visit-edit-form button[type=submit]"))
+    page.wait_for_selector("text=已保存")
+    back = page.locator(".back-to-day a")
+    assert back.inner_text() == f"← 返回{day.year}年{day.month}月{day.day}日的工作日志"
+    shoot(page, "1-visit-edited")
+    walk.tap(back)
+    page.wait_for_selector(".submit-day")
+    shoot(page, "2-back-on-the-day")
+    walk.tap(page.locator(".submit-day"))
+    page.wait_for_selector(f"#log-{log.id}.log-submitted")
+    assert fresh_scalar(sa.select(DailyLog.status).where(DailyLog.id == log.id)) == "submitted"
+    assert page.js_errors == []
