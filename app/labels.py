@@ -59,7 +59,8 @@ LABELS = {
         "done": _l("Done"),
         "needs_follow_up": _l("Needs follow-up"),
         "not_home": _l("Nobody home"),
-        "referred": _l("Referred on"),
+        # Alone in a list (a visit's outcome) it must read finished: not "Referred on".
+        "referred": _l("Referred elsewhere"),
     },
     "project_kind": {
         "road_works": _l("Road works"),
