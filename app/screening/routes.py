@@ -346,19 +346,21 @@ def finish(screening_id: int | None = None, screening_uuid: str | None = None):
 def discard(screening_id: int):
     """Discard a checklist started with nothing checked, and go back to its visit."""
     form = DiscardForm()
-    if not form.validate_on_submit():
-        abort(400)
+    valid = form.validate_on_submit()
+    # Scope first: a checklist out of scope is a 404 whatever the form says.
     screening = db.session.scalar(select_for(Screening).where(Screening.id == screening_id))
-    if screening is None or screening.uuid != form.screening_uuid.data:
+    if screening is not None and (not valid or screening.uuid == form.screening_uuid.data):
+        authorize("screening.discard", screening)
+        if not valid:
+            abort(400)
+        visit_id = services.discard(screening)
+    else:
         # Discarded already (a double tap, a retry): its visit says so again. The visit is
         # read in scope, as the checklist would have been.
-        visit_id = queries.discarded_visit_id(screening_id, form.screening_uuid.data)
-        if visit_id is None:
+        found = queries.discarded_visit_id(screening_id, form.screening_uuid.data or "")
+        if not valid or found is None:
             abort(404)
-        visit_id = get_or_404(Visit, visit_id).id
-    else:
-        authorize("screening.discard", screening)
-        visit_id = services.discard(screening)
+        visit_id = get_or_404(Visit, found).id
     flash(_("Checklist discarded."), "success")
     return redirect_client(url_for("visits.show", visit_id=visit_id))
 
