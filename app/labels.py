@@ -59,7 +59,8 @@ LABELS = {
         "done": _l("Done"),
         "needs_follow_up": _l("Needs follow-up"),
         "not_home": _l("Nobody home"),
-        "referred": _l("Referred on"),
+        # Alone in a list (a visit's outcome) it must read finished: not "Referred on".
+        "referred": _l("Referred elsewhere"),
     },
     "project_kind": {
         "road_works": _l("Road works"),
@@ -195,6 +196,7 @@ LABELS = {
         "visit_deleted": _l("Visit deleted"),
         "screening_started": _l("Screening started"),
         "screening_finished": _l("Screening finished"),
+        "screening_discarded": _l("Checklist discarded with nothing checked"),
         "answer_saved": _l("Checklist answer saved"),
         "answer_changed": _l("Checklist answer changed"),
         "answers_bulk_saved": _l("Remaining checklist items answered at once"),

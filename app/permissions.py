@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .refusals import Locked, NotAllowed
+from .refusals import Conflict, Locked, NotAllowed
 
 WORKER = frozenset({"worker"})
 SECRETARY = frozenset({"secretary"})
@@ -53,6 +53,28 @@ def _own_open_record(user, record) -> None:
     if visit.daily_log is not None and visit.daily_log.locked:
         raise Locked(LOCKED_MESSAGE)
     return None
+
+
+DISCARD_SUBMITTED = _l(
+    "This day's log is with the secretary for review, so the checklist stays as it is. If "
+    "the day comes back to you, you can discard it then."
+)
+DISCARD_ANSWERED = _l(
+    "This checklist has answers saved, so it cannot be discarded. Finish it: items that do "
+    "not apply can be marked not applicable."
+)
+
+
+def _discardable(user, screening) -> None:
+    """The worker's own checklist with nothing checked yet, on a day not with the secretary:
+    one opened by a mistaken tap (or at a door that closed) goes without a trace on the day."""
+    _own_open_record(user, screening)
+    if screening is None:
+        return
+    if screening.visit.daily_log.status == "submitted":
+        raise Conflict(DISCARD_SUBMITTED)
+    if screening.completed_at is not None or screening.answers:
+        raise Conflict(DISCARD_ANSWERED)
 
 
 def _own_day(user, log) -> None:
@@ -128,6 +150,7 @@ ACTIONS: dict[str, Action] = {
     "visits.log": Action(WORKER, _has_grids),
     "visits.change": Action(WORKER, _own_open_record),
     "screening.run": Action(WORKER, _own_open_record),
+    "screening.discard": Action(WORKER, _discardable),
     "review.queue": Action(SECRETARY),
     "review.decide": Action(SECRETARY, _community_secretary),
     "review.submit": Action(WORKER, _own_day),

@@ -80,8 +80,10 @@ def _counts():
         hazards.scalar_subquery().label("hazards"),
         photos.label("photos"),
         # A checklist left open is named when the day is submitted and approved (walk: a day
-        # with an unfinished screening went through both without a word).
+        # with an unfinished screening went through both without a word); one started with
+        # nothing checked is named apart, as the tap it was, not as work left half done.
         unfinished_count(DailyLog).label("open_screenings"),
+        unfinished_count(DailyLog, answered=False).label("empty_screenings"),
     )
 
 
@@ -265,14 +267,17 @@ def _day_photos(user, visits: bool, answers: bool, hazards: bool) -> sa.Select:
     return select_for(Photo, user).where(sa.or_(*conditions)).order_by(Photo.id)
 
 
-def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, int, list]:
-    """The worker's log of today with its number of visits and of checklists not finished, and
-    the days returned to them (newest first, today's left out), in one statement."""
+def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, int, int, list]:
+    """The worker's log of today with its number of visits, of checklists not finished and of
+    those started with nothing checked, and the days returned to them (newest first, today's
+    left out), in one statement."""
     visits = sa.select(sa.func.count(Visit.id)).where(Visit.daily_log_id == DailyLog.id)
     rows = db.session.execute(
         select_for(DailyLog, user)
         .add_columns(
-            visits.scalar_subquery().label("visits"), unfinished_count(DailyLog).label("open")
+            visits.scalar_subquery().label("visits"),
+            unfinished_count(DailyLog).label("open"),
+            unfinished_count(DailyLog, answered=False).label("empty"),
         )
         .where(
             DailyLog.worker_id == user.id,
@@ -281,8 +286,14 @@ def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, 
         .order_by(DailyLog.day.desc())
         .limit(limit + 1)
     ).all()
-    log, count, unfinished = next(
-        ((r[0], r[1], r[2]) for r in rows if r[0].day == today), (None, 0, 0)
+    log, count, unfinished, empty = next(
+        ((r[0], r[1], r[2], r[3]) for r in rows if r[0].day == today), (None, 0, 0, 0)
     )
     returned = [r[0] for r in rows if r[0].status == "returned"][:limit]
-    return log, count or 0, unfinished or 0, [r for r in returned if r.day != today]
+    return (
+        log,
+        count or 0,
+        unfinished or 0,
+        empty or 0,
+        [r for r in returned if r.day != today],
+    )

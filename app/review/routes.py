@@ -45,12 +45,13 @@ def today_status(user=None) -> dict:
     if memo is not None and memo[0] == user.id:
         return memo[1]
     today = local_today()
-    log, visits, unfinished, returned = queries.own_days(user, today)
+    log, visits, unfinished, empty, returned = queries.own_days(user, today)
     status = {
         "day": today,
         "log": log,
         "visits": visits,
         "open_screenings": unfinished,
+        "empty_screenings": empty,
         "returned": returned,
     }
     if request.method == "GET":
@@ -58,13 +59,16 @@ def today_status(user=None) -> dict:
     return status
 
 
-def prime_today_status(user, today, visits: list, open_screenings: int = 0) -> None:
+def prime_today_status(
+    user, today, visits: list, open_screenings: int = 0, empty_screenings: int = 0
+) -> None:
     """Today's status from the visits Today already loaded, sparing own_days' statement.
 
     Only when no day waits returned to the worker (the nav's count says so): then today's
     log is the one its visits joined (none without a visit: a log is made by its first
     visit, and a day is submitted only with visits) and its visit count is theirs, as is its
-    count of checklists not finished (`open_screenings`, summed from the visits' rows).
+    count of checklists not finished (`open_screenings`, summed from the visits' rows) and of
+    those started with nothing checked (`empty_screenings`).
     """
     if request.method != "GET" or LazyBadges().get("today", 0):
         return
@@ -76,6 +80,7 @@ def prime_today_status(user, today, visits: list, open_screenings: int = 0) -> N
             "log": log,
             "visits": len(visits) if log else 0,
             "open_screenings": open_screenings if log else 0,
+            "empty_screenings": empty_screenings if log else 0,
             "returned": [],
         },
     )

@@ -76,3 +76,9 @@ class RemainingForm(BaseForm):
 class FinishForm(BaseForm):
     # "na": mark the unanswered items not applicable, as the worker confirmed.
     remaining = SelectField(choices=["", "na"], validators=[Optional()])
+
+
+class DiscardForm(BaseForm):
+    # The checklist's UUID: a retried discard of one already gone is told from a later
+    # checklist that got its id again (SQLite reuses the highest id).
+    screening_uuid = HiddenField(validators=[Required()])

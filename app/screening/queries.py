@@ -1,10 +1,21 @@
 """Reads for screenings: templates to choose from, a screening with its answers."""
 
+import json
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Answer, ChecklistItem, ChecklistTemplate, DailyLog, Photo, Screening, Visit
+from ..models import (
+    Answer,
+    AuditEvent,
+    ChecklistItem,
+    ChecklistTemplate,
+    DailyLog,
+    Photo,
+    Screening,
+    Visit,
+)
 from ..scope import select_for
 
 
@@ -18,9 +29,14 @@ def active_templates() -> list[ChecklistTemplate]:
     )
 
 
-def unfinished_count(of: type[Visit] | type[DailyLog]) -> sa.ScalarSelect:
+def unfinished_count(of: type[Visit] | type[DailyLog], answered: bool = True) -> sa.ScalarSelect:
     """The number of checklists not finished of each visit, or of each day's visits, as a
-    column correlated with the row of `of` in the statement that takes it."""
+    column correlated with the row of `of` in the statement that takes it: those with some
+    items answered, or (`answered=False`) those started with nothing checked yet.
+
+    The two are told apart because they mean different things to the day: one is work left
+    half done, the other a checklist opened by a tap (a mistake, or a door that closed) that
+    the worker discards or fills in (walk: a blank one read "not finished, 0 answered")."""
     # The day's count goes through its visits' rows: correlated with daily_logs at one level
     # (see review.queries._counts).
     if of is DailyLog:
@@ -31,7 +47,10 @@ def unfinished_count(of: type[Visit] | type[DailyLog]) -> sa.ScalarSelect:
         )
     else:
         stmt = sa.select(sa.func.count(Screening.id)).where(Screening.visit_id == Visit.id)
-    return stmt.where(Screening.completed_at.is_(None)).scalar_subquery()
+    has_answers = sa.exists().where(Answer.screening_id == Screening.id)
+    return stmt.where(
+        Screening.completed_at.is_(None), has_answers if answered else ~has_answers
+    ).scalar_subquery()
 
 
 def answers_by_item(screening: Screening) -> dict[int, Answer]:
@@ -67,7 +86,7 @@ def photos_by_answer(screening: Screening) -> dict[int, list[Photo]]:
 
 
 def counts(screening: Screening) -> dict[str, int]:
-    """How many items are ok, hazards, not applicable, and still unanswered."""
+    """How many items are ok, hazards, not applicable, still unanswered, and answered in all."""
     rows = db.session.execute(
         sa.select(Answer.value, sa.func.count())
         .where(Answer.screening_id == screening.id)
@@ -75,7 +94,9 @@ def counts(screening: Screening) -> dict[str, int]:
     ).all()
     result = {"ok": 0, "hazard": 0, "na": 0, "concern": 0}
     result.update({value: n for value, n in rows})
-    result["unanswered"] = len(screening.template.items) - sum(result.values())
+    answered = sum(result.values())
+    result["unanswered"] = len(screening.template.items) - answered
+    result["answered"] = answered
     return result
 
 
@@ -92,3 +113,20 @@ def undescribed_hazards(screening: Screening) -> list[ChecklistItem]:
     answers = answers_by_item(screening).values()
     hazards = [a for a in answers if a.hazard is not None and a.hazard.status == "open"]
     return [a.item for a in hazards if not a.hazard.note]
+
+
+def discarded_visit_id(screening_id: int, screening_uuid: str) -> int | None:
+    """The visit of a checklist already discarded (by its id and UUID both: SQLite may give
+    a later checklist the id again), from the audit trail; None if it never was."""
+    rows = db.session.scalars(
+        sa.select(AuditEvent.detail).where(
+            AuditEvent.object_type == "screening",
+            AuditEvent.object_id == str(screening_id),
+            AuditEvent.action == "screening_discarded",
+        )
+    )
+    for detail in rows:
+        found = json.loads(detail or "{}")
+        if found.get("uuid") == screening_uuid:
+            return found.get("visit")
+    return None

@@ -21,9 +21,9 @@ from ..photos.services import PhotosRejected, add_photos, chosen_files
 from ..referrals import queries as referral_queries
 from ..referrals.routes import new_form as new_referral_form
 from ..refusals import Locked
-from ..scope import get_by_uuid_or_404, get_or_404
+from ..scope import get_by_uuid_or_404, get_or_404, select_for
 from . import bp, queries, services
-from .forms import AnswerForm, FinishForm, HazardForm, RemainingForm, StartForm
+from .forms import AnswerForm, DiscardForm, FinishForm, HazardForm, RemainingForm, StartForm
 
 # What the blank checklist's forms say in place of the UUID: static/js/checklist-offline.js
 # puts in the one from the page's address. Not a UUID, so it never names a screening.
@@ -89,6 +89,7 @@ def _page_context(screening: Screening) -> dict:
     answers = {} if blank else queries.answers_by_item(screening)
     hazard_ids = [a.hazard.id for a in answers.values() if a.hazard]
     visit = screening.visit
+    counts = queries.counts(screening)
     return {
         "screening": screening,
         "visit": visit,
@@ -110,8 +111,13 @@ def _page_context(screening: Screening) -> dict:
         "offline_hazard_form": HazardForm(formdata=None),
         "answer_photos": {} if blank else queries.photos_by_answer(screening),
         **_referral_context(screening, answers),
-        "counts": queries.counts(screening),
+        "counts": counts,
         "editable": can("screening.run") if blank else can("screening.run", screening),
+        # A checklist opened by a mistaken tap goes again from its page, while nothing is
+        # checked (the count is read fresh: the page may come back after an answer's save).
+        "discardable": not blank
+        and counts["answered"] == 0
+        and can("screening.discard", screening),
         "photo_errors": {},
         # Item id -> the fields to correct, for a hazard form refused with a photo in it.
         "photo_held": {},
@@ -175,6 +181,7 @@ def _item_response(
             "screening/_item.html", item=item, answer=answer, hazard_form=hazard_form, **ctx
         ),
         render_template("screening/_summary.html", oob=True, **ctx),
+        render_template("screening/_discard.html", oob=True, **ctx),
     )
 
 
@@ -357,6 +364,40 @@ def finish(screening_id: int | None = None, screening_uuid: str | None = None):
     services.finish(screening)
     flash(_("Screening saved."), "success")
     return redirect_client(url_for("visits.show", visit_id=screening.visit_id))
+
+
+@bp.route("/<int:screening_id>/discard", methods=["POST"])
+@login_required
+@requires("screening.discard")
+def discard(screening_id: int):
+    """Discard a checklist started with nothing checked, and go back to its visit."""
+    form = DiscardForm()
+    valid = form.validate_on_submit()
+    # Scope first: a checklist out of scope is a 404 whatever the form says.
+    screening = db.session.scalar(select_for(Screening).where(Screening.id == screening_id))
+    if screening is not None and (not valid or screening.uuid == form.screening_uuid.data):
+        authorize("screening.discard", screening)
+        if not valid:
+            abort(400)
+        visit_id = services.discard(screening)
+    else:
+        # Discarded already (a double tap, a retry): its visit says so again. The visit is
+        # read in scope, as the checklist would have been.
+        found = queries.discarded_visit_id(screening_id, form.screening_uuid.data or "")
+        if not valid or found is None:
+            abort(404)
+        visit_id = get_or_404(Visit, found).id
+    flash(_("Checklist discarded."), "success")
+    return redirect_client(url_for("visits.show", visit_id=visit_id))
+
+
+@bp.get("/<int:screening_id>/discard")
+@login_required
+def discard_address(screening_id: int):
+    """The checklist, for the discard address reached by GET (a reload after a refused
+    discard): discarding takes the button and its confirmation."""
+    screening = _screening(screening_id, None)
+    return redirect(url_for("screening.show", screening_id=screening.id), code=303)
 
 
 # The addresses the checklist's forms post to, reached by GET: a reload after the page came

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..hazards import services as hazards
 from ..idempotency import create_once
 from ..models import Answer, ChecklistItem, ChecklistTemplate, Hazard, Screening, Visit
+from ..permissions import DISCARD_ANSWERED, DISCARD_SUBMITTED
 from ..refusals import Conflict
 from ..review.locks import ensure_editable
 from ..timeutil import utcnow
@@ -120,3 +121,33 @@ def finish(screening: Screening) -> None:
     if screening.completed_at is None:
         screening.completed_at = utcnow()
         record("screening_finished", "screening", screening.id)
+
+
+def discard(screening: Screening) -> int:
+    """Remove a checklist started with nothing checked (a mistaken tap); the visit's id.
+
+    Refused once an answer is saved (its hazards, photos and referrals hang on the answers)
+    or while the day is with the secretary or approved. Audited like the other deletes, with
+    what names it, so that a retried request finds it gone and says it was discarded.
+    """
+    visit = screening.visit
+    ensure_editable(visit.daily_log)
+    if visit.daily_log.status == "submitted":
+        raise Conflict(DISCARD_SUBMITTED)
+    # Held (a row lock on PostgreSQL; SQLite's write transaction already serialises): an
+    # answer being saved to it now either comes first and refuses this, or waits and fails.
+    db.session.scalar(sa.select(Screening.id).where(Screening.id == screening.id).with_for_update())
+    answered = db.session.scalar(
+        sa.select(sa.func.count(Answer.id)).where(Answer.screening_id == screening.id)
+    )
+    if answered or screening.completed_at is not None:
+        raise Conflict(DISCARD_ANSWERED)
+    record(
+        "screening_discarded",
+        "screening",
+        screening.id,
+        {"visit": visit.id, "template": screening.template.code, "uuid": screening.uuid},
+    )
+    db.session.delete(screening)
+    db.session.flush()
+    return visit.id

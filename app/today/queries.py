@@ -57,8 +57,10 @@ def _visits(user, today) -> sa.Select:
         .where(Visit.worker_id == user.id, Visit.visited_on == today)
         .with_only_columns(Visit.id, sa.literal(0).label("kind"), sa.literal(0).label("total"))
     )
-    # Each of today's visits carries its checklists not finished: the day's submit names them.
+    # Each of today's visits carries its checklists not finished, and those started with
+    # nothing checked: the day's submit names them, and the visit's row says which it is.
     unfinished = unfinished_count(Visit)
+    empty = unfinished_count(Visit, answered=False)
     due = follow_ups_due(user, today).limit(SECTION_LIMIT).subquery()
     listed = sa.union_all(
         mine_today, sa.select(due.c.id, sa.literal(1).label("kind"), due.c.total)
@@ -69,6 +71,7 @@ def _visits(user, today) -> sa.Select:
             listed.c.kind,
             listed.c.total,
             sa.case((listed.c.kind == 0, unfinished), else_=0).label("unfinished"),
+            sa.case((listed.c.kind == 0, empty), else_=0).label("empty"),
         )
         .join(listed, listed.c.id == Visit.id)
         .options(joinedload(Visit.resident), joinedload(Visit.project), joinedload(Visit.daily_log))
@@ -104,14 +107,22 @@ def today_context(user) -> dict:
     rows = db.session.execute(
         kept(("today_visits", scope, today), lambda: _visits(user, today))
     ).all()
-    visits = [v for v, kind, _total, _open in rows if kind == 0]
-    follow_ups = [v for v, kind, _total, _open in rows if kind == 1]
-    follow_ups_total = next((int(total) for _v, kind, total, _open in rows if kind == 1), 0)
+    visits = [v for v, kind, *_counts in rows if kind == 0]
+    follow_ups = [v for v, kind, *_counts in rows if kind == 1]
+    follow_ups_total = next((int(r.total) for r in rows if r.kind == 1), 0)
+    # Per visit of today: (checklists not finished, started with nothing checked).
+    open_checklists = {
+        v.id: (int(n or 0), int(e or 0)) for v, kind, _t, n, e in rows if kind == 0 and (n or e)
+    }
     # The nav's counts and the day's status belong to the request (current_user's page).
     in_request = has_request_context()
     if in_request:
         prime_today_status(
-            user, today, visits, sum(int(n or 0) for _v, kind, _t, n in rows if kind == 0)
+            user,
+            today,
+            visits,
+            sum(n for n, _e in open_checklists.values()),
+            sum(e for _n, e in open_checklists.values()),
         )
     hazard_rows = db.session.execute(
         kept(("today_hazards", scope, today), lambda: _hazards(user, today))
@@ -125,6 +136,7 @@ def today_context(user) -> dict:
             notes_for(user) if not in_request or LazyBadges().get("handover_notes") else []
         ),
         "visits": visits,
+        "open_checklists": open_checklists,
         "follow_ups": follow_ups,
         "follow_ups_total": follow_ups_total,
         "hazards": [h for h, _total in hazard_rows],

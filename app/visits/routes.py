@@ -11,7 +11,7 @@ from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import fragments, redirect_client, render, toast, trigger, wants_fragment
 from ..idempotency import client_key, new_key
-from ..models import Photo, Project, Resident, RiskFactor, Visit
+from ..models import DailyLog, Photo, Project, Resident, RiskFactor, Visit
 from ..permissions import authorize, requires
 from ..referrals.routes import panel_context as referral_panel
 from ..refusals import Locked
@@ -129,6 +129,21 @@ def create():
     return toast(resp, _("Visit saved."))
 
 
+def _via_day() -> str | None:
+    """'day' when the reader came from the day's page: kept through the edit and back."""
+    return "day" if request.args.get("via") == "day" else None
+
+
+def _back_to_day(visit: Visit) -> DailyLog | None:
+    """The visit's day, when its page should lead back there: the day is back with the worker
+    for changes (she resubmits it on the day's page, walk: after an edit the only way back
+    was through Today), or the reader came from the day's page. None if out of their scope."""
+    log = visit.daily_log
+    if log.status != "returned" and _via_day() is None:
+        return None
+    return db.session.scalar(select_for(DailyLog).where(DailyLog.id == log.id))
+
+
 @bp.route("/<int:visit_id>")
 @login_required
 def show(visit_id: int):
@@ -146,7 +161,9 @@ def show(visit_id: int):
         visit=visit,
         templates=active_templates(),
         photos=photos,
-        unanswered={s.id: counts(s)["unanswered"] for s in visit.screenings},
+        screening_counts={s.id: counts(s) for s in visit.screenings},
+        back_to_day=_back_to_day(visit),
+        via_day=_via_day(),
         **{k: v for k, v in referral_panel(visit).items() if k != "visit"},
     )
 
@@ -170,8 +187,8 @@ def edit(visit_id: int):
     if form.validate_on_submit():
         update_visit(visit, form.values())
         flash(_("Saved."), "success")
-        return redirect(url_for("visits.show", visit_id=visit.id), code=303)
-    return render("visits/edit.html", form=form, visit=visit)
+        return redirect(url_for("visits.show", visit_id=visit.id, via=_via_day()), code=303)
+    return render("visits/edit.html", form=form, visit=visit, via_day=_via_day())
 
 
 @bp.route("/<int:visit_id>/delete", methods=["POST"])

@@ -106,6 +106,24 @@
     input.value = value;
   }
 
+  // A checklist is discarded only with nothing of it left on the phone: answers tapped
+  // without signal would otherwise arrive for a checklist that is gone (they wait in the
+  // outbox, while the server still sees it empty and offers to discard it).
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.matches || !form.matches("form[data-discards]")) return;
+    evt.preventDefault();
+    evt.stopImmediatePropagation();
+    var paths = form.getAttribute("data-discards").split(" ").filter(Boolean);
+    core.forUser(user).then(function (rows) {
+      var kept = rows.some(function (e) {
+        return paths.some(function (p) { return e.url.indexOf(p) === 0; });
+      });
+      if (kept) toast(form.getAttribute("data-discard-waiting"), "error");
+      else form.submit();
+    }, function () { form.submit(); });
+  }, true);
+
   // Before htmx (or the browser) reads the form: the meta the service worker keeps with it.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;

@@ -9,21 +9,35 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import ChecklistTemplate, DailyLog, Screening
+from app.models import Answer, ChecklistTemplate, DailyLog, Screening
 from app.timeutil import utcnow
 
 
-@pytest.fixture
-def screening(make_resident, make_visit):
-    """A visit of today with one checklist opened and left unfinished."""
-    visit = make_visit(resident=make_resident(name="李奶奶"), purpose="screening")
+def _open_checklist(visit, answered: bool) -> Screening:
     template = db.session.scalars(
         sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id)
     ).first()
     s = Screening(uuid=str(uuid.uuid4()), visit_id=visit.id, template_id=template.id)
     db.session.add(s)
+    db.session.flush()
+    if answered:
+        db.session.add(Answer(screening_id=s.id, item_id=template.items[0].id, value="ok"))
     db.session.commit()
     return s
+
+
+@pytest.fixture
+def screening(make_resident, make_visit):
+    """A visit of today with one checklist begun (an item answered) and left unfinished."""
+    visit = make_visit(resident=make_resident(name="李奶奶"), purpose="screening")
+    return _open_checklist(visit, answered=True)
+
+
+@pytest.fixture
+def empty(make_resident, make_visit):
+    """A visit of today with a checklist started and nothing checked in it."""
+    visit = make_visit(resident=make_resident(name="王秀英"), purpose="screening")
+    return _open_checklist(visit, answered=False)
 
 
 def confirm_of(page: str, form_id: str) -> str:
@@ -102,3 +116,53 @@ def test_approve_names_and_day_marks_the_unfinished_checklist(client, world, log
     # Still approvable as it is.
     resp = client.post(f"/review/days/{screening.visit.daily_log_id}/approve")
     assert resp.status_code == 303
+
+
+def test_a_checklist_with_nothing_checked_is_named_as_such_on_today(client, world, login_as, empty):
+    """Not "not finished, say why it was left open": a tap that opened a checklist, to discard
+    or fill in, with the visit it is on (walk: a second blank fire checklist)."""
+    login_as(world.worker_a)
+    page = client.get("/today").text
+    assert "unfinished-checklists" not in page
+    notice = page.split('id="empty-checklists"', 1)[1].split("</p>", 1)[0]
+    assert "1 份排查已开始但一项未查。可在走访页面放弃，或把它填完。" in notice
+    assert f'href="/visits/{empty.visit_id}">王秀英</a>' in notice
+    assert confirm_of(page, "submit-today") == (
+        "提交今日日志（共 1 次走访）送审？1 份排查已开始但一项未查。"
+    )
+    english = client.get("/today", headers={"Accept-Language": "en"}).text
+    assert "1 checklist started with nothing checked. Discard it on its visit, or fill it in." in (
+        html.unescape(english)
+    )
+    # Not blocked either.
+    resp = client.post("/review/submit", data={"day": empty.visit.visited_on.isoformat()})
+    assert resp.status_code == 303
+
+
+def test_both_kinds_are_named_apart_on_today(client, world, login_as, screening, make_visit):
+    _open_checklist(screening.visit, answered=False)
+    login_as(world.worker_a)
+    page = client.get("/today").text
+    assert 'id="unfinished-checklists"' in page
+    assert 'id="empty-checklists"' in page
+    assert confirm_of(page, "submit-today") == (
+        "提交今日日志（共 1 次走访）送审？1 份排查未完成。1 份排查已开始但一项未查。"
+    )
+
+
+def test_the_review_says_nothing_was_checked_in_todays_words(client, world, login_as, empty):
+    """The secretary reads what Today said, not "未完成 已答 0 项 尚未检查任何项目。"."""
+    db.session.get(DailyLog, empty.visit.daily_log_id).status = "submitted"
+    db.session.commit()
+    login_as(world.secretary_a)
+    day = client.get(f"/review/{world.worker_a.id}/{empty.visit.visited_on}").text
+    section = day.split(f'id="day-screening-{empty.id}"', 1)[1].split("</section>", 1)[0]
+    assert "已开始，一项未查" in section
+    assert "未完成" not in section
+    assert "尚未检查任何项目" not in section
+    assert "screening-unfinished" not in day
+    assert approve_confirm(day).endswith("通过后记录将锁定。1 份排查已开始但一项未查。")
+    assert "empty-screenings" in day
+    queue = client.get("/review").text
+    assert "1 份排查已开始但一项未查。" in queue
+    assert "open-screenings" not in queue

@@ -285,3 +285,13 @@ def test_a_cadence_left_out_of_the_form_stays_as_it_is(client, world, login_as):
     db.session.expire_all()
     assert db.session.get(CareReason, "dibao").visit_every_days == 20
     assert db.session.get(CareReason, "elderly_alone").visit_every_days == 7
+
+
+def test_the_rule_names_the_outcome_that_does_not_count_by_its_own_label(client, world, login_as):
+    """Not “不在家” beside an outcome called 家中无人 everywhere else."""
+    login_as(world.worker_a)
+    page = client.get("/rounds").text
+    assert "见到本人的走访才算（“家中无人”不算）" in page
+    assert "不在家" not in page
+    english = client.get("/rounds", headers=EN).text
+    assert "any outcome but “Nobody home”" in english

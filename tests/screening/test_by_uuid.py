@@ -348,4 +348,5 @@ def test_a_checklist_begun_is_continued_from_its_visit_not_begun_again(client, s
     )
     db.session.commit()
     page = client.get(f"/visits/{screening.visit_id}", headers={"Accept-Language": "zh"}).text
-    assert f'name="template_id" value="{_template().id}"' in page  # finished: may be done again
+    # Finished: done again only from its small "check again" (tests/visits/test_screenings.py).
+    assert f'id="check-again-{_template().id}"' in page

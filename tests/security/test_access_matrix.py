@@ -63,6 +63,7 @@ OWN_WORKER = {
     "screening.hazard",
     "screening.finish",
     "screening.remaining",
+    "screening.discard",
     "review.step/submit",
     "handovers.dismiss_note",
 }
@@ -103,6 +104,7 @@ ADDRESSES = {
     "visits.delete_address": "visits.delete",
     "screening.item_address": "screening.answer",
     "screening.finish_address": "screening.finish",
+    "screening.discard_address": "screening.discard",
     "hazards.step_address": "hazards.step",
     "review.step_address": "review.step",
     "requests.step_address": "requests.step",
@@ -112,6 +114,7 @@ RECORD_PAGES = {
     "visits.delete_address": lambda r: f"/visits/{r.visit.id}",
     "screening.item_address": lambda r: f"/screening/{r.screening.id}",
     "screening.finish_address": lambda r: f"/screening/{r.screening.id}",
+    "screening.discard_address": lambda r: f"/screening/{r.screening.id}",
     "hazards.step_address": lambda r: f"/hazards/{r.hazard.id}",
     "review.step_address": lambda r: f"/review/{r.worker.id}/{r.log.day.isoformat()}",
     "requests.step_address": lambda r: f"/requests/{r.request.id}",
@@ -266,6 +269,7 @@ POST_RULES = [
         "screening.hazard",
         "screening.finish",
         "screening.remaining",
+        "screening.discard",
         "admin.user_edit",
         "handovers.dismiss_note",
     )

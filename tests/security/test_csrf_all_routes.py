@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import ChecklistTemplate, DailyLog, Hazard
+from app.models import ChecklistTemplate, DailyLog, Hazard, Screening
 from app.timeutil import local_today
 from tests.conftest import PASSWORD, GridbookClient
 from tests.security.conftest import table_snapshot
@@ -41,6 +41,14 @@ def _another_cadence(code: str) -> str:
 
     now = db.session.scalar(sa.select(CareReason.visit_every_days).where(CareReason.code == code))
     return "92" if now == 91 else "91"
+
+
+def _discard_case(a):
+    gas = db.session.scalar(sa.select(ChecklistTemplate.id).where(ChecklistTemplate.code == "gas"))
+    s = Screening(uuid=_uuid(), visit_id=a.visit.id, template_id=gas)
+    db.session.add(s)
+    db.session.commit()
+    return "worker_a", f"/screening/{s.id}/discard", {"screening_uuid": s.uuid}
 
 
 def _uuid() -> str:
@@ -224,6 +232,8 @@ CASES: dict[str, Callable] = {
         f"/screening/{a.screening.id}/remaining",
         {"value": "ok"},
     ),
+    # A checklist started with nothing checked: the one that may be discarded.
+    "screening.discard": lambda w, a: _discard_case(a),
     "photos.upload": lambda w, a: (
         "worker_a",
         "/photos",

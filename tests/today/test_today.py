@@ -200,3 +200,43 @@ def test_follow_ups_page_is_the_workers_only(client, world, login_as):
     for user in (world.secretary_a, world.township_user, world.admin):
         login_as(user)
         assert client.get("/today/follow-ups").status_code == 404
+
+
+def test_a_referral_still_only_referred_says_so_once_with_its_date(
+    client, world, login_as, make_resident, make_visit
+):
+    """Not "Referred · referred Nov 11, 2026" (已转介 · 2026年11月11日 转介)."""
+    import uuid
+
+    from app.models import Referral
+
+    today = local_today()
+    for name, status in (("王树林", "referred"), ("张文华", "accepted")):
+        v = make_visit(resident=make_resident(name=name))
+        db.session.add(
+            Referral(
+                uuid=str(uuid.uuid4()),
+                visit_id=v.id,
+                grid_id=v.grid_id,
+                resident_id=v.resident_id,
+                service_code="elderly_services",
+                note="助餐",
+                referred_on=today - timedelta(days=25),
+                follow_up_on=today,
+                status=status,
+                created_by_id=world.worker_a.id,
+            )
+        )
+    db.session.commit()
+    day = today - timedelta(days=25)
+    login_as(world.worker_a)
+    section = client.get("/today").text.split('id="today-referrals"')[1].split("</section>")[0]
+    referred, accepted = section.split("王树林")[1], section.split("张文华")[1].split("</li>")[0]
+    zh_day = f"{day.year}年{day.month}月{day.day}日"
+    assert f"{zh_day}已转介" in referred.split("</li>")[0]
+    assert "已转介 ·" not in section
+    assert f"{zh_day} 转介" in accepted  # another status: the status, then when referred
+    english = client.get("/today", headers=EN).text.split('id="today-referrals"')[1]
+    en_day = f"{day:%b} {day.day}, {day.year}"
+    assert f"Referred on {en_day}" in english.split("王树林")[1].split("</li>")[0]
+    assert "Referred · referred" not in english

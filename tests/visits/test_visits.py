@@ -534,3 +534,15 @@ def test_delete_link_opened_by_the_secretary_shows_the_visit(
     for user in (world.worker_a2, world.township_user, world.inspector, world.admin):
         login_as(user)
         assert client.get(f"/visits/{v.id}/delete").status_code == 404, user.username
+
+
+def test_the_outcome_referred_reads_finished_on_its_own(
+    client, world, login_as, make_resident, make_visit
+):
+    """Alone in a list it read "Referred on", a sentence cut off."""
+    v = make_visit(resident=make_resident(name="谢超"), outcome="referred")
+    login_as(world.worker_a)
+    page = client.get(f"/visits/{v.id}", headers={"Accept-Language": "en"}).text
+    assert '<span class="status">Referred elsewhere</span>' in page
+    assert "Referred on" not in page
+    assert '<span class="status">已转交</span>' in client.get(f"/visits/{v.id}").text

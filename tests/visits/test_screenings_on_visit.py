@@ -1,0 +1,241 @@
+"""A visit's checklists on its page: a finished one reads as its result, another of its kind
+is begun only on purpose, and one started with nothing checked can be discarded (walk: one tap
+on the big "Fire safety" of a finished checklist began a second, blank one that stayed)."""
+
+import html
+import json
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Answer, AuditEvent, ChecklistTemplate, DailyLog, Screening
+from app.tallies.models import TallyScreeningDays
+
+EN = {"Accept-Language": "en"}
+
+
+def _template(code="fire") -> ChecklistTemplate:
+    return db.session.scalar(sa.select(ChecklistTemplate).where(ChecklistTemplate.code == code))
+
+
+def _start(client, visit, code="fire"):
+    return client.post(
+        "/screening",
+        data={
+            "visit_id": visit.id,
+            "template_id": _template(code).id,
+            "client_uuid": str(uuid.uuid4()),
+        },
+    )
+
+
+def _part(page: str, marker: str, end: str) -> str:
+    found = page.split(marker, 1)
+    assert len(found) == 2, marker
+    return found[1].split(end, 1)[0]
+
+
+def _start_buttons(page: str) -> str:
+    return _part(page, 'id="start-screening"', "</form>")
+
+
+def _screenings(**where) -> list[Screening]:
+    return list(db.session.scalars(sa.select(Screening).filter_by(**where).order_by(Screening.id)))
+
+
+@pytest.fixture
+def visit(client, world, login_as, make_resident, make_visit):
+    login_as(world.worker_a)
+    return make_visit(resident=make_resident(name="杨国华"), purpose="screening")
+
+
+@pytest.fixture
+def empty(client, visit):
+    """A fire checklist started on the visit, nothing checked in it."""
+    assert _start(client, visit).status_code == 303
+    return _screenings()[0]
+
+
+def _finish_with(client, screening, hazards: int, concerns: int = 0):
+    """Answer the checklist (hazards on its first items, as stored), then finish it."""
+    items = screening.template.items
+    for i, item in enumerate(items):
+        value = "hazard" if i < hazards else "ok"
+        db.session.add(Answer(screening_id=screening.id, item_id=item.id, value=value))
+    db.session.commit()
+    assert client.post(f"/screening/{screening.id}/finish").status_code == 303
+    if concerns:
+        # A welfare checklist's "needs attention": counted beside the hazards.
+        first = db.session.scalar(sa.select(Answer).where(Answer.screening_id == screening.id))
+        first.value = "concern"
+        db.session.commit()
+
+
+def test_a_finished_checklist_reads_as_its_result_and_is_not_a_start_button(client, empty):
+    _finish_with(client, empty, hazards=2)
+    page = client.get(f"/visits/{empty.visit_id}").text
+    row = _part(page, f'id="visit-screening-{empty.id}"', "</li>")
+    assert f'href="/screening/{empty.id}"' in row
+    assert "消防安全" in row
+    assert "已完成" in row
+    assert "发现 2 项隐患" in row
+    # The big button is for kinds not checked yet; fire is begun again only from "check again".
+    buttons = _start_buttons(page)
+    assert f'name="template_id" value="{_template().id}"' not in buttons
+    assert f'name="template_id" value="{_template("gas").id}"' in buttons
+    again = _part(page, f'id="check-again-{_template().id}"', "</form>")
+    assert "再查一次" in again
+    confirm = html.unescape(row.split('data-confirm="', 1)[1].split('"', 1)[0])
+    assert confirm == "这次走访已查过“消防安全”。要再查一次（另开一份新的排查）吗？"
+
+    english = client.get(f"/visits/{empty.visit_id}", headers=EN).text
+    row = _part(english, f'id="visit-screening-{empty.id}"', "</li>")
+    assert "Fire safety" in row
+    assert "2 hazards found" in row
+    assert "Check again" in row
+
+
+def test_a_clean_result_says_so(client, empty):
+    _finish_with(client, empty, hazards=0)
+    english = client.get(f"/visits/{empty.visit_id}", headers=EN).text
+    assert "no hazards found" in _part(english, f'id="visit-screening-{empty.id}"', "</li>")
+
+
+def test_check_again_begins_a_second_checklist_of_the_kind(client, empty):
+    _finish_with(client, empty, hazards=1)
+    page = client.get(f"/visits/{empty.visit_id}").text
+    again = _part(page, f'id="check-again-{_template().id}"', "</form>")
+    key = again.split('name="client_uuid" value="', 1)[1].split('"', 1)[0]
+    resp = client.post(
+        "/screening",
+        data={"visit_id": empty.visit_id, "template_id": _template().id, "client_uuid": key},
+    )
+    assert resp.status_code == 303
+    second = _screenings()[-1]
+    assert second.id != empty.id
+    assert resp.headers["Location"] == f"/screening/{second.id}"
+    # The new one is continued from the big button; the finished one keeps its result.
+    page = client.get(f"/visits/{empty.visit_id}").text
+    assert "继续：消防安全" in _start_buttons(page)
+    assert f'id="check-again-{_template().id}"' not in page
+    assert "发现 1 项隐患" in _part(page, f'id="visit-screening-{empty.id}"', "</li>")
+
+
+def test_an_empty_checklist_is_offered_for_discard_on_its_visit_and_its_page(client, empty):
+    page = client.get(f"/visits/{empty.visit_id}").text
+    row = _part(page, f'id="visit-screening-{empty.id}"', "</li>")
+    assert "已开始，一项未查" in row
+    assert f'action="/screening/{empty.id}/discard"' in row
+    assert 'name="csrf_token"' in row
+    assert f'name="screening_uuid" value="{empty.uuid}"' in row
+    assert "放弃这次“消防安全”排查？其中还没有检查任何项目。" in html.unescape(row)
+    checklist = client.get(f"/screening/{empty.id}").text
+    assert f'action="/screening/{empty.id}/discard"' in _part(
+        checklist, 'id="screening-discard"', "</div>"
+    )
+
+
+def test_the_first_answer_takes_the_discard_away(client, empty):
+    item = empty.template.items[0]
+    resp = client.post(f"/screening/{empty.id}/items/{item.id}", data={"value": "ok"}, htmx=True)
+    assert resp.status_code == 200
+    swapped = _part(resp.text, 'id="screening-discard" hx-swap-oob="true"', "</div>")
+    assert "discard" not in swapped
+    page = client.get(f"/visits/{empty.visit_id}").text
+    assert "/discard" not in _part(page, f'id="visit-screening-{empty.id}"', "</li>")
+
+
+def test_discard_removes_it_audited_and_uncounted_and_a_retry_says_the_same(client, empty):
+    day = empty.visit.visited_on
+    counted = sa.select(sa.func.sum(TallyScreeningDays.n)).where(TallyScreeningDays.unit == day)
+    assert db.session.scalar(counted) == 1
+    data = {"screening_uuid": empty.uuid}
+    ids = (empty.id, empty.visit_id, empty.uuid)
+    resp = client.post(f"/screening/{ids[0]}/discard", data=data)
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/visits/{ids[1]}"
+    db.session.expire_all()
+    assert _screenings() == []
+    assert not db.session.scalar(counted)
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "screening_discarded")
+    )
+    assert event.object_id == str(ids[0])
+    assert json.loads(event.detail) == {"visit": ids[1], "template": "fire", "uuid": ids[2]}
+    page = client.get(resp.headers["Location"]).text
+    assert "已放弃这次排查。" in page
+    # Fire may be started afresh.
+    assert f'name="template_id" value="{_template().id}"' in _start_buttons(page)
+
+    # A double tap or a retry: the same answer, nothing more recorded.
+    again = client.post(f"/screening/{ids[0]}/discard", data=data)
+    assert again.status_code == 303
+    assert again.headers["Location"] == f"/visits/{ids[1]}"
+    events = sa.select(sa.func.count()).where(AuditEvent.action == "screening_discarded")
+    assert db.session.scalar(events) == 1
+
+
+def test_a_retried_discard_leaves_a_later_checklist_with_the_same_id_alone(client, empty):
+    """SQLite gives a new row the highest id again: a retry names the checklist by its UUID."""
+    first, visit = (empty.id, empty.uuid), empty.visit
+    assert client.post(f"/screening/{first[0]}/discard", data={"screening_uuid": first[1]})
+    assert _start(client, visit).status_code == 303
+    later = _screenings()[0]
+    if db.session.get_bind().dialect.name == "sqlite":
+        assert later.id == first[0]  # the case this guards against
+    resp = client.post(f"/screening/{first[0]}/discard", data={"screening_uuid": first[1]})
+    assert resp.status_code == 303
+    db.session.expire_all()
+    assert _screenings() == [later]
+    # A UUID never discarded here is not found.
+    resp = client.post(f"/screening/{later.id}/discard", data={"screening_uuid": "x" * 36})
+    assert resp.status_code == 404
+    assert _screenings() == [later]
+
+
+def test_a_checklist_with_an_answer_is_not_discarded(client, empty):
+    item = empty.template.items[0]
+    client.post(f"/screening/{empty.id}/items/{item.id}", data={"value": "na"})
+    resp = client.post(f"/screening/{empty.id}/discard", data={"screening_uuid": empty.uuid})
+    assert resp.status_code == 409
+    assert "这份排查已保存了答案，不能放弃" in resp.text
+    db.session.expire_all()
+    assert _screenings() == [empty]
+
+
+@pytest.mark.parametrize("status", ["submitted", "approved"])
+def test_not_discarded_once_the_day_is_with_the_secretary_or_approved(client, empty, status):
+    db.session.get(DailyLog, empty.visit.daily_log_id).status = status
+    db.session.commit()
+    page = client.get(f"/visits/{empty.visit_id}").text
+    assert "/discard" not in page
+    resp = client.post(f"/screening/{empty.id}/discard", data={"screening_uuid": empty.uuid})
+    assert resp.status_code == 409
+    db.session.expire_all()
+    assert _screenings() == [empty]
+
+
+def test_a_returned_day_lets_it_be_discarded_again(client, empty):
+    db.session.get(DailyLog, empty.visit.daily_log_id).status = "returned"
+    db.session.commit()
+    resp = client.post(f"/screening/{empty.id}/discard", data={"screening_uuid": empty.uuid})
+    assert resp.status_code == 303
+    db.session.expire_all()
+    assert _screenings() == []
+
+
+@pytest.mark.parametrize("who", ["worker_b", "worker_a2", "secretary_a"])
+def test_out_of_scope_or_not_the_workers_own_is_404(client, world, login_as, empty, who):
+    login_as(getattr(world, who))
+    resp = client.post(f"/screening/{empty.id}/discard", data={"screening_uuid": empty.uuid})
+    assert resp.status_code == 404
+    db.session.expire_all()
+    assert _screenings() == [empty]
+
+
+def test_discard_address_reached_by_get_opens_the_checklist(client, empty):
+    resp = client.get(f"/screening/{empty.id}/discard")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/screening/{empty.id}"
