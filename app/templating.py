@@ -11,6 +11,7 @@ from jinja2 import pass_context
 from . import labels, places
 from .idempotency import new_key
 from .timeutil import local_today, to_local
+from .validators import phone_checks
 
 
 def register_filters(app: Flask) -> None:
@@ -50,6 +51,7 @@ def register_filters(app: Flask) -> None:
         new_uuid=new_key,
         today=local_today,
         label=labels.label,
+        phone_checks=phone_checks,
         severity_label=lambda code: labels.label("severity", code),
         _l=_l,
     )

@@ -52,7 +52,9 @@
           input.type = spec.kind;
         }
         input.name = spec.name;
+        input.id = "outbox-" + entry.id + "-" + spec.name;
         input.value = valueOf(entry, spec.name);
+        if (spec.check) input.setAttribute("data-check", spec.check);
         label.appendChild(input);
         form.appendChild(label);
       });
@@ -62,6 +64,9 @@
       form.appendChild(save);
       form.addEventListener("submit", function (evt) {
         evt.preventDefault();
+        // Corrected into something the server would refuse again: said here, and it stays.
+        var found = core.page.problems(form);
+        if (found.length) { core.page.showProblems(form, found); return; }
         var data = new FormData(form);
         core.get(entry.id).then(function (current) {
           if (!current) return;
