@@ -113,7 +113,7 @@
       if (entry.reason) {
         var why = document.createElement("p");
         why.className = "form-error outbox-reason";
-        why.textContent = P.reason + " " + entry.reason;
+        why.textContent = P.reason.replace("{reason}", function () { return entry.reason; });
         li.appendChild(why);
       }
       var actions = document.createElement("p");
@@ -144,7 +144,8 @@
       return li;
     }
 
-    el.querySelector("#outbox-send").addEventListener("click", function () { kick(); });
+    var send = el.querySelector("#outbox-send");
+    send.addEventListener("click", function () { kick(); });
 
     return {
       render: function (entries) {
@@ -161,9 +162,10 @@
         core.all().then(function (rows) {
           var others = el.querySelector("#outbox-others");
           var n = rows.filter(function (e) { return e.user !== user; }).length;
-          others.textContent = P.others + " (" + n + ")";
+          others.textContent = P.others.replace("#", n);
           others.hidden = n === 0;
         });
+        send.hidden = !entries.some(function (e) { return e.status === WAITING; });
       }
     };
   }

@@ -358,7 +358,8 @@
     if (entry.status !== WAITING) {
       var a = document.createElement("a");
       a.href = countEl.getAttribute("href");
-      a.textContent = " " + S.open;
+      a.textContent = S.open;
+      p.appendChild(document.createTextNode(" "));
       p.appendChild(a);
     }
     return p;
@@ -629,7 +630,7 @@
   function counted(rows) {
     var waitingN = rows.filter(function (e) { return e.status === WAITING; }).length;
     var refusedN = rows.length - waitingN;
-    return S.waiting + ": " + waitingN + (refusedN ? " · " + S.refused + ": " + refusedN : "");
+    return S.waitingN.replace("#", waitingN) + (refusedN ? " · " + S.refusedN.replace("#", refusedN) : "");
   }
 
   function logoutDialog(form, rows) {

@@ -1,6 +1,7 @@
 """Without a network, a save the server would refuse is not kept in the outbox to be refused
 once the worker has left the door: the form says why at once, beside the fields, in the
-page's language, and keeps what was typed."""
+page's language, and keeps what was typed. And the outbox page speaks its language's
+punctuation, and offers "Send now" only with something to send."""
 
 # ruff: noqa: F811 (fixtures imported from their modules are parameters of the tests below)
 
@@ -50,11 +51,15 @@ WORDS = {
         "visit": "走访 邓秀英",
         "outcome": "请选择走访结果。",
         "future": "日期不能晚于今天。",
+        "reason": "未保存的原因：走访结果：请选择走访结果。",
+        "counts": "待发送：0 · 未保存：1",
     },
     "en": {
         "visit": "Visit: 邓秀英",
         "outcome": "Choose an outcome.",
         "future": "This date is in the future.",
+        "reason": "Why it was not saved: Outcome: Choose an outcome.",
+        "counts": "Waiting to send: 0 · Not saved: 1",
     },
 }
 
@@ -174,6 +179,55 @@ def test_a_hazard_described_offline_without_a_note_is_not_kept_and_still_holds_f
     phone.reload()
     sent_all(phone)
     assert fresh_scalar(sa.select(Hazard.note)) == "楼道堆放纸箱"
+
+
+# An entry the server refuses when it arrives (queued by a page from before the phone's
+# checks, or for a rule only the server knows): a visit without its outcome.
+QUEUE_REFUSED = """async ({residentId, user, day}) => {
+  const fd = new FormData();
+  fd.append("resident_id", String(residentId)); fd.append("purpose", "elderly_care");
+  fd.append("outcome", ""); fd.append("summary", "结果没选"); fd.append("visited_on", day);
+  fd.append("client_uuid", gridbookOutbox.newId());
+  const page = "/residents/" + residentId;
+  fd.append("_outbox", JSON.stringify({user: user, label: "陈阿姨", page: page}));
+  await gridbookOutbox.enqueue(gridbookOutbox.entryFrom("/visits", fd, true));
+}"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_outbox_page_writes_its_languages_colons_and_offers_send_only_when_one_waits(
+    phone, outbox_server, world, make_resident, shoot, lang
+):
+    words = WORDS[lang]
+    r = make_resident(name="陈阿姨")
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/outbox?lang={lang}")
+    outbox_loaded(phone)
+    phone.wait_for_selector("#outbox-list .empty")
+    send = phone.locator("#outbox-send")
+    assert send.is_hidden()  # nothing to send
+
+    phone.context.set_offline(True)
+    user = phone.get_attribute("[data-outbox-count]", "data-outbox-user")
+    day = phone.evaluate(PHONE_DAY, 0)
+    phone.evaluate(QUEUE_REFUSED, {"residentId": r.id, "user": user, "day": day})
+    phone.reload()
+    phone.wait_for_selector("#outbox-list .outbox-waiting")
+    assert send.is_visible()
+
+    phone.context.set_offline(False)
+    send.click()
+    reason = phone.locator("#outbox-list .outbox-reason")
+    reason.wait_for()
+    assert reason.inner_text() == words["reason"]
+    assert send.is_hidden()  # what is left waits for the worker, not for the network
+    shoot(phone, f"1-refused-{lang}")
+
+    phone.click("#account-menu summary")
+    phone.click("header form[action$='/logout'] button")
+    dialog = phone.locator("dialog#outbox-logout")
+    assert dialog.locator(".n").inner_text() == words["counts"]
+    shoot(phone, f"2-logout-{lang}")
 
 
 def test_a_refused_entry_corrected_into_another_refusal_is_told_so_on_the_outbox_page(
