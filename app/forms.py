@@ -62,7 +62,13 @@ class BaseForm(FlaskForm):
             if takes_text(field) and no_id_number not in field.validators:
                 # A new list: the field's own one is shared by every form built from the class.
                 field.validators = [*field.validators, no_id_number]
+            if form.checked_on_phone:
+                field.checked_on_phone = True
             return field
+
+    # A form whose save may wait in the phone's outbox without a network: its fields carry
+    # their simple rules into the page for the phone to check first (validators.phone_checks).
+    checked_on_phone = False
 
     def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
         super().process(formdata, obj, data, extra_filters, **kwargs)

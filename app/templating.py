@@ -12,6 +12,7 @@ from . import labels, places
 from .i18n import date_span
 from .idempotency import new_key
 from .timeutil import local_today, to_local
+from .validators import phone_checks
 
 
 def register_filters(app: Flask) -> None:
@@ -52,6 +53,7 @@ def register_filters(app: Flask) -> None:
         today=local_today,
         date_span=date_span,
         label=labels.label,
+        phone_checks=phone_checks,
         severity_label=lambda code: labels.label("severity", code),
         _l=_l,
     )

@@ -1,6 +1,7 @@
 """Field checks shared by forms: dates a tired user could mistype, phone numbers, and free
 text that must not carry an ID-card number."""
 
+import json
 import re
 import unicodedata
 from datetime import timedelta
@@ -45,33 +46,40 @@ class DateWithin:
         today = local_today()
         years_off = abs((field.data - today).days) >= YEAR_OFF_DAYS
         if self.future is not None and field.data > today + timedelta(days=self.future):
-            if years_off:
-                raise StopValidation(_l("This date is too far ahead. Check the year."))
-            if self.future == 0:
-                raise StopValidation(_l("This date is in the future."))
-            raise StopValidation(
-                gettext(
-                    "This date is more than %(days)s days ahead: choose %(latest)s or earlier.",
-                    days=self.future,
-                    latest=format_date(today + timedelta(days=self.future)),
-                )
-            )
+            raise StopValidation(self.too_late(years_off, today))
         if self.past is not None and field.data < today - timedelta(days=self.past):
-            if years_off:
-                raise StopValidation(_l("This date is too far in the past. Check the year."))
-            if self.past == 0:
-                raise StopValidation(
-                    self.passed or _l("This date has passed. Choose today or a later day.")
-                )
-            # Say which dates are allowed: "more than 30 days ago" alone leaves the worker
-            # counting back on her fingers.
-            raise StopValidation(
-                gettext(
-                    "This date is more than %(days)s days ago: choose %(earliest)s or later.",
-                    days=self.past,
-                    earliest=format_date(today - timedelta(days=self.past)),
-                )
-            )
+            raise StopValidation(self.too_early(years_off, today))
+
+    def too_late(self, years_off: bool, today=None):
+        """What a date too far ahead reads as (the year, when it is most likely the year).
+        With `today`, it names the last day allowed; the phone's own check (phone_checks),
+        counted from the phone's day, says it without the date."""
+        if years_off:
+            return _l("This date is too far ahead. Check the year.")
+        if self.future == 0:
+            return _l("This date is in the future.")
+        if today is None:
+            return _l("This date is more than %(days)s days ahead.", days=self.future)
+        return gettext(
+            "This date is more than %(days)s days ahead: choose %(latest)s or earlier.",
+            days=self.future,
+            latest=format_date(today + timedelta(days=self.future)),
+        )
+
+    def too_early(self, years_off: bool, today=None):
+        """What a date too far back reads as; with `today`, naming the first day allowed:
+        "more than 30 days ago" alone leaves the worker counting back on her fingers."""
+        if years_off:
+            return _l("This date is too far in the past. Check the year.")
+        if self.past == 0:
+            return self.passed or _l("This date has passed. Choose today or a later day.")
+        if today is None:
+            return _l("This date is more than %(days)s days ago.", days=self.past)
+        return gettext(
+            "This date is more than %(days)s days ago: choose %(earliest)s or later.",
+            days=self.past,
+            earliest=format_date(today - timedelta(days=self.past)),
+        )
 
 
 def _named(field) -> str:
@@ -124,21 +132,22 @@ class Chars(Length):
         # the text meets the limit.
         if isinstance(field.object_data, str) and field.data == stripped(field.object_data):
             return
+        raise ValidationError(self.refusal(field, format_number(length)))
+
+    def refusal(self, field, length: str) -> str:
+        """What a text of `length` characters (written as the reader writes numbers) reads."""
         words = {
             "field": _named(field),
             "min": format_number(self.min),
             "max": format_number(self.max),
-            "length": format_number(length),
+            "length": length,
         }
         if self.min > 0:
-            raise ValidationError(
-                gettext(
-                    "“%(field)s” takes %(min)s to %(max)s characters; this has %(length)s.",
-                    **words,
-                )
+            return gettext(
+                "“%(field)s” takes %(min)s to %(max)s characters; this has %(length)s.", **words
             )
-        raise ValidationError(
-            gettext("“%(field)s” takes at most %(max)s characters; this has %(length)s.", **words)
+        return gettext(
+            "“%(field)s” takes at most %(max)s characters; this has %(length)s.", **words
         )
 
 
@@ -157,6 +166,57 @@ PHONE_MESSAGES = {
     ),
     "ends": _l("A phone number begins and ends with a digit, e.g. 13812345678 or 010-12345678."),
 }
+
+
+# WTForms' own words for an empty required field, translated by its catalogue (field.gettext).
+WTFORMS_REQUIRED = "This field is required."
+
+
+def _missing_words(validator, field) -> str:
+    if validator.message is not None:
+        return str(validator.message)
+    if isinstance(validator, _NamesTheField):
+        return missing_message(field)
+    return field.gettext(WTFORMS_REQUIRED)
+
+
+def phone_checks(field) -> str | None:
+    """The field's simple rules, with the words the server would refuse it in, as JSON for
+    the page (data-check): static/js/outbox.js checks them before it keeps a save in the
+    phone's outbox, which the server reads only once the signal is back and the worker has
+    left the door. None for a field without such a rule, or of a form that never waits.
+
+    Only what the phone can tell alone: a value missing, a text too long, a date out of
+    range (counted from the phone's day: a page kept offline for days would carry a stale
+    min/max). The server still decides.
+    """
+    if not getattr(field, "checked_on_phone", False):
+        return None
+    checks: dict = {}
+    for validator in field.validators:
+        if isinstance(validator, DataRequired | InputRequired):
+            checks["missing"] = _missing_words(validator, field)
+        elif isinstance(validator, Chars):
+            checks.update(
+                min=max(validator.min, 0),
+                max=validator.max,
+                long=validator.refusal(field, "{n}"),
+            )
+        elif isinstance(validator, DateWithin):
+            checks["year_off"] = YEAR_OFF_DAYS
+            if validator.future is not None:
+                checks.update(
+                    future=validator.future,
+                    late=str(validator.too_late(False)),
+                    late_year=str(validator.too_late(True)),
+                )
+            if validator.past is not None:
+                checks.update(
+                    past=validator.past,
+                    early=str(validator.too_early(False)),
+                    early_year=str(validator.too_early(True)),
+                )
+    return json.dumps(checks, ensure_ascii=False) if checks else None
 
 
 def phone_fault(number: str) -> str | None:

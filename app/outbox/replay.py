@@ -62,6 +62,12 @@ def _note_render(_app, template, context, **_extra):
     seen.append(context)
 
 
+def _about(what, message) -> str:
+    """A message about one field or file, with the colon of the reader's language."""
+    # Translators: a field's or a file's name, then what is wrong with it (Chinese: "：").
+    return _("%(what)s: %(message)s", what=what, message=message)
+
+
 def _form_messages(form) -> list[str]:
     messages = [str(m) for m in getattr(form, "form_errors", []) or []]
     for name, errors in (form.errors or {}).items():
@@ -70,7 +76,7 @@ def _form_messages(form) -> list[str]:
         field = getattr(form, name, None)
         label = field.label.text if field is not None and field.label else name
         # Field errors may be lazy strings (validators' messages): read them now.
-        messages.extend(f"{label}: {e}" for e in errors if not isinstance(e, dict))
+        messages.extend(_about(label, e) for e in errors if not isinstance(e, dict))
     return messages
 
 
@@ -82,7 +88,7 @@ def _problems(value) -> list[str]:
     for p in value or ():
         message = str(getattr(p, "message", p))
         filename = getattr(p, "filename", "")
-        out.append(f"{filename}: {message}" if filename else message)
+        out.append(_about(filename, message) if filename else message)
     return out
 
 

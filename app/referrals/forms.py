@@ -10,6 +10,7 @@ from ..validators import Chars, DateWithin, Required, RequiredInput, stripped
 
 
 class ReferralForm(IdempotentForm):
+    checked_on_phone = True  # a referral raised offline waits in the outbox
     visit_id = IdField(
         validators=[RequiredInput(message=_l("Start the referral from the visit it comes from."))]
     )

@@ -32,6 +32,7 @@ SUMMARY = [Required(), Chars(max=2000)]
 
 
 class RequestForm(IdempotentForm):
+    checked_on_phone = True  # a new request may wait in the outbox
     resident = IdField()
     visit = IdField()
     channel = SelectField(_l("How it came in"), validators=[RequiredInput()])

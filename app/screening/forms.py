@@ -28,6 +28,7 @@ class AnswerForm(BaseForm):
 
 
 class HazardForm(BaseForm):
+    checked_on_phone = True  # a hazard described offline waits in the outbox
     note = TextAreaField(
         _l("What is wrong, and what was advised"),
         filters=[stripped],

@@ -24,6 +24,7 @@ class ChecklistChoiceField(RadioField):
 
 
 class VisitForm(IdempotentForm):
+    checked_on_phone = True  # a new visit may wait in the outbox
     resident_id = IdField()
     project_id = IdField()
     purpose = RadioField(_l("Purpose"), validators=[Required(message=_l("Choose a purpose."))])

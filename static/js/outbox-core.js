@@ -324,9 +324,23 @@
     return Response.redirect(back.href, 303);
   }
 
+  // A save the page found the server would refuse (a required field empty, a date in the
+  // future: outbox.js) is not kept to be refused later, when the worker has left: the form
+  // stays as it is, and the page says why (htmx), or the page stays as it was (a plain form).
+  function refusedHere(htmx) {
+    if (!htmx) return new Response(null, { status: 204 });
+    return new Response("", {
+      status: 200,
+      headers: { "HX-Trigger": asciiJson({ "outbox-invalid": {} }), "HX-Reswap": "none" }
+    });
+  }
+
   function keep(copy, networkError, at) {
     var htmx = copy.headers.get("HX-Request") === "true";
     return copy.formData().then(function (data) {
+      var meta;
+      try { meta = JSON.parse(data.get(META) || "null"); } catch (e) { meta = null; }
+      if (meta && meta.user && meta.invalid) return refusedHere(htmx);
       var entry = entryFrom(copy.url, data, htmx, at);
       if (!entry) throw networkError;  // not a form that may wait: fails as it always did
       return api.enqueue(entry).then(function () {

@@ -52,7 +52,9 @@
           input.type = spec.kind;
         }
         input.name = spec.name;
+        input.id = "outbox-" + entry.id + "-" + spec.name;
         input.value = valueOf(entry, spec.name);
+        if (spec.check) input.setAttribute("data-check", spec.check);
         label.appendChild(input);
         form.appendChild(label);
       });
@@ -62,6 +64,9 @@
       form.appendChild(save);
       form.addEventListener("submit", function (evt) {
         evt.preventDefault();
+        // Corrected into something the server would refuse again: said here, and it stays.
+        var found = core.page.problems(form);
+        if (found.length) { core.page.showProblems(form, found); return; }
         var data = new FormData(form);
         core.get(entry.id).then(function (current) {
           if (!current) return;
@@ -108,7 +113,7 @@
       if (entry.reason) {
         var why = document.createElement("p");
         why.className = "form-error outbox-reason";
-        why.textContent = P.reason + " " + entry.reason;
+        why.textContent = P.reason.replace("{reason}", function () { return entry.reason; });
         li.appendChild(why);
       }
       var actions = document.createElement("p");
@@ -139,7 +144,8 @@
       return li;
     }
 
-    el.querySelector("#outbox-send").addEventListener("click", function () { kick(); });
+    var send = el.querySelector("#outbox-send");
+    send.addEventListener("click", function () { kick(); });
 
     return {
       render: function (entries) {
@@ -156,9 +162,10 @@
         core.all().then(function (rows) {
           var others = el.querySelector("#outbox-others");
           var n = rows.filter(function (e) { return e.user !== user; }).length;
-          others.textContent = P.others + " (" + n + ")";
+          others.textContent = P.others.replace("#", n);
           others.hidden = n === 0;
         });
+        send.hidden = !entries.some(function (e) { return e.status === WAITING; });
       }
     };
   }

@@ -52,6 +52,9 @@
       if (!shown(el)) return;
       seen[el.name] = true;
       var spec = { name: el.name, label: labelFor(el), kind: kind };
+      // Its rules go with it: corrected on /outbox, it is checked again before it waits.
+      var ruled = kind === "radio" ? el.closest("fieldset[data-check]") : el;
+      if (ruled && ruled.hasAttribute("data-check")) spec.check = ruled.getAttribute("data-check");
       if (kind === "select") {
         spec.options = Array.prototype.map.call(el.options, function (o) { return [o.value, o.textContent.trim()]; });
       } else if (kind === "radio") {
@@ -82,7 +85,114 @@
     return opens.url.replace(opens.uuid, values.client_uuid) + "?template=" + encodeURIComponent(template);
   }
 
-  function metaFor(form, submitter) {
+  // ---- what the phone checks before a save waits ------------------------------------
+
+  // The server reads a queued save only once the signal is back, when the worker has left
+  // the door: what it would refuse at once (a required field left empty, a text too long, a
+  // date out of range) is checked here first, by the rules and in the words the server wrote
+  // beside each field (data-check, app/validators.py phone_checks). The server still decides.
+  var DAY_MS = 86400000;
+  var numbers;
+  try { numbers = new Intl.NumberFormat(document.documentElement.lang || undefined); } catch (e) { numbers = new Intl.NumberFormat(); }
+
+  function ruleOf(el) {
+    try { return JSON.parse(el.getAttribute("data-check")) || {}; } catch (e) { return {}; }
+  }
+
+  // The phone's day, as the server counts days (its township's date; the phone is there).
+  function daysFromToday(value) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+    if (!m) return null;
+    var now = new Date();
+    return Math.round((Date.UTC(+m[1], m[2] - 1, +m[3]) - Date.UTC(now.getFullYear(), now.getMonth(), now.getDate())) / DAY_MS);
+  }
+
+  // A radio group's rule sits on its fieldset; any other field's on the field.
+  function problemOf(el, rule) {
+    var group = el.tagName === "FIELDSET";
+    var radios = group ? el.querySelectorAll("input[type=radio]") : [];
+    var value = group ? "" : el.value.replace(/\r\n?/g, "\n").trim();  // as the server's filter
+    var missing = group ? !Array.prototype.some.call(radios, function (r) { return r.checked; })
+      : el.validity.valueMissing || !value;
+    if (rule.missing && missing) return rule.missing;
+    if (group || !value) return null;  // an optional field left empty: nothing more to check
+    if (rule.max != null) {
+      var n = Array.from(value).length;  // characters, as the server counts: not UTF-16 units
+      if (n > rule.max || n < rule.min) return rule.long.replace("{n}", numbers.format(n));
+    }
+    var days = "future" in rule || "past" in rule ? daysFromToday(el.value) : null;
+    if (days !== null) {
+      var yearOff = Math.abs(days) >= rule.year_off;
+      if (rule.future != null && days > rule.future) return yearOff ? rule.late_year : rule.late;
+      if (rule.past != null && days < -rule.past) return yearOff ? rule.early_year : rule.early;
+    }
+    return null;
+  }
+
+  function problems(form) {
+    var found = [];
+    form.querySelectorAll("[data-check]").forEach(function (el) {
+      if (el.disabled) return;
+      var message = problemOf(el, ruleOf(el));
+      if (message) found.push({ el: el, message: message });
+    });
+    return found;
+  }
+
+  // Where the server puts a field's messages (templates/_macros/forms.html): last in a radio
+  // group's fieldset; after any other field's hint, count and privacy note.
+  function messagesOf(el) {
+    var out = [];
+    if (el.tagName === "FIELDSET") {
+      Array.prototype.forEach.call(el.children, function (c) { if (c.matches("small.error")) out.push(c); });
+      return out;
+    }
+    for (var next = el.nextElementSibling; next && next.tagName === "SMALL"; next = next.nextElementSibling) {
+      if (next.matches(".error")) out.push(next);
+    }
+    return out;
+  }
+
+  function unmark(el) {
+    messagesOf(el).forEach(function (m) { if (m.hasAttribute("data-phone-check")) m.remove(); });
+    if (!el.hasAttribute("data-phone-invalid")) return;
+    el.removeAttribute("data-phone-invalid");
+    el.removeAttribute("aria-invalid");
+    var rest = (el.getAttribute("aria-describedby") || "").split(" ").filter(function (id) { return id && id !== el.id + "-error"; });
+    if (rest.length) el.setAttribute("aria-describedby", rest.join(" "));
+    else el.removeAttribute("aria-describedby");
+  }
+
+  // The same markup as the server's refusal, in place of any message the field had; the
+  // first field refused is brought into view with the focus, everything typed kept.
+  function mark(el, message) {
+    messagesOf(el).forEach(function (m) { m.remove(); });
+    var small = document.createElement("small");
+    small.className = "error";
+    small.setAttribute("data-phone-check", "");
+    small.textContent = message;
+    if (el.tagName === "FIELDSET") { el.appendChild(small); return; }
+    small.id = el.id + "-error";
+    var last = el;
+    while (last.nextElementSibling && last.nextElementSibling.tagName === "SMALL") last = last.nextElementSibling;
+    last.after(small);
+    el.setAttribute("data-phone-invalid", "");
+    el.setAttribute("aria-invalid", "true");
+    var ids = (el.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    if (ids.indexOf(small.id) === -1) el.setAttribute("aria-describedby", [small.id].concat(ids).join(" "));
+  }
+
+  function showProblems(form, found) {
+    form.querySelectorAll("[data-check]").forEach(unmark);
+    found.forEach(function (p) { mark(p.el, p.message); });
+    if (!found.length) return;
+    var first = found[0].el;
+    var focus = first.tagName === "FIELDSET" ? first.querySelector("input") : first;
+    if (focus) focus.focus({ preventScroll: true });
+    first.scrollIntoView({ block: "center" });
+  }
+
+  function metaFor(form, submitter, invalid) {
     var spec = {};
     try { spec = JSON.parse(form.getAttribute("data-outbox") || "{}"); } catch (e) { spec = {}; }
     return JSON.stringify({
@@ -91,7 +201,9 @@
       target: spec.target || null,
       page: here(),
       edit: editable(form),
-      opens: opensFor(form, spec.opens, submitter)
+      opens: opensFor(form, spec.opens, submitter),
+      // Not to be kept if the network fails (outbox-core.js): the page says why instead.
+      invalid: !!invalid
     });
   }
 
@@ -125,10 +237,32 @@
   }, true);
 
   // Before htmx (or the browser) reads the form: the meta the service worker keeps with it.
+  // Without a network, a save the server would refuse is not sent at all: the form shows
+  // why. With one, the server answers; should the send fail after all, the worker keeps
+  // nothing the page found wrong (meta.invalid) and the page shows why then (outbox-invalid).
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
-    if (form.matches && form.matches("form[data-outbox]") && user) hiddenInput(form, core.META, metaFor(form, evt.submitter));
+    if (!form.matches || !form.matches("form[data-outbox]") || !user) return;
+    var found = problems(form);
+    if (found.length && navigator.onLine === false) {
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+      showProblems(form, found);
+      return;
+    }
+    if (!found.length) showProblems(form, found);
+    hiddenInput(form, core.META, metaFor(form, evt.submitter, found.length > 0));
   }, true);
+
+  document.body.addEventListener("outbox-invalid", function (evt) {
+    var form = evt.target && evt.target.closest ? evt.target.closest("form") : null;
+    if (!form) return;
+    // Its Save did not go after all: a hazard's note is still to be given (app.js).
+    form.removeAttribute("data-note-sent");
+    var found = problems(form);
+    if (found.length) showProblems(form, found);
+    else toast(S.failed, "error");  // corrected while it was being sent: save again
+  });
 
   // A queued photo is the outbox's to keep: the form no longer holds one "not saved yet"
   // (its note and the question before leaving would contradict the "waiting" mark).
@@ -196,6 +330,12 @@
     var elt = evt.detail.elt;
     var form = elt && elt.closest ? elt.closest("form[data-outbox]") : null;
     if (!form || !user) return;
+    var found = problems(form);
+    if (found.length) {
+      form.removeAttribute("data-note-sent");
+      showProblems(form, found);
+      return;
+    }
     var data = cfg.formData instanceof FormData ? cfg.formData : new FormData(form);
     if (!data.get(core.META)) data.set(core.META, metaFor(form));
     var entry = core.entryFrom(cfg.path || form.getAttribute("action"), data, true);
@@ -236,7 +376,8 @@
     if (entry.status !== WAITING) {
       var a = document.createElement("a");
       a.href = countEl.getAttribute("href");
-      a.textContent = " " + S.open;
+      a.textContent = S.open;
+      p.appendChild(document.createTextNode(" "));
       p.appendChild(a);
     }
     return p;
@@ -507,7 +648,7 @@
   function counted(rows) {
     var waitingN = rows.filter(function (e) { return e.status === WAITING; }).length;
     var refusedN = rows.length - waitingN;
-    return S.waiting + ": " + waitingN + (refusedN ? " · " + S.refused + ": " + refusedN : "");
+    return S.waitingN.replace("#", waitingN) + (refusedN ? " · " + S.refusedN.replace("#", refusedN) : "");
   }
 
   function logoutDialog(form, rows) {
@@ -564,6 +705,8 @@
     user: user,
     strings: S,
     kick: kick,
+    problems: problems,
+    showProblems: showProblems,
     show: function (renderer) { page = renderer; return refresh(); }
   };
   var pageEl = document.getElementById("outbox-page");

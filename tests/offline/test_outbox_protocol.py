@@ -77,11 +77,12 @@ def test_invalid_field_is_refused_with_the_field_named(client, world, login_as, 
     resp = _replay(client, "/visits", visit_data(r, outcome=""), world.worker_a)
     assert resp.status_code == 422
     assert resp.json["status"] == "refused"
-    assert "结果" in resp.json["reason"]
+    # In the user's language, with its own colon between the field and the message.
+    assert resp.json["reason"] == "走访结果：请选择走访结果。"
     resp = _replay(
         client, "/visits?lang=en", visit_data(r, outcome=""), world.worker_a
     )  # English for an English-speaking user
-    assert "Outcome" in resp.json["reason"]
+    assert resp.json["reason"] == "Outcome: Choose an outcome."
     assert _count(Visit) == 0
 
 
