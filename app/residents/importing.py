@@ -596,7 +596,8 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
     data["notes"] = text.get("notes", "")
     if len(data["notes"]) > 2000:
         errors.append(_l("The notes are longer than 2000 characters."))
-    if any(ID_NUMBER_RE.search(str(v)) for v in data.values() if isinstance(v, str)):
+    # Full-width digits too (halfwidth): a Chinese keyboard's ID number is still one.
+    if any(ID_NUMBER_RE.search(halfwidth(v)) for v in data.values() if isinstance(v, str)):
         errors.append(
             _l("This row holds what looks like an ID-card number; Gridbook does not store them.")
         )

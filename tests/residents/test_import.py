@@ -181,9 +181,12 @@ def _database_text() -> str:
     return "\n".join(parts)
 
 
-def test_id_number_in_a_kept_column_is_refused(client, world, login_as):
+@pytest.mark.parametrize(
+    "notes", ["身份证110101195003071234", "身份证１１０１０１１９５００３０７１２３４"]
+)
+def test_id_number_in_a_kept_column_is_refused(client, world, login_as, notes):
     login_as(world.secretary_a)
-    data = xlsx([HEADERS, row(notes="身份证110101195003071234")])
+    data = xlsx([HEADERS, row(notes=notes)])
     url, page = preview(client, data)
     assert "ID-card" in page.text or "身份证号码" in page.text
     assert client.post(url, data={"step": "import"}).status_code == 422
