@@ -185,3 +185,36 @@ def test_an_old_note_over_a_newer_limit_is_not_marked_until_changed(
     page.keyboard.type("补")
     assert count.inner_text() == "3,001 / 2,000"
     assert "over" in count.get_attribute("class")
+
+
+def test_a_resident_typed_on_a_full_width_keyboard(page, world, make_resident, shoot):
+    """Walk: １２３４５ was refused as "digits only"; the fixed number and ７/２/３０１ saved
+    as typed, the walk then listing 7栋 and ７栋 apart."""
+    make_resident(name="李明", building="7", unit="2", room="301")
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + "/residents/new")
+    page.fill("#name", "测试辛")
+    page.fill("#building", "７")
+    page.fill("#unit", "２")
+    page.fill("#room", "３０１")
+    page.fill("#phone", "１２３４５")
+    page.check("input[name=care_reasons][value=elderly_alone]")
+    page.click("#resident-form button[type=submit]")
+    error = page.locator("#phone-error")
+    error.wait_for()
+    assert error.inner_text().startswith("号码太短：手机号是 11 位数字")
+    assert page.input_value("#room") == "301"
+    shoot(page, "1-phone-short")
+
+    page.fill("#phone", "１３８１２３４５６７９")
+    page.click("#resident-form button[type=submit]")
+    page.wait_for_selector("h1 >> text=测试辛")
+    assert "7栋2单元301室" in page.inner_text("main")
+    shoot(page, "2-saved")
+
+    page.goto(page.base_url + "/residents/buildings")
+    # One building, one household: 李明's and hers, at the same door.
+    buildings = page.locator("#building-list li").all_inner_texts()
+    assert [b.split(" · ")[0] for b in buildings] == ["7栋 1 户"]
+    shoot(page, "3-buildings")
+    assert page.js_errors == []

@@ -56,7 +56,7 @@ def test_submit_return_fix_resubmit_approve_lock(
     worker.wait_for_load_state("networkidle")
     assert re.search(r"/review/\d+/\d{4}-\d{2}-\d{2}$", worker.url)
     worker.click(f"#day-visit-{visit.id} h3 a")
-    worker.click(f"a[href='/visits/{visit.id}/edit']")
+    worker.click(f"a[href^='/visits/{visit.id}/edit']")
     worker.fill("textarea[name=summary]", "量了血压 135/85")
     worker.click("#visit-edit-form button[type=submit]")
     worker.wait_for_load_state("networkidle")
@@ -78,7 +78,7 @@ def test_submit_return_fix_resubmit_approve_lock(
 
     # The worker can no longer edit: no edit link, and the edit page refuses.
     worker.goto(worker.base_url + f"/visits/{visit.id}")
-    assert worker.locator(f"a[href='/visits/{visit.id}/edit']").count() == 0
+    assert worker.locator(f"a[href^='/visits/{visit.id}/edit']").count() == 0
     worker.goto(worker.base_url + f"/visits/{visit.id}/edit")
     assert worker.url.endswith(f"/visits/{visit.id}")
     assert worker.locator(".flash-error").count() == 1
