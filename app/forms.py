@@ -62,7 +62,7 @@ class BaseForm(FlaskForm):
             if takes_text(field) and no_id_number not in field.validators:
                 # A new list: the field's own one is shared by every form built from the class.
                 field.validators = [*field.validators, no_id_number]
-            if form.checked_on_phone:
+            if getattr(form, "checked_on_phone", False):
                 field.checked_on_phone = True
             return field
 
