@@ -52,8 +52,8 @@ class DateWithin:
 
     def too_late(self, years_off: bool, today=None):
         """What a date too far ahead reads as (the year, when it is most likely the year).
-        With `today`, it names the last day allowed; the phone's own check (phone_checks),
-        counted from the phone's day, says it without the date."""
+        With `today`, it names the last day allowed (phone_checks names it as of the page's
+        render: a page kept offline for days names a day that many days off)."""
         if years_off:
             return _l("This date is too far ahead. Check the year.")
         if self.future == 0:
@@ -207,13 +207,13 @@ def phone_checks(field) -> str | None:
             if validator.future is not None:
                 checks.update(
                     future=validator.future,
-                    late=str(validator.too_late(False)),
+                    late=str(validator.too_late(False, local_today())),
                     late_year=str(validator.too_late(True)),
                 )
             if validator.past is not None:
                 checks.update(
                     past=validator.past,
-                    early=str(validator.too_early(False)),
+                    early=str(validator.too_early(False, local_today())),
                     early_year=str(validator.too_early(True)),
                 )
     return json.dumps(checks, ensure_ascii=False) if checks else None
