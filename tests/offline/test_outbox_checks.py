@@ -76,7 +76,7 @@ def test_a_visit_without_its_outcome_offline_is_not_kept_and_says_why_at_the_doo
     outbox_loaded(phone)
     phone.context.set_offline(True)
     form = phone.locator("#visit-form")
-    form.locator("input[name=purpose][value=elderly_care]").check(force=True)
+    form.locator("input[name=purpose][value=elderly_care]").dispatch_event("click")
     form.locator("textarea[name=summary]").fill("没信号，忘了选结果")
     form.locator("input[name=visited_on]").fill(phone.evaluate(PHONE_DAY, 1))
     form.locator("button[type=submit]").click()
@@ -99,7 +99,7 @@ def test_a_visit_without_its_outcome_offline_is_not_kept_and_says_why_at_the_doo
     shoot(phone, f"1-refused-on-the-phone-{lang}")
 
     # Corrected, it waits in the outbox as any other save, and the messages are gone.
-    form.locator("input[name=outcome][value=done]").check(force=True)
+    form.locator("input[name=outcome][value=done]").dispatch_event("click")
     date.fill(phone.evaluate(PHONE_DAY, 0))
     form.locator("button[type=submit]").click()
     phone.wait_for_selector(f"#outbox-here >> text={words['visit']}")
