@@ -124,12 +124,12 @@ def test_a_queued_hazard_typed_into_again_says_it_is_changed_not_that_its_note_i
     assert not [e for e in phone.js_errors if "net::" not in e]
 
 
-def test_a_hazard_queued_with_a_wrong_date_is_refused_for_the_date_and_saved_with_its_photo(
+def test_a_hazard_with_a_wrong_date_is_stopped_on_the_phone_without_signal_and_saved_with_its_photo(
     phone, outbox_server, world, make_resident, make_visit, tmp_path, shoot
 ):
-    """Without signal the photo's send goes to the outbox with the mistyped date: the server
-    refuses it for the date (not for the note), the entry keeps the photo, and corrected on
-    /outbox it is saved with it."""
+    """Without signal, choosing the photo does not queue a hazard the server would refuse: the
+    phone names the date (not the note), nothing waits, the photo stays chosen; with the date
+    corrected, Save queues it, and back online it is saved with the photo."""
     from app.timeutil import local_today
 
     s, items = _screening(world, make_resident, make_visit)
@@ -148,22 +148,21 @@ def test_a_hazard_queued_with_a_wrong_date_is_refused_for_the_date_and_saved_wit
     photo = tmp_path / "IMG_0007.jpg"
     photo.write_bytes(phone_photo(long_side=1200))
     form.locator("input[type=file]").set_input_files(str(photo))
+    form.locator("input[name=due_on] ~ small.error").wait_for()
+    assert form.locator("input[name=due_on] ~ small.error").inner_text() == "日期太早了，请检查年份。"
+    assert form.locator("textarea[name=note] ~ small.error").count() == 0
+    assert phone.evaluate("() => gridbookOutbox.all().then(r => r.length)") == 0
+    assert form.locator("input[type=file]").evaluate("el => el.files.length") == 1
+    assert form.locator("textarea[name=note]").input_value() == "飞线充电，电线裸露"
+    shoot(phone, "1-stopped-for-the-date")
+
+    form.locator("input[name=due_on]").fill(local_today().isoformat())
+    form.locator("button[type=submit]").click()
     until(phone, "() => gridbookOutbox.all().then(r => r.length)", 1)
+    assert fresh_scalar(sa.select(sa.func.count(Hazard.id))) == 0
 
     phone.context.set_offline(False)
     phone.goto(phone.base_url + "/outbox")  # every page load sends what waits
-    until(phone, "() => gridbookOutbox.all().then(r => r.map(e => e.status).join())", "refused")
-    entry = phone.locator("#outbox-list li").first
-    entry.wait_for()
-    assert "整改期限: 日期太早了，请检查年份。" in entry.inner_text()
-    assert "隐患情况" not in entry.inner_text()
-    assert fresh_scalar(sa.select(sa.func.count(Hazard.id))) == 0
-    shoot(phone, "1-refused-for-the-date")
-
-    entry.locator("button.outbox-open").click()
-    due = entry.locator(".outbox-edit input[name=due_on]")
-    due.fill(local_today().isoformat())
-    entry.locator(".outbox-edit button[type=submit]").click()
     until(phone, "() => gridbookOutbox.all().then(r => r.length)", 0)
     hazard = fresh_scalar(sa.select(Hazard))
     assert (hazard.note, hazard.due_on) == ("飞线充电，电线裸露", local_today())

@@ -245,7 +245,7 @@ def test_a_hazard_refused_for_its_date_is_refused_for_the_date_and_keeps_its_pho
     refused = send("2020-01-01")
     assert (refused.json["status"], refused.json["reason"]) == (
         "refused",
-        "整改期限: 日期太早了，请检查年份。",
+        "整改期限：日期太早了，请检查年份。",
     )
     assert send("").json["status"] == "saved"
     assert _count(Photo) == 1
