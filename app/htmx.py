@@ -65,6 +65,12 @@ def toast(resp: Response, message: str, level: str = "success") -> Response:
     return trigger(resp, {"toast": {"message": str(message), "level": level}})
 
 
+def push_url(resp: Response, url: str) -> Response:
+    """Put `url` in the address bar (and history) instead of the address htmx asked for."""
+    resp.headers["HX-Push-Url"] = url
+    return resp
+
+
 def redirect_client(url: str) -> Response:
     """Send an htmx request to a whole new page (HX-Redirect), a plain one with 303."""
     if request.htmx:

@@ -273,7 +273,8 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     "admin": (
         NavItem("admin.users", _l("Users"), "admin"),
         NavItem("admin.audit", _l("Audit log"), "admin"),
-        NavItem("admin.cadences", _l("Days between visits"), "admin"),
+        # The page's own title, "Days between visits", took three lines of a tab.
+        NavItem("admin.cadences", _l("Visit intervals"), "admin"),
         # The admin may import residents (residents.import) but has no residents list to
         # reach the import from, as the secretary has.
         NavItem("residents.import_upload", _l("Import residents"), "residents"),

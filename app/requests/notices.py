@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from ..i18n import localized
@@ -92,9 +92,10 @@ def notices(req: Request) -> list[Notice]:
                     "extension",
                     _("Notice of extension"),
                     [
-                        _(
-                            "The time for replying was extended by %(days)s days, to %(due)s.",
-                            days=req.extension_days,
+                        ngettext(
+                            "The time for replying was extended by %(num)s day, to %(due)s.",
+                            "The time for replying was extended by %(num)s days, to %(due)s.",
+                            req.extension_days,
                             due=_long(reply_due_on(req)),
                         ),
                         _("Reason: %(reason)s", reason=req.extension_reason),

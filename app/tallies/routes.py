@@ -4,13 +4,13 @@ import io
 import re
 from urllib.parse import quote
 
-from flask import abort, request, send_file
+from flask import abort, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2 import pass_context
 
 from ..audit.services import record_refusal
-from ..htmx import render
+from ..htmx import push_url, render
 from ..i18n import LANG_PARAM
 from ..permissions import requires
 from ..timeutil import local_today, local_tz, to_local, utcnow
@@ -92,7 +92,14 @@ def dashboard_context() -> dict:
 @requires("tallies.view")
 def dashboard():
     """Counts for a period: visits, screenings, hazards and requests, with two charts."""
-    return render("tallies/dashboard.html", "tallies/_tallies.html", **dashboard_context())
+    context = dashboard_context()
+    resp = render("tallies/dashboard.html", "tallies/_tallies.html", **context)
+    form = context["form"]
+    if context["filters"] and form.period.data in form.presets:
+        # A preset means other dates on another day, and the request carried the dates shown
+        # before it: the address names the dates shown, so a reload or a link shows them.
+        push_url(resp, url_for("tallies.dashboard", **context["export_args"]))
+    return resp
 
 
 def _one_place(f: Filters) -> tuple[str | None, str | None]:

@@ -17,9 +17,22 @@
     });
     // At most two at once: a pile of toasts hides the page under it.
     while (box.children.length >= 2) box.removeChild(box.firstChild);
+    placeToasts(box);
     box.appendChild(el);
     el.addEventListener("click", function () { el.remove(); });
     setTimeout(function () { el.remove(); }, level === "error" ? 10000 : successMs(message));
+  }
+
+  // Above whatever is fixed at the bottom of the screen: the navigation (fixed on a phone
+  // only) and a bar of actions over it, so that the toast covers neither.
+  function placeToasts(box) {
+    var top = innerHeight;
+    document.querySelectorAll(".bottom-nav, .action-bar").forEach(function (bar) {
+      if (getComputedStyle(bar).position !== "fixed") return;
+      var r = bar.getBoundingClientRect();
+      if (r.height > 0 && r.top < top) top = r.top;
+    });
+    box.style.bottom = top < innerHeight ? innerHeight - top + 8 + "px" : "";
   }
 
   // Long enough to read: 2.5 s and a tenth of a second a character (a sentence such as

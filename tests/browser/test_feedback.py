@@ -95,6 +95,52 @@ def test_the_saved_toast_goes_at_a_tap(page, world, make_resident):
     assert page.locator("h1", has_text="钱奶奶").is_visible()
 
 
+RECT = "e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+# The first field or button of the page that a thumb sees (not the 1 px ones for screen
+# readers).
+FIRST_CONTROL = """() => {
+  const seen = e => { const r = e.getBoundingClientRect(); return r.width > 2 && r.height > 2; };
+  const e = [...document.querySelectorAll(
+    'main :is(input:not([type=hidden]), select, textarea, button, [role=button])')].find(seen);
+  const r = e.getBoundingClientRect();
+  return [r.left, r.top, r.right, r.bottom];
+}"""
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize(("lang", "saved"), [("zh", "已保存"), ("en", "saved")])
+def test_the_saved_toast_leaves_the_heading_and_first_field_clear(
+    page, world, make_resident, shoot, lang, saved
+):
+    """The tester's walk: the green toast lay over the resident's name for its 3 s. It now
+    sits above the bottom bar, in both languages, and is still read out (a live region)."""
+    r = make_resident(name="钱奶奶")
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/residents/{r.id}?lang={lang}")
+    page.click("#visit-form-slot a[role=button]")
+    form = page.locator("#visit-form")
+    form.locator("input[name=purpose]").first.check()
+    form.locator("input[name=outcome][value=done]").check()
+    form.locator("button[type=submit]").click()
+    toast = page.locator(".toast")
+    toast.wait_for()
+    assert saved in toast.inner_text()
+    shoot(page, "toast")
+    box = toast.evaluate(RECT)
+    heading = page.locator("main h1").evaluate(RECT)
+    assert heading[3] > heading[1]
+    assert not _overlap(box, heading)
+    assert not _overlap(box, page.evaluate(FIRST_CONTROL))
+    nav = page.locator("#bottom-nav").evaluate(RECT)
+    assert box[3] <= nav[1]  # above the bottom bar, on the screen
+    live = page.locator("#toasts")
+    assert (live.get_attribute("role"), live.get_attribute("aria-live")) == ("status", "polite")
+    assert page.js_errors == []
+
+
 TOAST = """([message, level]) => document.body.dispatchEvent(
   new CustomEvent("toast", {detail: {message, level}}))"""
 

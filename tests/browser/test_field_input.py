@@ -69,6 +69,36 @@ def test_search_waits_while_pinyin_is_composed(page, world, make_resident, shoot
     assert page.js_errors == []
 
 
+# The width the placeholder's text takes in the input's own font, and the room the input has
+# for it (inside its padding and the search icon).
+PLACEHOLDER_FIT = """e => {
+  const s = getComputedStyle(e);
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+  const room = e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+  return [ctx.measureText(e.placeholder).width, room];
+}"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_search_box_says_initials_find_a_name(page, world, make_resident, shoot, lang):
+    """The tester's walk: nothing said that "wxy" finds 王秀英. The box says it, whole, on a
+    390 px phone, and its example works."""
+    make_resident(name="王秀英")
+    make_resident(name="刘强")
+    login(page, "worker_a", PASSWORD)
+    page.goto(f"{page.base_url}/residents?lang={lang}")
+    q = page.locator("#q")
+    assert "wxy" in q.get_attribute("placeholder")
+    needs, room = q.evaluate(PLACEHOLDER_FIT)
+    shoot(page, "placeholder")
+    assert needs <= room, (q.get_attribute("placeholder"), needs, room)
+    q.fill("wxy")
+    page.wait_for_selector("#resident-rows >> text=刘强", state="detached")
+    assert page.locator("#resident-rows >> text=王秀英").count() == 1
+    assert page.js_errors == []
+
+
 def _jpeg(tmp_path):
     path = tmp_path / "door.jpg"
     buf = io.BytesIO()

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ChecklistItem, Hazard
+from app.tallies.forms import preset_dates
 from app.timeutil import local_today
 from tests.browser.conftest import login
 from tests.conftest import PASSWORD
@@ -70,10 +71,30 @@ def test_township_sees_charts_and_switches_period(page, world, shoot):
     # Wide tables scroll in their own box; the page itself fits the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shoot(page, "tallies-this-month")
+    this_month = page.locator(".tally-period").inner_text()
     page.click("button[value=last_month]")
-    page.wait_for_url("**period=last_month**")
+    # The address names the dates shown, not the preset nor the dates shown before it.
+    start, end = preset_dates("last_month", local_today())
+    page.wait_for_url(f"**/tallies?from={start.isoformat()}&to={end.isoformat()}")
     _wait_for_charts(page)
     assert page.locator("button[value=last_month]").get_attribute("aria-pressed") == "true"
+    last_month = page.locator(".tally-period").inner_text()
+    assert last_month != this_month
+    page.reload()
+    _wait_for_charts(page)
+    assert page.locator(".tally-period").inner_text() == last_month
+    assert page.locator("button[value=last_month]").get_attribute("aria-pressed") == "true"
+    # htmx keeps no pages in history (app/htmx.py): Back loads the address anew.
+    with page.expect_event("load"):
+        page.go_back()
+    assert page.url.endswith("/tallies")
+    _wait_for_charts(page)
+    assert page.locator(".tally-period").inner_text() == this_month
+    with page.expect_event("load"):
+        page.go_forward()
+    assert page.url.endswith(f"/tallies?from={start.isoformat()}&to={end.isoformat()}")
+    _wait_for_charts(page)
+    assert page.locator(".tally-period").inner_text() == last_month
     # Choosing a community redraws the page for its grids.
     page.select_option("#community", label="Community B")
     page.wait_for_url(re.compile(r"community=\d"))

@@ -86,6 +86,24 @@ def test_a_grid_goes_to_the_new_worker_with_its_open_work(
     assert client.get(f"/residents/{resident.id}").status_code == 404
 
 
+def test_the_open_work_handed_over_is_counted_in_words(
+    client, world, login_as, newcomer, make_resident, make_visit, make_hazard, make_request
+):
+    """One of each read "1 follow-ups, 1 hazards, 1 requests" in English."""
+    _open_work(world, make_resident, make_visit, make_hazard, make_request)
+    login_as(world.secretary_a)
+    _post(client, world, newcomer)
+    said = {
+        "en": "open: 1 follow-up, 1 hazard, 1 request",
+        "zh": "未办结：回访 1 项、隐患 1 处、诉求 1 件",
+    }
+    for lang, words in said.items():
+        assert words in client.get(f"/handovers?lang={lang}").text
+    login_as(newcomer)
+    for lang, words in said.items():
+        assert words in client.get(f"/today?lang={lang}").text
+
+
 def test_the_note_stays_on_today_until_dismissed(client, world, login_as, newcomer):
     login_as(world.secretary_a)
     _post(client, world, newcomer)

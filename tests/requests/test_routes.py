@@ -642,6 +642,66 @@ def test_late_refusal_and_late_reply_show_their_lateness(client, world, login_as
     assert "request-decision-late" not in page
 
 
+def _words(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_one_day_reads_as_one_day_on_a_requests_page(client, world, login_as, make_request):
+    """The tester's walk: English pages said "1 days" wherever a count of days was one."""
+    later = make_request(received_on=TODAY - timedelta(days=30))
+    refused = make_request(
+        track="formal",
+        status="not_accepted",
+        received_on=TODAY - timedelta(days=40),
+        formal_on=TODAY - timedelta(days=40),
+        decided_on=TODAY - timedelta(days=24),  # due 25 days ago: 1 day late
+        decision_reason="Not a letters-and-visits matter.",
+    )
+    replied = make_request(
+        track="formal",
+        status="replied",
+        received_on=TODAY - timedelta(days=100),
+        formal_on=TODAY - timedelta(days=100),
+        accepted_on=TODAY - timedelta(days=90),
+        decided_on=TODAY - timedelta(days=90),
+        replied_on=TODAY - timedelta(days=29),  # due 30 days ago: 1 day late
+    )
+    extended = make_request(
+        track="formal",
+        status="accepted",
+        received_on=TODAY - timedelta(days=20),
+        formal_on=TODAY - timedelta(days=20),
+        accepted_on=TODAY - timedelta(days=10),
+    )
+    login_as(world.secretary_a)
+    r = client.post(
+        f"/requests/{later.id}/formal",
+        data={"formal-on": iso(29), "formal-reason": "The letter came the next day."},
+    )
+    assert r.status_code == 303
+    r = client.post(
+        f"/requests/{extended.id}/extend",
+        data={"extend-on": iso(0), "extend-days": "1", "extend-reason": "Survey."},
+    )
+    assert r.status_code == 303
+    cases = [
+        (later, "the formal clock starts on", "1 day later", "晚1日"),
+        (refused, "The decision (Not accepted)", "came 1 day after its deadline", "超期1日"),
+        (replied, "The reply came", "1 day after its deadline", "答复超期1日"),
+        (extended, "Extended by", "Extended by 1 day.", "已延期 1 日。"),
+    ]
+    for req, where, en, zh in cases:
+        page = _words(client.get(f"/requests/{req.id}?lang=en").text)
+        assert where in page
+        assert en in page
+        one_days = re.search(r".{80}\b1 days\b", page)
+        assert one_days is None, one_days.group(0)
+        assert zh in _words(client.get(f"/requests/{req.id}?lang=zh").text)
+    # The history's tag of the extension: "1 day" too.
+    page = client.get(f"/requests/{extended.id}?lang=en").text
+    assert re.search(r'<span class="tag">\s*1 day\s*</span>', page)
+
+
 def test_a_year_off_is_said_with_the_other_messages(client, world, login_as, make_resident):
     """A mistyped year (2062) is named in the first round, beside the empty fields' messages,
     not after they are put right."""

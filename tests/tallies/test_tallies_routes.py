@@ -209,6 +209,31 @@ def test_presets_set_the_period(client, world, login_as, preset):
     assert 'aria-pressed="true"' in html
 
 
+@pytest.mark.parametrize("preset", ["week", "month", "last_month", "last_12_months"])
+def test_a_preset_puts_its_dates_in_the_address(client, world, login_as, preset):
+    """The address kept the dates of the period shown before the preset was tapped: a reload
+    or a shared link showed another period than the page."""
+    login_as(world.secretary_a)
+    query = f"period={preset}&from=2001-01-01&to=2001-01-02&grid={world.a1.id}"
+    resp = client.get(f"/tallies?{query}", htmx=True)
+    start, end = preset_dates(preset, local_today())
+    address = f"/tallies?from={start.isoformat()}&to={end.isoformat()}&grid={world.a1.id}"
+    assert resp.headers["HX-Push-Url"] == address
+    # That address shows the same period, with the preset's button pressed.
+    html = client.get(address).get_data(as_text=True)
+    assert f'name="from" type="date" value="{start.isoformat()}"' in html
+    assert f'name="to" type="date" value="{end.isoformat()}"' in html
+    assert re.search(rf'value="{preset}" aria-pressed="true"', html)
+
+
+def test_dates_typed_stay_the_address_asked_for(client, world, login_as):
+    login_as(world.secretary_a)
+    resp = client.get("/tallies?from=2024-02-01&to=2024-02-29&period=custom", htmx=True)
+    assert "HX-Push-Url" not in resp.headers
+    resp = client.get("/tallies?period=yesterday", htmx=True)  # refused: nothing shown
+    assert "HX-Push-Url" not in resp.headers
+
+
 def test_custom_period_and_default_month(client, world, login_as):
     login_as(world.township_user)
     html = client.get("/tallies?from=2024-02-01&to=2024-02-29&period=custom").get_data(as_text=True)
