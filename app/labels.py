@@ -120,6 +120,13 @@ LABELS = {
         "arbitration": _l("Arbitration"),
         "admin_reconsideration": _l("Administrative reconsideration"),
     },
+    # The same channels inside a sentence ("decided through a court"), where the tag's
+    # capitalised word reads wrong in English.
+    "redirect_channel_phrase": {
+        "court": lazy_pgettext("in a sentence", "a court"),
+        "arbitration": lazy_pgettext("in a sentence", "arbitration"),
+        "admin_reconsideration": lazy_pgettext("in a sentence", "administrative reconsideration"),
+    },
     "satisfaction": {
         "satisfied": _l("Satisfied"),
         "partly": _l("Partly satisfied"),

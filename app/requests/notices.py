@@ -60,7 +60,7 @@ def notices(req: Request) -> list[Notice]:
                         "Your request received on %(received)s (%(category)s) concerns a matter "
                         "that is decided through %(channel)s, not through letters and visits "
                         "(decided on %(date)s).",
-                        channel=label("redirect_channel", req.redirect_channel),
+                        channel=label("redirect_channel_phrase", req.redirect_channel),
                         date=_long(_event_date(req, "redirected")),
                         **_about(req),
                     ),
