@@ -188,6 +188,14 @@ def reply_due_on(req: Request, r: Rules | None = None) -> date | None:
     return r.add(req.accepted_on, r.reply_days + (req.extension_days or 0))
 
 
+def promised_reply_on(req: Request, r: Rules | None = None) -> date | None:
+    """The reply date the notice of acceptance gave on the day of acceptance (no extension)."""
+    r = r or rules()
+    if req.track != "formal" or req.accepted_on is None:
+        return None
+    return r.add(req.accepted_on, r.reply_days)
+
+
 def acceptance_due_on(req: Request, r: Rules | None = None) -> date:
     """When the notice of acceptance is (or was) due on the formal track."""
     r = r or rules()

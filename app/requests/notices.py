@@ -7,7 +7,13 @@ from flask_babel import gettext as _
 
 from ..i18n import localized
 from ..labels import label
-from .deadlines import redirect_limit, reply_due_on, review_right, review_stage
+from .deadlines import (
+    promised_reply_on,
+    redirect_limit,
+    reply_due_on,
+    review_right,
+    review_stage,
+)
 from .models import Request
 
 
@@ -82,7 +88,12 @@ def notices(req: Request) -> list[Notice]:
                         date=_long(req.accepted_on),
                         **_about(req),
                     ),
-                    _("You will receive a written reply by %(due)s.", due=_long(reply_due_on(req))),
+                    # A reprint keeps the date promised that day; the extension notice
+                    # below carries the new one.
+                    _(
+                        "You will receive a written reply by %(due)s.",
+                        due=_long(promised_reply_on(req)),
+                    ),
                 ],
             )
         )

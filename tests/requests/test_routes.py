@@ -11,6 +11,7 @@ from babel.dates import format_date
 
 from app.extensions import db
 from app.models import Request, RequestEvent
+from app.requests.deadlines import rules
 from app.timeutil import local_today
 from tests.conftest import fragment_root_ids
 
@@ -357,6 +358,32 @@ def test_repeated_post_of_a_step_records_it_once(client, world, login_as, make_r
         r = client.post(f"/requests/{req.id}/accept", data={"accept-on": iso(1)}, htmx=True)
         assert r.status_code == 200
     assert _count(RequestEvent) == 1
+
+
+def test_a_reprinted_acceptance_notice_keeps_the_date_it_promised(
+    client, world, login_as, make_request
+):
+    accepted_on = TODAY - timedelta(days=10)
+    req = make_request(
+        track="formal",
+        status="accepted",
+        received_on=TODAY - timedelta(days=20),
+        formal_on=TODAY - timedelta(days=20),
+        accepted_on=accepted_on,
+    )
+    login_as(world.secretary_a)
+    r = client.post(
+        f"/requests/{req.id}/extend",
+        data={"extend-on": iso(0), "extend-days": "20", "extend-reason": "A site survey."},
+    )
+    assert r.status_code == 303
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    promised, extended = rules().add(accepted_on, 60), rules().add(accepted_on, 80)
+    acceptance = page.split('id="notice-acceptance"')[1].split('id="notice-extension"')[0]
+    extension = page.split('id="notice-extension"')[1].split("</div>")[0]
+    assert f"written reply by {format_date(promised, 'long', locale='en')}." in acceptance
+    assert format_date(extended, "long", locale="en") not in acceptance
+    assert f"to {format_date(extended, 'long', locale='en')}." in extension
 
 
 def test_formal_notices_and_review_right_are_shown(client, world, login_as, make_request):
