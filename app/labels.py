@@ -106,7 +106,11 @@ LABELS = {
         "walk_in": _l("Walk-in"),
         "online": _l("Online"),
     },
-    "track": {"community": _l("Community track"), "formal": _l("Formal letters-and-visits track")},
+    "track": {
+        "community": _l("Community track"),
+        "formal": _l("Formal letters-and-visits track"),
+        "liaison": _l("Discipline liaison track"),
+    },
     "request_status": {
         "received": _l("Received"),
         "accepted": _l("Accepted"),
