@@ -722,3 +722,65 @@ def test_step_address_of_a_complaint_about_officials_goes_as_its_page_does(
     db.session.expire_all()
     assert db.session.get(Request, req.id).status == "received"
     assert _count(RequestEvent) == 0
+
+
+REPLIED = {
+    "track": "formal",
+    "status": "replied",
+    "received_on": TODAY - timedelta(days=120),
+    "formal_on": TODAY - timedelta(days=120),
+    "accepted_on": TODAY - timedelta(days=115),
+    "reply_delivery": "handed",
+}
+
+
+@pytest.mark.parametrize(
+    ("dates", "says"),
+    [
+        ({"replied_on": 10}, "when the resident's time to ask for a review has passed"),
+        # A pending review or re-review shows its own clock: the office owes its answer.
+        ({"replied_on": 40, "review_applied_on": 10}, "The review is pending"),
+        (
+            {"replied_on": 60, "review_applied_on": 40, "review_answered_on": 5},
+            "when the resident's time to ask for a re-review has passed",
+        ),
+        (
+            {
+                "replied_on": 90,
+                "review_applied_on": 80,
+                "review_answered_on": 60,
+                "rereview_applied_on": 5,
+            },
+            "The re-review is pending",
+        ),
+    ],
+)
+def test_a_formal_reply_says_when_the_follow_up_visit_can_be_recorded(
+    client, world, login_as, make_request, dates, says
+):
+    """The follow-up visit closes the request, so the page does not announce it as the next
+    step while the resident may still ask for a review (the service refuses it then)."""
+    fields = {k: TODAY - timedelta(days=v) for k, v in dates.items()}
+    req = make_request(**REPLIED, reply_received_on=fields["replied_on"], **fields)
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert says in page
+    assert "Next: a follow-up visit" not in page
+    assert 'id="step-follow-up"' not in page
+    r = client.post(
+        f"/requests/{req.id}/follow-up",
+        data={"follow_up-on": iso(0), "follow_up-satisfaction": "satisfied"},
+    )
+    assert r.status_code == 409
+
+
+def test_a_formal_reply_offers_the_follow_up_visit_once_the_review_window_has_passed(
+    client, world, login_as, make_request
+):
+    replied_on = TODAY - timedelta(days=45)
+    req = make_request(**REPLIED, replied_on=replied_on, reply_received_on=replied_on)
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert "Next: a follow-up visit to ask whether the resident is satisfied." in page
+    assert 'id="step-follow-up"' in page
+    assert 'id="request-follow-up-waits"' not in page
