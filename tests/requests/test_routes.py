@@ -784,3 +784,35 @@ def test_a_formal_reply_offers_the_follow_up_visit_once_the_review_window_has_pa
     assert "Next: a follow-up visit to ask whether the resident is satisfied." in page
     assert 'id="step-follow-up"' in page
     assert 'id="request-follow-up-waits"' not in page
+
+
+@pytest.mark.parametrize(
+    ("satisfaction", "hint"), [("not_satisfied", True), ("partly", False), ("satisfied", False)]
+)
+def test_a_community_request_closed_unsatisfied_says_what_the_resident_can_do(
+    client, world, login_as, make_request, satisfaction, hint
+):
+    req = make_request(
+        status="replied",
+        received_on=TODAY - timedelta(days=5),
+        accepted_on=TODAY - timedelta(days=4),
+        replied_on=TODAY - timedelta(days=2),
+    )
+    login_as(world.worker_a)
+    r = client.post(
+        f"/requests/{req.id}/follow-up",
+        data={"follow_up-on": iso(0), "follow_up-satisfaction": satisfaction},
+    )
+    assert r.status_code == 303
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert ('id="request-not-satisfied"' in page) is hint
+    if not hint:
+        return
+    assert "bring the matter to the letters-and-visits office as a formal matter" in page
+    new_link = f'href="/requests/new?resident={req.resident_id}"'
+    assert new_link not in page  # a worker cannot record a formal matter
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert new_link in page
+    form = client.get(f"/requests/new?resident={req.resident_id}&lang=en").text
+    assert "A letters-and-visits matter from receipt" in form
