@@ -106,7 +106,11 @@ LABELS = {
         "walk_in": _l("Walk-in"),
         "online": _l("Online"),
     },
-    "track": {"community": _l("Community track"), "formal": _l("Formal letters-and-visits track")},
+    "track": {
+        "community": _l("Community track"),
+        "formal": _l("Formal letters-and-visits track"),
+        "liaison": _l("Discipline liaison track"),
+    },
     "request_status": {
         "received": _l("Received"),
         "accepted": _l("Accepted"),
@@ -119,6 +123,13 @@ LABELS = {
         "court": _l("Court"),
         "arbitration": _l("Arbitration"),
         "admin_reconsideration": _l("Administrative reconsideration"),
+    },
+    # The same channels inside a sentence ("decided through a court"), where the tag's
+    # capitalised word reads wrong in English.
+    "redirect_channel_phrase": {
+        "court": lazy_pgettext("in a sentence", "a court"),
+        "arbitration": lazy_pgettext("in a sentence", "arbitration"),
+        "admin_reconsideration": lazy_pgettext("in a sentence", "administrative reconsideration"),
     },
     "satisfaction": {
         "satisfied": _l("Satisfied"),

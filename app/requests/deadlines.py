@@ -188,6 +188,14 @@ def reply_due_on(req: Request, r: Rules | None = None) -> date | None:
     return r.add(req.accepted_on, r.reply_days + (req.extension_days or 0))
 
 
+def promised_reply_on(req: Request, r: Rules | None = None) -> date | None:
+    """The reply date the notice of acceptance gave on the day of acceptance (no extension)."""
+    r = r or rules()
+    if req.track != "formal" or req.accepted_on is None:
+        return None
+    return r.add(req.accepted_on, r.reply_days)
+
+
 def acceptance_due_on(req: Request, r: Rules | None = None) -> date:
     """When the notice of acceptance is (or was) due on the formal track."""
     r = r or rules()
@@ -340,20 +348,41 @@ REDIRECT_LIMITS = {
 }
 
 
-# Categories whose legal channel is a civil court (request_categories.csv): there the court
-# runs the civil limitation period, never the 6-month one for suing an administrative body.
-CIVIL_CATEGORIES = frozenset({"R04", "R06", "R07", "R11", "R12", "R16"})
+# What a court case is in each category (request_categories.csv, legal_channel): only where
+# it is a suit against an administrative act does the 6-month administrative-litigation limit
+# apply. R09 has no channel in the csv (a manhole-cover injury is a civil claim, a demolition
+# order an administrative one), so it gets the neutral sentence, as do the others not named.
+ADMINISTRATIVE_CATEGORIES = frozenset({"R03", "R10"})
+# Labour disputes reach a court only after labour arbitration, so neither the civil 3 years
+# nor the administrative 6 months is the limit the resident has to keep.
+LABOUR_CATEGORIES = frozenset({"R01", "R02"})
+CIVIL_CATEGORIES = frozenset({"R04", "R05", "R06", "R07", "R11", "R12", "R16"})
 CIVIL_COURT_LIMIT = _l(
     "Civil litigation: the general limitation period is 3 years from the day you knew or "
     "should have known that your rights were harmed and who harmed them (Civil Code Art. 188). "
     "If a court has already decided the matter, its own time limits for appeal or retrial apply."
 )
+LABOUR_COURT_LIMIT = _l(
+    "Labour disputes go to labour arbitration before a court: apply within 1 year of learning "
+    "that your rights were infringed; if you do not accept the award, you may sue within 15 "
+    "days of receiving it (Labour Dispute Mediation and Arbitration Law Art. 27, 50)."
+)
+COURT_LIMIT_UNKNOWN = _l(
+    "The time limit for going to court depends on the kind of case. Ask the court or a "
+    "legal-aid office (12348) which limit applies to you."
+)
 
 
 def redirect_limit(req: Request):
     """The time limit of the legal channel a matter was redirected to, for the resident."""
-    if req.redirect_channel == "court" and req.category_code in CIVIL_CATEGORIES:
-        return CIVIL_COURT_LIMIT
+    if req.redirect_channel == "court":
+        if req.category_code in ADMINISTRATIVE_CATEGORIES:
+            return REDIRECT_LIMITS["court"]
+        if req.category_code in LABOUR_CATEGORIES:
+            return LABOUR_COURT_LIMIT
+        if req.category_code in CIVIL_CATEGORIES:
+            return CIVIL_COURT_LIMIT
+        return COURT_LIMIT_UNKNOWN
     return REDIRECT_LIMITS.get(req.redirect_channel or "")
 
 

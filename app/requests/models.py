@@ -103,6 +103,15 @@ class Request(db.Model):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+
+    @property
+    def shown_track(self) -> str:
+        """The track as pages name it: a complaint about an official (R15) is never the
+        community's, even before it becomes a formal matter (Art. 30), but the liaison's."""
+        if self.track == "community" and self.category is not None and self.category.restricted:
+            return "liaison"
+        return self.track
+
     __table_args__ = (
         sa.CheckConstraint(
             "extension_days IS NULL OR extension_days BETWEEN 1 AND 30", name="extension"

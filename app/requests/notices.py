@@ -7,7 +7,13 @@ from flask_babel import gettext as _
 
 from ..i18n import localized
 from ..labels import label
-from .deadlines import redirect_limit, reply_due_on, review_right, review_stage
+from .deadlines import (
+    promised_reply_on,
+    redirect_limit,
+    reply_due_on,
+    review_right,
+    review_stage,
+)
 from .models import Request
 
 
@@ -60,7 +66,7 @@ def notices(req: Request) -> list[Notice]:
                         "Your request received on %(received)s (%(category)s) concerns a matter "
                         "that is decided through %(channel)s, not through letters and visits "
                         "(decided on %(date)s).",
-                        channel=label("redirect_channel", req.redirect_channel),
+                        channel=label("redirect_channel_phrase", req.redirect_channel),
                         date=_long(_event_date(req, "redirected")),
                         **_about(req),
                     ),
@@ -82,7 +88,12 @@ def notices(req: Request) -> list[Notice]:
                         date=_long(req.accepted_on),
                         **_about(req),
                     ),
-                    _("You will receive a written reply by %(due)s.", due=_long(reply_due_on(req))),
+                    # A reprint keeps the date promised that day; the extension notice
+                    # below carries the new one.
+                    _(
+                        "You will receive a written reply by %(due)s.",
+                        due=_long(promised_reply_on(req)),
+                    ),
                 ],
             )
         )

@@ -11,6 +11,7 @@ from babel.dates import format_date
 
 from app.extensions import db
 from app.models import Request, RequestEvent
+from app.requests.deadlines import rules
 from app.timeutil import local_today
 from tests.conftest import fragment_root_ids
 
@@ -357,6 +358,32 @@ def test_repeated_post_of_a_step_records_it_once(client, world, login_as, make_r
         r = client.post(f"/requests/{req.id}/accept", data={"accept-on": iso(1)}, htmx=True)
         assert r.status_code == 200
     assert _count(RequestEvent) == 1
+
+
+def test_a_reprinted_acceptance_notice_keeps_the_date_it_promised(
+    client, world, login_as, make_request
+):
+    accepted_on = TODAY - timedelta(days=10)
+    req = make_request(
+        track="formal",
+        status="accepted",
+        received_on=TODAY - timedelta(days=20),
+        formal_on=TODAY - timedelta(days=20),
+        accepted_on=accepted_on,
+    )
+    login_as(world.secretary_a)
+    r = client.post(
+        f"/requests/{req.id}/extend",
+        data={"extend-on": iso(0), "extend-days": "20", "extend-reason": "A site survey."},
+    )
+    assert r.status_code == 303
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    promised, extended = rules().add(accepted_on, 60), rules().add(accepted_on, 80)
+    acceptance = page.split('id="notice-acceptance"')[1].split('id="notice-extension"')[0]
+    extension = page.split('id="notice-extension"')[1].split("</div>")[0]
+    assert f"written reply by {format_date(promised, 'long', locale='en')}." in acceptance
+    assert format_date(extended, "long", locale="en") not in acceptance
+    assert f"to {format_date(extended, 'long', locale='en')}." in extension
 
 
 def test_formal_notices_and_review_right_are_shown(client, world, login_as, make_request):
@@ -755,3 +782,97 @@ def test_step_address_of_a_complaint_about_officials_goes_as_its_page_does(
     db.session.expire_all()
     assert db.session.get(Request, req.id).status == "received"
     assert _count(RequestEvent) == 0
+
+
+REPLIED = {
+    "track": "formal",
+    "status": "replied",
+    "received_on": TODAY - timedelta(days=120),
+    "formal_on": TODAY - timedelta(days=120),
+    "accepted_on": TODAY - timedelta(days=115),
+    "reply_delivery": "handed",
+}
+
+
+@pytest.mark.parametrize(
+    ("dates", "says"),
+    [
+        ({"replied_on": 10}, "when the resident's time to ask for a review has passed"),
+        # A pending review or re-review shows its own clock: the office owes its answer.
+        ({"replied_on": 40, "review_applied_on": 10}, "The review is pending"),
+        (
+            {"replied_on": 60, "review_applied_on": 40, "review_answered_on": 5},
+            "when the resident's time to ask for a re-review has passed",
+        ),
+        (
+            {
+                "replied_on": 90,
+                "review_applied_on": 80,
+                "review_answered_on": 60,
+                "rereview_applied_on": 5,
+            },
+            "The re-review is pending",
+        ),
+    ],
+)
+def test_a_formal_reply_says_when_the_follow_up_visit_can_be_recorded(
+    client, world, login_as, make_request, dates, says
+):
+    """The follow-up visit closes the request, so the page does not announce it as the next
+    step while the resident may still ask for a review (the service refuses it then)."""
+    fields = {k: TODAY - timedelta(days=v) for k, v in dates.items()}
+    req = make_request(**REPLIED, reply_received_on=fields["replied_on"], **fields)
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert says in page
+    assert "Next: a follow-up visit" not in page
+    assert 'id="step-follow-up"' not in page
+    r = client.post(
+        f"/requests/{req.id}/follow-up",
+        data={"follow_up-on": iso(0), "follow_up-satisfaction": "satisfied"},
+    )
+    assert r.status_code == 409
+
+
+def test_a_formal_reply_offers_the_follow_up_visit_once_the_review_window_has_passed(
+    client, world, login_as, make_request
+):
+    replied_on = TODAY - timedelta(days=45)
+    req = make_request(**REPLIED, replied_on=replied_on, reply_received_on=replied_on)
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert "Next: a follow-up visit to ask whether the resident is satisfied." in page
+    assert 'id="step-follow-up"' in page
+    assert 'id="request-follow-up-waits"' not in page
+
+
+@pytest.mark.parametrize(
+    ("satisfaction", "hint"), [("not_satisfied", True), ("partly", False), ("satisfied", False)]
+)
+def test_a_community_request_closed_unsatisfied_says_what_the_resident_can_do(
+    client, world, login_as, make_request, satisfaction, hint
+):
+    req = make_request(
+        status="replied",
+        received_on=TODAY - timedelta(days=5),
+        accepted_on=TODAY - timedelta(days=4),
+        replied_on=TODAY - timedelta(days=2),
+    )
+    login_as(world.worker_a)
+    r = client.post(
+        f"/requests/{req.id}/follow-up",
+        data={"follow_up-on": iso(0), "follow_up-satisfaction": satisfaction},
+    )
+    assert r.status_code == 303
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert ('id="request-not-satisfied"' in page) is hint
+    if not hint:
+        return
+    assert "bring the matter to the letters-and-visits office as a formal matter" in page
+    new_link = f'href="/requests/new?resident={req.resident_id}"'
+    assert new_link not in page  # a worker cannot record a formal matter
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=en").text
+    assert new_link in page
+    form = client.get(f"/requests/new?resident={req.resident_id}&lang=en").text
+    assert "A letters-and-visits matter from receipt" in form

@@ -254,3 +254,21 @@ def test_a_worker_cannot_record_the_formal_written_reply(client, world, make_req
     )
     db.session.refresh(req)
     assert req.status == "accepted"
+
+
+def test_a_complaint_about_officials_is_shown_as_the_liaisons_not_the_communitys(
+    client, world, login_as, make_resident
+):
+    login_as(world.worker_a)
+    _register(client, make_resident(), "R15", "The grid chief asks for money.")
+    req = db.session.scalar(sa.select(Request))
+    assert req.track == "community"  # no formal matter yet: the local targets still run
+    for user in (world.worker_a, world.inspector):
+        login_as(user)
+        en = client.get(f"/requests/{req.id}?lang=en").text
+        assert 'id="request-track">Discipline liaison track<' in en, user.username
+        assert "handled by the township's discipline liaison, not by the community" in en
+        assert "Community track" not in en
+        zh = client.get(f"/requests/{req.id}?lang=zh").text
+        assert 'id="request-track">纪检监察联络员办理<' in zh
+        assert "社区办理" not in zh

@@ -31,6 +31,15 @@ def _english(app):
         ("R03", "court", "6 months of learning of the administrative act", "Civil Code"),
         ("R10", "admin_reconsideration", "60 days", "Civil Code"),
         ("R01", "arbitration", "1 year", "6 months"),
+        # Civil and labour disputes in court are not suits against an administrative act.
+        ("R05", "court", "Civil Code Art. 188", "administrative act"),
+        ("R01", "court", "within 15 days of receiving it", "administrative act"),
+        ("R02", "court", "labour arbitration before a court", "administrative act"),
+        ("R10", "court", "6 months of learning of the administrative act", "Civil Code"),
+        # Categories whose court case may be either kind: no limit rather than a wrong one.
+        ("R09", "court", "legal-aid office (12348)", "administrative act"),
+        ("R08", "court", "depends on the kind of case", "6 months"),
+        ("R14", "court", "depends on the kind of case", "Civil Code"),
     ],
 )
 def test_the_redirect_limit_matches_the_kind_of_dispute(category, channel, says, never):
@@ -108,3 +117,25 @@ def test_a_step_at_2330_utc_is_dated_the_next_china_day(world, make_resident, in
     assert (ack.kind, ack.on_date, ack.backfilled) == ("acknowledged", date(2026, 3, 2), False)
     assert ack.created_at == datetime(2026, 3, 1, 23, 30)
     assert req.accepted_on == date(2026, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("channel", "phrase"),
+    [
+        ("court", "decided through a court, not"),
+        ("arbitration", "decided through arbitration, not"),
+        ("admin_reconsideration", "decided through administrative reconsideration, not"),
+    ],
+)
+def test_the_redirect_notice_names_the_channel_in_sentence_form(
+    world, make_request, login_as, client, channel, phrase
+):
+    req = make_request(category="R03", track="formal", status="redirected")
+    req.formal_on = req.decided_on = req.received_on
+    req.redirect_channel, req.decision_reason = channel, "A matter for a legal channel."
+    db.session.commit()
+    login_as(world.secretary_a)
+    html = client.get(f"/requests/{req.id}?lang=en").get_data(as_text=True)
+    assert phrase in html
+    assert "through Court" not in html
+    assert "to Court." not in html  # the clock line names the channel in a sentence too
