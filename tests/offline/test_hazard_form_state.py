@@ -149,7 +149,9 @@ def test_a_hazard_with_a_wrong_date_is_stopped_on_the_phone_without_signal_and_s
     photo.write_bytes(phone_photo(long_side=1200))
     form.locator("input[type=file]").set_input_files(str(photo))
     form.locator("input[name=due_on] ~ small.error").wait_for()
-    assert form.locator("input[name=due_on] ~ small.error").inner_text() == "日期太早了，请检查年份。"
+    assert (
+        form.locator("input[name=due_on] ~ small.error").inner_text() == "日期太早了，请检查年份。"
+    )
     assert form.locator("textarea[name=note] ~ small.error").count() == 0
     assert phone.evaluate("() => gridbookOutbox.all().then(r => r.length)") == 0
     assert form.locator("input[type=file]").evaluate("el => el.files.length") == 1
