@@ -164,6 +164,17 @@
 
   // ---- replay ---------------------------------------------------------------------
 
+  // Whether the server answers now: for a step that never waits in the outbox (discarding a
+  // checklist), which the page then sends, or says it needs signal.
+  function reachable() {
+    return fetch(STATE_URL, {
+      credentials: "same-origin",
+      cache: "no-store",
+      redirect: "manual",
+      headers: { Accept: "application/json" }
+    }).then(function () { return true; }, function () { return false; });
+  }
+
   function fetchState() {
     return fetch(STATE_URL, {
       credentials: "same-origin",
@@ -412,6 +423,7 @@
     entryFrom: entryFrom,
     DIRECT: DIRECT,
     replay: replay,
+    reachable: reachable,
     capable: capable,
     newId: newId,
     tell: tell,
