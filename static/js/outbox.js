@@ -280,7 +280,7 @@
   // A queued form starts afresh: new UUIDs, so a second entry from it is not taken for a retry.
   function afresh(form) {
     if (!form) return;
-    if (form.matches("form.visit-form, #request-form")) form.reset();
+    if (form.matches("form.visit-form, #request-form, form.referral-form")) form.reset();
     photosQueued(form);
     form.querySelectorAll("input[name=client_uuid], input[name=photo_uuid]").forEach(function (input) {
       input.value = core.newId();
