@@ -121,7 +121,9 @@ def _reasons() -> list[str]:
         refusal = context.get("refusal")
         if refusal:
             reasons.append(str(refusal))
-        for key in ("form", "hazard_form"):
+        # Each page's own name for the form it shows again (referrals/_panel.html: one of
+        # several panels on a visit's page).
+        for key in ("form", "hazard_form", "referral_form"):
             form = context.get(key)
             if form is not None and getattr(form, "errors", None):
                 reasons.extend(_form_messages(form))

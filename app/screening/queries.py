@@ -115,18 +115,21 @@ def undescribed_hazards(screening: Screening) -> list[ChecklistItem]:
     return [a.item for a in hazards if not a.hazard.note]
 
 
-def discarded_visit_id(screening_id: int, screening_uuid: str) -> int | None:
-    """The visit of a checklist already discarded (by its id and UUID both: SQLite may give
-    a later checklist the id again), from the audit trail; None if it never was."""
-    rows = db.session.scalars(
-        sa.select(AuditEvent.detail).where(
-            AuditEvent.object_type == "screening",
-            AuditEvent.object_id == str(screening_id),
-            AuditEvent.action == "screening_discarded",
-        )
+def discarded_visit_id(screening_id: int | None, screening_uuid: str | None) -> int | None:
+    """The visit of a checklist already discarded, from the audit trail; None if it never was.
+
+    Named by its id and UUID both where both are known (SQLite may give a later checklist the
+    id again), else by the one known: a save addressed to it by id, or by the UUID a phone
+    gave it."""
+    stmt = sa.select(AuditEvent.detail).where(
+        AuditEvent.object_type == "screening", AuditEvent.action == "screening_discarded"
     )
-    for detail in rows:
+    if screening_id is not None:
+        stmt = stmt.where(AuditEvent.object_id == str(screening_id))
+    if screening_uuid:
+        stmt = stmt.where(AuditEvent.detail.contains(screening_uuid, autoescape=True))
+    for detail in db.session.scalars(stmt):
         found = json.loads(detail or "{}")
-        if found.get("uuid") == screening_uuid:
+        if screening_uuid is None or found.get("uuid") == screening_uuid:
             return found.get("visit")
     return None

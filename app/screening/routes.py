@@ -1,5 +1,7 @@
 """Run a hazard checklist during a visit: one tap per item, saved as tapped."""
 
+import uuid
+
 from babel.lists import format_list
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
@@ -20,7 +22,7 @@ from ..photos.forms import client_times
 from ..photos.services import PhotosRejected, add_photos, chosen_files
 from ..referrals import queries as referral_queries
 from ..referrals.routes import new_form as new_referral_form
-from ..refusals import Locked
+from ..refusals import Conflict, Locked
 from ..scope import get_by_uuid_or_404, get_or_404, select_for
 from . import bp, queries, services
 from .forms import AnswerForm, DiscardForm, FinishForm, HazardForm, RemainingForm, StartForm
@@ -49,6 +51,26 @@ def _screening(screening_id: int | None, screening_uuid: str | None) -> Screenin
     if screening_uuid is not None:
         return get_by_uuid_or_404(Screening, screening_uuid)
     return get_or_404(Screening, screening_id)
+
+
+def _screening_to_save(screening_id: int | None, screening_uuid: str | None) -> Screening:
+    """The screening a save is addressed to, as _screening; a Conflict saying it was discarded
+    if it was (a save from the outbox, or another tab, that came after the discard)."""
+    if screening_uuid is not None:
+        try:
+            named = Screening.uuid == str(uuid.UUID(screening_uuid))
+        except ValueError:
+            abort(404)
+    else:
+        named = Screening.id == screening_id
+    found = db.session.scalar(select_for(Screening).where(named))
+    if found is not None:
+        return found
+    visit_id = queries.discarded_visit_id(screening_id, screening_uuid)
+    # Told only to whoever could see it: its visit is in their scope.
+    if visit_id is not None and db.session.scalar(select_for(Visit).where(Visit.id == visit_id)):
+        raise Conflict(services.DISCARDED)
+    return _screening(screening_id, screening_uuid)
 
 
 def _item(screening: Screening, item_id: int) -> ChecklistItem:
@@ -191,7 +213,7 @@ def _item_response(
 @requires("screening.run")
 def answer(item_id: int, screening_id: int | None = None, screening_uuid: str | None = None):
     """Save the tapped answer for one item at once."""
-    screening = _screening(screening_id, screening_uuid)
+    screening = _screening_to_save(screening_id, screening_uuid)
     authorize("screening.run", screening)
     item = _item(screening, item_id)
     form = AnswerForm()
@@ -255,7 +277,7 @@ def _new_hazard_form(screening: Screening, item: ChecklistItem) -> HazardForm:
 @redisplays_form_on_error
 def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | None = None):
     """Describe the hazard found on an item: note, severity, deadline and photos in one save."""
-    screening = _screening(screening_id, screening_uuid)
+    screening = _screening_to_save(screening_id, screening_uuid)
     authorize("screening.run", screening)
     item = _item(screening, item_id)
     hz = services.hazard_of(screening, item)
@@ -326,7 +348,7 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
 @requires("screening.run")
 def remaining(screening_id: int | None = None, screening_uuid: str | None = None):
     """Answer all items not yet answered at once: "all remaining OK" after looking."""
-    screening = _screening(screening_id, screening_uuid)
+    screening = _screening_to_save(screening_id, screening_uuid)
     authorize("screening.run", screening)
     form = RemainingForm()
     if not form.validate_on_submit():
@@ -344,7 +366,7 @@ def remaining(screening_id: int | None = None, screening_uuid: str | None = None
 @requires("screening.run")
 def finish(screening_id: int | None = None, screening_uuid: str | None = None):
     """Close the checklist and go back to the visit; unanswered items are asked about first."""
-    screening = _screening(screening_id, screening_uuid)
+    screening = _screening_to_save(screening_id, screening_uuid)
     authorize("screening.run", screening)
     form = FinishForm()
     if not form.validate_on_submit():

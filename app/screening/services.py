@@ -14,6 +14,26 @@ from ..review.locks import ensure_editable
 from ..timeutil import utcnow
 from .queries import unanswered_items
 
+DISCARDED = _l(
+    "This checklist was discarded, so this was not saved to it. If the visit needs a "
+    "checklist, start a new one on the visit."
+)
+
+
+def hold(screening: Screening) -> None:
+    """Keep the checklist from being discarded until this save is done; Conflict if it was.
+
+    A discard holds the checklist (discard() below) and goes only while nothing is saved to
+    it. A save takes a lock that waits for a discard under way, and that the discard then
+    waits for (FOR KEY SHARE on PostgreSQL, which saves to one checklist do not wait for;
+    SQLite's write transaction already serialises): either the save comes first and the
+    discard is refused, or the discard does and this says so, instead of a foreign key
+    error (a 500) when the answer is written under a checklist just deleted.
+    """
+    held = sa.select(Screening.id).where(Screening.id == screening.id)
+    if db.session.scalar(held.with_for_update(key_share=True)) is None:
+        raise Conflict(DISCARDED)
+
 
 def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screening:
     """Begin a checklist on a visit (once per client UUID); Conflict if the visit is gone."""
@@ -58,6 +78,7 @@ def answer(
     """
     if value in ("hazard", "concern"):
         value = item.concern_value()
+    hold(screening)
     visit = screening.visit
     ensure_editable(visit.daily_log)
     if value == "hazard" and described is None and hazard_of(screening, item) is None:
@@ -100,6 +121,7 @@ def hazard_of(screening: Screening, item: ChecklistItem):
 
 def answer_remaining(screening: Screening, value: str) -> list[Answer]:
     """Answer every item not yet answered with one value, audited as one bulk answer."""
+    hold(screening)
     ensure_editable(screening.visit.daily_log)
     items = unanswered_items(screening)
     answers = [Answer(screening_id=screening.id, item_id=i.id, value=value) for i in items]
@@ -117,6 +139,7 @@ def answer_remaining(screening: Screening, value: str) -> list[Answer]:
 
 def finish(screening: Screening) -> None:
     """Mark the checklist done (answers can still be corrected until the day is approved)."""
+    hold(screening)
     ensure_editable(screening.visit.daily_log)
     if screening.completed_at is None:
         screening.completed_at = utcnow()
@@ -134,13 +157,21 @@ def discard(screening: Screening) -> int:
     ensure_editable(visit.daily_log)
     if visit.daily_log.status == "submitted":
         raise Conflict(DISCARD_SUBMITTED)
-    # Held (a row lock on PostgreSQL; SQLite's write transaction already serialises): an
-    # answer being saved to it now either comes first and refuses this, or waits and fails.
-    db.session.scalar(sa.select(Screening.id).where(Screening.id == screening.id).with_for_update())
+    # Held (a row lock on PostgreSQL; SQLite's write transaction already serialises): a save
+    # to it under way (hold() above) comes first and refuses this, or waits and is refused.
+    # What it says is read once the lock is ours: a finish may have committed meanwhile.
+    held = db.session.execute(
+        sa.select(Screening.id, Screening.completed_at)
+        .where(Screening.id == screening.id)
+        .with_for_update()
+    ).first()
+    if held is None:
+        # Discarded by another request meanwhile (a double tap): the same answer as a retry.
+        return visit.id
     answered = db.session.scalar(
         sa.select(sa.func.count(Answer.id)).where(Answer.screening_id == screening.id)
     )
-    if answered or screening.completed_at is not None:
+    if answered or held.completed_at is not None:
         raise Conflict(DISCARD_ANSWERED)
     record(
         "screening_discarded",

@@ -13,15 +13,16 @@
   var SYNC_TAG = "gridbook-outbox";
   var STATE_URL = "/outbox/state";
   // POSTs a page may send without a network: visits, checklist answers and "all remaining",
-  // hazards, photos, new requests. Only forms marked data-outbox carry the `_outbox` field
-  // that makes an entry of them; any other POST to these URLs fails as before.
+  // hazards, photos, new requests and referrals. Only forms marked data-outbox carry the
+  // `_outbox` field that makes an entry of them; any other POST to these URLs fails as before.
   var CAPABLE = [
     /^\/visits$/,
     /^\/screening$/,
     /^\/screening\/(\d+|u\/[0-9a-fA-F-]{36})\/items\/\d+(\/hazard)?$/,
     /^\/screening\/(\d+|u\/[0-9a-fA-F-]{36})\/(remaining|finish)$/,
     /^\/photos$/,
-    /^\/requests$/
+    /^\/requests$/,
+    /^\/referrals$/
   ];
   // A checklist addressed by its UUID (started without signal, screening/show.html blank):
   // while anything older waits, what is done on it waits behind, so that it never reaches
@@ -163,6 +164,17 @@
   }
 
   // ---- replay ---------------------------------------------------------------------
+
+  // Whether the server answers now: for a step that never waits in the outbox (discarding a
+  // checklist), which the page then sends, or says it needs signal.
+  function reachable() {
+    return fetch(STATE_URL, {
+      credentials: "same-origin",
+      cache: "no-store",
+      redirect: "manual",
+      headers: { Accept: "application/json" }
+    }).then(function () { return true; }, function () { return false; });
+  }
 
   function fetchState() {
     return fetch(STATE_URL, {
@@ -412,6 +424,7 @@
     entryFrom: entryFrom,
     DIRECT: DIRECT,
     replay: replay,
+    reachable: reachable,
     capable: capable,
     newId: newId,
     tell: tell,

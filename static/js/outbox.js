@@ -220,7 +220,10 @@
 
   // A checklist is discarded only with nothing of it left on the phone: answers tapped
   // without signal would otherwise arrive for a checklist that is gone (they wait in the
-  // outbox, while the server still sees it empty and offers to discard it).
+  // outbox, while the server still sees it empty and offers to discard it). Nor does a
+  // discard wait in the outbox (answers tapped after it would then arrive for a checklist
+  // gone): without signal the page says so and stays, instead of the browser's own "no
+  // internet" page in its place.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
     if (!form.matches || !form.matches("form[data-discards]")) return;
@@ -231,8 +234,11 @@
       var kept = rows.some(function (e) {
         return paths.some(function (p) { return e.url.indexOf(p) === 0; });
       });
-      if (kept) toast(form.getAttribute("data-discard-waiting"), "error");
-      else form.submit();
+      if (kept) { toast(form.getAttribute("data-discard-waiting"), "error"); return; }
+      return core.reachable().then(function (up) {
+        if (up) form.submit();
+        else toast(form.getAttribute("data-discard-offline"), "error");
+      });
     }, function () { form.submit(); });
   }, true);
 
@@ -274,7 +280,7 @@
   // A queued form starts afresh: new UUIDs, so a second entry from it is not taken for a retry.
   function afresh(form) {
     if (!form) return;
-    if (form.matches("form.visit-form, #request-form")) form.reset();
+    if (form.matches("form.visit-form, #request-form, form.referral-form")) form.reset();
     photosQueued(form);
     form.querySelectorAll("input[name=client_uuid], input[name=photo_uuid]").forEach(function (input) {
       input.value = core.newId();

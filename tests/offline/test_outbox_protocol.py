@@ -333,3 +333,54 @@ def test_outbox_page_and_count(client, world, login_as):
     assert 'id="outbox-list"' in page
     assert "data-outbox-count" in page
     assert f'data-outbox-user="{user_key(world.worker_a)}"' in page
+
+
+def _referral(visit, **over) -> dict:
+    data = {
+        "visit_id": visit.id,
+        "answer_id": "",
+        "service_code": "health_station",
+        "note": "老人腿脚不便，需要上门看诊",
+        "follow_up_on": "",
+        "client_uuid": str(uuid.uuid4()),
+    }
+    data.update(over)
+    return data
+
+
+def test_a_referral_replays_once_and_is_refused_for_what_is_wrong(
+    client, world, login_as, make_resident, make_visit
+):
+    from app.models import Referral
+
+    visit = make_visit(resident=make_resident())
+    login_as(world.worker_a)
+    data = _referral(visit)
+    for _ in range(2):
+        resp = _replay(client, "/referrals", data, world.worker_a)
+        assert resp.json["status"] == "saved", resp.json
+    assert _count(Referral) == 1
+    assert resp.json["url"] == f"/referrals/{db.session.scalar(sa.select(Referral.id))}"
+
+    # What the form would refuse is refused, named as on the page: not taken for saved.
+    no_note = _replay(client, "/referrals", _referral(visit, note=""), world.worker_a)
+    assert no_note.status_code == 422
+    assert no_note.json == {
+        "status": "refused",
+        "reason": "需要服务机构了解的情况：请写明对方需要什么帮助。",
+    }
+    early = visit.visited_on.replace(year=visit.visited_on.year - 1).isoformat()
+    too_early = _replay(client, "/referrals", _referral(visit, follow_up_on=early), world.worker_a)
+    assert too_early.json["status"] == "refused"
+    # The same key with other content is another referral's: refused, not a second one.
+    other = _replay(client, "/referrals", {**data, "note": "别的"}, world.worker_a)
+    assert other.json["status"] == "refused"
+    assert _count(Referral) == 1
+
+    # Out of the worker's area (or gone) by the time it arrives: refused, not lost.
+    elsewhere = make_visit(resident=make_resident(grid=world.b1), worker=world.worker_b)
+    login_as(world.worker_a)
+    gone = _replay(client, "/referrals", _referral(elsewhere), world.worker_a)
+    assert gone.status_code == 404
+    assert gone.json["status"] == "refused"
+    assert _count(Referral) == 1
