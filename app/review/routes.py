@@ -4,9 +4,9 @@ import re
 from datetime import date
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import scope
@@ -320,7 +320,7 @@ def approve_many():
     if done:
         flash(ngettext("%(num)d day approved.", "%(num)d days approved.", len(done)), "success")
     for log, message in refused:
-        flash(f"{log.worker.display_name} {log.day.isoformat()}: {message}", "error")
+        flash(f"{log.worker.display_name} {format_date(log.day)}: {message}", "error")
     missing = len(set(form.log_ids.data)) - len(logs)
     if missing > 0:
         flash(

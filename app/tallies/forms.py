@@ -7,6 +7,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
 from ..forms import BaseForm
+from ..i18n import DayInWords
 from ..ids import form_id
 from .disclosure import months_meant
 
@@ -121,8 +122,8 @@ class TallyFilterForm(BaseForm):
                 f.errors.append(
                     _l(
                         "Pick a date between %(a)s and %(b)s.",
-                        a=EARLIEST.isoformat(),
-                        b=latest.isoformat(),
+                        a=DayInWords(EARLIEST),
+                        b=DayInWords(latest),
                     )
                 )
                 ok = False
