@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -20,7 +19,7 @@ from ..enums import (
     REQUEST_STATUSES,
     SATISFACTION,
 )
-from ..forms import BaseForm, IdempotentForm, IdField
+from ..forms import BaseForm, DateField, IdempotentForm, IdField
 from ..labels import choices
 from ..timeutil import local_today
 from ..validators import Chars, DateWithin, Required, RequiredInput, stripped

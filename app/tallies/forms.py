@@ -3,10 +3,10 @@
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
-from ..forms import BaseForm
+from ..forms import BaseForm, DateField
 from ..i18n import DayInWords
 from ..ids import form_id
 from .disclosure import months_meant
