@@ -17,7 +17,8 @@ from ..labels import label
 from ..models import DailyLog
 from ..pagination import page_number, page_of
 from ..permissions import authorize, can, requires
-from ..requests.queries import ALERT_DAYS, due_soon
+from ..requests.deadlines import rules
+from ..requests.queries import due_soon
 from ..scope import get_or_404
 from ..steps import Step, step_named
 from ..timeutil import local_today
@@ -131,7 +132,8 @@ def _queue_context() -> dict:
         "waiting": None if wants_fragment() else LazyBadges().get("review", 0),
         "next": request.full_path.rstrip("?"),
         # Formal decisions are the secretary's: the requests near or past their deadline.
-        "requests_due": due_soon(current_user, days=ALERT_DAYS, limit=30),
+        "requests_due": due_soon(current_user, limit=30),
+        "requests_due_days": rules().amber_days,
     }
 
 
