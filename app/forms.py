@@ -4,12 +4,13 @@ from babel import support
 from flask import current_app, g
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from wtforms import DateField as _DateField  # noqa: TID251 - the one subclass below
 from wtforms import FileField, HiddenField, PasswordField, SelectMultipleField, StringField
 from wtforms.i18n import messages_path
 from wtforms.widgets import TextInput
 
 from .ids import NO_RECORD, form_id, parse_id
-from .validators import no_id_number
+from .validators import no_id_number, typed_date
 
 
 def takes_text(field) -> bool:
@@ -111,6 +112,15 @@ class BaseForm(FlaskForm):
         if "csrf_token" in self.errors:
             errors.append(_csrf_message())
         return list(dict.fromkeys(errors))
+
+
+class DateField(_DateField):
+    """A date field that reads a date typed on any keyboard (validators.typed_date): a
+    Chinese keyboard's ２０２６－１２－０５ is the same day as 2026-12-05. What was typed is
+    shown back as typed when the date is refused."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([typed_date(v) if isinstance(v, str) else v for v in valuelist])
 
 
 class IdField(HiddenField):

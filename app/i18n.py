@@ -4,7 +4,7 @@ from datetime import date
 
 from babel.dates import format_interval
 from flask import g, request, session
-from flask_babel import get_locale, get_translations
+from flask_babel import format_date, get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -43,6 +43,23 @@ def date_span(start: date, end: date, skeleton: str = "yMMMd", locale: str | Non
     – 6, 2026", 2026年12月1日 – 6日; "MMMd": "Dec 1 – 6", 12月1日至6日; "yMMM": months,
     "Dec 2025 – Nov 2026". One day (or month) alone where both ends are the same."""
     return format_interval(start, end, skeleton, locale=locale or get_locale())
+
+
+class DayInWords:
+    """A date inside a message, written as the reader's language writes dates (2026年12月6日,
+    Dec 6, 2026) like the page's own dates beside it, not as ISO 2026-12-06. Formatted when
+    the message is read, so a lazy message made in a service reads in the user's language."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: date):
+        self.value = value
+
+    def __str__(self) -> str:
+        return format_date(self.value, "medium")
+
+    def __repr__(self) -> str:
+        return f"DayInWords({self.value!r})"
 
 
 def localized(obj, zh_attr: str = "name_zh", en_attr: str = "name_en") -> str:

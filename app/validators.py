@@ -283,6 +283,25 @@ def halfwidth(value):
     return " ".join(value.translate(HALFWIDTH).split())
 
 
+# Dashes a Chinese keyboard may give for "-" (full-width －, the en and em dashes, the minus
+# sign, the small hyphen ﹣), and the dots and slashes people write dates with.
+_DATE_MARKS = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63", "-"))
+_YEAR_FIRST = re.compile(r"(\d{4})\s*[-/.．。年]\s*(\d{1,2})\s*[-/.．。月]\s*(\d{1,2})\s*日?")
+
+
+def typed_date(value: str) -> str:
+    """A date as typed on any keyboard, made into the 2026-12-05 the date fields read:
+    ２０２６－１２－０５, 2026/12/05, 2026.12.05 and 2026年12月5日 all read as 2026-12-05.
+    Only year first: 05/12/2026 means a different day to different people, so it stays
+    refused."""
+    text = halfwidth(value).translate(_DATE_MARKS)
+    match = _YEAR_FIRST.fullmatch(text)
+    if not match:
+        return text
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
 # 17 digits and a check character, alone or written in groups ("1101 0519 4912 3100 2X").
 _ID_PLAIN = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
 _ID_GROUPED = re.compile(r"(?<![0-9])[0-9](?:[ \-]?[0-9]){16}[ \-]?[0-9X](?![0-9])")

@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -13,7 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.services import scope_refusal
 from ..enums import ROLES
-from ..forms import BaseForm
+from ..forms import BaseForm, DateField
 from ..labels import choices
 from ..validators import Chars, Required
 

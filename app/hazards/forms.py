@@ -1,11 +1,11 @@
 """Forms of the hazard board: filters, rectify, verify, send back."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import Optional
 
 from ..enums import DEPARTMENT_PROGRESS
-from ..forms import BaseForm
+from ..forms import BaseForm, DateField
 from ..i18n import localized
 from ..labels import choices
 from ..timeutil import local_today

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, StopValidation
 
 from ..enums import (
@@ -12,7 +12,7 @@ from ..enums import (
     PROJECT_STATUSES,
     RISK_STATUSES,
 )
-from ..forms import BaseForm, IdempotentForm
+from ..forms import BaseForm, DateField, IdempotentForm
 from ..labels import choices
 from ..validators import Chars, Required, RequiredInput
 

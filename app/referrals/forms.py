@@ -1,10 +1,10 @@
 """Forms of referrals: raise one, the service's steps, the list's filter."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import Optional
 
-from ..forms import BaseForm, IdempotentForm, IdField
+from ..forms import BaseForm, DateField, IdempotentForm, IdField
 from ..i18n import localized
 from ..validators import Chars, DateWithin, Required, RequiredInput, stripped
 

@@ -1,10 +1,9 @@
 """Forms for registering a request and for each step on its way to an answer."""
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
+from flask_babel import lazy_ngettext, lazy_pgettext
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -20,10 +19,11 @@ from ..enums import (
     REQUEST_STATUSES,
     SATISFACTION,
 )
-from ..forms import BaseForm, IdempotentForm, IdField
+from ..forms import BaseForm, DateField, IdempotentForm, IdField
 from ..labels import choices
 from ..timeutil import local_today
 from ..validators import Chars, DateWithin, Required, RequiredInput, stripped
+from .deadlines import rules
 
 TEXT = [Required(), Chars(max=4000)]
 # What the resident asks for, in the worker's words: a note's length, as on visits and hazards.
@@ -155,9 +155,10 @@ class FilterForm(BaseForm):
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
+        soon = rules().amber_days
         self.due.choices = [
             ("", _l("Any time")),
-            ("soon", _l("Due within 5 days")),
+            ("soon", lazy_ngettext("Due within %(num)d day", "Due within %(num)d days", soon)),
             ("overdue", _l("Overdue")),
         ]
         self.status.choices = [

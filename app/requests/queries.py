@@ -73,9 +73,6 @@ def with_clocks(requests, today: date | None = None) -> list[DueRequest]:
     return [DueRequest(r, current_clock(r, today)) for r in requests]
 
 
-ALERT_DAYS = 3  # the decision-maker's alert: due within 3 days, or overdue (issue 15)
-
-
 def _own_steps(stmt: sa.Select, user: User) -> sa.Select:
     # Formal steps are the secretary's; a worker is alerted to community-track clocks only.
     if user.role not in SECRETARY:
@@ -83,10 +80,14 @@ def _own_steps(stmt: sa.Select, user: User) -> sa.Select:
     return stmt
 
 
-def due_soon(user: User, days: int = 5, limit: int = 30) -> list[DueRequest]:
-    """Requests whose clock ends within `days` or has run out, with their clock: the ones whose
-    next step this user takes (Today page, the secretary's home)."""
+def due_soon(user: User, days: int | None = None, limit: int = 30) -> list[DueRequest]:
+    """Requests whose clock ends within `days` (the rules' amber window unless told) or has
+    run out, with their clock: the ones whose next step this user takes (Today page, the
+    secretary's home)."""
     today = local_today()
+    # One "due soon" for the lists, the filter, the counts and the clocks' amber colour: a
+    # home card of 3 days over a list filter of 5 read as two different rules.
+    days = rules().amber_days if days is None else days
 
     def build() -> sa.Select:
         stmt = _due_window(list_requests(user, today=today), "soon_or_overdue", today, days)
@@ -97,10 +98,12 @@ def due_soon(user: User, days: int = 5, limit: int = 30) -> list[DueRequest]:
 
 
 def alerts_select(user: User, today: date | None = None) -> sa.Select:
-    """The requests the nav badge counts: open, due within 3 days or overdue, the user's steps."""
+    """The requests the nav badge counts: open, due soon (the rules' amber window) or
+    overdue, the user's steps; the same ones as the secretary's home lists."""
     today = today or local_today()
     stmt = select_for(Request, user).where(
-        Request.status.in_(OPEN_STATUSES), Request.due_on <= today + timedelta(days=ALERT_DAYS)
+        Request.status.in_(OPEN_STATUSES),
+        Request.due_on <= today + timedelta(days=rules().amber_days),
     )
     return _own_steps(stmt, user)
 
@@ -121,7 +124,8 @@ def _count_columns(today: date, days: int) -> list:
 
 
 def open_counts(user: User) -> dict[str, int]:
-    """How many of the user's requests are open, due within 5 days, and overdue."""
+    """How many of the user's requests are open, due soon (the rules' amber window), and
+    overdue."""
     today = local_today()
     visible = select_for(Request, user).subquery()
     # Re-select over the scoped ids so that the counting expressions see Request's columns.

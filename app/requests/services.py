@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..enums import REDIRECT_CHANNELS, REPLY_DELIVERY, REQUEST_CHANNELS, SATISFACTION
 from ..extensions import db
+from ..i18n import DayInWords
 from ..idempotency import create_once, holds
 from ..models import RequestCategory, RequestEvent, Resident, User, Visit
 from ..permissions import FIELD, INSPECTOR, REQUEST_HANDLERS, SECRETARY
@@ -73,20 +74,20 @@ REVIEW_STEPS = {
 STILL_OPEN = {
     "review_window": lambda until: _l(
         "The resident may still ask for a review until %(date)s; the request is closed after that.",
-        date=until.isoformat(),
+        date=DayInWords(until),
     ),
     "review_pending": lambda until: _l(
         "A review is pending (answer due %(date)s); the request is closed after its answer.",
-        date=until.isoformat(),
+        date=DayInWords(until),
     ),
     "rereview_window": lambda until: _l(
         "The resident may still ask for a re-review until %(date)s; the request is closed after "
         "that.",
-        date=until.isoformat(),
+        date=DayInWords(until),
     ),
     "rereview_pending": lambda until: _l(
         "A re-review is pending (answer due %(date)s); the request is closed after its answer.",
-        date=until.isoformat(),
+        date=DayInWords(until),
     ),
 }
 
@@ -191,7 +192,7 @@ def _check_date(
         raise Invalid(
             _l(
                 "The date cannot be before the last step on record (%(date)s).",
-                date=last.isoformat(),
+                date=DayInWords(last),
             ),
             "on",
         )
@@ -214,7 +215,7 @@ def _text(value: str | None, field: str, message) -> str:
 def _before_receipt(req: Request):
     return _l(
         "The date cannot be before the request was received (%(date)s).",
-        date=req.received_on.isoformat(),
+        date=DayInWords(req.received_on),
     )
 
 
@@ -356,7 +357,7 @@ def move_to_formal(req: Request, actor: User, on: date | None, reason: str = "")
             "reason",
             _l(
                 "The formal clock starts at receipt (%(date)s). Give the reason for a later start.",
-                date=req.received_on.isoformat(),
+                date=DayInWords(req.received_on),
             ),
         )
     else:
@@ -384,16 +385,17 @@ def accept(req: Request, actor: User, on: date | None) -> Request:
     if _is_repeat(req, kind, on, ""):
         return req
     _require(req, actor, "accept")
-    start = req.formal_on if req.track == "formal" and req.formal_on else req.received_on
-    req.accepted_on = _check_date(
-        on,
-        start,
-        _l(
-            "The date cannot be before the request reached this track (%(date)s).",
-            date=start.isoformat(),
-        ),
-        req,
-    )
+    if req.track == "formal" and req.formal_on:
+        start = req.formal_on
+        too_early = _l(
+            "The date cannot be before the request became a letters-and-visits matter (%(date)s).",
+            date=DayInWords(start),
+        )
+    else:
+        # A community-track request has no other track to have reached: its first day is
+        # the day it was received.
+        start, too_early = req.received_on, _before_receipt(req)
+    req.accepted_on = _check_date(on, start, too_early, req)
     req.decided_on = req.accepted_on
     req.status = "accepted"
     _event(req, actor, kind, req.accepted_on)
@@ -444,7 +446,7 @@ def extend(req: Request, actor: User, on: date | None, days: int | None, reason:
         on,
         req.accepted_on,
         _l(
-            "The date cannot be before the acceptance (%(date)s).", date=req.accepted_on.isoformat()
+            "The date cannot be before the acceptance (%(date)s).", date=DayInWords(req.accepted_on)
         ),
         req,
     )
@@ -453,7 +455,7 @@ def extend(req: Request, actor: User, on: date | None, days: int | None, reason:
         raise Invalid(
             _l(
                 "An extension must be decided before the reply is due (%(date)s).",
-                date=due.isoformat(),
+                date=DayInWords(due),
             ),
             "on",
         )
@@ -469,7 +471,7 @@ def _check_received(req: Request, sent_on: date, received_on: date, field: str) 
         raise Invalid(
             _l(
                 "The reply cannot be received before it was sent (%(date)s).",
-                date=sent_on.isoformat(),
+                date=DayInWords(sent_on),
             ),
             field,
         )
@@ -497,7 +499,7 @@ def reply(
         on,
         req.accepted_on,
         _l(
-            "The date cannot be before the acceptance (%(date)s).", date=req.accepted_on.isoformat()
+            "The date cannot be before the acceptance (%(date)s).", date=DayInWords(req.accepted_on)
         ),
         req,
     )
@@ -543,7 +545,7 @@ def follow_up(req: Request, actor: User, on: date | None, satisfaction: str) -> 
     on = _check_date(
         on,
         req.replied_on,
-        _l("The date cannot be before the reply (%(date)s).", date=req.replied_on.isoformat()),
+        _l("The date cannot be before the reply (%(date)s).", date=DayInWords(req.replied_on)),
         req,
     )
     req.followed_up_on = on
@@ -575,7 +577,7 @@ def ask_review(req: Request, actor: User, on: date | None, body: str, level: str
         raise Invalid(
             _l(
                 "The date cannot be before the answer was received (%(date)s).",
-                date=opened.isoformat(),
+                date=DayInWords(opened),
             ),
             "on",
         )
@@ -584,7 +586,7 @@ def ask_review(req: Request, actor: User, on: date | None, body: str, level: str
             _l(
                 "The window for asking closed on %(date)s; the body one level up decides on a "
                 "late application, not this record.",
-                date=stage.until.isoformat(),
+                date=DayInWords(stage.until),
             ),
             "on",
         )
@@ -614,7 +616,7 @@ def record_review_answer(
     applied = getattr(req, f"{level}_applied_on")
     if on < applied:
         raise Invalid(
-            _l("The date cannot be before the application (%(date)s).", date=applied.isoformat()),
+            _l("The date cannot be before the application (%(date)s).", date=DayInWords(applied)),
             "on",
         )
     outcome = _text(outcome, "outcome", _l("Write what the answer decided."))

@@ -44,7 +44,7 @@ def _badges_select(user, today) -> sa.Select:
     else:
         days = select_for(DailyLog, user).where(DailyLog.status == "submitted")
         hazards = select_for(Hazard, user).where(Hazard.overdue_sql(today))
-    # Requests due within 3 days or overdue whose next step is this user's.
+    # Requests due soon or overdue whose next step is this user's (as the home lists them).
     requests = alerts_select(user, today)
     counts = [_count(days), _count(hazards), _count(requests)]
     if user.role in WORKER:

@@ -1,10 +1,10 @@
 """Forms of the daily-log review: submit, approve, return, reopen, approve several, filters."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
-from ..forms import BaseForm, IdsField
+from ..forms import BaseForm, DateField, IdsField
 from ..urls import local_path
 from ..validators import Chars, Required, stripped
 from .services import COMMENT_MAX

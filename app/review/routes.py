@@ -4,9 +4,9 @@ import re
 from datetime import date
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import scope
@@ -17,7 +17,8 @@ from ..labels import label
 from ..models import DailyLog
 from ..pagination import page_number, page_of
 from ..permissions import authorize, can, requires
-from ..requests.queries import ALERT_DAYS, due_soon
+from ..requests.deadlines import rules
+from ..requests.queries import due_soon
 from ..scope import get_or_404
 from ..steps import Step, step_named
 from ..timeutil import local_today
@@ -131,7 +132,8 @@ def _queue_context() -> dict:
         "waiting": None if wants_fragment() else LazyBadges().get("review", 0),
         "next": request.full_path.rstrip("?"),
         # Formal decisions are the secretary's: the requests near or past their deadline.
-        "requests_due": due_soon(current_user, days=ALERT_DAYS, limit=30),
+        "requests_due": due_soon(current_user, limit=30),
+        "requests_due_days": rules().amber_days,
     }
 
 
@@ -320,7 +322,7 @@ def approve_many():
     if done:
         flash(ngettext("%(num)d day approved.", "%(num)d days approved.", len(done)), "success")
     for log, message in refused:
-        flash(f"{log.worker.display_name} {log.day.isoformat()}: {message}", "error")
+        flash(f"{log.worker.display_name} {format_date(log.day)}: {message}", "error")
     missing = len(set(form.log_ids.data)) - len(logs)
     if missing > 0:
         flash(

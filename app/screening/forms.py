@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, HiddenField, SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
 from ..enums import ANSWER_VALUES, SEVERITIES
-from ..forms import BaseForm, IdempotentForm, IdField
+from ..forms import BaseForm, DateField, IdempotentForm, IdField
 from ..labels import choices
 from ..validators import Chars, DateWithin, Required, RequiredInput, stripped
 

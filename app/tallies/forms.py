@@ -3,11 +3,13 @@
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
-from ..forms import BaseForm
+from ..forms import BaseForm, DateField
+from ..i18n import DayInWords
 from ..ids import form_id
+from ..validators import missing_message
 from .disclosure import months_meant
 
 PRESETS = ("week", "month", "last_month", "last_12_months")
@@ -115,14 +117,20 @@ class TallyFilterForm(BaseForm):
         latest = date(self.today.year + 1, 12, 31)
         for f in (self.start, self.end):
             if f.data is None and not f.errors:
-                f.errors.append(_l("Enter a date as YYYY-MM-DD."))
+                # Optional() lets an empty date through without a word: an empty one is to
+                # be filled in, not written in another format (a malformed one has its own
+                # message from the field).
+                if (f.raw_data or [""])[0].strip():
+                    f.errors.append(_l("Enter a date as YYYY-MM-DD."))
+                else:
+                    f.errors.append(missing_message(f))
                 ok = False
             elif f.data is not None and not EARLIEST <= f.data <= latest:
                 f.errors.append(
                     _l(
                         "Pick a date between %(a)s and %(b)s.",
-                        a=EARLIEST.isoformat(),
-                        b=latest.isoformat(),
+                        a=DayInWords(EARLIEST),
+                        b=DayInWords(latest),
                     )
                 )
                 ok = False

@@ -143,8 +143,8 @@ def today_context(user) -> dict:
         "hazards_total": int(hazard_rows[0][1]) if hazard_rows else 0,
         # Referrals whose follow-up date is within three days or past: one statement.
         "referrals_due": follow_ups_due_referrals(user, today),
-        # Requests whose clock ends within five days or has run out.
-        "requests_due": due_soon(user, days=5, limit=30),
+        # Requests whose clock ends within the rules' amber window or has run out.
+        "requests_due": due_soon(user, limit=30),
         # Residents due a visit by their care reasons, nearest date first, capped.
         "rounds": due_list(user, limit=TODAY_LIMIT),
     }

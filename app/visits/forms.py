@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
 from ..enums import VISIT_OUTCOMES, VISIT_PURPOSES
-from ..forms import BaseForm, IdempotentForm, IdField
+from ..forms import BaseForm, DateField, IdempotentForm, IdField
 from ..i18n import localized
 from ..labels import choices
 from ..timeutil import local_today

@@ -204,6 +204,29 @@ def test_admin_page_says_which_years_have_no_holiday_schedule(client, world, log
         assert str(missing[0]) in html
 
 
+@pytest.mark.parametrize(
+    ("lang", "missing", "said", "not_said"),
+    [
+        ("en", [2027], "No schedule for 2027: deadlines ending in that year", "those years"),
+        ("en", [2027, 2028], "No schedule for 2027 and 2028: deadlines ending in those", "that"),
+        ("zh", [2027], "2027年尚无节假日安排：期限届满日在上述年份的", "这些年份"),
+        ("zh", [2027, 2028], "2027和2028年尚无节假日安排：期限届满日在上述年份的", "这些年份"),
+    ],
+)
+def test_the_holiday_note_fits_one_missing_year_or_several(
+    client, world, login_as, monkeypatch, lang, missing, said, not_said
+):
+    import app.admin.routes
+
+    status = {"first": 2004, "last": 2026, "missing": missing}
+    monkeypatch.setattr(app.admin.routes, "schedule_status", lambda: status)
+    login_as(world.admin)
+    note = client.get(f"/admin/users?lang={lang}").text
+    note = " ".join(note.split('id="holiday-schedule"', 1)[1].split("</p>", 1)[0].split())
+    assert said in note
+    assert not_said not in note
+
+
 @pytest.mark.parametrize(("lang", "listed"), [("zh", "A1和A2"), ("en", "A1 and A2")])
 def test_a_users_grids_are_listed_as_the_pages_language_lists(
     client, world, login_as, lang, listed

@@ -119,6 +119,24 @@ def test_approve_ticked_days_says_when_none_is_ticked(
     assert fresh_scalar(sa.select(DailyLog.status).where(DailyLog.id == log.id)) == "submitted"
 
 
+def test_a_return_comment_keeps_its_line_breaks_and_stays_text(
+    page, world, make_resident, make_visit, shoot
+):
+    log = _long_submitted_day(world, make_resident, make_visit, visits=1)
+    comment = "第2条走访缺少照片，请补充。\n另外请核对时间。<b>x</b>"
+    db.session.execute(
+        sa.update(DailyLog).where(DailyLog.id == log.id).values(status="returned", comment=comment)
+    )
+    db.session.commit()
+    login(page, "secretary_a", PASSWORD)
+    page.goto(page.base_url + f"/review/{log.worker_id}/{log.day.isoformat()}")
+    shown = page.locator(".review-comment").first
+    text = shown.inner_text()
+    assert "请补充。\n另外请核对时间。<b>x</b>" in text
+    assert shown.locator("b").count() == 0
+    shoot(page, "return-comment-lines")
+
+
 def test_township_exports_last_month_in_two_taps(page, world, make_resident, make_visit, shoot):
     make_visit(resident=make_resident(), day=local_today().replace(day=1) - timedelta(days=3))
     login(page, "township_1", PASSWORD)

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from flask_babel import format_date
 from wtforms import Form
-from wtforms.fields import DateField
 from wtforms.validators import StopValidation
 
+from app.forms import DateField
 from app.timeutil import local_today
 from app.validators import DateWithin
 

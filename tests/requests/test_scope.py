@@ -239,6 +239,39 @@ def test_the_secretary_is_alerted_to_requests_near_or_past_their_deadline(
     assert '<span class="badge">3</span>' in home
 
 
+def test_the_home_card_the_badge_and_the_list_filter_share_one_due_soon_window(
+    client, world, make_request, login_as
+):
+    """The secretary's home said "due within 3 days", the list's filter "within 5 days": one
+    window now, the rules' amber one, which also colours the clocks."""
+    from app.requests.deadlines import rules
+    from app.requests.queries import with_clocks
+    from app.review.badges import badge_counts
+
+    window = rules().amber_days
+    made = [
+        make_request(
+            track="formal", received_on=TODAY - timedelta(days=k), formal_on=TODAY - timedelta(k)
+        )
+        for k in range(15)  # notices of acceptance due in 15 days down to 1
+    ]
+    clocks = {item.request.id: item.clock for item in with_clocks(made)}
+    soon = {i for i, clock in clocks.items() if clock.days_left <= window}
+    assert soon
+    assert all(clock.colour == "amber" for i, clock in clocks.items() if i in soon)
+    assert badge_counts(world.secretary_a)["requests"] == len(soon)
+    login_as(world.secretary_a)
+    home = client.get("/review?lang=en").text
+    card = home[home.index('id="secretary-requests-due"') : home.index("</section>")]
+    assert f"Requests due within {window} days or overdue" in card
+    assert {int(i) for i in re.findall(r'href="/requests/(\d+)"', card)} == soon
+    listed = client.get("/requests?due=soon&status=&lang=en").text
+    assert f">Due within {window} days</option>" in listed
+    assert {int(i) for i in re.findall(r'href="/requests/(\d+)"', listed)} == soon
+    zh = client.get("/review?lang=zh").text
+    assert f"{window}日内到期和已超期的诉求" in zh
+
+
 def test_a_worker_cannot_record_the_formal_written_reply(client, world, make_request, login_as):
     req = make_request(
         track="formal",

@@ -179,7 +179,7 @@ def test_community_walk_acknowledge_reply_follow_up(register, world):
         (
             "new",
             lambda r, w: services.accept(r, w.worker_a, days_ago(21)),
-            "The date cannot be before the request reached this track",
+            "The date cannot be before the request was received",
         ),
         (
             "formal_new",
@@ -207,6 +207,40 @@ def test_illegal_steps_are_refused_with_a_clear_message(register, world, setup, 
         step(req, world)
     assert str(err.value).startswith(message)
     assert (req.status, req.track, req.extension_days, len(req.events)) == before
+
+
+@pytest.mark.parametrize(
+    ("locale", "written"),
+    [
+        ("en", lambda d: f"{d:%b} {d.day}, {d.year}"),
+        ("zh_Hans", lambda d: f"{d.year}年{d.month}月{d.day}日"),
+    ],
+)
+def test_dates_in_refusals_are_written_as_the_language_writes_dates(
+    register, world, locale, written
+):
+    """Not ISO (2026-11-16), which reads unlike the hint above it and wraps badly."""
+    from flask_babel import force_locale
+
+    received = days_ago(20)
+    req = register(received_on=received)
+    with pytest.raises(Refusal) as err:
+        services.accept(req, world.worker_a, days_ago(21))
+    with force_locale(locale):
+        message = str(err.value)
+    assert written(received) in message
+    assert received.isoformat() not in message
+
+
+def test_an_acceptance_before_the_move_to_formal_names_that_step(register, world):
+    """The formal track starts when the matter became one for letters and visits; the
+    community track has no such step, so its message names the receipt instead."""
+    req = register(received_on=days_ago(20))
+    services.move_to_formal(req, world.secretary_a, days_ago(15), "Came back with a letter.")
+    with pytest.raises(
+        Refusal, match=r"before the request became a letters-and-visits matter \(.*\d{4}\)"
+    ):
+        services.accept(req, world.secretary_a, days_ago(16))
 
 
 def test_extension_must_come_before_the_reply_is_due(register, world):
@@ -446,7 +480,7 @@ def test_a_follow_up_does_not_close_while_the_review_window_is_open(register, wo
         services.follow_up(req, world.worker_a, TODAY, "satisfied")
     until = days_ago(10) + timedelta(days=30)
     assert str(refused.value.message) == (
-        f"The resident may still ask for a review until {until.isoformat()}; "
+        f"The resident may still ask for a review until {until:%b} {until.day}, {until.year}; "
         "the request is closed after that."
     )
     assert req.status == "replied"

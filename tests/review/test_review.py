@@ -565,6 +565,10 @@ def test_approve_several_with_confirmation(client, world, login_as, make_visit, 
     page = client.get(resp.headers["Location"], headers=EN).text
     assert "2 days approved." in page
     assert "not been submitted" in page
+    # The refused day is named as the page writes dates, not as ISO.
+    day = logs[2].day
+    assert f"{day:%b} {day.day}, {day.year}: " in page
+    assert f"{day.isoformat()}: " not in page
     assert "1 day was not found." in page
 
 

@@ -170,11 +170,13 @@ def test_grid_filter_limits_the_counts(client, world, login_as, visit_in):
     ("query", "message"),
     [
         ("from=2024-03-10&to=2024-03-01&period=custom", "before the start date"),
-        ("from=1900-01-01&to=1900-02-01&period=custom", "Pick a date between"),
+        ("from=1900-01-01&to=1900-02-01&period=custom", "Pick a date between Jan 1, 2000 and"),
         ("from=garbage&to=2024-03-01&period=custom", "Not a valid date"),
         ("from=2024-02-30&to=2024-03-01", "Not a valid date"),
         ("from=2019-01-01&to=2024-12-31", "at most five years"),
-        ("from=2024-01-01", "Enter a date"),
+        ("from=2024-01-01", "Fill in “To”."),
+        ("from=2024-01-01&to=&period=custom", "Fill in “To”."),
+        ("from=&to=2024-01-01&period=custom", "Fill in “From”."),
         ("period=yesterday", "Pick one of the periods offered"),
     ],
 )
@@ -184,6 +186,8 @@ def test_bad_dates_give_a_message_not_a_500(client, world, login_as, query, mess
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert message in html
+    # An empty date is to be filled in; the format is not what is wrong with it.
+    assert "YYYY-MM-DD" not in html
     assert 'id="table-visits"' not in html
     # The export refuses the same filters with the same message, and writes no audit row.
     resp = client.get(f"/tallies/export.xlsx?{query}", headers={"Accept-Language": "en"})
