@@ -295,3 +295,17 @@ def test_the_rule_names_the_outcome_that_does_not_count_by_its_own_label(client,
     assert "不在家" not in page
     english = client.get("/rounds", headers=EN).text
     assert "any outcome but “Nobody home”" in english
+
+
+@pytest.mark.parametrize(("headers", "name"), [(EN, "Visit intervals"), ({}, "走访周期")])
+def test_the_cadence_page_is_called_what_its_tab_is_called(client, world, login_as, headers, name):
+    """The admin's tab and the page it opens say the same words (walk: "Visit intervals"
+    opened "Days between visits")."""
+    import re
+
+    login_as(world.admin)
+    html = client.get("/admin/cadences", headers=headers).get_data(as_text=True)
+    current = re.search(r'<a [^>]*aria-current="page"[^>]*>(.*?)</a>', html, re.S)
+    assert re.sub(r"<[^>]+>|\s+", "", current.group(1)) == name.replace(" ", "")
+    assert re.search(r"<h1>(.*?)</h1>", html, re.S).group(1).strip() == name
+    assert re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip().startswith(name)
