@@ -69,8 +69,13 @@
   });
 
   // A failed request (network gone, server error) must say so; the form keeps its content.
-  document.body.addEventListener("htmx:sendError", function () {
-    showToast(document.body.dataset.msgOffline || "Not sent: no connection. Try again.", "error");
+  // Opening a form or a list sent nothing and kept nothing: that toast says so, not "Not sent".
+  document.body.addEventListener("htmx:sendError", function (evt) {
+    var cfg = evt.detail && evt.detail.requestConfig;
+    var opening = cfg && String(cfg.verb).toLowerCase() === "get";
+    var data = document.body.dataset;
+    var msg = opening ? data.msgOfflineOpen : data.msgOffline;
+    showToast(msg || "No connection. Try again.", "error");
   });
   document.body.addEventListener("htmx:responseError", function (evt) {
     var xhr = evt.detail.xhr;

@@ -284,3 +284,31 @@ def test_a_hazard_with_a_photo_takes_a_new_note_and_another_photo(
 
 def _photos_of(hazard) -> int:
     return fresh_scalar(sa.select(sa.func.count(Photo.id)).where(Photo.hazard_id == hazard.id))
+
+
+@pytest.mark.parametrize(
+    ("lang", "says"),
+    [
+        ("zh", "未能打开：网络未连接，且这一页还没有存到手机上。有信号时再试。"),
+        (
+            "en",
+            "Not opened: no connection, and this is not kept on the phone yet. "
+            "Try again with signal.",
+        ),
+    ],
+)
+def test_a_form_that_cannot_be_opened_without_signal_says_so_not_that_nothing_was_sent(
+    page_without_worker, world, make_resident, lang, says
+):
+    """Tapping "Log a visit" with no connection, before the phone keeps the form (walk of
+    session 14): the toast said "Not sent … your entries are kept", though nothing was typed."""
+    page = page_without_worker  # the route below sees what the page fetches itself
+    r = make_resident(name="钱奶奶")
+    login(page, "worker_a", PASSWORD)
+    page.goto(page.base_url + f"/residents/{r.id}?lang={lang}")
+    page.route("**/visits/new**", lambda route: route.abort("internetdisconnected"))
+    page.click("#visit-form-slot a[role=button]")
+    toast = page.locator(".toast.toast-error")
+    toast.wait_for()
+    assert toast.inner_text().strip() == says
+    assert page.locator("#visit-form").count() == 0
