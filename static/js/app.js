@@ -35,6 +35,13 @@
     box.style.bottom = top < innerHeight ? innerHeight - top + 8 + "px" : "";
   }
 
+  // The toast of a save comes with the answer that changes the page (HX-Trigger fires before
+  // the swap): a bar that grew, or went with the day's approval, moves where it should be.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var box = document.getElementById("toasts");
+    if (box && box.children.length) placeToasts(box);
+  });
+
   // Long enough to read: 2.5 s and a tenth of a second a character (a sentence such as
   // 保存在手机上，有信号时自动发送 was gone before it was read), at most 6 s.
   function successMs(message) {

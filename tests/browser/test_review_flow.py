@@ -110,3 +110,45 @@ def test_a_success_dismisses_the_error_toast_before_it(
     shoot(sec, "success-after-error")
     assert sec.locator(".toast-error").count() == 0
     assert sec.js_errors == []
+
+
+# The gap between the toast and the closest bar under it, in px (negative: it overlaps).
+GAP = """() => {
+  const t = document.querySelector('#toasts .toast:last-child').getBoundingClientRect();
+  const bars = [...document.querySelectorAll('.bottom-nav, .action-bar')]
+    .filter(b => getComputedStyle(b).position === 'fixed' && b.getBoundingClientRect().height > 0)
+    .map(b => b.getBoundingClientRect().top);
+  return Math.min(...bars) - t.bottom;
+}"""
+
+
+def test_the_toast_sits_on_the_bar_the_page_has_once_the_answer_is_in(
+    secretary_page, world, make_resident, make_visit, shoot
+):
+    """The toast was placed before the answer changed the page (walk of session 14): over
+    Approve when a refused Return grew the bar, and floating over the list once an approval
+    took the bar away."""
+    visit = make_visit(resident=make_resident(name="李奶奶"), summary="量了血压")
+    log_id = visit.daily_log_id
+    visit.daily_log.status = "submitted"
+    db.session.commit()
+    sec = secretary_page
+    sec.on("dialog", lambda d: d.accept())
+    login(sec, "secretary_a", PASSWORD)
+    sec.goto(sec.base_url + f"/review/{world.worker_a.id}/{visit.visited_on.isoformat()}")
+    row = sec.locator(f"#log-{log_id}")
+    row.locator("details.return summary").click()
+    row.locator("details.return button[type=submit]").click()  # no comment: refused
+    sec.wait_for_selector(".toast-error")
+    sec.wait_for_timeout(300)  # the swap has settled
+    assert 0 <= sec.evaluate(GAP) <= 16
+    shoot(sec, "1-refused-return")
+
+    row.locator("button.approve").click()
+    sec.wait_for_selector(f"#log-{log_id}.log-approved")
+    sec.wait_for_selector(".toast:not(.toast-error)")
+    sec.wait_for_timeout(300)
+    assert sec.locator(".action-bar").count() == 0 or not sec.locator(".action-bar").is_visible()
+    assert 0 <= sec.evaluate(GAP) <= 16
+    shoot(sec, "2-approved")
+    assert sec.js_errors == []
