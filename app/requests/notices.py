@@ -6,10 +6,10 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from ..i18n import localized
-from ..labels import label
 from .deadlines import (
     promised_reply_on,
-    redirect_limit,
+    redirect_channel_phrase,
+    redirect_limit_notes,
     reply_due_on,
     review_right,
     review_stage,
@@ -66,12 +66,12 @@ def notices(req: Request) -> list[Notice]:
                         "Your request received on %(received)s (%(category)s) concerns a matter "
                         "that is decided through %(channel)s, not through letters and visits "
                         "(decided on %(date)s).",
-                        channel=label("redirect_channel_phrase", req.redirect_channel),
+                        channel=redirect_channel_phrase(req),
                         date=_long(_event_date(req, "redirected")),
                         **_about(req),
                     ),
                     _("Reason: %(reason)s", reason=req.decision_reason),
-                    str(redirect_limit(req) or ""),
+                    *(str(note) for note in redirect_limit_notes(req)),
                     _("That time limit runs on its own; apply there in time."),
                 ],
             )

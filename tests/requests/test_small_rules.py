@@ -40,6 +40,10 @@ def _english(app):
         ("R09", "court", "legal-aid office (12348)", "administrative act"),
         ("R08", "court", "depends on the kind of case", "6 months"),
         ("R14", "court", "depends on the kind of case", "Civil Code"),
+        # Only a labour dispute goes to labour arbitration; others need an agreement.
+        ("R12", "arbitration", "arbitration agreement", "Labour"),
+        ("R12", "arbitration", "legal-aid office (12348)", "1 year"),
+        ("R02", "arbitration", "Labour arbitration: apply within 1 year", "agreement"),
     ],
 )
 def test_the_redirect_limit_matches_the_kind_of_dispute(category, channel, says, never):
@@ -139,3 +143,54 @@ def test_the_redirect_notice_names_the_channel_in_sentence_form(
     assert phrase in html
     assert "through Court" not in html
     assert "to Court." not in html  # the clock line names the channel in a sentence too
+
+
+def _redirected(make_request, category, channel):
+    req = make_request(category=category, track="formal", status="redirected")
+    req.formal_on = req.decided_on = req.received_on
+    req.redirect_channel, req.decision_reason = channel, "A matter for a legal channel."
+    db.session.commit()
+    return req
+
+
+def test_a_consumer_dispute_sent_to_arbitration_is_not_told_labour_arbitration(
+    world, make_request, login_as, client
+):
+    req = _redirected(make_request, "R12", "arbitration")
+    login_as(world.secretary_a)
+    notice = client.get(f"/requests/{req.id}?lang=zh").text.split('id="notice-redirected"')[1]
+    assert "仲裁协议" in notice
+    assert "劳动争议" not in notice
+    assert "1年" not in notice
+
+
+@pytest.mark.parametrize("channel", ["court", "arbitration"])
+def test_unpaid_wages_are_told_the_year_does_not_run_during_employment(
+    world, make_request, login_as, client, channel
+):
+    req = _redirected(make_request, "R01", channel)
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=zh").text
+    notice = page.split('id="notice-redirected"')[1]
+    assert "劳动关系存续期间因拖欠劳动报酬" in notice
+    assert "自劳动关系终止之日起1年内" in notice
+    assert page.count("劳动关系存续期间因拖欠劳动报酬") == 2  # on the record and the notice
+    # Other labour disputes keep the plain 1 year: the rule is about wages only.
+    other = _redirected(make_request, "R02", channel)
+    assert "劳动关系存续期间" not in client.get(f"/requests/{other.id}?lang=zh").text
+
+
+def test_a_labour_dispute_sent_to_court_opens_with_arbitration_then_court(
+    world, make_request, login_as, client
+):
+    req = _redirected(make_request, "R01", "court")
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=zh").text
+    assert "属于应当通过劳动争议仲裁和诉讼途径依法解决的事项" in page
+    assert "通过诉讼途径" not in page
+    assert "已引导至劳动争议仲裁和诉讼途径" in page
+    en = client.get(f"/requests/{req.id}?lang=en").text
+    assert "decided through labour arbitration and then a court, not" in en
+    # A civil dispute in court still reads "through a court".
+    civil = _redirected(make_request, "R06", "court")
+    assert "decided through a court, not" in client.get(f"/requests/{civil.id}?lang=en").text
