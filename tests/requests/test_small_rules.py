@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 
 import pytest
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from markupsafe import escape
 
 from app.config import ConfigError, load_config
@@ -194,3 +194,32 @@ def test_a_labour_dispute_sent_to_court_opens_with_arbitration_then_court(
     # A civil dispute in court still reads "through a court".
     civil = _redirected(make_request, "R06", "court")
     assert "decided through a court, not" in client.get(f"/requests/{civil.id}?lang=en").text
+
+
+@pytest.mark.parametrize("status", ["redirected", "not_accepted"])
+def test_a_decided_formal_matter_no_longer_shows_the_running_clock_rules(
+    world, make_request, login_as, client, status
+):
+    req = _redirected(make_request, "R03", "court")
+    req.status = status
+    if status == "not_accepted":
+        req.redirect_channel = None
+    db.session.commit()
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=zh").text
+    assert "日内告知是否受理" not in page
+    assert "日内书面答复" not in page
+    with force_locale("zh_Hans"):
+        since = format_date(req.formal_on, "medium")
+    assert f"自{since}起按信访事项程序办理。" in page
+    shown = (
+        "已引导至诉讼途径，不计信访办理时限。"
+        if status == "redirected"
+        else "不予受理，不计办理时限。"
+    )
+    assert shown in page
+    # Before the decision the rules are there.
+    open_req = make_request(category="R03", track="formal")
+    open_req.formal_on = open_req.received_on
+    db.session.commit()
+    assert "15日内告知是否受理" in client.get(f"/requests/{open_req.id}?lang=zh").text
