@@ -1,11 +1,13 @@
 """What the resident is told: decision notices and the right to a review, as plain text."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from ..i18n import localized
+from ..timeutil import local_today
 from .deadlines import (
     promised_reply_on,
     redirect_channel_phrase,
@@ -22,6 +24,24 @@ class Notice:
     kind: str  # acceptance | not_accepted | redirected | extension | review
     title: str
     paragraphs: list[str]
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """What every printed notice carries: to whom, which request, from whom, and when."""
+
+    to: str  # the requester's name as recorded; no ID numbers on paper
+    number: int
+    issuer: str
+    issued_on: date
+
+
+def letterhead(req: Request, today: date | None = None) -> Letterhead:
+    """The addressee, reference, issuing office and date of issue for the request's notices."""
+    community = req.grid.community
+    # A complaint about an official is the township liaison's, never the community's (Art. 30).
+    issuer = community.township.name if req.category.restricted else community.name
+    return Letterhead(req.resident.name or "", req.id, issuer, today or local_today())
 
 
 def _event_date(req: Request, kind: str):

@@ -44,7 +44,7 @@ from .forms import (
 
 # The model is named apart from Flask's `request` (the HTTP request) used here too.
 from .models import Request as ResidentRequest
-from .notices import notices
+from .notices import letterhead, notices
 from .queries import categories, is_visible, list_requests, township_counts, with_clocks
 from .services import allowed_actions
 
@@ -302,6 +302,7 @@ def _card_context(
         "review": review_right(req),
         "stage": review_stage(req),
         "notices": notices(req),
+        "letterhead": letterhead(req),
         "reply_due": reply_due_on(req),
         "late_by": decided_late_by(req),
         "reply_late_by": replied_late_by(req),

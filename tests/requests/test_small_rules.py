@@ -1,7 +1,7 @@
 """Issue 15 item 7: the civil court's limitation wording, sane community targets, China dates."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale, format_date
@@ -223,3 +223,73 @@ def test_a_decided_formal_matter_no_longer_shows_the_running_clock_rules(
     open_req.formal_on = open_req.received_on
     db.session.commit()
     assert "15日内告知是否受理" in client.get(f"/requests/{open_req.id}?lang=zh").text
+
+
+def _notice_blocks(page: str) -> dict[str, str]:
+    blocks = {}
+    for part in page.split('<div class="notice" id="notice-')[1:]:
+        kind, body = part.split('"', 1)
+        blocks[kind] = body.split("</div>")[0]
+    return blocks
+
+
+@pytest.mark.parametrize(
+    ("status", "kinds"),
+    [
+        ("accepted", {"acceptance", "extension"}),
+        ("not_accepted", {"not_accepted"}),
+        ("redirected", {"redirected"}),
+        ("replied", {"review"}),
+    ],
+)
+def test_every_printed_notice_names_the_requester_request_office_and_date(
+    world, make_request, make_resident, login_as, client, status, kinds
+):
+    day = local_today() - timedelta(days=3)
+    resident = make_resident(name="王秀英")
+    req = make_request(
+        resident=resident,
+        track="formal",
+        status=status,
+        received_on=day,
+        formal_on=day,
+        decided_on=day,
+        accepted_on=day if status in ("accepted", "replied") else None,
+        decision_reason="A reason.",
+    )
+    if status == "accepted":
+        req.extension_days, req.extension_reason = 10, "A site survey."
+    if status == "redirected":
+        req.redirect_channel = "court"
+    if status == "replied":
+        req.replied_on = local_today()
+    db.session.commit()
+    login_as(world.secretary_a)
+    community = req.grid.community.name
+    for lang, to, number, issuer, issued in (
+        ("zh", "致王秀英：", f"诉求编号：{req.id}", f"出具单位：{community}", "出具日期："),
+        ("en", "To 王秀英:", f"Request No. {req.id}", f"Issued by: {community}", "Date of issue: "),
+    ):
+        page = client.get(f"/requests/{req.id}?lang={lang}").text
+        blocks = _notice_blocks(page)
+        assert set(blocks) == kinds
+        with force_locale("zh_Hans" if lang == "zh" else "en"):
+            today = format_date(local_today(), "long")
+        for body in blocks.values():
+            assert to in body
+            assert number in body
+            assert issuer in body
+            assert f"{issued}{today}" in body
+
+
+def test_a_complaint_about_an_official_is_issued_by_the_township(
+    world, make_request, login_as, client
+):
+    req = make_request(category="R15", track="formal", status="not_accepted")
+    req.formal_on = req.decided_on = req.received_on
+    req.decision_reason = "A reason."
+    db.session.commit()
+    login_as(world.inspector)
+    notice = _notice_blocks(client.get(f"/requests/{req.id}?lang=en").text)["not_accepted"]
+    assert f"Issued by: {req.grid.community.township.name}" in notice
+    assert req.grid.community.name not in notice
