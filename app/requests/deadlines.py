@@ -38,10 +38,12 @@ import chinese_calendar
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..labels import label
 from ..timeutil import local_today
 from .models import Request
 
@@ -371,6 +373,21 @@ COURT_LIMIT_UNKNOWN = _l(
     "The time limit for going to court depends on the kind of case. Ask the court or a "
     "legal-aid office (12348) which limit applies to you."
 )
+# Outside labour disputes an arbitration needs the parties' arbitration agreement, and its
+# limit follows the kind of dispute: no figure here rather than labour's 1 year.
+ARBITRATION_LIMIT_UNKNOWN = _l(
+    "Arbitration needs an arbitration agreement between the parties. The time limit for "
+    "applying depends on the kind of dispute. Ask the arbitration commission or a legal-aid "
+    "office (12348) which limit applies to you."
+)
+# Labour Dispute Mediation and Arbitration Law Art. 27 para. 4: unpaid wages are not barred
+# while the employment lasts; the year runs from its end.
+WAGES_DURING_EMPLOYMENT = _l(
+    "For wages unpaid while you are still employed, this 1-year limit does not run; once the "
+    "employment has ended, apply within 1 year of the day it ended (Labour Dispute Mediation "
+    "and Arbitration Law Art. 27)."
+)
+WAGE_CATEGORIES = frozenset({"R01"})
 
 
 def redirect_limit(req: Request):
@@ -383,7 +400,32 @@ def redirect_limit(req: Request):
         if req.category_code in CIVIL_CATEGORIES:
             return CIVIL_COURT_LIMIT
         return COURT_LIMIT_UNKNOWN
+    if req.redirect_channel == "arbitration" and req.category_code not in LABOUR_CATEGORIES:
+        return ARBITRATION_LIMIT_UNKNOWN
     return REDIRECT_LIMITS.get(req.redirect_channel or "")
+
+
+# A labour dispute reaches a court only through arbitration: "decided through a court" alone
+# would contradict the limit printed below it.
+LABOUR_COURT_PHRASE = lazy_pgettext("in a sentence", "labour arbitration and then a court")
+
+
+def redirect_channel_phrase(req: Request) -> str:
+    """The channel a matter was redirected to, as it reads inside a sentence."""
+    if req.redirect_channel == "court" and req.category_code in LABOUR_CATEGORIES:
+        return str(LABOUR_COURT_PHRASE)
+    return label("redirect_channel_phrase", req.redirect_channel)
+
+
+def redirect_limit_notes(req: Request) -> list:
+    """The channel's time limit and, for unpaid wages, when that limit does not run."""
+    limit = redirect_limit(req)
+    if limit is None:
+        return []
+    notes = [limit]
+    if req.redirect_channel in ("court", "arbitration") and req.category_code in WAGE_CATEGORIES:
+        notes.append(WAGES_DURING_EMPLOYMENT)
+    return notes
 
 
 def running_due_on(req: Request, r: Rules | None = None) -> date | None:

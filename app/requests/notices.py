@@ -1,15 +1,17 @@
 """What the resident is told: decision notices and the right to a review, as plain text."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from ..i18n import localized
-from ..labels import label
+from ..timeutil import local_today
 from .deadlines import (
     promised_reply_on,
-    redirect_limit,
+    redirect_channel_phrase,
+    redirect_limit_notes,
     reply_due_on,
     review_right,
     review_stage,
@@ -22,6 +24,24 @@ class Notice:
     kind: str  # acceptance | not_accepted | redirected | extension | review
     title: str
     paragraphs: list[str]
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """What every printed notice carries: to whom, which request, from whom, and when."""
+
+    to: str  # the requester's name as recorded; no ID numbers on paper
+    number: int
+    issuer: str
+    issued_on: date
+
+
+def letterhead(req: Request, today: date | None = None) -> Letterhead:
+    """The addressee, reference, issuing office and date of issue for the request's notices."""
+    community = req.grid.community
+    # A complaint about an official is the township liaison's, never the community's (Art. 30).
+    issuer = community.township.name if req.category.restricted else community.name
+    return Letterhead(req.resident.name or "", req.id, issuer, today or local_today())
 
 
 def _event_date(req: Request, kind: str):
@@ -66,12 +86,12 @@ def notices(req: Request) -> list[Notice]:
                         "Your request received on %(received)s (%(category)s) concerns a matter "
                         "that is decided through %(channel)s, not through letters and visits "
                         "(decided on %(date)s).",
-                        channel=label("redirect_channel_phrase", req.redirect_channel),
+                        channel=redirect_channel_phrase(req),
                         date=_long(_event_date(req, "redirected")),
                         **_about(req),
                     ),
                     _("Reason: %(reason)s", reason=req.decision_reason),
-                    str(redirect_limit(req) or ""),
+                    *(str(note) for note in redirect_limit_notes(req)),
                     _("That time limit runs on its own; apply there in time."),
                 ],
             )

@@ -1,6 +1,7 @@
 """Residents' requests: register one, take it step by step to an answer, list what is due."""
 
 from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,7 +20,8 @@ from . import bp, services
 from .deadlines import (
     current_clock,
     decided_late_by,
-    redirect_limit,
+    redirect_channel_phrase,
+    redirect_limit_notes,
     replied_late_by,
     reply_due_on,
     review_right,
@@ -43,7 +45,7 @@ from .forms import (
 
 # The model is named apart from Flask's `request` (the HTTP request) used here too.
 from .models import Request as ResidentRequest
-from .notices import notices
+from .notices import letterhead, notices
 from .queries import categories, is_visible, list_requests, township_counts, with_clocks
 from .services import allowed_actions
 
@@ -235,7 +237,31 @@ def new():
     if visit is not None:
         form.channel.data = "visit"
         form.received_on.data = visit.visited_on
+    elif request.args.get("follows"):
+        _follow_on(form, resident, get_or_404(ResidentRequest, request.args.get("follows")))
     return _new_page(form, resident, visit)
+
+
+def _follow_on(form: RequestForm, resident: Resident, closed: ResidentRequest) -> None:
+    """Fill the form for a formal matter that follows a community request the resident was
+    not satisfied with: same category, its text to edit, the formal box ticked."""
+    if closed.resident_id != resident.id:
+        abort(404)
+    if closed.status != "closed" or closed.satisfaction != "not_satisfied":
+        return
+    form.category.data = closed.category_code
+    # The link between the two lives in the text only: no record of who complained before.
+    form.summary.data = "\n".join(
+        (
+            _(
+                "Follows request %(id)s, closed on %(d)s; the resident was not satisfied.",
+                id=closed.id,
+                d=format_date(closed.followed_up_on),
+            ),
+            closed.summary,
+        )
+    )
+    form.formal.data = can("requests.register_formal")
 
 
 @bp.route("", methods=["POST"])
@@ -301,10 +327,12 @@ def _card_context(
         "review": review_right(req),
         "stage": review_stage(req),
         "notices": notices(req),
+        "letterhead": letterhead(req),
         "reply_due": reply_due_on(req),
         "late_by": decided_late_by(req),
         "reply_late_by": replied_late_by(req),
-        "redirect_limit": redirect_limit(req),
+        "redirect_limit_notes": redirect_limit_notes(req),
+        "redirect_channel": redirect_channel_phrase(req),
         "actions": actions,
         "forms": forms,
         "open_action": open_action,

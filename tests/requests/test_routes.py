@@ -869,10 +869,51 @@ def test_a_community_request_closed_unsatisfied_says_what_the_resident_can_do(
     if not hint:
         return
     assert "bring the matter to the letters-and-visits office as a formal matter" in page
-    new_link = f'href="/requests/new?resident={req.resident_id}"'
+    new_link = f'href="/requests/new?resident={req.resident_id}&amp;follows={req.id}"'
     assert new_link not in page  # a worker cannot record a formal matter
     login_as(world.secretary_a)
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert new_link in page
     form = client.get(f"/requests/new?resident={req.resident_id}&lang=en").text
     assert "A letters-and-visits matter from receipt" in form
+
+
+def test_a_formal_matter_after_an_unsatisfied_close_starts_from_the_closed_request(
+    client, world, login_as, make_request
+):
+    closed = make_request(
+        category="R06",
+        status="closed",
+        summary="楼上装修噪音，晚上十点以后仍在施工。",
+        received_on=TODAY - timedelta(days=9),
+        accepted_on=TODAY - timedelta(days=8),
+        replied_on=TODAY - timedelta(days=3),
+        followed_up_on=TODAY - timedelta(days=1),
+        satisfaction="not_satisfied",
+    )
+    before = _count(Request)
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{closed.id}?lang=zh").text
+    link = re.search(r'<a href="([^"]*)">登记信访事项', page)
+    assert link is not None
+    form = client.get(link.group(1).replace("&amp;", "&") + "&lang=zh").text
+    assert re.search(
+        r'<option[^>]*selected[^>]*value="R06"|<option[^>]*value="R06"[^>]*selected', form
+    )
+    summary = re.search(r'<textarea[^>]*id="summary"[^>]*>([^<]*)</textarea>', form).group(1)
+    assert f"接续编号{closed.id}的诉求" in summary
+    assert "群众表示不满意" in summary
+    assert "楼上装修噪音，晚上十点以后仍在施工。" in summary
+    assert re.search(r'<input[^>]*id="formal"[^>]*checked|<input[^>]*checked[^>]*id="formal"', form)
+    assert _count(Request) == before  # nothing is saved until the form is sent
+    # Without the closed request the form stays blank.
+    blank = client.get(f"/requests/new?resident={closed.resident_id}&lang=zh").text
+    assert "接续编号" not in blank
+
+
+def test_following_another_residents_request_is_refused(client, world, login_as, make_request):
+    closed = make_request(status="closed", satisfaction="not_satisfied")
+    other = make_request()
+    login_as(world.secretary_a)
+    r = client.get(f"/requests/new?resident={other.resident_id}&follows={closed.id}")
+    assert r.status_code == 404

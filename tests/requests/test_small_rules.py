@@ -1,10 +1,10 @@
 """Issue 15 item 7: the civil court's limitation wording, sane community targets, China dates."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from markupsafe import escape
 
 from app.config import ConfigError, load_config
@@ -40,6 +40,10 @@ def _english(app):
         ("R09", "court", "legal-aid office (12348)", "administrative act"),
         ("R08", "court", "depends on the kind of case", "6 months"),
         ("R14", "court", "depends on the kind of case", "Civil Code"),
+        # Only a labour dispute goes to labour arbitration; others need an agreement.
+        ("R12", "arbitration", "arbitration agreement", "Labour"),
+        ("R12", "arbitration", "legal-aid office (12348)", "1 year"),
+        ("R02", "arbitration", "Labour arbitration: apply within 1 year", "agreement"),
     ],
 )
 def test_the_redirect_limit_matches_the_kind_of_dispute(category, channel, says, never):
@@ -139,3 +143,153 @@ def test_the_redirect_notice_names_the_channel_in_sentence_form(
     assert phrase in html
     assert "through Court" not in html
     assert "to Court." not in html  # the clock line names the channel in a sentence too
+
+
+def _redirected(make_request, category, channel):
+    req = make_request(category=category, track="formal", status="redirected")
+    req.formal_on = req.decided_on = req.received_on
+    req.redirect_channel, req.decision_reason = channel, "A matter for a legal channel."
+    db.session.commit()
+    return req
+
+
+def test_a_consumer_dispute_sent_to_arbitration_is_not_told_labour_arbitration(
+    world, make_request, login_as, client
+):
+    req = _redirected(make_request, "R12", "arbitration")
+    login_as(world.secretary_a)
+    notice = client.get(f"/requests/{req.id}?lang=zh").text.split('id="notice-redirected"')[1]
+    assert "仲裁协议" in notice
+    assert "劳动争议" not in notice
+    assert "1年" not in notice
+
+
+@pytest.mark.parametrize("channel", ["court", "arbitration"])
+def test_unpaid_wages_are_told_the_year_does_not_run_during_employment(
+    world, make_request, login_as, client, channel
+):
+    req = _redirected(make_request, "R01", channel)
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=zh").text
+    notice = page.split('id="notice-redirected"')[1]
+    assert "劳动关系存续期间因拖欠劳动报酬" in notice
+    assert "自劳动关系终止之日起1年内" in notice
+    assert page.count("劳动关系存续期间因拖欠劳动报酬") == 2  # on the record and the notice
+    # Other labour disputes keep the plain 1 year: the rule is about wages only.
+    other = _redirected(make_request, "R02", channel)
+    assert "劳动关系存续期间" not in client.get(f"/requests/{other.id}?lang=zh").text
+
+
+def test_a_labour_dispute_sent_to_court_opens_with_arbitration_then_court(
+    world, make_request, login_as, client
+):
+    req = _redirected(make_request, "R01", "court")
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=zh").text
+    assert "属于应当通过劳动争议仲裁和诉讼途径依法解决的事项" in page
+    assert "通过诉讼途径" not in page
+    assert "已引导至劳动争议仲裁和诉讼途径" in page
+    en = client.get(f"/requests/{req.id}?lang=en").text
+    assert "decided through labour arbitration and then a court, not" in en
+    # A civil dispute in court still reads "through a court".
+    civil = _redirected(make_request, "R06", "court")
+    assert "decided through a court, not" in client.get(f"/requests/{civil.id}?lang=en").text
+
+
+@pytest.mark.parametrize("status", ["redirected", "not_accepted"])
+def test_a_decided_formal_matter_no_longer_shows_the_running_clock_rules(
+    world, make_request, login_as, client, status
+):
+    req = _redirected(make_request, "R03", "court")
+    req.status = status
+    if status == "not_accepted":
+        req.redirect_channel = None
+    db.session.commit()
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{req.id}?lang=zh").text
+    assert "日内告知是否受理" not in page
+    assert "日内书面答复" not in page
+    with force_locale("zh_Hans"):
+        since = format_date(req.formal_on, "medium")
+    assert f"自{since}起按信访事项程序办理。" in page
+    shown = (
+        "已引导至诉讼途径，不计信访办理时限。"
+        if status == "redirected"
+        else "不予受理，不计办理时限。"
+    )
+    assert shown in page
+    # Before the decision the rules are there.
+    open_req = make_request(category="R03", track="formal")
+    open_req.formal_on = open_req.received_on
+    db.session.commit()
+    assert "15日内告知是否受理" in client.get(f"/requests/{open_req.id}?lang=zh").text
+
+
+def _notice_blocks(page: str) -> dict[str, str]:
+    blocks = {}
+    for part in page.split('<div class="notice" id="notice-')[1:]:
+        kind, body = part.split('"', 1)
+        blocks[kind] = body.split("</div>")[0]
+    return blocks
+
+
+@pytest.mark.parametrize(
+    ("status", "kinds"),
+    [
+        ("accepted", {"acceptance", "extension"}),
+        ("not_accepted", {"not_accepted"}),
+        ("redirected", {"redirected"}),
+        ("replied", {"review"}),
+    ],
+)
+def test_every_printed_notice_names_the_requester_request_office_and_date(
+    world, make_request, make_resident, login_as, client, status, kinds
+):
+    day = local_today() - timedelta(days=3)
+    resident = make_resident(name="王秀英")
+    req = make_request(
+        resident=resident,
+        track="formal",
+        status=status,
+        received_on=day,
+        formal_on=day,
+        decided_on=day,
+        accepted_on=day if status in ("accepted", "replied") else None,
+        decision_reason="A reason.",
+    )
+    if status == "accepted":
+        req.extension_days, req.extension_reason = 10, "A site survey."
+    if status == "redirected":
+        req.redirect_channel = "court"
+    if status == "replied":
+        req.replied_on = local_today()
+    db.session.commit()
+    login_as(world.secretary_a)
+    community = req.grid.community.name
+    for lang, to, number, issuer, issued in (
+        ("zh", "致王秀英：", f"诉求编号：{req.id}", f"出具单位：{community}", "出具日期："),
+        ("en", "To 王秀英:", f"Request No. {req.id}", f"Issued by: {community}", "Date of issue: "),
+    ):
+        page = client.get(f"/requests/{req.id}?lang={lang}").text
+        blocks = _notice_blocks(page)
+        assert set(blocks) == kinds
+        with force_locale("zh_Hans" if lang == "zh" else "en"):
+            today = format_date(local_today(), "long")
+        for body in blocks.values():
+            assert to in body
+            assert number in body
+            assert issuer in body
+            assert f"{issued}{today}" in body
+
+
+def test_a_complaint_about_an_official_is_issued_by_the_township(
+    world, make_request, login_as, client
+):
+    req = make_request(category="R15", track="formal", status="not_accepted")
+    req.formal_on = req.decided_on = req.received_on
+    req.decision_reason = "A reason."
+    db.session.commit()
+    login_as(world.inspector)
+    notice = _notice_blocks(client.get(f"/requests/{req.id}?lang=en").text)["not_accepted"]
+    assert f"Issued by: {req.grid.community.township.name}" in notice
+    assert req.grid.community.name not in notice
