@@ -16,6 +16,14 @@ if TYPE_CHECKING:
     from ..visits.models import Visit
 
 
+# The visit purpose a checklist belongs to, by its template's code (app/seed/checklists.csv):
+# the welfare check of an elderly person living alone is an elderly-care visit's, counted as
+# care in the tallies, not as a hazard screening; any other checklist is a screening's. The one
+# place that says so: the visit form offers and opens checklists by it.
+CHECKLIST_PURPOSES = {"elderly": "elderly_care"}
+CHECKLIST_DEFAULT_PURPOSE = "screening"
+
+
 class ChecklistTemplate(Bilingual, db.Model):
     __tablename__ = "checklist_templates"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,6 +34,11 @@ class ChecklistTemplate(Bilingual, db.Model):
     items: Mapped[list["ChecklistItem"]] = relationship(
         back_populates="template", order_by="ChecklistItem.position"
     )
+
+    @property
+    def visit_purpose(self) -> str:
+        """The purpose of the visits that offer this checklist on the visit form."""
+        return CHECKLIST_PURPOSES.get(self.code, CHECKLIST_DEFAULT_PURPOSE)
 
     def __repr__(self) -> str:
         return f"<ChecklistTemplate {self.code}>"

@@ -33,15 +33,15 @@ UUID_PLACEHOLDER = "screening-uuid"
 
 
 @bp.app_template_global()
-def offline_checklist(template_field: str, purpose: str | None = None) -> dict:
+def offline_checklist(template_field: str | dict[str, str]) -> dict:
     """What outbox.js needs to open the blank checklist when a form that starts one (the
     visit form, the start buttons) is queued without signal: the checklist's address with
-    the form's client UUID in place of the placeholder, and `template_field`'s value."""
+    the form's client UUID in place of the placeholder, and the field naming the template:
+    one field, or (the visit form) one per purpose that opens a checklist, none for others."""
     return {
         "url": url_for("screening.show", screening_uuid=UUID_PLACEHOLDER),
         "uuid": UUID_PLACEHOLDER,
         "template": template_field,
-        "purpose": purpose,
     }
 
 

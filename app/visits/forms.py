@@ -8,13 +8,16 @@ from ..i18n import localized
 from ..labels import choices
 from ..timeutil import local_today
 from ..validators import Chars, DateWithin, Required, stripped
-from .services import CONCERN_FIELDS, FIELDS, SCREENING
+from .services import CONCERN_FIELDS, ELDERLY_CARE, FIELDS, SCREENING
 
 SUMMARY_MAX = 2000
+# The field that asks for the checklist a visit of each purpose opens (the templates' own
+# purposes are in app/screening/models.py); other purposes open none.
+CHECKLIST_FIELDS = {SCREENING: "checklist_id", ELDERLY_CARE: "welfare_checklist_id"}
 
 
 class ChecklistChoiceField(RadioField):
-    """The checklist of a screening visit: may be left out; when sent, one of those listed."""
+    """The checklist a visit opens: may be left out; when sent, one of those listed."""
 
     def pre_validate(self, form):
         if self.data in (None, ""):
@@ -65,8 +68,15 @@ class VisitForm(IdempotentForm):
     concern_factor_id = SelectField(
         _l("Risk factor it concerns"), coerce=int, validators=[Optional()]
     )
-    # A screening visit opens its checklist on save; only asked when the purpose is screening.
-    checklist_id = ChecklistChoiceField(_l("Checklist"))
+    # A screening visit opens its hazard checklist on save, an elderly-care visit the welfare
+    # check if one is chosen: each asked only for its purpose (CHECKLIST_FIELDS), in a group
+    # of its own so that the one tapped for one purpose is never sent, hidden, for the other.
+    checklist_id = ChecklistChoiceField(
+        _l("Checklist"), description=_l("Saving opens the checklist.")
+    )
+    welfare_checklist_id = ChecklistChoiceField(
+        _l("Welfare checklist"), default="", description=_l("Saving opens the checklist chosen.")
+    )
     # Added by the phone's outbox to a form it queued (static/js/outbox-core.js), never shown:
     # when it was filled. No validators: a phone with a wrong clock still saves its visit.
     captured_at = HiddenField()
@@ -78,7 +88,14 @@ class VisitForm(IdempotentForm):
         super().__init__(*args, **kw)
         self.purpose.choices = choices("purpose", VISIT_PURPOSES)
         self.checklists = list(checklists)
-        self.checklist_id.choices = [(str(t.id), localized(t)) for t in self.checklists]
+        for purpose, name in CHECKLIST_FIELDS.items():
+            self[name].choices = [
+                (str(t.id), localized(t)) for t in self.checklists if t.visit_purpose == purpose
+            ]
+        if self.welfare_checklist_id.choices:
+            # Most elderly-care visits are a call or an errand: the welfare check is chosen,
+            # never assumed (a screening visit is one because a checklist is run).
+            self.welfare_checklist_id.choices.insert(0, ("", _l("No checklist")))
         self.outcome.choices = choices("outcome", VISIT_OUTCOMES)
         self.concern_factor_id.choices = [(0, _l("— none —"))] + [
             (f.id, f"{f.factor_code} {localized(f.factor_type)}") for f in factors
@@ -88,15 +105,30 @@ class VisitForm(IdempotentForm):
         """What the visit services take from this form: the editable fields and the concern."""
         return {name: self[name].data for name in (*FIELDS, *CONCERN_FIELDS)}
 
-    def checklist(self):
-        """The checklist to open with a screening visit, or None."""
-        if self.purpose.data != SCREENING:
-            return None
-        return next((t for t in self.checklists if str(t.id) == self.checklist_id.data), None)
+    def checklist_fields(self) -> dict[str, str]:
+        """The purposes that offer a checklist on this form, each with the field asking it."""
+        return {p: name for p, name in CHECKLIST_FIELDS.items() if self[name].choices}
 
-    def validate_checklist_id(self, field):
-        if self.purpose.data == SCREENING and field.data and self.checklist() is None:
+    def checklist(self):
+        """The checklist to open with the visit (its purpose's, as chosen), or None."""
+        name = CHECKLIST_FIELDS.get(self.purpose.data)
+        if name is None:
+            return None
+        return next(
+            (
+                t
+                for t in self.checklists
+                if str(t.id) == self[name].data and t.visit_purpose == self.purpose.data
+            ),
+            None,
+        )
+
+    def _validate_checklist(self, field):
+        asked = CHECKLIST_FIELDS.get(self.purpose.data) == field.name
+        if asked and field.data and self.checklist() is None:
             raise ValidationError(_l("Choose a checklist."))
+
+    validate_checklist_id = validate_welfare_checklist_id = _validate_checklist
 
     def validate_follow_up_on(self, field):
         if field.data and self.visited_on.data and field.data < self.visited_on.data:

@@ -60,9 +60,9 @@ def _form(resident, project, **kw) -> VisitForm:
         form.project_id.data = project.id if project else ""
         if project is not None and resident is None:
             form.purpose.data = "project"
-        if checklists:
+        if form.checklist_id.choices:
             # The first checklist (fire safety) is the usual one: one tap fewer at the door.
-            form.checklist_id.data = str(checklists[0].id)
+            form.checklist_id.data = form.checklist_id.choices[0][0]
     return form
 
 
@@ -109,7 +109,8 @@ def create():
     )
     checklist = form.checklist()
     if checklist is not None:
-        # A screening visit lands on its checklist: the same key makes a retry open the same one.
+        # A visit with a checklist (a screening, an elderly-care visit's welfare check) lands
+        # on it: the same key makes a retry open the same one.
         screening = start_screening(visit, checklist, key)
         flash(_("Visit saved."), "success")
         return redirect_client(url_for("screening.show", screening_id=screening.id))

@@ -79,8 +79,10 @@
       values[el.name] = el.value;
     });
     if (submitter && submitter.name) values[submitter.name] = submitter.value;
-    if (opens.purpose && values.purpose !== opens.purpose) return null;
-    var template = values[opens.template];
+    // The visit form names its checklist in the field of the purpose chosen (a screening's,
+    // an elderly-care visit's welfare check); other purposes open none.
+    var name = typeof opens.template === "string" ? opens.template : opens.template[values.purpose];
+    var template = name && values[name];
     if (!template || !values.client_uuid) return null;
     return opens.url.replace(opens.uuid, values.client_uuid) + "?template=" + encodeURIComponent(template);
   }

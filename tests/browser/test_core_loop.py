@@ -50,11 +50,11 @@ def test_core_loop_in_twelve_taps(page, world, make_resident, shoot, tmp_path):
 
     walk.tap(page.locator("#visit-form-slot a"))
     page.wait_for_selector("#visit-form")
-    checklists = page.locator("#visit-form .checklist-choice")
+    checklists = page.locator("#visit-form .checklist-choice[data-purpose=screening]")
     assert not checklists.is_visible()
     walk.tap(page.locator("label.chip:has(input[name=purpose][value=screening])"))
     assert checklists.is_visible()
-    assert page.locator(".checklist-choice input:checked").count() == 1
+    assert checklists.locator("input:checked").count() == 1
     walk.tap(page.locator("label.chip:has(input[name=outcome][value=done])"))
     shoot(page, "2-visit-form")
     walk.tap(page.locator("#visit-form button[type=submit]"))

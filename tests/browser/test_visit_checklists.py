@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import DailyLog, Screening
+from app.models import DailyLog, Screening, Visit
 from app.timeutil import local_today
 from tests.browser.conftest import Walk, fresh_scalar, login
 from tests.conftest import PASSWORD
@@ -135,4 +135,44 @@ def test_after_editing_a_visit_of_a_returned_day_the_way_back_is_to_the_day(
     walk.tap(page.locator(".submit-day"))
     page.wait_for_selector(f"#log-{log.id}.log-submitted")
     assert fresh_scalar(sa.select(DailyLog.status).where(DailyLog.id == log.id)) == "submitted"
+    assert page.js_errors == []
+
+
+def test_an_elderly_care_visit_offers_the_welfare_check_only_and_opens_it(
+    page, world, make_resident, shoot
+):
+    """Walk of a tester: the welfare check was only offered under "hazard screening"."""
+    resident = make_resident(name="孙桂兰", care=("elderly_alone",))
+    login(page, "worker_a", PASSWORD)
+    walk = Walk(page)
+    page.goto(page.base_url + f"/residents/{resident.id}")
+    walk.tap(page.locator("#visit-form-slot a"))
+    page.wait_for_selector("#visit-form")
+    hazard = page.locator("#visit-form .checklist-choice[data-purpose=screening]")
+    welfare = page.locator("#visit-form .checklist-choice[data-purpose=elderly_care]")
+    assert not hazard.is_visible()
+    assert not welfare.is_visible()
+
+    # Screening first (its first checklist chosen), then the purpose the visit really has.
+    walk.tap(page.locator("label.chip:has(input[name=purpose][value=screening])"))
+    assert hazard.is_visible()
+    assert "独居老人探访" not in hazard.inner_text()
+    walk.tap(page.locator("label.chip:has(input[name=purpose][value=elderly_care])"))
+    assert not hazard.is_visible()
+    assert welfare.is_visible()
+    shown = page.locator("#visit-form .checklist-choice label.chip:visible")
+    assert shown.all_inner_texts() == ["不填表", "独居老人探访"]
+    # Not assumed: most elderly-care visits are a call or an errand.
+    assert welfare.locator("input:checked").get_attribute("value") == ""
+    walk.tap(welfare.locator("label.chip", has_text="独居老人探访"))
+    walk.tap(page.locator("label.chip:has(input[name=outcome][value=done])"))
+    shoot(page, "1-elderly-care-visit-form")
+    walk.tap(page.locator("#visit-form button[type=submit]"))
+
+    page.wait_for_selector("#screening-summary")
+    assert "独居老人探访" in page.locator("h1").inner_text()
+    shoot(page, "2-welfare-checklist")
+    screening = fresh_scalar(sa.select(Screening))
+    assert screening.template.code == "elderly"
+    assert fresh_scalar(sa.select(Visit.purpose)) == "elderly_care"
     assert page.js_errors == []

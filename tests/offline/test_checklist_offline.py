@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from app.models import Answer, Hazard, Photo, Screening, Visit
+from app.models import Answer, ChecklistTemplate, Hazard, Photo, Screening, Visit
 from tests.browser.conftest import (  # noqa: F401 (fixtures)
     browser,
     fresh_scalar,
@@ -176,7 +176,7 @@ def test_a_screening_visit_logged_without_signal_opens_its_checklist_and_arrives
 
     phone.dispatch_event("#visit-form input[name=purpose][value=screening]", "click")
     phone.dispatch_event("#visit-form input[name=outcome][value=done]", "click")
-    assert phone.locator("#visit-form .checklist-choice input:checked").count() == 1
+    assert phone.locator("#visit-form [data-purpose=screening] input:checked").count() == 1
     phone.click("#visit-form button[type=submit]")
     key, template = _blank_opened(phone)
     outbox_loaded(phone)
@@ -209,6 +209,36 @@ def test_a_screening_visit_logged_without_signal_opens_its_checklist_and_arrives
     phone.wait_for_selector(f"#hazard-{fresh_scalar(sa.select(Hazard.id))}")
     shoot(phone, f"{how}-3-sent")
     assert not [e for e in phone.js_errors if "net::" not in e and "Failed to load" not in e]
+
+
+def test_an_elderly_care_visit_logged_without_signal_opens_the_welfare_check(
+    phone, outbox_server, world, make_resident
+):
+    """The welfare check is an elderly-care visit's: queued with it chosen, the visit opens
+    the blank welfare checklist from the phone, as a screening opens its own."""
+    r = make_resident(name="孙桂兰")
+    _log_in_and_keep(phone)
+    _controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    phone.context.set_offline(True)
+
+    elderly = ChecklistTemplate.code == "elderly"
+    welfare = fresh_scalar(sa.select(ChecklistTemplate.id).where(elderly))
+    phone.dispatch_event("#visit-form input[name=purpose][value=elderly_care]", "click")
+    phone.dispatch_event(f"#visit-form [name=welfare_checklist_id][value='{welfare}']", "click")
+    phone.dispatch_event("#visit-form input[name=outcome][value=done]", "click")
+    phone.click("#visit-form button[type=submit]")
+    key, template = _blank_opened(phone)
+    assert template == welfare
+    assert "独居老人探访" in phone.inner_text("h1")
+    outbox_loaded(phone)
+    assert waiting(phone) == "1"
+
+    phone.context.set_offline(False)
+    sent_all(phone)
+    screening = fresh_scalar(sa.select(Screening).where(Screening.uuid == key))
+    assert screening.template_id == welfare
+    assert fresh_scalar(sa.select(Visit.purpose)) == "elderly_care"
 
 
 def test_a_checklist_started_offline_on_a_saved_visit(

@@ -4,14 +4,16 @@ on the big "Fire safety" of a finished checklist began a second, blank one that 
 
 import html
 import json
+import re
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Answer, AuditEvent, ChecklistTemplate, DailyLog, Screening
-from app.tallies.models import TallyScreeningDays
+from app.models import Answer, AuditEvent, ChecklistTemplate, DailyLog, Screening, Visit
+from app.tallies.models import TallyScreeningDays, TallyVisitDays
+from app.timeutil import local_today
 
 EN = {"Accept-Language": "en"}
 
@@ -239,3 +241,140 @@ def test_discard_address_reached_by_get_opens_the_checklist(client, empty):
     resp = client.get(f"/screening/{empty.id}/discard")
     assert resp.status_code == 303
     assert resp.headers["Location"] == f"/screening/{empty.id}"
+
+
+# Checklists on the visit form by purpose: the welfare check of an elderly person living alone
+# is an elderly-care visit's, the hazard checklists a screening's (walk: the welfare checklist
+# was only offered under "hazard screening", which counted the welfare visit as a screening).
+
+
+def _visit_data(resident, **over) -> dict:
+    return {
+        "resident_id": resident.id,
+        "purpose": "elderly_care",
+        "summary": "陪老人聊了家常，量了血压",
+        "outcome": "done",
+        "visited_on": local_today().isoformat(),
+        "follow_up_on": "",
+        "client_uuid": str(uuid.uuid4()),
+        **over,
+    }
+
+
+def _choice(form: str, purpose: str) -> str:
+    return _part(form, f'class="checklist-choice" data-purpose="{purpose}"', "</div>")
+
+
+def _offered(group: str) -> list[str]:
+    """The checklist ids a choice group offers, the checked one marked with a *."""
+    return [
+        ("*" if checked else "") + value
+        for checked, value in re.findall(
+            r'<input( checked)? id="[^"]+" name="[^"]+" type="radio" value="([^"]*)"', group
+        )
+    ]
+
+
+@pytest.fixture
+def resident(client, world, login_as, make_resident):
+    login_as(world.worker_a)
+    return make_resident(name="孙桂兰")
+
+
+def test_each_purpose_offers_its_own_checklists(client, resident):
+    form = client.get(f"/visits/new?resident={resident.id}", htmx=True).text
+    elderly = _template("elderly")
+    hazard_ids = [
+        str(t.id)
+        for t in db.session.scalars(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id))
+        if t.code != "elderly"
+    ]
+    # A screening: the hazard checklists, the first one chosen; never the welfare check.
+    assert _offered(_choice(form, "screening")) == ["*" + hazard_ids[0], *hazard_ids[1:]]
+    # An elderly-care visit: the welfare check, or none (the usual call or errand).
+    welfare = _choice(form, "elderly_care")
+    assert _offered(welfare) == ["*", str(elderly.id)]
+    for words in ("探访表", "不填表", "独居老人探访"):
+        assert words in welfare
+    # No other purpose has a choice of its own; the phone opens the chosen purpose's.
+    assert form.count('class="checklist-choice"') == 2
+    outbox = json.loads(html.unescape(re.search(r"data-outbox='([^']*)'", form)[1]))
+    assert outbox["opens"]["template"] == {
+        "screening": "checklist_id",
+        "elderly_care": "welfare_checklist_id",
+    }
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_an_elderly_care_visit_lands_on_the_welfare_check_counted_as_care(
+    client, world, login_as, resident, htmx
+):
+    elderly = _template("elderly")
+    # As sent where :has is missing: the screening's hidden first choice comes along, unread.
+    data = _visit_data(resident, welfare_checklist_id=elderly.id, checklist_id=_template().id)
+    first = client.post("/visits", data=data, htmx=htmx)
+    again = client.post("/visits", data=data, htmx=htmx)
+    [screening] = _screenings()
+    url = f"/screening/{screening.id}"
+    if htmx:
+        assert first.headers["HX-Redirect"] == again.headers["HX-Redirect"] == url
+    else:
+        assert first.status_code == again.status_code == 303
+        assert first.headers["Location"] == again.headers["Location"] == url
+    assert screening.template_id == elderly.id
+    assert screening.visit.purpose == "elderly_care"
+    # The tallies: one elderly-care visit (no screening visit), one welfare checklist run.
+    visits = dict(db.session.execute(sa.select(TallyVisitDays.purpose, TallyVisitDays.n)).all())
+    assert visits == {"elderly_care": 1}
+    runs = dict(
+        db.session.execute(sa.select(TallyScreeningDays.template_id, TallyScreeningDays.n)).all()
+    )
+    assert runs == {elderly.id: 1}
+    # The secretary reads it on the day as an elderly-care visit with its welfare check.
+    login_as(world.secretary_a)
+    page = client.get(f"/review/days/{screening.visit.daily_log_id}").text
+    entry = _part(page, f'id="day-visit-{screening.visit_id}"', "</article>")
+    assert "关爱老人走访" in entry
+    assert "隐患排查" not in entry
+    assert "独居老人探访" in entry
+
+
+@pytest.mark.parametrize(
+    "over",
+    [
+        {"welfare_checklist_id": ""},  # "no checklist"
+        {},  # a form from before the choice, or a phone's queued one
+        # The screening's choice, sent hidden by a browser without :has.
+        {"checklist_id": "fire"},
+        # A purpose with no checklist: whatever was tapped before the purpose changed.
+        {"purpose": "routine", "welfare_checklist_id": "elderly", "checklist_id": "fire"},
+    ],
+)
+def test_a_visit_opens_no_checklist_its_purpose_does_not_ask_for(client, resident, over):
+    data = _visit_data(
+        resident, **{k: _template(v).id if v else v for k, v in over.items() if k != "purpose"}
+    )
+    data["purpose"] = over.get("purpose", data["purpose"])
+    resp = client.post("/visits", data=data)
+    assert resp.status_code == 303
+    assert resp.headers["Location"].startswith("/visits/")
+    assert _screenings() == []
+
+
+@pytest.mark.parametrize(
+    ("purpose", "field", "code"),
+    [
+        # A screening is the hazard checklists': the welfare check is care, not a screening.
+        ("screening", "checklist_id", "elderly"),
+        ("elderly_care", "welfare_checklist_id", "fire"),
+    ],
+)
+def test_another_purposes_checklist_is_refused_with_the_form_kept(
+    client, resident, purpose, field, code
+):
+    data = _visit_data(resident, purpose=purpose, **{field: _template(code).id})
+    resp = client.post("/visits", data=data, htmx=True)
+    assert resp.status_code == 200
+    assert "请选择排查表。" in resp.text
+    assert "陪老人聊了家常，量了血压" in resp.text
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
