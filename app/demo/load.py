@@ -568,7 +568,9 @@ class DemoBuilder:
         template = None
         if purpose == "screening":
             if elderly and rng.random() < 0.5:
-                template = "elderly"
+                # A welfare check is an elderly-care visit, as the visit form records it (the
+                # same draw as before: the rest of the demo stays as it was).
+                purpose, template = "elderly_care", "elderly"
             else:
                 template = rng.choices(
                     ("fire", "gas", "electrical", "building", "flood"), weights=(30, 30, 20, 12, 8)
@@ -577,6 +579,8 @@ class DemoBuilder:
             template = "construction"
         if outcome == "not_home":
             summary = rng.choice(texts.VISIT_SUMMARIES["not_home"])
+        elif template == "elderly":
+            summary = f"{self.templates[template].name_zh}，已了解老人身体和居家情况。"
         elif template and purpose == "screening":
             summary = f"{self.templates[template].name_zh}排查，已向住户讲解注意事项。"
         elif spec is not None:

@@ -389,3 +389,21 @@ def test_large_load_leaves_the_planner_statistics(app):
         by_index = {idx: stat for idx, stat in rows}
         # The first figure is the table's row count (estimated, with analysis_limit).
         assert int(by_index["ix_visits_grid_visited_on"].split()[0]) > 0
+
+
+def test_each_demo_checklist_sits_on_a_visit_of_the_purpose_that_offers_it(demo):
+    """A welfare check is an elderly-care visit and a hazard checklist a screening or a
+    project's visit, as the visit form offers them: the demo's tallies by purpose count the
+    welfare checks as elderly care, not as hazard screenings."""
+    from app.models import ChecklistTemplate
+
+    pairs = set(
+        db.session.execute(
+            sa.select(ChecklistTemplate.code, Visit.purpose)
+            .join(Screening, Screening.template_id == ChecklistTemplate.id)
+            .join(Visit, Visit.id == Screening.visit_id)
+        ).all()
+    )
+    assert ("elderly", "elderly_care") in pairs
+    assert {purpose for code, purpose in pairs if code == "elderly"} == {"elderly_care"}
+    assert {purpose for code, purpose in pairs if code != "elderly"} <= {"screening", "project"}
