@@ -280,9 +280,11 @@
   }
 
   // A queued form starts afresh: new UUIDs, so a second entry from it is not taken for a retry.
+  // A referral's form closes, as it does once saved (markPage draws the referral waiting).
   function afresh(form) {
     if (!form) return;
     if (form.matches("form.visit-form, #request-form, form.referral-form")) form.reset();
+    if (form.matches("form.referral-form")) closeRaise(form.closest(".referrals-panel"));
     photosQueued(form);
     form.querySelectorAll("input[name=client_uuid], input[name=photo_uuid]").forEach(function (input) {
       input.value = core.newId();
@@ -349,9 +351,10 @@
     var entry = core.entryFrom(cfg.path || form.getAttribute("action"), data, true);
     if (!entry) return;
     // Other forms keep what was typed; sending them again makes the same UUIDs, so the
-    // server keeps one. The photo form's photo is in the entry now: it starts afresh.
+    // server keeps one. The photo form's photo is in the entry now, and a referral reads as
+    // saved once it waits: they start afresh, as with the service worker.
     core.enqueue(entry).then(function () {
-      if (form.matches("form.photo-upload")) afresh(form);
+      if (form.matches("form.photo-upload, form.referral-form")) afresh(form);
       else if (form.matches("form.hazard-form")) kept(form);
       toast(S.queued);
       refresh();
@@ -477,6 +480,73 @@
       field(entry, "client_uuid") && field(entry, "resident_id");
   }
 
+  // ---- a referral waiting to send ----------------------------------------------------
+
+  // Its panel reads as once it is saved (referrals/_panel.html): the form closed, so that an
+  // open, empty form does not invite the same referral typed again; the worker may still open
+  // it for another. Closed once per panel drawn, not each time the outbox is counted again.
+  function closeRaise(panel) {
+    if (!panel) return;
+    panel.gridbookClosed = true;
+    var raise = panel.querySelector("details.referral-raise");
+    if (raise) raise.open = false;
+  }
+
+  // A date as the server writes it (the |d filter, medium: "Nov 11, 2026", 2026年11月11日).
+  var days;
+  try { days = new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "medium", timeZone: "UTC" }); } catch (e) { days = null; }
+  function dayText(value) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
+    return m && days ? days.format(new Date(Date.UTC(+m[1], m[2] - 1, +m[3]))) : value;
+  }
+
+  // The row the saved referral would have, naming its service, with the outbox's status in
+  // place of the server's. False for a panel kept from before it said how (the mark instead).
+  function referralRow(panel, entry) {
+    var P = panel.dataset;
+    if (!panel.matches(".referrals-panel") || !P.referredTo) return false;
+    var code = field(entry, "service_code") || "";
+    var select = panel.querySelector("select[name=service_code]");
+    var option = select ? Array.prototype.filter.call(select.options, function (o) { return o.value === code; })[0] : null;
+    var list = panel.querySelector("ul.referral-list");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "referral-list";
+      list.setAttribute("data-outbox-mark", "");
+      panel.prepend(list);
+    }
+    var li = document.createElement("li");
+    li.setAttribute("data-outbox-mark", entry.id);
+    var name = document.createElement("span");
+    name.textContent = P.referredTo.replace("{service}", option ? option.textContent.trim() : code);
+    li.appendChild(name);
+    var status = document.createElement("span");
+    status.className = "status outbox-status-" + entry.status;
+    status.textContent = entry.status === WAITING ? S.waiting : S.refused;
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(status);
+    var due = field(entry, "follow_up_on");
+    if (due && P.checkAgain) {
+      var meta = document.createElement("span");
+      meta.className = "meta";
+      meta.textContent = P.checkAgain.replace("{date}", dayText(due));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(meta);
+    }
+    if (entry.status !== WAITING) {
+      if (entry.reason) li.appendChild(document.createTextNode(" " + entry.reason));
+      var a = document.createElement("a");
+      a.href = countEl.getAttribute("href");
+      a.textContent = S.open;
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(a);
+    } else if (!panel.gridbookClosed) {
+      closeRaise(panel);
+    }
+    list.appendChild(li);
+    return true;
+  }
+
   // A photo waiting to send is shown from the phone's own copy, as a saved one would be.
   var thumbUrls = [];
   function queuedThumbs(entry) {
@@ -505,6 +575,7 @@
     entries.filter(function (e) { return e.page === here(); }).forEach(function (entry) {
       var target = entry.target ? document.querySelector(entry.target) : null;
       if (!target) { listed.push(entry); return; }
+      if (/\/referrals$/.test(entry.url) && referralRow(target, entry)) return;
       target.classList.add("outbox-pending");
       var mark = badge(entry);
       var thumbs = queuedThumbs(entry);
