@@ -87,20 +87,25 @@ def test_submit_return_fix_resubmit_approve_lock(
     assert sec.js_errors == []
 
 
+def _open_submitted_day(sec, world, make_resident, make_visit):
+    """A worker's day of one visit, submitted, opened by the secretary (who accepts every
+    confirmation); its log id and its row on the page."""
+    visit = make_visit(resident=make_resident(name="李奶奶"), summary="量了血压")
+    visit.daily_log.status = "submitted"
+    db.session.commit()
+    sec.on("dialog", lambda d: d.accept())
+    login(sec, "secretary_a", PASSWORD)
+    sec.goto(sec.base_url + f"/review/{world.worker_a.id}/{visit.visited_on.isoformat()}")
+    return visit.daily_log_id, sec.locator(f"#log-{visit.daily_log_id}")
+
+
 def test_a_success_dismisses_the_error_toast_before_it(
     secretary_page, world, make_resident, make_visit, shoot
 ):
     """Returned with an empty comment (a red toast, 10 s), then approved: the red "not saved"
     goes with the green "approved", so the last word on screen is the one that holds (walk)."""
-    visit = make_visit(resident=make_resident(name="李奶奶"), summary="量了血压")
-    log_id = visit.daily_log_id
-    visit.daily_log.status = "submitted"
-    db.session.commit()
     sec = secretary_page
-    sec.on("dialog", lambda d: d.accept())
-    login(sec, "secretary_a", PASSWORD)
-    sec.goto(sec.base_url + f"/review/{world.worker_a.id}/{visit.visited_on.isoformat()}")
-    row = sec.locator(f"#log-{log_id}")
+    log_id, row = _open_submitted_day(sec, world, make_resident, make_visit)
     row.locator("details.return summary").click()
     row.locator("details.return button[type=submit]").click()
     sec.wait_for_selector(".toast-error")
@@ -128,15 +133,8 @@ def test_the_toast_sits_on_the_bar_the_page_has_once_the_answer_is_in(
     """The toast was placed before the answer changed the page (walk of session 14): over
     Approve when a refused Return grew the bar, and floating over the list once an approval
     took the bar away."""
-    visit = make_visit(resident=make_resident(name="李奶奶"), summary="量了血压")
-    log_id = visit.daily_log_id
-    visit.daily_log.status = "submitted"
-    db.session.commit()
     sec = secretary_page
-    sec.on("dialog", lambda d: d.accept())
-    login(sec, "secretary_a", PASSWORD)
-    sec.goto(sec.base_url + f"/review/{world.worker_a.id}/{visit.visited_on.isoformat()}")
-    row = sec.locator(f"#log-{log_id}")
+    log_id, row = _open_submitted_day(sec, world, make_resident, make_visit)
     row.locator("details.return summary").click()
     row.locator("details.return button[type=submit]").click()  # no comment: refused
     sec.wait_for_selector(".toast-error")
