@@ -27,6 +27,7 @@ from app import create_app
 from app.db import set_write_intent
 from app.extensions import db
 from app.timeutil import local_today
+from tests.dates import Later, resolve
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 REFERENCE_TABLES = {
@@ -246,6 +247,30 @@ def count_queries(app):
             sa.event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
+
+
+# ---- dates, reckoned when the test runs (tests/dates.py) ----------------------------------
+
+
+@pytest.fixture
+def today():
+    """Today in the township as the test runs (never a module-level TODAY: see tests/dates.py)."""
+    return local_today()
+
+
+def pytest_make_parametrize_id(config, val, argname):
+    if isinstance(val, Later):
+        return val.label.encode("unicode_escape").decode("ascii")  # as pytest shows a string
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A parameter holding a Later (Days(+1)) gets its value now, as the test is called."""
+    callspec = getattr(pyfuncitem, "callspec", None)
+    for name in callspec.params if callspec else ():
+        if name in pyfuncitem.funcargs:
+            pyfuncitem.funcargs[name] = resolve(pyfuncitem.funcargs[name])
 
 
 # ---- the small world every test can use -------------------------------------------

@@ -11,13 +11,17 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.browser.conftest import (  # noqa: F401 (shoot: the screenshot fixture)
+from tests.browser.conftest import (  # noqa: F401 (browser, playwright_instance, shoot: fixtures)
     CHROMIUM,
     PHONE,
     _require_browser,
+    browser,
+    phone_page,
+    playwright_instance,
     shared_playwright,
     shoot,
 )
+from tests.outbox_fixtures import outbox_server  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,17 +81,17 @@ def sw_browser():
     shared_playwright), so that going offline (context.set_offline) reaches the worker's own
     fetches too."""
     _require_browser()
-    browser = shared_playwright().chromium.launch(
+    chromium = shared_playwright().chromium.launch(
         executable_path=CHROMIUM,
         headless=True,
         args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
     )
-    yield browser
-    browser.close()
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
-def phone(sw_browser):
+def phone_context(sw_browser):
     """A fresh phone-sized browser context (its own cookies, caches and service worker)."""
     context = sw_browser.new_context(
         viewport=PHONE,
@@ -102,3 +106,10 @@ def phone(sw_browser):
     context.set_default_timeout(30_000)  # two cores shared with other test runs
     yield context
     context.close()
+
+
+@pytest.fixture
+def phone(browser, outbox_server):  # noqa: F811 (fixtures imported above)
+    """A fresh phone-sized page on the app served with the outbox's service worker."""
+    with phone_page(browser, outbox_server.url) as pg:
+        yield pg

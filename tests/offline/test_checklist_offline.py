@@ -3,8 +3,6 @@ checklist on a visit saved earlier), the blank checklist opens from the phone, e
 the hazard with its note and photo, "all remaining OK" and "finish" wait in the outbox behind
 the visit, and arrive once, in order, on that screening when the network returns."""
 
-# ruff: noqa: F811  (fixtures imported from their modules are parameters below)
-
 import io
 import re
 
@@ -13,16 +11,10 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.models import Answer, ChecklistTemplate, Hazard, Photo, Screening, Visit
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    browser,
-    fresh_scalar,
-    login,
-    phone_page,
-    playwright_instance,
-    shoot,
-)
+from tests.browser.conftest import fresh_scalar, login
 from tests.conftest import PASSWORD
 from tests.offline.test_outbox_browser import (
+    controlled,
     entries,
     open_visit_form,
     outbox_loaded,
@@ -31,19 +23,11 @@ from tests.offline.test_outbox_browser import (
     until,
     waiting,
 )
-from tests.outbox_fixtures import outbox_server  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
 
 BANNER = re.compile(r"^离线 · 截至 \d\d:\d\d 的内容$")
 BLANK = re.compile(r"/screening/u/([0-9a-f-]{36})\?template=(\d+)$")
-
-
-@pytest.fixture
-def phone(browser, outbox_server):
-    with phone_page(browser, outbox_server.url) as pg:
-        pg.context.set_default_timeout(30_000)  # two cores shared with other test runs
-        yield pg
 
 
 def _count(model, *where):
@@ -54,13 +38,6 @@ def _log_in_and_keep(pg) -> None:
     """One online login: the phone keeps the caseload, the blank checklists among it."""
     login(pg, "worker_a", PASSWORD)
     pg.wait_for_selector("body[data-offline-warmed]", state="attached", timeout=90_000)
-
-
-def _controlled(pg, path: str) -> None:
-    pg.goto(pg.base_url + path)
-    until(pg, "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)", True)
-    pg.goto(pg.base_url + path)
-    pg.wait_for_load_state("networkidle")
 
 
 def _cut(how, pg, server) -> None:
@@ -170,7 +147,7 @@ def test_a_screening_visit_logged_without_signal_opens_its_checklist_and_arrives
 ):
     r = make_resident(name="王秀英")
     _log_in_and_keep(phone)
-    _controlled(phone, f"/residents/{r.id}")
+    controlled(phone, f"/residents/{r.id}")
     open_visit_form(phone)
     _cut(how, phone, outbox_server)
 
@@ -218,7 +195,7 @@ def test_an_elderly_care_visit_logged_without_signal_opens_the_welfare_check(
     the blank welfare checklist from the phone, as a screening opens its own."""
     r = make_resident(name="孙桂兰")
     _log_in_and_keep(phone)
-    _controlled(phone, f"/residents/{r.id}")
+    controlled(phone, f"/residents/{r.id}")
     open_visit_form(phone)
     phone.context.set_offline(True)
 
@@ -246,7 +223,7 @@ def test_a_checklist_started_offline_on_a_saved_visit(
 ):
     visit = make_visit(resident=make_resident(name="王秀英"))
     _log_in_and_keep(phone)
-    _controlled(phone, f"/visits/{visit.id}")
+    controlled(phone, f"/visits/{visit.id}")
     outbox_loaded(phone)
     phone.context.set_offline(True)
     phone.locator("#start-screening button").first.click()
@@ -272,7 +249,7 @@ def test_answers_wait_behind_a_visit_the_server_has_not_got_yet(
     checklist is not sent ahead of it (it would find no screening), it waits behind it."""
     r = make_resident(name="王秀英")
     _log_in_and_keep(phone)
-    _controlled(phone, f"/residents/{r.id}")
+    controlled(phone, f"/residents/{r.id}")
     open_visit_form(phone)
     phone.context.set_offline(True)
     phone.dispatch_event("#visit-form input[name=purpose][value=screening]", "click")
@@ -302,7 +279,7 @@ def test_answers_wait_behind_a_visit_the_server_has_not_got_yet(
 
 def _blank_from_visit_form(pg, resident) -> tuple[str, list[int]]:
     _log_in_and_keep(pg)
-    _controlled(pg, f"/residents/{resident.id}")
+    controlled(pg, f"/residents/{resident.id}")
     open_visit_form(pg)
     pg.context.set_offline(True)
     pg.dispatch_event("#visit-form input[name=purpose][value=screening]", "click")
@@ -377,7 +354,7 @@ def test_a_checklist_started_on_a_visit_still_waiting_to_send(
 ):
     r = make_resident(name="王秀英")
     _log_in_and_keep(phone)
-    _controlled(phone, f"/residents/{r.id}")
+    controlled(phone, f"/residents/{r.id}")
     open_visit_form(phone)
     phone.context.set_offline(True)
     phone.dispatch_event("#visit-form input[name=purpose][value=elderly_care]", "click")

@@ -3,31 +3,18 @@ in: no note yet (with a photo waiting for it or not), typed and never saved, kep
 outbox without signal (hidden: the form waits), and changed again after that (the walk: a
 queued hazard typed into again said "fill in the hazard's description" over a filled note)."""
 
-# ruff: noqa: F811  (fixtures imported from their modules are parameters below)
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Hazard, Photo
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    browser,
-    fresh_scalar,
-    login,
-    phone_page,
-    playwright_instance,
-    shoot,
-)
-from tests.conftest import PASSWORD
+from tests.browser.conftest import fresh_scalar
 from tests.offline.test_outbox_browser import (
-    _screening,
-    controlled,
-    outbox_loaded,
+    open_hazard_form,
     sent_all,
     until,
 )
-from tests.outbox_fixtures import outbox_server  # noqa: F401 (a fixture)
 from tests.photos.images import phone_photo
 
 pytestmark = pytest.mark.browser
@@ -54,12 +41,6 @@ NOTE = {
 }
 
 
-@pytest.fixture
-def phone(browser, outbox_server):
-    with phone_page(browser, outbox_server.url) as pg:
-        yield pg
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_queued_hazard_typed_into_again_says_it_is_changed_not_that_its_note_is_missing(
     phone, outbox_server, world, make_resident, make_visit, tmp_path, shoot, lang
@@ -67,15 +48,7 @@ def test_a_queued_hazard_typed_into_again_says_it_is_changed_not_that_its_note_i
     says, (note, more) = SAYS[lang], NOTE[lang]
     world.worker_a.locale = lang if lang == "en" else "zh_Hans"
     db.session.commit()
-    s, items = _screening(world, make_resident, make_visit)
-    login(phone, "worker_a", PASSWORD)
-    controlled(phone, f"/screening/{s.id}")
-    outbox_loaded(phone)
-    item = phone.locator(f"#item-{items[0]}")
-    item.locator("button.ans-hazard").click()
-    form = item.locator("form.hazard-form")
-    form.wait_for()
-    phone.wait_for_function("() => !!window.gridbookPhotos")
+    s, items, item, form = open_hazard_form(phone, world, make_resident, make_visit)
     unsaved = form.locator(".hazard-unsaved")
     expect(unsaved).to_have_text(says["empty"])
 
@@ -132,15 +105,7 @@ def test_a_hazard_with_a_wrong_date_is_stopped_on_the_phone_without_signal_and_s
     corrected, Save queues it, and back online it is saved with the photo."""
     from app.timeutil import local_today
 
-    s, items = _screening(world, make_resident, make_visit)
-    login(phone, "worker_a", PASSWORD)
-    controlled(phone, f"/screening/{s.id}")
-    outbox_loaded(phone)
-    item = phone.locator(f"#item-{items[0]}")
-    item.locator("button.ans-hazard").click()
-    form = item.locator("form.hazard-form")
-    form.wait_for()
-    phone.wait_for_function("() => !!window.gridbookPhotos")
+    s, items, item, form = open_hazard_form(phone, world, make_resident, make_visit)
     form.locator("textarea[name=note]").fill("飞线充电，电线裸露")
     form.locator("input[name=due_on]").fill("2020-01-01")
 

@@ -3,8 +3,6 @@ arrives once; a checklist's discard does not wait, and the page says it needs si
 showed the browser's own "no internet" page, and a referral was neither kept nor refused in
 its own words)."""
 
-# ruff: noqa: F811  (fixtures imported from their modules are parameters below)
-
 import uuid
 from datetime import timedelta
 
@@ -15,28 +13,14 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import Answer, ChecklistItem, ChecklistTemplate, Referral, Screening
 from app.timeutil import local_today
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    browser,
-    fresh_scalar,
-    login,
-    phone_page,
-    playwright_instance,
-    shoot,
-)
+from tests.browser.conftest import fresh_scalar, login, phone_page
 from tests.conftest import PASSWORD
 from tests.offline.test_outbox_browser import controlled, entries, outbox_loaded, sent_all
-from tests.outbox_fixtures import outbox_server  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
 
 QUEUED = "没有网络：已保存在本机，恢复网络后自动发送。"
 NO_SIGNAL_DISCARD = "没有信号，这次排查没有放弃，仍保持原样。有信号后再放弃。"
-
-
-@pytest.fixture
-def phone(browser, outbox_server):
-    with phone_page(browser, outbox_server.url) as pg:
-        yield pg
 
 
 def _count(model) -> int:

@@ -1,10 +1,6 @@
 """The outbox on a phone: entries made without a network wait on the phone, show as waiting,
 and are sent once when the network returns (Chromium, the outbox's stand-in service worker)."""
 
-# The browser and server fixtures are imported from their modules (tests/offline/conftest.py
-# is OFFLINE's): pytest finds them here, and they are parameters of the tests below.
-# ruff: noqa: F811
-
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -13,16 +9,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.models import Answer, Visit
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    browser,
-    fresh_scalar,
-    login,
-    phone_page,
-    playwright_instance,
-    shoot,
-)
+from tests.browser.conftest import fresh_scalar, login, phone_page
 from tests.conftest import PASSWORD
-from tests.outbox_fixtures import outbox_server  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -32,12 +20,6 @@ ENTRIES = """() => gridbookOutbox.all().then(r => r.map(e => ({
 
 def _count(model):
     return fresh_scalar(sa.select(sa.func.count(model.id)))
-
-
-@pytest.fixture
-def phone(browser, outbox_server):
-    with phone_page(browser, outbox_server.url) as pg:
-        yield pg
 
 
 def controlled(pg, path: str) -> None:
@@ -167,6 +149,21 @@ def _screening(world, make_resident, make_visit):
     db.session.add(s)
     db.session.commit()
     return s, [i.id for i in tpl.items]
+
+
+def open_hazard_form(phone, world, make_resident, make_visit):
+    """worker_a on a fire checklist (`_screening`), the hazard form of its first item open and
+    the photo script loaded: the screening, its item ids, the item and the form."""
+    s, items = _screening(world, make_resident, make_visit)
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, f"/screening/{s.id}")
+    outbox_loaded(phone)
+    item = phone.locator(f"#item-{items[0]}")
+    item.locator("button.ans-hazard").click()
+    form = item.locator("form.hazard-form")
+    form.wait_for()
+    phone.wait_for_function("() => !!window.gridbookPhotos")
+    return s, items, item, form
 
 
 def test_server_stopped_answers_and_all_remaining_wait_then_arrive_in_order(

@@ -3,33 +3,23 @@ once the worker has left the door: the form says why at once, beside the fields,
 page's language, and keeps what was typed. And the outbox page speaks its language's
 punctuation, and offers "Send now" only with something to send."""
 
-# ruff: noqa: F811 (fixtures imported from their modules are parameters of the tests below)
-
 import pytest
 import sqlalchemy as sa
 
 from app.models import Hazard, Request, Visit
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    browser,
-    fresh_scalar,
-    login,
-    playwright_instance,
-    shoot,
-)
+from tests.browser.conftest import fresh_scalar, login
 from tests.conftest import PASSWORD
-from tests.offline.test_outbox_browser import (  # noqa: F401 (phone: a fixture)
+from tests.offline.test_outbox_browser import (
     _screening,
     controlled,
     entries,
     open_visit_form,
     outbox_loaded,
-    phone,
     sent_all,
     until,
     visit_queued_offline,
     waiting,
 )
-from tests.outbox_fixtures import outbox_server  # noqa: F401 (a fixture)
 
 # The phone's own day, `days` from today (the township's zone: the browser context's).
 PHONE_DAY = """(days) => { const d = new Date(); d.setDate(d.getDate() + days);

@@ -82,11 +82,11 @@ def _cut(how, context, app_server):
 
 
 @pytest.mark.parametrize("how", ["offline", "server_stopped"])
-def test_caseload_opens_without_network(phone, app_server, caseload, screening, shoot, how):
+def test_caseload_opens_without_network(phone_context, app_server, caseload, screening, shoot, how):
     wang, liu = caseload["wang"], caseload["liu"]
-    pg = _page(phone, app_server.url)
+    pg = _page(phone_context, app_server.url)
     _log_in_and_keep(pg, "worker_a")
-    _cut(how, phone, app_server)
+    _cut(how, phone_context, app_server)
     base = app_server.url
 
     pg.goto(base + "/today")
@@ -153,11 +153,11 @@ def test_caseload_opens_without_network(phone, app_server, caseload, screening, 
     assert "李四" not in pg.content()
 
 
-def test_gridbook_is_installable(phone, app_server, caseload):
-    pg = _page(phone, app_server.url)
+def test_gridbook_is_installable(phone_context, app_server, caseload):
+    pg = _page(phone_context, app_server.url)
     _log_in_and_keep(pg, "worker_a")
     pg.reload()  # controlled by the service worker now
-    cdp = phone.new_cdp_session(pg)
+    cdp = phone_context.new_cdp_session(pg)
     manifest = cdp.send("Page.getAppManifest")
     assert manifest["url"].endswith("/manifest.webmanifest")
     assert manifest["errors"] == []
@@ -166,9 +166,9 @@ def test_gridbook_is_installable(phone, app_server, caseload):
     assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
 
 
-def test_logout_leaves_no_personal_page_on_the_phone(phone, app_server, caseload):
+def test_logout_leaves_no_personal_page_on_the_phone(phone_context, app_server, caseload):
     wang = caseload["wang"]
-    pg = _page(phone, app_server.url)
+    pg = _page(phone_context, app_server.url)
     _log_in_and_keep(pg, "worker_a")
     assert len(_page_cache_names(pg)) == 1
 
@@ -180,7 +180,7 @@ def test_logout_leaves_no_personal_page_on_the_phone(phone, app_server, caseload
         "async () => (await caches.keys()).every(n => !n.startsWith('gridbook-pages-'))"
     )
 
-    phone.set_offline(True)
+    phone_context.set_offline(True)
     for path in (f"/residents/{wang.id}", "/today", "/residents?q=王"):
         shown = _open(pg, app_server.url + path)
         assert "王秀英" not in shown
@@ -188,24 +188,24 @@ def test_logout_leaves_no_personal_page_on_the_phone(phone, app_server, caseload
 
 
 def test_second_user_on_the_same_phone_sees_none_of_the_first_users_pages(
-    phone, app_server, caseload
+    phone_context, app_server, caseload
 ):
     wang, li = caseload["wang"], caseload["li"]
     base = app_server.url
-    pg = _page(phone, base)
+    pg = _page(phone_context, base)
     _log_in_and_keep(pg, "worker_a")
     first = _page_cache_names(pg)
     assert len(first) == 1
 
     # The first user's session ends without a logout (expired, cookies cleared): the next
     # user logs in on the same browser.
-    phone.clear_cookies()
+    phone_context.clear_cookies()
     _log_in_and_keep(pg, "worker_a2")
     names = _page_cache_names(pg)
     assert len(names) == 1
     assert names != first
 
-    phone.set_offline(True)
+    phone_context.set_offline(True)
     pg.goto(f"{base}/residents/{li.id}")
     pg.wait_for_selector("h1 >> text=李四")
     assert BANNER.match(_banner(pg))
@@ -219,9 +219,9 @@ def test_second_user_on_the_same_phone_sees_none_of_the_first_users_pages(
     assert "王秀英" not in pg.inner_text("#resident-rows")
 
 
-def test_other_roles_get_the_app_but_keep_no_personal_page(phone, app_server, caseload):
+def test_other_roles_get_the_app_but_keep_no_personal_page(phone_context, app_server, caseload):
     wang = caseload["wang"]
-    pg = _page(phone, app_server.url)
+    pg = _page(phone_context, app_server.url)
     login(pg, "secretary_a", PASSWORD)
     pg.goto(f"{app_server.url}/residents/{wang.id}")
     pg.wait_for_selector("h1 >> text=王秀英")
@@ -232,7 +232,7 @@ def test_other_roles_get_the_app_but_keep_no_personal_page(phone, app_server, ca
     pg.wait_for_selector("h1 >> text=王秀英")
     assert pg.get_attribute("body", "data-offline-caseload") is None
 
-    phone.set_offline(True)
+    phone_context.set_offline(True)
     shown = _open(pg, f"{app_server.url}/residents/{wang.id}")
     assert "王秀英" not in shown
     assert pg.locator("#offline-fallback").count() == 1  # our page, not the browser's
@@ -253,9 +253,9 @@ def short_lived_server(app, reads_do_not_lock):
     server.stop()
 
 
-def test_kept_pages_expire(phone, short_lived_server, caseload):
+def test_kept_pages_expire(phone_context, short_lived_server, caseload):
     wang = caseload["wang"]
-    pg = _page(phone, short_lived_server.url)
+    pg = _page(phone_context, short_lived_server.url)
     _log_in_and_keep(pg, "worker_a")
     pg.wait_for_timeout(4_000)  # older than the 3-second setting
     short_lived_server.stop()
@@ -265,7 +265,7 @@ def test_kept_pages_expire(phone, short_lived_server, caseload):
 
 
 def test_a_late_answer_for_the_first_user_does_not_bring_their_pages_back(
-    phone, app_server, caseload
+    phone_context, app_server, caseload
 ):
     """The first user's caseload warm-up is still fetching when the next user signs in on
     the same phone (no logout). Its answers, rendered for the first user, arrive after: they
@@ -283,13 +283,13 @@ def test_a_late_answer_for_the_first_user_does_not_bring_their_pages_back(
         else:
             route.continue_()
 
-    phone.route("**/*", hold_warmup)
-    pg = _page(phone, base)
+    phone_context.route("**/*", hold_warmup)
+    pg = _page(phone_context, base)
     login(pg, "worker_a", PASSWORD)
     while len(held) < 2:  # both of the warm-up's fetchers wait on an answer
         pg.wait_for_timeout(100)
 
-    phone.clear_cookies()
+    phone_context.clear_cookies()
     login(pg, "secretary_a", PASSWORD)
     pg.wait_for_selector("body[data-user]", state="attached")
 
@@ -308,21 +308,21 @@ def test_a_late_answer_for_the_first_user_does_not_bring_their_pages_back(
         arg=route.request.url,
     )
 
-    phone.set_offline(True)
+    phone_context.set_offline(True)
     shown = _open(pg, route.request.url)
     assert "Worker_A" not in shown
     for resident in caseload.values():
         assert resident.name not in shown
 
 
-def test_a_page_kept_on_an_earlier_day_says_which_day(phone, app_server, caseload):
+def test_a_page_kept_on_an_earlier_day_says_which_day(phone_context, app_server, caseload):
     """Pages are kept for days: "as of 17:25" on a page from the day before yesterday would
     pass for today's."""
     from datetime import datetime, timedelta
 
-    pg = _page(phone, app_server.url)
+    pg = _page(phone_context, app_server.url)
     _log_in_and_keep(pg, "worker_a")
-    phone.set_offline(True)
+    phone_context.set_offline(True)
     pg.goto(app_server.url + "/today")
     assert BANNER.match(_banner(pg))  # kept today: the time alone
 

@@ -3,12 +3,12 @@
 before it keeps it, since the server reads it only once the signal is back."""
 
 import json
-from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 
 from app.timeutil import local_today
+from tests.dates import Days
 from tests.outbox_fixtures import visit_data
 
 
@@ -43,20 +43,16 @@ def _errors(html: str) -> set[str]:
     return set(re.findall(r'<small class="error"[^>]*>([^<]*)</small>', html))
 
 
-def _day(days: int) -> str:
-    return (local_today() + timedelta(days=days)).isoformat()
-
-
 # (what is sent, the field, which of its checks, the length to put in a length message)
 VISIT_CASES = [
     ({"outcome": ""}, "outcome", "missing", None),
     ({"purpose": ""}, "purpose", "missing", None),
     ({"visited_on": ""}, "visited_on", "missing", None),
-    ({"visited_on": _day(1)}, "visited_on", "late", None),
-    ({"visited_on": _day(400)}, "visited_on", "late_year", None),
-    ({"visited_on": _day(-31)}, "visited_on", "early", None),
-    ({"follow_up_on": _day(-1)}, "follow_up_on", "early", None),
-    ({"follow_up_on": _day(367)}, "follow_up_on", "late_year", None),
+    ({"visited_on": Days(+1).iso}, "visited_on", "late", None),
+    ({"visited_on": Days(+400).iso}, "visited_on", "late_year", None),
+    ({"visited_on": Days(-31).iso}, "visited_on", "early", None),
+    ({"follow_up_on": Days(-1).iso}, "follow_up_on", "early", None),
+    ({"follow_up_on": Days(+367).iso}, "follow_up_on", "late_year", None),
     ({"summary": "字" * 2001}, "summary", "long", "2,001"),
 ]
 
@@ -81,7 +77,7 @@ REQUEST_CASES = [
     ({"summary": ""}, "summary", "missing"),
     ({"category": ""}, "category", "missing"),
     ({"received_on": ""}, "received_on", "missing"),
-    ({"received_on": _day(1)}, "received_on", "late"),
+    ({"received_on": Days(+1).iso}, "received_on", "late"),
 ]
 
 
@@ -98,7 +94,7 @@ def test_a_request_form_checks_on_the_phone_what_the_server_refuses_in_its_words
         "channel": "visit",
         "category": "R18",
         "summary": "问养老补贴怎么申请",
-        "received_on": _day(0),
+        "received_on": local_today().isoformat(),
         "client_uuid": "6f1c1a3e-51a8-4c3b-9d5e-6f1e2d3c4b5a",
         **sent,
     }

@@ -16,26 +16,22 @@ from app.extensions import db
 from app.models import Hazard, Photo
 from app.photos.pipeline import client_captured_at
 from app.timeutil import local_tz
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    browser,
+from tests.browser.conftest import (
     fresh_scalar,
     leaves_without_asking,
     login,
-    phone_page,
-    playwright_instance,
     queued_hazard_keeps_its_form,
 )
 from tests.conftest import PASSWORD
 from tests.offline.test_outbox_browser import (
-    _screening,
     controlled,
     entries,
+    open_hazard_form,
     outbox_loaded,
     sent_all,
     until,
     waiting,
 )
-from tests.outbox_fixtures import outbox_server  # noqa: F401 (a fixture)
 from tests.photos.images import encoded, jpeg_with_metadata, phone_photo
 
 
@@ -135,16 +131,10 @@ class Uploads:
         server.start()
 
 
-@pytest.fixture
-def phone(browser, outbox_server):  # noqa: F811
-    with phone_page(browser, outbox_server.url) as pg:
-        yield pg
-
-
 @pytest.mark.browser
 def test_a_photo_under_the_service_worker_shows_real_progress_and_keeps_its_time(
     phone,
-    outbox_server,  # noqa: F811
+    outbox_server,
     world,
     make_resident,
     make_visit,
@@ -187,7 +177,7 @@ def _on_the_visits_page(phone, visit, photo):
 @pytest.mark.browser
 def test_a_photo_whose_own_send_fails_waits_in_the_outbox_and_arrives_once(
     phone,
-    outbox_server,  # noqa: F811
+    outbox_server,
     world,
     make_resident,
     make_visit,
@@ -227,7 +217,7 @@ def _says_only_that_it_waits(phone, gallery: str) -> None:
 @pytest.mark.browser
 def test_a_photo_chosen_offline_says_only_that_it_waits(
     phone,
-    outbox_server,  # noqa: F811
+    outbox_server,
     world,
     make_resident,
     make_visit,
@@ -252,22 +242,14 @@ def test_a_photo_chosen_offline_says_only_that_it_waits(
 @pytest.mark.parametrize("cut", ["offline", "server gone"])
 def test_a_hazard_saved_without_signal_waits_with_its_photo_and_is_not_unsaved(
     phone,
-    outbox_server,  # noqa: F811
+    outbox_server,
     world,
     make_resident,
     make_visit,
     tmp_path,
     cut,
 ):
-    s, items = _screening(world, make_resident, make_visit)
-    login(phone, "worker_a", PASSWORD)
-    controlled(phone, f"/screening/{s.id}")
-    outbox_loaded(phone)
-    item = phone.locator(f"#item-{items[0]}")
-    item.locator("button.ans-hazard").click()
-    form = item.locator("form.hazard-form")
-    form.wait_for()
-    phone.wait_for_function("() => !!window.gridbookPhotos")
+    s, items, item, form = open_hazard_form(phone, world, make_resident, make_visit)
     key = form.locator("input[name=photo_uuid]").input_value()
     photo = tmp_path / "IMG_0004.jpg"
     photo.write_bytes(phone_photo(long_side=2000))

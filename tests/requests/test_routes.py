@@ -14,12 +14,11 @@ from app.models import Request, RequestEvent
 from app.requests.deadlines import rules
 from app.timeutil import local_today
 from tests.conftest import fragment_root_ids
-
-TODAY = local_today()
+from tests.dates import Days
 
 
 def iso(days_ago: int) -> str:
-    return (TODAY - timedelta(days=days_ago)).isoformat()
+    return (local_today() - timedelta(days=days_ago)).isoformat()
 
 
 def _count(model) -> int:
@@ -58,10 +57,10 @@ def test_new_form_page_and_fragment(client, world, login_as, make_resident):
 
 
 def test_new_from_a_visit_takes_resident_channel_and_date(
-    client, world, login_as, make_resident, make_visit
+    client, world, login_as, make_resident, make_visit, today
 ):
     resident = make_resident()
-    visit = make_visit(resident=resident, day=TODAY - timedelta(days=1))
+    visit = make_visit(resident=resident, day=today - timedelta(days=1))
     login_as(world.worker_a)
     page = client.get(f"/requests/new?visit={visit.id}&lang=en").text
     assert 'name="channel" value="visit"' in page
@@ -136,13 +135,13 @@ def test_create_twice_with_one_uuid_records_once(client, world, login_as, make_r
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_create_invalid_keeps_what_was_typed(client, world, login_as, make_resident, htmx):
+def test_create_invalid_keeps_what_was_typed(client, world, login_as, make_resident, htmx, today):
     resident = make_resident()
     login_as(world.worker_a)
     data = _new_form_data(
         resident,
         summary="Water leaks from the flat above.",
-        received_on=(TODAY + timedelta(days=3)).isoformat(),
+        received_on=(today + timedelta(days=3)).isoformat(),
         category="R06",
     )
     r = client.post("/requests?lang=en", data=data, htmx=htmx)
@@ -242,8 +241,8 @@ def test_show_out_of_scope_is_404(client, world, login_as, make_request, user):
     assert req.status == "received"
 
 
-def test_step_plain_redirects_htmx_returns_the_card(client, world, login_as, make_request):
-    req = make_request(received_on=TODAY - timedelta(days=3))
+def test_step_plain_redirects_htmx_returns_the_card(client, world, login_as, make_request, today):
+    req = make_request(received_on=today - timedelta(days=3))
     login_as(world.worker_a)
     r = client.post(f"/requests/{req.id}/accept", data={"accept-on": iso(1)})
     assert r.status_code == 303
@@ -263,13 +262,15 @@ def test_step_plain_redirects_htmx_returns_the_card(client, world, login_as, mak
     assert "HX-Request" in r.headers["Vary"]
 
 
-def test_refused_extension_keeps_input_and_changes_nothing(client, world, login_as, make_request):
+def test_refused_extension_keeps_input_and_changes_nothing(
+    client, world, login_as, make_request, today
+):
     req = make_request(
         track="formal",
         status="accepted",
-        received_on=TODAY - timedelta(days=20),
-        formal_on=TODAY - timedelta(days=20),
-        accepted_on=TODAY - timedelta(days=10),
+        received_on=today - timedelta(days=20),
+        formal_on=today - timedelta(days=20),
+        accepted_on=today - timedelta(days=10),
     )
     login_as(world.secretary_a)
     r = client.post(
@@ -296,13 +297,13 @@ def test_refused_extension_keeps_input_and_changes_nothing(client, world, login_
     assert _count(RequestEvent) == 0
 
 
-def test_second_extension_is_refused_on_the_page(client, world, login_as, make_request):
+def test_second_extension_is_refused_on_the_page(client, world, login_as, make_request, today):
     req = make_request(
         track="formal",
         status="accepted",
-        received_on=TODAY - timedelta(days=20),
-        formal_on=TODAY - timedelta(days=20),
-        accepted_on=TODAY - timedelta(days=10),
+        received_on=today - timedelta(days=20),
+        formal_on=today - timedelta(days=20),
+        accepted_on=today - timedelta(days=10),
         extension_days=10,
         extension_reason="Survey.",
     )
@@ -323,15 +324,19 @@ def test_second_extension_is_refused_on_the_page(client, world, login_as, make_r
     [
         (
             "reply",
-            {"reply-on": iso(0), "reply-text": "Done."},
+            {"reply-on": Days(0).iso, "reply-text": "Done."},
             "A reply can be recorded only after the request has been accepted.",
         ),
         (
             "follow-up",
-            {"follow_up-on": iso(0), "follow_up-satisfaction": "satisfied"},
+            {"follow_up-on": Days(0).iso, "follow_up-satisfaction": "satisfied"},
             "A request can be closed only after a reply has been recorded.",
         ),
-        ("formal", {"formal-on": iso(0)}, "Only the community secretary can take this decision."),
+        (
+            "formal",
+            {"formal-on": Days(0).iso},
+            "Only the community secretary can take this decision.",
+        ),
     ],
 )
 def test_refusals_read_as_messages(client, world, login_as, make_request, slug, data, message):
@@ -351,8 +356,8 @@ def test_unknown_step_is_404(client, world, login_as, make_request):
     assert client.post(f"/requests/{req.id}/approve", data={}).status_code == 404
 
 
-def test_repeated_post_of_a_step_records_it_once(client, world, login_as, make_request):
-    req = make_request(received_on=TODAY - timedelta(days=3))
+def test_repeated_post_of_a_step_records_it_once(client, world, login_as, make_request, today):
+    req = make_request(received_on=today - timedelta(days=3))
     login_as(world.worker_a)
     for _ in range(2):
         r = client.post(f"/requests/{req.id}/accept", data={"accept-on": iso(1)}, htmx=True)
@@ -361,14 +366,14 @@ def test_repeated_post_of_a_step_records_it_once(client, world, login_as, make_r
 
 
 def test_a_reprinted_acceptance_notice_keeps_the_date_it_promised(
-    client, world, login_as, make_request
+    client, world, login_as, make_request, today
 ):
-    accepted_on = TODAY - timedelta(days=10)
+    accepted_on = today - timedelta(days=10)
     req = make_request(
         track="formal",
         status="accepted",
-        received_on=TODAY - timedelta(days=20),
-        formal_on=TODAY - timedelta(days=20),
+        received_on=today - timedelta(days=20),
+        formal_on=today - timedelta(days=20),
         accepted_on=accepted_on,
     )
     login_as(world.secretary_a)
@@ -386,18 +391,18 @@ def test_a_reprinted_acceptance_notice_keeps_the_date_it_promised(
     assert f"to {format_date(extended, 'long', locale='en')}." in extension
 
 
-def test_formal_notices_and_review_right_are_shown(client, world, login_as, make_request):
+def test_formal_notices_and_review_right_are_shown(client, world, login_as, make_request, today):
     req = make_request(
         track="formal",
         status="accepted",
-        received_on=TODAY - timedelta(days=30),
-        formal_on=TODAY - timedelta(days=30),
-        accepted_on=TODAY - timedelta(days=20),
+        received_on=today - timedelta(days=30),
+        formal_on=today - timedelta(days=30),
+        accepted_on=today - timedelta(days=20),
     )
     login_as(world.secretary_a)
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert 'id="notice-acceptance"' in page
-    due = TODAY - timedelta(days=20) + timedelta(days=60)
+    due = today - timedelta(days=20) + timedelta(days=60)
     # Notices spell dates out in the page's language, like the rest of the page.
     assert f"You will receive a written reply by {format_date(due, 'long', locale='en')}." in page
     assert due.isoformat() not in page.split('id="notice-acceptance"')[1]
@@ -409,16 +414,16 @@ def test_formal_notices_and_review_right_are_shown(client, world, login_as, make
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert 'id="notice-review"' in page
     assert 'id="notice-acceptance"' not in page  # the promise of a reply is kept
-    assert f"by {format_date(TODAY + timedelta(days=30), 'long', locale='en')}" in page
+    assert f"by {format_date(today + timedelta(days=30), 'long', locale='en')}" in page
 
 
 def test_redirect_notice_names_the_channel_and_its_time_limit(
-    client, world, login_as, make_request
+    client, world, login_as, make_request, today
 ):
     req = make_request(
         track="formal",
-        received_on=TODAY - timedelta(days=5),
-        formal_on=TODAY - timedelta(days=5),
+        received_on=today - timedelta(days=5),
+        formal_on=today - timedelta(days=5),
         category="R01",
     )
     login_as(world.secretary_a)
@@ -438,8 +443,8 @@ def test_redirect_notice_names_the_channel_and_its_time_limit(
     assert (req.status, req.redirect_channel) == ("redirected", "arbitration")
 
 
-def test_worker_sees_no_formal_decision_forms(client, world, login_as, make_request):
-    req = make_request(track="formal", formal_on=TODAY - timedelta(days=1))
+def test_worker_sees_no_formal_decision_forms(client, world, login_as, make_request, today):
+    req = make_request(track="formal", formal_on=today - timedelta(days=1))
     login_as(world.worker_a)
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert 'id="request-steps"' not in page
@@ -466,13 +471,13 @@ def test_list_page_and_rows_fragment(client, world, login_as, make_request):
     assert f'id="request-row-{req.id}"' in frag.text
 
 
-def test_list_filters_by_status_and_due(client, world, login_as, make_request):
-    soon = make_request(received_on=TODAY - timedelta(days=1))  # acknowledge in 2 days
-    overdue = make_request(received_on=TODAY - timedelta(days=10))  # acknowledge 7 days late
+def test_list_filters_by_status_and_due(client, world, login_as, make_request, today):
+    soon = make_request(received_on=today - timedelta(days=1))  # acknowledge in 2 days
+    overdue = make_request(received_on=today - timedelta(days=10))  # acknowledge 7 days late
     later = make_request(
-        status="accepted", received_on=TODAY, accepted_on=TODAY
+        status="accepted", received_on=today, accepted_on=today
     )  # resolve in 15 days
-    closed = make_request(status="closed", received_on=TODAY - timedelta(days=40))
+    closed = make_request(status="closed", received_on=today - timedelta(days=40))
     login_as(world.worker_a)
 
     def ids(query):
@@ -528,14 +533,14 @@ def test_admin_has_no_request_list(client, world, login_as):
 
 
 def test_a_posted_formal_reply_shows_its_receipt_and_the_window_from_it(
-    client, world, login_as, make_request
+    client, world, login_as, make_request, today
 ):
     req = make_request(
         track="formal",
         status="accepted",
-        received_on=TODAY - timedelta(days=20),
-        formal_on=TODAY - timedelta(days=20),
-        accepted_on=TODAY - timedelta(days=10),
+        received_on=today - timedelta(days=20),
+        formal_on=today - timedelta(days=20),
+        accepted_on=today - timedelta(days=10),
     )
     login_as(world.secretary_a)
     form = client.get(f"/requests/{req.id}?lang=en").text
@@ -550,7 +555,7 @@ def test_a_posted_formal_reply_shows_its_receipt_and_the_window_from_it(
     assert (req.reply_delivery, req.reply_received_on.isoformat()) == ("posted", iso(2))
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert "Sent by post" in page
-    until = TODAY - timedelta(days=2) + timedelta(days=30)
+    until = today - timedelta(days=2) + timedelta(days=30)
     assert format_date(until, "medium", locale="en") in page
     r = client.post(f"/requests/{req.id}/receipt", data={"receipt-on": iso(1)})
     assert r.status_code == 303
@@ -559,17 +564,17 @@ def test_a_posted_formal_reply_shows_its_receipt_and_the_window_from_it(
 
 
 def test_the_page_shows_the_review_stage_and_takes_the_review_steps(
-    client, world, login_as, make_request
+    client, world, login_as, make_request, today
 ):
     req = make_request(
         track="formal",
         status="replied",
-        received_on=TODAY - timedelta(days=60),
-        formal_on=TODAY - timedelta(days=60),
-        accepted_on=TODAY - timedelta(days=55),
-        replied_on=TODAY - timedelta(days=10),
+        received_on=today - timedelta(days=60),
+        formal_on=today - timedelta(days=60),
+        accepted_on=today - timedelta(days=55),
+        replied_on=today - timedelta(days=10),
         reply_delivery="handed",
-        reply_received_on=TODAY - timedelta(days=10),
+        reply_received_on=today - timedelta(days=10),
     )
     login_as(world.secretary_a)
     page = client.get(f"/requests/{req.id}?lang=en").text
@@ -621,9 +626,9 @@ def test_a_secretary_registers_a_letter_as_formal_and_late_entries_show(
 
 
 def test_the_move_to_formal_form_starts_at_receipt_and_shows_both_dates(
-    client, world, login_as, make_request
+    client, world, login_as, make_request, today
 ):
-    req = make_request(received_on=TODAY - timedelta(days=30))
+    req = make_request(received_on=today - timedelta(days=30))
     login_as(world.secretary_a)
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert re.search(rf'name="formal-on"[^>]*value="{iso(30)}"', page)
@@ -640,22 +645,23 @@ def test_the_move_to_formal_form_starts_at_receipt_and_shows_both_dates(
 
 def _late_decision_and_reply(make_request, days_late: int):
     """A formal matter refused and one replied, each `days_late` days after its deadline."""
+    today = local_today()
     refused = make_request(
         track="formal",
         status="not_accepted",
-        received_on=TODAY - timedelta(days=40),
-        formal_on=TODAY - timedelta(days=40),
-        decided_on=TODAY - timedelta(days=25 - days_late),  # decision due 25 days ago
+        received_on=today - timedelta(days=40),
+        formal_on=today - timedelta(days=40),
+        decided_on=today - timedelta(days=25 - days_late),  # decision due 25 days ago
         decision_reason="Not a letters-and-visits matter.",
     )
     replied = make_request(
         track="formal",
         status="replied",
-        received_on=TODAY - timedelta(days=100),
-        formal_on=TODAY - timedelta(days=100),
-        accepted_on=TODAY - timedelta(days=90),
-        decided_on=TODAY - timedelta(days=90),
-        replied_on=TODAY - timedelta(days=30 - days_late),  # reply due 30 days ago
+        received_on=today - timedelta(days=100),
+        formal_on=today - timedelta(days=100),
+        accepted_on=today - timedelta(days=90),
+        decided_on=today - timedelta(days=90),
+        replied_on=today - timedelta(days=30 - days_late),  # reply due 30 days ago
     )
     return refused, replied
 
@@ -679,16 +685,16 @@ def _words(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def test_one_day_reads_as_one_day_on_a_requests_page(client, world, login_as, make_request):
+def test_one_day_reads_as_one_day_on_a_requests_page(client, world, login_as, make_request, today):
     """The tester's walk: English pages said "1 days" wherever a count of days was one."""
-    later = make_request(received_on=TODAY - timedelta(days=30))
+    later = make_request(received_on=today - timedelta(days=30))
     refused, replied = _late_decision_and_reply(make_request, days_late=1)
     extended = make_request(
         track="formal",
         status="accepted",
-        received_on=TODAY - timedelta(days=20),
-        formal_on=TODAY - timedelta(days=20),
-        accepted_on=TODAY - timedelta(days=10),
+        received_on=today - timedelta(days=20),
+        formal_on=today - timedelta(days=20),
+        accepted_on=today - timedelta(days=10),
     )
     login_as(world.secretary_a)
     r = client.post(
@@ -774,14 +780,16 @@ def test_step_address_of_a_complaint_about_officials_goes_as_its_page_does(
     assert _count(RequestEvent) == 0
 
 
-REPLIED = {
-    "track": "formal",
-    "status": "replied",
-    "received_on": TODAY - timedelta(days=120),
-    "formal_on": TODAY - timedelta(days=120),
-    "accepted_on": TODAY - timedelta(days=115),
-    "reply_delivery": "handed",
-}
+def _replied(today) -> dict:
+    """A formal matter accepted 115 days ago and replied to (the test says when)."""
+    return {
+        "track": "formal",
+        "status": "replied",
+        "received_on": today - timedelta(days=120),
+        "formal_on": today - timedelta(days=120),
+        "accepted_on": today - timedelta(days=115),
+        "reply_delivery": "handed",
+    }
 
 
 @pytest.mark.parametrize(
@@ -806,12 +814,12 @@ REPLIED = {
     ],
 )
 def test_a_formal_reply_says_when_the_follow_up_visit_can_be_recorded(
-    client, world, login_as, make_request, dates, says
+    client, world, login_as, make_request, dates, says, today
 ):
     """The follow-up visit closes the request, so the page does not announce it as the next
     step while the resident may still ask for a review (the service refuses it then)."""
-    fields = {k: TODAY - timedelta(days=v) for k, v in dates.items()}
-    req = make_request(**REPLIED, reply_received_on=fields["replied_on"], **fields)
+    fields = {k: today - timedelta(days=v) for k, v in dates.items()}
+    req = make_request(**_replied(today), reply_received_on=fields["replied_on"], **fields)
     login_as(world.secretary_a)
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert says in page
@@ -825,10 +833,10 @@ def test_a_formal_reply_says_when_the_follow_up_visit_can_be_recorded(
 
 
 def test_a_formal_reply_offers_the_follow_up_visit_once_the_review_window_has_passed(
-    client, world, login_as, make_request
+    client, world, login_as, make_request, today
 ):
-    replied_on = TODAY - timedelta(days=45)
-    req = make_request(**REPLIED, replied_on=replied_on, reply_received_on=replied_on)
+    replied_on = today - timedelta(days=45)
+    req = make_request(**_replied(today), replied_on=replied_on, reply_received_on=replied_on)
     login_as(world.secretary_a)
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert "Next: a follow-up visit to ask whether the resident is satisfied." in page
@@ -840,13 +848,13 @@ def test_a_formal_reply_offers_the_follow_up_visit_once_the_review_window_has_pa
     ("satisfaction", "hint"), [("not_satisfied", True), ("partly", False), ("satisfied", False)]
 )
 def test_a_community_request_closed_unsatisfied_says_what_the_resident_can_do(
-    client, world, login_as, make_request, satisfaction, hint
+    client, world, login_as, make_request, satisfaction, hint, today
 ):
     req = make_request(
         status="replied",
-        received_on=TODAY - timedelta(days=5),
-        accepted_on=TODAY - timedelta(days=4),
-        replied_on=TODAY - timedelta(days=2),
+        received_on=today - timedelta(days=5),
+        accepted_on=today - timedelta(days=4),
+        replied_on=today - timedelta(days=2),
     )
     login_as(world.worker_a)
     r = client.post(
@@ -869,16 +877,16 @@ def test_a_community_request_closed_unsatisfied_says_what_the_resident_can_do(
 
 
 def test_a_formal_matter_after_an_unsatisfied_close_starts_from_the_closed_request(
-    client, world, login_as, make_request
+    client, world, login_as, make_request, today
 ):
     closed = make_request(
         category="R06",
         status="closed",
         summary="楼上装修噪音，晚上十点以后仍在施工。",
-        received_on=TODAY - timedelta(days=9),
-        accepted_on=TODAY - timedelta(days=8),
-        replied_on=TODAY - timedelta(days=3),
-        followed_up_on=TODAY - timedelta(days=1),
+        received_on=today - timedelta(days=9),
+        accepted_on=today - timedelta(days=8),
+        replied_on=today - timedelta(days=3),
+        followed_up_on=today - timedelta(days=1),
         satisfaction="not_satisfied",
     )
     before = _count(Request)

@@ -11,8 +11,6 @@ from app.models import AuditEvent, Request
 from app.requests.queries import due_soon, open_counts, township_counts
 from app.timeutil import local_today
 
-TODAY = local_today()
-
 
 def _register(client, resident, category, summary):
     return client.post(
@@ -24,13 +22,13 @@ def _register(client, resident, category, summary):
             "channel": "walk_in",
             "category": category,
             "summary": summary,
-            "received_on": TODAY.isoformat(),
+            "received_on": local_today().isoformat(),
         },
     )
 
 
 def test_a_complaint_about_officials_goes_to_the_inspector_not_the_community(
-    client, world, login_as, make_resident
+    client, world, login_as, make_resident, today
 ):
     resident = make_resident()
     login_as(world.worker_a)
@@ -46,7 +44,7 @@ def test_a_complaint_about_officials_goes_to_the_inspector_not_the_community(
     assert "asks for money" in landing
     # ... but takes no decision on it.
     assert (
-        client.post(f"/requests/{req.id}/accept", data={"accept-on": TODAY.isoformat()}).status_code
+        client.post(f"/requests/{req.id}/accept", data={"accept-on": today.isoformat()}).status_code
         == 409
     )
     # The community secretary (who may be the accused) sees neither it nor a count of it.
@@ -68,7 +66,9 @@ def test_a_complaint_about_officials_goes_to_the_inspector_not_the_community(
     assert client.get(f"/requests/{req.id}").status_code == 404
 
 
-def test_the_inspector_sees_and_handles_the_complaint(client, world, login_as, make_resident):
+def test_the_inspector_sees_and_handles_the_complaint(
+    client, world, login_as, make_resident, today
+):
     login_as(world.worker_a)
     _register(client, make_resident(), "R15", "The grid chief asks for money.")
     _register(client, make_resident(name="李四"), "R04", "The lift is broken.")
@@ -84,11 +84,11 @@ def test_the_inspector_sees_and_handles_the_complaint(client, world, login_as, m
     assert "asks for money" in page
     assert f"/residents/{req.resident_id}" not in page  # no resident records for the inspector
     assert (
-        client.post(f"/requests/{req.id}/formal", data={"formal-on": TODAY.isoformat()}).status_code
+        client.post(f"/requests/{req.id}/formal", data={"formal-on": today.isoformat()}).status_code
         == 303
     )
     assert (
-        client.post(f"/requests/{req.id}/accept", data={"accept-on": TODAY.isoformat()}).status_code
+        client.post(f"/requests/{req.id}/accept", data={"accept-on": today.isoformat()}).status_code
         == 303
     )
     db.session.expire_all()
@@ -129,11 +129,11 @@ def test_other_workers_and_communities_get_404(client, world, login_as, make_req
         assert f"request-row-{req.id}" not in client.get("/requests?status=").text
 
 
-def test_township_sees_counts_only(client, world, login_as, make_request, make_resident):
+def test_township_sees_counts_only(client, world, login_as, make_request, make_resident, today):
     a_res = make_resident(name="王小明")
     b_res = make_resident(grid=world.b1, name="赵大海")
     make_request(
-        resident=a_res, summary="Secret summary one", received_on=TODAY - timedelta(days=10)
+        resident=a_res, summary="Secret summary one", received_on=today - timedelta(days=10)
     )  # overdue
     make_request(resident=a_res, summary="Secret summary two")
     for _ in range(3):
@@ -187,18 +187,18 @@ def test_township_sees_counts_only(client, world, login_as, make_request, make_r
     assert client.get("/requests/1").status_code == 404
 
 
-def test_due_soon_and_open_counts_for_the_today_page(app, world, make_request, in_request):
-    overdue = make_request(received_on=TODAY - timedelta(days=5))  # acknowledge 2 days late
-    soon = make_request(received_on=TODAY)  # acknowledge in 3 days
-    make_request(status="accepted", received_on=TODAY, accepted_on=TODAY)  # resolve in 15
+def test_due_soon_and_open_counts_for_the_today_page(app, world, make_request, in_request, today):
+    overdue = make_request(received_on=today - timedelta(days=5))  # acknowledge 2 days late
+    soon = make_request(received_on=today)  # acknowledge in 3 days
+    make_request(status="accepted", received_on=today, accepted_on=today)  # resolve in 15
     make_request(status="closed")
     make_request(
         track="formal",
         status="replied",
-        received_on=TODAY - timedelta(days=30),
-        formal_on=TODAY - timedelta(days=30),
-        accepted_on=TODAY - timedelta(days=29),
-        replied_on=TODAY - timedelta(days=1),
+        received_on=today - timedelta(days=30),
+        formal_on=today - timedelta(days=30),
+        accepted_on=today - timedelta(days=29),
+        replied_on=today - timedelta(days=1),
     )
     items = due_soon(world.worker_a)
     assert [(i.request.id, i.clock.name, i.clock.colour) for i in items] == [
@@ -214,17 +214,17 @@ def test_due_soon_and_open_counts_for_the_today_page(app, world, make_request, i
 
 
 def test_the_secretary_is_alerted_to_requests_near_or_past_their_deadline(
-    client, world, make_request, login_as
+    client, world, make_request, login_as, today
 ):
     from app.review.badges import badge_counts
 
     overdue = make_request(
-        track="formal", received_on=TODAY - timedelta(days=20), formal_on=TODAY - timedelta(days=20)
+        track="formal", received_on=today - timedelta(days=20), formal_on=today - timedelta(days=20)
     )  # notice of acceptance was due 5 days ago
-    soon = make_request(received_on=TODAY - timedelta(days=1))  # acknowledge in 2 days
-    make_request(received_on=TODAY)  # acknowledge in 3 days: still within the alert
+    soon = make_request(received_on=today - timedelta(days=1))  # acknowledge in 2 days
+    make_request(received_on=today)  # acknowledge in 3 days: still within the alert
     make_request(
-        track="formal", received_on=TODAY - timedelta(days=2), formal_on=TODAY - timedelta(days=2)
+        track="formal", received_on=today - timedelta(days=2), formal_on=today - timedelta(days=2)
     )  # 13 days left: no alert
     assert badge_counts(world.secretary_a)["requests"] == 3
     # The worker takes community-track steps only: the formal matter is not theirs to chase.
@@ -240,7 +240,7 @@ def test_the_secretary_is_alerted_to_requests_near_or_past_their_deadline(
 
 
 def test_the_home_card_the_badge_and_the_list_filter_share_one_due_soon_window(
-    client, world, make_request, login_as
+    client, world, make_request, login_as, today
 ):
     """The secretary's home said "due within 3 days", the list's filter "within 5 days": one
     window now, the rules' amber one, which also colours the clocks."""
@@ -251,7 +251,7 @@ def test_the_home_card_the_badge_and_the_list_filter_share_one_due_soon_window(
     window = rules().amber_days
     made = [
         make_request(
-            track="formal", received_on=TODAY - timedelta(days=k), formal_on=TODAY - timedelta(k)
+            track="formal", received_on=today - timedelta(days=k), formal_on=today - timedelta(k)
         )
         for k in range(15)  # notices of acceptance due in 15 days down to 1
     ]
@@ -272,18 +272,20 @@ def test_the_home_card_the_badge_and_the_list_filter_share_one_due_soon_window(
     assert f"{window}日内到期和已超期的诉求" in zh
 
 
-def test_a_worker_cannot_record_the_formal_written_reply(client, world, make_request, login_as):
+def test_a_worker_cannot_record_the_formal_written_reply(
+    client, world, make_request, login_as, today
+):
     req = make_request(
         track="formal",
         status="accepted",
-        received_on=TODAY - timedelta(days=20),
-        formal_on=TODAY - timedelta(days=20),
-        accepted_on=TODAY - timedelta(days=10),
+        received_on=today - timedelta(days=20),
+        formal_on=today - timedelta(days=20),
+        accepted_on=today - timedelta(days=10),
     )
     login_as(world.worker_a)
     assert 'id="step-reply"' not in client.get(f"/requests/{req.id}").text
     client.post(
-        f"/requests/{req.id}/reply", data={"reply-on": TODAY.isoformat(), "reply-text": "x"}
+        f"/requests/{req.id}/reply", data={"reply-on": today.isoformat(), "reply-text": "x"}
     )
     db.session.refresh(req)
     assert req.status == "accepted"

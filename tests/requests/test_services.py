@@ -12,6 +12,7 @@ from app.models import AuditEvent, Request, RequestEvent
 from app.refusals import Refusal
 from app.requests import services
 from app.timeutil import local_today
+from tests.dates import Days
 
 
 @pytest.fixture(autouse=True)
@@ -23,11 +24,8 @@ def _english_messages(app):
         yield
 
 
-TODAY = local_today()
-
-
 def days_ago(n: int):
-    return TODAY - timedelta(days=n)
+    return local_today() - timedelta(days=n)
 
 
 @pytest.fixture
@@ -64,7 +62,7 @@ def _audit(req):
     return [(a.action, json.loads(a.detail)) for a in rows]
 
 
-def test_formal_walk_from_registration_to_closing_writes_events_and_audit(register, world):
+def test_formal_walk_from_registration_to_closing_writes_events_and_audit(register, world, today):
     req = register(received_on=days_ago(90))
     assert (req.track, req.status) == ("community", "received")
     services.move_to_formal(req, world.secretary_a, days_ago(90))
@@ -72,7 +70,7 @@ def test_formal_walk_from_registration_to_closing_writes_events_and_audit(regist
     services.extend(req, world.secretary_a, days_ago(40), 30, "Needs a site survey.")
     services.reply(req, world.secretary_a, days_ago(35), "The boiler is replaced on Friday.")
     # The review window (30 days from receipt) has passed: the follow-up visit closes it.
-    services.follow_up(req, world.worker_a, TODAY, "satisfied")
+    services.follow_up(req, world.worker_a, today, "satisfied")
     db.session.commit()
     assert (req.track, req.status, req.satisfaction) == ("formal", "closed", "satisfied")
     assert [e.kind for e in req.events] == [
@@ -98,11 +96,11 @@ def test_formal_walk_from_registration_to_closing_writes_events_and_audit(regist
     assert not any("boiler" in json.dumps(d) or "survey" in json.dumps(d) for _, d in audit)
 
 
-def test_community_walk_acknowledge_reply_follow_up(register, world):
+def test_community_walk_acknowledge_reply_follow_up(register, world, today):
     req = register()
     services.accept(req, world.worker_a, days_ago(19))
     services.reply(req, world.worker_a, days_ago(3), "Plumber came.")
-    services.follow_up(req, world.worker_a, TODAY, "partly")
+    services.follow_up(req, world.worker_a, today, "partly")
     assert [e.kind for e in req.events] == ["registered", "acknowledged", "replied", "followed_up"]
     assert req.status == "closed"
 
@@ -112,68 +110,68 @@ def test_community_walk_acknowledge_reply_follow_up(register, world):
     [
         (
             "new",
-            lambda r, w: services.reply(r, w.worker_a, TODAY, "Done."),
+            lambda r, w: services.reply(r, w.worker_a, local_today(), "Done."),
             "A reply can be recorded only after the request has been accepted.",
         ),
         (
             "new",
-            lambda r, w: services.follow_up(r, w.worker_a, TODAY, "satisfied"),
+            lambda r, w: services.follow_up(r, w.worker_a, local_today(), "satisfied"),
             "A request can be closed only after a reply has been recorded.",
         ),
         (
             "formal_accepted",
-            lambda r, w: services.follow_up(r, w.worker_a, TODAY, "satisfied"),
+            lambda r, w: services.follow_up(r, w.worker_a, local_today(), "satisfied"),
             "A request can be closed only after a reply has been recorded.",
         ),
         (
             "formal_accepted",
-            lambda r, w: services.extend(r, w.secretary_a, TODAY, 31, "Slow."),
+            lambda r, w: services.extend(r, w.secretary_a, local_today(), 31, "Slow."),
             "An extension is between 1 and 30 days.",
         ),
         (
             "formal_accepted",
-            lambda r, w: services.extend(r, w.secretary_a, TODAY, 0, "Slow."),
+            lambda r, w: services.extend(r, w.secretary_a, local_today(), 0, "Slow."),
             "An extension is between 1 and 30 days.",
         ),
         (
             "formal_extended",
-            lambda r, w: services.extend(r, w.secretary_a, TODAY, 5, "Again."),
+            lambda r, w: services.extend(r, w.secretary_a, local_today(), 5, "Again."),
             "The reply period has already been extended once; only one extension is allowed.",
         ),
         (
             "new",
-            lambda r, w: services.extend(r, w.secretary_a, TODAY, 5, "Slow."),
+            lambda r, w: services.extend(r, w.secretary_a, local_today(), 5, "Slow."),
             "Only the reply period of a formal matter can be extended.",
         ),
         (
             "new",
-            lambda r, w: services.not_accept(r, w.secretary_a, TODAY, "No."),
+            lambda r, w: services.not_accept(r, w.secretary_a, local_today(), "No."),
             "Only a formal letters-and-visits matter can be declined or redirected. "
             "Move it to the formal track first.",
         ),
         (
             "formal_accepted",
-            lambda r, w: services.accept(r, w.secretary_a, TODAY),
+            lambda r, w: services.accept(r, w.secretary_a, local_today()),
             "A decision on this request has already been recorded.",
         ),
         (
             "formal_new",
-            lambda r, w: services.accept(r, w.worker_a, TODAY),
+            lambda r, w: services.accept(r, w.worker_a, local_today()),
             "Only the community secretary can take this decision.",
         ),
         (
             "new",
-            lambda r, w: services.move_to_formal(r, w.worker_a, TODAY),
+            lambda r, w: services.move_to_formal(r, w.worker_a, local_today()),
             "Only the community secretary can take this decision.",
         ),
         (
             "formal_accepted",
-            lambda r, w: services.extend(r, w.worker_a, TODAY, 10, "Slow."),
+            lambda r, w: services.extend(r, w.worker_a, local_today(), 10, "Slow."),
             "Only the community secretary can take this decision.",
         ),
         (
             "new",
-            lambda r, w: services.accept(r, w.worker_a, TODAY + timedelta(days=1)),
+            lambda r, w: services.accept(r, w.worker_a, local_today() + timedelta(days=1)),
             "The date cannot be in the future.",
         ),
         (
@@ -183,7 +181,7 @@ def test_community_walk_acknowledge_reply_follow_up(register, world):
         ),
         (
             "formal_new",
-            lambda r, w: services.redirect(r, w.secretary_a, TODAY, "court", "  "),
+            lambda r, w: services.redirect(r, w.secretary_a, local_today(), "court", "  "),
             "Say why the matter belongs to this channel.",
         ),
         (
@@ -243,30 +241,30 @@ def test_an_acceptance_before_the_move_to_formal_names_that_step(register, world
         services.accept(req, world.secretary_a, days_ago(16))
 
 
-def test_extension_must_come_before_the_reply_is_due(register, world):
+def test_extension_must_come_before_the_reply_is_due(register, world, today):
     req = register(received_on=days_ago(90))
     services.move_to_formal(req, world.secretary_a, days_ago(90))
     services.accept(req, world.secretary_a, days_ago(80))  # reply was due 20 days ago
     with pytest.raises(Refusal, match="before the reply is due") as err:
-        services.extend(req, world.secretary_a, TODAY, 10, "Late.")
+        services.extend(req, world.secretary_a, today, 10, "Late.")
     assert err.value.field == "on"
 
 
-def test_extension_after_the_reply_is_refused(register, world):
+def test_extension_after_the_reply_is_refused(register, world, today):
     req = _formal_accepted(register, world)
     services.reply(req, world.secretary_a, days_ago(1), "Answered.")
     with pytest.raises(Refusal, match="only after acceptance and before the reply"):
-        services.extend(req, world.secretary_a, TODAY, 10, "Too late.")
+        services.extend(req, world.secretary_a, today, 10, "Too late.")
 
 
-def test_not_accepted_and_redirected_are_final(register, world):
+def test_not_accepted_and_redirected_are_final(register, world, today):
     req = register()
     services.move_to_formal(req, world.secretary_a, days_ago(20))
     services.redirect(req, world.secretary_a, days_ago(5), "arbitration", "A labour dispute.")
     assert (req.status, req.redirect_channel) == ("redirected", "arbitration")
     assert services.allowed_actions(req, world.secretary_a) == []
     with pytest.raises(Refusal, match="no reply is due"):
-        services.reply(req, world.worker_a, TODAY, "x")
+        services.reply(req, world.worker_a, today, "x")
     other = register()
     services.move_to_formal(other, world.secretary_a, days_ago(20))
     services.not_accept(other, world.secretary_a, days_ago(4), "Already decided by a court.")
@@ -318,7 +316,7 @@ def test_a_repeated_step_is_recorded_once(register, world):
     assert [e.kind for e in req.events].count("replied") == 1
 
 
-def test_registration_is_idempotent_by_client_uuid(world, make_resident, in_request):
+def test_registration_is_idempotent_by_client_uuid(world, make_resident, in_request, today):
     resident = make_resident()
     key = str(uuid.uuid4())
     args = dict(
@@ -327,7 +325,7 @@ def test_registration_is_idempotent_by_client_uuid(world, make_resident, in_requ
         channel="phone",
         category_code="R09",
         summary="Street light out.",
-        received_on=TODAY,
+        received_on=today,
         client_uuid=key,
     )
     first, created = services.register(**args)
@@ -342,7 +340,7 @@ def test_registration_is_idempotent_by_client_uuid(world, make_resident, in_requ
     ("changes", "field", "message"),
     [
         (
-            {"received_on": TODAY + timedelta(days=1)},
+            {"received_on": Days(+1)},
             "received_on",
             "The date cannot be in the future.",
         ),
@@ -351,14 +349,16 @@ def test_registration_is_idempotent_by_client_uuid(world, make_resident, in_requ
         ({"summary": "   "}, "summary", "Write what the resident asks for."),
     ],
 )
-def test_registration_refuses_bad_input(world, make_resident, in_request, changes, field, message):
+def test_registration_refuses_bad_input(
+    world, make_resident, in_request, changes, field, message, today
+):
     args = dict(
         resident=make_resident(),
         actor=world.worker_a,
         channel="phone",
         category_code="R09",
         summary="Street light out.",
-        received_on=TODAY,
+        received_on=today,
         client_uuid=str(uuid.uuid4()),
     )
     with pytest.raises(Refusal) as err:
@@ -367,7 +367,7 @@ def test_registration_refuses_bad_input(world, make_resident, in_request, change
 
 
 def test_registration_from_a_visit_takes_the_visit_channel(
-    world, make_resident, make_visit, in_request
+    world, make_resident, make_visit, in_request, today
 ):
     resident = make_resident()
     visit = make_visit(resident=resident)
@@ -377,14 +377,14 @@ def test_registration_from_a_visit_takes_the_visit_channel(
         channel="phone",
         category_code="R06",
         summary="Noise upstairs.",
-        received_on=TODAY,
+        received_on=today,
         client_uuid=str(uuid.uuid4()),
         visit=visit,
     )
     assert (req.channel, req.visit_id) == ("visit", visit.id)
 
 
-def test_township_and_admin_cannot_register(world, make_resident, in_request):
+def test_township_and_admin_cannot_register(world, make_resident, in_request, today):
     with pytest.raises(Refusal):
         services.register(
             resident=make_resident(),
@@ -392,7 +392,7 @@ def test_township_and_admin_cannot_register(world, make_resident, in_request):
             channel="phone",
             category_code="R09",
             summary="x",
-            received_on=TODAY,
+            received_on=today,
             client_uuid=str(uuid.uuid4()),
         )
 
@@ -439,7 +439,7 @@ def test_a_receipt_date_out_of_sense_is_refused(register, world, received, messa
     assert req.status == "accepted"
 
 
-def test_the_secretary_corrects_the_receipt_date_from_the_postal_receipt(register, world):
+def test_the_secretary_corrects_the_receipt_date_from_the_postal_receipt(register, world, today):
     from app.requests.deadlines import review_right
 
     req = _formal_accepted(register, world)
@@ -452,7 +452,7 @@ def test_the_secretary_corrects_the_receipt_date_from_the_postal_receipt(registe
     assert req.events[-1].kind == "reply_received"
     assert _audit(req)[-1][0] == "request_reply_received"
     with pytest.raises(Refusal, match="future"):
-        services.record_receipt(req, world.secretary_a, TODAY + timedelta(days=1))
+        services.record_receipt(req, world.secretary_a, today + timedelta(days=1))
 
 
 def test_a_community_reply_has_no_delivery_and_no_receipt_step(register, world):
@@ -474,10 +474,10 @@ def _replied(register, world, replied=10):
     return req
 
 
-def test_a_follow_up_does_not_close_while_the_review_window_is_open(register, world):
+def test_a_follow_up_does_not_close_while_the_review_window_is_open(register, world, today):
     req = _replied(register, world, replied=10)
     with pytest.raises(Refusal) as refused:
-        services.follow_up(req, world.worker_a, TODAY, "satisfied")
+        services.follow_up(req, world.worker_a, today, "satisfied")
     until = days_ago(10) + timedelta(days=30)
     assert str(refused.value.message) == (
         f"The resident may still ask for a review until {until:%b} {until.day}, {until.year}; "
@@ -486,7 +486,7 @@ def test_a_follow_up_does_not_close_while_the_review_window_is_open(register, wo
     assert req.status == "replied"
 
 
-def test_review_and_re_review_run_their_clocks_and_then_the_request_closes(register, world):
+def test_review_and_re_review_run_their_clocks_and_then_the_request_closes(register, world, today):
     from app.requests.deadlines import current_clock, review_stage
 
     req = _replied(register, world, replied=28)
@@ -499,7 +499,7 @@ def test_review_and_re_review_run_their_clocks_and_then_the_request_closes(regis
     assert (clock.name, clock.due_on) == ("review", days_ago(20) + timedelta(days=30))
     assert req.due_on == clock.due_on  # the lists see the review's clock too
     with pytest.raises(Refusal, match="A review is pending"):
-        services.follow_up(req, world.worker_a, TODAY, "satisfied")
+        services.follow_up(req, world.worker_a, today, "satisfied")
     with pytest.raises(Refusal, match="The date cannot be before"):
         services.record_review_answer(req, world.secretary_a, days_ago(21), "x", None, "review")
     services.record_review_answer(
@@ -513,7 +513,7 @@ def test_review_and_re_review_run_their_clocks_and_then_the_request_closes(regis
     assert "rereview" not in services.allowed_actions(req, world.secretary_a)
     services.record_review_answer(req, world.secretary_a, days_ago(1), "Upheld.", None, "rereview")
     assert review_stage(req).stage == "final"
-    services.follow_up(req, world.worker_a, TODAY, "not_satisfied")
+    services.follow_up(req, world.worker_a, today, "not_satisfied")
     assert req.status == "closed"
     assert [e.kind for e in req.events][-5:] == [
         "review_requested",
@@ -530,14 +530,14 @@ def test_review_and_re_review_run_their_clocks_and_then_the_request_closes(regis
     ]
 
 
-def test_a_review_asked_after_the_window_is_refused(register, world):
+def test_a_review_asked_after_the_window_is_refused(register, world, today):
     req = _replied(register, world, replied=40)
     with pytest.raises(Refusal, match="The window for asking closed on") as refused:
         services.ask_review(req, world.secretary_a, days_ago(2), "", "review")
     assert refused.value.field == "on"
     assert req.review_applied_on is None
     # Past the window, and with nothing pending, the request closes.
-    services.follow_up(req, world.worker_a, TODAY, "partly")
+    services.follow_up(req, world.worker_a, today, "partly")
     assert req.status == "closed"
 
 
@@ -562,30 +562,32 @@ def test_a_letter_or_walk_in_starts_formal_at_receipt_by_the_secretary(register,
     assert refused.value.field == "formal"
 
 
-def test_moving_to_formal_defaults_to_receipt_and_a_later_start_needs_a_reason(register, world):
+def test_moving_to_formal_defaults_to_receipt_and_a_later_start_needs_a_reason(
+    register, world, today
+):
     req = register(received_on=days_ago(40))
     services.move_to_formal(req, world.secretary_a, None)
     assert req.formal_on == days_ago(40)  # no fresh 15 days for a matter 40 days old
     assert req.formal_reason == ""
     other = register(received_on=days_ago(40))
     with pytest.raises(Refusal, match="Give the reason for a later start") as refused:
-        services.move_to_formal(other, world.secretary_a, TODAY)
+        services.move_to_formal(other, world.secretary_a, today)
     assert refused.value.field == "reason"
     assert other.track == "community"
-    services.move_to_formal(other, world.secretary_a, TODAY, "Resident wrote to the office.")
-    assert (other.formal_on, other.formal_reason) == (TODAY, "Resident wrote to the office.")
+    services.move_to_formal(other, world.secretary_a, today, "Resident wrote to the office.")
+    assert (other.formal_on, other.formal_reason) == (today, "Resident wrote to the office.")
     assert _audit(other)[-1] == (
         "request_moved_to_formal",
         {"status": "received", "track": "formal", "days_after_receipt": 40},
     )
 
 
-def test_steps_keep_their_order_and_late_entries_are_flagged(register, world):
+def test_steps_keep_their_order_and_late_entries_are_flagged(register, world, today):
     req = register(received_on=days_ago(20))
     services.move_to_formal(req, world.secretary_a, None)
     services.accept(req, world.secretary_a, days_ago(10))
     with pytest.raises(Refusal, match="future"):
-        services.extend(req, world.secretary_a, TODAY + timedelta(days=1), 10, "Survey.")
+        services.extend(req, world.secretary_a, today + timedelta(days=1), 10, "Survey.")
     services.extend(req, world.secretary_a, days_ago(3), 10, "Survey.")
     # After the acceptance, but before the extension already on record.
     with pytest.raises(Refusal, match="before the last step on record") as refused:

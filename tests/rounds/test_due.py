@@ -11,13 +11,10 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import CareReason, Resident, Visit
-from app.timeutil import local_today
 from tests.conftest import PG_URL
 from tests.locks import second_waits_for_first
 from tests.outbox_fixtures import REPLAY, visit_data
 from tests.rounds.conftest import computed_due, stored_due
-
-TODAY = local_today()
 
 
 def due_of(resident) -> object:
@@ -60,7 +57,7 @@ def test_a_new_resident_counts_from_the_day_they_are_added(client, world, login_
 
 
 @pytest.mark.parametrize("replayed", [False, True], ids=["form", "outbox replay"])
-def test_a_visit_logged_moves_the_date(client, world, login_as, make_resident, replayed):
+def test_a_visit_logged_moves_the_date(client, world, login_as, make_resident, replayed, today):
     r = make_resident(created_at=datetime.now() - timedelta(days=30))
     assert due_of(r) == (datetime.now() - timedelta(days=30)).date() + timedelta(days=7)
     login_as(world.worker_a)
@@ -68,7 +65,7 @@ def test_a_visit_logged_moves_the_date(client, world, login_as, make_resident, r
     assert resp.status_code == (200 if replayed else 303)
     if replayed:
         assert resp.json["status"] == "saved"
-    assert due_of(r) == TODAY + timedelta(days=7)
+    assert due_of(r) == today + timedelta(days=7)
     login_as(world.worker_a)
     assert f'id="due-{r.id}"' not in client.get("/rounds").text
 
@@ -82,14 +79,14 @@ def test_a_visit_that_did_not_meet_them_leaves_the_date(client, world, login_as,
 
 
 def test_editing_a_visits_day_or_outcome_and_deleting_it(
-    client, world, login_as, make_resident, make_visit
+    client, world, login_as, make_resident, make_visit, today
 ):
     r = make_resident(created_at=datetime.now() - timedelta(days=40))
     added = due_of(r)
-    v = make_visit(resident=r, day=TODAY - timedelta(days=3))
-    assert due_of(r) == TODAY + timedelta(days=4)
+    v = make_visit(resident=r, day=today - timedelta(days=3))
+    assert due_of(r) == today + timedelta(days=4)
     login_as(world.worker_a)
-    day = TODAY - timedelta(days=5)
+    day = today - timedelta(days=5)
     edit = client.post(f"/visits/{v.id}/edit", data=_visit_form(v, visited_on=day.isoformat()))
     assert edit.status_code == 303
     assert due_of(r) == day + timedelta(days=7)
@@ -106,15 +103,17 @@ def test_editing_a_visits_day_or_outcome_and_deleting_it(
     assert due_of(r) == added
 
 
-def test_a_visit_moved_to_another_resident_moves_both_dates(world, make_resident, make_visit):
+def test_a_visit_moved_to_another_resident_moves_both_dates(
+    world, make_resident, make_visit, today
+):
     a = make_resident(name="甲", created_at=datetime.now() - timedelta(days=20))
     b = make_resident(name="乙", created_at=datetime.now() - timedelta(days=20))
-    v = make_visit(resident=a, day=TODAY - timedelta(days=1))
-    assert due_of(a) == TODAY + timedelta(days=6)
+    v = make_visit(resident=a, day=today - timedelta(days=1))
+    assert due_of(a) == today + timedelta(days=6)
     db.session.get(Visit, v.id).resident_id = b.id
     db.session.commit()
     assert due_of(a) == (datetime.now() - timedelta(days=20)).date() + timedelta(days=7)
-    assert due_of(b) == TODAY + timedelta(days=6)
+    assert due_of(b) == today + timedelta(days=6)
 
 
 def test_care_reasons_changed_on_the_form(client, world, login_as, make_resident):
@@ -146,14 +145,14 @@ def test_care_reasons_changed_on_the_form(client, world, login_as, make_resident
     assert due_of(r) is None
 
 
-def test_erasure_takes_them_off_the_round(world, make_resident, make_visit):
+def test_erasure_takes_them_off_the_round(world, make_resident, make_visit, today):
     from app.ops.retention import ErasureReport, erase_resident
 
     r = make_resident()
-    make_visit(resident=r, day=TODAY - timedelta(days=9))
+    make_visit(resident=r, day=today - timedelta(days=9))
     r.archived_at = datetime.now()
     db.session.commit()
-    assert due_of(r) == TODAY - timedelta(days=2)  # archived: kept, left out by archived_at
+    assert due_of(r) == today - timedelta(days=2)  # archived: kept, left out by archived_at
     erase_resident(db.session.get(Resident, r.id), ErasureReport())
     db.session.commit()
     assert due_of(r) is None
@@ -197,9 +196,9 @@ def test_the_admins_cadence_is_one_update_for_everyone_with_the_reason(
     assert due_of(other) == other.created_at.date() + timedelta(days=90)
 
 
-def test_rebuild_command_puts_every_date_right(runner, world, make_resident, make_visit):
+def test_rebuild_command_puts_every_date_right(runner, world, make_resident, make_visit, today):
     r = make_resident()
-    make_visit(resident=r, day=TODAY - timedelta(days=2))
+    make_visit(resident=r, day=today - timedelta(days=2))
     s = make_resident(name="李四", care=("veteran",))
     # As a bulk write past the session would leave them.
     db.session.execute(sa.update(Resident).values(next_visit_due_on=None))
@@ -208,7 +207,7 @@ def test_rebuild_command_puts_every_date_right(runner, world, make_resident, mak
     assert result.exit_code == 0, result.output
     assert "2 residents on a round" in result.output
     db.session.expire_all()
-    assert due_of(r) == TODAY + timedelta(days=5)
+    assert due_of(r) == today + timedelta(days=5)
     assert due_of(s) == s.created_at.date() + timedelta(days=90)
 
 
@@ -226,7 +225,7 @@ def _visit_values(resident, worker, log):
 
 
 @pytest.mark.skipif(not PG_URL, reason="SQLite has one writer at a time")
-def test_two_visits_saved_at_once_both_count(world, make_resident, make_daily_log):
+def test_two_visits_saved_at_once_both_count(world, make_resident, make_daily_log, today):
     """The second writer waits for the first and then reads its visit (READ COMMITTED would
     otherwise compute from what was committed before either began)."""
     from sqlalchemy.orm import Session
@@ -240,24 +239,24 @@ def test_two_visits_saved_at_once_both_count(world, make_resident, make_daily_lo
         return Visit(**values(day))
 
     first, second = Session(db.engine), Session(db.engine)
-    first.add(visit(TODAY))
+    first.add(visit(today))
     first.flush()  # its due date written: the resident's row is locked until it commits
 
     def later():
-        second.add(visit(TODAY - timedelta(days=5)))
+        second.add(visit(today - timedelta(days=5)))
         second.commit()
 
     second_waits_for_first(second, later, first.commit)
     first.close()
     second.close()
     db.session.rollback()
-    assert due_of(r) == TODAY + timedelta(days=7)
+    assert due_of(r) == today + timedelta(days=7)
     assert stored_due() == computed_due()
 
 
 @pytest.mark.skipif(not PG_URL, reason="SQLite has one writer at a time")
 def test_two_visits_inserted_before_either_recounts_do_not_deadlock(
-    world, make_resident, make_daily_log
+    world, make_resident, make_daily_log, today
 ):
     """Each visit's INSERT takes a key-share lock on its resident (the foreign key) before the
     due date is recounted; a lock on the resident that conflicted with it would leave each
@@ -277,8 +276,8 @@ def test_two_visits_inserted_before_either_recounts_do_not_deadlock(
         session.execute(sa.insert(Visit).values(**values(day)))
 
     first, second = Session(db.engine), Session(db.engine)
-    insert(first, TODAY - timedelta(days=5))
-    insert(second, TODAY)
+    insert(first, today - timedelta(days=5))
+    insert(second, today)
     failures = []
 
     def recount_second():
@@ -302,7 +301,7 @@ def test_two_visits_inserted_before_either_recounts_do_not_deadlock(
     second.close()
     db.session.rollback()
     assert failures == []
-    assert due_of(r) == TODAY + timedelta(days=7)
+    assert due_of(r) == today + timedelta(days=7)
     assert stored_due() == computed_due()
 
 

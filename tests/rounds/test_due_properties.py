@@ -24,10 +24,8 @@ from app.models import (
     resident_care_reasons,
 )
 from app.ops.retention import ErasureReport, erase_resident
-from app.timeutil import local_today
 from tests.rounds.conftest import computed_due, stored_due
 
-TODAY = local_today()
 CODES = ["elderly_alone", "dibao", "veteran", "disability", "rental"]
 PICK = st.integers(0, 1000)  # which existing row, modulo how many there are
 DAY = st.integers(-120, 0)
@@ -55,8 +53,9 @@ operations = st.lists(
 
 
 @pytest.fixture
-def log(world):
-    log = DailyLog(worker_id=world.worker_a.id, community_id=world.ca.id, day=TODAY)
+def log(world, today):
+    """Today's log: the visits of the examples are dated from its day."""
+    log = DailyLog(worker_id=world.worker_a.id, community_id=world.ca.id, day=today)
     db.session.add(log)
     db.session.commit()
     return log
@@ -118,7 +117,7 @@ def _apply(world, log, op) -> None:
                 grid_id=resident.grid_id,
                 resident=resident,  # the id is known only once the flush has run
                 daily_log_id=log.id,
-                visited_on=TODAY + timedelta(days=day),
+                visited_on=log.day + timedelta(days=day),
                 purpose="routine",
                 outcome=outcome,
             )
@@ -129,7 +128,7 @@ def _apply(world, log, op) -> None:
         if visit is None:
             return
         if kind == "edit_visit":
-            visit.visited_on = TODAY + timedelta(days=args[1])
+            visit.visited_on = log.day + timedelta(days=args[1])
             visit.outcome = args[2]
         elif kind == "move_visit":
             visit.resident_id = _pick(Resident, args[1]).id

@@ -27,9 +27,6 @@ def said(app):
     return _said
 
 
-TODAY = local_today().isoformat()
-
-
 def _count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
@@ -40,7 +37,7 @@ def _visit(resident, key):
         "purpose": "elderly_care",
         "summary": "量了血压，一切正常",
         "outcome": "done",
-        "visited_on": TODAY,
+        "visited_on": local_today().isoformat(),
         "follow_up_on": "",
         "client_uuid": key,
     }
@@ -69,7 +66,7 @@ def _request(resident, key):
         "channel": "phone",
         "category": "R04",
         "summary": "The lift is broken.",
-        "received_on": TODAY,
+        "received_on": local_today().isoformat(),
     }
 
 

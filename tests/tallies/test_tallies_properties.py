@@ -35,10 +35,8 @@ from app.models import (
 from app.requests.deadlines import current_clock
 from app.tallies.disclosure import is_inexact, months_meant, whole_months
 from app.tallies.rollups import rebuild
-from app.timeutil import local_today
 from tests.tallies.files import read_csv
 
-TODAY = local_today()
 CATEGORIES = ["R01", "R04", "R06", "R15"]
 DAY = st.integers(min_value=-70, max_value=5)
 
@@ -90,7 +88,7 @@ periods = st.tuples(st.integers(-75, 5), st.integers(0, 80))
 
 
 @pytest.fixture
-def setting(world):
+def setting(world, today):
     """A resident and a daily log per grid, kept across hypothesis examples."""
     grids = [world.a1, world.a2, world.b1, world.b2]
     residents = []
@@ -98,7 +96,7 @@ def setting(world):
         r = Resident(grid_id=g.id, name="测试", building="1", unit="1", room="101")
         db.session.add(r)
         residents.append(r)
-    log = DailyLog(worker_id=world.worker_a.id, community_id=world.ca.id, day=TODAY)
+    log = DailyLog(worker_id=world.worker_a.id, community_id=world.ca.id, day=today)
     db.session.add(log)
     db.session.commit()
     templates = list(
@@ -123,6 +121,7 @@ def _clear():
 
 def _load(world, setting, vs, hs, rs):
     grids, residents, log, templates, items = setting
+    today = log.day  # the setting's log is today's
     for g, day, purpose, tpl_idx in vs:
         v = Visit(
             uuid=str(uuid.uuid4()),
@@ -130,7 +129,7 @@ def _load(world, setting, vs, hs, rs):
             grid_id=grids[g].id,
             resident_id=residents[g].id,
             daily_log_id=log.id,
-            visited_on=TODAY + timedelta(days=day),
+            visited_on=today + timedelta(days=day),
             purpose=purpose,
             outcome="done",
         )
@@ -141,7 +140,7 @@ def _load(world, setting, vs, hs, rs):
                 Screening(uuid=str(uuid.uuid4()), visit_id=v.id, template_id=templates[i].id)
             )
     for g, day, due, status, rectified, tpl, sev in hs:
-        found = TODAY + timedelta(days=day)
+        found = today + timedelta(days=day)
         t = templates[tpl]
         db.session.add(
             Hazard(
@@ -156,7 +155,7 @@ def _load(world, setting, vs, hs, rs):
             )
         )
     for g, day, track, status, accept, reply, ext, cat, formal in rs:
-        received = TODAY + timedelta(days=day)
+        received = today + timedelta(days=day)
         accepted = None if accept is None else received + timedelta(days=accept)
         db.session.add(
             Request(
@@ -188,13 +187,13 @@ def _median(values):
     return "" if not values else str(float(statistics.median(values)))
 
 
-def _overdue(r) -> bool:
+def _overdue(r, today) -> bool:
     # The requests area's own Python rule, row by row; the tally counts the same in SQL.
-    clock = current_clock(r, TODAY)
+    clock = current_clock(r, today)
     return clock is not None and clock.overdue
 
 
-def _expected(world, view, start, end):
+def _expected(world, view, start, end, today):
     who, community, grid = view
     user = getattr(world, who)
     role = user.role
@@ -255,7 +254,7 @@ def _expected(world, view, start, end):
             str(len(rect)),
             str(sum(h.status == "verified" for h in group)),
             str(sum(h.status == "open" for h in group)),
-            str(sum(h.status == "open" and h.due_on < TODAY for h in group)),
+            str(sum(h.status == "open" and h.due_on < today for h in group)),
             _median([(h.rectified_on - h.found_on).days for h in rect if h.rectified_on]),
         ]
 
@@ -263,7 +262,7 @@ def _expected(world, view, start, end):
     exp["hazard_status"].append(hazard_row(hs))
     # The weeks begun by today, each cut to the period's days (the labels: week_labels).
     weeks, first = [], start
-    while first <= end and first <= TODAY:
+    while first <= end and first <= today:
         last = min(first + timedelta(days=6 - first.weekday()), end)
         in_week = [h for h in hs if first <= h.found_on <= last]
         row = [sum(1 for h in in_week if h.template_id == t.id) for t in templates]
@@ -281,7 +280,7 @@ def _expected(world, view, start, end):
                 )
             ),
             str(sum(r.replied_on is not None for r in group)),
-            str(sum(_overdue(r) for r in group)),
+            str(sum(_overdue(r, today) for r in group)),
         ]
 
     # Complaints about officials (R15) are in no table: the inspector handles them.
@@ -385,11 +384,11 @@ def _expected(world, view, start, end):
     return exp, [name for name, _g in places]
 
 
-def _week_labels(start, end) -> list[str]:
+def _week_labels(start, end, today) -> list[str]:
     """The weekly table's labels in an export: first and last day of each week begun by
     today, in the period, as ISO dates ("2026-12-01 – 2026-12-06")."""
     labels, first = [], start
-    while first <= end and first <= TODAY:
+    while first <= end and first <= today:
         last = min(first + timedelta(days=6 - first.weekday()), end)
         labels.append(f"{first} \u2013 {last}")
         first = last + timedelta(days=1)
@@ -430,11 +429,11 @@ ORDER = [
     period=(-40, 60),
 )
 def test_every_tally_equals_a_brute_force_count(
-    client, world, login_as, setting, vs, hs, rs, view, period
+    client, world, login_as, setting, today, vs, hs, rs, view, period
 ):
     _clear()
     _load(world, setting, vs, hs, rs)
-    start = TODAY + timedelta(days=period[0])
+    start = today + timedelta(days=period[0])
     end = start + timedelta(days=period[1])
     role, community, grid = view
     login_as(getattr(world, role))
@@ -449,7 +448,7 @@ def test_every_tally_equals_a_brute_force_count(
     township = role == "township_user"
     if township:
         start, end = months_meant(start, end)
-    expected, place_names = _expected(world, view, start, end)
+    expected, place_names = _expected(world, view, start, end, today)
     order = [key for key in ORDER if key in expected]
     for key, section in zip(order, sections, strict=True):
         got = [row[1:] for row in section.rows]
@@ -461,7 +460,7 @@ def test_every_tally_equals_a_brute_force_count(
             ]
         assert got == expected[key], key
     assert [r[0] for r in sections[3].rows[:-1]] == place_names
-    assert [r[0] for r in sections[4].rows] == _week_labels(start, end)
+    assert [r[0] for r in sections[4].rows] == _week_labels(start, end, today)
     assert [r[0] for r in sections[5].rows[:-1]] == place_names
 
 
@@ -521,6 +520,7 @@ def _apply(world, setting, op) -> None:
     from app.ops.retention import ErasureReport, erase_resident
 
     grids, residents, log, templates, items = setting
+    today = log.day  # the setting's log is today's
     kind, *args = op
     if kind == "add_visit":
         g, day, purpose, tpl = args
@@ -530,7 +530,7 @@ def _apply(world, setting, op) -> None:
             grid_id=grids[g].id,
             resident_id=residents[g].id,
             daily_log_id=log.id,
-            visited_on=TODAY + timedelta(days=day),
+            visited_on=today + timedelta(days=day),
             purpose=purpose,
             outcome="done",
         )
@@ -540,7 +540,7 @@ def _apply(world, setting, op) -> None:
     elif kind == "edit_visit" and (v := _nth(Visit, args[0])):
         v.grid_id, v.visited_on, v.purpose = (
             grids[args[1]].id,
-            TODAY + timedelta(days=args[2]),
+            today + timedelta(days=args[2]),
             args[3],
         )
     elif kind == "delete_visit" and (v := _nth(Visit, args[0])):
@@ -560,7 +560,7 @@ def _apply(world, setting, op) -> None:
         db.session.delete(s)
     elif kind == "add_hazard":
         g, day, tpl, sev, due = args
-        found = TODAY + timedelta(days=day)
+        found = today + timedelta(days=day)
         db.session.add(
             Hazard(
                 item_id=items[templates[tpl].id],
@@ -574,18 +574,18 @@ def _apply(world, setting, op) -> None:
     elif kind == "edit_hazard" and (h := _nth(Hazard, args[0])):
         h.grid_id, h.found_on, h.severity = (
             grids[args[1]].id,
-            TODAY + timedelta(days=args[2]),
+            today + timedelta(days=args[2]),
             args[3],
         )
     elif kind == "move_hazard" and (h := _nth(Hazard, args[0])):
         _pick, status, day = args
-        done = TODAY + timedelta(days=day) if status in ("rectified", "verified") else None
+        done = today + timedelta(days=day) if status in ("rectified", "verified") else None
         _move(h, h.status, {"status": status, "rectified_on": done})
     elif kind == "delete_hazard" and (h := _nth(Hazard, args[0])):
         db.session.delete(h)
     elif kind == "add_request":
         g, day, track, status, accept, reply, cat = args
-        received = TODAY + timedelta(days=day)
+        received = today + timedelta(days=day)
         accepted = None if accept is None else received + timedelta(days=accept)
         db.session.add(
             Request(
@@ -608,7 +608,7 @@ def _apply(world, setting, op) -> None:
     elif kind == "edit_request" and (r := _nth(Request, args[0])):
         r.grid_id, r.received_on, r.status = (
             grids[args[1]].id,
-            TODAY + timedelta(days=args[2]),
+            today + timedelta(days=args[2]),
             args[3],
         )
         r.resident_id = residents[args[1]].id
@@ -673,7 +673,7 @@ def _nonzero(table: dict) -> dict:
     return {k: v for k, v in table.items() if any(v)}
 
 
-def _township_figures_equal_their_atoms(world, start, end) -> None:
+def _township_figures_equal_their_atoms(world, start, end, today) -> None:
     """The township's figures from the kept sums equal the same rule (disclosure.py) applied
     to the atoms one by one, in every view (the CSV check above lets "≈n" pass)."""
     from app.requests.deadlines import rules
@@ -687,17 +687,17 @@ def _township_figures_equal_their_atoms(world, start, end) -> None:
     for community, grid in ((None, None), (world.ca.id, None), (None, world.b2.id)):
         f = q.filters_for(user, scope, start, end, community, grid)
         places = place_of(f)
-        kept = HazardFigures.from_rollups(f.grid_ids, places, f.start, f.end, TODAY, True)
-        atoms = HazardFigures.from_counts(q.hazard_atoms(f, TODAY), q.rectify_days(f), places, True)
+        kept = HazardFigures.from_rollups(f.grid_ids, places, f.start, f.end, today, True)
+        atoms = HazardFigures.from_counts(q.hazard_atoms(f, today), q.rectify_days(f), places, True)
         for part in ("cells", "weeks", "states"):
             assert _nonzero(getattr(kept, part)) == _nonzero(getattr(atoms, part)), part
         assert {p: +d for p, d in kept.days.items() if +d} == {
             p: +d for p, d in atoms.days.items() if +d
         }
         amber = rules().amber_days
-        kept = RequestFigures.from_rollups(f.grid_ids, places, f.start, f.end, TODAY, amber, True)
+        kept = RequestFigures.from_rollups(f.grid_ids, places, f.start, f.end, today, amber, True)
         atoms = RequestFigures.from_counts(
-            q.request_atoms_for(f, TODAY), places, True, q.request_timeliness_by_grid(f)
+            q.request_atoms_for(f, today), places, True, q.request_timeliness_by_grid(f)
         )
         for part in ("states", "categories"):
             assert _nonzero(getattr(kept, part)) == _nonzero(getattr(atoms, part)), part
@@ -745,7 +745,7 @@ def _township_figures_equal_their_atoms(world, start, end) -> None:
     period=(-5, 10),
 )
 def test_rollups_equal_raw_counts_after_any_writes(
-    client, world, login_as, setting, ops, view, period
+    client, world, login_as, setting, today, ops, view, period
 ):
     _clear()
     for op in ops:
@@ -758,7 +758,7 @@ def test_rollups_equal_raw_counts_after_any_writes(
     assert _rollup_rows() == kept
     db.session.rollback()  # the tallies below read the roll-ups as the writes kept them
     # ...and the tallies read from them equal a brute-force count.
-    start = TODAY + timedelta(days=period[0])
+    start = today + timedelta(days=period[0])
     end = start + timedelta(days=period[1])
     role, community, grid = view
     login_as(getattr(world, role))
@@ -773,7 +773,7 @@ def test_rollups_equal_raw_counts_after_any_writes(
     township = role == "township_user"
     if township:
         start, end = months_meant(start, end)
-    expected, _names = _expected(world, view, start, end)
+    expected, _names = _expected(world, view, start, end, today)
     for key, section in zip([k for k in ORDER if k in expected], sections, strict=True):
         got = [row[1:] for row in section.rows]
         if township:
@@ -782,4 +782,4 @@ def test_rollups_equal_raw_counts_after_any_writes(
                 for grow, erow in zip(got, expected[key], strict=True)
             ]
         assert got == expected[key], key
-    _township_figures_equal_their_atoms(world, *whole_months(start, end))
+    _township_figures_equal_their_atoms(world, *whole_months(start, end), today)

@@ -2,7 +2,7 @@
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -21,3 +21,10 @@ def server_at(monkeypatch):
             yield
 
     return _at
+
+
+@pytest.fixture
+def day(today):
+    """The day of the queued-visit tests: yesterday in the township, so that every hour of it
+    is past and server_at may set the clock to any."""
+    return today - timedelta(days=1)

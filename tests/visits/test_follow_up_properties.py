@@ -14,9 +14,7 @@ from hypothesis import strategies as st
 
 from app.extensions import db
 from app.models import DailyLog, Household, Resident, Visit, resident_care_reasons
-from app.timeutil import local_today
 
-TODAY = local_today()
 PICK = st.integers(0, 1000)  # which existing row, modulo how many there are
 DAY = st.integers(-30, 0)
 FOLLOW_UP = st.one_of(st.none(), st.integers(0, 14))  # days after the visit
@@ -75,8 +73,9 @@ def stored_open() -> dict:
 
 
 @pytest.fixture
-def setting(world, make_project):
-    log = DailyLog(worker_id=world.worker_a.id, community_id=world.ca.id, day=TODAY)
+def setting(world, make_project, today):
+    """Today's log (the visits are dated from its day) and two building sites."""
+    log = DailyLog(worker_id=world.worker_a.id, community_id=world.ca.id, day=today)
     db.session.add(log)
     db.session.commit()
     projects = [make_project(name="Road resurfacing"), make_project(name="Demolition")]
@@ -98,7 +97,7 @@ def _pick(model, n):
 
 def _visit(setting, day: int, follow_up: int | None, **subject) -> Visit:
     world, log, _projects = setting
-    visited_on = TODAY + timedelta(days=day)
+    visited_on = log.day + timedelta(days=day)
     return Visit(
         uuid=str(uuid.uuid4()),
         worker_id=world.worker_a.id,
@@ -119,7 +118,7 @@ def _resident(setting, n: int) -> Resident:
 
 
 def _apply(setting, op) -> None:
-    _world, _log, projects = setting
+    _world, log, projects = setting
     kind, *args = op
     if kind == "add_resident":
         # The resident and their first visit in one flush: the resident's id comes with it.
@@ -146,7 +145,7 @@ def _apply(setting, op) -> None:
     if visit is None:
         return
     if kind == "edit_visit":
-        visit.visited_on = TODAY + timedelta(days=args[1])
+        visit.visited_on = log.day + timedelta(days=args[1])
         follow_up = args[2]
         visit.follow_up_on = None if follow_up is None else visit.visited_on + timedelta(follow_up)
     elif kind == "retime_visit":
@@ -186,7 +185,7 @@ def test_the_stored_open_follow_up_equals_the_computed_one_after_any_writes(sett
     assert stored_open() == computed_open()
 
 
-def test_the_rebuild_command_sets_every_visit(setting, runner):
+def test_the_rebuild_command_sets_every_visit(setting, runner, today):
     """`flask visits rebuild-follow-ups` puts right values written past the session."""
     _clear()
     resident = _resident(setting, 0)
@@ -195,7 +194,7 @@ def test_the_rebuild_command_sets_every_visit(setting, runner):
         db.session.add(_visit(setting, day, follow_up, resident_id=resident.id))
     db.session.add(_visit(setting, -2, 4, project_id=setting[2][0].id))
     db.session.commit()
-    db.session.execute(sa.update(Visit).values(follow_up_open_on=TODAY))
+    db.session.execute(sa.update(Visit).values(follow_up_open_on=today))
     db.session.commit()
     result = runner.invoke(args=["visits", "rebuild-follow-ups"])
     assert "2 not answered yet" in result.output

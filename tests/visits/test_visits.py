@@ -10,6 +10,7 @@ from flask_babel import format_date as page_date
 from app.extensions import db
 from app.models import ChecklistTemplate, DailyLog, Screening, Visit
 from app.timeutil import local_today
+from tests.dates import Days
 
 
 def _visit_data(resident, **over):
@@ -136,9 +137,9 @@ def test_same_uuid_with_other_content_is_refused(client, world, login_as, make_r
     [
         ({"summary": "x" * 100_000}, "summary"),
         ({"visited_on": "1900-01-01"}, "visited_on"),
-        ({"visited_on": "+1d"}, "visited_on"),
+        ({"visited_on": Days(+1).iso}, "visited_on"),
         ({"visited_on": "not a date"}, "visited_on"),
-        ({"follow_up_on": "-1d"}, "follow_up_on"),
+        ({"follow_up_on": Days(-1).iso}, "follow_up_on"),
         ({"purpose": ""}, "purpose"),
         ({"outcome": "exploded"}, "outcome"),
     ],
@@ -146,11 +147,6 @@ def test_same_uuid_with_other_content_is_refused(client, world, login_as, make_r
 def test_bad_visit_input_keeps_what_was_typed(client, world, login_as, make_resident, over, field):
     r = make_resident()
     login_as(world.worker_a)
-    # Days from today as of the test's run, not its collection (a run over midnight in China).
-    over = {
-        k: (local_today() + timedelta(days=int(v[:-1]))).isoformat() if v in ("+1d", "-1d") else v
-        for k, v in over.items()
-    }
     data = _visit_data(r, **over)
     resp = client.post("/visits", data=data, htmx=True)
     assert resp.status_code == 200
