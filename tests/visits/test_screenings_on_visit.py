@@ -362,19 +362,27 @@ def test_a_visit_opens_no_checklist_its_purpose_does_not_ask_for(client, residen
 
 
 @pytest.mark.parametrize(
-    ("purpose", "field", "code"),
+    ("purpose", "field", "code", "zh", "en"),
     [
         # A screening is the hazard checklists': the welfare check is care, not a screening.
-        ("screening", "checklist_id", "elderly"),
-        ("elderly_care", "welfare_checklist_id", "fire"),
+        ("screening", "checklist_id", "elderly", "请选择排查表。", "Choose a checklist."),
+        # The welfare check's message names its own form (it said 排查表, the screening form).
+        (
+            "elderly_care",
+            "welfare_checklist_id",
+            "fire",
+            "请选择探访表，或选“不填表”。",
+            "Choose a welfare checklist, or “No checklist”.",
+        ),
     ],
 )
 def test_another_purposes_checklist_is_refused_with_the_form_kept(
-    client, resident, purpose, field, code
+    client, resident, purpose, field, code, zh, en
 ):
     data = _visit_data(resident, purpose=purpose, **{field: _template(code).id})
-    resp = client.post("/visits", data=data, htmx=True)
-    assert resp.status_code == 200
-    assert "请选择排查表。" in resp.text
-    assert "陪老人聊了家常，量了血压" in resp.text
+    for lang, says in (("zh", zh), ("en", en)):
+        resp = client.post(f"/visits?lang={lang}", data=data, htmx=True)
+        assert resp.status_code == 200
+        assert html.escape(says, quote=False) in resp.text
+        assert "陪老人聊了家常，量了血压" in resp.text
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
