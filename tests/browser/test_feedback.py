@@ -187,7 +187,7 @@ def test_edit_and_delete_visit_are_one_height(page, world, make_resident, make_v
 
 
 def _open_pending_hazard(page, world, make_resident, make_visit):
-    visit = make_visit(resident=make_resident(name="王秀英"))
+    visit = make_visit(resident=make_resident(name="王秀英"), purpose="screening")
     return open_pending_hazard(page, visit).locator(".hazard-form")
 
 
