@@ -510,3 +510,36 @@ def test_a_checklist_its_purpose_does_not_run_is_refused_saying_why(
     assert replayed.json["status"] == "refused"
     assert "在事由为" in replayed.json["reason"]
     assert _screenings() == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "says"),
+    [
+        (
+            "zh",
+            "这次走访填了“消防安全”，这份表在事由为“隐患排查”的走访中填写：保留这份表时，"
+            "走访事由不能改为“日常走访”。",
+        ),
+        ("en", "its purpose cannot become “Routine visit”."),
+    ],
+)
+def test_a_visits_purpose_stays_one_its_checklists_fit(client, empty, lang, says):
+    """Changed afterwards, the purpose would leave a checklist its start would have refused."""
+    visit = empty.visit
+    data = {
+        "purpose": "routine",
+        "outcome": "done",
+        "summary": "改成日常走访",
+        "visited_on": visit.visited_on.isoformat(),
+    }
+    resp = client.post(f"/visits/{visit.id}/edit?lang={lang}", data=data)
+    assert resp.status_code == 422
+    assert says in html.unescape(resp.text)
+    assert "改成日常走访" in resp.text
+    db.session.refresh(visit)
+    assert (visit.purpose, visit.summary) == ("screening", "All well.")
+    # Another correction, the purpose kept, is saved.
+    resp = client.post(f"/visits/{visit.id}/edit", data={**data, "purpose": "screening"})
+    assert resp.status_code == 303
+    db.session.refresh(visit)
+    assert visit.summary == "改成日常走访"
