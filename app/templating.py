@@ -44,9 +44,10 @@ def register_filters(app: Flask) -> None:
         return (value - local_today()).days if value else None
 
     # 王五、李四和张三 in Chinese, "A, B, and C" in English: not one separator for both.
+    # style="or": 甲、乙或丙, "A, B, or C".
     @app.template_filter("listed")
-    def _listed(items) -> str:
-        return format_list([str(item) for item in items], locale=get_locale())
+    def _listed(items, style: str = "standard") -> str:
+        return format_list([str(item) for item in items], style=style, locale=get_locale())
 
     app.jinja_env.globals.update(
         new_uuid=new_key,

@@ -10,7 +10,8 @@ import re
 import shutil
 import threading
 import uuid
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from app import create_app
+from app import create_app, timeutil
 from app.db import set_write_intent
 from app.extensions import db
 from app.timeutil import local_today
@@ -166,6 +167,21 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def server_at(monkeypatch):
+    """Within the block, the server's now is `moment` (naive UTC, earlier or later than the
+    machine's): clock_at for the test's own code and for the test client's requests too,
+    which each run in a context of their own (GridbookClient above)."""
+
+    @contextmanager
+    def _at(moment: datetime):
+        with monkeypatch.context() as m:
+            m.setattr(timeutil, "_clock", contextvars.ContextVar("test_clock", default=moment))
+            yield
+
+    return _at
 
 
 @pytest.fixture

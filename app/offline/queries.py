@@ -77,8 +77,11 @@ def caseload(user) -> dict:
         "pages": list(dict.fromkeys(pages)),
         "fragments": fragments,
         "residents": [_search_row(r) for r in residents],
-        # What a visit still waiting in the outbox may start (static/js/outbox.js).
-        "checklists": [{"id": t.id, "name": localized(t)} for t in checklists],
+        # What a visit still waiting in the outbox may start (static/js/outbox.js): those of
+        # its purpose, as its page would offer them.
+        "checklists": [
+            {"id": t.id, "name": localized(t), "purpose": t.visit_purpose} for t in checklists
+        ],
     }
 
 

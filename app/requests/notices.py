@@ -7,7 +7,6 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from ..i18n import localized
-from ..timeutil import local_today
 from .deadlines import (
     promised_reply_on,
     redirect_channel_phrase,
@@ -21,27 +20,30 @@ from .models import Request
 
 @dataclass(frozen=True)
 class Notice:
-    kind: str  # acceptance | not_accepted | redirected | extension | review
+    kind: str  # acceptance | not_accepted | redirected | extension | review | rereview
     title: str
     paragraphs: list[str]
+    # The day of the step the notice records (the acceptance, the reply...), never the day it
+    # is printed: a reprint is the same letter as the one handed over. None if unknown.
+    issued_on: date | None
 
 
 @dataclass(frozen=True)
 class Letterhead:
-    """What every printed notice carries: to whom, which request, from whom, and when."""
+    """What every printed notice carries: to whom, which request and from whom (the date of
+    issue is each notice's own)."""
 
     to: str  # the requester's name as recorded; no ID numbers on paper
     number: int
     issuer: str
-    issued_on: date
 
 
-def letterhead(req: Request, today: date | None = None) -> Letterhead:
-    """The addressee, reference, issuing office and date of issue for the request's notices."""
+def letterhead(req: Request) -> Letterhead:
+    """The addressee, reference and issuing office of the request's notices."""
     community = req.grid.community
     # A complaint about an official is the township liaison's, never the community's (Art. 30).
     issuer = community.township.name if req.category.restricted else community.name
-    return Letterhead(req.resident.name or "", req.id, issuer, today or local_today())
+    return Letterhead(req.resident.name or "", req.id, issuer)
 
 
 def _event_date(req: Request, kind: str):
@@ -69,11 +71,12 @@ def notices(req: Request) -> list[Notice]:
                     _(
                         "Your request received on %(received)s (%(category)s) was not accepted "
                         "as a letters-and-visits matter on %(date)s.",
-                        date=_long(_event_date(req, "not_accepted")),
+                        date=_long(req.decided_on),
                         **_about(req),
                     ),
                     _("Reason: %(reason)s", reason=req.decision_reason),
                 ],
+                req.decided_on,
             )
         )
     elif req.status == "redirected":
@@ -87,13 +90,14 @@ def notices(req: Request) -> list[Notice]:
                         "that is decided through %(channel)s, not through letters and visits "
                         "(decided on %(date)s).",
                         channel=redirect_channel_phrase(req),
-                        date=_long(_event_date(req, "redirected")),
+                        date=_long(req.decided_on),
                         **_about(req),
                     ),
                     _("Reason: %(reason)s", reason=req.decision_reason),
                     *(str(note) for note in redirect_limit_notes(req)),
                     _("That time limit runs on its own; apply there in time."),
                 ],
+                req.decided_on,
             )
         )
     elif req.status == "accepted":
@@ -115,6 +119,7 @@ def notices(req: Request) -> list[Notice]:
                         due=_long(promised_reply_on(req)),
                     ),
                 ],
+                req.accepted_on,
             )
         )
         if req.extension_days:
@@ -131,6 +136,7 @@ def notices(req: Request) -> list[Notice]:
                         ),
                         _("Reason: %(reason)s", reason=req.extension_reason),
                     ],
+                    _event_date(req, "extended"),
                 )
             )
     stage = review_stage(req)
@@ -151,6 +157,7 @@ def notices(req: Request) -> list[Notice]:
                         until=_long(stage.until),
                     )
                 ],
+                req.review_answered_on,
             )
         )
     elif right is not None and stage.stage == "review_window":
@@ -174,6 +181,7 @@ def notices(req: Request) -> list[Notice]:
                         "within 30 days of receiving its answer."
                     ),
                 ],
+                req.replied_on,
             )
         )
     return out

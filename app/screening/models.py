@@ -18,9 +18,12 @@ if TYPE_CHECKING:
 
 # The visit purpose a checklist belongs to, by its template's code (app/seed/checklists.csv):
 # the welfare check of an elderly person living alone is an elderly-care visit's, counted as
-# care in the tallies, not as a hazard screening; any other checklist is a screening's. The one
-# place that says so: the visit form offers and opens checklists by it.
-CHECKLIST_PURPOSES = {"elderly": "elderly_care"}
+# care in the tallies, not as a hazard screening; the construction-site nuisance checklist is
+# a project site visit's (its items are a works site's: hoarding, dust, night work, muck
+# trucks), not a household's; any other checklist is a screening's. The one place that says
+# so: the visit form, the visit's page, the phone's outbox and the start of a checklist
+# (screening/services.py) offer and accept checklists by it.
+CHECKLIST_PURPOSES = {"elderly": "elderly_care", "construction": "project"}
 CHECKLIST_DEFAULT_PURPOSE = "screening"
 
 
@@ -37,7 +40,7 @@ class ChecklistTemplate(Bilingual, db.Model):
 
     @property
     def visit_purpose(self) -> str:
-        """The purpose of the visits that offer this checklist on the visit form."""
+        """The purpose of the visits that offer and run this checklist."""
         return CHECKLIST_PURPOSES.get(self.code, CHECKLIST_DEFAULT_PURPOSE)
 
     def __repr__(self) -> str:

@@ -5,6 +5,7 @@ import json
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from ..enums import VISIT_PURPOSES
 from ..extensions import db
 from ..models import (
     Answer,
@@ -27,6 +28,14 @@ def active_templates() -> list[ChecklistTemplate]:
             .order_by(ChecklistTemplate.id)
         )
     )
+
+
+def templates_by_purpose() -> dict[str, list[ChecklistTemplate]]:
+    """The active checklists by the visit purpose that offers them, purposes in form order."""
+    found: dict[str, list[ChecklistTemplate]] = {p: [] for p in VISIT_PURPOSES}
+    for t in active_templates():
+        found[t.visit_purpose].append(t)
+    return {p: ts for p, ts in found.items() if ts}
 
 
 def unfinished_count(of: type[Visit] | type[DailyLog], answered: bool = True) -> sa.ScalarSelect:

@@ -22,7 +22,7 @@ from ..photos.forms import client_times
 from ..photos.services import PhotosRejected, add_photos, chosen_files
 from ..referrals import queries as referral_queries
 from ..referrals.routes import new_form as new_referral_form
-from ..refusals import Conflict, Locked
+from ..refusals import Conflict, Invalid, Locked
 from ..scope import get_by_uuid_or_404, get_or_404, select_for
 from . import bp, queries, services
 from .forms import AnswerForm, DiscardForm, FinishForm, HazardForm, RemainingForm, StartForm
@@ -101,7 +101,12 @@ def start():
     template = db.session.get(ChecklistTemplate, form.template_id.data or 0)
     if template is None or not template.active:
         abort(404)
-    screening = services.start(visit, template, client_key(form.client_uuid.data))
+    try:
+        screening = services.start(visit, template, client_key(form.client_uuid.data))
+    except Invalid as refused:
+        # Not a checklist of the visit's purpose: back to the visit, which offers its own.
+        flash(str(refused), "error")
+        return redirect(url_for("visits.show", visit_id=visit.id), code=303)
     return redirect_client(url_for("screening.show", screening_id=screening.id))
 
 

@@ -1,15 +1,17 @@
 """Screening runs: start one on a visit, save each answer as it is tapped."""
 
 import sqlalchemy as sa
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..extensions import db
 from ..hazards import services as hazards
 from ..idempotency import create_once
+from ..labels import LABELS
 from ..models import Answer, ChecklistItem, ChecklistTemplate, Hazard, Screening, Visit
 from ..permissions import DISCARD_ANSWERED, DISCARD_SUBMITTED
-from ..refusals import Conflict
+from ..refusals import Conflict, Invalid
 from ..review.locks import ensure_editable
 from ..timeutil import utcnow
 from .queries import unanswered_items
@@ -36,7 +38,22 @@ def hold(screening: Screening) -> None:
 
 
 def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screening:
-    """Begin a checklist on a visit (once per client UUID); Conflict if the visit is gone."""
+    """Begin a checklist on a visit (once per client UUID); Conflict if the visit is gone,
+    Invalid if the checklist is not one its purpose runs (models.CHECKLIST_PURPOSES)."""
+    if template.visit_purpose != visit.purpose:
+        # A page from before the purpose was changed, a phone's outbox, a crafted post: the
+        # buttons offer only the purpose's checklists, and the tallies count them by it.
+        raise Invalid(
+            _l(
+                "“%(checklist)s” is filled in on visits whose purpose is “%(fits)s”; this "
+                "visit's purpose is “%(purpose)s”. Choose a checklist this visit offers, or "
+                "change its purpose first.",
+                # In the reader's language when shown (Chinese outside a request).
+                checklist=LazyString(lambda: template.name(str(get_locale()))),
+                fits=LABELS["purpose"][template.visit_purpose],
+                purpose=LABELS["purpose"][visit.purpose],
+            )
+        )
     # The visit may be being deleted right now. Hold it (a row lock on PostgreSQL; SQLite's
     # write transaction already serialises) so the checklist starts first and goes with the
     # visit, or the delete wins and this says so, instead of a foreign key error (a 500).

@@ -17,13 +17,20 @@ CHECKLIST_FIELDS = {SCREENING: "checklist_id", ELDERLY_CARE: "welfare_checklist_
 
 
 class ChecklistChoiceField(RadioField):
-    """The checklist a visit opens: may be left out; when sent, one of those listed."""
+    """The checklist a visit opens: may be left out; when sent, one of those listed.
+
+    `message` asks again for the kind of form the field offers (a screening's checklist, an
+    elderly-care visit's welfare checklist), not for one kind whatever was chosen."""
+
+    def __init__(self, *args, message, **kw):
+        super().__init__(*args, **kw)
+        self.message = message
 
     def pre_validate(self, form):
         if self.data in (None, ""):
             return
         if self.data not in {str(value) for value, _label in self.choices}:
-            raise ValidationError(_l("Choose a checklist."))
+            raise ValidationError(self.message)
 
 
 class VisitForm(IdempotentForm):
@@ -72,10 +79,15 @@ class VisitForm(IdempotentForm):
     # check if one is chosen: each asked only for its purpose (CHECKLIST_FIELDS), in a group
     # of its own so that the one tapped for one purpose is never sent, hidden, for the other.
     checklist_id = ChecklistChoiceField(
-        _l("Checklist"), description=_l("Saving opens the checklist.")
+        _l("Checklist"),
+        description=_l("Saving opens the checklist."),
+        message=_l("Choose a checklist."),
     )
     welfare_checklist_id = ChecklistChoiceField(
-        _l("Welfare checklist"), default="", description=_l("Saving opens the checklist chosen.")
+        _l("Welfare checklist"),
+        default="",
+        description=_l("Saving opens the checklist chosen."),
+        message=_l("Choose a welfare checklist, or “No checklist”."),
     )
     # Added by the phone's outbox to a form it queued (static/js/outbox-core.js), never shown:
     # when it was filled. No validators: a phone with a wrong clock still saves its visit.
@@ -126,7 +138,7 @@ class VisitForm(IdempotentForm):
     def _validate_checklist(self, field):
         asked = CHECKLIST_FIELDS.get(self.purpose.data) == field.name
         if asked and field.data and self.checklist() is None:
-            raise ValidationError(_l("Choose a checklist."))
+            raise ValidationError(field.message)
 
     validate_checklist_id = validate_welfare_checklist_id = _validate_checklist
 

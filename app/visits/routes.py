@@ -17,7 +17,7 @@ from ..referrals.routes import panel_context as referral_panel
 from ..refusals import Locked
 from ..residents.queries import todays_log_locked
 from ..scope import get_or_404, select_for
-from ..screening.queries import active_templates, counts
+from ..screening.queries import active_templates, counts, templates_by_purpose
 from ..screening.services import start as start_screening
 from . import bp
 from .forms import DeleteForm, VisitForm
@@ -157,10 +157,14 @@ def show(visit_id: int):
     photos = db.session.scalars(
         select_for(Photo).where(Photo.visit_id == visit.id).order_by(Photo.id)
     ).all()
+    by_purpose = templates_by_purpose()
     return render(
         "visits/show.html",
         visit=visit,
-        templates=active_templates(),
+        # Only the checklists of the visit's purpose (a welfare check on an elderly-care visit,
+        # the construction site's on a project visit); none for a purpose that runs none.
+        templates=by_purpose.get(visit.purpose, []),
+        checklist_purposes=list(by_purpose),
         photos=photos,
         screening_counts={s.id: counts(s) for s in visit.screenings},
         back_to_day=_back_to_day(visit),

@@ -3,14 +3,16 @@
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..extensions import db
 from ..idempotency import PayloadMismatch, create_once, holds
+from ..labels import LABELS
 from ..models import Concern, DailyLog, Project, Resident, User, Visit
-from ..refusals import Conflict, Locked
+from ..refusals import Conflict, Invalid, Locked
 from ..review.locks import ensure_editable
 from ..timeutil import captured_moment, moment_on
 
@@ -136,6 +138,8 @@ def update_visit(visit: Visit, data: dict) -> None:
     """Correct a visit of a day that is not approved."""
     ensure_editable(visit.daily_log)
     changed = [f for f in FIELDS if f in data and getattr(visit, f) != data[f]]
+    if "purpose" in changed:
+        _keep_checklists_fitting(visit, data["purpose"])
     if "visited_on" in changed:
         new_log = daily_log_for(visit.worker, data["visited_on"])
         visit.daily_log_id = new_log.id
@@ -145,6 +149,25 @@ def update_visit(visit: Visit, data: dict) -> None:
         visit.visited_at = moment_on(visit.visited_on)
     db.session.flush()
     record("visit_updated", "visit", visit.id, {"fields": changed})
+
+
+def _keep_checklists_fitting(visit: Visit, purpose: str) -> None:
+    """Invalid if a checklist of the visit is not one a visit of `purpose` runs: the start of
+    a checklist refuses the same (screening/services.py), and the tallies count both."""
+    for screening in visit.screenings:
+        template = screening.template
+        if template.visit_purpose != purpose:
+            raise Invalid(
+                _l(
+                    "This visit has the checklist “%(checklist)s”, which is filled in on visits "
+                    "whose purpose is “%(fits)s”: while it does, its purpose cannot become "
+                    "“%(purpose)s”.",
+                    checklist=LazyString(lambda t=template: t.name(str(get_locale()))),
+                    fits=LABELS["purpose"][template.visit_purpose],
+                    purpose=LABELS["purpose"][purpose],
+                ),
+                "purpose",
+            )
 
 
 IN_USE = _l("This visit has a request or a hazard being fixed; it cannot be deleted.")

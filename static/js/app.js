@@ -19,9 +19,24 @@
     while (box.children.length >= 2) box.removeChild(box.firstChild);
     placeToasts(box);
     box.appendChild(el);
-    el.addEventListener("click", function () { el.remove(); });
     setTimeout(function () { el.remove(); }, level === "error" ? 10000 : successMs(message));
   }
+
+  // A toast takes no taps (static/css/app.css): the page under it gets them, so that a tap on
+  // the answer button a "Referral saved" lies over answers the item (walk: it only put the
+  // toast away). Any tap on the page puts the toasts shown then away, once the tap has done its
+  // work; a toast a tap brings (a refusal said at once) stays. Escape puts them away too.
+  // Toasts hold text only (showToast): nothing in one is there to be tapped.
+  function dismissToasts() {
+    var box = document.getElementById("toasts");
+    if (!box || !box.children.length) return;
+    var shown = Array.prototype.slice.call(box.children);
+    setTimeout(function () { shown.forEach(function (el) { el.remove(); }); }, 0);
+  }
+  document.addEventListener("click", dismissToasts, true);
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key === "Escape") dismissToasts();
+  });
 
   // Above whatever is fixed at the bottom of the screen: the navigation (fixed on a phone
   // only) and a bar of actions over it, so that the toast covers neither.

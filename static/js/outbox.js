@@ -457,13 +457,21 @@
     });
   }
 
+  // The checklists of the waiting visit's purpose, as the saved visit's page offers them (the
+  // server refuses any other): none for a purpose that runs none, nor from a caseload kept
+  // before the checklists said their purpose.
+  function startsFor(visit) {
+    var purpose = field(visit, "purpose");
+    return starts.templates.filter(function (template) { return template.purpose === purpose; });
+  }
+
   function startButtons(visit) {
     var p = document.createElement("p");
     p.className = "outbox-start actions";
     var text = document.createElement("span");
     text.textContent = starts.text;
     p.appendChild(text);
-    starts.templates.forEach(function (template) {
+    startsFor(visit).forEach(function (template) {
       var b = document.createElement("button");
       b.type = "button";
       b.className = "outline";
@@ -477,7 +485,7 @@
 
   function startable(entry) {
     return starts && entry.status === WAITING && entry.url === starts.spec.visits && !entry.opens &&
-      field(entry, "client_uuid") && field(entry, "resident_id");
+      field(entry, "client_uuid") && field(entry, "resident_id") && startsFor(entry).length > 0;
   }
 
   // ---- a referral waiting to send ----------------------------------------------------

@@ -137,12 +137,14 @@ def page_without_worker(browser, live_server):
 
 @pytest.fixture
 def shoot(request):
-    """Save a screenshot under test-artifacts/screenshots/<test>-<name>.png."""
+    """Save a screenshot under test-artifacts/screenshots/<test>-<name>.png: the whole page, or
+    (full_page=False) the screen as the phone shows it, which leaves its layout and scroll as
+    they are (a whole-page shot lays the page out again at its full height)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def _shoot(pg, name: str) -> Path:
+    def _shoot(pg, name: str, full_page: bool = True) -> Path:
         path = ARTIFACTS / f"{request.node.name}-{name}.png"
-        pg.screenshot(path=str(path), full_page=True)
+        pg.screenshot(path=str(path), full_page=full_page)
         return path
 
     return _shoot

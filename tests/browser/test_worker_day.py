@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app.models import Hazard, Photo, Visit
+from app.models import ChecklistTemplate, Hazard, Photo, Visit
 from tests.browser.conftest import (
     fresh_scalar,
     login,
@@ -42,25 +42,23 @@ def test_worker_logs_visit_with_fire_screening_hazard_and_photo(
     page.click("#resident-rows >> text=王秀英")
     page.wait_for_selector("h1 >> text=王秀英")
 
-    # Three taps to start: Log a visit, purpose, outcome (summary typed), then save.
+    # Three taps to start: Log a visit, purpose, outcome (summary typed), then save: a hazard
+    # screening, whose first checklist (fire safety) is chosen already and opens on save.
     page.click("#visit-form-slot a")
     page.wait_for_selector("#visit-form")
-    page.check("input[name=purpose][value=elderly_care]")
-    page.fill("textarea[name=summary]", "老人在家，量了血压，提醒不要在屋里给电动车充电")
+    page.check("input[name=purpose][value=screening]")
+    page.fill("textarea[name=summary]", "入户查消防，提醒不要在屋里给电动车充电")
     page.check("input[name=outcome][value=needs_follow_up]")
+    assert page.locator("input[name=checklist_id]:checked").get_attribute("value") == str(
+        fresh_scalar(sa.select(ChecklistTemplate.id).where(ChecklistTemplate.code == "fire"))
+    )
     shoot(page, "2-visit-form")
     page.click("#visit-form button[type=submit]")
-    page.wait_for_selector("#timeline-new li.entry-visit")
-    page.wait_for_selector(".toast")
+    page.wait_for_selector("#screening-summary")
     shoot(page, "3-visit-saved")
     visit = fresh_scalar(sa.select(Visit))
     assert visit is not None
-    assert visit.purpose == "elderly_care"
-
-    page.click("#timeline-new li.entry-visit a[role=button]")
-    page.wait_for_selector("#start-screening")
-    page.click("#start-screening >> text=消防安全")
-    page.wait_for_selector("#screening-summary")
+    assert visit.purpose == "screening"
     items = page.locator("li.checklist-item")
     first, second = items.nth(0), items.nth(1)
     second.locator("button.ans-ok").click()
@@ -111,7 +109,8 @@ def test_a_photo_taken_before_the_note_waits_for_it_and_no_bare_hazard_is_saved(
 ):
     """Tapping 隐患 stores nothing; a photo chosen first is held in the form (made small)
     until the note is typed, then note and photo are saved as one hazard."""
-    first = open_pending_hazard(page, make_visit(resident=make_resident(name="王秀英")))
+    visit = make_visit(resident=make_resident(name="王秀英"), purpose="screening")
+    first = open_pending_hazard(page, visit)
     form = first.locator(".hazard-form")
     assert first.locator("button.ans-hazard").get_attribute("aria-pressed") == "true"
     sent = []

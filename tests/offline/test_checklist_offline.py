@@ -221,7 +221,7 @@ def test_an_elderly_care_visit_logged_without_signal_opens_the_welfare_check(
 def test_a_checklist_started_offline_on_a_saved_visit(
     phone, outbox_server, world, make_resident, make_visit, tmp_path
 ):
-    visit = make_visit(resident=make_resident(name="王秀英"))
+    visit = make_visit(resident=make_resident(name="王秀英"), purpose="screening")
     _log_in_and_keep(phone)
     controlled(phone, f"/visits/{visit.id}")
     outbox_loaded(phone)
@@ -359,12 +359,15 @@ def test_a_checklist_started_on_a_visit_still_waiting_to_send(
     phone.context.set_offline(True)
     phone.dispatch_event("#visit-form input[name=purpose][value=elderly_care]", "click")
     phone.dispatch_event("#visit-form input[name=outcome][value=done]", "click")
-    phone.fill("#visit-form textarea[name=summary]", "先聊了几句，再查消防")
+    phone.fill("#visit-form textarea[name=summary]", "先聊了几句，再做探访")
     phone.click("#visit-form button[type=submit]")
-    # The waiting visit offers the checklists the phone keeps.
+    # The waiting visit offers the checklists of its purpose the phone keeps, as its page
+    # would: the welfare check of an elderly-care visit, none of the hazard checklists (it
+    # offered all seven).
     start = phone.locator("#outbox-here .outbox-start")
     start.wait_for()
     assert start.inner_text().startswith("开始排查：")
+    assert start.locator("button").all_inner_texts() == ["独居老人探访"]
     shoot(phone, "1-waiting-visit")
     start.locator("button").first.click()
     key, template = _blank_opened(phone)
@@ -381,5 +384,5 @@ def test_a_checklist_started_on_a_visit_still_waiting_to_send(
     screening = fresh_scalar(sa.select(Screening))
     assert screening.uuid == key
     assert screening.template_id == template
-    assert fresh_scalar(sa.select(Visit.summary)) == "先聊了几句，再查消防"
+    assert fresh_scalar(sa.select(Visit.summary)) == "先聊了几句，再做探访"
     assert fresh_scalar(sa.select(Answer.screening_id)) == screening.id

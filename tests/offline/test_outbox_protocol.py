@@ -145,7 +145,7 @@ def test_stale_token_asks_for_a_fresh_one(client, world, login_as, make_resident
 
 
 def _screening(client, world, login_as, make_resident, make_visit):
-    visit = make_visit(resident=make_resident())
+    visit = make_visit(resident=make_resident(), purpose="screening")
     login_as(world.worker_a)
     tpl = db.session.scalar(sa.select(ChecklistTemplate).where(ChecklistTemplate.code == "fire"))
     client.post(

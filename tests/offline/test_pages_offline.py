@@ -34,8 +34,10 @@ def screening(caseload, make_visit):
     from app.models import ChecklistTemplate
     from app.screening.services import start
 
-    visit = make_visit(resident=caseload["wang"])
-    template = db.session.scalar(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id))
+    visit = make_visit(resident=caseload["wang"], purpose="screening")
+    template = db.session.scalar(
+        sa.select(ChecklistTemplate).where(ChecklistTemplate.code == "fire")
+    )
     started = start(visit, template, str(uuid.uuid4()))
     db.session.commit()
     return started

@@ -218,8 +218,10 @@ def test_caseload_keeps_recent_visits_and_their_checklists(
     from app.screening.services import start
 
     resident = make_resident()
-    visit = make_visit(resident=resident)
-    template = db.session.scalar(sa.select(ChecklistTemplate).limit(1))
+    visit = make_visit(resident=resident, purpose="screening")
+    template = db.session.scalar(
+        sa.select(ChecklistTemplate).where(ChecklistTemplate.code == "fire")
+    )
     screening = start(visit, template, "7b0f3c84-4a07-4d3c-9a55-0d3c2b7e6a11")
     db.session.commit()
     others = make_visit(resident=make_resident(grid=world.a2), worker=world.worker_a2)

@@ -14,7 +14,7 @@ from app.requests import services
 from app.requests.deadlines import CIVIL_COURT_LIMIT, REDIRECT_LIMITS, redirect_limit
 from app.requests.forms import AcceptForm
 from app.requests.models import Request
-from app.timeutil import clock_at, local_today
+from app.timeutil import clock_at, day_start_utc, local_today
 
 
 @pytest.fixture(autouse=True)
@@ -233,53 +233,88 @@ def _notice_blocks(page: str) -> dict[str, str]:
     return blocks
 
 
-@pytest.mark.parametrize(
-    ("status", "kinds"),
-    [
-        ("accepted", {"acceptance", "extension"}),
-        ("not_accepted", {"not_accepted"}),
-        ("redirected", {"redirected"}),
-        ("replied", {"review"}),
-    ],
-)
-def test_every_printed_notice_names_the_requester_request_office_and_date(
-    world, make_request, make_resident, login_as, client, status, kinds
+def _noon(day: date) -> datetime:
+    """Midday of `day` in the township, as the server's now (naive UTC)."""
+    return day_start_utc(day) + timedelta(hours=12)
+
+
+# The steps of a formal matter, each taken on its own day (days before today) with its form's
+# fields, and the notices it leaves to print, each dated the day of the step it records.
+NOTICE_WALKS = {
+    "accepted, then extended": (
+        [("accept", 30, {}), ("extend", 20, {"days": "10", "reason": "A site survey."})],
+        {"acceptance": 30, "extension": 20},
+    ),
+    "not accepted": (
+        [("not-accept", 30, {"reason": "Not a public matter."})],
+        {"not_accepted": 30},
+    ),
+    "redirected": (
+        [("redirect", 30, {"channel": "court", "reason": "A contract dispute."})],
+        {"redirected": 30},
+    ),
+    "replied": (
+        [("accept", 30, {}), ("reply", 20, {"text": "Lift repaired.", "delivery": "handed"})],
+        {"review": 20},
+    ),
+    "review answered": (
+        [
+            ("accept", 40, {}),
+            ("reply", 35, {"text": "Lift repaired.", "delivery": "handed"}),
+            ("review", 25, {"body": "District office"}),
+            ("review-answer", 10, {"outcome": "Upheld."}),
+        ],
+        {"rereview": 10},
+    ),
+}
+
+
+@pytest.mark.parametrize(("steps", "issued"), NOTICE_WALKS.values(), ids=NOTICE_WALKS)
+def test_a_notice_reprinted_on_a_later_day_is_the_letter_first_issued(
+    world, make_request, make_resident, login_as, client, server_at, steps, issued
 ):
-    day = local_today() - timedelta(days=3)
-    resident = make_resident(name="王秀英")
+    """Each notice names the requester, the request, the issuing office and the day of the step
+    it records; printed again today it is word for word the one printed that day (it said the
+    day of the reprint as its date of issue)."""
+    today = local_today()
+    received = today - timedelta(days=45)
     req = make_request(
-        resident=resident,
+        resident=make_resident(name="王秀英"),
         track="formal",
-        status=status,
-        received_on=day,
-        formal_on=day,
-        decided_on=day,
-        accepted_on=day if status in ("accepted", "replied") else None,
-        decision_reason="A reason.",
+        received_on=received,
+        formal_on=received,
     )
-    if status == "accepted":
-        req.extension_days, req.extension_reason = 10, "A site survey."
-    if status == "redirected":
-        req.redirect_channel = "court"
-    if status == "replied":
-        req.replied_on = local_today()
-    db.session.commit()
     login_as(world.secretary_a)
+    for slug, days_ago, fields in steps:
+        day, prefix = today - timedelta(days=days_ago), slug.replace("-", "_")
+        data = {f"{prefix}-on": day.isoformat(), **{f"{prefix}-{k}": v for k, v in fields.items()}}
+        with server_at(_noon(day)):
+            assert client.post(f"/requests/{req.id}/{slug}", data=data).status_code == 303
+
+    def printed() -> dict:
+        return {
+            lang: _notice_blocks(client.get(f"/requests/{req.id}?lang={lang}").text)
+            for lang in ("zh", "en")
+        }
+
+    with server_at(_noon(day)):
+        first = printed()
+    reprint = printed()
+    assert reprint == first
     community = req.grid.community.name
-    for lang, to, number, issuer, issued in (
+    for lang, to, number, issuer, issued_on in (
         ("zh", "致王秀英：", f"诉求编号：{req.id}", f"出具单位：{community}", "出具日期："),
         ("en", "To 王秀英:", f"Request No. {req.id}", f"Issued by: {community}", "Date of issue: "),
     ):
-        page = client.get(f"/requests/{req.id}?lang={lang}").text
-        blocks = _notice_blocks(page)
-        assert set(blocks) == kinds
-        with force_locale("zh_Hans" if lang == "zh" else "en"):
-            today = format_date(local_today(), "long")
-        for body in blocks.values():
+        assert set(reprint[lang]) == set(issued)
+        for kind, days_ago in issued.items():
+            body = reprint[lang][kind]
             assert to in body
             assert number in body
             assert issuer in body
-            assert f"{issued}{today}" in body
+            with force_locale("zh_Hans" if lang == "zh" else "en"):
+                on = format_date(today - timedelta(days=days_ago), "long")
+            assert f"{issued_on}{on}<" in body
 
 
 def test_a_complaint_about_an_official_is_issued_by_the_township(

@@ -159,7 +159,7 @@ def test_by_uuid_posts_need_the_csrf_token(client, started):
 def test_a_start_on_a_saved_visit_gives_the_screening_its_client_uuid(
     client, world, login_as, make_resident, make_visit
 ):
-    visit = make_visit(resident=make_resident())
+    visit = make_visit(resident=make_resident(), purpose="screening")
     login_as(world.worker_a)
     key = str(uuid.uuid4())
     data = {"visit_id": visit.id, "template_id": _template().id, "client_uuid": key}
@@ -265,7 +265,8 @@ def test_a_checklist_started_on_a_visit_named_by_its_client_uuid(
     """A visit still waiting in the outbox had no id when its checklist was started."""
     login_as(world.worker_a)
     visit_key, key = str(uuid.uuid4()), str(uuid.uuid4())
-    start = {"visit_uuid": visit_key, "template_id": _template().id, "client_uuid": key}
+    # The welfare check: the checklist of the waiting visit's purpose (elderly care).
+    start = {"visit_uuid": visit_key, "template_id": _template("elderly").id, "client_uuid": key}
     # Sent before its visit (it never is: the outbox keeps the order), it finds nothing.
     refused = client.post("/screening", data=start, headers=REPLAY)
     assert refused.json["status"] == "refused"
@@ -314,6 +315,11 @@ def test_the_caseload_says_how_a_waiting_visit_starts_a_checklist(client, world,
     data = client.get("/offline/caseload.json?lang=en").json
     names = [c["name"] for c in data["checklists"]]
     assert _template().name_en in names
+    # Each with the purpose of the visits that run it: a waiting visit offers its purpose's.
+    purposes = {c["name"]: c["purpose"] for c in data["checklists"]}
+    assert purposes[_template().name_en] == "screening"
+    assert purposes[_template("elderly").name_en] == "elderly_care"
+    assert purposes[_template("construction").name_en] == "project"
     spec = data["start_checklist"]
     assert spec["action"] == "/screening"
     assert spec["visits"] == "/visits"

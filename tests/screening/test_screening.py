@@ -23,7 +23,7 @@ def _start(client, visit, code="fire"):
 
 @pytest.fixture
 def screening(client, world, login_as, make_resident, make_visit):
-    visit = make_visit(resident=make_resident())
+    visit = make_visit(resident=make_resident(), purpose="screening")
     login_as(world.worker_a)
     resp, tpl = _start(client, visit)
     assert resp.status_code == 303
@@ -240,7 +240,7 @@ def test_project_screening_puts_hazard_on_the_project(
     client, world, login_as, make_project, make_visit
 ):
     project = make_project()
-    visit = make_visit(project=project)
+    visit = make_visit(project=project, purpose="project")
     login_as(world.worker_a)
     resp, _tpl = _start(client, visit, code="construction")
     s = db.session.scalar(sa.select(Screening))

@@ -90,7 +90,8 @@ def make_records(world, make_resident, make_visit, make_project, make_request):
     def _make(grid, worker, community, name="测试居民"):
         resident = make_resident(grid=grid, name=name)
         project = make_project(community=community, name=f"Project of {community.name}")
-        visit = make_visit(resident=resident, worker=worker)
+        # A screening visit, as its fire checklist asks (screening.models.CHECKLIST_PURPOSES).
+        visit = make_visit(resident=resident, worker=worker, purpose="screening")
         tpl = db.session.scalar(
             sa.select(ChecklistTemplate).where(ChecklistTemplate.code == "fire")
         )

@@ -193,7 +193,7 @@ CASES: dict[str, Callable] = {
         "worker_a",
         f"/visits/{a.visit.id}/edit",
         {
-            "purpose": "routine",
+            "purpose": a.visit.purpose,
             "outcome": "done",
             "summary": "edited",
             "visited_on": a.visit.visited_on.isoformat(),

@@ -99,7 +99,8 @@ def typed(client, world, login_as, make_project, payload):
         htmx=True,
         data={
             "resident_id": resident.id,
-            "purpose": "routine",
+            # A screening: the fire checklist below is started on it.
+            "purpose": "screening",
             "outcome": "done",
             "summary": payload,
             "visited_on": local_today().isoformat(),

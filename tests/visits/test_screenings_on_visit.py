@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import Answer, AuditEvent, ChecklistTemplate, DailyLog, Screening, Visit
 from app.tallies.models import TallyScreeningDays, TallyVisitDays
 from app.timeutil import local_today
+from tests.outbox_fixtures import REPLAY
 
 EN = {"Accept-Language": "en"}
 
@@ -22,14 +23,15 @@ def _template(code="fire") -> ChecklistTemplate:
     return db.session.scalar(sa.select(ChecklistTemplate).where(ChecklistTemplate.code == code))
 
 
-def _start(client, visit, code="fire"):
+def _start(client, visit, code="fire", lang=None, **kw):
     return client.post(
-        "/screening",
+        f"/screening?lang={lang}" if lang else "/screening",
         data={
             "visit_id": visit.id,
             "template_id": _template(code).id,
             "client_uuid": str(uuid.uuid4()),
         },
+        **kw,
     )
 
 
@@ -287,9 +289,10 @@ def test_each_purpose_offers_its_own_checklists(client, resident):
     hazard_ids = [
         str(t.id)
         for t in db.session.scalars(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.id))
-        if t.code != "elderly"
+        if t.code not in ("elderly", "construction")
     ]
-    # A screening: the hazard checklists, the first one chosen; never the welfare check.
+    # A screening: the hazard checklists, the first one chosen; never the welfare check, nor
+    # the construction site's (a project visit's, on the visit's own page).
     assert _offered(_choice(form, "screening")) == ["*" + hazard_ids[0], *hazard_ids[1:]]
     # An elderly-care visit: the welfare check, or none (the usual call or errand).
     welfare = _choice(form, "elderly_care")
@@ -362,19 +365,181 @@ def test_a_visit_opens_no_checklist_its_purpose_does_not_ask_for(client, residen
 
 
 @pytest.mark.parametrize(
-    ("purpose", "field", "code"),
+    ("purpose", "field", "code", "zh", "en"),
     [
         # A screening is the hazard checklists': the welfare check is care, not a screening.
-        ("screening", "checklist_id", "elderly"),
-        ("elderly_care", "welfare_checklist_id", "fire"),
+        ("screening", "checklist_id", "elderly", "请选择排查表。", "Choose a checklist."),
+        # The welfare check's message names its own form (it said 排查表, the screening form).
+        (
+            "elderly_care",
+            "welfare_checklist_id",
+            "fire",
+            "请选择探访表，或选“不填表”。",
+            "Choose a welfare checklist, or “No checklist”.",
+        ),
     ],
 )
 def test_another_purposes_checklist_is_refused_with_the_form_kept(
-    client, resident, purpose, field, code
+    client, resident, purpose, field, code, zh, en
 ):
     data = _visit_data(resident, purpose=purpose, **{field: _template(code).id})
-    resp = client.post("/visits", data=data, htmx=True)
-    assert resp.status_code == 200
-    assert "请选择排查表。" in resp.text
-    assert "陪老人聊了家常，量了血压" in resp.text
+    for lang, says in (("zh", zh), ("en", en)):
+        resp = client.post(f"/visits?lang={lang}", data=data, htmx=True)
+        assert resp.status_code == 200
+        assert html.escape(says, quote=False) in resp.text
+        assert "陪老人聊了家常，量了血压" in resp.text
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
+
+
+# On a saved visit's page, and at the start of a checklist however it is sent, the checklists
+# of the visit's purpose only, by the mapping the visit form uses (walk: an elderly-care visit's
+# page offered every hazard checklist; a resident's screening offered the construction site's).
+
+HAZARD_CODES = {"fire", "gas", "electrical", "building", "flood"}
+
+
+def _offered_on_page(page: str) -> set[str]:
+    """The codes of the checklists the visit's start buttons offer."""
+    if 'id="start-screening"' not in page:
+        return set()
+    ids = re.findall(r'name="template_id" value="(\d+)"', _start_buttons(page))
+    return {db.session.get(ChecklistTemplate, int(i)).code for i in ids}
+
+
+@pytest.fixture
+def visit_of(world, login_as, make_resident, make_project, make_visit):
+    """worker_a's visit of `purpose`: at a project's site for "project", else a resident's."""
+    login_as(world.worker_a)
+
+    def _make(purpose):
+        if purpose == "project":
+            return make_visit(project=make_project(name="Bridge repair"), purpose=purpose)
+        return make_visit(resident=make_resident(name="杨国华"), purpose=purpose)
+
+    return _make
+
+
+@pytest.mark.parametrize(
+    ("purpose", "offered"),
+    [
+        ("screening", HAZARD_CODES),
+        ("elderly_care", {"elderly"}),
+        ("project", {"construction"}),
+    ],
+)
+def test_a_visits_page_offers_the_checklists_of_its_purpose(client, visit_of, purpose, offered):
+    visit = visit_of(purpose)
+    assert _offered_on_page(client.get(f"/visits/{visit.id}").text) == offered
+
+
+@pytest.mark.parametrize(
+    ("lang", "says"),
+    [
+        ("zh", "事由为“关爱老人走访”、“隐患排查”或“项目现场”的走访才填写排查表或探访表。"),
+        ("en", "Checklists are filled in on visits whose purpose is “Elderly care visit”,"),
+    ],
+)
+def test_a_purpose_that_runs_no_checklist_says_how_to_run_one(client, visit_of, lang, says):
+    page = client.get(f"/visits/{visit_of('routine').id}?lang={lang}").text
+    assert _offered_on_page(page) == set()
+    assert says in html.unescape(_part(page, 'class="meta no-checklist">', "</p>"))
+
+
+def test_a_finished_checklist_of_another_purpose_is_not_checked_again(client, visit_of):
+    """A welfare check run on a screening visit before the visit form told them apart: its
+    result stays on the page, but it is not begun again there."""
+    visit = visit_of("screening")
+    db.session.add(
+        Screening(
+            uuid=str(uuid.uuid4()),
+            visit_id=visit.id,
+            template_id=_template("elderly").id,
+            completed_at=visit.visited_at,
+        )
+    )
+    db.session.commit()
+    page = client.get(f"/visits/{visit.id}").text
+    assert "独居老人探访" in _part(page, 'class="card-list screening-runs"', "</ul>")
+    assert 'class="inline check-again"' not in page
+    assert _offered_on_page(page) == HAZARD_CODES
+
+
+@pytest.mark.parametrize(
+    ("purpose", "code", "zh", "en"),
+    [
+        (
+            "elderly_care",
+            "fire",
+            "“消防安全”在事由为“隐患排查”的走访中填写，这次走访的事由是“关爱老人走访”。",
+            "“Fire safety” is filled in on visits whose purpose is “Hazard screening”; this "
+            "visit's purpose is “Elderly care visit”.",
+        ),
+        (
+            "screening",
+            "construction",
+            "“施工扰民”在事由为“项目现场”的走访中填写，这次走访的事由是“隐患排查”。",
+            "“Construction-site nuisance” is filled in on visits whose purpose is “Project site”",
+        ),
+        (
+            "screening",
+            "elderly",
+            "“独居老人探访”在事由为“关爱老人走访”的走访中填写",
+            "“Welfare check",
+        ),
+        ("project", "gas", "这次走访的事由是“项目现场”。请选择这次走访提供的表", "“Gas safety”"),
+        (
+            "routine",
+            "fire",
+            "这次走访的事由是“日常走访”。",
+            "this visit's purpose is “Routine visit”.",
+        ),
+    ],
+)
+def test_a_checklist_its_purpose_does_not_run_is_refused_saying_why(
+    client, visit_of, purpose, code, zh, en
+):
+    """Refused however the start comes: a page kept from before, the phone's outbox, a post."""
+    visit = visit_of(purpose)
+    for lang, says in (("zh", zh), ("en", en)):
+        resp = _start(client, visit, code, lang=lang)
+        assert resp.status_code == 303
+        assert resp.headers["Location"] == f"/visits/{visit.id}"
+        page = client.get(resp.headers["Location"]).text
+        assert says in html.unescape(_part(page, 'class="flash flash-error"', "</p>"))
+    replayed = _start(client, visit, code, lang="zh", headers=REPLAY)
+    assert replayed.json["status"] == "refused"
+    assert "在事由为" in replayed.json["reason"]
+    assert _screenings() == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "says"),
+    [
+        (
+            "zh",
+            "这次走访填了“消防安全”，这份表在事由为“隐患排查”的走访中填写：保留这份表时，"
+            "走访事由不能改为“日常走访”。",
+        ),
+        ("en", "its purpose cannot become “Routine visit”."),
+    ],
+)
+def test_a_visits_purpose_stays_one_its_checklists_fit(client, empty, lang, says):
+    """Changed afterwards, the purpose would leave a checklist its start would have refused."""
+    visit = empty.visit
+    data = {
+        "purpose": "routine",
+        "outcome": "done",
+        "summary": "改成日常走访",
+        "visited_on": visit.visited_on.isoformat(),
+    }
+    resp = client.post(f"/visits/{visit.id}/edit?lang={lang}", data=data)
+    assert resp.status_code == 422
+    assert says in html.unescape(resp.text)
+    assert "改成日常走访" in resp.text
+    db.session.refresh(visit)
+    assert (visit.purpose, visit.summary) == ("screening", "All well.")
+    # Another correction, the purpose kept, is saved.
+    resp = client.post(f"/visits/{visit.id}/edit", data={**data, "purpose": "screening"})
+    assert resp.status_code == 303
+    db.session.refresh(visit)
+    assert visit.summary == "改成日常走访"
