@@ -366,7 +366,7 @@ def test_a_checklist_started_on_a_visit_still_waiting_to_send(
     # offered all seven).
     start = phone.locator("#outbox-here .outbox-start")
     start.wait_for()
-    assert start.inner_text().startswith("开始排查：")
+    assert start.inner_text().startswith("开始探访：")
     assert start.locator("button").all_inner_texts() == ["独居老人探访"]
     shoot(phone, "1-waiting-visit")
     start.locator("button").first.click()

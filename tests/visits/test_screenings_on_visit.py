@@ -445,6 +445,58 @@ def test_a_purpose_that_runs_no_checklist_says_how_to_run_one(client, visit_of, 
     assert says in html.unescape(_part(page, 'class="meta no-checklist">', "</p>"))
 
 
+@pytest.mark.parametrize(
+    ("purpose", "zh", "en"),
+    [
+        ("screening", "隐患排查", "Hazard screening"),
+        # It said 隐患排查 / Hazard screening over a welfare check and a site's checklist.
+        ("elderly_care", "探访", "Welfare check"),
+        ("project", "工地检查", "Site check"),
+        ("routine", "检查表", "Checklists"),
+    ],
+)
+def test_a_visits_checklists_are_headed_for_its_purpose(client, visit_of, purpose, zh, en):
+    visit = visit_of(purpose)
+    for lang, says in (("zh", zh), ("en", en)):
+        page = client.get(f"/visits/{visit.id}?lang={lang}").text
+        assert _part(page, '<section id="visit-screenings">', "</h2>").strip() == f"<h2>{says}"
+
+
+def _outbox_label(page: str, form_id: str) -> str:
+    """The label the phone's outbox gives a start of a checklist queued from the form."""
+    form = _part(page, f'id="{form_id}"', ">")
+    return json.loads(html.unescape(re.search(r"data-outbox='([^']*)'", form)[1]))["label"]
+
+
+@pytest.mark.parametrize(
+    ("purpose", "code", "zh", "en"),
+    [
+        ("screening", "fire", "开始排查：杨国华", "Checklist: 杨国华"),
+        # It said 开始排查 (start a screening) for a welfare check and a site's checklist.
+        ("elderly_care", "elderly", "开始探访：杨国华", "Welfare check: 杨国华"),
+        ("project", "construction", "开始工地检查：Bridge repair", "Site check: Bridge repair"),
+    ],
+)
+def test_a_checklist_queued_on_the_phone_is_labelled_for_the_visits_purpose(
+    client, visit_of, purpose, code, zh, en
+):
+    visit = visit_of(purpose)
+    db.session.add(
+        Screening(
+            uuid=str(uuid.uuid4()),
+            visit_id=visit.id,
+            template_id=_template(code).id,
+            completed_at=visit.visited_at,
+        )
+    )
+    db.session.commit()
+    check_again = f"check-again-{_template(code).id}"
+    for lang, says in (("zh", zh), ("en", en)):
+        page = client.get(f"/visits/{visit.id}?lang={lang}").text
+        assert _outbox_label(page, "start-screening") == says
+        assert _outbox_label(page, check_again) == says
+
+
 def test_a_finished_checklist_of_another_purpose_is_not_checked_again(client, visit_of):
     """A welfare check run on a screening visit before the visit form told them apart: its
     result stays on the page, but it is not begun again there."""
