@@ -55,6 +55,26 @@ LABELS = {
         "project": _l("Project site"),
         "other": _l("Other"),
     },
+    # A visit's checklists in the words of its purpose (the checklists each purpose runs:
+    # screening/models.py CHECKLIST_PURPOSES): a screening's hazard checklists, an elderly-care
+    # visit's welfare check, a project site's check. The heading over them on the visit's page,
+    # the prefix of the phone's start buttons, an outbox entry's label (with the %(name)s of
+    # the resident or project).
+    "checklist_heading": {
+        "screening": _l("Hazard screening"),
+        "elderly_care": _l("Welfare check"),
+        "project": _l("Site check"),
+    },
+    "checklist_start": {
+        "screening": _l("Start a checklist:"),
+        "elderly_care": _l("Start a welfare check:"),
+        "project": _l("Start a site check:"),
+    },
+    "checklist_queued": {
+        "screening": _l("Checklist: %(name)s"),
+        "elderly_care": _l("Welfare check: %(name)s"),
+        "project": _l("Site check: %(name)s"),
+    },
     "outcome": {
         "done": _l("Done"),
         "needs_follow_up": _l("Needs follow-up"),

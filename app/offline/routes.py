@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from ..audit.services import record_later
 from ..i18n import is_english
+from ..labels import LABELS, label
 from ..permissions import can, requires
 from ..screening.routes import offline_checklist
 from . import bp, icons, queries
@@ -187,7 +188,10 @@ def caseload():
         "visits": url_for("visits.create"),
     }
     data["messages"] = {
+        # Kept for a phone whose outbox.js is from before the words by purpose.
         "start_checklist": _("Start a checklist:"),
+        # By the waiting visit's purpose: an elderly-care visit's starts a welfare check.
+        "start_checklists": {p: label("checklist_start", p) for p in LABELS["checklist_start"]},
         "no_match": _("No resident in your grids matches “%(q)s”.", q="{q}"),
         "none": _("No residents."),
         "searched_here": _("Searched on this phone, among the residents kept for offline use."),

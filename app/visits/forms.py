@@ -8,12 +8,21 @@ from ..i18n import localized
 from ..labels import choices
 from ..timeutil import local_today
 from ..validators import Chars, DateWithin, Required, stripped
-from .services import CONCERN_FIELDS, ELDERLY_CARE, FIELDS, SCREENING
+from .services import CONCERN_FIELDS, ELDERLY_CARE, FIELDS, PROJECT, SCREENING
 
 SUMMARY_MAX = 2000
 # The field that asks for the checklist a visit of each purpose opens (the templates' own
 # purposes are in app/screening/models.py); other purposes open none.
-CHECKLIST_FIELDS = {SCREENING: "checklist_id", ELDERLY_CARE: "welfare_checklist_id"}
+CHECKLIST_FIELDS = {
+    SCREENING: "checklist_id",
+    ELDERLY_CARE: "welfare_checklist_id",
+    PROJECT: "site_checklist_id",
+}
+# Those whose choice may be left at "No checklist", the one shown first and chosen: most
+# elderly-care visits are a call or an errand, many site visits are about a concern. The
+# welfare check and the site check are chosen, never assumed (a screening visit is one
+# because a checklist is run).
+OPTIONAL_CHECKLISTS = ("welfare_checklist_id", "site_checklist_id")
 
 
 class ChecklistChoiceField(RadioField):
@@ -76,8 +85,9 @@ class VisitForm(IdempotentForm):
         _l("Risk factor it concerns"), coerce=int, validators=[Optional()]
     )
     # A screening visit opens its hazard checklist on save, an elderly-care visit the welfare
-    # check if one is chosen: each asked only for its purpose (CHECKLIST_FIELDS), in a group
-    # of its own so that the one tapped for one purpose is never sent, hidden, for the other.
+    # check and a project visit the site check if one is chosen: each asked only for its
+    # purpose (CHECKLIST_FIELDS), in a group of its own so that the one tapped for one purpose
+    # is never sent, hidden, for another.
     checklist_id = ChecklistChoiceField(
         _l("Checklist"),
         description=_l("Saving opens the checklist."),
@@ -88,6 +98,12 @@ class VisitForm(IdempotentForm):
         default="",
         description=_l("Saving opens the checklist chosen."),
         message=_l("Choose a welfare checklist, or “No checklist”."),
+    )
+    site_checklist_id = ChecklistChoiceField(
+        _l("Site checklist"),
+        default="",
+        description=_l("Saving opens the checklist chosen."),
+        message=_l("Choose a site checklist, or “No checklist”."),
     )
     # Added by the phone's outbox to a form it queued (static/js/outbox-core.js), never shown:
     # when it was filled. No validators: a phone with a wrong clock still saves its visit.
@@ -104,10 +120,9 @@ class VisitForm(IdempotentForm):
             self[name].choices = [
                 (str(t.id), localized(t)) for t in self.checklists if t.visit_purpose == purpose
             ]
-        if self.welfare_checklist_id.choices:
-            # Most elderly-care visits are a call or an errand: the welfare check is chosen,
-            # never assumed (a screening visit is one because a checklist is run).
-            self.welfare_checklist_id.choices.insert(0, ("", _l("No checklist")))
+        for name in OPTIONAL_CHECKLISTS:
+            if self[name].choices:
+                self[name].choices.insert(0, ("", _l("No checklist")))
         self.outcome.choices = choices("outcome", VISIT_OUTCOMES)
         self.concern_factor_id.choices = [(0, _l("— none —"))] + [
             (f.id, f"{f.factor_code} {localized(f.factor_type)}") for f in factors
@@ -140,7 +155,9 @@ class VisitForm(IdempotentForm):
         if asked and field.data and self.checklist() is None:
             raise ValidationError(field.message)
 
-    validate_checklist_id = validate_welfare_checklist_id = _validate_checklist
+    validate_checklist_id = validate_welfare_checklist_id = validate_site_checklist_id = (
+        _validate_checklist
+    )
 
     def validate_follow_up_on(self, field):
         if field.data and self.visited_on.data and field.data < self.visited_on.data:

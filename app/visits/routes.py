@@ -11,7 +11,7 @@ from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import fragments, redirect_client, render, toast, trigger, wants_fragment
 from ..idempotency import client_key, new_key
-from ..models import DailyLog, Photo, Project, Resident, RiskFactor, Visit
+from ..models import ChecklistTemplate, DailyLog, Photo, Project, Resident, RiskFactor, Visit
 from ..permissions import authorize, requires
 from ..referrals.routes import panel_context as referral_panel
 from ..refusals import Locked
@@ -21,7 +21,7 @@ from ..screening.queries import active_templates, counts, templates_by_purpose
 from ..screening.services import start as start_screening
 from . import bp
 from .forms import DeleteForm, VisitForm
-from .services import create_visit, delete_visit, update_visit
+from .services import PROJECT, create_visit, delete_visit, update_visit
 
 
 def _subject_from(source) -> tuple[Resident | None, Project | None]:
@@ -50,16 +50,22 @@ def _factors(project: Project | None) -> list[RiskFactor]:
     )
 
 
+def _checklists(resident) -> list[ChecklistTemplate]:
+    """The checklists the visit form offers: a household's (the hazard checklists, the
+    welfare check) on a resident's visit, the site check on a project's."""
+    on_site = resident is None
+    return [t for t in active_templates() if (t.visit_purpose == PROJECT) == on_site]
+
+
 def _form(resident, project, **kw) -> VisitForm:
-    checklists = active_templates() if resident is not None else ()
-    form = VisitForm(factors=_factors(project), checklists=checklists, **kw)
+    form = VisitForm(factors=_factors(project), checklists=_checklists(resident), **kw)
     if not form.is_submitted():
         form.client_uuid.data = new_key()
         form.own_page.data = "" if wants_fragment() else "1"
         form.resident_id.data = resident.id if resident else ""
         form.project_id.data = project.id if project else ""
         if project is not None and resident is None:
-            form.purpose.data = "project"
+            form.purpose.data = PROJECT
         if form.checklist_id.choices:
             # The first checklist (fire safety) is the usual one: one tap fewer at the door.
             form.checklist_id.data = form.checklist_id.choices[0][0]

@@ -20,10 +20,12 @@ from ..timeutil import captured_moment, moment_on
 FIELDS = ("purpose", "summary", "outcome", "visited_on", "follow_up_on")
 # A site visit may also record the residents' concern about the project (create only).
 CONCERN_FIELDS = ("concern_summary", "concern_factor_id")
-# The purposes whose visit opens a checklist: a hazard screening, or the welfare check on
-# an elderly-care visit (each checklist's purpose: app/screening/models.py).
+# The purposes whose visit opens a checklist: a hazard screening, the welfare check on an
+# elderly-care visit, the site check on a project visit (each checklist's purpose:
+# app/screening/models.py).
 SCREENING = "screening"
 ELDERLY_CARE = "elderly_care"
+PROJECT = "project"
 
 
 ADDED_TO_APPROVED = _l(

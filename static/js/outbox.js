@@ -427,7 +427,10 @@
       return cache.match(url, { ignoreVary: true });
     }).then(function (resp) { return resp ? resp.json() : null; }).then(function (data) {
       if (data && data.start_checklist && (data.checklists || []).length) {
-        starts = { spec: data.start_checklist, templates: data.checklists, text: data.messages.start_checklist };
+        // The prefix of the start buttons, by the waiting visit's purpose (one for all in a
+        // caseload kept before the words by purpose).
+        starts = { spec: data.start_checklist, templates: data.checklists, text: data.messages.start_checklist,
+                   texts: data.messages.start_checklists || {} };
       }
       return starts;
     }, function () { return null; });
@@ -469,7 +472,7 @@
     var p = document.createElement("p");
     p.className = "outbox-start actions";
     var text = document.createElement("span");
-    text.textContent = starts.text;
+    text.textContent = starts.texts[field(visit, "purpose")] || starts.text;
     p.appendChild(text);
     startsFor(visit).forEach(function (template) {
       var b = document.createElement("button");

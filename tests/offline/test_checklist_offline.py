@@ -218,6 +218,41 @@ def test_an_elderly_care_visit_logged_without_signal_opens_the_welfare_check(
     assert fresh_scalar(sa.select(Visit.purpose)) == "elderly_care"
 
 
+def test_a_project_visit_logged_without_signal_opens_the_site_check(
+    phone, outbox_server, world, make_project, shoot
+):
+    """A project's visit form offers the site check as a resident's offers the welfare check:
+    queued with it chosen, the visit opens the blank site checklist from the phone."""
+    project = make_project(name="Bridge repair")
+    _log_in_and_keep(phone)
+    controlled(phone, f"/projects/{project.id}")
+    open_visit_form(phone)
+    phone.context.set_offline(True)
+
+    code = ChecklistTemplate.code == "construction"
+    site = fresh_scalar(sa.select(ChecklistTemplate.id).where(code))
+    # The purpose is the project's already: its choice is shown, "No checklist" chosen.
+    choice = phone.locator("#visit-form .checklist-choice[data-purpose=project]")
+    expect(choice).to_be_visible()
+    assert choice.locator("input:checked").get_attribute("value") == ""
+    phone.dispatch_event(f"#visit-form [name=site_checklist_id][value='{site}']", "click")
+    phone.dispatch_event("#visit-form input[name=outcome][value=done]", "click")
+    shoot(phone, "1-site-check-chosen")
+    phone.click("#visit-form button[type=submit]")
+    key, template = _blank_opened(phone)
+    assert template == site
+    assert "施工扰民" in phone.inner_text("h1")
+    outbox_loaded(phone)
+    assert waiting(phone) == "1"
+
+    phone.context.set_offline(False)
+    sent_all(phone)
+    screening = fresh_scalar(sa.select(Screening).where(Screening.uuid == key))
+    assert screening.template_id == site
+    assert fresh_scalar(sa.select(Visit.purpose)) == "project"
+    assert fresh_scalar(sa.select(Visit.project_id)) == project.id
+
+
 def test_a_checklist_started_offline_on_a_saved_visit(
     phone, outbox_server, world, make_resident, make_visit, tmp_path
 ):
@@ -366,7 +401,7 @@ def test_a_checklist_started_on_a_visit_still_waiting_to_send(
     # offered all seven).
     start = phone.locator("#outbox-here .outbox-start")
     start.wait_for()
-    assert start.inner_text().startswith("开始排查：")
+    assert start.inner_text().startswith("开始探访：")
     assert start.locator("button").all_inner_texts() == ["独居老人探访"]
     shoot(phone, "1-waiting-visit")
     start.locator("button").first.click()

@@ -232,6 +232,36 @@ def test_caseload_keeps_recent_visits_and_their_checklists(
     assert f"/visits/{others.id}" not in pages
 
 
+@pytest.mark.parametrize(
+    ("lang", "says"),
+    [
+        (
+            "zh",
+            {"screening": "开始排查：", "elderly_care": "开始探访：", "project": "开始工地检查："},
+        ),
+        (
+            "en",
+            {
+                "screening": "Start a checklist:",
+                "elderly_care": "Start a welfare check:",
+                "project": "Start a site check:",
+            },
+        ),
+    ],
+)
+def test_caseload_words_a_checklists_start_by_the_visits_purpose(
+    client, world, login_as, lang, says
+):
+    """The phone's start buttons on a visit waiting to send (static/js/outbox.js): each
+    purpose's own words (an elderly-care visit's welfare check read 开始排查, a screening)."""
+    login_as(world.worker_a)
+    data = client.get(f"/offline/caseload.json?lang={lang}").get_json()
+    assert data["messages"]["start_checklists"] == says
+    assert {c["purpose"] for c in data["checklists"]} == set(says)
+    # A phone's outbox.js from before the purposes reads the one prefix.
+    assert data["messages"]["start_checklist"] == says["screening"]
+
+
 def test_caseload_is_bounded_per_grid(app, client, world, login_as, make_resident):
     app.config["OFFLINE_RESIDENTS"] = 2
     for name in ("甲", "乙", "丙"):

@@ -391,6 +391,102 @@ def test_another_purposes_checklist_is_refused_with_the_form_kept(
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
 
 
+# A project's visit form offers the site's checklist as a resident's offers by purpose (it
+# offered none: the construction checklist was started only from the saved visit's page).
+
+
+@pytest.fixture
+def project(client, world, login_as, make_project):
+    login_as(world.worker_a)
+    return make_project(name="Bridge repair")
+
+
+def _site_visit_data(project, **over) -> dict:
+    return {
+        "project_id": project.id,
+        "purpose": "project",
+        "summary": "夜间施工，围挡缺了一段",
+        "outcome": "done",
+        "visited_on": local_today().isoformat(),
+        "follow_up_on": "",
+        "concern_summary": "",
+        "concern_factor_id": "0",
+        "client_uuid": str(uuid.uuid4()),
+        **over,
+    }
+
+
+def test_a_projects_visit_form_offers_the_site_check(client, project, make_resident):
+    for lang, words in (("zh", ("工地检查表", "不填表", "施工扰民")), ("en", ("Site checklist",))):
+        form = client.get(f"/visits/new?project={project.id}&lang={lang}", htmx=True).text
+        site = _choice(form, "project")
+        # The site check, or none (a visit about the residents' concern needs no checklist).
+        assert _offered(site) == ["*", str(_template("construction").id)]
+        for word in words:
+            assert word in site
+    # Only the site's: a project's form offers no household's checklist, whatever the purpose.
+    assert form.count('class="checklist-choice"') == 1
+    outbox = json.loads(html.unescape(re.search(r"data-outbox='([^']*)'", form)[1]))
+    assert outbox["opens"]["template"] == {"project": "site_checklist_id"}
+    # A resident's form stays as it was: no site check for a household.
+    resident = make_resident(name="杨国华")
+    assert (
+        'data-purpose="project"'
+        not in client.get(f"/visits/new?resident={resident.id}", htmx=True).text
+    )
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_project_visit_with_the_site_check_lands_on_it(client, project, htmx):
+    construction = _template("construction")
+    data = _site_visit_data(project, site_checklist_id=construction.id)
+    first = client.post("/visits", data=data, htmx=htmx)
+    again = client.post("/visits", data=data, htmx=htmx)
+    [screening] = _screenings()
+    url = f"/screening/{screening.id}"
+    if htmx:
+        assert first.headers["HX-Redirect"] == again.headers["HX-Redirect"] == url
+    else:
+        assert first.status_code == again.status_code == 303
+        assert first.headers["Location"] == again.headers["Location"] == url
+    assert screening.template_id == construction.id
+    assert (screening.visit.purpose, screening.visit.project_id) == ("project", project.id)
+
+
+@pytest.mark.parametrize(
+    "over",
+    [
+        {"site_checklist_id": ""},  # "no checklist"
+        {},  # a form from before the choice
+        # Another purpose chosen after the site check was tapped: a screening opens none here.
+        {"purpose": "screening", "site_checklist_id": "construction"},
+    ],
+)
+def test_a_project_visit_opens_no_checklist_unless_its_site_check_is_chosen(client, project, over):
+    data = _site_visit_data(
+        project, **{k: _template(v).id if v else v for k, v in over.items() if k != "purpose"}
+    )
+    data["purpose"] = over.get("purpose", data["purpose"])
+    resp = client.post("/visits", data=data)
+    assert resp.status_code == 303
+    assert resp.headers["Location"].startswith("/visits/")
+    assert _screenings() == []
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1
+
+
+def test_a_households_checklist_is_refused_on_a_project_visit_with_the_form_kept(client, project):
+    data = _site_visit_data(project, site_checklist_id=_template("fire").id)
+    for lang, says in (
+        ("zh", "请选择工地检查表，或选“不填表”。"),
+        ("en", "Choose a site checklist, or “No checklist”."),
+    ):
+        resp = client.post(f"/visits?lang={lang}", data=data, htmx=True)
+        assert resp.status_code == 200
+        assert html.escape(says, quote=False) in resp.text
+        assert "夜间施工，围挡缺了一段" in resp.text
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
+
+
 # On a saved visit's page, and at the start of a checklist however it is sent, the checklists
 # of the visit's purpose only, by the mapping the visit form uses (walk: an elderly-care visit's
 # page offered every hazard checklist; a resident's screening offered the construction site's).
@@ -443,6 +539,58 @@ def test_a_purpose_that_runs_no_checklist_says_how_to_run_one(client, visit_of, 
     page = client.get(f"/visits/{visit_of('routine').id}?lang={lang}").text
     assert _offered_on_page(page) == set()
     assert says in html.unescape(_part(page, 'class="meta no-checklist">', "</p>"))
+
+
+@pytest.mark.parametrize(
+    ("purpose", "zh", "en"),
+    [
+        ("screening", "隐患排查", "Hazard screening"),
+        # It said 隐患排查 / Hazard screening over a welfare check and a site's checklist.
+        ("elderly_care", "探访", "Welfare check"),
+        ("project", "工地检查", "Site check"),
+        ("routine", "检查表", "Checklists"),
+    ],
+)
+def test_a_visits_checklists_are_headed_for_its_purpose(client, visit_of, purpose, zh, en):
+    visit = visit_of(purpose)
+    for lang, says in (("zh", zh), ("en", en)):
+        page = client.get(f"/visits/{visit.id}?lang={lang}").text
+        assert _part(page, '<section id="visit-screenings">', "</h2>").strip() == f"<h2>{says}"
+
+
+def _outbox_label(page: str, form_id: str) -> str:
+    """The label the phone's outbox gives a start of a checklist queued from the form."""
+    form = _part(page, f'id="{form_id}"', ">")
+    return json.loads(html.unescape(re.search(r"data-outbox='([^']*)'", form)[1]))["label"]
+
+
+@pytest.mark.parametrize(
+    ("purpose", "code", "zh", "en"),
+    [
+        ("screening", "fire", "开始排查：杨国华", "Checklist: 杨国华"),
+        # It said 开始排查 (start a screening) for a welfare check and a site's checklist.
+        ("elderly_care", "elderly", "开始探访：杨国华", "Welfare check: 杨国华"),
+        ("project", "construction", "开始工地检查：Bridge repair", "Site check: Bridge repair"),
+    ],
+)
+def test_a_checklist_queued_on_the_phone_is_labelled_for_the_visits_purpose(
+    client, visit_of, purpose, code, zh, en
+):
+    visit = visit_of(purpose)
+    db.session.add(
+        Screening(
+            uuid=str(uuid.uuid4()),
+            visit_id=visit.id,
+            template_id=_template(code).id,
+            completed_at=visit.visited_at,
+        )
+    )
+    db.session.commit()
+    check_again = f"check-again-{_template(code).id}"
+    for lang, says in (("zh", zh), ("en", en)):
+        page = client.get(f"/visits/{visit.id}?lang={lang}").text
+        assert _outbox_label(page, "start-screening") == says
+        assert _outbox_label(page, check_again) == says
 
 
 def test_a_finished_checklist_of_another_purpose_is_not_checked_again(client, visit_of):
