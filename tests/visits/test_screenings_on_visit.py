@@ -531,7 +531,7 @@ def test_a_visits_page_offers_the_checklists_of_its_purpose(client, visit_of, pu
 @pytest.mark.parametrize(
     ("lang", "says"),
     [
-        ("zh", "事由为“关爱老人走访”、“隐患排查”或“项目现场”的走访才填写排查表或探访表。"),
+        ("zh", "事由为“关爱老人走访”、“隐患排查”或“项目现场”的走访才填写检查表。"),
         ("en", "Checklists are filled in on visits whose purpose is “Elderly care visit”,"),
     ],
 )
