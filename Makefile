@@ -58,7 +58,7 @@ MESSAGE_SOURCES := app templates templates/_macros
 POT ?= messages.pot
 
 pot: $(VENV)/.installed
-	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o $(POT) $(MESSAGE_SOURCES)
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o $(POT) $(MESSAGE_SOURCES)
 
 extract-messages: pot
 	$(VENV)/bin/pybabel update -i $(POT) -d app/translations --no-fuzzy-matching --ignore-obsolete
