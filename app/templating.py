@@ -1,10 +1,13 @@
 """Jinja filters and globals for dates, labels and the small pieces every page uses."""
 
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel import dates as babel_dates
+from babel.core import Locale
 from babel.lists import format_list
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 
@@ -17,11 +20,12 @@ from .validators import phone_checks
 
 def register_filters(app: Flask) -> None:
     @app.template_filter("d")
-    @pass_context
-    def _date(ctx, value: date | None, fmt: str = "medium") -> str:
+    def _date(value: date | None, fmt: str = "medium") -> str:
         if not value:
             return ""
-        return _remembered(ctx, ("d", value, fmt), lambda: format_date(value, fmt))
+        if isinstance(value, datetime):
+            value = to_user_timezone(value).date()
+        return _written_date(value, fmt, get_locale())
 
     @app.template_filter("dt")
     @pass_context
@@ -72,10 +76,19 @@ def _moment(value: datetime, fmt: str) -> str:
     return joined.format(format_time(value, "short"), format_date(value, "medium"))
 
 
+@lru_cache(maxsize=4096)
+def _written_date(day: date, fmt: str, locale: Locale) -> str:
+    """A day as `locale` writes it, remembered by the process: lists repeat the same few days
+    (each row's, in its title, its tick box and its confirmation), on every page and for every
+    user, and Babel takes longer to write one than the rest of its cell. A pure function of
+    its key: the zone is applied before (a moment's day), and Flask-Babel would add only the
+    app's own date formats, which Gridbook leaves as Babel's (extensions.Babel())."""
+    return babel_dates.format_date(day, fmt, locale=locale)
+
+
 def _remembered(ctx, key: tuple, format_) -> str:
-    """A date as the render wrote it before: a list repeats the same days (the day of each
-    row, in its title, its tick box and its confirmation), and Flask-Babel looks up the
-    locale and zone again for each. Macros imported without context have no memo."""
+    """A moment as the render wrote it before: Flask-Babel looks up the locale and zone again
+    for each. Macros imported without context have no memo."""
     memo = ctx.get("formatted_dates")
     if memo is None:
         return format_()
