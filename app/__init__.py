@@ -287,7 +287,8 @@ def _register_request_hooks(app: Flask) -> None:
         # sent over plain HTTP would pin the host to HTTPS, which may not be there.
         if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+        user = current_user._get_current_object() if request.endpoint != "static" else None
+        if user and user.is_authenticated:
             # Personal data: never kept by the browser or a proxy. A view may opt in to the
             # browser's private cache for bytes that never change under their URL (photos).
             if not resp.cache_control.private:
