@@ -175,6 +175,4 @@ def template_gettext() -> dict:
         "pgettext": pgettext,
         "npgettext": npgettext,
         "label": label,
-        # Dates already written in this render (app/templating.py).
-        "formatted_dates": {},
     }
