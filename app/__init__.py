@@ -4,7 +4,7 @@ import json
 import logging
 from pathlib import Path
 
-from flask import Flask, before_render_template, g, request, session
+from flask import Flask, before_render_template, g, has_request_context, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -44,6 +44,39 @@ class Gridbook(Flask):
         rv = super().dispatch_request()
         finish_unit_of_work()
         return rv
+
+    def url_for(
+        self,
+        /,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values,
+    ) -> str:
+        # A page's static files, by far its costliest links: their URLs are kept per version.
+        if (
+            endpoint == "static"
+            and values.keys() == {"filename"}
+            and _anchor is None
+            and _method is None
+            and _scheme is None
+            and not _external
+            and has_request_context()
+        ):
+            url = static_files.url(values["filename"])
+            if url is not None:
+                return url
+        return super().url_for(
+            endpoint,
+            _anchor=_anchor,
+            _method=_method,
+            _scheme=_scheme,
+            _external=_external,
+            **values,
+        )
 
     def send_static_file(self, filename: str):
         # Content-hashed, precompressed, immutable when the hash matches (app/static_files.py).
@@ -287,7 +320,8 @@ def _register_request_hooks(app: Flask) -> None:
         # sent over plain HTTP would pin the host to HTTPS, which may not be there.
         if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+        user = current_user._get_current_object() if request.endpoint != "static" else None
+        if user and user.is_authenticated:
             # Personal data: never kept by the browser or a proxy. A view may opt in to the
             # browser's private cache for bytes that never change under their URL (photos).
             if not resp.cache_control.private:

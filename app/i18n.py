@@ -20,8 +20,9 @@ def requested_lang() -> str | None:
 def select_locale() -> str:
     if lang := requested_lang():
         return lang
-    if current_user and current_user.is_authenticated and current_user.locale:
-        return current_user.locale
+    user = current_user._get_current_object()
+    if user and user.is_authenticated and user.locale:
+        return user.locale
     for key in ("lang", "lang_kept"):
         if session.get(key) in ("zh_Hans", "en"):
             return session[key]
@@ -174,6 +175,4 @@ def template_gettext() -> dict:
         "pgettext": pgettext,
         "npgettext": npgettext,
         "label": label,
-        # Dates already written in this render (app/templating.py).
-        "formatted_dates": {},
     }

@@ -190,7 +190,9 @@ ACTIONS: dict[str, Action] = {
 
 
 def _actor(user):
-    return user if user is not None else current_user
+    # The signed-in user itself, not the proxy: each attribute read through current_user
+    # finds the user again (a few microseconds, several times per check).
+    return user if user is not None else current_user._get_current_object()
 
 
 def authorize(action: str, obj: Any = None, user=None) -> None:

@@ -52,7 +52,7 @@ NOTHING = sa.false()
 
 
 def _user(user: User | None) -> User:
-    return user if user is not None else current_user  # type: ignore[return-value]
+    return user if user is not None else current_user._get_current_object()
 
 
 def personal_grid_ids(user: User) -> sa.Select:

@@ -1,12 +1,14 @@
 """Jinja filters and globals for dates, labels and the small pieces every page uses."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
+from functools import lru_cache
 
+from babel import dates as babel_dates
+from babel.core import Locale
 from babel.lists import format_list
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_babel import lazy_gettext as _l
-from jinja2 import pass_context
 
 from . import labels, places
 from .i18n import date_span
@@ -17,19 +19,18 @@ from .validators import phone_checks
 
 def register_filters(app: Flask) -> None:
     @app.template_filter("d")
-    @pass_context
-    def _date(ctx, value: date | None, fmt: str = "medium") -> str:
+    def _date(value: date | None, fmt: str = "medium") -> str:
         if not value:
             return ""
-        return _remembered(ctx, ("d", value, fmt), lambda: format_date(value, fmt))
+        if isinstance(value, datetime):
+            value = to_user_timezone(value).date()
+        return _written_date(value, fmt, get_locale())
 
     @app.template_filter("dt")
-    @pass_context
-    def _datetime(ctx, value: datetime | None, fmt: str = "") -> str:
+    def _datetime(value: datetime | None, fmt: str = "") -> str:
         if not value:
             return ""
-        # Stored naive UTC; Flask-Babel converts from UTC to the configured zone.
-        return _remembered(ctx, ("dt", value, fmt), lambda: _moment(value, fmt))
+        return _written_moment(value, fmt, get_locale(), get_timezone())
 
     # The township's date of a stored moment, to tell whether two moments fall on one day.
     @app.template_filter("local_day")
@@ -60,27 +61,33 @@ def register_filters(app: Flask) -> None:
     )
 
 
-def _moment(value: datetime, fmt: str) -> str:
-    """A stored moment with its date written as the pages' dates are ("Dec 6, 2026" beside
-    "Dec 6, 2026, 3:47 PM", not "12/6/26, 3:47 PM"; 2026年12月6日 15:47), and the time to the
-    minute; "time", its time of day alone as the language writes it (3:47 PM, 15:47); any
-    other `fmt`, a pattern of its own."""
+@lru_cache(maxsize=4096)
+def _written_moment(value: datetime, fmt: str, locale: Locale, zone: tzinfo) -> str:
+    """A stored moment (naive UTC) in `zone`, with its date written as the pages' dates are
+    ("Dec 6, 2026" beside "Dec 6, 2026, 3:47 PM", not "12/6/26, 3:47 PM"; 2026年12月6日
+    15:47), and the time to the minute; "time", its time of day alone as the language writes
+    it (3:47 PM, 15:47); any other `fmt`, a pattern of its own.
+
+    Remembered by the process, as days are: a page shows the same visits' times on each of
+    its loads. Babel is called as Flask-Babel would, with the request's locale and zone."""
     if fmt == "time":
-        return format_time(value, "short")
+        return babel_dates.format_time(value, "short", tzinfo=zone, locale=locale)
     if fmt:
-        return format_datetime(value, fmt)
-    joined = get_locale().datetime_formats["medium"]
-    return joined.format(format_time(value, "short"), format_date(value, "medium"))
+        return babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
+    local = value if value.tzinfo else value.replace(tzinfo=UTC)
+    day = local.astimezone(zone).date()
+    joined = locale.datetime_formats["medium"]
+    return joined.format(
+        babel_dates.format_time(value, "short", tzinfo=zone, locale=locale),
+        babel_dates.format_date(day, "medium", locale=locale),
+    )
 
 
-def _remembered(ctx, key: tuple, format_) -> str:
-    """A date as the render wrote it before: a list repeats the same days (the day of each
-    row, in its title, its tick box and its confirmation), and Flask-Babel looks up the
-    locale and zone again for each. Macros imported without context have no memo."""
-    memo = ctx.get("formatted_dates")
-    if memo is None:
-        return format_()
-    text = memo.get(key)
-    if text is None:
-        text = memo[key] = format_()
-    return text
+@lru_cache(maxsize=4096)
+def _written_date(day: date, fmt: str, locale: Locale) -> str:
+    """A day as `locale` writes it, remembered by the process: lists repeat the same few days
+    (each row's, in its title, its tick box and its confirmation), on every page and for every
+    user, and Babel takes longer to write one than the rest of its cell. A pure function of
+    its key: the zone is applied before (a moment's day), and Flask-Babel would add only the
+    app's own date formats, which Gridbook leaves as Babel's (extensions.Babel())."""
+    return babel_dates.format_date(day, fmt, locale=locale)

@@ -47,6 +47,8 @@ def main() -> None:
         ("review queue", "bench-s001", "/review", False),
         ("requests", "bench-w0001", "/requests", False),
         ("hazards", "bench-w0001", "/hazards", False),
+        # The floor: a signed-in page with no records (session, user, nav badges, layout).
+        ("floor", "bench-w0001", "/outbox", False),
     ]
     with app.app_context():
         conn = db.session.connection().connection.dbapi_connection

@@ -201,15 +201,16 @@ def caseload():
 
 @bp.app_context_processor
 def _offline_globals():
-    return {"current_user_key": user_key(current_user)}
+    return {"current_user_key": user_key(current_user._get_current_object())}
 
 
 @bp.after_app_request
 def _name_the_user(resp: Response) -> Response:
     # The service worker keeps a page only under the user it was rendered for, and learns
     # from a page without this header that nobody is signed in (contract 3, issue 12).
-    if current_user and current_user.is_authenticated:
-        resp.headers[USER_HEADER] = user_key(current_user)
-        if can("offline.caseload"):
+    user = current_user._get_current_object()
+    if user and user.is_authenticated:
+        resp.headers[USER_HEADER] = user_key(user)
+        if can("offline.caseload", user=user):
             resp.headers[KEEP_HEADER] = "1"
     return resp

@@ -59,10 +59,11 @@ class LazyBadges:
     def _load(self) -> dict[str, int]:
         if "nav_badges" not in g:
             counts: dict[str, int] = {}
-            if current_user and current_user.is_authenticated:
+            user = current_user._get_current_object()
+            if user and user.is_authenticated:
                 try:
                     with db.session.no_autoflush:
-                        counts = badge_counts(current_user)
+                        counts = badge_counts(user)
                 except SQLAlchemyError:  # an error page must still render
                     current_app.logger.warning("nav badges not counted", exc_info=True)
             g.nav_badges = counts

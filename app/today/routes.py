@@ -18,7 +18,7 @@ from .queries import FOLLOW_UPS_PER_PAGE, follow_ups_page, today_context
 def index():
     """Visits logged today, follow-ups and hazards due, requests with deadlines near."""
     record_read("today_viewed", "", None)
-    return render("today/index.html", **today_context(current_user))
+    return render("today/index.html", **today_context(current_user._get_current_object()))
 
 
 @bp.route("/follow-ups")

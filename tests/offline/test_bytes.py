@@ -225,6 +225,47 @@ def test_a_changed_file_gets_a_new_url(app, client, tmp_path):
     assert client.get(second).headers["Cache-Control"] == IMMUTABLE
 
 
+def test_a_static_url_is_built_once_per_file_version_and_root(app, tmp_path, monkeypatch):
+    """Every page names the same static files: their URLs are built once per version of the
+    file and per script root (a deployment under a path), then given as built."""
+    from flask import url_for
+    from werkzeug.routing import MapAdapter
+
+    (tmp_path / "site.css").write_text("body { color: red; }\n")
+    app.static_folder = str(tmp_path)
+    built = []
+    build = MapAdapter.build
+
+    def counted(self, endpoint, *args, **kwargs):
+        if endpoint == "static":
+            built.append(endpoint)
+        return build(self, endpoint, *args, **kwargs)
+
+    monkeypatch.setattr(MapAdapter, "build", counted)
+
+    def urls() -> list[str]:
+        out = []
+        for root in ("", "", "/grid", "/grid"):
+            with app.test_request_context(base_url=f"http://localhost{root}/"):
+                out.append(url_for("static", filename="site.css"))
+        return out
+
+    first = urls()
+    digest = hashlib.sha256(b"body { color: red; }\n").hexdigest()[:16]
+    assert first == [f"/static/site.css?v={digest}"] * 2 + [f"/grid/static/site.css?v={digest}"] * 2
+    assert len(built) == 2
+    (tmp_path / "site.css").write_text("body { color: blue; } /* edited */\n")
+    second = urls()
+    assert second[0] != first[0]
+    assert second[2] == "/grid" + second[0]
+    assert len(built) == 4
+    with app.test_request_context():
+        # Any other argument goes through url_for as it is.
+        assert url_for("static", filename="site.css", _anchor="x") == second[0] + "#x"
+        assert url_for("static", filename="missing.css") == "/static/missing.css"
+    assert len(built) == 6
+
+
 def test_no_static_path_is_written_by_hand():
     """Templates, our JS and CSS name static files through url_for only (or relative CSS
     url()s), so every URL carries its hash and the service worker's list follows."""
