@@ -254,7 +254,12 @@ def _expected(world, view, start, end, today):
             str(len(rect)),
             str(sum(h.status == "verified" for h in group)),
             str(sum(h.status == "open" for h in group)),
-            str(sum(h.status == "open" and h.due_on < today for h in group)),
+            # A hazard reported to a department is out of the worker's hands: never overdue.
+            str(
+                sum(
+                    h.status == "open" and h.reported_on is None and h.due_on < today for h in group
+                )
+            ),
             _median([(h.rectified_on - h.found_on).days for h in rect if h.rectified_on]),
         ]
 
@@ -487,6 +492,8 @@ operations = st.lists(
         st.tuples(st.just("edit_hazard"), PICK, GRID, DAY, st.sampled_from(SEVERITIES)),
         # Through hazards/services.py's Core UPDATE, as rectifying and verifying do.
         st.tuples(st.just("move_hazard"), PICK, st.sampled_from(HAZARD_STATUSES), DAY),
+        # Reported to a department (as hazards/services.report does it): open, but not due.
+        st.tuples(st.just("report_hazard"), PICK),
         st.tuples(st.just("delete_hazard"), PICK),
         st.tuples(
             st.just("add_request"),
@@ -581,6 +588,8 @@ def _apply(world, setting, op) -> None:
         _pick, status, day = args
         done = today + timedelta(days=day) if status in ("rectified", "verified") else None
         _move(h, h.status, {"status": status, "rectified_on": done})
+    elif kind == "report_hazard" and (h := _nth(Hazard, args[0])) and h.status == "open":
+        _move(h, "open", {"reported_on": h.found_on, "department_progress": "reported"})
     elif kind == "delete_hazard" and (h := _nth(Hazard, args[0])):
         db.session.delete(h)
     elif kind == "add_request":
@@ -739,6 +748,26 @@ def _township_figures_equal_their_atoms(world, start, end, today) -> None:
         ("add_request", 0, -30, "community", "received", None, None, "R01"),
         ("add_request", 2, -1, "formal", "accepted", 0, None, "R04"),
         ("request_event", 3, True),
+        ("commit",),
+    ],
+    view=("township_user", None, None),
+    period=(-5, 10),
+)
+# Atoms around the small size that hold hazards reported to a department as well as ones
+# not due yet: 1 reported and 2 not due (3 open once today is counted, 1 before); 2
+# reported, 1 not due and 1 overdue.
+@example(
+    ops=[
+        ("add_hazard", 0, 0, 0, "S1", 0),
+        ("add_hazard", 0, 0, 0, "S1", 3),
+        ("add_hazard", 0, 0, 0, "S1", 5),
+        ("report_hazard", 0),
+        ("add_hazard", 1, -1, 2, "S2", -1),
+        ("add_hazard", 1, -1, 2, "S2", -1),
+        ("add_hazard", 1, -1, 2, "S2", 1),
+        ("add_hazard", 1, -1, 2, "S2", -3),
+        ("report_hazard", 3),
+        ("report_hazard", 4),
         ("commit",),
     ],
     view=("township_user", None, None),
