@@ -413,7 +413,8 @@ def test_formal_notices_and_review_right_are_shown(client, world, login_as, make
     client.post(f"/requests/{req.id}/reply", data={"reply-on": iso(0), "reply-text": "Done."})
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert 'id="notice-review"' in page
-    assert 'id="notice-acceptance"' not in page  # the promise of a reply is kept
+    # Kept to reprint after the reply, with the date it promised.
+    assert 'id="notice-acceptance"' in page
     assert f"by {format_date(today + timedelta(days=30), 'long', locale='en')}" in page
 
 
