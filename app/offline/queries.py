@@ -78,9 +78,10 @@ def caseload(user) -> dict:
         "fragments": fragments,
         "residents": [_search_row(r) for r in residents],
         # What a visit still waiting in the outbox may start (static/js/outbox.js): those of
-        # its purpose, as its page would offer them.
+        # its purpose and its kind of visit (a site's on a project's), as its page would.
         "checklists": [
-            {"id": t.id, "name": localized(t), "purpose": t.visit_purpose} for t in checklists
+            {"id": t.id, "name": localized(t), "purpose": t.visit_purpose, "on_site": t.on_site}
+            for t in checklists
         ],
     }
 

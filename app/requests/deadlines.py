@@ -288,6 +288,15 @@ def review_right(
     return ReviewRight(req.replied_on, received, until, (until - today).days, r.review_days)
 
 
+def rereview_until(req: Request, r: Rules | None = None) -> date | None:
+    """The last day to ask for a re-review (Art. 36): from the day the review's answer was
+    received (the day it was given, if nothing else is known); None before that answer."""
+    r = r or rules()
+    if req.review_answered_on is None:
+        return None
+    return r.add(req.review_received_on or req.review_answered_on, r.review_days)
+
+
 @dataclass(frozen=True)
 class ReviewStage:
     """Where a formal reply stands with the resident's review rights (Art. 35, 36).
@@ -325,8 +334,7 @@ def review_stage(
     if req.rereview_applied_on is not None:
         return at("rereview_pending", r.add(req.rereview_applied_on, r.review_answer_days))
     if req.review_answered_on is not None:
-        received = req.review_received_on or req.review_answered_on
-        return at("rereview_window", r.add(received, r.review_days))
+        return at("rereview_window", rereview_until(req, r))
     if req.review_applied_on is not None:
         return at("review_pending", r.add(req.review_applied_on, r.review_answer_days))
     return at("review_window", r.add(reply_received_on(req), r.review_days))

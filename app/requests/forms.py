@@ -1,5 +1,6 @@
 """Forms for registering a request and for each step on its way to an answer."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext, lazy_pgettext
 from wtforms import (
@@ -10,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 
 from ..enums import (
     REDIRECT_CHANNELS,
@@ -91,7 +92,6 @@ class RedirectForm(StepForm):
 
 
 class ExtendForm(StepForm):
-    # The 1-30 limit is the state machine's rule; the form only reads a whole number.
     days = IntegerField(
         _l("Extra days (at most 30)"),
         validators=[RequiredInput()],
@@ -100,6 +100,14 @@ class ExtendForm(StepForm):
     reason = TextAreaField(
         _l("Reason the resident will be told"), filters=[stripped], validators=TEXT
     )
+
+    def validate_days(self, field):
+        # The limit is the state machine's rule (services.extend refuses it on every way in);
+        # said here too, with the form's other messages: left to the service it came only
+        # once the reason was filled in (walk: 45 days and no reason said only the reason).
+        limit = rules().max_extension_days
+        if field.data is not None and not 1 <= field.data <= limit:
+            raise ValidationError(_("An extension is between 1 and %(n)s days.", n=limit))
 
 
 class ReplyForm(StepForm):

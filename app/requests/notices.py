@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 
 from ..i18n import localized
 from .deadlines import (
+    ReviewRight,
     promised_reply_on,
     redirect_channel_phrase,
     redirect_limit_notes,
     reply_due_on,
+    rereview_until,
     review_right,
-    review_stage,
 )
 from .models import Request
 
@@ -58,133 +59,151 @@ def _about(req: Request) -> dict:
 
 
 def notices(req: Request) -> list[Notice]:
-    """The notices to print or read out to the resident, for the request's current state."""
+    """Every notice the resident has been given, in the order of the steps they record.
+
+    A step's notice stays once a later step is taken: the secretary reprints the one handed
+    over (a lost acceptance notice after the reply). Each reads as on the day of its step:
+    the acceptance keeps the reply date it promised, the extension the new one, the review
+    rights the window from the reply's receipt, whatever has happened since."""
     if req.track != "formal":
         return []
     out: list[Notice] = []
     if req.status == "not_accepted":
-        out.append(
-            Notice(
-                "not_accepted",
-                _("Notice: request not accepted"),
-                [
-                    _(
-                        "Your request received on %(received)s (%(category)s) was not accepted "
-                        "as a letters-and-visits matter on %(date)s.",
-                        date=_long(req.decided_on),
-                        **_about(req),
-                    ),
-                    _("Reason: %(reason)s", reason=req.decision_reason),
-                ],
-                req.decided_on,
-            )
-        )
+        out.append(_not_accepted(req))
     elif req.status == "redirected":
-        out.append(
-            Notice(
-                "redirected",
-                _("Notice: matter for a legal channel"),
-                [
-                    _(
-                        "Your request received on %(received)s (%(category)s) concerns a matter "
-                        "that is decided through %(channel)s, not through letters and visits "
-                        "(decided on %(date)s).",
-                        channel=redirect_channel_phrase(req),
-                        date=_long(req.decided_on),
-                        **_about(req),
-                    ),
-                    _("Reason: %(reason)s", reason=req.decision_reason),
-                    *(str(note) for note in redirect_limit_notes(req)),
-                    _("That time limit runs on its own; apply there in time."),
-                ],
-                req.decided_on,
-            )
-        )
-    elif req.status == "accepted":
-        out.append(
-            Notice(
-                "acceptance",
-                _("Notice of acceptance"),
-                [
-                    _(
-                        "Your request received on %(received)s (%(category)s) was accepted as a "
-                        "letters-and-visits matter on %(date)s.",
-                        date=_long(req.accepted_on),
-                        **_about(req),
-                    ),
-                    # A reprint keeps the date promised that day; the extension notice
-                    # below carries the new one.
-                    _(
-                        "You will receive a written reply by %(due)s.",
-                        due=_long(promised_reply_on(req)),
-                    ),
-                ],
-                req.accepted_on,
-            )
-        )
-        if req.extension_days:
-            out.append(
-                Notice(
-                    "extension",
-                    _("Notice of extension"),
-                    [
-                        ngettext(
-                            "The time for replying was extended by %(num)s day, to %(due)s.",
-                            "The time for replying was extended by %(num)s days, to %(due)s.",
-                            req.extension_days,
-                            due=_long(reply_due_on(req)),
-                        ),
-                        _("Reason: %(reason)s", reason=req.extension_reason),
-                    ],
-                    _event_date(req, "extended"),
-                )
-            )
-    stage = review_stage(req)
+        out.append(_redirected(req))
+    if req.accepted_on is not None:
+        out.append(_acceptance(req))
+    if req.extension_days:
+        out.append(_extension(req))
     right = review_right(req)
-    if stage is not None and stage.stage == "rereview_window":
-        out.append(
-            Notice(
-                "rereview",
-                _("Your right to ask for a re-review"),
-                [
-                    _(
-                        "If you are not satisfied with the review's answer of %(date)s, you may "
-                        "ask the body above the reviewing body for a re-review within %(days)s "
-                        "days of receiving it, that is by %(until)s. The re-review is answered "
-                        "within %(days)s days and is final.",
-                        date=_long(req.review_answered_on),
-                        days=right.answer_days,
-                        until=_long(stage.until),
-                    )
-                ],
-                req.review_answered_on,
-            )
-        )
-    elif right is not None and stage.stage == "review_window":
-        out.append(
-            Notice(
-                "review",
-                _("Your right to ask for a review"),
-                [
-                    _(
-                        "If you are not satisfied with the written reply of %(date)s, received "
-                        "on %(received)s, you may ask the body one level above for a review "
-                        "within %(days)s days of receiving it, that is by %(until)s. The review "
-                        "is answered within %(days)s days.",
-                        date=_long(right.from_date),
-                        received=_long(right.received_on),
-                        days=right.answer_days,
-                        until=_long(right.until),
-                    ),
-                    _(
-                        "If you are not satisfied with the review, you may ask for a re-review "
-                        "within 30 days of receiving its answer."
-                    ),
-                ],
-                req.replied_on,
-            )
-        )
+    if right is not None:
+        out.append(_review(req, right))
+        if req.review_answered_on is not None:
+            out.append(_rereview(req, right))
     return out
+
+
+def _not_accepted(req: Request) -> Notice:
+    return Notice(
+        "not_accepted",
+        _("Notice: request not accepted"),
+        [
+            _(
+                "Your request received on %(received)s (%(category)s) was not accepted "
+                "as a letters-and-visits matter on %(date)s.",
+                date=_long(req.decided_on),
+                **_about(req),
+            ),
+            _("Reason: %(reason)s", reason=req.decision_reason),
+        ],
+        req.decided_on,
+    )
+
+
+def _redirected(req: Request) -> Notice:
+    return Notice(
+        "redirected",
+        _("Notice: matter for a legal channel"),
+        [
+            _(
+                "Your request received on %(received)s (%(category)s) concerns a matter "
+                "that is decided through %(channel)s, not through letters and visits "
+                "(decided on %(date)s).",
+                channel=redirect_channel_phrase(req),
+                date=_long(req.decided_on),
+                **_about(req),
+            ),
+            _("Reason: %(reason)s", reason=req.decision_reason),
+            *(str(note) for note in redirect_limit_notes(req)),
+            _("That time limit runs on its own; apply there in time."),
+        ],
+        req.decided_on,
+    )
+
+
+def _acceptance(req: Request) -> Notice:
+    return Notice(
+        "acceptance",
+        _("Notice of acceptance"),
+        [
+            _(
+                "Your request received on %(received)s (%(category)s) was accepted as a "
+                "letters-and-visits matter on %(date)s.",
+                date=_long(req.accepted_on),
+                **_about(req),
+            ),
+            # A reprint keeps the date promised that day; the extension notice carries the
+            # new one.
+            _(
+                "You will receive a written reply by %(due)s.",
+                due=_long(promised_reply_on(req)),
+            ),
+        ],
+        req.accepted_on,
+    )
+
+
+def _extension(req: Request) -> Notice:
+    return Notice(
+        "extension",
+        _("Notice of extension"),
+        [
+            ngettext(
+                "The time for replying was extended by %(num)s day, to %(due)s.",
+                "The time for replying was extended by %(num)s days, to %(due)s.",
+                req.extension_days,
+                due=_long(reply_due_on(req)),
+            ),
+            _("Reason: %(reason)s", reason=req.extension_reason),
+        ],
+        _event_date(req, "extended"),
+    )
+
+
+def _review(req: Request, right: ReviewRight) -> Notice:
+    return Notice(
+        "review",
+        _("Your right to ask for a review"),
+        [
+            _(
+                "If you are not satisfied with the written reply of %(date)s, received "
+                "on %(received)s, you may ask the body one level above for a review "
+                "within %(days)s days of receiving it, that is by %(until)s. The review "
+                "is answered within %(days)s days.",
+                date=_long(right.from_date),
+                received=_long(right.received_on),
+                days=right.answer_days,
+                until=_long(right.until),
+            ),
+            _(
+                "If you are not satisfied with the review, you may ask for a re-review "
+                "within 30 days of receiving its answer."
+            ),
+        ],
+        req.replied_on,
+    )
+
+
+def _rereview(req: Request, right: ReviewRight) -> Notice:
+    # Its window from the review's answer, not the stage now: once a re-review is asked for,
+    # the stage's date is the re-review's answer.
+    return Notice(
+        "rereview",
+        _("Your right to ask for a re-review"),
+        [
+            _(
+                "If you are not satisfied with the review's answer of %(date)s, you may "
+                "ask the body above the reviewing body for a re-review within %(days)s "
+                "days of receiving it, that is by %(until)s. The re-review is answered "
+                "within %(days)s days and is final.",
+                date=_long(req.review_answered_on),
+                days=right.answer_days,
+                until=_long(rereview_until(req)),
+            )
+        ],
+        req.review_answered_on,
+    )
 
 
 def _long(value) -> str:

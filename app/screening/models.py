@@ -25,6 +25,15 @@ if TYPE_CHECKING:
 # (screening/services.py) offer and accept checklists by it.
 CHECKLIST_PURPOSES = {"elderly": "elderly_care", "construction": "project"}
 CHECKLIST_DEFAULT_PURPOSE = "screening"
+# The purpose whose checklists are a works site's: run on a project's visits only. A
+# resident's visit may have this purpose too (a talk at the door about the works nearby), but
+# no site is checked on it; and a project's visit runs no household's checklist.
+SITE_PURPOSE = "project"
+
+
+def on_site(visit: "Visit") -> bool:
+    """Whether the visit was to a project's site (its checklists are the site's)."""
+    return visit.project_id is not None
 
 
 class ChecklistTemplate(Bilingual, db.Model):
@@ -42,6 +51,16 @@ class ChecklistTemplate(Bilingual, db.Model):
     def visit_purpose(self) -> str:
         """The purpose of the visits that offer and run this checklist."""
         return CHECKLIST_PURPOSES.get(self.code, CHECKLIST_DEFAULT_PURPOSE)
+
+    @property
+    def on_site(self) -> bool:
+        """Whether this is a works site's checklist (a project's visits), not a household's."""
+        return self.visit_purpose == SITE_PURPOSE
+
+    def fits(self, visit: "Visit") -> bool:
+        """Whether the visit offers and runs this checklist: one of its purpose, and a site's
+        on a project's visit, a household's on a resident's."""
+        return self.visit_purpose == visit.purpose and self.on_site == on_site(visit)
 
     def __repr__(self) -> str:
         return f"<ChecklistTemplate {self.code}>"

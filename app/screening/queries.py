@@ -30,11 +30,13 @@ def active_templates() -> list[ChecklistTemplate]:
     )
 
 
-def templates_by_purpose() -> dict[str, list[ChecklistTemplate]]:
-    """The active checklists by the visit purpose that offers them, purposes in form order."""
+def templates_by_purpose(on_site: bool) -> dict[str, list[ChecklistTemplate]]:
+    """The active checklists a project's visit (`on_site`) or a resident's offers, by the
+    visit purpose that offers them, purposes in form order."""
     found: dict[str, list[ChecklistTemplate]] = {p: [] for p in VISIT_PURPOSES}
     for t in active_templates():
-        found[t.visit_purpose].append(t)
+        if t.on_site == on_site:
+            found[t.visit_purpose].append(t)
     return {p: ts for p, ts in found.items() if ts}
 
 

@@ -37,23 +37,39 @@ def hold(screening: Screening) -> None:
         raise Conflict(DISCARDED)
 
 
+def _not_run_on(visit: Visit, template: ChecklistTemplate) -> LazyString:
+    """Why the visit does not run the checklist, in the reader's language when shown."""
+    checklist = LazyString(lambda: template.name(str(get_locale())))
+    if template.visit_purpose != visit.purpose:
+        return _l(
+            "“%(checklist)s” is filled in on visits whose purpose is “%(fits)s”; this "
+            "visit's purpose is “%(purpose)s”. Choose a checklist this visit offers, or "
+            "change its purpose first.",
+            checklist=checklist,
+            fits=LABELS["purpose"][template.visit_purpose],
+            purpose=LABELS["purpose"][visit.purpose],
+        )
+    # Of its purpose, but of the other kind of visit: changing the purpose would not help.
+    if template.on_site:
+        return _l(
+            "“%(checklist)s” is filled in on a visit to a project's site, logged on the "
+            "project's page; this is a visit to a resident.",
+            checklist=checklist,
+        )
+    return _l(
+        "“%(checklist)s” is filled in on a visit to a resident; this is a visit to a "
+        "project's site.",
+        checklist=checklist,
+    )
+
+
 def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screening:
     """Begin a checklist on a visit (once per client UUID); Conflict if the visit is gone,
-    Invalid if the checklist is not one its purpose runs (models.CHECKLIST_PURPOSES)."""
-    if template.visit_purpose != visit.purpose:
+    Invalid if the checklist is not one it runs (models.ChecklistTemplate.fits)."""
+    if not template.fits(visit):
         # A page from before the purpose was changed, a phone's outbox, a crafted post: the
         # buttons offer only the purpose's checklists, and the tallies count them by it.
-        raise Invalid(
-            _l(
-                "“%(checklist)s” is filled in on visits whose purpose is “%(fits)s”; this "
-                "visit's purpose is “%(purpose)s”. Choose a checklist this visit offers, or "
-                "change its purpose first.",
-                # In the reader's language when shown (Chinese outside a request).
-                checklist=LazyString(lambda: template.name(str(get_locale()))),
-                fits=LABELS["purpose"][template.visit_purpose],
-                purpose=LABELS["purpose"][visit.purpose],
-            )
-        )
+        raise Invalid(_not_run_on(visit, template))
     # The visit may be being deleted right now. Hold it (a row lock on PostgreSQL; SQLite's
     # write transaction already serialises) so the checklist starts first and goes with the
     # visit, or the delete wins and this says so, instead of a foreign key error (a 500).

@@ -17,6 +17,7 @@ from ..referrals.routes import panel_context as referral_panel
 from ..refusals import Locked
 from ..residents.queries import todays_log_locked
 from ..scope import get_or_404, select_for
+from ..screening.models import on_site
 from ..screening.queries import active_templates, counts, templates_by_purpose
 from ..screening.services import start as start_screening
 from . import bp
@@ -53,8 +54,7 @@ def _factors(project: Project | None) -> list[RiskFactor]:
 def _checklists(resident) -> list[ChecklistTemplate]:
     """The checklists the visit form offers: a household's (the hazard checklists, the
     welfare check) on a resident's visit, the site check on a project's."""
-    on_site = resident is None
-    return [t for t in active_templates() if (t.visit_purpose == PROJECT) == on_site]
+    return [t for t in active_templates() if t.on_site == (resident is None)]
 
 
 def _form(resident, project, **kw) -> VisitForm:
@@ -163,13 +163,15 @@ def show(visit_id: int):
     photos = db.session.scalars(
         select_for(Photo).where(Photo.visit_id == visit.id).order_by(Photo.id)
     ).all()
-    by_purpose = templates_by_purpose()
+    # A resident's visit offers a household's checklists, a project's the site's.
+    by_purpose = templates_by_purpose(on_site(visit))
     return render(
         "visits/show.html",
         visit=visit,
         # Only the checklists of the visit's purpose (a welfare check on an elderly-care visit,
         # the construction site's on a project visit); none for a purpose that runs none.
         templates=by_purpose.get(visit.purpose, []),
+        # Those that run some: what a visit of a purpose that runs none is pointed to.
         checklist_purposes=list(by_purpose),
         photos=photos,
         screening_counts={s.id: counts(s) for s in visit.screenings},

@@ -449,6 +449,26 @@
     btn.hidden = false;
     btn.addEventListener("click", function () { window.print(); });
   });
+  // One of a request's notices prints alone (the others stay on the page: app.css hides them
+  // from the printout while body.print-one is set); the browser's menu prints them all.
+  document.addEventListener("click", function (evt) {
+    var btn = evt.target.closest && evt.target.closest("[data-print-notice]");
+    if (!btn) return;
+    var notice = btn.closest(".notice");
+    document.querySelectorAll(".notice.printing").forEach(function (el) { el.classList.remove("printing"); });
+    notice.classList.add("printing");
+    document.body.classList.add("print-one");
+    window.print();
+  });
+  window.addEventListener("afterprint", function () {
+    document.body.classList.remove("print-one");
+    document.querySelectorAll(".notice.printing").forEach(function (el) { el.classList.remove("printing"); });
+  });
+  function showNoticePrint(root) {
+    root.querySelectorAll("[data-print-notice]").forEach(function (btn) { btn.hidden = false; });
+  }
+  showNoticePrint(document);
+  document.body.addEventListener("htmx:load", function (evt) { showNoticePrint(evt.target); });
   // A text box with a length limit (data-max-chars, which the form macro writes from the
   // field's validator) shows "1,234 / 2,000" once the text passes 80 % of it, so the limit is
   // known before Save refuses the text. No maxlength: it cuts a pasted note short silently.

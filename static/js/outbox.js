@@ -460,12 +460,16 @@
     });
   }
 
-  // The checklists of the waiting visit's purpose, as the saved visit's page offers them (the
-  // server refuses any other): none for a purpose that runs none, nor from a caseload kept
-  // before the checklists said their purpose.
+  // The checklists of the waiting visit's purpose and kind, as the saved visit's page offers
+  // them (the server refuses any other): a household's on a resident's visit, the site's on a
+  // project's (a resident's visit about the works nearby checks no site). None for a purpose
+  // that runs none, nor from a caseload kept before the checklists said their purpose and kind.
   function startsFor(visit) {
     var purpose = field(visit, "purpose");
-    return starts.templates.filter(function (template) { return template.purpose === purpose; });
+    var onSite = Boolean(field(visit, "project_id"));
+    return starts.templates.filter(function (template) {
+      return template.purpose === purpose && template.on_site === onSite;
+    });
   }
 
   function startButtons(visit) {

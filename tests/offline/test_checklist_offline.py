@@ -421,3 +421,31 @@ def test_a_checklist_started_on_a_visit_still_waiting_to_send(
     assert screening.template_id == template
     assert fresh_scalar(sa.select(Visit.summary)) == "先聊了几句，再做探访"
     assert fresh_scalar(sa.select(Answer.screening_id)) == screening.id
+
+
+def test_a_residents_visit_about_the_works_waiting_to_send_offers_no_site_check(
+    phone, outbox_server, world, make_resident, shoot
+):
+    """A resident's visit whose purpose is the project's (a talk at the door about the works
+    nearby) checks no site: its page offers no checklist, nor does the phone while it waits
+    (walk: the phone offered 施工扰民, which the server then refused)."""
+    r = make_resident(name="王秀英")
+    _log_in_and_keep(phone)
+    controlled(phone, f"/residents/{r.id}")
+    open_visit_form(phone)
+    phone.context.set_offline(True)
+    # The form stays open once queued, afresh, for the next visit.
+    for n, purpose in enumerate(("project", "elderly_care"), 1):
+        phone.dispatch_event(f"#visit-form input[name=purpose][value={purpose}]", "click")
+        phone.dispatch_event("#visit-form input[name=outcome][value=done]", "click")
+        phone.fill("#visit-form textarea[name=summary]", f"{purpose} 门口聊了几句")
+        phone.click("#visit-form button[type=submit]")
+        until(phone, "() => gridbookOutbox.all().then(r => r.length)", n)
+    # The elderly-care visit's welfare check is offered, so the starts were read: the other
+    # visit's row has none.
+    phone.locator("#outbox-here .outbox-start").first.wait_for()
+    rows = phone.locator("#outbox-here li[data-outbox-entry]")
+    assert rows.count() == 2
+    starts = [row.locator(".outbox-start button").all_inner_texts() for row in rows.all()]
+    shoot(phone, "1-two-waiting")
+    assert sorted(starts) == [[], ["独居老人探访"]]

@@ -11,7 +11,7 @@ from app.config import ConfigError, load_config
 from app.extensions import db
 from app.refusals import Refusal
 from app.requests import services
-from app.requests.deadlines import CIVIL_COURT_LIMIT, REDIRECT_LIMITS, redirect_limit
+from app.requests.deadlines import CIVIL_COURT_LIMIT, REDIRECT_LIMITS, redirect_limit, rules
 from app.requests.forms import AcceptForm
 from app.requests.models import Request
 from app.timeutil import clock_at, day_start_utc, local_today
@@ -253,9 +253,14 @@ NOTICE_WALKS = {
         [("redirect", 30, {"channel": "court", "reason": "A contract dispute."})],
         {"redirected": 30},
     ),
+    # Once replied, the acceptance and extension notices stay to reprint (they went).
     "replied": (
-        [("accept", 30, {}), ("reply", 20, {"text": "Lift repaired.", "delivery": "handed"})],
-        {"review": 20},
+        [
+            ("accept", 30, {}),
+            ("extend", 25, {"days": "10", "reason": "A site survey."}),
+            ("reply", 20, {"text": "Lift repaired.", "delivery": "handed"}),
+        ],
+        {"acceptance": 30, "extension": 25, "review": 20},
     ),
     "review answered": (
         [
@@ -264,7 +269,17 @@ NOTICE_WALKS = {
             ("review", 25, {"body": "District office"}),
             ("review-answer", 10, {"outcome": "Upheld."}),
         ],
-        {"rereview": 10},
+        {"acceptance": 40, "review": 35, "rereview": 10},
+    ),
+    "re-review asked": (
+        [
+            ("accept", 40, {}),
+            ("reply", 35, {"text": "Lift repaired.", "delivery": "handed"}),
+            ("review", 25, {"body": "District office"}),
+            ("review-answer", 10, {"outcome": "Upheld."}),
+            ("rereview", 5, {"body": "City office"}),
+        ],
+        {"acceptance": 40, "review": 35, "rereview": 10},
     ),
 }
 
@@ -306,7 +321,8 @@ def test_a_notice_reprinted_on_a_later_day_is_the_letter_first_issued(
         ("zh", "致王秀英：", f"诉求编号：{req.id}", f"出具单位：{community}", "出具日期："),
         ("en", "To 王秀英:", f"Request No. {req.id}", f"Issued by: {community}", "Date of issue: "),
     ):
-        assert set(reprint[lang]) == set(issued)
+        # In the order of the steps they record.
+        assert list(reprint[lang]) == list(issued)
         for kind, days_ago in issued.items():
             body = reprint[lang][kind]
             assert to in body
@@ -315,6 +331,66 @@ def test_a_notice_reprinted_on_a_later_day_is_the_letter_first_issued(
             with force_locale("zh_Hans" if lang == "zh" else "en"):
                 on = format_date(today - timedelta(days=days_ago), "long")
             assert f"{issued_on}{on}<" in body
+
+
+def test_notices_of_steps_past_read_as_on_their_day_the_latest_marked(
+    world, make_request, make_resident, login_as, client, server_at
+):
+    """After the reply, a review and a re-review asked for: the acceptance still promises
+    the reply date it gave, the extension its new date, the review rights their window
+    from the reply's receipt, the re-review rights theirs from the review's answer (not the
+    re-review's answer due, the stage now); the last one is marked as the latest."""
+    today = local_today()
+    received = today - timedelta(days=80)
+    req = make_request(track="formal", received_on=received, formal_on=received)
+    login_as(world.secretary_a)
+    steps = [
+        ("accept", 75, {}),
+        ("extend", 70, {"days": "10", "reason": "A site survey."}),
+        ("reply", 40, {"text": "Lift repaired.", "delivery": "handed"}),
+        ("review", 30, {"body": "District office"}),
+        ("review-answer", 20, {"outcome": "Upheld."}),
+        ("rereview", 10, {"body": "City office"}),
+    ]
+    for slug, days_ago, fields in steps:
+        day, prefix = today - timedelta(days=days_ago), slug.replace("-", "_")
+        data = {f"{prefix}-on": day.isoformat(), **{f"{prefix}-{k}": v for k, v in fields.items()}}
+        with server_at(_noon(day)):
+            assert client.post(f"/requests/{req.id}/{slug}", data=data).status_code == 303
+    r = rules()
+
+    def on(days_ago: int, lang: str, plus: int = 0) -> str:
+        with force_locale("zh_Hans" if lang == "zh" else "en"):
+            return format_date(r.add(today - timedelta(days=days_ago), plus), "long")
+
+    for lang, says in (
+        (
+            "en",
+            {
+                "acceptance": "You will receive a written reply by {}.".format(on(75, "en", 60)),
+                "extension": "extended by 10 days, to {}.".format(on(75, "en", 70)),
+                "review": "that is by {}.".format(on(40, "en", 30)),
+                "rereview": "that is by {}.".format(on(20, "en", 30)),
+            },
+        ),
+        (
+            "zh",
+            {
+                "acceptance": on(75, "zh", 60),
+                "extension": on(75, "zh", 70),
+                "review": on(40, "zh", 30),
+                "rereview": on(20, "zh", 30),
+            },
+        ),
+    ):
+        page = client.get(f"/requests/{req.id}?lang={lang}").text
+        blocks = _notice_blocks(page)
+        assert list(blocks) == ["acceptance", "extension", "review", "rereview"]
+        for kind, text in says.items():
+            assert text in blocks[kind], (lang, kind)
+        latest = "Latest notice" if lang == "en" else "最新告知书"
+        assert [k for k, body in blocks.items() if latest in body] == ["rereview"]
+        assert page.count("data-print-notice") == 4
 
 
 def test_a_complaint_about_an_official_is_issued_by_the_township(

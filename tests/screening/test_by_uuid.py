@@ -320,6 +320,12 @@ def test_the_caseload_says_how_a_waiting_visit_starts_a_checklist(client, world,
     assert purposes[_template().name_en] == "screening"
     assert purposes[_template("elderly").name_en] == "elderly_care"
     assert purposes[_template("construction").name_en] == "project"
+    # And whether it is a site's (a project's visits) or a household's (a resident's visits):
+    # a resident's visit about the works nearby offers no site check.
+    on_site = {c["name"]: c["on_site"] for c in data["checklists"]}
+    assert on_site[_template("construction").name_en] is True
+    assert on_site[_template().name_en] is False
+    assert on_site[_template("elderly").name_en] is False
     spec = data["start_checklist"]
     assert spec["action"] == "/screening"
     assert spec["visits"] == "/visits"

@@ -531,8 +531,9 @@ def test_a_visits_page_offers_the_checklists_of_its_purpose(client, visit_of, pu
 @pytest.mark.parametrize(
     ("lang", "says"),
     [
-        ("zh", "事由为“关爱老人走访”、“隐患排查”或“项目现场”的走访才填写检查表。"),
-        ("en", "Checklists are filled in on visits whose purpose is “Elderly care visit”,"),
+        # Not 项目现场: a resident's visit of that purpose runs no site check.
+        ("zh", "事由为“关爱老人走访”或“隐患排查”的走访才填写检查表。"),
+        ("en", "Checklists are filled in on visits whose purpose is “Elderly care visit” or"),
     ],
 )
 def test_a_purpose_that_runs_no_checklist_says_how_to_run_one(client, visit_of, lang, says):
@@ -657,6 +658,92 @@ def test_a_checklist_its_purpose_does_not_run_is_refused_saying_why(
     replayed = _start(client, visit, code, lang="zh", headers=REPLAY)
     assert replayed.json["status"] == "refused"
     assert "在事由为" in replayed.json["reason"]
+    assert _screenings() == []
+
+
+# The site check is a project's visit's, the household's checklists a resident's, whatever
+# the purpose (walk: a resident's visit whose purpose is 项目现场 offered the construction
+# site's checklist on its page and on the phone, while its form offered none).
+
+
+@pytest.fixture
+def visit_on(world, login_as, make_resident, make_project, make_visit):
+    """worker_a's visit of `purpose` to a resident, or (`site`) to a project's site."""
+    login_as(world.worker_a)
+
+    def _make(purpose, site=False):
+        if site:
+            return make_visit(project=make_project(name="Bridge repair"), purpose=purpose)
+        return make_visit(resident=make_resident(name="杨国华"), purpose=purpose)
+
+    return _make
+
+
+@pytest.mark.parametrize(
+    ("purpose", "site", "zh", "en"),
+    [
+        # Not pointed to 项目现场: no purpose of a resident's visit runs the site check.
+        (
+            "project",
+            False,
+            "事由为“关爱老人走访”或“隐患排查”的走访才填写检查表。",
+            "purpose is “Elderly care visit” or “Hazard screening”.",
+        ),
+        (
+            "routine",
+            False,
+            "事由为“关爱老人走访”或“隐患排查”的走访才填写检查表。",
+            "purpose is “Elderly care visit” or “Hazard screening”.",
+        ),
+        # A project's visit runs the site check only.
+        ("screening", True, "事由为“项目现场”的走访才填写检查表。", "purpose is “Project site”."),
+        ("other", True, "事由为“项目现场”的走访才填写检查表。", "purpose is “Project site”."),
+    ],
+)
+def test_a_visit_offers_only_the_checklists_of_its_kind_of_visit(
+    client, visit_on, purpose, site, zh, en
+):
+    visit = visit_on(purpose, site)
+    for lang, says in (("zh", zh), ("en", en)):
+        page = client.get(f"/visits/{visit.id}?lang={lang}").text
+        assert _offered_on_page(page) == set()
+        assert says in html.unescape(_part(page, 'class="meta no-checklist">', "</p>"))
+
+
+@pytest.mark.parametrize(
+    ("purpose", "code", "site", "zh", "en"),
+    [
+        (
+            "project",
+            "construction",
+            False,
+            "“施工扰民”在项目现场走访中填写（在项目页面记录走访）；这次是对居民的走访。",
+            "“Construction-site nuisance” is filled in on a visit to a project's site, logged "
+            "on the project's page; this is a visit to a resident.",
+        ),
+        (
+            "screening",
+            "fire",
+            True,
+            "“消防安全”在对居民的走访中填写；这次是项目现场走访。",
+            "“Fire safety” is filled in on a visit to a resident; this is a visit to a "
+            "project's site.",
+        ),
+    ],
+)
+def test_a_checklist_of_the_other_kind_of_visit_is_refused_saying_why(
+    client, visit_on, purpose, code, site, zh, en
+):
+    visit = visit_on(purpose, site)
+    for lang, says in (("zh", zh), ("en", en)):
+        resp = _start(client, visit, code, lang=lang)
+        assert resp.status_code == 303
+        assert resp.headers["Location"] == f"/visits/{visit.id}"
+        page = client.get(resp.headers["Location"]).text
+        assert says in html.unescape(_part(page, 'class="flash flash-error"', "</p>"))
+    replayed = _start(client, visit, code, lang="zh", headers=REPLAY)
+    assert replayed.json["status"] == "refused"
+    assert zh in replayed.json["reason"]
     assert _screenings() == []
 
 
