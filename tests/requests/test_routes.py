@@ -39,6 +39,17 @@ def _new_form_data(resident, **kw):
     }
 
 
+def _accepted_ten_days_ago(make_request, today):
+    """A formal request received 20 days ago and accepted 10 days ago: open to an extension."""
+    return make_request(
+        track="formal",
+        status="accepted",
+        received_on=today - timedelta(days=20),
+        formal_on=today - timedelta(days=20),
+        accepted_on=today - timedelta(days=10),
+    )
+
+
 # ---- registering -------------------------------------------------------------------
 
 
@@ -266,13 +277,7 @@ def test_step_plain_redirects_htmx_returns_the_card(client, world, login_as, mak
 def test_refused_extension_keeps_input_and_changes_nothing(
     client, world, login_as, make_request, today
 ):
-    req = make_request(
-        track="formal",
-        status="accepted",
-        received_on=today - timedelta(days=20),
-        formal_on=today - timedelta(days=20),
-        accepted_on=today - timedelta(days=10),
-    )
+    req = _accepted_ten_days_ago(make_request, today)
     login_as(world.secretary_a)
     r = client.post(
         f"/requests/{req.id}/extend?lang=en",
@@ -309,13 +314,7 @@ def test_an_extension_too_long_and_without_a_reason_says_both_at_once(
     client, world, login_as, make_request, today, lang, days_said, reason_said, htmx
 ):
     """Walk: 45 days and no reason showed only the missing reason; the limit came after."""
-    req = make_request(
-        track="formal",
-        status="accepted",
-        received_on=today - timedelta(days=20),
-        formal_on=today - timedelta(days=20),
-        accepted_on=today - timedelta(days=10),
-    )
+    req = _accepted_ten_days_ago(make_request, today)
     login_as(world.secretary_a)
     r = client.post(
         f"/requests/{req.id}/extend?lang={lang}",
@@ -570,13 +569,7 @@ def test_admin_has_no_request_list(client, world, login_as):
 def test_a_posted_formal_reply_shows_its_receipt_and_the_window_from_it(
     client, world, login_as, make_request, today
 ):
-    req = make_request(
-        track="formal",
-        status="accepted",
-        received_on=today - timedelta(days=20),
-        formal_on=today - timedelta(days=20),
-        accepted_on=today - timedelta(days=10),
-    )
+    req = _accepted_ten_days_ago(make_request, today)
     login_as(world.secretary_a)
     form = client.get(f"/requests/{req.id}?lang=en").text
     assert 'name="reply-delivery"' in form
@@ -724,13 +717,7 @@ def test_one_day_reads_as_one_day_on_a_requests_page(client, world, login_as, ma
     """The tester's walk: English pages said "1 days" wherever a count of days was one."""
     later = make_request(received_on=today - timedelta(days=30))
     refused, replied = _late_decision_and_reply(make_request, days_late=1)
-    extended = make_request(
-        track="formal",
-        status="accepted",
-        received_on=today - timedelta(days=20),
-        formal_on=today - timedelta(days=20),
-        accepted_on=today - timedelta(days=10),
-    )
+    extended = _accepted_ten_days_ago(make_request, today)
     login_as(world.secretary_a)
     r = client.post(
         f"/requests/{later.id}/formal",
