@@ -778,3 +778,17 @@ def test_a_visits_purpose_stays_one_its_checklists_fit(client, empty, lang, says
     assert resp.status_code == 303
     db.session.refresh(visit)
     assert visit.summary == "改成日常走访"
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("zh", "本次走访没有填写检查表。"), ("en", "No checklist was filled in on this visit.")],
+)
+def test_an_approved_visit_without_a_checklist_says_so_under_its_heading(client, visit, lang, said):
+    """Walk: on an approved day the heading (探访, 隐患排查...) stood over nothing."""
+    db.session.get(DailyLog, visit.daily_log_id).status = "approved"
+    db.session.commit()
+    page = client.get(f"/visits/{visit.id}?lang={lang}").text
+    section = page.split('id="visit-screenings"')[1].split("</section>")[0]
+    assert said in section
+    assert "start-screening" not in section
