@@ -62,6 +62,20 @@ def empty(client, visit):
     return _screenings()[0]
 
 
+def _sent_twice_lands_on_one_checklist(client, data, htmx):
+    """The visit form sent twice (a retry): both answers lead to the one checklist it opened."""
+    first = client.post("/visits", data=data, htmx=htmx)
+    again = client.post("/visits", data=data, htmx=htmx)
+    [screening] = _screenings()
+    url = f"/screening/{screening.id}"
+    if htmx:
+        assert first.headers["HX-Redirect"] == again.headers["HX-Redirect"] == url
+    else:
+        assert first.status_code == again.status_code == 303
+        assert first.headers["Location"] == again.headers["Location"] == url
+    return screening
+
+
 def _finish_with(client, screening, hazards: int, concerns: int = 0):
     """Answer the checklist (hazards on its first items, as stored), then finish it."""
     items = screening.template.items
@@ -315,15 +329,7 @@ def test_an_elderly_care_visit_lands_on_the_welfare_check_counted_as_care(
     elderly = _template("elderly")
     # As sent where :has is missing: the screening's hidden first choice comes along, unread.
     data = _visit_data(resident, welfare_checklist_id=elderly.id, checklist_id=_template().id)
-    first = client.post("/visits", data=data, htmx=htmx)
-    again = client.post("/visits", data=data, htmx=htmx)
-    [screening] = _screenings()
-    url = f"/screening/{screening.id}"
-    if htmx:
-        assert first.headers["HX-Redirect"] == again.headers["HX-Redirect"] == url
-    else:
-        assert first.status_code == again.status_code == 303
-        assert first.headers["Location"] == again.headers["Location"] == url
+    screening = _sent_twice_lands_on_one_checklist(client, data, htmx)
     assert screening.template_id == elderly.id
     assert screening.visit.purpose == "elderly_care"
     # The tallies: one elderly-care visit (no screening visit), one welfare checklist run.
@@ -440,15 +446,7 @@ def test_a_projects_visit_form_offers_the_site_check(client, project, make_resid
 def test_a_project_visit_with_the_site_check_lands_on_it(client, project, htmx):
     construction = _template("construction")
     data = _site_visit_data(project, site_checklist_id=construction.id)
-    first = client.post("/visits", data=data, htmx=htmx)
-    again = client.post("/visits", data=data, htmx=htmx)
-    [screening] = _screenings()
-    url = f"/screening/{screening.id}"
-    if htmx:
-        assert first.headers["HX-Redirect"] == again.headers["HX-Redirect"] == url
-    else:
-        assert first.status_code == again.status_code == 303
-        assert first.headers["Location"] == again.headers["Location"] == url
+    screening = _sent_twice_lands_on_one_checklist(client, data, htmx)
     assert screening.template_id == construction.id
     assert (screening.visit.purpose, screening.visit.project_id) == ("project", project.id)
 
