@@ -29,7 +29,7 @@ class Visit(db.Model):
     __tablename__ = "visits"
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
-    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"))
     resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"))
     # The household the resident lived in when visited: a visit to a member is a visit to
@@ -71,6 +71,9 @@ class Visit(db.Model):
     __table_args__ = (
         sa.CheckConstraint("resident_id IS NOT NULL OR project_id IS NOT NULL", name="subject"),
         sa.Index("ix_visits_grid_visited_on", "grid_id", "visited_on"),
+        # A worker's own day (Today) and recent days (the phone's caseload) without reading
+        # every visit the worker ever logged.
+        sa.Index("ix_visits_worker_visited_on", "worker_id", "visited_on"),
         sa.Index("ix_visits_resident_visited_at", "resident_id", "visited_at"),
         sa.Index("ix_visits_project_visited_at", "project_id", "visited_at"),
         # The follow-ups due: a range of this index (visits/follow_ups.py).
