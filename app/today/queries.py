@@ -86,12 +86,20 @@ def _visits(user, today) -> sa.Select:
 
 def _hazards(user, today) -> sa.Select:
     """The nearest hazards due, with the number of them all."""
-    return (
+    # The nearest ids and the count first, then only those rows joined to what they show: a
+    # grid's hundred hazards due are not each joined to their resident to keep ten.
+    nearest = (
         hazard_queries.due_select(user, today)
-        .add_columns(sa.func.count().over())
-        .options(joinedload(Hazard.resident), joinedload(Hazard.item), joinedload(Hazard.project))
+        .with_only_columns(Hazard.id, sa.func.count().over().label("total"))
         .order_by(Hazard.due_on, Hazard.severity, Hazard.id)
         .limit(SECTION_LIMIT)
+        .subquery()
+    )
+    return (
+        sa.select(Hazard, nearest.c.total)
+        .join(nearest, nearest.c.id == Hazard.id)
+        .options(joinedload(Hazard.resident), joinedload(Hazard.item), joinedload(Hazard.project))
+        .order_by(Hazard.due_on, Hazard.severity, Hazard.id)
     )
 
 

@@ -139,6 +139,11 @@ def test_long_lists_show_the_nearest_ten_with_the_true_count_and_a_link_to_all(
     hazards = _section(page, "today-hazards", "today-referrals")
     assert '<span class="count">12</span>' in hazards
     assert hazards.count('<li><a class="row"') == 10
+    # The longest overdue first, in due order; the two due latest wait on the board.
+    shown = [f"隐患{n:02d}" for n in range(11, 1, -1)]
+    assert [hazards.index(name) for name in shown] == sorted(hazards.index(n) for n in shown)
+    assert "隐患01" not in hazards
+    assert "隐患00" not in hazards
     assert "隐患迟" not in hazards
     assert "隐患报" not in hazards
     assert "All 12 hazards due" in hazards
