@@ -93,8 +93,15 @@ def add_extras(user: User, n: int) -> None:
             }
         )
         if i % 5 == 0:
-            st = rng.choice(("received", "accepted", "replied", "closed"))
-            acc = day + timedelta(days=rng.randint(0, 10)) if st != "received" else None
+            # By age, as an office that keeps its clocks leaves them: the last days' requests
+            # mostly waiting, a month's mostly answered, older ones closed but for a few. (A
+            # status drawn regardless of age left 9,000 requests a year overdue.)
+            age = (today - day).days
+            st = rng.choices(
+                ("received", "accepted", "replied", "closed"),
+                (6, 3, 1, 0) if age <= 5 else (1, 12, 5, 5) if age <= 30 else (0, 1, 6, 20),
+            )[0]
+            acc = day + timedelta(days=rng.randint(0, min(age, 10))) if st != "received" else None
             requests.append(
                 {
                     "uuid": str(uuid.uuid4()),
@@ -111,7 +118,11 @@ def add_extras(user: User, n: int) -> None:
                     "decision_reason": "",
                     "extension_reason": "",
                     "reply_text": "",
-                    "replied_on": acc + timedelta(days=5) if st in ("replied", "closed") else None,
+                    "replied_on": (
+                        min(acc + timedelta(days=rng.randint(3, 40)), today)
+                        if st in ("replied", "closed")
+                        else None
+                    ),
                 }
             )
     for table, rows in (

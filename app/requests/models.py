@@ -119,6 +119,9 @@ class Request(db.Model):
         sa.Index("ix_requests_grid_status", "grid_id", "status"),
         sa.Index("ix_requests_received_on", "received_on"),
         sa.Index("ix_requests_due_on", "due_on"),
+        # The requests due soon or overdue in a worker's or community's grids (Today, the
+        # secretary's home and badges): the open ones carry a date, the answered ones none.
+        sa.Index("ix_requests_grid_due_on", "grid_id", "due_on"),
     )
 
     def __repr__(self) -> str:
