@@ -140,6 +140,9 @@
       method: "POST",
       fields: fields,
       label: meta.label || "",
+      // The label without what the page adds to tell entries apart (a visit's purpose).
+      brief: meta.brief || meta.label || "",
+      labels: meta.labels || null,
       page: meta.page || "/",
       target: meta.target || null,
       edit: meta.edit || [],

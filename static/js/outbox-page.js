@@ -76,6 +76,9 @@
             if (value !== null && value !== "") kept.push([spec.name, value]);
             current.fields = kept;
           });
+          // Its label names its purpose (outbox.js metaFor): the one it has now.
+          var purpose = data.get("purpose");
+          if (current.labels && purpose && current.labels[purpose]) current.label = current.labels[purpose];
           current.status = WAITING;
           current.reason = null;
           current.held = null;

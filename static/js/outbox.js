@@ -197,9 +197,15 @@
   function metaFor(form, submitter, invalid) {
     var spec = {};
     try { spec = JSON.parse(form.getAttribute("data-outbox") || "{}"); } catch (e) { spec = {}; }
+    // A label by the purpose chosen (the visit form's): visits to one person read apart.
+    var purpose = form.elements.purpose ? form.elements.purpose.value : "";
+    var label = (spec.labels && spec.labels[purpose]) || spec.label || document.title;
     return JSON.stringify({
       user: user,
-      label: spec.label || document.title,
+      label: label,
+      brief: spec.label || label,
+      // Kept with it: corrected to another purpose on /outbox, its label follows.
+      labels: spec.labels || null,
       target: spec.target || null,
       page: here(),
       edit: editable(form),
@@ -464,7 +470,8 @@
     data.append("template_id", String(template.id));
     data.append("client_uuid", key);
     data.append(core.META, JSON.stringify({
-      user: user, label: template.name + " · " + visit.label, page: here(), opens: opens
+      // The checklist's name says what the visit is for: the visit's label without it.
+      user: user, label: template.name + " · " + (visit.brief || visit.label), page: here(), opens: opens
     }));
     core.enqueue(core.entryFrom(starts.spec.action, data, false)).then(function () {
       location.assign(opens);
