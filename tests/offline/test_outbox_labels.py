@@ -22,8 +22,16 @@ def _queue_visit(pg, purpose: str, n: int) -> None:
     pg.dispatch_event(f"#visit-form input[name=purpose][value={purpose}]", "click")
     pg.dispatch_event("#visit-form input[name=outcome][value=done]", "click")
     pg.fill("#visit-form textarea[name=summary]", f"{purpose}：门口聊了几句")
+    uuid = "#visit-form input[name=client_uuid]"
+    sent = pg.input_value(uuid)
     pg.click("#visit-form button[type=submit]")
     until(pg, "() => gridbookOutbox.all().then(r => r.length)", n)
+    # The entry is stored before the page hears of it and starts the form afresh (a new
+    # UUID): the next visit is filled in only after that, or the reset would wipe it and a
+    # second save under the same UUID would be taken for a retry of the first.
+    pg.wait_for_function(
+        "([sel, old]) => document.querySelector(sel).value !== old", arg=[uuid, sent]
+    )
 
 
 def test_visits_waiting_for_one_resident_name_their_purpose(
