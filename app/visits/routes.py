@@ -72,6 +72,16 @@ def _form(resident, project, **kw) -> VisitForm:
     return form
 
 
+@bp.app_template_global()
+def queued_visit_labels(form: VisitForm, name: str) -> dict[str, str]:
+    """An outbox entry's label for a visit of each purpose the form offers, so that visits
+    waiting for one person read apart by what each was for."""
+    return {
+        value: _("Visit: %(name)s · %(purpose)s", name=name, purpose=text)
+        for value, text in form.purpose.choices
+    }
+
+
 @bp.route("/new")
 @login_required
 @requires("visits.log")

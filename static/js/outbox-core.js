@@ -26,7 +26,8 @@
   ];
   // A checklist addressed by its UUID (started without signal, screening/show.html blank):
   // while anything older waits, what is done on it waits behind, so that it never reaches
-  // the server before the visit or start that makes the screening.
+  // the server before the visit or start that makes the screening; and once that visit or
+  // start was refused, it is held back at once (behindOf, hold).
   var BEHIND = /^\/screening\/u\//;
   // A new visit is placed in its day by when it was made, not when it arrives: its entry goes
   // with the moment the worker saved it (`created`, the phone's clock, ms since 1970 UTC: an
@@ -139,6 +140,9 @@
       method: "POST",
       fields: fields,
       label: meta.label || "",
+      // The label without what the page adds to tell entries apart (a visit's purpose).
+      brief: meta.brief || meta.label || "",
+      labels: meta.labels || null,
       page: meta.page || "/",
       target: meta.target || null,
       edit: meta.edit || [],
@@ -227,6 +231,67 @@
     });
   }
 
+  // ---- what an entry belongs to ----------------------------------------------------
+
+  // Some entries belong to a record an earlier entry makes: a checklist's answers, hazards,
+  // "all remaining" and finish are addressed to it by the UUID its start (or the visit that
+  // started it) gave it; a checklist started on a visit still waiting names that visit's
+  // UUID. Once that earlier entry is refused, the record does not exist: sent anyway, each
+  // would be refused as a record not found, which reads as data lost. They are held back
+  // instead, refused at once, saying what they belong to (the pages word it: `held`).
+  var ON_CHECKLIST = /^\/screening\/u\/([0-9a-fA-F-]{36})\//;
+
+  function fieldOf(entry, name) {
+    var pair = entry.fields.filter(function (f) { return f[0] === name; })[0];
+    return pair && typeof pair[1] === "string" ? pair[1].toLowerCase() : null;
+  }
+
+  function belongsTo(entry) {
+    var on = ON_CHECKLIST.exec(entry.url);
+    return [on ? on[1].toLowerCase() : null, fieldOf(entry, "visit_uuid")].filter(Boolean);
+  }
+
+  // The records refused entries would have made, by UUID, each with the entry that would.
+  function unmade(rows) {
+    var out = {};
+    rows.forEach(function (e) { noteUnmade(out, e); });
+    return out;
+  }
+
+  function noteUnmade(map, entry) {
+    var key = entry.status === "refused" && fieldOf(entry, "client_uuid");
+    if (key && !map[key]) map[key] = entry;
+  }
+
+  function holderOf(entry, map) {
+    var keys = belongsTo(entry).filter(function (k) { return map[k]; });
+    return keys.length ? map[keys[0]] : null;
+  }
+
+  function hold(entry, by) {
+    entry.status = "refused";
+    entry.reason = null;
+    // What the page says depends on what was refused: a visit, or a checklist's start.
+    entry.held = { by: by.id, what: CAPTURED.test(by.url) ? "visit" : "checklist" };
+    return entry;
+  }
+
+  // A refused entry corrected to be sent again: what was held back for it goes with it.
+  function release(entry) {
+    return forUser(entry.user).then(function (rows) {
+      var freed = [entry.id];
+      var back = rows.filter(function (e) {
+        // In the order they were made, so what was held for a held entry follows it too.
+        if (!e.held || freed.indexOf(e.held.by) === -1) return false;
+        freed.push(e.id);
+        e.status = "waiting";
+        e.held = null;
+        return true;
+      });
+      return Promise.all(back.map(put));
+    });
+  }
+
   // Oldest first; stops at the first network failure or sign-out, keeping the rest.
   function replayOnce() {
     var summary = { saved: 0, refused: 0, stopped: null };
@@ -234,9 +299,20 @@
       if (state.signedOut) { summary.stopped = "signed_out"; return summary; }
       return forUser(state.user).then(function (rows) {
         var queue = rows.filter(function (e) { return e.status === "waiting"; });
+        var notMade = unmade(rows);
+        function refused(entry) {
+          summary.refused++;
+          noteUnmade(notMade, entry);
+          return put(entry).then(function () {
+            tell({ type: "refused", id: entry.id, user: entry.user, page: entry.page, reason: entry.reason });
+            return next();
+          });
+        }
         function next() {
           var entry = queue.shift();
           if (!entry) return summary;
+          var by = holderOf(entry, notMade);
+          if (by) return refused(hold(entry, by));
           return sendWithFreshToken(entry, state).then(function (answer) {
             if (answer.status === "saved") {
               summary.saved++;
@@ -246,13 +322,9 @@
               });
             }
             if (answer.status === "refused") {
-              summary.refused++;
               entry.status = "refused";
               entry.reason = answer.reason || "";
-              return put(entry).then(function () {
-                tell({ type: "refused", id: entry.id, user: entry.user, page: entry.page, reason: entry.reason });
-                return next();
-              });
+              return refused(entry);
             }
             summary.stopped = answer.status || "retry";
             return summary;
@@ -325,6 +397,7 @@
     if (htmx) {
       var events = {};
       if (failure) events["outbox-full"] = { quota: failure.name === "QuotaExceededError" };
+      else if (entry.held) events["outbox-held"] = { id: entry.id, what: entry.held.what };
       else events["outbox-queued"] = { id: entry.id, label: entry.label };
       var headers = { "HX-Trigger": asciiJson(events), "HX-Reswap": "none" };
       if (!failure && entry.opens) headers["HX-Redirect"] = entry.opens;
@@ -332,7 +405,8 @@
     }
     if (!failure && entry.opens) return Response.redirect(new URL(entry.opens, origin).href, 303);
     var back = new URL(page || "/", origin);
-    back.hash = failure ? (failure.name === "QuotaExceededError" ? "outbox-full" : "outbox-failed") : "outbox-queued";
+    back.hash = failure ? (failure.name === "QuotaExceededError" ? "outbox-full" : "outbox-failed")
+      : entry.held ? "outbox-held-" + entry.held.what : "outbox-queued";
     return Response.redirect(back.href, 303);
   }
 
@@ -347,7 +421,8 @@
     });
   }
 
-  function keep(copy, networkError, at) {
+  // `by`: a refused entry this one belongs to, which holds it back at once (hold).
+  function keep(copy, networkError, at, by) {
     var htmx = copy.headers.get("HX-Request") === "true";
     return copy.formData().then(function (data) {
       var meta;
@@ -355,6 +430,7 @@
       if (meta && meta.user && meta.invalid) return refusedHere(htmx);
       var entry = entryFrom(copy.url, data, htmx, at);
       if (!entry) throw networkError;  // not a form that may wait: fails as it always did
+      if (by) hold(entry, by);
       return api.enqueue(entry).then(function () {
         registerSync();
         return queuedAnswer(entry, htmx, entry.page, null);
@@ -364,26 +440,31 @@
     });
   }
 
-  function waitingFor(request) {
+  // Whether a save on a checklist addressed by its UUID waits behind older entries ({by:
+  // null}), is held back at once ({by: the refused entry that was to make its checklist or
+  // visit}: tapped on the blank checklist still shown), or goes now (null).
+  function behindOf(request) {
     return request.clone().formData().then(function (data) {
       var meta = JSON.parse(data.get(META) || "null");
-      if (!meta || !meta.user) return false;
+      if (!meta || !meta.user) return null;
       return forUser(meta.user).then(function (rows) {
-        return rows.some(function (e) { return e.status === "waiting"; });
+        var by = holderOf({ url: new URL(request.url).pathname, fields: [] }, unmade(rows));
+        if (by) return { by: by };
+        return rows.some(function (e) { return e.status === "waiting"; }) ? { by: null } : null;
       });
-    }).catch(function () { return false; });
+    }).catch(function () { return null; });
   }
 
   function capture(request) {
     // When the worker pressed save: a fetch on a failing link may take a while to give up.
     var at = Date.now();
     var copy = request.clone();
-    var behind = BEHIND.test(new URL(request.url).pathname) ? waitingFor(request) : Promise.resolve(false);
-    return behind.then(function (wait) {
-      if (!wait) return fetch(request).catch(function (err) { return keep(copy, err, at); });
+    var behind = BEHIND.test(new URL(request.url).pathname) ? behindOf(request) : Promise.resolve(null);
+    return behind.then(function (found) {
+      if (!found) return fetch(request).catch(function (err) { return keep(copy, err, at); });
       // Queued behind the older entries, and sent with them now if the network is there.
-      return keep(copy, new TypeError("outbox: waits behind older entries"), at).then(function (resp) {
-        replay();
+      return keep(copy, new TypeError("outbox: waits behind older entries"), at, found.by).then(function (resp) {
+        if (!found.by) replay();
         return resp;
       });
     });
@@ -422,6 +503,7 @@
     remove: remove,
     enqueue: enqueue,
     entryFrom: entryFrom,
+    release: release,
     DIRECT: DIRECT,
     replay: replay,
     reachable: reachable,

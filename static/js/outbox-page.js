@@ -76,9 +76,14 @@
             if (value !== null && value !== "") kept.push([spec.name, value]);
             current.fields = kept;
           });
+          // Its label names its purpose (outbox.js metaFor): the one it has now.
+          var purpose = data.get("purpose");
+          if (current.labels && purpose && current.labels[purpose]) current.label = current.labels[purpose];
           current.status = WAITING;
           current.reason = null;
-          return core.put(current);
+          current.held = null;
+          // What was held back for it goes again with it, behind it.
+          return core.put(current).then(function () { return core.release(current); });
         }).then(function () {
           delete open[entry.id];
           if (document.activeElement) document.activeElement.blur();
@@ -110,12 +115,15 @@
       meta.textContent = P.recorded + " " + recordedAt(entry.created) +
         (photos ? " · " + P.photos + " " + photos : "");
       li.appendChild(meta);
-      if (entry.reason) {
-        var why = document.createElement("p");
-        why.className = "form-error outbox-reason";
+      var why = document.createElement("p");
+      why.className = "form-error outbox-reason";
+      if (entry.held) {
+        // Held back (outbox-core.js hold): it points to what it belongs to, listed above it.
+        why.textContent = entry.held.what === "visit" ? P.heldVisit : P.heldChecklist;
+      } else if (entry.reason) {
         why.textContent = P.reason.replace("{reason}", function () { return entry.reason; });
-        li.appendChild(why);
       }
+      if (why.textContent) li.appendChild(why);
       var actions = document.createElement("p");
       if (entry.edit && entry.edit.length) {
         var ed = document.createElement("button");

@@ -197,9 +197,15 @@
   function metaFor(form, submitter, invalid) {
     var spec = {};
     try { spec = JSON.parse(form.getAttribute("data-outbox") || "{}"); } catch (e) { spec = {}; }
+    // A label by the purpose chosen (the visit form's): visits to one person read apart.
+    var purpose = form.elements.purpose ? form.elements.purpose.value : "";
+    var label = (spec.labels && spec.labels[purpose]) || spec.label || document.title;
     return JSON.stringify({
       user: user,
-      label: spec.label || document.title,
+      label: label,
+      brief: spec.label || label,
+      // Kept with it: corrected to another purpose on /outbox, its label follows.
+      labels: spec.labels || null,
       target: spec.target || null,
       page: here(),
       edit: editable(form),
@@ -327,6 +333,11 @@
     toast(S.queued);
     refresh();
   });
+  // Tapped on a checklist whose start (or visit) the server refused: kept, not sent.
+  document.body.addEventListener("outbox-held", function (evt) {
+    toast(evt.detail && evt.detail.what === "visit" ? S.heldVisit : S.heldChecklist, "error");
+    refresh();
+  });
   document.body.addEventListener("outbox-full", function (evt) {
     toast(evt.detail && evt.detail.quota ? S.full : S.failed, "error");
   });
@@ -365,7 +376,8 @@
 
   // A plain form queued by the service worker comes back to this page with a note.
   (function () {
-    var notes = { "#outbox-queued": [S.queued, ""], "#outbox-full": [S.full, "error"], "#outbox-failed": [S.failed, "error"] };
+    var notes = { "#outbox-queued": [S.queued, ""], "#outbox-full": [S.full, "error"], "#outbox-failed": [S.failed, "error"],
+                  "#outbox-held-visit": [S.heldVisit, "error"], "#outbox-held-checklist": [S.heldChecklist, "error"] };
     var note = notes[location.hash];
     if (!note) return;
     toast(note[0], note[1]);
@@ -376,6 +388,13 @@
 
   function mine() { return user ? core.forUser(user) : Promise.resolve([]); }
 
+  // Why it was not saved: the server's words, or (held back: outbox-core.js hold) what it
+  // belongs to that was not saved.
+  function reasonOf(entry) {
+    if (!entry.held) return entry.reason;
+    return (entry.held.what === "visit" ? S.heldVisit : S.heldChecklist) || "";
+  }
+
   function badge(entry) {
     var p = document.createElement("p");
     p.className = "outbox-mark outbox-" + entry.status;
@@ -383,7 +402,7 @@
     var s = document.createElement("strong");
     s.textContent = entry.status === WAITING ? S.waiting : S.refused;
     p.appendChild(s);
-    if (entry.reason) p.appendChild(document.createTextNode(" " + entry.reason));
+    if (reasonOf(entry)) p.appendChild(document.createTextNode(" " + reasonOf(entry)));
     if (entry.status !== WAITING) {
       var a = document.createElement("a");
       a.href = countEl.getAttribute("href");
@@ -451,7 +470,8 @@
     data.append("template_id", String(template.id));
     data.append("client_uuid", key);
     data.append(core.META, JSON.stringify({
-      user: user, label: template.name + " · " + visit.label, page: here(), opens: opens
+      // The checklist's name says what the visit is for: the visit's label without it.
+      user: user, label: template.name + " · " + (visit.brief || visit.label), page: here(), opens: opens
     }));
     core.enqueue(core.entryFrom(starts.spec.action, data, false)).then(function () {
       location.assign(opens);
@@ -549,7 +569,7 @@
       li.appendChild(meta);
     }
     if (entry.status !== WAITING) {
-      if (entry.reason) li.appendChild(document.createTextNode(" " + entry.reason));
+      if (reasonOf(entry)) li.appendChild(document.createTextNode(" " + reasonOf(entry)));
       var a = document.createElement("a");
       a.href = countEl.getAttribute("href");
       a.textContent = S.open;

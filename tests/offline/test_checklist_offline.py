@@ -411,7 +411,10 @@ def test_a_checklist_started_on_a_visit_still_waiting_to_send(
     phone.wait_for_selector(f"#item-{item} [data-outbox-mark]")
     assert waiting(phone) == "3"
     name = phone.inner_text("h1")
-    assert [e["label"] for e in entries(phone)][:2] == ["走访 王秀英", f"{name} · 走访 王秀英"]
+    assert [e["label"] for e in entries(phone)][:2] == [
+        "走访 王秀英 · 关爱老人走访",
+        f"{name} · 走访 王秀英",
+    ]
 
     phone.context.set_offline(False)
     sent_all(phone)

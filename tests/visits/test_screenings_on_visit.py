@@ -10,6 +10,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from app.enums import VISIT_PURPOSES
 from app.extensions import db
 from app.models import Answer, AuditEvent, ChecklistTemplate, DailyLog, Screening, Visit
 from app.tallies.models import TallyScreeningDays, TallyVisitDays
@@ -320,6 +321,27 @@ def test_each_purpose_offers_its_own_checklists(client, resident):
         "screening": "checklist_id",
         "elderly_care": "welfare_checklist_id",
     }
+
+
+@pytest.mark.parametrize(
+    ("lang", "plain", "follow_up", "screening"),
+    [
+        ("zh", "走访 孙桂兰", "走访 孙桂兰 · 回访", "走访 孙桂兰 · 隐患排查"),
+        ("en", "Visit: 孙桂兰", "Visit: 孙桂兰 · Follow-up", "Visit: 孙桂兰 · Hazard screening"),
+    ],
+)
+def test_a_visit_queued_on_the_phone_is_labelled_with_its_purpose(
+    client, resident, lang, plain, follow_up, screening
+):
+    """Visits waiting in the outbox for one person read apart (walk: "走访 赵兰英" three times):
+    the phone takes the label of the purpose chosen; the plain one names a checklist started
+    on the visit while it waits, whose own name says what it is for."""
+    form = client.get(f"/visits/new?resident={resident.id}&lang={lang}", htmx=True).text
+    outbox = json.loads(html.unescape(re.search(r"data-outbox='([^']*)'", form)[1]))
+    assert outbox["label"] == plain
+    assert set(outbox["labels"]) == set(VISIT_PURPOSES)
+    assert outbox["labels"]["follow_up"] == follow_up
+    assert outbox["labels"]["screening"] == screening
 
 
 @pytest.mark.parametrize("htmx", [False, True])
