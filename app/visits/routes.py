@@ -74,8 +74,7 @@ def _form(resident, project, **kw) -> VisitForm:
 
 @bp.app_template_global()
 def queued_visit_labels(form: VisitForm, name: str) -> dict[str, str]:
-    """An outbox entry's label for a visit of each purpose the form offers, so that visits
-    waiting for one person read apart by what each was for."""
+    """The outbox's label for a visit of each purpose, so one person's waiting visits differ."""
     return {
         value: _("Visit: %(name)s · %(purpose)s", name=name, purpose=text)
         for value, text in form.purpose.choices
