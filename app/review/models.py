@@ -17,7 +17,7 @@ class DailyLog(db.Model):
     __tablename__ = "daily_logs"
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"))
     day: Mapped[date]
     status: Mapped[str] = mapped_column(enum_type(DAYLOG_STATUSES, "daylog_status"), default="open")
     submitted_at: Mapped[datetime | None]
@@ -30,6 +30,8 @@ class DailyLog(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("worker_id", "day"),
         sa.Index("ix_daily_logs_community_status_day", "community_id", "status", "day"),
+        # The review queue's days newest first, read only as far as its page reaches.
+        sa.Index("ix_daily_logs_community_day", "community_id", "day"),
     )
 
     @property

@@ -140,10 +140,31 @@ def queue_page(
     of the community's history was counted to show 20 (issue 19: the review queue grew with
     the community's age).
     """
+
+    # Waiting days and the rest each read newest first, as far as the page reaches, then
+    # merged: sorted as one, every day of the community's history (3,650 a year for ten
+    # workers) was read and sorted to show 20.
+    def newest(waiting: bool) -> sa.Subquery:
+        return (
+            _queue_days(user, grid_id, status)
+            .with_only_columns(
+                DailyLog.id,
+                sa.literal(0 if waiting else 1).label("waiting_first"),
+                DailyLog.day,
+                User.display_name,
+            )
+            .where(
+                (DailyLog.status == "submitted") if waiting else (DailyLog.status != "submitted")
+            )
+            .order_by(DailyLog.day.desc(), User.display_name, DailyLog.id)
+            .limit(offset + limit)
+            .subquery()
+        )
+
+    both = sa.union_all(*(sa.select(sub) for sub in (newest(True), newest(False)))).subquery()
     days = (
-        _queue_days(user, grid_id, status)
-        .with_only_columns(DailyLog.id)
-        .order_by(*_queue_order())
+        sa.select(both.c.id)
+        .order_by(both.c.waiting_first, both.c.day.desc(), both.c.display_name, both.c.id)
         .limit(limit)
         .offset(offset)
     )
