@@ -184,6 +184,30 @@ LABELS = {
         "rereview_answered": _l("Re-review answered"),
         "followed_up": _l("Follow-up visit"),
     },
+    # The record an audit entry is about: every object type app code passes to record(),
+    # record_later(), record_read() or record_refusal(), and the models scope refusals name.
+    "audit_object": {
+        "answer": _l("Checklist answer"),
+        "care_reason": _l("Care reason"),
+        "community": _l("Community"),
+        "concern": _l("Welfare concern"),
+        "daily_log": _l("Worker's day"),
+        "grid": _l("Grid"),
+        "handover": _l("Caseload handover"),
+        "hazard": _l("Hazard"),
+        "household": _l("Household record"),
+        "photo": _l("Photo"),
+        "project": _l("Local project"),
+        "referral": _l("Referral"),
+        "request": _l("Request"),
+        "resident": _l("Resident record"),
+        "risk_factor": _l("Risk factor"),
+        "screening": _l("Checklist record"),
+        "tallies": _l("Tallies"),
+        "township": _l("Township"),
+        "user": _l("User"),
+        "visit": _l("Visit"),
+    },
     # Every action code app code passes to audit record(), record_later() or record_read();
     # request steps are request_<event kind>.
     "audit_action": {

@@ -157,7 +157,22 @@ def audit():
     actions = list(
         db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     )
+    # Chosen from a list in the user's words: the stored codes are English ("resident"),
+    # which a Chinese office could not guess to type.
+    object_types = list(
+        db.session.scalars(
+            sa.select(AuditEvent.object_type)
+            .where(AuditEvent.object_type != "")
+            .distinct()
+            .order_by(AuditEvent.object_type)
+        )
+    )
     page = paginate(stmt, "admin.audit", filters, number=page_number(request.args), per_page=50)
     return render(
-        "admin/audit.html", "admin/_audit_rows.html", form=form, page=page, actions=actions
+        "admin/audit.html",
+        "admin/_audit_rows.html",
+        form=form,
+        page=page,
+        actions=actions,
+        object_types=object_types,
     )
