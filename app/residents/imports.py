@@ -157,6 +157,10 @@ def _mapping_table(rows, columns, form) -> list[dict]:
 def import_preview(token: str):
     """Map the columns, see each row's problems and duplicates (a dry run), then import."""
     store = _store()
+    # Back from the result page (or a form resent from before the import): the sheet is in,
+    # so the preview's place is taken by what the import did, not by "upload it again".
+    if store.has_result(token, current_user.id):
+        return redirect(url_for("residents.import_done", token=token), code=303)
     filename, data = store.load(token, current_user.id)
     rows, columns, form, plan = _prepare(data)
     step = form.step.data if form.is_submitted() else ""

@@ -127,6 +127,14 @@ class Store:
         """What this user's import under `token` did; gone (409) for anyone else or later."""
         return self._kept(token, user_id, "result")["result"]
 
+    def has_result(self, token: str, user_id: int) -> bool:
+        """Whether this user's upload under `token` was imported (its result is kept)."""
+        try:
+            self.load_result(token, user_id)
+        except Conflict:
+            return False
+        return True
+
     def discard(self, token: str, user_id: int) -> None:
         """Forget an upload (cancelled)."""
         self._meta(token, user_id)
