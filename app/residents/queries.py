@@ -58,7 +58,9 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
                 )
             )
         )
-    return stmt.order_by(Resident.name, Resident.id)
+    # In pinyin order, as a phone's contacts are: by code point 刘 came before 吴, 周, 孙, 张
+    # (walk). The stored key starts with the full pinyin (pinyin.name_key).
+    return stmt.order_by(Resident.pinyin, Resident.name, Resident.id)
 
 
 READS = ("resident_viewed", "resident_copied", "access_denied")

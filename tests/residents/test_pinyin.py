@@ -162,3 +162,14 @@ def test_migration_backfills_pinyin(tmp_path):
         assert "pinyin" not in columns
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_residents_list_is_in_pinyin_order(client, world, login_as, make_resident):
+    """Walk: 刘, 吴, 周, 孙, 张 (by code point), where a phone's contacts read 刘 孙 吴 张 周."""
+    for name in ("周杰", "张福贵", "孙丽", "吴敏", "刘德华", "曾国藩"):
+        make_resident(name=name)
+    login_as(world.worker_a)
+    for url, htmx in (("/residents", False), ("/residents?q=", True)):
+        page = client.get(url, htmx=htmx).text
+        names = ["刘德华", "孙丽", "吴敏", "曾国藩", "张福贵", "周杰"]
+        assert [page.index(n) for n in names] == sorted(page.index(n) for n in names), url
