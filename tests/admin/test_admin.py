@@ -209,8 +209,9 @@ def test_admin_page_says_which_years_have_no_holiday_schedule(client, world, log
     [
         ("en", [2027], "No schedule for 2027: deadlines ending in that year", "those years"),
         ("en", [2027, 2028], "No schedule for 2027 and 2028: deadlines ending in those", "that"),
-        ("zh", [2027], "2027年尚无节假日安排：期限届满日在上述年份的", "这些年份"),
-        ("zh", [2027, 2028], "2027和2028年尚无节假日安排：期限届满日在上述年份的", "这些年份"),
+        # Walk: "上述年份" could be read as the years loaded (2004–2026) just above.
+        ("zh", [2027], "2027年尚无节假日安排：期限届满日落在2027年的", "上述年份"),
+        ("zh", [2027, 2028], "期限届满日落在2027和2028年的", "上述年份"),
     ],
 )
 def test_the_holiday_note_fits_one_missing_year_or_several(
