@@ -133,6 +133,9 @@ def _reasons() -> list[str]:
         reasons.extend(_problems(context.get("errors")))
         reasons.extend(_problems(context.get("photo_errors")))
         reasons.extend(_unfinished(context))
+        # A hazard tapped, its note still asked for (screening/routes.py, answer).
+        if asked := context.get("note_asked"):
+            reasons.append(str(asked))
     flashes = session.get("_flashes", [])[g.get("outbox_flashes", 0) :]
     reasons.extend(str(m) for level, m in flashes if level == "error")
     return list(dict.fromkeys(r for r in reasons if r))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit.services import record_read
+from ..enums import SEVERITY_DAYS
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..hazards import services as hazards
@@ -136,6 +137,8 @@ def _page_context(screening: Screening) -> dict:
         "hazard_photos": queries.photos_by_hazard(hazard_ids),
         # The blank hazard form outbox.js puts under an item tapped "hazard" offline.
         "offline_hazard_form": HazardForm(formdata=None),
+        # Its deadline by severity, for a severity other than the item's (hazards.default_due).
+        "severity_days": SEVERITY_DAYS,
         "answer_photos": {} if blank else queries.photos_by_answer(screening),
         **_referral_context(screening, answers),
         "counts": counts,
@@ -234,6 +237,9 @@ def answer(item_id: int, screening_id: int | None = None, screening_uuid: str | 
         if not wants_fragment():
             ctx = _page_context(screening)
             ctx["hazard_forms"][item.id] = blank
+            # What the page asks for before anything is saved: a phone that sent the tap
+            # alone from its outbox is told so, rather than told it was saved (outbox/replay.py).
+            ctx["note_asked"] = _("Describe the hazard.")
             return render("screening/show.html", **ctx)
         return _item_response(screening, item, hazard_form=blank)
     services.answer(screening, item, form.value.data)

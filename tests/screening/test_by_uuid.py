@@ -362,3 +362,24 @@ def test_a_checklist_begun_is_continued_from_its_visit_not_begun_again(client, s
     page = client.get(f"/visits/{screening.visit_id}", headers={"Accept-Language": "zh"}).text
     # Finished: done again only from its small "check again" (tests/visits/test_screenings.py).
     assert f'id="check-again-{_template().id}"' in page
+
+
+def test_a_replayed_hazard_tap_alone_is_refused_asking_for_the_note(client, started):
+    """The tap alone stores nothing (a hazard is saved with its note): sent from the outbox
+    with no description behind it, it is refused saying what it wants, not taken as saved
+    and dropped (walk: a hazard tapped offline vanished on sync)."""
+    key, screening = started
+    item = screening.template.items[0]
+    resp = client.post(
+        f"/screening/u/{key}/items/{item.id}", data={"value": "hazard"}, headers=REPLAY
+    )
+    assert resp.json == {"status": "refused", "reason": "请描述隐患情况。"}
+    assert (_count(Answer), _count(Hazard)) == (0, 0)
+    # Its description, sent after it, opens the hazard with its answer.
+    resp = client.post(
+        f"/screening/u/{key}/items/{item.id}/hazard",
+        data={"note": "燃气软管老化", "severity": "S2", "due_on": "", "value": "hazard"},
+        headers=REPLAY,
+    )
+    assert resp.json["status"] == "saved"
+    assert (_count(Answer), _count(Hazard)) == (1, 1)
