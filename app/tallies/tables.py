@@ -139,6 +139,8 @@ class Counts:
     requests: RequestFigures  # places as in _place_groups
     # (grid, month) -> households visited, each counted once a month.
     households: Atoms | None = None
+    # Complaints about officials: the township's one township-wide figure; None: no count.
+    restricted: int | str | None = None
 
 
 def place_of(f: Filters) -> dict[int, int]:
@@ -184,6 +186,11 @@ def fetch_counts(f: Filters, today: date) -> Counts:
         hazards=hazards,
         requests=requests,
         households=Atoms(q.household_atoms(f), 1, f.suppress),
+        restricted=(
+            Atoms(q.restricted_atoms(f), 0, True).figure(lambda _k: True)
+            if f.restricted_township is not None
+            else None
+        ),
     )
 
 
@@ -518,7 +525,19 @@ def _timeliness_row(name: str, cells: dict) -> list:
 
 
 def request_category_table(f: Filters, c: Counts, categories) -> Table:
+    """Requests by category and place. Complaints about officials have no row: they are
+    counted by no place (Art. 30), and a row of zeros beside them would be false; the
+    township gets their one township-wide figure below the table, the secretary none."""
     groups = _place_groups(f)
+    restricted = (
+        ""
+        if c.restricted is None
+        else _(
+            "Complaints about officials, whole township (handled by the discipline liaison, "
+            "not counted above): %(n)s",
+            n=cell_text(c.restricted, "int"),
+        )
+    )
     t = Table(
         "request_categories",
         _("Requests by category"),
@@ -526,10 +545,10 @@ def request_category_table(f: Filters, c: Counts, categories) -> Table:
         [Column(_("Category"), "text")]
         + [Column(name) for name, _g in groups]
         + [Column(_("Total"))],
-        note=_hidden_note(f),
+        note=" ".join(filter(None, [restricted, _hidden_note(f)])),
     )
     r = c.requests
-    for cat in categories:
+    for cat in (cat for cat in categories if not cat.restricted):
         cells = [
             r.figure([r.categories[key]] if key in r.categories else [])
             for key in [*((i, cat.code) for i in range(len(groups))), (None, cat.code)]
