@@ -304,6 +304,9 @@ class RequestFigures:
     states: dict = field(default_factory=dict)  # (place, accepted, replied, overdue)
     categories: dict = field(default_factory=dict)  # (place, category code)
     times: dict = field(default_factory=dict)  # place -> {TIMELINESS name: count}
+    # grid id -> {TIMELINESS name: count}: the parts of every place's rate (the township's
+    # rates hide a total that would give away the grids' rates hidden in it).
+    grid_times: dict = field(default_factory=dict)
 
     figure = staticmethod(HazardFigures.figure)
 
@@ -312,10 +315,11 @@ class RequestFigures:
         for mine, theirs in ((self.states, other.states), (self.categories, other.categories)):
             for key, (e, s) in theirs.items():
                 _add_to(mine, key, e, s)
-        for place, cells in other.times.items():
-            sums = self.times.setdefault(place, dict.fromkeys(TIMELINESS_DIMS, 0))
-            for name, value in cells.items():
-                sums[name] += value
+        for mine, theirs in ((self.times, other.times), (self.grid_times, other.grid_times)):
+            for place, cells in theirs.items():
+                sums = mine.setdefault(place, dict.fromkeys(TIMELINESS_DIMS, 0))
+                for name, value in cells.items():
+                    sums[name] += value
 
     def _add(self, atom: tuple, n: int, place: int | None, sign: int, suppress: bool) -> None:
         category, accepted, replied, overdue = atom[2], atom[4], atom[5], atom[6]
@@ -353,6 +357,7 @@ class RequestFigures:
         for atom, n in atoms.items():
             out._add(atom, n, place_of.get(atom[0]), 1, suppress)
         for grid, cells in (times_by_grid or {}).items():
+            out.grid_times[grid] = {**dict.fromkeys(TIMELINESS_DIMS, 0), **cells}
             for place in (None, place_of.get(grid)) if grid in place_of else (None,):
                 sums = out.times.setdefault(place, dict.fromkeys(TIMELINESS_DIMS, 0))
                 for name, value in cells.items():
@@ -395,6 +400,15 @@ class RequestFigures:
         for level, place, dim, n in summed("times"):
             for target in targets[(level, place)]:
                 sums = out.times.setdefault(target, dict.fromkeys(TIMELINESS_DIMS, 0))
+                sums[dim] += n
+        if suppress:
+            stmt = kept_statement(
+                ("tallies.request_figures", "times", ("g",), suppress),
+                lambda: _request_summed("times", ("g",), suppress),
+            )
+            values = {"g_ids": grid_ids, "start": start, "end": end}
+            for _level, grid, dim, n in db.session.execute(stmt, values):
+                sums = out.grid_times.setdefault(grid, dict.fromkeys(TIMELINESS_DIMS, 0))
                 sums[dim] += n
 
         # A running clock that runs out today or later is not overdue yet (and may be due

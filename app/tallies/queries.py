@@ -24,6 +24,7 @@ from ..models import (
     RequestCategory,
     RequestEvent,
     TallyHouseholds,
+    TallyRequestFigures,
     Township,
     User,
     Visit,
@@ -83,6 +84,9 @@ class Filters:
     # What request_rule is built from (statements.user_scope), so that the statements holding
     # it are kept under it; None: they are built afresh.
     rule_key: tuple | None = None
+    # The township whose complaints about officials the user counts, as one township-wide
+    # figure whatever places are in view (scope.restricted_requests); None: no count at all.
+    restricted_township: int | None = None
     grid_ids: list[int] = field(init=False)
 
     def __post_init__(self):
@@ -150,6 +154,7 @@ def filters_for(
         grid_id=grid_id,
         request_rule=countable_requests(user),
         rule_key=("countable_requests", *statement_scope(user)),
+        restricted_township=user.township_id if user.role in TOWNSHIP else None,
     )
 
 
@@ -443,6 +448,32 @@ def checklist_templates() -> list[ChecklistTemplate]:
 def request_categories() -> list[RequestCategory]:
     """Request categories in code order."""
     return list(db.session.scalars(_ordered(RequestCategory, RequestCategory.code)))
+
+
+def restricted_atoms(f: Filters) -> Counter:
+    """Complaints about officials received in the period in the user's township, by month:
+    the atoms of their one township-wide figure (from the kept sums, never by place)."""
+    if f.restricted_township is None:
+        return Counter()
+    values = {"township": f.restricted_township, "start": f.start, "end": f.end}
+    rows = db.session.execute(_restricted_select(), values)
+    return Counter({(month,): n for month, n in rows})
+
+
+@cache
+def _restricted_select() -> sa.Select:
+    t = TallyRequestFigures
+    return (
+        sa.select(t.unit, sa.cast(sa.func.sum(t.n), sa.Integer))
+        .where(
+            t.level == "t",
+            t.place_id == sa.bindparam("township"),
+            t.dim == "cat",
+            t.category.in_(sa.select(RequestCategory.code).where(RequestCategory.restricted)),
+            t.unit.between(_START, _END),
+        )
+        .group_by(t.unit)
+    )
 
 
 def referral_atoms(f: Filters) -> Counter:

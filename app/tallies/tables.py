@@ -21,7 +21,7 @@ from ..labels import label
 from ..requests.deadlines import rules
 from . import queries as q
 from . import rollups
-from .disclosure import SMALL_AS, SMALL_SHOWN, Atoms, chart_number, is_inexact
+from .disclosure import APPROX, SMALL_AS, SMALL_SHOWN, Atoms, chart_number, is_inexact
 from .figures import HazardFigures, KeyFigures, RequestFigures
 from .models import TallyScreenings, TallyVisits
 from .queries import Filters
@@ -139,6 +139,8 @@ class Counts:
     requests: RequestFigures  # places as in _place_groups
     # (grid, month) -> households visited, each counted once a month.
     households: Atoms | None = None
+    # Complaints about officials: the township's one township-wide figure; None: no count.
+    restricted: int | str | None = None
 
 
 def place_of(f: Filters) -> dict[int, int]:
@@ -184,6 +186,11 @@ def fetch_counts(f: Filters, today: date) -> Counts:
         hazards=hazards,
         requests=requests,
         households=Atoms(q.household_atoms(f), 1, f.suppress),
+        restricted=(
+            Atoms(q.restricted_atoms(f), 0, True).figure(lambda _k: True)
+            if f.restricted_township is not None
+            else None
+        ),
     )
 
 
@@ -473,6 +480,40 @@ def coarse_rate(on_time: int, of: int) -> int | None:
     return RATE_STEP * math.floor(100 * on_time / of / RATE_STEP + 0.5)
 
 
+def coarse_total(parts: list[tuple[int, int]]) -> int | str | None:
+    """The township's rate of several parts (on time, of) together: over the parts whose own
+    rate it sees (`coarse_rate`), the others left out whatever they hold, and then marked
+    "≈". Counted in, a hidden part could be worked out (the total less the parts shown; a
+    total of 100 % says every hidden part is 100 %), and hiding the total only where it would
+    tell (all or none on time) tells it as well."""
+    seen = [(ok, n) for ok, n in parts if coarse_rate(ok, n) is not None]
+    rate = coarse_rate(sum(ok for ok, _n in seen), sum(n for _ok, n in seen))
+    if rate is not None and len(seen) < sum(1 for _ok, n in parts if n):
+        return f"{APPROX}{rate}"
+    return rate
+
+
+# The two rates of the township's table: (on time, of) among the timeliness counts.
+COARSE_RATES = (("decided_on_time", "decided"), ("replied_on_time", "replied"))
+
+
+def _coarse_rows(f: Filters, c: Counts) -> tuple[list[list], list]:
+    """The township's rates per place and in total, every one over grids (`coarse_total`):
+    a grid's own rate is shown in the view of its community, so a community's rate and the
+    township's leave out the grids whose own rate is hidden, in every view alike."""
+    none = dict.fromkeys(q.TIMELINESS, 0)
+    groups = _place_groups(f)
+    grid_times = c.requests.grid_times
+    rows: list[list] = [[name] for name, _g in groups]
+    every: dict[str, list] = {ok: [] for ok, _of in COARSE_RATES}
+    for row, (_name, grid_ids) in zip(rows, groups, strict=True):
+        for ok, of in COARSE_RATES:
+            parts = [(grid_times.get(g, none)[ok], grid_times.get(g, none)[of]) for g in grid_ids]
+            row.append(coarse_total(parts))
+            every[ok] += parts
+    return rows, [_("Total"), *(coarse_total(every[ok]) for ok, _of in COARSE_RATES)]
+
+
 def township_timeliness_table(f: Filters, c: Counts) -> Table:
     """按期受理率 and 按期答复率 for the township: coarse rates, no counts."""
     t = Table(
@@ -490,18 +531,16 @@ def township_timeliness_table(f: Filters, c: Counts) -> Table:
             "counts behind it are shown to the community only.",
             n=RATE_MIN,
             step=RATE_STEP,
+        )
+        + " "
+        + _(
+            "A rate over several grids leaves out the grids whose own rate is not shown, "
+            "whatever they hold, and is then marked \u201c\u2248\u201d: with them in, their "
+            "rates could be worked out."
         ),
     )
-    t.rows, t.total = _timeliness_places(f, c, _coarse_row)
+    t.rows, t.total = _coarse_rows(f, c)
     return t
-
-
-def _coarse_row(name: str, cells: dict) -> list:
-    return [
-        name,
-        coarse_rate(cells["decided_on_time"], cells["decided"]),
-        coarse_rate(cells["replied_on_time"], cells["replied"]),
-    ]
 
 
 def _timeliness_row(name: str, cells: dict) -> list:
@@ -518,7 +557,19 @@ def _timeliness_row(name: str, cells: dict) -> list:
 
 
 def request_category_table(f: Filters, c: Counts, categories) -> Table:
+    """Requests by category and place. Complaints about officials have no row: they are
+    counted by no place (Art. 30), and a row of zeros beside them would be false; the
+    township gets their one township-wide figure below the table, the secretary none."""
     groups = _place_groups(f)
+    restricted = (
+        ""
+        if c.restricted is None
+        else _(
+            "Complaints about officials, whole township (handled by the discipline liaison, "
+            "not counted above): %(n)s",
+            n=cell_text(c.restricted, "int"),
+        )
+    )
     t = Table(
         "request_categories",
         _("Requests by category"),
@@ -526,10 +577,10 @@ def request_category_table(f: Filters, c: Counts, categories) -> Table:
         [Column(_("Category"), "text")]
         + [Column(name) for name, _g in groups]
         + [Column(_("Total"))],
-        note=_hidden_note(f),
+        note=" ".join(filter(None, [restricted, _hidden_note(f)])),
     )
     r = c.requests
-    for cat in categories:
+    for cat in (cat for cat in categories if not cat.restricted):
         cells = [
             r.figure([r.categories[key]] if key in r.categories else [])
             for key in [*((i, cat.code) for i in range(len(groups))), (None, cat.code)]

@@ -8,6 +8,7 @@ no subtraction can recover it. Hypothesis draws the records; the test flips each
 atom and compares every figure of every view.
 """
 
+import itertools
 from collections import Counter
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -20,14 +21,16 @@ from app.enums import HAZARD_STATUSES, REQUEST_STATUSES, SEVERITIES, VISIT_PURPO
 from app.tallies.disclosure import month_end, month_start, months_meant, segment, whole_months
 from app.tallies.figures import HazardFigures, KeyFigures, RequestFigures
 from app.tallies.queries import Filters, Place
-from app.tallies.tables import Counts, place_of, tables_from
+from app.tallies.tables import Counts, place_of, tables_from, township_timeliness_table
 
 GRIDS = [Place(1, "A1", 10, "A"), Place(2, "A2", 10, "A"), Place(3, "B1", 20, "B")]
 FIRST = date(2026, 1, 1)
 MONTHS = [(date(2026, m, 1), month_end(date(2026, m, 1))) for m in (1, 2, 3)]
 PERIODS = [(MONTHS[a][0], MONTHS[b][1]) for a in range(3) for b in range(a, 3)]
 TEMPLATES = [SimpleNamespace(id=i, name_zh=f"清单{i}", name_en=f"List {i}") for i in (1, 2)]
-CATEGORIES = [SimpleNamespace(code=c, name_zh=c, name_en=c) for c in ("R04", "R06", "R10")]
+CATEGORIES = [
+    SimpleNamespace(code=c, name_zh=c, name_en=c, restricted=False) for c in ("R04", "R06", "R10")
+]
 
 DAY = st.integers(0, 89).map(lambda n: FIRST + timedelta(days=n))
 GRID = st.sampled_from([g.grid_id for g in GRIDS])
@@ -150,6 +153,75 @@ def test_the_issue_example_total_minus_grid_tells_nothing(in_app):
     assert table.rows[0][:2] == ["A1", "<3"]
     assert table.rows[1][:2] == ["A2", 5]
     assert table.total[:2] == ["Total", "\u22487"]  # 5 + 2, whatever A1 holds
+
+
+# Decisions and replies per grid (how many, how many on time): 0 to 14 each, so that a grid,
+# a community or the township may have the RATE_MIN (10) a rate needs, or not.
+counted = st.integers(0, 14).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n)))
+timeliness = st.lists(st.tuples(counted, counted), min_size=len(GRIDS), max_size=len(GRIDS))
+RATES = (("decided_on_time", "decided"), ("replied_on_time", "replied"))
+
+
+def _rates_shown(times: dict[int, dict[str, int]]) -> list:
+    """The township's on-time rates in every view (one month), as it sees them."""
+    out = []
+    for places, by_grid, community, grid in _views():
+        f = Filters(MONTHS[0][0], MONTHS[0][1], places, by_grid, True, community, grid)
+        mine = {p.grid_id: times[p.grid_id] for p in places}
+        requests = RequestFigures.from_counts(Counter(), place_of(f), True, mine)
+        counts = Counts(KeyFigures(), KeyFigures(), HazardFigures(), requests)
+        t = township_timeliness_table(f, counts)
+        out.append((community, grid, t.rows, t.total))
+    return out
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(drawn=timeliness)
+def test_no_hidden_rate_can_be_worked_out_from_any_view(in_app, drawn):
+    """A grid's rate hidden in its own view (under RATE_MIN) is not determined by what every
+    view shows: some other number on time in it, the hidden grids' counts changed and every
+    count they were decided or replied on kept, shows the township the very same figures."""
+    times = {
+        p.grid_id: {
+            "decided_on_time": d[0], "decided": d[1], "replied_on_time": r[0], "replied": r[1],
+            "entered_late": 0,
+        }
+        for p, (d, r) in zip(GRIDS, drawn, strict=True)
+    }  # fmt: skip
+    shown = _rates_shown(times)
+    for ok, of in RATES:
+        hidden = [g for g, cells in times.items() if 0 < cells[of] < 10]
+        for grid in hidden:
+            others = (
+                dict(zip(hidden, alt, strict=True))
+                for alt in itertools.product(*(range(times[g][of] + 1) for g in hidden))
+                if alt[hidden.index(grid)] != times[grid][ok]
+            )
+            assert any(
+                _rates_shown({g: {**c, ok: alt.get(g, c[ok])} for g, c in times.items()}) == shown
+                for alt in others
+            ), (ok, grid)
+
+
+@pytest.mark.parametrize(
+    ("a1", "a2", "b1", "total"),
+    [
+        ((3, 3), (3, 3), (5, 5), None),  # the issue's: two hidden rows, 100 % in total
+        ((0, 6), (0, 5), (9, 12), "\u224875"),  # A's 0 % left out: B1's 75 % alone
+        ((12, 12), (5, 6), (9, 12), "\u224890"),  # A1 and B1 (21 of 24), A2 left out
+        ((12, 12), (0, 0), (9, 12), 90),  # 21 of 24, nothing hidden
+    ],
+)
+def test_the_township_total_rate_over_hidden_rows(in_app, a1, a2, b1, total):
+    times = {
+        g: {"decided_on_time": ok, "decided": n, "replied_on_time": 0, "replied": 0}
+        for g, (ok, n) in zip((1, 2, 3), (a1, a2, b1), strict=True)
+    }
+    assert _rates_shown(times)[0][3] == ["Total", total, None]
 
 
 def test_township_periods_are_whole_months():
