@@ -105,7 +105,7 @@ def test_a_blank_checklist_with_answers_waiting_on_the_phone_is_not_discarded(
     )
     page.once("dialog", lambda d: d.accept())
     page.locator("#screening-discard button").click()
-    page.wait_for_selector(".toast >> text=这份排查的答案还在手机里等待发送")
+    page.wait_for_selector(".toast >> text=这份检查表的答案还在手机里等待发送")
     assert fresh_scalar(SCREENINGS) == 1
 
 
