@@ -63,9 +63,7 @@ def test_the_cli_refuses_a_username_taken_in_other_capitals(runner, world):
         ("township", "街道办人员需要指定所属乡镇（街道）。", "Township office staff need"),
     ],
 )
-def test_a_missing_township_is_asked_for_in_the_roles_name(
-    client, world, login_as, role, zh, en
-):
+def test_a_missing_township_is_asked_for_in_the_roles_name(client, world, login_as, role, zh, en):
     login_as(world.admin)
     data = _new_user(world, username="new.staff", role=role, grid_ids=[])
     page = client.post("/admin/users/new", data=data).text
