@@ -75,6 +75,35 @@ LABELS = {
         "elderly_care": _l("Welfare check: %(name)s"),
         "project": _l("Site check: %(name)s"),
     },
+    # What is said of a checklist once saved, finished or discarded, in the same words: a
+    # welfare visit's is a 探访, never a 排查 (walk). checklist_word() falls back on the
+    # screening's words for a checklist of a purpose not listed.
+    "checklist_saved": {
+        "screening": _l("Screening saved."),
+        "elderly_care": _l("Welfare check saved."),
+        "project": _l("Site check saved."),
+    },
+    "checklist_finish": {
+        "screening": _l("Finish screening"),
+        "elderly_care": _l("Finish welfare check"),
+        "project": _l("Finish site check"),
+    },
+    # The outbox's label of a finish waiting to be sent, with the %(name)s of its subject.
+    "checklist_finish_queued": {
+        "screening": _l("Finish screening: %(name)s"),
+        "elderly_care": _l("Finish welfare check: %(name)s"),
+        "project": _l("Finish site check: %(name)s"),
+    },
+    "checklist_discard": {
+        "screening": _l("Discard this checklist"),
+        "elderly_care": _l("Discard this welfare check"),
+        "project": _l("Discard this site check"),
+    },
+    "checklist_discarded": {
+        "screening": _l("Checklist discarded."),
+        "elderly_care": _l("Welfare check discarded."),
+        "project": _l("Site check discarded."),
+    },
     "outcome": {
         "done": _l("Done"),
         "needs_follow_up": _l("Needs follow-up"),
@@ -308,6 +337,12 @@ def label(group: str, value) -> str:
     if value is None:
         return ""
     return str(LABELS.get(group, {}).get(value, value))
+
+
+def checklist_word(group: str, purpose: str) -> str:
+    """What is said of a checklist run on visits of `purpose`, in the words of that purpose."""
+    words = LABELS[group]
+    return str(words.get(purpose, words["screening"]))
 
 
 def choices(group: str, values) -> list[tuple[str, str]]:

@@ -55,6 +55,7 @@ def register_filters(app: Flask) -> None:
         today=local_today,
         date_span=date_span,
         label=labels.label,
+        checklist_word=labels.checklist_word,
         phone_checks=phone_checks,
         severity_label=lambda code: labels.label("severity", code),
         _l=_l,

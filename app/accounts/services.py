@@ -103,11 +103,25 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     """Create a user with a role and a scope; refuses a taken username or a wrong scope."""
-    if db.session.scalar(sa.select(User.id).where(User.username == username.strip())):
+    username = username.strip()
+    taken = db.session.scalar(
+        sa.select(User.username).where(sa.func.lower(User.username) == username.lower())
+    )
+    if taken == username:
         raise Conflict(_l("This username is taken."), field="username")
+    if taken is not None:
+        # WORKER1 beside worker1 would be two accounts a person cannot tell apart when told
+        # their username aloud or on paper.
+        raise Conflict(
+            _l(
+                "“%(taken)s” is taken: usernames do not tell capitals from small letters.",
+                taken=taken,
+            ),
+            field="username",
+        )
     user = User(
-        username=username.strip(),
-        display_name=display_name.strip() or username.strip(),
+        username=username,
+        display_name=display_name.strip() or username,
         password_hash=hash_password(password),
         role=role,
         is_demo=is_demo,
@@ -131,8 +145,10 @@ def scope_refusal(role: str, township_id, community_id, grid_communities) -> Inv
         return Invalid(_l("A grid worker's grids must be in one community."), field="grid_ids")
     if role == "secretary" and not community_id:
         return Invalid(_l("A secretary needs a community."), field="community_id")
-    if role in ("township", "inspector") and not township_id:
-        return Invalid(_l("Township staff need a township."), field="township_id")
+    if role == "township" and not township_id:
+        return Invalid(_l("Township office staff need a township."), field="township_id")
+    if role == "inspector" and not township_id:
+        return Invalid(_l("A discipline liaison needs a township."), field="township_id")
     return None
 
 

@@ -14,7 +14,7 @@ from ..accounts.services import scope_refusal
 from ..enums import ROLES
 from ..forms import BaseForm, DateField
 from ..labels import choices
-from ..validators import Chars, Required
+from ..validators import Chars, Required, stripped
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -25,6 +25,8 @@ class MultiCheckboxField(SelectMultipleField):
 class UserForm(BaseForm):
     username = StringField(
         _l("Username"),
+        # Trimmed as the login form trims it: " worker1 " pasted is worker1.
+        filters=[stripped],
         validators=[
             Required(),
             Chars(min=3, max=64),

@@ -17,6 +17,7 @@ from ..htmx import fragments, redirect_client, render, toast, wants_fragment
 from ..i18n import localized
 from ..idempotency import client_key
 from ..ids import parse_id
+from ..labels import checklist_word
 from ..models import ChecklistItem, ChecklistTemplate, Screening, Visit
 from ..permissions import address_target, authorize, can, requires
 from ..photos.forms import client_times
@@ -395,7 +396,7 @@ def finish(screening_id: int | None = None, screening_uuid: str | None = None):
             undescribed=undescribed,
         )
     services.finish(screening)
-    flash(_("Screening saved."), "success")
+    flash(checklist_word("checklist_saved", screening.template.visit_purpose), "success")
     return redirect_client(url_for("visits.show", visit_id=screening.visit_id))
 
 
@@ -412,15 +413,18 @@ def discard(screening_id: int):
         authorize("screening.discard", screening)
         if not valid:
             abort(400)
+        purpose = screening.template.visit_purpose
         visit_id = services.discard(screening)
     else:
         # Discarded already (a double tap, a retry): its visit says so again. The visit is
-        # read in scope, as the checklist would have been.
+        # read in scope, as the checklist would have been; a visit runs checklists of its
+        # own purpose, so its purpose words the message as the checklist's would have.
         found = queries.discarded_visit_id(screening_id, form.screening_uuid.data or "")
         if not valid or found is None:
             abort(404)
-        visit_id = get_or_404(Visit, found).id
-    flash(_("Checklist discarded."), "success")
+        visit = get_or_404(Visit, found)
+        visit_id, purpose = visit.id, visit.purpose
+    flash(checklist_word("checklist_discarded", purpose), "success")
     return redirect_client(url_for("visits.show", visit_id=visit_id))
 
 

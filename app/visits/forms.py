@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import Optional, StopValidation, ValidationError
 
 from ..enums import VISIT_OUTCOMES, VISIT_PURPOSES
 from ..forms import BaseForm, DateField, IdempotentForm, IdField
@@ -23,6 +23,22 @@ CHECKLIST_FIELDS = {
 # welfare check and the site check are chosen, never assumed (a screening visit is one
 # because a checklist is run).
 OPTIONAL_CHECKLISTS = ("welfare_checklist_id", "site_checklist_id")
+
+
+class NeededForFollowUp:
+    """Asks for the follow-up's date when the outcome says one is needed.
+
+    Placed before Optional(), which ends the checks of an empty field: Today's list of
+    follow-ups reads the date, so a follow-up without one would appear on no list."""
+
+    message = _l("A visit that needs a follow-up needs its date.")
+
+    def __call__(self, form, field):
+        typed = field.raw_data and field.raw_data[0].strip()
+        if form.outcome.data == "needs_follow_up" and not typed:
+            # As Optional() does: nothing typed is not "an invalid date", only a missing one.
+            field.errors[:] = []
+            raise StopValidation(self.message)
 
 
 class ChecklistChoiceField(RadioField):
@@ -65,8 +81,10 @@ class VisitForm(IdempotentForm):
         ],
     )
     follow_up_on = DateField(
-        _l("Next follow-up (optional)"),
+        _l("Next follow-up"),
+        description=_l("Needed when the outcome is “Needs follow-up”."),
         validators=[
+            NeededForFollowUp(),
             Optional(),
             DateWithin(
                 past=0,

@@ -1,10 +1,13 @@
 """A worker records residents' noise concern on a project visit; the secretary sees it count."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Concern, RiskFactor
+from app.timeutil import local_today
 from tests.browser.conftest import PHONE, fresh_scalar, login
 from tests.conftest import PASSWORD
 
@@ -46,6 +49,7 @@ def test_worker_records_noise_concern_and_secretary_sees_count_rise(
     assert page.is_checked("input[name=purpose][value=project]")
     page.fill("textarea[name=summary]", "工地夜间施工，居民反映噪声")
     page.check("input[name=outcome][value=needs_follow_up]")
+    page.fill("input[name=follow_up_on]", (local_today() + timedelta(days=7)).isoformat())
     page.fill("textarea[name=concern_summary]", "Night-time noise after 22:00")
     page.select_option("select[name=concern_factor_id]", str(noise.id))
     shoot(page, "2-visit-form")

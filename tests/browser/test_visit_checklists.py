@@ -34,11 +34,11 @@ def test_a_blank_checklist_is_discarded_and_a_finished_one_reads_as_its_result(
     # Out of the checklist, the visit says what it is and offers to discard it there too.
     page.goto(page.base_url + f"/visits/{visit.id}")
     row = page.locator("#visit-screenings li").first
-    assert "已开始，一项未查" in row.inner_text()
+    assert "已开始，还没有勾选任何一项" in row.inner_text()
     shoot(page, "2-visit-blank-checklist")
     walk.tap_and_confirm(row.locator(".discard-screening button"))
     page.wait_for_selector("text=已放弃这次排查。")
-    assert walk.asked == ["放弃这次“消防安全”排查？其中还没有检查任何项目。"]
+    assert walk.asked == ["放弃这次“消防安全”？其中还没有勾选任何一项。"]
     assert fresh_scalar(SCREENINGS) == 0
     assert page.locator("#visit-screenings li").count() == 0
 
@@ -105,7 +105,7 @@ def test_a_blank_checklist_with_answers_waiting_on_the_phone_is_not_discarded(
     )
     page.once("dialog", lambda d: d.accept())
     page.locator("#screening-discard button").click()
-    page.wait_for_selector(".toast >> text=这份排查的答案还在手机里等待发送")
+    page.wait_for_selector(".toast >> text=这份检查表的答案还在手机里等待发送")
     assert fresh_scalar(SCREENINGS) == 1
 
 

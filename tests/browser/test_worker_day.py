@@ -1,12 +1,14 @@
 """A worker at a door: find the resident, log a visit, screen for fire hazards, add a photo."""
 
 import io
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image
 
 from app.models import ChecklistTemplate, Hazard, Photo, Visit
+from app.timeutil import local_today
 from tests.browser.conftest import (
     fresh_scalar,
     login,
@@ -49,6 +51,7 @@ def test_worker_logs_visit_with_fire_screening_hazard_and_photo(
     page.check("input[name=purpose][value=screening]")
     page.fill("textarea[name=summary]", "入户查消防，提醒不要在屋里给电动车充电")
     page.check("input[name=outcome][value=needs_follow_up]")
+    page.fill("input[name=follow_up_on]", (local_today() + timedelta(days=7)).isoformat())
     assert page.locator("input[name=checklist_id]:checked").get_attribute("value") == str(
         fresh_scalar(sa.select(ChecklistTemplate.id).where(ChecklistTemplate.code == "fire"))
     )

@@ -20,7 +20,7 @@ from tests.offline.test_outbox_browser import controlled, entries, outbox_loaded
 pytestmark = pytest.mark.browser
 
 QUEUED = "没有网络：已保存在本机，恢复网络后自动发送。"
-NO_SIGNAL_DISCARD = "没有信号，这次排查没有放弃，仍保持原样。有信号后再放弃。"
+NO_SIGNAL_DISCARD = "没有信号，这份检查表没有放弃，仍保持原样。有信号后再放弃。"
 
 
 def _count(model) -> int:

@@ -125,10 +125,10 @@ def test_a_checklist_with_nothing_checked_is_named_as_such_on_today(client, worl
     page = client.get("/today").text
     assert "unfinished-checklists" not in page
     notice = page.split('id="empty-checklists"', 1)[1].split("</p>", 1)[0]
-    assert "1 份排查已开始但一项未查。可在走访页面放弃，或把它填完。" in notice
+    assert "1 份排查已开始但还没有勾选任何一项。可在走访页面放弃，或把它填完。" in notice
     assert f'href="/visits/{empty.visit_id}">王秀英</a>' in notice
     assert confirm_of(page, "submit-today") == (
-        "提交今日日志（共 1 次走访）送审？1 份排查已开始但一项未查。"
+        "提交今日日志（共 1 次走访）送审？1 份排查已开始但还没有勾选任何一项。"
     )
     english = client.get("/today", headers={"Accept-Language": "en"}).text
     assert "1 checklist started with nothing checked. Discard it on its visit, or fill it in." in (
@@ -146,7 +146,7 @@ def test_both_kinds_are_named_apart_on_today(client, world, login_as, screening,
     assert 'id="unfinished-checklists"' in page
     assert 'id="empty-checklists"' in page
     assert confirm_of(page, "submit-today") == (
-        "提交今日日志（共 1 次走访）送审？1 份排查未完成。1 份排查已开始但一项未查。"
+        "提交今日日志（共 1 次走访）送审？1 份排查未完成。1 份排查已开始但还没有勾选任何一项。"
     )
 
 
@@ -157,12 +157,12 @@ def test_the_review_says_nothing_was_checked_in_todays_words(client, world, logi
     login_as(world.secretary_a)
     day = client.get(f"/review/{world.worker_a.id}/{empty.visit.visited_on}").text
     section = day.split(f'id="day-screening-{empty.id}"', 1)[1].split("</section>", 1)[0]
-    assert "已开始，一项未查" in section
+    assert "已开始，还没有勾选任何一项" in section
     assert "未完成" not in section
     assert "尚未检查任何项目" not in section
     assert "screening-unfinished" not in day
-    assert approve_confirm(day).endswith("通过后记录将锁定。1 份排查已开始但一项未查。")
+    assert approve_confirm(day).endswith("通过后记录将锁定。1 份排查已开始但还没有勾选任何一项。")
     assert "empty-screenings" in day
     queue = client.get("/review").text
-    assert "1 份排查已开始但一项未查。" in queue
+    assert "1 份排查已开始但还没有勾选任何一项。" in queue
     assert "open-screenings" not in queue

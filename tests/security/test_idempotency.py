@@ -88,7 +88,7 @@ CASES = {
     "visit": (
         "worker_a",
         "/visits",
-        {"outcome": "needs_follow_up"},
+        {"outcome": "not_home"},
         Visit,
         "outcome",
         SENT_BEFORE + " Open the saved visit to change it.",

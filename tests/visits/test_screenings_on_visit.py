@@ -145,11 +145,11 @@ def test_check_again_begins_a_second_checklist_of_the_kind(client, empty):
 def test_an_empty_checklist_is_offered_for_discard_on_its_visit_and_its_page(client, empty):
     page = client.get(f"/visits/{empty.visit_id}").text
     row = _part(page, f'id="visit-screening-{empty.id}"', "</li>")
-    assert "已开始，一项未查" in row
+    assert "已开始，还没有勾选任何一项" in row
     assert f'action="/screening/{empty.id}/discard"' in row
     assert 'name="csrf_token"' in row
     assert f'name="screening_uuid" value="{empty.uuid}"' in row
-    assert "放弃这次“消防安全”排查？其中还没有检查任何项目。" in html.unescape(row)
+    assert "放弃这次“消防安全”？其中还没有勾选任何一项。" in html.unescape(row)
     checklist = client.get(f"/screening/{empty.id}").text
     assert f'action="/screening/{empty.id}/discard"' in _part(
         checklist, 'id="screening-discard"', "</div>"

@@ -1,0 +1,72 @@
+"""A checklist is spoken of in its visit's words: a welfare visit's is a 探访, not a 排查
+(walk: "排查已保存" flashed after an elderly person's welfare check)."""
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.labels import LABELS
+from app.models import ChecklistTemplate, Screening
+from app.screening.models import CHECKLIST_DEFAULT_PURPOSE, CHECKLIST_PURPOSES
+
+
+def _start(client, visit, code):
+    tpl = db.session.scalar(sa.select(ChecklistTemplate).where(ChecklistTemplate.code == code))
+    data = {"visit_id": visit.id, "template_id": tpl.id, "client_uuid": str(uuid.uuid4())}
+    assert client.post("/screening", data=data).status_code == 303
+    return db.session.scalar(sa.select(Screening).order_by(Screening.id.desc()))
+
+
+@pytest.fixture
+def welfare_visit(client, world, login_as, make_resident, make_visit):
+    login_as(world.worker_a)
+    return make_visit(resident=make_resident(name="孙桂兰"), purpose="elderly_care")
+
+
+def test_a_welfare_check_is_discarded_and_saved_as_a_welfare_check(client, welfare_visit):
+    started = _start(client, welfare_visit, "elderly")
+    page = client.get(f"/screening/{started.id}").text
+    assert "放弃这次探访" in page
+    assert "排查" not in page.split('id="screening-discard"', 1)[1].split("</div>", 1)[0]
+    data, url = {"screening_uuid": started.uuid}, f"/screening/{started.id}/discard"
+    resp = client.post(url, data=data, follow_redirects=True)
+    assert "已放弃这次探访。" in resp.text
+    # A retry (the answer was lost) says the same.
+    resp = client.post(url, data=data, follow_redirects=True)
+    assert "已放弃这次探访。" in resp.text
+
+    again = _start(client, welfare_visit, "elderly")
+    resp = client.post(
+        f"/screening/{again.id}/finish", data={"remaining": "na"}, follow_redirects=True
+    )
+    assert "探访已保存。" in resp.text
+    assert "排查已保存" not in resp.text
+
+
+def test_a_hazard_screening_keeps_its_words_in_english_too(
+    client, world, login_as, make_resident, make_visit
+):
+    login_as(world.worker_a)
+    visit = make_visit(resident=make_resident(), purpose="screening")
+    started = _start(client, visit, "fire")
+    resp = client.post(
+        f"/screening/{started.id}/finish?lang=en", data={"remaining": "na"}, follow_redirects=True
+    )
+    assert "Screening saved." in resp.text
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        "checklist_saved",
+        "checklist_finish",
+        "checklist_finish_queued",
+        "checklist_discard",
+        "checklist_discarded",
+    ],
+)
+def test_every_purpose_that_runs_checklists_has_its_words(group):
+    purposes = {CHECKLIST_DEFAULT_PURPOSE, *CHECKLIST_PURPOSES.values()}
+    assert set(LABELS[group]) == purposes
