@@ -1,6 +1,8 @@
 """A checklist is spoken of in its visit's words: a welfare visit's is a 探访, not a 排查
 (walk: "排查已保存" flashed after an elderly person's welfare check)."""
 
+import html
+import json
 import uuid
 
 import pytest
@@ -29,6 +31,12 @@ def test_a_welfare_check_is_discarded_and_saved_as_a_welfare_check(client, welfa
     started = _start(client, welfare_visit, "elderly")
     page = client.get(f"/screening/{started.id}").text
     assert "放弃这次探访" in page
+    finish = page.split('id="finish-screening"', 1)[1].split("</form>", 1)[0]
+    assert ">完成探访</button>" in finish
+    # The outbox's label, were it sent offline.
+    spec = html.unescape(finish.split("data-outbox='", 1)[1].split("'", 1)[0])
+    assert json.loads(spec)["label"] == "完成探访：孙桂兰"
+    assert "排查" not in finish
     assert "排查" not in page.split('id="screening-discard"', 1)[1].split("</div>", 1)[0]
     data, url = {"screening_uuid": started.uuid}, f"/screening/{started.id}/discard"
     resp = client.post(url, data=data, follow_redirects=True)
