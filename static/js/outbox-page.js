@@ -68,8 +68,8 @@
         var found = core.page.problems(form);
         if (found.length) { core.page.showProblems(form, found); return; }
         var data = new FormData(form);
-        core.get(entry.id).then(function (current) {
-          if (!current) return;
+        // What was held back for it goes again with it, behind it (outbox-core.js resend).
+        core.resend(entry.id, function (current) {
           entry.edit.forEach(function (spec) {
             var value = data.get(spec.name);
             var kept = current.fields.filter(function (p) { return p[0] !== spec.name; });
@@ -79,11 +79,6 @@
           // Its label names its purpose (outbox.js metaFor): the one it has now.
           var purpose = data.get("purpose");
           if (current.labels && purpose && current.labels[purpose]) current.label = current.labels[purpose];
-          current.status = WAITING;
-          current.reason = null;
-          current.held = null;
-          // What was held back for it goes again with it, behind it.
-          return core.put(current).then(function () { return core.release(current); });
         }).then(function () {
           delete open[entry.id];
           if (document.activeElement) document.activeElement.blur();
