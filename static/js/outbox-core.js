@@ -276,6 +276,29 @@
     return entry;
   }
 
+  // What belongs to a refused entry: held back for it, or addressed to a record it (or what
+  // belongs to it) was to make; in the order they were made. Nothing belongs to an entry
+  // still waiting: its record may be on the server already (its answer lost on the way).
+  function dependents(rows, root) {
+    if (!root || root.status !== "refused") return [];
+    var ids = [root.id];
+    var made = {};
+    function makes(e) {
+      var key = fieldOf(e, "client_uuid");
+      if (key) made[key] = true;
+    }
+    makes(root);
+    return rows.filter(function (e) {
+      if (e.id === root.id || e.user !== root.user) return false;
+      var mine = (e.held && ids.indexOf(e.held.by) !== -1) ||
+        belongsTo(e).some(function (k) { return made[k]; });
+      if (!mine) return false;
+      ids.push(e.id);
+      makes(e);
+      return true;
+    });
+  }
+
   // One readwrite transaction for a read and the writes made from it, so that nothing another
   // context writes (the /outbox page, a replay in the service worker) falls between them:
   // `work(store, done)` reads, writes, and passes done() what the promise resolves with once
@@ -325,6 +348,20 @@
         });
         store.put(entry);
         done(entry);
+      });
+    });
+  }
+
+  // Discarded by the worker; a refused entry takes what belongs to it along, which could
+  // never be saved without it and would point to nothing. The ids of the entries gone.
+  function discard(id) {
+    return atomically(function (store, done) {
+      rowsIn(store, function (rows) {
+        var entry = rows.filter(function (e) { return e.id === id; })[0];
+        if (!entry) { done([]); return; }
+        var gone = [entry].concat(dependents(rows, entry));
+        gone.forEach(function (e) { store.delete(e.seq); });
+        done(gone.map(function (e) { return e.id; }));
       });
     });
   }
@@ -617,6 +654,8 @@
     enqueue: enqueue,
     entryFrom: entryFrom,
     resend: resend,
+    discard: discard,
+    dependents: dependents,
     DIRECT: DIRECT,
     replay: replay,
     reachable: reachable,

@@ -134,11 +134,18 @@
       del.className = "secondary outline outbox-discard";
       del.textContent = P.discard;
       del.addEventListener("click", function () {
-        // Nothing leaves the outbox unsent without this explicit confirmation.
-        if (!window.confirm(P.confirmDiscard)) return;
-        core.remove(entry.id).then(function () {
-          core.tell({ type: "discarded", id: entry.id, user: user });
-          refresh();
+        core.forUser(user).then(function (rows) {
+          var now = rows.filter(function (e) { return e.id === entry.id; })[0];
+          // What was held back for it (or waits to be) goes with it: one question says how
+          // many, rather than a question for each entry left pointing to nothing.
+          var n = now ? core.dependents(rows, now).length : 0;
+          var ask = n ? (n === 1 ? P.confirmDiscardOne : P.confirmDiscardOther).replace("#", n) : P.confirmDiscard;
+          // Nothing leaves the outbox unsent without this explicit confirmation.
+          if (!window.confirm(ask)) return;
+          return core.discard(entry.id).then(function (gone) {
+            gone.forEach(function (id) { core.tell({ type: "discarded", id: id, user: user }); });
+            refresh();
+          });
         });
       });
       actions.appendChild(del);

@@ -90,6 +90,15 @@ def _answer(checklist_key: str, n: int) -> dict:
     return {"url": url, "label": f"检查项 {n}", "fields": [["value", "ok"]]}
 
 
+def _until_asked(pg, asked: list, n: int) -> None:
+    """Until the page has asked its n-th question (the confirmation comes after a read)."""
+    for _ in range(300):
+        if len(asked) >= n:
+            return
+        pg.wait_for_timeout(100)
+    raise AssertionError(f"asked {asked!r}, not {n} questions")
+
+
 APPROVED = "这天的工作日志已审核通过，不能再修改。"
 
 
@@ -314,3 +323,83 @@ def test_a_corrected_visit_and_what_it_held_wait_again_in_one_step(on_outbox, ma
     outbox_loaded(phone)
     assert _status_of(phone, "c") == "waiting"
     assert phone.evaluate("() => gridbookOutbox.get('c').then(e => e.held || null)") is None
+
+
+WORDS = {
+    "zh": {
+        "with": "确定舍弃这条记录及属于它的 3 条记录吗？舍弃后都不会发送，也无法恢复。",
+        "one": "确定舍弃这条记录及属于它的 1 条记录吗？舍弃后都不会发送，也无法恢复。",
+        "alone": "确定舍弃这条记录吗？舍弃后不会发送，也无法恢复。",
+    },
+    "en": {
+        "with": "Discard this entry and the 3 entries that belong to it? None of them will be "
+        "sent, and they cannot be recovered.",
+        "one": "Discard this entry and the 1 entry that belongs to it? Neither will be sent, "
+        "and they cannot be recovered.",
+        "alone": "Discard this entry? It will not be sent and cannot be recovered.",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_discarding_a_refused_visit_discards_what_belongs_to_it_in_one_confirmed_tap(
+    phone, outbox_server, world, make_resident, shoot, lang
+):
+    """Held entries of a discarded visit would point to nothing above them, never to be sent:
+    the one confirmation counts them and they go with it. Nothing else goes."""
+    if lang == "en":
+        world.worker_a.locale = "en"
+        db.session.commit()
+    words = WORDS[lang]
+    login(phone, "worker_a", PASSWORD)
+    controlled(phone, "/outbox")
+    phone.context.set_offline(True)
+    r, other = make_resident(name="赵兰英"), make_resident(name="王秀英")
+    v_key, c_key, u_key, s_key = (str(uuid.uuid4()) for _ in range(4))
+    _keep(
+        phone,
+        [
+            _refused(_visit(r, v_key), "v"),
+            _held(_start(v_key, c_key), "c", "v", "visit"),
+            _held(_answer(c_key, 1), "a1", "c", "checklist"),
+            _refused(_visit(other, u_key), "u"),
+            _held(_start(u_key, s_key), "s", "u", "visit"),
+            _held(_answer(c_key, 2), "a2", "c", "checklist"),
+            _refused(_visit(other, summary="这条没有别的记录属于它"), "w"),
+        ],
+    )
+    ids = "() => gridbookOutbox.all().then(r => r.map(e => e.id).join())"
+    rows = phone.locator("#outbox-list li.outbox-entry")
+    asked: list[str] = []
+
+    def answer(accept: bool):
+        def on(dialog):
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        return on
+
+    # Asked, and left alone when the worker says no.
+    phone.once("dialog", answer(False))
+    rows.nth(0).locator("button.outbox-discard").click()
+    _until_asked(phone, asked, 1)
+    expect(rows).to_have_count(7)
+    assert asked == [words["with"]]
+    shoot(phone, f"held-{lang}", full_page=False)
+
+    phone.once("dialog", answer(True))
+    rows.nth(0).locator("button.outbox-discard").click()
+    until(phone, ids, "u,s,w")
+    assert asked[1] == words["with"]
+    expect(rows).to_have_count(3)
+
+    # The other refused visit has one entry held for it; the last one none.
+    phone.once("dialog", answer(False))
+    rows.nth(0).locator("button.outbox-discard").click()
+    _until_asked(phone, asked, 3)
+    phone.once("dialog", answer(False))
+    rows.nth(2).locator("button.outbox-discard").click()
+    _until_asked(phone, asked, 4)
+    assert phone.evaluate(ids) == "u,s,w"
+    assert asked[2:] == [words["one"], words["alone"]]
+    assert fresh_scalar(sa.select(sa.func.count(Visit.id))) == 0
