@@ -276,19 +276,153 @@
     return entry;
   }
 
-  // A refused entry corrected to be sent again: what was held back for it goes with it.
-  function release(entry) {
-    return forUser(entry.user).then(function (rows) {
-      var freed = [entry.id];
-      var back = rows.filter(function (e) {
-        // In the order they were made, so what was held for a held entry follows it too.
-        if (!e.held || freed.indexOf(e.held.by) === -1) return false;
-        freed.push(e.id);
-        e.status = "waiting";
-        e.held = null;
-        return true;
+  // What belongs to a refused entry: held back for it, or addressed to a record it (or what
+  // belongs to it) was to make; in the order they were made. Nothing belongs to an entry
+  // still waiting: its record may be on the server already (its answer lost on the way).
+  function dependents(rows, root) {
+    if (!root || root.status !== "refused") return [];
+    var ids = [root.id];
+    var made = {};
+    function makes(e) {
+      var key = fieldOf(e, "client_uuid");
+      if (key) made[key] = true;
+    }
+    makes(root);
+    return rows.filter(function (e) {
+      if (e.id === root.id || e.user !== root.user) return false;
+      var mine = (e.held && ids.indexOf(e.held.by) !== -1) ||
+        belongsTo(e).some(function (k) { return made[k]; });
+      if (!mine) return false;
+      ids.push(e.id);
+      makes(e);
+      return true;
+    });
+  }
+
+  // One readwrite transaction for a read and the writes made from it, so that nothing another
+  // context writes (the /outbox page, a replay in the service worker) falls between them:
+  // `work(store, done)` reads, writes, and passes done() what the promise resolves with once
+  // the transaction has committed.
+  function atomically(work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(STORE, "readwrite");
+        var value;
+        work(t.objectStore(STORE), function (v) { value = v; });
+        t.oncomplete = function () { resolve(value); };
+        t.onerror = function () { reject(t.error); };
+        t.onabort = function () { reject(t.error || new Error("outbox transaction aborted")); };
       });
-      return Promise.all(back.map(put));
+    });
+  }
+
+  function rowsIn(store, then) {
+    store.getAll().onsuccess = function (evt) { then(evt.target.result || []); };
+  }
+
+  function entryIn(store, id, then) {
+    store.index("id").get(id).onsuccess = function (evt) { then(evt.target.result); };
+  }
+
+  // A refused entry corrected and sent again (`correct` changes its fields), and what was
+  // held back for it, in one step: a page closed halfway cannot leave them held for an
+  // entry that waits. `rev` tells a replay that sent it before that its answer is stale.
+  function resend(id, correct) {
+    return atomically(function (store, done) {
+      rowsIn(store, function (rows) {
+        var entry = rows.filter(function (e) { return e.id === id; })[0];
+        if (!entry) { done(null); return; }
+        correct(entry);
+        entry.status = "waiting";
+        entry.reason = null;
+        entry.held = null;
+        entry.rev = (entry.rev || 0) + 1;
+        var freed = [id];
+        // In the order they were made, so what was held for a held entry follows it too.
+        rows.forEach(function (e) {
+          if (!e.held || freed.indexOf(e.held.by) === -1) return;
+          freed.push(e.id);
+          e.status = "waiting";
+          e.held = null;
+          store.put(e);
+        });
+        store.put(entry);
+        done(entry);
+      });
+    });
+  }
+
+  // Discarded by the worker; a refused entry takes what belongs to it along, which could
+  // never be saved without it and would point to nothing. The ids of the entries gone.
+  function discard(id) {
+    return atomically(function (store, done) {
+      rowsIn(store, function (rows) {
+        var entry = rows.filter(function (e) { return e.id === id; })[0];
+        if (!entry) { done([]); return; }
+        var gone = [entry].concat(dependents(rows, entry));
+        gone.forEach(function (e) { store.delete(e.seq); });
+        done(gone.map(function (e) { return e.id; }));
+      });
+    });
+  }
+
+  // Held entries wait again once what held them waits again (corrected) or is gone, which
+  // leaves saved only: a discard takes what it held along. So nothing stays held for an
+  // entry that is not refused, whatever came between (a page closed, a run that held an
+  // entry with what it had read before).
+  function heal(user) {
+    return atomically(function (store, done) {
+      rowsIn(store, function (all) {
+        var rows = all.filter(function (e) { return user && e.user === user; });
+        var byId = {};
+        rows.forEach(function (e) { byId[e.id] = e; });
+        // In the order they were made: one freed frees what was held for it, further on.
+        rows.forEach(function (e) {
+          if (e.status !== "refused" || !e.held) return;
+          var by = byId[e.held.by];
+          if (by && by.status !== "waiting") return;
+          e.status = "waiting";
+          e.held = null;
+          store.put(e);
+        });
+        done(rows);
+      });
+    });
+  }
+
+  // The entry as it is now, about to be sent or held back for `by` (refused when the run
+  // began): nothing if it is gone or no longer waits (discarded, or held already); not held
+  // if `by` waits again (corrected meanwhile: it goes behind it, next run) or is gone.
+  function current(entry, by) {
+    return atomically(function (store, done) {
+      entryIn(store, entry.id, function (now) {
+        if (!now || now.status !== "waiting") { done({}); return; }
+        if (!by) { done({ send: now }); return; }
+        entryIn(store, by.id, function (holder) {
+          if (!holder) done({ send: now });
+          else if (holder.status === "waiting") done({ later: now });
+          else { store.put(hold(now, holder)); done({ held: now }); }
+        });
+      });
+    });
+  }
+
+  // The server's refusal, written on the entry as it is now: not on one the worker discarded
+  // meanwhile, nor over a correction made while it was on its way (its rev moved on: the
+  // corrected entry waits to go in its turn).
+  function settle(sent, reason) {
+    return atomically(function (store, done) {
+      entryIn(store, sent.id, function (now) {
+        if (!now || now.status !== "waiting" || (now.rev || 0) !== (sent.rev || 0)) {
+          done({ changed: !!now });
+          return;
+        }
+        now.status = "refused";
+        now.reason = reason;
+        now.held = null;
+        store.put(now);
+        done({ refused: now });
+      });
     });
   }
 
@@ -297,22 +431,36 @@
     var summary = { saved: 0, refused: 0, stopped: null };
     return fetchState().then(function (state) {
       if (state.signedOut) { summary.stopped = "signed_out"; return summary; }
-      return forUser(state.user).then(function (rows) {
+      return heal(state.user).then(function (rows) {
         var queue = rows.filter(function (e) { return e.status === "waiting"; });
         var notMade = unmade(rows);
+        // Records whose maker was corrected while this run went: what is addressed to them
+        // goes behind it, in the next run (`summary.again`).
+        var later = {};
         function refused(entry) {
           summary.refused++;
           noteUnmade(notMade, entry);
-          return put(entry).then(function () {
-            tell({ type: "refused", id: entry.id, user: entry.user, page: entry.page, reason: entry.reason });
-            return next();
-          });
+          tell({ type: "refused", id: entry.id, user: entry.user, page: entry.page, reason: entry.reason });
+          return next();
+        }
+        function putOff(entry) {
+          var key = fieldOf(entry, "client_uuid");
+          if (key) later[key] = true;
+          summary.again = true;
+          return next();
         }
         function next() {
           var entry = queue.shift();
           if (!entry) return summary;
-          var by = holderOf(entry, notMade);
-          if (by) return refused(hold(entry, by));
+          if (belongsTo(entry).some(function (k) { return later[k]; })) return putOff(entry);
+          return current(entry, holderOf(entry, notMade)).then(function (now) {
+            if (now.held) return refused(now.held);
+            if (now.later) return putOff(now.later);
+            if (!now.send) return next();
+            return sendNow(now.send);
+          });
+        }
+        function sendNow(entry) {
           return sendWithFreshToken(entry, state).then(function (answer) {
             if (answer.status === "saved") {
               summary.saved++;
@@ -322,9 +470,11 @@
               });
             }
             if (answer.status === "refused") {
-              entry.status = "refused";
-              entry.reason = answer.reason || "";
-              return refused(entry);
+              return settle(entry, answer.reason || "").then(function (done) {
+                if (done.refused) return refused(done.refused);
+                if (done.changed) summary.again = true;
+                return next();
+              });
             }
             summary.stopped = answer.status || "retry";
             return summary;
@@ -372,7 +522,7 @@
   function loop() {
     again = false;
     return replayOnce().then(function (summary) {
-      if (again && !summary.stopped) return loop();
+      if ((again || summary.again) && !summary.stopped) return loop();
       return summary;
     });
   }
@@ -503,7 +653,9 @@
     remove: remove,
     enqueue: enqueue,
     entryFrom: entryFrom,
-    release: release,
+    resend: resend,
+    discard: discard,
+    dependents: dependents,
     DIRECT: DIRECT,
     replay: replay,
     reachable: reachable,

@@ -68,8 +68,8 @@
         var found = core.page.problems(form);
         if (found.length) { core.page.showProblems(form, found); return; }
         var data = new FormData(form);
-        core.get(entry.id).then(function (current) {
-          if (!current) return;
+        // What was held back for it goes again with it, behind it (outbox-core.js resend).
+        core.resend(entry.id, function (current) {
           entry.edit.forEach(function (spec) {
             var value = data.get(spec.name);
             var kept = current.fields.filter(function (p) { return p[0] !== spec.name; });
@@ -79,11 +79,6 @@
           // Its label names its purpose (outbox.js metaFor): the one it has now.
           var purpose = data.get("purpose");
           if (current.labels && purpose && current.labels[purpose]) current.label = current.labels[purpose];
-          current.status = WAITING;
-          current.reason = null;
-          current.held = null;
-          // What was held back for it goes again with it, behind it.
-          return core.put(current).then(function () { return core.release(current); });
         }).then(function () {
           delete open[entry.id];
           if (document.activeElement) document.activeElement.blur();
@@ -139,11 +134,18 @@
       del.className = "secondary outline outbox-discard";
       del.textContent = P.discard;
       del.addEventListener("click", function () {
-        // Nothing leaves the outbox unsent without this explicit confirmation.
-        if (!window.confirm(P.confirmDiscard)) return;
-        core.remove(entry.id).then(function () {
-          core.tell({ type: "discarded", id: entry.id, user: user });
-          refresh();
+        core.forUser(user).then(function (rows) {
+          var now = rows.filter(function (e) { return e.id === entry.id; })[0];
+          // What was held back for it (or waits to be) goes with it: one question says how
+          // many, rather than a question for each entry left pointing to nothing.
+          var n = now ? core.dependents(rows, now).length : 0;
+          var ask = n ? (n === 1 ? P.confirmDiscardOne : P.confirmDiscardOther).replace("#", n) : P.confirmDiscard;
+          // Nothing leaves the outbox unsent without this explicit confirmation.
+          if (!window.confirm(ask)) return;
+          return core.discard(entry.id).then(function (gone) {
+            gone.forEach(function (id) { core.tell({ type: "discarded", id: id, user: user }); });
+            refresh();
+          });
         });
       });
       actions.appendChild(del);

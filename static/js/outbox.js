@@ -326,15 +326,22 @@
     key.removeAttribute("data-queued");
   });
 
-  document.body.addEventListener("outbox-queued", function (evt) {
+  // The form whose save the outbox kept: what it holds is the outbox's now.
+  function handedOver(evt) {
     var form = evt.target && evt.target.closest ? evt.target.closest("form") : null;
     if (form && form.matches("form.hazard-form")) kept(form);
     else afresh(form);
+  }
+
+  document.body.addEventListener("outbox-queued", function (evt) {
+    handedOver(evt);
     toast(S.queued);
     refresh();
   });
-  // Tapped on a checklist whose start (or visit) the server refused: kept, not sent.
+  // Tapped on a checklist whose start (or visit) the server refused: kept, not sent, as an
+  // entry queued is (a second photo saved from the same hazard form needs a key of its own).
   document.body.addEventListener("outbox-held", function (evt) {
+    handedOver(evt);
     toast(evt.detail && evt.detail.what === "visit" ? S.heldVisit : S.heldChecklist, "error");
     refresh();
   });
