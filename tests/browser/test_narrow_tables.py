@@ -57,3 +57,25 @@ def test_the_risk_register_headings_stay_on_one_line(page, world, make_project):
     assert heads
     assert all(lines < 1.5 for _text, lines, _w in heads), heads
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_top_bar_fits_a_phone_with_both_outbox_counts_in_english(page, world):
+    """A helper's walk: with 'Waiting 3 · 2 not saved' beside the name, the English bar was
+    404 px wide on a 390 px phone and the page's buttons slid out of reach."""
+    world.worker_a.locale = "en"
+    world.worker_a.display_name = "Worker Alexandra Montgomery"
+    db.session.commit()
+    login(page, "worker_a", PASSWORD)
+    page.goto(f"{page.base_url}/today")
+    page.evaluate(
+        """() => { const c = document.querySelector('[data-outbox-count]');
+        c.hidden = false; c.classList.add('has-refused');
+        c.querySelector('.n').textContent = '3';
+        const r = c.querySelector('.refused-n'); r.hidden = false;
+        r.textContent = r.dataset.text.replace('#', '2'); }"""
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    count = page.locator("[data-outbox-count]").bounding_box()
+    assert count["x"] + count["width"] <= 390
+    menu = page.locator("#account-menu > summary").bounding_box()
+    assert menu["x"] + menu["width"] <= 390
