@@ -1,8 +1,5 @@
 # Gridbook: `make run` serves the app, `make test` runs the suite. Both set up what is missing.
-# The distribution's Python 3.11 where there is one: Debian builds it with profile-guided
-# optimisation and LTO. A build from source without --enable-optimizations (pyenv's default,
-# first on PATH on our machines) spends about a quarter more CPU on the same pages and tests.
-PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3.11)
+PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask
