@@ -81,6 +81,17 @@ def _blank_checklist(pg) -> list[int]:
     return pg.eval_on_selector_all("li.checklist-item", ids)
 
 
+def _checklist_started_offline(pg, make_visit, make_resident) -> list[int]:
+    """A hazard screening started on a visit's page without signal: its items' ids."""
+    visit = make_visit(resident=make_resident(name="赵兰英"), purpose="screening")
+    _kept_with_checklists(pg)
+    controlled(pg, f"/visits/{visit.id}")
+    outbox_loaded(pg)
+    pg.context.set_offline(True)
+    pg.locator("#start-screening button").first.click()
+    return _blank_checklist(pg)
+
+
 def _checked_offline(pg, items: list[int]) -> None:
     """A hazard described, one item not applicable, the rest OK, finished: five entries."""
     item = pg.locator(f"#item-{items[0]}")
@@ -107,13 +118,7 @@ def test_answers_of_a_checklist_start_the_server_refuses_are_not_sent_and_say_so
         world.worker_a.locale = "en"
         db.session.commit()
     words = WORDS[lang]
-    visit = make_visit(resident=make_resident(name="赵兰英"), purpose="screening")
-    _kept_with_checklists(phone)
-    controlled(phone, f"/visits/{visit.id}")
-    outbox_loaded(phone)
-    phone.context.set_offline(True)
-    phone.locator("#start-screening button").first.click()
-    items = _blank_checklist(phone)
+    items = _checklist_started_offline(phone, make_visit, make_resident)
     _checked_offline(phone, items)
     queued = entries(phone)
     assert [e["url"] for e in queued][0] == "/screening"

@@ -21,8 +21,7 @@ from tests.conftest import PASSWORD
 from tests.offline.test_outbox_browser import controlled, outbox_loaded, until
 from tests.offline.test_outbox_dependents import (
     STATUSES,
-    _blank_checklist,
-    _kept_with_checklists,
+    _checklist_started_offline,
 )
 from tests.outbox_fixtures import visit_data
 from tests.photos.images import phone_photo
@@ -422,13 +421,7 @@ def test_a_hazard_saved_on_a_checklist_whose_start_was_refused_is_kept_like_a_qu
     """Held back at once, the hazard form no longer says "not saved yet" nor asks before
     leaving, and a second photo chosen in it gets a key of its own (review: the same key
     would have the server take it for a retry of the first)."""
-    visit = make_visit(resident=make_resident(name="赵兰英"), purpose="screening")
-    _kept_with_checklists(phone)
-    controlled(phone, f"/visits/{visit.id}")
-    outbox_loaded(phone)
-    phone.context.set_offline(True)
-    phone.locator("#start-screening button").first.click()
-    items = _blank_checklist(phone)
+    items = _checklist_started_offline(phone, make_visit, make_resident)
     db.session.rollback()
     db.session.execute(sa.update(Visit).values(purpose="elderly_care"))
     db.session.commit()
