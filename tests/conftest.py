@@ -652,3 +652,16 @@ def _open_pages(item) -> list[str]:
                 text = f"(no text: {err})"
             out.append(f"{pg.url}\n{text}")
     return out
+
+
+# ---- where CI's time goes -----------------------------------------------------------------
+# With GRIDBOOK_TEST_TIMES set, each test's phases are appended to that file as they end, so
+# that a run stopped by CI's time limit still tells which tests took the time (pytest's own
+# --durations prints only at the end).
+_TIMES_FILE = os.environ.get("GRIDBOOK_TEST_TIMES")
+
+
+def pytest_runtest_logreport(report):
+    if _TIMES_FILE:
+        with open(_TIMES_FILE, "a", encoding="utf-8") as out:
+            out.write(f"{report.duration:.2f}\t{report.when}\t{report.outcome}\t{report.nodeid}\n")
