@@ -112,9 +112,9 @@ def test_every_demo_login_works_with_the_demo_password(demo, client):
     assert client.get("/today").status_code == 200
 
 
-def test_login_page_says_demo_data_is_loaded(runner, client):
+def test_login_page_says_demo_data_is_loaded(client, request):
     assert 'id="demo-note"' not in client.get("/login").text
-    load(runner)
+    request.getfixturevalue("demo")  # a load, as `flask demo load` made it
     assert 'id="demo-note"' in client.get("/login").text
 
 
@@ -251,16 +251,14 @@ def test_records_are_dated_when_they_happened_and_name_no_user_in_the_audit(demo
     assert count(AuditEvent, AuditEvent.action == "demo_loaded") == 1
 
 
-def test_second_load_changes_nothing(runner):
-    load(runner)
+def test_second_load_changes_nothing(demo, runner):
     before = counts()
     result = load(runner)
     assert "already loaded" in result.output
     assert counts() == before
 
 
-def test_loads_give_the_same_residents(runner):
-    load(runner)
+def test_loads_give_the_same_residents(demo, runner):
     names = db.session.scalars(sa.select(Resident.name).order_by(Resident.id)).all()
     # Fixed by the seed, whatever the process, platform or dict order.
     assert names[:5] == ["王超", "徐庆华", "张福贵", "朱宝山", "孙国强"]
@@ -269,11 +267,11 @@ def test_loads_give_the_same_residents(runner):
     assert db.session.scalars(sa.select(Resident.name).order_by(Resident.id)).all() == names
 
 
-def test_clear_removes_everything_and_keeps_the_audit_trail(runner, client, app):
+def test_clear_removes_everything_and_keeps_the_audit_trail(demo, runner, client, app):
     from app.demo.data import demo_is_loaded
     from app.photos.storage import get_store
 
-    load(runner)
+    assert list(get_store().iter_keys())  # the demo's photos, to be cleared
     assert log_in(client, "worker1").status_code == 303  # now named in the audit trail
     audit_before = count(AuditEvent)
     result = runner.invoke(args=["demo", "clear"])
@@ -298,8 +296,7 @@ def test_clear_removes_everything_and_keeps_the_audit_trail(runner, client, app)
     assert count(User, User.is_demo, User.active) == len(DEMO_USERNAMES)
 
 
-def test_clear_refuses_a_township_with_real_users(runner, password_hash):
-    load(runner)
+def test_clear_refuses_a_township_with_real_users(demo, runner, password_hash):
     township = db.session.scalar(sa.select(Township))
     db.session.add(
         User(
@@ -324,10 +321,27 @@ def test_if_empty_skips_a_database_with_users(runner, world):
     assert count(Township, Township.name == "城南街道") == 0
 
 
+def _assert_planner_statistics() -> None:
+    """Issue 19: after the bulk load the planner knows the tables' sizes (ANALYZE / optimize),
+    so the worker pages' plans take their indexes from the first request on."""
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        analyzed = conn.exec_driver_sql(
+            "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'visits'"
+        ).scalar()
+        assert analyzed is not None
+    else:
+        rows = conn.exec_driver_sql("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'visits'").all()
+        by_index = {idx: stat for idx, stat in rows}
+        # The first figure is the table's row count (estimated, with analysis_limit).
+        assert int(by_index["ix_visits_grid_visited_on"].split()[0]) > 0
+
+
 def test_large_bulk_path_at_small_scale(app, runner):
     from app.demo.large import LARGE_TOWNSHIP, large_township
 
     load_demo(large=True, echo=lambda _msg: None, residents=1200, visits=6000)
+    _assert_planner_statistics()
     township = large_township()
     assert township.name == LARGE_TOWNSHIP
     grids = sa.select(Grid.id).join(Community).where(Community.township_id == township.id)
@@ -372,23 +386,6 @@ def test_large_bulk_path_at_small_scale(app, runner):
     db.session.expire_all()
     assert count(Visit) == 0
     assert count(Township) == 0
-
-
-def test_large_load_leaves_the_planner_statistics(app):
-    """Issue 19: after the bulk load the planner knows the tables' sizes (ANALYZE / optimize),
-    so the worker pages' plans take their indexes from the first request on."""
-    load_demo(large=True, echo=lambda _msg: None, residents=600, visits=2000)
-    conn = db.session.connection()
-    if conn.dialect.name == "postgresql":
-        analyzed = conn.exec_driver_sql(
-            "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'visits'"
-        ).scalar()
-        assert analyzed is not None
-    else:
-        rows = conn.exec_driver_sql("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'visits'").all()
-        by_index = {idx: stat for idx, stat in rows}
-        # The first figure is the table's row count (estimated, with analysis_limit).
-        assert int(by_index["ix_visits_grid_visited_on"].split()[0]) > 0
 
 
 def test_each_demo_checklist_sits_on_a_visit_of_the_purpose_that_offers_it(demo):

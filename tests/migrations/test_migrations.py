@@ -139,13 +139,11 @@ def _migrations_with(tmp_path: Path, name: str, source: str, head: str) -> str:
 
 
 @pytest.fixture
-def demo_data(migrate_app):
+def demo_data(migrate_app, empty_db_url, migrated_demo_source):
     """The migrated database with the demo township and a scaled-down large township."""
-    from app.demo.load import load_demo
+    from tests.migrations.conftest import copy_migrated_demo
 
-    upgrade()
-    load_demo(large=True, echo=lambda _msg: None, residents=600, visits=2000)
-    db.session.remove()
+    copy_migrated_demo(migrated_demo_source, empty_db_url)
     counts = _counts()
     assert counts["visits"] >= 2000
     assert counts["residents"] >= 600
