@@ -97,6 +97,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_config(instance))
     if test_config:
         app.config.update(test_config)
+    if app.config.get("JINJA_BYTECODE_CACHE") is not None:
+        # The test suite builds an app per test; one cache shared by them all spares each app
+        # compiling the same templates again.
+        app.jinja_options = {
+            **app.jinja_options,
+            "bytecode_cache": app.config["JINJA_BYTECODE_CACHE"],
+        }
 
     from .photos.pipeline import limit_decodes
 

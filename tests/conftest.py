@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import has_app_context, has_request_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
+from jinja2 import BytecodeCache
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
@@ -51,8 +52,26 @@ def password_hash():
     return hash_password(PASSWORD)
 
 
+class _SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory for every app the run builds (an app per test)."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if (data := self.code.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _SharedBytecodeCache()
+
+
 def _base_config(tmp: Path, url: str) -> dict:
     return {
+        "JINJA_BYTECODE_CACHE": TEMPLATE_CACHE,
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
         "PHOTO_STORE": str(tmp / "photos"),
