@@ -28,6 +28,19 @@ def _failed(resp) -> bool:
     return resp.status_code != 303
 
 
+def _user_named(username: str) -> User | None:
+    """The account a typed username means: its exact spelling, or else the one account
+    spelled so whatever the capitals (a phone keyboard capitalises the first letter). Two
+    accounts made before usernames ignored capitals, neither typed exactly, match neither."""
+    found = db.session.scalars(
+        sa.select(User).where(sa.func.lower(User.username) == username.lower()).limit(3)
+    ).all()
+    exact = [u for u in found if u.username == username]
+    if exact:
+        return exact[0]
+    return found[0] if len(found) == 1 else None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=_failed)
 @limiter.limit("8 per 10 minutes", methods=["POST"], key_func=_account_key, deduct_when=_failed)
@@ -44,7 +57,7 @@ def login():
         status = 429
     elif form.validate_on_submit():
         username = form.username.data.strip()
-        user = db.session.scalar(sa.select(User).where(User.username == username))
+        user = _user_named(username)
         stored_hash = user.password_hash if user else None
         # A slow hash by design: checked without holding SQLite's write lock (app/db.py).
         with write_lock_released():

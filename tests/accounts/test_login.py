@@ -198,3 +198,37 @@ def test_the_sign_in_page_after_a_logout_keeps_the_language_in_use(client, world
     assert '<html lang="zh-Hans"' in client.get("/today").text
     db.session.refresh(world.worker_a2)
     assert world.worker_a2.locale == "zh_Hans"
+
+
+def test_a_username_typed_with_other_capitals_logs_in(client, world):
+    """A phone keyboard capitalises the first letter: "Worker_a" is worker_a."""
+    r = _login(client, "  Worker_A ")
+    assert r.status_code == 303
+    assert r.headers["Location"] == "/today"
+    assert _login(client, "WORKER_A", password="wrong").status_code == 200
+
+
+def test_two_accounts_told_apart_only_by_capitals_need_the_exact_spelling(
+    client, world, password_hash
+):
+    from app.models import User
+
+    # Made before usernames ignored capitals: both stay, and a guess logs into neither.
+    db.session.add(
+        User(
+            username="Worker_A",
+            display_name="Other",
+            password_hash=password_hash,
+            role="worker",
+            community_id=world.ca.id,
+            township_id=world.township.id,
+        )
+    )
+    db.session.commit()
+    r = _login(client, "WORKER_A")
+    assert r.status_code == 200
+    assert "用户名或密码错误" in r.text
+    r = _login(client, "Worker_A")
+    assert r.status_code == 303
+    client.post("/logout")
+    assert _login(client, "worker_a").status_code == 303
