@@ -784,6 +784,13 @@
     dlg.querySelector(".send").textContent = S.sendNow;
     dlg.querySelector(".keep").textContent = S.keep;
     dlg.querySelector(".cancel").textContent = S.cancel;
+    if (navigator.onLine === false) {
+      // Without signal "send now" can only fail: keeping them is the step to offer first.
+      var send = dlg.querySelector(".send"), keep = dlg.querySelector(".keep");
+      send.classList.add("secondary");
+      keep.classList.remove("secondary");
+      send.parentNode.insertBefore(keep, send);
+    }
     document.body.appendChild(dlg);
     function leave() { dlg.close(); dlg.remove(); form.submit(); }
     dlg.querySelector(".cancel").addEventListener("click", function () { dlg.close(); dlg.remove(); });

@@ -417,12 +417,19 @@ def test_logout_with_a_waiting_entry_and_a_second_user_on_the_phone(
     phone.context.set_offline(True)
     log_visit(phone, "退出前没发出去")
     phone.wait_for_selector("#outbox-here")
+    # Without signal, keeping the entries is the first and main button: sending cannot work.
+    phone.click("#account-menu summary")
+    phone.click("header form[action$='/logout'] button")
+    dialog = phone.locator("dialog#outbox-logout")
+    first = dialog.locator("footer button").first
+    assert first.get_attribute("class") == "keep"
+    dialog.locator("button.cancel").click()
     phone.context.set_offline(False)
 
     phone.click("#account-menu summary")
     phone.click("header form[action$='/logout'] button")
-    dialog = phone.locator("dialog#outbox-logout")
     dialog.wait_for()
+    assert dialog.locator("footer button").first.get_attribute("class") == "send"
     assert "1" in dialog.locator(".n").inner_text()
     shoot(phone, "1-logout-warning")
     # "Send now" cannot send everything (the server is busy): it says so and stays.
