@@ -609,7 +609,14 @@ def _key(grid_id, name, building, unit, room) -> tuple:
 
 
 def _phone_key(phone: str | None) -> str:
-    return re.sub(r"[^0-9]", "", phone or "")
+    """The number's digits, without China's country code: "+86 137-0000-0000" is on file as
+    13700000000 (a sheet exported from a phone's contacts carries it)."""
+    digits = re.sub(r"[^0-9]", "", phone or "")
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("861"):
+        digits = digits[2:]
+    return digits
 
 
 def _find_duplicates(rows: list[Row], grid_ids: list[int]) -> None:

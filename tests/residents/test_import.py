@@ -227,6 +227,25 @@ def test_duplicates_against_caseload_and_within_sheet_choose_per_row(
     assert [r.name for r in residents()] == ["张福贵", "钱七", "孙八", "孙八"]
 
 
+def test_a_number_with_the_country_code_is_the_same_phone_as_one_on_file(
+    client, world, login_as, make_resident
+):
+    make_resident(name="钱七", building="9", unit="9", room="909", phone="13700000000")
+    login_as(world.secretary_a)
+    data = xlsx(
+        [
+            HEADERS,
+            row("钱七七", building="1", room="101", phone="+86 137-0000-0000"),  # line 2
+            row("赵九", building="1", room="102", phone="0086 13600000000"),  # line 3: new
+            row("赵九九", building="1", room="103", phone="13600000000"),  # line 4: as line 3
+        ]
+    )
+    _url, page = preview(client, data)
+    assert 'id="import-row-2"' in page.text
+    assert 'id="import-row-3"' not in page.text
+    assert 'id="import-row-4"' in page.text
+
+
 def test_full_width_cells_are_imported_as_the_ascii_ones(client, world, login_as, make_resident):
     """A sheet typed on a Chinese keyboard: ９/２/２０３ is the address 9-2-203, with the
     neighbour already there; a full-width phone is a phone, and the same as one on file."""
