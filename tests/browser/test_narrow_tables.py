@@ -79,3 +79,20 @@ def test_the_top_bar_fits_a_phone_with_both_outbox_counts_in_english(page, world
     assert count["x"] + count["width"] <= 390
     menu = page.locator("#account-menu > summary").bounding_box()
     assert menu["x"] + menu["width"] <= 390
+
+
+def test_the_audit_filter_labels_sit_above_their_fields(page, world):
+    login(page, "admin_1", PASSWORD)
+    page.goto(f"{page.base_url}/admin/audit")
+    pairs = page.evaluate(
+        """() => [...document.querySelectorAll("form.filters label[for]")].map(l => {
+          const f = document.getElementById(l.htmlFor);
+          return [l.htmlFor, l.getBoundingClientRect().bottom, f.getBoundingClientRect().top,
+                  l.getBoundingClientRect().left, f.getBoundingClientRect().left];
+        })"""
+    )
+    assert len(pairs) == 6
+    for name, label_bottom, field_top, label_left, field_left in pairs:
+        assert label_bottom <= field_top + 1, name  # above its field, not beside it
+        assert abs(label_left - field_left) < 2, name
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
