@@ -107,6 +107,11 @@ def schema_template(tmp_path_factory):
     return tmp / "template.db"
 
 
+def field_tables() -> list[str]:
+    """The tables a test fills (all but the reference data), in dependency order."""
+    return [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+
+
 def _truncate_pg() -> None:
     """Empty the field tables and restart their ids, as TRUNCATE ... RESTART IDENTITY would.
 
@@ -114,7 +119,7 @@ def _truncate_pg() -> None:
     the PostgreSQL suite. Deleting a test's few rows takes 5 ms. As with TRUNCATE, no trigger
     runs (the audit trail's append-only guard) and no foreign key is checked: all go at once.
     """
-    tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+    tables = field_tables()
     with db.engine.begin() as conn:
         conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
         for table in tables:

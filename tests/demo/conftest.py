@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import PG_URL, REFERENCE_TABLES, _base_config
+from tests.conftest import PG_URL, _base_config, field_tables
 
 SNAPSHOT = "demo_snapshot"
 
@@ -43,15 +43,11 @@ def pg_demo_snapshot(tmp_path_factory):
         engine.dispose()
 
 
-def _field_tables() -> list[str]:
-    return [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
-
-
 def _pg_keep(state: dict, photos) -> None:
     with db.engine.begin() as conn:
         conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SNAPSHOT} CASCADE")
         conn.exec_driver_sql(f"CREATE SCHEMA {SNAPSHOT}")
-        for table in _field_tables():
+        for table in field_tables():
             conn.exec_driver_sql(f'CREATE TABLE {SNAPSHOT}."{table}" AS TABLE public."{table}"')
         state["sequences"] = conn.exec_driver_sql(
             "SELECT sequencename, last_value FROM pg_sequences"
@@ -67,7 +63,7 @@ def _pg_restore(state: dict, photos) -> None:
         # The tables go back in dependency order, but some rows point at rows of their own
         # table: foreign keys are not checked while the copy goes back (it was valid).
         conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        for table in _field_tables():
+        for table in field_tables():
             conn.exec_driver_sql(
                 f'INSERT INTO public."{table}" SELECT * FROM {SNAPSHOT}."{table}"'  # noqa: S608
             )
