@@ -85,6 +85,12 @@ def test_a_photo_saves_the_hazard_and_the_form_then_reads_as_saved(
     form.locator("input[type=file]").set_input_files(str(_jpeg(tmp_path)))
     expect(form.locator(".hazard-sending")).to_have_text(says["sending"])
     expect(form.locator("button[type=submit]")).to_be_disabled()
+    # The page says "sending" as it starts the request; the route sees it a moment later, on
+    # the next event Playwright hands over (a loaded machine makes that moment long).
+    for _ in range(600):
+        if held:
+            break
+        page.wait_for_timeout(50)
     assert len(held) == 1
     held[0].continue_()
     page.unroute("**/hazard")
