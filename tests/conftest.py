@@ -702,6 +702,11 @@ _TIMES_FILE = os.environ.get("GRIDBOOK_TEST_TIMES")
 
 
 def pytest_runtest_logreport(report):
-    if _TIMES_FILE:
-        with open(_TIMES_FILE, "a", encoding="utf-8") as out:
-            out.write(f"{report.duration:.2f}\t{report.when}\t{report.outcome}\t{report.nodeid}\n")
+    if not _TIMES_FILE:
+        return
+    with open(_TIMES_FILE, "a", encoding="utf-8") as out:
+        out.write(f"{report.duration:.2f}\t{report.when}\t{report.outcome}\t{report.nodeid}\n")
+    if report.outcome == "rerun":
+        # Why a test passed only on its second try: -rR names it, without the first error.
+        with open(_TIMES_FILE + ".reruns.txt", "a", encoding="utf-8") as out:
+            out.write(f"==== {report.nodeid}\n{report.longreprtext[-4000:]}\n")
