@@ -73,10 +73,12 @@
 
   // hazards.default_due: the item's own days for its own severity, the scale's for another.
   function dueFor(form, severity) {
-    var item = form.closest("li.checklist-item");
+    // A form the server drew names its item's defaults itself (its li may not: a saved hazard).
+    var item = form.hasAttribute("data-item-severity") ? form : form.closest("li.checklist-item");
+    var own = form === item ? "data-item-" : "data-hazard-";
     var days;
-    if (severity === item.getAttribute("data-hazard-severity")) {
-      days = Number(item.getAttribute("data-hazard-days"));
+    if (severity === item.getAttribute(own + "severity")) {
+      days = Number(item.getAttribute(own + "days"));
     } else {
       try { days = JSON.parse(form.getAttribute("data-severity-days"))[severity]; } catch (e) { days = null; }
     }
@@ -89,8 +91,8 @@
     var due = form.elements.due_on;
     if (!due) return;
     var severities = Array.prototype.map.call(form.elements.severity.options, function (o) { return o.value; });
-    var unchanged = from ? due.value === dueFor(form, from)
-      : !due.value || severities.some(function (s) { return due.value === dueFor(form, s); });
+    var unchanged = !due.value || (from ? due.value === dueFor(form, from)
+      : severities.some(function (s) { return due.value === dueFor(form, s); }));
     if (unchanged) due.value = dueFor(form, to);
     form.gridbookSeverity = to;
   }
@@ -140,8 +142,15 @@
 
   document.addEventListener("change", function (evt) {
     var el = evt.target;
-    if (el.name !== "severity" || !el.form || !drawnOffline(el.form)) return;
-    follow(el.form, el.form.gridbookSeverity, el.value);
+    if (el.name !== "severity" || !el.form) return;
+    if (!drawnOffline(el.form) && !el.form.matches("form.hazard-form[data-item-severity]")) return;
+    var from = el.form.gridbookSeverity;
+    if (from === undefined) {
+      // A form the server drew: the severity it was drawn with, which its date goes with.
+      var drawn = Array.prototype.filter.call(el.options, function (o) { return o.defaultSelected; })[0];
+      from = drawn ? drawn.value : null;
+    }
+    follow(el.form, from, el.value);
   });
 
   // ---- the tap that opened a hazard: no longer waiting once its save is -------------
