@@ -11,6 +11,7 @@ stops a member at its declared size and fails its CRC if the data says otherwise
 import csv
 import io
 import json
+import os
 import zipfile
 from datetime import date, datetime, time
 
@@ -24,6 +25,10 @@ MAX_ROWS = 20_000
 MAX_COLUMNS = 60
 # Rows read at most, empty ones included: a sheet of a million blank rows is refused quickly.
 MAX_SCANNED_ROWS = 100_000
+
+# What a CSV may be called: WPS and some phones save one as .txt; a file with no name (a
+# shared blob) is read by its content.
+TEXT_SUFFIXES = ("", ".csv", ".txt", ".tsv")
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -63,7 +68,9 @@ def read_rows(data: bytes, filename: str = "") -> list[list]:
         )
     if data.startswith(ZIP_MAGIC):
         rows = _read_xlsx(data)
-    elif filename.lower().endswith((".xlsx", ".xlsm", ".xls")) or b"\x00" in data[:4096]:
+    elif b"\x00" in data[:4096] or os.path.splitext(filename.lower())[1] not in TEXT_SUFFIXES:
+        # Text named as something else (a photo's name, a .docx saved as text) is not taken
+        # for a CSV: its "rows" would be stored as residents.
         raise SheetRefused(_NOT_A_SHEET, field="file")
     else:
         rows = _read_csv(data)

@@ -389,6 +389,8 @@ def _encrypted() -> bytes:
         ("photo.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "not an Excel workbook"),
         ("empty.csv", b"", "empty"),
         ("latin.csv", "姓名\n张三\n".encode("utf-16"), "not an Excel workbook"),
+        ("IMG_0001.jpg", "姓名,楼栋\n张三,1\n".encode(), "not an Excel workbook"),
+        ("notes.docx", "姓名,楼栋\n张三,1\n".encode(), "not an Excel workbook"),
     ],
 )
 def test_bad_files_are_refused_clearly(client, world, login_as, import_store, name, data, message):
