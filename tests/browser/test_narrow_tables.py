@@ -100,3 +100,22 @@ def test_the_audit_filter_labels_sit_above_their_fields(page, world):
         assert label_bottom <= field_top + 1, name  # above its field, not beside it
         assert abs(label_left - field_left) < 2, name
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_audit_logs_headings_and_cells_stay_on_one_line(page, world):
+    login(page, "admin_1", PASSWORD)
+    page.goto(f"{page.base_url}/admin/audit")
+    heads = page.evaluate(LINES, ".audit-table thead th")
+    assert [text for text, _l, _w in heads][3] == "记录"
+    assert all(lines < 1.5 for _text, lines, _w in heads), heads
+    # A cell is as tall as its row: its own lines are its text's line boxes.
+    records = page.evaluate(
+        """() => [...document.querySelectorAll('.audit-table td')].map(td => {
+          const r = document.createRange(); r.selectNodeContents(td);
+          const tops = [...r.getClientRects()].map(b => Math.round(b.top));
+          return [td.innerText.trim(), new Set(tops).size];
+        })"""
+    )
+    assert records
+    assert all(lines == 1 for _text, lines in records), records
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
