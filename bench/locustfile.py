@@ -83,7 +83,7 @@ class Worker(FastHttpUser):
                 "resident_id": resident,
                 "purpose": "routine",
                 "outcome": "done",
-                "summary": "负载测试走访",
+                "summary": f"负载测试走访 {client_uuid[:8]}",
                 "client_uuid": client_uuid,
             },
         ) as resp:

@@ -12,6 +12,7 @@ from ..forms import redisplays_form_on_error
 from ..htmx import fragments, redirect_client, render, toast, trigger, wants_fragment
 from ..idempotency import client_key, new_key
 from ..models import ChecklistTemplate, DailyLog, Photo, Project, Resident, RiskFactor, Visit
+from ..outbox.replay import is_replay
 from ..permissions import authorize, requires
 from ..referrals.routes import panel_context as referral_panel
 from ..refusals import Locked
@@ -22,7 +23,7 @@ from ..screening.queries import active_templates, counts, templates_by_purpose
 from ..screening.services import start as start_screening
 from . import bp
 from .forms import DeleteForm, VisitForm
-from .services import PROJECT, create_visit, delete_visit, update_visit
+from .services import PROJECT, RepeatedVisit, create_visit, delete_visit, update_visit
 
 
 def _subject_from(source) -> tuple[Resident | None, Project | None]:
@@ -115,12 +116,22 @@ def create():
             form=form,
             resident=resident,
             project=project,
-            # A form sent again with other content: offer the visit it saved the first time.
+            # A form sent again with other content, or the same visit under a new key: offer
+            # the visit it saved the first time (and, for the latter, to save another).
             existing=getattr(g.get("refusal"), "existing", None),
+            repeated=isinstance(g.get("refusal"), RepeatedVisit),
         )
     key = client_key(form.client_uuid.data)
     visit, _created = create_visit(
-        current_user, form.values(), key, resident, project, captured_at=form.captured_at.data
+        current_user,
+        form.values(),
+        key,
+        resident,
+        project,
+        captured_at=form.captured_at.data,
+        # What the phone kept and sends now was each saved on purpose; a page opened again
+        # by Back is asked about (services.RepeatedVisit) until the worker says "another".
+        repeat_ok=is_replay() or request.form.get("again") == "1",
     )
     checklist = form.checklist()
     if checklist is not None:

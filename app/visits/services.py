@@ -1,6 +1,6 @@
 """Writes to visits and the worker's daily logs."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import LazyString, get_locale
@@ -14,7 +14,7 @@ from ..labels import LABELS
 from ..models import Concern, DailyLog, Project, Resident, User, Visit
 from ..refusals import Conflict, Invalid, Locked
 from ..review.locks import ensure_editable
-from ..timeutil import captured_moment, moment_on
+from ..timeutil import captured_moment, moment_on, utcnow
 
 # What a worker enters and may correct until the day is approved (the form's fields too).
 FIELDS = ("purpose", "summary", "outcome", "visited_on", "follow_up_on")
@@ -64,13 +64,23 @@ def create_visit(
     resident: Resident | None,
     project: Project | None,
     captured_at: str | None = None,
+    repeat_ok: bool = True,
 ):
-    """Log a visit once per client UUID; returns (visit, created)."""
+    """Log a visit once per client UUID; returns (visit, created).
+
+    With `repeat_ok` False a new UUID whose content the worker saved moments ago is refused
+    (RepeatedVisit) until she says it is another visit: a page opened again by Back (never
+    kept by the browser: no-store) carries a fresh UUID, and its Save would log the visit
+    twice."""
     # `captured_at`: when the phone's outbox queued the form (epoch ms). A visit that waited
     # for signal is placed in its day then, not when it arrived, if that time is believable;
     # otherwise (and online) as before. Never a reason to refuse: a phone's clock can be wrong.
 
     def create() -> Visit:
+        if not repeat_ok:
+            earlier = _same_visit_just_saved(sent, sent_concern)
+            if earlier is not None:
+                raise RepeatedVisit(earlier)
         log = daily_log_for(worker, data["visited_on"])
         visit = Visit(
             uuid=client_uuid,
@@ -112,12 +122,7 @@ def create_visit(
     # Not the capture time: a form whose answer was lost is queued after the server saved it,
     # and its resend (a later captured_at) is still the same visit, kept as first saved.
     def same(existing: Visit) -> bool:
-        stored = db.session.execute(
-            sa.select(Concern.risk_factor_id, Concern.summary).where(
-                Concern.visit_id == existing.id
-            )
-        ).first()
-        return holds(existing, sent) and (tuple(stored) if stored else None) == sent_concern
+        return _holds_visit(existing, sent, sent_concern)
 
     try:
         return create_once(Visit, client_uuid, create, same, SENT_BEFORE)
@@ -126,6 +131,50 @@ def create_visit(
             raise
         # Another worker's UUID: say it without pointing at a visit they cannot open.
         raise PayloadMismatch(None) from None
+
+
+REPEAT_WINDOW = timedelta(minutes=30)
+
+
+class RepeatedVisit(Conflict):
+    """The same visit (subject, purpose, outcome, summary, days) was saved by the worker
+    within REPEAT_WINDOW under another UUID; `existing` is that visit."""
+
+    def __init__(self, existing: Visit):
+        super().__init__(
+            _l(
+                "A visit with these same words was saved a few minutes ago. Open the saved "
+                "visit, or, if this is another visit, tap “Save as another visit”."
+            )
+        )
+        self.existing = existing
+
+
+def _same_visit_just_saved(sent: dict, sent_concern) -> Visit | None:
+    candidates = db.session.scalars(
+        sa.select(Visit)
+        .where(
+            Visit.worker_id == sent["worker_id"],
+            Visit.resident_id.is_(None)
+            if sent["resident_id"] is None
+            else Visit.resident_id == sent["resident_id"],
+            Visit.project_id.is_(None)
+            if sent["project_id"] is None
+            else Visit.project_id == sent["project_id"],
+            Visit.visited_on == sent["visited_on"],
+            Visit.created_at >= utcnow() - REPEAT_WINDOW,
+        )
+        .order_by(Visit.id.desc())
+    )
+    return next((v for v in candidates if _holds_visit(v, sent, sent_concern)), None)
+
+
+def _holds_visit(visit: Visit, sent: dict, sent_concern) -> bool:
+    """True if the visit holds what was sent, its project concern included."""
+    stored = db.session.execute(
+        sa.select(Concern.risk_factor_id, Concern.summary).where(Concern.visit_id == visit.id)
+    ).first()
+    return holds(visit, sent) and (tuple(stored) if stored else None) == sent_concern
 
 
 def _project_grid(worker: User, project: Project) -> int:

@@ -65,7 +65,8 @@ def test_a_follow_up_for_today_is_answered_by_a_second_visit_that_day(
     )
     assert saved.status_code == 303
     assert "钱奶奶" in _follow_ups(client)  # the morning's visit came before it
-    assert client.post("/visits", data=_visit_data(r)).status_code == 303
+    later = _visit_data(r, summary="下午来了，已送药")
+    assert client.post("/visits", data=later).status_code == 303
     assert "钱奶奶" not in _follow_ups(client)
 
 

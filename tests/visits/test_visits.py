@@ -119,6 +119,46 @@ def test_double_tap_saves_one_visit(client, world, login_as, make_resident):
     assert _count() == 1
 
 
+def test_the_same_visit_under_a_new_key_is_asked_about_not_saved_twice(
+    client, world, login_as, make_resident
+):
+    """Without JavaScript, Back re-fetches the form (no-store), with a new key: its Save
+    is the same visit again, and is kept out until the worker says it is another."""
+    r = make_resident()
+    login_as(world.worker_a)
+    first = client.post("/visits", data=_visit_data(r))
+    assert first.status_code == 303
+    again = _visit_data(r)  # the page opened again: a fresh key, the same words
+    resp = client.post("/visits", data=again)
+    assert resp.status_code == 409
+    assert "已保存过内容相同的走访" in resp.text
+    saved = db.session.scalar(sa.select(Visit))
+    assert f'href="/visits/{saved.id}"' in resp.text
+    assert 'name="again"' in resp.text
+    assert "量了血压，一切正常" in resp.text  # what was typed stays in the form
+    assert _count() == 1
+
+    # Said to be another visit, it is saved, once, under the key the form carried.
+    another = client.post("/visits", data={**again, "again": "1"})
+    assert another.status_code == 303
+    assert (
+        client.post("/visits", data={**again, "again": "1"}).headers["Location"]
+        == (another.headers["Location"])
+    )
+    assert _count() == 2
+
+    # Other words, or another resident: no question.
+    assert client.post("/visits", data=_visit_data(r, summary="送了药")).status_code == 303
+    assert client.post("/visits", data=_visit_data(make_resident())).status_code == 303
+    assert _count() == 4
+
+    # Nor a visit with the same words long after the last: a routine "all well" each week.
+    db.session.execute(sa.update(Visit).values(created_at=Visit.created_at - timedelta(minutes=31)))
+    db.session.commit()
+    assert client.post("/visits", data=_visit_data(r)).status_code == 303
+    assert _count() == 5
+
+
 def test_same_uuid_with_other_content_is_refused(client, world, login_as, make_resident):
     r = make_resident()
     login_as(world.worker_a)
