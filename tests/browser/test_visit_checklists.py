@@ -64,7 +64,7 @@ def test_a_blank_checklist_is_discarded_and_a_finished_one_reads_as_its_result(
 
     page.once("dialog", dismiss)
     row.locator(".check-again button").click()
-    assert asked == ["这次走访已查过“消防安全”。要再查一次（另开一份新的排查）吗？"]
+    assert asked == ["这次走访已查过“消防安全”。要再查一次（另开一份新的检查表）吗？"]
 
     # The result is one tap away.
     walk.tap(row.locator("a.row"))

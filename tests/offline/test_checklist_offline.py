@@ -336,7 +336,7 @@ def test_finishing_offline_with_items_left_asks_first(phone, outbox_server, worl
     phone.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
     phone.click("#finish-screening button")
     phone.wait_for_timeout(500)
-    assert asked == [f"还有 {len(items) - 1} 项未检查。标为不适用并完成排查？"]
+    assert asked == [f"还有 {len(items) - 1} 项未检查。标为不适用并完成？"]
     assert len(entries(phone)) == 2  # not finished: nothing queued
 
     phone.once("dialog", lambda d: d.accept())

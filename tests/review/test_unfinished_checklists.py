@@ -54,7 +54,7 @@ def approve_confirm(page: str) -> str:
 def test_todays_submit_names_the_unfinished_checklist(client, world, login_as, screening):
     login_as(world.worker_a)
     page = client.get("/today").text
-    assert confirm_of(page, "submit-today") == "提交今日日志（共 1 次走访）送审？1 份排查未完成。"
+    assert confirm_of(page, "submit-today") == "提交今日日志（共 1 次走访）送审？1 份检查表未完成。"
     assert 'id="unfinished-checklists"' in page
     # Not blocked: the day is submitted as it is.
     resp = client.post("/review/submit", data={"day": screening.visit.visited_on.isoformat()})
@@ -78,7 +78,7 @@ def test_todays_submit_names_it_with_a_returned_day_too(
     db.session.commit()
     login_as(world.worker_a)
     page = client.get("/today").text
-    assert "1 份排查未完成" in confirm_of(page, "submit-today")
+    assert "1 份检查表未完成" in confirm_of(page, "submit-today")
 
 
 def test_a_finished_checklist_is_not_named(client, world, login_as, screening):
@@ -101,7 +101,7 @@ def test_approve_names_and_day_marks_the_unfinished_checklist(client, world, log
     db.session.commit()
     login_as(world.secretary_a)
     day = client.get(f"/review/{world.worker_a.id}/{screening.visit.visited_on}").text
-    assert "1 份排查未完成" in approve_confirm(day)
+    assert "1 份检查表未完成" in approve_confirm(day)
     english = client.get(
         f"/review/{world.worker_a.id}/{screening.visit.visited_on}",
         headers={"Accept-Language": "en"},
@@ -125,10 +125,10 @@ def test_a_checklist_with_nothing_checked_is_named_as_such_on_today(client, worl
     page = client.get("/today").text
     assert "unfinished-checklists" not in page
     notice = page.split('id="empty-checklists"', 1)[1].split("</p>", 1)[0]
-    assert "1 份排查已开始但还没有勾选任何一项。可在走访页面放弃，或把它填完。" in notice
+    assert "1 份检查表已开始但还没有勾选任何一项。可在走访页面放弃，或把它填完。" in notice
     assert f'href="/visits/{empty.visit_id}">王秀英</a>' in notice
     assert confirm_of(page, "submit-today") == (
-        "提交今日日志（共 1 次走访）送审？1 份排查已开始但还没有勾选任何一项。"
+        "提交今日日志（共 1 次走访）送审？1 份检查表已开始但还没有勾选任何一项。"
     )
     english = client.get("/today", headers={"Accept-Language": "en"}).text
     assert "1 checklist started with nothing checked. Discard it on its visit, or fill it in." in (
@@ -146,7 +146,7 @@ def test_both_kinds_are_named_apart_on_today(client, world, login_as, screening,
     assert 'id="unfinished-checklists"' in page
     assert 'id="empty-checklists"' in page
     assert confirm_of(page, "submit-today") == (
-        "提交今日日志（共 1 次走访）送审？1 份排查未完成。1 份排查已开始但还没有勾选任何一项。"
+        "提交今日日志（共 1 次走访）送审？1 份检查表未完成。1 份检查表已开始但还没有勾选任何一项。"
     )
 
 
@@ -161,8 +161,8 @@ def test_the_review_says_nothing_was_checked_in_todays_words(client, world, logi
     assert "未完成" not in section
     assert "尚未检查任何项目" not in section
     assert "screening-unfinished" not in day
-    assert approve_confirm(day).endswith("通过后记录将锁定。1 份排查已开始但还没有勾选任何一项。")
+    assert approve_confirm(day).endswith("通过后记录将锁定。1 份检查表已开始但还没有勾选任何一项。")
     assert "empty-screenings" in day
     queue = client.get("/review").text
-    assert "1 份排查已开始但还没有勾选任何一项。" in queue
+    assert "1 份检查表已开始但还没有勾选任何一项。" in queue
     assert "open-screenings" not in queue

@@ -214,7 +214,7 @@ def test_a_replay_refused_when_the_day_was_approved_meanwhile(client, started, m
 
 
 @pytest.mark.parametrize(
-    ("lang", "note"), [("zh", "本机保存的排查表"), ("en", "Kept on this phone")]
+    ("lang", "note"), [("zh", "本机保存的检查表"), ("en", "Kept on this phone")]
 )
 def test_blank_checklist_has_every_item_and_forms_for_a_uuid(client, world, login_as, lang, note):
     login_as(world.worker_a)

@@ -24,13 +24,13 @@ from tests.locks import request_waits_for_first
 from tests.outbox_fixtures import REPLAY
 
 DISCARDED_ZH = (
-    "这次排查已经放弃了，这一项没有保存。如果这次走访还需要排查，请在走访页面重新开始一次。"
+    "这份检查表已经放弃了，这一项没有保存。如果这次走访还需要检查，请在走访页面重新开始一份。"
 )
 DISCARDED_EN = (
     "This checklist was discarded, so this was not saved to it. If the visit needs a "
     "checklist, start a new one on the visit."
 )
-ANSWERED_ZH = "这份排查已保存了答案，不能放弃。请把它完成：不适用的项目可以标为“不适用”。"
+ANSWERED_ZH = "这份检查表已保存了答案，不能放弃。请把它完成：不适用的项目可以标为“不适用”。"
 
 # Each save to a checklist: the address after /screening/<id or u/uuid>/, and its form.
 SAVES = {

@@ -78,3 +78,22 @@ def test_a_hazard_screening_keeps_its_words_in_english_too(
 def test_every_purpose_that_runs_checklists_has_its_words(group):
     purposes = {CHECKLIST_DEFAULT_PURPOSE, *CHECKLIST_PURPOSES.values()}
     assert set(LABELS[group]) == purposes
+
+
+def test_a_welfare_checks_pages_never_call_it_a_screening(client, welfare_visit):
+    """The words every checklist shares (its page, its items' outbox labels, the visit's
+    page and timeline, the resident's page) are a checklist's (检查表), not a hazard
+    screening's (walk: about 38 shared strings said 排查)."""
+    started = _start(client, welfare_visit, "elderly")
+    item = started.template.items[0]
+    assert client.post(
+        f"/screening/{started.id}/items/{item.id}", data={"value": "ok"}
+    ).status_code in (200, 303)
+    pages = {
+        "checklist": client.get(f"/screening/{started.id}").text,
+        "visit": client.get(f"/visits/{welfare_visit.id}").text,
+        "resident": client.get(f"/residents/{welfare_visit.resident_id}").text,
+    }
+    for name, page in pages.items():
+        body = page.split("<main", 1)[1].split("</main>", 1)[0]
+        assert "排查" not in body, (name, [ln for ln in body.splitlines() if "排查" in ln])

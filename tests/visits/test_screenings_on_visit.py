@@ -107,7 +107,7 @@ def test_a_finished_checklist_reads_as_its_result_and_is_not_a_start_button(clie
     again = _part(page, f'id="check-again-{_template().id}"', "</form>")
     assert "再查一次" in again
     confirm = html.unescape(row.split('data-confirm="', 1)[1].split('"', 1)[0])
-    assert confirm == "这次走访已查过“消防安全”。要再查一次（另开一份新的排查）吗？"
+    assert confirm == "这次走访已查过“消防安全”。要再查一次（另开一份新的检查表）吗？"
 
     english = client.get(f"/visits/{empty.visit_id}", headers=EN).text
     row = _part(english, f'id="visit-screening-{empty.id}"', "</li>")
@@ -219,7 +219,7 @@ def test_a_checklist_with_an_answer_is_not_discarded(client, empty):
     client.post(f"/screening/{empty.id}/items/{item.id}", data={"value": "na"})
     resp = client.post(f"/screening/{empty.id}/discard", data={"screening_uuid": empty.uuid})
     assert resp.status_code == 409
-    assert "这份排查已保存了答案，不能放弃" in resp.text
+    assert "这份检查表已保存了答案，不能放弃" in resp.text
     db.session.expire_all()
     assert _screenings() == [empty]
 
@@ -396,7 +396,7 @@ def test_a_visit_opens_no_checklist_its_purpose_does_not_ask_for(client, residen
     ("purpose", "field", "code", "zh", "en"),
     [
         # A screening is the hazard checklists': the welfare check is care, not a screening.
-        ("screening", "checklist_id", "elderly", "请选择排查表。", "Choose a checklist."),
+        ("screening", "checklist_id", "elderly", "请选择检查表。", "Choose a checklist."),
         # The welfare check's message names its own form (it said 排查表, the screening form).
         (
             "elderly_care",
