@@ -160,11 +160,42 @@
     return u.origin === self.location.origin ? u.pathname + u.search : null;
   }
 
-  function enqueue(entry) {
-    return put(entry).then(function () {
-      tell({ type: "queued", id: entry.id, user: entry.user, page: entry.page });
-      return entry;
+  // The same save made twice as it stands (a second tap on Save before the first was
+  // answered, a hazard's Save again with nothing changed) is the entry already waiting last
+  // for that address: a second would only be sent after it, and show as one more waiting
+  // (walk: an offline hazard queued twice). The capture time is not what was saved.
+  function sameValue(x, y) {
+    if (!(x instanceof Blob) && !(y instanceof Blob)) return x === y;
+    return x instanceof Blob && y instanceof Blob && x.size === y.size && x.type === y.type &&
+      (x.name || "") === (y.name || "") && (x.lastModified || 0) === (y.lastModified || 0);
+  }
+
+  function sameSave(a, b) {
+    var fa = a.fields.filter(function (f) { return f[0] !== CAPTURED_FIELD; });
+    var fb = b.fields.filter(function (f) { return f[0] !== CAPTURED_FIELD; });
+    return a.url === b.url && fa.length === fb.length && fa.every(function (pair, i) {
+      return pair[0] === fb[i][0] && sameValue(pair[1], fb[i][1]);
     });
+  }
+
+  // One at a time in this context, so that two taps' saves are compared, not both stored.
+  var queuing = Promise.resolve();
+
+  function enqueue(entry) {
+    var done = queuing.then(function () {
+      return forUser(entry.user).then(function (rows) {
+        var last = rows.filter(function (e) { return e.url === entry.url; }).pop();
+        if (entry.status === "waiting" && last && last.status === "waiting" && sameSave(last, entry)) {
+          return last;
+        }
+        return put(entry).then(function () { return entry; });
+      });
+    }).then(function (kept) {
+      tell({ type: "queued", id: kept.id, user: kept.user, page: kept.page });
+      return kept;
+    });
+    queuing = done.catch(function () {});
+    return done;
   }
 
   // ---- replay ---------------------------------------------------------------------
