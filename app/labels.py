@@ -283,6 +283,7 @@ LABELS = {
         "screening_discarded": _l("Checklist discarded with nothing checked"),
         "answer_saved": _l("Checklist answer saved"),
         "answer_changed": _l("Checklist answer changed"),
+        "answer_noted": _l("What needs attention noted"),
         "answers_bulk_saved": _l("Remaining checklist items answered at once"),
         "hazard_opened": _l("Hazard recorded"),
         "hazard_updated": _l("Hazard edited"),

@@ -103,6 +103,14 @@ def _unfinished(context: dict) -> list[str]:
                 len(undescribed),
             )
         )
+    if unexplained := context.get("unexplained"):
+        out.append(
+            ngettext(
+                "%(num)d item needing attention does not say what yet.",
+                "%(num)d items needing attention do not say what yet.",
+                len(unexplained),
+            )
+        )
     if left := context.get("left"):
         out.append(
             ngettext(
@@ -127,7 +135,10 @@ def _reasons() -> list[str]:
             form = context.get(key)
             if form is not None and getattr(form, "errors", None):
                 reasons.extend(_form_messages(form))
-        for form in (context.get("hazard_forms") or {}).values():
+        for form in [
+            *(context.get("hazard_forms") or {}).values(),
+            *(context.get("note_forms") or {}).values(),
+        ]:
             if getattr(form, "errors", None):
                 reasons.extend(_form_messages(form))
         reasons.extend(_problems(context.get("errors")))

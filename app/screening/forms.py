@@ -25,6 +25,21 @@ class AnswerForm(BaseForm):
         validators=[Required(message=_l("Choose OK, hazard or not applicable."))],
         choices=list(ANSWER_VALUES),
     )
+    # A welfare item's "needs attention", said in a few words (the concern box's form); the
+    # answer buttons send no note, and leave one already given as it is.
+    note = TextAreaField(
+        _l("What needs attention"),
+        filters=[stripped],
+        validators=[Chars(max=2000)],
+        render_kw={"rows": 2},
+    )
+
+    def sends_note(self) -> bool:
+        return self.note.raw_data is not None and len(self.note.raw_data) > 0
+
+    def validate_note(self, field):
+        if self.sends_note() and not field.data:
+            raise ValidationError(_l("Say what needs attention."))
 
 
 class HazardForm(BaseForm):

@@ -126,6 +126,27 @@ def undescribed_hazards(screening: Screening) -> list[ChecklistItem]:
     return [a.item for a in hazards if not a.hazard.note]
 
 
+def unexplained_concerns(screening: Screening) -> list[ChecklistItem]:
+    """Welfare items marked "needs attention" with nothing said of what: no note, and no
+    referral (whose note tells the service)."""
+    from ..referrals.models import Referral
+
+    referred = sa.select(Referral.id).where(Referral.answer_id == Answer.id).exists()
+    return list(
+        db.session.scalars(
+            sa.select(ChecklistItem)
+            .join(Answer, Answer.item_id == ChecklistItem.id)
+            .where(
+                Answer.screening_id == screening.id,
+                Answer.value == "concern",
+                Answer.note == "",
+                ~referred,
+            )
+            .order_by(ChecklistItem.position, ChecklistItem.id)
+        )
+    )
+
+
 def discarded_visit_id(screening_id: int | None, screening_uuid: str | None) -> int | None:
     """The visit of a checklist already discarded, from the audit trail; None if it never was.
 

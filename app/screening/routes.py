@@ -200,10 +200,13 @@ def _item_response(
     hazard_form=None,
     photo_errors=None,
     photo_held=None,
+    note_form=None,
 ):
     ctx = _page_context(screening)
     ctx["photo_errors"] = photo_errors or {}
     ctx["photo_held"] = photo_held or {}
+    if note_form is not None:
+        ctx["note_forms"] = {item.id: note_form}
     answer = ctx["answers"].get(item.id)
     if hazard_form is None:
         hazard_form = ctx["hazard_forms"].get(item.id)
@@ -227,6 +230,15 @@ def answer(item_id: int, screening_id: int | None = None, screening_uuid: str | 
     item = _item(screening, item_id)
     form = AnswerForm()
     if not form.validate_on_submit():
+        if form.note.errors and not form.value.errors and "csrf_token" not in form.errors:
+            # What needs attention, refused (left empty): said beside it, the rest kept.
+            if not wants_fragment():
+                return render(
+                    "screening/show.html", **_page_context(screening), note_forms={item.id: form}
+                ), 422
+            resp = _item_response(screening, item, note_form=form)
+            resp.status_code = 422
+            return resp
         if not wants_fragment():
             flash(_("Not saved: tap the answer again."), "error")
             return redirect(url_for("screening.show", screening_id=screening.id), code=303)
@@ -243,7 +255,9 @@ def answer(item_id: int, screening_id: int | None = None, screening_uuid: str | 
             ctx["note_asked"] = _("Describe the hazard.")
             return render("screening/show.html", **ctx)
         return _item_response(screening, item, hazard_form=blank)
-    services.answer(screening, item, form.value.data)
+    services.answer(
+        screening, item, form.value.data, note=form.note.data if form.sends_note() else None
+    )
     if not wants_fragment():
         return redirect(
             url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
@@ -387,13 +401,15 @@ def finish(screening_id: int | None = None, screening_uuid: str | None = None):
         services.answer_remaining(screening, "na")
     left = queries.unanswered_items(screening)
     undescribed = queries.undescribed_hazards(screening)
-    if left or undescribed:
+    unexplained = queries.unexplained_concerns(screening)
+    if left or undescribed or unexplained:
         return render(
             "screening/finish.html",
             screening=screening,
             visit=screening.visit,
             left=left,
             undescribed=undescribed,
+            unexplained=unexplained,
         )
     services.finish(screening)
     flash(checklist_word("checklist_saved", screening.template.visit_purpose), "success")

@@ -96,7 +96,11 @@ def start(visit: Visit, template: ChecklistTemplate, client_uuid: str) -> Screen
 
 
 def answer(
-    screening: Screening, item: ChecklistItem, value: str, described: tuple | None = None
+    screening: Screening,
+    item: ChecklistItem,
+    value: str,
+    described: tuple | None = None,
+    note: str | None = None,
 ) -> Answer:
     """Save one answer; a 'hazard' opens a hazard, changing it back withdraws an untouched one.
 
@@ -105,7 +109,8 @@ def answer(
     board and in the tallies with nothing to act on. A tap on "hazard" alone stores nothing
     (the route opens the form for it).
 
-    On a welfare item "needs attention" is a concern, never a hazard: it offers a referral.
+    On a welfare item "needs attention" is a concern, never a hazard: it offers a referral,
+    and says in a few words (`note`) what needs attention; None leaves the note as it is.
     A page (or an outbox entry) from before an item became a welfare item may still say
     "hazard" for it, and the other way round: the item decides.
     """
@@ -128,6 +133,11 @@ def answer(
         ans.value = value
         ans.answered_at = utcnow()
         record("answer_changed", "answer", ans.id, {"value": value})
+    if value == "concern" and note is not None and note != ans.note:
+        ans.note = note
+        record("answer_noted", "answer", ans.id, {"value": value})
+    elif value != "concern" and ans.note:
+        ans.note = ""  # what needed attention no longer does
     hazard = ans.hazard
     if value == "hazard" and hazard is None:
         hazard = hazards.open_from_answer(ans, visit)

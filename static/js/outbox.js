@@ -441,6 +441,28 @@
     if (window.htmx) window.htmx.process(box);
   }
 
+  // A welfare item tapped "needs attention" without a network: what needs attention is
+  // asked for under it (screening/show.html, template#concern-offline), as the server's
+  // page asks; finishing without it would come back refused.
+  function offlineConcern(item) {
+    var tpl = document.getElementById("concern-offline");
+    var buttons = item.querySelector("form.answer-buttons");
+    var label = item.getAttribute("data-concern-label");
+    if (!tpl || !buttons || !label || item.querySelector(".concern-form")) return;
+    var url = buttons.getAttribute("action");
+    var box = tpl.content.firstElementChild.cloneNode(true);
+    var form = box.querySelector("form");
+    form.setAttribute("action", url);
+    form.setAttribute("hx-post", url);
+    form.setAttribute("hx-target", "#" + item.id);
+    form.setAttribute("hx-swap", "outerHTML");
+    form.setAttribute("data-outbox", JSON.stringify({ label: label, target: "#" + item.id }));
+    box.querySelectorAll("[id]").forEach(function (el) { el.id = el.id + "-" + item.id; });
+    box.querySelectorAll("label[for]").forEach(function (el) { el.htmlFor = el.htmlFor + "-" + item.id; });
+    item.appendChild(box);
+    if (window.htmx) window.htmx.process(box);
+  }
+
   // ---- a checklist started on a visit still waiting to send -------------------------
 
   // The checklists come from the caseload the service worker keeps (offline/caseload.json,
@@ -630,6 +652,7 @@
           b.setAttribute("aria-pressed", b.value === value[1] ? "true" : "false");
         });
         if (value[1] === "hazard") offlineHazard(target);
+        if (value[1] === "concern") offlineConcern(target);
       }
     });
     // A hazard described offline shows what was typed (note, severity, date) when the page

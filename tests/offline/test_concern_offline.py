@@ -1,0 +1,57 @@
+"""A welfare item tapped "needs attention" without signal asks what, as the page does with
+signal: the few words wait in the outbox behind the tap and arrive with it, so the visit's
+welfare check can be finished once they are sent (walk: 需关注 finished with nothing said)."""
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from app.extensions import db
+from app.models import Answer, ChecklistItem, ChecklistTemplate, Screening
+from tests.offline.test_checklist_offline import _log_in_and_keep
+from tests.offline.test_outbox_browser import controlled, sent_all, until
+
+pytestmark = pytest.mark.browser
+
+ALL = "() => gridbookOutbox.all().then(r => r.length)"
+
+
+def test_needs_attention_offline_asks_what_and_the_words_arrive(
+    phone, outbox_server, world, make_resident, make_visit
+):
+    visit = make_visit(resident=make_resident(name="孙桂兰"), purpose="elderly_care")
+    tpl = db.session.scalar(sa.select(ChecklistTemplate).where(ChecklistTemplate.code == "elderly"))
+    screening = Screening(visit_id=visit.id, template_id=tpl.id, uuid=str(uuid.uuid4()))
+    db.session.add(screening)
+    db.session.commit()
+    w14 = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == "W14"))
+
+    _log_in_and_keep(phone)
+    controlled(phone, f"/screening/{screening.id}")
+    phone.context.set_offline(True)
+    item = phone.locator(f"#item-{w14.id}")
+    item.locator("button.ans-concern").click()
+    form = item.locator("form.concern-form")
+    form.wait_for()
+    until(phone, ALL, 1)
+
+    # Nothing said: the phone says so and keeps nothing more.
+    form.locator("button[type=submit]").click()
+    expect(form.locator("small.error")).to_have_text("请说明需关注的情况。")
+    assert phone.evaluate(ALL) == 1
+
+    form.locator("textarea[name=note]").fill("近一周没出门，冰箱里没有菜")
+    form.locator("button[type=submit]").click()
+    until(phone, ALL, 2)
+
+    phone.context.set_offline(False)
+    sent_all(phone, 60)
+    db.session.rollback()
+    answer = db.session.scalar(sa.select(Answer))
+    assert (answer.value, answer.note) == ("concern", "近一周没出门，冰箱里没有菜")
+    phone.reload()
+    expect(phone.locator(f"#item-{w14.id} form.concern-form textarea")).to_have_value(
+        "近一周没出门，冰箱里没有菜"
+    )
