@@ -143,12 +143,31 @@
     if (open.elements.note) open.elements.note.focus({ preventScroll: true });
   }, true);
 
+  // A welfare item marked "needs attention" with nothing said of it (no words saved or sent,
+  // no referral): "Finish" would come back asking (routes.py, finish), and from the outbox
+  // refused, once the worker has left. It waits, and the item's form is shown.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-concern-pending")) return;
+    var open = Array.prototype.filter.call(
+      document.querySelectorAll("form.concern-form:not([data-note-saved]):not([data-note-sent])"),
+      function (f) { var box = f.closest(".concern-box"); return !(box && box.querySelector(".referral-list li")); }
+    )[0];
+    if (!open) return;
+    evt.preventDefault();
+    evt.stopImmediatePropagation();
+    showToast(form.getAttribute("data-concern-pending"), "error");
+    open.scrollIntoView({ block: "center" });
+    if (open.elements.note) open.elements.note.focus({ preventScroll: true });
+  }, true);
+
   // Once its Save has gone (sent, or queued by the outbox without signal) the form waits for
   // no one: the bubbling phase is reached only when no check above held the submit back. A
   // refusal swaps in a fresh form, unmarked.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
-    if (form.hasAttribute && form.hasAttribute("data-needs-note")) form.setAttribute("data-note-sent", "");
+    if (!form.hasAttribute) return;
+    if (form.hasAttribute("data-needs-note") || form.matches("form.concern-form")) form.setAttribute("data-note-sent", "");
   });
 
   // Saving such a hazard with no note and a photo chosen: the server could keep the photo

@@ -677,6 +677,21 @@
         if (el.value !== pair[1]) el.value = pair[1];
       });
     });
+    // What needs attention, said offline: shown as typed, and "Finish" need not wait for it.
+    entries.forEach(function (entry) {
+      if (entry.page !== here() || !entry.target) return;
+      var note = entry.fields.filter(function (f) { return f[0] === "note"; })[0];
+      var value = entry.fields.filter(function (f) { return f[0] === "value"; })[0];
+      if (!note || !value || value[1] !== "concern" || typeof note[1] !== "string") return;
+      var item = document.querySelector(entry.target);
+      var form = item && item.querySelector("form.concern-form");
+      if (!form) return;
+      form.setAttribute("data-note-sent", "");
+      // Once: from then on the form holds what the worker types.
+      if (form.gridbookDrawn) return;
+      form.gridbookDrawn = true;
+      form.elements.note.value = note[1];
+    });
     var main = document.getElementById("main");
     if (!listed.length || !main) return;
     var box = document.createElement("section");

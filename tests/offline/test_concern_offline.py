@@ -37,20 +37,29 @@ def test_needs_attention_offline_asks_what_and_the_words_arrive(
     form.wait_for()
     until(phone, ALL, 1)
 
-    # Nothing said: the phone says so and keeps nothing more.
+    # Nothing said: the phone says so and keeps nothing more, nor finishes the check.
     form.locator("button[type=submit]").click()
     expect(form.locator("small.error")).to_have_text("请说明需关注的情况。")
+    phone.click("#finish-screening button")
+    expect(phone.locator(".toast")).to_contain_text("请先说明需关注的情况")
     assert phone.evaluate(ALL) == 1
 
     form.locator("textarea[name=note]").fill("近一周没出门，冰箱里没有菜")
     form.locator("button[type=submit]").click()
     until(phone, ALL, 2)
+    phone.click("#remaining-ok button")  # the other items: OK
+    until(phone, ALL, 3)
+    # Drawn again (the plain form came back to the page): what was said stands.
+    expect(item.locator("form.concern-form textarea")).to_have_value("近一周没出门，冰箱里没有菜")
+    phone.click("#finish-screening button")
+    until(phone, ALL, 4)
 
     phone.context.set_offline(False)
     sent_all(phone, 60)
     db.session.rollback()
-    answer = db.session.scalar(sa.select(Answer))
+    answer = db.session.scalar(sa.select(Answer).where(Answer.item_id == w14.id))
     assert (answer.value, answer.note) == ("concern", "近一周没出门，冰箱里没有菜")
+    assert db.session.get(Screening, screening.id).completed_at is not None
     phone.reload()
     expect(phone.locator(f"#item-{w14.id} form.concern-form textarea")).to_have_value(
         "近一周没出门，冰箱里没有菜"
