@@ -420,36 +420,10 @@
     return p;
   }
 
-  // A hazard tapped without a network: the form the server would have sent back comes from
-  // the page's template (screening/show.html), addressed to this item; what it saves waits
-  // in the outbox behind the answer that opens the hazard.
-  function offlineHazard(item) {
-    var tpl = document.getElementById("hazard-offline");
-    var url = item.getAttribute("data-hazard-url");
-    if (!tpl || !url || item.querySelector(".hazard-form")) return;
-    var box = tpl.content.firstElementChild.cloneNode(true);
-    var form = box.querySelector("form");
-    form.setAttribute("action", url);
-    form.setAttribute("hx-post", url);
-    form.setAttribute("hx-target", "#" + item.id);
-    form.setAttribute("hx-swap", "outerHTML");
-    form.setAttribute("data-outbox", JSON.stringify({ label: item.getAttribute("data-hazard-label"), target: "#" + item.id }));
-    form.querySelector("input[name=photo_uuid]").value = core.newId();
-    box.querySelectorAll("[id]").forEach(function (el) { el.id = el.id + "-" + item.id; });
-    box.querySelectorAll("label[for]").forEach(function (el) { el.htmlFor = el.htmlFor + "-" + item.id; });
-    item.appendChild(box);
-    if (window.htmx) window.htmx.process(box);
-  }
-
-  // A welfare item tapped "needs attention" without a network: what needs attention is
-  // asked for under it (screening/show.html, template#concern-offline), as the server's
-  // page asks; finishing without it would come back refused.
-  function offlineConcern(item) {
-    var tpl = document.getElementById("concern-offline");
-    var buttons = item.querySelector("form.answer-buttons");
-    var label = item.getAttribute("data-concern-label");
-    if (!tpl || !buttons || !label || item.querySelector(".concern-form")) return;
-    var url = buttons.getAttribute("action");
+  // A form the server would have sent back, drawn under an item tapped without a network
+  // from the page's template (screening/show.html), addressed to the item; what it saves
+  // waits in the outbox behind the tap.
+  function drawUnder(item, tpl, url, label) {
     var box = tpl.content.firstElementChild.cloneNode(true);
     var form = box.querySelector("form");
     form.setAttribute("action", url);
@@ -461,6 +435,27 @@
     box.querySelectorAll("label[for]").forEach(function (el) { el.htmlFor = el.htmlFor + "-" + item.id; });
     item.appendChild(box);
     if (window.htmx) window.htmx.process(box);
+    return form;
+  }
+
+  // A hazard: saved with its note (template#hazard-offline), which opens it with its answer.
+  function offlineHazard(item) {
+    var tpl = document.getElementById("hazard-offline");
+    var url = item.getAttribute("data-hazard-url");
+    if (!tpl || !url || item.querySelector(".hazard-form")) return;
+    var form = drawUnder(item, tpl, url, item.getAttribute("data-hazard-label"));
+    form.querySelector("input[name=photo_uuid]").value = core.newId();
+  }
+
+  // A welfare item's "needs attention": what needs attention is asked for under it
+  // (template#concern-offline), sent to the item's own address, as the server's page asks;
+  // finishing without it would come back refused.
+  function offlineConcern(item) {
+    var tpl = document.getElementById("concern-offline");
+    var buttons = item.querySelector("form.answer-buttons");
+    var label = item.getAttribute("data-concern-label");
+    if (!tpl || !buttons || !label || item.querySelector(".concern-form")) return;
+    drawUnder(item, tpl, buttons.getAttribute("action"), label);
   }
 
   // ---- a checklist started on a visit still waiting to send -------------------------
