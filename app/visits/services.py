@@ -162,6 +162,8 @@ def _same_visit_just_saved(sent: dict, sent_concern) -> Visit | None:
             if sent["project_id"] is None
             else Visit.project_id == sent["project_id"],
             Visit.visited_on == sent["visited_on"],
+            Visit.purpose == sent["purpose"],
+            Visit.summary == sent["summary"],
             Visit.created_at >= utcnow() - REPEAT_WINDOW,
         )
         .order_by(Visit.id.desc())

@@ -57,6 +57,12 @@ def test_finishing_asks_what_needs_attention_until_it_is_said(client, welfare):
     assert resp.status_code == 422
     assert "请说明需关注的情况。" in resp.text
     assert db.session.scalar(sa.select(Answer.note)) == ""
+    item = _item("W14")
+    plain = client.post(
+        f"/screening/{welfare.id}/items/{item.id}", data={"value": "concern", "note": ""}
+    )
+    assert plain.status_code == 422  # without script: the page, the message beside the field
+    assert f'id="concern-note-{item.id}-error"' in plain.text
 
     resp = _concern(client, welfare, "W14", note="  近一周没出门，冰箱里没有菜  ")
     assert resp.status_code == 200
