@@ -492,6 +492,32 @@ def make_project(world):
 
 
 @pytest.fixture
+def item_defaults(app):
+    """Set a checklist item's defaults (severity, days) for one test, and put them back: the
+    reference tables are kept from test to test on PostgreSQL, not copied afresh (CI: an
+    item's 5 days left by one test took a later test's hazard out of "due soon")."""
+    from app.models import ChecklistItem
+
+    changed = []
+
+    def _set(code: str, **values):
+        item = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == code))
+        changed.append((item.id, {name: getattr(item, name) for name in values}))
+        for name, value in values.items():
+            setattr(item, name, value)
+        db.session.commit()
+        return item
+
+    yield _set
+    db.session.rollback()
+    for item_id, old in reversed(changed):
+        db.session.execute(
+            sa.update(ChecklistItem).where(ChecklistItem.id == item_id).values(**old)
+        )
+    db.session.commit()
+
+
+@pytest.fixture
 def make_hazard(world, make_visit):
     from app.models import ChecklistItem, Hazard
 

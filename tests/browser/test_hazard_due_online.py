@@ -17,13 +17,12 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_online_hazard_forms_date_follows_its_severity_until_the_worker_sets_one(
-    page, world, make_resident, make_visit
+    page, world, make_resident, make_visit, item_defaults
 ):
     found = local_today() - timedelta(days=2)
     visit = make_visit(resident=make_resident(name="王秀英"), day=found, purpose="screening")
     first = db.session.scalar(sa.select(ChecklistItem).order_by(ChecklistItem.id))
-    first.default_severity, first.default_days = "S2", 5  # the scale's S2 is 3 days
-    db.session.commit()
+    item_defaults(first.code, default_severity="S2", default_days=5)  # the scale's S2: 3 days
 
     item = open_pending_hazard(page, visit)
     form = item.locator("form.hazard-form")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.models import Answer, ChecklistItem, Hazard
+from app.models import Answer, Hazard
 from app.timeutil import local_today
 from tests.browser.conftest import fresh_scalar
 from tests.offline.test_checklist_offline import _blank_from_visit_form
@@ -18,15 +18,6 @@ from tests.offline.test_outbox_browser import entries, sent_all, until
 pytestmark = pytest.mark.browser
 
 ALL = "() => gridbookOutbox.all().then(r => r.length)"
-
-
-def _item_days(code: str, days: int) -> ChecklistItem:
-    """An item whose own deadline differs from its severity's on the scale (S2: 3 days), so
-    that the form is seen to take the item's."""
-    item = db.session.scalar(sa.select(ChecklistItem).where(ChecklistItem.code == code))
-    item.default_days = days
-    db.session.commit()
-    return item
 
 
 def _form(pg, item_id: int):
@@ -38,10 +29,12 @@ def _form(pg, item_id: int):
 
 
 def test_an_offline_hazard_form_has_its_items_severity_and_deadline_and_they_arrive(
-    phone, outbox_server, world, make_resident
+    phone, outbox_server, world, make_resident, item_defaults
 ):
-    f1 = _item_days("F1", 5)  # S2
-    f2 = _item_days("F2", 4)  # S2
+    # Items whose own deadlines differ from their severity's on the scale (S2: 3 days), so
+    # that the form is seen to take the item's.
+    f1 = item_defaults("F1", default_days=5)  # S2
+    f2 = item_defaults("F2", default_days=4)  # S2
     key, items = _blank_from_visit_form(phone, make_resident(name="杨国华"))
     today = local_today()
 
