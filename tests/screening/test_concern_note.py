@@ -35,6 +35,15 @@ def _concern(client, screening, code, **extra):
     )
 
 
+def _w14(model=Answer):
+    """W14's answer (or a column of it): the rest are answered "not applicable" on finishing."""
+    return db.session.scalar(
+        sa.select(model)
+        .join(ChecklistItem, Answer.item_id == ChecklistItem.id)
+        .where(ChecklistItem.code == "W14")
+    )
+
+
 def _finish(client, screening, **headers):
     return client.post(
         f"/screening/{screening.id}/finish", data={"remaining": "na"}, headers=headers
@@ -56,7 +65,7 @@ def test_finishing_asks_what_needs_attention_until_it_is_said(client, welfare):
     resp = _concern(client, welfare, "W14", note="  ")
     assert resp.status_code == 422
     assert "请说明需关注的情况。" in resp.text
-    assert db.session.scalar(sa.select(Answer.note)) == ""
+    assert _w14(Answer.note) == ""
     item = _item("W14")
     plain = client.post(
         f"/screening/{welfare.id}/items/{item.id}", data={"value": "concern", "note": ""}
@@ -67,7 +76,7 @@ def test_finishing_asks_what_needs_attention_until_it_is_said(client, welfare):
     resp = _concern(client, welfare, "W14", note="  近一周没出门，冰箱里没有菜  ")
     assert resp.status_code == 200
     assert "近一周没出门，冰箱里没有菜</textarea>" in resp.text
-    answer = db.session.scalar(sa.select(Answer))
+    answer = _w14()
     assert (answer.value, answer.note) == ("concern", "近一周没出门，冰箱里没有菜")
     noted = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "answer_noted")
@@ -75,7 +84,7 @@ def test_finishing_asks_what_needs_attention_until_it_is_said(client, welfare):
     assert [e.object_id for e in noted] == [str(answer.id)]
     # A tap on the buttons again leaves what was said; a change of answer clears it.
     _concern(client, welfare, "W14")
-    assert db.session.scalar(sa.select(Answer.note)) == "近一周没出门，冰箱里没有菜"
+    assert _w14(Answer.note) == "近一周没出门，冰箱里没有菜"
 
     assert _finish(client, welfare).status_code == 303
     db.session.refresh(welfare)
@@ -84,7 +93,7 @@ def test_finishing_asks_what_needs_attention_until_it_is_said(client, welfare):
 
 def test_a_referral_says_what_for_the_item_it_was_raised_from(client, welfare):
     _concern(client, welfare, "W14")
-    answer = db.session.scalar(sa.select(Answer))
+    answer = _w14()
     resp = client.post(
         "/referrals",
         data={
@@ -104,7 +113,7 @@ def test_an_answer_changed_from_needs_attention_drops_its_note(client, welfare):
     _concern(client, welfare, "W14", note="行动不便")
     item = _item("W14")
     client.post(f"/screening/{welfare.id}/items/{item.id}", data={"value": "ok"}, htmx=True)
-    assert db.session.scalar(sa.select(Answer.note)) == ""
+    assert _w14(Answer.note) == ""
     assert _finish(client, welfare).status_code == 303
 
 
