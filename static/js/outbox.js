@@ -431,8 +431,22 @@
     form.setAttribute("hx-target", "#" + item.id);
     form.setAttribute("hx-swap", "outerHTML");
     form.setAttribute("data-outbox", JSON.stringify({ label: label, target: "#" + item.id }));
-    box.querySelectorAll("[id]").forEach(function (el) { el.id = el.id + "-" + item.id; });
-    box.querySelectorAll("label[for]").forEach(function (el) { el.htmlFor = el.htmlFor + "-" + item.id; });
+    // Ids made the item's own, and what names them (labels, hints, the character count): a
+    // field's hint keeps its name after the field's (note-7-privacy), as app.js finds it.
+    var ids = Array.prototype.map.call(box.querySelectorAll("[id]"), function (el) { return el.id; });
+    var own = function (id) {
+      var m = /^(.*)(-count|-privacy|-error)$/.exec(id);
+      if (m && ids.indexOf(m[1]) !== -1) return m[1] + "-" + item.id + m[2];
+      return id + "-" + item.id;
+    };
+    box.querySelectorAll("[id]").forEach(function (el) { el.id = own(el.id); });
+    box.querySelectorAll("label[for]").forEach(function (el) { el.htmlFor = own(el.htmlFor); });
+    box.querySelectorAll("[aria-describedby]").forEach(function (el) {
+      el.setAttribute("aria-describedby", el.getAttribute("aria-describedby").split(/\s+/).filter(Boolean).map(own).join(" "));
+    });
+    box.querySelectorAll("[data-count-for]").forEach(function (el) {
+      el.setAttribute("data-count-for", own(el.getAttribute("data-count-for")));
+    });
     item.appendChild(box);
     if (window.htmx) window.htmx.process(box);
     return form;

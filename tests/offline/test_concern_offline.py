@@ -36,12 +36,18 @@ def test_needs_attention_offline_asks_what_and_the_words_arrive(
 
     _log_in_and_keep(phone)
     controlled(phone, f"/screening/{screening.id}")
+    outbox_loaded(phone)
     phone.context.set_offline(True)
     item = phone.locator(f"#item-{w14.id}")
     item.locator("button.ans-concern").click()
     form = item.locator("form.concern-form")
     form.wait_for()
     until(phone, ALL, 1)
+    # Drawn for this item: its own ids, the privacy hint named by the box as on the server's.
+    box = form.locator("textarea[name=note]")
+    hint = box.get_attribute("aria-describedby")
+    assert hint == f"concern-note-item-{w14.id}-privacy"
+    expect(phone.locator(f"#{hint}")).to_contain_text("请勿记录身份证号")
 
     # Nothing said: the phone says so and keeps nothing more, nor finishes the check.
     form.locator("button[type=submit]").click()
