@@ -32,7 +32,7 @@ postal receipt comes back. The review window runs from that day (Art. 35).
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import chinese_calendar
 import sqlalchemy as sa
@@ -92,6 +92,10 @@ def knows_year(year: int) -> bool:
     return first <= year <= last
 
 
+# chinese_calendar finds the years it knows from min() and max() over every listed day on each
+# call (~10 us); a clock's end is asked for every request a list shows. Fixed by the
+# installed package, so one answer per day holds for the life of the process.
+@lru_cache(maxsize=4096)
 def is_working_day(day: date) -> bool:
     """A working day by the published schedule; any day of a year without one counts."""
     if not knows_year(day.year):

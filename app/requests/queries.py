@@ -70,7 +70,8 @@ def list_requests(
 def with_clocks(requests, today: date | None = None) -> list[DueRequest]:
     """Pair each request with its running clock, for lists."""
     today = today or local_today()
-    return [DueRequest(r, current_clock(r, today)) for r in requests]
+    in_force = rules()
+    return [DueRequest(r, current_clock(r, today, in_force)) for r in requests]
 
 
 def _own_steps(stmt: sa.Select, user: User) -> sa.Select:
