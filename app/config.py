@@ -69,6 +69,11 @@ def load_config(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "TIMEZONE": "Asia/Shanghai",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # The cookie is sent again only when the session changes. Refreshed on every answer,
+        # its signed time changed each second, and with it the Cookie header that photos vary
+        # on: the browser never reused a kept photo. The sign-in's 12 hours are counted on the
+        # server (UserSession.expires_at), not by the cookie sliding.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

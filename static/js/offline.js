@@ -72,6 +72,14 @@
     });
   });
 
+  // After a logout the sign-in page drops the HTTP cache behind it (Clear-Site-Data on this
+  // answer): in the logout's own answer it held the logout for as long as the browser took.
+  var forget = document.getElementById("forget-cache");
+  if (forget) {
+    fetch(forget.getAttribute("data-forget-cache"), { credentials: "same-origin", cache: "no-store" })
+      .then(function () { forget.setAttribute("data-forgotten", ""); }, function () {});
+  }
+
   if (!("serviceWorker" in navigator) || !body.getAttribute("data-sw")) return;
 
   navigator.serviceWorker.register(body.getAttribute("data-sw"), { scope: "/" }).catch(function () {

@@ -192,6 +192,52 @@ def test_logout_leaves_no_personal_page_on_the_phone(phone_context, app_server, 
         assert "3-2-301" not in shown
 
 
+def test_logout_leaves_no_photo_in_the_browsers_cache(
+    phone_context, app_server, app, world, caseload, make_visit
+):
+    """Photos are kept in the browser's HTTP cache for a day; the sign-in page after a logout
+    drops them (the logout's own answer only clears the storage: see accounts.logout)."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from app.extensions import db
+    from app.photos.routes import photo_url
+    from app.photos.services import add_photos
+    from tests.photos.images import two_tone
+
+    visit = make_visit(resident=caseload["wang"])
+    jpeg = io.BytesIO()
+    two_tone().save(jpeg, "JPEG")
+    jpeg.seek(0)
+    (photo,) = add_photos([FileStorage(jpeg, "a.jpg")], visit, world.worker_a, str(uuid.uuid4()))
+    db.session.commit()
+    with app.test_request_context():
+        url = photo_url(photo, thumb=True)
+
+    pg = _page(phone_context, app_server.url)
+    login(pg, "worker_a", PASSWORD)
+    assert pg.evaluate("url => fetch(url).then(r => r.status)", url) == 200
+    kept = (
+        "url => fetch(url, {cache: 'only-if-cached', mode: 'same-origin'})"
+        ".then(r => r.status, () => 'not kept')"
+    )
+    # Kept while the session lasts: a later page (the cookie's clock has moved on) shows the
+    # thumbnail from the phone, not over the air again.
+    pg.wait_for_timeout(1100)
+    pg.goto(app_server.url + "/today")
+    assert pg.evaluate(kept, url) == 200
+
+    pg.click("#account-menu summary")
+    with pg.expect_response(lambda r: r.url.endswith("/logout")) as logout:
+        pg.click("form[data-logout] button[type=submit]")
+    # The logout's answer does not wait for the HTTP cache to be walked.
+    assert logout.value.all_headers()["clear-site-data"] == '"storage"'
+    pg.wait_for_url(re.compile(r"/login"))
+    pg.wait_for_selector("#forget-cache[data-forgotten]", state="attached")
+    assert pg.evaluate(kept, url) == "not kept"
+
+
 def test_second_user_on_the_same_phone_sees_none_of_the_first_users_pages(
     phone_context, app_server, caseload
 ):

@@ -1,5 +1,7 @@
 """Security headers on every kind of response: page, fragment, photo, export, error page."""
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -111,5 +113,34 @@ def test_every_response_varies_on_hx_request(responses):
 def test_logout_tells_the_browser_to_forget(client, world, login_as):
     login_as(world.worker_a)
     resp = client.post("/logout")
-    assert '"cache"' in resp.headers["Clear-Site-Data"]
-    assert '"storage"' in resp.headers["Clear-Site-Data"]
+    # The storage at once; the HTTP cache from the sign-in page, which the logout leads to
+    # (a "cache" here would hold the logout while the browser walks its whole disk cache).
+    assert resp.headers["Clear-Site-Data"] == '"storage"'
+    login = client.get(resp.headers["Location"])
+    forget = re.search(r'data-forget-cache="([^"]+)"', login.text).group(1)
+    assert f'<noscript><img src="{forget}"' in login.text
+    answer = client.get(forget)
+    assert answer.status_code == 204
+    assert answer.headers["Clear-Site-Data"] == '"cache"'
+    assert answer.headers["Cache-Control"] == "no-store"
+    # Once: a later visit to the sign-in page does not clear the cache again.
+    assert "data-forget-cache" not in client.get("/login").text
+
+
+def test_the_sign_in_page_clears_nothing_unless_after_a_logout(client):
+    assert "data-forget-cache" not in client.get("/login").text
+
+
+def test_a_signed_in_answer_sends_the_cookie_only_when_the_session_changes(
+    client, world, login_as, make_resident
+):
+    """A cookie sent again on every answer changed each second (its signed time), and photos
+    vary on it: the browser could never reuse a kept photo (see tests/offline)."""
+    login_as(world.worker_a)
+    client.get("/today")
+    resp = client.get(f"/residents/{make_resident().id}")
+    assert resp.status_code == 200
+    assert "Set-Cookie" not in resp.headers
+    assert "Cookie" in resp.headers["Vary"]
+    resp = client.get("/today?lang=en")  # a change of language is kept in the session
+    assert "Set-Cookie" in resp.headers
