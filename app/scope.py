@@ -10,7 +10,8 @@ Who sees what (DESIGN.md):
   restricted request categories), which may be about them (Art. 30): of those they see
   neither the request nor a count.
 - inspector (township discipline liaison): the restricted requests of the township, and
-  nothing else of residents. The worker who recorded such a request keeps seeing it.
+  nothing else of residents. The worker (not a secretary) who recorded such a request keeps
+  seeing it.
 - township: projects of the township (no personal data); everything else only as
   aggregates, through `tally_grid_ids`; of restricted requests a township-wide count only.
 - admin: configuration and the audit log; no residents' records.
@@ -128,14 +129,13 @@ def _in_grids(column) -> Callable[[User], sa.ColumnElement]:
 def _request_rule(user: User) -> sa.ColumnElement:
     if user.role == "inspector":
         return restricted_requests(user)
-    return sa.and_(
-        Request.grid_id.in_(personal_grid_ids(user)),
-        # A complaint about an official stays with the one who recorded it and the inspector.
-        sa.or_(
-            Request.category_code.not_in(_restricted_codes()),
-            Request.recorded_by_id == user.id,
-        ),
-    )
+    unrestricted = Request.category_code.not_in(_restricted_codes())
+    if user.role == "worker":
+        # A complaint about an official stays with the worker who recorded it (the resident's
+        # contact at the door) and the inspector. Not with a secretary who recorded one: the
+        # community's head may be the official it is about (Art. 30), and is told so.
+        unrestricted = sa.or_(unrestricted, Request.recorded_by_id == user.id)
+    return sa.and_(Request.grid_id.in_(personal_grid_ids(user)), unrestricted)
 
 
 def _daily_log_rule(user: User) -> sa.ColumnElement:

@@ -66,6 +66,30 @@ def test_a_complaint_about_officials_goes_to_the_inspector_not_the_community(
     assert client.get(f"/requests/{req.id}").status_code == 404
 
 
+def test_a_secretary_who_records_a_complaint_about_officials_does_not_follow_it(
+    client, world, login_as, make_resident
+):
+    """The secretary is told the community's head does not see it: so it is, when the
+    secretary recorded it too (the walk found it on their page, list, due list and timeline)."""
+    resident = make_resident()
+    login_as(world.secretary_a)
+    r = _register(client, resident, "R15", "The community head asks for money.")
+    assert r.status_code == 303
+    req = db.session.scalar(sa.select(Request))
+    assert req.recorded_by_id == world.secretary_a.id
+    assert r.headers["Location"].startswith("/requests")
+    assert r.headers["Location"] != f"/requests/{req.id}"
+    landing = client.get(r.headers["Location"]).text
+    assert "discipline liaison" in landing
+    assert "asks for money" not in landing
+    assert client.get(f"/requests/{req.id}").status_code == 404
+    assert "asks for money" not in client.get(f"/residents/{resident.id}").text
+    with client.application.test_request_context():
+        assert due_soon(world.secretary_a) == []
+    login_as(world.inspector)
+    assert client.get(f"/requests/{req.id}").status_code == 200
+
+
 def test_the_inspector_sees_and_handles_the_complaint(
     client, world, login_as, make_resident, today
 ):
