@@ -21,6 +21,9 @@ class DailyLog(db.Model):
     day: Mapped[date]
     status: Mapped[str] = mapped_column(enum_type(DAYLOG_STATUSES, "daylog_status"), default="open")
     submitted_at: Mapped[datetime | None]
+    # When a record of the day last changed while it was submitted: the counts the reviewer
+    # read are no longer the ones handed in. Cleared by the next submission.
+    changed_at: Mapped[datetime | None]
     reviewed_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
@@ -38,6 +41,10 @@ class DailyLog(db.Model):
     def locked(self) -> bool:
         """Approved days are read-only until the secretary reopens them."""
         return self.status == "approved"
+
+    @property
+    def changed_since_submitted(self) -> bool:
+        return self.status == "submitted" and self.changed_at is not None
 
     @classmethod
     def locked_sql(cls):

@@ -75,7 +75,11 @@ def submit(log: DailyLog | None, worker: User) -> None:
     if visits == 0:
         raise Conflict(NO_VISITS)
     previous = log.status
-    if not _move(log, ("open", "returned"), {"status": "submitted", "submitted_at": utcnow()}):
+    if not _move(
+        log,
+        ("open", "returned"),
+        {"status": "submitted", "submitted_at": utcnow(), "changed_at": None},
+    ):
         raise _refusal(log)
     record(
         "daylog_submitted",

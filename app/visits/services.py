@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString, format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -13,7 +13,7 @@ from ..idempotency import PayloadMismatch, create_once, holds
 from ..labels import LABELS
 from ..models import Concern, DailyLog, Project, Resident, User, Visit
 from ..refusals import Conflict, Invalid, Locked
-from ..review.locks import ensure_editable
+from ..review.locks import ensure_editable, mark_changed
 from ..timeutil import captured_moment, moment_on, utcnow
 
 # What a worker enters and may correct until the day is approved (the form's fields too).
@@ -49,6 +49,7 @@ def daily_log_for(worker: User, day: date) -> DailyLog:
         # A visit made after the secretary approved the day: typing cannot mend it, the
         # secretary's reopening can (under htmx the form keeps what was typed meanwhile).
         raise Locked(ADDED_TO_APPROVED)
+    mark_changed(log)
     return log
 
 
@@ -194,7 +195,19 @@ def update_visit(visit: Visit, data: dict) -> None:
     if "purpose" in changed:
         _keep_checklists_fitting(visit, data["purpose"])
     if "visited_on" in changed:
-        new_log = daily_log_for(visit.worker, data["visited_on"])
+        try:
+            new_log = daily_log_for(visit.worker, data["visited_on"])
+        except Locked as err:
+            # Another date mends it: said on the date, with what was typed kept (a 409 page
+            # read as if the visit's own day were locked).
+            raise Invalid(
+                _l(
+                    "%(day)s is already approved, so the visit cannot be moved to it. Choose "
+                    "another day, or ask your community secretary to reopen that one.",
+                    day=LazyString(lambda d=data["visited_on"]: format_date(d, "medium")),
+                ),
+                "visited_on",
+            ) from err
         visit.daily_log_id = new_log.id
     for f in changed:
         setattr(visit, f, data[f] if data[f] is not None or f == "follow_up_on" else "")

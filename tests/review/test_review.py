@@ -126,6 +126,49 @@ def test_a_visit_added_to_a_submitted_day_keeps_it_submitted(
     login_as(world.secretary_a)
     page = client.get("/review", headers=EN)
     assert "2 visits" in page.text
+    # ... and says so: the secretary may have read the day before it changed.
+    assert "Changed after it was submitted, last at" in page.text
+
+
+def test_a_visit_moved_onto_a_submitted_day_is_shown_to_the_reviewer(
+    client, world, login_as, make_resident, make_visit
+):
+    """The walk: a visit moved onto a submitted day changed its counts with nothing said."""
+    earlier = make_visit(resident=make_resident(), day=local_today() - timedelta(days=3))
+    login_as(world.worker_a)
+    assert client.post(f"/review/days/{earlier.daily_log_id}/submit").status_code == 303
+    log = db.session.get(DailyLog, earlier.daily_log_id)
+    assert log.changed_at is None
+    moved = make_visit(resident=make_resident(name="赵六"))
+    resp = client.post(
+        f"/visits/{moved.id}/edit",
+        data={
+            "purpose": "routine",
+            "summary": "moved",
+            "outcome": "done",
+            "visited_on": log.day.isoformat(),
+            "follow_up_on": "",
+        },
+    )
+    assert resp.status_code == 303
+    db.session.refresh(log)
+    assert log.status == "submitted" and log.changed_at is not None
+    login_as(world.secretary_a)
+    day = client.get(day_path(log), headers=EN).text
+    assert "2 visits" in day
+    assert "Changed after it was submitted" in day
+    # Returned and handed in again: the mark goes, what was asked stays to check against.
+    client.post(f"/review/days/{log.id}/return", data={"comment": "补拍照片"})
+    login_as(world.worker_a)
+    assert client.post(f"/review/days/{log.id}/submit").status_code == 303
+    db.session.refresh(log)
+    assert log.changed_at is None
+    login_as(world.secretary_a)
+    day = client.get(day_path(log), headers=EN).text
+    assert "Changed after it was submitted" not in day
+    assert "Asked to fix before: 补拍照片" in day
+    queue = client.get("/review", headers=EN).text
+    assert "Asked to fix before: 补拍照片" in queue
 
 
 # ---- the queue ---------------------------------------------------------------------

@@ -250,6 +250,33 @@ def test_new_visit_on_an_approved_day_is_refused(
     assert _count() == 0
 
 
+def test_moving_a_visit_onto_an_approved_day_is_refused_on_the_date_with_the_words_kept(
+    client, world, login_as, make_resident, make_visit, make_daily_log
+):
+    """The walk: a 409 page ("this day's records are locked") read as if the visit's own day
+    were locked, and only Back brought the words back."""
+    approved = local_today() - timedelta(days=3)
+    make_daily_log(day=approved, status="approved")
+    v = make_visit(resident=make_resident())
+    login_as(world.worker_a)
+    data = {
+        "purpose": "routine",
+        "summary": "moved to the wrong day",
+        "outcome": "done",
+        "visited_on": approved.isoformat(),
+        "follow_up_on": "",
+    }
+    resp = client.post(f"/visits/{v.id}/edit?lang=en", data=data)
+    assert resp.status_code == 422
+    day = format_date(approved, "medium", locale="en")
+    assert f"{day} is already approved, so the visit cannot be moved to it." in resp.text
+    assert "moved to the wrong day" in resp.text
+    assert 'name="visited_on"' in resp.text and 'aria-invalid="true"' in resp.text
+    db.session.expire_all()
+    kept = db.session.get(Visit, v.id)
+    assert (kept.visited_on, kept.summary) == (local_today(), v.summary)
+
+
 @pytest.mark.parametrize("status", ["open", "submitted", "returned", "approved"])
 def test_an_approved_day_says_so_before_the_form_is_typed(
     client, world, login_as, make_resident, make_daily_log, status
