@@ -349,3 +349,12 @@ def checklist_word(group: str, purpose: str) -> str:
 def choices(group: str, values) -> list[tuple[str, str]]:
     """(value, label) pairs for a form field."""
     return [(v, LABELS[group][v]) for v in values]
+
+
+# A community-track request is acknowledged (签收), not accepted (受理, the formal track's
+# decision): its badge says what its step and history say. Counts across tracks keep
+# "Accepted", footnoted in the township's tables.
+LABELS["request_status_community"] = {
+    **LABELS["request_status"],
+    "accepted": LABELS["request_event"]["acknowledged"],
+}

@@ -107,6 +107,7 @@ def user_edit(user_id: int):
                 set_password(user, form.password.data, actor=current_user)
             if bool(form.active.data) != user.active:
                 set_active(user, bool(form.active.data), actor=current_user)
+            flash(_("Changes to %(username)s saved.", username=user.username), "success")
             return redirect(url_for("admin.users"), code=303)
     return render("admin/user_form.html", form=form, user=user)
 

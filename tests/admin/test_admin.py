@@ -80,6 +80,8 @@ def test_deactivation_ends_every_session(app, client, world, login_as):
     )
     assert r.status_code == 303
     assert db.session.get(User, world.worker_a.id).active is False
+    # The list it lands on says the change was kept (the walk: nothing said so).
+    assert "已保存对 worker_a 的修改。" in client.get(r.headers["Location"]).text
     assert other.get("/today").status_code in (302, 303)
     live = db.session.scalar(
         sa.select(sa.func.count(UserSession.id)).where(

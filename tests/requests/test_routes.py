@@ -937,3 +937,21 @@ def test_following_another_residents_request_is_refused(client, world, login_as,
     login_as(world.secretary_a)
     r = client.get(f"/requests/new?resident={other.resident_id}&follows={closed.id}")
     assert r.status_code == 404
+
+
+def test_a_community_requests_badge_says_acknowledged_as_its_step_does(
+    client, world, login_as, make_request
+):
+    """The walk: the step was 签收 and the history 已签收, the badge 已受理 (the formal track's
+    decision, which a community request never takes)."""
+    community = make_request(status="accepted", track="community")
+    formal = make_request(status="accepted", track="formal", accepted_on=local_today())
+    login_as(world.secretary_a)
+    page = client.get(f"/requests/{community.id}?lang=en").text
+    assert re.search(r'id="request-status">Acknowledged<', page)
+    page = client.get(f"/requests/{formal.id}?lang=en").text
+    assert re.search(r'id="request-status">Accepted<', page)
+    rows = client.get("/requests?status=&lang=en").text
+    assert re.search(rf'request-row-{community.id}".*?status-accepted">Acknowledged<', rows, re.S)
+    resident = client.get(f"/residents/{community.resident_id}?lang=en").text
+    assert re.search(r'class="status">Acknowledged<', resident)
