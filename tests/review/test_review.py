@@ -152,7 +152,8 @@ def test_a_visit_moved_onto_a_submitted_day_is_shown_to_the_reviewer(
     )
     assert resp.status_code == 303
     db.session.refresh(log)
-    assert log.status == "submitted" and log.changed_at is not None
+    assert log.status == "submitted"
+    assert log.changed_at is not None
     login_as(world.secretary_a)
     day = client.get(day_path(log), headers=EN).text
     assert "2 visits" in day

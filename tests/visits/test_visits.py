@@ -271,7 +271,8 @@ def test_moving_a_visit_onto_an_approved_day_is_refused_on_the_date_with_the_wor
     day = format_date(approved, "medium", locale="en")
     assert f"{day} is already approved, so the visit cannot be moved to it." in resp.text
     assert "moved to the wrong day" in resp.text
-    assert 'name="visited_on"' in resp.text and 'aria-invalid="true"' in resp.text
+    assert 'name="visited_on"' in resp.text
+    assert 'aria-invalid="true"' in resp.text
     db.session.expire_all()
     kept = db.session.get(Visit, v.id)
     assert (kept.visited_on, kept.summary) == (local_today(), v.summary)
