@@ -19,7 +19,9 @@ class HandoverForm(IdempotentForm):
     )
     to_worker_id = SelectField(
         _l("To worker"),
-        coerce=form_id,
+        # Nobody chosen until the secretary chooses: the first worker of the list was the one
+        # handing over (the walk's first try was refused for it).
+        coerce=lambda v: form_id(v) if v not in (None, "", "0", 0) else 0,
         validators=[Required(message=_l("Choose the worker taking over."))],
     )
     grid_ids = CheckboxesField(_l("Whole grids"))

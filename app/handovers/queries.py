@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Grid, Handover, Household, User
+from ..models import Grid, Handover, Household, Resident, User
 from ..places import by_name
 from ..scope import select_for
 
@@ -85,3 +85,22 @@ def notes_for(worker: User) -> list[Handover]:
             .limit(5)
         )
     )
+
+
+def names_by_household(user: User, household_ids: list[int], most: int = 3) -> dict[int, str]:
+    """The current residents' names of each household, the first `most` then "…"."""
+    if not household_ids:
+        return {}
+    rows = db.session.execute(
+        select_for(Resident, user)
+        .with_only_columns(Resident.household_id, Resident.name)
+        .where(Resident.household_id.in_(household_ids), Resident.archived_at.is_(None))
+        .order_by(Resident.household_id, Resident.id)
+    )
+    found: dict[int, list[str]] = {}
+    for household_id, name in rows:
+        found.setdefault(household_id, []).append(name)
+    return {
+        h: "、".join(names[:most]) + ("…" if len(names) > most else "")
+        for h, names in found.items()
+    }

@@ -30,13 +30,18 @@ def _form() -> tuple[HandoverForm, dict]:
     workers = queries.community_workers(current_user)
     by_id = {w.id: w for w in workers}
     form.from_worker_id.choices = [(w.id, w.display_name) for w in workers]
-    form.to_worker_id.choices = [(w.id, w.display_name) for w in workers]
     giver = by_id.get(form.from_worker_id.data) if form.from_worker_id.data else None
+    form.to_worker_id.choices = [(0, _("— choose —"))] + [(w.id, w.display_name) for w in workers]
     held = [g.id for g in giver.grids] if giver else []
     grids = queries.community_grids(current_user)
     form.grid_ids.choices = [(g.id, g.name) for g in grids if g.id in held]
     households = queries.households_of(held)
-    form.household_ids.choices = [(h.id, f"{h.grid.name} {h.address}") for h in households]
+    # Who lives there, as the secretary knows the households: an address alone was a riddle.
+    names = queries.names_by_household(current_user, [h.id for h in households])
+    form.household_ids.choices = [
+        (h.id, " · ".join(filter(None, (f"{h.grid.name} {h.address}", names.get(h.id)))))
+        for h in households
+    ]
     form.to_grid_id.choices = [(0, _("— only for chosen households —"))] + [
         (g.id, g.name) for g in grids
     ]
@@ -57,13 +62,19 @@ def new():
         workers = ctx["workers"]
         if form.from_worker_id.data not in workers or form.to_worker_id.data not in workers:
             abort(404)
+        to_worker = workers[form.to_worker_id.data]
+        households = [get_or_404(Household, i) for i in form.household_ids.data or []]
+        to_grid = get_or_404(Grid, form.to_grid_id.data) if form.to_grid_id.data else None
+        if households and to_grid is None and len(to_worker.grids) == 1:
+            # A new worker with one grid: the households can only join that one.
+            to_grid = to_worker.grids[0]
         plan = Plan(
             from_worker=workers[form.from_worker_id.data],
-            to_worker=workers[form.to_worker_id.data],
+            to_worker=to_worker,
             note=form.note.data or "",
             grids=[get_or_404(Grid, i) for i in form.grid_ids.data or []],
-            households=[get_or_404(Household, i) for i in form.household_ids.data or []],
-            to_grid=get_or_404(Grid, form.to_grid_id.data) if form.to_grid_id.data else None,
+            households=households,
+            to_grid=to_grid,
         )
         handover, _created = hand_over(
             current_user._get_current_object(), plan, client_key(form.client_uuid.data)

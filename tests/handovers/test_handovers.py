@@ -1,6 +1,7 @@
 """Caseload handover: the secretary moves grids or households between workers with a note;
 open work goes with them, past records keep their authors, the new worker reads the note."""
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -164,7 +165,8 @@ def test_chosen_households_move_into_the_new_workers_grid_with_their_file(
         ({"note": ""}, "Write a note for the new worker."),
         ({"grid_ids": []}, "Choose the grids or the households to hand over."),
         ({"to_worker_id": "self"}, "Choose another worker to hand the caseload to."),
-        ({"grid_ids": [], "household_ids": ["hh"]}, "Choose which of the new worker"),
+        ({"to_worker_id": ""}, "Choose the worker taking over."),
+        ({"grid_ids": [], "household_ids": ["hh"], "two_grids": True}, "Choose which of the new"),
     ],
 )
 def test_bad_handovers_are_refused_with_nothing_moved(
@@ -179,6 +181,15 @@ def test_bad_handovers_are_refused_with_nothing_moved(
         over["to_worker_id"] = world.worker_a.id
     if over.get("household_ids") == ["hh"]:
         over["household_ids"] = [resident.household_id]
+    if over.pop("two_grids", False):
+        # A new worker with two grids is asked which one the households join.
+        from app.models import Grid
+
+        a3 = Grid(community_id=world.ca.id, name="A3")
+        db.session.add(a3)
+        db.session.flush()
+        world.worker_a2.grids.append(a3)
+        db.session.commit()
     resp, _data = _post(client, world, world.worker_a2, **over)
     assert resp.status_code in (200, 422)  # the form again, with the reason and the note kept
     assert "3栋2单元的张大爷每周要去看一次。" in resp.text or over.get("note") == ""
@@ -230,3 +241,24 @@ def test_the_form_walks_worker_first(client, world, login_as, make_resident):
     assert 'id="handover-form"' in second.text
     assert f'value="{world.a1.id}"' in second.text
     assert f'value="{resident.household_id}"' in second.text
+
+
+def test_households_join_the_new_workers_only_grid_unasked(client, world, login_as, make_resident):
+    """The walk: with households ticked, "only for chosen households" stayed on the list and
+    the form was refused, although the new worker had one grid the households could join."""
+    resident = make_resident(name="王秀英", room="301")
+    make_resident(name="王建国", room="301")
+    login_as(world.secretary_a)
+    form = client.get(f"/handovers/new?from_worker_id={world.worker_a.id}").text
+    # Nobody is taking over until the secretary says who (it was the worker handing over).
+    to_worker = re.search(r'<select[^>]*name="to_worker_id".*?</select>', form, re.S).group(0)
+    assert re.search(r'<option value="0">— 请选择 —</option>', to_worker)
+    assert " selected" not in to_worker
+    # A household reads as its people, not an address alone.
+    assert "A1 3-2-301 · 王秀英、王建国" in form
+    resp, _data = _post(
+        client, world, world.worker_a2, grid_ids=[], household_ids=[resident.household_id]
+    )
+    assert resp.status_code == 303, resp.text[:2000]
+    db.session.expire_all()
+    assert db.session.get(Resident, resident.id).grid_id == world.a2.id
