@@ -3,7 +3,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo
 
 from ..forms import BaseForm
-from ..validators import Chars, Required
+from ..validators import Chars, GuessablePassword, Required
 
 
 class LoginForm(BaseForm):
@@ -27,7 +27,7 @@ class PasswordForm(BaseForm):
     )
     new = PasswordField(
         _l("New password"),
-        validators=[Required(), Chars(min=10, max=256)],
+        validators=[Required(), Chars(min=10, max=256), GuessablePassword()],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

@@ -158,6 +158,7 @@ def forget_cache():
 def password():
     """Change one's own password; every session, this one included, then ends."""
     form = PasswordForm()
+    form.own_words = (current_user.username, current_user.display_name)
     if form.is_submitted():
         valid = form.validate()
         # Checked with the other fields, not after them: a wrong current password is said in
@@ -167,6 +168,8 @@ def password():
         )
         if wrong:
             form.current.errors.append(_("The current password is wrong."))
+        elif valid and check_password(current_user.password_hash, form.new.data):
+            form.new.errors.append(_("The new password is the one you have now. Choose another."))
         elif valid:
             set_password(current_user, form.new.data, actor=current_user)
             logout_user()

@@ -14,7 +14,7 @@ from ..accounts.services import scope_refusal
 from ..enums import ROLES
 from ..forms import BaseForm, DateField
 from ..labels import choices
-from ..validators import Chars, Required, stripped
+from ..validators import Chars, GuessablePassword, Required, stripped
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -42,7 +42,11 @@ class UserForm(BaseForm):
     grid_ids = MultiCheckboxField(_l("Grids"), coerce=int)
     password = PasswordField(
         _l("Password"),
-        validators=[Optional(), Chars(min=10, max=256)],
+        validators=[
+            Optional(),
+            Chars(min=10, max=256),
+            GuessablePassword("username", "display_name"),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     active = BooleanField(_l("Active"), default=True)
@@ -56,7 +60,11 @@ class UserForm(BaseForm):
         self._community_of = {g.id: g.community_id for g in grids}
         self.creating = creating
         if creating:
-            self.password.validators = [Required(), Chars(min=10, max=256)]
+            self.password.validators = [
+                Required(),
+                Chars(min=10, max=256),
+                GuessablePassword("username", "display_name"),
+            ]
             self.password.flags.required = True
 
     def validate(self, extra_validators=None) -> bool:

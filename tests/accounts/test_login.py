@@ -1,5 +1,6 @@
 from urllib.parse import urlsplit
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -180,6 +181,29 @@ def test_a_wrong_current_password_is_named_with_the_other_mistakes(client, world
     assert "The current password is wrong." in r.text
     assert "takes 10 to 256 characters" in r.text
     assert "The passwords differ." in r.text
+    client.post("/logout")
+    assert _login(client, "worker_a").status_code == 303  # the old password still works
+
+
+@pytest.mark.parametrize(
+    ("new", "reason"),
+    [
+        ("1234567890", "too easy to guess"),
+        ("qwertyuiop", "too easy to guess"),
+        ("woaini1314520", "too easy to guess"),  # common here, unknown to zxcvbn's lists
+        ("worker_a2026", "too easy to guess"),  # the username and a year
+        (PASSWORD, "is the one you have now"),
+    ],
+)
+def test_a_new_password_easy_to_guess_or_unchanged_is_refused(client, world, new, reason):
+    """The walk: "1234567890", a password equal to the username and the same password again
+    were all taken, the length being the only rule."""
+    _login(client, "worker_a")
+    r = client.post(
+        "/account/password?lang=en", data={"current": PASSWORD, "new": new, "confirm": new}
+    )
+    assert r.status_code == 200
+    assert reason in r.text
     client.post("/logout")
     assert _login(client, "worker_a").status_code == 303  # the old password still works
 

@@ -240,3 +240,26 @@ def test_a_users_grids_are_listed_as_the_pages_language_lists(
     page = client.get(f"/admin/users?lang={lang}").text
     row = page.split(f'id="user-{world.worker_a.id}"', 1)[1].split("</tr>", 1)[0]
     assert listed in row
+
+
+@pytest.mark.parametrize("password", ["1234567890", "worker7abc", "a123456789"])
+def test_a_new_users_guessable_password_is_refused(client, world, login_as, password):
+    """The walk: "1234567890" and a password equal to the username made accounts."""
+    login_as(world.admin)
+    resp = client.post(
+        "/admin/users/new?lang=en",
+        data={
+            "username": "worker7abc",
+            "display_name": "New Worker",
+            "role": "worker",
+            "township_id": 0,
+            "community_id": 0,
+            "grid_ids": [world.a1.id],
+            "password": password,
+            "active": "y",
+        },
+    )
+    assert resp.status_code == 200
+    assert "This password is too easy to guess" in resp.text
+    assert 'value="worker7abc"' in resp.text  # what was typed is kept
+    assert db.session.scalar(sa.select(User).where(User.username == "worker7abc")) is None
