@@ -378,8 +378,9 @@ def test_notices_of_steps_past_read_as_on_their_day_the_latest_marked(
             {
                 "acceptance": on(75, "zh", 60),
                 "extension": on(75, "zh", 70),
-                "review": on(40, "zh", 30),
-                "rereview": on(20, "zh", 30),
+                # 至…止: the last day counts (…前 read as "before", a day short, the walk).
+                "review": "（即至{}止）".format(on(40, "zh", 30)),
+                "rereview": "（即至{}止）".format(on(20, "zh", 30)),
             },
         ),
     ):
