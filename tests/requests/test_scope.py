@@ -94,7 +94,11 @@ def test_the_inspector_sees_and_handles_the_complaint(
     client, world, login_as, make_resident, today
 ):
     login_as(world.worker_a)
-    _register(client, make_resident(), "R15", "The grid chief asks for money.")
+    complainant = make_resident(building="3", unit="2", room="301", phone="13800001234")
+    _register(client, complainant, "R15", "The grid chief asks for money.")
+    # The recording worker has the resident's page; no contact line is added for them.
+    r15 = db.session.scalar(sa.select(Request.id).where(Request.category_code == "R15"))
+    assert 'id="request-contact"' not in client.get(f"/requests/{r15}").text
     _register(client, make_resident(name="李四"), "R04", "The lift is broken.")
     req = db.session.scalar(sa.select(Request).where(Request.category_code == "R15"))
     other = db.session.scalar(sa.select(Request).where(Request.category_code == "R04"))
@@ -107,6 +111,11 @@ def test_the_inspector_sees_and_handles_the_complaint(
     page = client.get(f"/requests/{req.id}?lang=en").text
     assert "asks for money" in page
     assert f"/residents/{req.resident_id}" not in page  # no resident records for the inspector
+    # ... but how to reach the requester, whom the inspector owes a notice, a reply and a visit
+    # (the walk: only a name and a grid).
+    contact = re.search(r'id="request-contact">([^<]*)<', page).group(1)
+    assert "13800001234" in contact
+    assert f"{req.grid.community.name} {req.grid.name} 3-2-301" in contact
     assert (
         client.post(f"/requests/{req.id}/formal", data={"formal-on": today.isoformat()}).status_code
         == 303
