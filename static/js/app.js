@@ -522,4 +522,15 @@
   // A form given back with a text over the limit shows the count at once.
   countAll(document);
   document.body.addEventListener("htmx:load", function (evt) { countAll(evt.target); });
+
+  // A form sent back refused says why beside each field; a field below the fold went unseen
+  // (walk: a visit's date refused, the page back at its top, the reason under the bottom bar).
+  function showFirstRefusal(root) {
+    var bad = root.querySelector && root.querySelector('[aria-invalid="true"]');
+    if (!bad) return;
+    var box = bad.getBoundingClientRect();
+    if (box.top >= 0 && box.bottom <= window.innerHeight * 0.8) return;
+    bad.scrollIntoView({ block: "center" });
+  }
+  document.body.addEventListener("htmx:load", function (evt) { showFirstRefusal(evt.target); });
 })();
