@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from ..i18n import localized
 from .deadlines import (
     ReviewRight,
+    knows_year,
     promised_reply_on,
     redirect_channel_phrase,
     redirect_limit_notes,
@@ -176,6 +177,7 @@ def _review(req: Request, right: ReviewRight) -> Notice:
                 days=right.answer_days,
                 until=_long(right.until),
             ),
+            *_holiday_rule(right.until),
             _(
                 "If you are not satisfied with the review, you may ask for a re-review "
                 "within 30 days of receiving its answer."
@@ -200,10 +202,25 @@ def _rereview(req: Request, right: ReviewRight) -> Notice:
                 date=_long(req.review_answered_on),
                 days=right.answer_days,
                 until=_long(rereview_until(req)),
-            )
+            ),
+            *_holiday_rule(rereview_until(req)),
         ],
         req.review_answered_on,
     )
+
+
+def _holiday_rule(until) -> list[str]:
+    """The roll-over rule in words, for a resident's last day in a year whose holiday schedule
+    is not published yet: the date given is then counted in calendar days and may fall on a
+    rest day, which would cut the resident's time short (Civil Code Art. 203)."""
+    if until is None or knows_year(until.year):
+        return []
+    return [
+        _(
+            "If that day is a public holiday or a rest day, the time runs to the end of the "
+            "next working day."
+        )
+    ]
 
 
 def _long(value) -> str:

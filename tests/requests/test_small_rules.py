@@ -405,3 +405,33 @@ def test_a_complaint_about_an_official_is_issued_by_the_township(
     notice = _notice_blocks(client.get(f"/requests/{req.id}?lang=en").text)["not_accepted"]
     assert f"Issued by: {req.grid.community.township.name}" in notice
     assert req.grid.community.name not in notice
+
+
+@pytest.mark.parametrize("published", [True, False])
+def test_a_residents_last_day_in_a_year_without_a_holiday_schedule_says_the_rule(
+    world, make_request, login_as, client, server_at, monkeypatch, published
+):
+    """The walk: "…（即2027年1月9日前）", a Saturday, with chinese-calendar holding no 2027
+    schedule: the resident was handed a date shorter than the law gives. The notice then says
+    that a last day on a rest day runs to the next working day (Civil Code Art. 203)."""
+    import app.requests.notices as notices
+
+    today = local_today()
+    received = today - timedelta(days=20)
+    req = make_request(track="formal", received_on=received, formal_on=received)
+    login_as(world.secretary_a)
+    for slug, days_ago, fields in (
+        ("accept", 18, {}),
+        ("reply", 0, {"text": "Lift repaired.", "delivery": "handed"}),
+    ):
+        day, prefix = today - timedelta(days=days_ago), slug
+        data = {f"{prefix}-on": day.isoformat(), **{f"{prefix}-{k}": v for k, v in fields.items()}}
+        with server_at(_noon(day)):
+            assert client.post(f"/requests/{req.id}/{slug}", data=data).status_code == 303
+    until_year = rules().add(today, 30).year
+    monkeypatch.setattr(notices, "knows_year", lambda year: published or year != until_year)
+    review = _notice_blocks(client.get(f"/requests/{req.id}?lang=en").text)["review"]
+    rule = "If that day is a public holiday or a rest day, the time runs to the end of the next"
+    assert (rule in review) is not published
+    zh = _notice_blocks(client.get(f"/requests/{req.id}?lang=zh_Hans").text)["review"]
+    assert ("顺延至节假日后的第一个工作日" in zh) is not published
