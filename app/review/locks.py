@@ -6,14 +6,16 @@ from ..refusals import Locked
 from ..timeutil import utcnow
 
 
-def ensure_editable(daily_log: DailyLog | None) -> None:
+def ensure_editable(daily_log: DailyLog | None, changes: bool = True) -> None:
     """Refuse (Locked, 409) a change to a record of an approved day, whatever the UI offered.
-    A change to a submitted day is allowed and marked for the reviewer (`changed_at`)."""
+    A change to a submitted day is allowed and marked for the reviewer (`changed_at`);
+    `changes=False` for an edit found to change nothing, which is not marked."""
     if daily_log is None:
         return
     if daily_log.locked:
         raise Locked(LOCKED_MESSAGE)
-    mark_changed(daily_log)
+    if changes:
+        mark_changed(daily_log)
 
 
 def mark_changed(daily_log: DailyLog) -> None:

@@ -190,8 +190,8 @@ def _project_grid(worker: User, project: Project) -> int:
 
 def update_visit(visit: Visit, data: dict) -> None:
     """Correct a visit of a day that is not approved."""
-    ensure_editable(visit.daily_log)
     changed = [f for f in FIELDS if f in data and getattr(visit, f) != data[f]]
+    ensure_editable(visit.daily_log, changes=bool(changed))
     if "purpose" in changed:
         _keep_checklists_fitting(visit, data["purpose"])
     if "visited_on" in changed:

@@ -139,6 +139,17 @@ def test_a_visit_moved_onto_a_submitted_day_is_shown_to_the_reviewer(
     assert client.post(f"/review/days/{earlier.daily_log_id}/submit").status_code == 303
     log = db.session.get(DailyLog, earlier.daily_log_id)
     assert log.changed_at is None
+    # Saved again as it was: nothing changed, nothing to tell the secretary.
+    same = {
+        "purpose": earlier.purpose,
+        "summary": earlier.summary,
+        "outcome": earlier.outcome,
+        "visited_on": earlier.visited_on.isoformat(),
+        "follow_up_on": "",
+    }
+    assert client.post(f"/visits/{earlier.id}/edit", data=same).status_code == 303
+    db.session.refresh(log)
+    assert log.changed_at is None
     moved = make_visit(resident=make_resident(name="赵六"))
     resp = client.post(
         f"/visits/{moved.id}/edit",
