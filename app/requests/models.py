@@ -105,6 +105,12 @@ class Request(db.Model):
     )
 
     @property
+    def status_labels(self) -> str:
+        """The label group its status is named from: a community request is acknowledged
+        (签收), where a formal one is accepted (受理) (app/labels.py)."""
+        return "request_status_community" if self.track == "community" else "request_status"
+
+    @property
     def shown_track(self) -> str:
         """The track as pages name it: a complaint about an official (R15) is never the
         community's, even before it becomes a formal matter (Art. 30), but the liaison's."""
