@@ -7,7 +7,7 @@ from .hazards.models import Department, Hazard
 from .photos.models import Photo
 from .projects.models import Assessment, Concern, Project, RiskFactor, RiskFactorType
 from .referrals.models import Referral, ReferralService
-from .requests.models import Request, RequestCategory, RequestEvent
+from .requests.models import HolidayDay, Request, RequestCategory, RequestEvent
 from .residents.models import CareReason, Household, Resident, resident_care_reasons
 from .review.models import DailyLog
 from .screening.models import Answer, ChecklistItem, ChecklistTemplate, Screening
@@ -37,6 +37,7 @@ __all__ = [
     "Grid",
     "Handover",
     "Hazard",
+    "HolidayDay",
     "Household",
     "Photo",
     "Project",

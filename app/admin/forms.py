@@ -6,6 +6,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -14,6 +15,7 @@ from ..accounts.services import scope_refusal
 from ..enums import ROLES
 from ..forms import BaseForm, DateField
 from ..labels import choices
+from ..requests.holidays import check_working, parse_days
 from ..validators import Chars, GuessablePassword, Required, stripped
 
 
@@ -114,3 +116,30 @@ def cadence_form(reasons, locale: str, **kw) -> BaseForm:
         for reason in reasons:
             form[f"every_{reason.code}"].data = reason.visit_every_days
     return form
+
+
+class HolidayYearForm(BaseForm):
+    """One year's schedule from the State Council's notice: days off, weekend days worked."""
+
+    off_days = TextAreaField(_l("Days off"), validators=[Chars(max=4000)])
+    working_days = TextAreaField(_l("Weekend days worked"), validators=[Chars(max=4000)])
+
+    def __init__(self, *args, year: int, **kw):
+        super().__init__(*args, **kw)
+        self.year = year
+        self.off: set = set()
+        self.working: set = set()
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        off = parse_days(self.off_days.data, self.year, "off")
+        working = parse_days(self.working_days.data, self.year, "working")
+        self.off_days.errors = [*self.off_days.errors, *off.errors]
+        self.working_days.errors = [
+            *self.working_days.errors,
+            *working.errors,
+            *(check_working(working.days, off.days) if not working.errors else []),
+        ]
+        self.off, self.working = off.days, working.days
+        return not (self.off_days.errors or self.working_days.errors)

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,11 +17,12 @@ from ..models import AuditEvent, CareReason, Community, Grid, Township, User
 from ..pagination import page_number, paginate
 from ..permissions import ADMIN, requires
 from ..places import by_name, grids_in_order
-from ..requests.deadlines import schedule_status
+from ..requests.deadlines import knows_year, schedule_status
+from ..requests.holidays import as_ranges, as_text, entered_days, set_year
 from ..scope import get_or_404, select_for
-from ..timeutil import day_start_utc
+from ..timeutil import day_start_utc, local_today
 from . import bp
-from .forms import AuditFilterForm, UserForm, cadence_form
+from .forms import AuditFilterForm, HolidayYearForm, UserForm, cadence_form
 from .services import set_visit_cadence
 
 
@@ -129,6 +130,83 @@ def cadences():
         flash(_("Days between visits saved (%(n)s changed).", n=changed), "success")
         return redirect(url_for("admin.cadences"), code=303)
     return render("admin/cadences.html", form=form, reasons=reasons)
+
+
+def _holiday_years() -> list[int]:
+    """The years the holiday page offers: this and next year, any near year the package does
+    not know, and every year entered (a superseded one, to remove it)."""
+    this = local_today().year
+    near = {y for y in range(this - 1, this + 3) if not knows_year(y)}
+    return sorted({this, this + 1} | near | set(schedule_status()["entered"]))
+
+
+@bp.route("/holidays")
+@login_required
+@requires("admin.manage")
+def holidays():
+    """Which years' holidays move request deadlines, and the years to enter."""
+    years = []
+    for year in _holiday_years():
+        off, working = entered_days(year)
+        years.append(
+            {
+                "year": year,
+                "package": knows_year(year),
+                "off": as_ranges(off),
+                "off_count": len(off),
+                "working": working,
+            }
+        )
+    return render("admin/holidays.html", years=years, schedule=schedule_status())
+
+
+@bp.route("/holidays/<int:year>", methods=["GET", "POST"])
+@login_required
+@requires("admin.manage")
+@redisplays_form_on_error
+def holiday_year(year: int):
+    """Enter, correct or remove one year's schedule from the State Council's notice."""
+    off, working = entered_days(year)
+    if year not in _holiday_years() or (knows_year(year) and not (off or working)):
+        abort(404)
+    form = HolidayYearForm(year=year)
+    if not form.is_submitted():
+        form.off_days.data, form.working_days.data = as_text(off), as_text(working)
+    if form.validate_on_submit():
+        if knows_year(year) and (form.off or form.working):
+            form.off_days.errors.append(
+                _(
+                    "chinese-calendar now carries %(year)s: empty both boxes to remove the days "
+                    "entered.",
+                    year=year,
+                )
+            )
+        else:
+            changed = set_year(year, form.off, form.working, current_user)
+            if form.off or form.working:
+                flash(
+                    _(
+                        "Holiday schedule for %(year)s saved (days off: %(off)s; weekend days "
+                        "worked: %(working)s). Requests whose due date moved: %(changed)s.",
+                        year=year,
+                        off=len(form.off),
+                        working=len(form.working),
+                        changed=changed,
+                    ),
+                    "success",
+                )
+            else:
+                flash(
+                    _(
+                        "The holiday schedule entered for %(year)s was removed. Requests whose "
+                        "due date moved: %(changed)s.",
+                        year=year,
+                        changed=changed,
+                    ),
+                    "success",
+                )
+            return redirect(url_for("admin.holidays"), code=303)
+    return render("admin/holiday_year.html", form=form, year=year, package=knows_year(year))
 
 
 @bp.route("/audit")

@@ -10,10 +10,14 @@ def recompute_due_command():
 
     from ..db import write_intent
     from ..extensions import db
-    from .deadlines import recompute_due_dates, schedule_years
+    from .deadlines import recompute_due_dates, schedule_status
 
     with write_intent():
         changed = recompute_due_dates()
         db.session.commit()
-    first, last = schedule_years()
-    click.echo(f"{changed} due date(s) changed; holiday schedule known for {first}-{last}.")
+    known = schedule_status()
+    entered = "".join(f", {y} (entered)" for y in known["entered"])
+    click.echo(
+        f"{changed} due date(s) changed; holiday schedule known for "
+        f"{known['first']}-{known['last']}{entered}."
+    )

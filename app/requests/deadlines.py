@@ -14,9 +14,11 @@ Counting: calendar days, and the day the clock starts is not counted (Civil Code
 so a request received on 1 March has its 15-day notice due on 16 March. A period whose last
 day is a statutory holiday or rest day ends on the next working day (Art. 203), by the State
 Council's published schedule as the `chinese-calendar` package carries it (adjusted working
-Saturdays and Sundays are working days). A year the package has no schedule for counts plain
-calendar days, with no roll-over at all (a guessed weekend rule would disagree with the
-schedule once it is published); the admin page says which years those are.
+Saturdays and Sundays are working days). The package knows the years of its last release only,
+so the administrator enters a newer year's schedule once it is published (`HolidayDay`, the
+admin's holiday page); a year neither has counts plain calendar days, with no roll-over at all
+(a guessed weekend rule would disagree with the schedule once it is published), and the admin
+pages say which years those are.
 
 Lists filter and sort on `Request.due_on`, the due date of the running clock, written by
 `_store_due_on` whenever a request is flushed: one Python rule, read by SQL as a plain
@@ -30,6 +32,7 @@ by default the same day when handed over, 3 days later when posted, corrected wh
 postal receipt comes back. The review window runs from that day (Art. 35).
 """
 
+import time
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache, lru_cache
@@ -80,27 +83,84 @@ def schedule_years() -> tuple[int, int]:
 
 
 def schedule_status(today: date | None = None) -> dict:
-    """For the admin page: the years with a schedule, and whether this or next year lacks one."""
+    """For the admin pages: the years with a schedule, and whether this or next year lacks one."""
     first, last = schedule_years()
     year = (today or local_today()).year
-    missing = [y for y in (year, year + 1) if not knows_year(y)]
-    return {"first": first, "last": last, "missing": missing}
+    missing = [y for y in (year, year + 1) if not has_schedule(y)]
+    entered = sorted(y for y in entered_schedule() if not knows_year(y))
+    return {"first": first, "last": last, "missing": missing, "entered": entered}
 
 
 def knows_year(year: int) -> bool:
+    """Whether the installed chinese-calendar carries the year's schedule."""
     first, last = schedule_years()
     return first <= year <= last
+
+
+def has_schedule(year: int) -> bool:
+    """Whether deadlines in the year move off its holidays: the package's or an entered one."""
+    return knows_year(year) or year in entered_schedule()
+
+
+@dataclass(frozen=True)
+class EnteredYear:
+    """One year's schedule as the administrator entered it."""
+
+    off: frozenset[date]
+    working: frozenset[date]
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.working:
+            return True
+        return day not in self.off and day.weekday() < 5
+
+
+# Read again at most this often by each process: another process's save shows within the
+# minute, and a page that counts clocks pays no query for it.
+ENTERED_TTL_SECONDS = 60.0
+
+
+def entered_schedule() -> dict[int, EnteredYear]:
+    """The years the administrator entered, kept per app and process for a minute."""
+    if not has_app_context():
+        return {}
+    kept = current_app.extensions.get("holiday_days")
+    now = time.monotonic()
+    if kept is None or now - kept[0] > ENTERED_TTL_SECONDS:
+        from .models import HolidayDay
+
+        with db.session.no_autoflush:
+            rows = db.session.execute(sa.select(HolidayDay.day, HolidayDay.working)).all()
+        years: dict[int, tuple[set, set]] = {}
+        for day, working in rows:
+            years.setdefault(day.year, (set(), set()))[1 if working else 0].add(day)
+        kept = (now, {y: EnteredYear(frozenset(o), frozenset(w)) for y, (o, w) in years.items()})
+        current_app.extensions["holiday_days"] = kept
+    return kept[1]
+
+
+def forget_entered_schedule() -> None:
+    """After a save: this process reads the entered years again at once."""
+    current_app.extensions.pop("holiday_days", None)
 
 
 # chinese_calendar finds the years it knows from min() and max() over every listed day on each
 # call (~10 us); a clock's end is asked for every request a list shows. Fixed by the
 # installed package, so one answer per day holds for the life of the process.
 @lru_cache(maxsize=4096)
-def is_working_day(day: date) -> bool:
-    """A working day by the published schedule; any day of a year without one counts."""
-    if not knows_year(day.year):
-        return True
+def _package_working_day(day: date) -> bool:
     return chinese_calendar.is_workday(day)
+
+
+def is_working_day(day: date) -> bool:
+    """A working day by the published schedule; any day of a year without one counts.
+
+    The package's schedule wins over an entered one: it is the published text, checked by
+    its maintainers, and an entered year it later carries is then only shown as superseded."""
+    if knows_year(day.year):
+        return _package_working_day(day)
+    entered = entered_schedule().get(day.year)
+    return entered.is_working_day(day) if entered else True
 
 
 def next_working_day(day: date) -> date:

@@ -153,3 +153,21 @@ class RequestEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<RequestEvent {self.id} {self.kind}>"
+
+
+class HolidayDay(db.Model):
+    """A day of the State Council's holiday schedule, entered by the administrator for a year
+    the installed chinese-calendar does not know yet (app/requests/deadlines.py).
+
+    A year is entered when it has any row. Days off (`working` false) and adjusted working
+    weekend days (调休上班, `working` true) are listed; every other day is a working day from
+    Monday to Friday."""
+
+    __tablename__ = "holiday_days"
+    day: Mapped[date] = mapped_column(primary_key=True)
+    working: Mapped[bool] = mapped_column(sa.Boolean)
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<HolidayDay {self.day} {'work' if self.working else 'off'}>"

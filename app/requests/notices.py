@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from ..i18n import localized
 from .deadlines import (
     ReviewRight,
-    knows_year,
+    has_schedule,
     promised_reply_on,
     redirect_channel_phrase,
     redirect_limit_notes,
@@ -213,7 +213,7 @@ def _holiday_rule(until) -> list[str]:
     """The roll-over rule in words, for a resident's last day in a year whose holiday schedule
     is not published yet: the date given is then counted in calendar days and may fall on a
     rest day, which would cut the resident's time short (Civil Code Art. 203)."""
-    if until is None or knows_year(until.year):
+    if until is None or has_schedule(until.year):
         return []
     return [
         _(

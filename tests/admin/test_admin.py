@@ -196,7 +196,7 @@ def test_admin_page_says_which_years_have_no_holiday_schedule(client, world, log
     login_as(world.admin)
     first, last = schedule_years()
     html = client.get("/admin/users").get_data(as_text=True)
-    assert f"{first}–{last}" in html
+    assert f"{first}–{last}" in client.get("/admin/holidays").text
     missing = schedule_status()["missing"]
     assert missing == [y for y in (local_today().year, local_today().year + 1) if y > last]
     # A year past the package's data is named, with what happens to deadlines ending in it.
@@ -209,8 +209,8 @@ def test_admin_page_says_which_years_have_no_holiday_schedule(client, world, log
 @pytest.mark.parametrize(
     ("lang", "missing", "said", "not_said"),
     [
-        ("en", [2027], "No schedule for 2027: deadlines ending in that year", "those years"),
-        ("en", [2027, 2028], "No schedule for 2027 and 2028: deadlines ending in those", "that"),
+        ("en", [2027], "holiday schedule for 2027: deadlines ending in that year", "those years"),
+        ("en", [2027, 2028], "schedule for 2027 and 2028: deadlines ending in those", "that"),
         # Walk: "上述年份" could be read as the years loaded (2004–2026) just above.
         ("zh", [2027], "2027年尚无节假日安排：期限届满日落在2027年的", "上述年份"),
         ("zh", [2027, 2028], "期限届满日落在2027和2028年的", "上述年份"),
@@ -221,7 +221,7 @@ def test_the_holiday_note_fits_one_missing_year_or_several(
 ):
     import app.admin.routes
 
-    status = {"first": 2004, "last": 2026, "missing": missing}
+    status = {"first": 2004, "last": 2026, "missing": missing, "entered": []}
     monkeypatch.setattr(app.admin.routes, "schedule_status", lambda: status)
     login_as(world.admin)
     note = client.get(f"/admin/users?lang={lang}").text

@@ -151,7 +151,8 @@ def test_rows_without_full_width_are_left_as_they_were():
     db.session.remove()
     counts = _counts()
     downgrade(revision=BEFORE)
-    upgrade(revision=REVISION)
+    # Back to head: the data started there, and later revisions add tables of their own.
+    upgrade()
     assert [_rows(q) for q in query] == before
     db.session.remove()
     assert _counts() == counts

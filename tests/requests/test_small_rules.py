@@ -429,7 +429,7 @@ def test_a_residents_last_day_in_a_year_without_a_holiday_schedule_says_the_rule
         with server_at(_noon(day)):
             assert client.post(f"/requests/{req.id}/{slug}", data=data).status_code == 303
     until_year = rules().add(today, 30).year
-    monkeypatch.setattr(notices, "knows_year", lambda year: published or year != until_year)
+    monkeypatch.setattr(notices, "has_schedule", lambda year: published or year != until_year)
     review = _notice_blocks(client.get(f"/requests/{req.id}?lang=en").text)["review"]
     rule = "If that day is a public holiday or a rest day, the time runs to the end of the next"
     assert (rule in review) is not published

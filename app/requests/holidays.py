@@ -1,0 +1,227 @@
+"""A year's holiday schedule as the administrator enters it from the State Council's notice.
+
+The notice reads "春节：2月6日至12日放假调休，共7天。2月14日（星期日）、2月27日（星期六）上班。";
+the administrator pastes or types its days into two boxes, days off and weekend days worked,
+one day or range per line or several separated by commas. Read here: ISO dates, 2027/2/6,
+2027年2月6日, 2月6日 and 2-6 (the year's own), ranges with 至, 到, ~ or a dash, and "至12日"
+keeping the month. Words around the dates ("春节：", "放假调休", "共7天", "（星期日）") are
+left aside; anything else with a digit in it is refused with its line, so a typo never
+becomes a wrong day.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from ..audit.services import record
+from ..db import on_rollback
+from ..extensions import db
+from .deadlines import forget_entered_schedule, knows_year, recompute_due_dates
+from .models import HolidayDay
+
+# A single holiday in the schedule is at most 8 days (National Day with Mid-Autumn); a longer
+# range is a mistyped month.
+LONGEST_RANGE_DAYS = 10
+
+_DATE = (
+    r"(?:(?P<{p}y>\d{{4}})\s*[-/.年]\s*)?(?P<{p}m>\d{{1,2}})\s*[-/.月]\s*(?P<{p}d>\d{{1,2}})\s*日?"
+)
+_ENTRY = re.compile(
+    r"[^\d]*?"
+    + _DATE.format(p="a")
+    + r"(?:\s*(?:至|到|~|-|–|—|to)\s*(?:"
+    + _DATE.format(p="b")
+    + r"|(?P<bd_only>\d{1,2})\s*日?))?"
+    + r"[^\d]*",
+    re.IGNORECASE,
+)
+# Words of the notice that carry a digit but no day.
+_NOISE = re.compile(r"\([^)]*\)|共\s*\d+\s*天")
+_SEPARATORS = re.compile(r"[,;、]")
+
+
+@dataclass
+class Parsed:
+    days: set[date] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+
+
+def _day(year: int, m: re.Match, p: str, line_no: int, text: str, errors: list) -> date | None:
+    y = int(m.group(f"{p}y")) if m.group(f"{p}y") else year
+    try:
+        day = date(y, int(m.group(f"{p}m")), int(m.group(f"{p}d")))
+    except ValueError:
+        errors.append(
+            _("Line %(n)s: “%(text)s” is not a day of the calendar.", n=line_no, text=text)
+        )
+        return None
+    if day.year != year:
+        errors.append(
+            _("Line %(n)s: %(day)s is not in %(year)s.", n=line_no, day=format_date(day), year=year)
+        )
+        return None
+    return day
+
+
+# The notice's words for each kind of day: a sentence of the other kind in a box is the
+# notice pasted whole into one box, and its days would land in the wrong list.
+_OTHER_KIND = {"off": "上班", "working": "放假"}
+
+
+def parse_days(text: str, year: int, kind: str = "off") -> Parsed:
+    """Every day the text names in `year`, or the reasons it cannot be read, line by line.
+    `kind` is the box's: "off" (days off) or "working" (weekend days worked)."""
+    out = Parsed()
+    for line_no, line in enumerate((text or "").splitlines(), start=1):
+        # Full-width digits and punctuation from a Chinese keyboard or the notice itself.
+        clean = _NOISE.sub(" ", unicodedata.normalize("NFKC", line))
+        entries = []
+        for sentence in clean.split("。"):
+            if _OTHER_KIND[kind] in sentence and re.search(r"\d", sentence):
+                out.errors.append(
+                    _(
+                        "Line %(n)s: “%(text)s” lists weekend days worked; they go in the box "
+                        "below.",
+                        n=line_no,
+                        text=sentence.strip(),
+                    )
+                    if kind == "off"
+                    else _(
+                        "Line %(n)s: “%(text)s” lists days off; they go in the box above.",
+                        n=line_no,
+                        text=sentence.strip(),
+                    )
+                )
+                continue
+            entries += _SEPARATORS.split(sentence)
+        for entry in entries:
+            entry = entry.strip()
+            if not entry or not re.search(r"\d", entry):
+                continue
+            m = _ENTRY.fullmatch(entry)
+            if m is None:
+                out.errors.append(
+                    _(
+                        "Line %(n)s: “%(text)s” is not a date or a range of dates.",
+                        n=line_no,
+                        text=entry,
+                    )
+                )
+                continue
+            first = _day(year, m, "a", line_no, entry, out.errors)
+            if m.group("bm"):
+                last = _day(year, m, "b", line_no, entry, out.errors)
+            elif m.group("bd_only"):
+                # "2月6日至12日": the end keeps the start's month.
+                try:
+                    last = first and first.replace(day=int(m.group("bd_only")))
+                except ValueError:
+                    out.errors.append(
+                        _(
+                            "Line %(n)s: “%(text)s” is not a day of the calendar.",
+                            n=line_no,
+                            text=entry,
+                        )
+                    )
+                    last = None
+            else:
+                last = first
+            if first is None or last is None:
+                continue
+            if last < first:
+                out.errors.append(_("Line %(n)s: the range ends before it starts.", n=line_no))
+                continue
+            if (last - first).days + 1 > LONGEST_RANGE_DAYS:
+                out.errors.append(
+                    _(
+                        "Line %(n)s: %(days)s days in one range; no holiday is that long. "
+                        "Check the months.",
+                        n=line_no,
+                        days=(last - first).days + 1,
+                    )
+                )
+                continue
+            out.days.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+    return out
+
+
+def check_working(days: set[date], off: set[date]) -> list[str]:
+    """Weekend days worked must be weekend days, and not days off as well."""
+    errors = []
+    for day in sorted(days):
+        if day in off:
+            errors.append(_("%(day)s is also listed as a day off.", day=format_date(day)))
+        elif day.weekday() < 5:
+            errors.append(
+                _(
+                    "%(day)s is a %(weekday)s, a working day anyway: list only the Saturdays "
+                    "and Sundays that are worked.",
+                    day=format_date(day),
+                    weekday=format_date(day, "EEEE"),
+                )
+            )
+    return errors
+
+
+def as_ranges(days) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) pairs, in order."""
+    ranges: list[list[date]] = []
+    for day in sorted(days):
+        if ranges and day - ranges[-1][1] == timedelta(days=1):
+            ranges[-1][1] = day
+        else:
+            ranges.append([day, day])
+    return [(a, b) for a, b in ranges]
+
+
+def as_text(days) -> str:
+    """Days as the boxes show them again: one range or day per line, ISO dates."""
+    return "\n".join(
+        a.isoformat() if a == b else f"{a.isoformat()} ~ {b.isoformat()}"
+        for a, b in as_ranges(days)
+    )
+
+
+def entered_days(year: int) -> tuple[list[date], list[date]]:
+    """The year's entered days off and weekend days worked, in order."""
+    rows = db.session.execute(
+        sa.select(HolidayDay.day, HolidayDay.working)
+        .where(HolidayDay.day >= date(year, 1, 1), HolidayDay.day <= date(year, 12, 31))
+        .order_by(HolidayDay.day)
+    ).all()
+    return [d for d, w in rows if not w], [d for d, w in rows if w]
+
+
+def set_year(year: int, off: set[date], working: set[date], actor) -> int:
+    """Replace the year's entered schedule (empty: remove it), audited, and store every
+    request's due date again. Returns how many requests' dates changed."""
+    if knows_year(year) and (off or working):
+        raise ValueError(f"chinese-calendar already carries {year}")
+    db.session.execute(
+        sa.delete(HolidayDay).where(
+            HolidayDay.day >= date(year, 1, 1), HolidayDay.day <= date(year, 12, 31)
+        )
+    )
+    db.session.add_all(
+        [HolidayDay(day=d, working=False, entered_by_id=actor.id) for d in sorted(off)]
+        + [HolidayDay(day=d, working=True, entered_by_id=actor.id) for d in sorted(working)]
+    )
+    db.session.flush()
+    record(
+        "holiday_schedule_set",
+        "holiday_year",
+        year,
+        {"off": len(off), "working": len(working)},
+    )
+    # Read again now, for the due dates below; and again if this transaction then fails, so
+    # the process does not keep for a minute a schedule the database never stored.
+    forget_entered_schedule()
+    app = current_app._get_current_object()
+    on_rollback(lambda: app.extensions.pop("holiday_days", None))
+    return recompute_due_dates()

@@ -1,0 +1,208 @@
+"""The administrator enters a year's holiday schedule that chinese-calendar does not carry yet,
+and request deadlines ending in that year move off its holidays."""
+
+import json
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+import app.admin.routes
+from app.extensions import db
+from app.models import AuditEvent, HolidayDay, Request
+from app.requests.deadlines import has_schedule, is_working_day, schedule_years
+from app.requests.holidays import check_working, parse_days
+
+D = date.fromisoformat
+
+
+def _days(first: str, last: str) -> set[date]:
+    a, b = D(first), D(last)
+    return {a + timedelta(days=i) for i in range((b - a).days + 1)}
+
+
+# (what the administrator typed or pasted, the days read) for a year, 2031, no release knows.
+READ = [
+    ("春节：2月6日至12日放假调休，共7天。", _days("2031-02-06", "2031-02-12")),
+    ("一、元旦：1月1日（星期三）放假，共1天。", {D("2031-01-01")}),
+    ("2031-10-01 ~ 2031-10-07", _days("2031-10-01", "2031-10-07")),
+    ("２０３１－０５－０１至２０３１－０５－０５", _days("2031-05-01", "2031-05-05")),
+    ("2031/6/2\n6-20", {D("2031-06-02"), D("2031-06-20")}),
+    ("4月4日、4月5日，4月6日", _days("2031-04-04", "2031-04-06")),
+    ("2031年9月14日到9月16日", _days("2031-09-14", "2031-09-16")),
+    ("\n\n  \n", set()),
+]
+
+
+@pytest.fixture
+def en(app):
+    """Messages and dates in English, as a request with ?lang=en would have them."""
+    with app.test_request_context("/?lang=en"):
+        yield
+
+
+@pytest.mark.parametrize(("text", "days"), READ)
+def test_the_notices_words_are_read_as_days(app, text, days):
+    parsed = parse_days(text, 2031)
+    assert parsed.errors == []
+    assert parsed.days == days
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("2月30日", "Line 1: “2月30日” is not a day of the calendar."),
+        ("\n2031-13-01", "Line 2: “2031-13-01” is not a day of the calendar."),
+        ("2030-12-31", "Line 1: Dec 31, 2030 is not in 2031."),
+        ("2月12日至2月6日", "Line 1: the range ends before it starts."),
+        ("1月28日至3月3日", "Line 1: 35 days in one range"),
+        ("二月六日", None),  # no digit: words only, nothing read and nothing refused
+        ("20310206", "Line 1: “20310206” is not a date or a range of dates."),
+        ("2月14日（星期日）、2月27日（星期六）上班。", "lists weekend days worked"),
+    ],
+)
+def test_what_cannot_be_read_is_refused_by_its_line(en, text, said):
+    parsed = parse_days(text, 2031)
+    if said is None:
+        assert parsed.errors == []
+        assert parsed.days == set()
+    else:
+        assert any(said in e for e in parsed.errors), parsed.errors
+        assert parsed.days == set()
+
+
+def test_a_working_day_must_be_a_weekend_day_and_not_also_off(en):
+    working = parse_days("2031-02-15\n2031-02-17\n2031-02-08", 2031, "working")
+    assert working.errors == []
+    errors = check_working(working.days, off=_days("2031-02-06", "2031-02-12"))
+    assert errors == [
+        "Feb 8, 2031 is also listed as a day off.",
+        "Feb 17, 2031 is a Monday, a working day anyway: list only the Saturdays and Sundays "
+        "that are worked.",
+    ]
+    assert parse_days("2月6日至12日放假", 2031, "working").errors == [
+        "Line 1: “2月6日至12日放假” lists days off; they go in the box above."
+    ]
+
+
+@pytest.fixture
+def new_year(monkeypatch):
+    """The first year the installed chinese-calendar does not know, as this year."""
+    year = schedule_years()[1] + 1
+    monkeypatch.setattr(app.admin.routes, "local_today", lambda: date(year, 1, 10))
+    return year
+
+
+def _request(world, resident, received_on: date) -> Request:
+    req = Request(
+        uuid="00000000-0000-0000-0003-000000000001",
+        track="community",
+        status="accepted",
+        received_on=received_on,
+        accepted_on=received_on,
+        resident_id=resident.id,
+        grid_id=resident.grid_id,
+        recorded_by_id=world.worker_a.id,
+        channel="visit",
+        category_code="R04",
+        summary="路灯不亮",
+    )
+    db.session.add(req)
+    db.session.commit()
+    return req
+
+
+def _next_working(day: date, off: set[date], working: set[date]) -> date:
+    while not (day in working or (day not in off and day.weekday() < 5)):
+        day += timedelta(days=1)
+    return day
+
+
+def test_an_entered_schedule_moves_deadlines_off_its_holidays(
+    app, client, world, login_as, make_resident, new_year
+):
+    app.config["REQUEST_WORKING_DAY_ROLLOVER"] = True
+    resolve_days = 15
+    # Resolved 15 days after receipt: due on a Wednesday of the new year, say a holiday.
+    due = date(new_year, 2, 1)
+    while due.weekday() != 2:
+        due += timedelta(days=1)
+    req = _request(world, make_resident(), due - timedelta(days=resolve_days))
+    assert req.due_on == due  # no schedule yet: calendar days, the day itself
+    assert not has_schedule(new_year)
+
+    login_as(world.admin)
+    overview = client.get("/admin/holidays?lang=en").text
+    assert f"/admin/holidays/{new_year}" in overview
+    assert "No schedule: deadlines ending in" in overview
+    off_first, off_last = due - timedelta(days=2), due + timedelta(days=4)
+    worked = off_last + timedelta(days=1)
+    while worked.weekday() != 5:  # the Saturday after: worked in exchange
+        worked += timedelta(days=1)
+    resp = client.post(
+        f"/admin/holidays/{new_year}",
+        data={
+            "off_days": f"春节：{off_first.month}月{off_first.day}日至{off_last.day}日放假，共7天。"
+            if off_first.month == off_last.month
+            else f"{off_first.isoformat()} ~ {off_last.isoformat()}",
+            "working_days": f"{worked.month}月{worked.day}日（星期六）上班。",
+        },
+    )
+    assert resp.status_code == 303
+    off = _days(off_first.isoformat(), off_last.isoformat())
+    stored = dict(db.session.execute(sa.select(HolidayDay.day, HolidayDay.working)).all())
+    assert stored == {**dict.fromkeys(off, False), worked: True}
+    db.session.refresh(req)
+    assert req.due_on == _next_working(due, off, {worked})
+    assert req.due_on > off_last
+    assert not is_working_day(due)
+    assert is_working_day(worked)
+    assert has_schedule(new_year)
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "holiday_schedule_set")
+    ).one()
+    assert event.object_id == str(new_year)
+    assert json.loads(event.detail) == {"off": 7, "working": 1}
+    page = client.get("/admin/holidays?lang=en").text
+    assert "Entered: 7 days off, 1 weekend days worked." in page
+
+    # The form shows the days back as ranges, and emptying both boxes removes the year.
+    form = client.get(f"/admin/holidays/{new_year}").text
+    assert f"{off_first.isoformat()} ~ {off_last.isoformat()}" in form
+    resp = client.post(f"/admin/holidays/{new_year}", data={"off_days": "", "working_days": ""})
+    assert resp.status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(HolidayDay)) == 0
+    db.session.refresh(req)
+    assert req.due_on == due
+    assert not has_schedule(new_year)
+
+
+def test_a_refused_schedule_keeps_what_was_typed_and_stores_nothing(
+    client, world, login_as, new_year
+):
+    login_as(world.admin)
+    typed = "2月6日至12日\n2月31日"
+    resp = client.post(
+        f"/admin/holidays/{new_year}?lang=zh",
+        data={"off_days": typed, "working_days": "2月9日"},
+    )
+    assert resp.status_code == 200
+    html = resp.text
+    assert "第2行：“2月31日”不是日历上的日子。" in html
+    assert typed in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(HolidayDay)) == 0
+
+
+def test_a_year_the_package_carries_is_not_entered(client, world, login_as, new_year):
+    login_as(world.admin)
+    assert client.get(f"/admin/holidays/{new_year - 1}").status_code == 404
+    assert client.get(f"/admin/holidays/{new_year + 5}").status_code == 404
+    assert client.get("/admin/holidays").status_code == 200
+
+
+def test_only_the_administrator_enters_holidays(client, world, login_as, new_year):
+    login_as(world.secretary_a)
+    assert client.get("/admin/holidays").status_code in (403, 404)
+    resp = client.post(f"/admin/holidays/{new_year}", data={"off_days": "2月6日"})
+    assert resp.status_code in (403, 404)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(HolidayDay)) == 0
