@@ -25,3 +25,10 @@ def form_id(value) -> int:
     if ident is None:
         raise ValueError(value)
     return ident
+
+
+# The table option for records a user can delete (a visit logged by mistake and what hangs on
+# it, a hazard withdrawn, a photo removed). SQLite otherwise gives the newest row's id again
+# once that row is deleted, and the audit trail, a phone's outbox or a page kept offline would
+# then name two records with one id. PostgreSQL's sequences never go back.
+NEVER_REUSED = {"sqlite_autoincrement": True}

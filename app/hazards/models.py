@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..enums import DEPARTMENT_PROGRESS, HAZARD_STATUSES, SEVERITIES, enum_type
 from ..extensions import db
 from ..i18n import Bilingual
+from ..ids import NEVER_REUSED
 from ..timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class Hazard(db.Model):
             "ix_hazards_grid_status_reported_due", "grid_id", "status", "reported_on", "due_on"
         ),
         sa.Index("ix_hazards_found_on", "found_on"),
+        NEVER_REUSED,
     )
 
     @classmethod

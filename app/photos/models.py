@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..ids import NEVER_REUSED
 from ..timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ class Photo(db.Model):
             "visit_id IS NOT NULL OR answer_id IS NOT NULL OR hazard_id IS NOT NULL",
             name="owner",
         ),
+        NEVER_REUSED,
     )
 
     def __repr__(self) -> str:

@@ -16,6 +16,7 @@ from ..enums import (
 )
 from ..extensions import db
 from ..i18n import Bilingual
+from ..ids import NEVER_REUSED
 from ..timeutil import utcnow
 from .matrix import risk_level
 
@@ -128,6 +129,7 @@ class Concern(db.Model):
     """A residents' concern about a project, recorded on a visit; never a mark on a person."""
 
     __tablename__ = "concerns"
+    __table_args__ = (NEVER_REUSED,)
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(
         sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True

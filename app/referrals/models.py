@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..enums import REFERRAL_STATUSES, enum_type
 from ..extensions import db
 from ..i18n import Bilingual
+from ..ids import NEVER_REUSED
 from ..timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class Referral(db.Model):
     __table_args__ = (
         sa.Index("ix_referrals_grid_status_follow_up", "grid_id", "status", "follow_up_on"),
         sa.Index("ix_referrals_referred_on", "referred_on"),
+        NEVER_REUSED,
     )
 
     def is_follow_up_due(self, today: date) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..enums import ANSWER_VALUES, SEVERITIES, enum_type
 from ..extensions import db
 from ..i18n import Bilingual
+from ..ids import NEVER_REUSED
 from ..timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ class ChecklistItem(db.Model):
 
 class Screening(db.Model):
     __tablename__ = "screenings"
+    __table_args__ = (NEVER_REUSED,)
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
     visit_id: Mapped[int] = mapped_column(
@@ -138,7 +140,7 @@ class Answer(db.Model):
     screening: Mapped[Screening] = relationship(back_populates="answers")
     item: Mapped[ChecklistItem] = relationship()
     hazard: Mapped["Hazard | None"] = relationship(back_populates="answer")
-    __table_args__ = (sa.UniqueConstraint("screening_id", "item_id"),)
+    __table_args__ = (sa.UniqueConstraint("screening_id", "item_id"), NEVER_REUSED)
 
     def __repr__(self) -> str:
         return f"<Answer {self.id} {self.value}>"

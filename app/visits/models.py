@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import VISIT_OUTCOMES, VISIT_PURPOSES, enum_type
 from ..extensions import db
+from ..ids import NEVER_REUSED
 from ..timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class Visit(db.Model):
         # The visit round's last visit that met the resident, read from the index alone.
         sa.Index("ix_visits_resident_round", "resident_id", "visited_on", "outcome"),
         sa.Index("ix_visits_household_visited_on", "household_id", "visited_on"),
+        NEVER_REUSED,
     )
 
     def __repr__(self) -> str:

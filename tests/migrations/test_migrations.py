@@ -329,3 +329,33 @@ def test_the_migrations_build_the_indexes_the_models_declare(migrate_app):
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     index_ops = [d for d in diff if isinstance(d, tuple) and d[0] in ("add_index", "remove_index")]
     assert index_ops == []
+
+
+def _visit_like(model_visit, n: int):
+    from app.models import Visit
+
+    columns = [c.key for c in Visit.__table__.columns if c.key not in ("id", "uuid")]
+    copy = Visit(**{c: getattr(model_visit, c) for c in columns})
+    copy.uuid = f"00000000-0000-0000-0009-{n:012d}"
+    db.session.add(copy)
+    db.session.flush()
+    return copy.id
+
+
+def test_a_deleted_visits_id_is_not_given_again_after_the_upgrade(migrate_app, demo_data):
+    """SQLite gave the newest row's id again once it was deleted; the audit trail then named
+    two visits with one id. The data came up to head through the AUTOINCREMENT rebuild."""
+    from app.models import Visit
+
+    downgrade(revision="b7d2e6a41c90")
+    upgrade()
+    assert _counts() == demo_data
+    assert _fk_problems() == []
+    newest = db.session.scalar(sa.select(Visit).order_by(Visit.id.desc()).limit(1))
+    top = newest.id
+    first = _visit_like(newest, 1)
+    assert first == top + 1
+    db.session.execute(sa.delete(Visit).where(Visit.id == first))
+    db.session.commit()
+    assert _visit_like(newest, 2) == top + 2
+    db.session.rollback()

@@ -8,7 +8,7 @@ from babel.dates import format_date
 from flask_babel import format_date as page_date
 
 from app.extensions import db
-from app.models import ChecklistTemplate, DailyLog, Screening, Visit
+from app.models import AuditEvent, ChecklistTemplate, DailyLog, Screening, Visit
 from app.timeutil import local_today
 from tests.dates import Days
 
@@ -341,6 +341,34 @@ def test_delete_visit_until_the_day_is_approved(
     assert _count() == 1
     login_as(world.worker_b)
     assert client.post(f"/visits/{v2.id}/delete").status_code == 404
+
+
+def test_a_deleted_visits_id_is_never_given_to_another_visit(
+    client, world, login_as, make_resident, make_visit
+):
+    """SQLite gave the newest row's id again once it was deleted: the audit trail then read
+    "visit 7 deleted" and "visit 7 logged" about two visits, and a phone's queued photo for
+    the deleted visit would have found the new one."""
+    r = make_resident()
+    v = make_visit(resident=r)
+    deleted = v.id
+    login_as(world.worker_a)
+    assert client.post(f"/visits/{deleted}/delete").status_code == 303
+    db.session.expunge(v)
+    resp = client.post("/visits", data=_visit_data(r))
+    assert resp.status_code == 303
+    new = int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert new > deleted
+    assert client.get(f"/visits/{deleted}").status_code == 404
+    events = db.session.execute(
+        sa.select(AuditEvent.action, AuditEvent.object_id)
+        .where(
+            AuditEvent.object_type == "visit",
+            AuditEvent.action.in_(("visit_deleted", "visit_created")),
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    assert events == [("visit_deleted", str(deleted)), ("visit_created", str(new))]
 
 
 def test_screening_purpose_offers_checklists_with_the_first_chosen(
