@@ -277,7 +277,6 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("admin.audit", _l("Audit log"), "admin"),
         # The page's own title, "Days between visits", took three lines of a tab.
         NavItem("admin.cadences", _l("Visit intervals"), "admin"),
-        NavItem("admin.holidays", _l("Holidays"), "admin"),
         # The admin may import residents (residents.import) but has no residents list to
         # reach the import from, as the secretary has.
         NavItem("residents.import_upload", _l("Import residents"), "residents"),
