@@ -121,8 +121,11 @@ def cadence_form(reasons, locale: str, **kw) -> BaseForm:
 class HolidayYearForm(BaseForm):
     """One year's schedule from the State Council's notice: days off, weekend days worked."""
 
-    off_days = TextAreaField(_l("Days off"), validators=[Chars(max=4000)])
-    working_days = TextAreaField(_l("Weekend days worked"), validators=[Chars(max=4000)])
+    # Rows for the notice pasted whole: seven holidays, a line each.
+    off_days = TextAreaField(_l("Days off"), validators=[Chars(max=4000)], render_kw={"rows": 8})
+    working_days = TextAreaField(
+        _l("Weekend days worked"), validators=[Chars(max=4000)], render_kw={"rows": 4}
+    )
 
     def __init__(self, *args, year: int, **kw):
         super().__init__(*args, **kw)

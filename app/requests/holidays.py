@@ -80,22 +80,22 @@ def parse_days(text: str, year: int, kind: str = "off") -> Parsed:
     out = Parsed()
     for line_no, line in enumerate((text or "").splitlines(), start=1):
         # Full-width digits and punctuation from a Chinese keyboard or the notice itself.
-        clean = _NOISE.sub(" ", unicodedata.normalize("NFKC", line))
         entries = []
-        for sentence in clean.split("。"):
+        for typed in unicodedata.normalize("NFKC", line).split("。"):
+            sentence = _NOISE.sub(" ", typed)
             if _OTHER_KIND[kind] in sentence and re.search(r"\d", sentence):
                 out.errors.append(
                     _(
                         "Line %(n)s: “%(text)s” lists weekend days worked; they go in the box "
                         "below.",
                         n=line_no,
-                        text=sentence.strip(),
+                        text=typed.strip(),
                     )
                     if kind == "off"
                     else _(
                         "Line %(n)s: “%(text)s” lists days off; they go in the box above.",
                         n=line_no,
-                        text=sentence.strip(),
+                        text=typed.strip(),
                     )
                 )
                 continue

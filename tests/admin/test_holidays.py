@@ -58,7 +58,10 @@ def test_the_notices_words_are_read_as_days(app, text, days):
         ("1月28日至3月3日", "Line 1: 35 days in one range"),
         ("二月六日", None),  # no digit: words only, nothing read and nothing refused
         ("20310206", "Line 1: “20310206” is not a date or a range of dates."),
-        ("2月14日（星期日）、2月27日（星期六）上班。", "lists weekend days worked"),
+        (
+            "2月14日（星期日）、2月27日（星期六）上班。",
+            "Line 1: “2月14日(星期日)、2月27日(星期六)上班” lists weekend days worked",
+        ),
     ],
 )
 def test_what_cannot_be_read_is_refused_by_its_line(en, text, said):
