@@ -34,6 +34,9 @@ def _refer(page, walk, item, shoot=None) -> None:
     social work station, as the worker types it; the referral is saved."""
     assert item.locator("button.ans-hazard").count() == 0
     walk.tap(item.locator("button.ans-concern"))
+    # The item's own note box shows first; the referral is one tap behind its button.
+    item.locator("textarea.concern-note, textarea[id^=concern-note-]").wait_for(state="visible")
+    walk.tap(item.locator(".referral-raise summary"))
     form = item.locator(".referral-form")
     form.wait_for(state="visible")
     # The item's usual service (loneliness: the social work station) is chosen already.

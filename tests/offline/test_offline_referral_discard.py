@@ -113,6 +113,9 @@ def test_a_welfare_item_referral_without_signal_closes_its_form_and_arrives_once
     controlled(phone, page)
     outbox_loaded(phone)
     form = phone.locator(f"{panel} form.referral-form")
+    # Behind its button, under the item's own note box (one text box at a time).
+    expect(form).to_be_hidden()
+    phone.click(f"{panel} .referral-raise summary")
     expect(form).to_be_visible()
     phone.context.set_offline(True)
     form.locator("textarea[name=note]").fill("老人独居，情绪低落，请社工定期上门陪伴")

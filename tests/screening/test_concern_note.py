@@ -122,3 +122,31 @@ def test_a_finish_from_the_outbox_is_refused_with_the_reason(client, welfare):
     resp = _finish(client, welfare, **{REPLAY_HEADER: "1"})
     assert resp.status_code == 422
     assert "1 项需关注的情况还没有说明。" in resp.json["reason"]
+
+
+def test_a_marked_item_shows_one_text_box_and_the_referral_behind_its_button(client, welfare):
+    """The walk: under 需关注 the item's note box and the referral form's note box were both
+    open, and the worker could not tell which one the item needed."""
+    html = _concern(client, welfare, "W14").text
+    item = _item("W14")
+    box = html.split(f'id="item-{item.id}"', 1)[1]
+    raise_form = box.split('class="referral-raise"', 1)
+    assert f'id="concern-note-{item.id}"' in raise_form[0]
+    assert raise_form[1].startswith(">")  # the referral's <details> is closed
+    assert 'name="note"' in raise_form[1]  # and still there, one tap away
+
+    # A refused referral opens it again, with the reason beside what was typed.
+    answer = _w14()
+    resp = client.post(
+        "/referrals",
+        data={
+            "visit_id": welfare.visit_id,
+            "answer_id": answer.id,
+            "service_code": "",
+            "note": "需要助餐",
+            "client_uuid": str(uuid.uuid4()),
+        },
+        htmx=True,
+    )
+    assert 'class="referral-raise" open>' in resp.text
+    assert "需要助餐" in resp.text
