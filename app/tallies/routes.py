@@ -50,6 +50,10 @@ def _filter_form() -> tuple[TallyFilterForm, Filters | None, Scope]:
         months_only=whole_months_only(current_user),
     )
     community_id, grid_id = form.community.data, form.grid.data
+    if form.community.process_errors or form.grid.process_errors:
+        # "?grid=abc" names no record, as an id out of scope names none the user may see:
+        # the same 404, not WTForms' "could not coerce" beside the select.
+        abort(404)
     if community_id is not None and community_id not in scope.communities:
         record_refusal("community", community_id)
         abort(404)
