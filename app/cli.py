@@ -27,11 +27,16 @@ def users_create(username, role, display_name, township_id, community_id, grid_i
 
     from .accounts.services import create_user
     from .refusals import Refusal
+    from .validators import guessable_message, is_guessable
 
     if len(password) < 10:
         raise click.UsageError("The password needs at least 10 characters.")
     # English for the refusals: there is no request here to choose a language from.
     with write_intent(), force_locale("en"):
+        # The admin form's rule: the first administrator's password is the one most worth
+        # guessing, and the command is how it is made.
+        if is_guessable(password, [username, display_name]):
+            raise click.UsageError(guessable_message())
         try:
             # The same rules as the admin form: the scope, the one community, a free name.
             user = create_user(

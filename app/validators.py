@@ -374,20 +374,27 @@ class GuessablePassword:
         self.others = others
 
     def __call__(self, form, field):
-        from zxcvbn import zxcvbn
-
         password = field.data or ""
         if not password:
             return
         own = [str(form[name].data or "") for name in self.others if name in form]
         own += [str(w) for w in getattr(form, "own_words", ()) if w]
-        own = [w for w in own if w] + [w for o in own for w in o.split()]
-        # zxcvbn's cost grows with the length; a password past 100 characters is no guess.
-        if zxcvbn(password[:100], user_inputs=[*own, *COMMON_HERE])["score"] >= 2:
-            return
-        raise ValidationError(
-            gettext(
-                "This password is too easy to guess: a common password, a run of keys or "
-                "digits, or a name. Use a few words only you would put together."
-            )
-        )
+        if is_guessable(password, own):
+            raise ValidationError(guessable_message())
+
+
+def is_guessable(password: str, own_words=()) -> bool:
+    """Whether zxcvbn scores the password below 2, given the user's own words (their names)."""
+    from zxcvbn import zxcvbn
+
+    own = [w for w in own_words if w]
+    own += [w for o in own for w in o.split()]
+    # zxcvbn's cost grows with the length; a password past 100 characters is no guess.
+    return zxcvbn(password[:100], user_inputs=[*own, *COMMON_HERE])["score"] < 2
+
+
+def guessable_message() -> str:
+    return gettext(
+        "This password is too easy to guess: a common password, a run of keys or "
+        "digits, or a name. Use a few words only you would put together."
+    )

@@ -189,6 +189,22 @@ def test_cli_refuses_a_taken_username_and_an_unknown_grid(runner, world):
     assert db.session.scalar(sa.select(User.id).where(User.username == "cli.nowhere")) is None
 
 
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("first.admin", "1234567890"), ("zhangwei88", "zhangwei88!"), ("cli.user", "woaini1314520")],
+)
+def test_cli_refuses_a_password_the_admin_form_would_refuse(runner, world, username, password):
+    """The first administrator is made with this command: its password was checked for
+    length only, while the admin form refused "1234567890"."""
+    result = runner.invoke(
+        args=["users", "create", username, "--role", "admin"],
+        input=f"{password}\n{password}\n",
+    )
+    assert result.exit_code != 0
+    assert "too easy to guess" in result.output
+    assert db.session.scalar(sa.select(User.id).where(User.username == username)) is None
+
+
 def test_admin_page_says_which_years_have_no_holiday_schedule(client, world, login_as):
     from app.requests.deadlines import schedule_status, schedule_years
     from app.timeutil import local_today

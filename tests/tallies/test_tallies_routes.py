@@ -132,9 +132,7 @@ def test_secretary_places_outside_scope_are_404(client, world, login_as, url):
 @pytest.mark.parametrize(
     "url", ["/tallies?grid=abc", "/tallies?community=1e3", "/tallies/export.csv?grid=-1"]
 )
-def test_a_place_that_is_no_id_is_404_not_a_message_beside_the_select(
-    client, world, login_as, url
-):
+def test_a_place_that_is_no_id_is_404_not_a_message_beside_the_select(client, world, login_as, url):
     """The walk: "/tallies?grid=abc" showed WTForms' own "选择无效：无法转化类型。"."""
     login_as(world.secretary_a)
     resp = client.get(url)
