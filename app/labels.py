@@ -272,6 +272,7 @@ LABELS = {
         "hazard_notice_viewed": _l("Rectification notice viewed"),
         "visit_cadence_changed": _l("Days between visits changed"),
         "holiday_schedule_set": _l("Holiday schedule entered"),
+        "holiday_schedule_removed": _l("Holiday schedule removed"),
         "resident_erased": _l("Resident's personal data erased"),
         "residents_imported": _l("Residents imported from a sheet"),
         "household_viewed": _l("Household viewed"),

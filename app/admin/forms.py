@@ -144,5 +144,9 @@ class HolidayYearForm(BaseForm):
             *working.errors,
             *(check_working(working.days, off.days) if not working.errors else []),
         ]
+        if not off.days and not off.errors:
+            # Weekend days worked alone would mark the year entered and move no deadline off
+            # its holidays.
+            self.off_days.errors.append(_l("List the days off from the notice."))
         self.off, self.working = off.days, working.days
         return not (self.off_days.errors or self.working_days.errors)

@@ -160,53 +160,68 @@ def holidays():
     return render("admin/holidays.html", years=years, schedule=schedule_status())
 
 
+def _holiday_year_or_404(year: int) -> tuple[list, list]:
+    """The year's entered days, if the page offers the year: a year the package carries only
+    while days entered for it remain (to remove them)."""
+    off, working = entered_days(year)
+    if year not in _holiday_years() or (knows_year(year) and not (off or working)):
+        abort(404)
+    return off, working
+
+
 @bp.route("/holidays/<int:year>", methods=["GET", "POST"])
 @login_required
 @requires("admin.manage")
 @redisplays_form_on_error
 def holiday_year(year: int):
-    """Enter, correct or remove one year's schedule from the State Council's notice."""
-    off, working = entered_days(year)
-    if year not in _holiday_years() or (knows_year(year) and not (off or working)):
-        abort(404)
+    """Enter or correct one year's schedule from the State Council's notice."""
+    off, working = _holiday_year_or_404(year)
+    entered = bool(off or working)
     form = HolidayYearForm(year=year)
     if not form.is_submitted():
         form.off_days.data, form.working_days.data = as_text(off), as_text(working)
-    if form.validate_on_submit():
-        if knows_year(year) and (form.off or form.working):
-            form.off_days.errors.append(
-                _(
-                    "chinese-calendar now carries %(year)s: empty both boxes to remove the days "
-                    "entered.",
-                    year=year,
-                )
-            )
-        else:
-            changed = set_year(year, form.off, form.working, current_user)
-            if form.off or form.working:
-                flash(
-                    _(
-                        "Holiday schedule for %(year)s saved (days off: %(off)s; weekend days "
-                        "worked: %(working)s). Requests whose due date moved: %(changed)s.",
-                        year=year,
-                        off=len(form.off),
-                        working=len(form.working),
-                        changed=changed,
-                    ),
-                    "success",
-                )
-            else:
-                flash(
-                    _(
-                        "The holiday schedule entered for %(year)s was removed. Requests whose "
-                        "due date moved: %(changed)s.",
-                        year=year,
-                        changed=changed,
-                    ),
-                    "success",
-                )
-            return redirect(url_for("admin.holidays"), code=303)
-    return render("admin/holiday_year.html", form=form, year=year, package=knows_year(year))
+    if knows_year(year):
+        # Superseded: nothing to enter, only the days entered to remove.
+        form = None
+    elif form.validate_on_submit():
+        changed = set_year(year, form.off, form.working, current_user)
+        flash(
+            _(
+                "Holiday schedule for %(year)s saved (days off: %(off)s; weekend days "
+                "worked: %(working)s). Requests whose due date moved: %(changed)s.",
+                year=year,
+                off=len(form.off),
+                working=len(form.working),
+                changed=changed,
+            ),
+            "success",
+        )
+        return redirect(url_for("admin.holidays"), code=303)
+    return render(
+        "admin/holiday_year.html", form=form, year=year, package=knows_year(year), entered=entered
+    )
+
+
+@bp.route("/holidays/<int:year>/remove", methods=["POST"])
+@login_required
+@requires("admin.manage")
+def holiday_remove(year: int):
+    """Remove the days entered for a year: its deadlines count calendar days again, or the
+    package's schedule where it now carries the year."""
+    off, working = _holiday_year_or_404(year)
+    if not (off or working):
+        abort(404)
+    changed = set_year(year, set(), set(), current_user)
+    flash(
+        _(
+            "The holiday schedule entered for %(year)s was removed. Requests whose "
+            "due date moved: %(changed)s.",
+            year=year,
+            changed=changed,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.holidays"), code=303)
 
 
 @bp.route("/audit")

@@ -199,7 +199,7 @@ def entered_days(year: int) -> tuple[list[date], list[date]]:
 
 
 def set_year(year: int, off: set[date], working: set[date], actor) -> int:
-    """Replace the year's entered schedule (empty: remove it), audited, and store every
+    """Replace the year's entered schedule (nothing: remove it), audited, and store every
     request's due date again. Returns how many requests' dates changed."""
     if knows_year(year) and (off or working):
         raise ValueError(f"chinese-calendar already carries {year}")
@@ -214,7 +214,7 @@ def set_year(year: int, off: set[date], working: set[date], actor) -> int:
     )
     db.session.flush()
     record(
-        "holiday_schedule_set",
+        "holiday_schedule_set" if off or working else "holiday_schedule_removed",
         "holiday_year",
         year,
         {"off": len(off), "working": len(working)},

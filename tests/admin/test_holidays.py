@@ -169,11 +169,17 @@ def test_an_entered_schedule_moves_deadlines_off_its_holidays(
     page = client.get("/admin/holidays?lang=en").text
     assert "Entered: 7 days off, 1 weekend days worked." in page
 
-    # The form shows the days back as ranges, and emptying both boxes removes the year.
+    # The form shows the days back as ranges; its own button removes the year, audited as
+    # a removal.
     form = client.get(f"/admin/holidays/{new_year}").text
     assert f"{off_first.isoformat()} ~ {off_last.isoformat()}" in form
-    resp = client.post(f"/admin/holidays/{new_year}", data={"off_days": "", "working_days": ""})
+    assert f'action="/admin/holidays/{new_year}/remove"' in form
+    resp = client.post(f"/admin/holidays/{new_year}/remove")
     assert resp.status_code == 303
+    assert db.session.scalar(
+        sa.select(AuditEvent.object_id).where(AuditEvent.action == "holiday_schedule_removed")
+    ) == str(new_year)
+    assert client.post(f"/admin/holidays/{new_year}/remove").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(HolidayDay)) == 0
     db.session.refresh(req)
     assert req.due_on == due
@@ -209,3 +215,19 @@ def test_only_the_administrator_enters_holidays(client, world, login_as, new_yea
     resp = client.post(f"/admin/holidays/{new_year}", data={"off_days": "2月6日"})
     assert resp.status_code in (403, 404)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(HolidayDay)) == 0
+
+
+def test_weekend_days_worked_alone_are_no_schedule(client, world, login_as, new_year):
+    """The walk: "1月29日" as a worked day and no day off was saved as the year's schedule,
+    "放假0天", and the year counted as entered while no deadline moved off its holidays."""
+    login_as(world.admin)
+    for off in ("", "  \n "):
+        resp = client.post(
+            f"/admin/holidays/{new_year}?lang=zh", data={"off_days": off, "working_days": "1月29日"}
+        )
+        assert resp.status_code == 200
+        assert "请填写通知中的放假日期。" in resp.text
+        assert "1月29日</textarea>" in resp.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(HolidayDay)) == 0
+    assert client.post(f"/admin/holidays/{new_year}/remove").status_code == 404
+    assert "holiday-remove" not in client.get(f"/admin/holidays/{new_year}").text
