@@ -337,6 +337,21 @@ def contains_id_number(text: str | None) -> bool:
     return any(is_id_number(c) for c in candidates)
 
 
+def hide_id_numbers(text: str | None, mark: str = "*") -> str:
+    """The text with every valid resident ID number in it masked, for a page that shows what
+    a sheet held before it is refused or dropped (the import's first row)."""
+    if not text:
+        return text or ""
+    text = unicodedata.normalize("NFKC", text)
+
+    def masked(m: re.Match) -> str:
+        number = re.sub(r"[ -]", "", m.group()).upper()
+        return mark * len(m.group()) if is_id_number(number) else m.group()
+
+    # Grouped or not, and a lower-case x as typed: one pattern finds every candidate.
+    return re.sub(r"(?<![0-9])[0-9](?:[ \-]?[0-9]){16}[ \-]?[0-9Xx](?![0-9])", masked, text)
+
+
 class NoIdNumber:
     """Refuse free text holding a resident ID number: Gridbook keeps none (DESIGN.md)."""
 

@@ -19,7 +19,7 @@ from ..models import CareReason, Grid, Resident, resident_care_reasons
 from ..refusals import Invalid
 from ..rounds.due import refresh as refresh_due
 from ..timeutil import utcnow
-from ..validators import halfwidth, phone_fault
+from ..validators import halfwidth, hide_id_numbers, phone_fault
 from .households import attach_households
 from .pinyin import name_key
 
@@ -279,6 +279,15 @@ PHONE_FAULTS = {
 }
 
 ID_NUMBER_RE = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
+
+
+def hide_id_like(text: str) -> str:
+    """The text as a preview may show it: every run that looks like an ID number (as the row
+    check reads one, full-width digits too) or is one written in groups, masked."""
+    text = ID_NUMBER_RE.sub(lambda m: "*" * len(m.group()), halfwidth(text))
+    return hide_id_numbers(text)
+
+
 ADDRESS_RE = re.compile(
     r"^\s*(?P<b>[0-9A-Za-z]+)\s*(?:-|栋|幢|号楼|楼)\s*"
     r"(?:(?P<u>[0-9A-Za-z]+)\s*(?:-|单元)\s*)?(?P<r>[0-9A-Za-z]+)\s*(?:室|号)?\s*$"

@@ -142,7 +142,11 @@ def _mapping_table(rows, columns, form) -> list[dict]:
     return [
         {
             "header": header or _("(column %(n)d, no header)", n=i + 1),
-            "sample": importing.cell_text(first[i]) if i < len(first) else "",
+            # Shown before anything is checked: an ID number in a note is refused on import,
+            # and is not shown here either.
+            "sample": importing.hide_id_like(importing.cell_text(first[i]))
+            if i < len(first)
+            else "",
             "field": getattr(form, f"col_{i}", None),
             "forbidden": i in columns.forbidden,
         }

@@ -196,6 +196,23 @@ def test_id_number_in_a_kept_column_is_refused(client, world, login_as, notes):
     assert residents() == []
 
 
+@pytest.mark.parametrize(
+    ("notes", "shown"),
+    [
+        ("身份证110101195003071234 腿脚不便", "身份证****************** 腿脚不便"),
+        ("证件 1101 0519 4912 3100 2X", "证件 **********************"),
+    ],
+)
+def test_the_first_rows_sample_hides_an_id_number(client, world, login_as, notes, shown):
+    """The walk: the column table's "first row" showed the ID number in a note in full,
+    above the message saying the row is refused for holding one."""
+    login_as(world.secretary_a)
+    _url, page = preview(client, xlsx([HEADERS, row(notes=notes)]))
+    assert shown in page.text
+    assert "110101195003071234" not in page.text
+    assert "3100 2X" not in page.text
+
+
 def test_duplicates_against_caseload_and_within_sheet_choose_per_row(
     client, world, login_as, make_resident
 ):
