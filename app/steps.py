@@ -25,7 +25,7 @@ class Step:
     form: type[BaseForm]
     action: str
     take: Callable[[Any, Any, BaseForm], None]  # (record, user, form)
-    done: Any  # a lazy message
+    done: Any  # a lazy message, or a function of the record giving one
     # The name the page gives this step's form, and the status in which the page offers it.
     form_name: str | None = None
     offered_in: str | None = None

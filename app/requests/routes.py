@@ -57,7 +57,11 @@ STEPS = {
             "accept",
             AcceptForm,
             lambda req, user, form: services.accept(req, user, form.on.data),
-            _l("Decision recorded."),
+            # The step's own word: a community request is signed for (签收), a formal one
+            # accepted (受理); "decision recorded" said neither.
+            lambda req: (
+                _l("Request acknowledged.") if req.track == "community" else _l("Request accepted.")
+            ),
         ),
         (
             "formal",
@@ -370,11 +374,12 @@ def step(request_id: int, slug: str):
             **_card_context(req, (action, form), refusal),
         )
     todo.take(req, current_user._get_current_object(), form)
+    done = todo.done(req) if callable(todo.done) else todo.done
     if not wants_fragment():
-        flash(str(todo.done), "success")
+        flash(str(done), "success")
         return redirect_client(url_for("requests.show", request_id=req.id))
     resp = render("requests/show.html", "requests/_card.html", **_card_context(req))
-    return toast(resp, todo.done)
+    return toast(resp, done)
 
 
 @bp.get("/<int:request_id>/<slug>")

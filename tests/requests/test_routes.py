@@ -955,3 +955,21 @@ def test_a_community_requests_badge_says_acknowledged_as_its_step_does(
     assert re.search(rf'request-row-{community.id}".*?status-accepted">Acknowledged<', rows, re.S)
     resident = client.get(f"/residents/{community.resident_id}?lang=en").text
     assert re.search(r'class="status">Acknowledged<', resident)
+
+
+@pytest.mark.parametrize(
+    ("track", "role", "said"),
+    [("community", "worker_a", "已签收"), ("formal", "secretary_a", "已受理")],
+)
+def test_accepting_says_which_step_was_taken(
+    client, world, login_as, make_request, today, track, role, said
+):
+    """The walk: 签收 answered "处理决定已记录。", which names no step at all."""
+    fields = {"formal_on": today - timedelta(days=3)} if track == "formal" else {}
+    req = make_request(received_on=today - timedelta(days=3), track=track, **fields)
+    login_as(getattr(world, role))
+    r = client.post(f"/requests/{req.id}/accept", data={"accept-on": iso(1)}, htmx=True)
+    assert r.status_code == 200
+    toast = json.loads(r.headers["HX-Trigger"])["toast"]["message"]
+    assert toast.startswith(said)
+    assert "处理决定" not in toast
