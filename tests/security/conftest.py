@@ -207,6 +207,9 @@ def url_args(rule, records: RecordSet, step: str = "") -> dict | None:
         "step": step,
         # A pending sheet import's token: one nobody holds (any real one is the uploader's).
         "token": "A" * 32,
+        # A year of the holiday page: the next, which a release of chinese-calendar rarely
+        # carries yet (a carried year without days entered is a 404, also safe).
+        "year": local_today().year + 1,
     }
     if not set(rule.arguments) <= set(values):
         return None

@@ -34,6 +34,26 @@ def _reported(hazard) -> int:
     return hazard.id
 
 
+def _open_holiday_year() -> int:
+    """A near year chinese-calendar does not carry: the holiday page offers it."""
+    from app.requests.deadlines import knows_year
+
+    this = local_today().year
+    return next(y for y in range(this, this + 3) if not knows_year(y))
+
+
+def _entered_holiday_year() -> int:
+    """That year, with one day off entered (what the remove button removes)."""
+    from datetime import date
+
+    from app.models import HolidayDay
+
+    year = _open_holiday_year()
+    db.session.add(HolidayDay(day=date(year, 2, 1), working=False))
+    db.session.commit()
+    return year
+
+
 def _another_cadence(code: str) -> str:
     """Days between visits other than the reason's own: reference rows outlive a test on
     PostgreSQL, so the same value twice would change nothing the second time."""
@@ -123,6 +143,16 @@ CASES: dict[str, Callable] = {
         "admin",
         "/admin/cadences",
         {"every_veteran": _another_cadence("veteran")},
+    ),
+    "admin.holiday_year": lambda w, a: (
+        "admin",
+        f"/admin/holidays/{_open_holiday_year()}",
+        {"off_days": "2月6日至12日", "working_days": ""},
+    ),
+    "admin.holiday_remove": lambda w, a: (
+        "admin",
+        f"/admin/holidays/{_entered_holiday_year()}/remove",
+        {},
     ),
     "residents.new": lambda w, a: (
         "worker_a",
