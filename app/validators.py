@@ -411,5 +411,5 @@ def is_guessable(password: str, own_words=()) -> bool:
 def guessable_message() -> str:
     return gettext(
         "This password is too easy to guess: a common password, a run of keys or "
-        "digits, or a name. Use a few words only you would put together."
+        "digits, or a name. Put together a few words that do not usually go together."
     )

@@ -89,7 +89,9 @@ def user_edit(user_id: int):
         form.township_id.data = user.township_id or 0
         form.community_id.data = user.community_id or 0
     if form.validate_on_submit():
-        if user.id == current_user.id and (form.role.data not in ADMIN or not form.active.data):
+        if user.id == current_user.id and not form.active.data:
+            form.active.errors.append(_("You cannot deactivate your own account."))
+        elif user.id == current_user.id and form.role.data not in ADMIN:
             form.role.errors.append(_("You cannot remove your own administrator access."))
         else:
             user.display_name = form.display_name.data.strip()

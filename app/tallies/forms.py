@@ -20,7 +20,7 @@ PRESET_LABELS = {
     "week": _l("This week"),
     "month": _l("This month"),
     "last_month": _l("Last month"),
-    "last_12_months": _l("Last 12 months"),
+    "last_12_months": _l("Last 12 whole months"),
 }
 EARLIEST = date(2000, 1, 1)
 MAX_DAYS = 5 * 366  # five years (issue 19): whole units come from the roll-ups, so still quick

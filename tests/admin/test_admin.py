@@ -107,6 +107,27 @@ def test_admin_cannot_lock_themselves_out(client, world, login_as):
     )
     assert r.status_code == 200
     assert db.session.get(User, world.admin.id).role == "admin"
+    assert "不能取消自己的管理员权限。" in r.text
+
+
+def test_admin_cannot_deactivate_themselves_and_is_told_so(client, world, login_as):
+    """The walk: unticking one's own "active" was answered about the administrator role."""
+    login_as(world.admin)
+    r = client.post(
+        f"/admin/users/{world.admin.id}?lang=zh",
+        data={
+            "username": world.admin.username,
+            "display_name": "Admin",
+            "role": "admin",
+            "township_id": 0,
+            "community_id": 0,
+            "password": "",
+        },
+    )
+    assert r.status_code == 200
+    assert "不能停用自己的账号。" in r.text
+    assert "管理员权限" not in r.text
+    assert db.session.get(User, world.admin.id).active
 
 
 def test_audit_log_is_newest_first_and_filterable(client, world, login_as):
