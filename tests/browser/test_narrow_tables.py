@@ -119,3 +119,39 @@ def test_the_audit_logs_headings_and_cells_stay_on_one_line(page, world):
     assert records
     assert all(lines == 1 for _text, lines in records), records
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_imports_column_table_reads_on_a_phone(page, world):
+    """The walk: the sheet's headers stood one character a line (联/系/电/话) and each
+    "imported as" choice showed one cut-off character; the first row is named in each block."""
+    from tests.residents.test_import import HEADERS, row, xlsx
+
+    login(page, "secretary_a", PASSWORD)
+    page.goto(f"{page.base_url}/residents/import")
+    page.set_input_files(
+        "input[type=file]",
+        files=[
+            {
+                "name": "台账.xlsx",
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": xlsx([HEADERS, row(notes="身份证110101195003071234 腿脚不便")]),
+            }
+        ],
+    )
+    page.locator("#import-upload button[type=submit]").click()
+    page.wait_for_url("**/residents/import/*")
+    heads = page.evaluate(LINES, "#import-mapping tbody td:first-child")
+    assert heads
+    assert all(lines < 1.5 for _text, lines, _w in heads), heads
+    widths = page.eval_on_selector_all(
+        "#import-mapping select", "els => els.map(e => e.getBoundingClientRect().width)"
+    )
+    assert widths
+    assert min(widths) >= 300, widths
+    assert "第一行数据：" in page.evaluate(
+        "getComputedStyle(document.querySelector('#import-mapping td[data-label]:not(:empty)'),"
+        " '::before').content"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path="test-artifacts/screenshots/import-columns-390.png", full_page=True)
+    assert page.js_errors == []
