@@ -352,6 +352,24 @@ def hide_id_numbers(text: str | None, mark: str = "*") -> str:
     return re.sub(r"(?<![0-9])[0-9](?:[ \-]?[0-9]){16}[ \-]?[0-9Xx](?![0-9])", masked, text)
 
 
+def has_pictographs(text: str | None) -> bool:
+    """Emoji and other picture symbols (and the joiners and selectors that build them): no
+    one's name holds one, and a notice printed for the resident would carry it."""
+    return any(
+        unicodedata.category(c) in ("So", "Cs", "Co") or c in "\u200d\ufe0f\ufe0e"
+        for c in text or ""
+    )
+
+
+def person_name(form, field) -> None:
+    """A person's name as a notice or a list prints it: letters, with the dot of a name like
+    阿依古丽·买买提, never a picture symbol."""
+    if has_pictographs(field.data):
+        raise ValidationError(
+            gettext("A name cannot hold emoji or picture symbols: type the name as it is written.")
+        )
+
+
 class NoIdNumber:
     """Refuse free text holding a resident ID number: Gridbook keeps none (DESIGN.md)."""
 

@@ -16,7 +16,7 @@ from ..enums import ROLES
 from ..forms import BaseForm, DateField
 from ..labels import choices
 from ..requests.holidays import check_working, parse_days
-from ..validators import Chars, GuessablePassword, Required, stripped
+from ..validators import Chars, GuessablePassword, Required, person_name, stripped
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -37,7 +37,9 @@ class UserForm(BaseForm):
             ),
         ],
     )
-    display_name = StringField(_l("Name shown"), validators=[Required(), Chars(max=100)])
+    display_name = StringField(
+        _l("Name shown"), validators=[Required(), Chars(max=100), person_name]
+    )
     role = SelectField(_l("Role"))
     township_id = SelectField(_l("Township"), coerce=int, validators=[Optional()])
     community_id = SelectField(_l("Community"), coerce=int, validators=[Optional()])

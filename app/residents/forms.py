@@ -14,7 +14,15 @@ from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import BaseForm, IdempotentForm
-from ..validators import Chars, Required, RequiredInput, halfwidth, phone_number, stripped
+from ..validators import (
+    Chars,
+    Required,
+    RequiredInput,
+    halfwidth,
+    person_name,
+    phone_number,
+    stripped,
+)
 
 
 class CheckboxListField(SelectMultipleField):
@@ -26,7 +34,7 @@ class ResidentForm(IdempotentForm):
     name = StringField(
         lazy_pgettext("resident", "Name"),
         filters=[stripped],
-        validators=[Required(), Chars(max=50)],
+        validators=[Required(), Chars(max=50), person_name],
     )
     grid_id = SelectField(_l("Grid"), coerce=int, validators=[Required()])
     # Full-width from a Chinese keyboard is stored as ASCII: ７栋 is the building 7栋 is,

@@ -19,7 +19,7 @@ from ..models import CareReason, Grid, Resident, resident_care_reasons
 from ..refusals import Invalid
 from ..rounds.due import refresh as refresh_due
 from ..timeutil import utcnow
-from ..validators import halfwidth, hide_id_numbers, phone_fault
+from ..validators import halfwidth, has_pictographs, hide_id_numbers, phone_fault
 from .households import attach_households
 from .pinyin import name_key
 
@@ -540,6 +540,8 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
         errors.append(ROW_LACKS["name"])
     elif len(data["name"]) > 50:
         errors.append(_l("The name is longer than 50 characters."))
+    elif has_pictographs(data["name"]):
+        errors.append(_l("The name holds emoji or picture symbols."))
     for part in ("building", "unit", "room"):
         data[part] = text.get(part, "")
     if text.get("address"):

@@ -300,3 +300,22 @@ def test_a_new_users_guessable_password_is_refused(client, world, login_as, pass
     assert "This password is too easy to guess" in resp.text
     assert 'value="worker7abc"' in resp.text  # what was typed is kept
     assert db.session.scalar(sa.select(User).where(User.username == "worker7abc")) is None
+
+
+def test_a_display_name_with_emoji_is_refused(client, world, login_as):
+    login_as(world.admin)
+    r = client.post(
+        f"/admin/users/{world.worker_a.id}",
+        data={
+            "username": "worker_a",
+            "display_name": "测试网格员😀",
+            "role": "worker",
+            "township_id": 0,
+            "community_id": world.ca.id,
+            "grid_ids": [world.a1.id],
+            "active": "y",
+        },
+    )
+    assert r.status_code == 200
+    assert "姓名里不能有表情符号或图形符号" in r.text
+    assert "😀" not in db.session.get(User, world.worker_a.id).display_name

@@ -213,6 +213,15 @@ def test_the_first_rows_sample_hides_an_id_number(client, world, login_as, notes
     assert "3100 2X" not in page.text
 
 
+def test_a_name_with_emoji_is_a_row_error(client, world, login_as):
+    login_as(world.secretary_a)
+    data = xlsx([HEADERS, row(name="😀张三"), row(name="阿依古丽·买买提", room="505")])
+    url, page = preview(client, data)
+    assert "姓名里有表情符号或图形符号。" in page.text
+    assert client.post(url, data={"step": "import"}).status_code == 303
+    assert [r.name for r in residents()] == ["阿依古丽·买买提"]
+
+
 def test_duplicates_against_caseload_and_within_sheet_choose_per_row(
     client, world, login_as, make_resident
 ):

@@ -228,3 +228,20 @@ def test_household_size_says_what_is_wrong_with_it(client, world, login_as, valu
     assert r.status_code == 200
     assert message in r.text
     assert db.session.scalar(sa.select(sa.func.count(Resident.id))) == 0
+
+
+@pytest.mark.parametrize("name", ["😀张三", "张三❤️", "李四☆"])
+def test_a_name_with_emoji_is_refused_and_kept_to_correct(client, world, login_as, name):
+    """The walk: "😀张三" was saved as a resident's name, to be printed on a notice."""
+    login_as(world.worker_a)
+    resp = _new_resident(client, world, name=name)
+    assert resp.status_code == 200
+    assert "姓名里不能有表情符号或图形符号" in resp.text
+    assert f'value="{name}"' in resp.text
+    assert db.session.scalar(sa.select(sa.func.count(Resident.id))) == 0
+
+
+def test_a_name_with_the_middle_dot_of_a_minority_name_is_kept(client, world, login_as):
+    login_as(world.worker_a)
+    assert _new_resident(client, world, name="阿依古丽·买买提").status_code == 303
+    assert db.session.scalar(sa.select(Resident.name)) == "阿依古丽·买买提"
