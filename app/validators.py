@@ -165,6 +165,10 @@ PHONE_MESSAGES = {
         "area code fits in 20 characters."
     ),
     "ends": _l("A phone number begins and ends with a digit, e.g. 13812345678 or 010-12345678."),
+    "mobile": _l(
+        "A mobile number has 11 digits: check this one. A landline begins with its area code, "
+        "0 included (010-12345678)."
+    ),
 }
 
 
@@ -235,6 +239,15 @@ def phone_fault(number: str) -> str | None:
         return "short"
     if not (body[0].isdigit() and body[-1].isdigit()):
         return "ends"
+    # A number beginning with 1 is a mobile (a landline begins with its area code's 0, or with
+    # 2-9 without it): eleven digits, after +86 if given. "1390000777" is one digit short.
+    digits = body.replace(" ", "").replace("-", "")
+    if number.startswith("+") and digits.startswith("86"):
+        digits = digits[2:]
+    elif number.startswith("+"):
+        return None  # another country's numbering
+    if digits.startswith("1") and len(digits) != 11:
+        return "mobile"
     return None
 
 

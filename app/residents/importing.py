@@ -276,6 +276,10 @@ PHONE_FAULTS = {
         "010-12345678 do.",
         value=value,
     ),
+    "mobile": lambda value: _l(
+        "The phone number “%(value)s” does not have the 11 digits of a mobile number.",
+        value=value,
+    ),
 }
 
 ID_NUMBER_RE = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")

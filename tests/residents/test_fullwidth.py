@@ -89,6 +89,9 @@ def test_an_edit_stores_a_full_width_address_as_ascii(client, world, login_as, m
         ("12345", "号码太短", "too short: a mobile number has 11 digits"),
         ("１２３４５", "号码太短", "too short: a mobile number has 11 digits"),
         ("1" * 21, "号码太长", "too long"),
+        # The walk: ten digits were kept as a mobile number.
+        ("1390000777", "手机号是 11 位数字：请核对", "A mobile number has 11 digits"),
+        ("+86 139 0000 666", "手机号是 11 位数字：请核对", "A mobile number has 11 digits"),
         ("138-1234-", "开头和结尾都应是数字", "begins and ends with a digit"),
         ("call me", "只填数字", "digits only"),
         ("138１２３４５６７８x", "只填数字", "digits only"),
