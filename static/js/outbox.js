@@ -777,6 +777,13 @@
         reloadMain();
         toast(S.saved);
       }
+      // The outbox's own page lists from the phone's store, not from the copy it was opened
+      // from: an entry that reached the server says the signal is back, and "offline, as of"
+      // no longer holds (walk: it stayed over "nothing waiting" until a reload).
+      if (msg.type === "saved" && page) {
+        var banner = document.getElementById("offline-banner");
+        if (banner) banner.hidden = true;
+      }
       refresh();
     };
   }

@@ -675,3 +675,20 @@ def test_a_request_saved_then_back_without_signal_then_save_is_one_request(
     phone.context.set_offline(False)
     sent_all(phone)
     assert _count(Request) == 1
+
+
+def test_the_outbox_opened_offline_drops_its_offline_notice_once_entries_arrive(
+    phone, outbox_server, world, make_resident
+):
+    """The walk: the outbox page, opened without signal, said "离线 · 截至 19:41 的内容" over
+    "没有等待发送的记录。" after everything had been sent, until a reload."""
+    r = make_resident(name="谢超")
+    visit_queued_offline(phone, r, "offline then sent")
+    phone.goto(outbox_server.url + "/outbox")
+    phone.wait_for_selector("#offline-banner:not([hidden])")
+    phone.context.set_offline(False)  # the online event starts the replay
+    phone.wait_for_function(
+        "() => document.getElementById('offline-banner').hidden", timeout=20_000
+    )
+    assert _count(Visit) == 1
+    assert entries(phone) == []
