@@ -42,6 +42,12 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
                     f"%{_escape_like(_without_spaces(q))}%", escape="\\"
                 ),
                 address.like(like, escape="\\"),
+                # A caller's number: the digits as stored, however the number was spaced.
+                *(
+                    [_without_dashes(Resident.phone).like(f"%{digits}%")]
+                    if (digits := _phone_digits(q))
+                    else []
+                ),
                 (Resident.building + Resident.unit + Resident.room).like(like, escape="\\"),
                 # "zfg", "zhangfu", "张fg": the stored pinyin key, still one query.
                 *(
@@ -120,12 +126,21 @@ ADDRESS_WORDS = re.compile(r"\s*(?:栋|幢|号楼|单元|[/\s])\s*")
 
 
 def _address_query(q: str) -> str:
-    """ "5栋1单元504室" or "5 1 504" as the stored address reads: "5-1-504"."""
+    """ "5栋1单元504室" or "5 1 504" as the stored address reads: "5-1-504"; "4栋1单元", as
+    the resident's page writes the first two parts, is "4-1"."""
     if not re.search(r"[0-9]", q) or not re.fullmatch(
-        r"[0-9A-Za-z]+(?:\s*(?:-|栋|幢|号楼|单元|/|\s)\s*[0-9A-Za-z]+)+\s*[室号]?", q
+        r"[0-9A-Za-z]+(?:\s*(?:-|栋|幢|号楼|单元|/|\s)\s*[0-9A-Za-z]+)+\s*(?:[室号]|单元)?", q
     ):
         return q
-    return ADDRESS_WORDS.sub("-", q.strip().removesuffix("室").removesuffix("号")).strip("-")
+    q = q.strip().removesuffix("室").removesuffix("号").removesuffix("单元")
+    return ADDRESS_WORDS.sub("-", q).strip("-")
+
+
+def _phone_digits(q: str) -> str | None:
+    """The digits of a query that is a phone number or part of one (at least 4 digits, with
+    the spaces and dashes it may be written with), else None."""
+    digits = re.sub(r"[\s-]", "", q)
+    return digits if len(digits) >= 4 and digits.isdigit() else None
 
 
 def possible_duplicates(user, data: dict, limit: int = 5) -> list[Resident]:
@@ -147,6 +162,11 @@ def possible_duplicates(user, data: dict, limit: int = 5) -> list[Resident]:
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+def _without_dashes(column):
+    """A phone column without the spaces and dashes it may have been typed with."""
+    return sa.func.replace(sa.func.replace(column, " ", ""), "-", "")
 
 
 def _without_spaces(text):
