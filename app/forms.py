@@ -5,12 +5,19 @@ from flask import current_app, g
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import DateField as _DateField  # noqa: TID251 - the one subclass below
-from wtforms import FileField, HiddenField, PasswordField, SelectMultipleField, StringField
+from wtforms import (
+    FileField,
+    HiddenField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.i18n import messages_path
 from wtforms.widgets import TextInput
 
 from .ids import NO_RECORD, form_id, parse_id
-from .validators import no_id_number, typed_date
+from .validators import no_id_number, no_sensitive_category, typed_date
 
 
 def takes_text(field) -> bool:
@@ -63,6 +70,10 @@ class BaseForm(FlaskForm):
             if takes_text(field) and no_id_number not in field.validators:
                 # A new list: the field's own one is shared by every form built from the class.
                 field.validators = [*field.validators, no_id_number]
+            if isinstance(field, TextAreaField) and no_sensitive_category not in field.validators:
+                # The notes about people are the text boxes; a name or an address (a 回族乡's)
+                # is a line, and is not read for these words.
+                field.validators = [*field.validators, no_sensitive_category]
             if getattr(form, "checked_on_phone", False):
                 field.checked_on_phone = True
             return field

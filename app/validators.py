@@ -383,6 +383,65 @@ def person_name(form, field) -> None:
         )
 
 
+# The 56 recognised ethnic groups, by the names a note would use. Longest first, so that
+# "维吾尔族" is named whole rather than as a part.
+_ETHNIC_GROUPS = sorted(
+    [
+        *("汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗"),
+        *("瑶", "白", "土家", "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山"),
+        *("拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土", "达斡尔", "仫佬", "羌"),
+        *("布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克"),
+        *("俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔", "独龙", "鄂伦春"),
+        *("赫哲", "门巴", "珞巴", "基诺"),
+    ],
+    key=len,
+    reverse=True,
+)
+# "X族" as a person's group, not as part of a place's or an institution's name (回族乡, 满族
+# 自治县, 朝鲜族聚居区, 水族馆) nor of another word (家族, 民族团结).
+_ETHNICITY = re.compile(
+    r"(?<![家民种贵部王氏亲本])(?:" + "|".join(_ETHNIC_GROUPS) + r")族"
+    r"(?!乡|镇|村|自治|区|县|州|旗|聚居|馆|箱|中学|小学|学校|医院)"
+)
+# A person's faith: the religions and their believers by name, and the practice of one.
+_RELIGION = re.compile(
+    r"佛教徒|天主教徒|基督徒|穆斯林|伊斯兰教|天主教|基督教|东正教|佛教|道教|"
+    r"信佛|信教|信主|信基督|信耶稣|信伊斯兰|做礼拜|去清真寺|上清真寺|"
+    r"\b(?:muslim|buddhist|christian|catholic|ethnicity|religion)s?\b",
+    re.IGNORECASE,
+)
+
+
+def sensitive_category(text: str | None) -> str | None:
+    """The words in the text that record a person's ethnicity or religion, which Gridbook
+    never keeps (DESIGN.md), or None. A narrow list: the names of groups and faiths as a note
+    would put them, not every word near them."""
+    if not text:
+        return None
+    text = unicodedata.normalize("NFKC", text)
+    found = _ETHNICITY.search(text) or _RELIGION.search(text)
+    return found.group() if found else None
+
+
+class NoSensitiveCategory:
+    """Refuse a note that records a person's ethnicity or religion, naming the words."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and (words := sensitive_category(field.data)):
+            raise ValidationError(sensitive_message(words))
+
+
+def sensitive_message(words: str) -> str:
+    return gettext(
+        "This text records ethnicity or religion (“%(words)s”). Gridbook keeps neither: "
+        "delete it and save again.",
+        words=words,
+    )
+
+
+no_sensitive_category = NoSensitiveCategory()
+
+
 class NoIdNumber:
     """Refuse free text holding a resident ID number: Gridbook keeps none (DESIGN.md)."""
 

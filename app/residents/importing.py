@@ -19,7 +19,13 @@ from ..models import CareReason, Grid, Resident, resident_care_reasons
 from ..refusals import Invalid
 from ..rounds.due import refresh as refresh_due
 from ..timeutil import utcnow
-from ..validators import halfwidth, has_pictographs, hide_id_numbers, phone_fault
+from ..validators import (
+    halfwidth,
+    has_pictographs,
+    hide_id_numbers,
+    phone_fault,
+    sensitive_category,
+)
 from .households import attach_households
 from .pinyin import name_key
 
@@ -611,6 +617,13 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
     data["notes"] = text.get("notes", "")
     if len(data["notes"]) > 2000:
         errors.append(_l("The notes are longer than 2000 characters."))
+    if words := sensitive_category(data["notes"]):
+        errors.append(
+            _l(
+                "The notes record ethnicity or religion (“%(words)s”); Gridbook keeps neither.",
+                words=words,
+            )
+        )
     # Full-width digits too (halfwidth): a Chinese keyboard's ID number is still one.
     if any(ID_NUMBER_RE.search(halfwidth(v)) for v in data.values() if isinstance(v, str)):
         errors.append(

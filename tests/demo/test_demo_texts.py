@@ -5,7 +5,7 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.validators import contains_id_number
+from app.validators import contains_id_number, sensitive_category
 
 # The remarks the issue found ("白天常在社区老年活动室", "每天下午在家", "去女儿家小住") and
 # their kind: where someone usually is, is at a time of day, or has gone.
@@ -32,3 +32,4 @@ def test_demo_texts_hold_no_id_numbers_and_no_whereabouts(demo):
     assert any(where == "visits.summary" for where, _v in texts)
     assert [t for t in texts if contains_id_number(t[1])] == []
     assert [t for t in texts if WHEREABOUTS.search(t[1])] == []
+    assert [t for t in texts if sensitive_category(t[1])] == []
