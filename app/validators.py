@@ -317,7 +317,8 @@ def typed_date(value: str) -> str:
 
 # 17 digits and a check character, alone or written in groups ("1101 0519 4912 3100 2X").
 _ID_PLAIN = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
-_ID_GROUPED = re.compile(r"(?<![0-9])[0-9](?:[ \-]?[0-9]){16}[ \-]?[0-9X](?![0-9])")
+# A lower-case x as typed on a phone too: hide_id_numbers reads the text as it was typed.
+_ID_GROUPED = re.compile(r"(?<![0-9])[0-9](?:[ \-]?[0-9]){16}[ \-]?[0-9Xx](?![0-9])")
 
 
 def is_id_number(number: str) -> bool:
@@ -361,8 +362,8 @@ def hide_id_numbers(text: str | None, mark: str = "*") -> str:
         number = re.sub(r"[ -]", "", m.group()).upper()
         return mark * len(m.group()) if is_id_number(number) else m.group()
 
-    # Grouped or not, and a lower-case x as typed: one pattern finds every candidate.
-    return re.sub(r"(?<![0-9])[0-9](?:[ \-]?[0-9]){16}[ \-]?[0-9Xx](?![0-9])", masked, text)
+    # Grouped or not: the grouped pattern finds every candidate.
+    return _ID_GROUPED.sub(masked, text)
 
 
 def has_pictographs(text: str | None) -> bool:
