@@ -12,6 +12,8 @@ Pillow has no way to drop segments without decoding, and jpegtran is not on a ba
 hence these few lines of marker walking (ITU T.81, B.1).
 """
 
+import re
+
 # Kept as they are: quantisation and Huffman tables, restart interval, the frame (baseline,
 # extended or progressive, Huffman-coded: what browsers draw) and the scans.
 DQT, DHT, DRI, SOS = 0xDB, 0xC4, 0xDD, 0xDA
@@ -22,6 +24,9 @@ COM = 0xFE
 APP14 = 0xEE  # Adobe: says whether the three components are YCbCr or RGB; without it a
 # decoder takes YCbCr, so dropping it could change the colours. Such files are re-encoded.
 # JFIF 1.01, square pixels, no thumbnail: what Pillow writes, so viewers take YCbCr.
+# In coded data 0xFF 0x00 is a stuffed 0xFF byte and 0xFF 0xD0-0xD7 a restart, both part of
+# the data; any other 0xFF begins the next marker (or fills before it).
+NEXT_MARKER = re.compile(rb"\xff(?![\x00\xd0-\xd7])")
 JFIF = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 
 
@@ -69,16 +74,8 @@ def without_metadata(data: bytes) -> bytes | None:
             if not frames:
                 return None
             scans += 1
-            # The coded data runs to the next marker: 0xFF 0x00 is a stuffed 0xFF byte and
-            # 0xFF 0xD0-0xD7 a restart, both part of the data.
-            start = pos
-            while True:
-                pos = data.find(b"\xff", pos)
-                if pos < 0 or pos + 1 >= end:
-                    return None
-                following = data[pos + 1]
-                if following == 0x00 or 0xD0 <= following <= 0xD7:
-                    pos += 2
-                    continue
-                break
-            out.append(data[start:pos])
+            found = NEXT_MARKER.search(data, pos)
+            if found is None or found.start() + 1 >= end:
+                return None
+            out.append(data[pos : found.start()])
+            pos = found.start()
