@@ -231,20 +231,9 @@ def _processed_as_sent(stripped: bytes, original: Image.Image) -> ProcessedPhoto
     if not gate.acquire(timeout=_decode_wait):
         raise reject("busy")
     try:
-        with Image.open(io.BytesIO(stripped), formats=("JPEG",)) as im:
-            same = im.size == size and im.mode == "RGB" and not im.info.get("icc_profile")
-            if same:
-                im.draft("RGB", _fit(size, THUMB_SIDE))
-                im.load()
-                thumb = im.resize(
-                    _fit(size, THUMB_SIDE), Image.Resampling.LANCZOS, reducing_gap=THUMB_GAP
-                )
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as err:
-        raise reject("damaged") from err
+        thumb = _thumb_as_sent(stripped, size)
     finally:
         gate.release()
-    if not same:
-        raise reject("damaged")
     return ProcessedPhoto(
         full_jpeg=stripped,
         thumb_jpeg=_jpeg(thumb, THUMB_QUALITY, optimize=True),
@@ -252,6 +241,21 @@ def _processed_as_sent(stripped: bytes, original: Image.Image) -> ProcessedPhoto
         height=size[1],
         captured_at=captured_at,
     )
+
+
+def _thumb_as_sent(stripped: bytes, size: tuple[int, int]) -> Image.Image:
+    try:
+        with Image.open(io.BytesIO(stripped), formats=("JPEG",)) as im:
+            same = im.size == size and im.mode == "RGB" and not im.info.get("icc_profile")
+            if same:
+                im.draft("RGB", _fit(size, THUMB_SIDE))
+                im.load()
+                return im.resize(
+                    _fit(size, THUMB_SIDE), Image.Resampling.LANCZOS, reducing_gap=THUMB_GAP
+                )
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as err:
+        raise reject("damaged") from err
+    raise reject("damaged")
 
 
 def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
