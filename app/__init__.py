@@ -162,7 +162,14 @@ def _register_login(app: Flask) -> None:
 
     @login.user_loader
     def _load(token: str):
-        return load_session_user(token)
+        user = load_session_user(token)
+        if user is not None:
+            from .offline.routes import user_headers
+
+            # Answered now, while the user and their grids are loaded: after a write's
+            # commit they are expired, and the end-of-request hooks would read them again.
+            user_headers(user)
+        return user
 
     @login.unauthorized_handler
     def _unauthorized():
@@ -278,6 +285,7 @@ def _register_compression(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from .accounts.services import signed_in
     from .audit.services import flush_pending
 
     @app.before_request
@@ -328,7 +336,7 @@ def _register_request_hooks(app: Flask) -> None:
         if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         user = current_user._get_current_object() if request.endpoint != "static" else None
-        if user and user.is_authenticated:
+        if signed_in(user):
             # Personal data: never kept by the browser or a proxy. A view may opt in to the
             # browser's private cache for bytes that never change under their URL (photos).
             if not resp.cache_control.private:
@@ -340,12 +348,18 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_templates(app: Flask) -> None:
     from .htmx import HTMX_CONFIG
-    from .i18n import current_lang_code, is_english, localized_in, template_gettext
+    from .i18n import (
+        current_lang_code,
+        is_english,
+        localized_in,
+        switch_lang_url,
+        template_gettext,
+    )
     from .permissions import can, navigation
     from .templating import register_filters
 
     register_filters(app)
-    app.jinja_env.globals.update(can=can, navigation=navigation)
+    app.jinja_env.globals.update(can=can, navigation=navigation, switch_lang_url=switch_lang_url)
 
     app.context_processor(template_gettext)
 

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 
@@ -50,6 +50,16 @@ def load_session_user(token: str) -> User | None:
     if user is not None:
         user.current_session_token = token
     return user
+
+
+def signed_in(user) -> bool:
+    """Whether this user object is a signed-in user, asked of it once in a request. After a
+    write's commit its rows are expired, and the hooks that ask at the end of the request
+    would read the user and their grids again for the same answer."""
+    seen = g.get("signed_in")
+    if seen is None or seen[0] is not user:
+        seen = g.signed_in = (user, bool(user and user.is_authenticated))
+    return seen[1]
 
 
 def _session_user_select() -> sa.Select:

@@ -5,10 +5,11 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import Response, abort, current_app, jsonify, render_template, url_for
+from flask import Response, abort, current_app, g, jsonify, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..accounts.services import signed_in
 from ..audit.services import record_later
 from ..i18n import is_english
 from ..labels import LABELS, label
@@ -209,8 +210,22 @@ def _name_the_user(resp: Response) -> Response:
     # The service worker keeps a page only under the user it was rendered for, and learns
     # from a page without this header that nobody is signed in (contract 3, issue 12).
     user = current_user._get_current_object()
-    if user and user.is_authenticated:
-        resp.headers[USER_HEADER] = user_key(user)
-        if can("offline.caseload", user=user):
-            resp.headers[KEEP_HEADER] = "1"
+    named = g.get("named_user")
+    if named is None or named[0] is not user:
+        named = user_headers(user)
+    for name, value in named[1].items():
+        resp.headers[name] = value
     return resp
+
+
+def user_headers(user) -> tuple:
+    """The headers for this user, remembered with it for the rest of the request: after a
+    write's commit every loaded row is expired, and asking again would read the user and
+    their grids once more for the same answer."""
+    headers = {}
+    if signed_in(user):
+        headers[USER_HEADER] = user_key(user)
+        if can("offline.caseload", user=user):
+            headers[KEEP_HEADER] = "1"
+    g.named_user = (user, headers)
+    return g.named_user
