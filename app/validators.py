@@ -465,7 +465,7 @@ no_id_number = NoIdNumber()
 COMMON_HERE = (
     "woaini", "iloveyou", "5201314", "1314", "520", "woaini1314", "zhongguo", "beijing",
     "shanghai", "qq123456", "aa123456", "abc123", "a123456", "123456a", "wangluo", "mima",
-    "gridbook", "wanggetong", "wangge",
+    "gridbook", "wanggetong", "wangge", "gridbook-demo",  # the demo's password, published
 )  # fmt: skip
 
 

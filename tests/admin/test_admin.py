@@ -212,7 +212,12 @@ def test_cli_refuses_a_taken_username_and_an_unknown_grid(runner, world):
 
 @pytest.mark.parametrize(
     ("username", "password"),
-    [("first.admin", "1234567890"), ("zhangwei88", "zhangwei88!"), ("cli.user", "woaini1314520")],
+    [
+        ("first.admin", "1234567890"),
+        ("zhangwei88", "zhangwei88!"),
+        ("cli.user", "woaini1314520"),
+        ("new.worker", "gridbook-demo"),  # the demo's password, published
+    ],
 )
 def test_cli_refuses_a_password_the_admin_form_would_refuse(runner, world, username, password):
     """The first administrator is made with this command: its password was checked for
