@@ -1,6 +1,7 @@
 """Which language a page is in: ?lang=, then the user's choice, then Accept-Language."""
 
 from datetime import date
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from babel.dates import format_interval
 from flask import g, request, session
@@ -8,6 +9,8 @@ from flask_babel import format_date, get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
+
+from .urls import local_path
 
 LANG_PARAM = {"zh": "zh_Hans", "zh_Hans": "zh_Hans", "en": "en"}
 
@@ -32,6 +35,28 @@ def select_locale() -> str:
 
 def is_english() -> bool:
     return str(get_locale()).startswith("en")
+
+
+def switch_lang_url(code: str) -> str:
+    """This page in the other language: its address with ?lang= set, the rest kept (a bare
+    ?lang= sent /visits/new?resident=6 to /visits/new, a 404, and dropped a search or a
+    period). A page answering a POST (a form shown again with its errors) is the page the
+    form came from."""
+    if request.method == "GET":
+        path, args = request.path, request.args.to_dict(flat=False)
+    else:
+        target = local_path(request.referrer and _same_site_path(request.referrer))
+        parts = urlsplit(target or request.path)
+        path, args = parts.path, parse_qs(parts.query)
+    args["lang"] = [code]
+    return f"{path}?{urlencode(args, doseq=True)}"
+
+
+def _same_site_path(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return urlunsplit(("", "", parts.path, parts.query, ""))
 
 
 def current_lang_code() -> str:

@@ -463,6 +463,31 @@
     evt.returnValue = "";
   });
 
+  // The language link opens the page again: a form's unsaved typing would go with it.
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest && evt.target.closest("a[data-switch-lang]");
+    if (link && typedInto() && !window.confirm(link.getAttribute("data-switch-lang"))) {
+      evt.preventDefault();
+    }
+  });
+  function typedInto() {
+    var fields = document.querySelectorAll(
+      "main form[method=post i] input, main form[method=post i] textarea, main form[method=post i] select");
+    return Array.prototype.some.call(fields, function (el) {
+      if (el.type === "hidden" || el.type === "submit" || el.type === "button") return false;
+      if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+      if (el.type === "file") return el.files && el.files.length > 0;
+      if (el.tagName === "SELECT") {
+        var options = Array.prototype.slice.call(el.options);
+        if (el.multiple) return options.some(function (o) { return o.selected !== o.defaultSelected; });
+        // A list with no option marked selected shows its first one.
+        var shown = options.findIndex(function (o) { return o.defaultSelected; });
+        return el.selectedIndex !== (shown < 0 ? 0 : shown);
+      }
+      return el.value !== el.defaultValue;
+    });
+  }
+
   // A print button (a notice): shown only where script runs; without it the browser's menu prints.
   document.querySelectorAll("[data-print]").forEach(function (btn) {
     btn.hidden = false;

@@ -248,3 +248,36 @@ def test_a_resident_typed_on_a_full_width_keyboard(page, world, make_resident, s
     assert [b.split(" · ")[0] for b in buildings] == ["7栋 1 户"]
     shoot(page, "3-buildings")
     assert page.js_errors == []
+
+
+def test_switching_language_asks_before_typing_is_lost(page, world, make_resident):
+    """The walk: the language link dropped the page's address (a 404) and what was typed.
+    Now it keeps the address, and asks first when a form holds unsaved typing."""
+    r = make_resident(name="徐秀英")
+    login(page, "worker_a", PASSWORD)
+    page.goto(f"{page.base_url}/visits/new?resident={r.id}")
+    asked: list[str] = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.fill("textarea[name=summary]", "切换语言前输入的内容")
+    page.click("#account-menu summary")
+    page.click("a[data-switch-lang]")
+    page.wait_for_timeout(300)
+    assert len(asked) == 1
+    assert "未保存" in asked[0]
+    assert page.input_value("textarea[name=summary]") == "切换语言前输入的内容"
+    assert "lang=" not in page.url
+
+    # Nothing typed: no question, and the same page in English.
+    page.remove_listener("dialog", answer)
+    page.goto(f"{page.base_url}/visits/new?resident={r.id}")
+    page.click("#account-menu summary")
+    with page.expect_navigation():
+        page.click("a[data-switch-lang]")
+    assert page.url.endswith(f"/visits/new?resident={r.id}&lang=en")
+    assert page.locator("textarea[name=summary]").count() == 1
+    assert page.locator("html").get_attribute("lang") == "en"

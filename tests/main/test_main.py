@@ -85,14 +85,47 @@ def test_language_and_logout_sit_in_the_account_menu(client, world, login_as):
     html = client.get("/today").text
     menu = re.search(r'<details class="account-menu" id="account-menu">.*?</details>', html, re.S)
     assert menu is not None
-    assert 'href="?lang=en"' in menu.group(0)
+    assert 'href="/today?lang=en"' in menu.group(0)
     assert 'action="/logout"' in menu.group(0)
     top = html[html.index('<header class="topbar">') : html.index("</header>")]
-    assert top.count('href="?lang=') == 1  # only inside the menu
+    assert top.count("?lang=") == 1  # only inside the menu
     assert top.count('action="/logout"') == 1
     # Logged out, the login page keeps a language link of its own.
     client.post("/logout", data={})
-    assert 'href="?lang=en"' in client.get("/login").text
+    assert 'href="/login?lang=en"' in client.get("/login").text
+
+
+def _lang_link(html: str) -> str:
+    return re.search(r'<a href="([^"]*)" hreflang="[^"]+" lang="[^"]+" data-switch-lang', html)[1]
+
+
+def test_the_language_link_keeps_the_page_and_what_it_shows(
+    client, world, login_as, make_resident
+):
+    """The walk: the link was a bare ?lang=en, so /visits/new?resident=6 became /visits/new,
+    a 404, and a search or a tally period was dropped."""
+    r = make_resident()
+    login_as(world.worker_a)
+    link = _lang_link(client.get(f"/visits/new?resident={r.id}").text)
+    assert link == f"/visits/new?resident={r.id}&amp;lang=en"
+    assert client.get(link.replace("&amp;", "&")).status_code == 200
+    link = _lang_link(client.get("/residents?q=%E5%BC%A0&lang=zh").text)
+    assert link == "/residents?q=%E5%BC%A0&amp;lang=en"
+    # A form shown again with its errors answers a POST: the link is the form's own page.
+    resp = client.post(
+        "/visits",
+        data={"resident_id": r.id, "purpose": "routine", "outcome": "", "summary": ""},
+        headers={"Referer": f"http://localhost/visits/new?resident={r.id}"},
+    )
+    assert resp.status_code == 200
+    assert _lang_link(resp.text) == f"/visits/new?resident={r.id}&amp;lang=en"
+    # Never another site's address, whatever the Referer says.
+    resp = client.post(
+        "/visits",
+        data={"resident_id": r.id, "purpose": "routine", "outcome": "", "summary": ""},
+        headers={"Referer": "https://evil.example/visits/new"},
+    )
+    assert _lang_link(resp.text) == "/visits?lang=en"
 
 
 @pytest.mark.parametrize("user", ["worker_a", "secretary_a", "township_user", "inspector", "admin"])
