@@ -31,7 +31,10 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
     )
     if not include_archived:
         stmt = stmt.where(Resident.archived_at.is_(None))
-    if q:
+    if q and (building := _building_query(q)):
+        # "4栋" alone is building 4, not every address with a 4 in it (14栋, 单元4).
+        stmt = stmt.where(sa.func.upper(Resident.building) == building.upper())
+    elif q:
         q = _address_query(q)
         like = f"%{_escape_like(q)}%"
         address = Resident.building + "-" + Resident.unit + "-" + Resident.room
@@ -123,6 +126,12 @@ def resident_page(user, resident_id: int) -> tuple[Resident, int, bool] | None:
 
 
 ADDRESS_WORDS = re.compile(r"\s*(?:栋|幢|号楼|单元|[/\s])\s*")
+
+
+def _building_query(q: str) -> str | None:
+    """The building of a query that names one alone: "4栋", "4 号楼", "A幢"."""
+    match = re.fullmatch(r"\s*([0-9A-Za-z]+)\s*(?:栋|幢|号楼|号?楼)\s*", q)
+    return match[1] if match else None
 
 
 def _address_query(q: str) -> str:

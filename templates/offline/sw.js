@@ -264,13 +264,18 @@ function halfwidth(text) {
     .replace(/\s+/g, " ").trim();
 }
 
+// A building named alone ("4栋", "4号楼"): that building, not every address with a 4 in it.
+const BUILDING = /^([0-9a-z]+) ?(?:栋|幢|号?楼)$/;
+
 // The same markup as templates/residents/_rows.html, for the same htmx target.
 function searchRows(kept, q, care) {
   const needle = halfwidth(q).toLowerCase();
   // A space in a name, typed or stored, does not count: "赵 建国" is 赵建国.
   const inName = needle.replace(/ /g, "");
+  const building = needle.match(BUILDING);
   const found = kept.data.residents.filter((r) => (
-    (!needle || r.name.replace(/\s/g, "").toLowerCase().includes(inName) ||
+    (building ? (r.building || "").toLowerCase() === building[1] :
+      !needle || r.name.replace(/\s/g, "").toLowerCase().includes(inName) ||
       r.match.some((m) => m.toLowerCase().includes(needle))) &&
     (!care || r.care.includes(care))
   ));

@@ -140,6 +140,18 @@ def test_caseload_opens_without_network(phone_context, app_server, caseload, scr
     pg.fill("#q", "５－１－１０２")
     pg.wait_for_selector("#resident-rows >> text=王秀英", state="detached")
     assert pg.locator("#resident-rows >> text=刘强").count() == 1
+    # A building alone, and the address as the resident's page writes it.
+    pg.fill("#q", "3栋")
+    pg.wait_for_selector("#resident-rows >> text=刘强", state="detached")
+    assert pg.locator("#resident-rows >> text=王秀英").count() == 1
+    pg.fill("#q", "5号楼")
+    pg.wait_for_selector("#resident-rows >> text=王秀英", state="detached")
+    assert pg.locator("#resident-rows >> text=刘强").count() == 1
+    pg.fill("#q", "3栋2单元")
+    pg.wait_for_selector("#resident-rows >> text=刘强", state="detached")
+    assert pg.locator("#resident-rows >> text=王秀英").count() == 1
+    pg.fill("#q", "5-1-102")
+    pg.wait_for_selector("#resident-rows >> text=王秀英", state="detached")
     pg.click("#resident-rows >> text=刘强")
     pg.wait_for_selector("h1 >> text=刘强")
     assert pg.url.endswith(f"/residents/{liu.id}")

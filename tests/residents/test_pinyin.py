@@ -74,6 +74,25 @@ def test_address_search(client, world, login_as, make_resident, q):
     assert "钱伟" not in page.text
 
 
+@pytest.mark.parametrize("q", ["4栋", "4 栋", "4号楼", "4幢", "４栋", "a栋"])
+def test_a_building_alone_finds_its_residents_and_no_others(
+    client, world, login_as, make_resident, q
+):
+    """The walk: "4栋" found nobody, though "4栋1单元" did."""
+    make_resident(name="孙国强", building="4", unit="1", room="203")
+    make_resident(name="周敏", building="14", unit="4", room="404")
+    make_resident(name="吴刚", building="A", unit="4", room="101")
+    login_as(world.worker_a)
+    text = client.get("/residents", query_string={"q": q}, htmx=True).text
+    if q == "a栋":
+        assert "吴刚" in text
+        assert "孙国强" not in text
+    else:
+        assert "孙国强" in text
+        assert "吴刚" not in text
+    assert "周敏" not in text
+
+
 def test_pinyin_follows_the_name_on_edit_and_erasure(client, world, login_as, make_resident):
     r = make_resident(name="张福贵")
     assert r.pinyin == "zhangfugui zfg"
