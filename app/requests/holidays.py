@@ -4,9 +4,10 @@ The notice reads "春节：2月6日至12日放假调休，共7天。2月14日（
 the administrator pastes or types its days into two boxes, days off and weekend days worked,
 one day or range per line or several separated by commas. Read here: ISO dates, 2027/2/6,
 2027年2月6日, 2月6日 and 2-6 (the year's own), ranges with 至, 到, ~ or a dash, and "至12日"
-keeping the month. Words around the dates ("春节：", "放假调休", "共7天", "（星期日）") are
-left aside; anything else with a digit in it is refused with its line, so a typo never
-becomes a wrong day.
+keeping the month, and months and days in Chinese numerals (十月一日). Words around the dates
+("春节：", "放假调休", "共7天", "（星期日）") are left aside; anything else with a digit in it,
+and a line with no date at all, is refused with its line, so a typo never becomes a wrong
+day and no holiday is left out unseen.
 """
 
 import re
@@ -41,6 +42,9 @@ _ENTRY = re.compile(
     + r"[^\d]*",
     re.IGNORECASE,
 )
+# Months and days written in Chinese numerals ("十月一日至七日"), read as digits.
+_CN_NUMBER = re.compile(r"[〇零一二三四五六七八九十]{1,3}(?=\s*[月日号])")
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
 # Words of the notice that carry a digit but no day.
 _NOISE = re.compile(r"\([^)]*\)|共\s*\d+\s*天")
 _SEPARATORS = re.compile(r"[,;、]")
@@ -50,6 +54,13 @@ _SEPARATORS = re.compile(r"[,;、]")
 class Parsed:
     days: set[date] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
+
+
+def _cn_number(text: str) -> str:
+    tens, ten, ones = text.partition("十")
+    if ten:
+        return str((_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + _CN_DIGITS.get(ones, 0))
+    return str(int("".join(str(_CN_DIGITS[c]) for c in text)))
 
 
 def _day(year: int, m: re.Match, p: str, line_no: int, text: str, errors: list) -> date | None:
@@ -80,8 +91,10 @@ def parse_days(text: str, year: int, kind: str = "off") -> Parsed:
     out = Parsed()
     for line_no, line in enumerate((text or "").splitlines(), start=1):
         # Full-width digits and punctuation from a Chinese keyboard or the notice itself.
+        line = _CN_NUMBER.sub(lambda m: _cn_number(m[0]), unicodedata.normalize("NFKC", line))
+        before = (len(out.days), len(out.errors))
         entries = []
-        for typed in unicodedata.normalize("NFKC", line).split("。"):
+        for typed in line.split("。"):
             sentence = _NOISE.sub(" ", typed)
             if _OTHER_KIND[kind] in sentence and re.search(r"\d", sentence):
                 out.errors.append(
@@ -148,7 +161,22 @@ def parse_days(text: str, year: int, kind: str = "off") -> Parsed:
                 )
                 continue
             out.days.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+        if (len(out.days), len(out.errors)) == before and line.strip():
+            # Each line holds days: one that gives none is a holiday whose dates were not
+            # read ("国庆节：放假"), and a holiday left out moves every deadline in it.
+            out.errors.append(
+                _(
+                    "Line %(n)s: no date was read in “%(text)s”. Write the days as the notice "
+                    "does (10月1日至7日), or delete the line.",
+                    n=line_no,
+                    text=_shortened(line.strip()),
+                )
+            )
     return out
+
+
+def _shortened(text: str, most: int = 60) -> str:
+    return text if len(text) <= most else text[:most] + "…"
 
 
 def check_working(days: set[date], off: set[date]) -> list[str]:
