@@ -14,6 +14,7 @@ from ..requests.queries import alerts_select
 from ..scope import select_for
 from ..statements import kept, user_scope
 from ..timeutil import local_today
+from . import queries as review_queries
 
 
 def _count(stmt: sa.Select) -> sa.ScalarSelect:
@@ -27,12 +28,16 @@ def badge_counts(user) -> dict[str, int]:
         return {}
     today = local_today()
     if user.role in WORKER:
-        keys = ("today", "hazards", "requests", "handover_notes")
+        keys = ("returned", "hazards", "requests", "handover_notes", "unsubmitted", "last_open")
     else:
         keys = ("review", "hazards", "requests")
     stmt = kept(("badges", user_scope(user), today), lambda: _badges_select(user, today))
     row = db.session.execute(stmt).one()
-    return dict(zip(keys, row, strict=True))
+    counts = dict(zip(keys, row, strict=True))
+    if user.role in WORKER:
+        # Today's tab counts the days waiting on the worker: returned, and never submitted.
+        counts["today"] = counts["returned"] + counts["unsubmitted"]
+    return counts
 
 
 def _badges_select(user, today) -> sa.Select:
@@ -50,6 +55,11 @@ def _badges_select(user, today) -> sa.Select:
     if user.role in WORKER:
         # Counted here so Today asks for the notes only when there is one to show.
         counts.append(_count(handover_notes_select(user)))
+        # Earlier days never submitted, and the latest of them, which Today links to: said
+        # from here, Today needs no statement of its own for them.
+        unsubmitted = review_queries.unsubmitted_select(user, today).subquery()
+        counts.append(sa.select(sa.func.count()).select_from(unsubmitted).scalar_subquery())
+        counts.append(sa.select(sa.func.max(unsubmitted.c.day)).scalar_subquery())
     return sa.select(*counts)
 
 

@@ -321,3 +321,15 @@ def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, 
         empty or 0,
         [r for r in returned if r.day != today],
     )
+
+
+def unsubmitted_select(user, today: date) -> sa.Select:
+    """The worker's earlier days with a visit that were never submitted: a day forgotten, or
+    a visit moved to an earlier date. The secretary sees them as not submitted; only the
+    worker can hand them in."""
+    return select_for(DailyLog, user).where(
+        DailyLog.worker_id == user.id,
+        DailyLog.status == "open",
+        DailyLog.day < today,
+        sa.exists().where(Visit.daily_log_id == DailyLog.id),
+    )

@@ -71,7 +71,7 @@ def prime_today_status(
     count of checklists not finished (`open_screenings`, summed from the visits' rows) and of
     those started with nothing checked (`empty_screenings`).
     """
-    if request.method != "GET" or LazyBadges().get("today", 0):
+    if request.method != "GET" or LazyBadges().get("returned", 0):
         return
     log = visits[0].daily_log if visits else None
     g.daylog_status = (

@@ -85,3 +85,34 @@ def test_badges_cost_one_query_and_none_on_fragments(
 def test_no_badges_when_nothing_waits(client, world, login_as):
     login_as(world.worker_a)
     assert nav_badges(client.get("/today").text) == {}
+
+
+def test_an_earlier_day_never_submitted_is_on_today_until_it_is(
+    client, world, login_as, make_visit, make_resident
+):
+    """The walk: a visit moved to the day before landed in a log nobody submitted, and
+    Today offered to submit only today's. The secretary saw it as not submitted."""
+    r = make_resident()
+    today = local_today()
+    old = make_visit(resident=r, day=today - timedelta(days=3)).daily_log
+    newer = make_visit(resident=r, day=today - timedelta(days=1)).daily_log
+    make_visit(resident=r, day=today)  # today's own: offered below, not counted here
+    login_as(world.worker_a)
+    html = client.get("/today?lang=zh").text
+    assert nav_badges(html) == {"today": "2"}
+    notice = re.search(r'<p class="notice warning" id="unsubmitted-days">.*?</p>', html, re.S)[0]
+    assert "之前有2天的走访日志没有提交。" in notice
+    assert f'href="/review/{world.worker_a.id}/{newer.day.isoformat()}"' in notice
+
+    page = client.get(f"/review/{world.worker_a.id}/{newer.day.isoformat()}")
+    assert page.status_code == 200
+    assert "submit-day" in page.text
+    assert client.post(f"/review/days/{newer.id}/submit").status_code in (200, 303)
+    html = client.get("/today?lang=en").text
+    assert nav_badges(html) == {"today": "1"}
+    assert "1 earlier day with visits was never submitted." in html
+    assert f'/review/{world.worker_a.id}/{old.day.isoformat()}"' in html
+    _status(old, "submitted")
+    html = client.get("/today").text
+    assert "unsubmitted-days" not in html
+    assert nav_badges(html) == {}
