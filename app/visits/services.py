@@ -209,12 +209,46 @@ def update_visit(visit: Visit, data: dict) -> None:
                 "visited_on",
             ) from err
         visit.daily_log_id = new_log.id
+        _move_what_the_visit_found(visit, data["visited_on"] - visit.visited_on)
     for f in changed:
         setattr(visit, f, data[f] if data[f] is not None or f == "follow_up_on" else "")
-    if "visited_on" in changed:
-        visit.visited_at = moment_on(visit.visited_on)
     db.session.flush()
     record("visit_updated", "visit", visit.id, {"fields": changed})
+
+
+def _move_what_the_visit_found(visit: Visit, shift: timedelta) -> None:
+    """A visit given another date keeps its time of day, and what was found at it moves with
+    it: its checklists' times, its hazards' found and due dates (the days allowed to fix them
+    stay as many). The walk: the hazards, the printed notice and the checklist still said the
+    old day. Requests and referrals keep theirs: a request's clock runs from the day it was
+    received, and a referral is dated the day it was made."""
+    from ..models import Hazard
+
+    now = utcnow()
+    new_day = visit.visited_on + shift
+    hazards = list(db.session.scalars(sa.select(Hazard).where(Hazard.visit_id == visit.id)))
+    for hazard in hazards:
+        fixed = hazard.rectified_on
+        if hazard.found_on == visit.visited_on and fixed is not None and fixed < new_day:
+            raise Invalid(
+                _l(
+                    "A hazard found on this visit was fixed on %(day)s: the visit cannot be "
+                    "dated after that.",
+                    day=LazyString(lambda d=fixed: format_date(d, "medium")),
+                ),
+                "visited_on",
+            )
+    # Only a time that is still ahead of now is brought back to now: a visit cannot have
+    # happened later than it was moved.
+    visit.visited_at = min(visit.visited_at + shift, now)
+    for screening in visit.screenings:
+        screening.started_at = min(screening.started_at + shift, now)
+        if screening.completed_at is not None:
+            screening.completed_at = min(screening.completed_at + shift, now)
+    for hazard in hazards:
+        if hazard.found_on == visit.visited_on:
+            hazard.found_on = new_day
+            hazard.due_on = hazard.due_on + shift
 
 
 def _keep_checklists_fitting(visit: Visit, purpose: str) -> None:

@@ -643,3 +643,98 @@ def test_the_outcome_referred_reads_finished_on_its_own(
     assert '<span class="status">Referred elsewhere</span>' in page
     assert "Referred on" not in page
     assert '<span class="status">已转交</span>' in client.get(f"/visits/{v.id}").text
+
+
+def test_a_save_reads_nothing_again_after_its_commit(client, world, login_as, make_resident):
+    """The end-of-request hooks (whose page this is, may the phone keep it, no-store) ask
+    who is signed in; after the commit that answer comes from what the request already
+    read, not from the user's rows again."""
+    r = make_resident()
+    login_as(world.worker_a)
+    seen = []
+
+    def statement(_conn, _cursor, text, *_args):
+        seen.append(text)
+
+    def commit(_conn):
+        seen.append("COMMIT")
+
+    sa.event.listen(db.engine, "before_cursor_execute", statement)
+    sa.event.listen(db.engine, "commit", commit)
+    try:
+        resp = client.post("/visits", data=_visit_data(r))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", statement)
+        sa.event.remove(db.engine, "commit", commit)
+
+    assert resp.status_code == 303
+    assert "COMMIT" in seen
+    after = seen[len(seen) - seen[::-1].index("COMMIT") :]
+    assert not [s for s in after if "FROM users" in s or "FROM grids" in s], after
+    assert resp.headers["X-Gridbook-User"]
+    assert resp.headers["Cache-Control"] == "no-store"
+
+
+def _moved(client, visit, day):
+    return client.post(
+        f"/visits/{visit.id}/edit?lang=en",
+        data={
+            "purpose": visit.purpose,
+            "summary": visit.summary,
+            "outcome": visit.outcome,
+            "visited_on": day.isoformat(),
+            "follow_up_on": "",
+        },
+    )
+
+
+def test_a_visit_given_another_date_takes_what_it_found_along(
+    client, world, login_as, make_resident, make_visit, make_hazard
+):
+    """The walk: moved to the day before, the visit's time became 12:00, and its hazards,
+    their printed notice and its checklist still said the old day."""
+    today = local_today()
+    visit = make_visit(resident=make_resident(), day=today - timedelta(days=1), purpose="screening")
+    visit.visited_at = visit.visited_at.replace(hour=14, minute=53)  # 22:53 in Shanghai
+    template = db.session.scalar(
+        sa.select(ChecklistTemplate).where(ChecklistTemplate.code == "fire")
+    )
+    screening = Screening(
+        uuid=str(uuid.uuid4()),
+        visit_id=visit.id,
+        template_id=template.id,
+        started_at=visit.visited_at,
+        completed_at=visit.visited_at + timedelta(minutes=5),
+    )
+    db.session.add(screening)
+    db.session.commit()
+    hazard = make_hazard(visit=visit, due_on=visit.visited_on + timedelta(days=7))
+    before = visit.visited_at
+    login_as(world.worker_a)
+
+    assert _moved(client, visit, today - timedelta(days=2)).status_code == 303
+
+    db.session.expire_all()
+    assert visit.visited_on == today - timedelta(days=2)
+    assert visit.visited_at == before - timedelta(days=1)  # the same time of day
+    assert screening.started_at == before - timedelta(days=1)
+    assert screening.completed_at == before - timedelta(days=1, minutes=-5)
+    assert hazard.found_on == today - timedelta(days=2)
+    assert hazard.due_on == today + timedelta(days=5)  # still 7 days to fix it
+    assert visit.daily_log.day == today - timedelta(days=2)
+
+
+def test_a_visit_is_not_dated_after_a_hazard_it_found_was_fixed(
+    client, world, login_as, make_resident, make_visit, make_hazard
+):
+    today = local_today()
+    visit = make_visit(resident=make_resident(), day=today - timedelta(days=3))
+    hazard = make_hazard(visit=visit, status="rectified", rectified_on=today - timedelta(days=2))
+    login_as(world.worker_a)
+    resp = _moved(client, visit, today - timedelta(days=1))
+    assert resp.status_code == 422  # the form again, with the date refused
+    assert "A hazard found on this visit was fixed on" in resp.text
+    db.session.expire_all()
+    assert visit.visited_on == today - timedelta(days=3)
+    assert hazard.found_on == today - timedelta(days=3)
+    assert visit.daily_log.day == today - timedelta(days=3)
