@@ -31,7 +31,10 @@ def _form() -> tuple[HandoverForm, dict]:
     by_id = {w.id: w for w in workers}
     form.from_worker_id.choices = [(w.id, w.display_name) for w in workers]
     giver = by_id.get(form.from_worker_id.data) if form.from_worker_id.data else None
-    form.to_worker_id.choices = [(0, _("— choose —"))] + [(w.id, w.display_name) for w in workers]
+    # The worker handing over is shown but cannot be chosen (the walk: they were offered).
+    form.to_worker_id.choices = [(0, _("— choose —"), {})] + [
+        (w.id, w.display_name, {"disabled": True} if w is giver else {}) for w in workers
+    ]
     held = [g.id for g in giver.grids] if giver else []
     grids = queries.community_grids(current_user)
     form.grid_ids.choices = [(g.id, g.name) for g in grids if g.id in held]

@@ -463,30 +463,29 @@
     evt.returnValue = "";
   });
 
-  // The language link opens the page again: a form's unsaved typing would go with it.
+  // The language link opens the page again: a form's unsaved typing would go with it. Typing
+  // is what the person did (trusted input events), not what scripts put in (today's date,
+  // a key), and a form sent is no longer unsaved.
+  var typedForms = [];
+  function typedInto(evt) {
+    var form = evt.target && evt.target.form;
+    if (!evt.isTrusted || !form || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    if (typedForms.indexOf(form) < 0) typedForms.push(form);
+  }
+  document.addEventListener("input", typedInto, true);
+  document.addEventListener("change", typedInto, true);
+  document.addEventListener("submit", function (evt) {
+    typedForms = typedForms.filter(function (f) { return f !== evt.target; });
+  }, true);
   document.addEventListener("click", function (evt) {
     var link = evt.target.closest && evt.target.closest("a[data-switch-lang]");
-    if (link && typedInto() && !window.confirm(link.getAttribute("data-switch-lang"))) {
+    // A form the server gave back with its errors holds what was typed, not saved.
+    var unsaved = typedForms.some(function (f) { return f.isConnected; }) ||
+      !!document.querySelector("main form[method=post] [aria-invalid=true]");
+    if (link && unsaved && !window.confirm(link.getAttribute("data-switch-lang"))) {
       evt.preventDefault();
     }
   });
-  function typedInto() {
-    var fields = document.querySelectorAll(
-      "main form[method=post i] input, main form[method=post i] textarea, main form[method=post i] select");
-    return Array.prototype.some.call(fields, function (el) {
-      if (el.type === "hidden" || el.type === "submit" || el.type === "button") return false;
-      if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
-      if (el.type === "file") return el.files && el.files.length > 0;
-      if (el.tagName === "SELECT") {
-        var options = Array.prototype.slice.call(el.options);
-        if (el.multiple) return options.some(function (o) { return o.selected !== o.defaultSelected; });
-        // A list with no option marked selected shows its first one.
-        var shown = options.findIndex(function (o) { return o.defaultSelected; });
-        return el.selectedIndex !== (shown < 0 ? 0 : shown);
-      }
-      return el.value !== el.defaultValue;
-    });
-  }
 
   // A print button (a notice): shown only where script runs; without it the browser's menu prints.
   document.querySelectorAll("[data-print]").forEach(function (btn) {

@@ -271,6 +271,10 @@ def test_switching_language_asks_before_typing_is_lost(page, world, make_residen
     assert "未保存" in asked[0]
     assert page.input_value("textarea[name=summary]") == "切换语言前输入的内容"
     assert "lang=" not in page.url
+    # The open menu's name stays readable on the blue bar (the walk: it turned dark blue).
+    page.evaluate("document.activeElement.blur()")
+    colour = "e => getComputedStyle(e).color"
+    assert page.eval_on_selector("#account-menu[open] summary", colour) == "rgb(255, 255, 255)"
 
     # Nothing typed: no question, and the same page in English.
     page.remove_listener("dialog", answer)

@@ -262,3 +262,12 @@ def test_households_join_the_new_workers_only_grid_unasked(client, world, login_
     assert resp.status_code == 303, resp.text[:2000]
     db.session.expire_all()
     assert db.session.get(Resident, resident.id).grid_id == world.a2.id
+
+
+def test_the_worker_handing_over_is_not_offered_to_take_over(client, world, login_as):
+    """The walk: the list of who takes over named the worker handing over."""
+    login_as(world.secretary_a)
+    html = client.get("/handovers/new", query_string={"from_worker_id": world.worker_a.id}).text
+    to = re.search(r'<select[^>]*name="to_worker_id".*?</select>', html, re.S)[0]
+    assert re.search(rf'<option disabled value="{world.worker_a.id}">', to)
+    assert re.search(rf'<option value="{world.worker_a2.id}">', to)
