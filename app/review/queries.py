@@ -1,6 +1,6 @@
 """Reads for the review of daily logs: the queue with its counts, and one day in full."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -323,13 +323,20 @@ def own_days(user, today: date, limit: int = 10) -> tuple[DailyLog | None, int, 
     )
 
 
+# How far back Today looks for a day never submitted. Every page's nav counts them: a window
+# keeps that count from growing with the worker's years of days; older ones are the
+# secretary's to chase (the review queue lists them as not submitted).
+UNSUBMITTED_DAYS = 31
+
+
 def unsubmitted_select(user, today: date) -> sa.Select:
-    """The worker's earlier days with a visit that were never submitted: a day forgotten, or
-    a visit moved to an earlier date. The secretary sees them as not submitted; only the
-    worker can hand them in."""
+    """The worker's earlier days with a visit that were never submitted, within the last
+    month: a day forgotten, or a visit moved to an earlier date. The secretary sees them as
+    not submitted; only the worker can hand them in."""
     return select_for(DailyLog, user).where(
         DailyLog.worker_id == user.id,
         DailyLog.status == "open",
         DailyLog.day < today,
+        DailyLog.day >= today - timedelta(days=UNSUBMITTED_DAYS),
         sa.exists().where(Visit.daily_log_id == DailyLog.id),
     )

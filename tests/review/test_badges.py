@@ -94,6 +94,7 @@ def test_an_earlier_day_never_submitted_is_on_today_until_it_is(
     Today offered to submit only today's. The secretary saw it as not submitted."""
     r = make_resident()
     today = local_today()
+    make_visit(resident=r, day=today - timedelta(days=40))  # over a month ago: the secretary's
     old = make_visit(resident=r, day=today - timedelta(days=3)).daily_log
     newer = make_visit(resident=r, day=today - timedelta(days=1)).daily_log
     make_visit(resident=r, day=today)  # today's own: offered below, not counted here
