@@ -291,8 +291,9 @@ def create():
         visit=visit,
         formal=bool(form.formal.data) and can("requests.register_formal"),
     )
-    if req.category.restricted:
+    if created and req.category.restricted:
         # Complaints about officials go to the township's liaison, never the community (Art. 30).
+        # Said once: a second tap sends the form again and finds the first (the walk: said twice).
         flash(
             _(
                 "Request recorded. It goes to the township's discipline liaison; "

@@ -340,3 +340,25 @@ def test_a_complaint_about_officials_is_shown_as_the_liaisons_not_the_communitys
         zh = client.get(f"/requests/{req.id}?lang=zh").text
         assert 'id="request-track">纪检监察联络员办理<' in zh
         assert "社区办理" not in zh
+
+
+def test_a_complaint_sent_twice_is_announced_once(client, world, login_as, make_resident):
+    """The walk: a double tap on Save said "goes to the township's discipline liaison" twice
+    over the one request recorded."""
+    resident = make_resident()
+    login_as(world.worker_a)
+    data = {
+        "client_uuid": str(uuid.uuid4()),
+        "resident": resident.id,
+        "visit": "",
+        "channel": "walk_in",
+        "category": "R15",
+        "summary": "The grid chief asks for money.",
+        "received_on": local_today().isoformat(),
+    }
+    first = client.post("/requests?lang=en", data=data)
+    second = client.post("/requests?lang=en", data=data)
+    assert first.status_code == second.status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count(Request.id))) == 1
+    landing = client.get(second.headers["Location"]).text
+    assert landing.count("discipline liaison; the community secretary does not see it") == 1
