@@ -89,9 +89,9 @@ def parse_days(text: str, year: int, kind: str = "off") -> Parsed:
     """Every day the text names in `year`, or the reasons it cannot be read, line by line.
     `kind` is the box's: "off" (days off) or "working" (weekend days worked)."""
     out = Parsed()
-    for line_no, line in enumerate((text or "").splitlines(), start=1):
+    for line_no, typed_line in enumerate((text or "").splitlines(), start=1):
         # Full-width digits and punctuation from a Chinese keyboard or the notice itself.
-        line = _CN_NUMBER.sub(lambda m: _cn_number(m[0]), unicodedata.normalize("NFKC", line))
+        line = _CN_NUMBER.sub(lambda m: _cn_number(m[0]), unicodedata.normalize("NFKC", typed_line))
         before = (len(out.days), len(out.errors))
         entries = []
         for typed in line.split("。"):
@@ -169,7 +169,7 @@ def parse_days(text: str, year: int, kind: str = "off") -> Parsed:
                     "Line %(n)s: no date was read in “%(text)s”. Write the days as the notice "
                     "does (10月1日至7日), or delete the line.",
                     n=line_no,
-                    text=_shortened(line.strip()),
+                    text=_shortened(typed_line.strip()),
                 )
             )
     return out

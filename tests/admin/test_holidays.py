@@ -59,7 +59,7 @@ def test_the_notices_words_are_read_as_days(app, text, days):
         ("2月12日至2月6日", "Line 1: the range ends before it starts."),
         ("1月28日至3月3日", "Line 1: 35 days in one range"),
         # The walk: a line with no date was left out without a word, and its holiday with it.
-        ("国庆节：放假", "Line 1: no date was read in “国庆节:放假”."),
+        ("国庆节：放假", "Line 1: no date was read in “国庆节：放假”."),
         ("1月1日\n" + "x" * 3000, "Line 2: no date was read in “" + "x" * 60 + "…”."),
         ("20310206", "Line 1: “20310206” is not a date or a range of dates."),
         (
