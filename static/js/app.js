@@ -487,6 +487,17 @@
     }
   });
 
+  // A photo of the fix saved: "add a photo of the fix first" over Mark rectified no longer
+  // holds (the walk: it stayed until the next tap).
+  // (What was sent, not the element: the upload form is swapped out by then.)
+  document.body.addEventListener("htmx:afterRequest", function (evt) {
+    var sent = evt.detail.requestConfig && evt.detail.requestConfig.formData;
+    if (!evt.detail.successful || !sent || !sent.get || sent.get("is_rectification") !== "y") return;
+    document.querySelectorAll("form[data-no-fix-photo] .form-error").forEach(function (p) {
+      if (p.textContent.trim() === p.closest("form").getAttribute("data-no-fix-photo")) p.remove();
+    });
+  });
+
   // A print button (a notice): shown only where script runs; without it the browser's menu prints.
   document.querySelectorAll("[data-print]").forEach(function (btn) {
     btn.hidden = false;
