@@ -1,7 +1,7 @@
 """Which language a page is in: ?lang=, then the user's choice, then Accept-Language."""
 
 from datetime import date
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from babel.dates import format_interval
 from flask import g, request, session
@@ -41,19 +41,29 @@ def switch_lang_url(code: str) -> str:
     """This page in the other language: its address with ?lang= set, the rest kept (a bare
     ?lang= sent /visits/new?resident=6 to /visits/new, a 404, and dropped a search or a
     period). A page answering a POST (a form shown again with its errors) is the page the
-    form came from."""
+    form came from. Always a path on this site: a 404 for "/%5Cevil.example" must not link
+    to "/\\evil.example", which a browser opens as another site."""
     if request.method == "GET":
-        path, args = request.path, request.args.to_dict(flat=False)
+        path, query = quote(request.path, safe=_PATH_SAFE), request.query_string.decode()
     else:
-        target = local_path(request.referrer and _same_site_path(request.referrer))
+        target = _same_site_path(request.referrer) if request.referrer else None
         parts = urlsplit(target or request.path)
-        path, args = parts.path, parse_qs(parts.query)
-    args["lang"] = [code]
-    return f"{path}?{urlencode(args, doseq=True)}"
+        path, query = quote(unquote(parts.path), safe=_PATH_SAFE), parts.query
+    if local_path(path) is None:
+        path = "/"
+    args = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "lang"]
+    return f"{path}?{urlencode([*args, ('lang', code)])}"
+
+
+# What a path keeps as it is when quoted again (RFC 3986 pchar and "/"), all else escaped.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def _same_site_path(url: str) -> str | None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1/x": no address at all
+        return None
     if parts.netloc and parts.netloc != request.host:
         return None
     return urlunsplit(("", "", parts.path, parts.query, ""))

@@ -228,13 +228,18 @@ def _move_what_the_visit_found(visit: Visit, shift: timedelta) -> None:
     new_day = visit.visited_on + shift
     hazards = list(db.session.scalars(sa.select(Hazard).where(Hazard.visit_id == visit.id)))
     for hazard in hazards:
-        fixed = hazard.rectified_on
-        if hazard.found_on == visit.visited_on and fixed is not None and fixed < new_day:
+        if hazard.found_on != visit.visited_on:
+            continue
+        # What was done about the hazard cannot come before it was found.
+        done = [d for d in (hazard.rectified_on, hazard.reported_on) if d is not None]
+        done += [hazard.department_updated_on] if hazard.department_updated_on else []
+        first = min(done, default=None)
+        if first is not None and first < new_day:
             raise Invalid(
                 _l(
-                    "A hazard found on this visit was fixed on %(day)s: the visit cannot be "
-                    "dated after that.",
-                    day=LazyString(lambda d=fixed: format_date(d, "medium")),
+                    "A hazard found on this visit was acted on on %(day)s (fixed, or reported "
+                    "to a department): the visit cannot be dated after that.",
+                    day=LazyString(lambda d=first: format_date(d, "medium")),
                 ),
                 "visited_on",
             )

@@ -99,9 +99,7 @@ def _lang_link(html: str) -> str:
     return re.search(r'<a href="([^"]*)" hreflang="[^"]+" lang="[^"]+" data-switch-lang', html)[1]
 
 
-def test_the_language_link_keeps_the_page_and_what_it_shows(
-    client, world, login_as, make_resident
-):
+def test_the_language_link_keeps_the_page_and_what_it_shows(client, world, login_as, make_resident):
     """The walk: the link was a bare ?lang=en, so /visits/new?resident=6 became /visits/new,
     a 404, and a search or a tally period was dropped."""
     r = make_resident()
@@ -119,6 +117,18 @@ def test_the_language_link_keeps_the_page_and_what_it_shows(
     )
     assert resp.status_code == 200
     assert _lang_link(resp.text) == f"/visits/new?resident={r.id}&amp;lang=en"
+    # A 404 for a path a browser reads as another site's ("/\\evil.example") links to a
+    # path of this site, escaped; a Referer that is no address at all is no 500.
+    page = client.get("/%5Cevil.example/x")
+    assert page.status_code == 404
+    assert _lang_link(page.text) == "/%5Cevil.example/x?lang=en"
+    resp = client.post(
+        "/visits",
+        data={"resident_id": r.id, "purpose": "routine", "outcome": "", "summary": ""},
+        headers={"Referer": "http://[::1/x"},
+    )
+    assert resp.status_code == 403  # refused as from another site, and the page still shown
+    assert _lang_link(resp.text) == "/visits?lang=en"
     # Never another site's address, whatever the Referer says.
     resp = client.post(
         "/visits",

@@ -729,12 +729,25 @@ def test_a_visit_is_not_dated_after_a_hazard_it_found_was_fixed(
 ):
     today = local_today()
     visit = make_visit(resident=make_resident(), day=today - timedelta(days=3))
-    hazard = make_hazard(visit=visit, status="rectified", rectified_on=today - timedelta(days=2))
+    fixed = make_hazard(visit=visit, status="rectified", rectified_on=today - timedelta(days=2))
+    reported = make_hazard(visit=visit, reported_on=today - timedelta(days=2))
     login_as(world.worker_a)
-    resp = _moved(client, visit, today - timedelta(days=1))
-    assert resp.status_code == 422  # the form again, with the date refused
-    assert "A hazard found on this visit was fixed on" in resp.text
+    for hazard in (fixed, reported):
+        others = [h for h in (fixed, reported) if h is not hazard]
+        for other in others:  # one hazard at a time is in the way
+            other.visit_id = make_visit(resident=visit.resident, day=visit.visited_on).id
+        db.session.commit()
+        resp = _moved(client, visit, today - timedelta(days=1))
+        assert resp.status_code == 422  # the form again, with the date refused
+        assert "A hazard found on this visit was acted on on" in resp.text
+        db.session.expire_all()
+        assert visit.visited_on == today - timedelta(days=3)
+        assert hazard.found_on == today - timedelta(days=3)
+        assert visit.daily_log.day == today - timedelta(days=3)
+        for other in others:
+            other.visit_id = visit.id
+        db.session.commit()
+    # Earlier is still allowed: found before it was fixed or reported.
+    assert _moved(client, visit, today - timedelta(days=4)).status_code == 303
     db.session.expire_all()
-    assert visit.visited_on == today - timedelta(days=3)
-    assert hazard.found_on == today - timedelta(days=3)
-    assert visit.daily_log.day == today - timedelta(days=3)
+    assert fixed.found_on == reported.found_on == today - timedelta(days=4)
