@@ -488,13 +488,16 @@
   });
 
   // A photo of the fix saved: "add a photo of the fix first" over Mark rectified no longer
-  // holds (the walk: it stayed until the next tap).
-  // (What was sent, not the element: the upload form is swapped out by then.)
-  document.body.addEventListener("htmx:afterRequest", function (evt) {
-    var sent = evt.detail.requestConfig && evt.detail.requestConfig.formData;
-    if (!evt.detail.successful || !sent || !sent.get || sent.get("is_rectification") !== "y") return;
-    document.querySelectorAll("form[data-no-fix-photo] .form-error").forEach(function (p) {
-      if (p.textContent.trim() === p.closest("form").getAttribute("data-no-fix-photo")) p.remove();
+  // holds (the walk: it stayed until the next tap). Read from the page after the upload's
+  // swap: a refused photo comes back as the gallery with its reason and no new thumbnail,
+  // one kept on the phone for later as no thumbnail at all.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("form[data-no-fix-photo]").forEach(function (form) {
+      var fix = form.closest(".hazard-fix");
+      if (!fix || !fix.querySelector(".thumbs img")) return;
+      form.querySelectorAll(".form-error").forEach(function (p) {
+        if (p.textContent.trim() === form.getAttribute("data-no-fix-photo")) p.remove();
+      });
     });
   });
 

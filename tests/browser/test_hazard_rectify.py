@@ -31,6 +31,13 @@ def test_the_fix_photo_request_goes_once_a_photo_is_saved(
     expect(error).to_have_text("请先上传至少一张整改照片。")
     expect(page.locator("#rectify-form textarea[name=note]")).to_have_value("已移走电动车")
 
+    # A file that is no photo is refused: the request for one stays.
+    fake = tmp_path / "notes.jpg"
+    fake.write_bytes(b"just some text\n" * 20)
+    upload = page.locator(f"#hazard-fix-{hazard.id} form.photo-upload input[type=file]")
+    upload.set_input_files(str(fake))
+    page.locator(f"#hazard-fix-{hazard.id} .photo-errors").wait_for()
+    expect(error).to_have_count(1)
     page.locator(f"#hazard-fix-{hazard.id} form.photo-upload input[type=file]").set_input_files(
         str(photo)
     )
