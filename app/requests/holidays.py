@@ -42,9 +42,14 @@ _ENTRY = re.compile(
     + r"[^\d]*",
     re.IGNORECASE,
 )
-# Months and days written in Chinese numerals ("十月一日至七日"), read as digits.
-_CN_NUMBER = re.compile(r"[〇零一二三四五六七八九十]{1,3}(?=\s*[月日号])")
+# Months and days written in Chinese numerals ("十月一日至七日"), and a year digit by digit
+# ("二〇二七年"), read as digits. Only the forms numbers take: a run that is none ("十十月")
+# stays as typed, and its line is refused, never read as some other day.
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
+_CN_NUMBER = re.compile(
+    r"[一二三四五六七八九]?十[一二三四五六七八九]?|[〇零一二三四五六七八九]|[〇零一二三四五六七八九]{4}"
+)
+_CN_RUN = re.compile(r"[〇零一二三四五六七八九十]+(?=\s*[年月日号])")
 # Words of the notice that carry a digit but no day.
 _NOISE = re.compile(r"\([^)]*\)|共\s*\d+\s*天")
 _SEPARATORS = re.compile(r"[,;、]")
@@ -59,8 +64,18 @@ class Parsed:
 def _cn_number(text: str) -> str:
     tens, ten, ones = text.partition("十")
     if ten:
-        return str((_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + _CN_DIGITS.get(ones, 0))
-    return str(int("".join(str(_CN_DIGITS[c]) for c in text)))
+        return str((_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0))
+    return "".join(str(_CN_DIGITS[c]) for c in text)
+
+
+def _cn_numerals(line: str) -> str:
+    """The line with each whole run of Chinese numerals before 年, 月 or 日 as digits, when
+    the run is a number as dates write one; any other run is left as it was."""
+
+    def one(run: re.Match) -> str:
+        return _cn_number(run[0]) if _CN_NUMBER.fullmatch(run[0]) else run[0]
+
+    return _CN_RUN.sub(one, line)
 
 
 def _day(year: int, m: re.Match, p: str, line_no: int, text: str, errors: list) -> date | None:
@@ -91,8 +106,9 @@ def parse_days(text: str, year: int, kind: str = "off") -> Parsed:
     out = Parsed()
     for line_no, typed_line in enumerate((text or "").splitlines(), start=1):
         # Full-width digits and punctuation from a Chinese keyboard or the notice itself.
-        line = _CN_NUMBER.sub(lambda m: _cn_number(m[0]), unicodedata.normalize("NFKC", typed_line))
-        before = (len(out.days), len(out.errors))
+        line = _cn_numerals(unicodedata.normalize("NFKC", typed_line))
+        # What this line read: a day it lists twice, or already listed above, still counts.
+        read, errors_before = 0, len(out.errors)
         entries = []
         for typed in line.split("。"):
             sentence = _NOISE.sub(" ", typed)
@@ -161,7 +177,8 @@ def parse_days(text: str, year: int, kind: str = "off") -> Parsed:
                 )
                 continue
             out.days.update(first + timedelta(days=i) for i in range((last - first).days + 1))
-        if (len(out.days), len(out.errors)) == before and line.strip():
+            read += 1
+        if not read and len(out.errors) == errors_before and line.strip():
             # Each line holds days: one that gives none is a holiday whose dates were not
             # read ("国庆节：放假"), and a holiday left out moves every deadline in it.
             out.errors.append(

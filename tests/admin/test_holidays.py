@@ -32,6 +32,9 @@ READ = [
     ("2031年9月14日到9月16日", _days("2031-09-14", "2031-09-16")),
     ("国庆节：十月一日至七日放假", _days("2031-10-01", "2031-10-07")),
     ("二月六日\n十二月三十一日", {D("2031-02-06"), D("2031-12-31")}),
+    ("二〇三一年五月一日至五日", _days("2031-05-01", "2031-05-05")),
+    # A day listed again, or within a range above, is no line without a date.
+    ("国庆节：10月1日至7日\n国庆节：10月3日", _days("2031-10-01", "2031-10-07")),
     ("\n\n  \n", set()),
 ]
 
@@ -61,6 +64,11 @@ def test_the_notices_words_are_read_as_days(app, text, days):
         # The walk: a line with no date was left out without a word, and its holiday with it.
         ("国庆节：放假", "Line 1: no date was read in “国庆节：放假”."),
         ("1月1日\n" + "x" * 3000, "Line 2: no date was read in “" + "x" * 60 + "…”."),
+        # Numerals that are no number are not read as some other day.
+        ("十十月一日", "Line 1: “十十月1日” is not a date or a range of dates."),
+        ("一二十月一日", "Line 1: “一二十月1日” is not a date or a range of dates."),
+        ("三十二日", "Line 1: “32日” is not a date or a range of dates."),
+        ("二〇三〇年一月一日", "Line 1: Jan 1, 2030 is not in 2031."),
         ("20310206", "Line 1: “20310206” is not a date or a range of dates."),
         (
             "2月14日（星期日）、2月27日（星期六）上班。",
