@@ -68,6 +68,11 @@ def without_metadata(data: bytes) -> bytes | None:
             frames += 1
             if length < 8 or data[pos + 2] != 8 or frames > 1:  # 12-bit or a second frame
                 return None
+            # Components named "R", "G", "B" with no JFIF header are decoded as RGB; under the
+            # JFIF header written here they would be read as YCbCr, in other colours.
+            count = data[pos + 7]
+            if data[pos + 8 : pos + 8 + 3 * count : 3] == b"RGB":
+                return None
         out.append(bytes((0xFF, marker)) + data[pos:body_end])
         pos = body_end
         if marker == SOS:

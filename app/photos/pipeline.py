@@ -56,6 +56,9 @@ THUMB_QUALITY = 75
 # 560 KB for 1600x1200 (0.3), anything heavier is encoded again at FULL_QUALITY.
 AS_SENT_BYTES_PER_PIXEL = 0.3
 AS_SENT_HEADERS = 2048  # tables, for small pictures where they outweigh the pixels
+# What metadata a camera may add on top (EXIF with its own thumbnail, XMP, ICC, MPF): 64 KB a
+# segment at most, a few segments.
+AS_SENT_METADATA = 256 * 1024
 ORIENTATION = 0x0112
 # Pillow's names; never EPS (it runs Ghostscript), never anything not listed here.
 FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
@@ -206,6 +209,11 @@ def _as_sent(data: bytes, im: Image.Image) -> bytes | None:
     width, height = im.size
     if im.mode != "RGB" or max(width, height) > FULL_SIDE or "adobe" in im.info:
         return None
+    budget = AS_SENT_HEADERS + AS_SENT_BYTES_PER_PIXEL * width * height
+    # A file far heavier than its picture may be is not walked byte by byte (the walk is
+    # Python, outside the decode limit): it is encoded again, as any heavy photo is.
+    if len(data) > budget + AS_SENT_METADATA:
+        return None
     icc = im.info.get("icc_profile")
     if icc and not _is_srgb(icc):
         return None
@@ -215,9 +223,7 @@ def _as_sent(data: bytes, im: Image.Image) -> bytes | None:
     except (OSError, SyntaxError, ValueError, TypeError):
         return None
     stripped = without_metadata(data)
-    if stripped is None:
-        return None
-    if len(stripped) > AS_SENT_HEADERS + AS_SENT_BYTES_PER_PIXEL * width * height:
+    if stripped is None or len(stripped) > budget:
         return None
     return stripped
 

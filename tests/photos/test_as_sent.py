@@ -118,6 +118,29 @@ def test_an_upright_photo_turned_by_exif_is_still_turned():
     assert (out.width, out.height) == (900, 1200)
 
 
+def test_a_jpeg_coded_in_rgb_keeps_its_colours():
+    """Components named R, G, B with no JFIF header decode as RGB: under the JFIF header the
+    rewrite writes they would turn red into green, so such a file is encoded again."""
+    red = _jpeg(Image.new("RGB", (64, 48), (200, 30, 30)), keep_rgb=True)
+    segments = set(jpeg_segments(red))
+    assert APP14 in segments
+    # Without its Adobe marker (as some encoders write it) it still decodes as RGB.
+    bare = red[:2] + red[red.index(b"\xff\xdb") :]
+    assert _pixels(bare).getpixel((10, 10))[0] > 150
+    out = process_photo(bare)
+    r, g, b = _pixels(out.full_jpeg).getpixel((10, 10))
+    assert r > 150
+    assert g < 80
+
+
+def test_a_file_much_heavier_than_its_picture_is_not_walked_but_encoded_again():
+    """Megabytes of padding after the picture would cost the marker walk seconds of Python."""
+    source = _phone_jpeg() + b"\xff" * 2_000_000 + b"\xff\xd9"
+    out = process_photo(source)
+    assert not _kept_as_sent(_phone_jpeg(), out)
+    assert len(out.full_jpeg) < 600_000
+
+
 def test_a_shrunk_photo_cut_off_in_the_upload_is_refused():
     with pytest.raises(PhotoRejected) as exc:
         process_photo(_phone_jpeg()[:-20_000])
