@@ -93,7 +93,7 @@ def _search_row(r: Resident) -> dict:
         "grid": r.grid.name,
         "address": r.address,
         # What the server's search matches besides the name (residents/queries.search).
-        "match": [f"{r.building}-{r.unit}-{r.room}", f"{r.building}{r.unit}{r.room}", r.address],
+        "match": [f"{r.building}-{r.unit}-{r.room}", f"{r.building}{r.unit}{r.room}"],
         "building": r.building,
         "care": [c.code for c in r.care_reasons],
         "tags": [localized(c) for c in r.care_reasons],

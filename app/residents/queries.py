@@ -32,8 +32,14 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
     if not include_archived:
         stmt = stmt.where(Resident.archived_at.is_(None))
     if q and (building := _building_query(q)):
-        # "4栋" alone is building 4, not every address with a 4 in it (14栋, 单元4).
-        stmt = stmt.where(sa.func.upper(Resident.building) == building.upper())
+        # "4栋" alone is building 4, not every address with a 4 in it (14栋, 单元4): stored
+        # as "4", or as a sheet imported it, "4栋" or "04".
+        number = building.upper().lstrip("0")
+        stmt = stmt.where(
+            sa.func.upper(sa.func.ltrim(Resident.building, "0")).in_(
+                [number + suffix for suffix in ("", "栋", "幢", "号楼", "号")]
+            )
+        )
     elif q:
         q = _address_query(q)
         like = f"%{_escape_like(q)}%"
@@ -130,7 +136,8 @@ ADDRESS_WORDS = re.compile(r"\s*(?:栋|幢|号楼|单元|[/\s])\s*")
 
 def _building_query(q: str) -> str | None:
     """The building of a query that names one alone: "4栋", "4 号楼", "A幢"."""
-    match = re.fullmatch(r"\s*([0-9A-Za-z]+)\s*(?:栋|幢|号楼|号?楼)\s*", q)
+    # Not "4楼" alone: that is as often the fourth floor.
+    match = re.fullmatch(r"\s*([0-9A-Za-z]+)\s*(?:栋|幢|号楼)\s*", q)
     return match[1] if match else None
 
 

@@ -264,19 +264,37 @@ function halfwidth(text) {
     .replace(/\s+/g, " ").trim();
 }
 
-// A building named alone ("4栋", "4号楼"): that building, not every address with a 4 in it.
-const BUILDING = /^([0-9a-z]+) ?(?:栋|幢|号?楼)$/;
+// A building named alone ("4栋", "4号楼"): that building, not every address with a 4 in it;
+// stored as "4", or as a sheet imported it, "4栋" or "04" (residents/queries.py).
+const BUILDING = /^([0-9a-z]+) ?(?:栋|幢|号楼)$/;
+
+function buildingNumber(r) {
+  // Kept before the caseload carried "building": its address's first part.
+  const stored = r.building !== undefined ? r.building : (r.match[0] || "").split("-")[0];
+  return stored.toLowerCase().replace(/(?:栋|幢|号楼|号)$/, "").replace(/^0+/, "");
+}
+
+// "5栋1单元504室" or "5 1 504" as the stored address reads, "5-1-504"; "4栋1单元", as the
+// resident's page writes the first two parts, "4-1" (residents/queries.py, _address_query).
+const ADDRESS = /^[0-9a-z]+(?: ?(?:-|栋|幢|号楼|单元|\/| ) ?[0-9a-z]+)+ ?(?:[室号]|单元)?$/;
+
+function addressQuery(needle) {
+  if (!/[0-9]/.test(needle) || !ADDRESS.test(needle)) return needle;
+  return needle.replace(/(?:室|号|单元)$/, "").replace(/ ?(?:栋|幢|号楼|单元|\/| ) ?/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
 
 // The same markup as templates/residents/_rows.html, for the same htmx target.
 function searchRows(kept, q, care) {
   const needle = halfwidth(q).toLowerCase();
+  const address = addressQuery(needle);
   // A space in a name, typed or stored, does not count: "赵 建国" is 赵建国.
   const inName = needle.replace(/ /g, "");
   const building = needle.match(BUILDING);
   const found = kept.data.residents.filter((r) => (
-    (building ? (r.building || "").toLowerCase() === building[1] :
+    (building ? buildingNumber(r) === building[1].replace(/^0+/, "") :
       !needle || r.name.replace(/\s/g, "").toLowerCase().includes(inName) ||
-      r.match.some((m) => m.toLowerCase().includes(needle))) &&
+      r.match.some((m) => m.toLowerCase().includes(address))) &&
     (!care || r.care.includes(care))
   ));
   const msg = kept.data.messages;
