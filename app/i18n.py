@@ -51,7 +51,12 @@ def switch_lang_url(code: str) -> str:
         path, query = quote(unquote(parts.path), safe=_PATH_SAFE), parts.query
     if local_path(path) is None:
         path = "/"
-    args = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "lang"]
+    # A `next` that would leave the site is not carried on (the login page's is refused).
+    args = [
+        (k, v)
+        for k, v in parse_qsl(query, keep_blank_values=True)
+        if k != "lang" and (k != "next" or local_path(v) is not None)
+    ]
     return f"{path}?{urlencode([*args, ('lang', code)])}"
 
 
