@@ -3,9 +3,7 @@
 The order matters: size cap before decoding, an explicit list of formats, our own pixel
 and decoded-bytes limits from the header before the pixels are decoded, then a full load
 (which is what catches a truncated file; Image.verify() lets one through). The output is a
-new image built from pixel data only, so no EXIF, GPS, comment, XMP or ICC data can survive;
-or, for a JPEG the phone has already shrunk, its own compressed picture with every metadata
-segment dropped (app/photos/jpeg.py), decoded here all the same to make the thumbnail.
+new image built from pixel data only, so no EXIF, GPS, comment, XMP or ICC data can survive.
 
 Memory: a small file can hold a huge picture (a 200 KB PNG of 49 MP RGBA decodes to 196 MB,
 and each full-size copy costs as much again). So the decoded size is capped by mode, JPEG
@@ -26,7 +24,6 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageChops, ImageCms, ImageOps, UnidentifiedImageError
 
 from ..timeutil import local_tz, utcnow
-from .jpeg import without_metadata
 
 MAX_BYTES = 15 * 1024 * 1024
 # An iPhone's 48 MP HEIC must pass; Pillow on its own only warns up to ~179 MP.
@@ -51,15 +48,6 @@ FULL_QUALITY = 82
 # Lanczos on a detailed picture, below what a 320 px list image can show.
 THUMB_GAP = 1.5
 THUMB_QUALITY = 75
-# A JPEG already at most FULL_SIDE, upright and sRGB (what photos.js sends) is kept as it
-# came, less its metadata, unless it takes more than this a pixel: photos.js sends at most
-# 560 KB for 1600x1200 (0.3), anything heavier is encoded again at FULL_QUALITY.
-AS_SENT_BYTES_PER_PIXEL = 0.3
-AS_SENT_HEADERS = 2048  # tables, for small pictures where they outweigh the pixels
-# What metadata a camera may add on top (EXIF with its own thumbnail, XMP, ICC, MPF): 64 KB a
-# segment at most, a few segments.
-AS_SENT_METADATA = 256 * 1024
-ORIENTATION = 0x0112
 # Pillow's names; never EPS (it runs Ghostscript), never anything not listed here.
 FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 
@@ -175,9 +163,6 @@ def process_photo(source: bytes | IO[bytes]) -> ProcessedPhoto:
         if width * height > MAX_PIXELS:
             raise reject("too_many_pixels")
         if im.format == "JPEG":
-            as_sent = _as_sent(data, im)
-            if as_sent is not None:
-                return _processed_as_sent(as_sent, im)
             # Decode at 1/2, 1/4 or 1/8 scale where the output is smaller anyway: less memory
             # and less time. draft() keeps a scale only while both sides stay at least the
             # size asked for, so ask for the output's own shape, not the square box (a 4:3
@@ -202,66 +187,6 @@ def process_photo(source: bytes | IO[bytes]) -> ProcessedPhoto:
         height=clean.height,
         captured_at=captured_at,
     )
-
-
-def _as_sent(data: bytes, im: Image.Image) -> bytes | None:
-    """The upload less its metadata, where it can be stored as it came; else None."""
-    width, height = im.size
-    if im.mode != "RGB" or max(width, height) > FULL_SIDE or "adobe" in im.info:
-        return None
-    budget = AS_SENT_HEADERS + AS_SENT_BYTES_PER_PIXEL * width * height
-    # A file far heavier than its picture may be is not walked byte by byte (the walk is
-    # Python, outside the decode limit): it is encoded again, as any heavy photo is.
-    if len(data) > budget + AS_SENT_METADATA:
-        return None
-    icc = im.info.get("icc_profile")
-    if icc and not _is_srgb(icc):
-        return None
-    try:
-        if im.getexif().get(ORIENTATION, 1) != 1:
-            return None
-    except (OSError, SyntaxError, ValueError, TypeError):
-        return None
-    stripped = without_metadata(data)
-    if stripped is None or len(stripped) > budget:
-        return None
-    return stripped
-
-
-def _processed_as_sent(stripped: bytes, original: Image.Image) -> ProcessedPhoto:
-    """The stored bytes are the ones decoded here (which is what finds a damaged file), at
-    the smallest scale the thumbnail allows."""
-    size = original.size
-    captured_at = _captured_at(original.getexif())
-    gate = _decodes
-    if not gate.acquire(timeout=_decode_wait):
-        raise reject("busy")
-    try:
-        thumb = _thumb_as_sent(stripped, size)
-    finally:
-        gate.release()
-    return ProcessedPhoto(
-        full_jpeg=stripped,
-        thumb_jpeg=_jpeg(thumb, THUMB_QUALITY, optimize=True),
-        width=size[0],
-        height=size[1],
-        captured_at=captured_at,
-    )
-
-
-def _thumb_as_sent(stripped: bytes, size: tuple[int, int]) -> Image.Image:
-    try:
-        with Image.open(io.BytesIO(stripped), formats=("JPEG",)) as im:
-            same = im.size == size and im.mode == "RGB" and not im.info.get("icc_profile")
-            if same:
-                im.draft("RGB", _fit(size, THUMB_SIDE))
-                im.load()
-                return im.resize(
-                    _fit(size, THUMB_SIDE), Image.Resampling.LANCZOS, reducing_gap=THUMB_GAP
-                )
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as err:
-        raise reject("damaged") from err
-    raise reject("damaged")
 
 
 def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:

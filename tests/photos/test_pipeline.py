@@ -208,3 +208,23 @@ def test_a_photo_in_another_colour_space_is_converted_to_srgb():
     r, g, b = _open(out.full_jpeg).getpixel((32, 24))
     assert g > r + 60
     assert "icc_profile" not in _open(out.full_jpeg).info
+
+
+def test_a_photo_the_phone_shrank_is_encoded_again_with_nothing_of_its_own():
+    """DESIGN.md: photos are shrunk on the phone, and the server still encodes them again.
+    Nothing of the file sent is kept: not its metadata, not a second picture glued behind it
+    (an MPO's), not its coded data."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(0x8825).update({1: "N", 2: (31.0, 14.0, 5.5)})
+    small = Image.effect_noise((100, 75), 60).convert("RGB").resize((1600, 1200))
+    buf = io.BytesIO()
+    small.save(buf, "JPEG", quality=80, exif=exif, icc_profile=_srgb_icc(), comment=b"Room 301")
+    sent = buf.getvalue() + b"\xff\xd8" + b"second picture, GPS 31.14N" + b"\xff\xd9"
+
+    out = process_photo(sent)
+
+    for secret in (b"PhoneMaker", b"Room 301", b"second picture", b"ICC_PROFILE", b"Exif"):
+        assert secret not in out.full_jpeg
+    assert sent[-4000:-100] not in out.full_jpeg  # coded anew, not copied
+    assert (out.width, out.height) == (1600, 1200)

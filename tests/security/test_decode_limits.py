@@ -38,26 +38,17 @@ def slow_decodes(monkeypatch):
     state = {"now": 0, "peak": 0, "pause": 0.3}
     lock = threading.Lock()
 
-    def slow(*_args):
+    def fake_decode(_im):
         with lock:
             state["now"] += 1
             state["peak"] = max(state["peak"], state["now"])
         time.sleep(state["pause"])
         with lock:
             state["now"] -= 1
-        return Image.new("RGB", (40, 30))
+        return Image.new("RGB", (40, 30)), None
 
-    monkeypatch.setattr(pipeline, "_decode", lambda im: (slow(), None))
-    # A JPEG the phone has shrunk is decoded only for its thumbnail, behind the same gate.
-    monkeypatch.setattr(pipeline, "_thumb_as_sent", slow)
+    monkeypatch.setattr(pipeline, "_decode", fake_decode)
     return state
-
-
-# A picture decoded and encoded again, and one kept as the phone sent it.
-PICTURES = [
-    pytest.param(encoded("PNG"), id="encoded-again"),
-    pytest.param(encoded("JPEG"), id="as-sent"),
-]
 
 
 def _limit(monkeypatch, count: int, wait: float) -> None:
@@ -76,20 +67,16 @@ def _at_once(n: int, data: bytes) -> list:
         return list(pool.map(run, range(n)))
 
 
-@pytest.mark.parametrize("picture", PICTURES)
-def test_at_most_the_configured_decodes_run_at_once(monkeypatch, slow_decodes, picture):
+def test_at_most_the_configured_decodes_run_at_once(monkeypatch, slow_decodes):
     _limit(monkeypatch, 2, wait=30)
-    results = _at_once(6, picture)
+    results = _at_once(6, encoded("JPEG"))
     assert slow_decodes["peak"] == 2
     assert all(not isinstance(r, str) for r in results)  # the others waited their turn
 
 
-@pytest.mark.parametrize("picture", PICTURES)
-def test_an_upload_that_cannot_get_a_turn_is_told_the_server_is_busy(
-    monkeypatch, slow_decodes, picture
-):
+def test_an_upload_that_cannot_get_a_turn_is_told_the_server_is_busy(monkeypatch, slow_decodes):
     _limit(monkeypatch, 1, wait=0.05)
-    results = _at_once(3, picture)
+    results = _at_once(3, encoded("JPEG"))
     assert slow_decodes["peak"] == 1
     assert sorted(r if isinstance(r, str) else "done" for r in results) == [
         "busy",
