@@ -1,7 +1,7 @@
 """Which language a page is in: ?lang=, then the user's choice, then Accept-Language."""
 
 from datetime import date
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from babel.dates import format_interval
 from flask import g, request, session
@@ -10,7 +10,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from .urls import local_path
+from .urls import local_path, referrer_path
 
 LANG_PARAM = {"zh": "zh_Hans", "zh_Hans": "zh_Hans", "en": "en"}
 
@@ -46,8 +46,7 @@ def switch_lang_url(code: str) -> str:
     if request.method == "GET":
         path, query = quote(request.path, safe=_PATH_SAFE), request.query_string.decode()
     else:
-        target = _same_site_path(request.referrer) if request.referrer else None
-        parts = urlsplit(target or request.path)
+        parts = urlsplit(referrer_path() or request.path)
         path, query = quote(unquote(parts.path), safe=_PATH_SAFE), parts.query
     if local_path(path) is None:
         path = "/"
@@ -62,16 +61,6 @@ def switch_lang_url(code: str) -> str:
 
 # What a path keeps as it is when quoted again (RFC 3986 pchar and "/"), all else escaped.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
-
-
-def _same_site_path(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # "http://[::1/x": no address at all
-        return None
-    if parts.netloc and parts.netloc != request.host:
-        return None
-    return urlunsplit(("", "", parts.path, parts.query, ""))
 
 
 def current_lang_code() -> str:

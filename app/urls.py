@@ -33,3 +33,15 @@ def origin_of(url: str) -> tuple[str, str] | None:
     if port is not None and str(port) != DEFAULT_PORTS.get(scheme):
         host = f"{host}:{port}"
     return scheme, host
+
+
+def referrer_path() -> str | None:
+    """The path and query of the page the request came from, when it is a page of this site
+    (a Referer that is no address at all counts as none)."""
+    from flask import request
+
+    ref = request.referrer or ""
+    if not ref or origin_of(ref) != origin_of(request.host_url):
+        return None
+    parts = urlsplit(ref)
+    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))

@@ -1,7 +1,5 @@
 """Serve photos to those who may see them; upload and delete photos of visits, answers, hazards."""
 
-from urllib.parse import urlsplit
-
 from flask import Response, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -12,7 +10,7 @@ from ..forms import redisplays_form_on_error
 from ..htmx import render, toast, wants_fragment
 from ..models import Answer, Photo, Visit
 from ..scope import get_or_404
-from ..urls import local_path, origin_of
+from ..urls import referrer_path
 from . import bp
 from .forms import PhotoDeleteForm, PhotoUploadForm, client_times
 from .queries import get_owner_or_404, owner_type_of, photo_owner, photos_for
@@ -116,11 +114,7 @@ def _owner_url(owner) -> str:
 
 def _back(owner) -> Response:
     """303 to the page the form was on when it is one of ours, else to the owner's page."""
-    ref = urlsplit(request.referrer or "")
-    target = None
-    if origin_of(request.referrer or "") == origin_of(request.host_url):
-        target = local_path(ref.path + (f"?{ref.query}" if ref.query else ""))
-    return redirect(target or _owner_url(owner), code=303)
+    return redirect(referrer_path() or _owner_url(owner), code=303)
 
 
 def _form_problems(form) -> list[FileProblem]:
