@@ -231,9 +231,8 @@ def _move_what_the_visit_found(visit: Visit, shift: timedelta) -> None:
         if hazard.found_on != visit.visited_on:
             continue
         # What was done about the hazard cannot come before it was found.
-        done = [d for d in (hazard.rectified_on, hazard.reported_on) if d is not None]
-        done += [hazard.department_updated_on] if hazard.department_updated_on else []
-        first = min(done, default=None)
+        acted = (hazard.rectified_on, hazard.reported_on, hazard.department_updated_on)
+        first = min((d for d in acted if d is not None), default=None)
         if first is not None and first < new_day:
             raise Invalid(
                 _l(
