@@ -4,7 +4,8 @@ The notice reads "春节：2月6日至12日放假调休，共7天。2月14日（
 the administrator pastes or types its days into two boxes, days off and weekend days worked,
 one day or range per line or several separated by commas. Read here: ISO dates, 2027/2/6,
 2027年2月6日, 2月6日 and 2-6 (the year's own), ranges with 至, 到, ~ or a dash, and "至12日"
-keeping the month, and months and days in Chinese numerals (十月一日). Words around the dates
+keeping the month, and months and days in Chinese numerals (十月一日). A range across the
+turn of the year keeps its days in the year being entered. Words around the dates
 ("春节：", "放假调休", "共7天", "（星期日）") are left aside; anything else with a digit in it,
 and a line with no date at all, is refused with its line, so a typo never becomes a wrong
 day and no holiday is left out unseen.
@@ -81,18 +82,49 @@ def _cn_numerals(line: str) -> str:
 def _day(year: int, m: re.Match, p: str, line_no: int, text: str, errors: list) -> date | None:
     y = int(m.group(f"{p}y")) if m.group(f"{p}y") else year
     try:
-        day = date(y, int(m.group(f"{p}m")), int(m.group(f"{p}d")))
+        return date(y, int(m.group(f"{p}m")), int(m.group(f"{p}d")))
     except ValueError:
         errors.append(
             _("Line %(n)s: “%(text)s” is not a day of the calendar.", n=line_no, text=text)
         )
         return None
-    if day.year != year:
+
+
+def _in_year(first: date, last: date, year: int, line_no: int, errors: list) -> tuple | None:
+    """The part of a range in `year`. New Year's Day is often given across the turn of the
+    year ("2022年12月31日至2023年1月2日放假调休"): the days of the next or last year that are
+    weekend days are off anyway and are left out; a weekday there belongs to that year's
+    schedule and is refused, as is a range wholly outside `year`."""
+    lo, hi = max(first, date(year, 1, 1)), min(last, date(year, 12, 31))
+    if lo > hi:
         errors.append(
-            _("Line %(n)s: %(day)s is not in %(year)s.", n=line_no, day=format_date(day), year=year)
+            _(
+                "Line %(n)s: %(day)s is not in %(year)s.",
+                n=line_no,
+                day=format_date(first),
+                year=year,
+            )
         )
         return None
-    return day
+    outside = [
+        first + timedelta(days=i)
+        for i in range((last - first).days + 1)
+        if (first + timedelta(days=i)).year != year
+    ]
+    weekday = next((d for d in outside if d.weekday() < 5), None)
+    if weekday is not None:
+        errors.append(
+            _(
+                "Line %(n)s: %(day)s is a weekday of %(other)s: it goes in %(other)s's "
+                "schedule, not in %(year)s's.",
+                n=line_no,
+                day=format_date(weekday),
+                other=weekday.year,
+                year=year,
+            )
+        )
+        return None
+    return lo, hi
 
 
 # The notice's words for each kind of day: a sentence of the other kind in a box is the
@@ -176,6 +208,10 @@ def parse_days(text: str, year: int, kind: str = "off") -> Parsed:
                     )
                 )
                 continue
+            kept = _in_year(first, last, year, line_no, out.errors)
+            if kept is None:
+                continue
+            first, last = kept
             out.days.update(first + timedelta(days=i) for i in range((last - first).days + 1))
             read += 1
         if not read and len(out.errors) == errors_before and line.strip():

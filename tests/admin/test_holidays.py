@@ -81,6 +81,22 @@ def test_what_cannot_be_read_is_refused_by_its_line(en, text, said):
     assert any(said in e for e in parsed.errors), parsed.errors
 
 
+def test_a_range_across_the_turn_of_the_year_keeps_this_years_days(en):
+    # The 2023 notice as published: its Saturday of 2022 is off anyway.
+    parsed = parse_days("一、元旦：2022年12月31日至2023年1月2日放假调休，共3天。", 2023)
+    assert parsed.errors == []
+    assert parsed.days == _days("2023-01-01", "2023-01-02")
+    # And the 2018 notice's weekend of 2017.
+    assert parse_days("2017年12月30日至2018年1月1日", 2018).days == {D("2018-01-01")}
+    # A weekday of the other year is that year's holiday, never dropped unseen.
+    assert parse_days("2030年12月28日至2031年1月1日", 2031).errors == [
+        "Line 1: Dec 30, 2030 is a weekday of 2030: it goes in 2030's schedule, not in 2031's."
+    ]
+    assert parse_days("2031年12月31日至2032年1月1日", 2031).errors == [
+        "Line 1: Jan 1, 2032 is a weekday of 2032: it goes in 2032's schedule, not in 2031's."
+    ]
+
+
 def test_a_working_day_must_be_a_weekend_day_and_not_also_off(en):
     working = parse_days("2031-02-15\n2031-02-17\n2031-02-08", 2031, "working")
     assert working.errors == []
