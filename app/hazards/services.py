@@ -52,8 +52,15 @@ def open_from_answer(answer: Answer, visit: Visit) -> Hazard:
     return hazard
 
 
+def untouched(hazard: Hazard) -> bool:
+    """Nothing done about it yet: not fixed, not reported to a department."""
+    return hazard.status == "open" and hazard.reported_on is None
+
+
 def withdraw(hazard: Hazard) -> None:
     """Remove a hazard opened by a mis-tap, while nothing has been done about it."""
+    if not untouched(hazard):
+        raise ValueError("a hazard acted on stays on record")
     record("hazard_withdrawn", "hazard", hazard.id)
     db.session.delete(hazard)
     db.session.flush()

@@ -73,18 +73,31 @@ def daily_log_of(owner, is_rectification: bool = False):
     raise TypeError(f"photos cannot belong to {owner!r}")
 
 
+def _fix_recorded(owner, is_rectification: bool) -> bool:
+    # Marked rectified: its photos are what the secretary verifies, and stay as they were
+    # until it is sent back (open again).
+    return is_rectification and isinstance(owner, Hazard) and owner.status != "open"
+
+
 def can_add_photos(owner, is_rectification: bool = False) -> bool:
     """True while photos may still be added to (or removed from) this owner."""
     if isinstance(owner, Hazard) and owner.status == "verified":
         return False  # a verified fix is closed, its evidence with it
+    if _fix_recorded(owner, is_rectification):
+        return False
     log = daily_log_of(owner, is_rectification)
     return log is None or not log.locked
 
 
 def ensure_photos_editable(owner, is_rectification: bool = False) -> None:
-    """Refuse a photo change on an approved day (Locked) or a verified hazard (Conflict)."""
+    """Refuse a photo change on an approved day (Locked), a verified hazard or the photos of
+    a fix already recorded (Conflict)."""
     if isinstance(owner, Hazard) and owner.status == "verified":
         raise Conflict(_l("This hazard is already verified and closed."))
+    if _fix_recorded(owner, is_rectification):
+        raise Conflict(
+            _l("The fix is recorded with these photos; they change only if it is sent back.")
+        )
     ensure_editable(daily_log_of(owner, is_rectification))
 
 

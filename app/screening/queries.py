@@ -75,11 +75,15 @@ def answers_by_item(screening: Screening) -> dict[int, Answer]:
 
 
 def photos_by_hazard(hazard_ids: list[int]) -> dict[int, list[Photo]]:
+    """The photos of what was found; the fix's are the hazard page's (they are its evidence,
+    kept with the step that recorded them)."""
     if not hazard_ids:
         return {}
     result: dict[int, list[Photo]] = {}
     for p in db.session.scalars(
-        select_for(Photo).where(Photo.hazard_id.in_(hazard_ids)).order_by(Photo.id)
+        select_for(Photo)
+        .where(Photo.hazard_id.in_(hazard_ids), Photo.is_rectification.is_(False))
+        .order_by(Photo.id)
     ):
         result.setdefault(p.hazard_id, []).append(p)
     return result

@@ -124,6 +124,13 @@ def answer(
     ans = db.session.scalar(
         sa.select(Answer).where(Answer.screening_id == screening.id, Answer.item_id == item.id)
     )
+    acted_on = ans is not None and ans.hazard is not None and not hazards.untouched(ans.hazard)
+    if value != "hazard" and acted_on:
+        # Fixed, or reported to a department: the hazard stays on record, and so does the
+        # answer that found it; nothing is changed or logged as changed.
+        raise Conflict(
+            _l("Something was already done about this hazard: the answer stays “hazard”.")
+        )
     if ans is None:
         ans = Answer(screening_id=screening.id, item_id=item.id, value=value)
         db.session.add(ans)
@@ -143,11 +150,7 @@ def answer(
         hazard = hazards.open_from_answer(ans, visit)
         hazards.update_details(hazard, *described)
     elif value != "hazard" and hazard is not None:
-        if hazard.status == "open":
-            hazards.withdraw(hazard)
-        else:
-            # A hazard already rectified stays on record; the answer keeps saying so.
-            ans.value = "hazard"
+        hazards.withdraw(hazard)
     db.session.flush()
     db.session.refresh(ans)
     return ans

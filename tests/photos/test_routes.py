@@ -482,6 +482,40 @@ def test_fix_photos_are_locked_once_the_hazard_is_verified(
     assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
 
 
+def test_a_recorded_fixs_photos_stay_until_it_is_sent_back(
+    client, world, login_as, make_hazard, make_resident
+):
+    """The walk: a worker deleted the fix's only photo from under a rectified hazard, and the
+    secretary was left to verify "no photos"."""
+    hz = make_hazard(resident=make_resident())
+    login_as(world.worker_a)
+    fix = _files((encoded("JPEG"), "fix.jpg"))
+    assert upload(client, "hazard", hz.id, fix, is_rectification="y").status_code == 200
+    photo = db.session.scalar(sa.select(Photo))
+    hz.status, hz.rectified_on = "rectified", hz.found_on
+    db.session.commit()
+
+    assert client.post(f"/photos/{photo.id}/delete").status_code == 409
+    # Under htmx the gallery comes back with the reason, and no delete button.
+    refused = client.post(
+        f"/photos/{photo.id}/delete", htmx=True, headers={"Accept-Language": "en"}
+    )
+    said = refused.get_data(as_text=True)
+    assert "they change only if it is sent back" in refused.headers.get("HX-Trigger", "") + said
+    assert f"/photos/{photo.id}/delete" not in said
+    more = upload(client, "hazard", hz.id, _files((encoded("PNG"), "b.png")), is_rectification="y")
+    assert "只有被退回后才能更改照片" in more.get_data(as_text=True)
+    assert photo_count() == 1
+    # Its page shows them without a delete button.
+    page = client.get(f"/hazards/{hz.id}").get_data(as_text=True)
+    assert f"/photos/{photo.id}/delete" not in page
+
+    hz.status, hz.rectified_on = "open", None  # sent back: the fix is to be done again
+    db.session.commit()
+    assert client.post(f"/photos/{photo.id}/delete", htmx=True).status_code == 200
+    assert photo_count() == 0
+
+
 def _outbox_label(html: str) -> str:
     spec = re.search(r"class=\"photo-upload\"\s+data-outbox='([^']*)'", html).group(1)
     return json.loads(html_lib.unescape(spec))["label"]

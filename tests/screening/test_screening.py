@@ -264,6 +264,65 @@ def test_a_rectified_hazard_keeps_its_severity_and_deadline(client, screening):
     assert hz.note != "changed later"
 
 
+@pytest.mark.parametrize("acted", ["rectified", "verified", "reported"])
+def test_a_hazard_acted_on_keeps_its_answer_and_logs_no_change(client, screening, acted):
+    """The walk: "正常" tapped on a rectified hazard's item answered 200, changed nothing, and
+    the audit log said the answer was changed, once a tap."""
+    from app.models import AuditEvent
+
+    item = _item("F1")
+    _tap_hazard(client, screening, item)
+    hz = db.session.scalar(sa.select(Hazard))
+    if acted == "reported":
+        hz.reported_on = local_today()
+    else:
+        hz.status = acted
+    db.session.commit()
+    page = client.get(f"/screening/{screening.id}").get_data(as_text=True)
+    box = page[page.index(f'id="item-{item.id}"') :]
+    box = box[: box.index("</li>")] if "</li>" in box else box
+    assert 'class="answer-buttons"' not in box  # nothing to tap that would be refused
+
+    resp = client.post(
+        f"/screening/{screening.id}/items/{item.id}", data={"value": "ok"}, htmx=True
+    )
+    assert resp.status_code == 409
+    assert "答案保持为“隐患”" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Answer.value)) == "hazard"
+    assert _count(Hazard) == 1
+    changed = sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "answer_changed")
+    assert db.session.scalar(changed) == 0
+
+
+def test_the_checklist_shows_the_findings_photos_not_the_fixs(client, world, screening):
+    """The fix's photos are the hazard page's evidence; on the checklist a worker could delete
+    them from under a rectified hazard."""
+    from app.models import Photo
+
+    item = _item("F1")
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    _describe(client, screening, item, photos=_photo())
+    hz = db.session.scalar(sa.select(Hazard))
+    up = client.post(
+        "/photos",
+        data={
+            "owner_type": "hazard",
+            "owner_id": hz.id,
+            "is_rectification": "y",
+            "client_uuid": str(uuid.uuid4()),
+            "photos": _photo(),
+        },
+        content_type="multipart/form-data",
+    )
+    assert up.status_code == 303
+    found, fix = db.session.scalars(sa.select(Photo).order_by(Photo.id)).all()
+    assert (found.is_rectification, fix.is_rectification) == (False, True)
+    page = client.get(f"/screening/{screening.id}").get_data(as_text=True)
+    assert f"/photos/{found.id}/thumb" in page
+    assert f"/photos/{fix.id}" not in page
+
+
 def _answers(screening):
     db.session.expire_all()
     rows = db.session.execute(
