@@ -20,6 +20,7 @@ from . import bp, services
 from .deadlines import (
     current_clock,
     decided_late_by,
+    has_schedule,
     redirect_channel_phrase,
     redirect_limit_notes,
     replied_late_by,
@@ -325,10 +326,16 @@ def _card_context(
         else:
             # The step is not (or no longer) open to this user: say why, offer no form for it.
             refusal = refusal or str(services.problem(req, current_user, action))
+    clock, in_force = current_clock(req), rules()
     return {
         "req": req,
-        "clock": current_clock(req),
-        "rules": rules(),
+        "clock": clock,
+        # The walk: a reply due on the Spring Festival of a year whose schedule is not entered,
+        # with nothing to tell the secretary the date is counted in calendar days.
+        "unscheduled_year": clock.due_on.year
+        if clock and in_force.working_day_rollover and not has_schedule(clock.due_on.year)
+        else None,
+        "rules": in_force,
         "review": review_right(req),
         "stage": review_stage(req),
         "notices": notices(req),

@@ -358,6 +358,14 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
         photo_errors={hz.id: problems} if hz else {},
         photo_held=held,
     )
+    if valid and problems:
+        # The walk: "隐患已保存" over a photo the server could not read read as all saved; the
+        # reason under the photos was below the fold.
+        return toast(
+            resp,
+            _("Hazard saved, but not the photo: %(reason)s", reason=problems[0].message),
+            "error",
+        )
     if valid and not (changed or saved or problems):
         # Saved already, as it stands (the photo's own save sent it): nothing new was made.
         return toast(resp, _("No changes: this hazard was already saved."))

@@ -156,6 +156,13 @@ def test_an_entered_schedule_moves_deadlines_off_its_holidays(
     req = _request(world, make_resident(), due - timedelta(days=resolve_days))
     assert req.due_on == due  # no schedule yet: calendar days, the day itself
     assert not has_schedule(new_year)
+    # The walk: the secretary saw a reply due on a holiday with nothing saying why.
+    login_as(world.secretary_a)
+    shown = client.get(f"/requests/{req.id}?lang=en").text
+    assert (
+        f"{new_year}'s holidays are not entered yet: this date is counted in calendar days"
+        in shown
+    )
 
     login_as(world.admin)
     overview = client.get("/admin/holidays?lang=en").text
@@ -180,6 +187,9 @@ def test_an_entered_schedule_moves_deadlines_off_its_holidays(
     assert stored == {**dict.fromkeys(off, False), worked: True}
     db.session.refresh(req)
     assert req.due_on == _next_working(due, off, {worked})
+    login_as(world.secretary_a)
+    assert 'id="clock-unscheduled"' not in client.get(f"/requests/{req.id}").text
+    login_as(world.admin)
     assert req.due_on > off_last
     assert not is_working_day(due)
     assert is_working_day(worked)
@@ -190,7 +200,7 @@ def test_an_entered_schedule_moves_deadlines_off_its_holidays(
     assert event.object_id == str(new_year)
     assert json.loads(event.detail) == {"off": 7, "working": 1}
     page = client.get("/admin/holidays?lang=en").text
-    assert "Entered: 7 days off, 1 weekend days worked." in page
+    assert "Entered: 7 days off, 1 weekend day worked." in page
 
     # The form shows the days back as ranges; its own button removes the year, audited as
     # a removal.

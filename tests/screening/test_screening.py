@@ -504,6 +504,33 @@ def test_a_photo_sent_with_a_wrong_date_names_the_date_not_the_note(
     assert (_count(Answer), _count(Hazard), _count(Photo)) == (0, 0, 0)
 
 
+@pytest.mark.parametrize("kind", ["cut short", "not a picture"])
+def test_a_photo_the_server_cannot_read_is_said_so_over_the_saved_hazard(client, screening, kind):
+    """The walk: a half-copied photo chosen after the note saved the hazard, and the only
+    word on screen was "隐患已保存"; the reason sat under the photos, below the fold."""
+    from app.models import Photo
+    from tests.photos.images import encoded
+
+    item = _item("F1")
+    client.post(f"/screening/{screening.id}/items/{item.id}", data={"value": "hazard"})
+    data = encoded("JPEG")
+    data = data[: len(data) // 2] if kind == "cut short" else b"%PDF-1.4 not a photo"
+    resp = _describe(
+        client,
+        screening,
+        item,
+        photo_uuid=str(uuid.uuid4()),
+        photos=[(io.BytesIO(data), "IMG_0042.jpg")],
+        headers={"Accept-Language": "en"},
+    )
+    assert resp.status_code == 200
+    toast = json.loads(resp.headers["HX-Trigger"])["toast"]
+    assert toast["level"] == "error"
+    assert toast["message"].startswith("Hazard saved, but not the photo: ")
+    assert "IMG_0042.jpg" in resp.text  # the gallery names the file it refused
+    assert (_count(Hazard), _count(Photo)) == (1, 0)
+
+
 def test_a_saved_hazards_photo_is_stored_even_with_a_wrong_date_and_not_said_held(
     client, screening
 ):
