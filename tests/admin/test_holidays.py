@@ -160,8 +160,7 @@ def test_an_entered_schedule_moves_deadlines_off_its_holidays(
     login_as(world.secretary_a)
     shown = client.get(f"/requests/{req.id}?lang=en").text
     assert (
-        f"{new_year}'s holidays are not entered yet: this date is counted in calendar days"
-        in shown
+        f"{new_year}'s holidays are not entered yet: this date is counted in calendar days" in shown
     )
 
     login_as(world.admin)
