@@ -227,6 +227,8 @@ def timeline(user, resident: Resident, number: int = 1) -> Page:
 
 def _timeline_select(user) -> sa.Select:
     resident_id = sa.bindparam("resident_id", type_=sa.Integer())
+    # Ordered by the day each entry shows (a request received yesterday and entered today
+    # reads "yesterday": the walk found it above today's visits), then by when it was made.
     kinds = [
         # The visit of a visit or of a screening comes along: both load in one statement.
         sa.select(
@@ -234,21 +236,28 @@ def _timeline_select(user) -> sa.Select:
             Visit.id.label("id"),
             Visit.visited_at.label("at"),
             Visit.id.label("visit_id"),
+            Visit.visited_on.label("day"),
         ).where(Visit.resident_id == resident_id, rule(Visit, user)),
-        sa.select(sa.literal("screening"), Screening.id, Screening.started_at, Screening.visit_id)
+        sa.select(
+            sa.literal("screening"),
+            Screening.id,
+            Screening.started_at,
+            Screening.visit_id,
+            Visit.visited_on,
+        )
         .join(Visit, Visit.id == Screening.visit_id)
         .where(Visit.resident_id == resident_id, rule(Screening, user)),
-        sa.select(sa.literal("hazard"), Hazard.id, Hazard.created_at, sa.null()).where(
-            Hazard.resident_id == resident_id, rule(Hazard, user)
-        ),
-        sa.select(sa.literal("request"), Request.id, Request.created_at, sa.null()).where(
-            Request.resident_id == resident_id, rule(Request, user)
-        ),
+        sa.select(
+            sa.literal("hazard"), Hazard.id, Hazard.created_at, sa.null(), Hazard.found_on
+        ).where(Hazard.resident_id == resident_id, rule(Hazard, user)),
+        sa.select(
+            sa.literal("request"), Request.id, Request.created_at, sa.null(), Request.received_on
+        ).where(Request.resident_id == resident_id, rule(Request, user)),
     ]
     union = sa.union_all(*kinds).subquery()
     return (
         sa.select(union.c.kind, union.c.id, union.c.at, union.c.visit_id)
-        .order_by(union.c.at.desc(), union.c.kind, union.c.id.desc())
+        .order_by(union.c.day.desc(), union.c.at.desc(), union.c.kind, union.c.id.desc())
         .limit(sa.bindparam("page_limit", type_=sa.Integer()))
         .offset(sa.bindparam("page_offset", type_=sa.Integer()))
     )

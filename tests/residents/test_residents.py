@@ -177,6 +177,32 @@ def test_timeline_shows_visits_newest_first_and_pages(
     assert more_rows.count == few.count
 
 
+def test_the_timeline_orders_entries_by_the_day_they_show(
+    client, world, login_as, make_resident, make_visit, make_request
+):
+    """The walk: a request received yesterday and entered today ("2026年12月7日") was listed
+    above today's visits, because it was ordered by when it was typed in."""
+    from datetime import timedelta
+
+    from app.timeutil import local_today
+
+    r = make_resident()
+    today = local_today()
+    make_visit(resident=r, day=today - timedelta(days=2), summary="visit two days ago")
+    visit = make_visit(resident=r, day=today, summary="visit today")
+    # Received yesterday, typed in after today's visit.
+    req = make_request(
+        resident=r,
+        received_on=today - timedelta(days=1),
+        created_at=visit.visited_at + timedelta(hours=1),
+    )
+    login_as(world.worker_a)
+    page = client.get(f"/residents/{r.id}").text
+    today_at = page.index("visit today")
+    request_at = page.index(f'id="timeline-request-{req.id}"')
+    assert today_at < request_at < page.index("visit two days ago")
+
+
 def test_archive_address_by_get_goes_to_the_residents_edit_page(
     client, world, login_as, make_resident
 ):
