@@ -101,6 +101,23 @@ def end_all_sessions(user: User) -> None:
     )
 
 
+def username_taken(username: str):
+    """Why the username cannot be given (it, or the same with other capitals, is someone's),
+    or None. The admin form asks it with its other checks, so every error shows at once."""
+    taken = db.session.scalar(
+        sa.select(User.username).where(sa.func.lower(User.username) == username.strip().lower())
+    )
+    if taken is None:
+        return None
+    if taken == username.strip():
+        return _l("This username is taken.")
+    # WORKER1 beside worker1 would be two accounts a person cannot tell apart when told their
+    # username aloud or on paper.
+    return _l(
+        "“%(taken)s” is taken: usernames do not tell capitals from small letters.", taken=taken
+    )
+
+
 def create_user(
     username: str,
     password: str,
@@ -114,21 +131,9 @@ def create_user(
 ) -> User:
     """Create a user with a role and a scope; refuses a taken username or a wrong scope."""
     username = username.strip()
-    taken = db.session.scalar(
-        sa.select(User.username).where(sa.func.lower(User.username) == username.lower())
-    )
-    if taken == username:
-        raise Conflict(_l("This username is taken."), field="username")
+    taken = username_taken(username)
     if taken is not None:
-        # WORKER1 beside worker1 would be two accounts a person cannot tell apart when told
-        # their username aloud or on paper.
-        raise Conflict(
-            _l(
-                "“%(taken)s” is taken: usernames do not tell capitals from small letters.",
-                taken=taken,
-            ),
-            field="username",
-        )
+        raise Conflict(taken, field="username")
     user = User(
         username=username,
         display_name=display_name.strip() or username,

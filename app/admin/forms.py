@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..accounts.services import scope_refusal
+from ..accounts.services import scope_refusal, username_taken
 from ..enums import ROLES
 from ..forms import BaseForm, DateField
 from ..labels import choices
@@ -82,6 +82,11 @@ class UserForm(BaseForm):
         if refusal is not None:
             self[refusal.field].errors.append(refusal.message)
             ok = False
+        if self.creating and not self.username.errors:
+            taken = username_taken(self.username.data or "")
+            if taken is not None:
+                self.username.errors.append(taken)
+                ok = False
         return ok
 
 

@@ -1,6 +1,8 @@
 """The new-user form: a username typed with spaces is trimmed, one differing from a taken one
 only by capitals is refused, and a missing township is asked for in the role's own name."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -39,10 +41,25 @@ def test_a_username_taken_in_other_capitals_is_refused(client, world, login_as, 
     login_as(world.admin)
     users = _count()
     resp = client.post("/admin/users/new", data=_new_user(world, username=typed))
-    assert resp.status_code == 409
+    assert resp.status_code == 200
     assert "用户名“worker_a”已被占用（用户名不区分大小写）。" in resp.text
     assert 'id="user-form"' in resp.text  # the form again, with what was typed
     assert "新网格员" in resp.text
+    assert _count() == users
+
+
+def test_a_taken_username_is_said_with_the_other_errors_at_once(client, world, login_as):
+    """The walk: "worker1" with the password "123" got the password's errors, and the taken
+    username only on the next try."""
+    login_as(world.admin)
+    users = _count()
+    resp = client.post(
+        "/admin/users/new", data=_new_user(world, username="worker_a", password="123")
+    )
+    assert resp.status_code == 200
+    errors = re.findall(r'<small class="error"[^>]*>([^<]*)</small>', resp.text)
+    assert "该用户名已被使用。" in errors
+    assert any("10" in e for e in errors), errors  # and the password's, in the same answer
     assert _count() == users
 
 
