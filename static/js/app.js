@@ -571,4 +571,32 @@
     bad.scrollIntoView({ block: "center" });
   }
   document.body.addEventListener("htmx:load", function (evt) { showFirstRefusal(evt.target); });
+
+  // A table wider than the phone scrolls inside its box, cut mid-word at the edge with nothing
+  // to say there is more (the walk: the township's weekly hazards, 9 columns). Said above the
+  // table while it is wider than its box; the row names stay put (app.css, .scroll-x).
+  function markWide(root) {
+    if (!root.querySelectorAll) return;
+    var text = document.body.getAttribute("data-msg-wide-table");
+    root.querySelectorAll(".scroll-x[role=region]").forEach(function (box) {
+      var wide = box.scrollWidth > box.clientWidth + 1;
+      var hint = box.previousElementSibling;
+      var has = !!hint && hint.classList.contains("wide-hint");
+      if (wide && !has && text) {
+        hint = document.createElement("p");
+        hint.className = "wide-hint";
+        hint.textContent = text;
+        box.parentNode.insertBefore(hint, box);
+      } else if (!wide && has) {
+        hint.remove();
+      }
+    });
+  }
+  markWide(document);
+  document.body.addEventListener("htmx:load", function (evt) { markWide(evt.target); });
+  var wideTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(wideTimer);
+    wideTimer = setTimeout(function () { markWide(document); }, 200);
+  });
 })();

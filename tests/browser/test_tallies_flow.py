@@ -123,3 +123,36 @@ def test_enter_in_a_date_field_shows_the_dates_typed(page, world):
     assert page.input_value("input[name=from]") == last_month.isoformat()
     assert page.input_value("input[name=to]") == (first_of_month - timedelta(days=1)).isoformat()
     assert page.js_errors == []
+
+
+def test_a_table_wider_than_the_phone_says_so_and_keeps_its_row_names(page, world):
+    """The walk: the weekly hazards (9 columns) were cut mid-word at the right edge, with
+    nothing to say they scroll."""
+    _hazards(world)
+    login(page, "township_1", PASSWORD)
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('.scroll-x[role=region]')]
+            .filter(b => b.scrollWidth > b.clientWidth + 1).map(b => b.querySelector('table').id)"""
+    )
+    assert wide, "no table wider than the phone to check"
+    hinted = page.evaluate(
+        """() => [...document.querySelectorAll('.scroll-x[role=region]')]
+            .filter(b => b.previousElementSibling?.classList.contains('wide-hint'))
+            .map(b => b.querySelector('table').id)"""
+    )
+    assert hinted == wide
+    assert page.locator(".wide-hint").first.inner_text() == "表格较宽：左右滑动查看更多列 →"
+    # Scrolled to its end, the table's row names stay at the box's left edge.
+    table = wide[0]
+    lefts = page.evaluate(
+        """id => { const t = document.getElementById(id), box = t.parentElement;
+            box.scrollLeft = box.scrollWidth;
+            const th = t.querySelector('tbody th[scope=row]');
+            return [box.getBoundingClientRect().left, th.getBoundingClientRect().left,
+                    box.scrollLeft]; }""",
+        table,
+    )
+    assert lefts[2] > 0
+    assert abs(lefts[1] - lefts[0]) < 2, lefts
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.js_errors == []
