@@ -154,5 +154,12 @@ def test_a_table_wider_than_the_phone_says_so_and_keeps_its_row_names(page, worl
     )
     assert lefts[2] > 0
     assert abs(lefts[1] - lefts[0]) < 2, lefts
+    # Opaque, striped rows too: the figures scrolled under it do not show through.
+    backgrounds = page.evaluate(
+        """id => [...document.querySelectorAll(`#${id} tbody th[scope=row]`)]
+            .map(th => getComputedStyle(th).backgroundColor)""",
+        table,
+    )
+    assert set(backgrounds) == {"rgb(255, 255, 255)"}, backgrounds
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.js_errors == []
