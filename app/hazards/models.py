@@ -104,6 +104,13 @@ class Hazard(db.Model):
         """Open hazards still on the worker's clock: not yet reported to a department."""
         return sa.and_(cls.status == "open", cls.reported_on.is_(None))
 
+    @property
+    def acted_on(self) -> bool:
+        """Something was done about it: fixed (or verified), sent back after a fix, or
+        reported to a department. It then stays on record with the answer and the photos of
+        what was found: no change of answer withdraws it, no deleted visit takes it along."""
+        return self.status != "open" or self.reported_on is not None or bool(self.returned_comment)
+
     def is_overdue(self, today: date) -> bool:
         """Overdue: past its due date, not rectified and not reported to a department."""
         return self.status == "open" and self.reported_on is None and self.due_on < today

@@ -21,6 +21,9 @@ STATE_MESSAGES = {
     "rectified": _l("This hazard is already marked rectified and waits for verification."),
     "verified": _l("This hazard is already verified and closed."),
 }
+REPORTED = _l(
+    "This hazard was reported to a department: its severity and deadline stay as reported."
+)
 
 
 def default_due(found_on: date, severity: str, item_severity: str, item_days: int) -> date:
@@ -52,15 +55,25 @@ def open_from_answer(answer: Answer, visit: Visit) -> Hazard:
     return hazard
 
 
+ACTED_ON = _l("Something was already done about this hazard: the answer stays “hazard”.")
+
+
 def untouched(hazard: Hazard) -> bool:
-    """Nothing done about it yet: not fixed, not reported to a department."""
-    return hazard.status == "open" and hazard.reported_on is None
+    """Nothing done about it yet (Hazard.acted_on), and no photo of a fix taken either."""
+    return not hazard.acted_on and not has_fix_photo(hazard)
 
 
 def withdraw(hazard: Hazard) -> None:
-    """Remove a hazard opened by a mis-tap, while nothing has been done about it."""
+    """Remove a hazard opened by a mis-tap, while nothing has been done about it; Conflict
+    when something has, even by a save that ran at the same moment."""
+    # Read again under a row lock (PostgreSQL; SQLite's write transaction already holds
+    # every writer off): a fix or report committed meanwhile is seen, not deleted with it.
+    db.session.execute(
+        sa.select(Hazard).where(Hazard.id == hazard.id).with_for_update(),
+        execution_options={"populate_existing": True},
+    )
     if not untouched(hazard):
-        raise ValueError("a hazard acted on stays on record")
+        raise Conflict(ACTED_ON)
     record("hazard_withdrawn", "hazard", hazard.id)
     db.session.delete(hazard)
     db.session.flush()
@@ -77,6 +90,9 @@ def update_details(hazard: Hazard, note: str, severity: str, due_on: date | None
         ensure_editable(hazard.visit.daily_log)
     if hazard.status != "open":
         raise Conflict(STATE_MESSAGES[hazard.status])
+    if hazard.reported_on is not None:
+        # Whether the report came in time is measured against this deadline.
+        raise Conflict(REPORTED)
     # A Save of the form as it stands (after a photo saved it, a double tap) is no update:
     # the audit would list a change nobody made.
     if (note, severity) == (hazard.note, hazard.severity) and due_on in (None, hazard.due_on):

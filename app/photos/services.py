@@ -73,17 +73,28 @@ def daily_log_of(owner, is_rectification: bool = False):
     raise TypeError(f"photos cannot belong to {owner!r}")
 
 
-def _fix_recorded(owner, is_rectification: bool) -> bool:
-    # Marked rectified: its photos are what the secretary verifies, and stay as they were
-    # until it is sent back (open again).
-    return is_rectification and isinstance(owner, Hazard) and owner.status != "open"
+FIX_RECORDED = _l("The fix is recorded with these photos; they change only if it is sent back.")
+FOUND_KEPT = _l(
+    "Something was already done about this hazard: the photos of what was found stay as they are."
+)
+
+
+def _frozen(owner, is_rectification: bool):
+    """Why a hazard's photos of this kind stay as they are, or None: the fix's once it is
+    recorded (what the secretary verifies), until it is sent back; what was found once
+    anything was done about it (what the fix is checked against)."""
+    if not isinstance(owner, Hazard):
+        return None
+    if is_rectification:
+        return FIX_RECORDED if owner.status != "open" else None
+    return FOUND_KEPT if owner.acted_on else None
 
 
 def can_add_photos(owner, is_rectification: bool = False) -> bool:
     """True while photos may still be added to (or removed from) this owner."""
     if isinstance(owner, Hazard) and owner.status == "verified":
         return False  # a verified fix is closed, its evidence with it
-    if _fix_recorded(owner, is_rectification):
+    if _frozen(owner, is_rectification):
         return False
     log = daily_log_of(owner, is_rectification)
     return log is None or not log.locked
@@ -94,10 +105,9 @@ def ensure_photos_editable(owner, is_rectification: bool = False) -> None:
     a fix already recorded (Conflict)."""
     if isinstance(owner, Hazard) and owner.status == "verified":
         raise Conflict(_l("This hazard is already verified and closed."))
-    if _fix_recorded(owner, is_rectification):
-        raise Conflict(
-            _l("The fix is recorded with these photos; they change only if it is sent back.")
-        )
+    frozen = _frozen(owner, is_rectification)
+    if frozen:
+        raise Conflict(frozen)
     ensure_editable(daily_log_of(owner, is_rectification))
 
 

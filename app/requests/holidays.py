@@ -90,6 +90,18 @@ def _day(year: int, m: re.Match, p: str, line_no: int, text: str, errors: list) 
         return None
 
 
+def _after(first: date, last: date, month_given: bool) -> date | None:
+    """The end of a range written without its year, before its start: Dec 31 to "1月2日"
+    ends in the next year, Dec 31 "至2日" in the next month. An end in the same or a later
+    month ("2月12日至2月6日") is a reversed range: None."""
+    try:
+        if month_given:
+            return last.replace(year=first.year + 1) if last.month < first.month else None
+        return (first.replace(day=1) + timedelta(days=32)).replace(day=last.day)
+    except ValueError:
+        return None
+
+
 def _in_year(first: date, last: date, year: int, line_no: int, errors: list) -> tuple | None:
     """The part of a range in `year`. New Year's Day is often given across the turn of the
     year ("2022年12月31日至2023年1月2日放假调休"): the days of the next or last year that are
@@ -99,6 +111,14 @@ def _in_year(first: date, last: date, year: int, line_no: int, errors: list) -> 
     if lo > hi:
         errors.append(
             _(
+                "Line %(n)s: %(day)s is in %(other)s, whose schedule is already known: delete "
+                "the line.",
+                n=line_no,
+                day=format_date(first),
+                other=first.year,
+            )
+            if knows_year(first.year)
+            else _(
                 "Line %(n)s: %(day)s is not in %(year)s.",
                 n=line_no,
                 day=format_date(first),
@@ -106,10 +126,12 @@ def _in_year(first: date, last: date, year: int, line_no: int, errors: list) -> 
             )
         )
         return None
+    # Days of a year chinese-calendar carries are in its schedule already.
     outside = [
         first + timedelta(days=i)
         for i in range((last - first).days + 1)
         if (first + timedelta(days=i)).year != year
+        and not knows_year((first + timedelta(days=i)).year)
     ]
     weekday = next((d for d in outside if d.weekday() < 5), None)
     if weekday is not None:
@@ -195,7 +217,10 @@ def parse_days(text: str, year: int, kind: str = "off") -> Parsed:
                 last = first
             if first is None or last is None:
                 continue
-            if last < first:
+            if last < first and not m.group("by"):
+                # "12月31日至1月2日", "12月31日至2日": the end is in the next year or month.
+                last = _after(first, last, month_given=bool(m.group("bm")))
+            if last is None or last < first:
                 out.errors.append(_("Line %(n)s: the range ends before it starts.", n=line_no))
                 continue
             if (last - first).days + 1 > LONGEST_RANGE_DAYS:

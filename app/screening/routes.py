@@ -265,6 +265,23 @@ def answer(item_id: int, screening_id: int | None = None, screening_uuid: str | 
     return _item_response(screening, item)
 
 
+def _photos_refused(sent: list, problems: list) -> str:
+    """The hazard saved, its photos not: said where it is seen, not only under the photos
+    below the fold (the walk read "隐患已保存" as all saved). A bad file stops its batch."""
+    first = problems[0]
+    reason = (
+        _("%(file)s: %(message)s", file=first.filename, message=first.message)
+        if first.filename
+        else first.message
+    )
+    return ngettext(
+        "Hazard saved, but not the photo: %(reason)s",
+        "Hazard saved, but none of the %(num)d photos: %(reason)s",
+        len(sent),
+        reason=reason,
+    )
+
+
 def _wrong_fields(form: HazardForm) -> str:
     """The refused fields' names, quoted and listed as the language lists ("" for none: the
     form as a whole was refused, its token expired say)."""
@@ -345,6 +362,8 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
             return redirect(
                 url_for("screening.show", screening_id=screening.id) + f"#item-{item.id}", code=303
             )
+        if valid:
+            flash(_photos_refused(sent, problems), "error")
         ctx = _page_context(screening)
         if not valid:
             ctx["hazard_forms"][item.id] = form
@@ -359,13 +378,7 @@ def hazard(item_id: int, screening_id: int | None = None, screening_uuid: str | 
         photo_held=held,
     )
     if valid and problems:
-        # The walk: "隐患已保存" over a photo the server could not read read as all saved; the
-        # reason under the photos was below the fold.
-        return toast(
-            resp,
-            _("Hazard saved, but not the photo: %(reason)s", reason=problems[0].message),
-            "error",
-        )
+        return toast(resp, _photos_refused(sent, problems), "error")
     if valid and not (changed or saved or problems):
         # Saved already, as it stands (the photo's own save sent it): nothing new was made.
         return toast(resp, _("No changes: this hazard was already saved."))

@@ -124,13 +124,12 @@ def answer(
     ans = db.session.scalar(
         sa.select(Answer).where(Answer.screening_id == screening.id, Answer.item_id == item.id)
     )
-    acted_on = ans is not None and ans.hazard is not None and not hazards.untouched(ans.hazard)
-    if value != "hazard" and acted_on:
-        # Fixed, or reported to a department: the hazard stays on record, and so does the
-        # answer that found it; nothing is changed or logged as changed.
-        raise Conflict(
-            _l("Something was already done about this hazard: the answer stays “hazard”.")
-        )
+    hazard = ans.hazard if ans is not None else None
+    if value != "hazard" and hazard is not None and not hazards.untouched(hazard):
+        # Fixed, sent back, reported: the hazard stays on record, and so does the answer that
+        # found it; nothing is changed or logged as changed (withdraw() holds the same line
+        # against a fix saved at this moment).
+        raise Conflict(hazards.ACTED_ON)
     if ans is None:
         ans = Answer(screening_id=screening.id, item_id=item.id, value=value)
         db.session.add(ans)

@@ -274,7 +274,9 @@ def _keep_checklists_fitting(visit: Visit, purpose: str) -> None:
             )
 
 
-IN_USE = _l("This visit has a request or a hazard being fixed; it cannot be deleted.")
+IN_USE = _l(
+    "This visit has a request, or a hazard fixed or reported to a department; it cannot be deleted."
+)
 
 
 def delete_visit(visit: Visit) -> None:
@@ -285,7 +287,7 @@ def delete_visit(visit: Visit) -> None:
     if db.session.scalar(sa.select(Request.id).where(Request.visit_id == visit.id).limit(1)):
         raise Conflict(IN_USE)
     hazards = list(db.session.scalars(sa.select(Hazard).where(Hazard.visit_id == visit.id)))
-    if any(h.status != "open" for h in hazards):
+    if any(h.acted_on for h in hazards):
         raise Conflict(IN_USE)
     for h in hazards:
         db.session.delete(h)

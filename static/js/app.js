@@ -573,21 +573,23 @@
   document.body.addEventListener("htmx:load", function (evt) { showFirstRefusal(evt.target); });
 
   // A table wider than the phone scrolls inside its box, cut mid-word at the edge with nothing
-  // to say there is more (the walk: the township's weekly hazards, 9 columns). Said above the
-  // table while it is wider than its box; the row names stay put (app.css, .scroll-x).
+  // to say there is more (the walk: the township's weekly hazards, 9 columns). Said at the top
+  // of the box, held at its left edge, while the table is wider than the box; the row names
+  // stay put (app.css, .scroll-x). Inside the box, so that a page laying boxes out in a grid
+  // (the risk register) gets no extra cell; not read aloud: a screen reader goes cell by cell.
   function markWide(root) {
     if (!root.querySelectorAll) return;
     var text = document.body.getAttribute("data-msg-wide-table");
     root.querySelectorAll(".scroll-x[role=region]").forEach(function (box) {
       var wide = box.scrollWidth > box.clientWidth + 1;
-      var hint = box.previousElementSibling;
-      var has = !!hint && hint.classList.contains("wide-hint");
-      if (wide && !has && text) {
+      var hint = box.querySelector(":scope > .wide-hint");
+      if (wide && !hint && text) {
         hint = document.createElement("p");
         hint.className = "wide-hint";
+        hint.setAttribute("aria-hidden", "true");
         hint.textContent = text;
-        box.parentNode.insertBefore(hint, box);
-      } else if (!wide && has) {
+        box.insertBefore(hint, box.firstChild);
+      } else if (!wide && hint) {
         hint.remove();
       }
     });

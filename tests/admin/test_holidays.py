@@ -88,6 +88,19 @@ def test_a_range_across_the_turn_of_the_year_keeps_this_years_days(en):
     assert parsed.days == _days("2023-01-01", "2023-01-02")
     # And the 2018 notice's weekend of 2017.
     assert parse_days("2017年12月30日至2018年1月1日", 2018).days == {D("2018-01-01")}
+    # Its end written without the year, or without the month.
+    for typed in ("12月31日至1月2日", "2022年12月31日至1月2日", "2022年12月31日至2日"):
+        parsed = parse_days(typed, 2023 if typed.startswith("2022") else 2022)
+        assert parsed.errors == [], typed
+        assert parsed.days == (
+            _days("2023-01-01", "2023-01-02") if typed.startswith("2022") else {D("2022-12-31")}
+        )
+    # A day of a year chinese-calendar carries is in its schedule already: the 2019 notice's
+    # "2018年12月29日（星期六）上班" in the 2019 box.
+    assert parse_days("2018年12月29日（星期六）上班", 2019, "working").errors == [
+        "Line 1: Dec 29, 2018 is in 2018, whose schedule is already known: delete the line."
+    ]
+    assert parse_days("2018年12月30日至2019年1月1日", 2019).days == {D("2019-01-01")}
     # A weekday of the other year is that year's holiday, never dropped unseen.
     assert parse_days("2030年12月28日至2031年1月1日", 2031).errors == [
         "Line 1: Dec 30, 2030 is a weekday of 2030: it goes in 2030's schedule, not in 2031's."

@@ -137,7 +137,7 @@ def test_a_table_wider_than_the_phone_says_so_and_keeps_its_row_names(page, worl
     assert wide, "no table wider than the phone to check"
     hinted = page.evaluate(
         """() => [...document.querySelectorAll('.scroll-x[role=region]')]
-            .filter(b => b.previousElementSibling?.classList.contains('wide-hint'))
+            .filter(b => b.querySelector(':scope > .wide-hint[aria-hidden=true]'))
             .map(b => b.querySelector('table').id)"""
     )
     assert hinted == wide
@@ -148,12 +148,15 @@ def test_a_table_wider_than_the_phone_says_so_and_keeps_its_row_names(page, worl
         """id => { const t = document.getElementById(id), box = t.parentElement;
             box.scrollLeft = box.scrollWidth;
             const th = t.querySelector('tbody th[scope=row]');
+            const hint = box.querySelector('.wide-hint');
             return [box.getBoundingClientRect().left, th.getBoundingClientRect().left,
-                    box.scrollLeft]; }""",
+                    box.scrollLeft, hint.getBoundingClientRect().right,
+                    box.getBoundingClientRect().right]; }""",
         table,
     )
     assert lefts[2] > 0
     assert abs(lefts[1] - lefts[0]) < 2, lefts
+    assert abs(lefts[3] - lefts[4]) < 2, lefts  # the hint too, in view at the right edge
     # Opaque, striped rows too: the figures scrolled under it do not show through.
     backgrounds = page.evaluate(
         """id => [...document.querySelectorAll(`#${id} tbody th[scope=row]`)]

@@ -516,6 +516,26 @@ def test_a_recorded_fixs_photos_stay_until_it_is_sent_back(
     assert photo_count() == 0
 
 
+def test_what_was_found_stays_once_something_was_done_about_it(
+    client, world, login_as, make_hazard, make_resident
+):
+    """The review: the finding's photo of a fixed hazard could still be deleted from the
+    checklist, and the secretary would check the fix against a changed "before"."""
+    hz = make_hazard(resident=make_resident())
+    login_as(world.worker_a)
+    assert (
+        upload(client, "hazard", hz.id, _files((encoded("JPEG"), "found.jpg"))).status_code == 200
+    )
+    photo = db.session.scalar(sa.select(Photo))
+    hz.reported_on = hz.found_on  # reported to a department, still open
+    db.session.commit()
+    assert client.post(f"/photos/{photo.id}/delete").status_code == 409
+    more = upload(client, "hazard", hz.id, _files((encoded("PNG"), "b.png")))
+    assert "已经整改或上报" not in more.text  # its own words, not the answer's
+    assert "原始照片保持不变" in more.text or "发现时的照片" in more.text
+    assert photo_count() == 1
+
+
 def _outbox_label(html: str) -> str:
     spec = re.search(r"class=\"photo-upload\"\s+data-outbox='([^']*)'", html).group(1)
     return json.loads(html_lib.unescape(spec))["label"]

@@ -264,7 +264,7 @@ def test_a_rectified_hazard_keeps_its_severity_and_deadline(client, screening):
     assert hz.note != "changed later"
 
 
-@pytest.mark.parametrize("acted", ["rectified", "verified", "reported"])
+@pytest.mark.parametrize("acted", ["rectified", "verified", "reported", "sent back"])
 def test_a_hazard_acted_on_keeps_its_answer_and_logs_no_change(client, screening, acted):
     """The walk: "正常" tapped on a rectified hazard's item answered 200, changed nothing, and
     the audit log said the answer was changed, once a tap."""
@@ -275,6 +275,8 @@ def test_a_hazard_acted_on_keeps_its_answer_and_logs_no_change(client, screening
     hz = db.session.scalar(sa.select(Hazard))
     if acted == "reported":
         hz.reported_on = local_today()
+    elif acted == "sent back":  # fixed, then found not fixed: open again, with why
+        hz.returned_comment = "线还裸露着"
     else:
         hz.status = acted
     db.session.commit()

@@ -598,6 +598,24 @@ def test_editing_an_older_visit_keeps_its_follow_up_date_that_has_since_passed(
     assert "The next follow-up cannot be in the past." in resp.text
 
 
+@pytest.mark.parametrize(
+    "acted", [{"reported_on": "today"}, {"returned_comment": "还没修好"}, {"status": "rectified"}]
+)
+def test_a_visit_whose_hazard_was_acted_on_is_not_deleted(
+    client, world, login_as, make_resident, make_hazard, acted
+):
+    """The review: a hazard reported to a department, still open, went with its visit."""
+    from app.models import Hazard
+    from app.timeutil import local_today
+
+    values = {k: local_today() if v == "today" else v for k, v in acted.items()}
+    hz = make_hazard(resident=make_resident(), **values)
+    login_as(world.worker_a)
+    assert client.post(f"/visits/{hz.visit_id}/delete").status_code == 409
+    assert _count() == 1
+    assert db.session.get(Hazard, hz.id) is not None
+
+
 def test_delete_address_reloaded_after_a_refused_delete_shows_the_visit(
     client, world, login_as, make_resident, make_visit
 ):
