@@ -75,3 +75,32 @@ def test_request_from_registration_to_the_review_window(page, app, world, make_r
     expect(page.locator("#request-timeline li")).to_have_count(4)
     shoot(page, "5-review-window")
     assert page.js_errors == []
+
+
+def test_a_deadline_in_a_year_without_holidays_is_explained_within_the_phone(
+    page, app, world, make_request, monkeypatch
+):
+    """The walk: the explanation under a 2027 deadline did not wrap (a badge's style), and the
+    request page grew to 788 px, the bottom bar out of sight."""
+    from datetime import timedelta
+
+    from app.requests import routes as request_routes
+    from app.timeutil import local_today
+
+    monkeypatch.setattr(request_routes, "has_schedule", lambda year: False)
+    app.config["REQUEST_WORKING_DAY_ROLLOVER"] = True
+    today = local_today()
+    req = make_request(
+        grid=world.a1,
+        track="formal",
+        status="accepted",
+        received_on=today - timedelta(days=3),
+        accepted_on=today,
+    )
+    login(page, "secretary_a", PASSWORD)
+    page.goto(f"{page.base_url}/requests/{req.id}")
+    expect(page.locator("#clock-unscheduled")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator("#clock-unscheduled").bounding_box()
+    assert box["x"] + box["width"] <= 390
+    assert page.js_errors == []
