@@ -1,5 +1,7 @@
 """Referrals: raise one from a visit or a welfare item, list them, take the service's steps."""
 
+from datetime import timedelta
+
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -111,13 +113,23 @@ def create():
     return toast(resp, _("Referral saved."))
 
 
+# A check-in date gone by is offered again this far ahead.
+NEXT_CHECK_DAYS = 7
+
+
 def _card_context(ref: Referral, **forms) -> dict:
+    today = local_today()
+    # The walk: an overdue referral's forms came filled with its passed date, and the main
+    # button was refused for a date in the past.
+    next_check = ref.follow_up_on
+    if next_check is not None and next_check < today:
+        next_check = today + timedelta(days=NEXT_CHECK_DAYS)
     ctx = {
         "referral": ref,
-        "today": local_today(),
-        "accept_form": AcceptForm(formdata=None, obj=ref),
+        "today": today,
+        "accept_form": AcceptForm(formdata=None, follow_up_on=next_check),
         "done_form": DoneForm(formdata=None),
-        "follow_up_form": FollowUpForm(formdata=None, obj=ref),
+        "follow_up_form": FollowUpForm(formdata=None, follow_up_on=next_check),
         "refusal": None,
     }
     ctx.update(forms)

@@ -1,5 +1,6 @@
 """Referrals (转介): raised from a welfare item or a visit, followed to done, never a hazard."""
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -216,6 +217,24 @@ def test_referred_then_accepted_then_done_each_audited(client, referral):
     resp = client.post(f"/referrals/{referral.id}/accept", data={}, htmx=True, headers=EN)
     assert "already done" in resp.text
     assert db.session.get(Referral, referral.id).status == "done"
+
+
+def test_an_overdue_referrals_forms_offer_a_date_they_accept(client, referral):
+    """The walk: "服务机构已受理" came filled with the check-in date gone by, and was refused
+    for a date in the past; the card also called the resident "操作人"."""
+    referral.follow_up_on = local_today() - timedelta(days=13)
+    db.session.commit()
+    page = client.get(f"/referrals/{referral.id}")
+    offered = re.findall(r'name="follow_up_on"[^>]*value="([^"]*)"', page.text)
+    offered += re.findall(r'value="([^"]*)"[^>]*name="follow_up_on"', page.text)
+    assert offered
+    assert set(offered) == {(local_today() + timedelta(days=7)).isoformat()}
+    assert "<dt>居民</dt>" in page.text
+    form = {"follow_up_on": offered[0]}
+    assert client.post(f"/referrals/{referral.id}/accept", data=form).status_code == 303
+    db.session.expire_all()
+    ref = db.session.get(Referral, referral.id)
+    assert (ref.status, ref.follow_up_on) == ("accepted", local_today() + timedelta(days=7))
 
 
 def test_referral_is_never_counted_as_a_hazard_nor_needs_a_fix_photo(client, referral):
