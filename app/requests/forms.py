@@ -116,7 +116,11 @@ class ReplyForm(StepForm):
     delivery = RadioField(
         _l("How the written reply reached the resident"), default="handed", validators=[Optional()]
     )
-    received_on = DateField(_l("Date the resident received it"), validators=[Optional()])
+    # Not tomorrow: a receipt is a fact, and a later step (the review asked) is dated after
+    # it and not after today (the walk: a receipt dated tomorrow locked the re-review).
+    received_on = DateField(
+        _l("Date the resident received it"), validators=[Optional(), DateWithin(future=0)]
+    )
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
@@ -133,7 +137,11 @@ class ReviewForm(StepForm):
 
 class ReviewAnswerForm(StepForm):
     outcome = TextAreaField(_l("What the answer decided"), filters=[stripped], validators=TEXT)
-    received_on = DateField(_l("Date the resident received it"), validators=[Optional()])
+    # Not tomorrow: a receipt is a fact, and a later step (the review asked) is dated after
+    # it and not after today (the walk: a receipt dated tomorrow locked the re-review).
+    received_on = DateField(
+        _l("Date the resident received it"), validators=[Optional(), DateWithin(future=0)]
+    )
 
 
 class ReceiptForm(StepForm):

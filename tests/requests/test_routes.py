@@ -624,6 +624,21 @@ def test_the_page_shows_the_review_stage_and_takes_the_review_steps(
     assert "The date cannot be before the last step on record" in r.text
     db.session.refresh(req)
     assert req.review_answered_on is None
+    # The walk: a receipt dated tomorrow was taken, and the re-review, dated after it and not
+    # after today, could then not be recorded at all.
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    r = client.post(
+        f"/requests/{req.id}/review-answer?lang=en",
+        data={
+            "review_answer-on": iso(1),
+            "review_answer-outcome": "Upheld.",
+            "review_answer-received_on": tomorrow,
+        },
+        htmx=True,
+    )
+    assert "This date is in the future." in r.text
+    db.session.refresh(req)
+    assert req.review_answered_on is None
     r = client.post(
         f"/requests/{req.id}/review-answer",
         data={"review_answer-on": iso(1), "review_answer-outcome": "Upheld."},
@@ -973,3 +988,26 @@ def test_accepting_says_which_step_was_taken(
     toast = json.loads(r.headers["HX-Trigger"])["toast"]["message"]
     assert toast.startswith(said)
     assert "处理决定" not in toast
+
+
+def test_a_posted_reply_not_yet_received_is_said_as_taken_not_as_a_fact(
+    client, world, login_as, make_request, today
+):
+    """The walk: "received on Dec 11" on Dec 8, for a reply posted that day."""
+    req = make_request(
+        track="formal",
+        status="replied",
+        received_on=today - timedelta(days=30),
+        formal_on=today - timedelta(days=30),
+        accepted_on=today - timedelta(days=25),
+        replied_on=today,
+        reply_delivery="posted",
+        reply_received_on=today + timedelta(days=3),
+    )
+    login_as(world.secretary_a)
+    line = client.get(f"/requests/{req.id}?lang=en").text.split('id="request-delivery">')[1]
+    assert (
+        line.split("</p>")[0]
+        .strip()
+        .endswith(f"taken as received on {format_date(today + timedelta(days=3), locale='en')}.")
+    )
