@@ -18,6 +18,16 @@
     return new Intl.DateTimeFormat(lang, style).format(d);
   }
 
+  // Today says whether the caseload is on the phone yet (the walk: a worker who went out of
+  // signal a few seconds after login found nothing kept, and nothing had said to wait).
+  function sayKept(which, at) {
+    var line = document.getElementById("offline-ready");
+    var text = line && line.getAttribute(which);
+    if (!text) return;
+    line.textContent = at ? text.replace("{time}", keptAt(Number(at))) : text;
+    line.hidden = false;
+  }
+
   function showBanner(at) {
     var banner = document.getElementById("offline-banner");
     if (!banner || !at) return;
@@ -90,6 +100,7 @@
     var msg = evt.data || {};
     if (msg.type === "gridbook-offline-warmed" && msg.key === key) {
       body.setAttribute("data-offline-warmed", String(msg.count));
+      sayKept("data-msg-ready", msg.at || Date.now());
     }
   });
 
@@ -101,6 +112,7 @@
     sw.postMessage({ type: "gridbook-user", key: key });
     var caseload = body.getAttribute("data-offline-caseload");
     if (key && caseload && !offlineAt && navigator.onLine !== false) {
+      if (!body.hasAttribute("data-offline-warmed")) sayKept("data-msg-saving", null);
       sw.postMessage({ type: "gridbook-warm", key: key, url: caseload });
     }
   });

@@ -372,7 +372,7 @@ async function warm(key, caseloadUrl, event) {
   const m = await readMeta();
   const last = m.warmed[key];
   if (last && Date.now() - last.at < CONFIG.warmEverySeconds * 1000) {
-    await tellPages({ type: "gridbook-offline-warmed", key, count: last.count });
+    await tellPages({ type: "gridbook-offline-warmed", key, count: last.count, at: last.at });
     return;
   }
   const headers = { [CONFIG.warmupHeader]: "1" };
@@ -403,7 +403,7 @@ async function warm(key, caseloadUrl, event) {
   if ((await currentUser()) !== key) return;
   m.warmed[key] = { at: Date.now(), count };
   await writeMeta();
-  await tellPages({ type: "gridbook-offline-warmed", key, count });
+  await tellPages({ type: "gridbook-offline-warmed", key, count, at: m.warmed[key].at });
 }
 
 self.addEventListener("message", (event) => {

@@ -53,6 +53,10 @@ def _log_in_and_keep(pg, username):
     login(pg, username, PASSWORD)
     # The warm-up runs in the background; offline.js marks the page when it is done.
     pg.wait_for_selector("body[data-offline-warmed]", state="attached", timeout=60_000)
+    # Today, the worker's home, says so (the walk went out of signal too soon).
+    assert pg.url.endswith("/today")
+    said = pg.inner_text("#offline-ready")
+    assert said.startswith("已存到手机（") or said.startswith("Kept on this phone at "), said
 
 
 def _banner(pg) -> str:
