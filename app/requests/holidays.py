@@ -127,12 +127,8 @@ def _in_year(first: date, last: date, year: int, line_no: int, errors: list) -> 
         )
         return None
     # Days of a year chinese-calendar carries are in its schedule already.
-    outside = [
-        first + timedelta(days=i)
-        for i in range((last - first).days + 1)
-        if (first + timedelta(days=i)).year != year
-        and not knows_year((first + timedelta(days=i)).year)
-    ]
+    days = (first + timedelta(days=i) for i in range((last - first).days + 1))
+    outside = [d for d in days if d.year != year and not knows_year(d.year)]
     weekday = next((d for d in outside if d.weekday() < 5), None)
     if weekday is not None:
         errors.append(

@@ -124,12 +124,6 @@ def answer(
     ans = db.session.scalar(
         sa.select(Answer).where(Answer.screening_id == screening.id, Answer.item_id == item.id)
     )
-    hazard = ans.hazard if ans is not None else None
-    if value != "hazard" and hazard is not None and not hazards.untouched(hazard):
-        # Fixed, sent back, reported: the hazard stays on record, and so does the answer that
-        # found it; nothing is changed or logged as changed (withdraw() holds the same line
-        # against a fix saved at this moment).
-        raise Conflict(hazards.ACTED_ON)
     if ans is None:
         ans = Answer(screening_id=screening.id, item_id=item.id, value=value)
         db.session.add(ans)
@@ -149,6 +143,8 @@ def answer(
         hazard = hazards.open_from_answer(ans, visit)
         hazards.update_details(hazard, *described)
     elif value != "hazard" and hazard is not None:
+        # Fixed, sent back, reported: withdraw() refuses under a lock, and the refusal rolls
+        # the changed answer and its audit line back with it.
         hazards.withdraw(hazard)
     db.session.flush()
     db.session.refresh(ans)
