@@ -1,7 +1,10 @@
 """Visits waiting in the outbox for one person read apart: each names what it was for (walk:
 "走访 赵兰英 待发送" three times over, nothing to tell which was which)."""
 
+import contextlib
+
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser.conftest import login
@@ -62,8 +65,14 @@ def test_visits_waiting_for_one_resident_name_their_purpose(
     phone.goto(outbox_server.url + "/outbox")
     names = "#outbox-list li.outbox-entry > p:first-child strong"
     expect(phone.locator(names)).to_have_text(labels)
-    # Short enough for the phone's line: none wraps beside its status. (Read at one moment:
-    # the list is drawn afresh each time the outbox tries to send.)
+    # Short enough for the phone's line: none wraps beside its status. Read at a moment the
+    # three are laid out: the list is drawn afresh each time the outbox tries to send, and on
+    # a busy machine a read can fall while none is (CI once saw [0, 0, 0]). A name that wraps
+    # is two boxes at every moment, so the wait then runs out and the read below shows it.
+    one_line = """sel => { const els = [...document.querySelectorAll(sel)];
+      return els.length === 3 && els.every(e => e.getClientRects().length === 1); }"""
+    with contextlib.suppress(PlaywrightTimeout):
+        phone.wait_for_function(one_line, arg=names, timeout=10_000)
     lines = phone.eval_on_selector_all(names, "els => els.map(e => e.getClientRects().length)")
     assert lines == [1, 1, 1]
     shoot(phone, "1-three-visits", full_page=False)
