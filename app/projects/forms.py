@@ -14,7 +14,7 @@ from ..enums import (
 )
 from ..forms import BaseForm, DateField, IdempotentForm
 from ..labels import choices
-from ..validators import Chars, Required, RequiredInput
+from ..validators import Chars, DateWithin, Required, RequiredInput
 
 FINDINGS = ("met", "partly_met", "not_met")
 SCALE = (1, 2, 3)
@@ -88,8 +88,10 @@ class RiskFactorForm(IdempotentForm):
 
 
 class DecisionForm(BaseForm):
-    decision = SelectField(_l("Decision"))
-    decided_on = DateField(_l("Decided on"), validators=[Optional()])
+    # Its own id: "decision" is the section the form swaps (hx-target="#decision").
+    decision = SelectField(_l("Decision"), id="decision-choice")
+    # A decision is recorded once taken: a date ahead would show it as made before it is.
+    decided_on = DateField(_l("Decided on"), validators=[Optional(), DateWithin(past=None)])
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Assessment, AuditEvent, Project, RiskFactor
+from app.timeutil import local_today
 from tests.conftest import fragment_root_ids as root_ids
 
 PROJECT = {
@@ -603,6 +604,18 @@ def test_decision_recorded_with_date(client, world, login_as, make_project):
     )
     assert root_ids(r.text) == ["decision"]
     assert "Give the date of the decision." in r.text
+    # Not yet taken: refused, the choice kept on the form, nothing saved.
+    tomorrow = local_today() + timedelta(days=1)
+    r = client.post(
+        f"/projects/{project.id}/decision?lang=en",
+        data={"decision": "proceed_with_mitigations", "decided_on": tomorrow.isoformat()},
+        htmx=True,
+    )
+    assert root_ids(r.text) == ["decision"]
+    assert "This date is in the future." in r.text
+    assert '<option selected value="proceed_with_mitigations">' in r.text
+    db.session.expire_all()
+    assert (project.decision, project.decided_on) == (None, None)
     r = client.post(
         f"/projects/{project.id}/decision?lang=en",
         data={"decision": "proceed_with_mitigations", "decided_on": "2026-02-20"},
