@@ -67,6 +67,10 @@ class BaseForm(FlaskForm):
 
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
+            if field.short_name == self.csrf_field_name:
+                # Hidden and never labelled: with an id, a page of several forms would give
+                # id="csrf_token" once per form.
+                field.id = False
             if takes_text(field) and no_id_number not in field.validators:
                 # A new list: the field's own one is shared by every form built from the class.
                 field.validators = [*field.validators, no_id_number]
