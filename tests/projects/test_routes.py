@@ -691,6 +691,11 @@ def test_township_sees_the_register_as_structure_never_free_text(
     page = client.get(f"/projects/{project.id}?lang=en").text
     for text in ("3号楼张三家拒绝签约", "请街道出面与张三家协商", "李主任", "张三情绪激动"):
         assert text in page
+    # The description is read across the row's width, not in the factor's narrow cell.
+    detail = re.search(
+        rf'id="factor-{factor.id}".*?<tr class="factor-detail">(.*?)</tr>', page, re.S
+    )
+    assert '<p class="factor-description">3号楼张三家拒绝签约</p>' in detail.group(1)
 
 
 def test_an_approved_day_says_so_beside_a_projects_log_a_visit(
