@@ -147,6 +147,9 @@ ACTIONS: dict[str, Action] = {
     # Moving a caseload between the community's workers, with a note (issue 16).
     "handovers.make": Action(SECRETARY, _has_community),
     "handovers.dismiss": Action(WORKER, _handover_receiver),
+    # What a handover moved: the community's secretary, and the workers on either side of
+    # it (the scope rule, app/scope.py, says which handovers).
+    "handovers.read": Action(FIELD),
     "visits.log": Action(WORKER, _has_grids),
     "visits.change": Action(WORKER, _own_open_record),
     "screening.run": Action(WORKER, _own_open_record),

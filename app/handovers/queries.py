@@ -87,6 +87,36 @@ def notes_for(worker: User) -> list[Handover]:
     )
 
 
+def handed_households(user: User, handover: Handover) -> list[Household]:
+    """The households of a handover the user may see now, by address (the new worker: all
+    of them, unless moved on since; the worker who gave them: none)."""
+    ids = handover.moved.get("households") or []
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select_for(Household, user)
+            .where(Household.id.in_(ids), Household.archived_at.is_(None))
+            .options(selectinload(Household.grid))
+            .order_by(
+                Household.grid_id,
+                sa.func.length(Household.building),
+                Household.building,
+                Household.unit,
+                sa.func.length(Household.room),
+                Household.room,
+            )
+        )
+    )
+
+
+def handed_grids(handover: Handover) -> list[Grid]:
+    ids = handover.moved.get("grids") or []
+    if not ids:
+        return []
+    return by_name(db.session.scalars(sa.select(Grid).where(Grid.id.in_(ids))))
+
+
 def names_by_household(user: User, household_ids: list[int], most: int = 3) -> dict[int, str]:
     """The current residents' names of each household, the first `most` then "…"."""
     if not household_ids:

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..audit.services import record_read
 from ..extensions import db
 from ..forms import redisplays_form_on_error
 from ..htmx import render
@@ -88,6 +89,29 @@ def new():
         )
         return redirect(url_for("handovers.index"), code=303)
     return render("handovers/new.html", form=form, giver=ctx["giver"])
+
+
+@bp.route("/<int:handover_id>")
+@login_required
+@requires("handovers.read")
+def show(handover_id: int):
+    """What one handover moved, by name: the note on Today gave only counts, and the new
+    worker had to find the households handed to them among all of their grid's."""
+    handover = get_or_404(Handover, handover_id)
+    households = queries.handed_households(current_user, handover)
+    names = queries.names_by_household(current_user, [h.id for h in households], most=6)
+    if households:
+        # Residents' names are shown: a read of personal data, audited as a list.
+        record_read("residents_listed", "household", None, {"hits": len(households)})
+    return render(
+        "handovers/show.html",
+        handover=handover,
+        grids=queries.handed_grids(handover),
+        households=households,
+        names=names,
+        not_shown=len(handover.moved.get("households") or []) - len(households),
+        dismiss_form=DismissForm(),
+    )
 
 
 @bp.route("/<int:handover_id>/dismiss", methods=["POST"])

@@ -271,3 +271,57 @@ def test_the_worker_handing_over_is_not_offered_to_take_over(client, world, logi
     to = re.search(r'<select[^>]*name="to_worker_id".*?</select>', html, re.S)[0]
     assert re.search(rf'<option disabled value="{world.worker_a.id}">', to)
     assert re.search(rf'<option value="{world.worker_a2.id}">', to)
+
+
+def test_the_new_worker_sees_which_households_came_to_them(
+    client, world, login_as, make_resident, make_visit, make_hazard, make_request
+):
+    """The note on Today gave counts; its page names the households, with who lives there,
+    each a link to the household (walk: the new worker had to hunt for them)."""
+    resident, _visit, _hazard, _req = _open_work(
+        world, make_resident, make_visit, make_hazard, make_request
+    )
+    neighbour = make_resident(name="张大妈", household=resident.household)
+    household_id = resident.household_id
+    login_as(world.secretary_a)
+    _post(
+        client,
+        world,
+        world.worker_a2,
+        grid_ids=[],
+        household_ids=[household_id],
+        to_grid_id=world.a2.id,
+    )
+    handover = db.session.scalar(sa.select(Handover))
+    page = f"/handovers/{handover.id}"
+    # The secretary reaches it from the community's list of handovers.
+    assert page in client.get("/handovers").text
+    assert "张大爷" in client.get(page).text
+
+    login_as(world.worker_a2)
+    assert f'href="{page}"' in client.get("/today").text
+    html = client.get(page + "?lang=en").text
+    assert "3栋2单元的张大爷每周要去看一次。" in html
+    assert "1 household handed over" in html
+    row = re.search(r'<ul class="card-list" id="handover-households">(.*?)</ul>', html, re.S)[1]
+    assert f'href="/residents/households/{household_id}"' in row
+    assert resident.name in row
+    assert neighbour.name in row
+    assert "Read, hide this note" in html
+    listed = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.user_id == world.worker_a2.id)
+    ).all()
+    assert "residents_listed" in listed
+
+    # The worker who gave them no longer sees who lives there, only that they left.
+    login_as(world.worker_a)
+    html = client.get(page + "?lang=en").text
+    assert "张大妈" not in html
+    assert f"/residents/households/{household_id}" not in html
+    assert "1 household is no longer in your grids." in html
+    assert "Read, hide this note" not in html
+    # Another worker, another community's secretary: as if it were not there.
+    login_as(world.worker_b)
+    assert client.get(page).status_code == 404
+    login_as(world.secretary_b)
+    assert client.get(page).status_code == 404
