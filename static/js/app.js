@@ -457,6 +457,26 @@
     }
     if (!form.hasAttribute("hx-post")) leaving = true;
   }, true);
+  // A second tap on a page form's Save while the first is on its way sent the form twice:
+  // a new user was created, and the second answer said the username was taken (the walk).
+  // Bubbling, so only a submit no check above held back counts. htmx forms have their own
+  // (hx-disabled-elt), the outbox's are queued by key; a tap after a few seconds goes, in
+  // case the first was lost.
+  var SENDING_MS = 8000;
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (evt.defaultPrevented || !form.getAttribute) return;
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post") return;
+    if (form.hasAttribute("hx-post") || form.hasAttribute("data-outbox")) return;
+    var sent = form.gridbookSentAt;
+    if (sent && Date.now() - sent < SENDING_MS) { evt.preventDefault(); return; }
+    form.gridbookSentAt = Date.now();
+  });
+  // Back to a page the browser kept: its forms may be sent again.
+  window.addEventListener("pageshow", function (evt) {
+    if (!evt.persisted) return;
+    Array.prototype.forEach.call(document.forms, function (f) { f.gridbookSentAt = 0; });
+  });
   window.addEventListener("beforeunload", function (evt) {
     if (leaving || !pendingPhoto(null)) return;
     evt.preventDefault();
