@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 
 from app.admin import routes as admin_routes
-
 from app.models import User
 from tests.browser.conftest import fresh_scalar, login
 from tests.conftest import PASSWORD
