@@ -1,5 +1,6 @@
 """What a worker's phone keeps for a day without signal: always read through app/scope.py."""
 
+import re
 from datetime import timedelta
 
 from flask import current_app, url_for
@@ -95,6 +96,10 @@ def _search_row(r: Resident) -> dict:
         # What the server's search matches besides the name (residents/queries.search).
         "match": [f"{r.building}-{r.unit}-{r.room}", f"{r.building}{r.unit}{r.room}"],
         "building": r.building,
+        # The pinyin key ("zhaolanying zly") and the phone's digits: found by the server's
+        # search, and by the phone's without signal (the walk: "zly" found nobody there).
+        "pinyin": r.pinyin or "",
+        "phone": re.sub(r"\D", "", r.phone or ""),
         "care": [c.code for c in r.care_reasons],
         "tags": [localized(c) for c in r.care_reasons],
         "url": url_for("residents.show", resident_id=r.id),

@@ -41,16 +41,24 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
             )
         )
     elif q:
-        q = _address_query(q)
+        typed, q = q, _address_query(q)
         like = f"%{_escape_like(q)}%"
         address = Resident.building + "-" + Resident.unit + "-" + Resident.room
+        if q != typed or re.fullmatch(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)+", q):
+            # Read as an address ("2栋3单元" is "2-3"): whole parts, not digits inside one
+            # ("2-3" is not in 1-2-301); with 栋 or 号楼 it starts with the building.
+            whole = f"-{_escape_like(q)}-%"
+            start = re.match(r"\s*[0-9A-Za-z]+\s*(?:栋|幢|号楼)", typed)
+            address_match = ("-" + address + "-").like(whole if start else "%" + whole, escape="\\")
+        else:
+            address_match = address.like(like, escape="\\")
         stmt = stmt.where(
             sa.or_(
                 # A space typed in a name, or stored in one, does not count: "赵 建国" is 赵建国.
                 _without_spaces(Resident.name).like(
                     f"%{_escape_like(_without_spaces(q))}%", escape="\\"
                 ),
-                address.like(like, escape="\\"),
+                address_match,
                 # A caller's number: the digits as stored, however the number was spaced.
                 *(
                     [_without_dashes(Resident.phone).like(f"%{digits}%")]

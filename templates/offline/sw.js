@@ -291,10 +291,25 @@ function searchRows(kept, q, care) {
   // A space in a name, typed or stored, does not count: "赵 建国" is 赵建国.
   const inName = needle.replace(/ /g, "");
   const building = needle.match(BUILDING);
+  // Read as an address ("2栋3单元" is "2-3"): whole parts, not digits inside one ("2-3" is
+  // not in 1-2-301); with 栋 or 号楼 it starts with the building (residents/queries.py).
+  const asAddress = address !== needle || /^[0-9a-z]+(?:-[0-9a-z]+)+$/.test(address);
+  const fromBuilding = /^[0-9a-z]+ ?(?:栋|幢|号楼)/.test(needle);
+  const atAddress = (r) => {
+    const whole = `-${r.match[0].toLowerCase()}-`;
+    return fromBuilding ? whole.startsWith(`-${address}-`) : whole.includes(`-${address}-`);
+  };
+  // Letters only: the pinyin key, whole syllables or initials ("zly", "zhaolan").
+  const letters = /^[a-z' ]+$/.test(needle) ? needle.replace(/[' ]/g, "") : "";
+  // At least four digits, however spaced: part of a phone number.
+  const digits = needle.replace(/[\s-]/g, "");
+  const phone = digits.length >= 4 && /^[0-9]+$/.test(digits) ? digits : "";
   const found = kept.data.residents.filter((r) => (
     (building ? buildingNumber(r) === building[1].replace(/^0+/, "") :
       !needle || r.name.replace(/\s/g, "").toLowerCase().includes(inName) ||
-      r.match.some((m) => m.toLowerCase().includes(address))) &&
+      (asAddress ? atAddress(r) : r.match.some((m) => m.toLowerCase().includes(address))) ||
+      (letters && (r.pinyin || "").includes(letters)) ||
+      (phone && (r.phone || "").includes(phone))) &&
     (!care || r.care.includes(care))
   ));
   const msg = kept.data.messages;

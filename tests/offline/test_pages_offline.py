@@ -20,7 +20,9 @@ def caseload(world, make_resident):
     """Two residents of worker_a's grid (A1), one of worker_a2's (A2)."""
     return {
         "wang": make_resident(grid=world.a1, name="王秀英", building="3", unit="2", room="301"),
-        "liu": make_resident(grid=world.a1, name="刘强", building="5", unit="1", room="102"),
+        "liu": make_resident(
+            grid=world.a1, name="刘强", building="5", unit="1", room="102", phone="139-1234-5678"
+        ),
         "li": make_resident(grid=world.a2, name="李四", building="7", unit="1", room="201"),
     }
 
@@ -154,8 +156,20 @@ def test_caseload_opens_without_network(phone_context, app_server, caseload, scr
     pg.fill("#q", "3栋2单元")
     pg.wait_for_selector("#resident-rows >> text=刘强", state="detached")
     assert pg.locator("#resident-rows >> text=王秀英").count() == 1
-    pg.fill("#q", "5-1-102")
+    # Pinyin initials and part of a phone number, as the server's search finds them (the
+    # walk: "zly" found nobody without signal), and an address by whole parts only.
+    pg.fill("#q", "wxy")
+    pg.wait_for_selector("#resident-rows >> text=刘强", state="detached")
+    assert pg.locator("#resident-rows >> text=王秀英").count() == 1
+    pg.fill("#q", "5678")
     pg.wait_for_selector("#resident-rows >> text=王秀英", state="detached")
+    assert pg.locator("#resident-rows >> text=刘强").count() == 1
+    pg.fill("#q", "2-30")
+    pg.wait_for_selector("#resident-rows >> text=刘强", state="detached")
+    assert pg.locator("#resident-rows li").count() == 0
+    pg.fill("#q", "5-1-102")
+    pg.wait_for_selector("#resident-rows >> text=刘强")
+    assert pg.locator("#resident-rows >> text=王秀英").count() == 0
     pg.click("#resident-rows >> text=刘强")
     pg.wait_for_selector("h1 >> text=刘强")
     assert pg.url.endswith(f"/residents/{liu.id}")

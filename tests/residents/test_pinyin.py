@@ -74,6 +74,28 @@ def test_address_search(client, world, login_as, make_resident, q):
     assert "钱伟" not in page.text
 
 
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("2栋3单元", {"曹丽娟"}),
+        ("2-3", {"曹丽娟"}),
+        ("3-102", {"曹丽娟"}),
+        ("1-2", {"李建华"}),
+        ("2-301", {"李建华"}),
+    ],
+)
+def test_an_address_is_matched_by_whole_parts(client, world, login_as, make_resident, q, found):
+    """The walk: "2栋3单元" (read as "2-3") also listed 1-2-301, whose digits hold "2-3"."""
+    make_resident(name="曹丽娟", building="2", unit="3", room="102")
+    make_resident(name="李建华", building="1", unit="2", room="301")
+    make_resident(name="周敏", building="12", unit="3", room="102")
+    login_as(world.worker_a)
+    text = client.get("/residents", query_string={"q": q}, htmx=True).text
+    assert {n for n in ("曹丽娟", "李建华", "周敏") if n in text} == found | (
+        {"周敏"} if q == "3-102" else set()
+    )
+
+
 @pytest.mark.parametrize("q", ["4栋", "4 栋", "4号楼", "4幢", "４栋", "04栋", "a栋"])
 def test_a_building_alone_finds_its_residents_and_no_others(
     client, world, login_as, make_resident, q
