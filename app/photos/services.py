@@ -175,10 +175,11 @@ def add_photos(
     uuids = batch_uuids(client_uuid, len(files))
     if existing := photos_by_uuid(uuids, user):
         # A retry answers with what it stored; the same UUID on other files or another
-        # owner is other content, never silently dropped.
-        sent = [hashlib.sha256(done.full_jpeg).hexdigest() for done in _decoded(files)]
+        # owner is other content, never silently dropped. (A file of the batch already on
+        # the owner was not stored under its UUID: see below.)
+        sent = dict(zip(uuids, (_key(done) for done in _decoded(files)), strict=True))
         where = {f"{owner_type}_id": owner.id, "is_rectification": is_rectification}
-        if [p.sha256 for p in existing] != sent or not all(holds(p, where) for p in existing):
+        if any(sent.get(p.uuid) != p.sha256 or not holds(p, where) for p in existing):
             raise PayloadMismatch(None)
         return existing
     ensure_photos_editable(owner, is_rectification)
@@ -188,6 +189,14 @@ def add_photos(
             p if p.captured_at else replace(p, captured_at=client_captured_at(t))
             for p, t in zip(processed, client_times, strict=True)
         ]
+    # The same picture chosen again (the walk: a save that looked stuck on a slow link, the
+    # photo chosen a second time) is stored once on its owner: the secretary saw it twice and
+    # the day counted it twice. Only such a batch is refused, naming the file.
+    uuids, processed, again = _new_on(owner, is_rectification, uuids, processed, files)
+    if not processed:
+        raise PhotosRejected(
+            [FileProblem(name, _l("This photo is already attached here.")) for name in again]
+        )
 
     store = get_store()
     pending = _pending(db.session())
@@ -212,6 +221,36 @@ def add_photos(
                 raise PayloadMismatch(None) from None  # another user's batch
             raise
         return stored
+
+
+def _key(done: ProcessedPhoto) -> str:
+    """The store's key of a processed photo: the hash of its full JPEG."""
+    return hashlib.sha256(done.full_jpeg).hexdigest()
+
+
+def _new_on(owner, is_rectification, uuids, processed, files):
+    """The batch less the pictures its owner already has (or the batch holds twice); and the
+    names of the files left out."""
+    column = OWNER_COLUMNS[owner_type_of(owner)]
+    keys = [_key(done) for done in processed]
+    seen = set(
+        db.session.scalars(
+            sa.select(Photo.sha256).where(
+                column == owner.id,
+                Photo.is_rectification.is_(is_rectification),
+                Photo.sha256.in_(keys),
+            )
+        )
+    )
+    kept_uuids, kept, again = [], [], []
+    for photo_uuid, done, key, f in zip(uuids, processed, keys, files, strict=True):
+        if key in seen:
+            again.append((getattr(f, "filename", None) or "")[:100])
+            continue
+        seen.add(key)
+        kept_uuids.append(photo_uuid)
+        kept.append(done)
+    return kept_uuids, kept, again
 
 
 def _store_batch(uuids, processed, owner, user, is_rectification, staged) -> list[Photo]:

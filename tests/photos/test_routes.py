@@ -221,8 +221,49 @@ def test_retried_upload_creates_nothing_new(app, client, login_as, world, visit)
     assert store_files(app) == files_after_first
     assert "toast" in second.headers["HX-Trigger"]
     # A new batch with a new UUID is a new upload.
-    upload(client, "visit", visit.id, _files(*blobs))
-    assert photo_count() == 4
+    upload(client, "visit", visit.id, _files((encoded("JPEG", size=(320, 240)), "c.jpg")))
+    assert photo_count() == 3
+
+
+def test_the_same_picture_is_kept_once_on_its_owner(
+    app, client, login_as, world, visit, make_visit
+):
+    """The walk: a save that looked stuck over a slow link, the photo chosen again, and the
+    hazard (and the secretary's count of the day's photos) had it twice."""
+    login_as(world.worker_a)
+    same = encoded("JPEG")
+    upload(client, "visit", visit.id, _files((same, "IMG_0042.jpg")))
+    resp = client.post(
+        "/photos?lang=en",
+        data={
+            "owner_type": "visit",
+            "owner_id": str(visit.id),
+            "client_uuid": str(uuid.uuid4()),
+            "photos": _files((same, "IMG_0042.jpg")),
+        },
+        content_type="multipart/form-data",
+        htmx=True,
+    )
+    assert resp.status_code == 200
+    html = html_lib.unescape(resp.get_data(as_text=True))
+    assert "IMG_0042.jpg" in html
+    assert "This photo is already attached here." in html
+    assert photo_count() == 1
+    # In a batch with a new picture, only the new one is stored; the batch sent again (the
+    # phone's retry) answers with what it stored, not as other content.
+    batch = str(uuid.uuid4())
+    blobs = ((same, "IMG_0042.jpg"), (encoded("PNG"), "new.png"))
+    first = upload(client, "visit", visit.id, _files(*blobs), client_uuid=batch)
+    again = upload(client, "visit", visit.id, _files(*blobs), client_uuid=batch)
+    assert first.status_code == again.status_code == 200
+    assert photo_count() == 2
+    # The same picture twice in one batch: once.
+    upload(client, "visit", visit.id, _files((same, "a.jpg"), (same, "b.jpg")))
+    assert photo_count() == 2
+    # On another owner it is that owner's photo.
+    other = make_visit(resident=visit.resident)
+    upload(client, "visit", other.id, _files((same, "IMG_0042.jpg")))
+    assert photo_count() == 3
 
 
 @pytest.mark.parametrize(
@@ -416,11 +457,14 @@ def test_delete_photo_both_ways(app, client, login_as, world, visit, photo):
     assert photo_count() == 0
 
 
-def test_deleting_one_of_two_identical_photos_keeps_the_file(client, login_as, world, visit):
+def test_deleting_one_of_two_identical_photos_keeps_the_file(
+    client, login_as, world, visit, make_visit
+):
+    """One picture on two visits: one file in the store, kept while a row points to it."""
     login_as(world.worker_a)
     same = encoded("JPEG")
     upload(client, "visit", visit.id, _files((same, "a.jpg")))
-    upload(client, "visit", visit.id, _files((same, "a.jpg")))
+    upload(client, "visit", make_visit(resident=visit.resident).id, _files((same, "a.jpg")))
     first, second = db.session.scalars(sa.select(Photo).order_by(Photo.id)).all()
     assert first.sha256 == second.sha256
     client.post(f"/photos/{first.id}/delete", htmx=True)

@@ -802,7 +802,10 @@ def test_a_hazard_with_a_photo_takes_a_new_note_and_one_more_photo(client, scree
     assert hz.note == "电动车已劝离楼道"
     assert _hazard_photos(hz) == 1
 
-    more = {"photo_uuid": str(uuid.uuid4()), "photos": [_photo()]}
+    from tests.photos.images import encoded
+
+    another = (io.BytesIO(encoded("JPEG", size=(480, 640))), "hazard-2.jpg")
+    more = {"photo_uuid": str(uuid.uuid4()), "photos": [another]}
     resp = _describe(client, screening, item, note="两辆都已劝离", **more)
     assert resp.status_code == 200
     db.session.refresh(hz)
@@ -870,7 +873,10 @@ def test_the_hazard_form_says_whether_it_is_saved_and_with_how_many_photos(
     line = re.search(r'<p class="hazard-state ([^"]*)"[^>]*>([^<]*)</p>', resp.text)
     assert line.groups() == ("hazard-saved", saved)
 
-    more = {"photo_uuid": str(uuid.uuid4()), "photos": [_photo()]}
+    from tests.photos.images import encoded
+
+    another = (io.BytesIO(encoded("JPEG", size=(480, 640))), "hazard-2.jpg")
+    more = {"photo_uuid": str(uuid.uuid4()), "photos": [another]}
     resp = _describe(client, screening, item, headers=lang_header, **more)
     line = re.search(r'<p class="hazard-state ([^"]*)"[^>]*>([^<]*)</p>', resp.text)
     assert line.groups() == ("hazard-saved", saved_with_photo)
