@@ -101,6 +101,13 @@ class AuditFilterForm(BaseForm):
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
 
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.since.data and self.until.data and self.until.data < self.since.data:
+            self.until.errors.append(_l("The end date is before the start date."))
+            ok = False
+        return ok
+
 
 def cadence_form(reasons, locale: str, **kw) -> BaseForm:
     """One field per care reason: days between visits, empty for no visit round."""

@@ -242,7 +242,12 @@ def audit():
             ("object_id", AuditEvent.object_id),
         ):
             if value := (form[name].data or "").strip():
-                stmt = stmt.where(column == value)
+                # A username is one whatever its case (they are kept in lower case, and
+                # the walk's "SECRETARY1" found nothing).
+                if name == "username":
+                    stmt = stmt.where(sa.func.lower(column) == value.lower())
+                else:
+                    stmt = stmt.where(column == value)
                 filters[name] = value
         if form.since.data:
             stmt = stmt.where(AuditEvent.at >= day_start_utc(form.since.data))
@@ -250,6 +255,10 @@ def audit():
         if form.until.data:
             stmt = stmt.where(AuditEvent.at < day_start_utc(form.until.data + timedelta(days=1)))
             filters["until"] = form.until.data.isoformat()
+    else:
+        # Said above the rows (the filters' own fields are not redrawn by htmx), with no
+        # rows: the whole log under a refused filter reads as its answer.
+        stmt = stmt.where(sa.false())
     actions = list(
         db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     )

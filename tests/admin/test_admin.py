@@ -141,6 +141,13 @@ def test_audit_log_is_newest_first_and_filterable(client, world, login_as):
     assert "login_failed" in frag.text
     none = client.get("/admin/audit?action=user_created", htmx=True)
     assert "login_failed" not in none.text
+    # A username is found whatever its case (the walk's "SECRETARY1" found nothing).
+    login = client.get("/admin/audit?action=login_failed&username=WORKER_A", htmx=True)
+    assert "login_failed" in login.text
+    # Dates the wrong way round are said, over no rows (not the whole log as their answer).
+    wrong = client.get("/admin/audit?since=2026-12-05&until=2026-12-01&lang=en", htmx=True)
+    assert "The end date is before the start date." in wrong.text
+    assert 'id="audit-' not in wrong.text.replace('id="audit-rows"', "")
 
 
 def test_cli_creates_a_user(runner, world):
