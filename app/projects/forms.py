@@ -77,7 +77,9 @@ class RiskFactorForm(IdempotentForm):
     impact = ScaleField(_l("Impact"))
     mitigation = TextAreaField(_l("Mitigation"), validators=[Optional(), Chars(max=NOTE_MAX)])
     owner = StringField(_l("Owner"), validators=[Optional(), Chars(max=100)])
-    review_on = DateField(_l("Review by"), validators=[Optional()])
+    # When the factor is to be looked at again: from today on (one already on the record
+    # stays as it is, DateWithin); 2020-01-01 was taken, and the factor was overdue at once.
+    review_on = DateField(_l("Review by"), validators=[Optional(), DateWithin(past=0, future=None)])
     status = SelectField(_l("Status"))
     text_shared = BooleanField(_l("Share the description and mitigation with the township"))
 

@@ -18,6 +18,8 @@ PROJECT = {
     "ends_on": "2026-06-30",
     "status": "planned",
 }
+# A review ahead of today: one already past is refused for a new factor.
+REVIEW_ON = date.today() + timedelta(days=60)
 FACTOR = {
     "factor_code": "P3",
     "description": "Night work near block 5",
@@ -25,7 +27,7 @@ FACTOR = {
     "impact": "2",
     "mitigation": "No work after 22:00",
     "owner": "Site manager Li",
-    "review_on": "2026-04-01",
+    "review_on": REVIEW_ON.isoformat(),
     "status": "open",
 }
 
@@ -384,7 +386,7 @@ def test_add_factor_with_htmx_returns_the_register(client, world, login_as, make
     factor = db.session.scalar(sa.select(RiskFactor))
     assert (factor.likelihood, factor.impact, factor.level) == (3, 2, "high")
     assert factor.owner == "Site manager Li"
-    assert factor.review_on == date(2026, 4, 1)
+    assert factor.review_on == REVIEW_ON
     assert f'id="factor-{factor.id}"' in r.text
     assert 'class="cell level-high" id="heat-3-2"' in r.text
     assert "P3" in r.text.split('id="heat-3-2"')[1].split("</td>")[0]
@@ -427,6 +429,12 @@ def test_a_listed_factor_type_is_changed_in_its_row(
         ("factor_code", "P99", "Not a valid choice."),
         ("owner", "x" * 10_000, "“Owner” takes at most 100 characters; this has 10,000."),
         ("review_on", "someday", "Not a valid date value."),
+        ("review_on", "2020-01-01", "This date is too far in the past. Check the year."),
+        (
+            "review_on",
+            (date.today() - timedelta(days=3)).isoformat(),
+            "This date has passed. Choose today or a later day.",
+        ),
     ],
 )
 def test_bad_factor_input_keeps_what_was_typed(

@@ -2,6 +2,7 @@
 and the page says which texts are shared."""
 
 import json
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -9,6 +10,8 @@ from app.extensions import db
 from app.models import Assessment, AuditEvent, RiskFactor
 
 SHARED = "Shared with the township"
+# A review ahead of today: one already past is refused for a new factor.
+REVIEW_ON = date.today() + timedelta(days=60)
 FACTOR = {
     "factor_code": "P3",
     "description": "Night work near block 5",
@@ -16,7 +19,7 @@ FACTOR = {
     "impact": "2",
     "mitigation": "No work after 22:00",
     "owner": "Site manager Li",
-    "review_on": "2026-04-01",
+    "review_on": REVIEW_ON.isoformat(),
     "status": "open",
 }
 
