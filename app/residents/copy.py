@@ -14,10 +14,15 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import Answer, Hazard, Photo, Request, Resident, Screening, Visit
 from ..scope import select_for
+from ..timeutil import to_local
 
 
 def _plain(value):
-    if isinstance(value, date | datetime):
+    # A moment in the township's time with its offset ("2026-12-08T05:57:35+08:00"): stored
+    # in UTC without a zone, it read eight hours early to the resident holding the copy.
+    if isinstance(value, datetime):
+        return to_local(value).isoformat(timespec="seconds")
+    if isinstance(value, date):
         return value.isoformat()
     return value
 

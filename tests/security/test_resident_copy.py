@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent
+from app.timeutil import to_local
 
 
 def test_the_secretary_gets_a_copy_with_every_record_and_photo(client, world, login_as, two_sets):
@@ -27,6 +28,11 @@ def test_the_secretary_gets_a_copy_with_every_record_and_photo(client, world, lo
     with zipfile.ZipFile(io.BytesIO(resp.data)) as zf:
         data = json.loads(zf.read("data.json"))
         assert data["resident"]["name"] == s.resident.name
+        # A moment in the township's time, with its offset (it read as UTC without a zone).
+        assert data["resident"]["created_at"] == to_local(s.resident.created_at).isoformat(
+            timespec="seconds"
+        )
+        assert data["resident"]["created_at"].endswith("+08:00")
         assert [v["id"] for v in data["visits"]] == [s.visit.id]
         assert [h["id"] for h in data["hazards"]] == [s.hazard.id]
         assert [r["id"] for r in data["requests"]] == [s.request.id]
