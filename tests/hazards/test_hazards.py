@@ -276,6 +276,7 @@ def test_secretary_verifies_a_rectified_hazard(client, world, login_as, hazard):
 
 def test_secretary_sends_a_fix_back_with_a_comment(client, world, login_as, hazard):
     hazard.status, hazard.rectified_on = "rectified", local_today()
+    hazard.rectified_note = "物业已修复。"
     db.session.commit()
     login_as(world.worker_a)
     assert client.post(f"/hazards/{hazard.id}/send-back", data={"comment": "x"}).status_code == 404
@@ -295,7 +296,10 @@ def test_secretary_sends_a_fix_back_with_a_comment(client, world, login_as, haza
     (event,) = audits("hazard_sent_back")
     assert "纸箱还在" not in event.detail
     login_as(world.worker_a)
-    assert "纸箱还在" in client.get(f"/hazards/{hazard.id}").text
+    page = client.get(f"/hazards/{hazard.id}?lang=en").text
+    assert "纸箱还在" in page
+    # What the fix said stays in sight beside why it was sent back.
+    assert "The fix sent back: 物业已修复。" in page
 
 
 def test_rectification_photos_stay_allowed_on_an_approved_day(client, world, login_as, hazard):
