@@ -27,9 +27,16 @@ class DailyLog(db.Model):
     reviewed_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # The last reopening of an approved day, kept apart from `comment`, which the next return
+    # writes over: why records once locked were opened again stays on the day (the audit
+    # log says who and when, never free text).
+    reopened_at: Mapped[datetime | None]
+    reopened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reopen_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     worker: Mapped["User"] = relationship(foreign_keys=[worker_id])
     reviewed_by: Mapped["User | None"] = relationship(foreign_keys=[reviewed_by_id])
+    reopened_by: Mapped["User | None"] = relationship(foreign_keys=[reopened_by_id])
     __table_args__ = (
         sa.UniqueConstraint("worker_id", "day"),
         sa.Index("ix_daily_logs_community_status_day", "community_id", "status", "day"),

@@ -178,6 +178,9 @@ def reopen(log: DailyLog, reviewer: User, reason: str) -> None:
             "comment": reason,
             "reviewed_at": utcnow(),
             "reviewed_by_id": reviewer.id,
+            "reopened_at": utcnow(),
+            "reopened_by_id": reviewer.id,
+            "reopen_reason": reason,
         },
     ):
         raise Conflict(_l("Only an approved day can be reopened."))

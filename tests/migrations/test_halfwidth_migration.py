@@ -39,10 +39,15 @@ def _world():
     db.session.flush()
     # Written by columns, not as a model: the model has columns later revisions add.
     log_id = db.session.execute(
-        sa.insert(DailyLog.__table__).values(
-            worker_id=u.id, community_id=c.id, day=DAY, status="open", comment=""
+        sa.insert(
+            sa.table(
+                "daily_logs",
+                *(sa.column(n) for n in ("worker_id", "community_id", "day", "status", "comment")),
+            )
         )
-    ).inserted_primary_key[0]
+        .values(worker_id=u.id, community_id=c.id, day=DAY, status="open", comment="")
+        .returning(sa.column("id"))
+    ).scalar_one()
     return g, u, db.session.get(DailyLog, log_id, options=[sa.orm.load_only(DailyLog.id)])
 
 

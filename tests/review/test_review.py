@@ -594,6 +594,21 @@ def test_reopen_needs_a_reason_then_unlocks_the_day(client, world, login_as, sub
     client.post(f"/visits/{visit.id}/edit", data=data)
     assert db.session.get(Visit, visit.id).summary == "corrected"
 
+    # Handed in again and returned for something else: the return's comment takes the
+    # place of the reason, which stays on the day (the walk: nothing said why a locked day
+    # had been opened).
+    set_status(log, "submitted", comment=log.comment)
+    login_as(world.secretary_a)
+    client.post(f"/review/days/{log.id}/return", data={"comment": "照片不清楚"}, htmx=True)
+    log = db.session.get(DailyLog, log.id)
+    assert (log.status, log.comment) == ("returned", "照片不清楚")
+    assert log.reopen_reason == "走访记录日期有误"
+    day = client.get(day_path(log) + "?lang=en").text
+    assert "by Secretary_A: 走访记录日期有误" in day
+    assert "To fix: 照片不清楚" in day
+    queue = client.get("/review?lang=en").text
+    assert re.search(r"Reopened [^<]*: 走访记录日期有误", queue)
+
 
 # ---- approving several -------------------------------------------------------------
 
