@@ -118,14 +118,16 @@ def erase_resident(
         sa.update(RequestEvent).where(RequestEvent.request_id.in_(request_ids)).values(note=""),
         execution_options=blank,
     )
-    # A secretary's comment returning a day may name the resident: the name goes.
+    # A secretary's comment returning a day, or her reason for reopening one, may name the
+    # resident: the name goes.
     if name and name != ERASED_NAME:
-        db.session.execute(
-            sa.update(DailyLog)
-            .where(DailyLog.community_id == community_id, DailyLog.comment.contains(name))
-            .values(comment=sa.func.replace(DailyLog.comment, name, ERASED_NAME)),
-            execution_options=blank,
-        )
+        for column in (DailyLog.comment, DailyLog.reopen_reason):
+            db.session.execute(
+                sa.update(DailyLog)
+                .where(DailyLog.community_id == community_id, column.contains(name))
+                .values({column: sa.func.replace(column, name, ERASED_NAME)}),
+                execution_options=blank,
+            )
 
     # Photos of their home and of them: the rows go now, the files once nothing uses them.
     photo_filter = sa.or_(

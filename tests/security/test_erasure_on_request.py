@@ -24,6 +24,7 @@ def test_the_secretary_erases_a_resident_with_an_open_request_a_hazard_and_photo
     s.resident.household_size = 3
     s.resident.notes = "腿脚不便"
     s.log.comment = f"{name}家的走访记录写得太简单"
+    s.log.reopen_reason = f"{name}家的走访日期有误"
     photo_keys = {s.photo.sha256, s.photo.thumb_sha256}
     photo_id = s.photo.id
     # Community B's photo is the same picture (one file): without it, the file is A's alone.
@@ -61,6 +62,7 @@ def test_the_secretary_erases_a_resident_with_an_open_request_a_hazard_and_photo
     assert db.session.get(Photo, photo_id) is None
     assert not any(get_store().exists(k) for k in photo_keys)
     assert name not in db.session.get(DailyLog, s.log.id).comment
+    assert name not in db.session.get(DailyLog, s.log.id).reopen_reason
     # Tallies count the same records.
     assert {m: _count(m) for m in (Visit, Hazard, Request)} == counts
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "resident_erased"))
