@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..accounts.models import user_grids
 from ..accounts.services import create_user, set_active, set_password, set_scope
 from ..audit.services import record
 from ..extensions import db
@@ -95,6 +96,7 @@ def user_edit(user_id: int):
             form.role.errors.append(_("You cannot remove your own administrator access."))
         else:
             user.display_name = form.display_name.data.strip()
+            held = list(user.grid_ids) if user.role == "worker" and user.active else []
             before = (user.role, user.community_id, tuple(user.grid_ids), user.township_id)
             set_scope(
                 user,
@@ -111,8 +113,34 @@ def user_edit(user_id: int):
             if bool(form.active.data) != user.active:
                 set_active(user, bool(form.active.data), actor=current_user)
             flash(_("Changes to %(username)s saved.", username=user.username), "success")
+            db.session.flush()
+            if left := _grids_without_a_worker(held):
+                # Their residents' visits, follow-ups and hazards are nobody's until the
+                # community's secretary hands the grid over (handovers).
+                flash(
+                    _(
+                        "%(grids)s now has no active grid worker: ask the community's "
+                        "secretary to hand it to another worker.",
+                        grids="、".join(g.name for g in left),
+                    ),
+                    "warning",
+                )
             return redirect(url_for("admin.users"), code=303)
     return render("admin/user_form.html", form=form, user=user)
+
+
+def _grids_without_a_worker(grid_ids: list[int]) -> list[Grid]:
+    """Those of these grids that no active grid worker holds."""
+    if not grid_ids:
+        return []
+    held = (
+        sa.select(user_grids.c.grid_id)
+        .join(User, User.id == user_grids.c.user_id)
+        .where(User.active.is_(True), User.role == "worker")
+    )
+    return by_name(
+        db.session.scalars(sa.select(Grid).where(Grid.id.in_(grid_ids), Grid.id.not_in(held)))
+    )
 
 
 @bp.route("/cadences", methods=["GET", "POST"])

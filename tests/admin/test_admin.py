@@ -81,7 +81,10 @@ def test_deactivation_ends_every_session(app, client, world, login_as):
     assert r.status_code == 303
     assert db.session.get(User, world.worker_a.id).active is False
     # The list it lands on says the change was kept (the walk: nothing said so).
-    assert "已保存对 worker_a 的修改。" in client.get(r.headers["Location"]).text
+    landed = client.get(r.headers["Location"]).text
+    assert "已保存对 worker_a 的修改。" in landed
+    # Her grid is nobody's now: said, with who can hand it over (the walk: nothing did).
+    assert f"{world.a1.name}现在没有在岗的网格员" in landed
     assert other.get("/today").status_code in (302, 303)
     live = db.session.scalar(
         sa.select(sa.func.count(UserSession.id)).where(
@@ -89,6 +92,30 @@ def test_deactivation_ends_every_session(app, client, world, login_as):
         )
     )
     assert live == 0
+
+
+def test_a_grid_still_held_by_another_worker_is_not_said_to_be_left(client, world, login_as):
+    from app.accounts.models import user_grids
+
+    db.session.execute(
+        sa.insert(user_grids).values(user_id=world.worker_a2.id, grid_id=world.a1.id)
+    )
+    db.session.commit()
+    login_as(world.admin)
+    r = client.post(
+        f"/admin/users/{world.worker_a.id}?lang=en",
+        data={
+            "display_name": "Worker_A",
+            "role": "worker",
+            "township_id": 0,
+            "community_id": 0,
+            "grid_ids": [world.a1.id],
+            "password": "",
+        },
+    )
+    landed = client.get(r.headers["Location"] + "?lang=en").text
+    assert "Changes to worker_a saved." in landed
+    assert "no active grid worker" not in landed
 
 
 def test_admin_cannot_lock_themselves_out(client, world, login_as):
