@@ -1,8 +1,11 @@
 """Form pieces shared by every area."""
 
+import re
+
 from babel import support
 from flask import current_app, g
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField as _DateField  # noqa: TID251 - the one subclass below
 from wtforms import (
@@ -135,7 +138,19 @@ class DateField(_DateField):
     shown back as typed when the date is refused."""
 
     def process_formdata(self, valuelist):
-        super().process_formdata([typed_date(v) if isinstance(v, str) else v for v in valuelist])
+        values = [typed_date(v) if isinstance(v, str) else v for v in valuelist]
+        try:
+            super().process_formdata(values)
+        except ValueError:
+            # A date in its form whose day is not in its month (2026-02-30, 2026-13-01): said
+            # as such, not as "not a valid date value", which reads as a wrong format.
+            if (
+                values
+                and isinstance(values[0], str)
+                and re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", values[0].strip())
+            ):
+                raise ValueError(_l("There is no such day: check the month and the day.")) from None
+            raise
 
 
 class IdField(HiddenField):

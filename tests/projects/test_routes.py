@@ -339,7 +339,8 @@ def test_secretary_edits_a_project(client, world, login_as, make_project):
         ("name", "", "Fill in “Name”."),
         ("name", "x" * 10_000, "“Name” takes at most 200 characters; this has 10,000."),
         ("ends_on", "2026-02-01", "The end date is before the start date."),
-        ("starts_on", "2026-13-45", "Not a valid date value."),
+        ("starts_on", "2026-13-45", "There is no such day: check the month and the day."),
+        ("starts_on", "2026-02-30", "There is no such day: check the month and the day."),
         ("kind", "airport", "Not a valid choice."),
     ],
 )
