@@ -579,8 +579,11 @@ def _check_row(line: int, cells: dict, choices: Choices, grids_by_name, reasons)
         elif found:
             errors.append(_l("More than one grid is called “%(grid)s”.", grid=grid_name))
         else:
-            # Said the same way whether the grid exists elsewhere or not at all.
-            errors.append(_l("“%(grid)s” is not one of your grids.", grid=grid_name))
+            # Said the same way whether the grid exists elsewhere or not at all; true for an
+            # administrator too, who holds no grid ("not one of your grids" was not).
+            errors.append(
+                _l("“%(grid)s” is not among the grids you can import into.", grid=grid_name)
+            )
     elif choices.default_grid is not None:
         data["grid_id"] = choices.default_grid.id
     else:
