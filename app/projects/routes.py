@@ -257,7 +257,9 @@ def factor_update(project_id: int, factor_id: int):
     """Save a factor's likelihood, impact, mitigation, owner, review date and status."""
     project = _editable(project_id)
     row = _factor_of(project, factor_id)
-    form = _factor_form()
+    # Built on the row: what was sent wins, and a review date already on the record (gone by,
+    # the factor overdue) is not refused for having passed when the factor is closed.
+    form = _factor_form(obj=row)
     form.factor_code.data = row.factor_code  # not editable: the row's identity
     if form.validate_on_submit():
         update_factor(row, form.data)

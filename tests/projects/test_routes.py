@@ -495,6 +495,27 @@ def test_edit_factor_inline(client, world, login_as, make_project, make_factor):
     assert r.status_code == 303
 
 
+def test_an_overdue_factor_is_closed_with_its_review_date_as_it_stands(
+    client, world, login_as, make_project, make_factor
+):
+    """A review date gone by is refused for a new factor, not for one on the record: the
+    secretary closing an overdue factor is not made to invent a new date."""
+    project = make_project()
+    factor = make_factor(project, "P3", 2, 2)
+    factor.review_on = date.today() - timedelta(days=10)
+    db.session.commit()
+    login_as(world.secretary_a)
+    data = {**FACTOR, "review_on": factor.review_on.isoformat(), "status": "closed"}
+    r = client.post(f"/projects/{project.id}/factors/{factor.id}?lang=en", data=data, htmx=True)
+    assert root_ids(r.text) == ["register"], r.text
+    db.session.expire_all()
+    assert factor.status == "closed"
+    # Moved to another day gone by, it is refused as for a new factor.
+    data["review_on"] = (date.today() - timedelta(days=3)).isoformat()
+    r = client.post(f"/projects/{project.id}/factors/{factor.id}?lang=en", data=data, htmx=True)
+    assert "This date has passed. Choose today or a later day." in r.text
+
+
 def test_closing_the_only_high_factor_lowers_the_overall_level(
     client, world, login_as, make_project, make_factor
 ):
