@@ -181,6 +181,12 @@ def add_photos(
         where = {f"{owner_type}_id": owner.id, "is_rectification": is_rectification}
         if any(sent.get(p.uuid) != p.sha256 or not holds(p, where) for p in existing):
             raise PayloadMismatch(None)
+        # A file the first send did not store must be one its owner already had; a new one
+        # under the old UUID is other content, not a retry.
+        stored = {p.uuid for p in existing}
+        unstored = [key for u, key in sent.items() if u not in stored]
+        if unstored and set(unstored) - _held_by(owner, is_rectification, unstored):
+            raise PayloadMismatch(None)
         return existing
     ensure_photos_editable(owner, is_rectification)
     processed = _decoded(files)
@@ -192,8 +198,13 @@ def add_photos(
     # The same picture chosen again (the walk: a save that looked stuck on a slow link, the
     # photo chosen a second time) is stored once on its owner: the secretary saw it twice and
     # the day counted it twice. Only such a batch is refused, naming the file.
-    uuids, processed, again = _new_on(owner, is_rectification, uuids, processed, files)
+    keys = [_key(done) for done in processed]
+    uuids, processed, again = _new_on(owner, is_rectification, uuids, processed, keys, files)
     if not processed:
+        if _replayed():
+            # Sent from the phone's outbox: the picture is where the worker wanted it, and
+            # a refusal would keep the entry on the phone as if it had failed.
+            return _owner_photos(owner, is_rectification, keys)
         raise PhotosRejected(
             [FileProblem(name, _l("This photo is already attached here.")) for name in again]
         )
@@ -228,12 +239,18 @@ def _key(done: ProcessedPhoto) -> str:
     return hashlib.sha256(done.full_jpeg).hexdigest()
 
 
-def _new_on(owner, is_rectification, uuids, processed, files):
-    """The batch less the pictures its owner already has (or the batch holds twice); and the
-    names of the files left out."""
+def _replayed() -> bool:
+    from flask import has_request_context
+
+    from ..outbox.replay import is_replay
+
+    return has_request_context() and is_replay()
+
+
+def _held_by(owner, is_rectification: bool, keys: list[str]) -> set[str]:
+    """Which of these pictures (store keys) the owner already has."""
     column = OWNER_COLUMNS[owner_type_of(owner)]
-    keys = [_key(done) for done in processed]
-    seen = set(
+    return set(
         db.session.scalars(
             sa.select(Photo.sha256).where(
                 column == owner.id,
@@ -242,6 +259,28 @@ def _new_on(owner, is_rectification, uuids, processed, files):
             )
         )
     )
+
+
+def _owner_photos(owner, is_rectification: bool, keys: list[str]) -> list[Photo]:
+    """The owner's photos of these pictures."""
+    column = OWNER_COLUMNS[owner_type_of(owner)]
+    return list(
+        db.session.scalars(
+            sa.select(Photo)
+            .where(
+                column == owner.id,
+                Photo.is_rectification.is_(is_rectification),
+                Photo.sha256.in_(keys),
+            )
+            .order_by(Photo.id)
+        )
+    )
+
+
+def _new_on(owner, is_rectification, uuids, processed, keys, files):
+    """The batch less the pictures its owner already has (or the batch holds twice); and the
+    names of the files left out."""
+    seen = _held_by(owner, is_rectification, keys)
     kept_uuids, kept, again = [], [], []
     for photo_uuid, done, key, f in zip(uuids, processed, keys, files, strict=True):
         if key in seen:

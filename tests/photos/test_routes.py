@@ -22,7 +22,9 @@ def _files(*blobs: tuple[bytes, str]) -> list:
     return [(io.BytesIO(data), name) for data, name in blobs]
 
 
-def upload(client, owner_type, owner_id, files, client_uuid=None, htmx=True, **extra):
+def upload(
+    client, owner_type, owner_id, files, client_uuid=None, htmx=True, headers_extra=None, **extra
+):
     data = {
         "owner_type": owner_type,
         "owner_id": str(owner_id),
@@ -35,7 +37,7 @@ def upload(client, owner_type, owner_id, files, client_uuid=None, htmx=True, **e
         data=data,
         content_type="multipart/form-data",
         htmx=htmx,
-        headers={"Referer": "http://localhost/visits/1"},
+        headers={"Referer": "http://localhost/visits/1", **(headers_extra or {})},
     )
 
 
@@ -259,6 +261,23 @@ def test_the_same_picture_is_kept_once_on_its_owner(
     assert photo_count() == 2
     # The same picture twice in one batch: once.
     upload(client, "visit", visit.id, _files((same, "a.jpg"), (same, "b.jpg")))
+    assert photo_count() == 2
+    # A new picture under that batch's UUID is other content, not a retry: said, not dropped.
+    other_content = _files((same, "IMG_0042.jpg"), (encoded("PNG", size=(300, 200)), "c.png"))
+    refused = upload(client, "visit", visit.id, other_content, client_uuid=batch, htmx=False)
+    assert refused.status_code == 409
+    assert photo_count() == 2
+    # From the phone's outbox a picture already there is done, not refused (a refusal would
+    # keep the entry on the phone as failed).
+    replayed = upload(
+        client,
+        "visit",
+        visit.id,
+        _files((same, "IMG_0042.jpg")),
+        headers_extra={"X-Gridbook-Replay": "1"},
+    )
+    assert replayed.status_code == 200
+    assert "already attached" not in html_lib.unescape(replayed.get_data(as_text=True))
     assert photo_count() == 2
     # On another owner it is that owner's photo.
     other = make_visit(resident=visit.resident)
