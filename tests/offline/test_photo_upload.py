@@ -82,9 +82,10 @@ def test_upload_keeps_the_phones_capture_time_where_the_file_has_none(
 ):
     login_as(world.worker_a)
     visit = make_visit(resident=make_resident())
-    plain = encoded("JPEG", size=(800, 600))  # as a canvas makes it: no EXIF at all
+    # As a canvas makes them: no EXIF at all (three pictures: one is stored once per visit).
+    plain, other, third = (encoded("JPEG", size=s) for s in ((800, 600), (640, 480), (480, 360)))
     resp = _upload(
-        client, visit, [plain, plain], ["2026:05:06 07:08:09+08:00", "1970:01:01 00:00:00"]
+        client, visit, [plain, other], ["2026:05:06 07:08:09+08:00", "1970:01:01 00:00:00"]
     )
     assert resp.status_code == 200
     got = db.session.scalars(sa.select(Photo.captured_at).order_by(Photo.id)).all()
@@ -96,7 +97,7 @@ def test_upload_keeps_the_phones_capture_time_where_the_file_has_none(
     assert newest.captured_at == _local_to_utc("2024:05:06 07:08:09")
 
     # Times that do not pair one to one with the files are not guessed at.
-    _upload(client, visit, [plain], ["2026:05:06 07:08:09+08:00", "2026:05:07 07:08:09+08:00"])
+    _upload(client, visit, [third], ["2026:05:06 07:08:09+08:00", "2026:05:07 07:08:09+08:00"])
     newest = db.session.scalar(sa.select(Photo).order_by(Photo.id.desc()).limit(1))
     assert newest.captured_at is None
 
