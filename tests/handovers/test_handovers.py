@@ -317,6 +317,7 @@ def test_the_new_worker_sees_which_households_came_to_them(
     login_as(world.worker_a)
     html = client.get(page + "?lang=en").text
     assert "张大妈" not in html
+    assert "3栋2单元的张大爷" not in html  # the note is for the worker taking over
     assert f"/residents/households/{household_id}" not in html
     assert "1 household is no longer in your grids." in html
     assert "Read, hide this note" not in html
