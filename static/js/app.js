@@ -459,23 +459,25 @@
   }, true);
   // A second tap on a page form's Save while the first is on its way sent the form twice:
   // a new user was created, and the second answer said the username was taken (the walk).
+  // Held until the answer replaces the page (a lost one shows the browser's error page, and
+  // Back or reload brings a fresh form); the button shows it is busy (Pico's spinner).
   // Bubbling, so only a submit no check above held back counts. htmx forms have their own
-  // (hx-disabled-elt), the outbox's are queued by key; a tap after a few seconds goes, in
-  // case the first was lost.
-  var SENDING_MS = 8000;
+  // (hx-disabled-elt), the outbox's are queued by key.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
     if (evt.defaultPrevented || !form.getAttribute) return;
     if ((form.getAttribute("method") || "get").toLowerCase() !== "post") return;
     if (form.hasAttribute("hx-post") || form.hasAttribute("data-outbox")) return;
-    var sent = form.gridbookSentAt;
-    if (sent && Date.now() - sent < SENDING_MS) { evt.preventDefault(); return; }
-    form.gridbookSentAt = Date.now();
+    if (form.gridbookSending) { evt.preventDefault(); return; }
+    form.gridbookSending = true;
+    var button = evt.submitter || form.querySelector("button[type=submit], button:not([type])");
+    if (button) button.setAttribute("aria-busy", "true");
   });
   // Back to a page the browser kept: its forms may be sent again.
   window.addEventListener("pageshow", function (evt) {
     if (!evt.persisted) return;
-    Array.prototype.forEach.call(document.forms, function (f) { f.gridbookSentAt = 0; });
+    Array.prototype.forEach.call(document.forms, function (f) { f.gridbookSending = false; });
+    document.querySelectorAll("button[aria-busy=true]").forEach(function (b) { b.removeAttribute("aria-busy"); });
   });
   window.addEventListener("beforeunload", function (evt) {
     if (leaving || !pendingPhoto(null)) return;
