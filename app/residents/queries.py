@@ -47,9 +47,14 @@ def search(user, q: str = "", care: str = "", include_archived: bool = False) ->
         if q != typed or re.fullmatch(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)+", q):
             # Read as an address ("2栋3单元" is "2-3"): whole parts, not digits inside one
             # ("2-3" is not in 1-2-301); with 栋 or 号楼 it starts with the building.
-            whole = f"-{_escape_like(q)}-%"
+            # A building kept as "04" (as a sheet had it) is building 4, as "4栋" alone finds.
+            first, _, rest = q.partition("-")
+            whole = f"-{_escape_like((first.lstrip('0') or '0') + '-' + rest)}-%"
             start = re.match(r"\s*[0-9A-Za-z]+\s*(?:栋|幢|号楼)", typed)
-            address_match = ("-" + address + "-").like(whole if start else "%" + whole, escape="\\")
+            unpadded = sa.func.ltrim(Resident.building, "0") + "-" + Resident.unit + "-"
+            address_match = ("-" + unpadded + Resident.room + "-").like(
+                whole if start else "%" + whole, escape="\\"
+            )
         else:
             address_match = address.like(like, escape="\\")
         stmt = stmt.where(

@@ -295,9 +295,12 @@ function searchRows(kept, q, care) {
   // not in 1-2-301); with 栋 or 号楼 it starts with the building (residents/queries.py).
   const asAddress = address !== needle || /^[0-9a-z]+(?:-[0-9a-z]+)+$/.test(address);
   const fromBuilding = /^[0-9a-z]+ ?(?:栋|幢|号楼)/.test(needle);
+  // A building kept as "04" (as a sheet had it) is building 4, as "4栋" alone finds.
+  const unpad = (a) => a.replace(/^0+(?=[^-])/, "");
+  const wanted = `-${unpad(address)}-`;
   const atAddress = (r) => {
-    const whole = `-${r.match[0].toLowerCase()}-`;
-    return fromBuilding ? whole.startsWith(`-${address}-`) : whole.includes(`-${address}-`);
+    const whole = `-${unpad(r.match[0].toLowerCase())}-`;
+    return fromBuilding ? whole.startsWith(wanted) : whole.includes(wanted);
   };
   // Letters only: the pinyin key, whole syllables or initials ("zly", "zhaolan").
   const letters = /^[a-z' ]+$/.test(needle) ? needle.replace(/[' ]/g, "") : "";
