@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
+from babel.lists import format_list
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -118,10 +120,13 @@ def user_edit(user_id: int):
                 # Their residents' visits, follow-ups and hazards are nobody's until the
                 # community's secretary hands the grid over (handovers).
                 flash(
-                    _(
+                    ngettext(
                         "%(grids)s now has no active grid worker: ask the community's "
                         "secretary to hand it to another worker.",
-                        grids="、".join(g.name for g in left),
+                        "%(grids)s now have no active grid worker: ask the community's "
+                        "secretary to hand them to other workers.",
+                        len(left),
+                        grids=format_list([g.name for g in left], locale=get_locale()),
                     ),
                     "warning",
                 )

@@ -580,6 +580,10 @@ def test_reopen_needs_a_reason_then_unlocks_the_day(client, world, login_as, sub
     assert log.status == "returned"
     assert log.comment == "走访记录日期有误"
     assert not log.locked
+    # Just reopened, the reason is the comment: said once on the day.
+    day = client.get(day_path(log) + "?lang=en").text
+    assert day.count("走访记录日期有误") == 1
+    assert "Reopened " in day
     (event,) = audits("daylog_reopened")
     assert "走访记录日期有误" not in event.detail
     login_as(world.worker_a)
