@@ -229,20 +229,21 @@ def test_answer_lost_after_commit_gives_one_record(
     phone.wait_for_selector("#timeline >> text=回答在路上丢了")
 
 
-def _jpeg_b64() -> str:
+def _jpeg_b64(shade: int = 0) -> str:
     import base64
     import io
 
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.new("RGB", (640, 480), (30, 120, 200)).save(buf, "JPEG")
+    Image.new("RGB", (640, 480), (30 + shade, 120, 200)).save(buf, "JPEG")
     return base64.b64encode(buf.getvalue()).decode()
 
 
 # Queue entries as the service worker would have (same store, same fields), offline.
-QUEUE = """async ({n, photoEvery, residentId, visitId, jpeg, user}) => {
-  const bytes = Uint8Array.from(atob(jpeg), c => c.charCodeAt(0));
+QUEUE = """async ({n, photoEvery, residentId, visitId, jpegs, user}) => {
+  // A picture of its own for each photo: one picture is kept once on its visit.
+  const pictures = jpegs.map((j) => Uint8Array.from(atob(j), c => c.charCodeAt(0)));
   // The phone's own day (toISOString would give UTC's, a day behind after 16:00 UTC).
   const now = new Date();
   const today = [now.getFullYear(), now.getMonth() + 1, now.getDate()]
@@ -254,6 +255,7 @@ QUEUE = """async ({n, photoEvery, residentId, visitId, jpeg, user}) => {
       url = "/photos";
       fd.append("owner_type", "visit"); fd.append("owner_id", String(visitId));
       fd.append("client_uuid", gridbookOutbox.newId());
+      const bytes = pictures[Math.floor(i / photoEvery) % pictures.length];
       fd.append("photos", new File([bytes], "p" + i + ".jpg", {type: "image/jpeg"}));
     } else {
       url = "/visits";
@@ -278,7 +280,8 @@ def _queue(pg, n, resident, visit=None, photo_every=0):
         "photoEvery": photo_every,
         "residentId": resident.id,
         "visitId": visit.id if visit else 0,
-        "jpeg": _jpeg_b64(),
+        "jpegs": [_jpeg_b64(10 * k) for k in range(-(-n // photo_every) if photo_every else 0)]
+        or [_jpeg_b64()],
         "user": user,
     }
     return pg.evaluate(QUEUE, args)
