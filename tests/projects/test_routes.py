@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import Assessment, AuditEvent, Project, RiskFactor
 from app.timeutil import local_today
 from tests.conftest import fragment_root_ids as root_ids
+from tests.dates import Days
 
 PROJECT = {
     "name": "Lane 3 road resurfacing",
@@ -18,8 +19,9 @@ PROJECT = {
     "ends_on": "2026-06-30",
     "status": "planned",
 }
-# A review ahead of today: one already past is refused for a new factor.
-REVIEW_ON = date.today() + timedelta(days=60)
+# A review ahead of today (one already past is refused for a new factor): far ahead, as a
+# date reckoned here would be a day behind in a run that crosses the township's midnight.
+REVIEW_ON = date(2099, 4, 1)
 FACTOR = {
     "factor_code": "P3",
     "description": "Night work near block 5",
@@ -431,11 +433,7 @@ def test_a_listed_factor_type_is_changed_in_its_row(
         ("owner", "x" * 10_000, "“Owner” takes at most 100 characters; this has 10,000."),
         ("review_on", "someday", "Not a valid date value."),
         ("review_on", "2020-01-01", "This date is too far in the past. Check the year."),
-        (
-            "review_on",
-            (date.today() - timedelta(days=3)).isoformat(),
-            "This date has passed. Choose today or a later day.",
-        ),
+        ("review_on", Days(-3).iso, "This date has passed. Choose today or a later day."),
     ],
 )
 def test_bad_factor_input_keeps_what_was_typed(
