@@ -25,6 +25,17 @@ def community_workers(secretary: User) -> list[User]:
     )
 
 
+# Households by grid, then as their addresses read (building 2 before 10, room 302 before 1201).
+BY_ADDRESS = (
+    Household.grid_id,
+    sa.func.length(Household.building),
+    Household.building,
+    Household.unit,
+    sa.func.length(Household.room),
+    Household.room,
+)
+
+
 def households_of(grid_ids: list[int]) -> list[Household]:
     """The households on file in these grids, by address (the handover's choices)."""
     if not grid_ids:
@@ -34,14 +45,7 @@ def households_of(grid_ids: list[int]) -> list[Household]:
             sa.select(Household)
             .where(Household.grid_id.in_(grid_ids), Household.archived_at.is_(None))
             .options(selectinload(Household.grid))
-            .order_by(
-                Household.grid_id,
-                sa.func.length(Household.building),
-                Household.building,
-                Household.unit,
-                sa.func.length(Household.room),
-                Household.room,
-            )
+            .order_by(*BY_ADDRESS)
         )
     )
 
@@ -98,14 +102,7 @@ def handed_households(user: User, handover: Handover) -> list[Household]:
             select_for(Household, user)
             .where(Household.id.in_(ids), Household.archived_at.is_(None))
             .options(selectinload(Household.grid))
-            .order_by(
-                Household.grid_id,
-                sa.func.length(Household.building),
-                Household.building,
-                Household.unit,
-                sa.func.length(Household.room),
-                Household.room,
-            )
+            .order_by(*BY_ADDRESS)
         )
     )
 
