@@ -177,7 +177,14 @@ class FilterForm(BaseForm):
             ("soon", lazy_ngettext("Due within %(num)d day", "Due within %(num)d days", soon)),
             ("overdue", _l("Overdue")),
         ]
+        # A community request acknowledged (签收) is stored as accepted, and its badge says
+        # "Acknowledged": the filter names both, or it reads as if they could not be found.
+        statuses = [
+            (value, _l("Accepted or acknowledged") if value == "accepted" else label)
+            for value, label in choices("request_status", REQUEST_STATUSES)
+        ]
         self.status.choices = [
             ("", _l("All")),
             ("open", lazy_pgettext("request", "Open")),
-        ] + choices("request_status", REQUEST_STATUSES)
+            *statuses,
+        ]

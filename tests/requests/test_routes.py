@@ -524,6 +524,12 @@ def test_list_filters_by_status_and_due(client, world, login_as, make_request, t
     assert ids("?status=open&due=soon") == {soon.id}
     assert ids("?status=open&due=overdue") == {overdue.id}
     assert ids("?status=bogus&due=whenever") == {soon.id, overdue.id, later.id, closed.id}
+    # The community request acknowledged (its badge: 已签收) is found under the filter that
+    # names it.
+    assert ids("?status=accepted") == {later.id}
+    page = client.get("/requests").text
+    assert '<option value="accepted">已受理 / 已签收</option>' in page
+    assert "已签收" in client.get("/requests?status=accepted", htmx=True).text
     text = client.get("/requests", htmx=True).text
     # Most urgent first.
     assert (
