@@ -6,6 +6,7 @@ from pathlib import Path
 
 import xlsxwriter
 from flask import current_app, flash, redirect, send_file, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,7 +14,7 @@ from .. import scope
 from ..db import on_commit, on_rollback
 from ..forms import redisplays_form_on_error
 from ..htmx import render
-from ..i18n import localized
+from ..i18n import is_english, localized
 from ..permissions import requires
 from ..refusals import Invalid
 from . import bp, importing, queries, sheet
@@ -22,6 +23,18 @@ from .pending import Store
 
 # A sheet of thousands is not listed name by name on one page.
 RESULT_NAMES_SHOWN = 200
+# The languages the pages speak (app/i18n.py).
+LOCALES = ("zh_Hans", "en")
+
+
+def _in_each_language(errors) -> dict[str, list[str]]:
+    """A left-out row's reasons in every language: the result page is kept, and may be read
+    after a switch of language (the walk: it stayed in the language of the import)."""
+    said = {}
+    for locale in LOCALES:
+        with force_locale(locale):
+            said[locale] = [str(e) for e in errors]
+    return said
 
 
 def _store() -> Store:
@@ -188,7 +201,7 @@ def import_preview(token: str):
         # The rows left out stay listed after the import, each with why, as in the preview:
         # the sheet is put right from this list.
         done["refused"] = [
-            {"line": r.line, "name": r.data.get("name", ""), "errors": [str(e) for e in r.errors]}
+            {"line": r.line, "name": r.data.get("name", ""), "errors": _in_each_language(r.errors)}
             for r in plan.with_errors
         ]
         done["filename"] = filename
@@ -215,4 +228,9 @@ def import_done(token: str):
     """What an import did: how many were added, merged and skipped, who was added, and each
     row left out with its errors."""
     result = _store().load_result(token, current_user.id)
+    locale = "en" if is_english() else "zh_Hans"
+    for row in result.get("refused", []):
+        # A result saved before the reasons were kept in both languages: a list as it was said.
+        if isinstance(row["errors"], dict):
+            row["errors"] = row["errors"][locale]
     return render("residents/import_done.html", result=result, shown=RESULT_NAMES_SHOWN)

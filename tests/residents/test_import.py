@@ -565,6 +565,13 @@ def test_the_result_page_names_who_was_added_and_each_row_refused(client, world,
     assert "家庭人口“三”不是 1 到 50 之间的数字。" in errors
     assert [r.name for r in residents()] == ["张福贵"]
 
+    # Read again in English, the reasons are in English too (they were kept in Chinese only).
+    english = client.get(resp.headers["Location"] + "?lang=en").text
+    errors = english.split('id="import-errors"', 1)[1]
+    assert "缺少" not in errors
+    assert "Row 4: 王五" in errors
+    assert "The household size “三” is not a number from 1 to 50." in errors
+
 
 def test_the_result_page_is_its_importers_only(client, world, login_as):
     login_as(world.secretary_a)
