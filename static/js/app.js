@@ -479,11 +479,6 @@
     Array.prototype.forEach.call(document.forms, function (f) { f.gridbookSending = false; });
     document.querySelectorAll("button[aria-busy=true]").forEach(function (b) { b.removeAttribute("aria-busy"); });
   });
-  window.addEventListener("beforeunload", function (evt) {
-    if (leaving || !pendingPhoto(null)) return;
-    evt.preventDefault();
-    evt.returnValue = "";
-  });
 
   // The language link opens the page again: a form's unsaved typing would go with it. Typing
   // is what the person did (trusted input events), not what scripts put in (today's date,
@@ -499,15 +494,62 @@
   document.addEventListener("submit", function (evt) {
     typedForms = typedForms.filter(function (f) { return f !== evt.target; });
   }, true);
+  // htmx sends some forms without a submit event (a trigger other than submit): sent too.
+  document.body.addEventListener("htmx:beforeRequest", function (evt) {
+    var elt = evt.detail.elt;
+    var form = elt && (elt.tagName === "FORM" ? elt : elt.form);
+    typedForms = typedForms.filter(function (f) { return f !== form; });
+  });
+  // Typed and then put back as the page gave it is not unsaved. A field the page hides (the
+  // create form's key, which app.js changes) is not what the person typed.
+  function differs(el) {
+    if (el.disabled || el.hidden || el.type === "hidden" || el.type === "file" || el.type === "password") return false;
+    if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT") {
+      return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    return "defaultValue" in el && el.value !== el.defaultValue;
+  }
+  function holds(el) {
+    return (el.tagName === "TEXTAREA" || el.tagName === "INPUT") && !el.disabled && !el.readOnly && !el.hidden &&
+      ["hidden", "password", "file", "checkbox", "radio", "submit", "button"].indexOf(el.type) < 0 &&
+      el.value.trim() !== "";
+  }
+  // A field's reason under it (a choice of radios has no aria-invalid of its own).
+  function givenBack(form) {
+    return !!form.querySelector("[aria-invalid=true]") ||
+      Array.prototype.some.call(form.querySelectorAll(".error, .form-error"), function (el) {
+        return !el.hidden && el.textContent.trim() !== "";
+      });
+  }
+  function unsaved() {
+    // A login's username is not worth a question; what waits in the outbox is kept.
+    var asks = function (f) {
+      return f.isConnected && !f.hasAttribute("data-leave-freely") && !f.hasAttribute("data-queued");
+    };
+    if (typedForms.some(function (f) { return asks(f) && Array.prototype.some.call(f.elements, differs); })) {
+      return true;
+    }
+    // A form the server gave back with its errors holds what was typed, not saved.
+    return Array.prototype.some.call(document.querySelectorAll("main form[method=post]"), function (f) {
+      return asks(f) && givenBack(f) && Array.prototype.some.call(f.elements, holds);
+    });
+  }
   document.addEventListener("click", function (evt) {
     var link = evt.target.closest && evt.target.closest("a[data-switch-lang]");
-    // A form the server gave back with its errors holds what was typed, not saved.
-    var unsaved = typedForms.some(function (f) { return f.isConnected; }) ||
-      !!document.querySelector("main form[method=post] [aria-invalid=true]");
-    if (link && unsaved && !window.confirm(link.getAttribute("data-switch-lang"))) {
-      evt.preventDefault();
-    }
+    if (!link || !unsaved()) return;
+    if (window.confirm(link.getAttribute("data-switch-lang"))) leaving = true;
+    else evt.preventDefault();
   });
+  // A reload, a pull to refresh, a link or Back would drop what was typed and not saved (the
+  // walk: a form given back with its errors, reloaded, came back empty): the browser asks
+  // first. Chromium asks only once the person has touched the page, which typing is.
+  window.addEventListener("beforeunload", function (evt) {
+    if (leaving || !(pendingPhoto(null) || unsaved())) return;
+    evt.preventDefault();
+    evt.returnValue = "";
+  });
+  window.addEventListener("pageshow", function (evt) { if (evt.persisted) leaving = false; });
 
   // A photo of the fix saved: "add a photo of the fix first" over Mark rectified no longer
   // holds (the walk: it stayed until the next tap). Read from the page after the upload's
