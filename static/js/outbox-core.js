@@ -689,6 +689,7 @@
     dependents: dependents,
     DIRECT: DIRECT,
     replay: replay,
+    busy: function () { return !!running; },
     reachable: reachable,
     capable: capable,
     newId: newId,

@@ -6,6 +6,26 @@
    (static/js/outbox-core.js, imported below). */
 "use strict";
 
+// What the worker is doing now goes first: the caseload waits while a page, a fragment or a
+// save is on its way (on 3G, two caseload pages at a time held a first photo's save up for
+// minutes behind about 350 of them), or while the outbox sends. A fetch answered by this
+// worker counts until its answer is ready (FetchEvent.handled); the caseload's own fetches
+// are not fetch events. Listening before anything else: respondWith() stops the event from
+// reaching the listeners added after the one that calls it.
+let foreground = 0;
+let lastForeground = 0;
+const QUIET_MS = 500;  // a page's own fragments and scripts follow it
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (!sameOrigin(new URL(request.url))) return;
+  if (request.method === "GET" && request.mode !== "navigate" && !isFragment(request)) return;
+  foreground += 1;
+  const done = () => { foreground -= 1; lastForeground = Date.now(); };
+  // Older browsers without `handled`: the request counts for a moment only.
+  Promise.resolve(event.handled).then(done, done);
+});
+
 importScripts({{ workbox_sw|tojson }});
 workbox.setConfig({ modulePathPrefix: {{ workbox_prefix|tojson }}, debug: false });
 
@@ -380,6 +400,15 @@ registerRoute(
 
 let warming = null;
 
+function busy() {
+  return foreground > 0 || Date.now() - lastForeground < QUIET_MS ||
+    !!(self.gridbookOutbox && self.gridbookOutbox.busy && self.gridbookOutbox.busy());
+}
+
+async function quiet() {
+  while (busy()) await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
 async function tellPages(message) {
   const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
   windows.forEach((w) => w.postMessage(message));
@@ -403,6 +432,8 @@ async function warm(key, caseloadUrl, event) {
   // Two at a time: the phone keeps working, the server is not flooded at 9 a.m.
   async function worker() {
     while (jobs.length) {
+      await quiet();
+      if (!jobs.length) return;
       const [url, fragment] = jobs.shift();
       if ((await currentUser()) !== key) return;
       const h = fragment ? { ...headers, "HX-Request": "true" } : headers;
