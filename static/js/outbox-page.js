@@ -29,6 +29,19 @@
       return f && typeof f[1] === "string" ? f[1] : "";
     }
 
+    // The first of an entry's own words (a visit's summary, a hazard's note, a request's text).
+    var WORDS = ["summary", "note", "description", "text", "concern_summary", "notes", "reason", "comment"];
+    var EXCERPT = 40;
+    function excerpt(entry) {
+      for (var i = 0; i < WORDS.length; i++) {
+        var text = valueOf(entry, WORDS[i]).replace(/\s+/g, " ").trim();
+        if (!text) continue;
+        var chars = Array.from(text);  // a character, not half of one
+        return chars.length > EXCERPT ? chars.slice(0, EXCERPT).join("") + "…" : text;
+      }
+      return "";
+    }
+
     function editor(entry) {
       var form = document.createElement("form");
       form.className = "outbox-edit";
@@ -104,6 +117,14 @@
       st.textContent = entry.status === WAITING ? S.waiting : S.refused;
       h.appendChild(st);
       li.appendChild(h);
+      // Two visits to one resident read alike by their names: their words tell them apart.
+      var words = excerpt(entry);
+      if (words) {
+        var q = document.createElement("p");
+        q.className = "outbox-excerpt";
+        q.textContent = words;
+        li.appendChild(q);
+      }
       var meta = document.createElement("p");
       meta.className = "meta";
       var photos = entry.fields.filter(function (f) { return f[1] instanceof Blob; }).length;
