@@ -154,6 +154,21 @@
     };
   }
 
+  // The first of an entry's own words (a visit's summary, a hazard's note, a request's
+  // text): two entries for one resident read alike by their names alone.
+  var WORDS = ["summary", "note", "description", "text", "concern_summary", "notes", "reason", "comment"];
+  var EXCERPT = 40;
+  function excerpt(entry) {
+    for (var i = 0; i < WORDS.length; i++) {
+      var f = entry.fields.filter(function (p) { return p[0] === WORDS[i]; })[0];
+      var text = f && typeof f[1] === "string" ? f[1].replace(/\s+/g, " ").trim() : "";
+      if (!text) continue;
+      var chars = Array.from(text);  // a character, not half of one
+      return chars.length > EXCERPT ? chars.slice(0, EXCERPT).join("") + "…" : text;
+    }
+    return "";
+  }
+
   function sameOriginPath(url) {
     if (!url) return null;
     var u = new URL(url, self.location.href);
@@ -690,6 +705,7 @@
     DIRECT: DIRECT,
     replay: replay,
     busy: function () { return !!running; },
+    excerpt: excerpt,
     reachable: reachable,
     capable: capable,
     newId: newId,

@@ -29,19 +29,6 @@
       return f && typeof f[1] === "string" ? f[1] : "";
     }
 
-    // The first of an entry's own words (a visit's summary, a hazard's note, a request's text).
-    var WORDS = ["summary", "note", "description", "text", "concern_summary", "notes", "reason", "comment"];
-    var EXCERPT = 40;
-    function excerpt(entry) {
-      for (var i = 0; i < WORDS.length; i++) {
-        var text = valueOf(entry, WORDS[i]).replace(/\s+/g, " ").trim();
-        if (!text) continue;
-        var chars = Array.from(text);  // a character, not half of one
-        return chars.length > EXCERPT ? chars.slice(0, EXCERPT).join("") + "…" : text;
-      }
-      return "";
-    }
-
     function editor(entry) {
       var form = document.createElement("form");
       form.className = "outbox-edit";
@@ -118,7 +105,7 @@
       h.appendChild(st);
       li.appendChild(h);
       // Two visits to one resident read alike by their names: their words tell them apart.
-      var words = excerpt(entry);
+      var words = core.excerpt ? core.excerpt(entry) : "";
       if (words) {
         var q = document.createElement("p");
         q.className = "outbox-excerpt";

@@ -715,6 +715,13 @@
       li.setAttribute("data-outbox-entry", entry.id);
       li.textContent = entry.label + " ";
       li.appendChild(badge(entry));
+      var words = core.excerpt ? core.excerpt(entry) : "";
+      if (words) {
+        var q = document.createElement("small");
+        q.className = "outbox-excerpt";
+        q.textContent = words;
+        li.appendChild(q);
+      }
       if (startable(entry)) li.appendChild(startButtons(entry));
       ul.appendChild(li);
     });

@@ -58,6 +58,8 @@ def test_visits_waiting_for_one_resident_name_their_purpose(
     for row, label in zip(rows.all(), labels, strict=True):
         words = [*label.split(), "待发送"]
         assert row.inner_text().split()[: len(words)] == words
+    said = ["routine：门口聊了几句", "follow_up：门口聊了几句", "elderly_care：门口聊了几句"]
+    expect(rows.locator(".outbox-excerpt")).to_have_text(said)
 
     # The outbox's own list says the same (the server answers "later": they keep waiting).
     outbox_server.busy = True
@@ -66,9 +68,7 @@ def test_visits_waiting_for_one_resident_name_their_purpose(
     names = "#outbox-list li.outbox-entry > p:first-child strong"
     expect(phone.locator(names)).to_have_text(labels)
     # Each says what was written, so that two for one resident are told apart.
-    expect(phone.locator("#outbox-list li.outbox-entry .outbox-excerpt")).to_have_text(
-        ["routine：门口聊了几句", "follow_up：门口聊了几句", "elderly_care：门口聊了几句"]
-    )
+    expect(phone.locator("#outbox-list li.outbox-entry .outbox-excerpt")).to_have_text(said)
     # Short enough for the phone's line: none wraps beside its status. Read at a moment the
     # three are laid out: the list is drawn afresh each time the outbox tries to send, and on
     # a busy machine a read can fall while none is (CI once saw [0, 0, 0]). A name that wraps
