@@ -455,7 +455,6 @@
     if (pending && !window.confirm(pending.getAttribute("data-pending"))) {
       evt.preventDefault(); evt.stopImmediatePropagation(); return;
     }
-    if (!form.hasAttribute("hx-post")) leaving = true;
   }, true);
   // A second tap on a page form's Save while the first is on its way sent the form twice:
   // a new user was created, and the second answer said the username was taken (the walk).
@@ -473,6 +472,11 @@
     var button = evt.submitter || form.querySelector("button[type=submit], button:not([type])");
     if (button) button.setAttribute("aria-busy", "true");
   });
+  // A submit nothing held back (htmx, a script, the check above) takes the page away: what
+  // it holds goes with it, asked about no more.
+  document.addEventListener("submit", function (evt) {
+    if (!evt.defaultPrevented) leaving = true;
+  });
   // Back to a page the browser kept: its forms may be sent again.
   window.addEventListener("pageshow", function (evt) {
     if (!evt.persisted) return;
@@ -483,22 +487,24 @@
   // The language link opens the page again: a form's unsaved typing would go with it. Typing
   // is what the person did (trusted input events), not what scripts put in (today's date,
   // a key), and a form sent is no longer unsaved.
+  // A form that saves (method post), or keeps its typing on the phone (the outbox's editor).
   var typedForms = [];
   function typedInto(evt) {
     var form = evt.target && evt.target.form;
-    if (!evt.isTrusted || !form || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    if (!evt.isTrusted || !form) return;
+    if ((form.getAttribute("method") || "").toLowerCase() !== "post" && !form.hasAttribute("data-unsaved-asks")) return;
     if (typedForms.indexOf(form) < 0) typedForms.push(form);
   }
   document.addEventListener("input", typedInto, true);
   document.addEventListener("change", typedInto, true);
-  document.addEventListener("submit", function (evt) {
-    typedForms = typedForms.filter(function (f) { return f !== evt.target; });
-  }, true);
-  // htmx sends some forms without a submit event (a trigger other than submit): sent too.
-  document.body.addEventListener("htmx:beforeRequest", function (evt) {
-    var elt = evt.detail.elt;
-    var form = elt && (elt.tagName === "FORM" ? elt : elt.form);
-    typedForms = typedForms.filter(function (f) { return f !== form; });
+  function sent(form) { typedForms = typedForms.filter(function (f) { return f !== form; }); }
+  // Saved only once the server says so: a send that failed (no network, a 500) leaves the
+  // typing where it was, unsaved (the walk: a return comment not sent, then a link, was lost).
+  // A page form's submit takes the page away (leaving, above).
+  // Read before htmx acts on the answer: an HX-Redirect leaves the page before afterRequest.
+  document.body.addEventListener("htmx:beforeOnLoad", function (evt) {
+    var elt = evt.detail.elt, status = evt.detail.xhr && evt.detail.xhr.status;
+    if (elt && status >= 200 && status < 300) sent(elt.tagName === "FORM" ? elt : elt.form);
   });
   // Typed and then put back as the page gave it is not unsaved. A field the page hides (the
   // create form's key, which app.js changes) is not what the person typed.
@@ -510,9 +516,11 @@
     }
     return "defaultValue" in el && el.value !== el.defaultValue;
   }
+  // Words or numbers in a form given back; not the day the page fills in itself (a form
+  // sent empty and given back holds nothing typed: the walk was asked on leaving it).
   function holds(el) {
     return (el.tagName === "TEXTAREA" || el.tagName === "INPUT") && !el.disabled && !el.readOnly && !el.hidden &&
-      ["hidden", "password", "file", "checkbox", "radio", "submit", "button"].indexOf(el.type) < 0 &&
+      ["hidden", "password", "file", "checkbox", "radio", "submit", "button", "date"].indexOf(el.type) < 0 &&
       el.value.trim() !== "";
   }
   // A field's reason under it (a choice of radios has no aria-invalid of its own).

@@ -163,7 +163,10 @@
       var f = entry.fields.filter(function (p) { return p[0] === WORDS[i]; })[0];
       var text = f && typeof f[1] === "string" ? f[1].replace(/\s+/g, " ").trim() : "";
       if (!text) continue;
-      var chars = Array.from(text);  // a character, not half of one
+      // Whole characters as a reader sees them (an emoji of several code points stays whole).
+      var chars = typeof Intl !== "undefined" && Intl.Segmenter
+        ? Array.from(new Intl.Segmenter().segment(text), function (s) { return s.segment; })
+        : Array.from(text);
       return chars.length > EXCERPT ? chars.slice(0, EXCERPT).join("") + "…" : text;
     }
     return "";

@@ -32,6 +32,7 @@
     function editor(entry) {
       var form = document.createElement("form");
       form.className = "outbox-edit";
+      form.setAttribute("data-unsaved-asks", "");  // app.js: leaving asks while it holds typing
       entry.edit.forEach(function (spec) {
         var label = document.createElement("label");
         label.textContent = spec.label;

@@ -75,6 +75,49 @@ def test_a_form_given_back_with_its_errors_asks_before_a_reload(page, world, mak
     assert page.js_errors == []
 
 
+def test_a_save_the_server_failed_keeps_asking(page_without_worker, world, make_resident):
+    """The walk: a save answered 500 kept the note on the page, and a link then dropped it.
+    (No service worker: the route below stands for the server.)"""
+    page = page_without_worker
+    r = make_resident(name="沈桂兰")
+    login(page, "worker_a", PASSWORD)
+    page.goto(f"{page.base_url}/visits/new?resident={r.id}")
+    form = page.locator("#visit-form")
+    form.locator("input[name=purpose][value=elderly_care]").check()
+    form.locator("textarea[name=summary]").fill("血压偏高，下周再来")
+    form.locator("input[name=outcome][value=done]").check()
+
+    def broken(route):
+        if route.request.method == "POST":
+            route.fulfill(status=500, body="")
+        else:
+            route.continue_()
+
+    page.route("**/visits", broken)
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".toast-error")
+    page.unroute("**/visits")
+    asked, _stay = _asked(page)
+    page.click(TODAY_LINK)
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    assert page.input_value("#visit-form textarea[name=summary]") == "血压偏高，下周再来"
+
+
+def test_a_form_sent_empty_and_given_back_leaves_without_a_question(page, world, make_resident):
+    """The walk: Save on an untouched visit form, then a link, asked about typing (the day the
+    page fills in itself was taken for it)."""
+    r = make_resident(name="沈桂兰")
+    login(page, "worker_a", PASSWORD)
+    page.goto(f"{page.base_url}/visits/new?resident={r.id}")
+    page.locator("#visit-form button[type=submit]").click()
+    expect(page.locator("#visit-form .error").first).to_be_visible()
+    asked, _stay = _asked(page)
+    with page.expect_navigation():
+        page.click(TODAY_LINK)
+    assert asked == []
+
+
 def test_saved_untouched_and_put_back_forms_leave_without_a_question(page, world, make_resident):
     r = make_resident(name="沈桂兰")
     login(page, "worker_a", PASSWORD)
