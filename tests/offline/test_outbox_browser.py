@@ -98,11 +98,14 @@ def log_visit(pg, summary: str) -> None:
     pg.click("#visit-form button[type=submit]")
 
 
-def visit_queued_offline(pg, resident, summary: str) -> None:
+def visit_queued_offline(pg, resident, summary: str, kept: bool = False) -> None:
     """worker_a, on the resident's page, loses signal and logs a visit: it waits in the
-    outbox."""
+    outbox. kept: only once the caseload is on the phone (it is fetched between the worker's
+    own requests, so a test's quick taps can go offline before it is)."""
     login(pg, "worker_a", PASSWORD)
     controlled(pg, f"/residents/{resident.id}")
+    if kept:
+        pg.wait_for_selector("body[data-offline-warmed]", state="attached", timeout=60_000)
     open_visit_form(pg)
     pg.context.set_offline(True)
     log_visit(pg, summary)
@@ -686,7 +689,7 @@ def test_the_outbox_opened_offline_drops_its_offline_notice_once_entries_arrive(
     """The walk: the outbox page, opened without signal, said "离线 · 截至 19:41 的内容" over
     "没有等待发送的记录。" after everything had been sent, until a reload."""
     r = make_resident(name="谢超")
-    visit_queued_offline(phone, r, "offline then sent")
+    visit_queued_offline(phone, r, "offline then sent", kept=True)
     phone.goto(outbox_server.url + "/outbox")
     phone.wait_for_selector("#offline-banner:not([hidden])")
     phone.context.set_offline(False)  # the online event starts the replay
