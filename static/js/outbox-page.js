@@ -105,14 +105,8 @@
       st.textContent = entry.status === WAITING ? S.waiting : S.refused;
       h.appendChild(st);
       li.appendChild(h);
-      // Two visits to one resident read alike by their names: their words tell them apart.
-      var words = core.excerpt ? core.excerpt(entry) : "";
-      if (words) {
-        var q = document.createElement("p");
-        q.className = "outbox-excerpt";
-        q.textContent = words;
-        li.appendChild(q);
-      }
+      var words = core.page.excerptOf(entry, "p");
+      if (words) li.appendChild(words);
       var meta = document.createElement("p");
       meta.className = "meta";
       var photos = entry.fields.filter(function (f) { return f[1] instanceof Blob; }).length;

@@ -620,6 +620,17 @@
     return true;
   }
 
+  // An entry's first words in a <tag class="outbox-excerpt">, or null when it has none: two
+  // entries for one resident read alike by their names alone.
+  function excerptOf(entry, tag) {
+    var words = core.excerpt ? core.excerpt(entry) : "";
+    if (!words) return null;
+    var el = document.createElement(tag);
+    el.className = "outbox-excerpt";
+    el.textContent = words;
+    return el;
+  }
+
   // A photo waiting to send is shown from the phone's own copy, as a saved one would be.
   var thumbUrls = [];
   function queuedThumbs(entry) {
@@ -715,13 +726,8 @@
       li.setAttribute("data-outbox-entry", entry.id);
       li.textContent = entry.label + " ";
       li.appendChild(badge(entry));
-      var words = core.excerpt ? core.excerpt(entry) : "";
-      if (words) {
-        var q = document.createElement("small");
-        q.className = "outbox-excerpt";
-        q.textContent = words;
-        li.appendChild(q);
-      }
+      var words = excerptOf(entry, "small");
+      if (words) li.appendChild(words);
       if (startable(entry)) li.appendChild(startButtons(entry));
       ul.appendChild(li);
     });
@@ -891,6 +897,7 @@
 
   var page = null;
   core.page = {
+    excerptOf: excerptOf,
     user: user,
     strings: S,
     kick: kick,
