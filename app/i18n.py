@@ -12,6 +12,8 @@ from markupsafe import Markup
 
 from .urls import local_path, referrer_path
 
+# The languages the pages speak.
+LOCALES = ("zh_Hans", "en")
 LANG_PARAM = {"zh": "zh_Hans", "zh_Hans": "zh_Hans", "en": "en"}
 
 
@@ -27,7 +29,7 @@ def select_locale() -> str:
     if user and user.is_authenticated and user.locale:
         return user.locale
     for key in ("lang", "lang_kept"):
-        if session.get(key) in ("zh_Hans", "en"):
+        if session.get(key) in LOCALES:
             return session[key]
     best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
     return "en" if best == "en" else "zh_Hans"

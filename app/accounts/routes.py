@@ -10,6 +10,7 @@ from ..db import write_lock_released
 from ..extensions import db, limiter
 from ..forms import redisplays_form_on_error
 from ..htmx import redirect_client, render
+from ..i18n import LOCALES
 from ..models import User
 from ..permissions import home_endpoint
 from ..urls import local_path
@@ -125,7 +126,7 @@ def logout():
         # The phone stays in the language it was used in: the sign-in page after a logout
         # in English is in English, whatever the phone's own setting. Not "lang": that is a
         # choice made on the sign-in page, which would become the next user's own.
-        if lang in ("zh_Hans", "en"):
+        if lang in LOCALES:
             session["lang_kept"] = lang
         # The HTTP cache (photos are kept there for a day) is cleared by the sign-in page,
         # behind it (forget_cache): Chromium clears "cache" by walking its whole disk cache,

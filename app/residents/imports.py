@@ -14,7 +14,7 @@ from .. import scope
 from ..db import on_commit, on_rollback
 from ..forms import redisplays_form_on_error
 from ..htmx import render
-from ..i18n import is_english, localized
+from ..i18n import LOCALES, is_english, localized
 from ..permissions import requires
 from ..refusals import Invalid
 from . import bp, importing, queries, sheet
@@ -23,8 +23,6 @@ from .pending import Store
 
 # A sheet of thousands is not listed name by name on one page.
 RESULT_NAMES_SHOWN = 200
-# The languages the pages speak (app/i18n.py).
-LOCALES = ("zh_Hans", "en")
 
 
 def _in_each_language(errors) -> dict[str, list[str]]:
