@@ -477,9 +477,10 @@
   document.addEventListener("submit", function (evt) {
     if (!evt.defaultPrevented) leaving = true;
   });
-  // Back to a page the browser kept: its forms may be sent again.
+  // Back to a page the browser kept: its forms may be sent again, and leaving it asks again.
   window.addEventListener("pageshow", function (evt) {
     if (!evt.persisted) return;
+    leaving = false;
     Array.prototype.forEach.call(document.forms, function (f) { f.gridbookSending = false; });
     document.querySelectorAll("button[aria-busy=true]").forEach(function (b) { b.removeAttribute("aria-busy"); });
   });
@@ -557,7 +558,6 @@
     evt.preventDefault();
     evt.returnValue = "";
   });
-  window.addEventListener("pageshow", function (evt) { if (evt.persisted) leaving = false; });
 
   // A photo of the fix saved: "add a photo of the fix first" over Mark rectified no longer
   // holds (the walk: it stayed until the next tap). Read from the page after the upload's
